@@ -1,0 +1,80 @@
+/**
+ * Phone numbers on the hot path are integers: the E.164 digits without "+" (at most 15 digits,
+ * exact in a double). Parsing a string costs one pass over its characters, with no allocation.
+ */
+
+/** The value parseNumber returns for input that is not a phone number. */
+export const MALFORMED = -1;
+
+const MAX_E164_DIGITS = 15;
+const MIN_E164_DIGITS = 7;
+
+export interface NationalFormat {
+  countryCode: string;
+  nationalPrefix: string;
+  nationalNumberLength: number;
+}
+
+/**
+ * Parses a number given as E.164 with or without "+", or in the national format
+ * (`8 7xx …` in Kazakhstan), allowing spaces, dashes, dots and parentheses.
+ * Returns the E.164 digits as an integer, or MALFORMED.
+ */
+export function parseNumber(input: string, national: NationalFormat): number {
+  if (typeof input !== 'string') return MALFORMED;
+  let value = 0;
+  let digits = 0;
+  let plus = false;
+  let firstDigit = -1;
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits === 0) firstDigit = c - 48;
+      value = value * 10 + (c - 48);
+      digits++;
+      if (digits > MAX_E164_DIGITS) return MALFORMED;
+    } else if (c === 43 /* + */) {
+      if (digits > 0 || plus) return MALFORMED;
+      plus = true;
+    } else if (c !== 32 && c !== 45 && c !== 40 && c !== 41 && c !== 46) {
+      return MALFORMED;
+    }
+  }
+  if (digits < MIN_E164_DIGITS) return MALFORMED;
+  if (!plus) {
+    const prefixLength = national.nationalPrefix.length;
+    // National format: trunk prefix + full national number ("8 701 123 45 67").
+    if (
+      prefixLength > 0 &&
+      digits === prefixLength + national.nationalNumberLength &&
+      firstDigit === Number(national.nationalPrefix[0]) &&
+      national.nationalPrefix !== national.countryCode
+    ) {
+      const nationalNumber = value % 10 ** national.nationalNumberLength;
+      const trunk = Math.floor(value / 10 ** national.nationalNumberLength);
+      if (String(trunk) === national.nationalPrefix) {
+        return Number(national.countryCode) * 10 ** national.nationalNumberLength + nationalNumber;
+      }
+    }
+  }
+  return value;
+}
+
+/** Returns the number as "+E.164". */
+export function formatNumber(e164: number): string {
+  return `+${e164}`;
+}
+
+const POWERS = Array.from({ length: 17 }, (_, i) => 10 ** i);
+
+/** Number of decimal digits of a positive integer. */
+export function digitCount(n: number): number {
+  let d = 1;
+  while (d < 16 && n >= POWERS[d]) d++;
+  return d;
+}
+
+/** The k-th digit (0 = most significant) of an integer of `length` digits. */
+export function digitAt(n: number, length: number, k: number): number {
+  return Math.floor(n / POWERS[length - 1 - k]) % 10;
+}

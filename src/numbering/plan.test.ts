@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatNumber, MALFORMED } from './numbers.ts';
+import { loadPlan } from './plan.ts';
+
+const plan = loadPlan(new URL('../../data/numbering/kz.json', import.meta.url).pathname);
+
+describe('Kazakh numbering plan', () => {
+  it('accepts E.164 with and without +, and the national 8 format', () => {
+    assert.equal(plan.parse('+77011234567'), 77011234567);
+    assert.equal(plan.parse('77011234567'), 77011234567);
+    assert.equal(plan.parse('8 701 123 45 67'), 77011234567);
+    assert.equal(plan.parse('+7 (701) 123-45-67'), 77011234567);
+    assert.equal(formatNumber(plan.parse('87771234567')), '+77771234567');
+  });
+
+  it('rejects what is not a number', () => {
+    for (const bad of ['abc', '', '+', '12', '+7701123456789012', '7701+1234567', '77O11234567']) {
+      assert.equal(plan.parse(bad), MALFORMED, bad);
+    }
+  });
+
+  it('finds the range owner of each mobile operator', () => {
+    const owners: Record<string, string> = {
+      '+77001234567': 'ALTEL',
+      '+77081234567': 'ALTEL',
+      '+77011234567': 'KCELL',
+      '+77751234567': 'KCELL',
+      '+77051234567': 'BEELINE',
+      '+77771234567': 'BEELINE',
+      '+77071234567': 'TELE2',
+      '+77471234567': 'TELE2',
+      '+77172123456': 'KAZAKHTELECOM',
+      '+77272123456': 'KAZAKHTELECOM',
+    };
+    for (const [number, owner] of Object.entries(owners))
+      assert.equal(plan.rangeOwner(plan.parse(number)), owner, number);
+  });
+
+  it('tells Kazakh from Russian numbers in the shared +7 zone', () => {
+    assert.deepEqual(plan.classify(plan.parse('+79161234567')), { zone: 'foreign', country: 'RU' });
+    assert.deepEqual(plan.classify(plan.parse('+74951234567')), { zone: 'foreign', country: 'RU' });
+    assert.equal(plan.isDomestic(plan.parse('+79161234567')), false);
+    assert.equal(plan.isDomestic(plan.parse('+77011234567')), true);
+    // shared range not allocated by the Kazakh plan: not Kazakh
+    assert.equal(plan.classify(plan.parse('+78001234567')).zone, 'foreign');
+  });
+
+  it('reports unallocated Kazakh ranges and the reserve', () => {
+    assert.equal(plan.classify(plan.parse('+77990000001')).zone, 'unallocated');
+    assert.equal(plan.classify(plan.parse('+76001234567')).zone, 'unallocated');
+    assert.equal(plan.classify(plan.parse('+78191234567')).zone, 'unallocated'); // reserve 819
+  });
+
+  it('treats a Kazakh number of the wrong length as malformed', () => {
+    assert.equal(plan.classify(plan.parse('+7701123456')).zone, 'malformed');
+    assert.equal(plan.classify(plan.parse('+770112345678')).zone, 'malformed');
+  });
+
+  it('treats other country codes as foreign', () => {
+    assert.deepEqual(plan.classify(plan.parse('+905321234567')), { zone: 'foreign', country: null });
+  });
+});
