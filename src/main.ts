@@ -1,0 +1,46 @@
+/**
+ * CLI entry of bin/callshield. Each subcommand lives in its module's cli.ts and is loaded only
+ * when asked for, so `serve` does not pay for the simulator and `analyze` does not start a server.
+ */
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  serve: { summary: 'run the platform (all roles by default)', load: () => import('./serve.ts') },
+  admin: { summary: 'operator keys, MNP and list imports', load: () => import('./admin/cli.ts') },
+  simulate: { summary: 'generate a simulated country: CDRs, registries, ground truth', load: () => import('./sim/cli.ts') },
+  drive: { summary: 'replay simulated call signalling against a running server', load: () => import('./sim/drive-cli.ts') },
+  ingest: { summary: 'load CDR files into the records store', load: () => import('./cdr/cli.ts') },
+  analyze: { summary: 'find SIM-boxes, fraud callers and wangiri in CDR files', load: () => import('./detection/cli.ts') },
+  train: { summary: 'train the detection model on labelled CDRs', load: () => import('./detection/train-cli.ts') },
+  eval: { summary: 'simulate, analyze and score detection against ground truth', load: () => import('./detection/eval-cli.ts') },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: callshield <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "callshield <command> --help" for a command's options.\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`callshield: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  const module = await command.load();
+  return module.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`callshield: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
