@@ -7,12 +7,6 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 const commands: Record<string, Command> = {
   serve: { summary: 'run the platform (all roles by default)', load: () => import('./serve.ts') },
   admin: { summary: 'operator keys, MNP and list imports', load: () => import('./admin/cli.ts') },
-  simulate: { summary: 'generate a simulated country: CDRs, registries, ground truth', load: () => import('./sim/cli.ts') },
-  drive: { summary: 'replay simulated call signalling against a running server', load: () => import('./sim/drive-cli.ts') },
-  ingest: { summary: 'load CDR files into the records store', load: () => import('./cdr/cli.ts') },
-  analyze: { summary: 'find SIM-boxes, fraud callers and wangiri in CDR files', load: () => import('./detection/cli.ts') },
-  train: { summary: 'train the detection model on labelled CDRs', load: () => import('./detection/train-cli.ts') },
-  eval: { summary: 'simulate, analyze and score detection against ground truth', load: () => import('./detection/eval-cli.ts') },
 };
 
 function usage(): string {
