@@ -1,0 +1,219 @@
+/**
+ * Composition root: builds every adapter and module from the config and wires them. Nothing else
+ * creates shared state; tests build an app the same way with their own config.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createKeyring } from './auth/keys.ts';
+import type { Config } from './config.ts';
+import { ListCache } from './lists/cache.ts';
+import { registerListRoutes } from './lists/routes.ts';
+import { createListService } from './lists/service.ts';
+import { createListStore } from './lists/store.ts';
+import type { ListChange } from './lists/types.ts';
+import { loadPlan } from './numbering/plan.ts';
+import { createNumberRegistry } from './numbering/registry.ts';
+import { registerNumberRoutes } from './numbering/routes.ts';
+import { registerOperatorRoutes } from './operators/routes.ts';
+import { createOperatorRegistry } from './operators/store.ts';
+import { createHttpServer } from './platform/http.ts';
+import { createMetrics } from './platform/metrics.ts';
+import { migrate, openPglite, openPostgres, type Sql } from './platform/sql.ts';
+import { createMemoryStream, type EventStream } from './platform/stream.ts';
+import { createMemoryBurstCounter } from './screening/burst.ts';
+import type { ScreeningState } from './screening/engine.ts';
+import { createMemoryOriginRegistry } from './screening/origins.ts';
+import { compilePolicy } from './screening/policy.ts';
+import { createRecentDecisions } from './screening/recent.ts';
+import { createReputationIndex } from './screening/reputation.ts';
+import { registerScreeningRoutes } from './screening/routes.ts';
+import { createScreeningService } from './screening/service.ts';
+import type { Decision } from './screening/types.ts';
+import { createDecisionCounter } from './stats/counter.ts';
+import { registerStatsRoutes } from './stats/routes.ts';
+import { createStatsStore } from './stats/store.ts';
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+export interface AppOptions {
+  /** An open records store (tests pass a prepared PGlite); otherwise opened from the config. */
+  sql?: Sql;
+  clock?: () => number;
+}
+
+export interface App {
+  http: FastifyInstance;
+  config: Config;
+  sql: Sql;
+  stream: EventStream;
+  adminToken: string;
+  close(): Promise<void>;
+  /** Modules, for tests and other roles. */
+  modules: Record<string, unknown>;
+}
+
+async function openRecords(config: Config): Promise<Sql> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  return openPglite(join(resolve(config.dataDir), 'pglite'));
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? Date.now;
+  const plan = loadPlan(resolve(config.numberingPlan));
+  const sql = options.sql ?? (await openRecords(config));
+  await migrate(sql);
+
+  const metrics = createMetrics();
+  const stream = createMemoryStream((subject, error) => {
+    http.log.error({ err: error, subject }, 'stream handler failed');
+  });
+  const adminToken = config.adminToken ?? (await import('node:crypto')).randomBytes(24).toString('base64url');
+
+  const operators = await createOperatorRegistry(sql, plan.operators);
+  const keyring = await createKeyring(sql, adminToken);
+  const numbers = await createNumberRegistry(sql, plan);
+
+  const listStore = createListStore(sql);
+  const listCache = new ListCache(plan.parse);
+  for (const change of await listStore.all()) listCache.apply(change);
+  const lists = createListService({ plan, store: listStore, cache: listCache, stream, clock });
+  stream.subscribe<ListChange>('lists.changes', (changes) => lists.applyRemote(changes));
+
+  const reputation = createReputationIndex();
+  const state: ScreeningState = {
+    plan,
+    ownerOf: numbers.ownerOf,
+    isParticipating: operators.isParticipating,
+    allowlist: listCache.view('allowlist'),
+    dno: listCache.view('dno'),
+    blocklist: listCache.view('blocklist'),
+    protectedNumbers: listCache.view('protected'),
+    isRoaming: numbers.isRoaming,
+    isReported: reputation.isReported,
+  };
+  const origins = createMemoryOriginRegistry({
+    ttlMs: config.originTtlSeconds * 1000,
+    maxConfirmations: config.originMaxConfirmations,
+    clock,
+  });
+  const bursts = createMemoryBurstCounter(config.burstWindowSeconds * 1000);
+  const counter = createDecisionCounter(sql);
+  const recent = createRecentDecisions(10_000);
+
+  const screening = createScreeningService({
+    plan,
+    state,
+    policy: compilePolicy(config.policy),
+    origins,
+    bursts,
+    clock,
+    originWaitMs: config.originWaitMs,
+    burstThreshold: config.burstThreshold,
+    labelLanguage: config.labelLanguage,
+    onDecision(decision: Decision, decidedAtMs: number) {
+      counter.count(decision, decidedAtMs);
+      recent.push(decision);
+      stream.publish('decisions', decision);
+      metrics.decisions.inc({ verdict: decision.verdict });
+      for (const r of decision.reasons) metrics.reasons.inc({ reason: r });
+      metrics.decisionDuration.observe({ waited: decision.latencyUs > 1000 ? 'yes' : 'no' }, decision.latencyUs / 1e6);
+    },
+  });
+
+  metrics.gauge('callshield_origin_registrations', 'Live origin registrations', origins.size);
+  metrics.gauge('callshield_ported_numbers', 'Numbers in the MNP registry', numbers.portedCount);
+  metrics.gauge('callshield_roaming_registrations', 'Roaming registrations', numbers.roamingCount);
+  metrics.gauge('callshield_list_version', 'Highest list change applied on this node', () => listCache.version);
+
+  const http = createHttpServer({
+    bodyLimit: config.bodyLimitBytes,
+    logLevel: config.logLevel,
+    authenticate: keyring.authenticate,
+    requestDuration: metrics.requestDuration,
+    version,
+  });
+
+  let healthy = { records: true };
+  http.get(
+    '/healthz',
+    { schema: { summary: 'Liveness and dependency health', tags: ['platform'] } },
+    async (_request, reply) => {
+      const status = healthy.records && stream.healthy ? 'ok' : 'degraded';
+      return reply.status(200).send({
+        status,
+        version,
+        roles: config.roles,
+        records: healthy.records ? 'ok' : 'down',
+        stream: stream.healthy ? 'ok' : 'down',
+        storage: sql.kind,
+      });
+    },
+  );
+  http.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['platform'] } }, async (_request, reply) => {
+    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+
+  http.register(async (scope) => {
+    registerScreeningRoutes(scope, { screening, batchMaxItems: config.batchMaxItems });
+    registerListRoutes(scope, { lists, store: listStore });
+    registerNumberRoutes(scope, { plan, registry: numbers, operators });
+    registerOperatorRoutes(scope, { operators, keyring });
+    registerStatsRoutes(scope, { store: createStatsStore(sql), counter, clock });
+  });
+
+  const timers = [
+    setInterval(() => {
+      counter.flush().then(
+        () => {
+          healthy = { records: true };
+        },
+        (error) => {
+          healthy = { records: false };
+          http.log.warn({ err: error }, 'stats flush failed; counts kept for the next try');
+        },
+      );
+    }, config.statsFlushMs),
+    setInterval(() => {
+      lists.sweepExpired().catch((error) => http.log.warn({ err: error }, 'list expiry sweep failed'));
+    }, 30_000),
+  ];
+  for (const t of timers) t.unref();
+
+  await http.ready();
+
+  return {
+    http,
+    config,
+    sql,
+    stream,
+    adminToken,
+    modules: {
+      plan,
+      operators,
+      keyring,
+      numbers,
+      lists,
+      listStore,
+      listCache,
+      reputation,
+      screening,
+      origins,
+      counter,
+      recent,
+      metrics,
+    },
+    async close() {
+      for (const t of timers) clearInterval(t);
+      await http.close();
+      origins.close();
+      bursts.close();
+      await stream.close();
+      await counter.flush().catch(() => {});
+      await keyring.close();
+      if (!options.sql) await sql.close();
+    },
+  };
+}

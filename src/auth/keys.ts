@@ -1,0 +1,107 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Sql } from '../platform/sql.ts';
+import type { Principal } from './principal.ts';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export interface ApiKeyInfo {
+  id: string;
+  operatorId: string;
+  prefix: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt?: string;
+  lastUsedAt?: string;
+}
+
+/**
+ * Bearer tokens: the admin token from the config and operator API keys. Keys are 256-bit random
+ * strings shown once; only their SHA-256 is stored (a fast hash is enough for keys that cannot
+ * be guessed). Valid keys are held in memory, so authenticating a call costs one hash and one lookup.
+ */
+export async function createKeyring(sql: Sql, adminToken: string) {
+  const adminDigest = Buffer.from(sha256(adminToken), 'hex');
+  const byHash = new Map<string, { id: string; operatorId: string }>();
+  const lastUsed = new Map<string, number>();
+  const { rows } = await sql.query<{ id: string; operator_id: string; key_hash: string }>(
+    'select id, operator_id, key_hash from api_keys where revoked_at is null',
+  );
+  for (const r of rows) byHash.set(r.key_hash, { id: r.id, operatorId: r.operator_id });
+
+  // Last-use times are written in the background, not on each call.
+  const flusher = setInterval(() => void flushLastUsed(), 10_000);
+  flusher.unref();
+  async function flushLastUsed() {
+    const entries = [...lastUsed];
+    lastUsed.clear();
+    for (const [id, at] of entries) {
+      await sql.query('update api_keys set last_used_at = $2 where id = $1', [id, new Date(at)]).catch(() => {});
+    }
+  }
+
+  return {
+    authenticate(token: string): Principal | null {
+      const digest = sha256(token);
+      const digestBytes = Buffer.from(digest, 'hex');
+      if (timingSafeEqual(digestBytes, adminDigest)) return { kind: 'admin' };
+      const key = byHash.get(digest);
+      if (!key) return null;
+      lastUsed.set(key.id, Date.now());
+      return { kind: 'operator', operatorId: key.operatorId, keyId: key.id };
+    },
+
+    async issue(operatorId: string, createdBy: string): Promise<{ apiKey: string; info: ApiKeyInfo }> {
+      const id = `key_${randomBytes(6).toString('hex')}`;
+      const apiKey = `cs_${randomBytes(32).toString('base64url')}`;
+      const prefix = apiKey.slice(0, 10);
+      const hash = sha256(apiKey);
+      const { rows } = await sql.query<{ created_at: Date }>(
+        'insert into api_keys (id, operator_id, key_hash, key_prefix, created_by) values ($1, $2, $3, $4, $5) returning created_at',
+        [id, operatorId, hash, prefix, createdBy],
+      );
+      byHash.set(hash, { id, operatorId });
+      return {
+        apiKey,
+        info: { id, operatorId, prefix, createdBy, createdAt: new Date(rows[0].created_at).toISOString() },
+      };
+    },
+
+    async revoke(operatorId: string, keyId: string): Promise<boolean> {
+      const { rows } = await sql.query<{ key_hash: string }>(
+        'update api_keys set revoked_at = now() where id = $1 and operator_id = $2 and revoked_at is null returning key_hash',
+        [keyId, operatorId],
+      );
+      for (const r of rows) byHash.delete(r.key_hash);
+      return rows.length > 0;
+    },
+
+    async list(operatorId: string): Promise<ApiKeyInfo[]> {
+      await flushLastUsed();
+      const { rows } = await sql.query<{
+        id: string;
+        operator_id: string;
+        key_prefix: string;
+        created_at: Date;
+        created_by: string;
+        revoked_at: Date | null;
+        last_used_at: Date | null;
+      }>('select * from api_keys where operator_id = $1 order by created_at', [operatorId]);
+      return rows.map((r) => ({
+        id: r.id,
+        operatorId: r.operator_id,
+        prefix: r.key_prefix,
+        createdAt: new Date(r.created_at).toISOString(),
+        createdBy: r.created_by,
+        ...(r.revoked_at ? { revokedAt: new Date(r.revoked_at).toISOString() } : {}),
+        ...(r.last_used_at ? { lastUsedAt: new Date(r.last_used_at).toISOString() } : {}),
+      }));
+    },
+
+    async close() {
+      clearInterval(flusher);
+      await flushLastUsed();
+    },
+  };
+}
+
+export type Keyring = Awaited<ReturnType<typeof createKeyring>>;

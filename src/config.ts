@@ -1,0 +1,163 @@
+/**
+ * One schema for every setting. Values come from command-line flags, then environment variables,
+ * then defaults; they are validated once at start (a clear message per bad setting) and frozen.
+ * Nothing outside this file reads process.env.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { reasonCodes } from './screening/types.ts';
+
+export const roleNames = ['screening', 'ingest', 'detect', 'console'] as const;
+export type Role = (typeof roleNames)[number];
+
+const action = z.enum(['block', 'label', 'allow', 'monitor']);
+
+export const policySchema = z
+  .object({
+    /** What each reason does to the verdict. Reasons not named keep their default. */
+    actions: z.partialRecord(z.enum(reasonCodes), action).default({}),
+    /** Reasons decided and counted but not enforced. */
+    shadow: z.array(z.enum(reasonCodes)).default([]),
+    /** Label every international call that is not blocked ("international call"). */
+    labelInternational: z.boolean().default(false),
+  })
+  .strict();
+export type PolicyInput = z.infer<typeof policySchema>;
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const configSchema = z
+  .object({
+    port: intFrom(0, 65535).default(8080),
+    host: z.string().min(1).default('0.0.0.0'),
+    dataDir: z.string().min(1).default('./data'),
+    roles: z
+      .string()
+      .default(roleNames.join(','))
+      .transform((s, ctx) => {
+        const list = s
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean);
+        for (const r of list) {
+          if (!(roleNames as readonly string[]).includes(r)) {
+            ctx.addIssue({ code: 'custom', message: `unknown role "${r}" (roles: ${roleNames.join(', ')})` });
+          }
+        }
+        return list as Role[];
+      }),
+    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    databaseUrl: z.url().optional(),
+    redisUrl: z.url().optional(),
+    natsUrl: z.string().min(1).optional(),
+    numberingPlan: z.string().min(1).default('data/numbering/kz.json'),
+    policy: policySchema.default({ actions: {}, shadow: [], labelInternational: false }),
+    /** How long verify waits for a racing originate before deciding UNCONFIRMED_ORIGIN. */
+    originWaitMs: intFrom(0, 2000).default(150),
+    /** How long an origin registration can confirm a verification. */
+    originTtlSeconds: intFrom(1, 3600).default(30),
+    /** How many verifications one registration confirms (transit legs, forwarding). */
+    originMaxConfirmations: intFrom(1, 100).default(3),
+    burstWindowSeconds: intFrom(1, 3600).default(60),
+    /** Calls from one number across the platform within the window that count as a burst. */
+    burstThreshold: intFrom(2, 1_000_000).default(100),
+    labelLanguage: z.enum(['ru', 'kk', 'en']).default('ru'),
+    /** What screening answers when a dependency it needs is down. */
+    failurePolicy: z.enum(['open', 'closed']).default('open'),
+    bodyLimitBytes: intFrom(1024, 512 * 1024 * 1024).default(1024 * 1024),
+    cdrBodyLimitBytes: intFrom(1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+    batchMaxItems: intFrom(1, 100_000).default(5000),
+    statsFlushMs: intFrom(50, 60_000).default(1000),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+/** Raw settings before validation: strings from flags and environment. */
+export type RawSettings = Record<string, unknown>;
+
+const envNames: Record<string, string> = {
+  port: 'PORT',
+  host: 'CALLSHIELD_HOST',
+  dataDir: 'CALLSHIELD_DATA_DIR',
+  roles: 'CALLSHIELD_ROLES',
+  adminToken: 'CALLSHIELD_ADMIN_TOKEN',
+  databaseUrl: 'DATABASE_URL',
+  redisUrl: 'REDIS_URL',
+  natsUrl: 'NATS_URL',
+  numberingPlan: 'CALLSHIELD_NUMBERING_PLAN',
+  policy: 'CALLSHIELD_POLICY',
+  originWaitMs: 'CALLSHIELD_ORIGIN_WAIT_MS',
+  originTtlSeconds: 'CALLSHIELD_ORIGIN_TTL_SECONDS',
+  originMaxConfirmations: 'CALLSHIELD_ORIGIN_MAX_CONFIRMATIONS',
+  burstWindowSeconds: 'CALLSHIELD_BURST_WINDOW_SECONDS',
+  burstThreshold: 'CALLSHIELD_BURST_THRESHOLD',
+  labelLanguage: 'CALLSHIELD_LABEL_LANGUAGE',
+  failurePolicy: 'CALLSHIELD_FAILURE_POLICY',
+  bodyLimitBytes: 'CALLSHIELD_BODY_LIMIT_BYTES',
+  cdrBodyLimitBytes: 'CALLSHIELD_CDR_BODY_LIMIT_BYTES',
+  batchMaxItems: 'CALLSHIELD_BATCH_MAX_ITEMS',
+  statsFlushMs: 'CALLSHIELD_STATS_FLUSH_MS',
+  logLevel: 'CALLSHIELD_LOG_LEVEL',
+};
+
+/** The environment variable of each setting, for the README and error messages. */
+export const settingEnvNames: Readonly<Record<string, string>> = Object.freeze({ ...envNames });
+
+/** `CALLSHIELD_POLICY` and `--policy` name a JSON file, or hold inline JSON. */
+function readPolicy(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim().startsWith('{') ? value : readFileSync(resolve(value), 'utf8');
+  return JSON.parse(text);
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * Builds the config from flags (highest precedence) and an environment.
+ * Throws ConfigError listing every bad setting with its flag or variable.
+ */
+export function loadConfig(flags: RawSettings = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: RawSettings = {};
+  for (const [key, name] of Object.entries(envNames)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  for (const [key, value] of Object.entries(flags)) if (value !== undefined) raw[key] = value;
+  if (raw.policy !== undefined) {
+    try {
+      raw.policy = readPolicy(raw.policy);
+    } catch (error) {
+      throw new ConfigError(`policy: cannot read (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const where = key ? `${key}${envNames[key] ? ` (${envNames[key]})` : ''}` : 'settings';
+      const rest = issue.path.slice(1).join('.');
+      return `  ${where}${rest ? `.${rest}` : ''}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return deepFreeze(parsed.data);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Settings of the CLI commands that talk to a running server. */
+export function clientSettings(flags: { server?: string; token?: string }, env: NodeJS.ProcessEnv = process.env) {
+  return Object.freeze({
+    server: flags.server ?? env.CALLSHIELD_URL ?? 'http://127.0.0.1:8080',
+    token: flags.token ?? env.CALLSHIELD_ADMIN_TOKEN,
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * Every error a client can see: a stable code bound to an HTTP status. One error handler turns
+ * an AppError into `{"error":{"code","message"}}`; anything else becomes INTERNAL without details.
+ */
+export const errorCodes = {
+  BAD_REQUEST: 400,
+  INVALID_JSON: 400,
+  VALIDATION_FAILED: 400,
+  INVALID_NUMBER: 400,
+  INVALID_TIME: 400,
+  UNKNOWN_LIST: 404,
+  UNKNOWN_OPERATOR: 404,
+  NOT_FOUND: 404,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_NUMBER_OWNER: 403,
+  OPERATOR_EXISTS: 409,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  BATCH_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  NOT_READY: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** An expected failure that a client sees with its code and message. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.status = errorCodes[code];
+  }
+}
+
+/** The JSON body of an error answer. */
+export function errorBody(code: ErrorCode, message: string): { error: { code: ErrorCode; message: string } } {
+  return { error: { code, message } };
+}
+
+/** A value-or-error result for expected failures inside modules. */
+export type Result<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = <T = never>(code: ErrorCode, message: string): Result<T> => ({ ok: false, code, message });

@@ -1,0 +1,189 @@
+import type { FastifyInstance } from 'fastify';
+import { describePrincipal } from '../auth/principal.ts';
+import { AppError } from '../errors.ts';
+import { parseCsv } from '../platform/csv.ts';
+import { errorSchema, principalOf, requireAdmin } from '../platform/http.ts';
+import type { ListService } from './service.ts';
+import type { ListStore } from './store.ts';
+import { isListName, type ListName, listNames } from './types.ts';
+
+const entrySchema = {
+  type: 'object',
+  properties: {
+    number: { type: 'string' },
+    reason: { type: 'string' },
+    source: { type: 'string' },
+    createdBy: { type: 'string' },
+    createdAt: { type: 'string' },
+    expiresAt: { type: 'string' },
+    displayName: { type: 'string' },
+    version: { type: 'integer' },
+  },
+} as const;
+
+const listParam = {
+  type: 'object',
+  properties: { list: { type: 'string', enum: listNames } },
+  required: ['list'],
+} as const;
+
+function listOf(params: unknown): ListName {
+  const list = (params as { list: string }).list;
+  if (!isListName(list)) throw new AppError('UNKNOWN_LIST', `no list "${list}" (lists: ${listNames.join(', ')})`);
+  return list;
+}
+
+export function registerListRoutes(app: FastifyInstance, deps: { lists: ListService; store: ListStore }) {
+  const { lists, store } = deps;
+  // Unknown list names get UNKNOWN_LIST rather than a schema error.
+  const unknownList = async (request: { params: unknown }) => void listOf(request.params);
+
+  app.post(
+    '/v1/lists/:list/entries',
+    {
+      preValidation: unknownList,
+      schema: {
+        summary: 'Add a number to a list',
+        tags: ['lists'],
+        params: listParam,
+        body: {
+          type: 'object',
+          required: ['number', 'reason'],
+          properties: {
+            number: { type: 'string' },
+            reason: { type: 'string' },
+            expiresAt: { type: 'string' },
+            displayName: { type: 'string', description: 'allowlist: the name shown to callees' },
+          },
+        },
+        response: { 201: entrySchema, '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request);
+      const [change] = await lists.add(
+        listOf(request.params),
+        [request.body as never],
+        describePrincipal(principalOf(request)),
+        'api',
+      );
+      return reply.status(201).send(change.entry);
+    },
+  );
+
+  app.post(
+    '/v1/lists/:list/import',
+    {
+      preValidation: unknownList,
+      schema: {
+        summary: 'Import entries from CSV (number,reason[,expiresAt][,displayName])',
+        tags: ['lists'],
+        params: listParam,
+        consumes: ['text/csv'],
+        response: {
+          200: { type: 'object', properties: { imported: { type: 'integer' }, version: { type: 'integer' } } },
+          '4xx': errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request);
+      const rows = parseCsv(String(request.body ?? ''), ['number', 'reason']);
+      if (!rows.ok) throw new AppError('VALIDATION_FAILED', rows.message);
+      const changes = await lists.add(
+        listOf(request.params),
+        rows.value.map((r) => ({
+          number: r.number,
+          reason: r.reason,
+          expiresAt: r.expiresAt || undefined,
+          displayName: r.displayName || undefined,
+        })),
+        describePrincipal(principalOf(request)),
+        'import',
+      );
+      return { imported: changes.length, version: changes.at(-1)?.version ?? 0 };
+    },
+  );
+
+  app.delete(
+    '/v1/lists/:list/entries/:number',
+    {
+      preValidation: unknownList,
+      schema: { summary: 'Remove a number from a list', tags: ['lists'], response: { '4xx': errorSchema } },
+    },
+    async (request, reply) => {
+      requireAdmin(request);
+      const { number } = request.params as { number: string };
+      const change = await lists.remove(listOf(request.params), number, describePrincipal(principalOf(request)));
+      if (!change) throw new AppError('NOT_FOUND', 'the number is not on this list');
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/v1/lists/:list',
+    {
+      preValidation: unknownList,
+      schema: {
+        summary: 'Incremental list sync',
+        description:
+          'Changes after `since` (0 or absent: the whole list, paged by `limit`; ask again with the returned version).',
+        tags: ['lists'],
+        params: listParam,
+        querystring: {
+          type: 'object',
+          properties: {
+            since: { type: 'integer', minimum: 0, default: 0 },
+            limit: { type: 'integer', minimum: 1, maximum: 100000, default: 10000 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              version: { type: 'integer' },
+              added: { type: 'array', items: entrySchema },
+              removed: { type: 'array', items: { type: 'string' } },
+            },
+          },
+          '4xx': errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      principalOf(request);
+      const q = request.query as { since: number; limit: number };
+      return store.changesSince(listOf(request.params), q.since, q.limit);
+    },
+  );
+
+  app.get(
+    '/v1/lists/:list/entries',
+    {
+      preValidation: unknownList,
+      schema: {
+        summary: 'Browse and search a list',
+        tags: ['lists'],
+        params: listParam,
+        querystring: {
+          type: 'object',
+          properties: {
+            prefix: { type: 'string' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            offset: { type: 'integer', minimum: 0, default: 0 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      principalOf(request);
+      const q = request.query as { prefix?: string; limit: number; offset: number };
+      const prefix = q.prefix?.replace(/[^\d+]/g, '');
+      return store.search(listOf(request.params), {
+        prefix: prefix ? (prefix.startsWith('+') ? prefix : `+${prefix}`) : undefined,
+        limit: q.limit,
+        offset: q.offset,
+      });
+    },
+  );
+}

@@ -1,0 +1,156 @@
+/**
+ * The HTTP server: Fastify with one error handler (every client-visible error is
+ * `{"error":{"code","message"}}`), bearer-token authentication, the OpenAPI document, and
+ * request metrics. Modules add their routes through `register*Routes(app, deps)` functions.
+ */
+import swagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Histogram } from 'prom-client';
+import type { Principal } from '../auth/principal.ts';
+import { AppError, type ErrorCode, errorBody } from '../errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface HttpOptions {
+  bodyLimit: number;
+  logLevel: string;
+  authenticate: (token: string) => Principal | null;
+  requestDuration?: Histogram<'route' | 'method' | 'status'>;
+  version: string;
+}
+
+/** Fastify's own error codes mapped to ours. */
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_VALIDATION: 'VALIDATION_FAILED',
+};
+
+export function createHttpServer(options: HttpOptions): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: options.bodyLimit,
+    logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
+    // No log line per request: the call path must not pay for logging.
+    logController: new LogController({ disableRequestLogging: true }),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    return503OnClosing: true,
+  });
+  app.decorateRequest('principal', null);
+  // Registry and list imports arrive as CSV; CDR uploads add their own parser for their size limit.
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ')) request.principal = options.authenticate(header.slice(7).trim());
+  });
+
+  if (options.requestDuration) {
+    const histogram = options.requestDuration;
+    app.addHook('onResponse', async (request, reply) => {
+      histogram.observe(
+        { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+  }
+
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number; validation?: unknown }, request, reply) => {
+    if (error instanceof AppError) return reply.status(error.status).send(errorBody(error.code, error.message));
+    const code =
+      (error.code && fastifyCodes[error.code]) || (error instanceof SyntaxError ? 'INVALID_JSON' : undefined);
+    if (code) {
+      const message =
+        code === 'INVALID_JSON'
+          ? 'the body is not valid JSON'
+          : code === 'PAYLOAD_TOO_LARGE'
+            ? `the body is larger than ${options.bodyLimit} bytes`
+            : error.message;
+      return reply
+        .status(error.statusCode && error.statusCode < 500 ? error.statusCode : 400)
+        .send(errorBody(code, message));
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.status(error.statusCode).send(errorBody('BAD_REQUEST', 'the request cannot be processed'));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send(errorBody('INTERNAL', 'internal error; it has been logged'));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'callshield API',
+        version: options.version,
+        description:
+          'National anti-fraud platform for telephone calls. Operators screen calls (originate/verify), sync lists, ' +
+          'upload CDRs and act on alerts. Errors are {"error":{"code","message"}}.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'admin token or operator API key' } },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  return app;
+}
+
+/** The authenticated principal of a request, or a 401. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) {
+    throw new AppError(
+      'UNAUTHORIZED',
+      request.headers.authorization ? 'the token is not valid' : 'an API key or token is required',
+    );
+  }
+  return request.principal;
+}
+
+/** The operator a key is bound to, or a 403 for any other principal. */
+export function requireOperator(request: FastifyRequest): string {
+  const p = principalOf(request);
+  if (p.kind !== 'operator') throw new AppError('FORBIDDEN', 'this call is made with an operator API key');
+  return p.operatorId;
+}
+
+export function requireAdmin(request: FastifyRequest): void {
+  const p = principalOf(request);
+  if (p.kind !== 'admin' && !(p.kind === 'user' && p.role === 'admin')) {
+    throw new AppError('FORBIDDEN', 'this call needs the admin token');
+  }
+}
+
+/** Sends a module result: the value with a status, or its error. */
+export function sendResult<T>(
+  reply: FastifyReply,
+  result: { ok: true; value: T } | { ok: false; code: ErrorCode; message: string },
+  status = 200,
+) {
+  if (!result.ok) throw new AppError(result.code, result.message);
+  return reply.status(status).send(result.value);
+}
+
+/** The shared error schema for OpenAPI responses. */
+export const errorSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+      required: ['code', 'message'],
+    },
+  },
+} as const;

@@ -1,0 +1,120 @@
+/**
+ * The records port: one PostgreSQL dialect, two adapters. Embedded mode runs PGlite (PostgreSQL
+ * compiled to WebAssembly, in-process, with a data directory); distributed mode runs node-postgres
+ * against a PostgreSQL server. The same migrations run on both.
+ */
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface SqlRows<T> {
+  rows: T[];
+  affectedRows: number;
+}
+
+/** What modules use: parameterised queries and transactions. */
+export interface Sql {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<SqlRows<T>>;
+  /** Runs `work` in one transaction; its queries must go through the `tx` it is given. */
+  transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  readonly kind: 'pglite' | 'postgres';
+}
+
+export type SqlQueryable = Pick<Sql, 'query'>;
+
+/** Opens PGlite on a data directory, or in memory when dir is "memory://". */
+export async function openPglite(dir: string): Promise<Sql> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
+  const db = await PGlite.create(dir.startsWith('memory://') ? undefined : dir);
+  return pgliteSql(db);
+}
+
+/** Wraps an open PGlite instance (tests open one from a dump). */
+export function pgliteSql(db: import('@electric-sql/pglite').PGlite): Sql {
+  const wrap = (q: { query: typeof db.query }) => ({
+    async query<T>(text: string, params?: unknown[]): Promise<SqlRows<T>> {
+      const r = await q.query<T>(text, params as unknown[]);
+      return { rows: r.rows, affectedRows: r.affectedRows ?? 0 };
+    },
+  });
+  return {
+    kind: 'pglite',
+    ...wrap(db),
+    transaction: (work) => db.transaction((tx) => work(wrap(tx as unknown as { query: typeof db.query }))),
+    close: () => db.close(),
+  };
+}
+
+/** Connects a pool to a PostgreSQL server. */
+export async function openPostgres(url: string): Promise<Sql> {
+  const pg = (await import('pg')).default;
+  // BIGINT and NUMERIC come back as strings by default; counts here fit in a double.
+  pg.types.setTypeParser(20, (v: string) => Number(v));
+  pg.types.setTypeParser(1700, (v: string) => Number(v));
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A PostgreSQL restart breaks idle clients; the pool replaces them, the error must not crash us.
+  pool.on('error', () => {});
+  await pool.query('select 1');
+  const query = async <T>(client: Pick<import('pg').Pool, 'query'>, text: string, params?: unknown[]) => {
+    const r = await client.query(text, params as unknown[]);
+    return { rows: r.rows as T[], affectedRows: r.rowCount ?? 0 };
+  };
+  return {
+    kind: 'postgres',
+    query: (text, params) => query(pool, text, params),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await work({ query: (text, params) => query(client, text, params) });
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+const migrationsDir = new URL('../../migrations/', import.meta.url).pathname;
+
+/**
+ * Applies the plain SQL files of migrations/ in name order, each once, each in a transaction.
+ * A lock keeps two processes starting together from running the same migration twice.
+ */
+export async function migrate(sql: Sql, dir = migrationsDir): Promise<string[]> {
+  await sql.query(
+    'create table if not exists schema_migrations (name text primary key, applied_at timestamptz not null default now())',
+  );
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
+  const applied: string[] = [];
+  await sql.transaction(async (tx) => {
+    if (sql.kind === 'postgres') await tx.query('select pg_advisory_xact_lock(7261)');
+    const done = new Set(
+      (await tx.query<{ name: string }>('select name from schema_migrations')).rows.map((r) => r.name),
+    );
+    for (const file of files) {
+      if (done.has(file)) continue;
+      const text = readFileSync(join(dir, file), 'utf8');
+      for (const statement of splitStatements(text)) await tx.query(statement);
+      await tx.query('insert into schema_migrations (name) values ($1)', [file]);
+      applied.push(file);
+    }
+  });
+  return applied;
+}
+
+/** Splits a migration file on semicolons at line ends (migrations keep one statement per block). */
+function splitStatements(text: string): string[] {
+  return text
+    .split(/;\s*$/m)
+    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,30 @@
+/**
+ * Helpers for integration tests against the real services of the machine (PostgreSQL, Redis, NATS).
+ * Each test gets its own PostgreSQL schema, so tests never see each other's rows.
+ */
+import { randomBytes } from 'node:crypto';
+import { openPostgres, type Sql } from './sql.ts';
+
+/** Where the test PostgreSQL runs; CI starts it (.ci/run). */
+export function postgresTestUrl(): string {
+  return process.env.CALLSHIELD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+}
+
+/** Opens a pool whose search_path is a fresh schema, dropped by `done`. */
+export async function withTempSchema(url: string): Promise<{ sql: Sql; done: () => Promise<void> }> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = await openPostgres(url);
+  await admin.query(`create schema ${schema}`);
+  await admin.close();
+  const separator = url.includes('?') ? '&' : '?';
+  const sql = await openPostgres(`${url}${separator}options=-c%20search_path%3D${schema}`);
+  return {
+    sql,
+    async done() {
+      await sql.close();
+      const cleanup = await openPostgres(url);
+      await cleanup.query(`drop schema ${schema} cascade`);
+      await cleanup.close();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { PolicyInput } from '../config.ts';
+import { type PolicyAction, type ReasonCode, reasonCodes } from './types.ts';
+
+/** Default action of each reason: what a national platform does on day one. */
+export const defaultActions: Record<ReasonCode, PolicyAction> = {
+  MALFORMED_CLI: 'block',
+  UNALLOCATED_CLI: 'block',
+  ALLOWLISTED_CLI: 'allow',
+  DNO_CLI: 'block',
+  BLOCKLISTED_CLI: 'block',
+  SPOOFED_DOMESTIC_FROM_ABROAD: 'block',
+  ROAMING_CONFIRMED: 'allow',
+  UNCONFIRMED_ORIGIN: 'block',
+  ORIGIN_NOT_PARTICIPATING: 'monitor',
+  REPORTED_CLI: 'label',
+  CALL_BURST: 'label',
+  PROTECTED_B: 'block',
+  INTERNATIONAL_CALL: 'label',
+};
+
+/** Severity of an action: the verdict is the most severe enforced one. */
+export const SEVERITY_ALLOW = 0;
+export const SEVERITY_LABEL = 1;
+export const SEVERITY_BLOCK = 2;
+
+/** A policy compiled for the hot path: per reason index, a severity and a shadow flag. */
+export interface Policy {
+  actions: Readonly<Record<ReasonCode, PolicyAction>>;
+  shadow: ReadonlySet<ReasonCode>;
+  labelInternational: boolean;
+  /** severity[i] for reasonCodes[i] */
+  severity: Int8Array;
+  /** 1 when reasonCodes[i] runs in shadow mode */
+  shadowed: Uint8Array;
+}
+
+function severityOf(action: PolicyAction): number {
+  return action === 'block' ? SEVERITY_BLOCK : action === 'label' ? SEVERITY_LABEL : SEVERITY_ALLOW;
+}
+
+/** Builds the policy from its configured form (validated by the config schema). */
+export function compilePolicy(input: Partial<PolicyInput> = {}): Policy {
+  const actions = { ...defaultActions, ...(input.actions ?? {}) } as Record<ReasonCode, PolicyAction>;
+  const shadow = new Set(input.shadow ?? []);
+  return {
+    actions: Object.freeze(actions),
+    shadow,
+    labelInternational: input.labelInternational ?? false,
+    severity: Int8Array.from(reasonCodes, (r) => severityOf(actions[r])),
+    shadowed: Uint8Array.from(reasonCodes, (r) => (shadow.has(r) ? 1 : 0)),
+  };
+}

@@ -1,0 +1,147 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.ts';
+import { errorSchema, requireOperator, sendResult } from '../platform/http.ts';
+import type { ScreeningService } from './service.ts';
+import { ingressTypes, reasonCodes } from './types.ts';
+
+const number = { type: 'string', description: 'E.164 with or without +, or national format (8 7xx …)' } as const;
+const at = { type: 'string', description: 'ISO 8601 date-time' } as const;
+
+const verifyBody = {
+  type: 'object',
+  required: ['callId', 'a', 'b', 'at', 'ingress'],
+  properties: {
+    callId: { type: 'string' },
+    a: number,
+    b: number,
+    at,
+    ingress: { type: 'string', enum: ingressTypes },
+    fromOperator: { type: 'string', description: 'carrier that delivered the call' },
+  },
+} as const;
+
+const verifyAnswer = {
+  type: 'object',
+  properties: {
+    decisionId: { type: 'string' },
+    verdict: { type: 'string', enum: ['allow', 'label', 'block'] },
+    reasons: { type: 'array', items: { type: 'string', enum: reasonCodes } },
+    label: { type: 'string' },
+    labelCode: { type: 'string' },
+    shadow: { type: 'boolean' },
+    shadowVerdict: { type: 'string' },
+  },
+  required: ['decisionId', 'verdict', 'reasons', 'shadow'],
+} as const;
+
+const originateBody = {
+  type: 'object',
+  required: ['callId', 'a', 'b', 'at'],
+  properties: { callId: { type: 'string' }, a: number, b: number, at },
+} as const;
+
+const batchOf = (item: object) =>
+  ({ type: 'object', required: ['calls'], properties: { calls: { type: 'array', items: item } } }) as const;
+
+const itemOrError = (item: object) => ({ anyOf: [item, errorSchema] });
+
+export function registerScreeningRoutes(
+  app: FastifyInstance,
+  deps: { screening: ScreeningService; batchMaxItems: number },
+) {
+  const { screening, batchMaxItems } = deps;
+  const checkBatch = (body: unknown): unknown[] => {
+    const calls = (body as { calls?: unknown } | null)?.calls;
+    if (!Array.isArray(calls)) throw new AppError('VALIDATION_FAILED', '"calls" must be an array');
+    if (calls.length > batchMaxItems) throw new AppError('BATCH_TOO_LARGE', `at most ${batchMaxItems} calls per batch`);
+    return calls;
+  };
+
+  app.post(
+    '/v1/calls/originate',
+    {
+      schema: {
+        summary: 'Register a call started by one of your subscribers',
+        description:
+          'Sent by the originating operator on every call its subscriber starts. 403 NOT_NUMBER_OWNER when `a` is not yours (numbering plan + MNP).',
+        tags: ['screening'],
+        body: originateBody,
+        response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const operator = requireOperator(request);
+      const result = screening.originate(request.body, operator);
+      if (!result.ok) return sendResult(reply, result);
+      return reply.status(202).send(await result.value);
+    },
+  );
+
+  app.post(
+    '/v1/calls/verify',
+    {
+      schema: {
+        summary: 'Screen an incoming call',
+        description:
+          'Asked by the terminating or transit operator. Answers allow / label / block with reason codes. ' +
+          'May wait up to the configured origin wait (150 ms by default) for a racing originate.',
+        tags: ['screening'],
+        body: verifyBody,
+        response: { 200: verifyAnswer, '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const operator = requireOperator(request);
+      const result = screening.verify(request.body, operator);
+      if (!result.ok) return sendResult(reply, result);
+      return reply.send(await result.value);
+    },
+  );
+
+  app.post(
+    '/v1/calls/originate/batch',
+    {
+      schema: {
+        summary: 'Register many originations',
+        tags: ['screening'],
+        body: batchOf({ type: 'object' }),
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              results: {
+                type: 'array',
+                items: itemOrError({ type: 'object', properties: { accepted: { type: 'boolean' } } }),
+              },
+            },
+          },
+          '4xx': errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const operator = requireOperator(request);
+      return { results: await screening.originateBatch(checkBatch(request.body), operator) };
+    },
+  );
+
+  app.post(
+    '/v1/calls/verify/batch',
+    {
+      schema: {
+        summary: 'Screen many calls',
+        description: 'Results in request order; a bad item gets {"error":{…}} in its place and does not fail the rest.',
+        tags: ['screening'],
+        body: batchOf({ type: 'object' }),
+        response: {
+          200: { type: 'object', properties: { results: { type: 'array', items: itemOrError(verifyAnswer) } } },
+          '4xx': errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const operator = requireOperator(request);
+      return { results: await screening.verifyBatch(checkBatch(request.body), operator) };
+    },
+  );
+}

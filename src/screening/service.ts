@@ -1,0 +1,233 @@
+/**
+ * The screening service around the pure engine: validates requests, counts bursts, consumes origin
+ * registrations (waiting a bounded time for a racing originate), and hands every decision to the
+ * counters and the decisions stream. Waits are per call and concurrent, so a batch with several
+ * unconfirmed calls answers in about one wait.
+ */
+import { randomUUID } from 'node:crypto';
+import { type ErrorCode, fail, ok, type Result } from '../errors.ts';
+import { formatNumber } from '../numbering/numbers.ts';
+import type { NumberingPlan } from '../numbering/plan.ts';
+import type { BurstCounter } from './burst.ts';
+import { alreadyBlocked, assessCall, concludeCall, type ScreeningState } from './engine.ts';
+import { type Language, labelText } from './labels.ts';
+import type { OriginRegistry } from './origins.ts';
+import type { Policy } from './policy.ts';
+import { type CallToVerify, type Decision, type Ingress, ingressTypes } from './types.ts';
+
+export interface VerifyAnswer {
+  decisionId: string;
+  verdict: Decision['verdict'];
+  reasons: Decision['reasons'];
+  label?: string;
+  labelCode?: Decision['labelCode'];
+  shadow: boolean;
+  shadowVerdict?: Decision['verdict'];
+}
+
+export type ItemError = { error: { code: ErrorCode; message: string } };
+
+export interface ScreeningDeps {
+  plan: NumberingPlan;
+  state: ScreeningState;
+  policy: Policy;
+  origins: OriginRegistry;
+  bursts: BurstCounter;
+  clock: () => number;
+  originWaitMs: number;
+  burstThreshold: number;
+  labelLanguage: Language;
+  /** Called with every decision: stats, stream, recent-decisions buffer, metrics. */
+  onDecision: (decision: Decision, decidedAtMs: number) => void;
+}
+
+const MAX_ID = 128;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function text(body: Record<string, unknown>, field: string, required: boolean): Result<string | undefined> {
+  const v = body[field];
+  if (v === undefined || v === null) {
+    return required ? fail('VALIDATION_FAILED', `"${field}" is required`) : ok(undefined);
+  }
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_ID) {
+    return fail('VALIDATION_FAILED', `"${field}" must be a string of 1 to ${MAX_ID} characters`);
+  }
+  return ok(v);
+}
+
+/** ISO 8601 with a time; a bare date or garbage is refused. */
+export function parseTime(value: unknown, field: string): Result<number> {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) {
+    return fail('INVALID_TIME', `"${field}" must be an ISO 8601 date-time`);
+  }
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? fail('INVALID_TIME', `"${field}" must be an ISO 8601 date-time`) : ok(t);
+}
+
+export function createScreeningService(deps: ScreeningDeps) {
+  const { plan, state, policy, origins, bursts, clock } = deps;
+
+  /** Validates one verify item; a malformed `a` is not an error but a MALFORMED_CLI decision. */
+  function parseVerify(body: unknown, operator: string): Result<CallToVerify> {
+    if (!isRecord(body)) return fail('VALIDATION_FAILED', 'a call must be a JSON object');
+    const callId = text(body, 'callId', true);
+    if (!callId.ok) return callId as Result<never>;
+    if (typeof body.a !== 'string') return fail('VALIDATION_FAILED', '"a" must be a string');
+    if (typeof body.b !== 'string') return fail('VALIDATION_FAILED', '"b" must be a string');
+    const b = plan.parse(body.b);
+    if (b < 0) return fail('INVALID_NUMBER', '"b" is not a phone number');
+    const at = parseTime(body.at, 'at');
+    if (!at.ok) return at as Result<never>;
+    if (typeof body.ingress !== 'string' || !(ingressTypes as readonly string[]).includes(body.ingress)) {
+      return fail('VALIDATION_FAILED', `"ingress" must be one of ${ingressTypes.join(', ')}`);
+    }
+    const fromOperator = text(body, 'fromOperator', false);
+    if (!fromOperator.ok) return fromOperator as Result<never>;
+    return ok({
+      callId: callId.value!,
+      a: body.a.length > 32 ? -1 : plan.parse(body.a),
+      b,
+      at: at.value,
+      ingress: body.ingress as Ingress,
+      operator,
+      fromOperator: fromOperator.value,
+    });
+  }
+
+  function answer(
+    call: CallToVerify,
+    rawA: string,
+    started: bigint,
+    confirmed: boolean | null,
+    assessment: ReturnType<typeof assessCall>,
+    now: number,
+  ): VerifyAnswer {
+    const conclusion = concludeCall(assessment, confirmed, policy);
+    const decisionId = randomUUID();
+    const label = conclusion.labelCode
+      ? labelText(conclusion.labelCode, deps.labelLanguage, conclusion.displayName)
+      : undefined;
+    const decision: Decision = {
+      decisionId,
+      callId: call.callId,
+      operator: call.operator,
+      a: call.a >= 0 ? formatNumber(call.a) : rawA,
+      b: formatNumber(call.b),
+      ingress: call.ingress,
+      at: new Date(call.at).toISOString(),
+      decidedAt: new Date(now).toISOString(),
+      verdict: conclusion.verdict,
+      reasons: conclusion.reasons,
+      shadow: conclusion.shadow,
+      latencyUs: Number(process.hrtime.bigint() - started) / 1000,
+    };
+    if (call.fromOperator) decision.fromOperator = call.fromOperator;
+    if (conclusion.labelCode) {
+      decision.labelCode = conclusion.labelCode;
+      decision.label = label;
+    }
+    if (conclusion.shadowVerdict) decision.shadowVerdict = conclusion.shadowVerdict;
+    deps.onDecision(decision, now);
+    const out: VerifyAnswer = {
+      decisionId,
+      verdict: conclusion.verdict,
+      reasons: conclusion.reasons,
+      shadow: conclusion.shadow,
+    };
+    if (label) {
+      out.label = label;
+      out.labelCode = conclusion.labelCode;
+    }
+    if (conclusion.shadowVerdict) out.shadowVerdict = conclusion.shadowVerdict;
+    return out;
+  }
+
+  /** Decides one validated call; resolves at once unless it must wait for an originate. */
+  function decide(call: CallToVerify, rawA: string): VerifyAnswer | Promise<VerifyAnswer> {
+    const started = process.hrtime.bigint();
+    const now = clock();
+    let burstCount = 0;
+    if (call.a >= 0) {
+      const hit = bursts.hit(call.a, now);
+      if (typeof hit !== 'number') {
+        return hit.then((count) => finish(call, rawA, started, now, count));
+      }
+      burstCount = hit;
+    }
+    return finish(call, rawA, started, now, burstCount);
+  }
+
+  function finish(
+    call: CallToVerify,
+    rawA: string,
+    started: bigint,
+    now: number,
+    burstCount: number,
+  ): VerifyAnswer | Promise<VerifyAnswer> {
+    const assessment = assessCall(call, state, policy, now, burstCount, deps.burstThreshold);
+    const operator = assessment.confirmingOperator;
+    if (operator === null || alreadyBlocked(assessment, policy))
+      return answer(call, rawA, started, null, assessment, now);
+    const consumed = origins.consume(call.a, call.b, operator);
+    if (consumed === true) return answer(call, rawA, started, true, assessment, now);
+    const wait =
+      consumed === false
+        ? origins.waitFor(call.a, call.b, operator, deps.originWaitMs)
+        : consumed.then((c) => c || origins.waitFor(call.a, call.b, operator, deps.originWaitMs));
+    return wait.then((confirmed) => answer(call, rawA, started, confirmed, assessment, now));
+  }
+
+  return {
+    parseVerify,
+
+    verify(body: unknown, operator: string): Result<VerifyAnswer | Promise<VerifyAnswer>> {
+      const call = parseVerify(body, operator);
+      if (!call.ok) return call as Result<never>;
+      return ok(decide(call.value, (body as { a: string }).a));
+    },
+
+    /** Answers every item in order; a bad item gets its error and does not fail the rest. */
+    async verifyBatch(items: unknown[], operator: string): Promise<(VerifyAnswer | ItemError)[]> {
+      const results: (VerifyAnswer | ItemError | Promise<VerifyAnswer>)[] = items.map((item) => {
+        const call = parseVerify(item, operator);
+        if (!call.ok) return { error: { code: call.code, message: call.message } };
+        return decide(call.value, (item as { a: string }).a);
+      });
+      return Promise.all(results);
+    },
+
+    /** Registers an origination by the number's owner; the caller must own `a` (numbering plan + MNP). */
+    originate(body: unknown, operator: string): Result<{ accepted: true } | Promise<{ accepted: true }>> {
+      if (!isRecord(body)) return fail('VALIDATION_FAILED', 'a call must be a JSON object');
+      const callId = text(body, 'callId', true);
+      if (!callId.ok) return callId as Result<never>;
+      if (typeof body.a !== 'string') return fail('VALIDATION_FAILED', '"a" must be a string');
+      if (typeof body.b !== 'string') return fail('VALIDATION_FAILED', '"b" must be a string');
+      const a = plan.parse(body.a);
+      if (a < 0) return fail('INVALID_NUMBER', '"a" is not a phone number');
+      const b = plan.parse(body.b);
+      if (b < 0) return fail('INVALID_NUMBER', '"b" is not a phone number');
+      const at = parseTime(body.at, 'at');
+      if (!at.ok) return at as Result<never>;
+      if (state.ownerOf(a) !== operator) {
+        return fail('NOT_NUMBER_OWNER', `${formatNumber(a)} does not belong to operator ${operator}`);
+      }
+      const done = origins.register(a, b, operator);
+      return ok(done instanceof Promise ? done.then(() => ({ accepted: true as const })) : { accepted: true as const });
+    },
+
+    async originateBatch(items: unknown[], operator: string): Promise<({ accepted: true } | ItemError)[]> {
+      return Promise.all(
+        items.map((item) => {
+          const r = this.originate(item, operator);
+          return r.ok ? r.value : { error: { code: r.code, message: r.message } };
+        }),
+      );
+    },
+  };
+}
+
+export type ScreeningService = ReturnType<typeof createScreeningService>;

@@ -1,0 +1,61 @@
+/** Reason codes of DESIGN.md §3, in the order the checks run, plus this platform's extensions. */
+export const reasonCodes = [
+  'MALFORMED_CLI',
+  'UNALLOCATED_CLI',
+  'ALLOWLISTED_CLI',
+  'DNO_CLI',
+  'BLOCKLISTED_CLI',
+  'SPOOFED_DOMESTIC_FROM_ABROAD',
+  'ROAMING_CONFIRMED',
+  'UNCONFIRMED_ORIGIN',
+  'ORIGIN_NOT_PARTICIPATING',
+  'REPORTED_CLI',
+  'CALL_BURST',
+  'PROTECTED_B',
+  // Extension: every international call labelled when the policy asks for it.
+  'INTERNATIONAL_CALL',
+] as const;
+export type ReasonCode = (typeof reasonCodes)[number];
+
+export const ingressTypes = ['international', 'domestic', 'on-net'] as const;
+export type Ingress = (typeof ingressTypes)[number];
+
+export type Verdict = 'allow' | 'label' | 'block';
+export type PolicyAction = 'block' | 'label' | 'allow' | 'monitor';
+export type LabelCode = 'SUSPECTED_FRAUD' | 'INTERNATIONAL_CALL' | 'VERIFIED_BUSINESS';
+
+/** A verify request after validation: numbers are E.164 integers, times epoch milliseconds. */
+export interface CallToVerify {
+  callId: string;
+  /** Calling line identity as presented (E.164 integer, or -1 when malformed). */
+  a: number;
+  b: number;
+  at: number;
+  ingress: Ingress;
+  /** Operator asking (terminating or transit). */
+  operator: string;
+  /** Carrier that delivered the call, when the asking operator knows it. */
+  fromOperator?: string;
+}
+
+/** A screening decision as emitted on the decisions stream and counted in stats. */
+export interface Decision {
+  decisionId: string;
+  callId: string;
+  operator: string;
+  fromOperator?: string;
+  a: string;
+  b: string;
+  ingress: Ingress;
+  at: string;
+  decidedAt: string;
+  verdict: Verdict;
+  reasons: ReasonCode[];
+  labelCode?: LabelCode;
+  label?: string;
+  shadow: boolean;
+  /** Verdict had the shadow-mode reasons been enforced. */
+  shadowVerdict?: Verdict;
+  /** Microseconds spent deciding, waits included. */
+  latencyUs: number;
+}

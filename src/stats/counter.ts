@@ -1,0 +1,126 @@
+/**
+ * Counts every decision by hour, operator and metric in memory and flushes the counts to the
+ * records store in one transaction (hourly rollups plus since-launch totals). Counting a
+ * decision is a handful of array increments; the store sees one upsert per touched cell per flush.
+ */
+import type { Sql } from '../platform/sql.ts';
+import { type Decision, ingressTypes, reasonCodes } from '../screening/types.ts';
+
+export const metricNames = [
+  'screened',
+  'verdict:allow',
+  'verdict:label',
+  'verdict:block',
+  'shadow',
+  ...reasonCodes.map((r) => `reason:${r}`),
+  ...ingressTypes.map((i) => `ingress:${i}`),
+] as const;
+
+const metricIndex = new Map<string, number>(metricNames.map((m, i) => [m, i]));
+const reasonOffset = metricIndex.get(`reason:${reasonCodes[0]}`)!;
+const ingressOffset = metricIndex.get(`ingress:${ingressTypes[0]}`)!;
+const verdictIndex = { allow: 1, label: 2, block: 3 } as const;
+const HOUR = 3_600_000;
+
+export function createDecisionCounter(sql: Sql) {
+  /** pending[hour][operator] = counts by metric index */
+  let pending = new Map<number, Map<string, Float64Array>>();
+  let flushing: Promise<void> = Promise.resolve();
+
+  function cell(hour: number, operator: string): Float64Array {
+    let byOperator = pending.get(hour);
+    if (!byOperator) {
+      byOperator = new Map();
+      pending.set(hour, byOperator);
+    }
+    let counts = byOperator.get(operator);
+    if (!counts) {
+      counts = new Float64Array(metricNames.length);
+      byOperator.set(operator, counts);
+    }
+    return counts;
+  }
+
+  async function writeOut(batch: Map<number, Map<string, Float64Array>>): Promise<void> {
+    if (batch.size === 0) return;
+    await sql.transaction(async (tx) => {
+      const totals = new Map<string, Float64Array>();
+      for (const [hour, byOperator] of batch) {
+        for (const [operator, counts] of byOperator) {
+          let total = totals.get(operator);
+          if (!total) {
+            total = new Float64Array(metricNames.length);
+            totals.set(operator, total);
+          }
+          const hours: Date[] = [];
+          const metrics: string[] = [];
+          const values: number[] = [];
+          counts.forEach((v, i) => {
+            if (v === 0) return;
+            hours.push(new Date(hour));
+            metrics.push(metricNames[i]);
+            values.push(v);
+            total[i] += v;
+          });
+          await tx.query(
+            `insert into stats_hourly (hour, operator_id, metric, count)
+             select h, $2, m, c from unnest($1::timestamptz[], $3::text[], $4::bigint[]) as t(h, m, c)
+             on conflict (hour, operator_id, metric) do update set count = stats_hourly.count + excluded.count`,
+            [hours, operator, metrics, values],
+          );
+        }
+      }
+      for (const [operator, total] of totals) {
+        const metrics: string[] = [];
+        const values: number[] = [];
+        total.forEach((v, i) => {
+          if (v !== 0) {
+            metrics.push(metricNames[i]);
+            values.push(v);
+          }
+        });
+        await tx.query(
+          `insert into stats_totals (operator_id, metric, count)
+           select $1, m, c from unnest($2::text[], $3::bigint[]) as t(m, c)
+           on conflict (operator_id, metric) do update set count = stats_totals.count + excluded.count`,
+          [operator, metrics, values],
+        );
+      }
+    });
+  }
+
+  return {
+    count(decision: Decision, decidedAtMs: number): void {
+      const counts = cell(Math.floor(decidedAtMs / HOUR) * HOUR, decision.operator);
+      counts[0]++;
+      counts[verdictIndex[decision.verdict]]++;
+      if (decision.shadow) counts[4]++;
+      for (const r of decision.reasons) counts[reasonOffset + reasonCodes.indexOf(r)]++;
+      counts[ingressOffset + ingressTypes.indexOf(decision.ingress)]++;
+    },
+
+    /** Writes what was counted; a failed write keeps the counts for the next flush. */
+    flush(): Promise<void> {
+      flushing = flushing.then(async () => {
+        const batch = pending;
+        pending = new Map();
+        try {
+          await writeOut(batch);
+        } catch (error) {
+          for (const [hour, byOperator] of batch) {
+            for (const [operator, counts] of byOperator) {
+              const into = cell(hour, operator);
+              counts.forEach((v, i) => {
+                into[i] += v;
+              });
+            }
+          }
+          throw error;
+        }
+      });
+      return flushing;
+    },
+  };
+}
+
+export type DecisionCounter = ReturnType<typeof createDecisionCounter>;

@@ -1,0 +1,91 @@
+import type { Sql } from '../platform/sql.ts';
+
+export interface StatsQuery {
+  from: Date;
+  to: Date;
+  groupBy: 'hour' | 'day';
+  /** Only this operator's figures (an operator key sees its own). */
+  operator?: string;
+}
+
+interface Figures {
+  screened: number;
+  allowed: number;
+  labelled: number;
+  blocked: number;
+  shadow: number;
+}
+
+const figureOf: Record<string, keyof Figures> = {
+  screened: 'screened',
+  'verdict:allow': 'allowed',
+  'verdict:label': 'labelled',
+  'verdict:block': 'blocked',
+  shadow: 'shadow',
+};
+
+const emptyFigures = (): Figures => ({ screened: 0, allowed: 0, labelled: 0, blocked: 0, shadow: 0 });
+
+/** Reads the rollups behind `GET /v1/stats`. */
+export function createStatsStore(sql: Sql) {
+  return {
+    async query(q: StatsQuery) {
+      const { rows } = await sql.query<{ bucket: Date; operator_id: string; metric: string; n: number }>(
+        `select date_trunc($3, hour) as bucket, operator_id, metric, sum(count)::float8 as n
+         from stats_hourly where hour >= $1 and hour < $2 and ($4::text is null or operator_id = $4)
+         group by 1, 2, 3 order by 1`,
+        [q.from, q.to, q.groupBy, q.operator ?? null],
+      );
+      const totals = emptyFigures();
+      const byReason: Record<string, number> = {};
+      const byIngress: Record<string, number> = {};
+      const byOperator: Record<string, Figures> = {};
+      const series = new Map<string, Figures>();
+      for (const r of rows) {
+        const n = Number(r.n);
+        const t = new Date(r.bucket).toISOString();
+        const figure = figureOf[r.metric];
+        if (figure) {
+          totals[figure] += n;
+          byOperator[r.operator_id] ??= emptyFigures();
+          byOperator[r.operator_id][figure] += n;
+          let point = series.get(t);
+          if (!point) {
+            point = emptyFigures();
+            series.set(t, point);
+          }
+          point[figure] += n;
+        } else if (r.metric.startsWith('reason:')) {
+          byReason[r.metric.slice(7)] = (byReason[r.metric.slice(7)] ?? 0) + n;
+        } else if (r.metric.startsWith('ingress:')) {
+          byIngress[r.metric.slice(8)] = (byIngress[r.metric.slice(8)] ?? 0) + n;
+        }
+      }
+      const since = await sql.query<{ metric: string; n: number }>(
+        `select metric, sum(count)::float8 as n from stats_totals where ($1::text is null or operator_id = $1) group by metric`,
+        [q.operator ?? null],
+      );
+      const sinceLaunch = { ...emptyFigures(), byReason: {} as Record<string, number> };
+      for (const r of since.rows) {
+        const figure = figureOf[r.metric];
+        if (figure) sinceLaunch[figure] += Number(r.n);
+        else if (r.metric.startsWith('reason:')) sinceLaunch.byReason[r.metric.slice(7)] = Number(r.n);
+      }
+      const launched = await sql.query<{ value: string }>(
+        "select value from platform_settings where key = 'launched_at'",
+      );
+      return {
+        from: q.from.toISOString(),
+        to: q.to.toISOString(),
+        groupBy: q.groupBy,
+        ...(q.operator ? { operator: q.operator } : {}),
+        totals,
+        byReason,
+        byIngress,
+        byOperator,
+        series: [...series].map(([t, f]) => ({ t, ...f })),
+        sinceLaunch: { launchedAt: launched.rows[0]?.value ?? null, ...sinceLaunch },
+      };
+    },
+  };
+}
