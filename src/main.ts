@@ -7,6 +7,9 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 const commands: Record<string, Command> = {
   serve: { summary: 'run the platform (all roles by default)', load: () => import('./serve.ts') },
   admin: { summary: 'operator keys, MNP and list imports', load: () => import('./admin/cli.ts') },
+  analyze: { summary: 'detect SIM-boxes, fraud callers and wangiri in CDR files', load: () => import('./detection/cli.ts') },
+  train: { summary: 'train the detection model on labelled CDRs', load: () => import('./detection/train-cli.ts') },
+  eval: { summary: 'simulate, analyze and score detection per kind', load: () => import('./detection/eval-cli.ts') },
 };
 
 function usage(): string {

@@ -1,0 +1,73 @@
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadPlan } from '../numbering/plan.ts';
+import { analyzeFiles, loadModels } from './pipeline.ts';
+
+const PLAN_PATH = join(import.meta.dirname, '..', '..', 'data', 'numbering', 'kz.json');
+
+const USAGE = `usage: callshield analyze <paths…> [--cells FILE] [--model FILE] --out alerts.jsonl
+  paths: CDR files (CSV or JSON Lines, gzip allowed)
+  writes one alert a line; progress and a summary on stderr
+`;
+
+/**
+ * `callshield analyze`: CDR files → feature windows → detectors → alerts.jsonl.
+ * Bad rows are counted and the first ones shown; they never stop the run.
+ */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      cells: { type: 'string' },
+      model: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (!values.out || positionals.length === 0) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const plan = loadPlan(PLAN_PATH);
+  const models = loadModels(values.model);
+  const started = performance.now();
+  let lastReport = started;
+  const progress = (rows: number, bad: number, final: boolean) => {
+    const now = performance.now();
+    if (values.quiet || (!final && now - lastReport < 1000)) return;
+    lastReport = now;
+    const rate = rows / Math.max(0.001, (now - started) / 1000);
+    process.stderr.write(
+      `\r${rows.toLocaleString('en')} rows  ${Math.round(rate).toLocaleString('en')} rows/s  ${bad} bad${final ? '\n' : ''}`,
+    );
+  };
+  const result = await analyzeFiles(positionals, plan, models, {
+    onProgress: (p) => progress(p.rows, p.bad, false),
+  });
+  progress(result.rows, result.bad, true);
+  const out = createWriteStream(values.out);
+  for (const alert of result.alerts) out.write(`${JSON.stringify(alert)}\n`);
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  const seconds = (performance.now() - started) / 1000;
+  const byKind: Record<string, number> = {};
+  const devices = new Set<string>();
+  for (const a of result.alerts) {
+    byKind[a.kind] = (byKind[a.kind] ?? 0) + 1;
+    if (a.device) devices.add(a.device);
+  }
+  for (const item of result.quarantine.slice(0, 5))
+    process.stderr.write(`quarantined ${item.file}:${item.line}: ${item.reason}\n`);
+  process.stderr.write(
+    `${result.rows.toLocaleString('en')} CDRs (${result.bad} quarantined) from ${positionals.length} file(s) in ${seconds.toFixed(1)} s` +
+      ` (${Math.round(result.rows / seconds).toLocaleString('en')} CDRs/s); ${result.store.sims.size} SIMs, ${result.store.imeis.size} IMEIs, ${result.store.cells.size} cells\n` +
+      `alerts: ${JSON.stringify(byKind)}; devices/farms: ${devices.size}; written to ${values.out}\n`,
+  );
+  return 0;
+}

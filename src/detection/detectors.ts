@@ -1,0 +1,260 @@
+import { digitString } from '../cdr/batch.ts';
+import { formatNumber } from '../numbering/numbers.ts';
+import type { FeatureStore, SimFeatures, SimState, SourceFeatures } from './features.ts';
+import {
+  type Contribution,
+  contributions,
+  type LinearModel,
+  probabilities,
+  standardise,
+  type Transform,
+} from './model.ts';
+
+/**
+ * Detectors: pure functions of the feature windows. Each SIM is scored by the trained linear
+ * model (SIM-box vs fraud caller vs none); rules decide which SIMs can be alerted at all
+ * (enough traffic to judge, the behaviour's defining traits present) so that a model can never
+ * flag a quiet subscriber or one who mostly receives calls. Wangiri sources are scored the same
+ * way from the numbers that call in from abroad.
+ */
+
+export type AlertKind = 'simbox' | 'fraud_caller' | 'wangiri';
+
+/** One alert, as written to alerts.jsonl (DESIGN.md §3). */
+export interface Alert {
+  kind: AlertKind;
+  msisdn: string;
+  imsi?: string;
+  imei?: string;
+  score: number;
+  evidence: Evidence;
+  firstSeen: string;
+  lastSeen: string;
+  device?: string;
+}
+
+export interface Evidence {
+  /** Features that drove the score, with their value and contribution (model logit units). */
+  features: Contribution[];
+  /** Rules that held (the gates), in words. */
+  rules: string[];
+  /** Other SIMs of the same device / farm, when grouped. */
+  deviceSims?: number;
+  [key: string]: unknown;
+}
+
+/** Inputs of the SIM model: raw feature name and how it is transformed. */
+export const SIM_MODEL_INPUTS: [keyof SimFeatures | 'colocatedBulkSims', Transform][] = [
+  ['outPerActiveDay', 'log1p'],
+  ['outShare', 'identity'],
+  ['calleesPerOutCall', 'identity'],
+  ['distinctCallees', 'log1p'],
+  ['top5ContactShare', 'identity'],
+  ['reciprocity', 'identity'],
+  ['callbackShare', 'identity'],
+  ['answeredShare', 'identity'],
+  ['shortShare', 'identity'],
+  ['durationMedian', 'log1p'],
+  ['nightShare', 'identity'],
+  ['hourlyEntropy', 'identity'],
+  ['burstShare', 'identity'],
+  ['distinctCells', 'log1p'],
+  ['topCellShare', 'identity'],
+  ['imeisPerSim', 'log1p'],
+  ['simsPerImei', 'log1p'],
+  ['smsCount', 'log1p'],
+  ['dataEvents', 'log1p'],
+  ['internationalInShare', 'identity'],
+  ['domesticCalleeShare', 'identity'],
+  ['distinctCallers', 'log1p'],
+  ['colocatedBulkSims', 'log1p'],
+];
+
+export const SOURCE_MODEL_INPUTS: [keyof SourceFeatures, Transform][] = [
+  ['calls', 'log1p'],
+  ['distinctVictims', 'log1p'],
+  ['victimsPerCall', 'identity'],
+  ['answeredShare', 'identity'],
+  ['zeroDurationShare', 'identity'],
+  ['meanDurationS', 'log1p'],
+  ['nightShare', 'identity'],
+];
+
+/** SIM features plus the ones that need the whole population (co-location). */
+export type SimRecord = SimFeatures & { colocatedBulkSims: number };
+
+/** Least outgoing calls before a SIM is judged at all: a handful of calls says nothing. */
+export const MIN_OUT_CALLS = 10;
+
+/**
+ * A "bulk caller": the common trait of SIM-boxes and fraud call-centre SIMs — mostly outgoing
+ * voice, spread over many different numbers. Used for co-location counts and as the gate.
+ */
+export function isBulkCaller(f: SimFeatures): boolean {
+  return f.voiceOut >= MIN_OUT_CALLS && f.outShare >= 0.6 && f.calleesPerOutCall >= 0.5;
+}
+
+/** Features of every SIM, with the count of other bulk-calling SIMs sharing its main cell. */
+export function simRecords(store: FeatureStore): Map<number, SimRecord> {
+  const base = new Map<number, SimFeatures>();
+  const bulkByCell = new Map<number, number>();
+  const topCellOf = new Map<number, number>();
+  for (const [msisdn, sim] of store.sims) {
+    const f = store.simFeatures(sim);
+    base.set(msisdn, f);
+    const cell = sim.cellCounts.top();
+    topCellOf.set(msisdn, cell);
+    if (cell >= 0 && isBulkCaller(f)) bulkByCell.set(cell, (bulkByCell.get(cell) ?? 0) + 1);
+  }
+  const out = new Map<number, SimRecord>();
+  for (const [msisdn, f] of base) {
+    const cell = topCellOf.get(msisdn) ?? -1;
+    const here = cell >= 0 ? (bulkByCell.get(cell) ?? 0) : 0;
+    out.set(msisdn, { ...f, colocatedBulkSims: Math.max(0, here - (isBulkCaller(f) ? 1 : 0)) });
+  }
+  return out;
+}
+
+export interface SimScore {
+  msisdn: number;
+  features: SimRecord;
+  /** Probability per model class (classes of the model, class 0 = none). */
+  probabilities: Float64Array;
+  eligible: boolean;
+  gates: string[];
+}
+
+/** Which gates a SIM passes: the traits without which no SIM-box or fraud-caller alert is raised. */
+export function simGates(f: SimRecord): { eligible: boolean; gates: string[] } {
+  const gates: string[] = [];
+  if (f.voiceOut >= MIN_OUT_CALLS) gates.push(`at least ${MIN_OUT_CALLS} outgoing calls`);
+  else return { eligible: false, gates };
+  if (f.outShare >= 0.6) gates.push('mostly outgoing voice');
+  else return { eligible: false, gates };
+  if (f.calleesPerOutCall >= 0.3) gates.push('calls spread over many numbers');
+  else return { eligible: false, gates };
+  return { eligible: true, gates };
+}
+
+/** Scores every SIM with the model (no threshold applied): the base of alerts and of evaluation. */
+export function scoreSims(records: Map<number, SimRecord>, model: LinearModel): SimScore[] {
+  const out: SimScore[] = [];
+  for (const [msisdn, features] of records) {
+    const { eligible, gates } = simGates(features);
+    const x = standardise(model, features as unknown as Record<string, number>);
+    out.push({ msisdn, features, probabilities: probabilities(model, x), eligible, gates });
+  }
+  return out;
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : '';
+}
+
+function simIdentity(sim: SimState | undefined): { imsi?: string; imei?: string } {
+  if (!sim) return {};
+  const out: { imsi?: string; imei?: string } = {};
+  if (sim.imsi >= 0) out.imsi = digitString(sim.imsi, sim.imsiDigits);
+  if (sim.imeis.length > 0) out.imei = digitString(sim.imeis[0], sim.imeiDigits[0]);
+  return out;
+}
+
+/**
+ * Turns SIM scores into alerts: the most probable fraud class, when it clears its threshold and
+ * the SIM passes the gates. Score = the class probability.
+ */
+export function simAlerts(store: FeatureStore, scores: SimScore[], model: LinearModel): Alert[] {
+  const alerts: Alert[] = [];
+  for (const s of scores) {
+    if (!s.eligible) continue;
+    let best = 0;
+    for (let c = 1; c < model.classes.length; c++) if (s.probabilities[c] > s.probabilities[best]) best = c;
+    if (best === 0) {
+      // A fraud class may still clear its threshold without being the most probable class.
+      for (let c = 1; c < model.classes.length; c++)
+        if (s.probabilities[c] >= (model.thresholds[model.classes[c]] ?? 1)) best = c;
+      if (best === 0) continue;
+    }
+    const kind = model.classes[best] as AlertKind;
+    const probability = s.probabilities[best];
+    if (probability < (model.thresholds[kind] ?? 0.5)) continue;
+    const raw = s.features as unknown as Record<string, number>;
+    const x = standardise(model, raw);
+    const sim = store.sims.get(s.msisdn);
+    alerts.push({
+      kind,
+      msisdn: formatNumber(s.msisdn),
+      ...simIdentity(sim),
+      score: Math.round(probability * 1000) / 1000,
+      evidence: { features: contributions(model, raw, x, best), rules: s.gates },
+      firstSeen: iso(sim?.firstSeen ?? Number.NaN),
+      lastSeen: iso(sim?.lastSeen ?? Number.NaN),
+    });
+  }
+  return alerts;
+}
+
+/** Gates for a wangiri source: enough distinct victims, calls nobody answers, numbers from abroad. */
+export function sourceGates(f: SourceFeatures, domestic: boolean): { eligible: boolean; gates: string[] } {
+  const gates: string[] = [];
+  if (domestic) return { eligible: false, gates };
+  gates.push('international number calling in');
+  if (f.distinctVictims >= 10) gates.push('rings at least 10 different subscribers');
+  else return { eligible: false, gates };
+  if (f.answeredShare <= 0.5) gates.push('most calls not answered');
+  else return { eligible: false, gates };
+  return { eligible: true, gates };
+}
+
+/**
+ * Rule score of a wangiri source in [0, 1]: the mean of its defining traits — many victims
+ * (saturating at 100), calls not answered, no conversation, each call to a new victim, at night.
+ */
+export function wangiriRuleScore(f: SourceFeatures): number {
+  const victims = Math.min(1, Math.log10(Math.max(1, f.distinctVictims)) / 2);
+  const silent = 1 - Math.min(1, f.meanDurationS / 10);
+  return (victims + (1 - f.answeredShare) + f.zeroDurationShare + f.victimsPerCall + silent) / 5;
+}
+
+export interface SourceScore {
+  number: number;
+  features: SourceFeatures;
+  probability: number;
+  eligible: boolean;
+  gates: string[];
+}
+
+/** Scores every international source (wangiri model: classes none / wangiri). */
+export function scoreSources(store: FeatureStore, model: LinearModel): SourceScore[] {
+  const out: SourceScore[] = [];
+  for (const [number, source] of store.sources) {
+    const features = store.sourceFeatures(source);
+    const { eligible, gates } = sourceGates(features, store.plan.isDomestic(number));
+    const x = standardise(model, features as unknown as Record<string, number>);
+    // Wangiri sources are few in any training set, so a transparent rule score backs the model up.
+    const probability = Math.max(probabilities(model, x)[1], wangiriRuleScore(features));
+    out.push({ number, features, probability, eligible, gates });
+  }
+  return out;
+}
+
+/** Wangiri alerts: msisdn is the source number calling in. */
+export function sourceAlerts(store: FeatureStore, scores: SourceScore[], model: LinearModel): Alert[] {
+  const alerts: Alert[] = [];
+  // The rule score alone reaches 0.8 only with every trait strongly present.
+  const threshold = Math.min(model.thresholds.wangiri ?? 0.5, 0.8);
+  for (const s of scores) {
+    if (!s.eligible || s.probability < threshold) continue;
+    const raw = s.features as unknown as Record<string, number>;
+    const source = store.sources.get(s.number)!;
+    alerts.push({
+      kind: 'wangiri',
+      msisdn: formatNumber(s.number),
+      score: Math.round(s.probability * 1000) / 1000,
+      evidence: { features: contributions(model, raw, standardise(model, raw), 1), rules: s.gates },
+      firstSeen: iso(source.firstSeen),
+      lastSeen: iso(source.lastSeen),
+    });
+  }
+  return alerts;
+}

@@ -1,0 +1,527 @@
+import type { CdrBatch } from '../cdr/batch.ts';
+import {
+  ANSWERED_YES,
+  DIRECTION_IN,
+  DIRECTION_OUT,
+  EVENT_DATA,
+  EVENT_SMS,
+  EVENT_VOICE,
+  OTHER_E164,
+  ROUTE_INTERNATIONAL,
+} from '../cdr/types.ts';
+import type { NumberingPlan } from '../numbering/plan.ts';
+import { DistinctCounter, TopCounter } from './sketch.ts';
+
+/**
+ * Feature windows (DESIGN.md §5), folded one CDR at a time by event time. State is per entity —
+ * SIM, IMEI, cell, and international source number (wangiri) — and each entity's state has a
+ * fixed size (counters, small histograms, a HyperLogLog, a small top-k), so memory follows the
+ * number of active entities and never the number of CDRs.
+ */
+
+const DAY_MS = 86_400_000;
+/** Answered calls shorter than this are "short" (a hang-up, a probe, a one-line scam opener). */
+export const SHORT_CALL_S = 10;
+/** Local hours counted as night: 00:00–05:59. */
+const NIGHT_END_HOUR = 6;
+/** Duration histogram bin upper edges (seconds). */
+const DURATION_EDGES = [1, 3, 6, 10, 20, 30, 60, 120, 300, 600, 1800, Number.POSITIVE_INFINITY];
+const RECENT_CALLERS = 48;
+const MAX_IMEIS_PER_SIM = 8;
+const MAX_CELLS_PER_SIM = 64;
+const MAX_SIMS_PER_KEY = 256;
+
+/** Running state of one SIM (keyed by MSISDN). */
+export class SimState {
+  readonly msisdn: number;
+  imsi = -1;
+  imsiDigits = 0;
+  firstSeen = Number.POSITIVE_INFINITY;
+  lastSeen = Number.NEGATIVE_INFINITY;
+  voiceOut = 0;
+  voiceIn = 0;
+  smsOut = 0;
+  smsIn = 0;
+  dataEvents = 0;
+  dataBytes = 0;
+  outAnswered = 0;
+  outShort = 0;
+  outDurationSum = 0;
+  outToDomestic = 0;
+  outToKnownCaller = 0;
+  inAnswered = 0;
+  inInternational = 0;
+  inFromContact = 0;
+  readonly durationHistogram = new Uint32Array(DURATION_EDGES.length);
+  readonly hourHistogram = new Uint32Array(24);
+  readonly callees = new DistinctCounter(32);
+  readonly callers = new DistinctCounter(16);
+  readonly contacts = new TopCounter(16);
+  /** Last callers, most recent last (Map keeps insertion order): to see call-backs. */
+  readonly recentCallers = new Map<number, number>();
+  readonly cellCounts = new TopCounter(8);
+  readonly cells = new Set<number>();
+  readonly imeis: number[] = [];
+  imeiDigits: number[] = [];
+  /** Out-call gaps, by event time. */
+  lastOutAt = Number.NaN;
+  gapCount = 0;
+  gapLogSum = 0;
+  gapLogSquares = 0;
+  gapsUnder60 = 0;
+  /** Active days as a bit set (day index from the first event, up to 31 days). */
+  activeDayBits = 0;
+  firstDay = Number.NaN;
+  readonly outPerDay = new Map<number, number>();
+
+  constructor(msisdn: number) {
+    this.msisdn = msisdn;
+  }
+}
+
+/** Running state of one IMEI (device). */
+export class ImeiState {
+  readonly imei: number;
+  digits = 15;
+  readonly sims = new Set<number>();
+  simsOverflow = 0;
+  readonly cells = new Set<number>();
+  firstSeen = Number.POSITIVE_INFINITY;
+  lastSeen = Number.NEGATIVE_INFINITY;
+  constructor(imei: number) {
+    this.imei = imei;
+  }
+}
+
+/** Running state of one cell. */
+export class CellState {
+  readonly cell: number;
+  readonly sims = new DistinctCounter(64);
+  voiceOut = 0;
+  voiceIn = 0;
+  constructor(cell: number) {
+    this.cell = cell;
+  }
+}
+
+/** Running state of a number calling in from abroad (a wangiri source candidate). */
+export class SourceState {
+  readonly number: number;
+  calls = 0;
+  answered = 0;
+  durationSum = 0;
+  zeroDuration = 0;
+  night = 0;
+  readonly victims = new DistinctCounter(16);
+  firstSeen = Number.POSITIVE_INFINITY;
+  lastSeen = Number.NEGATIVE_INFINITY;
+  constructor(number: number) {
+    this.number = number;
+  }
+}
+
+/** Per-SIM features as numbers, the detectors' input. Names are the evidence keys. */
+export interface SimFeatures {
+  voiceOut: number;
+  voiceIn: number;
+  outShare: number;
+  outPerActiveDay: number;
+  maxOutPerDay: number;
+  distinctCallees: number;
+  calleesPerOutCall: number;
+  top5ContactShare: number;
+  reciprocity: number;
+  callbackShare: number;
+  answeredShare: number;
+  shortShare: number;
+  unansweredShare: number;
+  durationP10: number;
+  durationMedian: number;
+  durationP90: number;
+  nightShare: number;
+  hourlyEntropy: number;
+  gapMedianS: number;
+  gapLogSpread: number;
+  burstShare: number;
+  distinctCells: number;
+  topCellShare: number;
+  imeisPerSim: number;
+  simsPerImei: number;
+  smsCount: number;
+  dataEvents: number;
+  dataBytes: number;
+  internationalInShare: number;
+  domesticCalleeShare: number;
+  distinctCallers: number;
+  activeDays: number;
+  simAgeDays: number;
+}
+
+/** Per-source features of a number calling in from abroad. */
+export interface SourceFeatures {
+  calls: number;
+  distinctVictims: number;
+  victimsPerCall: number;
+  answeredShare: number;
+  zeroDurationShare: number;
+  meanDurationS: number;
+  nightShare: number;
+}
+
+/**
+ * The feature windows of every entity. Feed CDRs with `addBatch` (columnar, fast) or `addRow`;
+ * read features with `simFeatures`. `evictIdle` drops entities not seen since a time, which is
+ * how a long-running ingest keeps memory bounded to the active population.
+ */
+export class FeatureStore {
+  readonly sims = new Map<number, SimState>();
+  readonly imeis = new Map<number, ImeiState>();
+  readonly cells = new Map<number, CellState>();
+  readonly sources = new Map<number, SourceState>();
+  readonly cellNames: string[] = [];
+  private readonly cellIds = new Map<string, number>();
+  readonly plan: NumberingPlan;
+  /** Latest event time seen (the window's "now"). */
+  latest = Number.NEGATIVE_INFINITY;
+  earliest = Number.POSITIVE_INFINITY;
+  rows = 0;
+
+  constructor(plan: NumberingPlan) {
+    this.plan = plan;
+  }
+
+  /** Global id of a cell name. */
+  cellId(name: string): number {
+    let id = this.cellIds.get(name);
+    if (id === undefined) {
+      id = this.cellNames.length;
+      this.cellNames.push(name);
+      this.cellIds.set(name, id);
+    }
+    return id;
+  }
+
+  private isDomestic(number: number): boolean {
+    return this.plan.isDomestic(number);
+  }
+
+  /** Folds every row of a batch in. */
+  addBatch(batch: CdrBatch): void {
+    // Batch-local string ids → global cell ids, once per distinct string of the batch.
+    const local = new Int32Array(batch.strings.length).fill(-2);
+    for (let i = 0; i < batch.size; i++) {
+      const localCell = batch.cell[i];
+      let cell = -1;
+      if (localCell >= 0) {
+        cell = local[localCell];
+        if (cell === -2) {
+          cell = this.cellId(batch.strings[localCell]);
+          local[localCell] = cell;
+        }
+      }
+      this.fold(
+        batch.msisdn[i],
+        batch.event[i],
+        batch.direction[i],
+        batch.otherKind[i] === OTHER_E164 ? batch.otherParty[i] : -1,
+        batch.imsi[i],
+        batch.imsiDigits[i],
+        batch.imei[i],
+        batch.imeiDigits[i],
+        cell,
+        batch.startedAt[i],
+        batch.localHour[i],
+        batch.durationS[i],
+        batch.answered[i] === ANSWERED_YES,
+        batch.bytes[i],
+        batch.route[i],
+      );
+    }
+  }
+
+  /** Folds one CDR given field by field (codes as in src/cdr/types.ts). */
+  fold(
+    msisdn: number,
+    event: number,
+    direction: number,
+    other: number,
+    imsi: number,
+    imsiDigits: number,
+    imei: number,
+    imeiDigits: number,
+    cell: number,
+    at: number,
+    localHour: number,
+    durationS: number,
+    answered: boolean,
+    bytes: number,
+    route: number,
+  ): void {
+    this.rows++;
+    if (at > this.latest) this.latest = at;
+    if (at < this.earliest) this.earliest = at;
+    let sim = this.sims.get(msisdn);
+    if (sim === undefined) {
+      sim = new SimState(msisdn);
+      this.sims.set(msisdn, sim);
+    }
+    if (at < sim.firstSeen) sim.firstSeen = at;
+    if (at > sim.lastSeen) sim.lastSeen = at;
+    if (imsi >= 0) {
+      sim.imsi = imsi;
+      sim.imsiDigits = imsiDigits;
+    }
+    const day = Math.floor(at / DAY_MS);
+    if (Number.isNaN(sim.firstDay)) sim.firstDay = day;
+    const dayOffset = day - sim.firstDay;
+    if (dayOffset >= 0 && dayOffset < 31) sim.activeDayBits |= 1 << dayOffset;
+    if (imei >= 0) {
+      if (sim.imeis.length < MAX_IMEIS_PER_SIM && !sim.imeis.includes(imei)) {
+        sim.imeis.push(imei);
+        sim.imeiDigits.push(imeiDigits);
+      }
+      let device = this.imeis.get(imei);
+      if (device === undefined) {
+        device = new ImeiState(imei);
+        device.digits = imeiDigits;
+        this.imeis.set(imei, device);
+      }
+      if (!device.sims.has(msisdn)) {
+        if (device.sims.size < MAX_SIMS_PER_KEY) device.sims.add(msisdn);
+        else device.simsOverflow++;
+      }
+      if (cell >= 0 && device.cells.size < MAX_CELLS_PER_SIM) device.cells.add(cell);
+      if (at < device.firstSeen) device.firstSeen = at;
+      if (at > device.lastSeen) device.lastSeen = at;
+    }
+    if (cell >= 0) {
+      sim.cellCounts.add(cell);
+      if (sim.cells.size < MAX_CELLS_PER_SIM) sim.cells.add(cell);
+      let cellState = this.cells.get(cell);
+      if (cellState === undefined) {
+        cellState = new CellState(cell);
+        this.cells.set(cell, cellState);
+      }
+      cellState.sims.add(msisdn);
+      if (event === EVENT_VOICE) {
+        if (direction === DIRECTION_OUT) cellState.voiceOut++;
+        else cellState.voiceIn++;
+      }
+    }
+    if (event === EVENT_VOICE) {
+      if (direction === DIRECTION_OUT) this.foldVoiceOut(sim, other, at, localHour, durationS, answered, day);
+      else this.foldVoiceIn(sim, other, at, localHour, durationS, answered, route);
+    } else if (event === EVENT_SMS) {
+      if (direction === DIRECTION_OUT) sim.smsOut++;
+      else sim.smsIn++;
+    } else if (event === EVENT_DATA) {
+      sim.dataEvents++;
+      sim.dataBytes += bytes;
+    }
+  }
+
+  private foldVoiceOut(
+    sim: SimState,
+    other: number,
+    at: number,
+    localHour: number,
+    durationS: number,
+    answered: boolean,
+    day: number,
+  ): void {
+    sim.voiceOut++;
+    sim.hourHistogram[localHour]++;
+    sim.outPerDay.set(day, (sim.outPerDay.get(day) ?? 0) + 1);
+    if (sim.outPerDay.size > 14) {
+      // Keep two weeks of daily counts: drop the oldest day.
+      const oldest = Math.min(...sim.outPerDay.keys());
+      sim.outPerDay.delete(oldest);
+    }
+    if (answered) {
+      sim.outAnswered++;
+      sim.outDurationSum += durationS;
+      if (durationS < SHORT_CALL_S) sim.outShort++;
+      let bin = 0;
+      while (durationS >= DURATION_EDGES[bin]) bin++;
+      sim.durationHistogram[bin]++;
+    }
+    if (other >= 0) {
+      sim.callees.add(other);
+      sim.contacts.add(other);
+      if (this.isDomestic(other)) sim.outToDomestic++;
+      if (sim.recentCallers.has(other)) sim.outToKnownCaller++;
+    }
+    if (!Number.isNaN(sim.lastOutAt) && at >= sim.lastOutAt) {
+      const gap = (at - sim.lastOutAt) / 1000;
+      sim.gapCount++;
+      const logGap = Math.log1p(gap);
+      sim.gapLogSum += logGap;
+      sim.gapLogSquares += logGap * logGap;
+      if (gap < 60) sim.gapsUnder60++;
+    }
+    if (Number.isNaN(sim.lastOutAt) || at > sim.lastOutAt) sim.lastOutAt = at;
+  }
+
+  private foldVoiceIn(
+    sim: SimState,
+    other: number,
+    at: number,
+    localHour: number,
+    durationS: number,
+    answered: boolean,
+    route: number,
+  ): void {
+    sim.voiceIn++;
+    if (answered) sim.inAnswered++;
+    if (route === ROUTE_INTERNATIONAL) sim.inInternational++;
+    if (other >= 0) {
+      sim.callers.add(other);
+      if (sim.contacts.counts.has(other)) sim.inFromContact++;
+      sim.recentCallers.delete(other);
+      sim.recentCallers.set(other, at);
+      if (sim.recentCallers.size > RECENT_CALLERS) {
+        const oldest = sim.recentCallers.keys().next().value as number;
+        sim.recentCallers.delete(oldest);
+      }
+      if (route === ROUTE_INTERNATIONAL) {
+        let source = this.sources.get(other);
+        if (source === undefined) {
+          source = new SourceState(other);
+          this.sources.set(other, source);
+        }
+        source.calls++;
+        if (answered) source.answered++;
+        source.durationSum += durationS;
+        if (durationS <= 1) source.zeroDuration++;
+        if (localHour < NIGHT_END_HOUR) source.night++;
+        source.victims.add(sim.msisdn);
+        if (at < source.firstSeen) source.firstSeen = at;
+        if (at > source.lastSeen) source.lastSeen = at;
+      }
+    }
+  }
+
+  /** Largest number of SIMs seen on any of this SIM's IMEIs. */
+  simsPerImei(sim: SimState): number {
+    let most = sim.imeis.length > 0 ? 1 : 0;
+    for (const imei of sim.imeis) {
+      const device = this.imeis.get(imei);
+      if (device) most = Math.max(most, device.sims.size + device.simsOverflow);
+    }
+    return most;
+  }
+
+  /** The features of one SIM at the window's current state. */
+  simFeatures(sim: SimState): SimFeatures {
+    const voice = sim.voiceOut + sim.voiceIn;
+    const distinctCallees = sim.callees.count;
+    let activeDays = 0;
+    for (let bits = sim.activeDayBits; bits !== 0; bits &= bits - 1) activeDays++;
+    let maxOutPerDay = 0;
+    for (const n of sim.outPerDay.values()) if (n > maxOutPerDay) maxOutPerDay = n;
+    // Reciprocity: of the heaviest contacts, how many also called this SIM.
+    let reciprocal = 0;
+    for (const contact of sim.contacts.counts.keys())
+      if (sim.callers.has(contact) || sim.recentCallers.has(contact)) reciprocal++;
+    const contactCount = sim.contacts.counts.size;
+    const gapMean = sim.gapCount > 0 ? sim.gapLogSum / sim.gapCount : 0;
+    const gapVariance = sim.gapCount > 1 ? Math.max(0, sim.gapLogSquares / sim.gapCount - gapMean * gapMean) : 0;
+    const topCell = sim.cellCounts.top();
+    return {
+      voiceOut: sim.voiceOut,
+      voiceIn: sim.voiceIn,
+      outShare: voice > 0 ? sim.voiceOut / voice : 0,
+      outPerActiveDay: activeDays > 0 ? sim.voiceOut / activeDays : 0,
+      maxOutPerDay,
+      distinctCallees,
+      calleesPerOutCall: sim.voiceOut > 0 ? Math.min(1, distinctCallees / sim.voiceOut) : 0,
+      top5ContactShare: sim.contacts.topShare(5),
+      reciprocity: contactCount > 0 ? reciprocal / contactCount : 0,
+      callbackShare: sim.voiceOut > 0 ? sim.outToKnownCaller / sim.voiceOut : 0,
+      answeredShare: sim.voiceOut > 0 ? sim.outAnswered / sim.voiceOut : 0,
+      shortShare: sim.outAnswered > 0 ? sim.outShort / sim.outAnswered : 0,
+      unansweredShare: sim.voiceOut > 0 ? 1 - sim.outAnswered / sim.voiceOut : 0,
+      durationP10: histogramQuantile(sim.durationHistogram, 0.1),
+      durationMedian: histogramQuantile(sim.durationHistogram, 0.5),
+      durationP90: histogramQuantile(sim.durationHistogram, 0.9),
+      nightShare: sim.voiceOut > 0 ? nightCount(sim.hourHistogram) / sim.voiceOut : 0,
+      hourlyEntropy: entropy(sim.hourHistogram),
+      gapMedianS: sim.gapCount > 0 ? Math.expm1(gapMean) : 0,
+      gapLogSpread: Math.sqrt(gapVariance),
+      burstShare: sim.gapCount > 0 ? sim.gapsUnder60 / sim.gapCount : 0,
+      distinctCells: sim.cells.size,
+      topCellShare: topCell >= 0 ? (sim.cellCounts.counts.get(topCell) ?? 0) / sim.cellCounts.total : 0,
+      imeisPerSim: sim.imeis.length,
+      simsPerImei: this.simsPerImei(sim),
+      smsCount: sim.smsOut + sim.smsIn,
+      dataEvents: sim.dataEvents,
+      dataBytes: sim.dataBytes,
+      internationalInShare: sim.voiceIn > 0 ? sim.inInternational / sim.voiceIn : 0,
+      domesticCalleeShare: sim.voiceOut > 0 ? sim.outToDomestic / sim.voiceOut : 0,
+      distinctCallers: sim.callers.count,
+      activeDays,
+      simAgeDays: Number.isFinite(this.latest) ? (this.latest - sim.firstSeen) / DAY_MS : 0,
+    };
+  }
+
+  /** The features of a number calling in from abroad. */
+  sourceFeatures(source: SourceState): SourceFeatures {
+    const victims = source.victims.count;
+    return {
+      calls: source.calls,
+      distinctVictims: victims,
+      victimsPerCall: source.calls > 0 ? Math.min(1, victims / source.calls) : 0,
+      answeredShare: source.calls > 0 ? source.answered / source.calls : 0,
+      zeroDurationShare: source.calls > 0 ? source.zeroDuration / source.calls : 0,
+      meanDurationS: source.calls > 0 ? source.durationSum / source.calls : 0,
+      nightShare: source.calls > 0 ? source.night / source.calls : 0,
+    };
+  }
+
+  /** Drops every entity whose last event is older than `beforeMs` (the window slides on). */
+  evictIdle(beforeMs: number): number {
+    let dropped = 0;
+    for (const [key, sim] of this.sims)
+      if (sim.lastSeen < beforeMs) {
+        this.sims.delete(key);
+        dropped++;
+      }
+    for (const [key, device] of this.imeis) if (device.lastSeen < beforeMs) this.imeis.delete(key);
+    for (const [key, source] of this.sources) if (source.lastSeen < beforeMs) this.sources.delete(key);
+    return dropped;
+  }
+}
+
+function nightCount(hours: Uint32Array): number {
+  let n = 0;
+  for (let h = 0; h < NIGHT_END_HOUR; h++) n += hours[h];
+  return n;
+}
+
+/** Shannon entropy (bits) of the hour-of-day histogram; 0 for one busy hour, 4.58 for flat. */
+export function entropy(histogram: Uint32Array): number {
+  let total = 0;
+  for (const v of histogram) total += v;
+  if (total === 0) return 0;
+  let h = 0;
+  for (const v of histogram) {
+    if (v === 0) continue;
+    const p = v / total;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** Quantile of answered durations from the histogram, as the bin's upper edge (capped at 3600 s). */
+function histogramQuantile(histogram: Uint32Array, q: number): number {
+  let total = 0;
+  for (const v of histogram) total += v;
+  if (total === 0) return 0;
+  const target = q * total;
+  let sum = 0;
+  for (let i = 0; i < histogram.length; i++) {
+    sum += histogram[i];
+    if (sum >= target) return Math.min(3600, DURATION_EDGES[i]);
+  }
+  return 3600;
+}
