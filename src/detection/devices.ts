@@ -30,9 +30,13 @@ class UnionFind {
   }
 }
 
-/** Least outgoing calls for a rotated SIM on a box's IMEI to be alerted with the box. */
-const ROTATED_MIN_OUT = 3;
-const ROTATED_MIN_OUT_SHARE = 0.8;
+/**
+ * A SIM rotated into a box's module may have made only a call or two before the window ended:
+ * it is alerted with the box when its voice is mostly outgoing and the IMEI is a multi-SIM device.
+ */
+const ROTATED_MIN_OUT = 1;
+const ROTATED_MIN_OUT_SHARE = 0.6;
+const ROTATED_MIN_SIMS_ON_IMEI = 3;
 
 /**
  * Sets `device` on the alerts (mutating them) and returns the alerts added for rotated SIMs.
@@ -48,7 +52,7 @@ export function groupDevices(store: FeatureStore, alerts: Alert[]): Alert[] {
     if (!sim) continue;
     for (const imei of sim.imeis) {
       const device = store.imeis.get(imei);
-      if (!device) continue;
+      if (!device || device.sims.size + device.simsOverflow < ROTATED_MIN_SIMS_ON_IMEI) continue;
       for (const other of device.sims) {
         if (byMsisdn.has(other)) continue;
         const otherSim = store.sims.get(other);

@@ -27,6 +27,11 @@ const DEFAULT_RUNS = [
 
 const SIM_CLASSES = ['none', 'simbox', 'fraud_caller'];
 const SOURCE_CLASSES = ['none', 'wangiri'];
+/**
+ * Lowest alert threshold: an alert asks an operator to act on a subscriber, so it needs a
+ * confident model; lower scores are for analyst review, not alerts.
+ */
+const MIN_THRESHOLD = 0.8;
 const PLAN_PATH = join(import.meta.dirname, '..', '..', 'data', 'numbering', 'kz.json');
 
 /**
@@ -87,7 +92,7 @@ export function fitModels(sets: LabelledSet[]): { sim: LinearModel; source: Line
       scores,
       simLabels.map((y) => y === c),
       0.995,
-      0.5,
+      MIN_THRESHOLD,
     );
   }
   const sourceScores = sourceRows.map((r) => probabilities(source, standardise(source, r))[1]);
@@ -95,7 +100,7 @@ export function fitModels(sets: LabelledSet[]): { sim: LinearModel; source: Line
     sourceScores,
     sourceLabels.map((y) => y === 1),
     0.995,
-    0.5,
+    MIN_THRESHOLD,
   );
   sim.trainedOn = {
     examples: simRows.length,
