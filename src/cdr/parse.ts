@@ -77,6 +77,10 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146097 + dayOfEra - 719468;
 }
 
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
 const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
@@ -123,6 +127,7 @@ function parseTime(s: string, start: number, end: number, out: RowScratch): bool
         month <= 12 &&
         day >= 1 &&
         day <= DAYS_IN_MONTH[month] &&
+        (month !== 2 || day < 29 || isLeapYear(year)) &&
         hour >= 0 &&
         hour <= 23 &&
         minute >= 0 &&
@@ -174,6 +179,8 @@ function parseTime(s: string, start: number, end: number, out: RowScratch): bool
         out.localHour = hour;
         return true;
       }
+      // The common shape with an impossible date or time (2025-02-30): Date.parse would roll it over.
+      return false;
     }
   }
   return parseTimeSlow(s.slice(start, end), out);
