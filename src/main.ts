@@ -7,6 +7,9 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 const commands: Record<string, Command> = {
   serve: { summary: 'run the platform (all roles by default)', load: () => import('./serve.ts') },
   admin: { summary: 'operator keys, MNP and list imports', load: () => import('./admin/cli.ts') },
+  audit: { summary: 'verify the audit log hash chain', load: () => import('./audit/cli.ts') },
+  simulate: { summary: 'simulate national call traffic with ground truth', load: () => import('./sim/cli.ts') },
+  drive: { summary: 'replay simulated calls against a running server', load: () => import('./sim/drive-cli.ts') },
   analyze: { summary: 'detect SIM-boxes, fraud callers and wangiri in CDR files', load: () => import('./detection/cli.ts') },
   train: { summary: 'train the detection model on labelled CDRs', load: () => import('./detection/train-cli.ts') },
   eval: { summary: 'simulate, analyze and score detection per kind', load: () => import('./detection/eval-cli.ts') },

@@ -1,0 +1,87 @@
+/**
+ * `callshield drive`: replays a simulation's call signalling against a running server and prints
+ * what was allowed, labelled and blocked, per truth label.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadPlan } from '../numbering/plan.ts';
+import { drive, formatReport, loadScenery } from './driver.ts';
+
+const USAGE = `usage: callshield drive --server URL --admin-token TOKEN --from DIR [options]
+
+  --server URL         running callshield server, e.g. http://127.0.0.1:8080
+  --admin-token T      the server's admin token (creates one API key per operator)
+  --from DIR           output directory of "callshield simulate"
+  --rate N             calls per second to offer (default 200)
+  --duration S         seconds to drive (default 10); calls are replayed in a loop if needed
+  --batch N            calls per batch request (default 200)
+  --no-setup           skip registering MNP, roaming and DNO entries first
+  --json               print the report as JSON
+  --plan FILE          numbering plan (default data/numbering/kz.json)
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        server: { type: 'string' },
+        'admin-token': { type: 'string' },
+        from: { type: 'string' },
+        rate: { type: 'string', default: '200' },
+        duration: { type: 'string', default: '10' },
+        batch: { type: 'string', default: '200' },
+        'no-setup': { type: 'boolean' },
+        json: { type: 'boolean' },
+        plan: { type: 'string', default: 'data/numbering/kz.json' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    process.stderr.write(`callshield drive: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const problems: string[] = [];
+  if (!values.server || !/^https?:\/\//.test(values.server as string))
+    problems.push('--server http(s)://… is required');
+  if (!values['admin-token']) problems.push('--admin-token is required');
+  if (!values.from) problems.push('--from DIR is required');
+  const rate = Number(values.rate);
+  const duration = Number(values.duration);
+  const batch = Number(values.batch);
+  if (!(rate > 0 && rate <= 1_000_000)) problems.push('--rate must be a positive number of calls per second');
+  if (!(duration > 0 && duration <= 86_400)) problems.push('--duration must be a positive number of seconds');
+  if (!Number.isInteger(batch) || batch < 1 || batch > 10_000)
+    problems.push('--batch must be an integer from 1 to 10000');
+  if (problems.length > 0) {
+    process.stderr.write(`callshield drive: ${problems.join('; ')}\n\n${USAGE}`);
+    return 2;
+  }
+  const plan = loadPlan(resolve(values.plan as string));
+  const scenery = await loadScenery(
+    resolve(values.from as string),
+    plan,
+    Math.min(2_000_000, Math.ceil(rate * duration)),
+  );
+  const log = (line: string) => process.stderr.write(`drive: ${line}\n`);
+  log(`${scenery.calls.length} calls loaded from ${values.from}`);
+  const report = await drive({
+    server: values.server as string,
+    adminToken: values['admin-token'] as string,
+    scenery,
+    rate,
+    duration,
+    batchSize: batch,
+    setup: !values['no-setup'],
+    log,
+  });
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  return report.verified > 0 ? 0 : 1;
+}
