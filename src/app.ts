@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createKeyring } from './auth/keys.ts';
 import type { Config } from './config.ts';
+import { createConsole } from './console/index.ts';
 import { ListCache } from './lists/cache.ts';
 import { registerListRoutes } from './lists/routes.ts';
 import { createListService } from './lists/service.ts';
@@ -41,6 +42,8 @@ export interface AppOptions {
   /** An open records store (tests pass a prepared PGlite); otherwise opened from the config. */
   sql?: Sql;
   clock?: () => number;
+  /** Tests lower the password hashing cost. */
+  scryptCost?: { N: number; r: number; p: number };
 }
 
 export interface App {
@@ -49,6 +52,8 @@ export interface App {
   sql: Sql;
   stream: EventStream;
   adminToken: string;
+  /** The first console admin's one-time password, when this start created it (shown once). */
+  firstAdmin: { username: string; password: string } | null;
   close(): Promise<void>;
   /** Modules, for tests and other roles. */
   modules: Record<string, unknown>;
@@ -74,6 +79,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const operators = await createOperatorRegistry(sql, plan.operators);
   const keyring = await createKeyring(sql, adminToken);
   const numbers = await createNumberRegistry(sql, plan);
+  const consoleRole = await createConsole({ sql, config, clock, scryptCost: options.scryptCost });
 
   const listStore = createListStore(sql);
   const listCache = new ListCache(plan.parse);
@@ -131,9 +137,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     bodyLimit: config.bodyLimitBytes,
     logLevel: config.logLevel,
     authenticate: keyring.authenticate,
+    authenticateSession: consoleRole.authenticateSession,
     requestDuration: metrics.requestDuration,
     version,
   });
+  consoleRole.installHooks(http);
 
   let healthy = { records: true };
   http.get(
@@ -163,6 +171,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerOperatorRoutes(scope, { operators, keyring });
     registerStatsRoutes(scope, { store: createStatsStore(sql), counter, clock });
   });
+  await consoleRole.register(http, { plan, numbers, operators, keyring, recent, reputation });
 
   const timers = [
     setInterval(() => {
@@ -190,6 +199,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     sql,
     stream,
     adminToken,
+    firstAdmin: consoleRole.firstAdmin,
     modules: {
       plan,
       operators,
@@ -204,9 +214,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       counter,
       recent,
       metrics,
+      audit: consoleRole.audit,
+      users: consoleRole.users,
     },
     async close() {
       for (const t of timers) clearInterval(t);
+      consoleRole.close();
       await http.close();
       origins.close();
       bursts.close();

@@ -70,6 +70,14 @@ const configSchema = z
     batchMaxItems: intFrom(1, 100_000).default(5000),
     statsFlushMs: intFrom(50, 60_000).default(1000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** A console session ends after this long without a request… */
+    sessionIdleMinutes: intFrom(1, 24 * 60).default(30),
+    /** …and after this long in any case. */
+    sessionAbsoluteHours: intFrom(1, 24 * 30).default(12),
+    /** Secure flag of the session cookie: auto sets it when the request came over TLS (or a proxy says so). */
+    cookieSecure: z.enum(['auto', 'always', 'never']).default('auto'),
+    /** Built console (web/dist of the installation when not set). */
+    consoleDir: z.string().min(1).optional(),
   })
   .strict();
 
@@ -101,6 +109,10 @@ const envNames: Record<string, string> = {
   batchMaxItems: 'CALLSHIELD_BATCH_MAX_ITEMS',
   statsFlushMs: 'CALLSHIELD_STATS_FLUSH_MS',
   logLevel: 'CALLSHIELD_LOG_LEVEL',
+  sessionIdleMinutes: 'CALLSHIELD_SESSION_IDLE_MINUTES',
+  sessionAbsoluteHours: 'CALLSHIELD_SESSION_ABSOLUTE_HOURS',
+  cookieSecure: 'CALLSHIELD_COOKIE_SECURE',
+  consoleDir: 'CALLSHIELD_CONSOLE_DIR',
 };
 
 /** The environment variable of each setting, for the README and error messages. */

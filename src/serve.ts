@@ -64,6 +64,13 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
 
+  if (app.firstAdmin) {
+    // First start: the console's admin gets a one-time password, changed at first login.
+    process.stdout.write(
+      `\nconsole: log in at ${address} as "${app.firstAdmin.username}" with the one-time password ${app.firstAdmin.password}\n\n`,
+    );
+  }
+
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { describePrincipal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
 import { parseCsv } from '../platform/csv.ts';
-import { errorSchema, principalOf, requireAdmin } from '../platform/http.ts';
+import { errorSchema, principalOf, requireRole } from '../platform/http.ts';
 import type { ListService } from './service.ts';
 import type { ListStore } from './store.ts';
 import { isListName, type ListName, listNames } from './types.ts';
@@ -26,6 +26,10 @@ const listParam = {
   properties: { list: { type: 'string', enum: listNames } },
   required: ['list'],
 } as const;
+
+/** Who may change lists: the admin token and console admins, supervisors and analysts (operator keys read). */
+const requireListEditor = (request: Parameters<typeof requireRole>[0]) =>
+  requireRole(request, 'admin', 'supervisor', 'analyst');
 
 function listOf(params: unknown): ListName {
   const list = (params as { list: string }).list;
@@ -60,7 +64,7 @@ export function registerListRoutes(app: FastifyInstance, deps: { lists: ListServ
       },
     },
     async (request, reply) => {
-      requireAdmin(request);
+      requireListEditor(request);
       const [change] = await lists.add(
         listOf(request.params),
         [request.body as never],
@@ -87,7 +91,7 @@ export function registerListRoutes(app: FastifyInstance, deps: { lists: ListServ
       },
     },
     async (request) => {
-      requireAdmin(request);
+      requireListEditor(request);
       const rows = parseCsv(String(request.body ?? ''), ['number', 'reason']);
       if (!rows.ok) throw new AppError('VALIDATION_FAILED', rows.message);
       const changes = await lists.add(
@@ -112,7 +116,7 @@ export function registerListRoutes(app: FastifyInstance, deps: { lists: ListServ
       schema: { summary: 'Remove a number from a list', tags: ['lists'], response: { '4xx': errorSchema } },
     },
     async (request, reply) => {
-      requireAdmin(request);
+      requireListEditor(request);
       const { number } = request.params as { number: string };
       const change = await lists.remove(listOf(request.params), number, describePrincipal(principalOf(request)));
       if (!change) throw new AppError('NOT_FOUND', 'the number is not on this list');

@@ -4,7 +4,7 @@
  * request metrics. Modules add their routes through `register*Routes(app, deps)` functions.
  */
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Histogram } from 'prom-client';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, type ErrorCode, errorBody } from '../errors.ts';
@@ -19,6 +19,8 @@ export interface HttpOptions {
   bodyLimit: number;
   logLevel: string;
   authenticate: (token: string) => Principal | null;
+  /** Console sessions: the value of the session cookie to a principal (only asked when no bearer token). */
+  authenticateSession?: (token: string) => Promise<Principal | null>;
   requestDuration?: Histogram<'route' | 'method' | 'status'>;
   version: string;
 }
@@ -48,9 +50,14 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     done(null, body),
   );
 
+  const authenticateSession = options.authenticateSession;
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ')) request.principal = options.authenticate(header.slice(7).trim());
+    else if (authenticateSession && request.headers.cookie) {
+      const token = sessionCookieOf(request.headers.cookie);
+      if (token) request.principal = await authenticateSession(token);
+    }
   });
 
   if (options.requestDuration) {
@@ -131,6 +138,35 @@ export function requireAdmin(request: FastifyRequest): void {
   if (p.kind !== 'admin' && !(p.kind === 'user' && p.role === 'admin')) {
     throw new AppError('FORBIDDEN', 'this call needs the admin token');
   }
+}
+
+/** Name of the console session cookie. */
+export const sessionCookieName = 'callshield_session';
+
+/** The session token in a Cookie header, if any. */
+export function sessionCookieOf(cookieHeader: string | undefined): string | undefined {
+  if (!cookieHeader) return undefined;
+  for (const part of cookieHeader.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === sessionCookieName) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+/** Console roles, from the most to the least powerful. */
+export type UserRole = 'admin' | 'supervisor' | 'analyst' | 'operator_analyst' | 'viewer';
+
+/**
+ * The principal when it holds one of the roles, or a 403 (401 when anonymous). The admin token
+ * counts as admin; operator keys hold no console role.
+ */
+export function requireRole(request: FastifyRequest, ...roles: UserRole[]): Principal {
+  const p = principalOf(request);
+  const role = p.kind === 'admin' ? 'admin' : p.kind === 'user' ? p.role : undefined;
+  if (!role || !(roles as string[]).includes(role)) {
+    throw new AppError('FORBIDDEN', `this call needs one of the roles: ${roles.join(', ')}`);
+  }
+  return p;
 }
 
 /** Sends a module result: the value with a status, or its error. */

@@ -1,0 +1,79 @@
+/**
+ * `callshield audit verify`: checks the audit log's hash chain straight in the records store.
+ * With PostgreSQL (DATABASE_URL) it runs any time; an embedded PGlite data directory is held by
+ * a running server, so stop the server first (or call GET /v1/audit/verify on it).
+ */
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.ts';
+import { openPglite, openPostgres } from '../platform/sql.ts';
+import { createAuditLog } from './log.ts';
+
+const help = `usage: callshield audit verify [--data-dir ./data]
+
+Checks that no audit entry was altered or removed. Uses DATABASE_URL when set (any time),
+otherwise the embedded records in the data directory (stop the server first).
+Exit status: 0 intact, 1 broken, 2 usage or configuration error.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values: { 'data-dir'?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`callshield audit: ${(error as Error).message}\n\n${help}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  if (positionals[0] !== 'verify') {
+    process.stderr.write(help);
+    return 2;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({ dataDir: values['data-dir'], logLevel: 'silent' });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`callshield audit: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  let sql: Awaited<ReturnType<typeof openPglite>>;
+  try {
+    sql = config.databaseUrl
+      ? await openPostgres(config.databaseUrl)
+      : await openPglite(join(resolve(config.dataDir), 'pglite'));
+  } catch (error) {
+    process.stderr.write(
+      `callshield audit: cannot open the records (${(error as Error).message}); ` +
+        'with embedded storage, stop the server first or use GET /v1/audit/verify\n',
+    );
+    return 2;
+  }
+  try {
+    const exists = await sql.query("select to_regclass('audit_log') as t");
+    if (!(exists.rows[0] as { t: unknown }).t) {
+      process.stdout.write('audit log: no entries yet (the records were never opened by a server)\n');
+      return 0;
+    }
+    const result = await createAuditLog({ sql }).verify();
+    if (result.ok) {
+      process.stdout.write(`audit log intact: ${result.entries} entries, head ${result.headSeq} ${result.headHash}\n`);
+      return 0;
+    }
+    process.stdout.write(`audit log BROKEN after ${result.entries} good entries: ${result.problem}\n`);
+    return 1;
+  } finally {
+    await sql.close();
+  }
+}

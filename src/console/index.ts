@@ -1,0 +1,76 @@
+/**
+ * The console role: users and sessions, the audit log, the console's API helpers and the built
+ * web console. The composition root calls `createConsole` before the HTTP server exists (the
+ * server needs its session authenticator) and `register` once the server and modules exist.
+ */
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { createAuditLog } from '../audit/log.ts';
+import { registerAuditRoutes } from '../audit/routes.ts';
+import type { Config } from '../config.ts';
+import type { Sql } from '../platform/sql.ts';
+import { createStatsStore } from '../stats/store.ts';
+import { registerUserRoutes } from '../users/routes.ts';
+import { createUserService } from '../users/service.ts';
+import { installActionAudit } from './action-audit.ts';
+import { type ConsoleRouteDeps, registerConsoleRoutes } from './routes.ts';
+import { registerConsoleStatic } from './static.ts';
+
+const defaultDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+export interface ConsoleOptions {
+  sql: Sql;
+  config: Config;
+  clock?: () => number;
+  /** Tests lower the password hashing cost. */
+  scryptCost?: { N: number; r: number; p: number };
+}
+
+export async function createConsole(options: ConsoleOptions) {
+  const { sql, config } = options;
+  const clock = options.clock ?? Date.now;
+  const idleMs = config.sessionIdleMinutes * 60_000;
+  const absoluteMs = config.sessionAbsoluteHours * 3_600_000;
+  const audit = createAuditLog({ sql, clock });
+  const users = createUserService({ sql, clock, idleMs, absoluteMs, scryptCost: options.scryptCost });
+  const firstAdmin = await users.bootstrapAdmin();
+  const sweeper = setInterval(() => void users.sweep().catch(() => {}), 60_000);
+  sweeper.unref();
+
+  return {
+    audit,
+    users,
+    /** The first admin's one-time password, to be shown once at start (null when users exist). */
+    firstAdmin,
+    authenticateSession: users.authenticateSession,
+
+    /** Hooks that must see every route: call right after the server is created. */
+    installHooks(http: FastifyInstance) {
+      installActionAudit(http, audit);
+    },
+
+    /** Routes and the static console. */
+    async register(
+      http: FastifyInstance,
+      modules: Omit<ConsoleRouteDeps, 'sql' | 'audit' | 'stats' | 'clock'>,
+    ): Promise<void> {
+      registerUserRoutes(http, {
+        users,
+        audit,
+        operators: modules.operators,
+        cookieSecure: config.cookieSecure,
+        absoluteMs,
+        idleMs,
+      });
+      registerAuditRoutes(http, { audit });
+      registerConsoleRoutes(http, { ...modules, sql, audit, clock, stats: createStatsStore(sql) });
+      if (config.roles.includes('console')) await registerConsoleStatic(http, config.consoleDir ?? defaultDistDir);
+    },
+
+    close() {
+      clearInterval(sweeper);
+    },
+  };
+}
+
+export type Console = Awaited<ReturnType<typeof createConsole>>;

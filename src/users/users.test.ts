@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type ConsoleTestApp, cookieOf, startConsoleTestApp, testPasswordOf } from '../console/test-support.ts';
+import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+
+describe('passwords', () => {
+  it('verifies the right password only, with the parameters inside the digest', async () => {
+    const digest = await hashPassword('correct horse battery', { N: 1024, r: 8, p: 1 });
+    assert.match(digest, /^scrypt\$1024\$8\$1\$/);
+    assert.equal(await verifyPassword('correct horse battery', digest), true);
+    assert.equal(await verifyPassword('correct horse batterY', digest), false);
+  });
+  it('refuses short passwords and ones containing the user name', () => {
+    assert.ok(passwordProblem('short', 'alice'));
+    assert.ok(passwordProblem('alice-is-my-password', 'alice'));
+    assert.equal(passwordProblem('a long enough passphrase', 'alice'), null);
+  });
+});
+
+describe('console users and sessions', () => {
+  let t: ConsoleTestApp;
+  before(async () => {
+    t = await startConsoleTestApp({ sessionIdleMinutes: 30, sessionAbsoluteHours: 2 });
+  });
+  after(() => t.close());
+
+  it('creates the first admin with a one-time password that must be changed at first login', async () => {
+    assert.ok(t.app.firstAdmin);
+    const { username, password } = t.app.firstAdmin;
+    const login = await t.login(username, password);
+    assert.equal(login.statusCode, 200);
+    assert.equal(login.json().mustChangePassword, true);
+    const setCookie = String(login.headers['set-cookie']);
+    assert.match(setCookie, /HttpOnly/);
+    assert.match(setCookie, /SameSite=Strict/);
+    const cookie = cookieOf(login);
+    // Until the password is changed, the session opens nothing but the console's own routes.
+    assert.equal((await t.as(cookie, 'GET', '/v1/stats')).statusCode, 401);
+    assert.equal((await t.as(cookie, 'GET', '/v1/console/me')).statusCode, 200);
+    const weak = await t.as(cookie, 'POST', '/v1/console/password', {
+      currentPassword: password,
+      newPassword: 'short',
+    });
+    assert.equal(weak.json().error.code, 'WEAK_PASSWORD');
+    const changed = await t.as(cookie, 'POST', '/v1/console/password', {
+      currentPassword: password,
+      newPassword: 'a-much-better-passphrase',
+    });
+    assert.equal(changed.statusCode, 200);
+    assert.equal(changed.json().mustChangePassword, false);
+    assert.equal((await t.as(cookie, 'GET', '/v1/stats')).statusCode, 200);
+    assert.equal((await t.as(cookie, 'GET', '/v1/console/users')).statusCode, 200);
+  });
+
+  it('refuses a wrong password and an unknown user alike, and records the attempt', async () => {
+    const wrong = await t.login('admin', 'not-the-password');
+    assert.equal(wrong.statusCode, 401);
+    assert.equal(wrong.json().error.code, 'INVALID_CREDENTIALS');
+    assert.equal(wrong.headers['set-cookie'], undefined);
+    const unknown = await t.login('nobody', 'not-the-password');
+    assert.equal(unknown.json().error.code, 'INVALID_CREDENTIALS');
+    const audit = await t.admin('GET', '/v1/audit?action=user.login.failed');
+    assert.equal(audit.json().items.length, 2);
+  });
+
+  it('ends a session after the idle time and after the absolute lifetime, and at logout', async () => {
+    const cookie = await t.user('idle', 'analyst');
+    assert.equal((await t.as(cookie, 'GET', '/v1/stats')).statusCode, 200);
+    t.advance(31 * 60_000);
+    assert.equal((await t.as(cookie, 'GET', '/v1/stats')).statusCode, 401);
+    assert.equal((await t.as(cookie, 'GET', '/v1/console/me')).statusCode, 401);
+
+    const busy = await t.user('busy', 'analyst');
+    // Active every 20 minutes: idle never runs out, the absolute lifetime (2 h) does.
+    for (let i = 0; i < 5; i++) {
+      t.advance(20 * 60_000);
+      assert.equal((await t.as(busy, 'GET', '/v1/stats')).statusCode, 200, `at ${(i + 1) * 20} minutes`);
+    }
+    t.advance(25 * 60_000);
+    assert.equal((await t.as(busy, 'GET', '/v1/stats')).statusCode, 401);
+
+    const leaving = await t.user('leaving', 'viewer');
+    assert.equal((await t.as(leaving, 'POST', '/v1/console/logout')).statusCode, 204);
+    assert.equal((await t.as(leaving, 'GET', '/v1/stats')).statusCode, 401);
+  });
+
+  it('lets only admins manage users, and a disabled user loses their session at once', async () => {
+    const supervisor = await t.user('sup', 'supervisor');
+    assert.equal((await t.as(supervisor, 'GET', '/v1/console/users')).statusCode, 403);
+    assert.equal(
+      (await t.as(supervisor, 'POST', '/v1/console/users', { username: 'x1', role: 'admin' })).statusCode,
+      403,
+    );
+    const victim = await t.user('victim', 'analyst');
+    assert.equal((await t.admin('PATCH', '/v1/console/users/victim', { disabled: true })).statusCode, 200);
+    assert.equal((await t.as(victim, 'GET', '/v1/stats')).statusCode, 401);
+    const again = await t.login('victim', testPasswordOf('victim'));
+    assert.equal(again.statusCode, 401);
+  });
+
+  it('requires an operator for an operator analyst and a known operator id', async () => {
+    const missing = await t.admin('POST', '/v1/console/users', { username: 'oa', role: 'operator_analyst' });
+    assert.equal(missing.json().error.code, 'VALIDATION_FAILED');
+    const unknown = await t.admin('POST', '/v1/console/users', {
+      username: 'oa',
+      role: 'operator_analyst',
+      operatorId: 'NOPE',
+    });
+    assert.equal(unknown.json().error.code, 'UNKNOWN_OPERATOR');
+  });
+});
