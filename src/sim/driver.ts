@@ -9,6 +9,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { NumberingPlan } from '../numbering/plan.ts';
+import { Random } from './random.ts';
 
 export type Ingress = 'international' | 'domestic' | 'on-net';
 
@@ -34,7 +35,7 @@ export interface Scenery {
   dno: { number: string; reason: string }[];
 }
 
-/** Reads up to `limit` calls (earliest first) and the registries of a simulation directory. */
+/** Reads a sample of up to `limit` calls and the registries of a simulation directory. */
 export async function loadScenery(dir: string, plan: NumberingPlan, limit: number): Promise<Scenery> {
   const truth = new Map(readCsv(join(dir, 'truth.csv')).map((r) => [r.msisdn, r.kind]));
   const ported = readCsv(join(dir, 'mnp.csv')).map((r) => ({ msisdn: r.msisdn, operator: r.operator }));
@@ -55,10 +56,12 @@ export async function loadScenery(dir: string, plan: NumberingPlan, limit: numbe
   const files = readdirSync(dir)
     .filter((f) => f.startsWith('cdr') && f.endsWith('.csv'))
     .sort();
-  const perFile = Math.max(1, limit);
-  const collected: { at: string; call: ReplayCall }[] = [];
+  // A uniform sample of all calls (reservoir sampling, seeded so runs repeat), replayed in time
+  // order: a short drive sees the day's mix, not just the first minutes after midnight.
+  const random = new Random(1);
+  const sample: { at: string; call: ReplayCall }[] = [];
+  let offered = 0;
   for (const file of files) {
-    let taken = 0;
     let columns: Record<string, number> | null = null;
     const lines = createInterface({ input: createReadStream(join(dir, file)), crlfDelay: Number.POSITIVE_INFINITY });
     for await (const line of lines) {
@@ -70,22 +73,23 @@ export async function loadScenery(dir: string, plan: NumberingPlan, limit: numbe
       if (v[columns.event] !== 'voice' || v[columns.direction] !== 'in') continue;
       const route = v[columns.route] as Ingress;
       if (route !== 'international' && route !== 'domestic' && route !== 'on-net') continue;
+      offered++;
+      const slot = sample.length < limit ? sample.length : random.int(offered);
+      if (slot >= limit) continue;
       const a = v[columns.other_party];
       const b = v[columns.msisdn];
       const calleeOperator = v[columns.operator];
       const callerOperator =
         route === 'international' ? null : route === 'on-net' ? calleeOperator : (ownerOf(a) ?? calleeOperator);
-      collected.push({
+      sample[slot] = {
         at: v[columns.started_at],
         call: { a, b, ingress: route, callerOperator, calleeOperator, truth: judge(a, route, truth, roamers, plan) },
-      });
-      if (++taken >= perFile) break;
+      };
     }
-    lines.close();
   }
-  // ISO times with one offset sort as strings; the sort is stable, so ties keep file order.
-  collected.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
-  const calls = collected.slice(0, limit).map((c) => c.call);
+  // ISO times with one offset sort as strings; the sort is stable, so ties keep their order.
+  sample.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
+  const calls = sample.map((c) => c.call);
   const operators = [...new Set(calls.flatMap((c) => [c.calleeOperator, c.callerOperator ?? c.calleeOperator]))].sort();
   return { calls, operators, roaming, ported, dno };
 }
@@ -280,8 +284,8 @@ export async function drive(options: DriveOptions): Promise<DriveReport> {
   let owed = 0;
   let lastReport = started;
   for (let tick = 0; ; tick++) {
+    if (tick * tickMs >= options.duration * 1000) break;
     const due = started + tick * tickMs;
-    if (due - started >= options.duration * 1000) break;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
     owed += (options.rate * tickMs) / 1000;
