@@ -202,8 +202,14 @@ export async function drive(options: DriveOptions): Promise<DriveReport> {
     const roamingTasks = scenery.roaming.map((r) => async () => {
       const key = r.operator ? (keys.get(r.operator) ?? (await keyFor(r.operator))) : undefined;
       if (!key) return { status: 0 };
-      const { msisdn, operator: _home, ...body } = r;
-      return post(`/v1/roaming/${encodeURIComponent(msisdn)}`, key, body, 'PUT');
+      // The calls are replayed now, not on the simulated dates: the stay is moved to cover the drive.
+      const now = Date.now();
+      const body = {
+        visitedCountry: r.visitedCountry,
+        since: new Date(now - 2 * 86_400_000).toISOString(),
+        until: new Date(now + options.duration * 1000 + 86_400_000).toISOString(),
+      };
+      return post(`/v1/roaming/${encodeURIComponent(r.msisdn)}`, key, body, 'PUT');
     });
     setupFailures += await runLimited(tasks, 16);
     setupFailures += await runLimited(roamingTasks, 16);
