@@ -130,7 +130,6 @@ export class TrafficGenerator {
   private readonly startUtcMs: number;
   private readonly startWeekday: number;
   private readonly cellComma: string[];
-  private readonly deviceText: (string | undefined)[];
   private readonly voiceOut: string[];
   private readonly voiceIn: string[];
   private readonly smsOut: string[];
@@ -160,7 +159,6 @@ export class TrafficGenerator {
     this.startUtcMs = Date.UTC(y, m - 1, d) - UTC_OFFSET_HOURS * 3600_000;
     this.startWeekday = (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7;
     this.cellComma = population.cells.id.map((id) => `${id},`);
-    this.deviceText = new Array(population.size);
     const names = population.operators;
     this.output = new ChunkedOutput(names.length);
     this.counters = names.map(() => 1);
@@ -255,8 +253,8 @@ export class TrafficGenerator {
       for (let i = g.first; i < g.end; i++) {
         p.homeCell[i] = cell;
         p.workCell[i] = cell;
-        p.imei[i] = imeis[p.unit[i] % imeis.length];
-        this.deviceText[i] = undefined;
+        const imsi = p.device[i].slice(0, p.device[i].indexOf(',', 1) + 1);
+        p.device[i] = [imsi, imeis[p.unit[i] % imeis.length], ','].join('');
       }
     }
   }
@@ -669,15 +667,8 @@ export class TrafficGenerator {
     );
   }
 
-  /** ",imsi,imei," of a subscriber, built once (again when a SIM-box swaps IMEIs). */
   private device(i: number): string {
-    let text = this.deviceText[i];
-    if (text === undefined) {
-      const p = this.population;
-      text = `,${p.imsi[i]},${p.imei[i]},`;
-      this.deviceText[i] = text;
-    }
-    return text;
+    return this.population.device[i];
   }
 
   /** Serving cell now: movers anywhere in their city, others at work in office hours, else at home. */
