@@ -18,7 +18,7 @@ import { createNumberRegistry } from './numbering/registry.ts';
 import { registerNumberRoutes } from './numbering/routes.ts';
 import { registerOperatorRoutes } from './operators/routes.ts';
 import { createOperatorRegistry } from './operators/store.ts';
-import { createHttpServer } from './platform/http.ts';
+import { createHttpServer, principalOf } from './platform/http.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { migrate, openPglite, openPostgres, type Sql } from './platform/sql.ts';
 import { createMemoryStream, type EventStream } from './platform/stream.ts';
@@ -165,6 +165,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
 
   http.register(async (scope) => {
+    // Every route of this scope needs a caller: answer 401 before looking at the body.
+    scope.addHook('preValidation', async (request) => void principalOf(request));
     registerScreeningRoutes(scope, { screening, batchMaxItems: config.batchMaxItems });
     registerListRoutes(scope, { lists, store: listStore });
     registerNumberRoutes(scope, { plan, registry: numbers, operators });

@@ -189,4 +189,5 @@ export const errorSchema = {
       required: ['code', 'message'],
     },
   },
+  required: ['error'],
 } as const;

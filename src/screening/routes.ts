@@ -50,6 +50,8 @@ export function registerScreeningRoutes(
   deps: { screening: ScreeningService; batchMaxItems: number },
 ) {
   const { screening, batchMaxItems } = deps;
+  // Only operator keys screen calls: refuse others before looking at the body.
+  const operatorOnly = async (request: Parameters<typeof requireOperator>[0]) => void requireOperator(request);
   const checkBatch = (body: unknown): unknown[] => {
     const calls = (body as { calls?: unknown } | null)?.calls;
     if (!Array.isArray(calls)) throw new AppError('VALIDATION_FAILED', '"calls" must be an array');
@@ -60,6 +62,7 @@ export function registerScreeningRoutes(
   app.post(
     '/v1/calls/originate',
     {
+      preValidation: operatorOnly,
       schema: {
         summary: 'Register a call started by one of your subscribers',
         description:
@@ -80,6 +83,7 @@ export function registerScreeningRoutes(
   app.post(
     '/v1/calls/verify',
     {
+      preValidation: operatorOnly,
       schema: {
         summary: 'Screen an incoming call',
         description:
@@ -101,17 +105,22 @@ export function registerScreeningRoutes(
   app.post(
     '/v1/calls/originate/batch',
     {
+      preValidation: operatorOnly,
       schema: {
         summary: 'Register many originations',
         tags: ['screening'],
-        body: batchOf({ type: 'object' }),
+        body: batchOf({}),
         response: {
           200: {
             type: 'object',
             properties: {
               results: {
                 type: 'array',
-                items: itemOrError({ type: 'object', properties: { accepted: { type: 'boolean' } } }),
+                items: itemOrError({
+                  type: 'object',
+                  properties: { accepted: { type: 'boolean' } },
+                  required: ['accepted'],
+                }),
               },
             },
           },
@@ -128,11 +137,12 @@ export function registerScreeningRoutes(
   app.post(
     '/v1/calls/verify/batch',
     {
+      preValidation: operatorOnly,
       schema: {
         summary: 'Screen many calls',
         description: 'Results in request order; a bad item gets {"error":{…}} in its place and does not fail the rest.',
         tags: ['screening'],
-        body: batchOf({ type: 'object' }),
+        body: batchOf({}),
         response: {
           200: { type: 'object', properties: { results: { type: 'array', items: itemOrError(verifyAnswer) } } },
           '4xx': errorSchema,
