@@ -30,7 +30,7 @@ import { createRecentDecisions } from './screening/recent.ts';
 import { createReputationIndex } from './screening/reputation.ts';
 import { registerScreeningRoutes } from './screening/routes.ts';
 import { createScreeningService } from './screening/service.ts';
-import type { Decision } from './screening/types.ts';
+import { type Decision, reasonCodes } from './screening/types.ts';
 import { createDecisionCounter } from './stats/counter.ts';
 import { registerStatsRoutes } from './stats/routes.ts';
 import { createStatsStore } from './stats/store.ts';
@@ -108,6 +108,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const counter = createDecisionCounter(sql);
   const recent = createRecentDecisions(10_000);
 
+  const decisionMetrics = metrics.decisionRecorder(['allow', 'label', 'block'], reasonCodes);
   const screening = createScreeningService({
     plan,
     state,
@@ -122,9 +123,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       counter.count(decision, decidedAtMs);
       recent.push(decision);
       stream.publish('decisions', decision);
-      metrics.decisions.inc({ verdict: decision.verdict });
-      for (const r of decision.reasons) metrics.reasons.inc({ reason: r });
-      metrics.decisionDuration.observe({ waited: decision.latencyUs > 1000 ? 'yes' : 'no' }, decision.latencyUs / 1e6);
+      decisionMetrics.record(decision.verdict, decision.reasons);
     },
   });
 

@@ -56,7 +56,9 @@ export async function run(argv: string[]): Promise<number> {
   const app = await createApp(config);
   const address = await app.http.listen({ port: config.port, host: config.host });
   const log = app.http.log;
-  log.info(`callshield listening on ${address} (storage ${app.sql.kind}, roles ${config.roles.join(',')})`);
+  process.stdout.write(
+    `callshield listening on ${address} (storage ${app.sql.kind}, roles ${config.roles.join(',')})\n`,
+  );
   if (!config.adminToken) {
     // No token configured: one is made for this run and shown once, so a fresh start is usable.
     process.stdout.write(

@@ -14,25 +14,46 @@ export function createMetrics() {
       buckets: latencyBuckets,
       registers: [registry],
     }),
-    decisionDuration: new Histogram({
-      name: 'callshield_decision_duration_seconds',
-      help: 'Time to decide one call in the platform, origin waits included',
-      labelNames: ['waited'] as const,
-      buckets: latencyBuckets,
-      registers: [registry],
-    }),
-    decisions: new Counter({
-      name: 'callshield_decisions_total',
-      help: 'Screening decisions by verdict',
-      labelNames: ['verdict'] as const,
-      registers: [registry],
-    }),
-    reasons: new Counter({
-      name: 'callshield_decision_reasons_total',
-      help: 'Reasons found in screening decisions',
-      labelNames: ['reason'] as const,
-      registers: [registry],
-    }),
+    /**
+     * Decision counters kept in plain arrays and read by Prometheus at scrape time: counting a
+     * decision is two array increments, not a labelled metric update per call.
+     */
+    decisionRecorder(verdicts: readonly string[], reasons: readonly string[]) {
+      const verdictCounts = new Float64Array(verdicts.length);
+      const reasonCounts = new Float64Array(reasons.length);
+      new Counter({
+        name: 'callshield_decisions_total',
+        help: 'Screening decisions by verdict',
+        labelNames: ['verdict'] as const,
+        registers: [registry],
+        collect() {
+          this.reset();
+          verdicts.forEach((verdict, i) => {
+            this.inc({ verdict }, verdictCounts[i]);
+          });
+        },
+      });
+      new Counter({
+        name: 'callshield_decision_reasons_total',
+        help: 'Reasons found in screening decisions',
+        labelNames: ['reason'] as const,
+        registers: [registry],
+        collect() {
+          this.reset();
+          reasons.forEach((reason, i) => {
+            if (reasonCounts[i] > 0) this.inc({ reason }, reasonCounts[i]);
+          });
+        },
+      });
+      const verdictIndex = new Map(verdicts.map((v, i) => [v, i]));
+      const reasonIndex = new Map(reasons.map((r, i) => [r, i]));
+      return {
+        record(verdict: string, decisionReasons: readonly string[]) {
+          verdictCounts[verdictIndex.get(verdict) ?? 0]++;
+          for (const r of decisionReasons) reasonCounts[reasonIndex.get(r) ?? 0]++;
+        },
+      };
+    },
     gauge(name: string, help: string, collect: () => number) {
       return new Gauge({
         name,

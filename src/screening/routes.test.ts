@@ -333,7 +333,8 @@ describe('stats, metrics and the API document', () => {
   it('serves Prometheus metrics and an OpenAPI document', async () => {
     const m = await t.request('GET', '/metrics');
     assert.match(m.body, /# TYPE callshield_decisions_total counter/);
-    assert.match(m.body, /callshield_decision_duration_seconds_bucket/);
+    assert.match(m.body, /callshield_decisions_total\{[^}]*verdict="block"[^}]*\} [1-9]/);
+    assert.match(m.body, /callshield_http_request_duration_seconds_bucket/);
     const doc = (await t.request('GET', '/openapi.json')).json();
     for (const path of [
       '/v1/calls/verify',

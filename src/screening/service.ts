@@ -67,6 +67,17 @@ export function parseTime(value: unknown, field: string): Result<number> {
   return Number.isNaN(t) ? fail('INVALID_TIME', `"${field}" must be an ISO 8601 date-time`) : ok(t);
 }
 
+let lastTime = Number.NaN;
+let lastIso = '';
+/** ISO string of a time; calls decided in the same millisecond share one string. */
+function isoTime(ms: number): string {
+  if (ms !== lastTime) {
+    lastTime = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 export function createScreeningService(deps: ScreeningDeps) {
   const { plan, state, policy, origins, bursts, clock } = deps;
 
@@ -117,8 +128,8 @@ export function createScreeningService(deps: ScreeningDeps) {
       a: call.a >= 0 ? formatNumber(call.a) : rawA,
       b: formatNumber(call.b),
       ingress: call.ingress,
-      at: new Date(call.at).toISOString(),
-      decidedAt: new Date(now).toISOString(),
+      at: isoTime(call.at),
+      decidedAt: isoTime(now),
       verdict: conclusion.verdict,
       reasons: conclusion.reasons,
       shadow: conclusion.shadow,

@@ -1,0 +1,33 @@
+/**
+ * `npm run bench`: prints the figures behind DESIGN.md §6 budgets. Each part can be run alone:
+ * `npm run bench -- engine http sim detection`.
+ */
+import { benchDetection } from './detection.ts';
+import { benchEngine } from './engine.ts';
+import { benchHttp } from './http.ts';
+import { benchSimulator } from './sim.ts';
+
+const parts: Record<string, { budget: string; run: () => Promise<Record<string, number | string>> }> = {
+  engine: { budget: '≥ 1 M decisions/s on one core', run: async () => benchEngine() },
+  http: {
+    budget: 'verify ≥ 70 % of a bare Fastify handler, p99 ≤ 5 ms; batch ≥ 200 k decisions/s',
+    run: () => benchHttp(),
+  },
+  sim: { budget: '1 M subscribers × 1 day in minutes, bounded memory', run: () => benchSimulator() },
+  detection: { budget: '≥ 300 k CDRs/s end to end, memory bounded by subscribers', run: () => benchDetection() },
+};
+
+const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+for (const name of asked) {
+  if (!parts[name]) {
+    process.stderr.write(`unknown bench part "${name}" (parts: ${Object.keys(parts).join(', ')})\n`);
+    process.exit(2);
+  }
+}
+for (const name of asked.length ? asked : Object.keys(parts)) {
+  const part = parts[name];
+  process.stdout.write(`\n== ${name} (budget: ${part.budget})\n`);
+  const figures = await part.run();
+  for (const [k, v] of Object.entries(figures))
+    process.stdout.write(`  ${k.padEnd(48)} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}\n`);
+}
