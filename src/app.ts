@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { createKeyring } from './auth/keys.ts';
 import type { Config } from './config.ts';
 import { createConsole } from './console/index.ts';
+import { createDataPath } from './datapath/index.ts';
 import { ListCache } from './lists/cache.ts';
 import { registerListRoutes } from './lists/routes.ts';
 import { createListService } from './lists/service.ts';
@@ -163,6 +164,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
 
+  const dataPath = await createDataPath({
+    config,
+    sql,
+    plan,
+    stream,
+    metrics,
+    lists,
+    ownerOf: numbers.ownerOf,
+    operatorExists: (id) => operators.get(id) !== undefined,
+    audit: consoleRole.audit,
+    clock,
+    log: http.log,
+  });
+
   http.register(async (scope) => {
     // Every route of this scope needs a caller: answer 401 before looking at the body.
     scope.addHook('preValidation', async (request) => void principalOf(request));
@@ -171,8 +186,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerNumberRoutes(scope, { plan, registry: numbers, operators });
     registerOperatorRoutes(scope, { operators, keyring });
     registerStatsRoutes(scope, { store: createStatsStore(sql), counter, clock });
+    dataPath.register(scope);
   });
-  await consoleRole.register(http, { plan, numbers, operators, keyring, recent, reputation });
+  await consoleRole.register(http, {
+    plan,
+    numbers,
+    operators,
+    keyring,
+    recent,
+    reputation,
+    alertsOf: dataPath.alertsOf,
+  });
 
   const timers = [
     setInterval(() => {
@@ -217,11 +241,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       metrics,
       audit: consoleRole.audit,
       users: consoleRole.users,
+      dataPath,
     },
     async close() {
       for (const t of timers) clearInterval(t);
       consoleRole.close();
       await http.close();
+      await dataPath.close();
       origins.close();
       bursts.close();
       await stream.close();

@@ -27,6 +27,25 @@ export type PolicyInput = z.infer<typeof policySchema>;
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** What the platform does with detection alerts (DESIGN.md §2, data path: alerts → policy → actions). */
+export const alertPolicySchema = z
+  .object({
+    /** Alerts scoring at or above this are confirmed by the platform itself; below, they wait for an analyst. */
+    autoConfirmAbove: z.number().min(0).max(1).nullable().default(0.99),
+    /** Kinds the platform may confirm by itself. */
+    autoConfirmKinds: z
+      .array(z.enum(['simbox', 'fraud_caller', 'wangiri']))
+      .default(['simbox', 'fraud_caller', 'wangiri']),
+    /** A confirmed alert puts its number on the blocklist. */
+    blockNumbers: z.boolean().default(true),
+    /** A confirmed SIM-box or fraud-caller alert asks the owning operator to suspend the SIM. */
+    suspendSims: z.boolean().default(true),
+    /** A confirmed SIM-box alert puts the device's IMEI on the device blocklist. */
+    blockDevices: z.boolean().default(true),
+  })
+  .strict();
+export type AlertPolicy = z.infer<typeof alertPolicySchema>;
+
 const configSchema = z
   .object({
     port: intFrom(0, 65535).default(8080),
@@ -68,6 +87,21 @@ const configSchema = z
     bodyLimitBytes: intFrom(1024, 512 * 1024 * 1024).default(1024 * 1024),
     cdrBodyLimitBytes: intFrom(1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
     batchMaxItems: intFrom(1, 100_000).default(5000),
+    alertPolicy: alertPolicySchema.default({
+      autoConfirmAbove: 0.99,
+      autoConfirmKinds: ['simbox', 'fraud_caller', 'wangiri'],
+      blockNumbers: true,
+      suspendSims: true,
+      blockDevices: true,
+    }),
+    /** The detectors run this often while new CDRs arrive… */
+    detectionIntervalSeconds: intFrom(1, 86_400).default(60),
+    /** …and as soon as this many new CDRs arrived. */
+    detectionAfterCdrs: intFrom(1, 1_000_000_000).default(1_000_000),
+    /** Feature window: entities idle longer are forgotten; the CDR journal is kept (and replayed) this long. */
+    detectionWindowDays: intFrom(1, 90).default(14),
+    /** How long (operator, record_id) keys are kept to recognise re-sent CDRs. */
+    cdrDedupDays: intFrom(1, 3650).default(90),
     statsFlushMs: intFrom(50, 60_000).default(1000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** A console session ends after this long without a request… */
@@ -107,6 +141,11 @@ const envNames: Record<string, string> = {
   bodyLimitBytes: 'CALLSHIELD_BODY_LIMIT_BYTES',
   cdrBodyLimitBytes: 'CALLSHIELD_CDR_BODY_LIMIT_BYTES',
   batchMaxItems: 'CALLSHIELD_BATCH_MAX_ITEMS',
+  alertPolicy: 'CALLSHIELD_ALERT_POLICY',
+  detectionIntervalSeconds: 'CALLSHIELD_DETECTION_INTERVAL_SECONDS',
+  detectionAfterCdrs: 'CALLSHIELD_DETECTION_AFTER_CDRS',
+  detectionWindowDays: 'CALLSHIELD_DETECTION_WINDOW_DAYS',
+  cdrDedupDays: 'CALLSHIELD_CDR_DEDUP_DAYS',
   statsFlushMs: 'CALLSHIELD_STATS_FLUSH_MS',
   logLevel: 'CALLSHIELD_LOG_LEVEL',
   sessionIdleMinutes: 'CALLSHIELD_SESSION_IDLE_MINUTES',
@@ -138,11 +177,12 @@ export function loadConfig(flags: RawSettings = {}, env: NodeJS.ProcessEnv = pro
     if (value !== undefined && value !== '') raw[key] = value;
   }
   for (const [key, value] of Object.entries(flags)) if (value !== undefined) raw[key] = value;
-  if (raw.policy !== undefined) {
+  for (const key of ['policy', 'alertPolicy']) {
+    if (raw[key] === undefined) continue;
     try {
-      raw.policy = readPolicy(raw.policy);
+      raw[key] = readPolicy(raw[key]);
     } catch (error) {
-      throw new ConfigError(`policy: cannot read (${error instanceof Error ? error.message : String(error)})`);
+      throw new ConfigError(`${key}: cannot read (${error instanceof Error ? error.message : String(error)})`);
     }
   }
   const parsed = configSchema.safeParse(raw);

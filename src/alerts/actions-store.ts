@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import type { Sql } from '../platform/sql.ts';
+import type { DeviceEntry, SimSuspension, SuspensionOutcome, SuspensionStatus } from './types.ts';
+
+const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString());
+
+interface SuspensionRow {
+  id: string;
+  version: number | string;
+  operator_id: string;
+  msisdn: string;
+  imsi: string | null;
+  reason: string;
+  alert_id: string;
+  status: SuspensionStatus;
+  note: string | null;
+  created_at: Date | string;
+  acked_at: Date | string | null;
+  acked_by: string | null;
+}
+
+const toSuspension = (r: SuspensionRow): SimSuspension => ({
+  id: r.id,
+  msisdn: r.msisdn,
+  imsi: r.imsi,
+  reason: r.reason,
+  alertId: r.alert_id,
+  operator: r.operator_id,
+  status: r.status,
+  note: r.note,
+  version: Number(r.version),
+  createdAt: iso(r.created_at)!,
+  ackedAt: iso(r.acked_at),
+  ackedBy: r.acked_by,
+});
+
+/**
+ * SIM suspension requests: one per confirmed alert, addressed to the operator owning the number.
+ * Every new request and every cancellation takes a new version from one sequence, so an
+ * operator's system pulls what changed with `?since={version}`, as it does for lists.
+ */
+export function createSuspensionStore(sql: Sql) {
+  return {
+    /** Creates the request of an alert (once: a second call returns the existing one). */
+    async request(input: {
+      operator: string;
+      msisdn: string;
+      imsi: string | null;
+      reason: string;
+      alertId: string;
+    }): Promise<SimSuspension> {
+      const id = `sus_${randomBytes(9).toString('base64url')}`;
+      const inserted = await sql.query<SuspensionRow>(
+        `insert into sim_suspensions (id, version, operator_id, msisdn, imsi, reason, alert_id)
+         values ($1, nextval('sim_suspension_versions'), $2, $3, $4, $5, $6)
+         on conflict (alert_id) do nothing returning *`,
+        [id, input.operator, input.msisdn, input.imsi, input.reason, input.alertId],
+      );
+      if (inserted.rows[0]) return toSuspension(inserted.rows[0]);
+      const { rows } = await sql.query<SuspensionRow>('select * from sim_suspensions where alert_id = $1', [
+        input.alertId,
+      ]);
+      // A cancelled request of a re-confirmed alert is asked for again.
+      if (rows[0].status === 'cancelled') {
+        const again = await sql.query<SuspensionRow>(
+          `update sim_suspensions set status = 'requested', version = nextval('sim_suspension_versions'),
+             note = null, acked_at = null, acked_by = null where id = $1 returning *`,
+          [rows[0].id],
+        );
+        return toSuspension(again.rows[0]);
+      }
+      return toSuspension(rows[0]);
+    },
+
+    /** Withdraws a request not yet acted on (its alert was dismissed); the operator sees it as cancelled. */
+    async cancel(alertId: string): Promise<SimSuspension | null> {
+      const { rows } = await sql.query<SuspensionRow>(
+        `update sim_suspensions set status = 'cancelled', version = nextval('sim_suspension_versions')
+         where alert_id = $1 and status = 'requested' returning *`,
+        [alertId],
+      );
+      return rows[0] ? toSuspension(rows[0]) : null;
+    },
+
+    /** Requests after `since`, for one operator (or all when undefined), oldest first. */
+    async since(
+      operator: string | undefined,
+      since: number,
+      limit: number,
+    ): Promise<{ version: number; items: SimSuspension[] }> {
+      const { rows } = await sql.query<SuspensionRow>(
+        `select * from sim_suspensions where ($1::text is null or operator_id = $1) and version > $2
+         order by version limit $3`,
+        [operator ?? null, since, limit],
+      );
+      const items = rows.map(toSuspension);
+      return { version: items.length > 0 ? items[items.length - 1].version : since, items };
+    },
+
+    async get(id: string): Promise<SimSuspension | null> {
+      const { rows } = await sql.query<SuspensionRow>('select * from sim_suspensions where id = $1', [id]);
+      return rows[0] ? toSuspension(rows[0]) : null;
+    },
+
+    async ofAlert(alertId: string): Promise<SimSuspension | null> {
+      const { rows } = await sql.query<SuspensionRow>('select * from sim_suspensions where alert_id = $1', [alertId]);
+      return rows[0] ? toSuspension(rows[0]) : null;
+    },
+
+    /** Records the operator's outcome; null when the request is cancelled. */
+    async ack(id: string, outcome: SuspensionOutcome, note: string | null, by: string): Promise<SimSuspension | null> {
+      const { rows } = await sql.query<SuspensionRow>(
+        `update sim_suspensions set status = $2, note = $3, acked_at = now(), acked_by = $4
+         where id = $1 and status <> 'cancelled' returning *`,
+        [id, outcome, note, by],
+      );
+      return rows[0] ? toSuspension(rows[0]) : null;
+    },
+
+    async counts(operator?: string): Promise<Record<SuspensionStatus, number>> {
+      const { rows } = await sql.query<{ status: SuspensionStatus; n: number }>(
+        `select status, count(*)::int as n from sim_suspensions where ($1::text is null or operator_id = $1)
+         group by status`,
+        [operator ?? null],
+      );
+      const out: Record<SuspensionStatus, number> = { requested: 0, suspended: 0, rejected: 0, cancelled: 0 };
+      for (const r of rows) out[r.status] = Number(r.n);
+      return out;
+    },
+  };
+}
+
+export type SuspensionStore = ReturnType<typeof createSuspensionStore>;
+
+interface DeviceRow {
+  imei: string;
+  reason: string;
+  alert_id: string | null;
+  created_by: string;
+  created_at: Date | string;
+  version: number | string;
+}
+
+const toDevice = (r: DeviceRow): DeviceEntry => ({
+  imei: r.imei,
+  reason: r.reason,
+  alertId: r.alert_id,
+  createdBy: r.created_by,
+  createdAt: iso(r.created_at)!,
+  version: Number(r.version),
+});
+
+/** The IMEI device blocklist with a change log, synced like the number lists. */
+export function createDeviceBlocklist(sql: Sql) {
+  return {
+    async add(imei: string, reason: string, alertId: string | null, actor: string): Promise<DeviceEntry> {
+      return sql.transaction(async (tx) => {
+        const existing = await tx.query<DeviceRow>('select * from device_blocklist where imei = $1', [imei]);
+        if (existing.rows[0]) return toDevice(existing.rows[0]);
+        const { rows } = await tx.query<{ version: number }>(
+          `insert into device_blocklist_changes (imei, op, actor) values ($1, 'add', $2) returning version`,
+          [imei, actor],
+        );
+        const saved = await tx.query<DeviceRow>(
+          `insert into device_blocklist (imei, reason, alert_id, created_by, version) values ($1, $2, $3, $4, $5)
+           returning *`,
+          [imei, reason, alertId, actor, Number(rows[0].version)],
+        );
+        return toDevice(saved.rows[0]);
+      });
+    },
+
+    /** Removes an entry (only the one a given alert put there, when `alertId` is set). */
+    async remove(imei: string, actor: string, alertId?: string): Promise<boolean> {
+      return sql.transaction(async (tx) => {
+        const gone = await tx.query(
+          'delete from device_blocklist where imei = $1 and ($2::text is null or alert_id = $2)',
+          [imei, alertId ?? null],
+        );
+        if (gone.affectedRows === 0) return false;
+        await tx.query(`insert into device_blocklist_changes (imei, op, actor) values ($1, 'remove', $2)`, [
+          imei,
+          actor,
+        ]);
+        return true;
+      });
+    },
+
+    async has(imei: string): Promise<boolean> {
+      const { rows } = await sql.query('select 1 from device_blocklist where imei = $1', [imei]);
+      return rows.length > 0;
+    },
+
+    /** Net changes after `since` (0: the whole list, paged), the shape of `GET /v1/lists/{list}`. */
+    async changesSince(
+      since: number,
+      limit: number,
+    ): Promise<{ version: number; added: DeviceEntry[]; removed: string[] }> {
+      const head = await sql.query<{ v: number | string | null }>(
+        'select max(version) as v from device_blocklist_changes',
+      );
+      const headVersion = Number(head.rows[0]?.v ?? 0);
+      if (since <= 0) {
+        const { rows } = await sql.query<DeviceRow>('select * from device_blocklist order by version limit $1', [
+          limit,
+        ]);
+        const added = rows.map(toDevice);
+        return { version: rows.length === limit ? added[added.length - 1].version : headVersion, added, removed: [] };
+      }
+      const { rows } = await sql.query<{ imei: string; op: 'add' | 'remove' }>(
+        `select distinct on (imei) imei, op from device_blocklist_changes where version > $1
+         order by imei, version desc`,
+        [since],
+      );
+      const addedImeis = rows.filter((r) => r.op === 'add').map((r) => r.imei);
+      const removed = rows.filter((r) => r.op === 'remove').map((r) => r.imei);
+      const added = addedImeis.length
+        ? (
+            await sql.query<DeviceRow>('select * from device_blocklist where imei = any($1) order by version', [
+              addedImeis,
+            ])
+          ).rows.map(toDevice)
+        : [];
+      return { version: Math.max(headVersion, since), added, removed };
+    },
+
+    async count(): Promise<number> {
+      const { rows } = await sql.query<{ n: number }>('select count(*)::int as n from device_blocklist');
+      return Number(rows[0].n);
+    },
+  };
+}
+
+export type DeviceBlocklist = ReturnType<typeof createDeviceBlocklist>;

@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CdrLines,
+  type DataPathTestApp,
+  simBoxCdrs,
+  startDataPathApp,
+  testAdminToken,
+  victim,
+} from '../datapath/test-support.ts';
+
+interface AlertJson {
+  id: string;
+  kind: string;
+  msisdn: string;
+  imsi: string | null;
+  imei: string | null;
+  score: number;
+  evidence: { features: unknown[]; rules: string[] };
+  status: string;
+  device: string | null;
+  operators: string[];
+  decidedBy: string | null;
+  suspension: { id: string; status: string; note: string | null } | null;
+  actions?: { blocklisted: boolean; deviceBlocked: boolean };
+}
+
+describe('alerts from CDRs uploaded to the server, and their actions', () => {
+  let t: DataPathTestApp;
+  let kcell: string;
+  let beeline: string;
+  let simboxes: AlertJson[];
+
+  before(async () => {
+    // SIM-box alerts wait for an analyst; wangiri sources are blocked by the policy itself.
+    t = await startDataPathApp({
+      alertPolicy: JSON.stringify({ autoConfirmAbove: 0.5, autoConfirmKinds: ['wangiri'] }),
+    });
+    kcell = await t.keyFor('KCELL');
+    beeline = await t.keyFor('BEELINE');
+    assert.equal((await t.upload(kcell, simBoxCdrs('KCELL').text())).json().accepted, 240);
+    // Beeline's subscribers rung once each from abroad by one number, at night, never answered.
+    const rings = new CdrLines('BEELINE');
+    for (let k = 0; k < 30; k++)
+      rings.voice(victim(500 + k), 'in', '+88213000555', -400 + k * 3, 0, 'AST-1', { route: 'international' });
+    assert.equal((await t.upload(beeline, rings.text())).json().accepted, 30);
+    const run = await t.call(testAdminToken, 'POST', '/v1/detection/run');
+    assert.equal(run.statusCode, 200, run.body);
+    assert.equal(run.json().created, 5);
+    simboxes = (await t.call(testAdminToken, 'GET', '/v1/alerts?kind=simbox')).json().items;
+  });
+  after(() => t.close());
+
+  it('raises a SIM-box alert per SIM of the box, with evidence, grouped into one device', () => {
+    assert.deepEqual(simboxes.map((a) => a.msisdn).sort(), [
+      '+77019000000',
+      '+77019000001',
+      '+77019000002',
+      '+77019000003',
+    ]);
+    for (const a of simboxes) {
+      assert.equal(a.status, 'open');
+      assert.ok(a.evidence.features.length > 0);
+      assert.ok(a.imsi?.startsWith('4010100000'));
+      assert.ok(a.imei);
+      assert.deepEqual(a.operators, ['KCELL']);
+    }
+    assert.equal(new Set(simboxes.map((a) => a.device)).size, 1);
+  });
+
+  it('runs again without raising the same alerts twice', async () => {
+    const again = (await t.call(testAdminToken, 'POST', '/v1/detection/run')).json();
+    assert.equal(again.created, 0);
+    assert.equal(again.updated, 0);
+    const all = (await t.call(testAdminToken, 'GET', '/v1/alerts')).json().items as AlertJson[];
+    assert.equal(all.length, 5);
+  });
+
+  it('shows an operator only alerts about its subscribers or raised from its CDRs; another id is 404', async () => {
+    const kcellView = (await t.call(kcell, 'GET', '/v1/alerts')).json().items as AlertJson[];
+    assert.deepEqual(kcellView.map((a) => a.kind).sort(), ['simbox', 'simbox', 'simbox', 'simbox']);
+    const beelineView = (await t.call(beeline, 'GET', '/v1/alerts')).json().items as AlertJson[];
+    assert.deepEqual(
+      beelineView.map((a) => [a.kind, a.msisdn]),
+      [['wangiri', '+88213000555']],
+    );
+    assert.equal((await t.call(beeline, 'GET', `/v1/alerts/${simboxes[0].id}`)).statusCode, 404);
+    assert.equal((await t.call(kcell, 'GET', `/v1/alerts/${simboxes[0].id}`)).statusCode, 200);
+    assert.equal((await t.call(kcell, 'GET', `/v1/alerts/${beelineView[0].id}`)).statusCode, 404);
+    assert.equal((await t.call(kcell, 'GET', '/v1/alerts/alr_unknown')).statusCode, 404);
+    // Operators read alerts; analysts decide them.
+    assert.equal(
+      (await t.call(kcell, 'POST', `/v1/alerts/${simboxes[0].id}/confirm`, { reason: 'ours' })).statusCode,
+      403,
+    );
+  });
+
+  it('lets the policy confirm a wangiri source by itself: the number goes on the blocklist', async () => {
+    const [wangiri] = (await t.call(testAdminToken, 'GET', '/v1/alerts?kind=wangiri')).json().items as AlertJson[];
+    assert.equal(wangiri.status, 'confirmed');
+    assert.equal(wangiri.decidedBy, 'policy');
+    const blocklist = (await t.call(beeline, 'GET', '/v1/lists/blocklist?since=0')).json();
+    const entry = blocklist.added.find((e: { number: string }) => e.number === '+88213000555');
+    assert.ok(entry, 'the wangiri source is blocklisted');
+    assert.equal(entry.source, 'detection');
+    assert.match(entry.reason, new RegExp(wangiri.id));
+  });
+
+  it('confirming a SIM-box alert blocks the number and IMEI and asks the owner to suspend the SIM', async () => {
+    const alert = simboxes[0];
+    const r = await t.call(testAdminToken, 'POST', `/v1/alerts/${alert.id}/confirm`, { reason: 'box seen on site' });
+    assert.equal(r.statusCode, 200, r.body);
+    const confirmed = r.json() as AlertJson;
+    assert.equal(confirmed.status, 'confirmed');
+    assert.equal(confirmed.decidedBy, 'admin');
+    assert.deepEqual(confirmed.actions, { blocklisted: true, deviceBlocked: true });
+    assert.equal(
+      (await t.call(testAdminToken, 'POST', `/v1/alerts/${alert.id}/confirm`, { reason: 'again' })).statusCode,
+      409,
+    );
+
+    const blocklist = (await t.call(kcell, 'GET', '/v1/lists/blocklist?since=0')).json();
+    assert.ok(blocklist.added.some((e: { number: string }) => e.number === alert.msisdn));
+    const devices = (await t.call(beeline, 'GET', '/v1/devices/blocklist?since=0')).json();
+    assert.deepEqual(
+      devices.added.map((d: { imei: string }) => d.imei),
+      [alert.imei],
+    );
+    const later = (await t.call(beeline, 'GET', `/v1/devices/blocklist?since=${devices.version}`)).json();
+    assert.deepEqual(later, { version: devices.version, added: [], removed: [] });
+
+    // The owning operator sees the request and acts on it; no one else does.
+    const pulled = (await t.call(kcell, 'GET', '/v1/sim-suspensions?since=0')).json();
+    assert.equal(pulled.items.length, 1);
+    const request = pulled.items[0];
+    assert.equal(request.msisdn, alert.msisdn);
+    assert.equal(request.imsi, alert.imsi);
+    assert.equal(request.alertId, alert.id);
+    assert.ok(request.reason.length > 0);
+    assert.deepEqual((await t.call(kcell, 'GET', `/v1/sim-suspensions?since=${pulled.version}`)).json(), {
+      version: pulled.version,
+      items: [],
+    });
+    assert.deepEqual((await t.call(beeline, 'GET', '/v1/sim-suspensions?since=0')).json().items, []);
+    const foreignAck = await t.call(beeline, 'POST', `/v1/sim-suspensions/${request.id}/ack`, { outcome: 'suspended' });
+    assert.equal(foreignAck.statusCode, 404);
+    const ack = await t.call(kcell, 'POST', `/v1/sim-suspensions/${request.id}/ack`, {
+      outcome: 'suspended',
+      note: 'SIM blocked 14:02',
+    });
+    assert.equal(ack.statusCode, 200, ack.body);
+    assert.equal(ack.json().status, 'suspended');
+    const seen = (await t.call(testAdminToken, 'GET', `/v1/alerts/${alert.id}`)).json() as AlertJson;
+    assert.deepEqual(
+      { status: seen.suspension?.status, note: seen.suspension?.note },
+      { status: 'suspended', note: 'SIM blocked 14:02' },
+    );
+  });
+
+  it('dismissing a confirmed alert withdraws its blocks and cancels its suspension request', async () => {
+    const alert = simboxes[1];
+    await t.call(testAdminToken, 'POST', `/v1/alerts/${alert.id}/confirm`, { reason: 'looks like the box' });
+    const before = (await t.call(kcell, 'GET', '/v1/sim-suspensions?since=0')).json();
+    const r = await t.call(testAdminToken, 'POST', `/v1/alerts/${alert.id}/dismiss`, { reason: 'a test SIM' });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.equal(r.json().status, 'dismissed');
+    assert.equal(r.json().actions.blocklisted, false);
+    const after = (await t.call(kcell, 'GET', `/v1/sim-suspensions?since=${before.version}`)).json();
+    assert.deepEqual(
+      after.items.map((s: { alertId: string; status: string }) => [s.alertId, s.status]),
+      [[alert.id, 'cancelled']],
+    );
+  });
+
+  it('counts SIM-boxes, SIMs and devices found and blocked', async () => {
+    const all = (await t.call(testAdminToken, 'GET', '/v1/stats/detection')).json();
+    assert.deepEqual(all.simboxes, { found: 1, blocked: 1 });
+    assert.equal(all.sims.found, 4);
+    assert.equal(all.sims.blocked, 1);
+    assert.equal(all.sims.suspended, 1);
+    assert.deepEqual(all.devices, { found: 2, blocked: 1 });
+    assert.deepEqual(all.wangiri, { found: 1, confirmed: 1, blocked: 1 });
+    const beelineFigures = (await t.call(beeline, 'GET', '/v1/stats/detection')).json();
+    assert.equal(beelineFigures.sims.found, 0);
+    assert.equal(beelineFigures.wangiri.found, 1);
+  });
+
+  it('tells analysts which carrier delivers spoofed calls', async () => {
+    const verify = await t.call(kcell, 'POST', '/v1/calls/verify', {
+      callId: 'spoof-1',
+      a: '+77051112233',
+      b: '+77011234567',
+      at: new Date().toISOString(),
+      ingress: 'international',
+      fromOperator: 'TRANSIT-CARRIER-9',
+    });
+    assert.equal(verify.json().verdict, 'block', verify.body);
+    await t.app.stream.drain();
+    const report = (await t.call(testAdminToken, 'GET', '/v1/campaigns?hours=2')).json();
+    assert.equal(report.topCarriers[0].carrier, 'TRANSIT-CARRIER-9');
+    assert.deepEqual(report.topNumbers[0], { number: '+77051112233', calls: 1 });
+    assert.equal((await t.call(kcell, 'GET', '/v1/campaigns')).statusCode, 403);
+  });
+
+  it('records confirmations in the audit log with who and why', async () => {
+    const log = (await t.call(testAdminToken, 'GET', `/v1/audit?target=${simboxes[0].id}`)).json();
+    const entries = (log.items ?? []) as {
+      action: string;
+      actor: string;
+      details: { status: number; body?: { reason?: string } };
+    }[];
+    const confirm = entries.find((e) => e.action.startsWith('alerts.confirm') && e.details.status === 200);
+    assert.ok(confirm, JSON.stringify(log).slice(0, 300));
+    assert.equal(confirm.actor, 'admin');
+    assert.equal(confirm.details.body?.reason, 'box seen on site');
+  });
+});

@@ -1,0 +1,196 @@
+import type { AuditLog } from '../audit/log.ts';
+import type { AlertPolicy } from '../config.ts';
+import type { LiveRun } from '../detection/live.ts';
+import { AppError } from '../errors.ts';
+import type { ListService } from '../lists/service.ts';
+import { formatNumber } from '../numbering/numbers.ts';
+import type { NumberingPlan } from '../numbering/plan.ts';
+import type { Sql } from '../platform/sql.ts';
+import type { EventStream } from '../platform/stream.ts';
+import type { DeviceBlocklist, SuspensionStore } from './actions-store.ts';
+import type { AlertInput, AlertStore } from './store.ts';
+import type { StoredAlert } from './types.ts';
+
+/** Alerts upserted per statement. */
+const UPSERT_CHUNK = 2000;
+
+/** A stored alert with the state of the actions it led to. */
+export interface AlertView extends StoredAlert {
+  actions: { blocklisted: boolean; deviceBlocked: boolean };
+}
+
+/**
+ * Alerts and the policy that turns them into actions. The detectors' alerts are stored (one per
+ * kind and number); the policy confirms by itself those scoring at or above its threshold and
+ * leaves the rest to analysts. Confirming puts the number on the blocklist (source `detection`),
+ * asks the owning operator to suspend a SIM-box or fraud-caller SIM, and puts a SIM-box's IMEI on
+ * the device blocklist; dismissing a confirmed alert withdraws what it did.
+ */
+export function createAlertService(deps: {
+  sql: Sql;
+  store: AlertStore;
+  suspensions: SuspensionStore;
+  devices: DeviceBlocklist;
+  lists: ListService;
+  plan: NumberingPlan;
+  ownerOf: (e164: number) => string | null;
+  policy: AlertPolicy;
+  stream: EventStream;
+  audit?: AuditLog;
+  onError?: (error: unknown, what: string) => void;
+}) {
+  const { store, suspensions, devices, lists, plan, policy } = deps;
+
+  const blockReason = (alert: StoredAlert) =>
+    `detection alert ${alert.id}: ${alert.kind.replace('_', ' ')} (score ${alert.score})`;
+
+  /** Whether the blocklist entry of a number was put there by this alert. */
+  async function blocklistedBy(alert: StoredAlert): Promise<boolean> {
+    const { rows } = await deps.sql.query<{ source: string; reason: string }>(
+      `select source, reason from list_entries where list = 'blocklist' and number = $1`,
+      [alert.msisdn],
+    );
+    return rows.length > 0 && rows[0].source === 'detection' && rows[0].reason.includes(alert.id);
+  }
+
+  async function applyActions(alert: StoredAlert, actor: string): Promise<void> {
+    if (policy.blockNumbers)
+      await lists.add('blocklist', [{ number: alert.msisdn, reason: blockReason(alert) }], actor, 'detection');
+    if (policy.suspendSims && alert.kind !== 'wangiri' && alert.operator) {
+      await suspensions.request({
+        operator: alert.operator,
+        msisdn: alert.msisdn,
+        imsi: alert.imsi,
+        reason: `${alert.kind === 'simbox' ? 'SIM-box (interconnect bypass)' : 'fraud call-centre'} SIM, alert ${alert.id}`,
+        alertId: alert.id,
+      });
+    }
+    if (policy.blockDevices && alert.kind === 'simbox' && alert.imei)
+      await devices.add(alert.imei, `SIM-box device, alert ${alert.id}`, alert.id, actor);
+  }
+
+  async function withdrawActions(alert: StoredAlert, actor: string): Promise<void> {
+    if (await blocklistedBy(alert)) await lists.remove('blocklist', alert.msisdn, actor, `alert ${alert.id} dismissed`);
+    await suspensions.cancel(alert.id);
+    if (alert.imei) await devices.remove(alert.imei, actor, alert.id);
+  }
+
+  async function view(alert: StoredAlert): Promise<AlertView> {
+    const { rows } = await deps.sql.query(`select 1 from list_entries where list = 'blocklist' and number = $1`, [
+      alert.msisdn,
+    ]);
+    return {
+      ...alert,
+      actions: { blocklisted: rows.length > 0, deviceBlocked: alert.imei ? await devices.has(alert.imei) : false },
+    };
+  }
+
+  async function confirm(id: string, actor: string, reason: string): Promise<AlertView> {
+    const alert = await store.get(id);
+    if (!alert) throw new AppError('NOT_FOUND', 'no such alert');
+    if (alert.status === 'confirmed') throw new AppError('CONFLICT', 'the alert is already confirmed');
+    // Actions first: each is idempotent, so a failure part-way leaves the alert open to confirm again.
+    await applyActions(alert, actor);
+    const decided = await store.decide(id, ['open', 'dismissed'], 'confirmed', actor, reason);
+    if (!decided) throw new AppError('CONFLICT', 'the alert was decided by someone else meanwhile');
+    deps.stream.publish('alerts', { type: 'confirmed', id, kind: alert.kind, msisdn: alert.msisdn, by: actor });
+    return view(decided);
+  }
+
+  async function dismiss(id: string, actor: string, reason: string): Promise<AlertView> {
+    const alert = await store.get(id);
+    if (!alert) throw new AppError('NOT_FOUND', 'no such alert');
+    if (alert.status === 'dismissed') throw new AppError('CONFLICT', 'the alert is already dismissed');
+    const decided = await store.decide(id, ['open', 'confirmed'], 'dismissed', actor, reason);
+    if (!decided) throw new AppError('CONFLICT', 'the alert was decided by someone else meanwhile');
+    if (alert.status === 'confirmed') await withdrawActions(alert, actor);
+    deps.stream.publish('alerts', { type: 'dismissed', id, kind: alert.kind, msisdn: alert.msisdn, by: actor });
+    return view(decided);
+  }
+
+  const autoConfirms = (kind: string, score: number) =>
+    policy.autoConfirmAbove !== null &&
+    score >= policy.autoConfirmAbove &&
+    (policy.autoConfirmKinds as string[]).includes(kind);
+
+  return {
+    /** Stores the alerts of a detection run and applies the policy to new and changed open ones. */
+    async recordRun(run: LiveRun): Promise<{ created: number; updated: number; confirmed: number }> {
+      const inputs: AlertInput[] = run.alerts.map((a) => {
+        const number = plan.parse(a.msisdn);
+        const owner = number >= 0 && plan.isDomestic(number) ? deps.ownerOf(number) : null;
+        const operators = [...new Set([...(owner ? [owner] : []), ...a.reporters])].sort();
+        return {
+          kind: a.kind,
+          msisdn: a.msisdn,
+          imsi: a.imsi,
+          imei: a.imei,
+          device: a.device,
+          score: a.score,
+          evidence: a.evidence,
+          firstSeen: a.firstSeen,
+          lastSeen: a.lastSeen,
+          owner,
+          operators,
+        };
+      });
+      let created = 0;
+      let updated = 0;
+      let confirmed = 0;
+      for (let start = 0; start < inputs.length; start += UPSERT_CHUNK) {
+        const changed = await store.upsert(inputs.slice(start, start + UPSERT_CHUNK));
+        for (const c of changed) {
+          if (c.created) created++;
+          else updated++;
+          deps.stream.publish('alerts', {
+            type: c.created ? 'raised' : 'updated',
+            id: c.id,
+            kind: c.kind,
+            msisdn: c.msisdn,
+            score: c.score,
+          });
+          if (c.status !== 'open' || !autoConfirms(c.kind, c.score)) continue;
+          const reason = `score ${c.score} at or above the auto-confirm threshold ${policy.autoConfirmAbove}`;
+          try {
+            await confirm(c.id, 'policy', reason);
+            confirmed++;
+            await deps.audit?.append({
+              actor: 'system',
+              role: 'policy',
+              action: 'alert.auto_confirm',
+              target: c.id,
+              details: { kind: c.kind, msisdn: c.msisdn, score: c.score },
+              clientIp: '',
+            });
+          } catch (error) {
+            deps.onError?.(error, `auto-confirming alert ${c.id}`);
+          }
+        }
+      }
+      return { created, updated, confirmed };
+    },
+
+    confirm,
+    dismiss,
+
+    /** One alert with its actions, or null when unknown or not visible to `operator`. */
+    async get(id: string, operator?: string): Promise<AlertView | null> {
+      const alert = await store.get(id);
+      if (!alert || (operator !== undefined && !alert.operators.includes(operator))) return null;
+      return view(alert);
+    },
+
+    list: store.list,
+    figures: store.figures,
+
+    /** Alerts about one number (the console's number lookup). */
+    async alertsOf(msisdn: string, operatorId?: string): Promise<StoredAlert[]> {
+      const number = plan.parse(msisdn);
+      if (number < 0) return [];
+      const { items } = await store.list({ msisdn: formatNumber(number), operator: operatorId, limit: 50 });
+      return items;
+    },
+  };
+}
+
+export type AlertService = ReturnType<typeof createAlertService>;

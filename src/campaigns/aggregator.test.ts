@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Decision } from '../screening/types.ts';
+import { SpoofingCampaigns } from './aggregator.ts';
+
+const HOUR = 3_600_000;
+const base = Date.UTC(2025, 2, 3, 10, 0);
+
+function decision(at: number, a: string, fromOperator: string | undefined, over: Partial<Decision> = {}): Decision {
+  return {
+    decisionId: `d${at}${a}`,
+    callId: 'c',
+    operator: 'KCELL',
+    fromOperator,
+    a,
+    b: '+77011234567',
+    ingress: 'international',
+    at: new Date(at).toISOString(),
+    decidedAt: new Date(at).toISOString(),
+    verdict: 'block',
+    reasons: ['SPOOFED_DOMESTIC_FROM_ABROAD'],
+    shadow: false,
+    latencyUs: 10,
+    ...over,
+  };
+}
+
+test('spoofing campaigns: top carriers and numbers over a sliding window of hours', () => {
+  const campaigns = new SpoofingCampaigns({ keepHours: 48 });
+  const decisions: Decision[] = [];
+  // Carrier X delivers 6 spoofs of one bank number over two hours; carrier Y 2 of another number.
+  for (let k = 0; k < 6; k++) decisions.push(decision(base + k * 20 * 60_000, '+77272500000', 'CARRIER-X'));
+  decisions.push(decision(base + 5 * 60_000, '+77011110000', 'CARRIER-Y', { reasons: ['UNCONFIRMED_ORIGIN'] }));
+  decisions.push(decision(base + 6 * 60_000, '+77011110000', undefined, { verdict: 'allow', shadowVerdict: 'block' }));
+  // Not spoofing, or not blocked: ignored.
+  decisions.push(decision(base, '+77011110001', 'CARRIER-Z', { reasons: ['DNO_CLI'] }));
+  decisions.push(decision(base, '+77011110002', 'CARRIER-Z', { verdict: 'label' }));
+  campaigns.add(decisions);
+
+  const report = campaigns.report(base + 2 * HOUR - 1, 3);
+  assert.equal(report.calls, 8);
+  assert.equal(report.shadow, 1);
+  assert.deepEqual(report.byReason, { SPOOFED_DOMESTIC_FROM_ABROAD: 7, UNCONFIRMED_ORIGIN: 1 });
+  assert.deepEqual(
+    report.topCarriers.map((c) => [c.carrier, c.calls]),
+    [
+      ['CARRIER-X', 6],
+      ['CARRIER-Y', 1],
+      ['unknown', 1],
+    ],
+  );
+  assert.equal(report.topCarriers[0].share, 0.75);
+  assert.deepEqual(report.topNumbers[0], { number: '+77272500000', calls: 6 });
+  assert.deepEqual(
+    report.perHour.map((h) => h.calls),
+    [0, 5, 3],
+  );
+  // A day later the window has slid past them.
+  assert.equal(campaigns.report(base + 30 * HOUR, 3).calls, 0);
+});

@@ -1,0 +1,150 @@
+/**
+ * Helpers for the data path's HTTP tests: a real app (every module, a real records store) and a
+ * builder of small CDR files a reader can check by eye.
+ */
+import type { LightMyRequestResponse } from 'fastify';
+import { type App, createApp } from '../app.ts';
+import { loadConfig } from '../config.ts';
+import type { DataPath } from './index.ts';
+
+export const testAdminToken = 'test-admin-token-0123456789';
+
+export interface DataPathTestApp {
+  app: App;
+  dataPath: DataPath;
+  /** A JSON request with a bearer token (or none). */
+  call(token: string | undefined, method: string, url: string, body?: unknown): Promise<LightMyRequestResponse>;
+  /** A raw upload to POST /v1/cdr. */
+  upload(
+    token: string | undefined,
+    body: string | Buffer,
+    options?: { contentType?: string; file?: string; headers?: Record<string, string> },
+  ): Promise<LightMyRequestResponse>;
+  keyFor(operator: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an app; with `dataDir` its records live there (a restart reopens them), else in memory.
+ * Detection runs only when asked (`POST /v1/detection/run`), so tests never depend on a timer.
+ */
+export async function startDataPathApp(
+  settings: Record<string, unknown> = {},
+  dataDir = 'memory://',
+): Promise<DataPathTestApp> {
+  const config = loadConfig(
+    {
+      logLevel: 'silent',
+      adminToken: testAdminToken,
+      dataDir,
+      statsFlushMs: 60_000,
+      detectionIntervalSeconds: 86_400,
+      detectionAfterCdrs: 1_000_000_000,
+      ...settings,
+    },
+    {},
+  );
+  let sql: Awaited<ReturnType<typeof import('../platform/sql.ts').openPglite>> | undefined;
+  if (dataDir === 'memory://') sql = await (await import('../platform/sql.ts')).openPglite('memory://');
+  const app = await createApp(config, { sql, scryptCost: { N: 1024, r: 8, p: 1 } });
+  const t: DataPathTestApp = {
+    app,
+    dataPath: app.modules.dataPath as DataPath,
+    call(token, method, url, body) {
+      return app.http.inject({
+        method: method as 'GET',
+        url,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
+    },
+    upload(token, body, options = {}) {
+      const query = options.file ? `?file=${encodeURIComponent(options.file)}` : '';
+      return app.http.inject({
+        method: 'POST',
+        url: `/v1/cdr${query}`,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          'content-type': options.contentType ?? 'text/csv',
+          ...options.headers,
+        },
+        payload: body,
+      });
+    },
+    async keyFor(operator) {
+      const r = await t.call(testAdminToken, 'POST', `/v1/admin/operators/${operator}/keys`, {});
+      if (r.statusCode !== 201) throw new Error(`key for ${operator}: ${r.statusCode} ${r.body}`);
+      return (r.json() as { apiKey: string }).apiKey;
+    },
+    async close() {
+      await app.close();
+      if (sql) await sql.close();
+    },
+  };
+  return t;
+}
+
+export const CDR_HEADER =
+  'record_id,operator,event,direction,msisdn,other_party,imsi,imei,cell_id,started_at,duration_s,answered,bytes,route';
+
+/** CSV rows readable by eye: times are minutes after 2025-03-03 08:00 Almaty time. */
+export class CdrLines {
+  readonly lines = [CDR_HEADER];
+  private id: number;
+  private readonly operator: string;
+
+  constructor(operator: string, firstId = 1) {
+    this.operator = operator;
+    this.id = firstId - 1;
+  }
+
+  static at(minutes: number): string {
+    const t = new Date(Date.UTC(2025, 2, 3, 8, 0) + minutes * 60_000);
+    return `${t.toISOString().slice(0, 19)}+05:00`;
+  }
+
+  voice(
+    msisdn: string,
+    direction: 'out' | 'in',
+    other: string,
+    minutes: number,
+    seconds: number,
+    cell: string,
+    extra: { imei?: string; imsi?: string; route?: string; operator?: string } = {},
+  ): this {
+    this.lines.push(
+      `${this.operator}-${++this.id},${extra.operator ?? this.operator},voice,${direction},${msisdn},${other},` +
+        `${extra.imsi ?? ''},${extra.imei ?? ''},${cell},${CdrLines.at(minutes)},${seconds},${seconds > 0 ? 1 : 0},,` +
+        `${extra.route ?? (direction === 'in' ? 'domestic' : '')}`,
+    );
+    return this;
+  }
+
+  /** A line as given (to put a bad row in). */
+  raw(line: string): this {
+    this.lines.push(line);
+    return this;
+  }
+
+  text(): string {
+    return `${this.lines.join('\n')}\n`;
+  }
+}
+
+/** A Beeline number, different for each i: the callees of the test files. */
+export const victim = (i: number) => `+7705${String(1000000 + i * 37).padStart(7, '0')}`;
+
+/**
+ * A SIM-box of four Kcell SIMs on two IMEIs in one cell, only outgoing calls to ever new numbers:
+ * 240 CDRs that the detectors take for one device.
+ */
+export function simBoxCdrs(operator = 'KCELL', firstId = 1): CdrLines {
+  const cdrs = new CdrLines(operator, firstId);
+  for (let sim = 0; sim < 4; sim++)
+    for (let k = 0; k < 60; k++)
+      cdrs.voice(`+7701900000${sim}`, 'out', victim(sim * 100 + k), k * 12 + sim, 90 + (k % 7) * 20, 'ALA-7', {
+        imei: sim < 2 ? '861111111111110' : '861111111111128',
+        imsi: `40101000000000${sim}`,
+      });
+  return cdrs;
+}

@@ -1,0 +1,329 @@
+/**
+ * `callshield ingest <paths…>`: uploads CDR files to a running server (`POST /v1/cdr`), in parts
+ * cut at line boundaries so that any file size fits the server's body limit, with a progress bar
+ * on stderr. With `--data-dir` and no server, it ingests straight into that data directory's
+ * records store instead (the server replays them into detection when it next starts).
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Transform } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import { clientSettings, loadConfig } from '../config.ts';
+import { loadPlan } from '../numbering/plan.ts';
+import { migrate, openPglite, openPostgres } from '../platform/sql.ts';
+import { createMemoryStream } from '../platform/stream.ts';
+import { createIngestService } from './service.ts';
+import { createIngestStore } from './store.ts';
+import type { IngestResult } from './types.ts';
+
+const USAGE = `usage: callshield ingest <paths…> [--server URL] [--key KEY] [--part-mb 64]
+       callshield ingest <paths…> --data-dir DIR [--operator ID]
+
+  paths       CDR files: CSV with a header or JSON Lines, gzip allowed
+  --server    server to upload to (default $CALLSHIELD_URL or http://127.0.0.1:8080)
+  --key       the operator's API key (an admin token needs --operator)
+  --operator  with an admin token or --data-dir: the operator whose records these are
+              (with --data-dir and no --operator, each row's operator column is taken as given)
+  --part-mb   largest part sent in one request (default 64)
+  --data-dir  no server: ingest into this data directory (the server must not be running on it)
+  --quiet     no progress bar
+`;
+
+interface Totals {
+  accepted: number;
+  duplicates: number;
+  quarantined: number;
+  bytes: number;
+}
+
+/** A progress line on stderr, redrawn at most every 200 ms. */
+function progressBar(quiet: boolean) {
+  const started = performance.now();
+  let last = 0;
+  return (file: string, done: number, total: number, totals: Totals, final = false) => {
+    const now = performance.now();
+    if (quiet || (!final && now - last < 200)) return;
+    last = now;
+    const share = total > 0 ? Math.min(1, done / total) : 1;
+    const width = 24;
+    const filled = Math.round(share * width);
+    const seconds = Math.max(0.001, (now - started) / 1000);
+    const rows = totals.accepted + totals.duplicates + totals.quarantined;
+    const name = file.length > 30 ? `…${file.slice(-29)}` : file;
+    process.stderr.write(
+      `\r${name} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(share * 100)}%  ` +
+        `${(done / 1048576 / seconds).toFixed(1)} MB/s  ${Math.round(rows / seconds).toLocaleString('en')} rows/s  ` +
+        `accepted ${totals.accepted.toLocaleString('en')}  dup ${totals.duplicates.toLocaleString('en')}  ` +
+        `bad ${totals.quarantined.toLocaleString('en')}\u001b[K${final ? '\n' : ''}`,
+    );
+  };
+}
+
+function isGzip(path: string): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const stream = createReadStream(path, { start: 0, end: 1 });
+    const bytes: Buffer[] = [];
+    stream.on('data', (b) => bytes.push(b as Buffer));
+    stream.on('error', () => resolvePromise(false));
+    stream.on('end', () => {
+      const head = Buffer.concat(bytes);
+      resolvePromise(head.length === 2 && head[0] === 0x1f && head[1] === 0x8b);
+    });
+  });
+}
+
+/** Counts raw bytes read from the file (for the progress bar) as they pass. */
+function counter(onBytes: (n: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
+}
+
+function contentTypeOf(path: string, firstByte: number): string {
+  if (/\.(jsonl|ndjson)(\.gz)?$/i.test(path) || firstByte === 0x7b) return 'application/x-ndjson';
+  return 'text/csv';
+}
+
+/**
+ * Splits a file's text into parts of at most `partBytes` cut after a newline; CSV parts after the
+ * first repeat the header. Yields each part with the offset of its line numbers in the file.
+ */
+async function* parts(
+  source: AsyncIterable<Buffer>,
+  partBytes: number,
+): AsyncGenerator<{ body: Buffer; lineOffset: number; firstByte: number }> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let header: Buffer | null = null;
+  let csv: boolean | null = null;
+  let linesBefore = 0;
+  let first = true;
+  let firstByte = 0;
+  const countLines = (b: Buffer) => {
+    let n = 0;
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
+    return n;
+  };
+  function* cut(final: boolean): Generator<{ body: Buffer; lineOffset: number; firstByte: number }> {
+    const all = Buffer.concat(pending);
+    pending = [];
+    pendingBytes = 0;
+    let end = final ? all.length : all.lastIndexOf(10) + 1;
+    if (end === 0 && !final) {
+      pending = [all];
+      pendingBytes = all.length;
+      return;
+    }
+    if (end > all.length) end = all.length;
+    const body = all.subarray(0, end);
+    const rest = all.subarray(end);
+    if (rest.length > 0) {
+      pending = [Buffer.from(rest)];
+      pendingBytes = rest.length;
+    }
+    if (body.length === 0) return;
+    if (csv === null) {
+      const text = body
+        .toString('utf8', 0, Math.min(body.length, 64))
+        .replace(/^\uFEFF/, '')
+        .trimStart();
+      firstByte = text.charCodeAt(0);
+      csv = !text.startsWith('{');
+      if (csv) header = body.subarray(0, body.indexOf(10) + 1 || body.length);
+    }
+    if (first) {
+      first = false;
+      yield { body, lineOffset: 0, firstByte };
+      linesBefore += countLines(body);
+      return;
+    }
+    const withHeader = csv && header ? Buffer.concat([header, body]) : body;
+    yield { body: withHeader, lineOffset: csv ? linesBefore - 1 : linesBefore, firstByte };
+    linesBefore += countLines(body);
+  }
+  for await (const chunk of source) {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes >= partBytes) yield* cut(false);
+  }
+  yield* cut(true);
+}
+
+async function post(
+  server: string,
+  token: string,
+  query: URLSearchParams,
+  body: Buffer,
+  contentType: string,
+): Promise<IngestResult> {
+  let lastError: unknown;
+  // A server restarting mid-upload is retried: re-sent records only count as duplicates.
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 1000 * 2 ** (attempt - 1)));
+    let response: Response;
+    try {
+      response = await fetch(`${server.replace(/\/$/, '')}/v1/cdr?${query}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+        body: new Uint8Array(body.buffer, body.byteOffset, body.length),
+      });
+    } catch (error) {
+      lastError = error;
+      continue;
+    }
+    const text = await response.text();
+    if (response.ok) return JSON.parse(text) as IngestResult;
+    let message = text.slice(0, 300);
+    try {
+      const parsed = JSON.parse(text) as { error?: { code: string; message: string } };
+      if (parsed.error) message = `${parsed.error.code}: ${parsed.error.message}`;
+    } catch {}
+    if (response.status >= 500) {
+      lastError = new Error(`server answered ${response.status} ${message}`);
+      continue;
+    }
+    throw new Error(`server answered ${response.status} ${message}`);
+  }
+  throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      options: {
+        server: { type: 'string' };
+        key: { type: 'string' };
+        operator: { type: 'string' };
+        'part-mb': { type: 'string' };
+        'data-dir': { type: 'string' };
+        quiet: { type: 'boolean' };
+        help: { type: 'boolean' };
+      };
+      allowPositionals: true;
+    }>
+  >;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        server: { type: 'string' },
+        key: { type: 'string' },
+        operator: { type: 'string' },
+        'part-mb': { type: 'string' },
+        'data-dir': { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`callshield ingest: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals.length === 0) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  for (const path of positionals) {
+    try {
+      if (!statSync(path).isFile()) throw new Error('not a file');
+    } catch {
+      process.stderr.write(`callshield ingest: cannot read ${path}\n`);
+      return 2;
+    }
+  }
+  const quiet = values.quiet ?? false;
+  const show = progressBar(quiet);
+  const totals: Totals = { accepted: 0, duplicates: 0, quarantined: 0, bytes: 0 };
+  const started = performance.now();
+  let failed = 0;
+
+  if (values['data-dir']) {
+    const config = loadConfig({ dataDir: values['data-dir'], logLevel: 'silent' });
+    const sql = config.databaseUrl
+      ? await openPostgres(config.databaseUrl)
+      : await openPglite(join(resolve(config.dataDir), 'pglite'));
+    try {
+      await migrate(sql);
+      const plan = loadPlan(resolve(config.numberingPlan));
+      const stream = createMemoryStream(() => {});
+      const service = createIngestService({ plan, store: createIngestStore(sql), stream });
+      for (const path of positionals) {
+        const size = statSync(path).size;
+        let read = 0;
+        const source = createReadStream(path, { highWaterMark: 1 << 20 }).pipe(
+          counter((n) => {
+            read += n;
+            show(path, read, size, totals);
+          }),
+        );
+        try {
+          const result = await service.ingest(source, { operator: values.operator ?? null, file: path });
+          totals.accepted += result.accepted;
+          totals.duplicates += result.duplicates;
+          totals.quarantined += result.quarantined;
+          totals.bytes += result.bytes;
+          show(path, size, size, totals, true);
+        } catch (error) {
+          failed++;
+          process.stderr.write(`\n${path}: ${(error as Error).message}\n`);
+        }
+      }
+      await stream.close();
+    } finally {
+      await sql.close();
+    }
+  } else {
+    const client = clientSettings({ server: values.server, token: values.key });
+    if (!client.token) {
+      process.stderr.write('callshield ingest: an operator API key is needed (--key)\n');
+      return 2;
+    }
+    const partBytes = Math.max(1, Number(values['part-mb'] ?? 64)) * 1048576;
+    for (const path of positionals) {
+      const size = statSync(path).size;
+      let read = 0;
+      const gzip = await isGzip(path);
+      const raw = createReadStream(path, { highWaterMark: 1 << 20 }).pipe(
+        counter((n) => {
+          read += n;
+        }),
+      );
+      const text = gzip ? raw.pipe(createGunzip()) : raw;
+      const name = path.split('/').pop() ?? path;
+      try {
+        for await (const part of parts(text as AsyncIterable<Buffer>, partBytes)) {
+          const query = new URLSearchParams({ file: name, lineOffset: String(part.lineOffset) });
+          if (values.operator) query.set('operator', values.operator);
+          const result = await post(client.server, client.token, query, part.body, contentTypeOf(path, part.firstByte));
+          totals.accepted += result.accepted;
+          totals.duplicates += result.duplicates;
+          totals.quarantined += result.quarantined;
+          totals.bytes += part.body.length;
+          show(name, read, size, totals);
+        }
+        show(name, size, size, totals, true);
+      } catch (error) {
+        failed++;
+        process.stderr.write(`\n${path}: ${(error as Error).message}\n`);
+      }
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const rows = totals.accepted + totals.duplicates + totals.quarantined;
+  process.stderr.write(
+    `${positionals.length - failed}/${positionals.length} file(s): ${totals.accepted.toLocaleString('en')} accepted, ` +
+      `${totals.duplicates.toLocaleString('en')} duplicates, ${totals.quarantined.toLocaleString('en')} quarantined ` +
+      `in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001)).toLocaleString('en')} rows/s)\n`,
+  );
+  return failed > 0 ? 1 : 0;
+}
