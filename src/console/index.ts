@@ -54,17 +54,20 @@ export async function createConsole(options: ConsoleOptions) {
       http: FastifyInstance,
       modules: Omit<ConsoleRouteDeps, 'sql' | 'audit' | 'stats' | 'clock'>,
     ): Promise<void> {
-      registerUserRoutes(http, {
-        users,
-        audit,
-        operators: modules.operators,
-        cookieSecure: config.cookieSecure,
-        absoluteMs,
-        idleMs,
+      // A scope of its own: the OpenAPI document sees these routes, and login needs no caller.
+      await http.register(async (scope) => {
+        registerUserRoutes(scope, {
+          users,
+          audit,
+          operators: modules.operators,
+          cookieSecure: config.cookieSecure,
+          absoluteMs,
+          idleMs,
+        });
+        registerAuditRoutes(scope, { audit });
+        registerConsoleRoutes(scope, { ...modules, sql, audit, clock, stats: createStatsStore(sql) });
+        if (config.roles.includes('console')) await registerConsoleStatic(scope, config.consoleDir ?? defaultDistDir);
       });
-      registerAuditRoutes(http, { audit });
-      registerConsoleRoutes(http, { ...modules, sql, audit, clock, stats: createStatsStore(sql) });
-      if (config.roles.includes('console')) await registerConsoleStatic(http, config.consoleDir ?? defaultDistDir);
     },
 
     close() {

@@ -1,0 +1,196 @@
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { ApiError, api, setUnauthorizedHandler } from './api/client.ts';
+import type { Me, Role } from './api/types.ts';
+import { LanguageSwitch } from './components/LanguageSwitch.tsx';
+import { Logo } from './components/Logo.tsx';
+import { Link, useRouter } from './components/router.tsx';
+import { type MessageKey, useI18n } from './i18n.tsx';
+import { AlertsPage } from './pages/Alerts.tsx';
+import { AuditPage } from './pages/Audit.tsx';
+import { DecisionsPage } from './pages/Decisions.tsx';
+import { ListsPage } from './pages/Lists.tsx';
+import { ChangePasswordPage, LoginPage } from './pages/Login.tsx';
+import { LookupPage } from './pages/Lookup.tsx';
+import { MapPage } from './pages/Map.tsx';
+import { OperatorsPage } from './pages/Operators.tsx';
+import { OverviewPage } from './pages/Overview.tsx';
+import { UsersPage } from './pages/Users.tsx';
+import { can, SessionContext } from './session.tsx';
+
+const icon = (d: string) => (
+  <svg
+    viewBox="0 0 24 24"
+    fill="none"
+    stroke="currentColor"
+    strokeWidth="1.8"
+    strokeLinecap="round"
+    strokeLinejoin="round"
+    aria-hidden="true"
+  >
+    <path d={d} />
+  </svg>
+);
+
+interface PageDef {
+  path: string;
+  title: MessageKey;
+  icon: ReactNode;
+  allowed(role: Role): boolean;
+  render(rest: string): ReactNode;
+}
+
+const pages: PageDef[] = [
+  {
+    path: '/',
+    title: 'nav.overview',
+    icon: icon('M3 12h4l3-8 4 16 3-8h4'),
+    allowed: () => true,
+    render: () => <OverviewPage />,
+  },
+  {
+    path: '/decisions',
+    title: 'nav.decisions',
+    icon: icon('M4 6h16M4 12h16M4 18h10'),
+    allowed: can.seePersonalData,
+    render: () => <DecisionsPage />,
+  },
+  {
+    path: '/alerts',
+    title: 'nav.alerts',
+    icon: icon('M12 3l9 16H3zM12 10v4M12 17h.01'),
+    allowed: can.seePersonalData,
+    render: () => <AlertsPage />,
+  },
+  {
+    path: '/lookup',
+    title: 'nav.lookup',
+    icon: icon('M11 4a7 7 0 1 0 0 14 7 7 0 0 0 0-14zM21 21l-5-5'),
+    allowed: can.seePersonalData,
+    render: (rest) => <LookupPage number={rest ? decodeURIComponent(rest) : undefined} />,
+  },
+  {
+    path: '/lists',
+    title: 'nav.lists',
+    icon: icon('M9 6h11M9 12h11M9 18h11M4 6h.01M4 12h.01M4 18h.01'),
+    allowed: () => true,
+    render: () => <ListsPage />,
+  },
+  {
+    path: '/operators',
+    title: 'nav.operators',
+    icon: icon('M4 20V10M10 20V4M16 20v-7M22 20H2'),
+    allowed: () => true,
+    render: () => <OperatorsPage />,
+  },
+  {
+    path: '/map',
+    title: 'nav.map',
+    icon: icon('M9 4 3 6v14l6-2 6 2 6-2V4l-6 2zM9 4v14M15 6v14'),
+    allowed: can.seePersonalData,
+    render: () => <MapPage />,
+  },
+  {
+    path: '/audit',
+    title: 'nav.audit',
+    icon: icon('M12 3 4 6v6c0 5 3.4 8.3 8 9 4.6-.7 8-4 8-9V6zM9 12l2 2 4-4'),
+    allowed: can.audit,
+    render: () => <AuditPage />,
+  },
+  {
+    path: '/users',
+    title: 'nav.users',
+    icon: icon(
+      'M16 19v-1a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v1M9 10a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM22 19v-1a4 4 0 0 0-3-3.9M16 2.1a4 4 0 0 1 0 7.8',
+    ),
+    allowed: can.admin,
+    render: () => <UsersPage />,
+  },
+];
+
+function match(path: string): { page: PageDef; rest: string } {
+  const pathname = path.split('?')[0];
+  for (const page of pages) {
+    if (page.path === '/' ? pathname === '/' : pathname === page.path || pathname.startsWith(`${page.path}/`)) {
+      return { page, rest: pathname.slice(page.path.length + 1) };
+    }
+  }
+  return { page: pages[0], rest: '' };
+}
+
+function Shell({ me, onLogout }: { me: Me; onLogout(): void }) {
+  const { t } = useI18n();
+  const { path } = useRouter();
+  const { page, rest } = match(path);
+  const role = me.user.role;
+  const allowed = page.allowed(role);
+  useEffect(() => {
+    document.title = `${t(page.title)} · callshield`;
+  }, [page, t]);
+  return (
+    <div className="shell">
+      <aside className="side">
+        <Logo />
+        <nav className="nav">
+          {pages
+            .filter((p) => p.allowed(role))
+            .map((p) => (
+              <Link key={p.path} to={p.path} className={p === page ? 'active' : ''}>
+                {p.icon}
+                {t(p.title)}
+              </Link>
+            ))}
+        </nav>
+        <div className="side-foot">
+          <div className="who" data-user={me.user.username}>
+            {me.user.displayName}
+          </div>
+          <div>
+            {t(`role.${role}` as MessageKey)}
+            {me.user.operatorId ? ` · ${me.user.operatorId}` : ''}
+          </div>
+        </div>
+      </aside>
+      <div className="main">
+        <header className="topbar">
+          <h1>{t(page.title)}</h1>
+          <div className="right">
+            <LanguageSwitch />
+            <button type="button" className="btn ghost small" onClick={onLogout}>
+              {t('nav.logout')}
+            </button>
+          </div>
+        </header>
+        <main className="content">{allowed ? page.render(rest) : <div className="notice error">403</div>}</main>
+      </div>
+    </div>
+  );
+}
+
+export function App() {
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const refresh = useCallback(async () => {
+    try {
+      setMe(await api.me());
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) setMe(null);
+      else throw error;
+    }
+  }, []);
+  useEffect(() => {
+    setUnauthorizedHandler(() => setMe(null));
+    void refresh();
+  }, [refresh]);
+  if (me === undefined) return null;
+  if (me === null) return <LoginPage onLoggedIn={() => void refresh()} />;
+  if (me.mustChangePassword) return <ChangePasswordPage onChanged={() => void refresh()} />;
+  return (
+    <SessionContext.Provider value={{ me, refresh }}>
+      <Shell
+        me={me}
+        onLogout={() => {
+          void api.logout().finally(() => setMe(null));
+        }}
+      />
+    </SessionContext.Provider>
+  );
+}

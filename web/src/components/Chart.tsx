@@ -1,0 +1,66 @@
+import { useI18n } from '../i18n.tsx';
+
+export interface Series {
+  name: string;
+  color: string;
+  values: number[];
+}
+
+/** A small time-series chart in SVG: lines with a light fill, hour ticks, a nice y scale. */
+export function TimeChart({ times, series, height = 240 }: { times: string[]; series: Series[]; height?: number }) {
+  const { number, time } = useI18n();
+  const width = 900;
+  const pad = { left: 56, right: 14, top: 12, bottom: 26 };
+  const max = niceMax(Math.max(1, ...series.flatMap((s) => s.values)));
+  const n = Math.max(times.length, 2);
+  const x = (i: number) => pad.left + (i / (n - 1)) * (width - pad.left - pad.right);
+  const y = (v: number) => pad.top + (1 - v / max) * (height - pad.top - pad.bottom);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
+  const labelEvery = Math.max(1, Math.ceil(times.length / 8));
+  return (
+    <div>
+      <div className="chart-legend">
+        {series.map((s) => (
+          <span key={s.name}>
+            <i style={{ background: s.color }} />
+            {s.name}
+          </span>
+        ))}
+      </div>
+      <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label="time series">
+        {ticks.map((v) => (
+          <g key={v}>
+            <line x1={pad.left} x2={width - pad.right} y1={y(v)} y2={y(v)} stroke="#e6eaf0" />
+            <text x={pad.left - 8} y={y(v) + 4} textAnchor="end" fontSize="11" fill="#6b7a8f">
+              {number(Math.round(v))}
+            </text>
+          </g>
+        ))}
+        {times.map((t, i) =>
+          i % labelEvery === 0 ? (
+            <text key={t} x={x(i)} y={height - 8} textAnchor="middle" fontSize="11" fill="#6b7a8f">
+              {time(t).slice(0, 5)}
+            </text>
+          ) : null,
+        )}
+        {series.map((s) => {
+          if (s.values.length === 0) return null;
+          const points = s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`);
+          const area = `M${x(0)},${y(0)} L${points.join(' L')} L${x(s.values.length - 1)},${y(0)} Z`;
+          return (
+            <g key={s.name}>
+              <path d={area} fill={s.color} opacity="0.08" />
+              <polyline points={points.join(' ')} fill="none" stroke={s.color} strokeWidth="2" strokeLinejoin="round" />
+            </g>
+          );
+        })}
+      </svg>
+    </div>
+  );
+}
+
+function niceMax(v: number): number {
+  const power = 10 ** Math.floor(Math.log10(v));
+  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= v) return step * power;
+  return 10 * power;
+}

@@ -1,0 +1,157 @@
+import { useState } from 'react';
+import { ApiError, api } from '../api/client.ts';
+import type { Alert } from '../api/types.ts';
+import { usePoll } from '../components/hooks.ts';
+import { Link } from '../components/router.tsx';
+import { Drawer, ErrorNotice, Panel } from '../components/ui.tsx';
+import { type MessageKey, useI18n } from '../i18n.tsx';
+import { can, useSession } from '../session.tsx';
+
+/** Loads alerts; null when the server has no alerts API yet (404). */
+export async function loadAlerts(query: { kind?: string; status?: string; cursor?: string }) {
+  try {
+    return await api.alerts(query);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404 && error.code === 'NOT_FOUND') return null;
+    throw error;
+  }
+}
+
+export const kindName = (t: (k: MessageKey) => string, kind: string) => {
+  const key = `alerts.kind.${kind}` as MessageKey;
+  const name = t(key);
+  return name === key ? kind : name;
+};
+
+function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
+  const scalar = Object.entries(evidence).filter(([, v]) => v === null || typeof v !== 'object');
+  const nested = Object.entries(evidence).filter(([, v]) => v !== null && typeof v === 'object');
+  return (
+    <>
+      <dl className="kv">
+        {scalar.map(([k, v]) => (
+          <div key={k} style={{ display: 'contents' }}>
+            <dt>{k}</dt>
+            <dd className="mono">{typeof v === 'number' ? Number(v.toFixed(4)) : String(v)}</dd>
+          </div>
+        ))}
+      </dl>
+      {nested.length > 0 && <pre className="json">{JSON.stringify(Object.fromEntries(nested), null, 2)}</pre>}
+    </>
+  );
+}
+
+export function AlertsPage() {
+  const { t } = useI18n();
+  const { me } = useSession();
+  const [kind, setKind] = useState('');
+  const [status, setStatus] = useState('open');
+  const [selected, setSelected] = useState<Alert>();
+  const [reason, setReason] = useState('');
+  const [failure, setFailure] = useState<Error>();
+  const { data, error, refresh } = usePoll(() => loadAlerts({ kind, status }), [kind, status], 10_000);
+
+  async function decide(action: 'confirm' | 'dismiss') {
+    if (!selected) return;
+    try {
+      if (action === 'confirm') await api.confirmAlert(selected.id, reason);
+      else await api.dismissAlert(selected.id, reason);
+      setSelected(undefined);
+      setReason('');
+      await refresh();
+    } catch (err) {
+      setFailure(err as Error);
+    }
+  }
+
+  if (data === null) return <div className="notice">{t('alerts.unavailable')}</div>;
+  return (
+    <>
+      <Panel>
+        <div className="toolbar">
+          <label className="field">
+            <span>{t('alerts.kind')}</span>
+            <select name="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
+              <option value="">{t('common.all')}</option>
+              {['simbox', 'fraud_caller', 'wangiri'].map((k) => (
+                <option key={k} value={k}>
+                  {kindName(t, k)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>{t('alerts.status')}</span>
+            <select name="status" value={status} onChange={(e) => setStatus(e.target.value)}>
+              <option value="">{t('common.all')}</option>
+              <option value="open">open</option>
+              <option value="confirmed">confirmed</option>
+              <option value="dismissed">dismissed</option>
+            </select>
+          </label>
+        </div>
+      </Panel>
+      <ErrorNotice error={error} />
+      <Panel flush>
+        <table>
+          <thead>
+            <tr>
+              <th>{t('alerts.kind')}</th>
+              <th>MSISDN</th>
+              <th>IMSI</th>
+              <th>IMEI</th>
+              <th className="num">{t('alerts.score')}</th>
+              <th>{t('alerts.status')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(data?.items ?? []).map((a) => (
+              <tr key={a.id} className="click" data-alert={a.id} onClick={() => setSelected(a)}>
+                <td>
+                  <span className={`badge ${a.kind === 'simbox' ? 'block' : 'label'}`}>{kindName(t, a.kind)}</span>
+                </td>
+                <td className="mono">{a.msisdn}</td>
+                <td className="mono">{a.imsi ?? '—'}</td>
+                <td className="mono">{a.imei ?? '—'}</td>
+                <td className="num mono">{a.score.toFixed(2)}</td>
+                <td>{a.status}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {data && data.items.length === 0 && <div className="empty">{t('common.empty')}</div>}
+      </Panel>
+      {selected && (
+        <Drawer title={`${kindName(t, selected.kind)} · ${selected.msisdn}`} onClose={() => setSelected(undefined)}>
+          <p>
+            <Link to={`/lookup/${encodeURIComponent(selected.msisdn)}`}>{t('nav.lookup')} →</Link>
+          </p>
+          <h3>{t('alerts.evidence')}</h3>
+          <Evidence evidence={selected.evidence ?? {}} />
+          {can.actOnAlerts(me.user.role) && selected.status === 'open' && (
+            <div style={{ marginTop: 18, display: 'flex', flexDirection: 'column', gap: 10 }}>
+              <ErrorNotice error={failure} />
+              <label className="field">
+                <span>{t('alerts.reason')}</span>
+                <textarea name="reason" rows={3} value={reason} onChange={(e) => setReason(e.target.value)} />
+              </label>
+              <div className="toolbar">
+                <button type="button" className="btn" disabled={!reason.trim()} onClick={() => void decide('confirm')}>
+                  {t('alerts.confirm')}
+                </button>
+                <button
+                  type="button"
+                  className="btn ghost"
+                  disabled={!reason.trim()}
+                  onClick={() => void decide('dismiss')}
+                >
+                  {t('alerts.dismiss')}
+                </button>
+              </div>
+            </div>
+          )}
+        </Drawer>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,185 @@
+import { useState } from 'react';
+import { api } from '../api/client.ts';
+import type { Decision } from '../api/types.ts';
+import { usePoll } from '../components/hooks.ts';
+import { Link } from '../components/router.tsx';
+import { Drawer, ErrorNotice, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
+import { useI18n } from '../i18n.tsx';
+
+const reasons = [
+  'MALFORMED_CLI',
+  'UNALLOCATED_CLI',
+  'ALLOWLISTED_CLI',
+  'DNO_CLI',
+  'BLOCKLISTED_CLI',
+  'SPOOFED_DOMESTIC_FROM_ABROAD',
+  'ROAMING_CONFIRMED',
+  'UNCONFIRMED_ORIGIN',
+  'ORIGIN_NOT_PARTICIPATING',
+  'REPORTED_CLI',
+  'CALL_BURST',
+  'PROTECTED_B',
+  'INTERNATIONAL_CALL',
+];
+
+export function DecisionDetails({ decision }: { decision: Decision }) {
+  const { t, dateTime } = useI18n();
+  return (
+    <dl className="kv">
+      <dt>{t('decisions.verdict')}</dt>
+      <dd>
+        <VerdictBadge verdict={decision.verdict} shadow={decision.shadow} />
+        {decision.shadowVerdict ? <span className="muted"> → {decision.shadowVerdict}</span> : null}
+      </dd>
+      <dt>{t('decisions.reasons')}</dt>
+      <dd>
+        <Reasons reasons={decision.reasons} />
+      </dd>
+      <dt>{t('decisions.caller')}</dt>
+      <dd className="mono">
+        <Link to={`/lookup/${encodeURIComponent(decision.a)}`}>{decision.a}</Link>
+      </dd>
+      <dt>{t('decisions.callee')}</dt>
+      <dd className="mono">
+        <Link to={`/lookup/${encodeURIComponent(decision.b)}`}>{decision.b}</Link>
+      </dd>
+      <dt>{t('decisions.operator')}</dt>
+      <dd>{decision.operator}</dd>
+      <dt>{t('decisions.from')}</dt>
+      <dd>{decision.fromOperator ?? '—'}</dd>
+      <dt>{t('decisions.ingress')}</dt>
+      <dd>{decision.ingress}</dd>
+      <dt>{t('decisions.time')}</dt>
+      <dd>{dateTime(decision.decidedAt)}</dd>
+      <dt>{t('decisions.latency')}</dt>
+      <dd className="mono">{(decision.latencyUs / 1000).toFixed(2)} ms</dd>
+      {decision.label ? (
+        <>
+          <dt>Label</dt>
+          <dd>{decision.label}</dd>
+        </>
+      ) : null}
+      <dt>ID</dt>
+      <dd className="mono">{decision.decisionId}</dd>
+      <dt>Call ID</dt>
+      <dd className="mono">{decision.callId}</dd>
+    </dl>
+  );
+}
+
+export function DecisionsPage() {
+  const { t, time } = useI18n();
+  const [verdict, setVerdict] = useState('');
+  const [reason, setReason] = useState('');
+  const [operator, setOperator] = useState('');
+  const [number, setNumber] = useState('');
+  const [applied, setApplied] = useState('');
+  const [live, setLive] = useState(true);
+  const [selected, setSelected] = useState<Decision>();
+  const { data, error } = usePoll(
+    () => api.decisions({ verdict, reason, operator, number: applied, limit: 200 }),
+    [verdict, reason, operator, applied, live],
+    live ? 3000 : undefined,
+  );
+  async function open(d: Decision) {
+    // The full view is fetched so that opening a decision is recorded in the audit log.
+    setSelected(await api.decision(d.decisionId).catch(() => d));
+  }
+  return (
+    <>
+      <Panel>
+        <form
+          className="toolbar"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setApplied(number.trim());
+          }}
+        >
+          <label className="field">
+            <span>{t('decisions.verdict')}</span>
+            <select name="verdict" value={verdict} onChange={(e) => setVerdict(e.target.value)}>
+              <option value="">{t('common.all')}</option>
+              <option value="block">{t('verdict.block')}</option>
+              <option value="label">{t('verdict.label')}</option>
+              <option value="allow">{t('verdict.allow')}</option>
+            </select>
+          </label>
+          <label className="field">
+            <span>{t('decisions.reasons')}</span>
+            <select name="reason" value={reason} onChange={(e) => setReason(e.target.value)}>
+              <option value="">{t('common.all')}</option>
+              {reasons.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>{t('decisions.operator')}</span>
+            <input
+              name="operator"
+              value={operator}
+              onChange={(e) => setOperator(e.target.value.toUpperCase())}
+              placeholder="KCELL"
+              size={12}
+            />
+          </label>
+          <label className="field">
+            <span>{t('decisions.number')}</span>
+            <input
+              name="number"
+              value={number}
+              onChange={(e) => setNumber(e.target.value)}
+              placeholder="+77011234567"
+            />
+          </label>
+          <button className="btn" type="submit">
+            {t('common.search')}
+          </button>
+          <button className="btn ghost" type="button" onClick={() => setLive(!live)}>
+            <span className={`dot ${live ? '' : 'off'}`} />
+            {live ? t('common.live') : t('common.paused')}
+          </button>
+        </form>
+      </Panel>
+      <ErrorNotice error={error} />
+      <Panel flush>
+        <table>
+          <thead>
+            <tr>
+              <th>{t('decisions.time')}</th>
+              <th>{t('decisions.verdict')}</th>
+              <th>{t('decisions.caller')}</th>
+              <th>{t('decisions.callee')}</th>
+              <th>{t('decisions.operator')}</th>
+              <th>{t('decisions.from')}</th>
+              <th>{t('decisions.reasons')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(data?.items ?? []).map((d) => (
+              <tr key={d.decisionId} className="click" onClick={() => void open(d)} data-decision={d.decisionId}>
+                <td className="mono">{time(d.decidedAt)}</td>
+                <td>
+                  <VerdictBadge verdict={d.verdict} shadow={d.shadow} />
+                </td>
+                <td className="mono">{d.a}</td>
+                <td className="mono">{d.b}</td>
+                <td>{d.operator}</td>
+                <td>{d.fromOperator ?? '—'}</td>
+                <td>
+                  <Reasons reasons={d.reasons} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {data && data.items.length === 0 && <div className="empty">{t('common.empty')}</div>}
+      </Panel>
+      {selected && (
+        <Drawer title={t('decisions.details')} onClose={() => setSelected(undefined)}>
+          <DecisionDetails decision={selected} />
+        </Drawer>
+      )}
+    </>
+  );
+}

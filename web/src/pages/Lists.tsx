@@ -1,0 +1,219 @@
+import { type FormEvent, useState } from 'react';
+import { api } from '../api/client.ts';
+import { usePoll } from '../components/hooks.ts';
+import { ErrorNotice, Panel } from '../components/ui.tsx';
+import { type MessageKey, useI18n } from '../i18n.tsx';
+import { can, useSession } from '../session.tsx';
+
+const lists = ['blocklist', 'allowlist', 'dno', 'protected'] as const;
+const pageSize = 50;
+
+export function ListsPage() {
+  const { t, dateTime, number: formatCount } = useI18n();
+  const { me } = useSession();
+  const editable = can.editLists(me.user.role);
+  const [list, setList] = useState<(typeof lists)[number]>('blocklist');
+  const [prefix, setPrefix] = useState('');
+  const [applied, setApplied] = useState('');
+  const [offset, setOffset] = useState(0);
+  const [form, setForm] = useState({ number: '', reason: '', expiresAt: '' });
+  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const { data, error, refresh } = usePoll(
+    () => api.listEntries(list, { prefix: applied || undefined, limit: pageSize, offset }),
+    [list, applied, offset],
+  );
+
+  async function act(work: () => Promise<string>) {
+    try {
+      setMessage({ ok: true, text: await work() });
+      await refresh();
+    } catch (err) {
+      setMessage({ ok: false, text: err instanceof Error ? err.message : t('common.error') });
+    }
+  }
+  function add(e: FormEvent) {
+    e.preventDefault();
+    void act(async () => {
+      const entry = await api.addEntry(list, {
+        number: form.number,
+        reason: form.reason,
+        ...(form.expiresAt ? { expiresAt: new Date(form.expiresAt).toISOString() } : {}),
+      });
+      setForm({ number: '', reason: '', expiresAt: '' });
+      return `${entry.number} → ${t(`list.${list}` as MessageKey)}`;
+    });
+  }
+  async function importFile(file: File) {
+    const text = await file.text();
+    await act(async () => `${t('lists.imported')}: ${(await api.importList(list, text)).imported}`);
+  }
+
+  return (
+    <>
+      <Panel flush>
+        <div className="tabs">
+          {lists.map((l) => (
+            <button
+              type="button"
+              key={l}
+              className={l === list ? 'on' : ''}
+              onClick={() => {
+                setList(l);
+                setOffset(0);
+              }}
+            >
+              {t(`list.${l}` as MessageKey)}
+            </button>
+          ))}
+        </div>
+        <div className="body">
+          <div className="toolbar" style={{ justifyContent: 'space-between' }}>
+            <form
+              className="toolbar"
+              onSubmit={(e) => {
+                e.preventDefault();
+                setOffset(0);
+                setApplied(prefix.trim());
+              }}
+            >
+              <label className="field">
+                <span>{t('lists.number')}</span>
+                <input name="prefix" value={prefix} onChange={(e) => setPrefix(e.target.value)} placeholder="+7701…" />
+              </label>
+              <button className="btn ghost" type="submit">
+                {t('common.search')}
+              </button>
+              <span className="muted" style={{ alignSelf: 'center' }}>
+                {data ? `${formatCount(data.total)} ${t('lists.total')}` : ''}
+              </span>
+            </form>
+            {editable && (
+              <label className="btn ghost">
+                {t('lists.import')}
+                <input
+                  type="file"
+                  accept=".csv,text/csv"
+                  style={{ display: 'none' }}
+                  onChange={(e) => {
+                    const file = e.target.files?.[0];
+                    if (file) void importFile(file);
+                    e.target.value = '';
+                  }}
+                />
+              </label>
+            )}
+          </div>
+          {editable && (
+            <form className="toolbar" style={{ marginTop: 14 }} onSubmit={add} data-form="add-entry">
+              <label className="field">
+                <span>{t('lists.number')}</span>
+                <input
+                  name="number"
+                  required
+                  value={form.number}
+                  onChange={(e) => setForm({ ...form, number: e.target.value })}
+                  placeholder="+77011234567"
+                />
+              </label>
+              <label className="field" style={{ flex: '1 1 260px' }}>
+                <span>{t('lists.reason')}</span>
+                <input
+                  name="reason"
+                  required
+                  value={form.reason}
+                  onChange={(e) => setForm({ ...form, reason: e.target.value })}
+                />
+              </label>
+              <label className="field">
+                <span>{t('lists.expires')}</span>
+                <input
+                  name="expiresAt"
+                  type="datetime-local"
+                  value={form.expiresAt}
+                  onChange={(e) => setForm({ ...form, expiresAt: e.target.value })}
+                />
+              </label>
+              <button className="btn" type="submit">
+                {t('lists.add')}
+              </button>
+            </form>
+          )}
+        </div>
+      </Panel>
+      {message && <div className={`notice ${message.ok ? 'ok' : 'error'}`}>{message.text}</div>}
+      <ErrorNotice error={error} />
+      <Panel flush>
+        <table>
+          <thead>
+            <tr>
+              <th>{t('lists.number')}</th>
+              <th>{t('lists.reason')}</th>
+              <th>{t('lists.who')}</th>
+              <th>{t('lists.when')}</th>
+              <th>{t('lists.expires')}</th>
+              <th>{t('lists.source')}</th>
+              {editable && <th />}
+            </tr>
+          </thead>
+          <tbody>
+            {(data?.items ?? []).map((e) => (
+              <tr key={e.number} data-entry={e.number}>
+                <td className="mono">{e.number}</td>
+                <td>
+                  {e.reason}
+                  {e.displayName ? <span className="muted"> · {e.displayName}</span> : null}
+                </td>
+                <td className="muted">{e.createdBy}</td>
+                <td className="muted">{dateTime(e.createdAt)}</td>
+                <td className="muted">{e.expiresAt ? dateTime(e.expiresAt) : '—'}</td>
+                <td className="muted">{e.source}</td>
+                {editable && (
+                  <td className="num">
+                    <button
+                      type="button"
+                      className="btn danger small"
+                      onClick={() => {
+                        if (confirm(`${t('lists.confirmRemove')} ${e.number}`)) {
+                          void act(async () => {
+                            await api.removeEntry(list, e.number);
+                            return `${e.number} ✕`;
+                          });
+                        }
+                      }}
+                    >
+                      {t('lists.remove')}
+                    </button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {data && data.items.length === 0 && <div className="empty">{t('common.empty')}</div>}
+        {data && (offset > 0 || data.items.length === pageSize) && (
+          <div className="pager toolbar">
+            <button
+              type="button"
+              className="btn ghost small"
+              disabled={offset === 0}
+              onClick={() => setOffset(Math.max(0, offset - pageSize))}
+            >
+              ←
+            </button>
+            <span className="muted">
+              {offset + 1}–{offset + data.items.length}
+            </span>
+            <button
+              type="button"
+              className="btn ghost small"
+              disabled={data.items.length < pageSize}
+              onClick={() => setOffset(offset + pageSize)}
+            >
+              →
+            </button>
+          </div>
+        )}
+      </Panel>
+    </>
+  );
+}

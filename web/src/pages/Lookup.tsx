@@ -1,0 +1,164 @@
+import { useEffect, useState } from 'react';
+import { api } from '../api/client.ts';
+import type { Lookup } from '../api/types.ts';
+import { Link, useRouter } from '../components/router.tsx';
+import { ErrorNotice, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
+import { type MessageKey, useI18n } from '../i18n.tsx';
+
+export function LookupPage({ number }: { number?: string }) {
+  const { t, dateTime, time } = useI18n();
+  const { navigate } = useRouter();
+  const [input, setInput] = useState(number ?? '');
+  const [result, setResult] = useState<Lookup>();
+  const [error, setError] = useState<Error>();
+  useEffect(() => {
+    setResult(undefined);
+    setError(undefined);
+    if (!number) return;
+    setInput(number);
+    api.lookup(number).then(setResult, setError);
+  }, [number]);
+  return (
+    <>
+      <Panel>
+        <form
+          className="toolbar"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (input.trim()) navigate(`/lookup/${encodeURIComponent(input.trim())}`);
+          }}
+        >
+          <label className="field" style={{ flex: '0 1 360px' }}>
+            <span>{t('decisions.number')}</span>
+            <input
+              name="number"
+              value={input}
+              onChange={(e) => setInput(e.target.value)}
+              placeholder={t('lookup.placeholder')}
+            />
+          </label>
+          <button className="btn" type="submit">
+            {t('lookup.submit')}
+          </button>
+          <span className="muted" style={{ fontSize: 12, alignSelf: 'center' }}>
+            {t('lookup.audited')}
+          </span>
+        </form>
+      </Panel>
+      <ErrorNotice error={error} />
+      {result && (
+        <>
+          <div className="grid cols-2">
+            <Panel
+              title={
+                <span className="mono" data-lookup-number>
+                  {result.number}
+                </span>
+              }
+            >
+              <dl className="kv">
+                <dt>{t('lookup.owner')}</dt>
+                <dd data-owner>{result.ownerName ? `${result.ownerName} (${result.owner})` : '—'}</dd>
+                <dt>{t('lookup.rangeOwner')}</dt>
+                <dd>{result.rangeOwner ?? '—'}</dd>
+                <dt>{t('lookup.ported')}</dt>
+                <dd>
+                  {result.ported
+                    ? `${t('common.yes')} · ${result.portedAt ? dateTime(result.portedAt) : ''}`
+                    : t('common.no')}
+                </dd>
+                <dt>{t('lookup.roaming')}</dt>
+                <dd>
+                  {result.roaming
+                    ? `${result.roaming.visitedCountry} · ${dateTime(result.roaming.since)}${result.roaming.until ? ` → ${dateTime(result.roaming.until)}` : ''}`
+                    : t('common.no')}
+                </dd>
+                <dt>{t('lookup.zone')}</dt>
+                <dd>
+                  {result.zone}
+                  {result.numberType ? ` · ${result.numberType}` : ''}
+                  {result.region ? ` · ${result.region}` : ''}
+                </dd>
+                <dt>{t('lookup.reputation')}</dt>
+                <dd>
+                  <span
+                    className={`badge ${result.reputation === 'high' ? 'block' : result.reputation === 'medium' ? 'label' : ''}`}
+                  >
+                    {result.reputation}
+                  </span>
+                </dd>
+              </dl>
+            </Panel>
+            <Panel title={t('lookup.lists')}>
+              {result.lists.length === 0 ? (
+                <div className="muted">{t('common.none')}</div>
+              ) : (
+                <table>
+                  <tbody>
+                    {result.lists.map((l) => (
+                      <tr key={l.list}>
+                        <td>
+                          <span
+                            className={`badge ${l.list === 'blocklist' ? 'block' : l.list === 'allowlist' ? 'allow' : ''}`}
+                          >
+                            {t(`list.${l.list}` as MessageKey)}
+                          </span>
+                        </td>
+                        <td>{l.reason}</td>
+                        <td className="muted">{l.createdBy}</td>
+                        <td className="muted">{dateTime(l.createdAt)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </Panel>
+          </div>
+          <Panel title={`${t('lookup.alerts')} (${result.alerts.length})`}>
+            {result.alerts.length === 0 ? (
+              <div className="muted">{t('common.none')}</div>
+            ) : (
+              result.alerts.map((a) => (
+                <div key={a.id}>
+                  <Link to={`/alerts?id=${encodeURIComponent(a.id)}`}>{a.kind}</Link> · {a.score.toFixed(2)} ·{' '}
+                  {a.status}
+                </div>
+              ))
+            )}
+          </Panel>
+          <Panel title={`${t('lookup.decisions')} (${result.decisions.length})`} flush>
+            <table>
+              <thead>
+                <tr>
+                  <th>{t('decisions.time')}</th>
+                  <th>{t('decisions.verdict')}</th>
+                  <th>{t('decisions.caller')}</th>
+                  <th>{t('decisions.callee')}</th>
+                  <th>{t('decisions.operator')}</th>
+                  <th>{t('decisions.reasons')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.decisions.map((d) => (
+                  <tr key={d.decisionId}>
+                    <td className="mono">{time(d.decidedAt)}</td>
+                    <td>
+                      <VerdictBadge verdict={d.verdict} shadow={d.shadow} />
+                    </td>
+                    <td className="mono">{d.a}</td>
+                    <td className="mono">{d.b}</td>
+                    <td>{d.operator}</td>
+                    <td>
+                      <Reasons reasons={d.reasons} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {result.decisions.length === 0 && <div className="empty">{t('common.empty')}</div>}
+          </Panel>
+        </>
+      )}
+    </>
+  );
+}

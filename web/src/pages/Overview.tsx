@@ -1,0 +1,111 @@
+import { api } from '../api/client.ts';
+import type { Figures, Stats } from '../api/types.ts';
+import { TimeChart } from '../components/Chart.tsx';
+import { usePoll } from '../components/hooks.ts';
+import { Bars, ErrorNotice, Panel } from '../components/ui.tsx';
+import { useI18n } from '../i18n.tsx';
+
+function startOfToday(): string {
+  const d = new Date();
+  d.setHours(0, 0, 0, 0);
+  return d.toISOString();
+}
+function startOfYear(): string {
+  return new Date(new Date().getFullYear(), 0, 1).toISOString();
+}
+
+function Period({ id, title, figures, from }: { id: string; title: string; figures?: Figures; from?: string }) {
+  const { t, number } = useI18n();
+  const value = (n: number | undefined) => (n === undefined ? '—' : number(n));
+  return (
+    <Panel>
+      <div className="period" data-period={id} data-from={from ?? ''}>
+        <h3>{title}</h3>
+        <div className="figures">
+          <div className="figure">
+            <div className="value" data-figure="screened">
+              {value(figures?.screened)}
+            </div>
+            <div className="name">{t('overview.screened')}</div>
+          </div>
+          <div className="figure block">
+            <div className="value" data-figure="blocked">
+              {value(figures?.blocked)}
+            </div>
+            <div className="name">{t('overview.blocked')}</div>
+          </div>
+          <div className="figure label">
+            <div className="value" data-figure="labelled">
+              {value(figures?.labelled)}
+            </div>
+            <div className="name">{t('overview.labelled')}</div>
+          </div>
+        </div>
+      </div>
+    </Panel>
+  );
+}
+
+export function OverviewPage() {
+  const { t, dateTime, time } = useI18n();
+  const today = startOfToday();
+  const year = startOfYear();
+  const { data, error, updatedAt } = usePoll(
+    async () => {
+      const [day, thisYear, last24] = await Promise.all([
+        api.stats({ from: today }),
+        api.stats({ from: year, groupBy: 'day' }),
+        api.stats({}),
+      ]);
+      return { day, thisYear, last24 };
+    },
+    [today, year],
+    5000,
+  );
+  const day: Stats | undefined = data?.day;
+  const reasons = Object.entries(day?.byReason ?? {})
+    .map(([name, value]) => ({ name, value }))
+    .sort((a, b) => b.value - a.value);
+  const operators = Object.entries(day?.byOperator ?? {})
+    .map(([name, f]) => ({ name, value: f.screened }))
+    .sort((a, b) => b.value - a.value);
+  const series = data?.last24.series ?? [];
+  return (
+    <>
+      <ErrorNotice error={error} />
+      <div className="grid cols-3">
+        <Period id="today" title={t('overview.today')} figures={day?.totals} from={today} />
+        <Period id="year" title={t('overview.year')} figures={data?.thisYear.totals} from={year} />
+        <Period id="launch" title={t('overview.sinceLaunch')} figures={day?.sinceLaunch} />
+      </div>
+      <Panel
+        title={t('overview.series')}
+        actions={
+          <span className="muted" style={{ fontSize: 12 }}>
+            <span className="dot" />
+            {t('common.live')}
+            {updatedAt ? ` · ${t('common.updated')} ${time(updatedAt.toISOString())}` : ''}
+            {day?.sinceLaunch.launchedAt ? ` · ${t('overview.launched')} ${dateTime(day.sinceLaunch.launchedAt)}` : ''}
+          </span>
+        }
+      >
+        <TimeChart
+          times={series.map((p) => p.t)}
+          series={[
+            { name: t('overview.screened'), color: '#1f4e8c', values: series.map((p) => p.screened) },
+            { name: t('overview.labelled'), color: '#d98a00', values: series.map((p) => p.labelled) },
+            { name: t('overview.blocked'), color: '#c62f3a', values: series.map((p) => p.blocked) },
+          ]}
+        />
+      </Panel>
+      <div className="grid cols-2">
+        <Panel title={`${t('overview.byReason')} · ${t('overview.today')}`}>
+          <Bars items={reasons} tone="block" />
+        </Panel>
+        <Panel title={`${t('overview.byOperator')} · ${t('overview.today')}`}>
+          <Bars items={operators} />
+        </Panel>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,146 @@
+/**
+ * Browser-test support: a real callshield server on a temporary data directory with simulated
+ * screening traffic, and Debian's Chromium driven through playwright-core.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { type App, createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { ensureConsoleBuilt } from '../ensure-built.ts';
+
+export const adminToken = 'browser-test-admin-token-0123';
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Screenshots for reviewers, in a git-ignored folder. */
+export const screenshotDir = join(import.meta.dirname, '..', '..', '.tmp', 'console-screenshots');
+
+export interface Server {
+  app: App;
+  url: string;
+  dataDir: string;
+  api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: any }>;
+  close(): Promise<void>;
+}
+
+export async function startServer(): Promise<Server> {
+  ensureConsoleBuilt();
+  const dataDir = mkdtempSync(join(tmpdir(), 'callshield-console-'));
+  const config = loadConfig(
+    { dataDir, port: 0, host: '127.0.0.1', logLevel: 'warn', adminToken, originWaitMs: 0, statsFlushMs: 200 },
+    {},
+  );
+  const app = await createApp(config, { scryptCost: { N: 4096, r: 8, p: 1 } });
+  const url = (await app.http.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
+  const api = async (method: string, path: string, body?: unknown, token = adminToken) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    app,
+    url,
+    dataDir,
+    api,
+    close: () => app.close(),
+  };
+}
+
+const prefixes: Record<string, string[]> = {
+  KCELL: ['701', '702', '775', '778'],
+  BEELINE: ['705', '771', '776', '777'],
+  TELE2: ['707', '747'],
+  ALTEL: ['700', '708'],
+};
+
+/** Deterministic pseudo-random numbers so that every run shows the same picture. */
+function random(seed: number) {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+}
+
+/**
+ * Screening traffic between the mobile operators: confirmed calls, spoofed calls from abroad,
+ * unconfirmed origins and blocklisted callers. Returns numbers of interest to the tests.
+ */
+export async function simulateTraffic(server: Server, calls = 400) {
+  const rnd = random(42);
+  const operators = Object.keys(prefixes);
+  const keys: Record<string, string> = {};
+  for (const op of operators) keys[op] = (await server.api('POST', `/v1/admin/operators/${op}/keys`)).json.apiKey;
+  const numberOf = (op: string) => {
+    const list = prefixes[op];
+    return `+7${list[Math.floor(rnd() * list.length)]}${String(Math.floor(rnd() * 1e7)).padStart(7, '0')}`;
+  };
+  const fraudster = '+77059990011';
+  await server.api('POST', '/v1/lists/blocklist/entries', { number: fraudster, reason: 'confirmed fraud call-centre' });
+  await server.api('POST', '/v1/lists/blocklist/entries', { number: '+77770001122', reason: 'SIM-box, police case 2207' });
+  await server.api('POST', '/v1/lists/dno/entries', { number: '+77172000000', reason: 'government inbound-only number' });
+  const originate: Record<string, object[]> = {};
+  const verify: Record<string, object[]> = {};
+  const kcellSubscriber = '+77011234567';
+  for (let i = 0; i < calls; i++) {
+    const from = operators[Math.floor(rnd() * operators.length)];
+    const to = i % 5 === 0 ? 'KCELL' : operators[Math.floor(rnd() * operators.length)];
+    const a = numberOf(from);
+    const b = i % 25 === 0 ? kcellSubscriber : numberOf(to);
+    const at = new Date().toISOString();
+    const roll = rnd();
+    const call = { callId: `sim-${i}`, a, b, at, fromOperator: from, ingress: from === to ? 'on-net' : 'domestic' };
+    if (roll < 0.62) {
+      (originate[from] ??= []).push({ callId: call.callId, a, b, at });
+      (verify[to] ??= []).push(call);
+    } else if (roll < 0.78) {
+      (verify[to] ??= []).push({ ...call, ingress: 'international', fromOperator: undefined });
+    } else if (roll < 0.9) {
+      (verify[to] ??= []).push({ ...call, ingress: 'domestic' });
+    } else {
+      (verify[to] ??= []).push({ ...call, a: fraudster, fromOperator: 'BEELINE' });
+    }
+  }
+  for (const [op, batch] of Object.entries(originate)) {
+    await server.api('POST', '/v1/calls/originate/batch', { calls: batch }, keys[op]);
+  }
+  for (const [op, batch] of Object.entries(verify)) {
+    await server.api('POST', '/v1/calls/verify/batch', { calls: batch }, keys[op]);
+  }
+  return { kcellSubscriber, fraudster, keys };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  mkdirSync(screenshotDir, { recursive: true });
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
+}
+
+/** Logs in through the login page (changing a one-time password when asked). */
+export async function logIn(page: Page, url: string, username: string, password: string, newPassword?: string) {
+  await page.goto(`${url}/`);
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  if (newPassword) {
+    await page.waitForSelector('input[name=new]');
+    await page.fill('input[name=current]', password);
+    await page.fill('input[name=new]', newPassword);
+    await page.fill('input[name=repeat]', newPassword);
+    await page.click('button[type=submit]');
+  }
+  await page.waitForSelector(`[data-user="${username}"]`);
+}
+
+export async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
+}
