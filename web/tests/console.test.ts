@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { simBoxCdrs } from '../../src/datapath/test-support.ts';
 import { openPglite } from '../../src/platform/sql.ts';
 import { chromiumPath, launchBrowser, logIn, type Server, shot, simulateTraffic, startServer } from './support.ts';
 
@@ -99,26 +100,53 @@ describe('analyst console in Chromium', { skip }, () => {
     await shot(page, '06-lists');
   });
 
-  it('shows the operators, the map, alerts and users pages', async () => {
+  it('confirms a SIM-box alert and finds the number on the blocklist', async () => {
+    // Kcell uploads CDRs of a SIM-box; detection raises alerts that wait for an analyst.
+    const upload = await fetch(`${server.url}/v1/cdr`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${traffic.keys.KCELL}`, 'content-type': 'text/csv' },
+      body: simBoxCdrs('KCELL').text(),
+    });
+    assert.equal(upload.status, 200, await upload.text());
+    assert.equal((await server.api('POST', '/v1/detection/run')).status, 200);
+    await page.goto(`${server.url}/alerts`);
+    await page.waitForSelector('tr[data-alert]');
+    await shot(page, '09-alerts');
+    const msisdn = ((await page.textContent('tr[data-alert] td:nth-child(2)')) ?? '').trim();
+    assert.match(msisdn, /^\+7\d{10}$/);
+    await page.click('tr[data-alert]');
+    await page.fill('.drawer textarea[name=reason]', 'SIM-box confirmed by the field team');
+    await shot(page, '10-alert-evidence');
+    await page.click('.drawer button:has-text("Подтвердить")');
+    await page.waitForSelector('.drawer', { state: 'detached' });
+
+    const entries = (await server.api('GET', `/v1/lists/blocklist/entries?prefix=${encodeURIComponent(msisdn)}`)).json;
+    assert.equal(entries.items[0]?.number, msisdn);
+    await page.goto(`${server.url}/lists`);
+    await page.waitForSelector(`tr[data-entry="${msisdn}"]`);
+    // Who confirmed it and why is in the audit log.
+    const [confirmed] = (await server.api('GET', '/v1/audit?action=alerts.confirm')).json.items;
+    assert.equal(confirmed.actor, 'user:admin');
+    assert.equal(confirmed.details.body.reason, 'SIM-box confirmed by the field team');
+  });
+
+  it('shows the operators, map and users pages', async () => {
     await page.goto(`${server.url}/operators`);
     await page.waitForSelector('tr[data-operator=KCELL]');
     await shot(page, '07-operators');
     await page.goto(`${server.url}/map`);
     await page.waitForSelector('svg[aria-label=Kazakhstan]');
     await shot(page, '08-map');
-    await page.goto(`${server.url}/alerts`);
-    await page.waitForSelector('.notice, table');
-    await shot(page, '09-alerts');
     await page.goto(`${server.url}/users`);
     await page.waitForSelector('[data-form=create-user]');
-    await shot(page, '10-users');
+    await shot(page, '13-users');
   });
 
   it('remembers the language switch', async () => {
     await page.click('.langs button:has-text("Eng")');
     await page.reload();
     await page.waitForSelector('text=Overview');
-    await shot(page, '11-users-english');
+    await shot(page, '14-users-english');
     await page.click('.langs button:has-text("Рус")');
   });
 
@@ -142,7 +170,7 @@ describe('analyst console in Chromium', { skip }, () => {
       const delivered = await analyst.$$eval('tr[data-decision] td:nth-child(6)', (cells) => cells.map((c) => c.textContent));
       assert.ok(asked.length > 0);
       asked.forEach((op, i) => assert.ok(op === 'KCELL' || delivered[i] === 'KCELL', `row ${i}: ${op} / ${delivered[i]}`));
-      await shot(analyst, '12-operator-analyst-decisions');
+      await shot(analyst, '15-operator-analyst-decisions');
 
       await analyst.goto(`${server.url}/lookup/${encodeURIComponent(traffic.fraudster)}`);
       await analyst.waitForSelector('.notice.error');

@@ -23,20 +23,60 @@ export const kindName = (t: (k: MessageKey) => string, kind: string) => {
   return name === key ? kind : name;
 };
 
+interface Contribution {
+  name?: string;
+  feature?: string;
+  value?: number;
+  contribution?: number;
+}
+
+/** Evidence as analysts read it: the rules that held, then each feature with its weight in the score. */
 function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
-  const scalar = Object.entries(evidence).filter(([, v]) => v === null || typeof v !== 'object');
-  const nested = Object.entries(evidence).filter(([, v]) => v !== null && typeof v === 'object');
+  const features = (Array.isArray(evidence.features) ? evidence.features : []) as Contribution[];
+  const rules = (Array.isArray(evidence.rules) ? evidence.rules : []) as string[];
+  const rest = Object.fromEntries(Object.entries(evidence).filter(([k]) => k !== 'features' && k !== 'rules'));
+  const max = Math.max(1e-9, ...features.map((f) => Math.abs(f.contribution ?? 0)));
   return (
     <>
-      <dl className="kv">
-        {scalar.map(([k, v]) => (
-          <div key={k} style={{ display: 'contents' }}>
-            <dt>{k}</dt>
-            <dd className="mono">{typeof v === 'number' ? Number(v.toFixed(4)) : String(v)}</dd>
-          </div>
-        ))}
-      </dl>
-      {nested.length > 0 && <pre className="json">{JSON.stringify(Object.fromEntries(nested), null, 2)}</pre>}
+      {rules.length > 0 && (
+        <ul style={{ margin: '0 0 12px', paddingLeft: 18 }}>
+          {rules.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      )}
+      {features.length > 0 && (
+        <table>
+          <tbody>
+            {features.map((f, i) => {
+              const c = f.contribution ?? 0;
+              return (
+                <tr key={`${f.name ?? f.feature ?? i}`}>
+                  <td className="mono">{f.name ?? f.feature}</td>
+                  <td className="num mono">
+                    {typeof f.value === 'number' ? Number(f.value.toFixed(3)) : String(f.value ?? '')}
+                  </td>
+                  <td style={{ width: 140 }}>
+                    <div className="bars">
+                      <div className="track">
+                        <div
+                          className={`fill ${c > 0 ? 'block' : ''}`}
+                          style={{ width: `${(Math.abs(c) / max) * 100}%` }}
+                        />
+                      </div>
+                    </div>
+                  </td>
+                  <td className="num mono">
+                    {c > 0 ? '+' : ''}
+                    {c.toFixed(2)}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {Object.keys(rest).length > 0 && <pre className="json">{JSON.stringify(rest, null, 2)}</pre>}
     </>
   );
 }

@@ -14,6 +14,21 @@ function startOfYear(): string {
   return new Date(new Date().getFullYear(), 0, 1).toISOString();
 }
 
+/** The last 24 hours hour by hour, hours without calls as zeros (the API returns only busy hours). */
+function hourly(stats: Stats | undefined): (Figures & { t: string })[] {
+  if (!stats) return [];
+  const byHour = new Map(stats.series.map((p) => [new Date(p.t).getTime(), p]));
+  const hour = 3_600_000;
+  const last = Math.floor(Date.now() / hour) * hour;
+  const out: (Figures & { t: string })[] = [];
+  for (let t = last - 23 * hour; t <= last; t += hour) {
+    out.push(
+      byHour.get(t) ?? { t: new Date(t).toISOString(), screened: 0, allowed: 0, labelled: 0, blocked: 0, shadow: 0 },
+    );
+  }
+  return out;
+}
+
 function Period({ id, title, figures, from }: { id: string; title: string; figures?: Figures; from?: string }) {
   const { t, number } = useI18n();
   const value = (n: number | undefined) => (n === undefined ? '—' : number(n));
@@ -69,7 +84,7 @@ export function OverviewPage() {
   const operators = Object.entries(day?.byOperator ?? {})
     .map(([name, f]) => ({ name, value: f.screened }))
     .sort((a, b) => b.value - a.value);
-  const series = data?.last24.series ?? [];
+  const series = hourly(data?.last24);
   return (
     <>
       <ErrorNotice error={error} />
