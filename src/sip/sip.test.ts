@@ -1,0 +1,189 @@
+/**
+ * SIP-level tests of the reference SBC (deploy/kamailio): SIPp calls through real Kamailio
+ * instances to the real callshield server and on to a SIPp UAS. Two operators' SBCs: KCELL's
+ * (originating: its subscribers' calls are reported with originate) and BEELINE's (terminating:
+ * calls from its domestic and international trunks are verified), plus a BEELINE SBC whose
+ * callshield never answers (fail-open). Everything runs on 127.0.0.1 and stops by itself.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { testAdminToken as admin, startTestApp, type TestApp } from '../platform/test-app.ts';
+import { type Kamailio, runUac, type SippResult, startKamailio, startUas, type Uas } from './harness.ts';
+
+let t: TestApp;
+let uas: Uas;
+let kcellSbc: Kamailio;
+let beelineSbc: Kamailio;
+let downSbc: Kamailio;
+let blackHole: Server;
+const heldSockets = new Set<Socket>();
+let kcellKey: string;
+
+const explain = (r: SippResult) => `sipp exit ${r.code}\n${r.output.slice(-4000)}\n${r.logged.join('\n')}`;
+const answeredFor = (number: string) => uas.answered().filter((line) => line.includes(number));
+
+before(
+  async () => {
+    t = await startTestApp({
+      originWaitMs: 150,
+      labelLanguage: 'en',
+      policy: { labelInternational: true },
+    });
+    await t.app.http.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.http.server.address();
+    if (!address || typeof address === 'string') throw new Error('callshield did not listen');
+    const url = `http://127.0.0.1:${address.port}`;
+    const beelineKey = await t.keyFor('BEELINE');
+    kcellKey = await t.keyFor('KCELL');
+
+    // A callshield that accepts connections and never answers: the SBC must give up and let calls through.
+    blackHole = createServer((socket) => {
+      heldSockets.add(socket);
+      socket.on('close', () => heldSockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const holePort = (blackHole.address() as { port: number }).port;
+
+    uas = await startUas();
+    const core = `sip:127.0.0.1:${uas.port}`;
+    beelineSbc = await startKamailio({
+      name: 'beeline',
+      callshieldUrl: url,
+      apiKey: beelineKey,
+      nextHopCore: core,
+      nextHopInterconnect: core,
+    });
+    kcellSbc = await startKamailio({
+      name: 'kcell',
+      callshieldUrl: url,
+      apiKey: kcellKey,
+      nextHopCore: core,
+      nextHopInterconnect: `sip:127.0.0.1:${beelineSbc.ports.domestic}`,
+    });
+    downSbc = await startKamailio({
+      name: 'down',
+      callshieldUrl: `http://127.0.0.1:${holePort}`,
+      apiKey: beelineKey,
+      nextHopCore: core,
+      nextHopInterconnect: core,
+      timeoutSeconds: 1,
+    });
+  },
+  { timeout: 60_000 },
+);
+
+after(async () => {
+  await Promise.allSettled([kcellSbc?.stop(), beelineSbc?.stop(), downSbc?.stop(), uas?.stop()]);
+  for (const socket of heldSockets) socket.destroy();
+  blackHole?.close();
+  await t?.close();
+});
+
+describe('reference SBC with SIPp', { timeout: 120_000 }, () => {
+  it('connects a call its owner reported (originate from KCELL, verify at BEELINE)', async () => {
+    const r = await runUac({
+      scenario: 'uac-connect.xml',
+      target: kcellSbc.ports.subscribers,
+      calls: [{ a: '+77011110001', b: '+77771110001' }],
+    });
+    assert.equal(r.code, 0, explain(r));
+    const [line] = answeredFor('verdict=allow');
+    assert.ok(line, `the UAS saw no screened call: ${uas.answered().join('\n')}`);
+    assert.ok((await kcellSbc.statistics()).originate_posted >= 1);
+  });
+
+  it('rejects a domestic number arriving on the international trunk with 608 (spoofed)', async () => {
+    const r = await runUac({
+      scenario: 'uac-rejected.xml',
+      target: beelineSbc.ports.international,
+      calls: [{ a: '+77011110002', b: '+77771110002' }],
+    });
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.logged.join('\n'), /reasons=SPOOFED_DOMESTIC_FROM_ABROAD/);
+  });
+
+  it('rejects a domestic call that its owner did not report with 608 (unconfirmed)', async () => {
+    const r = await runUac({
+      scenario: 'uac-rejected.xml',
+      target: beelineSbc.ports.domestic,
+      calls: [{ a: '+77011110003', b: '+77771110003' }],
+    });
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.logged.join('\n'), /reasons=UNCONFIRMED_ORIGIN/);
+  });
+
+  it('connects a roaming subscriber calling home over the international trunk', async () => {
+    const put = await t.request('PUT', '/v1/roaming/+77011110004', {
+      token: kcellKey,
+      body: { visitedCountry: 'TR', since: new Date(Date.now() - 60_000).toISOString() },
+    });
+    assert.ok(put.statusCode < 300, put.body);
+    const r = await runUac({
+      scenario: 'uac-connect.xml',
+      target: beelineSbc.ports.international,
+      calls: [{ a: '+77011110004', b: '+77771110004' }],
+    });
+    assert.equal(r.code, 0, explain(r));
+  });
+
+  it('rejects a call presenting a do-not-originate number with 608', async () => {
+    const add = await t.request('POST', '/v1/lists/dno/entries', {
+      token: admin,
+      body: { number: '+77272000001', reason: 'bank inbound-only number' },
+    });
+    assert.ok(add.statusCode < 300, add.body);
+    const r = await runUac({
+      scenario: 'uac-rejected.xml',
+      target: beelineSbc.ports.domestic,
+      calls: [{ a: '+77272000001', b: '+77771110005' }],
+    });
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.logged.join('\n'), /reasons=[A-Z_,]*DNO_CLI/);
+  });
+
+  it('passes the label on to the callee', async () => {
+    const r = await runUac({
+      scenario: 'uac-connect.xml',
+      target: beelineSbc.ports.international,
+      calls: [{ a: '+442071230006', b: '+77771110006' }],
+    });
+    assert.equal(r.code, 0, explain(r));
+    const lines = await uas.waitForAnswers(1);
+    const line = lines.find((l) => l.includes('verdict=label'));
+    assert.ok(line, lines.join('\n'));
+    assert.match(line, /label=International call/);
+  });
+
+  it('lets calls through when callshield does not answer, and counts them', async () => {
+    const before = (await downSbc.statistics()).fail_open ?? 0;
+    const r = await runUac({
+      scenario: 'uac-connect.xml',
+      target: downSbc.ports.international,
+      calls: [{ a: '+442071230007', b: '+77771110007' }],
+    });
+    assert.equal(r.code, 0, explain(r));
+    assert.ok(uas.answered().some((l) => l.includes('verdict=unavailable')));
+    assert.equal((await downSbc.statistics()).fail_open, before + 1);
+  });
+
+  it('carries a burst of 300 calls with none lost', async () => {
+    const calls = Array.from({ length: 300 }, (_, i) => ({
+      a: `+7701${String(2000000 + i)}`,
+      b: `+7777${String(2000000 + i)}`,
+    }));
+    const answeredBefore = uas.answered().length;
+    const r = await runUac({
+      scenario: 'uac-connect.xml',
+      target: kcellSbc.ports.subscribers,
+      calls,
+      rate: 100,
+      timeoutSeconds: 60,
+    });
+    assert.equal(r.code, 0, explain(r));
+    const answered = await uas.waitForAnswers(answeredBefore + calls.length);
+    const burst = answered.slice(answeredBefore);
+    assert.equal(burst.length, calls.length);
+    assert.equal(burst.filter((l) => l.includes('verdict=allow')).length, calls.length, burst.join('\n'));
+  });
+});
