@@ -9,6 +9,7 @@ import { createKeyring } from './auth/keys.ts';
 import type { Config } from './config.ts';
 import { createConsole } from './console/index.ts';
 import { createDataPath } from './datapath/index.ts';
+import { createReports } from './reports/index.ts';
 import { ListCache } from './lists/cache.ts';
 import { registerListRoutes } from './lists/routes.ts';
 import { createListService } from './lists/service.ts';
@@ -178,9 +179,28 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log: http.log,
   });
 
+  const prevention = await createReports({
+    sql,
+    config,
+    plan,
+    reputation,
+    lists,
+    views: { blocklist: state.blocklist, dno: state.dno, allowlist: state.allowlist },
+    clock,
+    recentDecisions: (number) => recent.list((d) => d.a === number, 100),
+    alertsOf: (msisdn) => dataPath.alertsOf(msisdn),
+  });
+  await prevention.registerPublic(http);
+  // Trusted report channels authenticate with their own keys, so these routes sit outside the
+  // scope below, which wants an operator key, the admin token or a console session.
+  http.register(async (scope) => prevention.registerPrivate(scope));
+
   http.register(async (scope) => {
     // Every route of this scope needs a caller: answer 401 before looking at the body.
-    scope.addHook('preValidation', async (request) => void principalOf(request));
+    scope.addHook('preValidation', (request, _reply, done) => {
+      principalOf(request);
+      done();
+    });
     registerScreeningRoutes(scope, { screening, batchMaxItems: config.batchMaxItems });
     registerListRoutes(scope, { lists, store: listStore });
     registerNumberRoutes(scope, { plan, registry: numbers, operators });
@@ -242,12 +262,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       audit: consoleRole.audit,
       users: consoleRole.users,
       dataPath,
+      prevention,
     },
     async close() {
       for (const t of timers) clearInterval(t);
       consoleRole.close();
       await http.close();
       await dataPath.close();
+      prevention.close();
       origins.close();
       bursts.close();
       await stream.close();

@@ -103,6 +103,10 @@ const configSchema = z
     /** How long (operator, record_id) keys are kept to recognise re-sent CDRs. */
     cdrDedupDays: intFrom(1, 3650).default(90),
     statsFlushMs: intFrom(50, 60_000).default(1000),
+    /** Requests per minute and client address on the public endpoints. */
+    publicRequestsPerMinute: intFrom(1, 100_000).default(120),
+    /** Reports per minute and client address (a stricter limit on the write path). */
+    publicReportsPerMinute: intFrom(1, 100_000).default(10),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** A console session ends after this long without a request… */
     sessionIdleMinutes: intFrom(1, 24 * 60).default(30),
@@ -147,6 +151,8 @@ const envNames: Record<string, string> = {
   detectionWindowDays: 'CALLSHIELD_DETECTION_WINDOW_DAYS',
   cdrDedupDays: 'CALLSHIELD_CDR_DEDUP_DAYS',
   statsFlushMs: 'CALLSHIELD_STATS_FLUSH_MS',
+  publicRequestsPerMinute: 'CALLSHIELD_PUBLIC_REQUESTS_PER_MINUTE',
+  publicReportsPerMinute: 'CALLSHIELD_PUBLIC_REPORTS_PER_MINUTE',
   logLevel: 'CALLSHIELD_LOG_LEVEL',
   sessionIdleMinutes: 'CALLSHIELD_SESSION_IDLE_MINUTES',
   sessionAbsoluteHours: 'CALLSHIELD_SESSION_ABSOLUTE_HOURS',

@@ -74,6 +74,8 @@ export function createListService(deps: {
       if (change) publish([change]);
       return change;
     },
+    /** The current entry of a number on a list, or null. */
+    entry: (list: ListName, number: string) => store.get(list, number),
     /** Removes entries whose expiry has passed; runs periodically. */
     async sweepExpired(): Promise<number> {
       const due = await store.expired(new Date(deps.clock()));

@@ -133,6 +133,11 @@ export function createListStore(sql: Sql) {
       return { version: Math.max(headVersion, since), added, removed };
     },
 
+    async get(list: ListName, number: string): Promise<ListEntry | null> {
+      const { rows } = await sql.query<EntryRow>('select * from list_entries where list = $1 and number = $2', [list, number]);
+      return rows[0] ? toEntry(rows[0]) : null;
+    },
+
     async search(list: ListName, query: { prefix?: string; limit: number; offset: number }) {
       const { rows } = await sql.query<EntryRow>(
         `select * from list_entries where list = $1 and ($2::text is null or number like $2 || '%')

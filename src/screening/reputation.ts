@@ -8,7 +8,7 @@ export function createReputationIndex() {
   const risky = new Map<number, Risk>();
   return {
     set(e164: number, risk: Risk) {
-      if (risk === 'unknown' || risk === 'low') risky.delete(e164);
+      if (risk === 'unknown') risky.delete(e164);
       else risky.set(e164, risk);
     },
     risk: (e164: number): Risk => risky.get(e164) ?? 'unknown',

@@ -1,0 +1,74 @@
+/** Prevention: citizens' reports, reputation, number and link checks, trusted channels. */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import type { BrandCatalogue } from '../links/check.ts';
+import type { ListService } from '../lists/service.ts';
+import type { NumberingPlan } from '../numbering/plan.ts';
+import type { Sql } from '../platform/sql.ts';
+import type { ListView } from '../screening/engine.ts';
+import type { ReputationIndex } from '../screening/reputation.ts';
+import type { Decision } from '../screening/types.ts';
+import type { Corroboration } from './reputation.ts';
+import { registerPublicRoutes, registerReportRoutes } from './routes.ts';
+import { createReportService } from './service.ts';
+import { createChannelStore, createReportStore } from './store.ts';
+
+const brandsFile = new URL('../../data/brands/kz.json', import.meta.url);
+/** Reasons that make a screened call count as evidence against its caller. */
+const suspicious = new Set([
+  'SPOOFED_DOMESTIC_FROM_ABROAD',
+  'UNCONFIRMED_ORIGIN',
+  'CALL_BURST',
+  'BLOCKLISTED_CLI',
+  'DNO_CLI',
+]);
+
+export async function createReports(deps: {
+  sql: Sql;
+  config: Config;
+  plan: NumberingPlan;
+  reputation: ReputationIndex;
+  lists: ListService;
+  views: { blocklist: ListView; dno: ListView; allowlist: ListView };
+  clock: () => number;
+  recentDecisions: (number: string) => Decision[];
+  alertsOf?: (msisdn: string) => Promise<{ kind: string; status?: string }[]>;
+}) {
+  const store = createReportStore(deps.sql);
+  const channels = createChannelStore(deps.sql);
+  const brands = JSON.parse(readFileSync(brandsFile, 'utf8')) as BrandCatalogue;
+  const corroborate = async (number: string): Promise<Corroboration> => {
+    const decisions = deps.recentDecisions(number).filter((d) => d.reasons.some((r) => suspicious.has(r)));
+    const alerts = deps.alertsOf ? (await deps.alertsOf(number)).filter((a) => a.status !== 'dismissed') : [];
+    return { alerts: alerts.length, suspiciousDecisions: decisions.length };
+  };
+  const reports = await createReportService({
+    sql: deps.sql,
+    plan: deps.plan,
+    store,
+    reputation: deps.reputation,
+    lists: deps.lists,
+    views: deps.views,
+    brands,
+    clock: deps.clock,
+    corroborate,
+  });
+  const routeDeps = {
+    reports,
+    store,
+    channels,
+    lists: deps.lists,
+    plan: deps.plan,
+    publicRequestsPerMinute: deps.config.publicRequestsPerMinute,
+    publicReportsPerMinute: deps.config.publicReportsPerMinute,
+  };
+  return {
+    service: reports,
+    /** Public routes (own scope, rate-limited) on the server. */
+    registerPublic: (http: FastifyInstance) => registerPublicRoutes(http, routeDeps),
+    /** Channel and analyst routes, in the authenticated scope or beside it. */
+    registerPrivate: (scope: FastifyInstance) => registerReportRoutes(scope, routeDeps),
+    close: () => reports.close(),
+  };
+}

@@ -1,0 +1,257 @@
+// The citizens' page: report, check a number, check a link. Plain script, no framework, so it
+// loads fast on any phone. Texts in Russian, Kazakh and English; the choice is remembered.
+const texts = {
+  ru: {
+    title: 'Антифрод: защита от телефонных мошенников',
+    lead: 'Банк, полиция и госорганы никогда не просят назвать код из SMS, перевести деньги на «безопасный счёт» или установить приложение.',
+    tabReport: 'Сообщить',
+    tabNumber: 'Проверить номер',
+    tabLink: 'Проверить ссылку',
+    howContacted: 'Как с вами связались?',
+    chCall: 'Звонок',
+    chSms: 'SMS',
+    chMessenger: 'Мессенджер',
+    numberLabel: 'Номер, с которого звонили или писали',
+    categoryLabel: 'Кем представились?',
+    catBank: 'Сотрудник банка',
+    catPolice: 'Полиция, прокуратура, КНБ',
+    catRelatives: 'Родственник в беде',
+    catInvestment: 'Инвестиции, биржа, заработок',
+    catDelivery: 'Доставка, почта',
+    catPrize: 'Выигрыш, приз, выплата',
+    catGovernment: 'Госорганы, eGov, пособия',
+    catOperator: 'Оператор связи',
+    catMarketplace: 'Покупка или продажа на сайте объявлений',
+    catOther: 'Другое',
+    whenLabel: 'Когда это было?',
+    urlLabel: 'Ссылка, если прислали (необязательно)',
+    textLabel: 'Что говорили или о чём просили (необязательно)',
+    send: 'Отправить сообщение',
+    checkNumberLabel: 'Номер телефона',
+    checkLinkLabel: 'Ссылка',
+    check: 'Проверить',
+    adviceTitle: 'Что делать дальше',
+    advice1: 'Положите трубку. Перезвоните в банк по номеру на обратной стороне карты.',
+    advice2: 'Если вы назвали код или перевели деньги — сразу позвоните в банк и заблокируйте карту.',
+    advice3: 'Подайте заявление в полицию: 102.',
+    advice4: 'Не переходите по ссылкам из SMS и мессенджеров; проверьте ссылку здесь.',
+    footer: 'Сообщения анонимны. Мы не публикуем ничьи личные данные.',
+    sent: 'Спасибо! Сообщение принято.',
+    needNumberOrUrl: 'Укажите номер или ссылку.',
+    badNumber: 'Это не похоже на номер телефона.',
+    badLink: 'Это не похоже на ссылку.',
+    tooMany: 'Слишком много запросов. Попробуйте через минуту.',
+    failed: 'Не удалось отправить. Попробуйте ещё раз.',
+    risk_unknown: 'Сведений о мошенничестве с этого номера нет. Будьте осторожны.',
+    risk_low: 'Номер не вызывает подозрений.',
+    risk_medium: 'На этот номер жалуются. Будьте очень осторожны.',
+    risk_high: 'Опасно: номер связан с мошенничеством.',
+    link_trusted: 'Официальный сайт',
+    link_unknown: 'Сведений об этом сайте нет. Не вводите данные карты и коды.',
+    link_suspicious: 'Подозрительная ссылка: похожа на сайт известной организации, но им не является.',
+    link_phishing: 'Мошенническая ссылка! Не открывайте её.',
+  },
+  kk: {
+    title: 'Антифрод: телефон алаяқтарынан қорғау',
+    lead: 'Банк, полиция және мемлекеттік органдар ешқашан SMS кодын сұрамайды, ақшаны «қауіпсіз шотқа» аударуды немесе қосымша орнатуды талап етпейді.',
+    tabReport: 'Хабарлау',
+    tabNumber: 'Нөмірді тексеру',
+    tabLink: 'Сілтемені тексеру',
+    howContacted: 'Сізбен қалай байланысты?',
+    chCall: 'Қоңырау',
+    chSms: 'SMS',
+    chMessenger: 'Мессенджер',
+    numberLabel: 'Қоңырау шалған немесе жазған нөмір',
+    categoryLabel: 'Кім болып таныстырды?',
+    catBank: 'Банк қызметкері',
+    catPolice: 'Полиция, прокуратура, ҰҚК',
+    catRelatives: 'Қиын жағдайдағы туыс',
+    catInvestment: 'Инвестиция, биржа, табыс',
+    catDelivery: 'Жеткізу, пошта',
+    catPrize: 'Ұтыс, сыйлық, төлем',
+    catGovernment: 'Мемлекеттік органдар, eGov, жәрдемақы',
+    catOperator: 'Байланыс операторы',
+    catMarketplace: 'Хабарландыру сайтында сату не сатып алу',
+    catOther: 'Басқа',
+    whenLabel: 'Бұл қашан болды?',
+    urlLabel: 'Жіберілген сілтеме (міндетті емес)',
+    textLabel: 'Не айтты немесе не сұрады (міндетті емес)',
+    send: 'Хабарлама жіберу',
+    checkNumberLabel: 'Телефон нөмірі',
+    checkLinkLabel: 'Сілтеме',
+    check: 'Тексеру',
+    adviceTitle: 'Әрі қарай не істеу керек',
+    advice1: 'Телефонды қойыңыз. Банкке картаның артындағы нөмір бойынша қайта қоңырау шалыңыз.',
+    advice2: 'Егер кодты айтсаңыз немесе ақша аударсаңыз — дереу банкке қоңырау шалып, картаны бұғаттаңыз.',
+    advice3: 'Полицияға арыз беріңіз: 102.',
+    advice4: 'SMS пен мессенджердегі сілтемелерді ашпаңыз; сілтемені осы жерде тексеріңіз.',
+    footer: 'Хабарламалар жасырын. Ешкімнің жеке деректерін жарияламаймыз.',
+    sent: 'Рақмет! Хабарлама қабылданды.',
+    needNumberOrUrl: 'Нөмірді немесе сілтемені көрсетіңіз.',
+    badNumber: 'Бұл телефон нөміріне ұқсамайды.',
+    badLink: 'Бұл сілтемеге ұқсамайды.',
+    tooMany: 'Сұраулар тым көп. Бір минуттан кейін қайталаңыз.',
+    failed: 'Жіберу мүмкін болмады. Қайталап көріңіз.',
+    risk_unknown: 'Бұл нөмір туралы алаяқтық мәліметі жоқ. Сақ болыңыз.',
+    risk_low: 'Нөмір күдік тудырмайды.',
+    risk_medium: 'Бұл нөмірге шағымдар бар. Өте сақ болыңыз.',
+    risk_high: 'Қауіпті: нөмір алаяқтықпен байланысты.',
+    link_trusted: 'Ресми сайт',
+    link_unknown: 'Бұл сайт туралы мәлімет жоқ. Карта деректері мен кодтарды енгізбеңіз.',
+    link_suspicious: 'Күдікті сілтеме: белгілі ұйымның сайтына ұқсайды, бірақ ол емес.',
+    link_phishing: 'Алаяқтық сілтеме! Оны ашпаңыз.',
+  },
+  en: {
+    title: 'Anti-fraud: protection from phone scammers',
+    lead: 'Banks, the police and government bodies never ask for an SMS code, a transfer to a "safe account" or installing an app.',
+    tabReport: 'Report',
+    tabNumber: 'Check a number',
+    tabLink: 'Check a link',
+    howContacted: 'How did they contact you?',
+    chCall: 'Call',
+    chSms: 'SMS',
+    chMessenger: 'Messenger',
+    numberLabel: 'The number that called or wrote',
+    categoryLabel: 'Who did they claim to be?',
+    catBank: 'Bank employee',
+    catPolice: 'Police, prosecutor, security service',
+    catRelatives: 'A relative in trouble',
+    catInvestment: 'Investment, trading, earnings',
+    catDelivery: 'Delivery, post',
+    catPrize: 'Prize, winnings, payout',
+    catGovernment: 'Government, eGov, benefits',
+    catOperator: 'Phone operator',
+    catMarketplace: 'Buying or selling on a classifieds site',
+    catOther: 'Other',
+    whenLabel: 'When was it?',
+    urlLabel: 'The link, if they sent one (optional)',
+    textLabel: 'What they said or asked for (optional)',
+    send: 'Send report',
+    checkNumberLabel: 'Phone number',
+    checkLinkLabel: 'Link',
+    check: 'Check',
+    adviceTitle: 'What to do next',
+    advice1: 'Hang up. Call your bank back on the number on the back of your card.',
+    advice2: 'If you gave a code or sent money, call your bank at once and block the card.',
+    advice3: 'Report it to the police: 102.',
+    advice4: 'Do not open links from SMS and messengers; check them here.',
+    footer: 'Reports are anonymous. We publish no one\u2019s personal data.',
+    sent: 'Thank you! Your report was received.',
+    needNumberOrUrl: 'Give a number or a link.',
+    badNumber: 'This does not look like a phone number.',
+    badLink: 'This does not look like a link.',
+    tooMany: 'Too many requests. Try again in a minute.',
+    failed: 'Could not send. Please try again.',
+    risk_unknown: 'We know of no fraud from this number. Stay careful.',
+    risk_low: 'This number raises no suspicion.',
+    risk_medium: 'People have reported this number. Be very careful.',
+    risk_high: 'Danger: this number is linked to fraud.',
+    link_trusted: 'Official site',
+    link_unknown: 'We know nothing about this site. Do not enter card details or codes.',
+    link_suspicious: 'Suspicious link: it looks like a known organisation\u2019s site but is not.',
+    link_phishing: 'Phishing link! Do not open it.',
+  },
+};
+
+let lang = localStorage.getItem('callshield.lang') || (navigator.language || 'ru').slice(0, 2);
+if (!texts[lang]) lang = 'ru';
+const t = (key) => texts[lang][key] ?? texts.ru[key] ?? key;
+
+function applyLanguage() {
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+  document.title = t('title');
+  for (const b of document.querySelectorAll('[data-lang]'))
+    b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
+}
+
+function show(id, text, tone) {
+  const el = document.getElementById(id);
+  el.textContent = text;
+  el.className = `result ${tone ?? ''}`;
+}
+
+async function call(url, options) {
+  const response = await fetch(url, {
+    ...options,
+    headers: { 'content-type': 'application/json', 'accept-language': lang, ...(options?.headers ?? {}) },
+  });
+  const body = await response.json().catch(() => ({}));
+  return { status: response.status, body };
+}
+
+function errorText(result) {
+  if (result.status === 429) return t('tooMany');
+  if (result.body?.error?.code === 'INVALID_NUMBER') return t('badNumber');
+  if (result.body?.error?.code === 'VALIDATION_FAILED' && /url|link/i.test(result.body.error.message))
+    return t('badLink');
+  return t('failed');
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  applyLanguage();
+  for (const b of document.querySelectorAll('[data-lang]')) {
+    b.addEventListener('click', () => {
+      lang = b.dataset.lang;
+      localStorage.setItem('callshield.lang', lang);
+      applyLanguage();
+    });
+  }
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  for (const tab of tabs) {
+    tab.addEventListener('click', () => {
+      for (const other of tabs) {
+        other.setAttribute('aria-selected', String(other === tab));
+        document.getElementById(other.getAttribute('aria-controls')).hidden = other !== tab;
+      }
+    });
+  }
+
+  document.getElementById('report-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const number = String(form.get('number') ?? '').trim();
+    const url = String(form.get('url') ?? '').trim();
+    if (!number && !url) return show('report-result', t('needNumberOrUrl'), 'warn');
+    const when = String(form.get('at') ?? '');
+    const body = {
+      channel: form.get('channel'),
+      category: form.get('category'),
+      ...(number ? { number } : {}),
+      ...(url ? { url } : {}),
+    };
+    const text = String(form.get('text') ?? '').trim();
+    if (text) body.text = text;
+    if (when) body.at = new Date(when).toISOString();
+    const result = await call('/public/v1/reports', { method: 'POST', body: JSON.stringify(body) });
+    if (result.status === 202) {
+      show('report-result', t('sent'), 'ok');
+      event.target.reset();
+    } else show('report-result', errorText(result), 'bad');
+  });
+
+  document.getElementById('number-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const number = document.getElementById('check-number').value.trim();
+    if (!number) return show('number-result', t('badNumber'), 'warn');
+    const result = await call(`/public/v1/numbers/${encodeURIComponent(number)}?lang=${lang}`);
+    if (result.status !== 200) return show('number-result', errorText(result), 'bad');
+    const { risk, label } = result.body;
+    show(
+      'number-result',
+      `${result.body.number}: ${t(`risk_${risk}`)}${label ? ` — ${label}` : ''}`,
+      risk === 'high' ? 'bad' : risk === 'medium' ? 'warn' : 'ok',
+    );
+  });
+
+  document.getElementById('link-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const url = document.getElementById('check-link').value.trim();
+    if (!url) return show('link-result', t('badLink'), 'warn');
+    const result = await call(`/public/v1/links?url=${encodeURIComponent(url)}`);
+    if (result.status !== 200) return show('link-result', errorText(result), 'bad');
+    const { verdict, brand } = result.body;
+    const tone = verdict === 'trusted' ? 'ok' : verdict === 'unknown' ? 'warn' : 'bad';
+    show('link-result', `${t(`link_${verdict}`)}${brand && verdict === 'trusted' ? `: ${brand}` : ''}`, tone);
+  });
+});

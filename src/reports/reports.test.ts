@@ -1,0 +1,288 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { testAdminToken as admin, startTestApp, type TestApp } from '../platform/test-app.ts';
+import type { ReportService } from './service.ts';
+
+let t: TestApp;
+let service: ReportService;
+let beeline: string;
+let kcell: string;
+
+const report = (number: string, ip: string, extra: object = {}) =>
+  t.app.http.inject({
+    method: 'POST',
+    url: '/public/v1/reports',
+    remoteAddress: ip,
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({
+      number,
+      channel: 'call',
+      category: 'bank',
+      text: 'said he was from the bank security service',
+      ...extra,
+    }),
+  });
+const publicNumber = async (number: string) =>
+  (await t.request('GET', `/public/v1/numbers/${encodeURIComponent(number)}?lang=en`)).json();
+const verify = async (a: string) =>
+  (
+    await t.request('POST', '/v1/calls/verify', {
+      token: beeline,
+      body: {
+        callId: `r-${Math.random()}`,
+        a,
+        b: '+77771230000',
+        at: new Date().toISOString(),
+        ingress: 'international',
+      },
+    })
+  ).json();
+
+async function channelKey(id: string, kind: string) {
+  const r = await t.request('POST', '/v1/admin/report-channels', { token: admin, body: { id, name: id, kind } });
+  assert.equal(r.statusCode, 201, r.body);
+  return r.json().apiKey as string;
+}
+
+before(async () => {
+  t = await startTestApp({ publicReportsPerMinute: 10, publicRequestsPerMinute: 1000 });
+  service = (t.app.modules.prevention as { service: ReportService }).service;
+  [beeline, kcell] = await Promise.all([t.keyFor('BEELINE'), t.keyFor('KCELL')]);
+});
+after(() => t.close());
+
+describe('citizen reports', () => {
+  it('accepts a report and answers nothing but its id', async () => {
+    const r = await report('+79161110001', '10.0.0.1');
+    assert.equal(r.statusCode, 202);
+    assert.deepEqual(Object.keys(r.json()), ['reportId']);
+  });
+
+  it('stops a flood from one client and lets it count once', async () => {
+    const statuses = [];
+    for (let i = 0; i < 14; i++) statuses.push((await report('+79161110002', '10.0.0.2')).statusCode);
+    assert.deepEqual(statuses.slice(0, 10), Array(10).fill(202));
+    assert.ok(statuses.slice(10).every((s) => s === 429));
+    const limited = await report('+79161110002', '10.0.0.2');
+    assert.equal(limited.json().error.code, 'RATE_LIMITED');
+    assert.equal((await publicNumber('+79161110002')).risk, 'low');
+  });
+
+  it('never labels a number on anonymous reports alone, however many clients send them', async () => {
+    for (let i = 0; i < 40; i++) assert.equal((await report('+79161110003', `10.1.0.${i}`)).statusCode, 202);
+    assert.equal((await publicNumber('+79161110003')).risk, 'medium');
+    const decision = await verify('+79161110003');
+    assert.equal(decision.verdict, 'allow');
+    assert.ok(!decision.reasons.includes('REPORTED_CLI'));
+  });
+
+  it('labels a number that several verified reporters report, and never blocks it for that', async () => {
+    const key = await channelKey('kcell-short-number', 'operator');
+    for (const reporter of ['+77011110101', '+77011110102', '+77011110103']) {
+      const r = await t.request('POST', '/v1/reports', {
+        token: key,
+        body: { number: '+79161110004', channel: 'call', category: 'police', reporterNumber: reporter },
+      });
+      assert.equal(r.statusCode, 202, r.body);
+    }
+    // One reporter reporting again does not add up.
+    await t.request('POST', '/v1/reports', {
+      token: key,
+      body: { number: '+79161110004', channel: 'call', category: 'police', reporterNumber: '+77011110101' },
+    });
+    assert.equal((await publicNumber('+79161110004')).risk, 'high');
+    const decision = await verify('+79161110004');
+    assert.equal(decision.verdict, 'label');
+    assert.deepEqual(decision.reasons, ['REPORTED_CLI']);
+  });
+
+  it('refuses channel reports without a channel key or a reporter number', async () => {
+    const noKey = await t.request('POST', '/v1/reports', {
+      token: kcell,
+      body: { number: '+79161110005', channel: 'call', category: 'bank', reporterNumber: '+77011110101' },
+    });
+    assert.equal(noKey.statusCode, 401);
+    const key = await channelKey('halyk-bot', 'bot');
+    const noReporter = await t.request('POST', '/v1/reports', {
+      token: key,
+      body: { number: '+79161110005', channel: 'call', category: 'bank' },
+    });
+    assert.equal(noReporter.statusCode, 400);
+  });
+
+  it('lets screening and detection evidence corroborate reports', async () => {
+    const key = await channelKey('beeline-bot', 'bot');
+    // +77011110006 is spoofed from abroad: blocked decisions are evidence against it.
+    assert.equal((await verify('+77011110006')).verdict, 'block');
+    await t.request('POST', '/v1/reports', {
+      token: key,
+      body: { number: '+77011110006', channel: 'call', category: 'bank', reporterNumber: '+77011110201' },
+    });
+    assert.equal((await publicNumber('+77011110006')).risk, 'high');
+    // The same single report without evidence stays medium.
+    await t.request('POST', '/v1/reports', {
+      token: key,
+      body: { number: '+79161110007', channel: 'call', category: 'bank', reporterNumber: '+77011110201' },
+    });
+    assert.equal((await publicNumber('+79161110007')).risk, 'medium');
+  });
+
+  it('lets reports decay with time', async () => {
+    const key = await channelKey('decay-bot', 'bot');
+    for (const reporter of ['+77011110301', '+77011110302', '+77011110303']) {
+      await t.request('POST', '/v1/reports', {
+        token: key,
+        body: { number: '+79161110008', channel: 'sms', category: 'prize', reporterNumber: reporter },
+      });
+    }
+    assert.equal((await publicNumber('+79161110008')).risk, 'high');
+    t.advance(45 * 86_400_000);
+    try {
+      await service.refreshAll();
+      assert.equal((await publicNumber('+79161110008')).risk, 'low');
+    } finally {
+      t.advance(-45 * 86_400_000);
+      await service.refreshAll();
+    }
+  });
+
+  it('lets an analyst reject reports, clearing the number and discounting its reporters', async () => {
+    const key = await channelKey('campaign-bot', 'bot');
+    for (const reporter of ['+77011110401', '+77011110402', '+77011110403']) {
+      await t.request('POST', '/v1/reports', {
+        token: key,
+        body: { number: '+77172555001', channel: 'call', category: 'bank', reporterNumber: reporter },
+      });
+    }
+    assert.equal((await publicNumber('+77172555001')).risk, 'high');
+    const queue = (await t.request('GET', '/v1/reports/queue', { token: admin })).json();
+    assert.ok(
+      queue.items.some((i: { number: string; reporters: number }) => i.number === '+77172555001' && i.reporters === 3),
+    );
+    const r = await t.request('POST', '/v1/reports/numbers/+77172555001/reject', {
+      token: admin,
+      body: { reason: 'bank hotline smeared by a campaign' },
+    });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.equal(r.json().risk, 'unknown');
+    // Those reporters now weigh less: the same three on another number no longer make it high.
+    for (const reporter of ['+77011110401', '+77011110402', '+77011110403']) {
+      await t.request('POST', '/v1/reports', {
+        token: key,
+        body: { number: '+79161110009', channel: 'call', category: 'bank', reporterNumber: reporter },
+      });
+    }
+    assert.equal((await publicNumber('+79161110009')).risk, 'medium');
+  });
+
+  it('lets an analyst confirm reports and block the number', async () => {
+    await report('+79161110010', '10.2.0.1');
+    const r = await t.request('POST', '/v1/reports/numbers/+79161110010/confirm', {
+      token: admin,
+      body: { reason: 'matches a known call-centre', block: true },
+    });
+    assert.equal(r.json().blocked, true);
+    assert.equal((await verify('+79161110010')).verdict, 'block');
+    assert.equal((await t.request('GET', '/v1/reports/queue', { token: kcell })).statusCode, 403);
+  });
+});
+
+describe('number and link checks', () => {
+  it('tells a citizen about DNO, blocked and verified numbers, with no personal data', async () => {
+    await t.request('POST', '/v1/lists/dno/entries', {
+      token: admin,
+      body: { number: '+77172000077', reason: 'bank hotline' },
+    });
+    await t.request('POST', '/v1/lists/allowlist/entries', {
+      token: admin,
+      body: { number: '+77172000078', reason: 'bank outbound', displayName: 'Halyk Bank' },
+    });
+    const dno = await publicNumber('87172000077');
+    assert.deepEqual(dno, {
+      number: '+77172000077',
+      risk: 'high',
+      label: 'This number never calls out: a call from it is fraud',
+    });
+    const verified = await publicNumber('+77172000078');
+    assert.equal(verified.risk, 'low');
+    assert.match(verified.label, /Halyk Bank/);
+    assert.deepEqual(await publicNumber('+79161119999'), { number: '+79161119999', risk: 'unknown' });
+    const bad = await t.request('GET', '/public/v1/numbers/abc');
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().error.code, 'INVALID_NUMBER');
+  });
+
+  it('checks links against the brands and the phishing list analysts keep', async () => {
+    const check = async (url: string) =>
+      (await t.request('GET', `/public/v1/links?url=${encodeURIComponent(url)}`)).json();
+    assert.equal((await check('https://kaspi.kz/')).verdict, 'trusted');
+    assert.equal((await check('https://kaspi-pay.example.com')).verdict, 'suspicious');
+    assert.equal((await check('https://bonus-dlya-vas.example.net')).verdict, 'unknown');
+    const added = await t.request('POST', '/v1/links/phishing', {
+      token: admin,
+      body: { domain: 'bonus-dlya-vas.example.net', reason: 'reported by citizens' },
+    });
+    assert.equal(added.statusCode, 201, added.body);
+    assert.deepEqual(await check('https://www.bonus-dlya-vas.example.net/form'), {
+      verdict: 'phishing',
+      reasons: ['KNOWN_PHISHING_DOMAIN'],
+      domain: 'bonus-dlya-vas.example.net',
+    });
+    const bad = await t.request('GET', '/public/v1/links?url=javascript:alert(1)');
+    assert.equal(bad.statusCode, 400);
+    const huge = await t.request('GET', `/public/v1/links?url=${'a'.repeat(3000)}`);
+    assert.equal(huge.statusCode, 400);
+  });
+
+  it('limits the size of public bodies', async () => {
+    const r = await report('+79161110011', '10.3.0.1', { text: 'x'.repeat(20_000) });
+    assert.equal(r.statusCode, 413);
+    assert.equal(r.json().error.code, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it("serves the citizens' page", async () => {
+    const page = await t.request('GET', '/public/');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Сообщить о мошенничестве/);
+    assert.equal((await t.request('GET', '/public/app.js')).statusCode, 200);
+  });
+});
+
+describe('banks and their DNO numbers', () => {
+  it('lets a bank register and remove only its own hotlines', async () => {
+    const halyk = await channelKey('halyk', 'bank');
+    const kaspi = await channelKey('kaspi', 'bank');
+    const bot = await channelKey('some-bot', 'bot');
+    const r = await t.request('POST', '/v1/channel/dno', {
+      token: halyk,
+      body: { number: '+77272590000', reason: 'Halyk contact centre' },
+    });
+    assert.equal(r.statusCode, 201, r.body);
+    assert.equal((await verify('+77272590000')).verdict, 'block');
+    assert.equal(
+      (await t.request('POST', '/v1/channel/dno', { token: bot, body: { number: '+77272590001', reason: 'x' } }))
+        .statusCode,
+      403,
+    );
+    assert.equal((await t.request('DELETE', '/v1/channel/dno/+77272590000', { token: kaspi })).statusCode, 404);
+    assert.equal((await t.request('DELETE', '/v1/channel/dno/+77272590000', { token: halyk })).statusCode, 204);
+  });
+});
+
+describe('rate limits on every public endpoint', () => {
+  it('answers 429 with a code past the limit', async () => {
+    const small = await startTestApp({ publicRequestsPerMinute: 3 });
+    try {
+      for (const url of ['/public/v1/numbers/+79161110012', '/public/v1/links?url=kaspi.kz']) {
+        const statuses = [];
+        for (let i = 0; i < 4; i++)
+          statuses.push(
+            (await small.app.http.inject({ method: 'GET', url, remoteAddress: `10.9.${url.length}.1` })).statusCode,
+          );
+        assert.deepEqual(statuses, [200, 200, 200, 429], url);
+      }
+    } finally {
+      await small.close();
+    }
+  });
+});
