@@ -96,6 +96,8 @@ export function registerNumberRoutes(
     },
     async (request) => {
       const p = principalOf(request);
+      // Console users look numbers up through the audited lookup; this is the operators' API.
+      if (p.kind === 'user') throw new AppError('FORBIDDEN', 'use the number lookup of the console');
       const n = parse((request.params as { msisdn: string }).msisdn);
       if (p.kind === 'operator' && registry.ownerOf(n) !== p.operatorId) {
         throw new AppError('NOT_NUMBER_OWNER', `${formatNumber(n)} does not belong to operator ${p.operatorId}`);

@@ -12,11 +12,10 @@ import { simBoxCdrs } from '../../src/datapath/test-support.ts';
 import { openPglite } from '../../src/platform/sql.ts';
 import { chromiumPath, launchBrowser, logIn, type Server, shot, simulateTraffic, startServer } from './support.ts';
 
-const skip = existsSync(chromiumPath) ? false : `no Chromium at ${chromiumPath} (apt-get install chromium)`;
 const root = join(import.meta.dirname, '..', '..');
 const adminPassword = 'Chief-passphrase-for-tests-1';
 
-describe('analyst console in Chromium', { skip }, () => {
+describe('analyst console in Chromium', () => {
   let server: Server;
   let browser: Browser;
   let page: Page;
@@ -24,6 +23,8 @@ describe('analyst console in Chromium', { skip }, () => {
   let stopped = false;
 
   before(async () => {
+    // A missing browser is a failure to fix (apt-get install chromium), never a silent skip.
+    assert.ok(existsSync(chromiumPath), `no Chromium at ${chromiumPath} (apt-get install chromium)`);
     server = await startServer();
     traffic = await simulateTraffic(server);
     browser = await launchBrowser();
