@@ -9,9 +9,16 @@ const commands: Record<string, Command> = {
   admin: { summary: 'operator keys, MNP and list imports', load: () => import('./admin/cli.ts') },
   audit: { summary: 'verify the audit log hash chain', load: () => import('./audit/cli.ts') },
   simulate: { summary: 'simulate national call traffic with ground truth', load: () => import('./sim/cli.ts') },
+  demo: {
+    summary: 'start the platform with simulated live traffic (npm run demo)',
+    load: () => import('./sim/demo-cli.ts'),
+  },
   drive: { summary: 'replay simulated calls against a running server', load: () => import('./sim/drive-cli.ts') },
   ingest: { summary: 'upload CDR files to a server, or into a data dir', load: () => import('./ingest/cli.ts') },
-  analyze: { summary: 'detect SIM-boxes, fraud callers and wangiri in CDR files', load: () => import('./detection/cli.ts') },
+  analyze: {
+    summary: 'detect SIM-boxes, fraud callers and wangiri in CDR files',
+    load: () => import('./detection/cli.ts'),
+  },
   train: { summary: 'train the detection model on labelled CDRs', load: () => import('./detection/train-cli.ts') },
   eval: { summary: 'simulate, analyze and score detection per kind', load: () => import('./detection/eval-cli.ts') },
 };

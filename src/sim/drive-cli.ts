@@ -34,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
         batch: { type: 'string', default: '200' },
         'no-setup': { type: 'boolean' },
         json: { type: 'boolean' },
-        plan: { type: 'string', default: 'data/numbering/kz.json' },
+        plan: { type: 'string', default: new URL('../../data/numbering/kz.json', import.meta.url).pathname },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
