@@ -71,7 +71,10 @@ const configSchema = z
     redisUrl: z.url().optional(),
     natsUrl: z.string().min(1).optional(),
     // Relative to the installation, so that serve works from any working directory.
-    numberingPlan: z.string().min(1).default(new URL('../data/numbering/kz.json', import.meta.url).pathname),
+    numberingPlan: z
+      .string()
+      .min(1)
+      .default(new URL('../data/numbering/kz.json', import.meta.url).pathname),
     policy: policySchema.default({ actions: {}, shadow: [], labelInternational: false }),
     /** How long verify waits for a racing originate before deciding UNCONFIRMED_ORIGIN. */
     originWaitMs: intFrom(0, 2000).default(150),

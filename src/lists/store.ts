@@ -134,7 +134,10 @@ export function createListStore(sql: Sql) {
     },
 
     async get(list: ListName, number: string): Promise<ListEntry | null> {
-      const { rows } = await sql.query<EntryRow>('select * from list_entries where list = $1 and number = $2', [list, number]);
+      const { rows } = await sql.query<EntryRow>('select * from list_entries where list = $1 and number = $2', [
+        list,
+        number,
+      ]);
       return rows[0] ? toEntry(rows[0]) : null;
     },
 

@@ -111,7 +111,11 @@ export function registerScreeningRoutes(
       const result = screening.verify(request.body, operator);
       if (!result.ok) return sendResult(reply, result);
       const answer = result.value;
-      if (answer instanceof Promise) answer.then((value) => reply.send(value), (error) => reply.send(error));
+      if (answer instanceof Promise)
+        answer.then(
+          (value) => reply.send(value),
+          (error) => reply.send(error),
+        );
       else reply.send(answer);
       return reply;
     },
