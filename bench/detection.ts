@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findCdrFiles, simulate, simulatorAvailable } from '../src/detection/dataset.ts';
-import { analyzeFiles, loadModels } from '../src/detection/pipeline.ts';
+import { analyzeFilesThreaded } from '../src/detection/parallel.ts';
+import { loadModels } from '../src/detection/pipeline.ts';
 import { writeSynthetic } from '../src/detection/synthetic.ts';
 import { loadPlan } from '../src/numbering/plan.ts';
 
@@ -60,7 +61,7 @@ export async function benchDetection(targetCdrs = 3_000_000): Promise<Record<str
   const rssBefore = process.memoryUsage().rss;
   let peakRss = rssBefore;
   const started = performance.now();
-  const result = await analyzeFiles(files, plan, models, {
+  const result = await analyzeFilesThreaded(files, PLAN_PATH, plan, models, {
     onProgress: () => {
       const rss = process.memoryUsage.rss();
       if (rss > peakRss) peakRss = rss;

@@ -58,15 +58,27 @@ export class CdrTextParser {
   /** Feeds text; returns the batches that became full (possibly none). */
   push(text: string): CdrBatch[] {
     const out: CdrBatch[] = [];
-    const s = this.carry.length > 0 ? this.carry + text : text;
     let lineStart = 0;
-    for (;;) {
-      const newline = s.indexOf('\n', lineStart);
-      if (newline < 0) break;
-      this.line(s, lineStart, newline, out);
+    if (this.carry.length > 0) {
+      // The line cut by the previous chunk is joined on its own: `carry + text` would be a
+      // cons string, and reading characters out of one is several times slower than a flat one.
+      const newline = text.indexOf('\n');
+      if (newline < 0) {
+        this.carry += text;
+        return out;
+      }
+      const joined = this.carry + text.slice(0, newline);
+      this.carry = '';
+      this.line(joined, 0, joined.length, out);
       lineStart = newline + 1;
     }
-    this.carry = lineStart < s.length ? s.slice(lineStart) : '';
+    for (;;) {
+      const newline = text.indexOf('\n', lineStart);
+      if (newline < 0) break;
+      this.line(text, lineStart, newline, out);
+      lineStart = newline + 1;
+    }
+    this.carry = lineStart < text.length ? text.slice(lineStart) : '';
     return out;
   }
 
@@ -136,24 +148,26 @@ export class CdrTextParser {
     const ends = this.ends;
     starts.fill(-1);
     ends.fill(-1);
+    // Fields are found by searching for commas (a native scan) rather than reading each character.
+    // A field starting with a quote sends the line to the quote-aware path (a quote elsewhere in a
+    // field is an ordinary character there too).
     let field = 0;
     let fieldStart = start;
     const fieldCount = positions.length;
-    for (let i = start; i <= end; i++) {
-      const c = i === end ? 44 : s.charCodeAt(i);
-      if (c === 44 /* , */) {
-        if (field < fieldCount) {
-          const column = positions[field];
-          if (column >= 0) {
-            starts[column] = fieldStart;
-            ends[column] = i;
-          }
+    for (;;) {
+      if (s.charCodeAt(fieldStart) === 34 /* " */ && fieldStart < end) return this.quotedCsvRow(s.slice(start, end));
+      let comma = s.indexOf(',', fieldStart);
+      if (comma < 0 || comma > end) comma = end;
+      if (field < fieldCount) {
+        const column = positions[field];
+        if (column >= 0) {
+          starts[column] = fieldStart;
+          ends[column] = comma;
         }
-        field++;
-        fieldStart = i + 1;
-      } else if (c === 34 /* " */) {
-        return this.quotedCsvRow(s.slice(start, end));
       }
+      field++;
+      if (comma === end) break;
+      fieldStart = comma + 1;
     }
     if (field !== fieldCount) return `expected ${fieldCount} fields, found ${field}`;
     return this.rowParser.append(this.batch, s, starts, ends, this.lineNumber);

@@ -2,12 +2,14 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadPlan } from '../numbering/plan.ts';
-import { analyzeFiles, loadModels } from './pipeline.ts';
+import { analyzeFilesThreaded } from './parallel.ts';
+import { loadModels } from './pipeline.ts';
 
 const PLAN_PATH = join(import.meta.dirname, '..', '..', 'data', 'numbering', 'kz.json');
 
-const USAGE = `usage: callshield analyze <paths…> [--cells FILE] [--model FILE] --out alerts.jsonl
+const USAGE = `usage: callshield analyze <paths…> [--cells FILE] [--model FILE] [--threads N] --out alerts.jsonl
   paths: CDR files (CSV or JSON Lines, gzip allowed)
+  --threads: 1 parses and folds on one thread; 2 or more parse on a second one (default: the cores available)
   writes one alert a line; progress and a summary on stderr
 `;
 
@@ -23,6 +25,7 @@ export async function run(argv: string[]): Promise<number> {
       out: { type: 'string' },
       cells: { type: 'string' },
       model: { type: 'string' },
+      threads: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -48,7 +51,8 @@ export async function run(argv: string[]): Promise<number> {
       `\r${rows.toLocaleString('en')} rows  ${Math.round(rate).toLocaleString('en')} rows/s  ${bad} bad${final ? '\n' : ''}`,
     );
   };
-  const result = await analyzeFiles(positionals, plan, models, {
+  const result = await analyzeFilesThreaded(positionals, PLAN_PATH, plan, models, {
+    threads: values.threads === undefined ? undefined : Math.max(1, Number(values.threads) || 1),
     onProgress: (p) => progress(p.rows, p.bad, false),
   });
   progress(result.rows, result.bad, true);

@@ -1,7 +1,6 @@
 import type { CdrBatch } from '../cdr/batch.ts';
 import {
   ANSWERED_YES,
-  DIRECTION_IN,
   DIRECTION_OUT,
   EVENT_DATA,
   EVENT_SMS,
@@ -10,7 +9,8 @@ import {
   ROUTE_INTERNATIONAL,
 } from '../cdr/types.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
-import { DistinctCounter, TopCounter } from './sketch.ts';
+import { NumberTable } from './number-table.ts';
+import { DistinctCounter, RecentNumbers, TopCounter } from './sketch.ts';
 
 /**
  * Feature windows (DESIGN.md §5), folded one CDR at a time by event time. State is per entity —
@@ -57,8 +57,8 @@ export class SimState {
   readonly callees = new DistinctCounter(32);
   readonly callers = new DistinctCounter(16);
   readonly contacts = new TopCounter(16);
-  /** Last callers, most recent last (Map keeps insertion order): to see call-backs. */
-  readonly recentCallers = new Map<number, number>();
+  /** Last callers, most recent last: to see call-backs. */
+  readonly recentCallers = new RecentNumbers(RECENT_CALLERS);
   readonly cellCounts = new TopCounter(8);
   readonly cells = new Set<number>();
   readonly imeis: number[] = [];
@@ -73,6 +73,13 @@ export class SimState {
   activeDayBits = 0;
   firstDay = Number.NaN;
   readonly outPerDay = new Map<number, number>();
+  /** The device of this SIM's last CDR with an IMEI, while it holds this SIM (skips the lookups). */
+  lastImei = -1;
+  lastDevice: ImeiState | null = null;
+  lastDeviceGeneration = -1;
+  /** The cell of this SIM's last CDR and its state: the SIM is already counted in it. */
+  lastCell = -1;
+  lastCellState: CellState | null = null;
 
   constructor(msisdn: number) {
     this.msisdn = msisdn;
@@ -86,6 +93,8 @@ export class ImeiState {
   readonly sims = new Set<number>();
   simsOverflow = 0;
   readonly cells = new Set<number>();
+  /** The last cell added: the same cell again changes nothing. */
+  lastCell = -1;
   firstSeen = Number.POSITIVE_INFINITY;
   lastSeen = Number.NEGATIVE_INFINITY;
   constructor(imei: number) {
@@ -180,6 +189,12 @@ export class FeatureStore {
   readonly sources = new Map<number, SourceState>();
   readonly cellNames: string[] = [];
   private readonly cellIds = new Map<string, number>();
+  // The maps above keyed by number, for lookups on the fold path that do not allocate.
+  private readonly simTable = new NumberTable<SimState>();
+  private readonly imeiTable = new NumberTable<ImeiState>();
+  private readonly sourceTable = new NumberTable<SourceState>();
+  /** Bumped by each eviction: cached device references of older generations are stale. */
+  private generation = 0;
   readonly plan: NumberingPlan;
   /** Latest event time seen (the window's "now"). */
   latest = Number.NEGATIVE_INFINITY;
@@ -260,10 +275,11 @@ export class FeatureStore {
     this.rows++;
     if (at > this.latest) this.latest = at;
     if (at < this.earliest) this.earliest = at;
-    let sim = this.sims.get(msisdn);
+    let sim = this.simTable.get(msisdn);
     if (sim === undefined) {
       sim = new SimState(msisdn);
       this.sims.set(msisdn, sim);
+      this.simTable.add(msisdn, sim);
     }
     if (at < sim.firstSeen) sim.firstSeen = at;
     if (at > sim.lastSeen) sim.lastSeen = at;
@@ -276,33 +292,59 @@ export class FeatureStore {
     const dayOffset = day - sim.firstDay;
     if (dayOffset >= 0 && dayOffset < 31) sim.activeDayBits |= 1 << dayOffset;
     if (imei >= 0) {
-      if (sim.imeis.length < MAX_IMEIS_PER_SIM && !sim.imeis.includes(imei)) {
-        sim.imeis.push(imei);
-        sim.imeiDigits.push(imeiDigits);
+      let device: ImeiState;
+      if (sim.lastImei === imei && sim.lastDeviceGeneration === this.generation) {
+        // Same device as this SIM's last CDR: it is in the SIM's list and the SIM in its set.
+        device = sim.lastDevice!;
+      } else {
+        if (sim.imeis.length < MAX_IMEIS_PER_SIM && !sim.imeis.includes(imei)) {
+          sim.imeis.push(imei);
+          sim.imeiDigits.push(imeiDigits);
+        }
+        let found = this.imeiTable.get(imei);
+        if (found === undefined) {
+          found = new ImeiState(imei);
+          found.digits = imeiDigits;
+          this.imeis.set(imei, found);
+          this.imeiTable.add(imei, found);
+        }
+        device = found;
+        if (!device.sims.has(msisdn)) {
+          if (device.sims.size < MAX_SIMS_PER_KEY) device.sims.add(msisdn);
+          else device.simsOverflow++;
+        }
+        // A SIM past the device's limit is counted again on each CDR, so it is never cached.
+        if (device.sims.has(msisdn)) {
+          sim.lastImei = imei;
+          sim.lastDevice = device;
+          sim.lastDeviceGeneration = this.generation;
+        }
       }
-      let device = this.imeis.get(imei);
-      if (device === undefined) {
-        device = new ImeiState(imei);
-        device.digits = imeiDigits;
-        this.imeis.set(imei, device);
+      if (cell >= 0 && cell !== device.lastCell) {
+        if (device.cells.size < MAX_CELLS_PER_SIM) device.cells.add(cell);
+        device.lastCell = cell;
       }
-      if (!device.sims.has(msisdn)) {
-        if (device.sims.size < MAX_SIMS_PER_KEY) device.sims.add(msisdn);
-        else device.simsOverflow++;
-      }
-      if (cell >= 0 && device.cells.size < MAX_CELLS_PER_SIM) device.cells.add(cell);
       if (at < device.firstSeen) device.firstSeen = at;
       if (at > device.lastSeen) device.lastSeen = at;
     }
     if (cell >= 0) {
       sim.cellCounts.add(cell);
-      if (sim.cells.size < MAX_CELLS_PER_SIM) sim.cells.add(cell);
-      let cellState = this.cells.get(cell);
-      if (cellState === undefined) {
-        cellState = new CellState(cell);
-        this.cells.set(cell, cellState);
+      let cellState: CellState;
+      if (cell === sim.lastCell) {
+        // Same cell as this SIM's last CDR: already in its set and counted in the cell (cells are never evicted).
+        cellState = sim.lastCellState!;
+      } else {
+        if (sim.cells.size < MAX_CELLS_PER_SIM) sim.cells.add(cell);
+        let found = this.cells.get(cell);
+        if (found === undefined) {
+          found = new CellState(cell);
+          this.cells.set(cell, found);
+        }
+        cellState = found;
+        cellState.sims.add(msisdn);
+        sim.lastCell = cell;
+        sim.lastCellState = cellState;
       }
-      cellState.sims.add(msisdn);
       if (event === EVENT_VOICE) {
         if (direction === DIRECTION_OUT) cellState.voiceOut++;
         else cellState.voiceIn++;
@@ -376,18 +418,14 @@ export class FeatureStore {
     if (route === ROUTE_INTERNATIONAL) sim.inInternational++;
     if (other >= 0) {
       sim.callers.add(other);
-      if (sim.contacts.counts.has(other)) sim.inFromContact++;
-      sim.recentCallers.delete(other);
-      sim.recentCallers.set(other, at);
-      if (sim.recentCallers.size > RECENT_CALLERS) {
-        const oldest = sim.recentCallers.keys().next().value as number;
-        sim.recentCallers.delete(oldest);
-      }
+      if (sim.contacts.has(other)) sim.inFromContact++;
+      sim.recentCallers.touch(other);
       if (route === ROUTE_INTERNATIONAL) {
-        let source = this.sources.get(other);
+        let source = this.sourceTable.get(other);
         if (source === undefined) {
           source = new SourceState(other);
           this.sources.set(other, source);
+          this.sourceTable.add(other, source);
         }
         source.calls++;
         if (answered) source.answered++;
@@ -421,9 +459,9 @@ export class FeatureStore {
     for (const n of sim.outPerDay.values()) if (n > maxOutPerDay) maxOutPerDay = n;
     // Reciprocity: of the heaviest contacts, how many also called this SIM.
     let reciprocal = 0;
-    for (const contact of sim.contacts.counts.keys())
+    for (const contact of sim.contacts.keyList())
       if (sim.callers.has(contact) || sim.recentCallers.has(contact)) reciprocal++;
-    const contactCount = sim.contacts.counts.size;
+    const contactCount = sim.contacts.size;
     const gapMean = sim.gapCount > 0 ? sim.gapLogSum / sim.gapCount : 0;
     const gapVariance = sim.gapCount > 1 ? Math.max(0, sim.gapLogSquares / sim.gapCount - gapMean * gapMean) : 0;
     const topCell = sim.cellCounts.top();
@@ -450,7 +488,7 @@ export class FeatureStore {
       gapLogSpread: Math.sqrt(gapVariance),
       burstShare: sim.gapCount > 0 ? sim.gapsUnder60 / sim.gapCount : 0,
       distinctCells: sim.cells.size,
-      topCellShare: topCell >= 0 ? (sim.cellCounts.counts.get(topCell) ?? 0) / sim.cellCounts.total : 0,
+      topCellShare: topCell >= 0 ? sim.cellCounts.get(topCell) / sim.cellCounts.total : 0,
       imeisPerSim: sim.imeis.length,
       simsPerImei: this.simsPerImei(sim),
       smsCount: sim.smsOut + sim.smsIn,
@@ -488,6 +526,10 @@ export class FeatureStore {
       }
     for (const [key, device] of this.imeis) if (device.lastSeen < beforeMs) this.imeis.delete(key);
     for (const [key, source] of this.sources) if (source.lastSeen < beforeMs) this.sources.delete(key);
+    this.simTable.rebuild(this.sims);
+    this.imeiTable.rebuild(this.imeis);
+    this.sourceTable.rebuild(this.sources);
+    this.generation++;
     return dropped;
   }
 }

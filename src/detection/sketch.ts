@@ -18,10 +18,13 @@ const HLL_ALPHA = 0.7213 / (1 + 1.079 / HLL_REGISTERS);
 
 /**
  * Distinct counter: exact up to `exactLimit` values, then a 128-register HyperLogLog
- * (≈ 9 % standard error), 128 bytes whatever the number of values.
+ * (≈ 9 % standard error), 128 bytes whatever the number of values. The exact values sit in a
+ * small array of doubles scanned linearly: for a few dozen numbers that beats a Set, which would
+ * box every number above 2^31 on each call.
  */
 export class DistinctCounter {
-  private exact: Set<number> | null = new Set();
+  private exact: number[] | null = [];
+  private exactCount = 0;
   private registers: Uint8Array | null = null;
   private readonly exactLimit: number;
 
@@ -30,11 +33,18 @@ export class DistinctCounter {
   }
 
   add(value: number): void {
-    if (this.exact !== null) {
-      this.exact.add(value);
-      if (this.exact.size <= this.exactLimit) return;
+    const exact = this.exact;
+    if (exact !== null) {
+      const n = this.exactCount;
+      for (let i = 0; i < n; i++) if (exact[i] === value) return;
+      if (n < this.exactLimit) {
+        exact.push(value);
+        this.exactCount = n + 1;
+        return;
+      }
       this.registers = new Uint8Array(HLL_REGISTERS);
-      for (const v of this.exact) this.addToRegisters(v);
+      for (let i = 0; i < n; i++) this.addToRegisters(exact[i]);
+      this.addToRegisters(value);
       this.exact = null;
       return;
     }
@@ -51,11 +61,14 @@ export class DistinctCounter {
   }
 
   has(value: number): boolean {
-    return this.exact?.has(value) ?? false;
+    const exact = this.exact;
+    if (exact === null) return false;
+    for (let i = 0; i < this.exactCount; i++) if (exact[i] === value) return true;
+    return false;
   }
 
   get count(): number {
-    if (this.exact !== null) return this.exact.size;
+    if (this.exact !== null) return this.exactCount;
     const registers = this.registers!;
     let sum = 0;
     let zeros = 0;
@@ -70,58 +83,140 @@ export class DistinctCounter {
 }
 
 /**
- * Space-Saving heavy hitters (Metwally et al.): at most `capacity` counters; a new key takes the
- * smallest counter's place. Counts of true heavy hitters are exact or slightly over.
+ * The last `capacity` distinct numbers seen, most recent last: seeing a number again moves it to
+ * the end, and the oldest drops out when full (the recency order of a Map, without boxing).
  */
-export class TopCounter {
-  readonly counts = new Map<number, number>();
-  total = 0;
+export class RecentNumbers {
+  private readonly items: number[] = [];
   private readonly capacity: number;
 
   constructor(capacity: number) {
     this.capacity = capacity;
   }
 
-  add(key: number): void {
-    this.total++;
-    const current = this.counts.get(key);
-    if (current !== undefined) {
-      this.counts.set(key, current + 1);
-      return;
-    }
-    if (this.counts.size < this.capacity) {
-      this.counts.set(key, 1);
-      return;
-    }
-    let minKey = 0;
-    let minCount = Number.POSITIVE_INFINITY;
-    for (const [k, c] of this.counts) {
-      if (c < minCount) {
-        minCount = c;
-        minKey = k;
+  get size(): number {
+    return this.items.length;
+  }
+
+  has(value: number): boolean {
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) if (items[i] === value) return true;
+    return false;
+  }
+
+  touch(value: number): void {
+    const items = this.items;
+    const n = items.length;
+    let at = -1;
+    for (let i = 0; i < n; i++) {
+      if (items[i] === value) {
+        at = i;
+        break;
       }
     }
-    this.counts.delete(minKey);
-    this.counts.set(key, minCount + 1);
+    if (at >= 0) {
+      for (let i = at; i < n - 1; i++) items[i] = items[i + 1];
+      items[n - 1] = value;
+      return;
+    }
+    if (n < this.capacity) {
+      items.push(value);
+      return;
+    }
+    for (let i = 0; i < n - 1; i++) items[i] = items[i + 1];
+    items[n - 1] = value;
+  }
+}
+
+/**
+ * Space-Saving heavy hitters (Metwally et al.): at most `capacity` counters; a new key takes the
+ * smallest counter's place. Counts of true heavy hitters are exact or slightly over. Keys and
+ * counts sit in small arrays of doubles in insertion order (a replaced key moves to the end), scanned
+ * linearly: for a handful of keys that beats a Map, which boxes every large number it is given.
+ */
+export class TopCounter {
+  total = 0;
+  private readonly keys: number[] = [];
+  private readonly values: number[] = [];
+  private length = 0;
+  private readonly capacity: number;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  get size(): number {
+    return this.length;
+  }
+
+  add(key: number): void {
+    this.total++;
+    const keys = this.keys;
+    const values = this.values;
+    const n = this.length;
+    for (let i = 0; i < n; i++) {
+      if (keys[i] === key) {
+        values[i]++;
+        return;
+      }
+    }
+    if (n < this.capacity) {
+      keys.push(key);
+      values.push(1);
+      this.length = n + 1;
+      return;
+    }
+    let smallest = 0;
+    for (let i = 1; i < n; i++) if (values[i] < values[smallest]) smallest = i;
+    const count = values[smallest];
+    for (let i = smallest; i < n - 1; i++) {
+      keys[i] = keys[i + 1];
+      values[i] = values[i + 1];
+    }
+    keys[n - 1] = key;
+    values[n - 1] = count + 1;
+  }
+
+  has(key: number): boolean {
+    for (let i = 0; i < this.length; i++) if (this.keys[i] === key) return true;
+    return false;
+  }
+
+  /** The count of a key, 0 when it is not held. */
+  get(key: number): number {
+    for (let i = 0; i < this.length; i++) if (this.keys[i] === key) return this.values[i];
+    return 0;
+  }
+
+  /** The keys held, in insertion order. */
+  keyList(): number[] {
+    return this.keys.slice(0, this.length);
+  }
+
+  /** Key → count, in insertion order. */
+  get counts(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (let i = 0; i < this.length; i++) out.set(this.keys[i], this.values[i]);
+    return out;
   }
 
   /** Share of all additions that went to the `k` heaviest keys. */
   topShare(k: number): number {
     if (this.total === 0) return 0;
-    const values = [...this.counts.values()].sort((a, b) => b - a);
+    const values = this.values.slice(0, this.length).sort((a, b) => b - a);
     let sum = 0;
     for (let i = 0; i < k && i < values.length; i++) sum += values[i];
     return Math.min(1, sum / this.total);
   }
 
-  /** The heaviest key, or -1 when empty. */
+  /** The heaviest key (the first of equals), or -1 when empty. */
   top(): number {
     let best = -1;
     let bestCount = -1;
-    for (const [k, c] of this.counts) {
-      if (c > bestCount) {
-        bestCount = c;
-        best = k;
+    for (let i = 0; i < this.length; i++) {
+      if (this.values[i] > bestCount) {
+        bestCount = this.values[i];
+        best = this.keys[i];
       }
     }
     return best;

@@ -1,0 +1,64 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { QuarantineItem } from '../cdr/types.ts';
+import { decodeBatch } from '../ingest/codec.ts';
+import type { NumberingPlan } from '../numbering/plan.ts';
+import { FeatureStore } from './features.ts';
+import type { ParseThreadData, ParseThreadMessage } from './parse-thread.ts';
+import { type AnalyzeProgress, type AnalyzeResult, analyzeFiles, type DetectionModels, detect } from './pipeline.ts';
+
+const BATCH_ROWS = 65_536;
+/** Parsed batches waiting to be folded, at most: bounds memory to a few batches. */
+const WINDOW = 4;
+
+/**
+ * `analyze` on two threads: a parsing thread reads the files (text → columnar batches) while this
+ * thread folds each batch into the feature windows, so the two halves of the work run side by
+ * side on two cores. Batches are folded in file order, so the result is the same as
+ * `analyzeFiles` on one thread (which it falls back to on a single core).
+ */
+export async function analyzeFilesThreaded(
+  paths: string[],
+  planPath: string,
+  plan: NumberingPlan,
+  models: DetectionModels,
+  options: { onProgress?: (p: AnalyzeProgress) => void; keepQuarantine?: number; threads?: number } = {},
+): Promise<AnalyzeResult> {
+  const threads = options.threads ?? availableParallelism();
+  if (threads < 2) return analyzeFiles(paths, plan, models, options);
+  const store = new FeatureStore(plan);
+  const quarantine: QuarantineItem[] = [];
+  const keep = options.keepQuarantine ?? 1000;
+  let rows = 0;
+  let bad = 0;
+  let file = paths[0] ?? '';
+  const data: ParseThreadData = { planPath, paths, batchSize: BATCH_ROWS, window: WINDOW };
+  const worker = new Worker(new URL('./parse-thread.ts', import.meta.url), { workerData: data });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.on('error', reject);
+      worker.on('exit', (code) => reject(new Error(`the parsing thread stopped (exit ${code})`)));
+      worker.on('message', (message: ParseThreadMessage) => {
+        try {
+          if (message.type === 'batch') {
+            store.addBatch(decodeBatch(message.payload));
+            // The parser may run ahead again.
+            worker.postMessage(1);
+            rows += message.rows;
+            bad += message.quarantine.length;
+            for (const item of message.quarantine) if (quarantine.length < keep) quarantine.push(item);
+            options.onProgress?.({ rows, bad, file });
+          } else if (message.type === 'file') {
+            file = paths[paths.indexOf(message.file) + 1] ?? message.file;
+          } else if (message.type === 'done') resolve();
+          else if (message.type === 'error') reject(new Error(message.message));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  } finally {
+    await worker.terminate();
+  }
+  return { ...detect(store, models), store, rows, bad, quarantine };
+}

@@ -1,0 +1,66 @@
+/**
+ * The parsing half of the threaded `analyze`: reads CDR files in order and hands each batch over
+ * to the folding thread as one transferred buffer, never more than `window` batches ahead of it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { readCdrFile } from '../cdr/reader.ts';
+import { encodeBatch } from '../ingest/codec.ts';
+import { loadPlan } from '../numbering/plan.ts';
+
+export interface ParseThreadData {
+  planPath: string;
+  paths: string[];
+  batchSize: number;
+  /** Batches sent and not yet folded, at most. */
+  window: number;
+}
+
+export type ParseThreadMessage =
+  | {
+      type: 'batch';
+      payload: Uint8Array;
+      rows: number;
+      quarantine: { file: string; line: number; reason: string; raw: string }[];
+    }
+  | { type: 'file'; file: string; rows: number; bad: number; bytes: number }
+  | { type: 'done' }
+  | { type: 'error'; message: string };
+
+const data = workerData as ParseThreadData;
+const port = parentPort!;
+const plan = loadPlan(data.planPath);
+let credits = data.window;
+let wake: (() => void) | null = null;
+port.on('message', () => {
+  credits++;
+  wake?.();
+  wake = null;
+});
+
+async function main(): Promise<void> {
+  for (const path of data.paths) {
+    const summary = await readCdrFile(
+      path,
+      plan,
+      async (batch) => {
+        while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
+        credits--;
+        const payload = encodeBatch(batch);
+        const message: ParseThreadMessage = {
+          type: 'batch',
+          payload,
+          rows: batch.size,
+          quarantine: batch.quarantine,
+        };
+        port.postMessage(message, [payload.buffer as ArrayBuffer]);
+      },
+      { batchSize: data.batchSize },
+    );
+    port.postMessage({ type: 'file', ...summary } satisfies ParseThreadMessage);
+  }
+  port.postMessage({ type: 'done' } satisfies ParseThreadMessage);
+}
+
+main().catch((error: unknown) => {
+  port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+});
