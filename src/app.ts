@@ -36,6 +36,7 @@ import { type Decision, reasonCodes } from './screening/types.ts';
 import { createDecisionCounter } from './stats/counter.ts';
 import { registerStatsRoutes } from './stats/routes.ts';
 import { createStatsStore } from './stats/store.ts';
+import { createStir } from './stir/index.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
   .version;
@@ -111,6 +112,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const recent = createRecentDecisions(10_000);
 
   const decisionMetrics = metrics.decisionRecorder(['allow', 'label', 'block'], reasonCodes);
+  const stir = await createStir({
+    sql,
+    settings: config,
+    country: plan.country,
+    operatorName: (id) => operators.get(id)?.name,
+    clock,
+  });
   const screening = createScreeningService({
     plan,
     state,
@@ -121,6 +129,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     originWaitMs: config.originWaitMs,
     burstThreshold: config.burstThreshold,
     labelLanguage: config.labelLanguage,
+    identityVerifier: stir.verifier,
     onDecision(decision: Decision, decidedAtMs: number) {
       counter.count(decision, decidedAtMs);
       recent.push(decision);
@@ -195,6 +204,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // scope below, which wants an operator key, the admin token or a console session.
   http.register(async (scope) => prevention.registerPrivate(scope));
 
+  stir.registerPublic(http);
   http.register(async (scope) => {
     // Every route of this scope needs a caller: answer 401 before looking at the body.
     scope.addHook('preValidation', (request, _reply, done) => {
@@ -205,6 +215,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerListRoutes(scope, { lists, store: listStore });
     registerNumberRoutes(scope, { plan, registry: numbers, operators });
     registerOperatorRoutes(scope, { operators, keyring });
+    stir.registerAdmin(scope);
     registerStatsRoutes(scope, { store: createStatsStore(sql), counter, clock });
     dataPath.register(scope);
   });
@@ -255,6 +266,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       listCache,
       reputation,
       screening,
+      stir,
       origins,
       counter,
       recent,
@@ -267,6 +279,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async close() {
       for (const t of timers) clearInterval(t);
       consoleRole.close();
+      stir.close();
       await http.close();
       await dataPath.close();
       prevention.close();

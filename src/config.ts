@@ -120,6 +120,20 @@ const configSchema = z
     cookieSecure: z.enum(['auto', 'always', 'never']).default('auto'),
     /** Built console (web/dist of the installation when not set). */
     consoleDir: z.string().min(1).optional(),
+    /** Public HTTPS base of the STIR certificate repository (x5u and CRL URLs of issued certificates). */
+    stirRepositoryUrl: z.url({ protocol: /^https$/ }).optional(),
+    /** Lifetime of operator STIR certificates. */
+    stirCertificateDays: intFrom(1, 3650).default(90),
+    /** A PASSporT whose iat is further than this from now is stale (RFC 8224: 60 s). */
+    stirMaxAgeSeconds: intFrom(1, 600).default(60),
+    /** Cap on fetching a PASSporT's x5u certificate: whole exchange… */
+    stirFetchTimeoutMs: intFrom(10, 10_000).default(500),
+    /** …and size. */
+    stirFetchMaxBytes: intFrom(1024, 1024 * 1024).default(16 * 1024),
+    /** How long a fetched x5u certificate is cached (less when its server says so). */
+    stirCacheSeconds: intFrom(1, 7 * 86_400).default(3600),
+    /** Extra TLS roots (PEM file) trusted for x5u servers, e.g. a private repository's CA. */
+    stirTlsCaFile: z.string().min(1).optional(),
   })
   .strict();
 
@@ -162,6 +176,13 @@ const envNames: Record<string, string> = {
   sessionAbsoluteHours: 'CALLSHIELD_SESSION_ABSOLUTE_HOURS',
   cookieSecure: 'CALLSHIELD_COOKIE_SECURE',
   consoleDir: 'CALLSHIELD_CONSOLE_DIR',
+  stirRepositoryUrl: 'CALLSHIELD_STIR_REPOSITORY_URL',
+  stirCertificateDays: 'CALLSHIELD_STIR_CERTIFICATE_DAYS',
+  stirMaxAgeSeconds: 'CALLSHIELD_STIR_MAX_AGE_SECONDS',
+  stirFetchTimeoutMs: 'CALLSHIELD_STIR_FETCH_TIMEOUT_MS',
+  stirFetchMaxBytes: 'CALLSHIELD_STIR_FETCH_MAX_BYTES',
+  stirCacheSeconds: 'CALLSHIELD_STIR_CACHE_SECONDS',
+  stirTlsCaFile: 'CALLSHIELD_STIR_TLS_CA_FILE',
 };
 
 /** The environment variable of each setting, for the README and error messages. */

@@ -7,7 +7,14 @@
  */
 import type { NumberingPlan } from '../numbering/plan.ts';
 import { type Policy, SEVERITY_ALLOW, SEVERITY_BLOCK, SEVERITY_LABEL } from './policy.ts';
-import { type CallToVerify, type LabelCode, type ReasonCode, reasonCodes, type Verdict } from './types.ts';
+import {
+  type CallToVerify,
+  type LabelCode,
+  type ReasonCode,
+  reasonCodes,
+  type Verdict,
+  type Verstat,
+} from './types.ts';
 
 const bit = (reason: ReasonCode): number => 1 << reasonCodes.indexOf(reason);
 const MALFORMED_CLI = bit('MALFORMED_CLI');
@@ -23,9 +30,10 @@ const REPORTED_CLI = bit('REPORTED_CLI');
 const CALL_BURST = bit('CALL_BURST');
 const PROTECTED_B = bit('PROTECTED_B');
 const INTERNATIONAL_CALL = bit('INTERNATIONAL_CALL');
+const IDENTITY_INVALID = bit('IDENTITY_INVALID');
 
 /** Reasons that mean "this call may be fraud", as opposed to informative ones. */
-const SUSPICION = UNCONFIRMED_ORIGIN | REPORTED_CLI | CALL_BURST | DNO_CLI | BLOCKLISTED_CLI;
+const SUSPICION = UNCONFIRMED_ORIGIN | REPORTED_CLI | CALL_BURST | DNO_CLI | BLOCKLISTED_CLI | IDENTITY_INVALID;
 
 /** A list as the engine reads it: an entry for a number, if present and not expired. */
 export interface ListView {
@@ -53,6 +61,28 @@ export interface Assessment {
   confirmingOperator: string | null;
   bProtected: boolean;
   displayName?: string;
+  /** The verified Identity header of the call, when it carried one. */
+  identity?: IdentityOutcome;
+}
+
+/** What the verification of a call's Identity header (STIR/SHAKEN) means for screening. */
+export interface IdentityOutcome {
+  verstat: Verstat;
+  attest?: 'A' | 'B' | 'C';
+  /** A valid full attestation signed by the owner of the calling number (TNAuthList and plan + MNP). */
+  confirmsOrigin: boolean;
+}
+
+/**
+ * Adds a verified Identity to an assessment: a failed verification is IDENTITY_INVALID; a full
+ * attestation by the number's owner confirms the origin at once, so no originate is waited for.
+ */
+export function noteIdentity(assessment: Assessment, identity: IdentityOutcome | undefined): Assessment {
+  if (!identity) return assessment;
+  const noted: Assessment = { ...assessment, identity };
+  if (identity.verstat === 'TN-Validation-Failed') noted.reasons |= IDENTITY_INVALID;
+  else if (identity.confirmsOrigin && identity.verstat === 'TN-Validation-Passed') noted.confirmingOperator = null;
+  return noted;
 }
 
 /** A finished decision, without identifiers and timing. */

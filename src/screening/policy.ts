@@ -16,6 +16,10 @@ export const defaultActions: Record<ReasonCode, PolicyAction> = {
   CALL_BURST: 'label',
   PROTECTED_B: 'block',
   INTERNATIONAL_CALL: 'label',
+  // Label, not block: a forged Identity cannot confirm an origin (that takes a valid A from the owner),
+  // so the origin check still blocks the spoofs; an invalid one is mostly an interop fault (clock skew,
+  // a transit network rewriting headers, an unreachable x5u), and blocking would drop genuine calls.
+  IDENTITY_INVALID: 'label',
 };
 
 /** Severity of an action: the verdict is the most severe enforced one. */

@@ -17,6 +17,11 @@ const verifyBody = {
     at,
     ingress: { type: 'string', enum: ingressTypes },
     fromOperator: { type: 'string', description: 'carrier that delivered the call' },
+    identity: {
+      type: 'string',
+      description:
+        'SIP Identity header of the call (STIR/SHAKEN, RFC 8224); a valid A attestation by the owner of `a` confirms the origin at once',
+    },
   },
 } as const;
 
@@ -30,6 +35,8 @@ const verifyAnswer = {
     labelCode: { type: 'string' },
     shadow: { type: 'boolean' },
     shadowVerdict: { type: 'string' },
+    verstat: { type: 'string', enum: ['TN-Validation-Passed', 'TN-Validation-Failed', 'No-TN-Validation'] },
+    attest: { type: 'string', enum: ['A', 'B', 'C'] },
   },
   required: ['decisionId', 'verdict', 'reasons', 'shadow'],
 } as const;

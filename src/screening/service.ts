@@ -9,7 +9,14 @@ import { type ErrorCode, fail, ok, type Result } from '../errors.ts';
 import { formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import type { BurstCounter } from './burst.ts';
-import { alreadyBlocked, assessCall, concludeCall, type ScreeningState } from './engine.ts';
+import {
+  alreadyBlocked,
+  assessCall,
+  concludeCall,
+  type IdentityOutcome,
+  noteIdentity,
+  type ScreeningState,
+} from './engine.ts';
 import { type Language, labelText } from './labels.ts';
 import type { OriginRegistry } from './origins.ts';
 import type { Policy } from './policy.ts';
@@ -23,6 +30,26 @@ export interface VerifyAnswer {
   labelCode?: Decision['labelCode'];
   shadow: boolean;
   shadowVerdict?: Decision['verdict'];
+  /** Outcome of the Identity header's verification (ATIS-1000074 verstat), when one was given. */
+  verstat?: Decision['verstat'];
+  attest?: 'A' | 'B' | 'C';
+}
+
+/** What screening needs of the STIR verification service (src/stir/verifier.ts). */
+export interface IdentityVerifier {
+  verify(input: {
+    identity: string;
+    orig: string;
+    dest: string;
+    asker: string;
+  }): IdentityVerification | Promise<IdentityVerification>;
+}
+
+export interface IdentityVerification {
+  verstat: NonNullable<Decision['verstat']>;
+  attest?: 'A' | 'B' | 'C';
+  /** The operator the signing certificate was issued to. */
+  operator?: string;
 }
 
 export type ItemError = { error: { code: ErrorCode; message: string } };
@@ -37,11 +64,15 @@ export interface ScreeningDeps {
   originWaitMs: number;
   burstThreshold: number;
   labelLanguage: Language;
+  /** Verifies SIP Identity headers (STIR/SHAKEN); calls carrying one are refused without it. */
+  identityVerifier?: IdentityVerifier;
   /** Called with every decision: stats, stream, recent-decisions buffer, metrics. */
   onDecision: (decision: Decision, decidedAtMs: number) => void;
 }
 
 const MAX_ID = 128;
+/** PASSporTs are a few hundred bytes; this leaves room for long x5u URLs. */
+const MAX_IDENTITY = 4096;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -97,6 +128,20 @@ export function createScreeningService(deps: ScreeningDeps) {
     }
     const fromOperator = text(body, 'fromOperator', false);
     if (!fromOperator.ok) return fromOperator as Result<never>;
+    const identity = body.identity;
+    if (
+      identity !== undefined &&
+      identity !== null &&
+      (typeof identity !== 'string' || identity.length > MAX_IDENTITY)
+    ) {
+      return fail(
+        'VALIDATION_FAILED',
+        `"identity" must be a SIP Identity header value of at most ${MAX_IDENTITY} characters`,
+      );
+    }
+    if (typeof identity === 'string' && !deps.identityVerifier) {
+      return fail('VALIDATION_FAILED', 'this node does not verify "identity"');
+    }
     return ok({
       callId: callId.value!,
       a: body.a.length > 32 ? -1 : plan.parse(body.a),
@@ -105,6 +150,7 @@ export function createScreeningService(deps: ScreeningDeps) {
       ingress: body.ingress as Ingress,
       operator,
       fromOperator: fromOperator.value,
+      ...(typeof identity === 'string' ? { identity } : {}),
     });
   }
 
@@ -141,6 +187,7 @@ export function createScreeningService(deps: ScreeningDeps) {
       decision.label = label;
     }
     if (conclusion.shadowVerdict) decision.shadowVerdict = conclusion.shadowVerdict;
+    if (assessment.identity) decision.verstat = assessment.identity.verstat;
     deps.onDecision(decision, now);
     const out: VerifyAnswer = {
       decisionId,
@@ -153,7 +200,32 @@ export function createScreeningService(deps: ScreeningDeps) {
       out.labelCode = conclusion.labelCode;
     }
     if (conclusion.shadowVerdict) out.shadowVerdict = conclusion.shadowVerdict;
+    if (assessment.identity) {
+      out.verstat = assessment.identity.verstat;
+      if (assessment.identity.attest) out.attest = assessment.identity.attest;
+    }
     return out;
+  }
+
+  /** Verifies the call's Identity header; a full attestation confirms the origin only from the number's owner. */
+  function verifyIdentity(call: CallToVerify, rawA: string): IdentityOutcome | Promise<IdentityOutcome> {
+    const outcome = (result: IdentityVerification): IdentityOutcome => ({
+      verstat: result.verstat,
+      attest: result.attest,
+      confirmsOrigin:
+        result.verstat === 'TN-Validation-Passed' &&
+        result.attest === 'A' &&
+        result.operator !== undefined &&
+        call.a >= 0 &&
+        state.ownerOf(call.a) === result.operator,
+    });
+    const result = deps.identityVerifier!.verify({
+      identity: call.identity!,
+      orig: call.a >= 0 ? String(call.a) : rawA,
+      dest: String(call.b),
+      asker: call.operator,
+    });
+    return result instanceof Promise ? result.then(outcome) : outcome(result);
   }
 
   /** Decides one validated call; resolves at once unless it must wait for an originate. */
@@ -177,8 +249,16 @@ export function createScreeningService(deps: ScreeningDeps) {
     started: bigint,
     now: number,
     burstCount: number,
+    identity?: IdentityOutcome,
   ): VerifyAnswer | Promise<VerifyAnswer> {
-    const assessment = assessCall(call, state, policy, now, burstCount, deps.burstThreshold);
+    // The Identity header is verified first (async on a cold certificate cache), then the call decided.
+    if (call.identity !== undefined && identity === undefined) {
+      const checked = verifyIdentity(call, rawA);
+      return checked instanceof Promise
+        ? checked.then((outcome) => finish(call, rawA, started, now, burstCount, outcome))
+        : finish(call, rawA, started, now, burstCount, checked);
+    }
+    const assessment = noteIdentity(assessCall(call, state, policy, now, burstCount, deps.burstThreshold), identity);
     const operator = assessment.confirmingOperator;
     if (operator === null || alreadyBlocked(assessment, policy))
       return answer(call, rawA, started, null, assessment, now);

@@ -14,6 +14,8 @@ export const reasonCodes = [
   'PROTECTED_B',
   // Extension: every international call labelled when the policy asks for it.
   'INTERNATIONAL_CALL',
+  // Extension: the SIP Identity header (STIR/SHAKEN) given with the call failed verification.
+  'IDENTITY_INVALID',
 ] as const;
 export type ReasonCode = (typeof reasonCodes)[number];
 
@@ -21,6 +23,8 @@ export const ingressTypes = ['international', 'domestic', 'on-net'] as const;
 export type Ingress = (typeof ingressTypes)[number];
 
 export type Verdict = 'allow' | 'label' | 'block';
+/** Verification status of a signed caller ID (ATIS-1000074 verstat). */
+export type Verstat = 'TN-Validation-Passed' | 'TN-Validation-Failed' | 'No-TN-Validation';
 export type PolicyAction = 'block' | 'label' | 'allow' | 'monitor';
 export type LabelCode = 'SUSPECTED_FRAUD' | 'INTERNATIONAL_CALL' | 'VERIFIED_BUSINESS';
 
@@ -36,6 +40,8 @@ export interface CallToVerify {
   operator: string;
   /** Carrier that delivered the call, when the asking operator knows it. */
   fromOperator?: string;
+  /** SIP Identity header value (STIR/SHAKEN PASSporT), when the call carried one. */
+  identity?: string;
 }
 
 /** A screening decision as emitted on the decisions stream and counted in stats. */
@@ -56,6 +62,8 @@ export interface Decision {
   shadow: boolean;
   /** Verdict had the shadow-mode reasons been enforced. */
   shadowVerdict?: Verdict;
+  /** Outcome of the Identity header's verification, when the call carried one. */
+  verstat?: Verstat;
   /** Microseconds spent deciding, waits included. */
   latencyUs: number;
 }

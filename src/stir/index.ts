@@ -1,0 +1,89 @@
+/**
+ * Signed caller ID (STIR/SHAKEN): the national STI-CA and certificate repository, the hosted
+ * signing service (STI-AS), the verification service (STI-VS) that screening uses, and their REST
+ * interface (ATIS-1000082).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Sql } from '../platform/sql.ts';
+import { createAuthority } from './authority.ts';
+import { pemBlocks, toPem } from './certificates.ts';
+import { createCertificateFetcher } from './fetcher.ts';
+import { registerStirAdminRoutes, registerStirPublicRoutes } from './routes.ts';
+import { createStirService } from './service.ts';
+import { createVerifier } from './verifier.ts';
+
+export interface StirSettings {
+  stirRepositoryUrl?: string;
+  stirCertificateDays: number;
+  stirMaxAgeSeconds: number;
+  stirFetchTimeoutMs: number;
+  stirFetchMaxBytes: number;
+  stirCacheSeconds: number;
+  stirTlsCaFile?: string;
+}
+
+export interface StirDeps {
+  sql: Sql;
+  settings: StirSettings;
+  country: string;
+  operatorName: (id: string) => string | undefined;
+  clock: () => number;
+}
+
+export async function createStir(deps: StirDeps) {
+  const { settings, clock } = deps;
+  const authority = await createAuthority({
+    sql: deps.sql,
+    clock,
+    repositoryUrl: settings.stirRepositoryUrl,
+    country: deps.country,
+    operatorName: deps.operatorName,
+    certificateDays: settings.stirCertificateDays,
+  });
+  const tlsCa = settings.stirTlsCaFile
+    ? pemBlocks(readFileSync(resolve(settings.stirTlsCaFile), 'utf8'), 'CERTIFICATE').map((der) =>
+        toPem('CERTIFICATE', der),
+      )
+    : undefined;
+  const fetcher = createCertificateFetcher({
+    timeoutMs: settings.stirFetchTimeoutMs,
+    maxBytes: settings.stirFetchMaxBytes,
+    cacheMs: settings.stirCacheSeconds * 1000,
+    failureCacheMs: Math.min(10_000, settings.stirCacheSeconds * 1000),
+    maxEntries: 10_000,
+    tlsCa,
+    clock,
+  });
+  const verifier = createVerifier({
+    fetcher,
+    trustAnchors: authority.trustAnchors,
+    isRevoked: authority.isRevoked,
+    operatorOfSpc: authority.operatorOfSpc,
+    clock,
+    maxAgeSeconds: settings.stirMaxAgeSeconds,
+  });
+  const service = createStirService({ authority, verifier, clock });
+
+  // Other nodes issue and revoke too (distributed mode): pick their changes up from the records.
+  const refresher = setInterval(() => {
+    authority.reload().catch(() => {});
+  }, 30_000);
+  refresher.unref();
+
+  return {
+    authority,
+    verifier,
+    service,
+    fetcher,
+    registerPublic: (http: FastifyInstance) => registerStirPublicRoutes(http, { stir: service, authority }),
+    registerAdmin: (scope: FastifyInstance) => registerStirAdminRoutes(scope, { authority }),
+    close() {
+      clearInterval(refresher);
+      verifier.close();
+    },
+  };
+}
+
+export type Stir = Awaited<ReturnType<typeof createStir>>;
