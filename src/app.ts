@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createKeyring } from './auth/keys.ts';
+import { createCases } from './cases/index.ts';
 import type { Config } from './config.ts';
 import { createConsole } from './console/index.ts';
 import { createDataPath } from './datapath/index.ts';
@@ -188,6 +189,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log: http.log,
   });
 
+  const investigations = await createCases({
+    sql,
+    plan,
+    stream,
+    audit: consoleRole.audit,
+    ownerOf: numbers.ownerOf,
+    journal: (afterId, since, limit) => dataPath.ingestStore.journal(afterId, since, limit),
+    clock,
+    log: http.log,
+  });
+
   const prevention = await createReports({
     sql,
     config,
@@ -218,6 +230,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stir.registerAdmin(scope);
     registerStatsRoutes(scope, { store: createStatsStore(sql), counter, clock });
     dataPath.register(scope);
+    investigations.register(scope);
   });
   await consoleRole.register(http, {
     plan,
@@ -275,6 +288,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       users: consoleRole.users,
       dataPath,
       prevention,
+      investigations,
     },
     async close() {
       for (const t of timers) clearInterval(t);
@@ -282,6 +296,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       stir.close();
       await http.close();
       await dataPath.close();
+      await investigations.close();
       prevention.close();
       origins.close();
       bursts.close();

@@ -88,6 +88,34 @@ const configSchema = z
     labelLanguage: z.enum(['ru', 'kk', 'en']).default('ru'),
     /** What screening answers when a dependency it needs is down. */
     failurePolicy: z.enum(['open', 'closed']).default('open'),
+    /** Longest wait for Redis on the call path before the failure policy applies. */
+    hotStateTimeoutMs: intFrom(1, 1000).default(50),
+    /** Redis keys of this platform start with it (several platforms, or tests, can share a Redis). */
+    redisPrefix: z.string().min(1).max(64).default('callshield:'),
+    /** NATS stream and subject names start with it. */
+    natsPrefix: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,32}$/, 'letters, digits, - and _ only')
+      .default('callshield'),
+    /** Copies of each JetStream stream: 1 on a single NATS server, 3 in a production cluster. */
+    natsReplicas: intFrom(1, 5).default(1),
+    /** Partitions of the CDR stream (by served subscriber); fixed for the life of a deployment. */
+    cdrPartitions: intFrom(1, 1024).default(16),
+    /** CDR partitions this detect worker takes, e.g. "0-7" or "8-15,20"; all when not set. */
+    detectPartitions: z
+      .string()
+      .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'a list of partitions like "0-7,12"')
+      .transform((s) => {
+        const out = new Set<number>();
+        for (const part of s.split(',')) {
+          const [from, to = from] = part.split('-').map(Number);
+          for (let p = from; p <= to; p++) out.add(p);
+        }
+        return [...out].sort((x, y) => x - y);
+      })
+      .optional(),
+    /** Distributed mode: how often a node re-reads lists, keys and operators as a safety net behind the streams. */
+    syncIntervalSeconds: intFrom(1, 3600).default(30),
     bodyLimitBytes: intFrom(1024, 512 * 1024 * 1024).default(1024 * 1024),
     cdrBodyLimitBytes: intFrom(1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
     batchMaxItems: intFrom(1, 100_000).default(5000),
@@ -160,6 +188,13 @@ const envNames: Record<string, string> = {
   burstThreshold: 'CALLSHIELD_BURST_THRESHOLD',
   labelLanguage: 'CALLSHIELD_LABEL_LANGUAGE',
   failurePolicy: 'CALLSHIELD_FAILURE_POLICY',
+  hotStateTimeoutMs: 'CALLSHIELD_HOT_STATE_TIMEOUT_MS',
+  redisPrefix: 'CALLSHIELD_REDIS_PREFIX',
+  natsPrefix: 'CALLSHIELD_NATS_PREFIX',
+  natsReplicas: 'CALLSHIELD_NATS_REPLICAS',
+  cdrPartitions: 'CALLSHIELD_CDR_PARTITIONS',
+  detectPartitions: 'CALLSHIELD_DETECT_PARTITIONS',
+  syncIntervalSeconds: 'CALLSHIELD_SYNC_INTERVAL_SECONDS',
   bodyLimitBytes: 'CALLSHIELD_BODY_LIMIT_BYTES',
   cdrBodyLimitBytes: 'CALLSHIELD_CDR_BODY_LIMIT_BYTES',
   batchMaxItems: 'CALLSHIELD_BATCH_MAX_ITEMS',

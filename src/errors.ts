@@ -21,6 +21,8 @@ export const errorCodes = {
   NOT_NUMBER_OWNER: 403,
   OPERATOR_EXISTS: 409,
   CONFLICT: 409,
+  /** A case cannot move from its status to the one asked (src/cases/workflow.ts). */
+  INVALID_TRANSITION: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   BATCH_TOO_LARGE: 413,

@@ -23,10 +23,14 @@ export async function createKeyring(sql: Sql, adminToken: string) {
   const adminDigest = Buffer.from(sha256(adminToken), 'hex');
   const byHash = new Map<string, { id: string; operatorId: string }>();
   const lastUsed = new Map<string, number>();
-  const { rows } = await sql.query<{ id: string; operator_id: string; key_hash: string }>(
-    'select id, operator_id, key_hash from api_keys where revoked_at is null',
-  );
-  for (const r of rows) byHash.set(r.key_hash, { id: r.id, operatorId: r.operator_id });
+  async function load(): Promise<void> {
+    const { rows } = await sql.query<{ id: string; operator_id: string; key_hash: string }>(
+      'select id, operator_id, key_hash from api_keys where revoked_at is null',
+    );
+    byHash.clear();
+    for (const r of rows) byHash.set(r.key_hash, { id: r.id, operatorId: r.operator_id });
+  }
+  await load();
 
   // Last-use times are written in the background, not on each call.
   const flusher = setInterval(() => void flushLastUsed(), 10_000);
@@ -82,6 +86,12 @@ export async function createKeyring(sql: Sql, adminToken: string) {
         apiKey,
         info: { id, operatorId, prefix, createdBy, createdAt: new Date(rows[0].created_at).toISOString() },
       };
+    },
+
+    /** Reads the keys again (another node issued or revoked one); forgets recently seen tokens. */
+    async reload(): Promise<void> {
+      await load();
+      recent.clear();
     },
 
     async revoke(operatorId: string, keyId: string): Promise<boolean> {

@@ -1,7 +1,8 @@
 /**
  * Number registries that change while the platform runs: MNP (who serves a ported number) and
  * roaming (which subscribers are abroad). Kept in the records store so a restart loses nothing,
- * and in memory for the hot path.
+ * and in memory for the hot path. In distributed mode every change is also announced (`onChange`,
+ * carried on the registry-changes stream) and applied by every other node (`applyRemote`).
  */
 
 import type { Sql } from '../platform/sql.ts';
@@ -21,22 +22,48 @@ interface RoamingSlot {
   until: number;
 }
 
-export async function createNumberRegistry(sql: Sql, plan: NumberingPlan) {
+/** A change of the registries, as announced to the other nodes. */
+export type NumberChange =
+  /** `operator` null: ported back to the range owner. */
+  | { kind: 'ported'; msisdn: string; operator: string | null }
+  /** A bulk import: the other nodes reload the MNP registry. */
+  | { kind: 'ported-import' }
+  | { kind: 'roaming'; msisdn: string; since: number; until: number | null }
+  | { kind: 'roaming-cleared'; msisdn: string };
+
+export async function createNumberRegistry(
+  sql: Sql,
+  plan: NumberingPlan,
+  onChange: (change: NumberChange) => void = () => {},
+) {
   const ported = new Map<number, string>();
   const roaming = new Map<number, RoamingSlot>();
-  for (const r of (await sql.query<{ msisdn: string; operator_id: string }>('select msisdn, operator_id from mnp'))
-    .rows) {
-    ported.set(plan.parse(r.msisdn), r.operator_id);
+
+  async function loadPorted(): Promise<Map<number, string>> {
+    const loaded = new Map<number, string>();
+    const { rows } = await sql.query<{ msisdn: string; operator_id: string }>('select msisdn, operator_id from mnp');
+    for (const r of rows) loaded.set(plan.parse(r.msisdn), r.operator_id);
+    return loaded;
   }
-  const roamingRows = await sql.query<{ msisdn: string; since: Date; until: Date | null }>(
-    'select msisdn, since, until from roaming',
-  );
-  for (const r of roamingRows.rows) {
-    roaming.set(plan.parse(r.msisdn), {
-      since: new Date(r.since).getTime(),
-      until: r.until ? new Date(r.until).getTime() : Number.POSITIVE_INFINITY,
-    });
+  async function loadRoaming(): Promise<Map<number, RoamingSlot>> {
+    const loaded = new Map<number, RoamingSlot>();
+    const { rows } = await sql.query<{ msisdn: string; since: Date; until: Date | null }>(
+      'select msisdn, since, until from roaming',
+    );
+    for (const r of rows) {
+      loaded.set(plan.parse(r.msisdn), {
+        since: new Date(r.since).getTime(),
+        until: r.until ? new Date(r.until).getTime() : Number.POSITIVE_INFINITY,
+      });
+    }
+    return loaded;
   }
+  function replace<K, V>(target: Map<K, V>, source: Map<K, V>): void {
+    for (const k of target.keys()) if (!source.has(k)) target.delete(k);
+    for (const [k, v] of source) target.set(k, v);
+  }
+  replace(ported, await loadPorted());
+  replace(roaming, await loadRoaming());
 
   const ownerOf = (e164: number): string | null => ported.get(e164) ?? plan.rangeOwner(e164);
 
@@ -49,12 +76,36 @@ export async function createNumberRegistry(sql: Sql, plan: NumberingPlan) {
     portedCount: () => ported.size,
     roamingCount: () => roaming.size,
 
+    /** Applies changes announced by other nodes (and this node's own, again: it changes nothing). */
+    async applyRemote(changes: NumberChange[]): Promise<void> {
+      for (const c of changes) {
+        if (c.kind === 'ported') {
+          if (c.operator === null) ported.delete(plan.parse(c.msisdn));
+          else ported.set(plan.parse(c.msisdn), c.operator);
+        } else if (c.kind === 'roaming') {
+          roaming.set(plan.parse(c.msisdn), { since: c.since, until: c.until ?? Number.POSITIVE_INFINITY });
+        } else if (c.kind === 'roaming-cleared') {
+          roaming.delete(plan.parse(c.msisdn));
+        } else if (c.kind === 'ported-import') {
+          replace(ported, await loadPorted());
+        }
+      }
+    },
+
+    /** Reads both registries again from the records store (after changes may have been missed). */
+    async reload(): Promise<void> {
+      const [freshPorted, freshRoaming] = await Promise.all([loadPorted(), loadRoaming()]);
+      replace(ported, freshPorted);
+      replace(roaming, freshRoaming);
+    },
+
     /** Records that a number is served by `operator`; porting back to the range owner removes the entry. */
     async setPorted(e164: number, operator: string, source: string): Promise<void> {
       const msisdn = formatNumber(e164);
       if (plan.rangeOwner(e164) === operator) {
         await sql.query('delete from mnp where msisdn = $1', [msisdn]);
         ported.delete(e164);
+        onChange({ kind: 'ported', msisdn, operator: null });
         return;
       }
       await sql.query(
@@ -63,6 +114,7 @@ export async function createNumberRegistry(sql: Sql, plan: NumberingPlan) {
         [msisdn, operator, source],
       );
       ported.set(e164, operator);
+      onChange({ kind: 'ported', msisdn, operator });
     },
 
     async importPorted(rows: { e164: number; operator: string }[], source: string): Promise<void> {
@@ -84,6 +136,7 @@ export async function createNumberRegistry(sql: Sql, plan: NumberingPlan) {
         if (plan.rangeOwner(r.e164) === r.operator) ported.delete(r.e164);
         else ported.set(r.e164, r.operator);
       }
+      onChange({ kind: 'ported-import' });
     },
 
     async getPorted(e164: number): Promise<{ msisdn: string; operator: string; updatedAt: string } | null> {
@@ -108,11 +161,13 @@ export async function createNumberRegistry(sql: Sql, plan: NumberingPlan) {
         [formatNumber(e164), r.operator, r.visitedCountry, new Date(r.since), r.until ? new Date(r.until) : null],
       );
       roaming.set(e164, { since: r.since, until: r.until ?? Number.POSITIVE_INFINITY });
+      onChange({ kind: 'roaming', msisdn: formatNumber(e164), since: r.since, until: r.until ?? null });
     },
 
     async clearRoaming(e164: number): Promise<boolean> {
       const gone = await sql.query('delete from roaming where msisdn = $1', [formatNumber(e164)]);
       roaming.delete(e164);
+      onChange({ kind: 'roaming-cleared', msisdn: formatNumber(e164) });
       return gone.affectedRows > 0;
     },
 

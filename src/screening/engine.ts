@@ -31,6 +31,7 @@ const CALL_BURST = bit('CALL_BURST');
 const PROTECTED_B = bit('PROTECTED_B');
 const INTERNATIONAL_CALL = bit('INTERNATIONAL_CALL');
 const IDENTITY_INVALID = bit('IDENTITY_INVALID');
+const ORIGIN_CHECK_UNAVAILABLE = bit('ORIGIN_CHECK_UNAVAILABLE');
 
 /** Reasons that mean "this call may be fraud", as opposed to informative ones. */
 const SUSPICION = UNCONFIRMED_ORIGIN | REPORTED_CLI | CALL_BURST | DNO_CLI | BLOCKLISTED_CLI | IDENTITY_INVALID;
@@ -176,11 +177,19 @@ const verdicts: Verdict[] = ['allow', 'label', 'block'];
 /**
  * Adds the origin confirmation outcome and computes the verdict.
  * @param originConfirmed true when the owner's origination was found, false when none came in time,
+ *   'unavailable' when the registrations could not be read (the failure policy decides),
  *   null when no confirmation was needed or it was skipped because the call is blocked anyway
  */
-export function concludeCall(assessment: Assessment, originConfirmed: boolean | null, policy: Policy): Conclusion {
+export function concludeCall(
+  assessment: Assessment,
+  originConfirmed: boolean | 'unavailable' | null,
+  policy: Policy,
+): Conclusion {
   let reasons = assessment.reasons;
-  if (assessment.confirmingOperator !== null && originConfirmed === false) reasons |= UNCONFIRMED_ORIGIN;
+  if (assessment.confirmingOperator !== null) {
+    if (originConfirmed === false) reasons |= UNCONFIRMED_ORIGIN;
+    else if (originConfirmed === 'unavailable') reasons |= ORIGIN_CHECK_UNAVAILABLE;
+  }
 
   // A protected subscriber gets suspected fraud blocked instead of labelled.
   if (

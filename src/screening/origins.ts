@@ -11,13 +11,23 @@ export interface OriginRegistryOptions {
   clock: () => number;
 }
 
-/** The hot-state port for registrations; the memory adapter is the embedded default. */
+/**
+ * Outcome of an origin check: confirmed, not confirmed, or 'unavailable' when the registrations
+ * could not be read (distributed hot state down; see src/screening/hot-state-guard.ts).
+ */
+export type OriginCheck = boolean | 'unavailable';
+
+/**
+ * The hot-state port for registrations; the memory adapter is the embedded default, the Redis one
+ * (origins-redis.ts) the distributed one. Adapters may reject when their store fails; the guard
+ * turns that into 'unavailable' for the failure policy.
+ */
 export interface OriginRegistry {
   register(a: number, b: number, operator: string): void | Promise<void>;
   /** Takes one confirmation of a live registration of (a, b) by `operator`; false when there is none. */
-  consume(a: number, b: number, operator: string): boolean | Promise<boolean>;
+  consume(a: number, b: number, operator: string): OriginCheck | Promise<OriginCheck>;
   /** Resolves true when a registration arrives (and is consumed) within timeoutMs, else false. */
-  waitFor(a: number, b: number, operator: string, timeoutMs: number): Promise<boolean>;
+  waitFor(a: number, b: number, operator: string, timeoutMs: number): Promise<OriginCheck>;
   size(): number;
   close(): void | Promise<void>;
 }

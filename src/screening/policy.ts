@@ -20,6 +20,8 @@ export const defaultActions: Record<ReasonCode, PolicyAction> = {
   // so the origin check still blocks the spoofs; an invalid one is mostly an interop fault (clock skew,
   // a transit network rewriting headers, an unreachable x5u), and blocking would drop genuine calls.
   IDENTITY_INVALID: 'label',
+  // Fail open by default; `failurePolicy: closed` makes it block (see compilePolicy).
+  ORIGIN_CHECK_UNAVAILABLE: 'monitor',
 };
 
 /** Severity of an action: the verdict is the most severe enforced one. */
@@ -42,9 +44,17 @@ function severityOf(action: PolicyAction): number {
   return action === 'block' ? SEVERITY_BLOCK : action === 'label' ? SEVERITY_LABEL : SEVERITY_ALLOW;
 }
 
-/** Builds the policy from its configured form (validated by the config schema). */
-export function compilePolicy(input: Partial<PolicyInput> = {}): Policy {
-  const actions = { ...defaultActions, ...(input.actions ?? {}) } as Record<ReasonCode, PolicyAction>;
+/**
+ * Builds the policy from its configured form (validated by the config schema). The failure policy
+ * sets what a call whose origin cannot be checked gets, unless the actions name it themselves.
+ */
+export function compilePolicy(input: Partial<PolicyInput> = {}, failurePolicy: 'open' | 'closed' = 'open'): Policy {
+  const failure: PolicyAction = failurePolicy === 'closed' ? 'block' : 'monitor';
+  const actions = {
+    ...defaultActions,
+    ORIGIN_CHECK_UNAVAILABLE: failure,
+    ...(input.actions ?? {}),
+  } as Record<ReasonCode, PolicyAction>;
   const shadow = new Set(input.shadow ?? []);
   return {
     actions: Object.freeze(actions),

@@ -18,7 +18,7 @@ import {
   type ScreeningState,
 } from './engine.ts';
 import { type Language, labelText } from './labels.ts';
-import type { OriginRegistry } from './origins.ts';
+import type { OriginCheck, OriginRegistry } from './origins.ts';
 import type { Policy } from './policy.ts';
 import { type CallToVerify, type Decision, type Ingress, ingressTypes } from './types.ts';
 
@@ -158,7 +158,7 @@ export function createScreeningService(deps: ScreeningDeps) {
     call: CallToVerify,
     rawA: string,
     started: bigint,
-    confirmed: boolean | null,
+    confirmed: OriginCheck | null,
     assessment: ReturnType<typeof assessCall>,
     now: number,
   ): VerifyAnswer {
@@ -263,11 +263,11 @@ export function createScreeningService(deps: ScreeningDeps) {
     if (operator === null || alreadyBlocked(assessment, policy))
       return answer(call, rawA, started, null, assessment, now);
     const consumed = origins.consume(call.a, call.b, operator);
-    if (consumed === true) return answer(call, rawA, started, true, assessment, now);
+    if (consumed === true || consumed === 'unavailable') return answer(call, rawA, started, consumed, assessment, now);
     const wait =
       consumed === false
         ? origins.waitFor(call.a, call.b, operator, deps.originWaitMs)
-        : consumed.then((c) => c || origins.waitFor(call.a, call.b, operator, deps.originWaitMs));
+        : consumed.then((c) => (c === false ? origins.waitFor(call.a, call.b, operator, deps.originWaitMs) : c));
     return wait.then((confirmed) => answer(call, rawA, started, confirmed, assessment, now));
   }
 

@@ -14,6 +14,8 @@ export const reasonCodes = [
   'PROTECTED_B',
   // Extension: every international call labelled when the policy asks for it.
   'INTERNATIONAL_CALL',
+  // Extension: the origin could not be checked (hot state down); the failure policy says what it does.
+  'ORIGIN_CHECK_UNAVAILABLE',
   // Extension: the SIP Identity header (STIR/SHAKEN) given with the call failed verification.
   'IDENTITY_INVALID',
 ] as const;

@@ -1,0 +1,148 @@
+/**
+ * The CDR relation table behind link analysis: which number used which SIM (IMSI) in which device
+ * (IMEI) at which cell, per operator and day, with first/last seen and a count. It is folded from
+ * the accepted batches the ingest service publishes on the 'cdr' stream (already de-duplicated),
+ * each batch exactly once (the batch id is recorded in the same transaction), and caught up from
+ * the ingest journal at start for batches published while this process was down.
+ */
+import { type CdrBatch, digitString } from '../cdr/batch.ts';
+import { decodeBatch } from '../ingest/codec.ts';
+import type { JournalBatch } from '../ingest/store.ts';
+import type { CdrBatchEvent } from '../ingest/types.ts';
+import { formatNumber } from '../numbering/numbers.ts';
+import type { Sql } from '../platform/sql.ts';
+import type { EventStream } from '../platform/stream.ts';
+
+/** One row of cdr_relations before it is stored. */
+export interface RelationRow {
+  operator: string;
+  day: string;
+  msisdn: string;
+  imsi: string;
+  imei: string;
+  cell: string;
+  firstSeen: number;
+  lastSeen: number;
+  events: number;
+}
+
+/** Aggregates a batch into relation rows (pure): one per operator, UTC day and identifier tuple. */
+export function foldBatch(batch: CdrBatch): RelationRow[] {
+  const rows = new Map<string, RelationRow>();
+  for (let i = 0; i < batch.size; i++) {
+    const at = batch.startedAt[i];
+    const operator = batch.operator[i] >= 0 ? batch.strings[batch.operator[i]] : '';
+    const msisdn = formatNumber(batch.msisdn[i]);
+    const imsi = digitString(batch.imsi[i], batch.imsiDigits[i]);
+    const imei = digitString(batch.imei[i], batch.imeiDigits[i]);
+    const cell = batch.cell[i] >= 0 ? batch.strings[batch.cell[i]] : '';
+    const day = new Date(at).toISOString().slice(0, 10);
+    const key = `${operator}\u0000${day}\u0000${msisdn}\u0000${imsi}\u0000${imei}\u0000${cell}`;
+    const row = rows.get(key);
+    if (row) {
+      row.events++;
+      if (at < row.firstSeen) row.firstSeen = at;
+      if (at > row.lastSeen) row.lastSeen = at;
+    } else rows.set(key, { operator, day, msisdn, imsi, imei, cell, firstSeen: at, lastSeen: at, events: 1 });
+  }
+  return [...rows.values()];
+}
+
+/** Rows per upsert statement. */
+const CHUNK = 5000;
+/**
+ * Batches commit in id order only per upload; concurrent uploads can commit a lower id after a
+ * higher one. The catch-up at start therefore looks this many ids below the highest folded one.
+ */
+const CATCH_UP_SLACK = 256;
+
+export function createRelationFeeder(deps: {
+  sql: Sql;
+  stream: EventStream;
+  journal?: (afterId: number, since: Date, limit: number) => Promise<JournalBatch[]>;
+  onError: (error: unknown, what: string) => void;
+}) {
+  const { sql } = deps;
+  let tail: Promise<unknown> = Promise.resolve();
+
+  /** Folds one journal batch; false when it was folded before. */
+  async function fold(batchId: number, payload: Uint8Array): Promise<boolean> {
+    const rows = foldBatch(decodeBatch(payload));
+    return sql.transaction(async (tx) => {
+      const claimed = await tx.query('insert into cdr_relation_batches (batch_id) values ($1) on conflict do nothing', [
+        batchId,
+      ]);
+      if (claimed.affectedRows === 0) return false;
+      for (let start = 0; start < rows.length; start += CHUNK) {
+        const chunk = rows.slice(start, start + CHUNK);
+        await tx.query(
+          `insert into cdr_relations (operator_id, day, msisdn, imsi, imei, cell_id, first_seen, last_seen, events)
+           select r.operator_id, r.day::date, r.msisdn, r.imsi, r.imei, r.cell_id,
+             to_timestamp(r.first_ms / 1000.0), to_timestamp(r.last_ms / 1000.0), r.events
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[],
+             $8::float8[], $9::int[]) as r(operator_id, day, msisdn, imsi, imei, cell_id, first_ms, last_ms, events)
+           on conflict (operator_id, day, msisdn, imsi, imei, cell_id) do update set
+             first_seen = least(cdr_relations.first_seen, excluded.first_seen),
+             last_seen = greatest(cdr_relations.last_seen, excluded.last_seen),
+             events = cdr_relations.events + excluded.events`,
+          [
+            chunk.map((r) => r.operator),
+            chunk.map((r) => r.day),
+            chunk.map((r) => r.msisdn),
+            chunk.map((r) => r.imsi),
+            chunk.map((r) => r.imei),
+            chunk.map((r) => r.cell),
+            chunk.map((r) => r.firstSeen),
+            chunk.map((r) => r.lastSeen),
+            chunk.map((r) => r.events),
+          ],
+        );
+      }
+      return true;
+    });
+  }
+
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work);
+    tail = run.catch(() => {});
+    return run;
+  };
+
+  const unsubscribe = deps.stream.subscribe<CdrBatchEvent>('cdr', async (events) => {
+    await serial(async () => {
+      for (const event of events) {
+        try {
+          await fold(event.batchId, event.payload);
+        } catch (error) {
+          deps.onError(error, `folding CDR batch ${event.batchId} into relations`);
+        }
+      }
+    });
+  });
+
+  return {
+    /** Folds journal batches this process missed (published while it was down). */
+    catchUp(): Promise<number> {
+      const journal = deps.journal;
+      if (!journal) return Promise.resolve(0);
+      return serial(async () => {
+        const { rows } = await sql.query<{ id: number | string | null }>(
+          'select max(batch_id) as id from cdr_relation_batches',
+        );
+        let after = Math.max(0, Number(rows[0]?.id ?? 0) - CATCH_UP_SLACK);
+        let folded = 0;
+        for (;;) {
+          const batches = await journal(after, new Date(0), 16);
+          for (const b of batches) if (await fold(b.id, b.payload)) folded++;
+          if (batches.length < 16) return folded;
+          after = batches[batches.length - 1].id;
+        }
+      });
+    },
+    /** Resolves when every batch received so far is folded (tests wait on it). */
+    idle: () => tail.then(() => undefined),
+    close: unsubscribe,
+  };
+}
+
+export type RelationFeeder = ReturnType<typeof createRelationFeeder>;

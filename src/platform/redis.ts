@@ -1,0 +1,150 @@
+/**
+ * The hot-state connection of distributed mode (Redis). The call path must never wait on Redis
+ * longer than its budget, so commands are not queued while disconnected (they fail at once), each
+ * has a timeout, and after a timeout the connection counts as down until a ping answers again:
+ * screening then decides under the failure policy without trying, instead of paying the timeout
+ * on every call. It comes back by itself (ioredis reconnects; a ping probes).
+ */
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+export interface RedisConnection {
+  readonly client: Redis;
+  /** False while disconnected, and after a failed command until a ping answers. */
+  readonly up: boolean;
+  /** A command failed or timed out: count the connection down and probe it. */
+  failed(): void;
+  /** A second connection for pub/sub (a subscribed connection runs no other command). */
+  subscriber(): Redis;
+  onChange(listener: (up: boolean) => void): void;
+  close(): Promise<void>;
+}
+
+export interface RedisOptions {
+  /** Longest wait for one command (the call path's share of the budget). */
+  commandTimeoutMs: number;
+  /** How long the first connection is waited for at start before running degraded. */
+  connectWaitMs?: number;
+}
+
+const PROBE_MS = 250;
+
+function clientOptions(commandTimeoutMs: number) {
+  return {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 1000,
+    // Reconnect forever, at most a second apart: the service comes back by itself.
+    retryStrategy: (times: number) => Math.min(50 * times, 1000),
+    enableAutoPipelining: true,
+  };
+}
+
+export async function openRedis(url: string, options: RedisOptions): Promise<RedisConnection> {
+  const client = new Redis(url, clientOptions(options.commandTimeoutMs));
+  const listeners: ((up: boolean) => void)[] = [];
+  let ready = false;
+  let suspect = false;
+  let probing: NodeJS.Timeout | null = null;
+  let subscriber: Redis | null = null;
+  let closed = false;
+  let lastUp = false;
+
+  const isUp = () => ready && !suspect;
+  function notify(): void {
+    const up = isUp();
+    if (up === lastUp) return;
+    lastUp = up;
+    for (const l of listeners) l(up);
+  }
+
+  client.on('ready', () => {
+    ready = true;
+    suspect = false;
+    notify();
+  });
+  for (const event of ['close', 'end', 'reconnecting']) {
+    client.on(event, () => {
+      ready = false;
+      notify();
+    });
+  }
+  // Errors are seen through failed commands and the state above; without a listener ioredis prints them.
+  client.on('error', () => {});
+
+  function probe(): void {
+    if (probing || closed) return;
+    probing = setInterval(() => {
+      if (!ready) return;
+      client.ping().then(
+        () => {
+          suspect = false;
+          if (probing) clearInterval(probing);
+          probing = null;
+          notify();
+        },
+        () => {},
+      );
+    }, PROBE_MS);
+    probing.unref();
+  }
+
+  await new Promise<void>((resolve) => {
+    if (client.status === 'ready') return resolve();
+    const timer = setTimeout(resolve, options.connectWaitMs ?? 2000);
+    timer.unref();
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+  return {
+    client,
+    get up() {
+      return isUp();
+    },
+    failed() {
+      if (suspect) return;
+      suspect = true;
+      notify();
+      probe();
+    },
+    subscriber() {
+      if (!subscriber) {
+        // Subscriptions must survive reconnections, so this one may queue its commands.
+        subscriber = new Redis(url, {
+          ...clientOptions(options.commandTimeoutMs),
+          enableOfflineQueue: true,
+          commandTimeout: undefined,
+        });
+        subscriber.on('error', () => {});
+      }
+      return subscriber;
+    },
+    onChange(listener) {
+      listeners.push(listener);
+    },
+    async close() {
+      closed = true;
+      if (probing) clearInterval(probing);
+      await Promise.allSettled([client.quit(), subscriber?.quit()]);
+      client.disconnect();
+      subscriber?.disconnect();
+    },
+  };
+}
+
+/** A Lua script run by its digest, loaded again when Redis lost it (a restart). */
+export function redisScript(source: string, keyCount: number) {
+  const sha = createHash('sha1').update(source).digest('hex');
+  return async (client: Redis, args: (string | number)[]): Promise<unknown> => {
+    try {
+      return await client.evalsha(sha, keyCount, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return client.eval(source, keyCount, ...args);
+    }
+  };
+}

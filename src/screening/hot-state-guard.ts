@@ -1,0 +1,96 @@
+/**
+ * The failure policy at the hot-state ports. A distributed adapter may fail (Redis down) or be
+ * slow (each command has a timeout); screening must still answer within its budget. While the
+ * store is down, or after a failure until it answers again, calls do not try it at all:
+ * - an origin check is 'unavailable' and the policy decides (ORIGIN_CHECK_UNAVAILABLE: allowed
+ *   and noted when failing open, blocked when failing closed);
+ * - a burst count is skipped (0: no CALL_BURST), since one node alone cannot count the platform;
+ * - an originate is refused with DEPENDENCY_UNAVAILABLE, so the operator knows it did not count.
+ * Every fallback is reported (metrics), and nothing here needs a restart to recover.
+ */
+import { AppError } from '../errors.ts';
+import type { BurstCounter } from './burst.ts';
+import type { OriginCheck, OriginRegistry } from './origins.ts';
+
+export interface HotStateHealth {
+  readonly up: boolean;
+  /** A call failed: count the store down until it answers again. */
+  failed(): void;
+}
+
+export type Fallback = 'origin_check' | 'origin_register' | 'burst_count';
+
+export function guardOriginRegistry(
+  inner: OriginRegistry,
+  health: HotStateHealth,
+  onFallback: (operation: Fallback) => void,
+): OriginRegistry {
+  const unavailable = (): 'unavailable' => {
+    onFallback('origin_check');
+    return 'unavailable';
+  };
+  const failedCheck = (): 'unavailable' => {
+    health.failed();
+    return unavailable();
+  };
+  const refuse = (): never => {
+    onFallback('origin_register');
+    throw new AppError('DEPENDENCY_UNAVAILABLE', 'origin registrations are unavailable for a moment; send it again');
+  };
+  return {
+    register(a, b, operator) {
+      if (!health.up) refuse();
+      try {
+        const done = inner.register(a, b, operator);
+        return done instanceof Promise
+          ? done.catch(() => {
+              health.failed();
+              refuse();
+            })
+          : done;
+      } catch {
+        health.failed();
+        return refuse();
+      }
+    },
+    consume(a, b, operator): OriginCheck | Promise<OriginCheck> {
+      if (!health.up) return unavailable();
+      try {
+        const result = inner.consume(a, b, operator);
+        return typeof result === 'object' ? result.catch(failedCheck) : result;
+      } catch {
+        return failedCheck();
+      }
+    },
+    waitFor(a, b, operator, timeoutMs) {
+      if (!health.up) return Promise.resolve(unavailable());
+      return inner.waitFor(a, b, operator, timeoutMs).catch(failedCheck);
+    },
+    size: () => inner.size(),
+    close: () => inner.close(),
+  };
+}
+
+export function guardBurstCounter(
+  inner: BurstCounter,
+  health: HotStateHealth,
+  onFallback: (operation: Fallback) => void,
+): BurstCounter {
+  const skipped = () => {
+    onFallback('burst_count');
+    return 0;
+  };
+  return {
+    hit(e164, now) {
+      if (!health.up) return skipped();
+      const count = inner.hit(e164, now);
+      return typeof count === 'number'
+        ? count
+        : count.catch(() => {
+            health.failed();
+            return skipped();
+          });
+    },
+    close: () => inner.close(),
+  };
+}

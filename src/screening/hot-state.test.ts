@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { redisTestPrefix, redisTestUrl } from '../distributed/test-support.ts';
+import { openRedis, type RedisConnection } from '../platform/redis.ts';
+import { type BurstCounter, createMemoryBurstCounter } from './burst.ts';
+import { createRedisBurstCounter } from './burst-redis.ts';
+import { createMemoryOriginRegistry, type OriginRegistry, type OriginRegistryOptions } from './origins.ts';
+import { createRedisOriginRegistry } from './origins-redis.ts';
+
+const A = 77_011_234_567;
+const B = 77_771_234_567;
+const TTL = 30_000;
+const WINDOW = 60_000;
+
+/** One "platform" of the hot state: nodes opened on it share it (for Redis, across processes). */
+interface HotState {
+  /** A screening node's registry and counter, on the shared clock. */
+  node(): Promise<{ origins: OriginRegistry; bursts: BurstCounter }>;
+  /** Nodes of one platform see each other's registrations. */
+  shared: boolean;
+  advance(ms: number): void;
+  close(): Promise<void>;
+}
+
+function clockAt(start: number) {
+  let now = start;
+  return {
+    clock: () => now,
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
+
+const adapters: [string, () => Promise<HotState>][] = [
+  [
+    'memory',
+    async () => {
+      const { clock, advance } = clockAt(Date.now());
+      const options: OriginRegistryOptions = { ttlMs: TTL, maxConfirmations: 3, clock };
+      const origins = createMemoryOriginRegistry(options);
+      const bursts = createMemoryBurstCounter(WINDOW);
+      return {
+        shared: false,
+        node: async () => ({ origins, bursts }),
+        advance,
+        async close() {
+          origins.close();
+          bursts.close();
+        },
+      };
+    },
+  ],
+  [
+    'redis',
+    async () => {
+      const { clock, advance } = clockAt(Date.now());
+      const { prefix, cleanup } = redisTestPrefix();
+      const connections: RedisConnection[] = [];
+      const nodes: OriginRegistry[] = [];
+      return {
+        shared: true,
+        async node() {
+          const redis = await openRedis(redisTestUrl(), { commandTimeoutMs: 1000 });
+          connections.push(redis);
+          const origins = await createRedisOriginRegistry(redis, { ttlMs: TTL, maxConfirmations: 3, clock, prefix });
+          nodes.push(origins);
+          return { origins, bursts: createRedisBurstCounter(redis, WINDOW, prefix) };
+        },
+        advance,
+        async close() {
+          for (const n of nodes) await n.close();
+          for (const c of connections) await c.close();
+          await cleanup();
+        },
+      };
+    },
+  ],
+];
+
+for (const [name, open] of adapters) {
+  describe(`hot state on ${name}`, () => {
+    const opened: HotState[] = [];
+    const start = async () => {
+      const state = await open();
+      opened.push(state);
+      return state;
+    };
+    after(async () => {
+      for (const s of opened) await s.close();
+    });
+
+    it('confirms a registration for its operator only', async () => {
+      const state = await start();
+      const { origins } = await state.node();
+      await origins.register(A, B, 'KCELL');
+      assert.equal(await origins.consume(A, B, 'BEELINE'), false);
+      assert.equal(await origins.consume(B, A, 'KCELL'), false);
+      assert.equal(await origins.consume(A, B, 'KCELL'), true);
+    });
+
+    it('confirms a bounded number of verifications, so a registration cannot be replayed', async () => {
+      const state = await start();
+      const { origins } = await state.node();
+      await origins.register(A, B, 'KCELL');
+      const taken = [];
+      for (let i = 0; i < 4; i++) taken.push(await origins.consume(A, B, 'KCELL'));
+      assert.deepEqual(taken, [true, true, true, false]);
+    });
+
+    it('lets a registration expire', async () => {
+      const state = await start();
+      const { origins } = await state.node();
+      await origins.register(A, B, 'KCELL');
+      state.advance(TTL + 1);
+      assert.equal(await origins.consume(A, B, 'KCELL'), false);
+      await origins.register(A, B, 'KCELL');
+      state.advance(TTL - 1000);
+      assert.equal(await origins.consume(A, B, 'KCELL'), true);
+    });
+
+    it('waits for a registration that arrives late, and gives up without one', async () => {
+      const state = await start();
+      const { origins } = await state.node();
+      const waiting = origins.waitFor(A, B, 'KCELL', 2000);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await origins.register(A, B, 'KCELL');
+      assert.equal(await waiting, true);
+      // The waiter took one of the registration's confirmations.
+      assert.equal(await origins.consume(A, B, 'KCELL'), true);
+      assert.equal(await origins.consume(A, B, 'KCELL'), true);
+      assert.equal(await origins.consume(A, B, 'KCELL'), false);
+      assert.equal(await origins.waitFor(A, B + 1, 'KCELL', 50), false);
+    });
+
+    it('confirms on one node what was registered through another', async (t) => {
+      const state = await start();
+      if (!state.shared) return t.skip('one process: nothing to share');
+      const nodeA = await state.node();
+      const nodeB = await state.node();
+      await nodeA.origins.register(A, B, 'KCELL');
+      assert.equal(await nodeB.origins.consume(A, B, 'KCELL'), true);
+      // A verify waiting on node B is woken by an originate through node A.
+      const waiting = nodeB.origins.waitFor(A, B + 7, 'TELE2', 3000);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await nodeA.origins.register(A, B + 7, 'TELE2');
+      assert.equal(await waiting, true);
+    });
+
+    it('counts bursts of one number over a sliding window', async () => {
+      const state = await start();
+      const { bursts } = await state.node();
+      const base = Math.floor(Date.now() / WINDOW) * WINDOW;
+      const counts = [];
+      for (let i = 0; i < 5; i++) counts.push(await bursts.hit(A, base + 1000));
+      assert.deepEqual(counts, [1, 2, 3, 4, 5]);
+      assert.equal(await bursts.hit(B, base + 1000), 1);
+      // Half-way through the next window, half of the previous one still counts.
+      assert.equal(await bursts.hit(A, base + WINDOW + WINDOW / 2), 1 + Math.floor(5 * 0.5));
+      // Two windows later nothing of it is left.
+      assert.equal(await bursts.hit(A, base + 3 * WINDOW + 10), 1);
+    });
+
+    it('counts the platform, not the node', async (t) => {
+      const state = await start();
+      if (!state.shared) return t.skip('one process: nothing to share');
+      const nodeA = await state.node();
+      const nodeB = await state.node();
+      const now = Date.now();
+      await nodeA.bursts.hit(A, now);
+      await nodeA.bursts.hit(A, now);
+      assert.equal(await nodeB.bursts.hit(A, now), 3);
+    });
+  });
+}
