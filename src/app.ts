@@ -10,6 +10,8 @@ import { createCases } from './cases/index.ts';
 import type { Config } from './config.ts';
 import { createConsole } from './console/index.ts';
 import { createDataPath } from './datapath/index.ts';
+import { exportDependencyHealth, openEventStream, openHotState } from './distributed/adapters.ts';
+import { announcingKeyring, announcingOperators, type RegistryChange, startNodeSync } from './distributed/node-sync.ts';
 import { ListCache } from './lists/cache.ts';
 import { registerListRoutes } from './lists/routes.ts';
 import { createListService } from './lists/service.ts';
@@ -23,11 +25,9 @@ import { createOperatorRegistry } from './operators/store.ts';
 import { createHttpServer, principalOf } from './platform/http.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { migrate, openPglite, openPostgres, type Sql } from './platform/sql.ts';
-import { createMemoryStream, type EventStream } from './platform/stream.ts';
+import type { EventStream } from './platform/stream.ts';
 import { createReports } from './reports/index.ts';
-import { createMemoryBurstCounter } from './screening/burst.ts';
 import type { ScreeningState } from './screening/engine.ts';
-import { createMemoryOriginRegistry } from './screening/origins.ts';
 import { compilePolicy } from './screening/policy.ts';
 import { createRecentDecisions } from './screening/recent.ts';
 import { createReputationIndex } from './screening/reputation.ts';
@@ -75,14 +75,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await migrate(sql);
 
   const metrics = createMetrics();
-  const stream = createMemoryStream((subject, error) => {
-    http.log.error({ err: error, subject }, 'stream handler failed');
-  });
+  // Streams and hot state by URL: NATS JetStream and Redis in distributed mode, in process otherwise.
+  const stream = await openEventStream(config, { metrics, log: () => http.log });
+  const distributed = stream.kind === 'nats';
+  const screeningRole = config.roles.includes('screening');
   const adminToken = config.adminToken ?? (await import('node:crypto')).randomBytes(24).toString('base64url');
 
-  const operators = await createOperatorRegistry(sql, plan.operators);
-  const keyring = await createKeyring(sql, adminToken);
-  const numbers = await createNumberRegistry(sql, plan);
+  // Distributed: changes made through this node are announced, so every node applies them.
+  const announce = (change: RegistryChange) => stream.publish('registry.changes', change);
+  const operatorRegistry = await createOperatorRegistry(sql, plan.operators);
+  const operators = distributed ? announcingOperators(operatorRegistry, stream) : operatorRegistry;
+  const ownKeyring = await createKeyring(sql, adminToken);
+  const keyring = distributed ? announcingKeyring(ownKeyring, stream) : ownKeyring;
+  const numbers = await createNumberRegistry(sql, plan, distributed ? announce : undefined);
   const consoleRole = await createConsole({ sql, config, clock, scryptCost: options.scryptCost });
 
   const listStore = createListStore(sql);
@@ -103,12 +108,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     isRoaming: numbers.isRoaming,
     isReported: reputation.isReported,
   };
-  const origins = createMemoryOriginRegistry({
-    ttlMs: config.originTtlSeconds * 1000,
-    maxConfirmations: config.originMaxConfirmations,
-    clock,
-  });
-  const bursts = createMemoryBurstCounter(config.burstWindowSeconds * 1000);
+  // Only screening nodes use the hot state (other roles keep an unused in-memory one).
+  const hotState = await openHotState(config, { clock, metrics, log: () => http.log, useRedis: screeningRole });
+  const { origins, bursts } = hotState;
   const counter = createDecisionCounter(sql);
   const recent = createRecentDecisions(10_000);
 
@@ -123,7 +125,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const screening = createScreeningService({
     plan,
     state,
-    policy: compilePolicy(config.policy),
+    policy: compilePolicy(config.policy, config.failurePolicy),
     origins,
     bursts,
     clock,
@@ -155,18 +157,27 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   consoleRole.installHooks(http);
 
   let healthy = { records: true };
+  const dependencies = (): Record<string, boolean> => ({
+    records: healthy.records,
+    ...(hotState.redis ? { redis: hotState.redis.up } : {}),
+    ...(distributed ? { nats: stream.healthy } : {}),
+  });
+  exportDependencyHealth(metrics, dependencies);
   http.get(
     '/healthz',
     { schema: { summary: 'Liveness and dependency health', tags: ['platform'] } },
     async (_request, reply) => {
-      const status = healthy.records && stream.healthy ? 'ok' : 'degraded';
+      const up = dependencies();
+      const down = Object.keys(up).filter((name) => !up[name]);
       return reply.status(200).send({
-        status,
+        status: down.length === 0 ? 'ok' : 'degraded',
         version,
         roles: config.roles,
         records: healthy.records ? 'ok' : 'down',
         stream: stream.healthy ? 'ok' : 'down',
         storage: sql.kind,
+        dependencies: Object.fromEntries(Object.entries(up).map(([name, ok]) => [name, ok ? 'ok' : 'down'])),
+        ...(down.length > 0 ? { down, failurePolicy: config.failurePolicy } : {}),
       });
     },
   );
@@ -223,7 +234,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       principalOf(request);
       done();
     });
-    registerScreeningRoutes(scope, { screening, batchMaxItems: config.batchMaxItems });
+    if (screeningRole) registerScreeningRoutes(scope, { screening, batchMaxItems: config.batchMaxItems });
     registerListRoutes(scope, { lists, store: listStore });
     registerNumberRoutes(scope, { plan, registry: numbers, operators });
     registerOperatorRoutes(scope, { operators, keyring });
@@ -259,6 +270,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }, 30_000),
   ];
   for (const t of timers) t.unref();
+
+  const nodeSync = distributed
+    ? startNodeSync({
+        stream,
+        lists: screeningRole ? { store: listStore, cache: listCache } : null,
+        numbers,
+        keyring: ownKeyring,
+        operators: operatorRegistry,
+        intervalMs: config.syncIntervalSeconds * 1000,
+        log: () => http.log,
+      })
+    : null;
 
   await http.ready();
 
@@ -298,8 +321,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await dataPath.close();
       await investigations.close();
       prevention.close();
-      origins.close();
-      bursts.close();
+      await nodeSync?.close();
+      await hotState.close();
       await stream.close();
       await counter.flush().catch(() => {});
       await keyring.close();

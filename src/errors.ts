@@ -28,6 +28,8 @@ export const errorCodes = {
   BATCH_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   NOT_READY: 503,
+  /** A dependency the request needs (hot state, streams) is down; the platform recovers by itself. */
+  DEPENDENCY_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
 
