@@ -70,7 +70,8 @@ export async function createDataPath(deps: {
       planPath: resolve(config.numberingPlan),
       store: ingestStore,
       stream,
-      tailJournal: !config.roles.includes('ingest'),
+      // The embedded stream stays in this process: a detect-only node then reads the journal.
+      source: config.roles.includes('ingest') || (stream as { kind?: string }).kind === 'nats' ? 'stream' : 'journal',
       intervalMs: config.detectionIntervalSeconds * 1000,
       afterCdrs: config.detectionAfterCdrs,
       windowMs: config.detectionWindowDays * DAY_MS,

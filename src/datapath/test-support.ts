@@ -5,6 +5,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { type App, createApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
+import { openPglite, type Sql } from '../platform/sql.ts';
 import type { DataPath } from './index.ts';
 
 export const testAdminToken = 'test-admin-token-0123456789';
@@ -25,12 +26,14 @@ export interface DataPathTestApp {
 }
 
 /**
- * Starts an app; with `dataDir` its records live there (a restart reopens them), else in memory.
+ * Starts an app; with `dataDir` its records live there (a restart reopens them), else in memory,
+ * or in `shared` (several apps on one records store, as several nodes on one PostgreSQL).
  * Detection runs only when asked (`POST /v1/detection/run`), so tests never depend on a timer.
  */
 export async function startDataPathApp(
   settings: Record<string, unknown> = {},
   dataDir = 'memory://',
+  shared?: Sql,
 ): Promise<DataPathTestApp> {
   const config = loadConfig(
     {
@@ -44,9 +47,9 @@ export async function startDataPathApp(
     },
     {},
   );
-  let sql: Awaited<ReturnType<typeof import('../platform/sql.ts').openPglite>> | undefined;
-  if (dataDir === 'memory://') sql = await (await import('../platform/sql.ts')).openPglite('memory://');
-  const app = await createApp(config, { sql, scryptCost: { N: 1024, r: 8, p: 1 } });
+  let own: Sql | undefined;
+  if (!shared && dataDir === 'memory://') own = await openPglite('memory://');
+  const app = await createApp(config, { sql: shared ?? own, scryptCost: { N: 1024, r: 8, p: 1 } });
   const t: DataPathTestApp = {
     app,
     dataPath: app.modules.dataPath as DataPath,
@@ -78,7 +81,7 @@ export async function startDataPathApp(
     },
     async close() {
       await app.close();
-      if (sql) await sql.close();
+      if (own) await own.close();
     },
   };
   return t;

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { IngestStore } from '../ingest/store.ts';
+import { decodeBatch, encodeBatch } from '../ingest/codec.ts';
+import type { IngestStore, JournalBatch } from '../ingest/store.ts';
 import type { CdrBatchEvent } from '../ingest/types.ts';
 import type { EventStream } from '../platform/stream.ts';
 import type { LiveRun } from './live.ts';
@@ -10,8 +11,17 @@ export interface DetectionWorkerOptions {
   modelPath?: string;
   store: IngestStore;
   stream: EventStream;
-  /** Read new batches from the journal (ingestion runs in another process); else take them from the stream. */
-  tailJournal: boolean;
+  /**
+   * Where new batches come from after the start-up replay: the 'cdr' stream (ingestion in this
+   * process, or a stream that crosses processes), or the journal, polled (ingestion runs in
+   * another process and the stream does not reach here).
+   */
+  source: 'stream' | 'journal';
+  /**
+   * Rows of replayed journal batches this worker keeps (its share of the subscribers when the
+   * CDR stream is partitioned across workers); all when not set.
+   */
+  replayFilter?: (msisdn: number) => boolean;
   /** Run the detectors this often when new CDRs arrived… */
   intervalMs: number;
   /** …or as soon as this many new CDRs arrived. */
@@ -38,6 +48,21 @@ export interface RunSummary {
 
 const JOURNAL_PAGE = 8;
 const TAIL_POLL_MS = 2000;
+/** How far below the highest folded batch id a tailing worker looks again for late commits. */
+const LATE_COMMITS = 64;
+/** Stream parts remembered to recognise a redelivery (a message whose acknowledgement was lost). */
+const REMEMBERED_PARTS = 100_000;
+
+/** A stream part's identity: its batch, partition and rows (a batch may come in several parts). */
+function partKey(event: CdrBatchEvent & { partition?: number }): string {
+  const payload = event.payload;
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  // The first and last served numbers of the part (the first column after the header).
+  const columns = (8 + view.getUint32(4, true) + 7) & ~7;
+  const first = event.rows > 0 ? view.getFloat64(columns, true) : 0;
+  const last = event.rows > 0 ? view.getFloat64(columns + (event.rows - 1) * 8, true) : 0;
+  return `${event.batchId}:${event.partition ?? ''}:${event.rows}:${first}:${last}`;
+}
 
 /**
  * The detection worker of `serve` (roles ingest/detect): replays the CDR journal of the window
@@ -52,6 +77,13 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
   const waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   /** Highest journal batch id folded. */
   let cursor = 0;
+  /**
+   * Batches folded from the journal: the stream may bring them again (sent before the replay
+   * read them), and a batch committed late may sit below the cursor (ids are taken at the start
+   * of concurrent transactions, not at their commits).
+   */
+  const fromJournal = new Set<number>();
+  const seenParts = new Set<string>();
   let replayed: Promise<void> = Promise.resolve();
   let replaying = false;
   const pending: CdrBatchEvent[] = [];
@@ -110,33 +142,74 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
     if (cdrsSinceRun >= options.afterCdrs && !running) void runSafely();
   }
 
-  /** Folds every journal batch after the cursor (the whole window at start). */
+  function fold(batch: JournalBatch): void {
+    if (options.replayFilter) {
+      const decoded = decodeBatch(batch.payload);
+      const keep: number[] = [];
+      for (let i = 0; i < decoded.size; i++) if (options.replayFilter(decoded.msisdn[i])) keep.push(i);
+      if (keep.length > 0) send(encodeBatch(decoded, Int32Array.from(keep)), keep.length, true);
+    } else {
+      // A journal payload is ours alone: hand its memory over instead of copying it.
+      send(batch.payload, batch.rows, batch.payload.byteOffset === 0);
+    }
+    fromJournal.add(batch.id);
+    cursor = Math.max(cursor, batch.id);
+  }
+
+  /**
+   * Folds every journal batch not folded yet: the whole window at start, then (tailing) those
+   * after the cursor and the few just below it that committed late.
+   */
   async function catchUp(): Promise<void> {
     const since = new Date(options.clock() - options.windowMs);
+    let after = Math.max(0, cursor - LATE_COMMITS);
+    const recent = [...fromJournal].filter((id) => id > after);
     for (;;) {
-      const page = await store.journal(cursor, since, JOURNAL_PAGE);
+      const page = await store.journal(after, since, JOURNAL_PAGE, recent);
       for (const batch of page) {
-        // A journal payload is ours alone: hand its memory over instead of copying it.
-        send(batch.payload, batch.rows, batch.payload.byteOffset === 0);
-        cursor = batch.id;
+        after = batch.id;
+        fold(batch);
       }
-      if (page.length < JOURNAL_PAGE || closed) return;
+      if (page.length < JOURNAL_PAGE || closed) break;
     }
+    // Ids far below the cursor cannot come back: forget them (the set stays the size of the window).
+    if (options.source === 'journal')
+      for (const id of fromJournal) if (id <= cursor - LATE_COMMITS) fromJournal.delete(id);
   }
 
   function onEvents(events: CdrBatchEvent[]): void {
     for (const event of events) {
-      if (replaying) pending.push(event);
-      else if (event.batchId > cursor) {
-        send(event.payload, event.rows, false);
-        cursor = event.batchId;
+      if (replaying) {
+        pending.push(event);
+        continue;
       }
+      if (fromJournal.has(event.batchId)) continue;
+      const key = partKey(event);
+      if (seenParts.has(key)) continue;
+      seenParts.add(key);
+      if (seenParts.size > REMEMBERED_PARTS) seenParts.delete(seenParts.values().next().value as string);
+      send(event.payload, event.rows, false);
+      cursor = Math.max(cursor, event.batchId);
     }
   }
 
+  /** Reads the journal for batches not folded yet (one read at a time). */
+  function tail(): Promise<void> {
+    if (replaying) return replayed;
+    replaying = true;
+    replayed = catchUp()
+      .catch((error) => options.onError(error, 'journal tail'))
+      .finally(() => {
+        replaying = false;
+      });
+    return replayed;
+  }
+
   async function runOnce(): Promise<RunSummary> {
-    if (!options.tailJournal) await stream.drain();
+    if (options.source === 'stream') await stream.drain();
     await replayed;
+    // A read already under way may have started before the newest commits.
+    if (options.source === 'journal') await tail();
     if (!thread) throw new Error('the detection thread is not running');
     cdrsSinceRun = 0;
     const run = await ask<LiveRun>({ type: 'run', id: nextId++ });
@@ -187,16 +260,9 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
           const events = pending.splice(0);
           onEvents(events);
         });
-      if (options.tailJournal) {
+      if (options.source === 'journal') {
         const poll = setInterval(() => {
-          if (!replaying && !closed) {
-            replaying = true;
-            replayed = catchUp()
-              .catch((error) => options.onError(error, 'journal tail'))
-              .finally(() => {
-                replaying = false;
-              });
-          }
+          if (!closed) void tail();
         }, TAIL_POLL_MS);
         poll.unref();
         timers.push(poll);

@@ -13,6 +13,7 @@ import {
   testAdminToken,
   victim,
 } from '../datapath/test-support.ts';
+import { openPglite } from '../platform/sql.ts';
 
 interface Counts {
   accepted: number;
@@ -167,6 +168,35 @@ describe('a restart', () => {
       assert.equal(alerts.items.length, 4);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('ingest and detect in separate processes on one records store', () => {
+  it('the detect node reads what the ingest node committed, each CDR once', async () => {
+    const sql = await openPglite('memory://');
+    const ingest = await startDataPathApp({ roles: 'screening,ingest,console' }, 'memory://', sql);
+    const detect = await startDataPathApp({ roles: 'detect' }, 'memory://', sql);
+    try {
+      const key = await ingest.keyFor('KCELL');
+      const file = simBoxCdrs('KCELL').text();
+      assert.equal((await ingest.upload(key, file)).json().accepted, 240);
+      const run = await detect.call(testAdminToken, 'POST', '/v1/detection/run');
+      assert.equal(run.statusCode, 200, run.body);
+      assert.deepEqual([run.json().cdrs, run.json().created], [240, 4]);
+      assert.equal((await ingest.upload(key, file)).json().duplicates, 240);
+      assert.equal((await detect.call(testAdminToken, 'POST', '/v1/detection/run')).json().cdrs, 240);
+      const status = (await detect.call(testAdminToken, 'GET', '/v1/detection/status')).json();
+      assert.equal(status.cdrsReceived, 240);
+      // The ingest node runs no detector; the detect node takes no uploads.
+      assert.equal((await ingest.call(testAdminToken, 'POST', '/v1/detection/run')).statusCode, 503);
+      assert.equal((await detect.upload(key, file)).statusCode, 404);
+      // Both answer from the same alerts.
+      assert.equal((await ingest.call(key, 'GET', '/v1/alerts')).json().items.length, 4);
+    } finally {
+      await detect.close();
+      await ingest.close();
+      await sql.close();
     }
   });
 });

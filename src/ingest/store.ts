@@ -225,8 +225,8 @@ export function createIngestStore(sql: Sql) {
     insertQuarantine: (operator: string, uploadId: string, file: string, rows: QuarantineRow[]) =>
       insertQuarantine(sql, operator, uploadId, file, rows),
 
-    /** Journal batches after `afterId` ingested since `since`, oldest first, at most `limit`. */
-    async journal(afterId: number, since: Date, limit: number): Promise<JournalBatch[]> {
+    /** Journal batches after `afterId` ingested since `since` (but those in `skip`), oldest first, at most `limit`. */
+    async journal(afterId: number, since: Date, limit: number, skip: number[] = []): Promise<JournalBatch[]> {
       const { rows } = await sql.query<{
         id: number | string;
         operator_id: string;
@@ -235,8 +235,9 @@ export function createIngestStore(sql: Sql) {
         payload: string;
       }>(
         `select id, operator_id, upload_id, rows, encode(payload, 'base64') as payload from cdr_batches
-         where id > $1 and ingested_at >= $2 and length(payload) > 0 order by id limit $3`,
-        [afterId, since, limit],
+         where id > $1 and ingested_at >= $2 and length(payload) > 0 and not (id = any($4::bigint[]))
+         order by id limit $3`,
+        [afterId, since, limit, skip],
       );
       const out: JournalBatch[] = [];
       for (const r of rows) {
