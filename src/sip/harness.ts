@@ -82,6 +82,10 @@ export interface KamailioSettings {
   nextHopCore: string;
   nextHopInterconnect: string;
   timeoutSeconds?: number;
+  /** More `#!define` lines for callshield-local.cfg, e.g. { WITH_STIR_SIGNING: '' }. */
+  defines?: Record<string, string>;
+  /** Environment of the process (secsipid's HTTPS client reads SSL_CERT_FILE). */
+  env?: Record<string, string>;
 }
 
 export interface Kamailio {
@@ -93,13 +97,16 @@ export interface Kamailio {
 }
 
 /** Renders the reference config with its local settings into a temp dir and starts Kamailio in the foreground. */
-export async function startKamailio(settings: KamailioSettings): Promise<Kamailio> {
+export async function startKamailio(
+  settings: KamailioSettings,
+  configFile = join(kamailioDir, 'kamailio.cfg'),
+): Promise<Kamailio> {
   const kamailio = findProgram('kamailio', 'kamailio kamailio-utils-modules kamailio-json-modules');
   const kamcmd = findProgram('kamcmd', 'kamailio');
   const dir = tempDir(`callshield-kamailio-${settings.name}-`);
   const ports = { subscribers: await freeUdpPort(), domestic: await freeUdpPort(), international: await freeUdpPort() };
   const ctl = `unix:${join(dir, 'ctl.sock')}`;
-  copyFileSync(join(kamailioDir, 'kamailio.cfg'), join(dir, 'kamailio.cfg'));
+  copyFileSync(configFile, join(dir, 'kamailio.cfg'));
   writeFileSync(
     join(dir, 'callshield-local.cfg'),
     [
@@ -115,13 +122,14 @@ export async function startKamailio(settings: KamailioSettings): Promise<Kamaili
       // Small pools: the test machine has two cores shared with everything else.
       '#!define SIP_WORKERS 2',
       '#!define ASYNC_WORKERS 6',
+      ...Object.entries(settings.defines ?? {}).map(([name, value]) => `#!define ${name} ${value}`.trimEnd()),
       '',
     ].join('\n'),
   );
   const child = spawn(
     kamailio,
     ['-DD', '-E', '-f', join(dir, 'kamailio.cfg'), '-Y', dir, '-P', join(dir, 'kamailio.pid'), '-w', dir, '-m', '64'],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...settings.env } },
   );
   const log = tail(child);
   const rpc = (...args: string[]) =>
@@ -278,4 +286,49 @@ export async function startUas(): Promise<Uas> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Sends one INVITE over UDP from a fresh port and resolves with the status line of the first final
+ * response (or rejects after timeoutMs). For checks that need no dialog.
+ */
+export async function sendInvite(
+  target: number,
+  call: { a: string; b: string; headers?: string[] },
+  timeoutMs = 5000,
+): Promise<string> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  const callId = `${Date.now()}-${Math.random().toString(36).slice(2)}@127.0.0.1`;
+  const message = [
+    `INVITE sip:${call.b}@127.0.0.1:${target} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK${Math.random().toString(36).slice(2)}`,
+    `From: <sip:${call.a}@127.0.0.1:${port}>;tag=${Math.random().toString(36).slice(2)}`,
+    `To: <sip:${call.b}@127.0.0.1:${target}>`,
+    `Call-ID: ${callId}`,
+    'CSeq: 1 INVITE',
+    `Contact: <sip:${call.a}@127.0.0.1:${port}>`,
+    'Max-Forwards: 70',
+    ...(call.headers ?? []),
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no final response within ${timeoutMs} ms`)), timeoutMs);
+      socket.on('message', (data) => {
+        const statusLine = data.toString('utf8').split('\r\n')[0];
+        const code = Number(statusLine.split(' ')[1]);
+        if (code >= 200) {
+          clearTimeout(timer);
+          resolve(statusLine);
+        }
+      });
+      socket.send(message, target, '127.0.0.1');
+    });
+  } finally {
+    socket.close();
+  }
 }

@@ -6,16 +6,33 @@
  * callshield never answers (fail-open). Everything runs on 127.0.0.1 and stops by itself.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { testAdminToken as admin, startTestApp, type TestApp } from '../platform/test-app.ts';
-import { type Kamailio, runUac, type SippResult, startKamailio, startUas, type Uas } from './harness.ts';
+import { createCsr, exportPrivateKeyPem, generateKeyPair } from '../stir/certificates.ts';
+import type { Stir } from '../stir/index.ts';
+import { startX5uServer, type X5uServer } from '../stir/test-support.ts';
+import {
+  type Kamailio,
+  runUac,
+  type SippResult,
+  sendInvite,
+  startKamailio,
+  startUas,
+  tempDir,
+  type Uas,
+} from './harness.ts';
 
 let t: TestApp;
 let uas: Uas;
 let kcellSbc: Kamailio;
 let beelineSbc: Kamailio;
 let downSbc: Kamailio;
+let kcellSigningSbc: Kamailio;
+let secsipidVerifier: Kamailio;
+let x5u: X5uServer;
 let blackHole: Server;
 const heldSockets = new Set<Socket>();
 let kcellKey: string;
@@ -25,10 +42,17 @@ const answeredFor = (number: string) => uas.answered().filter((line) => line.inc
 
 before(
   async () => {
+    // The STI certificate repository, over real HTTPS (test TLS CA), for signed caller ID.
+    x5u = await startX5uServer(async (path) => {
+      const r = await t.request('GET', path);
+      return { status: r.statusCode, body: r.rawPayload };
+    });
     t = await startTestApp({
       originWaitMs: 150,
       labelLanguage: 'en',
       policy: { labelInternational: true },
+      stirRepositoryUrl: x5u.url,
+      stirTlsCaFile: x5u.tlsCaFile,
     });
     await t.app.http.listen({ host: '127.0.0.1', port: 0 });
     const address = t.app.http.server.address();
@@ -69,15 +93,56 @@ before(
       nextHopInterconnect: core,
       timeoutSeconds: 1,
     });
+
+    // KCELL signs in its own SBC with Kamailio's secsipid module: its key stays with it, callshield's
+    // STI-CA certifies it from a CSR.
+    const keys = await generateKeyPair();
+    const issued = await t.request('POST', '/v1/admin/stir/operators/KCELL/certificates', {
+      token: admin,
+      body: { csr: await createCsr({ commonName: 'SHAKEN KCELL', country: 'KZ' }, keys) },
+    });
+    if (issued.statusCode !== 201) throw new Error(`certificate: ${issued.body}`);
+    const keyFile = join(tempDir('callshield-stir-key-'), 'kcell.key');
+    writeFileSync(keyFile, await exportPrivateKeyPem(keys.privateKey), { mode: 0o600 });
+    kcellSigningSbc = await startKamailio({
+      name: 'kcell-signing',
+      callshieldUrl: url,
+      apiKey: kcellKey,
+      nextHopCore: core,
+      nextHopInterconnect: `sip:127.0.0.1:${beelineSbc.ports.domestic}`,
+      defines: { WITH_STIR_SIGNING: '', STIR_X5U: `"${issued.json().x5u}"`, STIR_KEY_FILE: `"${keyFile}"` },
+    });
+    // secsipid as an independent verifier of what callshield signs (fetches x5u over HTTPS).
+    await t.request('POST', '/v1/admin/stir/operators/BEELINE/certificates', { token: admin, body: {} });
+    secsipidVerifier = await startKamailio(
+      {
+        name: 'secsipid',
+        callshieldUrl: url,
+        apiKey: 'unused',
+        nextHopCore: core,
+        nextHopInterconnect: core,
+        // libsecsipid's Go HTTPS client trusts the roots in SSL_CERT_FILE.
+        env: { SSL_CERT_FILE: x5u.tlsCaFile },
+      },
+      new URL('./secsipid-check.cfg', import.meta.url).pathname,
+    );
   },
   { timeout: 60_000 },
 );
 
 after(async () => {
-  await Promise.allSettled([kcellSbc?.stop(), beelineSbc?.stop(), downSbc?.stop(), uas?.stop()]);
+  await Promise.allSettled([
+    kcellSbc?.stop(),
+    beelineSbc?.stop(),
+    downSbc?.stop(),
+    kcellSigningSbc?.stop(),
+    secsipidVerifier?.stop(),
+    uas?.stop(),
+  ]);
   for (const socket of heldSockets) socket.destroy();
   blackHole?.close();
   await t?.close();
+  await x5u?.close();
 });
 
 describe('reference SBC with SIPp', { timeout: 120_000 }, () => {
@@ -165,6 +230,47 @@ describe('reference SBC with SIPp', { timeout: 120_000 }, () => {
     assert.equal(r.code, 0, explain(r));
     assert.ok(uas.answered().some((l) => l.includes('verdict=unavailable')));
     assert.equal((await downSbc.statistics()).fail_open, before + 1);
+  });
+
+  it('signs at the originating SBC with secsipid, and callshield verifies the signature', async () => {
+    const r = await runUac({
+      scenario: 'uac-connect.xml',
+      target: kcellSigningSbc.ports.subscribers,
+      calls: [{ a: '+77011110009', b: '+77771110009' }],
+    });
+    assert.equal(r.code, 0, explain(r));
+    const lines = await uas.waitForAnswers(1);
+    const line = lines.find((l) => l.includes('verstat='));
+    assert.ok(line, `no verstat seen by the UAS:\n${lines.join('\n')}\n${kcellSigningSbc.log().slice(-2000)}`);
+    assert.match(line, /verdict=allow;decision=[0-9a-f-]+;verstat=TN-Validation-Passed/);
+    assert.equal((await kcellSigningSbc.statistics()).sign_failed, 0);
+  });
+
+  it('signs tokens that secsipid verifies, and secsipid refuses a tampered one', async () => {
+    const stir = t.app.modules.stir as Stir;
+    const identity = await stir.service.signCall('BEELINE', {
+      orig: '+77771110019',
+      dest: '+77011110019',
+      attest: 'A',
+    });
+    assert.ok(identity);
+    const accepted = await sendInvite(secsipidVerifier.ports.domestic, {
+      a: '+77771110019',
+      b: '+77011110019',
+      headers: [`Identity: ${identity}`],
+    });
+    assert.equal(accepted, 'SIP/2.0 200 Identity Verified', secsipidVerifier.log().slice(-2000));
+    // secsipid took the certificate from the x5u over HTTPS (callshield never verified this token).
+    const info = /;info=<([^>]+)>/.exec(identity)![1];
+    assert.ok(x5u.requests.includes(new URL(info).pathname), 'secsipid did not fetch the x5u');
+    const dot = identity.lastIndexOf('.');
+    const tampered = `${identity.slice(0, dot + 1)}${identity[dot + 1] === 'A' ? 'B' : 'A'}${identity.slice(dot + 2)}`;
+    const refused = await sendInvite(secsipidVerifier.ports.domestic, {
+      a: '+77771110019',
+      b: '+77011110019',
+      headers: [`Identity: ${tampered}`],
+    });
+    assert.equal(refused, 'SIP/2.0 438 Invalid Identity Header');
   });
 
   it('carries a burst of 300 calls with none lost', async () => {
