@@ -152,8 +152,8 @@ export function registerAlertRoutes(
       };
       let msisdn: string | undefined;
       if (q.msisdn) {
-        const found = await alerts.alertsOf(q.msisdn, scope.operator);
-        msisdn = found[0]?.msisdn ?? q.msisdn;
+        msisdn = alerts.normalise(q.msisdn) ?? undefined;
+        if (!msisdn) throw new AppError('INVALID_NUMBER', `"${q.msisdn.slice(0, 40)}" is not a phone number`);
       }
       await auditLook(request, 'alerts.list', msisdn ?? '*', { kind: q.kind, status: q.status, cursor: q.cursor });
       return alerts.list({

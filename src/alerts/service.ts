@@ -183,6 +183,12 @@ export function createAlertService(deps: {
     list: store.list,
     figures: store.figures,
 
+    /** A number as alerts store it (+E.164), or null when it is not a number. */
+    normalise(msisdn: string): string | null {
+      const number = plan.parse(msisdn);
+      return number < 0 ? null : formatNumber(number);
+    },
+
     /** Alerts about one number (the console's number lookup). */
     async alertsOf(msisdn: string, operatorId?: string): Promise<StoredAlert[]> {
       const number = plan.parse(msisdn);

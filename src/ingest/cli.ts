@@ -96,8 +96,7 @@ async function* parts(
   source: AsyncIterable<Buffer>,
   partBytes: number,
 ): AsyncGenerator<{ body: Buffer; lineOffset: number; firstByte: number }> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  let pending: Buffer = Buffer.alloc(0);
   let header: Buffer | null = null;
   let csv: boolean | null = null;
   let linesBefore = 0;
@@ -108,24 +107,7 @@ async function* parts(
     for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
     return n;
   };
-  function* cut(final: boolean): Generator<{ body: Buffer; lineOffset: number; firstByte: number }> {
-    const all = Buffer.concat(pending);
-    pending = [];
-    pendingBytes = 0;
-    let end = final ? all.length : all.lastIndexOf(10) + 1;
-    if (end === 0 && !final) {
-      pending = [all];
-      pendingBytes = all.length;
-      return;
-    }
-    if (end > all.length) end = all.length;
-    const body = all.subarray(0, end);
-    const rest = all.subarray(end);
-    if (rest.length > 0) {
-      pending = [Buffer.from(rest)];
-      pendingBytes = rest.length;
-    }
-    if (body.length === 0) return;
+  function emit(body: Buffer): { body: Buffer; lineOffset: number; firstByte: number } {
     if (csv === null) {
       const text = body
         .toString('utf8', 0, Math.min(body.length, 64))
@@ -133,22 +115,43 @@ async function* parts(
         .trimStart();
       firstByte = text.charCodeAt(0);
       csv = !text.startsWith('{');
-      if (csv) header = body.subarray(0, body.indexOf(10) + 1 || body.length);
+      if (csv) header = Buffer.from(body.subarray(0, body.indexOf(10) + 1 || body.length));
     }
+    const lines = countLines(body);
     if (first) {
       first = false;
-      yield { body, lineOffset: 0, firstByte };
-      linesBefore += countLines(body);
-      return;
+      linesBefore += lines;
+      return { body, lineOffset: 0, firstByte };
     }
-    const withHeader = csv && header ? Buffer.concat([header, body]) : body;
-    yield { body: withHeader, lineOffset: csv ? linesBefore - 1 : linesBefore, firstByte };
-    linesBefore += countLines(body);
+    // Later CSV parts repeat the header: their line 2 is the file's line linesBefore + 1.
+    const part = csv && header ? Buffer.concat([header, body]) : body;
+    const lineOffset = csv ? linesBefore - 1 : linesBefore;
+    linesBefore += lines;
+    return { body: part, lineOffset, firstByte };
+  }
+  /** Cuts whole parts off the pending bytes, each ending after a newline (the rest waits for more). */
+  function* cut(final: boolean): Generator<{ body: Buffer; lineOffset: number; firstByte: number }> {
+    let offset = 0;
+    while (pending.length - offset >= partBytes) {
+      let end = pending.lastIndexOf(10, offset + partBytes - 1) + 1;
+      if (end <= offset) {
+        // A line longer than a part goes whole (the server judges it).
+        const newline = pending.indexOf(10, offset + partBytes);
+        if (newline < 0) break;
+        end = newline + 1;
+      }
+      yield emit(pending.subarray(offset, end));
+      offset = end;
+    }
+    if (final && offset < pending.length) {
+      yield emit(pending.subarray(offset));
+      offset = pending.length;
+    }
+    pending = Buffer.from(pending.subarray(offset));
   }
   for await (const chunk of source) {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes >= partBytes) yield* cut(false);
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    if (pending.length >= partBytes) yield* cut(false);
   }
   yield* cut(true);
 }
@@ -288,7 +291,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write('callshield ingest: an operator API key is needed (--key)\n');
       return 2;
     }
-    const partBytes = Math.max(1, Number(values['part-mb'] ?? 64)) * 1048576;
+    const partBytes = Math.round(Math.max(0.01, Number(values['part-mb'] ?? 64) || 64) * 1048576);
     for (const path of positionals) {
       const size = statSync(path).size;
       let read = 0;
