@@ -6,6 +6,7 @@ import { benchDetection } from './detection.ts';
 import { benchEngine } from './engine.ts';
 import { benchHttp } from './http.ts';
 import { benchSimulator } from './sim.ts';
+import { benchStir } from './stir.ts';
 
 const parts: Record<string, { budget: string; run: () => Promise<Record<string, number | string>> }> = {
   engine: { budget: '≥ 1 M decisions/s on one core', run: async () => benchEngine() },
@@ -15,6 +16,10 @@ const parts: Record<string, { budget: string; run: () => Promise<Record<string, 
   },
   sim: { budget: '1 M subscribers × 1 day in minutes, bounded memory', run: () => benchSimulator() },
   detection: { budget: '≥ 300 k CDRs/s end to end, memory bounded by subscribers', run: () => benchDetection() },
+  stir: {
+    budget: 'PASSporT signings/s and verifications/s (cached x5u) next to raw ES256 of node:crypto',
+    run: () => benchStir(),
+  },
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
