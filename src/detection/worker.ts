@@ -47,6 +47,8 @@ export interface RunSummary {
 }
 
 const JOURNAL_PAGE = 8;
+const MAX_RESTARTS = 3;
+const RESTART_PERIOD_MS = 600_000;
 const TAIL_POLL_MS = 2000;
 /** How far below the highest folded batch id a tailing worker looks again for late commits. */
 const LATE_COMMITS = 64;
@@ -92,6 +94,7 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
   let running: Promise<RunSummary> | null = null;
   let lastRun: RunSummary | null = null;
   let closed = false;
+  let restarts: number[] = [];
   const timers: NodeJS.Timeout[] = [];
   let unsubscribe: (() => void) | null = null;
 
@@ -119,7 +122,16 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
     worker.on('exit', () => {
       for (const w of waiting.values()) w.reject(new Error('the detection thread stopped'));
       waiting.clear();
-      if (thread === worker) thread = null;
+      if (thread !== worker) return;
+      thread = null;
+      // The windows died with the thread: a new one rebuilds them from the journal, a few times at most.
+      const now = options.clock();
+      restarts = restarts.filter((at) => at > now - RESTART_PERIOD_MS);
+      if (!closed && restarts.length < MAX_RESTARTS) {
+        restarts.push(now);
+        options.onError(new Error('the detection thread stopped; restarting it from the journal'), 'detection thread');
+        boot();
+      }
     });
     return worker;
   }
@@ -248,18 +260,28 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
     return next;
   }
 
+  /** A new thread with empty windows, filled from the journal of the window. */
+  function boot(): void {
+    cursor = 0;
+    fromJournal.clear();
+    seenParts.clear();
+    cdrsSent = 0;
+    cdrsSinceRun = 0;
+    thread = spawn();
+    replaying = true;
+    replayed = catchUp()
+      .catch((error) => options.onError(error, 'journal replay'))
+      .finally(() => {
+        replaying = false;
+        const events = pending.splice(0);
+        onEvents(events);
+      });
+  }
+
   return {
     /** Starts the thread and the journal replay (in the background: `run` waits for it). */
     start(): void {
-      thread = spawn();
-      replaying = true;
-      replayed = catchUp()
-        .catch((error) => options.onError(error, 'journal replay'))
-        .finally(() => {
-          replaying = false;
-          const events = pending.splice(0);
-          onEvents(events);
-        });
+      boot();
       if (options.source === 'journal') {
         const poll = setInterval(() => {
           if (!closed) void tail();

@@ -87,7 +87,8 @@ export function registerIngestRoutes(
             'Rows are validated one by one: bad rows and rows of another operator go to the quarantine with their ' +
             'line and reason, records already received (same operator and record_id) count as duplicates, the rest ' +
             'are accepted and handed to detection. An upload cut off midway keeps the batches already committed: ' +
-            'send the file again and they count as duplicates.',
+            'send the file again and they count as duplicates. The quarantine keeps the first 100 000 bad rows of an ' +
+            'upload (all are counted).',
           tags: ['cdr'],
           consumes: cdrContentTypes,
           querystring: {

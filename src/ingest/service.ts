@@ -21,6 +21,11 @@ const DEFAULT_BATCH_ROWS = 65_536;
 const MAX_LINE_CHARS = 1 << 20;
 /** Records stamped further ahead than this are refused: a wrong clock or offset, not a call. */
 const FUTURE_TOLERANCE_MS = 86_400_000;
+/**
+ * Bad rows stored per upload: a file of nothing but garbage is counted in full but stored only
+ * this far, so that one wrong file cannot fill the records store.
+ */
+export const MAX_STORED_QUARANTINE = 100_000;
 
 export interface IngestRequest {
   /** The uploading operator; null for an admin import that takes each row's operator column as given. */
@@ -121,6 +126,7 @@ export function createIngestService(deps: {
     uploadId: string,
     uploadOperator: string,
     bytes: number,
+    upload: { stored: number },
   ): Promise<{ accepted: number; duplicates: number; quarantined: number }> {
     const lineOffset = request.lineOffset ?? 0;
     const quarantine: QuarantineRow[] = batch.quarantine.map((q) => ({
@@ -167,12 +173,16 @@ export function createIngestService(deps: {
       operators.push(operator);
       ids.push(recordIds[i]);
     }
+    const room = Math.max(0, MAX_STORED_QUARANTINE - upload.stored);
+    const stored = quarantine.length > room ? quarantine.slice(0, room) : quarantine;
+    upload.stored += stored.length;
     const committed = await store.commitBatch({
       uploadId,
       operator: uploadOperator,
       operators,
       recordIds: ids,
-      quarantine,
+      quarantine: stored,
+      quarantined: quarantine.length,
       file: request.file,
       duplicatesInBatch,
       bytes,
@@ -206,6 +216,7 @@ export function createIngestService(deps: {
     const file = request.file.slice(0, 200) || uploadId;
     await store.beginUpload({ id: uploadId, operator: uploadOperator, file });
     const result: IngestResult = { uploadId, file, accepted: 0, duplicates: 0, quarantined: 0, bytes: 0 };
+    const upload = { stored: 0 };
     const parser = new CdrTextParser(file, plan, { recordIds: true, batchSize: batchRows });
     const decoder = new StringDecoder('utf8');
     let lineChars = 0;
@@ -222,13 +233,14 @@ export function createIngestService(deps: {
         if (lineChars > MAX_LINE_CHARS)
           throw new AppError('BAD_REQUEST', `a line is longer than ${MAX_LINE_CHARS} characters: not a CDR file`);
         for (const batch of parser.push(text))
-          add(await commit(batch, request, uploadId, uploadOperator, result.bytes));
+          add(await commit(batch, request, uploadId, uploadOperator, result.bytes, upload));
       }
       const tail = decoder.end();
       if (tail)
         for (const batch of parser.push(tail))
-          add(await commit(batch, request, uploadId, uploadOperator, result.bytes));
-      for (const batch of parser.end()) add(await commit(batch, request, uploadId, uploadOperator, result.bytes));
+          add(await commit(batch, request, uploadId, uploadOperator, result.bytes, upload));
+      for (const batch of parser.end())
+        add(await commit(batch, request, uploadId, uploadOperator, result.bytes, upload));
     }
     async function* measured(source: IngestBody): AsyncGenerator<Uint8Array | string> {
       for await (const chunk of source) {

@@ -50,8 +50,10 @@ export interface BatchToCommit {
   /** Candidate rows: operator and record id of each, in the batch's order. */
   operators: string[];
   recordIds: string[];
-  /** Rows refused before de-duplication (validation, foreign operator). */
+  /** Rows refused before de-duplication (validation, foreign operator), to store. */
   quarantine: QuarantineRow[];
+  /** How many rows were refused (more than `quarantine` holds once an upload's storage cap is reached). */
+  quarantined: number;
   file: string;
   /** Duplicates already found inside the batch itself. */
   duplicatesInBatch: number;
@@ -215,9 +217,9 @@ export function createIngestStore(sql: Sql) {
         await tx.query(
           `update cdr_uploads set accepted = accepted + $2, duplicates = duplicates + $3,
              quarantined = quarantined + $4, bytes = $5 where id = $1`,
-          [batch.uploadId, accepted, duplicates, batch.quarantine.length, batch.bytes],
+          [batch.uploadId, accepted, duplicates, batch.quarantined, batch.bytes],
         );
-        return { batchId, accepted, duplicates, quarantined: batch.quarantine.length, payload };
+        return { batchId, accepted, duplicates, quarantined: batch.quarantined, payload };
       });
     },
 
