@@ -37,6 +37,21 @@ export function findProgram(name: string, debianPackage: string): string {
   );
 }
 
+const moduleDirs = [
+  '/usr/lib/x86_64-linux-gnu/kamailio/modules',
+  '/usr/lib/aarch64-linux-gnu/kamailio/modules',
+  '/usr/lib64/kamailio/modules',
+  '/usr/local/lib64/kamailio/modules',
+];
+
+/** Throws naming the Debian package when a Kamailio module is not installed. */
+export function requireKamailioModule(name: string, debianPackage: string): void {
+  if (moduleDirs.some((dir) => existsSync(join(dir, `${name}.so`)))) return;
+  throw new Error(
+    `the Kamailio module ${name} is not installed: the SIP-level tests need it (apt-get install -y ${debianPackage}; .ci/run installs it)`,
+  );
+}
+
 /** A UDP port free on 127.0.0.1 right now. */
 export function freeUdpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -103,6 +118,11 @@ export async function startKamailio(
 ): Promise<Kamailio> {
   const kamailio = findProgram('kamailio', 'kamailio kamailio-utils-modules kamailio-json-modules');
   const kamcmd = findProgram('kamcmd', 'kamailio');
+  requireKamailioModule('http_client', 'kamailio-utils-modules');
+  requireKamailioModule('json', 'kamailio-json-modules');
+  if (settings.defines?.WITH_STIR_SIGNING !== undefined || readFileSync(configFile, 'utf8').includes('"secsipid.so"')) {
+    requireKamailioModule('secsipid', 'kamailio-secsipid-modules');
+  }
   const dir = tempDir(`callshield-kamailio-${settings.name}-`);
   const ports = { subscribers: await freeUdpPort(), domestic: await freeUdpPort(), international: await freeUdpPort() };
   const ctl = `unix:${join(dir, 'ctl.sock')}`;
