@@ -125,6 +125,7 @@ export async function linkGraph(query: GraphQuery, loader: GraphLoader): Promise
     if (!n) return;
     n.first = Math.min(n.first, r.firstSeen);
     n.last = Math.max(n.last, r.lastSeen);
+    n.events += r.events;
     n.operators.add(r.operator);
   };
   const addEdge = (type: EdgeType, from: string, to: string, r: Relation) => {

@@ -7,6 +7,8 @@ import { Link, useRouter } from './components/router.tsx';
 import { type MessageKey, useI18n } from './i18n.tsx';
 import { AlertsPage } from './pages/Alerts.tsx';
 import { AuditPage } from './pages/Audit.tsx';
+import { CasePage } from './pages/cases/CasePage.tsx';
+import { CasesPage } from './pages/cases/CasesPage.tsx';
 import { DecisionsPage } from './pages/Decisions.tsx';
 import { ListsPage } from './pages/Lists.tsx';
 import { ChangePasswordPage, LoginPage } from './pages/Login.tsx';
@@ -60,6 +62,13 @@ const pages: PageDef[] = [
     icon: icon('M12 3l9 16H3zM12 10v4M12 17h.01'),
     allowed: can.seePersonalData,
     render: () => <AlertsPage />,
+  },
+  {
+    path: '/cases',
+    title: 'nav.cases',
+    icon: icon('M3 7h18v13H3zM8 7V4h8v3M3 12h18'),
+    allowed: can.investigate,
+    render: (rest) => (rest ? <CasePage id={decodeURIComponent(rest)} /> : <CasesPage />),
   },
   {
     path: '/lookup',

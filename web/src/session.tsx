@@ -14,6 +14,8 @@ export const can = {
   seePersonalData: (r: Role) => r !== 'viewer',
   editLists: (r: Role) => r === 'admin' || r === 'supervisor' || r === 'analyst',
   actOnAlerts: (r: Role) => r === 'admin' || r === 'supervisor' || r === 'analyst',
+  /** Cases: national readers, and operator analysts for their operator's part. */
+  investigate: (r: Role) => r !== 'viewer',
   audit: (r: Role) => r === 'admin' || r === 'supervisor',
   admin: (r: Role) => r === 'admin',
 };

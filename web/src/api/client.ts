@@ -1,3 +1,4 @@
+import type { CaseDetail, CaseSummary, LinkGraph } from '../pages/cases/types.ts';
 import { type ApiPath, apiPaths, buildUrl } from './paths.ts';
 import type {
   Alert,
@@ -119,4 +120,26 @@ export const api = {
     request<unknown>('POST', apiPaths.alertConfirm, { params: { id }, body: { reason } }),
   dismissAlert: (id: string, reason: string) =>
     request<unknown>('POST', apiPaths.alertDismiss, { params: { id }, body: { reason } }),
+
+  cases: (status?: string) => request<{ items: CaseSummary[] }>('GET', apiPaths.cases, { query: { status } }),
+  createCase: (body: { title: string; summary?: string; from?: Record<string, string> }) =>
+    request<{ id: string; pulled: number }>('POST', apiPaths.cases, { body }),
+  caseDetail: (id: string) => request<CaseDetail>('GET', apiPaths.case, { params: { id } }),
+  updateCase: (id: string, body: Partial<{ title: string; assignee: string | null; externalRef: string | null }>) =>
+    request<void>('PATCH', apiPaths.case, { params: { id }, body }),
+  moveCase: (id: string, to: string, reason?: string) =>
+    request<void>('POST', apiPaths.caseTransition, { params: { id }, body: { to, ...(reason ? { reason } : {}) } }),
+  addCaseNote: (id: string, text: string, shared: boolean) =>
+    request<void>('POST', apiPaths.caseNotes, { params: { id }, body: { text, shared } }),
+  addCaseItems: (id: string, items: { type: string; value: string }[]) =>
+    request<unknown>('POST', apiPaths.caseItems, { params: { id }, body: { items } }),
+  addSeized: (
+    id: string,
+    body: { kind: string; identifier?: string; description?: string; seizedAt: string; place: string },
+  ) => request<unknown>('POST', apiPaths.caseSeized, { params: { id }, body }),
+  caseGraph: (id: string, query: { from?: string; to?: string; depth?: number }) =>
+    request<LinkGraph>('GET', apiPaths.caseGraph, { params: { id }, query }),
+  caseExportUrl: (id: string, lang: string) => buildUrl(apiPaths.caseExport, { id }, { lang }),
+  links: (query: { type: string; value: string; from?: string; to?: string; depth?: number }) =>
+    request<LinkGraph>('GET', apiPaths.links, { query }),
 };

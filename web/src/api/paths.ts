@@ -27,6 +27,15 @@ export const apiPaths = {
   alerts: '/v1/alerts',
   alertConfirm: '/v1/alerts/{id}/confirm',
   alertDismiss: '/v1/alerts/{id}/dismiss',
+  cases: '/v1/cases',
+  case: '/v1/cases/{id}',
+  caseTransition: '/v1/cases/{id}/transition',
+  caseNotes: '/v1/cases/{id}/notes',
+  caseItems: '/v1/cases/{id}/items',
+  caseSeized: '/v1/cases/{id}/seized',
+  caseGraph: '/v1/cases/{id}/graph',
+  caseExport: '/v1/cases/{id}/export',
+  links: '/v1/links',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];

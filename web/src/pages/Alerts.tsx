@@ -6,6 +6,7 @@ import { Link } from '../components/router.tsx';
 import { Drawer, ErrorNotice, Panel } from '../components/ui.tsx';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
+import { OpenCaseButton } from './cases/OpenCaseButton.tsx';
 
 /** Loads alerts; null when the server has no alerts API yet (404). */
 export async function loadAlerts(query: { kind?: string; status?: string; cursor?: string }) {
@@ -166,6 +167,7 @@ export function AlertsPage() {
           <p>
             <Link to={`/lookup/${encodeURIComponent(selected.msisdn)}`}>{t('nav.lookup')} →</Link>
           </p>
+          {can.actOnAlerts(me.user.role) && <OpenCaseButton alert={selected} />}
           <h3>{t('alerts.evidence')}</h3>
           <Evidence evidence={selected.evidence ?? {}} />
           {can.actOnAlerts(me.user.role) && selected.status === 'open' && (

@@ -1,0 +1,362 @@
+import { type FormEvent, useState } from 'react';
+import { api } from '../../api/client.ts';
+import { usePoll } from '../../components/hooks.ts';
+import { Link } from '../../components/router.tsx';
+import { ErrorNotice, Panel } from '../../components/ui.tsx';
+import { can, useSession } from '../../session.tsx';
+import { GraphPanel } from './LinkGraph.tsx';
+import { useCaseText } from './text.ts';
+import type { TimelineEvent } from './types.ts';
+
+const itemTypes = ['number', 'imsi', 'iccid', 'imei', 'cell', 'alert', 'report'];
+const seizedKinds = ['simbox', 'sim_card', 'phone', 'other'];
+
+function describe(e: TimelineEvent): string {
+  const d = e.details as Record<string, unknown> & { items?: { type: string; value: string }[] };
+  switch (e.kind) {
+    case 'created':
+      return String(d.title);
+    case 'status':
+      return `${d.from} → ${d.to}${d.reason ? ` (${d.reason})` : ''}`;
+    case 'items_added':
+      return `+${d.items?.length ?? 0}${d.source ? ` · ${d.source}` : ''}: ${(d.items ?? [])
+        .slice(0, 5)
+        .map((i) => i.value)
+        .join(', ')}${(d.items?.length ?? 0) > 5 ? ' …' : ''}`;
+    case 'item_removed':
+      return `− ${d.type} ${d.value}`;
+    case 'note':
+      return String(d.text);
+    case 'seized':
+      return `${d.kind} ${d.identifier ?? ''} · ${d.place}`;
+    case 'exported':
+      return `ZIP · SHA-256 ${String(d.sha256 ?? '').slice(0, 16)}…`;
+    default:
+      return `${d.from ?? '—'} → ${d.to ?? '—'}`;
+  }
+}
+
+/** One case: workflow, assignee and criminal case number, items, seized items, timeline, graph, export. */
+export function CasePage({ id }: { id: string }) {
+  const { c, dateTime, language } = useCaseText();
+  const { me } = useSession();
+  const writer = can.actOnAlerts(me.user.role);
+  const { data, error, refresh } = usePoll(() => api.caseDetail(id), [id]);
+  const [failure, setFailure] = useState<Error>();
+  const [reason, setReason] = useState('');
+  const [assignee, setAssignee] = useState<string>();
+  const [externalRef, setExternalRef] = useState<string>();
+  const [itemType, setItemType] = useState('number');
+  const [itemValue, setItemValue] = useState('');
+  const [note, setNote] = useState('');
+  const [shared, setShared] = useState(false);
+  const [seized, setSeized] = useState({ kind: 'simbox', identifier: '', description: '', seizedAt: '', place: '' });
+
+  const act = async (work: () => Promise<unknown>) => {
+    try {
+      await work();
+      setFailure(undefined);
+      await refresh();
+    } catch (err) {
+      setFailure(err as Error);
+    }
+  };
+
+  if (!data) return <ErrorNotice error={error} />;
+  const editable = writer;
+  return (
+    <>
+      <p>
+        <Link to="/cases">← {c('title')}</Link>
+      </p>
+      <ErrorNotice error={failure} />
+      <Panel
+        title={
+          <span data-case-title>
+            {data.title}{' '}
+            <span className={`badge case-${data.status}`} data-status={data.status}>
+              {c(`status.${data.status}` as 'status.new')}
+            </span>
+          </span>
+        }
+        actions={
+          <>
+            <a className="btn" href={api.caseExportUrl(id, language === 'en' ? 'en' : 'ru')} download data-export>
+              {c('export')}
+            </a>
+            {language !== 'en' && (
+              <a className="btn ghost small" href={api.caseExportUrl(id, 'en')} download>
+                {c('exportEn')}
+              </a>
+            )}
+          </>
+        }
+      >
+        {data.hidden > 0 && (
+          <div className="notice">
+            {data.hidden} {c('hidden')}
+          </div>
+        )}
+        {data.summary && <p>{data.summary}</p>}
+        <div className="toolbar" style={{ flexWrap: 'wrap', alignItems: 'flex-end' }}>
+          <label className="field">
+            <span>{c('assignee')}</span>
+            <input
+              name="assignee"
+              value={assignee ?? data.assignee ?? ''}
+              disabled={!editable}
+              onChange={(e) => setAssignee(e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span>{c('externalRef')}</span>
+            <input
+              name="externalRef"
+              value={externalRef ?? data.externalRef ?? ''}
+              disabled={!editable}
+              onChange={(e) => setExternalRef(e.target.value)}
+            />
+          </label>
+          {editable && (
+            <button
+              type="button"
+              className="btn ghost"
+              data-save-case
+              onClick={() =>
+                void act(() =>
+                  api.updateCase(id, {
+                    ...(assignee !== undefined ? { assignee: assignee || null } : {}),
+                    ...(externalRef !== undefined ? { externalRef: externalRef || null } : {}),
+                  }),
+                )
+              }
+              disabled={assignee === undefined && externalRef === undefined}
+            >
+              {c('save')}
+            </button>
+          )}
+        </div>
+        {editable && (
+          <div className="toolbar" style={{ marginTop: 12, flexWrap: 'wrap', alignItems: 'flex-end' }}>
+            <label className="field">
+              <span>{c('reason')}</span>
+              <input name="transition-reason" value={reason} onChange={(e) => setReason(e.target.value)} />
+            </label>
+            {data.nextStatuses.map((s) => (
+              <button
+                key={s}
+                type="button"
+                className="btn"
+                data-move={s}
+                onClick={() =>
+                  void act(async () => {
+                    await api.moveCase(id, s, reason.trim() || undefined);
+                    setReason('');
+                  })
+                }
+              >
+                {c('move')}: {c(`status.${s}` as 'status.new')}
+              </button>
+            ))}
+          </div>
+        )}
+        <p className="muted" style={{ marginTop: 10 }}>
+          {c('created')}: {dateTime(data.createdAt)} · {data.createdBy}
+        </p>
+      </Panel>
+
+      <GraphPanel reloadKey={`${id}:${data.caseItems.length}`} load={(q) => api.caseGraph(id, q)} />
+
+      <div className="grid cols-2">
+        <Panel title={`${c('items')} (${data.caseItems.length})`} flush>
+          {editable && (
+            <form
+              className="toolbar"
+              style={{ padding: 12 }}
+              onSubmit={(e: FormEvent) => {
+                e.preventDefault();
+                void act(async () => {
+                  await api.addCaseItems(id, [{ type: itemType, value: itemValue.trim() }]);
+                  setItemValue('');
+                });
+              }}
+            >
+              <select name="item-type" value={itemType} onChange={(e) => setItemType(e.target.value)}>
+                {itemTypes.map((t) => (
+                  <option key={t} value={t}>
+                    {t}
+                  </option>
+                ))}
+              </select>
+              <input name="item-value" value={itemValue} onChange={(e) => setItemValue(e.target.value)} />
+              <button type="submit" className="btn small" disabled={!itemValue.trim()}>
+                {c('add')}
+              </button>
+            </form>
+          )}
+          <div style={{ maxHeight: 420, overflow: 'auto' }}>
+            <table>
+              <thead>
+                <tr>
+                  <th>{c('type')}</th>
+                  <th>{c('value')}</th>
+                  <th>{c('operators')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.caseItems.map((i) => (
+                  <tr key={`${i.type}:${i.value}`} data-item={`${i.type}:${i.value}`}>
+                    <td>{i.type}</td>
+                    <td className="mono">
+                      {i.type === 'number' ? (
+                        <Link to={`/lookup/${encodeURIComponent(i.value)}`}>{i.value}</Link>
+                      ) : (
+                        i.value
+                      )}
+                    </td>
+                    <td>{i.operators.join(', ') || '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Panel>
+
+        <Panel title={c('timeline')} flush>
+          <form
+            className="toolbar"
+            style={{ padding: 12, flexWrap: 'wrap' }}
+            onSubmit={(e: FormEvent) => {
+              e.preventDefault();
+              void act(async () => {
+                await api.addCaseNote(id, note.trim(), shared);
+                setNote('');
+              });
+            }}
+          >
+            <input
+              name="note"
+              placeholder={c('note')}
+              value={note}
+              onChange={(e) => setNote(e.target.value)}
+              style={{ flex: 1 }}
+            />
+            {editable && (
+              <label className="muted">
+                <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> {c('shared')}
+              </label>
+            )}
+            <button type="submit" className="btn small" disabled={!note.trim()}>
+              {c('addNote')}
+            </button>
+          </form>
+          <ol className="timeline" style={{ maxHeight: 420, overflow: 'auto', margin: 0, padding: '0 12px 12px 32px' }}>
+            {[...data.timeline].reverse().map((e) => (
+              <li key={e.seq} data-event={e.kind} style={{ marginBottom: 8 }}>
+                <div className="muted" style={{ fontSize: 12 }}>
+                  {dateTime(e.at)} · {e.actor} · {e.kind}
+                </div>
+                <div>{describe(e)}</div>
+              </li>
+            ))}
+          </ol>
+        </Panel>
+      </div>
+
+      <Panel title={c('seized')} flush>
+        {editable && (
+          <form
+            className="toolbar"
+            style={{ padding: 12, flexWrap: 'wrap', alignItems: 'flex-end' }}
+            onSubmit={(e: FormEvent) => {
+              e.preventDefault();
+              void act(async () => {
+                await api.addSeized(id, {
+                  kind: seized.kind,
+                  ...(seized.identifier.trim() ? { identifier: seized.identifier.trim() } : {}),
+                  ...(seized.description.trim() ? { description: seized.description.trim() } : {}),
+                  seizedAt: new Date(seized.seizedAt).toISOString(),
+                  place: seized.place.trim(),
+                });
+                setSeized({ kind: 'simbox', identifier: '', description: '', seizedAt: '', place: '' });
+              });
+            }}
+          >
+            <label className="field">
+              <span>{c('seizedKind')}</span>
+              <select
+                name="seized-kind"
+                value={seized.kind}
+                onChange={(e) => setSeized({ ...seized, kind: e.target.value })}
+              >
+                {seizedKinds.map((k) => (
+                  <option key={k} value={k}>
+                    {k}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              <span>{c('identifier')}</span>
+              <input
+                name="seized-identifier"
+                value={seized.identifier}
+                onChange={(e) => setSeized({ ...seized, identifier: e.target.value })}
+              />
+            </label>
+            <label className="field">
+              <span>{c('description')}</span>
+              <input
+                name="seized-description"
+                value={seized.description}
+                onChange={(e) => setSeized({ ...seized, description: e.target.value })}
+              />
+            </label>
+            <label className="field">
+              <span>{c('seizedAt')}</span>
+              <input
+                type="datetime-local"
+                name="seized-at"
+                value={seized.seizedAt}
+                onChange={(e) => setSeized({ ...seized, seizedAt: e.target.value })}
+              />
+            </label>
+            <label className="field">
+              <span>{c('place')}</span>
+              <input
+                name="seized-place"
+                value={seized.place}
+                onChange={(e) => setSeized({ ...seized, place: e.target.value })}
+              />
+            </label>
+            <button type="submit" className="btn small" disabled={!seized.place.trim() || !seized.seizedAt}>
+              {c('record')}
+            </button>
+          </form>
+        )}
+        <table>
+          <thead>
+            <tr>
+              <th>{c('seizedAt')}</th>
+              <th>{c('seizedKind')}</th>
+              <th>{c('identifier')}</th>
+              <th>{c('place')}</th>
+              <th>{c('description')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.seized.map((s) => (
+              <tr key={s.id} data-seized={s.id}>
+                <td>{dateTime(s.seizedAt)}</td>
+                <td>{s.kind}</td>
+                <td className="mono">{s.identifier ?? '—'}</td>
+                <td>{s.place}</td>
+                <td>{s.description ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Panel>
+    </>
+  );
+}

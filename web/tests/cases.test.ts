@@ -1,0 +1,150 @@
+/**
+ * Browser tests of the investigation pages in Chromium: a case opened from an alert, its workflow,
+ * timeline and export, and the link-analysis graph with its time filter and cells on the map.
+ * Screenshots land in .tmp/console-screenshots/ (cases-*.png).
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import {
+  beelineCdrs,
+  boxA,
+  cellsCsv,
+  insertAlertsAndReports,
+  kcellCdrs,
+} from '../../src/cases/test-support.ts';
+import { adminToken, chromiumPath, launchBrowser, logIn, type Server, shot, startServer } from './support.ts';
+
+const adminPassword = 'Chief-passphrase-for-cases-7';
+
+describe('investigations in Chromium', () => {
+  let server: Server;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    assert.ok(existsSync(chromiumPath), `no Chromium at ${chromiumPath} (apt-get install chromium)`);
+    server = await startServer();
+    const upload = async (path: string, body: string, token: string, method = 'POST') => {
+      const r = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        body,
+      });
+      assert.equal(r.status, 200, await r.text());
+    };
+    for (const [operator, file] of [
+      ['KCELL', kcellCdrs],
+      ['BEELINE', beelineCdrs],
+    ]) {
+      const key = (await server.api('POST', `/v1/admin/operators/${operator}/keys`)).json.apiKey;
+      await upload('/v1/cdr', file, key);
+    }
+    await upload('/v1/cells', cellsCsv, adminToken, 'PUT');
+    await insertAlertsAndReports(server.app.sql);
+    await server.app.stream.drain();
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const first = server.app.firstAdmin;
+    assert.ok(first);
+    await logIn(page, server.url, first.username, first.password, adminPassword);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('opens a case from an alert, pulling in the box’s SIMs, and moves it along the workflow', async () => {
+    await page.goto(`${server.url}/alerts`);
+    await page.click('[data-alert=alr_boxA1]');
+    await page.click('[data-open-case=alr_boxA1]');
+    await page.waitForSelector('[data-case-title]');
+    assert.match(page.url(), /\/cases\/case_/);
+    for (const item of ['number:+77011110002', 'number:+77051110005', `imei:${boxA}`, 'cell:ALA-001', 'report:rep_1'])
+      await page.waitForSelector(`[data-item="${item}"]`);
+    assert.equal(await page.getAttribute('[data-status]', 'data-status'), 'new');
+    // The workflow offers only the allowed next steps.
+    assert.equal(await page.locator('[data-move=action_requested]').count(), 0);
+    await page.click('[data-move=investigating]');
+    await page.waitForSelector('[data-status=investigating]');
+    await page.fill('input[name=externalRef]', 'УД 2026-0117');
+    await page.fill('input[name=assignee]', 'aigerim');
+    await page.click('[data-save-case]');
+    await page.fill('input[name=transition-reason]', 'изъятие SIM-бокса');
+    await page.click('[data-move=action_requested]');
+    await page.waitForSelector('[data-status=action_requested]');
+    await page.fill('input[name=note]', 'Запрошены данные у Beeline');
+    await page.click('button:has-text("Добавить заметку")');
+    await page.waitForSelector('[data-event=note]');
+    await page.selectOption('select[name=seized-kind]', 'simbox');
+    await page.fill('input[name=seized-identifier]', boxA);
+    await page.fill('input[name=seized-description]', 'GoIP-32');
+    await page.fill('input[name=seized-at]', '2026-03-10T11:30');
+    await page.fill('input[name=seized-place]', 'Алматы, ул. Толе би 101');
+    await page.click('button:has-text("Записать")');
+    await page.waitForSelector('[data-event=seized]');
+    const events = await page.locator('[data-event]').evaluateAll((els) => els.map((e) => e.getAttribute('data-event')));
+    assert.deepEqual(events.filter((e) => e === 'status').length, 2);
+    assert.ok(events.includes('external_ref') && events.includes('assignee'));
+    await page.waitForSelector('[data-node]');
+    await page.evaluate(() => scrollTo(0, 0));
+    await shot(page, 'cases-01-case-page');
+    await page.locator('.link-graph').scrollIntoViewIfNeeded();
+    await shot(page, 'cases-02-case-graph');
+
+    // The export link answers a ZIP, and the export is on the timeline once the page reloads.
+    const href = await page.getAttribute('[data-export]', 'href');
+    const zip = await page.evaluate(async (url) => {
+      const r = await fetch(url ?? '');
+      const bytes = new Uint8Array(await r.arrayBuffer());
+      return { status: r.status, type: r.headers.get('content-type'), magic: [bytes[0], bytes[1]] };
+    }, href);
+    assert.deepEqual(zip, { status: 200, type: 'application/zip', magic: [0x50, 0x4b] });
+    await page.reload();
+    await page.waitForSelector('[data-event=exported]');
+  });
+
+  it('draws the link graph from a number, narrows it with the time filter and puts the cells on the map', async () => {
+    await page.goto(`${server.url}/cases`);
+    await page.waitForSelector('[data-case]');
+    await shot(page, 'cases-03-list');
+    await page.selectOption('select[name=link-type]', 'number');
+    await page.fill('input[name=link-value]', '+77011110003');
+    await page.click('button:has-text("Анализировать")');
+    await page.waitForSelector(`[data-node="imei:${boxA}"]`);
+    await page.selectOption('select[name=graph-depth]', '1');
+    await page.waitForFunction(() => document.querySelectorAll('[data-node]').length === 6);
+    // SIM 3 sat in box A on 2 March and in box B from 5 March: one hop shows both boxes and cells.
+    const nodes = async () =>
+      (await page.locator('[data-node]').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')))).sort();
+    assert.deepEqual(await nodes(), [
+      'cell:ALA-001',
+      'cell:ALA-003',
+      `imei:${boxA}`,
+      'imei:350000000000022',
+      'imsi:401020000000003',
+      'number:+77011110003',
+    ]);
+    await page.fill('input[name=graph-from]', '2026-03-04');
+    await page.waitForFunction(() => !document.querySelector('[data-node="cell:ALA-001"]'));
+    assert.deepEqual(await nodes(), ['cell:ALA-003', 'imei:350000000000022', 'imsi:401020000000003', 'number:+77011110003']);
+    await page.fill('input[name=graph-from]', '');
+    await page.selectOption('select[name=graph-depth]', '2');
+    await page.waitForSelector('[data-node="number:+77011110004"]');
+    // Dragging a node moves it; clicking shows what it is.
+    const node = page.locator(`[data-node="imei:${boxA}"] circle`);
+    const box = await node.boundingBox();
+    assert.ok(box);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 80, box.y + 40, { steps: 5 });
+    await page.mouse.up();
+    const moved = await node.boundingBox();
+    assert.ok(moved && Math.abs(moved.x - box.x) > 20, 'the node followed the pointer');
+    await page.waitForSelector('.node-detail');
+    assert.equal(await page.locator('.cell-list li').count(), 3);
+    await page.locator('.link-graph').scrollIntoViewIfNeeded();
+    await shot(page, 'cases-04-link-analysis');
+  });
+});
