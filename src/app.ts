@@ -121,6 +121,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     country: plan.country,
     operatorName: (id) => operators.get(id)?.name,
     clock,
+    metrics,
   });
   const screening = createScreeningService({
     plan,

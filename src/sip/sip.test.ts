@@ -243,6 +243,7 @@ describe('reference SBC with SIPp', { timeout: 120_000 }, () => {
     const line = lines.find((l) => l.includes('verstat='));
     assert.ok(line, `no verstat seen by the UAS:\n${lines.join('\n')}\n${kcellSigningSbc.log().slice(-2000)}`);
     assert.match(line, /verdict=allow;decision=[0-9a-f-]+;verstat=TN-Validation-Passed/);
+    assert.match(line, /pai=<sip:\+77011110009@[^;>]+;user=phone;verstat=TN-Validation-Passed>/);
     assert.equal((await kcellSigningSbc.statistics()).sign_failed, 0);
   });
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Metrics } from '../platform/metrics.ts';
 import type { Sql } from '../platform/sql.ts';
 import { createAuthority } from './authority.ts';
 import { pemBlocks, toPem } from './certificates.ts';
@@ -30,6 +31,7 @@ export interface StirDeps {
   country: string;
   operatorName: (id: string) => string | undefined;
   clock: () => number;
+  metrics?: Metrics;
 }
 
 export async function createStir(deps: StirDeps) {
@@ -56,6 +58,12 @@ export async function createStir(deps: StirDeps) {
     tlsCa,
     clock,
   });
+  const verifications = deps.metrics?.counter(
+    'callshield_stir_verifications_total',
+    'Identity header verifications by verstat and failure',
+    ['verstat', 'failure'] as const,
+  );
+  deps.metrics?.gauge('callshield_stir_x5u_cached', 'x5u certificates in the verifier cache', () => fetcher.size());
   const verifier = createVerifier({
     fetcher,
     trustAnchors: authority.trustAnchors,
@@ -63,6 +71,9 @@ export async function createStir(deps: StirDeps) {
     operatorOfSpc: authority.operatorOfSpc,
     clock,
     maxAgeSeconds: settings.stirMaxAgeSeconds,
+    onResult: verifications
+      ? (result) => verifications.inc({ verstat: result.verstat, failure: result.failure ?? 'none' })
+      : undefined,
   });
   const service = createStirService({ authority, verifier, clock });
 

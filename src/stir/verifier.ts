@@ -103,6 +103,8 @@ export interface VerifierOptions {
   clock: () => number;
   /** A PASSporT older (or newer) than this is stale (RFC 8224 recommends 60 s). */
   maxAgeSeconds: number;
+  /** Told every result (metrics). */
+  onResult?: (result: VerificationResult) => void;
 }
 
 interface ChainLink {
@@ -250,49 +252,64 @@ export function createVerifier(options: VerifierOptions) {
     return { ...partial, verstat: 'TN-Validation-Passed' };
   }
 
+  const onResult = options.onResult;
+  const told = (result: VerificationResult | Promise<VerificationResult>) => {
+    if (!onResult) return result;
+    if (result instanceof Promise) {
+      return result.then((r) => {
+        onResult(r);
+        return r;
+      });
+    }
+    onResult(result);
+    return result;
+  };
+
   return {
     /** Verifies an Identity header; synchronous failures come back without a promise. */
-    verify(input: VerifyInput): VerificationResult | Promise<VerificationResult> {
-      if (!input.identity) return failed('MISSING_IDENTITY', 'no Identity header');
-      const parsed = parseIdentityHeader(input.identity);
-      if (!parsed) return failed('MALFORMED_IDENTITY', 'the Identity header is not a full-form PASSporT with info');
-      if (parsed.alg !== undefined && parsed.alg !== 'ES256') {
-        return failed('UNSUPPORTED_ALG', `alg ${parsed.alg} is not ES256`);
-      }
-      if (parsed.ppt !== undefined && parsed.ppt !== 'shaken') {
-        return failed('UNSUPPORTED_PPT', `ppt ${parsed.ppt} is not shaken`);
-      }
-      const decoded = decodePassport(parsed.token);
-      if (!decoded) return failed('MALFORMED_IDENTITY', 'the PASSporT is not JSON');
-      const { header } = decoded;
-      if (header.alg !== 'ES256') return failed('UNSUPPORTED_ALG', 'the PASSporT is not signed with ES256');
-      if (header.ppt !== 'shaken') return failed('UNSUPPORTED_PPT', 'the PASSporT is not a shaken PASSporT');
-      if (header.typ !== undefined && header.typ !== 'passport') {
-        return failed('MALFORMED_IDENTITY', 'the PASSporT typ is not passport');
-      }
-      if (header.x5u !== parsed.info) return failed('X5U_MISMATCH', 'x5u and the info parameter differ');
-      const claims = checkShakenClaims(decoded.claims);
-      if (typeof claims === 'string') return failed('INVALID_CLAIMS', claims);
-      const partial = { attest: claims.attest, orig: claims.orig.tn, dest: claims.dest.tn, origid: claims.origid };
-      const now = options.clock() / 1000;
-      if (Math.abs(now - claims.iat) > options.maxAgeSeconds) {
-        return failed('STALE_IAT', `iat is more than ${options.maxAgeSeconds} s from now`, partial);
-      }
-      if (input.orig !== undefined && canonicalTn(input.orig) !== canonicalTn(claims.orig.tn)) {
-        return failed('ORIG_MISMATCH', 'orig is not the calling number', partial);
-      }
-      if (input.dest !== undefined && !claims.dest.tn.some((tn) => canonicalTn(tn) === canonicalTn(input.dest!))) {
-        return failed('DEST_MISMATCH', 'dest does not hold the called number', partial);
-      }
-      const fetched = options.fetcher.fetch(header.x5u);
-      return fetched instanceof Promise
-        ? fetched.then((f) => finish(input, parsed.token, claims, header.x5u!, f))
-        : finish(input, parsed.token, claims, header.x5u, fetched);
-    },
+    verify: (input: VerifyInput): VerificationResult | Promise<VerificationResult> => told(check(input)),
     close() {
       clearInterval(sweeper);
     },
   };
+
+  function check(input: VerifyInput): VerificationResult | Promise<VerificationResult> {
+    if (!input.identity) return failed('MISSING_IDENTITY', 'no Identity header');
+    const parsed = parseIdentityHeader(input.identity);
+    if (!parsed) return failed('MALFORMED_IDENTITY', 'the Identity header is not a full-form PASSporT with info');
+    if (parsed.alg !== undefined && parsed.alg !== 'ES256') {
+      return failed('UNSUPPORTED_ALG', `alg ${parsed.alg} is not ES256`);
+    }
+    if (parsed.ppt !== undefined && parsed.ppt !== 'shaken') {
+      return failed('UNSUPPORTED_PPT', `ppt ${parsed.ppt} is not shaken`);
+    }
+    const decoded = decodePassport(parsed.token);
+    if (!decoded) return failed('MALFORMED_IDENTITY', 'the PASSporT is not JSON');
+    const { header } = decoded;
+    if (header.alg !== 'ES256') return failed('UNSUPPORTED_ALG', 'the PASSporT is not signed with ES256');
+    if (header.ppt !== 'shaken') return failed('UNSUPPORTED_PPT', 'the PASSporT is not a shaken PASSporT');
+    if (header.typ !== undefined && header.typ !== 'passport') {
+      return failed('MALFORMED_IDENTITY', 'the PASSporT typ is not passport');
+    }
+    if (header.x5u !== parsed.info) return failed('X5U_MISMATCH', 'x5u and the info parameter differ');
+    const claims = checkShakenClaims(decoded.claims);
+    if (typeof claims === 'string') return failed('INVALID_CLAIMS', claims);
+    const partial = { attest: claims.attest, orig: claims.orig.tn, dest: claims.dest.tn, origid: claims.origid };
+    const now = options.clock() / 1000;
+    if (Math.abs(now - claims.iat) > options.maxAgeSeconds) {
+      return failed('STALE_IAT', `iat is more than ${options.maxAgeSeconds} s from now`, partial);
+    }
+    if (input.orig !== undefined && canonicalTn(input.orig) !== canonicalTn(claims.orig.tn)) {
+      return failed('ORIG_MISMATCH', 'orig is not the calling number', partial);
+    }
+    if (input.dest !== undefined && !claims.dest.tn.some((tn) => canonicalTn(tn) === canonicalTn(input.dest!))) {
+      return failed('DEST_MISMATCH', 'dest does not hold the called number', partial);
+    }
+    const fetched = options.fetcher.fetch(header.x5u);
+    return fetched instanceof Promise
+      ? fetched.then((f) => finish(input, parsed.token, claims, header.x5u!, f))
+      : finish(input, parsed.token, claims, header.x5u, fetched);
+  }
 }
 
 export type Verifier = ReturnType<typeof createVerifier>;
