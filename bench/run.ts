@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: prints the figures behind DESIGN.md §6 budgets. Each part can be run alone:
- * `npm run bench -- engine http sim detection`.
+ * `npm run bench -- engine http sim detection ingest`.
  */
 import { benchDetection } from './detection.ts';
 import { benchEngine } from './engine.ts';
 import { benchHttp } from './http.ts';
+import { benchIngest } from './ingest.ts';
 import { benchSimulator } from './sim.ts';
 import { benchStir } from './stir.ts';
 
@@ -16,6 +17,7 @@ const parts: Record<string, { budget: string; run: () => Promise<Record<string, 
   },
   sim: { budget: '1 M subscribers × 1 day in minutes, bounded memory', run: () => benchSimulator() },
   detection: { budget: '≥ 300 k CDRs/s end to end, memory bounded by subscribers', run: () => benchDetection() },
+  ingest: { budget: 'POST /v1/cdr rows/s into the embedded records store (no budget)', run: () => benchIngest() },
   stir: {
     budget: 'PASSporT signings/s and verifications/s (cached x5u) next to raw ES256 of node:crypto',
     run: () => benchStir(),
