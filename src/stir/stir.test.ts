@@ -400,7 +400,10 @@ describe('verification failures', () => {
     assert.equal(replay.verstat, 'TN-Validation-Failed');
     assert.equal(replay.reasoncode, 438);
     const metrics = await t.request('GET', '/metrics');
-    assert.match(metrics.body, /callshield_stir_verifications_total\{[^}]*verstat="TN-Validation-Failed",failure="REPLAY"[^}]*\} 1/);
+    assert.match(
+      metrics.body,
+      /callshield_stir_verifications_total\{[^}]*verstat="TN-Validation-Failed",failure="REPLAY"[^}]*\} 1/,
+    );
   });
 
   it('an x5u that is not HTTPS, redirects, is too large or too slow', async () => {
