@@ -162,6 +162,20 @@ const configSchema = z
     stirCacheSeconds: intFrom(1, 7 * 86_400).default(3600),
     /** Extra TLS roots (PEM file) trusted for x5u servers, e.g. a private repository's CA. */
     stirTlsCaFile: z.string().min(1).optional(),
+    /**
+     * Hosts (host or host:port, comma-separated) x5u URLs may point to; any host when not set. A
+     * country whose operators all use the national repository lists it, so tokens cannot make the
+     * verifier fetch from anywhere else.
+     */
+    stirX5uHosts: z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((h) => h.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .optional(),
   })
   .strict();
 
@@ -218,6 +232,7 @@ const envNames: Record<string, string> = {
   stirFetchMaxBytes: 'CALLSHIELD_STIR_FETCH_MAX_BYTES',
   stirCacheSeconds: 'CALLSHIELD_STIR_CACHE_SECONDS',
   stirTlsCaFile: 'CALLSHIELD_STIR_TLS_CA_FILE',
+  stirX5uHosts: 'CALLSHIELD_STIR_X5U_HOSTS',
 };
 
 /** The environment variable of each setting, for the README and error messages. */

@@ -7,7 +7,13 @@
 import { request } from 'node:https';
 import { rootCertificates } from 'node:tls';
 
-export type FetchFailure = 'X5U_NOT_HTTPS' | 'X5U_REDIRECT' | 'X5U_TOO_LARGE' | 'X5U_TIMEOUT' | 'X5U_UNAVAILABLE';
+export type FetchFailure =
+  | 'X5U_NOT_HTTPS'
+  | 'X5U_NOT_ALLOWED'
+  | 'X5U_REDIRECT'
+  | 'X5U_TOO_LARGE'
+  | 'X5U_TIMEOUT'
+  | 'X5U_UNAVAILABLE';
 
 export type FetchResult = { ok: true; body: Buffer } | { ok: false; failure: FetchFailure; detail: string };
 
@@ -21,6 +27,8 @@ export interface FetcherOptions {
   maxEntries: number;
   /** Extra TLS roots (PEM) trusted for x5u servers, besides the public ones. */
   tlsCa?: string[];
+  /** Hosts (host or host:port, lower case) x5u may name; any when absent or empty. */
+  allowedHosts?: string[];
   clock: () => number;
 }
 
@@ -38,6 +46,7 @@ export interface CertificateFetcher {
 export function createCertificateFetcher(options: FetcherOptions): CertificateFetcher {
   const cache = new Map<string, Entry>();
   const ca = options.tlsCa && options.tlsCa.length > 0 ? [...rootCertificates, ...options.tlsCa] : undefined;
+  const allowed = options.allowedHosts && options.allowedHosts.length > 0 ? new Set(options.allowedHosts) : undefined;
 
   function get(url: URL): Promise<{ result: FetchResult; maxAgeMs?: number }> {
     return new Promise((resolve) => {
@@ -123,6 +132,13 @@ export function createCertificateFetcher(options: FetcherOptions): CertificateFe
         return { ok: false, failure: 'X5U_NOT_HTTPS', detail: 'x5u is not a URL' };
       }
       if (parsed.protocol !== 'https:') return { ok: false, failure: 'X5U_NOT_HTTPS', detail: 'x5u must be https' };
+      if (allowed && !allowed.has(parsed.hostname) && !allowed.has(parsed.host)) {
+        return {
+          ok: false,
+          failure: 'X5U_NOT_ALLOWED',
+          detail: `x5u host ${parsed.host} is not an allowed repository`,
+        };
+      }
       if (cache.size >= options.maxEntries) evict(now);
       const pending = get(parsed).then(({ result, maxAgeMs }) => {
         const lifetime = result.ok ? Math.min(options.cacheMs, maxAgeMs ?? options.cacheMs) : options.failureCacheMs;

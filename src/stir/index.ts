@@ -23,6 +23,7 @@ export interface StirSettings {
   stirFetchMaxBytes: number;
   stirCacheSeconds: number;
   stirTlsCaFile?: string;
+  stirX5uHosts?: string[];
 }
 
 export interface StirDeps {
@@ -56,6 +57,7 @@ export async function createStir(deps: StirDeps) {
     failureCacheMs: Math.min(10_000, settings.stirCacheSeconds * 1000),
     maxEntries: 10_000,
     tlsCa,
+    allowedHosts: settings.stirX5uHosts,
     clock,
   });
   const verifications = deps.metrics?.counter(

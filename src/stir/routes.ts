@@ -214,7 +214,7 @@ export function registerStirPublicRoutes(app: FastifyInstance, deps: { stir: Sti
     '/stir/v1/trust-anchors',
     { schema: { summary: 'The STI trust anchors (root certificates, PEM)', tags: ['stir'], security: [] } },
     async (_request, reply) => {
-      await authority.ensureHierarchy();
+      // Only what exists: an anonymous request does not create the hierarchy.
       const pem = authority
         .list({ kind: 'root' })
         .filter((c) => c.revokedAt === null)

@@ -16,6 +16,7 @@ import {
   issueCertificate,
   serialsOfCrl,
 } from './certificates.ts';
+import { createCertificateFetcher } from './fetcher.ts';
 import { decodePassport, identityHeader, signPassport } from './passport.ts';
 import { startX5uServer, type X5uServer } from './test-support.ts';
 import { authorises, decodeTnAuthList, encodeTnAuthList } from './tnauthlist.ts';
@@ -427,6 +428,24 @@ describe('verification failures', () => {
     }
     assert.ok(x5u.requests.includes('/redirect/one-number.pem'));
     assert.equal(followed(), followedBefore, 'the redirect was not followed');
+  });
+});
+
+describe('x5u hosts', () => {
+  it('refuses an x5u outside the allowed repositories without fetching it', () => {
+    const fetcher = createCertificateFetcher({
+      timeoutMs: 100,
+      maxBytes: 1024,
+      cacheMs: 1000,
+      failureCacheMs: 1000,
+      maxEntries: 10,
+      allowedHosts: ['cr.callshield.example', '127.0.0.1:8443'],
+      clock: Date.now,
+    });
+    const refused = fetcher.fetch('https://elsewhere.example/cert.pem');
+    assert.ok(!(refused instanceof Promise) && !refused.ok && refused.failure === 'X5U_NOT_ALLOWED');
+    const otherPort = fetcher.fetch('https://127.0.0.1:9443/cert.pem');
+    assert.ok(!(otherPort instanceof Promise) && !otherPort.ok && otherPort.failure === 'X5U_NOT_ALLOWED');
   });
 });
 

@@ -48,6 +48,7 @@ const sipReason = (failure: VerificationFailure): { code: number; text: string }
     case 'STALE_IAT':
       return { code: 403, text: 'Stale Date' };
     case 'X5U_NOT_HTTPS':
+    case 'X5U_NOT_ALLOWED':
     case 'X5U_REDIRECT':
     case 'X5U_TOO_LARGE':
     case 'X5U_TIMEOUT':
