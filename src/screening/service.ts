@@ -150,7 +150,8 @@ export function createScreeningService(deps: ScreeningDeps) {
       ingress: body.ingress as Ingress,
       operator,
       fromOperator: fromOperator.value,
-      ...(typeof identity === 'string' ? { identity } : {}),
+      // Always present (possibly undefined): one object shape for every call on the hot path.
+      identity: typeof identity === 'string' ? identity : undefined,
     });
   }
 
