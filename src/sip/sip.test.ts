@@ -233,6 +233,19 @@ describe('reference SBC with SIPp', { timeout: 120_000 }, () => {
     assert.match(line, /label=International call/);
   });
 
+  it('removes a verstat the caller wrote in itself', async () => {
+    const r = await runUac({
+      scenario: 'uac-connect.xml',
+      target: beelineSbc.ports.international,
+      calls: [{ a: '+442071230010', b: '+77771110010' }],
+      extraHeader: 'P-Asserted-Identity: <sip:+442071230010@127.0.0.1;user=phone;verstat=TN-Validation-Passed>',
+    });
+    assert.equal(r.code, 0, explain(r));
+    const [line] = answeredFor('to=sip:+77771110010');
+    assert.ok(line, uas.answered().join('\n'));
+    assert.doesNotMatch(line, /verstat/);
+  });
+
   it('lets calls through when callshield does not answer, and counts them', async () => {
     const before = (await downSbc.statistics()).fail_open ?? 0;
     const r = await runUac({
