@@ -6,7 +6,7 @@
  * callshield never answers (fail-open). Everything runs on 127.0.0.1 and stops by itself.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -33,6 +33,7 @@ let downSbc: Kamailio;
 let kcellSigningSbc: Kamailio;
 let secsipidVerifier: Kamailio;
 let x5u: X5uServer;
+let keyDir: string | undefined;
 let blackHole: Server;
 const heldSockets = new Set<Socket>();
 let kcellKey: string;
@@ -115,7 +116,8 @@ before(
       body: { csr: await createCsr({ commonName: 'SHAKEN KCELL', country: 'KZ' }, keys) },
     });
     if (issued.statusCode !== 201) throw new Error(`certificate: ${issued.body}`);
-    const keyFile = join(tempDir('callshield-stir-key-'), 'kcell.key');
+    keyDir = tempDir('callshield-stir-key-');
+    const keyFile = join(keyDir, 'kcell.key');
     writeFileSync(keyFile, await exportPrivateKeyPem(keys.privateKey), { mode: 0o600 });
     kcellSigningSbc = await startKamailio({
       name: 'kcell-signing',
@@ -156,6 +158,7 @@ after(async () => {
   blackHole?.close();
   await t?.close();
   await x5u?.close();
+  if (keyDir) rmSync(keyDir, { recursive: true, force: true });
 });
 
 describe('reference SBC with SIPp', { timeout: 120_000 }, () => {

@@ -3,7 +3,7 @@
  * point to: the certificate repository (proxied to the app under test) and hostile or broken hosts.
  */
 import { X509Certificate } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,7 +88,10 @@ export async function startX5uServer(
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          rmSync(tlsCaFile, { force: true });
+          resolve();
+        });
       }),
   };
 }
