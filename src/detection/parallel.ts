@@ -41,7 +41,7 @@ export async function analyzeFilesThreaded(
       worker.on('message', (message: ParseThreadMessage) => {
         try {
           if (message.type === 'batch') {
-            store.addBatch(decodeBatch(message.payload));
+            store.addBatch(decodeBatch(message.payload, { share: true }));
             // The parser may run ahead again.
             worker.postMessage(1);
             rows += message.rows;

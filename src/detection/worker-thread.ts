@@ -26,7 +26,7 @@ const port = parentPort!;
 
 port.on('message', (message: ThreadRequest) => {
   try {
-    if (message.type === 'batch') live.add(decodeBatch(message.payload));
+    if (message.type === 'batch') live.add(decodeBatch(message.payload, { share: true }));
     else if (message.type === 'run') port.postMessage({ type: 'run', id: message.id, result: live.run() });
     else if (message.type === 'status') port.postMessage({ type: 'status', id: message.id, status: live.status() });
   } catch (error) {

@@ -79,8 +79,12 @@ export function encodeBatch(batch: CdrBatch, keep: Int32Array | null = null): Ui
   return out;
 }
 
-/** Decodes a batch written by encodeBatch. Throws on a payload that is not one. */
-export function decodeBatch(payload: Uint8Array): CdrBatch {
+/**
+ * Decodes a batch written by encodeBatch. Throws on a payload that is not one. With `share`, the
+ * columns are views of the payload's memory instead of copies (no allocation per row: for a
+ * payload its receiver owns, which must not change while the batch is in use).
+ */
+export function decodeBatch(payload: Uint8Array, options: { share?: boolean } = {}): CdrBatch {
   // Typed-array views need an aligned start: copy when the payload sits at an odd offset.
   const bytes = payload.byteOffset % 8 === 0 ? payload : new Uint8Array(payload);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -92,7 +96,8 @@ export function decodeBatch(payload: Uint8Array): CdrBatch {
     strings: string[];
   };
   const size = header.size;
-  const batch = new CdrBatch(Math.max(1, size));
+  const share = options.share === true;
+  const batch = new CdrBatch(share ? 1 : Math.max(1, size));
   batch.size = size;
   batch.file = header.file;
   for (const s of header.strings) batch.intern(s);
@@ -101,8 +106,12 @@ export function decodeBatch(payload: Uint8Array): CdrBatch {
     const target = batch[c.name] as TypedColumn;
     const Type = target.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => TypedColumn;
     if (offset + size * c.bytes > bytes.byteLength) throw new Error('truncated CDR batch');
-    target.set(new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset + offset, size));
+    const column = new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset + offset, size);
+    // The columns are readonly for the batch's users, not for the decoder that fills them in.
+    if (share) (batch as unknown as Record<Column, TypedColumn>)[c.name] = column;
+    else target.set(column);
     offset += align8(size * c.bytes);
   }
+  if (share) (batch as unknown as { capacity: number }).capacity = size;
   return batch;
 }
