@@ -10,7 +10,7 @@ import { createCases } from './cases/index.ts';
 import type { Config } from './config.ts';
 import { createConsole } from './console/index.ts';
 import { createDataPath } from './datapath/index.ts';
-import { exportDependencyHealth, openEventStream, openHotState } from './distributed/adapters.ts';
+import { exportDependencyHealth, openEventStream, openHotState, watchRecords } from './distributed/adapters.ts';
 import { announcingKeyring, announcingOperators, type RegistryChange, startNodeSync } from './distributed/node-sync.ts';
 import { ListCache } from './lists/cache.ts';
 import { registerListRoutes } from './lists/routes.ts';
@@ -158,8 +158,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   consoleRole.installHooks(http);
 
   let healthy = { records: true };
+  const recordsWatch = watchRecords(sql);
   const dependencies = (): Record<string, boolean> => ({
-    records: healthy.records,
+    records: healthy.records && recordsWatch.up,
     ...(hotState.redis ? { redis: hotState.redis.up } : {}),
     ...(distributed ? { nats: stream.healthy } : {}),
   });
@@ -174,7 +175,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         status: down.length === 0 ? 'ok' : 'degraded',
         version,
         roles: config.roles,
-        records: healthy.records ? 'ok' : 'down',
+        records: up.records ? 'ok' : 'down',
         stream: stream.healthy ? 'ok' : 'down',
         storage: sql.kind,
         dependencies: Object.fromEntries(Object.entries(up).map(([name, ok]) => [name, ok ? 'ok' : 'down'])),
@@ -323,6 +324,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await investigations.close();
       prevention.close();
       await nodeSync?.close();
+      recordsWatch.close();
       await hotState.close();
       await stream.close();
       await counter.flush().catch(() => {});

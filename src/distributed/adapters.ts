@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import { createNatsStream } from '../platform/nats.ts';
 import { openRedis, type RedisConnection } from '../platform/redis.ts';
+import type { Sql } from '../platform/sql.ts';
 import { createMemoryStream, type EventStream, type Subject } from '../platform/stream.ts';
 import { type BurstCounter, createMemoryBurstCounter } from '../screening/burst.ts';
 import { createRedisBurstCounter } from '../screening/burst-redis.ts';
@@ -44,8 +45,22 @@ export interface StreamDeps {
   log: () => Log;
 }
 
+const silent: Log = { info() {}, warn() {}, error() {} };
+
+/** The logger once it exists; before that (start-up), events are not logged. */
+function lazyLog(log: () => Log): () => Log {
+  return () => {
+    try {
+      return log();
+    } catch {
+      return silent;
+    }
+  };
+}
+
 /** The event stream of the config: NATS JetStream when NATS_URL is set, else in process. */
-export async function openEventStream(config: Config, deps: StreamDeps): Promise<EventStream> {
+export async function openEventStream(config: Config, streamDeps: StreamDeps): Promise<EventStream> {
+  const deps = { ...streamDeps, log: lazyLog(streamDeps.log) };
   const onHandlerError = (subject: Subject, error: unknown) =>
     deps.log().error({ err: error, subject }, 'stream handler failed');
   if (!config.natsUrl) return createMemoryStream(onHandlerError);
@@ -84,8 +99,9 @@ export interface HotState {
 /** Origin registrations and burst counters: in memory, or in Redis behind the failure-policy guard. */
 export async function openHotState(
   config: Config,
-  deps: { clock: () => number; metrics: Metrics; log: () => Log; useRedis: boolean },
+  hotDeps: { clock: () => number; metrics: Metrics; log: () => Log; useRedis: boolean },
 ): Promise<HotState> {
+  const deps = { ...hotDeps, log: lazyLog(hotDeps.log) };
   const originOptions = {
     ttlMs: config.originTtlSeconds * 1000,
     maxConfirmations: config.originMaxConfirmations,
@@ -128,5 +144,39 @@ export async function openHotState(
       await raw.close();
       await redis.close();
     },
+  };
+}
+
+/**
+ * A PostgreSQL server is probed (a trivial query every `intervalMs`), so /healthz says when it is
+ * away even while nothing writes; the embedded store lives in the process and is always up.
+ */
+export function watchRecords(sql: Sql, intervalMs = 2000): { readonly up: boolean; close(): void } {
+  let up = true;
+  if (sql.kind !== 'postgres') return { up, close() {} };
+  let probing = false;
+  const timer = setInterval(() => {
+    if (probing) return;
+    probing = true;
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('records probe timed out')), intervalMs).unref(),
+    );
+    Promise.race([sql.query('select 1'), timeout]).then(
+      () => {
+        up = true;
+        probing = false;
+      },
+      () => {
+        up = false;
+        probing = false;
+      },
+    );
+  }, intervalMs);
+  timer.unref();
+  return {
+    get up() {
+      return up;
+    },
+    close: () => clearInterval(timer),
   };
 }

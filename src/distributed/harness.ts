@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,6 +155,93 @@ export async function startNats(): Promise<PrivateService> {
   return service;
 }
 
+/** Where the PostgreSQL server binaries are (Debian keeps them per version), or null. */
+export function postgresBinaries(): string | null {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const version = readdirSync(base).sort().at(-1);
+  const bin = version ? join(base, version, 'bin') : '';
+  return version && existsSync(join(bin, 'pg_ctl')) ? bin : null;
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(' ')}: ${stderr}`))));
+  });
+}
+
+/**
+ * A PRIVATE PostgreSQL server (initdb in a temp dir, its own port), run as the postgres user:
+ * `stop` is an immediate shutdown (as in a crash: the next start replays the WAL). Needs root
+ * (to act as the postgres user) and the server binaries; null when the machine has neither.
+ */
+export async function startPostgres(): Promise<(PrivateService & { databaseUrl: string }) | null> {
+  const bin = postgresBinaries();
+  if (!bin || process.getuid?.() !== 0) return null;
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'callshield-pg-'));
+  const { uid, gid } = await new Promise<{ uid: number; gid: number }>((resolve, reject) => {
+    const child = spawn('id', ['-u', 'postgres']);
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error('no postgres user'));
+      const id = Number(out.trim());
+      resolve({ uid: id, gid: id });
+    });
+  }).catch(() => ({ uid: -1, gid: -1 }));
+  if (uid < 0) return null;
+  chownSync(dir, uid, gid);
+  const asPostgres = (tool: string, args: string[]) =>
+    run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]);
+  await asPostgres('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=on`;
+  let running = false;
+  const service = {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    databaseUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    get running() {
+      return running;
+    },
+    async start() {
+      if (running) return;
+      await asPostgres('pg_ctl', [
+        '-D',
+        join(dir, 'data'),
+        '-o',
+        options,
+        '-w',
+        '-t',
+        '30',
+        '-l',
+        join(dir, 'log'),
+        'start',
+      ]);
+      running = true;
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      await asPostgres('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
+      await waitForPort(port, false);
+    },
+    async remove() {
+      await service.stop().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await service.start();
+  return service;
+}
+
 /** A fresh schema on the shared PostgreSQL, and a URL whose connections use it. */
 export async function tempDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const base = postgresTestUrl();
@@ -218,10 +305,15 @@ export async function callshieldNode(roles: string, settings: Record<string, str
         });
         started.once('exit', (code) => reject(new Error(`node (${roles}) exited with ${code}: ${log.slice(-2000)}`)));
       });
-      const timeout = delay(30_000).then(() => {
-        throw new Error(`node (${roles}) did not start: ${log.slice(-2000)}`);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`node (${roles}) did not start: ${log.slice(-2000)}`)), 30_000);
       });
-      await Promise.race([listening, timeout]);
+      try {
+        await Promise.race([listening, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async kill(signal = 'SIGKILL') {
       const running = child;

@@ -151,7 +151,11 @@ export async function createNatsStream(options: NatsStreamOptions): Promise<Even
   function markConnected(value: boolean): void {
     if (connected === value) return;
     connected = value;
-    options.onEvent?.({ type: value ? 'connected' : 'disconnected' });
+    try {
+      options.onEvent?.({ type: value ? 'connected' : 'disconnected' });
+    } catch {
+      // A listener's failure is not the connection's.
+    }
     if (value) {
       const waiting = onReady;
       onReady = [];
@@ -179,8 +183,9 @@ export async function createNatsStream(options: NatsStreamOptions): Promise<Even
   async function connectLoop(): Promise<void> {
     let wait = 100;
     while (!closed) {
+      let nc: NatsConnection | null = null;
       try {
-        const nc = await connect({
+        nc = await connect({
           servers: options.url.split(',').map((s) => s.trim()),
           name: `callshield-${process.pid}`,
           maxReconnectAttempts: -1,
@@ -204,6 +209,8 @@ export async function createNatsStream(options: NatsStreamOptions): Promise<Even
         markConnected(true);
         return;
       } catch {
+        // A connection whose setup failed is closed, not left open beside the next attempt.
+        if (nc && connection !== nc) await nc.close().catch(() => {});
         await delay(wait);
         wait = Math.min(wait * 2, 1000);
       }

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AppError } from '../errors.ts';
 
 export interface SqlRows<T> {
   rows: T[];
@@ -52,19 +53,27 @@ export async function openPostgres(url: string): Promise<Sql> {
   // BIGINT and NUMERIC come back as strings by default; counts here fit in a double.
   pg.types.setTypeParser(20, (v: string) => Number(v));
   pg.types.setTypeParser(1700, (v: string) => Number(v));
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A server that does not answer must not hold a request forever.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000, keepAlive: true });
   // A PostgreSQL restart breaks idle clients; the pool replaces them, the error must not crash us.
   pool.on('error', () => {});
   await pool.query('select 1');
   const query = async <T>(client: Pick<import('pg').Pool, 'query'>, text: string, params?: unknown[]) => {
-    const r = await client.query(text, params as unknown[]);
-    return { rows: r.rows as T[], affectedRows: r.rowCount ?? 0 };
+    try {
+      const r = await client.query(text, params as unknown[]);
+      return { rows: r.rows as T[], affectedRows: r.rowCount ?? 0 };
+    } catch (error) {
+      throw unavailable(error);
+    }
   };
   return {
     kind: 'postgres',
     query: (text, params) => query(pool, text, params),
     async transaction(work) {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((error) => {
+        throw unavailable(error);
+      });
+      let broken = false;
       try {
         await client.query('begin');
         const result = await work({ query: (text, params) => query(client, text, params) });
@@ -72,13 +81,35 @@ export async function openPostgres(url: string): Promise<Sql> {
         return result;
       } catch (error) {
         await client.query('rollback').catch(() => {});
-        throw error;
+        const mapped = unavailable(error);
+        broken = mapped !== error;
+        throw mapped;
       } finally {
-        client.release();
+        // A client whose connection broke is dropped, not handed to the next caller.
+        client.release(broken);
       }
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * The server is down, restarting or unreachable: the caller gets DEPENDENCY_UNAVAILABLE (503,
+ * "try again") rather than an internal error. Other errors (constraints, bugs) pass unchanged.
+ */
+function unavailable(error: unknown): unknown {
+  const e = error as { code?: string; message?: string };
+  const connection =
+    (typeof e?.code === 'string' &&
+      (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(e.code) ||
+        // Class 57 (operator intervention: shutdown, cannot connect now) and 08 (connection exception).
+        /^(57P0[1-3]|08...)$/.test(e.code))) ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      e?.message ?? '',
+    );
+  return connection
+    ? new AppError('DEPENDENCY_UNAVAILABLE', 'the records store is unavailable for a moment; try again')
+    : error;
 }
 
 const migrationsDir = new URL('../../migrations/', import.meta.url).pathname;

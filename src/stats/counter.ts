@@ -101,23 +101,26 @@ export function createDecisionCounter(sql: Sql) {
 
     /** Writes what was counted; a failed write keeps the counts for the next flush. */
     flush(): Promise<void> {
-      flushing = flushing.then(async () => {
-        const batch = pending;
-        pending = new Map();
-        try {
-          await writeOut(batch);
-        } catch (error) {
-          for (const [hour, byOperator] of batch) {
-            for (const [operator, counts] of byOperator) {
-              const into = cell(hour, operator);
-              counts.forEach((v, i) => {
-                into[i] += v;
-              });
+      // Each flush runs after the previous one settles: one failed write must not stop the next.
+      flushing = flushing
+        .catch(() => {})
+        .then(async () => {
+          const batch = pending;
+          pending = new Map();
+          try {
+            await writeOut(batch);
+          } catch (error) {
+            for (const [hour, byOperator] of batch) {
+              for (const [operator, counts] of byOperator) {
+                const into = cell(hour, operator);
+                counts.forEach((v, i) => {
+                  into[i] += v;
+                });
+              }
             }
+            throw error;
           }
-          throw error;
-        }
-      });
+        });
       return flushing;
     },
   };
