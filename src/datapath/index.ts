@@ -15,6 +15,7 @@ import { SpoofingCampaigns } from '../campaigns/aggregator.ts';
 import { registerCampaignRoutes } from '../campaigns/routes.ts';
 import type { Config } from '../config.ts';
 import { createDetectionWorker, type DetectionWorker } from '../detection/worker.ts';
+import { partitionOf } from '../distributed/cdr-stream.ts';
 import { registerIngestRoutes } from '../ingest/routes.ts';
 import { createIngestService } from '../ingest/service.ts';
 import { createIngestStore } from '../ingest/store.ts';
@@ -66,12 +67,16 @@ export async function createDataPath(deps: {
   const raised = metrics.counter('callshield_alerts_total', 'Alerts raised or updated by detection runs', ['change']);
   let worker: DetectionWorker | null = null;
   if (config.roles.includes('detect')) {
+    const crossProcess = stream.kind === 'nats';
+    // A worker that takes only some partitions of the CDR stream replays only their subscribers.
+    const own = crossProcess && config.detectPartitions ? new Set(config.detectPartitions) : null;
     worker = createDetectionWorker({
       planPath: resolve(config.numberingPlan),
       store: ingestStore,
       stream,
       // The embedded stream stays in this process: a detect-only node then reads the journal.
-      source: config.roles.includes('ingest') || (stream as { kind?: string }).kind === 'nats' ? 'stream' : 'journal',
+      source: config.roles.includes('ingest') || crossProcess ? 'stream' : 'journal',
+      replayFilter: own ? (msisdn) => own.has(partitionOf(msisdn, config.cdrPartitions)) : undefined,
       intervalMs: config.detectionIntervalSeconds * 1000,
       afterCdrs: config.detectionAfterCdrs,
       windowMs: config.detectionWindowDays * DAY_MS,
