@@ -183,6 +183,8 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
         fold(batch);
       }
       if (page.length < JOURNAL_PAGE || closed) break;
+      // Read on once the thread has folded this page: memory holds one page, however long the journal.
+      if (thread) await ask({ type: 'status', id: nextId++ });
     }
     // Ids far below the cursor cannot come back: forget them (the set stays the size of the window).
     if (options.source === 'journal')
