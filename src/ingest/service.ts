@@ -186,20 +186,19 @@ export function createIngestService(deps: {
       file: request.file,
       duplicatesInBatch,
       bytes,
-      encode(duplicate) {
-        let rows = keep;
-        if (duplicate !== null) rows = keep.filter((_, k) => duplicate[k] === 0);
-        if (rows.length === batch.size) return encodeBatch(batch);
-        return encodeBatch(batch, Int32Array.from(rows));
+      encodeRows(candidates) {
+        const rows = new Int32Array(candidates.length);
+        for (let k = 0; k < candidates.length; k++) rows[k] = keep[candidates[k]];
+        return encodeBatch(batch, rows);
       },
     });
-    if (committed.payload) {
+    for (const part of committed.parts) {
       stream.publish<CdrBatchEvent>('cdr', {
-        batchId: committed.batchId,
+        batchId: part.batchId,
         operator: uploadOperator,
         uploadId,
-        rows: committed.accepted,
-        payload: committed.payload,
+        rows: part.rows,
+        payload: part.payload,
       });
     }
     if (rowsCounter) {

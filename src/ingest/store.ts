@@ -57,8 +57,8 @@ export interface BatchToCommit {
   file: string;
   /** Duplicates already found inside the batch itself. */
   duplicatesInBatch: number;
-  /** Builds the payload of the rows kept, given which candidates were already known (1 = duplicate). */
-  encode(duplicate: Uint8Array | null): Uint8Array | null;
+  /** Encodes some of the candidate rows (indexes into `recordIds`) for the journal. */
+  encodeRows(candidates: Int32Array): Uint8Array;
   bytes: number;
 }
 
@@ -67,11 +67,34 @@ export interface CommittedBatch {
   accepted: number;
   duplicates: number;
   quarantined: number;
-  /** The encoded accepted rows (uncompressed), null when none were accepted. */
-  payload: Uint8Array | null;
+  /** The journal rows written: the accepted rows, encoded (uncompressed), a few thousand a part. */
+  parts: { batchId: number; rows: number; payload: Uint8Array }[];
 }
 
 const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString());
+
+/**
+ * Keys and quarantined rows per statement, and CDRs per journal row. PGlite runs in this thread:
+ * a statement blocks the event loop while it runs, so each one stays small (a few milliseconds)
+ * and the commit yields between them, keeping the call path answering during a large upload.
+ */
+const SLICE = 512;
+const JOURNAL_ROWS = 8192;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The journal rows of some candidates: encoded, and compressed off the event loop. */
+async function journalParts(
+  batch: BatchToCommit,
+  candidates: number[],
+): Promise<{ rows: number; payload: Uint8Array; compressed: string }[]> {
+  const parts: { rows: number; payload: Uint8Array; compressed: string }[] = [];
+  for (let start = 0; start < candidates.length; start += JOURNAL_ROWS) {
+    const rows = Int32Array.from(candidates.slice(start, start + JOURNAL_ROWS));
+    const payload = batch.encodeRows(rows);
+    parts.push({ rows: rows.length, payload, compressed: (await gzipAsync(payload, { level: 1 })).toString('base64') });
+  }
+  return parts;
+}
 
 interface UploadRow {
   id: string;
@@ -160,66 +183,83 @@ export function createIngestStore(sql: Sql) {
       // Encoded and compressed (off the event loop) before the transaction holds the database,
       // assuming every candidate is new; redone inside only when some turn out to be duplicates.
       const candidates = batch.recordIds.length;
-      let payload = candidates > 0 ? batch.encode(null) : null;
-      let compressed = payload ? (await gzipAsync(payload, { level: 1 })).toString('base64') : null;
+      const all = Array.from({ length: candidates }, (_, i) => i);
+      let parts = await journalParts(batch, all);
       return sql.transaction(async (tx) => {
-        const { rows: idRows } = await tx.query<{ id: number | string }>(
-          `select nextval(pg_get_serial_sequence('cdr_batches', 'id')) as id`,
-        );
-        const batchId = Number(idRows[0].id);
-        let duplicate: Uint8Array | null = null;
-        let duplicates = batch.duplicatesInBatch;
-        if (candidates > 0) {
-          const single = batch.operators.every((o) => o === batch.operators[0]);
+        const nextId = async () =>
+          Number(
+            (
+              await tx.query<{ id: number | string }>(
+                `select nextval(pg_get_serial_sequence('cdr_batches', 'id')) as id`,
+              )
+            ).rows[0].id,
+          );
+        const commitId = await nextId();
+        const single = batch.operators.every((o) => o === batch.operators[0]);
+        let known: Set<string> | null = null;
+        for (let start = 0; start < candidates; start += SLICE) {
+          if (start > 0) await yieldToEventLoop();
+          const operators = batch.operators.slice(start, start + SLICE);
+          const ids = batch.recordIds.slice(start, start + SLICE);
           const inserted = single
             ? await tx.query(
                 `insert into cdr_seen (operator_id, record_id, batch_id) select $1, unnest($2::text[]), $3
                  on conflict do nothing`,
-                [batch.operators[0], batch.recordIds, batchId],
+                [operators[0], ids, commitId],
               )
             : await tx.query(
                 `insert into cdr_seen (operator_id, record_id, batch_id) select unnest($1::text[]), unnest($2::text[]), $3
                  on conflict do nothing`,
-                [batch.operators, batch.recordIds, batchId],
+                [operators, ids, commitId],
               );
-          if (inserted.affectedRows < candidates) {
-            // Some were seen before: find which (their key belongs to an earlier batch).
+          if (inserted.affectedRows < ids.length) {
+            // Some were seen before: find which (their key belongs to an earlier commit).
             const { rows } = await tx.query<{ operator_id: string; record_id: string }>(
               `select s.operator_id, s.record_id from cdr_seen s
                join unnest($1::text[], $2::text[]) as k(operator_id, record_id)
                  on s.operator_id = k.operator_id and s.record_id = k.record_id
                where s.batch_id <> $3`,
-              [batch.operators, batch.recordIds, batchId],
+              [operators, ids, commitId],
             );
-            const known = new Set(rows.map((r) => `${r.operator_id}\u0000${r.record_id}`));
-            duplicate = new Uint8Array(candidates);
-            for (let i = 0; i < candidates; i++) {
-              if (known.has(`${batch.operators[i]}\u0000${batch.recordIds[i]}`)) {
-                duplicate[i] = 1;
-                duplicates++;
-              }
-            }
+            known ??= new Set();
+            for (const r of rows) known.add(`${r.operator_id}\u0000${r.record_id}`);
           }
         }
-        const accepted = candidates - (duplicates - batch.duplicatesInBatch);
-        if (duplicate !== null) {
-          payload = accepted > 0 ? batch.encode(duplicate) : null;
-          compressed = payload ? (await gzipAsync(payload, { level: 1 })).toString('base64') : null;
+        let accepted = candidates;
+        if (known !== null) {
+          const seen = known;
+          const kept = all.filter((i) => !seen.has(`${batch.operators[i]}\u0000${batch.recordIds[i]}`));
+          accepted = kept.length;
+          parts = await journalParts(batch, kept);
         }
-        if (payload && compressed) {
+        const duplicates = batch.duplicatesInBatch + (candidates - accepted);
+        const committed: CommittedBatch['parts'] = [];
+        for (const part of parts) {
+          await yieldToEventLoop();
+          const id = committed.length === 0 ? commitId : await nextId();
           await tx.query(
             `insert into cdr_batches (id, operator_id, upload_id, rows, payload)
              values ($1, $2, $3, $4, decode($5, 'base64'))`,
-            [batchId, batch.operator, batch.uploadId, accepted, compressed],
+            [id, batch.operator, batch.uploadId, part.rows, part.compressed],
+          );
+          committed.push({ batchId: id, rows: part.rows, payload: part.payload });
+        }
+        for (let start = 0; start < batch.quarantine.length; start += SLICE) {
+          if (start > 0) await yieldToEventLoop();
+          await insertQuarantine(
+            tx,
+            batch.operator,
+            batch.uploadId,
+            batch.file,
+            batch.quarantine.slice(start, start + SLICE),
           );
         }
-        await insertQuarantine(tx, batch.operator, batch.uploadId, batch.file, batch.quarantine);
         await tx.query(
           `update cdr_uploads set accepted = accepted + $2, duplicates = duplicates + $3,
              quarantined = quarantined + $4, bytes = $5 where id = $1`,
           [batch.uploadId, accepted, duplicates, batch.quarantined, batch.bytes],
         );
-        return { batchId, accepted, duplicates, quarantined: batch.quarantined, payload };
+        return { batchId: commitId, accepted, duplicates, quarantined: batch.quarantined, parts: committed };
       });
     },
 
