@@ -11,8 +11,8 @@ import type { DeviceBlocklist, SuspensionStore } from './actions-store.ts';
 import type { AlertInput, AlertStore } from './store.ts';
 import type { StoredAlert } from './types.ts';
 
-/** Alerts upserted per statement. */
-const UPSERT_CHUNK = 2000;
+/** Alerts upserted per statement: small, since the embedded records store runs on the event loop. */
+const UPSERT_CHUNK = 200;
 
 /** A stored alert with the state of the actions it led to. */
 export interface AlertView extends StoredAlert {
@@ -138,6 +138,7 @@ export function createAlertService(deps: {
       let updated = 0;
       let confirmed = 0;
       for (let start = 0; start < inputs.length; start += UPSERT_CHUNK) {
+        if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
         const changed = await store.upsert(inputs.slice(start, start + UPSERT_CHUNK));
         for (const c of changed) {
           if (c.created) created++;

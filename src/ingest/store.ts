@@ -299,7 +299,7 @@ export function createIngestStore(sql: Sql) {
      * longer need them); de-duplication keys and batch rows older than `keysBefore` are deleted,
      * a slice at a time so that the embedded database is never held for long.
      */
-    async sweep(journalBefore: Date, keysBefore: Date, slice = 50_000): Promise<{ keys: number; batches: number }> {
+    async sweep(journalBefore: Date, keysBefore: Date, slice = 5000): Promise<{ keys: number; batches: number }> {
       await sql.query(`update cdr_batches set payload = '' where ingested_at < $1 and length(payload) > 0`, [
         journalBefore,
       ]);
@@ -317,6 +317,7 @@ export function createIngestStore(sql: Sql) {
           );
           keys += r.affectedRows;
           if (r.affectedRows < slice) break;
+          await yieldToEventLoop();
         }
       }
       const gone = await sql.query('delete from cdr_batches where ingested_at < $1', [keysBefore]);
