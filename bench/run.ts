@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: prints the figures behind DESIGN.md §6 budgets. Each part can be run alone:
- * `npm run bench -- engine http sim detection ingest`.
+ * `npm run bench -- engine http sim detection ingest distributed`.
  */
 import { benchDetection } from './detection.ts';
+import { benchDistributed } from './distributed.ts';
 import { benchEngine } from './engine.ts';
 import { benchHttp } from './http.ts';
 import { benchIngest } from './ingest.ts';
@@ -21,6 +22,10 @@ const parts: Record<string, { budget: string; run: () => Promise<Record<string, 
   stir: {
     budget: 'PASSporT signings/s and verifications/s (cached x5u) next to raw ES256 of node:crypto',
     run: () => benchStir(),
+  },
+  distributed: {
+    budget: 'verify req/s on 2 screening processes + Redis vs 1 embedded; CDRs/s through NATS vs in process',
+    run: () => benchDistributed(),
   },
 };
 

@@ -291,7 +291,9 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
         poll.unref();
         timers.push(poll);
       } else {
-        unsubscribe = stream.subscribe<CdrBatchEvent>('cdr', onEvents);
+        // A consumer group: across processes each part of the CDR stream goes to one detect worker
+        // (the one owning its partition), acknowledged once folded, redelivered if it dies first.
+        unsubscribe = stream.subscribe<CdrBatchEvent>('cdr', onEvents, { group: 'detect' });
       }
       const tick = setInterval(() => {
         if (cdrsSinceRun > 0 && !running && !closed) void runSafely();

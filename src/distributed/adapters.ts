@@ -75,8 +75,6 @@ export async function openEventStream(config: Config, streamDeps: StreamDeps): P
     replicas: config.natsReplicas,
     codecs: { cdr: cdrCodec },
     partitions: { cdr: cdrPartitioning(config.cdrPartitions) },
-    // The CDR stream is a work queue of the detect workers: each part goes to one of them.
-    defaultGroups: { cdr: 'detect' },
     ownPartitions: config.detectPartitions,
     onHandlerError,
     onEvent(event) {

@@ -161,6 +161,21 @@ describe('distributed mode under faults', { timeout: 120_000 }, () => {
     const refused = await originate(nodeA, KCELL_A, TELE2_B);
     assert.equal(refused.status, 503);
     assert.equal((refused.body.error as { code: string }).code, 'DEPENDENCY_UNAVAILABLE');
+    // In a batch, each item says what became of it.
+    const batch = await call(nodeA.url, 'POST', '/v1/calls/originate/batch', {
+      token: keys.KCELL,
+      body: {
+        calls: [
+          { callId: 'b1', a: KCELL_A, b: TELE2_B, at: now() },
+          { callId: 'b2', a: 'not a number', b: TELE2_B, at: now() },
+        ],
+      },
+    });
+    assert.equal(batch.status, 200, batch.text);
+    assert.deepEqual(
+      (batch.body.results as { error: { code: string } }[]).map((r) => r.error.code),
+      ['DEPENDENCY_UNAVAILABLE', 'INVALID_NUMBER'],
+    );
 
     const degraded = await health(nodeA);
     assert.equal(degraded.status, 'degraded');

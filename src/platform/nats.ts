@@ -55,8 +55,6 @@ export interface NatsStreamOptions {
   codecs?: Partial<Record<Subject, SubjectCodec<any>>>;
   // biome-ignore lint/suspicious/noExplicitAny: see codecs
   partitions?: Partial<Record<Subject, Partitioning<any>>>;
-  /** Subscriptions to these subjects without a group join this group (work queues). */
-  defaultGroups?: Partial<Record<Subject, string>>;
   /** Partitions this process takes in its groups; all when not set. */
   ownPartitions?: readonly number[];
   /** How long the server waits for an acknowledgement before it redelivers. */
@@ -480,7 +478,7 @@ export async function createNatsStream(options: NatsStreamOptions): Promise<Even
       }
     },
     subscribe(subject, handler, subscribeOptions: SubscribeOptions = {}) {
-      const group = subscribeOptions.group ?? options.defaultGroups?.[subject];
+      const group = subscribeOptions.group;
       const own =
         group === undefined
           ? [subscribeBroadcast(subject, handler as Handler<unknown>)]

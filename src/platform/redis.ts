@@ -1,18 +1,23 @@
 /**
  * The hot-state connection of distributed mode (Redis). The call path must never wait on Redis
- * longer than its budget, so commands are not queued while disconnected (they fail at once), each
- * has a timeout, and after a timeout the connection counts as down until a ping answers again:
- * screening then decides under the failure policy without trying, instead of paying the timeout
- * on every call. It comes back by itself (ioredis reconnects; a ping probes).
+ * longer than its budget, so commands are not queued while disconnected (they fail at once) and
+ * each has a timeout. A failed command makes the connection probe the server: when a ping does
+ * not answer within the timeout either, the connection counts as down, and screening decides
+ * under the failure policy without trying, instead of paying the timeout on every call. One slow
+ * command under load is not an outage: it falls back alone. It comes back by itself (ioredis
+ * reconnects; the probe repeats until a ping answers).
  */
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 
 export interface RedisConnection {
+  /** Commands of the call path, with the call path's timeout. */
   readonly client: Redis;
+  /** Commands that may wait longer (registrations: the originating operator does not wait on them). */
+  readonly relaxed: Redis;
   /** False while disconnected, and after a failed command until a ping answers. */
   readonly up: boolean;
-  /** A command failed or timed out: count the connection down and probe it. */
+  /** A command failed or timed out: probe the server, and count it down if the probe fails too. */
   failed(): void;
   /** A second connection for pub/sub (a subscribed connection runs no other command). */
   subscriber(): Redis;
@@ -28,6 +33,8 @@ export interface RedisOptions {
 }
 
 const PROBE_MS = 250;
+/** The timeout of the relaxed client. */
+const RELAXED_TIMEOUT_MS = 1000;
 
 function clientOptions(commandTimeoutMs: number) {
   return {
@@ -43,6 +50,8 @@ function clientOptions(commandTimeoutMs: number) {
 
 export async function openRedis(url: string, options: RedisOptions): Promise<RedisConnection> {
   const client = new Redis(url, clientOptions(options.commandTimeoutMs));
+  const relaxed = new Redis(url, clientOptions(Math.max(options.commandTimeoutMs, RELAXED_TIMEOUT_MS)));
+  relaxed.on('error', () => {});
   const listeners: ((up: boolean) => void)[] = [];
   let ready = false;
   let suspect = false;
@@ -73,9 +82,10 @@ export async function openRedis(url: string, options: RedisOptions): Promise<Red
   // Errors are seen through failed commands and the state above; without a listener ioredis prints them.
   client.on('error', () => {});
 
+  /** Pings until one answers in time; while none does, the connection counts as down. */
   function probe(): void {
     if (probing || closed) return;
-    probing = setInterval(() => {
+    const ping = () => {
       if (!ready) return;
       client.ping().then(
         () => {
@@ -84,10 +94,15 @@ export async function openRedis(url: string, options: RedisOptions): Promise<Red
           probing = null;
           notify();
         },
-        () => {},
+        () => {
+          suspect = true;
+          notify();
+        },
       );
-    }, PROBE_MS);
+    };
+    probing = setInterval(ping, PROBE_MS);
     probing.unref();
+    ping();
   }
 
   await new Promise<void>((resolve) => {
@@ -102,13 +117,11 @@ export async function openRedis(url: string, options: RedisOptions): Promise<Red
 
   return {
     client,
+    relaxed,
     get up() {
       return isUp();
     },
     failed() {
-      if (suspect) return;
-      suspect = true;
-      notify();
       probe();
     },
     subscriber() {
@@ -129,8 +142,9 @@ export async function openRedis(url: string, options: RedisOptions): Promise<Red
     async close() {
       closed = true;
       if (probing) clearInterval(probing);
-      await Promise.allSettled([client.quit(), subscriber?.quit()]);
+      await Promise.allSettled([client.quit(), relaxed.quit(), subscriber?.quit()]);
       client.disconnect();
+      relaxed.disconnect();
       subscriber?.disconnect();
     },
   };

@@ -131,7 +131,7 @@ export async function createRedisOriginRegistry(
     async register(a, b, operator) {
       const k = id(a, b, operator);
       const expiry = options.clock() + options.ttlMs;
-      await registerScript(client, [
+      await registerScript(redis.relaxed, [
         registrationsKey(k),
         waitersKey(k),
         String(expiry),

@@ -5,7 +5,7 @@
  * unconfirmed calls answers in about one wait.
  */
 import { randomUUID } from 'node:crypto';
-import { type ErrorCode, fail, ok, type Result } from '../errors.ts';
+import { AppError, type ErrorCode, fail, ok, type Result } from '../errors.ts';
 import { formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import type { BurstCounter } from './burst.ts';
@@ -312,10 +312,21 @@ export function createScreeningService(deps: ScreeningDeps) {
     },
 
     async originateBatch(items: unknown[], operator: string): Promise<({ accepted: true } | ItemError)[]> {
+      const itemError = (error: unknown): ItemError => {
+        // A registration the hot state could not take fails alone, with its code.
+        if (error instanceof AppError) return { error: { code: error.code, message: error.message } };
+        throw error;
+      };
       return Promise.all(
         items.map((item) => {
-          const r = this.originate(item, operator);
-          return r.ok ? r.value : { error: { code: r.code, message: r.message } };
+          let r: ReturnType<typeof this.originate>;
+          try {
+            r = this.originate(item, operator);
+          } catch (error) {
+            return itemError(error);
+          }
+          if (!r.ok) return { error: { code: r.code, message: r.message } };
+          return r.value instanceof Promise ? r.value.catch(itemError) : r.value;
         }),
       );
     },
