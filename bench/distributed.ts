@@ -248,6 +248,8 @@ export async function benchDistributed(seconds = 6): Promise<Record<string, numb
     const alone = await load(nodeA.url, tele2Key, bodies, 50, seconds);
     figures['verify req/s, 1 screening process on Redis (50 conn)'] = Math.round(alone.rps);
     figures['  p99 ms / errors '] = `${alone.p99} / ${alone.errors}`;
+    const light = await load(nodeA.url, tele2Key, bodies, 10, seconds / 2);
+    figures['  p99 ms at 10 connections'] = light.p99;
     const [onA, onB] = await Promise.all([
       load(nodeA.url, tele2Key, bodies, 25, seconds),
       load(nodeB.url, tele2Key, bodies, 25, seconds, PAIRS),

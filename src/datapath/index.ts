@@ -97,7 +97,11 @@ export async function createDataPath(deps: {
   }
 
   const campaigns = new SpoofingCampaigns();
-  const unsubscribe = stream.subscribe<Decision>('decisions', (decisions) => campaigns.add(decisions));
+  // Campaigns are read in the console; a screening-only node would only pay for receiving every
+  // decision of the platform back from the stream.
+  const unsubscribe = config.roles.some((role) => role === 'console' || role === 'detect')
+    ? stream.subscribe<Decision>('decisions', (decisions) => campaigns.add(decisions))
+    : () => {};
 
   if (config.roles.includes('ingest')) await ingestStore.markInterrupted();
   worker?.start();

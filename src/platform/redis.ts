@@ -150,15 +150,20 @@ export async function openRedis(url: string, options: RedisOptions): Promise<Red
   };
 }
 
-/** A Lua script run by its digest, loaded again when Redis lost it (a restart). */
-export function redisScript(source: string, keyCount: number) {
+/**
+ * A Lua script run by its digest, loaded again when Redis lost it (a restart). With a null key
+ * count, the first argument of each call is its number of keys.
+ */
+export function redisScript(source: string, keyCount: number | null) {
   const sha = createHash('sha1').update(source).digest('hex');
   return async (client: Redis, args: (string | number)[]): Promise<unknown> => {
+    const keys = keyCount ?? Number(args[0]);
+    const rest = keyCount === null ? args.slice(1) : args;
     try {
-      return await client.evalsha(sha, keyCount, ...args);
+      return await client.evalsha(sha, keys, ...rest);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return client.eval(source, keyCount, ...args);
+      return client.eval(source, keys, ...rest);
     }
   };
 }

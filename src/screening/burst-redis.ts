@@ -1,34 +1,149 @@
 /**
- * Call bursts counted in Redis, across every screening node: the same two-fixed-windows
- * approximation of a sliding window as the memory counter, one small key per number and window,
- * counted and read in one script (one round trip per call).
+ * Call bursts counted across every screening node, with Redis holding the platform's counts.
+ * The call path does not wait for Redis: each node counts in memory and, every `syncMs`, adds
+ * what it counted to the platform's count of each window (one pipelined INCRBY per number) and
+ * takes the platform's total back. A call's count is then the platform's total as last seen plus
+ * this node's calls since — exact on one node, at most `syncMs` behind for calls spread over
+ * several. A burst is hundreds of calls a minute, so that lag changes nothing that matters, and
+ * Redis being away costs no call any time: counting goes on per node until it is back.
+ * The window is the same two-fixed-windows approximation of a sliding one as the memory counter.
  */
 import type { RedisConnection } from '../platform/redis.ts';
 import { redisScript } from '../platform/redis.ts';
 import type { BurstCounter } from './burst.ts';
 
-/** KEYS: this window's key, the previous window's; ARGV: key lifetime ms. Returns {current, previous}. */
-const hitScript = redisScript(
-  `local current = redis.call('INCR', KEYS[1])
-if current == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {current, tonumber(redis.call('GET', KEYS[2]) or '0')}`,
-  2,
+/**
+ * One call per sync, whatever the number of numbers: KEYS are (window, previous window) pairs,
+ * ARGV the key lifetime then each pair's count to add. Returns (window total, previous total) pairs.
+ */
+const syncScript = redisScript(
+  `local out = {}
+local lifetime = tonumber(ARGV[1])
+for i = 1, #KEYS, 2 do
+  local total = redis.call('INCRBY', KEYS[i], ARGV[(i + 1) / 2 + 1])
+  redis.call('PEXPIRE', KEYS[i], lifetime)
+  out[#out + 1] = total
+  out[#out + 1] = tonumber(redis.call('GET', KEYS[i + 1]) or '0')
+end
+return out`,
+  null,
 );
 
-export function createRedisBurstCounter(redis: RedisConnection, windowMs: number, prefix: string): BurstCounter {
-  const { client } = redis;
+interface Slot {
+  window: number;
+  /** The platform's count of this window, as Redis last answered (this node's sent calls included). */
+  known: number;
+  /** Calls of this window counted here and not yet added in Redis. */
+  unsent: number;
+  /** The platform's count of the previous window. */
+  previous: number;
+}
+
+export function createRedisBurstCounter(
+  redis: RedisConnection,
+  windowMs: number,
+  prefix: string,
+  syncMs = 100,
+): BurstCounter & { sync(): Promise<void> } {
+  const slots = new Map<number, Slot>();
+  /** Numbers counted since the last sync. */
+  let dirty = new Set<number>();
+  /** Counts of windows that ended before they were sent: [number, window, count]. */
+  let leftovers: [number, number, number][] = [];
+  const key = (e164: number, window: number) => `${prefix}burst:${e164}:${window}`;
+  // Alive through the next window, where it is the previous one.
+  const lifetime = 2 * windowMs + 1000;
+
+  async function sync(): Promise<void> {
+    if (dirty.size === 0 && leftovers.length === 0) return;
+    const numbers = [...dirty];
+    const late = leftovers;
+    dirty = new Set();
+    leftovers = [];
+    const sent = numbers.map((n) => {
+      const slot = slots.get(n)!;
+      const taken = { window: slot.window, count: slot.unsent };
+      slot.unsent = 0;
+      return taken;
+    });
+    const keys: string[] = [];
+    const counts: number[] = [];
+    numbers.forEach((n, i) => {
+      keys.push(key(n, sent[i].window), key(n, sent[i].window - 1));
+      counts.push(sent[i].count);
+    });
+    for (const [n, window, count] of late) {
+      keys.push(key(n, window), key(n, window - 1));
+      counts.push(count);
+    }
+    let replies: number[] | null;
+    try {
+      // The keys go as KEYS of a script with a variable count: its key count is the first argument.
+      replies = (await syncScript(redis.relaxed, [keys.length, ...keys, lifetime, ...counts])) as number[];
+    } catch {
+      replies = null;
+    }
+    if (!replies) {
+      // Not added: count them again next time (the platform's totals stay as last seen).
+      numbers.forEach((n, i) => {
+        const slot = slots.get(n);
+        if (slot && slot.window === sent[i].window) slot.unsent += sent[i].count;
+        else if (sent[i].count > 0) leftovers.push([n, sent[i].window, sent[i].count]);
+        dirty.add(n);
+      });
+      leftovers.push(...late);
+      redis.failed();
+      return;
+    }
+    numbers.forEach((n, i) => {
+      const slot = slots.get(n);
+      if (!slot || slot.window !== sent[i].window) return;
+      slot.known = Number(replies![2 * i]);
+      slot.previous = Math.max(slot.previous, Number(replies![2 * i + 1]));
+    });
+  }
+
+  let syncing: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    syncing ??= sync().finally(() => {
+      syncing = null;
+    });
+  }, syncMs);
+  timer.unref();
+  // Numbers idle for two windows are forgotten, so memory follows the active numbers.
+  const sweeper = setInterval(() => {
+    const window = Math.floor(Date.now() / windowMs);
+    for (const [n, slot] of slots) if (slot.window < window - 1 && slot.unsent === 0) slots.delete(n);
+  }, windowMs);
+  sweeper.unref();
+
   return {
-    async hit(e164, now) {
+    hit(e164, now) {
       const window = Math.floor(now / windowMs);
-      const [current, previous] = (await hitScript(client, [
-        `${prefix}burst:${e164}:${window}`,
-        `${prefix}burst:${e164}:${window - 1}`,
-        // Alive through the next window, where it is the previous one.
-        2 * windowMs + 1000,
-      ])) as [number, number];
+      let slot = slots.get(e164);
+      if (!slot) {
+        slot = { window, known: 0, unsent: 0, previous: 0 };
+        slots.set(e164, slot);
+      } else if (slot.window !== window) {
+        if (slot.unsent > 0) leftovers.push([e164, slot.window, slot.unsent]);
+        slot.previous = slot.window === window - 1 ? slot.known + slot.unsent : 0;
+        slot.known = 0;
+        slot.unsent = 0;
+        slot.window = window;
+      }
+      slot.unsent++;
+      dirty.add(e164);
       const overlap = 1 - (now - window * windowMs) / windowMs;
-      return current + Math.floor(previous * overlap);
+      return slot.known + slot.unsent + Math.floor(slot.previous * overlap);
     },
-    close() {},
+    /** Sends what was counted and reads the platform's totals now (tests; the timer does it otherwise). */
+    async sync() {
+      await syncing;
+      await sync();
+    },
+    close() {
+      clearInterval(timer);
+      clearInterval(sweeper);
+    },
   };
 }

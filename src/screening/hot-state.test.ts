@@ -166,10 +166,21 @@ for (const [name, open] of adapters) {
       if (!state.shared) return t.skip('one process: nothing to share');
       const nodeA = await state.node();
       const nodeB = await state.node();
+      const sync = (node: { bursts: BurstCounter }) => (node.bursts as { sync?: () => Promise<void> }).sync?.();
       const now = Date.now();
       await nodeA.bursts.hit(A, now);
       await nodeA.bursts.hit(A, now);
-      assert.equal(await nodeB.bursts.hit(A, now), 3);
+      await sync(nodeA);
+      // Node B counts its own call at once and learns the platform's total at its next sync
+      // (every 100 ms): no call waits for Redis.
+      assert.equal(await nodeB.bursts.hit(A, now), 1);
+      await sync(nodeB);
+      assert.equal(await nodeB.bursts.hit(A, now), 4);
+      await sync(nodeB);
+      // Node A, likewise, learns of B's calls with its next call's sync.
+      assert.equal(await nodeA.bursts.hit(A, now), 3);
+      await sync(nodeA);
+      assert.equal(await nodeA.bursts.hit(A, now), 6);
     });
   });
 }
