@@ -113,6 +113,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const { origins, bursts } = hotState;
   const counter = createDecisionCounter(sql);
   const recent = createRecentDecisions(10_000);
+  // A console without screening shows the platform's decisions, as they come on the stream.
+  const unsubscribeRecent =
+    distributed && !screeningRole && config.roles.includes('console')
+      ? stream.subscribe<Decision>('decisions', (decisions) => {
+          for (const d of decisions) recent.push(d);
+        })
+      : () => {};
 
   const decisionMetrics = metrics.decisionRecorder(['allow', 'label', 'block'], reasonCodes);
   const stir = await createStir({
@@ -323,6 +330,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await dataPath.close();
       await investigations.close();
       prevention.close();
+      unsubscribeRecent();
       await nodeSync?.close();
       recordsWatch.close();
       await hotState.close();
