@@ -5,7 +5,6 @@
  */
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import type { Histogram } from 'prom-client';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, type ErrorCode, errorBody } from '../errors.ts';
 
@@ -21,7 +20,7 @@ export interface HttpOptions {
   authenticate: (token: string) => Principal | null;
   /** Console sessions: the value of the session cookie to a principal (only asked when no bearer token). */
   authenticateSession?: (token: string) => Promise<Principal | null>;
-  requestDuration?: Histogram<'route' | 'method' | 'status'>;
+  requestDuration?: { child(labels: Record<string, string>): { observe(value: number): void } };
   version: string;
 }
 
@@ -78,7 +77,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
       const key = `${route} ${request.method} ${reply.statusCode}`;
       let child = children.get(key);
       if (!child) {
-        child = histogram.labels({ route, method: request.method, status: String(reply.statusCode) });
+        child = histogram.child({ route, method: request.method, status: String(reply.statusCode) });
         children.set(key, child);
       }
       child.observe(reply.elapsedTime / 1000);

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 /** The Prometheus metrics of one app instance (its own registry: no process-wide singleton). */
 export function createMetrics() {
@@ -7,12 +7,11 @@ export function createMetrics() {
   const latencyBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1];
   return {
     registry,
-    requestDuration: new Histogram({
+    requestDuration: createLeanHistogram(registry, {
       name: 'callshield_http_request_duration_seconds',
       help: 'HTTP request duration by route, method and status',
-      labelNames: ['route', 'method', 'status'] as const,
+      labelNames: ['route', 'method', 'status'],
       buckets: latencyBuckets,
-      registers: [registry],
     }),
     /**
      * Decision counters kept in plain arrays and read by Prometheus at scrape time: counting a
@@ -71,3 +70,61 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * A histogram for the call path: observing is a bucket search over a small array and three
+ * additions, with no label hashing; Prometheus reads it in the standard histogram form at scrape.
+ */
+export function createLeanHistogram(
+  registry: Registry,
+  options: { name: string; help: string; labelNames: readonly string[]; buckets: readonly number[] },
+) {
+  const { name, buckets } = options;
+  const series = new Map<
+    string,
+    { labels: Record<string, string>; counts: Float64Array; sum: number; count: number }
+  >();
+  registry.registerMetric({
+    name,
+    help: options.help,
+    type: 'histogram',
+    async get() {
+      const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
+      for (const s of series.values()) {
+        let cumulative = 0;
+        buckets.forEach((le, i) => {
+          cumulative += s.counts[i];
+          values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le }, value: cumulative });
+        });
+        values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count });
+        values.push({ metricName: `${name}_sum`, labels: s.labels, value: s.sum });
+        values.push({ metricName: `${name}_count`, labels: s.labels, value: s.count });
+      }
+      return { name, help: options.help, type: 'histogram', values, aggregator: 'sum' };
+    },
+    reset() {
+      series.clear();
+    },
+  } as unknown as Parameters<Registry['registerMetric']>[0]);
+  return {
+    /** A child for one combination of label values; keep it and observe through it. */
+    child(labels: Record<string, string>) {
+      const key = options.labelNames.map((l) => labels[l]).join('\u0000');
+      let s = series.get(key);
+      if (!s) {
+        s = { labels, counts: new Float64Array(buckets.length), sum: 0, count: 0 };
+        series.set(key, s);
+      }
+      const entry = s;
+      return {
+        observe(value: number) {
+          let i = 0;
+          while (i < buckets.length && value > buckets[i]) i++;
+          if (i < buckets.length) entry.counts[i]++;
+          entry.sum += value;
+          entry.count++;
+        },
+      };
+    },
+  };
+}

@@ -78,23 +78,25 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function text(body: Record<string, unknown>, field: string, required: boolean): Result<string | undefined> {
-  const v = body[field];
-  if (v === undefined || v === null) {
-    return required ? fail('VALIDATION_FAILED', `"${field}" is required`) : ok(undefined);
+/** Why a text field is not acceptable, or null when it is (no allocation on the good path). */
+function textProblem(value: unknown, field: string, required: boolean): string | null {
+  if (value === undefined || value === null) return required ? `"${field}" is required` : null;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID) {
+    return `"${field}" must be a string of 1 to ${MAX_ID} characters`;
   }
-  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_ID) {
-    return fail('VALIDATION_FAILED', `"${field}" must be a string of 1 to ${MAX_ID} characters`);
-  }
-  return ok(v);
+  return null;
+}
+
+const ISO_PREFIX = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+/** Epoch ms of an ISO 8601 date-time, or NaN for a bare date or garbage. */
+function timeOf(value: unknown): number {
+  return typeof value === 'string' && ISO_PREFIX.test(value) ? Date.parse(value) : Number.NaN;
 }
 
 /** ISO 8601 with a time; a bare date or garbage is refused. */
 export function parseTime(value: unknown, field: string): Result<number> {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) {
-    return fail('INVALID_TIME', `"${field}" must be an ISO 8601 date-time`);
-  }
-  const t = Date.parse(value);
+  const t = timeOf(value);
   return Number.isNaN(t) ? fail('INVALID_TIME', `"${field}" must be an ISO 8601 date-time`) : ok(t);
 }
 
@@ -115,19 +117,19 @@ export function createScreeningService(deps: ScreeningDeps) {
   /** Validates one verify item; a malformed `a` is not an error but a MALFORMED_CLI decision. */
   function parseVerify(body: unknown, operator: string): Result<CallToVerify> {
     if (!isRecord(body)) return fail('VALIDATION_FAILED', 'a call must be a JSON object');
-    const callId = text(body, 'callId', true);
-    if (!callId.ok) return callId as Result<never>;
+    const callIdProblem = textProblem(body.callId, 'callId', true);
+    if (callIdProblem) return fail('VALIDATION_FAILED', callIdProblem);
     if (typeof body.a !== 'string') return fail('VALIDATION_FAILED', '"a" must be a string');
     if (typeof body.b !== 'string') return fail('VALIDATION_FAILED', '"b" must be a string');
     const b = plan.parse(body.b);
     if (b < 0) return fail('INVALID_NUMBER', '"b" is not a phone number');
-    const at = parseTime(body.at, 'at');
-    if (!at.ok) return at as Result<never>;
+    const at = timeOf(body.at);
+    if (Number.isNaN(at)) return fail('INVALID_TIME', '"at" must be an ISO 8601 date-time');
     if (typeof body.ingress !== 'string' || !(ingressTypes as readonly string[]).includes(body.ingress)) {
       return fail('VALIDATION_FAILED', `"ingress" must be one of ${ingressTypes.join(', ')}`);
     }
-    const fromOperator = text(body, 'fromOperator', false);
-    if (!fromOperator.ok) return fromOperator as Result<never>;
+    const fromOperatorProblem = textProblem(body.fromOperator, 'fromOperator', false);
+    if (fromOperatorProblem) return fail('VALIDATION_FAILED', fromOperatorProblem);
     const identity = body.identity;
     if (
       identity !== undefined &&
@@ -143,13 +145,14 @@ export function createScreeningService(deps: ScreeningDeps) {
       return fail('VALIDATION_FAILED', 'this node does not verify "identity"');
     }
     return ok({
-      callId: callId.value!,
+      callId: body.callId as string,
       a: body.a.length > 32 ? -1 : plan.parse(body.a),
       b,
-      at: at.value,
+      at,
+      atText: body.at as string,
       ingress: body.ingress as Ingress,
       operator,
-      fromOperator: fromOperator.value,
+      fromOperator: (body.fromOperator as string | null | undefined) ?? undefined,
       // Always present (possibly undefined): one object shape for every call on the hot path.
       identity: typeof identity === 'string' ? identity : undefined,
     });
@@ -175,7 +178,7 @@ export function createScreeningService(deps: ScreeningDeps) {
       a: call.a >= 0 ? formatNumber(call.a) : rawA,
       b: formatNumber(call.b),
       ingress: call.ingress,
-      at: isoTime(call.at),
+      at: call.atText ?? isoTime(call.at),
       decidedAt: isoTime(now),
       verdict: conclusion.verdict,
       reasons: conclusion.reasons,
@@ -294,16 +297,15 @@ export function createScreeningService(deps: ScreeningDeps) {
     /** Registers an origination by the number's owner; the caller must own `a` (numbering plan + MNP). */
     originate(body: unknown, operator: string): Result<{ accepted: true } | Promise<{ accepted: true }>> {
       if (!isRecord(body)) return fail('VALIDATION_FAILED', 'a call must be a JSON object');
-      const callId = text(body, 'callId', true);
-      if (!callId.ok) return callId as Result<never>;
+      const callIdProblem = textProblem(body.callId, 'callId', true);
+      if (callIdProblem) return fail('VALIDATION_FAILED', callIdProblem);
       if (typeof body.a !== 'string') return fail('VALIDATION_FAILED', '"a" must be a string');
       if (typeof body.b !== 'string') return fail('VALIDATION_FAILED', '"b" must be a string');
       const a = plan.parse(body.a);
       if (a < 0) return fail('INVALID_NUMBER', '"a" is not a phone number');
       const b = plan.parse(body.b);
       if (b < 0) return fail('INVALID_NUMBER', '"b" is not a phone number');
-      const at = parseTime(body.at, 'at');
-      if (!at.ok) return at as Result<never>;
+      if (Number.isNaN(timeOf(body.at))) return fail('INVALID_TIME', '"at" must be an ISO 8601 date-time');
       if (state.ownerOf(a) !== operator) {
         return fail('NOT_NUMBER_OWNER', `${formatNumber(a)} does not belong to operator ${operator}`);
       }

@@ -37,6 +37,8 @@ export interface CallToVerify {
   a: number;
   b: number;
   at: number;
+  /** `at` as the operator sent it (validated), kept so that no call pays for formatting it again. */
+  atText?: string;
   ingress: Ingress;
   /** Operator asking (terminating or transit). */
   operator: string;
