@@ -291,7 +291,21 @@ export function createScreeningService(deps: ScreeningDeps) {
         if (!call.ok) return { error: { code: call.code, message: call.message } };
         return decide(call.value, (item as { a: string }).a);
       });
-      return Promise.all(results);
+      // Most answers are ready at once: wait only for those that wait for an originate,
+      // all together, instead of wrapping every answer in a promise.
+      const waiting: Promise<void>[] = [];
+      for (let i = 0; i < results.length; i++) {
+        const r = results[i];
+        if (r instanceof Promise) {
+          waiting.push(
+            r.then((answer) => {
+              results[i] = answer;
+            }),
+          );
+        }
+      }
+      if (waiting.length > 0) await Promise.all(waiting);
+      return results as (VerifyAnswer | ItemError)[];
     },
 
     /** Registers an origination by the number's owner; the caller must own `a` (numbering plan + MNP). */
