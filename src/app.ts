@@ -283,7 +283,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const nodeSync = distributed
     ? startNodeSync({
         stream,
-        lists: screeningRole ? { store: listStore, cache: listCache } : null,
+        // Every node answers from the list cache (screening, and public number checks).
+        lists: { store: listStore, cache: listCache },
         numbers,
         keyring: ownKeyring,
         operators: operatorRegistry,

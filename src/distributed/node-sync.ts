@@ -65,7 +65,7 @@ const CATCH_UP_LIMIT = 100_000;
 
 export function startNodeSync(deps: {
   stream: EventStream;
-  /** Screening nodes hold the lists in memory; other roles read them from the records store. */
+  /** The node's list cache, caught up from the records store behind the stream. */
   lists: { store: ListStore; cache: ListCache } | null;
   numbers: NumberRegistry;
   keyring: Pick<Keyring, 'reload'>;
