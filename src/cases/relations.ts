@@ -108,17 +108,22 @@ export function createRelationFeeder(deps: {
     return run;
   };
 
-  const unsubscribe = deps.stream.subscribe<CdrBatchEvent>('cdr', async (events) => {
-    await serial(async () => {
-      for (const event of events) {
-        try {
-          await fold(event.batchId, event.payload);
-        } catch (error) {
-          deps.onError(error, `folding CDR batch ${event.batchId} into relations`);
+  // One consumer group: with several console processes each batch is folded by one of them.
+  const unsubscribe = deps.stream.subscribe<CdrBatchEvent>(
+    'cdr',
+    async (events) => {
+      await serial(async () => {
+        for (const event of events) {
+          try {
+            await fold(event.batchId, event.payload);
+          } catch (error) {
+            deps.onError(error, `folding CDR batch ${event.batchId} into relations`);
+          }
         }
-      }
-    });
-  });
+      });
+    },
+    { group: 'cases' },
+  );
 
   return {
     /** Folds journal batches this process missed (published while it was down). */

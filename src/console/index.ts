@@ -33,7 +33,9 @@ export async function createConsole(options: ConsoleOptions) {
   const absoluteMs = config.sessionAbsoluteHours * 3_600_000;
   const audit = createAuditLog({ sql, clock });
   const users = createUserService({ sql, clock, idleMs, absoluteMs, scryptCost: options.scryptCost });
-  const firstAdmin = await users.bootstrapAdmin();
+  // Only a console process makes (or renews) the first admin's one-time password: with several
+  // processes, a screening node starting later must not replace the password a console printed.
+  const firstAdmin = config.roles.includes('console') ? await users.bootstrapAdmin() : null;
   const sweeper = setInterval(() => void users.sweep().catch(() => {}), 60_000);
   sweeper.unref();
 
