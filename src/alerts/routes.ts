@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/log.ts';
 import { describePrincipal } from '../auth/principal.ts';
 import type { DetectionWorker } from '../detection/worker.ts';
 import { AppError } from '../errors.ts';
-import { errorSchema, principalOf, requireRole } from '../platform/http.ts';
+import { errorSchema, principalOf, requireRole, syncQuerystring, syncResponse } from '../platform/http.ts';
 import { readerScope } from './access.ts';
 import type { DeviceBlocklist, SuspensionStore } from './actions-store.ts';
 import type { AlertService } from './service.ts';
@@ -287,35 +287,19 @@ export function registerAlertRoutes(
         summary: 'IMEI device blocklist (SIM-box hardware): incremental sync',
         description: 'Same shape as `GET /v1/lists/{list}`: changes after `since` (0: the whole list, paged).',
         tags: ['alerts'],
-        querystring: {
-          type: 'object',
-          properties: {
-            since: { type: 'integer', minimum: 0, default: 0 },
-            limit: { type: 'integer', minimum: 1, maximum: 100000, default: 10000 },
-          },
-        },
+        querystring: syncQuerystring,
         response: {
-          200: {
+          200: syncResponse({
             type: 'object',
             properties: {
+              imei: { type: 'string' },
+              reason: { type: 'string' },
+              alertId: nullableString,
+              createdBy: { type: 'string' },
+              createdAt: { type: 'string' },
               version: { type: 'integer' },
-              added: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    imei: { type: 'string' },
-                    reason: { type: 'string' },
-                    alertId: nullableString,
-                    createdBy: { type: 'string' },
-                    createdAt: { type: 'string' },
-                    version: { type: 'integer' },
-                  },
-                },
-              },
-              removed: { type: 'array', items: { type: 'string' } },
             },
-          },
+          }),
           '4xx': errorSchema,
         },
       },

@@ -5,9 +5,9 @@ import { createDeviceBlocklist, createSuspensionStore } from '../alerts/actions-
 import { createAlertStore } from '../alerts/store.ts';
 import { CdrLines, victim } from '../datapath/test-support.ts';
 import { loadPlan } from '../numbering/plan.ts';
-import { migrate, openPglite, type Sql } from '../platform/sql.ts';
+import { migrate } from '../platform/sql.ts';
 import { createMemoryStream } from '../platform/stream.ts';
-import { postgresTestUrl, withTempSchema } from '../platform/test-support.ts';
+import { recordsAdapters } from '../platform/test-support.ts';
 import { decodeBatch } from './codec.ts';
 import { createIngestService } from './service.ts';
 import { createIngestStore } from './store.ts';
@@ -16,16 +16,7 @@ import type { CdrBatchEvent } from './types.ts';
 const plan = loadPlan(join(import.meta.dirname, '..', '..', 'data', 'numbering', 'kz.json'));
 
 // The same checks on both adapters of the records store, so the embedded one cannot drift.
-const adapters: [string, () => Promise<{ sql: Sql; done: () => Promise<void> }>][] = [
-  [
-    'pglite',
-    async () => {
-      const sql = await openPglite('memory://');
-      return { sql, done: () => sql.close() };
-    },
-  ],
-  ['postgres', () => withTempSchema(postgresTestUrl())],
-];
+const adapters = recordsAdapters;
 
 async function* chunks(text: string, size: number): AsyncGenerator<Uint8Array> {
   const bytes = Buffer.from(text);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { describePrincipal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
 import { parseCsv } from '../platform/csv.ts';
-import { errorSchema, principalOf, requireRole } from '../platform/http.ts';
+import { errorSchema, principalOf, requireRole, syncQuerystring, syncResponse } from '../platform/http.ts';
 import type { ListService } from './service.ts';
 import type { ListStore } from './store.ts';
 import { isListName, type ListName, listNames } from './types.ts';
@@ -134,22 +134,9 @@ export function registerListRoutes(app: FastifyInstance, deps: { lists: ListServ
           'Changes after `since` (0 or absent: the whole list, paged by `limit`; ask again with the returned version).',
         tags: ['lists'],
         params: listParam,
-        querystring: {
-          type: 'object',
-          properties: {
-            since: { type: 'integer', minimum: 0, default: 0 },
-            limit: { type: 'integer', minimum: 1, maximum: 100000, default: 10000 },
-          },
-        },
+        querystring: syncQuerystring,
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              version: { type: 'integer' },
-              added: { type: 'array', items: entrySchema },
-              removed: { type: 'array', items: { type: 'string' } },
-            },
-          },
+          200: syncResponse(entrySchema),
           '4xx': errorSchema,
         },
       },

@@ -206,3 +206,26 @@ export const errorSchema = {
   },
   required: ['error'],
 } as const;
+
+/**
+ * The incremental sync form shared by the number lists and the device blocklist:
+ * `?since=<version>&limit=` → `{"version","added":[…],"removed":[…]}`.
+ */
+export const syncQuerystring = {
+  type: 'object',
+  properties: {
+    since: { type: 'integer', minimum: 0, default: 0 },
+    limit: { type: 'integer', minimum: 1, maximum: 100000, default: 10000 },
+  },
+} as const;
+
+export function syncResponse(entry: object) {
+  return {
+    type: 'object',
+    properties: {
+      version: { type: 'integer' },
+      added: { type: 'array', items: entry },
+      removed: { type: 'array', items: { type: 'string' } },
+    },
+  } as const;
+}

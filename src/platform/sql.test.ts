@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { migrate, openPglite, openPostgres, type Sql } from './sql.ts';
-import { postgresTestUrl, withTempSchema } from './test-support.ts';
+import { migrate } from './sql.ts';
+import { recordsAdapters } from './test-support.ts';
 
-// The same checks run against both adapters, so the embedded one cannot drift.
-const adapters: [string, () => Promise<{ sql: Sql; done: () => Promise<void> }>][] = [
-  [
-    'pglite',
-    async () => {
-      const sql = await openPglite('memory://');
-      return { sql, done: () => sql.close() };
-    },
-  ],
-  ['postgres', () => withTempSchema(postgresTestUrl())],
-];
+// The same checks on both adapters of the records store, so the embedded one cannot drift.
+const adapters = recordsAdapters;
 
 for (const [name, open] of adapters) {
   describe(`records store on ${name}`, () => {
@@ -51,4 +42,3 @@ for (const [name, open] of adapters) {
     });
   });
 }
-void openPostgres;
