@@ -1,3 +1,4 @@
+import fastJson from 'fast-json-stringify';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
 import { errorSchema, requireOperator, sendResult } from '../platform/http.ts';
@@ -68,6 +69,22 @@ export function registerScreeningRoutes(
   // A schema with anyOf makes fast-json-stringify test every item against each branch; the batch
   // answers are plain data, so JSON.stringify is both correct and faster.
   const plainSerializer = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
+  // The verify batch: each answer through the compiled serializer of one answer, errors as they are.
+  const answerJson = fastJson(verifyAnswer as unknown as Parameters<typeof fastJson>[0]);
+  const verifyBatchSerializer = {
+    serializerCompiler: () => (data: unknown) => {
+      const results = (data as { results?: unknown[] }).results;
+      // Error answers (4xx) have no results and keep their usual form.
+      if (!Array.isArray(results)) return JSON.stringify(data);
+      let out = '{"results":[';
+      for (let i = 0; i < results.length; i++) {
+        const r = results[i] as Record<string, unknown>;
+        if (i > 0) out += ',';
+        out += 'error' in r ? JSON.stringify(r) : answerJson(r);
+      }
+      return `${out}]}`;
+    },
+  };
   const checkBatch = (body: unknown): unknown[] => {
     const calls = (body as { calls?: unknown } | null)?.calls;
     if (!Array.isArray(calls)) throw new AppError('VALIDATION_FAILED', '"calls" must be an array');
@@ -167,7 +184,7 @@ export function registerScreeningRoutes(
     {
       preValidation: operatorOnly,
       ...documentedOnly,
-      ...plainSerializer,
+      ...verifyBatchSerializer,
       schema: {
         summary: 'Screen many calls',
         description: 'Results in request order; a bad item gets {"error":{…}} in its place and does not fail the rest.',
