@@ -9,7 +9,7 @@ describe('recent decisions', () => {
   it('lists newest first across verdicts, keeping blocked and labelled calls longer', () => {
     const recent = createRecentDecisions(4, 2);
     const verdicts: Decision['verdict'][] = ['allow', 'block', 'allow', 'label', 'allow', 'allow', 'block'];
-    verdicts.forEach((v, i) => recent.push(decision(i, v)));
+    for (const [i, v] of verdicts.entries()) recent.push(decision(i, v));
     // Allowed: only the last 2 (d4, d5) are kept; flagged: d1, d3, d6.
     assert.deepEqual(
       recent.list(() => true, 10).map((d) => d.decisionId),
