@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { reasonCodes } from '../../../src/screening/types.ts';
 import { api } from '../api/client.ts';
 import type { Decision } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
@@ -6,21 +7,8 @@ import { Link } from '../components/router.tsx';
 import { Drawer, ErrorNotice, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
 import { useI18n } from '../i18n.tsx';
 
-const reasons = [
-  'MALFORMED_CLI',
-  'UNALLOCATED_CLI',
-  'ALLOWLISTED_CLI',
-  'DNO_CLI',
-  'BLOCKLISTED_CLI',
-  'SPOOFED_DOMESTIC_FROM_ABROAD',
-  'ROAMING_CONFIRMED',
-  'UNCONFIRMED_ORIGIN',
-  'ORIGIN_NOT_PARTICIPATING',
-  'REPORTED_CLI',
-  'CALL_BURST',
-  'PROTECTED_B',
-  'INTERNATIONAL_CALL',
-];
+// The platform's own list, so the filter offers every reason screening can give.
+const reasons = reasonCodes;
 
 export function DecisionDetails({ decision }: { decision: Decision }) {
   const { t, dateTime } = useI18n();
