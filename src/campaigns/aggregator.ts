@@ -1,9 +1,11 @@
 import { DistinctCounter, TopCounter } from '../detection/sketch.ts';
 import { formatNumber } from '../numbering/numbers.ts';
+import { type ParsedTime, parseOffsetTime } from '../platform/iso-time.ts';
 import type { Decision, ReasonCode } from '../screening/types.ts';
 
 /** The reasons that mark a call as spoofed: a domestic number arriving from abroad, or an origin its owner never started. */
 export const spoofingReasons: readonly ReasonCode[] = ['SPOOFED_DOMESTIC_FROM_ABROAD', 'UNCONFIRMED_ORIGIN'];
+const isSpoofingReason = (r: ReasonCode) => spoofingReasons.includes(r);
 
 const HOUR_MS = 3_600_000;
 /** Carrier name for calls whose delivering carrier the terminating operator did not give. */
@@ -57,6 +59,7 @@ export class SpoofingCampaigns {
   private readonly buckets = new Map<number, HourBucket>();
   private readonly keepHours: number;
   private readonly topNumbers: number;
+  private readonly decidedAt: ParsedTime = { timeMs: 0, localHour: 0 };
 
   constructor(options: { keepHours?: number; topNumbersPerHour?: number } = {}) {
     this.keepHours = options.keepHours ?? 7 * 24;
@@ -68,11 +71,10 @@ export class SpoofingCampaigns {
     for (const d of decisions) {
       const enforced = d.verdict === 'block';
       if (!enforced && d.shadowVerdict !== 'block') continue;
-      const reasons = d.reasons.filter((r) => spoofingReasons.includes(r));
-      if (reasons.length === 0) continue;
-      const at = Date.parse(d.decidedAt);
-      if (Number.isNaN(at)) continue;
-      const bucket = this.bucketOf(Math.floor(at / HOUR_MS));
+      // Every decision of the platform passes here: no allocation for the ones that are skipped.
+      if (!d.reasons.some(isSpoofingReason)) continue;
+      if (!parseOffsetTime(d.decidedAt, 0, d.decidedAt.length, this.decidedAt)) continue;
+      const bucket = this.bucketOf(Math.floor(this.decidedAt.timeMs / HOUR_MS));
       bucket.calls++;
       if (!enforced) bucket.shadow++;
       const carrier = d.fromOperator || UNKNOWN_CARRIER;
@@ -83,11 +85,13 @@ export class SpoofingCampaigns {
       }
       tally.calls++;
       tally.victims.set(d.operator, (tally.victims.get(d.operator) ?? 0) + 1);
-      for (const r of reasons) {
+      for (const r of d.reasons) {
+        if (!isSpoofingReason(r)) continue;
         bucket.byReason.set(r, (bucket.byReason.get(r) ?? 0) + 1);
         tally.byReason.set(r, (tally.byReason.get(r) ?? 0) + 1);
       }
-      const number = Number(d.a.replace(/^\+/, ''));
+      // "+E.164" as screening writes it; a malformed caller ID is not a number to rank.
+      const number = d.a.charCodeAt(0) === 43 ? Number(d.a) : Number.NaN;
       if (Number.isSafeInteger(number) && number > 0) {
         bucket.numbers.add(number);
         tally.numbers.add(number);

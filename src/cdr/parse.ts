@@ -1,4 +1,5 @@
 import type { NumberingPlan } from '../numbering/plan.ts';
+import { parseOffsetTime } from '../platform/iso-time.ts';
 import { CdrBatch } from './batch.ts';
 import {
   ANSWERED_NO,
@@ -65,23 +66,6 @@ export const REQUIRED_COLUMNS: readonly CdrColumn[] = [
 ];
 
 const MAX_SAFE_DIGITS = 15;
-const MS_PER_DAY = 86_400_000;
-
-/** Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm), no Date object. */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146097 + dayOfEra - 719468;
-}
-
-function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
-
-const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * The parser's scratch state for one row: its outputs land here and are copied into the batch
@@ -92,111 +76,6 @@ class RowScratch {
   localHour = 0;
   number = 0;
   digits = 0;
-}
-
-function digitValue(s: string, start: number, end: number): number {
-  let value = 0;
-  for (let i = start; i < end; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    value = value * 10 + d;
-  }
-  return value;
-}
-
-/**
- * Parses ISO 8601 with an offset into scratch.timeMs / localHour. The common
- * `YYYY-MM-DDTHH:MM:SS(.fff)?(Z|±HH:MM|±HHMM)` form is read digit by digit; anything else that
- * still carries an offset goes through Date.parse. Returns false when the value is not a time
- * with an offset (a time without one is ambiguous across the country's time zones).
- */
-function parseTime(s: string, start: number, end: number, out: RowScratch): boolean {
-  const length = end - start;
-  if (length >= 20 && s.charCodeAt(start + 4) === 45 && s.charCodeAt(start + 7) === 45) {
-    const sep = s.charCodeAt(start + 10);
-    if ((sep === 84 || sep === 32) && s.charCodeAt(start + 13) === 58 && s.charCodeAt(start + 16) === 58 /* : */) {
-      const year = digitValue(s, start, start + 4);
-      const month = digitValue(s, start + 5, start + 7);
-      const day = digitValue(s, start + 8, start + 10);
-      const hour = digitValue(s, start + 11, start + 13);
-      const minute = digitValue(s, start + 14, start + 16);
-      const second = digitValue(s, start + 17, start + 19);
-      if (
-        year >= 0 &&
-        month >= 1 &&
-        month <= 12 &&
-        day >= 1 &&
-        day <= DAYS_IN_MONTH[month] &&
-        (month !== 2 || day < 29 || isLeapYear(year)) &&
-        hour >= 0 &&
-        hour <= 23 &&
-        minute >= 0 &&
-        minute <= 59 &&
-        second >= 0 &&
-        second <= 60
-      ) {
-        let i = start + 19;
-        let fraction = 0;
-        if (s.charCodeAt(i) === 46 /* . */) {
-          i++;
-          let scale = 100;
-          const fractionStart = i;
-          while (i < end) {
-            const d = s.charCodeAt(i) - 48;
-            if (d < 0 || d > 9) break;
-            fraction += d * scale;
-            scale /= 10;
-            i++;
-          }
-          if (i === fractionStart) return false;
-        }
-        let offsetMinutes = 0;
-        const sign = s.charCodeAt(i);
-        if (sign === 90 /* Z */ && i + 1 === end) {
-          offsetMinutes = 0;
-        } else if (sign === 43 || sign === 45) {
-          const rest = end - i - 1;
-          let offsetHours = -1;
-          let offsetMins = -1;
-          if (rest === 5 && s.charCodeAt(i + 3) === 58) {
-            offsetHours = digitValue(s, i + 1, i + 3);
-            offsetMins = digitValue(s, i + 4, i + 6);
-          } else if (rest === 4) {
-            offsetHours = digitValue(s, i + 1, i + 3);
-            offsetMins = digitValue(s, i + 3, i + 5);
-          } else if (rest === 2) {
-            offsetHours = digitValue(s, i + 1, i + 3);
-            offsetMins = 0;
-          }
-          if (offsetHours < 0 || offsetHours > 18 || offsetMins < 0 || offsetMins > 59) return false;
-          offsetMinutes = (sign === 45 ? -1 : 1) * (offsetHours * 60 + offsetMins);
-        } else {
-          return false;
-        }
-        const days = daysFromCivil(year, month, day);
-        out.timeMs =
-          days * MS_PER_DAY + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + Math.round(fraction);
-        out.localHour = hour;
-        return true;
-      }
-      // The common shape with an impossible date or time (2025-02-30): Date.parse would roll it over.
-      return false;
-    }
-  }
-  return parseTimeSlow(s.slice(start, end), out);
-}
-
-const OFFSET_AT_END = /(?:Z|([+-])(\d\d):?(\d\d))$/;
-
-function parseTimeSlow(value: string, out: RowScratch): boolean {
-  const offset = OFFSET_AT_END.exec(value);
-  if (!offset || !/^\d{4}-\d\d-\d\d[T ]\d\d:\d\d/.test(value)) return false;
-  const ms = Date.parse(value.replace(' ', 'T'));
-  if (!Number.isFinite(ms)) return false;
-  const offsetMinutes = offset[1] ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) : 0;
-  out.timeMs = ms;
-  out.localHour = new Date(ms + offsetMinutes * 60_000).getUTCHours();
-  return true;
 }
 
 /** A non-negative decimal number ("12", "12.5"); NaN when the text is not one. */
@@ -378,7 +257,7 @@ export class RowParser {
       imei = scratch.number;
       imeiDigits = scratch.digits;
     }
-    if (starts[C_STARTED] < 0 || !parseTime(s, starts[C_STARTED], ends[C_STARTED], scratch))
+    if (starts[C_STARTED] < 0 || !parseOffsetTime(s, starts[C_STARTED], ends[C_STARTED], scratch))
       return 'started_at is not ISO 8601 with an offset';
     let duration = 0;
     const durStart = starts[C_DURATION];

@@ -6,8 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AppError, type ErrorCode, fail, ok, type Result } from '../errors.ts';
-import { formatNumber } from '../numbering/numbers.ts';
+import { digitCount, formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
+import { type ParsedTime, parseOffsetTime } from '../platform/iso-time.ts';
 import type { BurstCounter } from './burst.ts';
 import {
   alreadyBlocked,
@@ -52,6 +53,9 @@ export interface IdentityVerification {
   operator?: string;
 }
 
+/** The numbers of a validated request as the operator wrote them. */
+type RawNumbers = { a: string; b: string };
+
 export type ItemError = { error: { code: ErrorCode; message: string } };
 
 export interface ScreeningDeps {
@@ -88,10 +92,19 @@ function textProblem(value: unknown, field: string, required: boolean): string |
 }
 
 const ISO_PREFIX = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+const parsedTime: ParsedTime = { timeMs: 0, localHour: 0 };
 
 /** Epoch ms of an ISO 8601 date-time, or NaN for a bare date or garbage. */
 function timeOf(value: unknown): number {
-  return typeof value === 'string' && ISO_PREFIX.test(value) ? Date.parse(value) : Number.NaN;
+  if (typeof value !== 'string') return Number.NaN;
+  // The usual form with an offset is read digit by digit; other ISO forms go through Date.parse.
+  if (parseOffsetTime(value, 0, value.length, parsedTime)) return parsedTime.timeMs;
+  return ISO_PREFIX.test(value) ? Date.parse(value) : Number.NaN;
+}
+
+/** The number as "+E.164": the caller's own text when it already is exactly that (no new string). */
+function e164Text(raw: string, e164: number): string {
+  return raw.charCodeAt(0) === 43 && raw.length === digitCount(e164) + 1 ? raw : formatNumber(e164);
 }
 
 /** ISO 8601 with a time; a bare date or garbage is refused. */
@@ -160,7 +173,7 @@ export function createScreeningService(deps: ScreeningDeps) {
 
   function answer(
     call: CallToVerify,
-    rawA: string,
+    raw: RawNumbers,
     started: bigint,
     confirmed: OriginCheck | null,
     assessment: ReturnType<typeof assessCall>,
@@ -175,8 +188,8 @@ export function createScreeningService(deps: ScreeningDeps) {
       decisionId,
       callId: call.callId,
       operator: call.operator,
-      a: call.a >= 0 ? formatNumber(call.a) : rawA,
-      b: formatNumber(call.b),
+      a: call.a >= 0 ? e164Text(raw.a, call.a) : raw.a,
+      b: e164Text(raw.b, call.b),
       ingress: call.ingress,
       at: call.atText ?? isoTime(call.at),
       decidedAt: isoTime(now),
@@ -212,7 +225,7 @@ export function createScreeningService(deps: ScreeningDeps) {
   }
 
   /** Verifies the call's Identity header; a full attestation confirms the origin only from the number's owner. */
-  function verifyIdentity(call: CallToVerify, rawA: string): IdentityOutcome | Promise<IdentityOutcome> {
+  function verifyIdentity(call: CallToVerify, raw: RawNumbers): IdentityOutcome | Promise<IdentityOutcome> {
     const outcome = (result: IdentityVerification): IdentityOutcome => ({
       verstat: result.verstat,
       attest: result.attest,
@@ -225,7 +238,7 @@ export function createScreeningService(deps: ScreeningDeps) {
     });
     const result = deps.identityVerifier!.verify({
       identity: call.identity!,
-      orig: call.a >= 0 ? String(call.a) : rawA,
+      orig: call.a >= 0 ? String(call.a) : raw.a,
       dest: String(call.b),
       asker: call.operator,
     });
@@ -233,23 +246,23 @@ export function createScreeningService(deps: ScreeningDeps) {
   }
 
   /** Decides one validated call; resolves at once unless it must wait for an originate. */
-  function decide(call: CallToVerify, rawA: string): VerifyAnswer | Promise<VerifyAnswer> {
+  function decide(call: CallToVerify, raw: RawNumbers): VerifyAnswer | Promise<VerifyAnswer> {
     const started = process.hrtime.bigint();
     const now = clock();
     let burstCount = 0;
     if (call.a >= 0) {
       const hit = bursts.hit(call.a, now);
       if (typeof hit !== 'number') {
-        return hit.then((count) => finish(call, rawA, started, now, count));
+        return hit.then((count) => finish(call, raw, started, now, count));
       }
       burstCount = hit;
     }
-    return finish(call, rawA, started, now, burstCount);
+    return finish(call, raw, started, now, burstCount);
   }
 
   function finish(
     call: CallToVerify,
-    rawA: string,
+    raw: RawNumbers,
     started: bigint,
     now: number,
     burstCount: number,
@@ -257,22 +270,22 @@ export function createScreeningService(deps: ScreeningDeps) {
   ): VerifyAnswer | Promise<VerifyAnswer> {
     // The Identity header is verified first (async on a cold certificate cache), then the call decided.
     if (call.identity !== undefined && identity === undefined) {
-      const checked = verifyIdentity(call, rawA);
+      const checked = verifyIdentity(call, raw);
       return checked instanceof Promise
-        ? checked.then((outcome) => finish(call, rawA, started, now, burstCount, outcome))
-        : finish(call, rawA, started, now, burstCount, checked);
+        ? checked.then((outcome) => finish(call, raw, started, now, burstCount, outcome))
+        : finish(call, raw, started, now, burstCount, checked);
     }
     const assessment = noteIdentity(assessCall(call, state, policy, now, burstCount, deps.burstThreshold), identity);
     const operator = assessment.confirmingOperator;
     if (operator === null || alreadyBlocked(assessment, policy))
-      return answer(call, rawA, started, null, assessment, now);
+      return answer(call, raw, started, null, assessment, now);
     const consumed = origins.consume(call.a, call.b, operator);
-    if (consumed === true || consumed === 'unavailable') return answer(call, rawA, started, consumed, assessment, now);
+    if (consumed === true || consumed === 'unavailable') return answer(call, raw, started, consumed, assessment, now);
     const wait =
       consumed === false
         ? origins.waitFor(call.a, call.b, operator, deps.originWaitMs)
         : consumed.then((c) => (c === false ? origins.waitFor(call.a, call.b, operator, deps.originWaitMs) : c));
-    return wait.then((confirmed) => answer(call, rawA, started, confirmed, assessment, now));
+    return wait.then((confirmed) => answer(call, raw, started, confirmed, assessment, now));
   }
 
   return {
@@ -281,7 +294,7 @@ export function createScreeningService(deps: ScreeningDeps) {
     verify(body: unknown, operator: string): Result<VerifyAnswer | Promise<VerifyAnswer>> {
       const call = parseVerify(body, operator);
       if (!call.ok) return call as Result<never>;
-      return ok(decide(call.value, (body as { a: string }).a));
+      return ok(decide(call.value, body as RawNumbers));
     },
 
     /** Answers every item in order; a bad item gets its error and does not fail the rest. */
@@ -289,7 +302,7 @@ export function createScreeningService(deps: ScreeningDeps) {
       const results: (VerifyAnswer | ItemError | Promise<VerifyAnswer>)[] = items.map((item) => {
         const call = parseVerify(item, operator);
         if (!call.ok) return { error: { code: call.code, message: call.message } };
-        return decide(call.value, (item as { a: string }).a);
+        return decide(call.value, item as RawNumbers);
       });
       // Most answers are ready at once: wait only for those that wait for an originate,
       // all together, instead of wrapping every answer in a promise.
