@@ -335,6 +335,11 @@ describe('stats, metrics and the API document', () => {
     assert.match(m.body, /# TYPE callshield_decisions_total counter/);
     assert.match(m.body, /callshield_decisions_total\{[^}]*verdict="block"[^}]*\} [1-9]/);
     assert.match(m.body, /callshield_http_request_duration_seconds_bucket/);
+    // Each route is timed under its own path, method and status.
+    assert.match(
+      m.body,
+      /callshield_http_request_duration_seconds_count\{route="\/v1\/calls\/verify",method="POST",status="200"[^}]*\} [1-9]/,
+    );
     const doc = (await t.request('GET', '/openapi.json')).json();
     for (const path of [
       '/v1/calls/verify',
