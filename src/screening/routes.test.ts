@@ -221,6 +221,21 @@ describe('batch forms', () => {
     assert.equal(results[3].error.code, 'VALIDATION_FAILED');
   });
 
+  it('sends labels in Cyrillic intact in a batch answer', async () => {
+    await t.request('POST', '/v1/lists/allowlist/entries', {
+      token: admin,
+      body: { number: '+77071110032', reason: 'bank outgoing line', displayName: 'Халық Банк' },
+    });
+    const call = { callId: callId(), a: '+77071110032', b: '+77771110032', at: now(), ingress: 'on-net' };
+    const r = await t.request('POST', '/v1/calls/verify/batch', { token: tele2, body: { calls: [call, call] } });
+    assert.equal(r.statusCode, 200);
+    assert.equal(Number(r.headers['content-length']), r.rawPayload.length);
+    for (const result of r.json().results) {
+      assert.equal(result.labelCode, 'VERIFIED_BUSINESS');
+      assert.match(result.label, /Халық Банк/);
+    }
+  });
+
   it('registers originations in a batch, refusing numbers of others', async () => {
     const r = await t.request('POST', '/v1/calls/originate/batch', {
       token: kcell,

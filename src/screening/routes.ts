@@ -69,20 +69,31 @@ export function registerScreeningRoutes(
   // A schema with anyOf makes fast-json-stringify test every item against each branch; the batch
   // answers are plain data, so JSON.stringify is both correct and faster.
   const plainSerializer = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
-  // The verify batch: each answer through the compiled serializer of one answer, errors as they are.
+  // The verify batch: each answer through the compiled serializer of one answer, errors as they
+  // are, written straight into one buffer. Concatenating a 100 KB string of a thousand pieces
+  // costs a flattening pass to measure it and an encoding pass to send it; a buffer costs neither.
   const answerJson = fastJson(verifyAnswer as unknown as Parameters<typeof fastJson>[0]);
   const verifyBatchSerializer = {
     serializerCompiler: () => (data: unknown) => {
       const results = (data as { results?: unknown[] }).results;
       // Error answers (4xx) have no results and keep their usual form.
       if (!Array.isArray(results)) return JSON.stringify(data);
-      let out = '{"results":[';
+      const pieces = new Array<string>(results.length);
+      let bound = 16;
       for (let i = 0; i < results.length; i++) {
         const r = results[i] as Record<string, unknown>;
-        if (i > 0) out += ',';
-        out += 'error' in r ? JSON.stringify(r) : answerJson(r);
+        pieces[i] = 'error' in r ? JSON.stringify(r) : answerJson(r);
+        // A UTF-16 unit is at most 3 bytes of UTF-8.
+        bound += pieces[i].length * 3 + 1;
       }
-      return `${out}]}`;
+      const out = Buffer.allocUnsafe(bound);
+      let at = out.write('{"results":[', 0);
+      for (let i = 0; i < pieces.length; i++) {
+        if (i > 0) out[at++] = 0x2c; // ,
+        at += out.write(pieces[i], at);
+      }
+      at += out.write(']}', at);
+      return out.subarray(0, at) as unknown as string;
     },
   };
   const checkBatch = (body: unknown): unknown[] => {
