@@ -238,8 +238,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   stir.registerPublic(http);
   http.register(async (scope) => {
-    // Every route of this scope needs a caller: answer 401 before looking at the body.
-    scope.addHook('preValidation', (request, _reply, done) => {
+    // Every route of this scope needs a caller: answer 401 before reading the body.
+    scope.addHook('onRequest', (request, _reply, done) => {
       principalOf(request);
       done();
     });

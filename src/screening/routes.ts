@@ -58,13 +58,9 @@ export function registerScreeningRoutes(
   deps: { screening: ScreeningService; batchMaxItems: number },
 ) {
   const { screening, batchMaxItems } = deps;
-  // Only operator keys screen calls: refuse others before looking at the body.
-  const operatorOnly = (request: Parameters<typeof requireOperator>[0], _reply: unknown, done: () => void) => {
-    requireOperator(request);
-    done();
-  };
   // The body schemas document the API; the service validates every call itself (the batch forms
-  // must answer a bad item in its place), so validating twice would only cost time.
+  // must answer a bad item in its place), so validating twice would only cost time. Each handler
+  // asks for an operator key first thing (403 for any other caller).
   const documentedOnly = { validatorCompiler: () => () => true };
   // A schema with anyOf makes fast-json-stringify test every item against each branch; the batch
   // answers are plain data, so JSON.stringify is both correct and faster.
@@ -106,7 +102,6 @@ export function registerScreeningRoutes(
   app.post(
     '/v1/calls/originate',
     {
-      preValidation: operatorOnly,
       ...documentedOnly,
       schema: {
         summary: 'Register a call started by one of your subscribers',
@@ -128,7 +123,6 @@ export function registerScreeningRoutes(
   app.post(
     '/v1/calls/verify',
     {
-      preValidation: operatorOnly,
       ...documentedOnly,
       schema: {
         summary: 'Screen an incoming call',
@@ -159,7 +153,6 @@ export function registerScreeningRoutes(
   app.post(
     '/v1/calls/originate/batch',
     {
-      preValidation: operatorOnly,
       ...documentedOnly,
       ...plainSerializer,
       schema: {
@@ -193,7 +186,6 @@ export function registerScreeningRoutes(
   app.post(
     '/v1/calls/verify/batch',
     {
-      preValidation: operatorOnly,
       ...documentedOnly,
       ...verifyBatchSerializer,
       schema: {
