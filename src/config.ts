@@ -139,6 +139,8 @@ const configSchema = z
     publicRequestsPerMinute: intFrom(1, 100_000).default(120),
     /** Reports per minute and client address (a stricter limit on the write path). */
     publicReportsPerMinute: intFrom(1, 100_000).default(10),
+    /** Console log-in attempts per client address in 15 minutes (each user is also locked after 10 wrong passwords). */
+    loginAttemptsPerIp: intFrom(1, 100_000).default(30),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** A console session ends after this long without a request… */
     sessionIdleMinutes: intFrom(1, 24 * 60).default(30),
@@ -220,6 +222,7 @@ const envNames: Record<string, string> = {
   statsFlushMs: 'CALLSHIELD_STATS_FLUSH_MS',
   publicRequestsPerMinute: 'CALLSHIELD_PUBLIC_REQUESTS_PER_MINUTE',
   publicReportsPerMinute: 'CALLSHIELD_PUBLIC_REPORTS_PER_MINUTE',
+  loginAttemptsPerIp: 'CALLSHIELD_LOGIN_ATTEMPTS_PER_IP',
   logLevel: 'CALLSHIELD_LOG_LEVEL',
   sessionIdleMinutes: 'CALLSHIELD_SESSION_IDLE_MINUTES',
   sessionAbsoluteHours: 'CALLSHIELD_SESSION_ABSOLUTE_HOURS',

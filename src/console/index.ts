@@ -65,6 +65,7 @@ export async function createConsole(options: ConsoleOptions) {
           cookieSecure: config.cookieSecure,
           absoluteMs,
           idleMs,
+          loginAttemptsPerIp: config.loginAttemptsPerIp,
         });
         registerAuditRoutes(scope, { audit });
         registerConsoleRoutes(scope, { ...modules, sql, audit, clock, stats: createStatsStore(sql) });

@@ -1,3 +1,4 @@
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { auditActorOf } from '../audit/context.ts';
 import type { AuditLog } from '../audit/log.ts';
@@ -45,10 +46,15 @@ export interface UserRouteDeps {
   cookieSecure: 'auto' | 'always' | 'never';
   absoluteMs: number;
   idleMs: number;
+  /** Log-in attempts per client address in 15 minutes. */
+  loginAttemptsPerIp: number;
 }
+
+const LOGIN_WINDOW_MS = 15 * 60_000;
 
 export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
   const { users, audit, operators } = deps;
+  const throttledAt = new Map<string, number>();
 
   const secure = (request: FastifyRequest) =>
     deps.cookieSecure === 'always' ||
@@ -76,48 +82,79 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
     idleMinutes: Math.round(deps.idleMs / 60_000),
   });
 
-  app.post(
-    '/v1/console/login',
-    {
-      schema: {
-        summary: 'Log in to the console (sets the session cookie)',
-        tags: ['console'],
-        security: [],
-        body: {
-          type: 'object',
-          required: ['username', 'password'],
-          properties: { username: { type: 'string', maxLength: 100 }, password: { type: 'string', maxLength: 300 } },
-        },
-        response: { 200: meSchema, '4xx': errorSchema },
+  // Log-in attempts are throttled per client address (a password spray across many users), on
+  // top of the lock of a user after wrong passwords; a throttled client is audited once per window.
+  app.register(async (scope) => {
+    await scope.register(rateLimit, {
+      max: deps.loginAttemptsPerIp,
+      timeWindow: LOGIN_WINDOW_MS,
+      keyGenerator: (request) => request.ip,
+      onExceeded: (request) => {
+        const now = Date.now();
+        if ((throttledAt.get(request.ip) ?? 0) > now - LOGIN_WINDOW_MS) return;
+        throttledAt.set(request.ip, now);
+        for (const [ip, at] of throttledAt) if (at <= now - LOGIN_WINDOW_MS) throttledAt.delete(ip);
+        audit
+          .append({
+            actor: `ip:${request.ip}`,
+            role: 'none',
+            action: 'user.login.throttled',
+            target: 'console',
+            clientIp: request.ip,
+            details: { attemptsPerWindow: deps.loginAttemptsPerIp, windowMinutes: LOGIN_WINDOW_MS / 60_000 },
+          })
+          .catch((error) => request.log.error({ err: error }, 'audit append failed'));
       },
-    },
-    async (request, reply) => {
-      const body = request.body as { username: string; password: string };
-      const result = await users.login(body.username, body.password, request.ip, request.headers['user-agent'] ?? '');
-      const username = String(body.username).trim().toLowerCase().slice(0, 100);
-      if (!result.ok) {
+      errorResponseBuilder: (_request, context) =>
+        new AppError(
+          'RATE_LIMITED',
+          `too many log-in attempts from this address; try again in ${Math.ceil(context.ttl / 60_000)} min`,
+        ) as never,
+    });
+
+    scope.post(
+      '/v1/console/login',
+      {
+        schema: {
+          summary: 'Log in to the console (sets the session cookie)',
+          tags: ['console'],
+          security: [],
+          body: {
+            type: 'object',
+            required: ['username', 'password'],
+            properties: { username: { type: 'string', maxLength: 100 }, password: { type: 'string', maxLength: 300 } },
+          },
+          response: { 200: meSchema, '4xx': errorSchema },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body as { username: string; password: string };
+        const result = await users.login(body.username, body.password, request.ip, request.headers['user-agent'] ?? '');
+        const username = String(body.username).trim().toLowerCase().slice(0, 100);
+        if (!result.ok) {
+          await audit.append({
+            actor: `user:${username}`,
+            role: 'none',
+            action: 'user.login.failed',
+            target: `user:${username}`,
+            clientIp: request.ip,
+            details: { code: result.code },
+          });
+          throw new AppError(result.code, result.message);
+        }
+        const { token, session } = result.value;
         await audit.append({
-          actor: `user:${username}`,
-          role: 'none',
-          action: 'user.login.failed',
-          target: `user:${username}`,
+          actor: `user:${session.user.id}`,
+          role: session.user.role,
+          action: 'user.login',
+          target: `user:${session.user.id}`,
           clientIp: request.ip,
-          details: { code: result.code },
         });
-        throw new AppError(result.code, result.message);
-      }
-      const { token, session } = result.value;
-      await audit.append({
-        actor: `user:${session.user.id}`,
-        role: session.user.role,
-        action: 'user.login',
-        target: `user:${session.user.id}`,
-        clientIp: request.ip,
-      });
-      setCookie(request, reply, token, Math.floor(deps.absoluteMs / 1000));
-      return me(session);
-    },
-  );
+        setCookie(request, reply, token, Math.floor(deps.absoluteMs / 1000));
+        return me(session);
+      },
+    );
+  });
 
   app.post(
     '/v1/console/logout',

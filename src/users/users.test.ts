@@ -109,3 +109,31 @@ describe('console users and sessions', () => {
     assert.equal(unknown.json().error.code, 'UNKNOWN_OPERATOR');
   });
 });
+
+describe('log-in throttle per client address', () => {
+  let t: ConsoleTestApp;
+  before(async () => {
+    t = await startConsoleTestApp({ loginAttemptsPerIp: 3 });
+  });
+  after(() => t.close());
+
+  it('answers 429 RATE_LIMITED past the attempts of the window, whatever the user, and audits it once', async () => {
+    for (const name of ['alice', 'bob', 'carol']) {
+      assert.equal((await t.login(name, 'guessing-a-password')).json().error.code, 'INVALID_CREDENTIALS');
+    }
+    // Even the right password is refused from this address until the window has passed.
+    const { username, password } = t.app.firstAdmin!;
+    for (let i = 0; i < 2; i++) {
+      const throttled = await t.login(username, password);
+      assert.equal(throttled.statusCode, 429);
+      assert.equal(throttled.json().error.code, 'RATE_LIMITED');
+      assert.equal(throttled.headers['set-cookie'], undefined);
+    }
+    const audit = await t.admin('GET', '/v1/audit?action=user.login.throttled');
+    const entries = (audit.json().items as { action: string; clientIp: string }[]).filter(
+      (e) => e.action === 'user.login.throttled',
+    );
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0].clientIp, '127.0.0.1');
+  });
+});
