@@ -218,6 +218,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     journal: (afterId, since, limit) => dataPath.ingestStore.journal(afterId, since, limit),
     clock,
     log: http.log,
+    retention: { relationDays: config.relationRetentionDays, journalDays: config.detectionWindowDays },
   });
 
   const prevention = await createReports({

@@ -134,6 +134,8 @@ const configSchema = z
     detectionWindowDays: intFrom(1, 90).default(14),
     /** How long (operator, record_id) keys are kept to recognise re-sent CDRs. */
     cdrDedupDays: intFrom(1, 3650).default(90),
+    /** How long link analysis keeps who used which SIM, device and cell (the CDR relation table), by day. */
+    relationRetentionDays: intFrom(1, 3650).default(400),
     statsFlushMs: intFrom(50, 60_000).default(1000),
     /** Requests per minute and client address on the public endpoints. */
     publicRequestsPerMinute: intFrom(1, 100_000).default(120),
@@ -219,6 +221,7 @@ const envNames: Record<string, string> = {
   detectionAfterCdrs: 'CALLSHIELD_DETECTION_AFTER_CDRS',
   detectionWindowDays: 'CALLSHIELD_DETECTION_WINDOW_DAYS',
   cdrDedupDays: 'CALLSHIELD_CDR_DEDUP_DAYS',
+  relationRetentionDays: 'CALLSHIELD_RELATION_RETENTION_DAYS',
   statsFlushMs: 'CALLSHIELD_STATS_FLUSH_MS',
   publicRequestsPerMinute: 'CALLSHIELD_PUBLIC_REQUESTS_PER_MINUTE',
   publicReportsPerMinute: 'CALLSHIELD_PUBLIC_REPORTS_PER_MINUTE',

@@ -15,6 +15,9 @@ import { createCaseService } from './service.ts';
 import { createCaseSources } from './sources.ts';
 import { createCaseStore } from './store.ts';
 
+/** How often old relation days are swept. */
+const SWEEP_MS = 6 * 3_600_000;
+
 export async function createCases(deps: {
   sql: Sql;
   plan: NumberingPlan;
@@ -25,6 +28,8 @@ export async function createCases(deps: {
   journal?: (afterId: number, since: Date, limit: number) => Promise<JournalBatch[]>;
   clock: () => number;
   log: { error(details: object, message: string): void };
+  /** Relation days kept (CALLSHIELD_RELATION_RETENTION_DAYS), and the journal's window. */
+  retention: { relationDays: number; journalDays: number };
 }) {
   const sources = createCaseSources(deps.sql);
   const store = createCaseStore(deps.sql, deps.clock);
@@ -36,6 +41,13 @@ export async function createCases(deps: {
     onError: (error, what) => deps.log.error({ err: error }, `${what} failed`),
   });
   relations.catchUp().catch((error) => deps.log.error({ err: error }, 'CDR relation catch-up failed'));
+  const sweep = () =>
+    relations
+      .sweep(deps.clock(), deps.retention.relationDays, deps.retention.journalDays)
+      .catch((error) => deps.log.error({ err: error }, 'CDR relation retention sweep failed'));
+  void sweep();
+  const sweeper = setInterval(sweep, SWEEP_MS);
+  sweeper.unref();
 
   return {
     cases,
@@ -46,6 +58,7 @@ export async function createCases(deps: {
     },
     /** Stops folding and waits for the batch in hand. */
     async close(): Promise<void> {
+      clearInterval(sweeper);
       relations.close();
       await relations.idle();
     },

@@ -48,6 +48,7 @@ export function foldBatch(batch: CdrBatch): RelationRow[] {
   return [...rows.values()];
 }
 
+const DAY_MS = 86_400_000;
 /** Rows per upsert statement. */
 const CHUNK = 5000;
 /**
@@ -142,6 +143,29 @@ export function createRelationFeeder(deps: {
           if (batches.length < 16) return folded;
           after = batches[batches.length - 1].id;
         }
+      });
+    },
+    /**
+     * Forgets relation days older than `keepDays` before `now`, one day per statement (a long
+     * delete would hold the embedded store), and the fold records of batches the journal no
+     * longer holds (they cannot be delivered again). Returns the relation rows deleted.
+     */
+    sweep(now: number, keepDays: number, journalDays: number): Promise<number> {
+      return serial(async () => {
+        const cutoff = new Date(now - keepDays * DAY_MS).toISOString().slice(0, 10);
+        const { rows: days } = await sql.query<{ day: string }>(
+          `select distinct to_char(day, 'YYYY-MM-DD') as day from cdr_relations where day < $1::date order by day`,
+          [cutoff],
+        );
+        let deleted = 0;
+        for (const { day } of days) {
+          const r = await sql.query('delete from cdr_relations where day = $1::date', [day]);
+          deleted += r.affectedRows;
+        }
+        await sql.query('delete from cdr_relation_batches where folded_at < $1', [
+          new Date(now - (journalDays + 1) * DAY_MS),
+        ]);
+        return deleted;
       });
     },
     /** Resolves when every batch received so far is folded (tests wait on it). */
