@@ -58,3 +58,60 @@ test('spoofing campaigns: top carriers and numbers over a sliding window of hour
   // A day later the window has slid past them.
   assert.equal(campaigns.report(base + 30 * HOUR, 3).calls, 0);
 });
+
+test('spoofing campaigns: changed hours handed out once, restored figures counted on', () => {
+  const first = new SpoofingCampaigns({ topNumbersPerHour: 3 });
+  const numbers = ['+77272500001', '+77272500001', '+77272500001', '+77272500002', '+77272500002', '+77272500003'];
+  first.add(numbers.map((a, k) => decision(base + k * 60_000, a, 'CARRIER-X')));
+  first.add([decision(base + HOUR, '+77272500001', 'CARRIER-Y')]);
+  const stored = first.takeChanged();
+  assert.deepEqual(
+    stored.map((h) => [h.hour, h.state.calls]),
+    [
+      [base, 6],
+      [base + HOUR, 1],
+    ],
+  );
+  assert.deepEqual(stored[0].state.topNumbers, [
+    { number: '+77272500001', calls: 3 },
+    { number: '+77272500002', calls: 2 },
+    { number: '+77272500003', calls: 1 },
+  ]);
+  assert.deepEqual(stored[0].state.carriers, [
+    {
+      carrier: 'CARRIER-X',
+      calls: 6,
+      distinctNumbers: 3,
+      byReason: { SPOOFED_DOMESTIC_FROM_ABROAD: 6 },
+      victims: { KCELL: 6 },
+    },
+  ]);
+  // Nothing changed since; a failed flush hands an hour back.
+  assert.deepEqual(first.takeChanged(), []);
+  first.markChanged([base + HOUR]);
+  assert.deepEqual(
+    first.takeChanged().map((h) => h.hour),
+    [base + HOUR],
+  );
+
+  const second = new SpoofingCampaigns({ topNumbersPerHour: 3 });
+  // An hour older than the window is left out.
+  second.restore([...stored, { ...stored[0], hour: base - 8 * 24 * HOUR }], base + HOUR);
+  assert.deepEqual(second.report(base + HOUR, 2), first.report(base + HOUR, 2));
+  assert.deepEqual(second.takeChanged(), []);
+  // New calls add to the restored ones; restored and new numbers together keep the heaviest three.
+  second.add([
+    decision(base + 10 * 60_000, '+77272500004', 'CARRIER-X'),
+    decision(base + 11 * 60_000, '+77272500004', 'CARRIER-X'),
+    decision(base + 12 * 60_000, '+77272500001', 'CARRIER-X'),
+  ]);
+  const [hour] = second.takeChanged();
+  assert.equal(hour.state.calls, 9);
+  assert.deepEqual(hour.state.topNumbers, [
+    { number: '+77272500001', calls: 4 },
+    { number: '+77272500002', calls: 2 },
+    { number: '+77272500004', calls: 2 },
+  ]);
+  // The distinct numbers seen since the restart (2) do not lower the stored count (3).
+  assert.equal(hour.state.carriers[0].distinctNumbers, 3);
+});

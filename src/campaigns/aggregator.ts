@@ -14,6 +14,13 @@ export const UNKNOWN_CARRIER = 'unknown';
 interface CarrierTally {
   calls: number;
   numbers: DistinctCounter;
+  /**
+   * Distinct numbers of the hour as stored before a restart. The sketch itself cannot be rebuilt
+   * from a count, so after a restart the hour reports the larger of this and the numbers seen
+   * since: a lower bound (a number seen both before and after counts once, as it should, but new
+   * numbers only raise the figure once they outnumber the stored ones).
+   */
+  distinctFloor: number;
   byReason: Map<ReasonCode, number>;
   victims: Map<string, number>;
 }
@@ -25,6 +32,35 @@ interface HourBucket {
   byReason: Map<ReasonCode, number>;
   carriers: Map<string, CarrierTally>;
   numbers: TopCounter;
+  /** Top numbers loaded from the store at start (numbers, counts), counted apart from those seen since. */
+  restoredNumbers: Float64Array | null;
+  restoredCalls: Float64Array | null;
+  /** Changed since the last flush took the bucket. */
+  changed: boolean;
+}
+
+/** One hour bucket as the records store keeps it: absolute figures, JSON as is. */
+export interface CampaignHourState {
+  calls: number;
+  shadow: number;
+  byReason: Record<string, number>;
+  /** In the order the carriers first appeared in the hour (which orders ties in the report). */
+  carriers: {
+    carrier: string;
+    calls: number;
+    /** Rounded; a lower bound after a restart (see `restore`). */
+    distinctNumbers: number;
+    byReason: Record<string, number>;
+    victims: Record<string, number>;
+  }[];
+  /** The hour's top numbers (at most `topNumbersPerHour`), in the order the bucket took them in. */
+  topNumbers: { number: string; calls: number }[];
+}
+
+export interface CampaignHour {
+  /** Start of the hour, ms since the epoch. */
+  hour: number;
+  state: CampaignHourState;
 }
 
 export interface CampaignReport {
@@ -54,6 +90,8 @@ export interface CampaignReport {
  * UNCONFIRMED_ORIGIN calls tallied per hour by the carrier that delivered them (`fromOperator`)
  * and by the spoofed number, over a sliding window of hourly buckets. Each bucket has a fixed size
  * (a top-k of numbers, a distinct counter per carrier), so memory does not grow with traffic.
+ * The records store keeps the buckets across restarts (`store.ts`): `takeChanged` hands it the
+ * hours changed since the last flush, `restore` loads them back at start. `add` itself does no I/O.
  */
 export class SpoofingCampaigns {
   private readonly buckets = new Map<number, HourBucket>();
@@ -75,12 +113,13 @@ export class SpoofingCampaigns {
       if (!d.reasons.some(isSpoofingReason)) continue;
       if (!parseOffsetTime(d.decidedAt, 0, d.decidedAt.length, this.decidedAt)) continue;
       const bucket = this.bucketOf(Math.floor(this.decidedAt.timeMs / HOUR_MS));
+      bucket.changed = true;
       bucket.calls++;
       if (!enforced) bucket.shadow++;
       const carrier = d.fromOperator || UNKNOWN_CARRIER;
       let tally = bucket.carriers.get(carrier);
       if (!tally) {
-        tally = { calls: 0, numbers: new DistinctCounter(64), byReason: new Map(), victims: new Map() };
+        tally = newTally();
         bucket.carriers.set(carrier, tally);
       }
       tally.calls++;
@@ -102,18 +141,120 @@ export class SpoofingCampaigns {
   private bucketOf(hour: number): HourBucket {
     let bucket = this.buckets.get(hour);
     if (!bucket) {
-      bucket = {
-        hour,
-        calls: 0,
-        shadow: 0,
-        byReason: new Map(),
-        carriers: new Map(),
-        numbers: new TopCounter(this.topNumbers),
-      };
+      bucket = this.newBucket(hour);
       this.buckets.set(hour, bucket);
       for (const h of this.buckets.keys()) if (h <= hour - this.keepHours) this.buckets.delete(h);
     }
     return bucket;
+  }
+
+  private newBucket(hour: number): HourBucket {
+    return {
+      hour,
+      calls: 0,
+      shadow: 0,
+      byReason: new Map(),
+      carriers: new Map(),
+      numbers: new TopCounter(this.topNumbers),
+      restoredNumbers: null,
+      restoredCalls: null,
+      changed: false,
+    };
+  }
+
+  /** Start of the oldest hour of the window that ends at `now` (ms since the epoch). */
+  windowStart(now: number): number {
+    return (Math.floor(now / HOUR_MS) - this.keepHours + 1) * HOUR_MS;
+  }
+
+  /**
+   * The hours changed since the last call, as absolute figures, oldest first; they count as
+   * unchanged afterwards (a flush that fails hands them back to `markChanged`).
+   */
+  takeChanged(): CampaignHour[] {
+    const changed: CampaignHour[] = [];
+    for (const bucket of this.buckets.values()) {
+      if (!bucket.changed) continue;
+      bucket.changed = false;
+      changed.push({ hour: bucket.hour * HOUR_MS, state: this.stateOf(bucket) });
+    }
+    return changed.sort((a, b) => a.hour - b.hour);
+  }
+
+  /** Marks hours (starts, in ms) changed again, so that the next `takeChanged` returns them. */
+  markChanged(hours: readonly number[]): void {
+    for (const hour of hours) {
+      const bucket = this.buckets.get(Math.floor(hour / HOUR_MS));
+      if (bucket) bucket.changed = true;
+    }
+  }
+
+  /**
+   * Adds stored hours to the figures (once, at start, before decisions arrive); hours outside the
+   * window ending at `now` are left out. Counters and top numbers come back as they were; a
+   * carrier's distinct-number sketch cannot, so its stored count becomes a floor (see
+   * `CarrierTally.distinctFloor`).
+   */
+  restore(hours: readonly CampaignHour[], now: number): void {
+    const oldest = Math.floor(this.windowStart(now) / HOUR_MS);
+    for (const { hour: start, state } of hours) {
+      const hour = Math.floor(start / HOUR_MS);
+      if (!(hour >= oldest)) continue;
+      let bucket = this.buckets.get(hour);
+      if (!bucket) {
+        bucket = this.newBucket(hour);
+        this.buckets.set(hour, bucket);
+      }
+      bucket.calls += state.calls;
+      bucket.shadow += state.shadow;
+      addCounts(bucket.byReason as Map<string, number>, state.byReason);
+      for (const stored of state.carriers) {
+        let tally = bucket.carriers.get(stored.carrier);
+        if (!tally) {
+          tally = newTally();
+          bucket.carriers.set(stored.carrier, tally);
+        }
+        tally.calls += stored.calls;
+        tally.distinctFloor = Math.max(tally.distinctFloor, stored.distinctNumbers);
+        addCounts(tally.byReason as Map<string, number>, stored.byReason);
+        addCounts(tally.victims, stored.victims);
+      }
+      const numbers = restoredCounts(bucket);
+      for (const { number, calls } of state.topNumbers) {
+        const e164 = Number(number);
+        if (Number.isSafeInteger(e164) && e164 > 0) numbers.set(e164, (numbers.get(e164) ?? 0) + calls);
+      }
+      bucket.restoredNumbers = Float64Array.from(numbers.keys());
+      bucket.restoredCalls = Float64Array.from(numbers.values());
+    }
+  }
+
+  private stateOf(bucket: HourBucket): CampaignHourState {
+    let numbers = [...numberCounts(bucket)];
+    if (numbers.length > this.topNumbers) {
+      // Restored and new numbers together may outgrow the top-k: keep the heaviest, in their order.
+      const kept = new Set(
+        numbers
+          .map((entry, i) => [entry[1], i])
+          .sort((a, b) => b[0] - a[0])
+          .slice(0, this.topNumbers)
+          .map(([, i]) => i),
+      );
+      numbers = numbers.filter((_, i) => kept.has(i));
+    }
+    return {
+      calls: bucket.calls,
+      shadow: bucket.shadow,
+      byReason: Object.fromEntries(bucket.byReason),
+      carriers: [...bucket.carriers].map(([carrier, tally]) => ({
+        carrier,
+        calls: tally.calls,
+        distinctNumbers: Math.round(distinctOf(tally)),
+        byReason: Object.fromEntries(tally.byReason),
+        victims: Object.fromEntries(tally.victims),
+      })),
+      topNumbers: numbers.map(([number, calls]) => ({ number: formatNumber(number), calls })),
+    };
   }
 
   /** The window of the last `hours` hours up to `now`, with the top `limit` carriers and numbers. */
@@ -136,7 +277,7 @@ export class SpoofingCampaigns {
       calls += bucket.calls;
       shadow += bucket.shadow;
       for (const [r, n] of bucket.byReason) byReason[r] = (byReason[r] ?? 0) + n;
-      for (const [number, n] of bucket.numbers.counts) numbers.set(number, (numbers.get(number) ?? 0) + n);
+      for (const [number, n] of numberCounts(bucket)) numbers.set(number, (numbers.get(number) ?? 0) + n);
       for (const [name, tally] of bucket.carriers) {
         let c = carriers.get(name);
         if (!c) {
@@ -145,7 +286,7 @@ export class SpoofingCampaigns {
         }
         c.calls += tally.calls;
         // Distinct numbers over several hours: the largest hourly count is a lower bound.
-        c.approxNumbers = Math.max(c.approxNumbers, tally.numbers.count);
+        c.approxNumbers = Math.max(c.approxNumbers, distinctOf(tally));
         for (const [r, n] of tally.byReason) c.byReason[r] = (c.byReason[r] ?? 0) + n;
         for (const [v, n] of tally.victims) c.victims[v] = (c.victims[v] ?? 0) + n;
       }
@@ -177,4 +318,34 @@ export class SpoofingCampaigns {
       perHour,
     };
   }
+}
+
+function newTally(): CarrierTally {
+  return { calls: 0, numbers: new DistinctCounter(64), distinctFloor: 0, byReason: new Map(), victims: new Map() };
+}
+
+/** Distinct numbers of a carrier in one hour: the sketch, or the stored count if larger. */
+function distinctOf(tally: CarrierTally): number {
+  return Math.max(tally.distinctFloor, tally.numbers.count);
+}
+
+function addCounts(into: Map<string, number>, counts: Record<string, number>): void {
+  for (const [key, n] of Object.entries(counts)) into.set(key, (into.get(key) ?? 0) + n);
+}
+
+/** The numbers restored into a bucket, number → calls, in their stored order. */
+function restoredCounts(bucket: HourBucket): Map<number, number> {
+  const counts = new Map<number, number>();
+  const numbers = bucket.restoredNumbers;
+  const calls = bucket.restoredCalls;
+  if (numbers && calls) for (let i = 0; i < numbers.length; i++) counts.set(numbers[i], calls[i]);
+  return counts;
+}
+
+/** An hour's top numbers: those restored at start, then those seen since, summed. */
+function numberCounts(bucket: HourBucket): Map<number, number> {
+  if (!bucket.restoredNumbers) return bucket.numbers.counts;
+  const counts = restoredCounts(bucket);
+  for (const [number, n] of bucket.numbers.counts) counts.set(number, (counts.get(number) ?? 0) + n);
+  return counts;
 }

@@ -14,7 +14,10 @@ export function registerCampaignRoutes(
         summary: 'Spoofing campaigns: top delivering carriers, top spoofed numbers, calls per hour',
         description:
           'Blocked SPOOFED_DOMESTIC_FROM_ABROAD and UNCONFIRMED_ORIGIN calls (shadow-mode blocks counted apart) over ' +
-          'the last `hours` hours (at most a week), from the decisions this node has seen since it started.',
+          'the last `hours` hours (at most a week). The hourly figures are kept in the records store (written every ' +
+          '30 s and on shutdown, by every node that folds decisions; a stored hour is only replaced by one with ' +
+          'more calls) and reloaded at start, so a restart keeps them; the last seconds before an abrupt stop can ' +
+          'be missing. After a restart, `distinctNumbers` of the hours before it is a lower bound.',
         tags: ['campaigns'],
         querystring: {
           type: 'object',

@@ -13,6 +13,7 @@ import { createAlertStore } from '../alerts/store.ts';
 import type { AuditLog } from '../audit/log.ts';
 import { SpoofingCampaigns } from '../campaigns/aggregator.ts';
 import { registerCampaignRoutes } from '../campaigns/routes.ts';
+import { persistCampaigns } from '../campaigns/store.ts';
 import type { Config } from '../config.ts';
 import { createDetectionWorker, type DetectionWorker } from '../detection/worker.ts';
 import { partitionOf } from '../distributed/cdr-stream.ts';
@@ -99,7 +100,25 @@ export async function createDataPath(deps: {
   const campaigns = new SpoofingCampaigns();
   // Campaigns are read in the console; a screening-only node would only pay for receiving every
   // decision of the platform back from the stream.
-  const unsubscribe = config.roles.some((role) => role === 'console' || role === 'detect')
+  const foldsCampaigns = config.roles.some((role) => role === 'console' || role === 'detect');
+  const campaignPersistence = foldsCampaigns
+    ? persistCampaigns({
+        campaigns,
+        sql,
+        clock,
+        // A failed flush keeps the changed hours for the next one.
+        onError: (error, what) => log.warn({ err: error }, `${what} failed`),
+      })
+    : null;
+  if (campaignPersistence) {
+    // Stored hours come back before decisions arrive. A store that fails here costs the figures
+    // before the restart, not the start: the write guard keeps the stored hours with more calls.
+    await campaignPersistence
+      .load()
+      .catch((error) => log.warn({ err: error }, 'loading spoofing campaigns failed; starting from empty hours'));
+    campaignPersistence.start();
+  }
+  const unsubscribe = foldsCampaigns
     ? stream.subscribe<Decision>('decisions', (decisions) => campaigns.add(decisions))
     : () => {};
 
@@ -140,6 +159,7 @@ export async function createDataPath(deps: {
     async close(): Promise<void> {
       clearInterval(sweeper);
       unsubscribe();
+      await campaignPersistence?.close();
       await worker?.close();
     },
   };
