@@ -2,39 +2,23 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Decision } from '../screening/types.ts';
 import { SpoofingCampaigns } from './aggregator.ts';
+import { spoofedCall } from './test-support.ts';
 
 const HOUR = 3_600_000;
 const base = Date.UTC(2025, 2, 3, 10, 0);
-
-function decision(at: number, a: string, fromOperator: string | undefined, over: Partial<Decision> = {}): Decision {
-  return {
-    decisionId: `d${at}${a}`,
-    callId: 'c',
-    operator: 'KCELL',
-    fromOperator,
-    a,
-    b: '+77011234567',
-    ingress: 'international',
-    at: new Date(at).toISOString(),
-    decidedAt: new Date(at).toISOString(),
-    verdict: 'block',
-    reasons: ['SPOOFED_DOMESTIC_FROM_ABROAD'],
-    shadow: false,
-    latencyUs: 10,
-    ...over,
-  };
-}
 
 test('spoofing campaigns: top carriers and numbers over a sliding window of hours', () => {
   const campaigns = new SpoofingCampaigns({ keepHours: 48 });
   const decisions: Decision[] = [];
   // Carrier X delivers 6 spoofs of one bank number over two hours; carrier Y 2 of another number.
-  for (let k = 0; k < 6; k++) decisions.push(decision(base + k * 20 * 60_000, '+77272500000', 'CARRIER-X'));
-  decisions.push(decision(base + 5 * 60_000, '+77011110000', 'CARRIER-Y', { reasons: ['UNCONFIRMED_ORIGIN'] }));
-  decisions.push(decision(base + 6 * 60_000, '+77011110000', undefined, { verdict: 'allow', shadowVerdict: 'block' }));
+  for (let k = 0; k < 6; k++) decisions.push(spoofedCall(base + k * 20 * 60_000, '+77272500000', 'CARRIER-X'));
+  decisions.push(spoofedCall(base + 5 * 60_000, '+77011110000', 'CARRIER-Y', { reasons: ['UNCONFIRMED_ORIGIN'] }));
+  decisions.push(
+    spoofedCall(base + 6 * 60_000, '+77011110000', undefined, { verdict: 'allow', shadowVerdict: 'block' }),
+  );
   // Not spoofing, or not blocked: ignored.
-  decisions.push(decision(base, '+77011110001', 'CARRIER-Z', { reasons: ['DNO_CLI'] }));
-  decisions.push(decision(base, '+77011110002', 'CARRIER-Z', { verdict: 'label' }));
+  decisions.push(spoofedCall(base, '+77011110001', 'CARRIER-Z', { reasons: ['DNO_CLI'] }));
+  decisions.push(spoofedCall(base, '+77011110002', 'CARRIER-Z', { verdict: 'label' }));
   campaigns.add(decisions);
 
   const report = campaigns.report(base + 2 * HOUR - 1, 3);
@@ -62,8 +46,8 @@ test('spoofing campaigns: top carriers and numbers over a sliding window of hour
 test('spoofing campaigns: changed hours handed out once, restored figures counted on', () => {
   const first = new SpoofingCampaigns({ topNumbersPerHour: 3 });
   const numbers = ['+77272500001', '+77272500001', '+77272500001', '+77272500002', '+77272500002', '+77272500003'];
-  first.add(numbers.map((a, k) => decision(base + k * 60_000, a, 'CARRIER-X')));
-  first.add([decision(base + HOUR, '+77272500001', 'CARRIER-Y')]);
+  first.add(numbers.map((a, k) => spoofedCall(base + k * 60_000, a, 'CARRIER-X')));
+  first.add([spoofedCall(base + HOUR, '+77272500001', 'CARRIER-Y')]);
   const stored = first.takeChanged();
   assert.deepEqual(
     stored.map((h) => [h.hour, h.state.calls]),
@@ -101,9 +85,9 @@ test('spoofing campaigns: changed hours handed out once, restored figures counte
   assert.deepEqual(second.takeChanged(), []);
   // New calls add to the restored ones; restored and new numbers together keep the heaviest three.
   second.add([
-    decision(base + 10 * 60_000, '+77272500004', 'CARRIER-X'),
-    decision(base + 11 * 60_000, '+77272500004', 'CARRIER-X'),
-    decision(base + 12 * 60_000, '+77272500001', 'CARRIER-X'),
+    spoofedCall(base + 10 * 60_000, '+77272500004', 'CARRIER-X'),
+    spoofedCall(base + 11 * 60_000, '+77272500004', 'CARRIER-X'),
+    spoofedCall(base + 12 * 60_000, '+77272500001', 'CARRIER-X'),
   ]);
   const [hour] = second.takeChanged();
   assert.equal(hour.state.calls, 9);

@@ -6,45 +6,28 @@ import { postgresTestUrl, withTempSchema } from '../platform/test-support.ts';
 import type { Decision } from '../screening/types.ts';
 import { SpoofingCampaigns } from './aggregator.ts';
 import { persistCampaigns } from './store.ts';
+import { spoofedCall } from './test-support.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const now = Date.UTC(2025, 2, 10, 12, 30);
 
-function spoof(at: number, a: string, fromOperator: string | undefined, over: Partial<Decision> = {}): Decision {
-  return {
-    decisionId: `d${at}${a}`,
-    callId: 'c',
-    operator: 'KCELL',
-    fromOperator,
-    a,
-    b: '+77011234567',
-    ingress: 'international',
-    at: new Date(at).toISOString(),
-    decidedAt: new Date(at).toISOString(),
-    verdict: 'block',
-    reasons: ['SPOOFED_DOMESTIC_FROM_ABROAD'],
-    shadow: false,
-    latencyUs: 10,
-    ...over,
-  };
-}
-
 /** A week of campaigns: a bank number spoofed hourly, a burst of 100 numbers, shadow blocks, odd carrier names. */
 function aWeek(): Decision[] {
   const decisions: Decision[] = [];
   for (let h = 0; h < 7 * 24 - 1; h += 5) {
-    decisions.push(spoof(now - h * HOUR, '+77272500000', 'CARRIER-X'));
-    decisions.push(spoof(now - h * HOUR - 60_000, '+77272500000', 'CARRIER-X', { operator: 'BEELINE' }));
+    decisions.push(spoofedCall(now - h * HOUR, '+77272500000', 'CARRIER-X'));
+    decisions.push(spoofedCall(now - h * HOUR - 60_000, '+77272500000', 'CARRIER-X', { operator: 'BEELINE' }));
   }
   // More distinct numbers than the sketch holds exactly: its count is an estimate.
-  for (let k = 0; k < 100; k++) decisions.push(spoof(now - 2 * HOUR + k * 1000, `+7701555${1000 + k}`, 'CARRIER-Y'));
-  decisions.push(spoof(now - HOUR, '+77011110000', 'Транзит "9" \\ ltd', { reasons: ['UNCONFIRMED_ORIGIN'] }));
-  decisions.push(spoof(now - HOUR, '+77011110000', undefined, { verdict: 'allow', shadowVerdict: 'block' }));
+  for (let k = 0; k < 100; k++)
+    decisions.push(spoofedCall(now - 2 * HOUR + k * 1000, `+7701555${1000 + k}`, 'CARRIER-Y'));
+  decisions.push(spoofedCall(now - HOUR, '+77011110000', 'Транзит "9" \\ ltd', { reasons: ['UNCONFIRMED_ORIGIN'] }));
+  decisions.push(spoofedCall(now - HOUR, '+77011110000', undefined, { verdict: 'allow', shadowVerdict: 'block' }));
   // Not a blocked spoofing call: ignored.
-  decisions.push(spoof(now, '+77011110001', 'CARRIER-Z', { reasons: ['DNO_CLI'] }));
+  decisions.push(spoofedCall(now, '+77011110001', 'CARRIER-Z', { reasons: ['DNO_CLI'] }));
   // Older than the window.
-  decisions.push(spoof(now - 8 * DAY, '+77011110002', 'CARRIER-OLD'));
+  decisions.push(spoofedCall(now - 8 * DAY, '+77011110002', 'CARRIER-OLD'));
   return decisions;
 }
 
@@ -129,7 +112,10 @@ for (const [name, open] of adapters) {
       assert.equal(rows[0].n, 36);
 
       // Counting goes on from the restored figures; a restored hour is written again when it changes.
-      second.add([spoof(now, '+77272500000', 'CARRIER-X'), spoof(now - 2 * HOUR, '+77015551000', 'CARRIER-Y')]);
+      second.add([
+        spoofedCall(now, '+77272500000', 'CARRIER-X'),
+        spoofedCall(now - 2 * HOUR, '+77015551000', 'CARRIER-Y'),
+      ]);
       await secondStore.close();
       const third = new SpoofingCampaigns({ topNumbersPerHour: 50 });
       await persistCampaigns({ campaigns: third, sql, clock, onError }).load();
@@ -148,7 +134,7 @@ for (const [name, open] of adapters) {
       const late = new SpoofingCampaigns();
       const busyStore = persistCampaigns({ campaigns: busy, sql, clock, onError });
       const lateStore = persistCampaigns({ campaigns: late, sql, clock, onError });
-      const calls = Array.from({ length: 5 }, (_, k) => spoof(now - k * 60_000, '+77272500000', 'CARRIER-X'));
+      const calls = Array.from({ length: 5 }, (_, k) => spoofedCall(now - k * 60_000, '+77272500000', 'CARRIER-X'));
       busy.add(calls);
       late.add(calls.slice(0, 3));
       await busyStore.flush();
@@ -160,7 +146,11 @@ for (const [name, open] of adapters) {
       };
       assert.equal(await read(), 5);
       // Once it has seen more, its hour replaces the stored one.
-      late.add([spoof(now, '+77272500001', 'CARRIER-X'), spoof(now, '+77272500002', 'CARRIER-X'), ...calls]);
+      late.add([
+        spoofedCall(now, '+77272500001', 'CARRIER-X'),
+        spoofedCall(now, '+77272500002', 'CARRIER-X'),
+        ...calls,
+      ]);
       await lateStore.flush();
       assert.equal(await read(), 10);
       await busyStore.flush();
@@ -172,11 +162,11 @@ for (const [name, open] of adapters) {
       const store = breakable(sql);
       const campaigns = new SpoofingCampaigns();
       const persistence = persistCampaigns({ campaigns, sql: store.sql, clock, onError });
-      campaigns.add([spoof(now - HOUR, '+77272500000', 'CARRIER-X')]);
+      campaigns.add([spoofedCall(now - HOUR, '+77272500000', 'CARRIER-X')]);
       store.broken = true;
       await assert.rejects(persistence.flush(), /store down/);
       // What arrives meanwhile is written with them.
-      campaigns.add([spoof(now, '+77272500000', 'CARRIER-X')]);
+      campaigns.add([spoofedCall(now, '+77272500000', 'CARRIER-X')]);
       await assert.rejects(persistence.flush(), /store down/);
       // Closing on a store that is down reports the failure instead of throwing.
       failures.length = 0;
