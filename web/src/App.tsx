@@ -169,7 +169,9 @@ function Shell({ me, onLogout }: { me: Me; onLogout(): void }) {
             </button>
           </div>
         </header>
-        <main className="content">{allowed ? page.render(rest) : <div className="notice error">403</div>}</main>
+        <main className="content">
+          {allowed ? page.render(rest) : <div className="notice error">{t('common.forbidden')}</div>}
+        </main>
       </div>
     </div>
   );

@@ -136,7 +136,7 @@ describe('analyst console in Chromium', () => {
     await page.waitForSelector('tr[data-operator=KCELL]');
     await shot(page, '07-operators');
     await page.goto(`${server.url}/map`);
-    await page.waitForSelector('svg[aria-label=Kazakhstan]');
+    await page.waitForSelector('svg[data-map=kz]');
     await shot(page, '08-map');
     await page.goto(`${server.url}/users`);
     await page.waitForSelector('[data-form=create-user]');

@@ -7,7 +7,18 @@ export interface Series {
 }
 
 /** A small time-series chart in SVG: lines with a light fill, hour ticks, a nice y scale. */
-export function TimeChart({ times, series, height = 240 }: { times: string[]; series: Series[]; height?: number }) {
+export function TimeChart({
+  times,
+  series,
+  label,
+  height = 240,
+}: {
+  times: string[];
+  series: Series[];
+  /** What the chart shows, for screen readers. */
+  label: string;
+  height?: number;
+}) {
   const { number, time } = useI18n();
   const width = 900;
   const pad = { left: 56, right: 14, top: 12, bottom: 26 };
@@ -27,7 +38,7 @@ export function TimeChart({ times, series, height = 240 }: { times: string[]; se
           </span>
         ))}
       </div>
-      <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label="time series">
+      <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={label}>
         {ticks.map((v) => (
           <g key={v}>
             <line x1={pad.left} x2={width - pad.right} y1={y(v)} y2={y(v)} stroke="#e6eaf0" />

@@ -1,3 +1,6 @@
+import { useI18n } from '../i18n.tsx';
+import { type CityId, cityNames } from '../messages.ts';
+
 /**
  * Kazakhstan drawn offline: an approximate border outline (lon, lat) and the regional centres,
  * projected equirectangularly at the country's mid latitude. Good enough to see where farms sit.
@@ -97,23 +100,23 @@ const outline: [number, number][] = [
   [47.1, 48.3],
 ];
 
-export const cities: { name: string; lon: number; lat: number }[] = [
-  { name: 'Astana', lon: 71.45, lat: 51.17 },
-  { name: 'Almaty', lon: 76.9, lat: 43.24 },
-  { name: 'Shymkent', lon: 69.6, lat: 42.32 },
-  { name: 'Karaganda', lon: 73.1, lat: 49.8 },
-  { name: 'Aktobe', lon: 57.2, lat: 50.28 },
-  { name: 'Atyrau', lon: 51.9, lat: 47.1 },
-  { name: 'Aktau', lon: 51.2, lat: 43.65 },
-  { name: 'Oral', lon: 51.37, lat: 51.23 },
-  { name: 'Kostanay', lon: 63.6, lat: 53.2 },
-  { name: 'Petropavl', lon: 69.15, lat: 54.87 },
-  { name: 'Pavlodar', lon: 76.95, lat: 52.3 },
-  { name: 'Oskemen', lon: 82.6, lat: 49.95 },
-  { name: 'Semey', lon: 80.25, lat: 50.41 },
-  { name: 'Kyzylorda', lon: 65.5, lat: 44.85 },
-  { name: 'Taraz', lon: 71.37, lat: 42.9 },
-  { name: 'Taldykorgan', lon: 78.37, lat: 45.0 },
+export const cities: { id: CityId; lon: number; lat: number }[] = [
+  { id: 'astana', lon: 71.45, lat: 51.17 },
+  { id: 'almaty', lon: 76.9, lat: 43.24 },
+  { id: 'shymkent', lon: 69.6, lat: 42.32 },
+  { id: 'karaganda', lon: 73.1, lat: 49.8 },
+  { id: 'aktobe', lon: 57.2, lat: 50.28 },
+  { id: 'atyrau', lon: 51.9, lat: 47.1 },
+  { id: 'aktau', lon: 51.2, lat: 43.65 },
+  { id: 'oral', lon: 51.37, lat: 51.23 },
+  { id: 'kostanay', lon: 63.6, lat: 53.2 },
+  { id: 'petropavl', lon: 69.15, lat: 54.87 },
+  { id: 'pavlodar', lon: 76.95, lat: 52.3 },
+  { id: 'oskemen', lon: 82.6, lat: 49.95 },
+  { id: 'semey', lon: 80.25, lat: 50.41 },
+  { id: 'kyzylorda', lon: 65.5, lat: 44.85 },
+  { id: 'taraz', lon: 71.37, lat: 42.9 },
+  { id: 'taldykorgan', lon: 78.37, lat: 45.0 },
 ];
 
 const west = 45.5;
@@ -137,6 +140,7 @@ export interface MapPoint {
 const kindColour: Record<string, string> = { simbox: '#c62f3a', fraud_caller: '#d98a00', wangiri: '#7a4cc2' };
 
 export function KzMap({ points }: { points: MapPoint[] }) {
+  const { t, language } = useI18n();
   const path = `M${outline
     .map(([lon, lat]) =>
       project(lon, lat)
@@ -147,7 +151,7 @@ export function KzMap({ points }: { points: MapPoint[] }) {
   const [w] = project(88, 40);
   const [, h] = project(46, 40);
   return (
-    <svg viewBox={`0 0 ${w + 10} ${h + 10}`} width="100%" role="img" aria-label="Kazakhstan">
+    <svg viewBox={`0 0 ${w + 10} ${h + 10}`} width="100%" role="img" aria-label={t('map.label')} data-map="kz">
       <defs>
         <linearGradient id="land" x1="0" x2="0" y1="0" y2="1">
           <stop offset="0" stopColor="#eef3f9" />
@@ -158,10 +162,10 @@ export function KzMap({ points }: { points: MapPoint[] }) {
       {cities.map((c) => {
         const [x, y] = project(c.lon, c.lat);
         return (
-          <g key={c.name}>
-            <circle cx={x} cy={y} r={c.name === 'Astana' ? 4 : 2.6} fill="#4a5f7a" />
+          <g key={c.id}>
+            <circle cx={x} cy={y} r={c.id === 'astana' ? 4 : 2.6} fill="#4a5f7a" />
             <text x={x + 6} y={y + 4} fontSize="11" fill="#4a5f7a">
-              {c.name}
+              {cityNames[c.id][language]}
             </text>
           </g>
         );

@@ -4,7 +4,7 @@ import type { Alert } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { Link } from '../components/router.tsx';
 import { Drawer, ErrorNotice, Panel } from '../components/ui.tsx';
-import { type MessageKey, useI18n } from '../i18n.tsx';
+import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
 import { OpenCaseButton } from './cases/OpenCaseButton.tsx';
 
@@ -18,11 +18,9 @@ export async function loadAlerts(query: { kind?: string; status?: string; cursor
   }
 }
 
-export const kindName = (t: (k: MessageKey) => string, kind: string) => {
-  const key = `alerts.kind.${kind}` as MessageKey;
-  const name = t(key);
-  return name === key ? kind : name;
-};
+export const kindName = (t: (k: MessageKey) => string, kind: string) => valueName(t, 'alerts.kind', kind);
+export const statusName = (t: (k: MessageKey) => string, status: string) => valueName(t, 'alerts.status', status);
+const statuses = ['open', 'confirmed', 'dismissed'];
 
 interface Contribution {
   name?: string;
@@ -125,9 +123,11 @@ export function AlertsPage() {
             <span>{t('alerts.status')}</span>
             <select name="status" value={status} onChange={(e) => setStatus(e.target.value)}>
               <option value="">{t('common.all')}</option>
-              <option value="open">open</option>
-              <option value="confirmed">confirmed</option>
-              <option value="dismissed">dismissed</option>
+              {statuses.map((s) => (
+                <option key={s} value={s}>
+                  {statusName(t, s)}
+                </option>
+              ))}
             </select>
           </label>
         </div>
@@ -155,7 +155,7 @@ export function AlertsPage() {
                 <td className="mono">{a.imsi ?? '—'}</td>
                 <td className="mono">{a.imei ?? '—'}</td>
                 <td className="num mono">{a.score.toFixed(2)}</td>
-                <td>{a.status}</td>
+                <td>{statusName(t, a.status)}</td>
               </tr>
             ))}
           </tbody>

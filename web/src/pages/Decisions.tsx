@@ -5,7 +5,7 @@ import type { Decision } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { Link } from '../components/router.tsx';
 import { Drawer, ErrorNotice, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
-import { useI18n } from '../i18n.tsx';
+import { useI18n, valueName } from '../i18n.tsx';
 
 // The platform's own list, so the filter offers every reason screening can give.
 const reasons = reasonCodes;
@@ -17,7 +17,9 @@ export function DecisionDetails({ decision }: { decision: Decision }) {
       <dt>{t('decisions.verdict')}</dt>
       <dd>
         <VerdictBadge verdict={decision.verdict} shadow={decision.shadow} />
-        {decision.shadowVerdict ? <span className="muted"> → {decision.shadowVerdict}</span> : null}
+        {decision.shadowVerdict ? (
+          <span className="muted"> → {valueName(t, 'verdict', decision.shadowVerdict)}</span>
+        ) : null}
       </dd>
       <dt>{t('decisions.reasons')}</dt>
       <dd>
@@ -36,20 +38,22 @@ export function DecisionDetails({ decision }: { decision: Decision }) {
       <dt>{t('decisions.from')}</dt>
       <dd>{decision.fromOperator ?? '—'}</dd>
       <dt>{t('decisions.ingress')}</dt>
-      <dd>{decision.ingress}</dd>
+      <dd>{valueName(t, 'ingress', decision.ingress)}</dd>
       <dt>{t('decisions.time')}</dt>
       <dd>{dateTime(decision.decidedAt)}</dd>
       <dt>{t('decisions.latency')}</dt>
-      <dd className="mono">{(decision.latencyUs / 1000).toFixed(2)} ms</dd>
+      <dd className="mono">
+        {(decision.latencyUs / 1000).toFixed(2)} {t('common.ms')}
+      </dd>
       {decision.label ? (
         <>
-          <dt>Label</dt>
+          <dt>{t('decisions.label')}</dt>
           <dd>{decision.label}</dd>
         </>
       ) : null}
-      <dt>ID</dt>
+      <dt>{t('decisions.id')}</dt>
       <dd className="mono">{decision.decisionId}</dd>
-      <dt>Call ID</dt>
+      <dt>{t('decisions.callId')}</dt>
       <dd className="mono">{decision.callId}</dd>
     </dl>
   );

@@ -3,7 +3,8 @@ import { api } from '../api/client.ts';
 import type { Lookup } from '../api/types.ts';
 import { Link, useRouter } from '../components/router.tsx';
 import { ErrorNotice, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
-import { type MessageKey, useI18n } from '../i18n.tsx';
+import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
+import { kindName, statusName } from './Alerts.tsx';
 
 export function LookupPage({ number }: { number?: string }) {
   const { t, dateTime, time } = useI18n();
@@ -75,8 +76,8 @@ export function LookupPage({ number }: { number?: string }) {
                 </dd>
                 <dt>{t('lookup.zone')}</dt>
                 <dd>
-                  {result.zone}
-                  {result.numberType ? ` · ${result.numberType}` : ''}
+                  {valueName(t, 'zone', result.zone)}
+                  {result.numberType ? ` · ${valueName(t, 'numberType', result.numberType)}` : ''}
                   {result.region ? ` · ${result.region}` : ''}
                 </dd>
                 <dt>{t('lookup.reputation')}</dt>
@@ -84,7 +85,7 @@ export function LookupPage({ number }: { number?: string }) {
                   <span
                     className={`badge ${result.reputation === 'high' ? 'block' : result.reputation === 'medium' ? 'label' : ''}`}
                   >
-                    {result.reputation}
+                    {valueName(t, 'reputation', result.reputation)}
                   </span>
                 </dd>
               </dl>
@@ -120,8 +121,8 @@ export function LookupPage({ number }: { number?: string }) {
             ) : (
               result.alerts.map((a) => (
                 <div key={a.id}>
-                  <Link to={`/alerts?id=${encodeURIComponent(a.id)}`}>{a.kind}</Link> · {a.score.toFixed(2)} ·{' '}
-                  {a.status}
+                  <Link to={`/alerts?id=${encodeURIComponent(a.id)}`}>{kindName(t, a.kind)}</Link> ·{' '}
+                  {a.score.toFixed(2)} · {statusName(t, a.status)}
                 </div>
               ))
             )}

@@ -42,7 +42,7 @@ function Keys({ operatorId, onChange }: { operatorId: string; onChange(): void }
         <thead>
           <tr>
             <th>ID</th>
-            <th>Prefix</th>
+            <th>{t('operators.prefix')}</th>
             <th>{t('lists.when')}</th>
             <th>{t('operators.lastSeen')}</th>
             <th />
@@ -88,7 +88,7 @@ export function OperatorsPage() {
           <thead>
             <tr>
               <th>ID</th>
-              <th>{t('users.displayName')}</th>
+              <th>{t('operators.name')}</th>
               <th>{t('operators.participating')}</th>
               <th className="num">{t('operators.keys')}</th>
               <th className="num">{t('operators.traffic')}</th>

@@ -105,6 +105,7 @@ export function OverviewPage() {
         }
       >
         <TimeChart
+          label={t('overview.series')}
           times={series.map((p) => p.t)}
           series={[
             { name: t('overview.screened'), color: '#1f4e8c', values: series.map((p) => p.screened) },

@@ -11,24 +11,25 @@ import type { TimelineEvent } from './types.ts';
 const itemTypes = ['number', 'imsi', 'iccid', 'imei', 'cell', 'alert', 'report'];
 const seizedKinds = ['simbox', 'sim_card', 'phone', 'other'];
 
-function describe(e: TimelineEvent): string {
+/** One line for a timeline event; `named` gives the texts of statuses, item types and seized kinds. */
+function describe(e: TimelineEvent, named: (prefix: string, value: string) => string): string {
   const d = e.details as Record<string, unknown> & { items?: { type: string; value: string }[] };
   switch (e.kind) {
     case 'created':
       return String(d.title);
     case 'status':
-      return `${d.from} → ${d.to}${d.reason ? ` (${d.reason})` : ''}`;
+      return `${named('status', String(d.from))} → ${named('status', String(d.to))}${d.reason ? ` (${d.reason})` : ''}`;
     case 'items_added':
       return `+${d.items?.length ?? 0}${d.source ? ` · ${d.source}` : ''}: ${(d.items ?? [])
         .slice(0, 5)
         .map((i) => i.value)
         .join(', ')}${(d.items?.length ?? 0) > 5 ? ' …' : ''}`;
     case 'item_removed':
-      return `− ${d.type} ${d.value}`;
+      return `− ${named('item', String(d.type))} ${d.value}`;
     case 'note':
       return String(d.text);
     case 'seized':
-      return `${d.kind} ${d.identifier ?? ''} · ${d.place}`;
+      return `${named('seizedKind', String(d.kind))} ${d.identifier ?? ''} · ${d.place}`;
     case 'exported':
       return `ZIP · SHA-256 ${String(d.sha256 ?? '').slice(0, 16)}…`;
     default:
@@ -38,7 +39,7 @@ function describe(e: TimelineEvent): string {
 
 /** One case: workflow, assignee and criminal case number, items, seized items, timeline, graph, export. */
 export function CasePage({ id }: { id: string }) {
-  const { c, dateTime, language } = useCaseText();
+  const { c, named, dateTime, language } = useCaseText();
   const { me } = useSession();
   const writer = can.actOnAlerts(me.user.role);
   const { data, error, refresh } = usePoll(() => api.caseDetail(id), [id]);
@@ -184,7 +185,7 @@ export function CasePage({ id }: { id: string }) {
               <select name="item-type" value={itemType} onChange={(e) => setItemType(e.target.value)}>
                 {itemTypes.map((t) => (
                   <option key={t} value={t}>
-                    {t}
+                    {named('item', t)}
                   </option>
                 ))}
               </select>
@@ -206,7 +207,7 @@ export function CasePage({ id }: { id: string }) {
               <tbody>
                 {data.caseItems.map((i) => (
                   <tr key={`${i.type}:${i.value}`} data-item={`${i.type}:${i.value}`}>
-                    <td>{i.type}</td>
+                    <td>{named('item', i.type)}</td>
                     <td className="mono">
                       {i.type === 'number' ? (
                         <Link to={`/lookup/${encodeURIComponent(i.value)}`}>{i.value}</Link>
@@ -254,9 +255,9 @@ export function CasePage({ id }: { id: string }) {
             {[...data.timeline].reverse().map((e) => (
               <li key={e.seq} data-event={e.kind} style={{ marginBottom: 8 }}>
                 <div className="muted" style={{ fontSize: 12 }}>
-                  {dateTime(e.at)} · {e.actor} · {e.kind}
+                  {dateTime(e.at)} · {e.actor} · {named('event', e.kind)}
                 </div>
-                <div>{describe(e)}</div>
+                <div>{describe(e, named)}</div>
               </li>
             ))}
           </ol>
@@ -291,7 +292,7 @@ export function CasePage({ id }: { id: string }) {
               >
                 {seizedKinds.map((k) => (
                   <option key={k} value={k}>
-                    {k}
+                    {named('seizedKind', k)}
                   </option>
                 ))}
               </select>
@@ -348,7 +349,7 @@ export function CasePage({ id }: { id: string }) {
             {data.seized.map((s) => (
               <tr key={s.id} data-seized={s.id}>
                 <td>{dateTime(s.seizedAt)}</td>
-                <td>{s.kind}</td>
+                <td>{named('seizedKind', s.kind)}</td>
                 <td className="mono">{s.identifier ?? '—'}</td>
                 <td>{s.place}</td>
                 <td>{s.description ?? ''}</td>

@@ -11,7 +11,7 @@ const fromKinds = ['', 'alertId', 'device', 'number', 'imsi', 'imei'] as const;
 
 /** The cases list, opening a case, and link analysis from any number, SIM or device. */
 export function CasesPage() {
-  const { c, dateTime } = useCaseText();
+  const { c, named, dateTime } = useCaseText();
   const { me } = useSession();
   const { navigate } = useRouter();
   const [status, setStatus] = useState('');
@@ -56,7 +56,7 @@ export function CasesPage() {
               >
                 {fromKinds.map((k) => (
                   <option key={k} value={k}>
-                    {k || c('fromNothing')}
+                    {k ? named('fromKind', k) : c('fromNothing')}
                   </option>
                 ))}
               </select>

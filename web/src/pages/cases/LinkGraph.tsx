@@ -17,7 +17,7 @@ const colour: Record<string, string> = {
  * picture); nodes can be dragged to untangle them, and a click shows what the node is.
  */
 export function GraphView({ graph }: { graph: LinkGraph }) {
-  const { c, dateTime } = useCaseText();
+  const { c, named, dateTime } = useCaseText();
   const [positions, setPositions] = useState(() => new Map(graph.nodes.map((n) => [n.id, { x: n.x, y: n.y }])));
   const [selected, setSelected] = useState<GraphNode>();
   const dragging = useRef<string | null>(null);
@@ -69,7 +69,7 @@ export function GraphView({ graph }: { graph: LinkGraph }) {
               stroke={e.type === 'alerted' ? '#d98a00' : '#9aa7b8'}
               strokeWidth={Math.min(4, 0.8 + Math.log10(1 + e.count))}
             >
-              <title>{`${e.type} · ${e.count}${e.firstSeen ? ` · ${e.firstSeen.slice(0, 10)} – ${e.lastSeen?.slice(0, 10)}` : ''}`}</title>
+              <title>{`${named('edge', e.type)} · ${e.count}${e.firstSeen ? ` · ${e.firstSeen.slice(0, 10)} – ${e.lastSeen?.slice(0, 10)}` : ''}`}</title>
             </line>
           );
         })}
