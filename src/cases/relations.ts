@@ -49,8 +49,11 @@ export function foldBatch(batch: CdrBatch): RelationRow[] {
 }
 
 const DAY_MS = 86_400_000;
-/** Rows per upsert statement. */
-const CHUNK = 5000;
+/**
+ * Rows per upsert statement. The embedded store runs a statement on the event loop, so there it
+ * is kept short (a few milliseconds) to leave the calls between statements their turn.
+ */
+const CHUNK = { pglite: 250, postgres: 5000 } as const;
 /**
  * Batches commit in id order only per upload; concurrent uploads can commit a lower id after a
  * higher one. The catch-up at start therefore looks this many ids below the highest folded one.
@@ -74,8 +77,9 @@ export function createRelationFeeder(deps: {
         batchId,
       ]);
       if (claimed.affectedRows === 0) return false;
-      for (let start = 0; start < rows.length; start += CHUNK) {
-        const chunk = rows.slice(start, start + CHUNK);
+      const size = CHUNK[sql.kind];
+      for (let start = 0; start < rows.length; start += size) {
+        const chunk = rows.slice(start, start + size);
         await tx.query(
           `insert into cdr_relations (operator_id, day, msisdn, imsi, imei, cell_id, first_seen, last_seen, events)
            select r.operator_id, r.day::date, r.msisdn, r.imsi, r.imei, r.cell_id,

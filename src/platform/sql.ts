@@ -36,6 +36,11 @@ export function pgliteSql(db: import('@electric-sql/pglite').PGlite): Sql {
   const wrap = (q: { query: typeof db.query }) => ({
     async query<T>(text: string, params?: unknown[]): Promise<SqlRows<T>> {
       const r = await q.query<T>(text, params as unknown[]);
+      // PGlite runs each statement synchronously on this thread and resolves at once, so a chain
+      // of statements (a CDR upload, a relation fold) would run as one long block of microtasks
+      // and hold every call waiting for its answer. One turn of the event loop after each
+      // statement lets the calls in between: a stall lasts one statement, not a whole upload.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       return { rows: r.rows, affectedRows: r.affectedRows ?? 0 };
     },
   });
