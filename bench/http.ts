@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 
 const root = new URL('..', import.meta.url).pathname;
-const adminToken = 'bench-admin-token-0123456789abcdef';
+export const adminToken = 'bench-admin-token-0123456789abcdef';
 
 function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -27,13 +27,14 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
   });
 }
 
-async function startCallshield(): Promise<{ url: string; stop: () => void }> {
+/** bin/callshield serve on embedded storage in a temporary directory, as a child process. */
+export async function startCallshield(env: Record<string, string> = {}): Promise<{ url: string; stop: () => void }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'callshield-bench-'));
   const child = spawn(
     join(root, 'bin/callshield'),
     ['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
     {
-      env: { ...process.env, CALLSHIELD_ADMIN_TOKEN: adminToken, CALLSHIELD_LOG_LEVEL: 'info' },
+      env: { ...process.env, CALLSHIELD_ADMIN_TOKEN: adminToken, CALLSHIELD_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -55,7 +56,8 @@ async function startBare(): Promise<{ url: string; stop: () => void }> {
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
-async function key(url: string, operator: string): Promise<string> {
+/** A new API key of `operator`. */
+export async function key(url: string, operator: string): Promise<string> {
   const r = await fetch(`${url}/v1/admin/operators/${operator}/keys`, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },

@@ -1,28 +1,27 @@
 /**
- * CDR ingestion over HTTP: rows/s of `POST /v1/cdr` into a real server on the embedded records
- * store (parse, validate, de-duplicate against the records store, journal, hand to detection),
- * the same files sent again (all duplicates), and a detection run over everything received.
+ * CDR ingestion over HTTP: rows/s of `POST /v1/cdr` into a real server (`bin/callshield serve`,
+ * its own process, embedded records store: parse, validate, de-duplicate, journal, hand to
+ * detection and link analysis), the same files sent again (all duplicates), and a detection run
+ * over everything received. Calls are screened at a steady 2 000/s meanwhile: their latency
+ * during the upload, next to the same load on the idle server, shows what an upload costs the
+ * call path when everything runs in one process.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
+import { readFileSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
+import autocannon from 'autocannon';
 import { findCdrFiles, simulate } from '../src/detection/dataset.ts';
+import { adminToken, key, startCallshield } from './http.ts';
 
-const ADMIN = 'bench-admin-token-0123456789';
+const CALLS_PER_SECOND = 2000;
 
 export async function benchIngest(subscribers = 20_000): Promise<Record<string, number | string>> {
   const simulated = simulate('baseline', subscribers, 1, 4243);
-  const dataDir = mkdtempSync(join(tmpdir(), 'callshield-bench-ingest-'));
-  const config = loadConfig(
-    { logLevel: 'warn', adminToken: ADMIN, dataDir, detectionIntervalSeconds: 86_400, detectionAfterCdrs: 1e9 },
-    {},
-  );
-  const app = await createApp(config);
+  const server = await startCallshield({
+    CALLSHIELD_DETECTION_INTERVAL_SECONDS: '86400',
+    CALLSHIELD_DETECTION_AFTER_CDRS: '1000000000',
+  });
   try {
-    const url = await app.http.listen({ port: 0, host: '127.0.0.1' });
-    const keys = new Map<string, string>();
+    const { url } = server;
     const call = async (path: string, init: RequestInit & { token: string }) => {
       const response = await fetch(`${url}${path}`, {
         ...init,
@@ -32,16 +31,8 @@ export async function benchIngest(subscribers = 20_000): Promise<Record<string, 
       return response.json() as Promise<Record<string, number>>;
     };
     const files = findCdrFiles(simulated);
-    for (const file of files) {
-      const operator = /cdr-([A-Z0-9_]+)\./.exec(basename(file))?.[1] ?? '';
-      const { apiKey } = (await call(`/v1/admin/operators/${operator}/keys`, {
-        method: 'POST',
-        token: ADMIN,
-        headers: { 'content-type': 'application/json' },
-        body: '{}',
-      })) as unknown as { apiKey: string };
-      keys.set(file, apiKey);
-    }
+    const keys = new Map<string, string>();
+    for (const file of files) keys.set(file, await key(url, /cdr-([A-Z0-9_]+)\./.exec(basename(file))?.[1] ?? ''));
     const bodies = files.map((f) => readFileSync(f));
     const upload = async () => {
       let rows = 0;
@@ -59,11 +50,54 @@ export async function benchIngest(subscribers = 20_000): Promise<Record<string, 
       }
       return { rows, accepted, seconds: (performance.now() - started) / 1000 };
     };
-    const first = await upload();
+
+    const screeningKey = await key(url, 'BEELINE');
+    const at = new Date().toISOString();
+    const calls = Array.from({ length: 1000 }, (_, i) =>
+      JSON.stringify({
+        callId: `ingest-bench-${i}`,
+        a: `+7916${String(1_000_000 + i)}`,
+        b: `+7777${String(5_000_000 + i)}`,
+        at,
+        ingress: 'international',
+      }),
+    );
+    let next = 0;
+    const screen = (seconds: number) =>
+      autocannon({
+        url,
+        connections: 10,
+        duration: seconds,
+        overallRate: CALLS_PER_SECOND,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/calls/verify',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${screeningKey}` },
+            setupRequest(request) {
+              request.body = calls[next++ % calls.length];
+              return request;
+            },
+          },
+        ],
+      });
+    await screen(2); // warm-up
+    const idle = await screen(4);
+    // The calls go on for as long as the upload takes.
+    let uploading = true;
+    const busyRuns: autocannon.Result[] = [];
+    const screening = (async () => {
+      while (uploading) busyRuns.push(await screen(2));
+    })();
+    const first = await upload().finally(() => {
+      uploading = false;
+    });
+    await screening;
     const again = await upload();
     const detectStarted = performance.now();
-    const run = await call('/v1/detection/run', { method: 'POST', token: ADMIN });
+    const run = await call('/v1/detection/run', { method: 'POST', token: adminToken });
     const detectSeconds = (performance.now() - detectStarted) / 1000;
+    const worst = (pick: (r: autocannon.Result) => number) => Math.max(...busyRuns.map(pick));
     return {
       'ingest CDRs': first.rows,
       'ingest new CDRs/s over HTTP (PGlite)': Math.round(first.rows / first.seconds),
@@ -71,10 +105,12 @@ export async function benchIngest(subscribers = 20_000): Promise<Record<string, 
       'ingest accepted on re-send': again.accepted,
       'detection run over all, s': Math.round(detectSeconds * 100) / 100,
       'detection run alerts': run.alerts,
+      [`verify p50/p99/max ms at ${CALLS_PER_SECOND}/s, idle server`]: `${idle.latency.p50}/${idle.latency.p99}/${idle.latency.max}`,
+      [`verify p50/p99/max ms at ${CALLS_PER_SECOND}/s, during the upload (worst 2 s)`]: `${worst((r) => r.latency.p50)}/${worst((r) => r.latency.p99)}/${worst((r) => r.latency.max)}`,
+      'verify errors during the upload': busyRuns.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
     };
   } finally {
-    await app.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    server.stop();
     rmSync(simulated, { recursive: true, force: true });
   }
 }

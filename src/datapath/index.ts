@@ -30,6 +30,9 @@ import type { Decision } from '../screening/types.ts';
 const DAY_MS = 86_400_000;
 const SWEEP_MS = 3_600_000;
 
+/** CDR rows per ingest batch on the embedded store (the service's default suits PostgreSQL). */
+const EMBEDDED_BATCH_ROWS = 8192;
+
 export async function createDataPath(deps: {
   config: Config;
   sql: Sql;
@@ -45,7 +48,10 @@ export async function createDataPath(deps: {
 }) {
   const { config, sql, plan, stream, metrics, clock, log } = deps;
   const ingestStore = createIngestStore(sql);
-  const ingest = createIngestService({ plan, store: ingestStore, stream, metrics, clock });
+  // The embedded store shares the event loop with the call path: smaller batches keep each
+  // synchronous step of an upload (de-duplication, journal encoding) to a few milliseconds.
+  const batchRows = sql.kind === 'pglite' ? EMBEDDED_BATCH_ROWS : undefined;
+  const ingest = createIngestService({ plan, store: ingestStore, stream, metrics, clock, batchRows });
   const alertStore = createAlertStore(sql);
   const suspensions = createSuspensionStore(sql);
   const devices = createDeviceBlocklist(sql);
