@@ -53,3 +53,33 @@ test('GET /v1/campaigns answers the same after a restart of the node', async () 
     await sql.close();
   }
 });
+
+test('a call screened just before a clean stop is in the campaign figures after the restart', async () => {
+  const sql = await openTestPglite();
+  try {
+    const first = await startDataPathApp({}, 'memory://', sql);
+    const kcell = await first.keyFor('KCELL');
+    const verify = await first.call(kcell, 'POST', '/v1/calls/verify', {
+      callId: 'spoof-last',
+      a: '+77051114444',
+      b: '+77011234567',
+      at: new Date().toISOString(),
+      ingress: 'international',
+      fromOperator: 'TRANSIT-CARRIER-7',
+    });
+    assert.equal(verify.json().verdict, 'block', verify.body);
+    // No wait for the decisions stream: the stop itself must hand the decision on.
+    await first.close();
+
+    const second = await startDataPathApp({}, 'memory://', sql);
+    try {
+      const after = (await second.call(testAdminToken, 'GET', '/v1/campaigns?hours=2')).json();
+      assert.equal(after.calls, 1);
+      assert.deepEqual(after.topNumbers, [{ number: '+77051114444', calls: 1 }]);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await sql.close();
+  }
+});
