@@ -215,3 +215,40 @@ describe('alerts from CDRs uploaded to the server, and their actions', () => {
     assert.equal(confirm.details.body?.reason, 'box seen on site');
   });
 });
+
+describe('a SIM-box whose SIMs move between its modules', () => {
+  let t: DataPathTestApp;
+  after(() => t.close());
+
+  it('confirming a SIM’s alert blocks every IMEI it was seen in, and dismissing it lifts them all', async () => {
+    t = await startDataPathApp({ alertPolicy: JSON.stringify({ autoConfirmAbove: null }) });
+    const kcell = await t.keyFor('KCELL');
+    const modules = ['861111111111110', '861111111111128'];
+    const cdrs = new CdrLines('KCELL');
+    // Four SIMs; each spends the first 40 calls in one module and the last 20 in the other.
+    for (let sim = 0; sim < 4; sim++)
+      for (let k = 0; k < 60; k++)
+        cdrs.voice(`+7701900000${sim}`, 'out', victim(sim * 100 + k), k * 12 + sim, 90 + (k % 7) * 20, 'ALA-7', {
+          imei: modules[(sim + (k < 40 ? 0 : 1)) % 2],
+          imsi: `40101000000000${sim}`,
+        });
+    assert.equal((await t.upload(kcell, cdrs.text())).json().accepted, 240);
+    assert.equal((await t.call(testAdminToken, 'POST', '/v1/detection/run')).statusCode, 200);
+    const alerts = (await t.call(testAdminToken, 'GET', '/v1/alerts?kind=simbox')).json().items as (AlertJson & {
+      evidence: { imeis?: string[] };
+    })[];
+    const alert = alerts.find((a) => a.msisdn === '+77019000000');
+    assert.ok(alert, 'the SIM is alerted');
+    assert.deepEqual([...(alert.evidence.imeis ?? [])].sort(), modules);
+
+    const confirmed = await t.call(testAdminToken, 'POST', `/v1/alerts/${alert.id}/confirm`, { reason: 'box seized' });
+    assert.equal(confirmed.statusCode, 200, confirmed.body);
+    const blocked = (await t.call(kcell, 'GET', '/v1/devices/blocklist?since=0')).json();
+    assert.deepEqual(blocked.added.map((d: { imei: string }) => d.imei).sort(), modules);
+
+    const dismissed = await t.call(testAdminToken, 'POST', `/v1/alerts/${alert.id}/dismiss`, { reason: 'wrong box' });
+    assert.equal(dismissed.statusCode, 200, dismissed.body);
+    const lifted = (await t.call(kcell, 'GET', `/v1/devices/blocklist?since=${blocked.version}`)).json();
+    assert.deepEqual(lifted.removed.sort(), modules);
+  });
+});

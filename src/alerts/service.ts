@@ -14,6 +14,13 @@ import type { StoredAlert } from './types.ts';
 /** Alerts upserted per statement: small, since the embedded records store runs on the event loop. */
 const UPSERT_CHUNK = 200;
 
+/** The IMEIs an alert's SIM was seen in: its main one and those in the evidence. */
+function imeisOf(alert: StoredAlert): string[] {
+  const seen = Array.isArray(alert.evidence.imeis) ? alert.evidence.imeis : [];
+  const all = [alert.imei, ...seen].filter((x): x is string => typeof x === 'string' && x.length > 0);
+  return [...new Set(all)];
+}
+
 /** A stored alert with the state of the actions it led to. */
 export interface AlertView extends StoredAlert {
   actions: { blocklisted: boolean; deviceBlocked: boolean };
@@ -23,8 +30,8 @@ export interface AlertView extends StoredAlert {
  * Alerts and the policy that turns them into actions. The detectors' alerts are stored (one per
  * kind and number); the policy confirms by itself those scoring at or above its threshold and
  * leaves the rest to analysts. Confirming puts the number on the blocklist (source `detection`),
- * asks the owning operator to suspend a SIM-box or fraud-caller SIM, and puts a SIM-box's IMEI on
- * the device blocklist; dismissing a confirmed alert withdraws what it did.
+ * asks the owning operator to suspend a SIM-box or fraud-caller SIM, and puts every IMEI a SIM-box
+ * SIM was seen in on the device blocklist; dismissing a confirmed alert withdraws what it did.
  */
 export function createAlertService(deps: {
   sql: Sql;
@@ -65,14 +72,14 @@ export function createAlertService(deps: {
         alertId: alert.id,
       });
     }
-    if (policy.blockDevices && alert.kind === 'simbox' && alert.imei)
-      await devices.add(alert.imei, `SIM-box device, alert ${alert.id}`, alert.id, actor);
+    if (policy.blockDevices && alert.kind === 'simbox')
+      for (const imei of imeisOf(alert)) await devices.add(imei, `SIM-box device, alert ${alert.id}`, alert.id, actor);
   }
 
   async function withdrawActions(alert: StoredAlert, actor: string): Promise<void> {
     if (await blocklistedBy(alert)) await lists.remove('blocklist', alert.msisdn, actor, `alert ${alert.id} dismissed`);
     await suspensions.cancel(alert.id);
-    if (alert.imei) await devices.remove(alert.imei, actor, alert.id);
+    for (const imei of imeisOf(alert)) await devices.remove(imei, actor, alert.id);
   }
 
   async function view(alert: StoredAlert): Promise<AlertView> {

@@ -186,7 +186,15 @@ export function simAlerts(store: FeatureStore, scores: SimScore[], model: Linear
       msisdn: formatNumber(s.msisdn),
       ...simIdentity(sim),
       score: Math.round(probability * 1000) / 1000,
-      evidence: { features: contributions(model, raw, x, best), rules: s.gates },
+      evidence: {
+        features: contributions(model, raw, x, best),
+        rules: s.gates,
+        // Every handset the SIM was seen in (a SIM-box's SIMs move between its modules): all of
+        // them go on the device blocklist when the alert is confirmed.
+        ...(sim && sim.imeis.length > 1
+          ? { imeis: sim.imeis.map((imei, k) => digitString(imei, sim.imeiDigits[k])) }
+          : {}),
+      },
       firstSeen: iso(sim?.firstSeen ?? Number.NaN),
       lastSeen: iso(sim?.lastSeen ?? Number.NaN),
     });
