@@ -35,9 +35,10 @@ export function installActionAudit(app: FastifyInstance, audit: AuditLog) {
       .replace(/^\/v1\//, '')
       .replace(/\/:[^/]+/g, '')
       .replace(/\//g, '.')}.${methods[0].toLowerCase()}`;
-    const hook = async (request: FastifyRequest, reply: { statusCode: number }) => {
+    // Written before the answer is sent: when the caller sees the change done, its audit entry is stored.
+    const hook = async (request: FastifyRequest, reply: { statusCode: number }, payload: unknown) => {
       const p = request.principal;
-      if (!p || p.kind === 'operator') return;
+      if (!p || p.kind === 'operator') return payload;
       const params = request.params as Record<string, string>;
       const body = request.body as { number?: unknown } | undefined;
       const parts = [...Object.values(params ?? {}), typeof body?.number === 'string' ? body.number : undefined];
@@ -50,8 +51,9 @@ export function installActionAudit(app: FastifyInstance, audit: AuditLog) {
           details: { status: reply.statusCode, params, body: summariseBody(request.body) },
         })
         .catch((error) => request.log.error({ err: error }, 'audit append failed'));
+      return payload;
     };
-    const existing = route.onResponse;
-    route.onResponse = existing ? [...(Array.isArray(existing) ? existing : [existing]), hook] : [hook];
+    const existing = route.onSend;
+    route.onSend = existing ? [...(Array.isArray(existing) ? existing : [existing]), hook] : [hook];
   });
 }
