@@ -40,7 +40,9 @@ export async function createCases(deps: {
     journal: deps.journal,
     onError: (error, what) => deps.log.error({ err: error }, `${what} failed`),
   });
-  relations.catchUp().catch((error) => deps.log.error({ err: error }, 'CDR relation catch-up failed'));
+  relations
+    .catchUp(deps.clock(), deps.retention.journalDays)
+    .catch((error) => deps.log.error({ err: error }, 'CDR relation catch-up failed'));
   const sweep = () =>
     relations
       .sweep(deps.clock(), deps.retention.relationDays, deps.retention.journalDays)

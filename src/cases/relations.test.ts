@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createMemoryStream } from '../platform/stream.ts';
-import { openTestPglite } from '../platform/test-app.ts';
+import { openTestPglite, startTestApp } from '../platform/test-app.ts';
+import type { Cases } from './index.ts';
 import { createRelationFeeder } from './relations.ts';
+import { beelineCdrs, kcellCdrs } from './test-support.ts';
 
 const DAY = 86_400_000;
 
@@ -47,5 +49,49 @@ test('the retention sweep forgets relation days past the retention and fold reco
     feeder.close();
     await stream.close();
     await sql.close();
+  }
+});
+
+test('the catch-up folds the journal batches no process folded, below the last folded one too, once', async () => {
+  const t = await startTestApp({ detectionIntervalSeconds: 86_400, detectionAfterCdrs: 1_000_000_000 });
+  try {
+    for (const [operator, file] of [
+      ['KCELL', kcellCdrs],
+      ['BEELINE', beelineCdrs],
+    ]) {
+      const r = await t.request('POST', '/v1/cdr', {
+        token: await t.keyFor(operator),
+        raw: file,
+        contentType: 'text/csv',
+      });
+      assert.equal(r.statusCode, 200, r.body);
+    }
+    await t.app.stream.drain();
+    const cases = t.app.modules.investigations as Cases;
+    await cases.relations.idle();
+    const totals = () =>
+      t.app.sql
+        .query<{ operator_id: string; events: number }>(
+          'select operator_id, sum(events)::int as events from cdr_relations group by operator_id order by operator_id',
+        )
+        .then((r) => r.rows);
+    const before = await totals();
+    const { rows: batches } = await t.app.sql.query<{ batch_id: number }>(
+      'select batch_id from cdr_relation_batches order by batch_id',
+    );
+    assert.ok(batches.length >= 2);
+    // The first upload's batches as if no process had folded them (it was down), while a later
+    // batch was folded: a gap below the newest folded batch.
+    const first = Number(batches[0].batch_id);
+    await t.app.sql.query('delete from cdr_relation_batches where batch_id = $1', [first]);
+    await t.app.sql.query(`delete from cdr_relations where operator_id = 'KCELL'`);
+    assert.notDeepEqual(await totals(), before);
+
+    assert.equal(await cases.relations.catchUp(Date.now(), 14), 1);
+    assert.deepEqual(await totals(), before);
+    // Folded once: a second catch-up finds nothing to do.
+    assert.equal(await cases.relations.catchUp(Date.now(), 14), 0);
+  } finally {
+    await t.close();
   }
 });

@@ -54,11 +54,6 @@ const DAY_MS = 86_400_000;
  * is kept short (a few milliseconds) to leave the calls between statements their turn.
  */
 const CHUNK = { pglite: 250, postgres: 5000 } as const;
-/**
- * Batches commit in id order only per upload; concurrent uploads can commit a lower id after a
- * higher one. The catch-up at start therefore looks this many ids below the highest folded one.
- */
-const CATCH_UP_SLACK = 256;
 
 export function createRelationFeeder(deps: {
   sql: Sql;
@@ -131,21 +126,32 @@ export function createRelationFeeder(deps: {
   );
 
   return {
-    /** Folds journal batches this process missed (published while it was down). */
-    catchUp(): Promise<number> {
+    /**
+     * Folds the journal batches not folded yet (published while no process folded them): every
+     * batch the journal still holds from the last `journalDays` days and cdr_relation_batches does
+     * not list, whatever order uploads committed in.
+     */
+    catchUp(now: number, journalDays: number): Promise<number> {
       const journal = deps.journal;
       if (!journal) return Promise.resolve(0);
       return serial(async () => {
-        const { rows } = await sql.query<{ id: number | string | null }>(
-          'select max(batch_id) as id from cdr_relation_batches',
-        );
-        let after = Math.max(0, Number(rows[0]?.id ?? 0) - CATCH_UP_SLACK);
+        const since = new Date(now - journalDays * DAY_MS);
         let folded = 0;
+        let after = 0;
         for (;;) {
-          const batches = await journal(after, new Date(0), 16);
-          for (const b of batches) if (await fold(b.id, b.payload)) folded++;
-          if (batches.length < 16) return folded;
-          after = batches[batches.length - 1].id;
+          const { rows } = await sql.query<{ id: number | string }>(
+            `select b.id from cdr_batches b
+             where b.id > $1 and b.ingested_at >= $2 and length(b.payload) > 0
+               and not exists (select 1 from cdr_relation_batches r where r.batch_id = b.id)
+             order by b.id limit 64`,
+            [after, since],
+          );
+          for (const { id } of rows) {
+            const [batch] = await journal(Number(id) - 1, since, 1);
+            if (batch && batch.id === Number(id) && (await fold(batch.id, batch.payload))) folded++;
+          }
+          if (rows.length < 64) return folded;
+          after = Number(rows[rows.length - 1].id);
         }
       });
     },
