@@ -161,6 +161,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     authenticateSession: consoleRole.authenticateSession,
     requestDuration: metrics.requestDuration,
     version,
+    trustProxy: config.trustProxy,
   });
   consoleRole.installHooks(http);
 

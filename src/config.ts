@@ -143,6 +143,18 @@ const configSchema = z
     publicReportsPerMinute: intFrom(1, 100_000).default(10),
     /** Console log-in attempts per client address in 15 minutes (each user is also locked after 10 wrong passwords). */
     loginAttemptsPerIp: intFrom(1, 100_000).default(30),
+    /**
+     * Reverse proxies in front of the server whose X-Forwarded-For is believed, for the client
+     * address that rate limits, log-in throttling and the audit use: "true" (any), a number of
+     * hops, or addresses and CIDR ranges ("10.0.0.1,10.1.0.0/16"). Not set: none, the peer is the client.
+     */
+    trustProxy: z
+      .string()
+      .regex(/^(true|\d{1,2}|[0-9a-fA-F:.\/]+(,[0-9a-fA-F:.\/]+)*)$/, '"true", a number of hops, or addresses/CIDRs')
+      .transform((s): boolean | number | string[] =>
+        s === 'true' ? true : /^\d+$/.test(s) ? Number(s) : s.split(',').map((x) => x.trim()),
+      )
+      .optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** A console session ends after this long without a request… */
     sessionIdleMinutes: intFrom(1, 24 * 60).default(30),
@@ -226,6 +238,7 @@ const envNames: Record<string, string> = {
   publicRequestsPerMinute: 'CALLSHIELD_PUBLIC_REQUESTS_PER_MINUTE',
   publicReportsPerMinute: 'CALLSHIELD_PUBLIC_REPORTS_PER_MINUTE',
   loginAttemptsPerIp: 'CALLSHIELD_LOGIN_ATTEMPTS_PER_IP',
+  trustProxy: 'CALLSHIELD_TRUST_PROXY',
   logLevel: 'CALLSHIELD_LOG_LEVEL',
   sessionIdleMinutes: 'CALLSHIELD_SESSION_IDLE_MINUTES',
   sessionAbsoluteHours: 'CALLSHIELD_SESSION_ABSOLUTE_HOURS',

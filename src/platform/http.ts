@@ -22,6 +22,8 @@ export interface HttpOptions {
   authenticateSession?: (token: string) => Promise<Principal | null>;
   requestDuration?: { child(labels: Record<string, string>): { observe(value: number): void } };
   version: string;
+  /** Reverse proxies whose X-Forwarded-For gives the client address (Fastify's trustProxy). */
+  trustProxy?: boolean | number | string[];
 }
 
 /** Fastify's own error codes mapped to ours. */
@@ -44,6 +46,11 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     childLoggerFactory: (logger) => logger,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     return503OnClosing: true,
+    // A hop count believes that many proxies nearest to the server.
+    trustProxy:
+      typeof options.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (options.trustProxy as number)
+        : (options.trustProxy ?? false),
   });
   app.decorateRequest('principal', null);
   // Registry and list imports arrive as CSV; CDR uploads add their own parser for their size limit.

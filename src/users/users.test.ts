@@ -137,3 +137,36 @@ describe('log-in throttle per client address', () => {
     assert.equal(entries[0].clientIp, '127.0.0.1');
   });
 });
+
+describe('client addresses behind a reverse proxy', () => {
+  const attempt = (t: ConsoleTestApp, forwardedFor: string) =>
+    t.app.http.inject({
+      method: 'POST',
+      url: '/v1/console/login',
+      headers: { 'x-forwarded-for': forwardedFor },
+      payload: { username: 'nobody', password: 'guessing-a-password' },
+    });
+
+  it('throttles each client the trusted proxy names, not the proxy itself', async () => {
+    const t = await startConsoleTestApp({ loginAttemptsPerIp: 2, trustProxy: '127.0.0.1' });
+    try {
+      for (let i = 0; i < 2; i++) assert.equal((await attempt(t, '10.0.0.5')).statusCode, 401);
+      assert.equal((await attempt(t, '10.0.0.5')).statusCode, 429);
+      // Another analyst behind the same proxy is not locked out.
+      assert.equal((await attempt(t, '10.0.0.6')).statusCode, 401);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('ignores X-Forwarded-For when no proxy is trusted: a client cannot shed its limit', async () => {
+    const t = await startConsoleTestApp({ loginAttemptsPerIp: 2 });
+    try {
+      assert.equal((await attempt(t, '10.0.0.5')).statusCode, 401);
+      assert.equal((await attempt(t, '10.0.0.6')).statusCode, 401);
+      assert.equal((await attempt(t, '10.0.0.7')).statusCode, 429);
+    } finally {
+      await t.close();
+    }
+  });
+});
