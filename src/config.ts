@@ -150,7 +150,7 @@ const configSchema = z
      */
     trustProxy: z
       .string()
-      .regex(/^(true|\d{1,2}|[0-9a-fA-F:.\/]+(,[0-9a-fA-F:.\/]+)*)$/, '"true", a number of hops, or addresses/CIDRs')
+      .regex(/^(true|\d{1,2}|[0-9a-fA-F:./]+(,[0-9a-fA-F:./]+)*)$/, '"true", a number of hops, or addresses/CIDRs')
       .transform((s): boolean | number | string[] =>
         s === 'true' ? true : /^\d+$/.test(s) ? Number(s) : s.split(',').map((x) => x.trim()),
       )
