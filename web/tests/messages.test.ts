@@ -1,11 +1,18 @@
 /**
  * The console's texts are complete in every language: Russian and Kazakh have exactly the English
  * keys, no text is empty, Kazakh is a translation (not Russian left in place), and the technical
- * tokens (IMEI, ZIP, CSV, 403, PUT /v1/cells…) are kept as they are.
+ * tokens (IMEI, ZIP, CSV, 403, PUT /v1/cells…) are kept as they are. Every error code of the API,
+ * every feature of the detection models and every rule sentence of the detectors has its text.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cityNames, en, kk, ru } from '../src/messages.ts';
+import { errorCodes } from '../../src/errors.ts';
+import { ApiError } from '../src/api/client.ts';
+import { errorLine, errorText } from '../src/errors.ts';
+import { evidenceLabel, featureLabel, ruleText } from '../src/evidence.ts';
+import { cityNames, en, kk, type MessageKey, ru } from '../src/messages.ts';
 import * as cases from '../src/pages/cases/messages.ts';
 
 const dictionaries = [
@@ -60,5 +67,115 @@ describe('city names on the map', () => {
     for (const [id, names] of Object.entries(cityNames)) {
       for (const language of ['en', 'ru', 'kk'] as const) assert.ok(names[language].trim(), `${id} ${language}`);
     }
+  });
+});
+
+/** A dictionary as the console's `t`: the text, else the key (as i18n.tsx falls back). */
+const textsOf =
+  (dictionary: Record<string, string>) =>
+  (key: MessageKey): string =>
+    dictionary[key] ?? key;
+const languages = { en, ru, kk } as Record<'en' | 'ru' | 'kk', Record<string, string>>;
+const detection = join(import.meta.dirname, '..', '..', 'src', 'detection');
+
+describe('error texts', () => {
+  it('has a text for every error code of the API', () => {
+    for (const code of Object.keys(errorCodes)) assert.ok(en[`error.${code}` as MessageKey], `error.${code}`);
+  });
+
+  it('shows the text of the code, with the server message only where it names what to fix', () => {
+    const t = textsOf(ru);
+    assert.deepEqual(errorText(t, new ApiError(429, 'RATE_LIMITED', 'too many wrong passwords; try again later')), {
+      text: ru['error.RATE_LIMITED'],
+      detail: undefined,
+      code: 'RATE_LIMITED',
+    });
+    assert.equal(
+      errorLine(t, new ApiError(400, 'VALIDATION_FAILED', '"reason" is required')),
+      `${ru['error.VALIDATION_FAILED']}: "reason" is required`,
+    );
+    assert.equal(errorLine(t, new ApiError(401, 'INVALID_CREDENTIALS', 'wrong user name or password')), ru['error.INVALID_CREDENTIALS']);
+    // A code newer than the console still says something, and what the server said.
+    assert.deepEqual(errorText(t, new ApiError(418, 'SOMETHING_NEW', 'a new failure')), {
+      text: ru['common.error'],
+      detail: 'a new failure',
+      code: 'SOMETHING_NEW',
+    });
+    assert.equal(errorLine(t, new TypeError('Failed to fetch')), ru['common.error']);
+  });
+});
+
+describe('alert evidence texts', () => {
+  it('labels every feature of the detection models, in every language', () => {
+    const model = JSON.parse(readFileSync(join(detection, 'model.json'), 'utf8')) as Record<string, { features: string[] }>;
+    const names = Object.values(model).flatMap((m) => m.features);
+    assert.ok(names.length > 20);
+    for (const name of names) {
+      for (const [language, dictionary] of Object.entries(languages)) {
+        const label = featureLabel(textsOf(dictionary), name);
+        assert.notEqual(label, name, `${language}: no label for feature ${name}`);
+      }
+    }
+  });
+
+  it('labels every per-SIM and per-source feature (the evidence keys of features.ts)', () => {
+    const source = readFileSync(join(detection, 'features.ts'), 'utf8');
+    const names: string[] = [];
+    for (const block of ['SimFeatures', 'SourceFeatures']) {
+      const body = new RegExp(`export interface ${block} \\{([^}]*)\\}`).exec(source)?.[1] ?? '';
+      names.push(...[...body.matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1]));
+    }
+    assert.ok(names.length > 30, `${names.length} features read from features.ts`);
+    for (const name of names) assert.ok(en[`feature.${name}` as MessageKey], `feature.${name}`);
+    for (const key of ['deviceSims', 'imeis', 'voiceOut', 'voiceIn']) {
+      assert.notEqual(evidenceLabel(textsOf(ru), key), key, key);
+      assert.notEqual(evidenceLabel(textsOf(kk), key), key, key);
+    }
+  });
+
+  /**
+   * The rule sentences the detectors write: the string literals of `gates.push(…)` and of
+   * `rules: […]` in src/detection, a template literal's `${…}` standing for a value.
+   */
+  const literal = /'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|`((?:[^`\\]|\\.)*)`/g;
+  const sentences: { text: string; values: string[] }[] = [];
+  for (const file of readdirSync(detection).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
+    const source = readFileSync(join(detection, file), 'utf8');
+    const places = [
+      ...[...source.matchAll(/gates\.push\(([^;]*?)\);/g)].map((m) => m[1]),
+      ...[...source.matchAll(/rules:\s*\[([^\]]*)\]/g)].map((m) => m[1]),
+    ];
+    for (const place of places) {
+      for (const m of place.matchAll(literal)) {
+        const values: string[] = [];
+        const text = (m[1] ?? m[2] ?? m[3]).replace(/\$\{[^}]*\}/g, () => {
+          values.push(`+7701000000${values.length}`);
+          return values[values.length - 1];
+        });
+        sentences.push({ text, values });
+      }
+    }
+  }
+
+  it('finds the rule sentences in the detectors', () => {
+    assert.ok(sentences.length >= 7, sentences.map((s) => s.text).join(' | '));
+    assert.ok(sentences.some((s) => s.values.length > 0), 'a sentence with a value');
+  });
+
+  it('translates every rule sentence the detectors write, keeping its values', () => {
+    for (const { text, values } of sentences) {
+      assert.equal(ruleText(textsOf(en), text), text, `no template reproduces "${text}"`);
+      for (const dictionary of [ru, kk]) {
+        const translated = ruleText(textsOf(dictionary), text);
+        assert.notEqual(translated, text, `no translation of "${text}"`);
+        assert.doesNotMatch(translated, /\{\w+\}/, translated);
+        for (const value of values) assert.ok(translated.includes(value), `${translated} lacks ${value}`);
+      }
+    }
+  });
+
+  it('shows an unknown rule as the server wrote it', () => {
+    assert.equal(ruleText(textsOf(ru), 'a rule added tomorrow'), 'a rule added tomorrow');
+    assert.equal(ruleText(textsOf(ru), 'mostly outgoing voice, and more'), 'mostly outgoing voice, and more');
   });
 });

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { ApiError } from '../api/client.ts';
+import { errorText } from '../errors.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 
 export function Panel({
@@ -48,11 +48,18 @@ export function Reasons({ reasons }: { reasons: string[] }) {
   );
 }
 
+/** An error in the console's language: the text of its code, the server's detail where it helps, the code. */
 export function ErrorNotice({ error }: { error?: Error }) {
   const { t } = useI18n();
   if (!error) return null;
-  const text = error instanceof ApiError ? `${error.message} (${error.code})` : t('common.error');
-  return <div className="notice error">{text}</div>;
+  const { text, detail, code } = errorText(t, error);
+  return (
+    <div className="notice error" data-error-code={code}>
+      {text}
+      {detail && <span data-error-detail>: {detail}</span>}
+      {code && <span className="muted mono"> ({code})</span>}
+    </div>
+  );
 }
 
 export function Drawer({ title, onClose, children }: { title: ReactNode; onClose(): void; children: ReactNode }) {

@@ -4,6 +4,7 @@ import type { Alert } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { Link } from '../components/router.tsx';
 import { Drawer, ErrorNotice, Panel } from '../components/ui.tsx';
+import { evidenceLabel, featureLabel, ruleText } from '../evidence.ts';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
 import { OpenCaseButton } from './cases/OpenCaseButton.tsx';
@@ -29,29 +30,44 @@ interface Contribution {
   contribution?: number;
 }
 
-/** Evidence as analysts read it: the rules that held, then each feature with its weight in the score. */
+/** An evidence value as text: lists joined, numbers in the language's conventions. */
+function evidenceValue(value: unknown, number: (n: number) => string): string {
+  if (Array.isArray(value)) return value.map((v) => evidenceValue(v, number)).join(', ');
+  if (typeof value === 'number') return number(value);
+  if (value !== null && typeof value === 'object') return JSON.stringify(value);
+  return String(value ?? '—');
+}
+
+/**
+ * Evidence as analysts read it, in the console's language: the rules that held, then each feature
+ * with its weight in the score, then the other facts (the server's English shows for anything new).
+ */
 function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
+  const { t, number } = useI18n();
   const features = (Array.isArray(evidence.features) ? evidence.features : []) as Contribution[];
   const rules = (Array.isArray(evidence.rules) ? evidence.rules : []) as string[];
-  const rest = Object.fromEntries(Object.entries(evidence).filter(([k]) => k !== 'features' && k !== 'rules'));
+  const rest = Object.entries(evidence).filter(([k]) => k !== 'features' && k !== 'rules');
   const max = Math.max(1e-9, ...features.map((f) => Math.abs(f.contribution ?? 0)));
   return (
     <>
       {rules.length > 0 && (
-        <ul style={{ margin: '0 0 12px', paddingLeft: 18 }}>
+        <ul style={{ margin: '0 0 12px', paddingLeft: 18 }} aria-label={t('evidence.rules')}>
           {rules.map((r) => (
-            <li key={r}>{r}</li>
+            <li key={r} data-rule={r}>
+              {ruleText(t, r)}
+            </li>
           ))}
         </ul>
       )}
       {features.length > 0 && (
-        <table>
+        <table aria-label={t('evidence.features')}>
           <tbody>
             {features.map((f, i) => {
               const c = f.contribution ?? 0;
+              const name = f.name ?? f.feature ?? '';
               return (
-                <tr key={`${f.name ?? f.feature ?? i}`}>
-                  <td className="mono">{f.name ?? f.feature}</td>
+                <tr key={`${name || i}`} data-feature={name}>
+                  <td title={name}>{featureLabel(t, name)}</td>
                   <td className="num mono">
                     {typeof f.value === 'number' ? Number(f.value.toFixed(3)) : String(f.value ?? '')}
                   </td>
@@ -75,7 +91,16 @@ function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
           </tbody>
         </table>
       )}
-      {Object.keys(rest).length > 0 && <pre className="json">{JSON.stringify(rest, null, 2)}</pre>}
+      {rest.length > 0 && (
+        <dl className="kv" style={{ marginTop: 12 }}>
+          {rest.map(([key, value]) => (
+            <div key={key} data-evidence={key} style={{ display: 'contents' }}>
+              <dt title={key}>{evidenceLabel(t, key)}</dt>
+              <dd className="mono">{evidenceValue(value, number)}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
     </>
   );
 }

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
 import { usePoll } from '../components/hooks.ts';
 import { ErrorNotice, Panel } from '../components/ui.tsx';
+import { errorLine } from '../errors.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
 
@@ -28,7 +29,7 @@ export function ListsPage() {
       setMessage({ ok: true, text: await work() });
       await refresh();
     } catch (err) {
-      setMessage({ ok: false, text: err instanceof Error ? err.message : t('common.error') });
+      setMessage({ ok: false, text: errorLine(t, err) });
     }
   }
   function add(e: FormEvent) {

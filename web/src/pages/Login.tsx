@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiError, api } from '../api/client.ts';
 import { LanguageSwitch } from '../components/LanguageSwitch.tsx';
 import { Logo } from '../components/Logo.tsx';
+import { errorLine } from '../errors.ts';
 import { useI18n } from '../i18n.tsx';
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn(): void }) {
@@ -18,7 +19,7 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn(): void }) {
       await api.login(username, password);
       onLoggedIn();
     } catch (err) {
-      setError(err instanceof ApiError && err.code === 'RATE_LIMITED' ? err.message : t('login.failed'));
+      setError(errorLine(t, err));
     } finally {
       setBusy(false);
     }
@@ -74,7 +75,10 @@ export function ChangePasswordPage({ onChanged }: { onChanged(): void }) {
       await api.changePassword(current, next);
       onChanged();
     } catch (err) {
-      setError(err instanceof Error ? err.message : t('common.error'));
+      // Here a wrong password is the current one, not a wrong sign-in.
+      setError(
+        err instanceof ApiError && err.code === 'INVALID_CREDENTIALS' ? t('password.wrongCurrent') : errorLine(t, err),
+      );
     }
   }
   return (
