@@ -58,6 +58,8 @@ const words = {
     hidden: 'Скрыто записей других операторов',
     statuses: { new: 'новое', investigating: 'в работе', action_requested: 'запрошены действия', closed: 'закрыто' },
     legend: { number: 'номер', imsi: 'SIM (IMSI)', imei: 'устройство (IMEI)', cell: 'сота', alert: 'оповещение' },
+    alertKinds: { simbox: 'SIM-бокс', fraud_caller: 'мошеннический колл-центр', wangiri: 'вангири (обратный звонок)' },
+    alertStatuses: { open: 'ждёт решения', confirmed: 'подтверждено', dismissed: 'отклонено' },
   },
   en: {
     heading: 'Case summary',
@@ -101,6 +103,8 @@ const words = {
     hidden: 'Records of other operators hidden',
     statuses: { new: 'new', investigating: 'investigating', action_requested: 'action requested', closed: 'closed' },
     legend: { number: 'number', imsi: 'SIM (IMSI)', imei: 'device (IMEI)', cell: 'cell', alert: 'alert' },
+    alertKinds: { simbox: 'SIM-box', fraud_caller: 'fraud call-centre', wangiri: 'wangiri (call-back)' },
+    alertStatuses: { open: 'awaiting decision', confirmed: 'confirmed', dismissed: 'dismissed' },
   },
 } as const;
 
@@ -445,7 +449,13 @@ export async function renderSummaryPdf(
       ],
       alerts
         .slice(0, 60)
-        .map((a) => [a.msisdn, a.kind, a.score.toFixed(2), a.status, `${a.imsi ?? '—'} / ${a.imei ?? '—'}`]),
+        .map((a) => [
+          a.msisdn,
+          (w.alertKinds as Record<string, string>)[a.kind] ?? a.kind,
+          a.score.toFixed(2),
+          (w.alertStatuses as Record<string, string>)[a.status] ?? a.status,
+          `${a.imsi ?? '—'} / ${a.imei ?? '—'}`,
+        ]),
     );
 
   heading(w.timeline);
