@@ -82,6 +82,24 @@ export const en = {
   'verdict.allow': 'allow',
   'verdict.label': 'label',
   'verdict.block': 'block',
+  'reason.MALFORMED_CLI': 'Malformed caller number',
+  'reason.UNALLOCATED_CLI': 'Unallocated number',
+  'reason.ALLOWLISTED_CLI': 'On the allowlist',
+  'reason.DNO_CLI': 'Inbound-only number (DNO)',
+  'reason.BLOCKLISTED_CLI': 'On the blocklist',
+  'reason.SPOOFED_DOMESTIC_FROM_ABROAD': 'Kazakh number from abroad',
+  'reason.ROAMING_CONFIRMED': 'Roaming confirmed',
+  'reason.UNCONFIRMED_ORIGIN': 'Operator did not confirm the call',
+  'reason.ORIGIN_NOT_PARTICIPATING': "Number's operator not connected",
+  'reason.REPORTED_CLI': 'Reported by citizens',
+  'reason.CALL_BURST': 'Burst of calls from the number',
+  'reason.PROTECTED_B': 'Call to a protected subscriber',
+  'reason.INTERNATIONAL_CALL': 'International call',
+  'reason.ORIGIN_CHECK_UNAVAILABLE': 'Origin check unavailable',
+  'reason.IDENTITY_INVALID': 'STIR/SHAKEN signature failed',
+  'labelCode.SUSPECTED_FRAUD': 'Suspected fraud',
+  'labelCode.INTERNATIONAL_CALL': 'International call',
+  'labelCode.VERIFIED_BUSINESS': 'Verified business',
   'alerts.title': 'Alerts',
   'alerts.kind': 'Kind',
   'alerts.score': 'Score',
@@ -342,6 +360,24 @@ export const ru: Record<MessageKey, string> = {
   'verdict.allow': 'пропуск',
   'verdict.label': 'пометка',
   'verdict.block': 'блок',
+  'reason.MALFORMED_CLI': 'Неверный формат номера',
+  'reason.UNALLOCATED_CLI': 'Номер не выделен',
+  'reason.ALLOWLISTED_CLI': 'В белом списке',
+  'reason.DNO_CLI': 'Номер только для входящих (DNO)',
+  'reason.BLOCKLISTED_CLI': 'В чёрном списке',
+  'reason.SPOOFED_DOMESTIC_FROM_ABROAD': 'Казахстанский номер из-за рубежа',
+  'reason.ROAMING_CONFIRMED': 'Роуминг подтверждён',
+  'reason.UNCONFIRMED_ORIGIN': 'Оператор не подтвердил вызов',
+  'reason.ORIGIN_NOT_PARTICIPATING': 'Оператор номера не подключён',
+  'reason.REPORTED_CLI': 'Жалобы граждан на номер',
+  'reason.CALL_BURST': 'Всплеск вызовов с номера',
+  'reason.PROTECTED_B': 'Вызов защищённому абоненту',
+  'reason.INTERNATIONAL_CALL': 'Международный вызов',
+  'reason.ORIGIN_CHECK_UNAVAILABLE': 'Проверка источника недоступна',
+  'reason.IDENTITY_INVALID': 'Подпись STIR/SHAKEN не прошла проверку',
+  'labelCode.SUSPECTED_FRAUD': 'Подозрение на мошенничество',
+  'labelCode.INTERNATIONAL_CALL': 'Международный вызов',
+  'labelCode.VERIFIED_BUSINESS': 'Проверенная организация',
   'alerts.title': 'Оповещения',
   'alerts.kind': 'Тип',
   'alerts.score': 'Оценка',
@@ -600,6 +636,24 @@ export const kk: Record<MessageKey, string> = {
   'verdict.allow': 'өткізу',
   'verdict.label': 'белгі',
   'verdict.block': 'бұғаттау',
+  'reason.MALFORMED_CLI': 'Нөмір форматы қате',
+  'reason.UNALLOCATED_CLI': 'Нөмір бөлінбеген',
+  'reason.ALLOWLISTED_CLI': 'Ақ тізімде',
+  'reason.DNO_CLI': 'Тек кіріс нөмірі (DNO)',
+  'reason.BLOCKLISTED_CLI': 'Қара тізімде',
+  'reason.SPOOFED_DOMESTIC_FROM_ABROAD': 'Шетелден келген қазақстандық нөмір',
+  'reason.ROAMING_CONFIRMED': 'Роуминг расталды',
+  'reason.UNCONFIRMED_ORIGIN': 'Оператор қоңырауды растамады',
+  'reason.ORIGIN_NOT_PARTICIPATING': 'Нөмір операторы қосылмаған',
+  'reason.REPORTED_CLI': 'Нөмірге азаматтардың шағымдары',
+  'reason.CALL_BURST': 'Нөмірден қоңыраулар толқыны',
+  'reason.PROTECTED_B': 'Қорғалған абонентке қоңырау',
+  'reason.INTERNATIONAL_CALL': 'Халықаралық қоңырау',
+  'reason.ORIGIN_CHECK_UNAVAILABLE': 'Шығу көзін тексеру қолжетімсіз',
+  'reason.IDENTITY_INVALID': 'STIR/SHAKEN қолтаңбасы тексеруден өтпеді',
+  'labelCode.SUSPECTED_FRAUD': 'Алаяқтық күдігі',
+  'labelCode.INTERNATIONAL_CALL': 'Халықаралық қоңырау',
+  'labelCode.VERIFIED_BUSINESS': 'Тексерілген ұйым',
   'alerts.title': 'Ескертулер',
   'alerts.kind': 'Түрі',
   'alerts.score': 'Баға',
@@ -782,6 +836,25 @@ export const kk: Record<MessageKey, string> = {
 };
 
 export const messages: Record<Language, Record<MessageKey, string>> = { en, ru, kk };
+
+/**
+ * The short label of a screening reason code (`SPOOFED_DOMESTIC_FROM_ABROAD` → "Kazakh number from
+ * abroad"), or the code itself when the server knows a reason the console does not yet. Pages show
+ * the label and keep the code in a tooltip: analysts and operator engineers quote the codes.
+ */
+export function reasonLabel(code: string, language: Language): string {
+  return codeText(`reason.${code}`, language) ?? code;
+}
+
+/** The name of a label code of a decision (`SUSPECTED_FRAUD`, `VERIFIED_BUSINESS`…), or the code. */
+export function labelCodeLabel(code: string, language: Language): string {
+  return codeText(`labelCode.${code}`, language) ?? code;
+}
+
+function codeText(key: string, language: Language): string | undefined {
+  const texts: Record<string, string | undefined> = messages[language];
+  return texts[key] ?? (en as Record<string, string | undefined>)[key];
+}
 
 /** The map's cities: proper names, so Kazakh and Russian often coincide (official Russian names). */
 export const cityNames = {

@@ -65,6 +65,11 @@ describe('analyst console in Chromium', () => {
     assert.equal(await digits('[data-period=today] [data-figure=labelled]'), stats.totals.labelled);
     assert.equal(await digits('[data-period=launch] [data-figure=blocked]'), stats.sinceLaunch.blocked);
     assert.ok(stats.totals.blocked > 0);
+    // The by-reason bars name each reason in Russian, the code as the tooltip.
+    const bar = page.locator('[data-bar=SPOOFED_DOMESTIC_FROM_ABROAD] .name');
+    await bar.waitFor();
+    assert.equal((await bar.textContent())?.trim(), 'Казахстанский номер из-за рубежа');
+    assert.equal(await bar.getAttribute('title'), 'SPOOFED_DOMESTIC_FROM_ABROAD');
     await shot(page, '01-overview');
   });
 
@@ -72,6 +77,22 @@ describe('analyst console in Chromium', () => {
     await page.goto(`${server.url}/decisions`);
     await page.waitForSelector('tr[data-decision]');
     await shot(page, '02-decisions');
+    // Reasons show by their Russian label, the code kept as the tooltip.
+    const spoofed = page.locator('tr[data-decision] .badge.reason[data-reason=SPOOFED_DOMESTIC_FROM_ABROAD]').first();
+    await spoofed.waitFor();
+    assert.equal((await spoofed.textContent())?.trim(), 'Казахстанский номер из-за рубежа');
+    assert.equal(await spoofed.getAttribute('title'), 'SPOOFED_DOMESTIC_FROM_ABROAD');
+    // The filter offers the labels and still asks for the code.
+    const option = page.locator('select[name=reason] option[value=UNCONFIRMED_ORIGIN]');
+    assert.equal((await option.textContent())?.trim(), 'Оператор не подтвердил вызов');
+    const filtered = page.waitForResponse((r) => r.url().includes('/v1/decisions?') && r.url().includes('reason=UNCONFIRMED_ORIGIN'));
+    await page.selectOption('select[name=reason]', 'UNCONFIRMED_ORIGIN');
+    assert.equal((await filtered).status(), 200);
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('tr[data-decision]')];
+      return rows.length > 0 && rows.every((r) => r.querySelector('[data-reason=UNCONFIRMED_ORIGIN]'));
+    });
+    await page.selectOption('select[name=reason]', '');
     await page.click('tr[data-decision]');
     await page.waitForSelector('.drawer dl.kv');
     await shot(page, '03-decision-details');

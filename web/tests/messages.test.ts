@@ -2,17 +2,19 @@
  * The console's texts are complete in every language: Russian and Kazakh have exactly the English
  * keys, no text is empty, Kazakh is a translation (not Russian left in place), and the technical
  * tokens (IMEI, ZIP, CSV, 403, PUT /v1/cells…) are kept as they are. Every error code of the API,
- * every feature of the detection models and every rule sentence of the detectors has its text.
+ * every feature of the detection models and every rule sentence of the detectors has its text, and
+ * every screening reason code (src/screening/types.ts) its label.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { errorCodes } from '../../src/errors.ts';
+import { ingressTypes, type LabelCode, reasonCodes } from '../../src/screening/types.ts';
 import { ApiError } from '../src/api/client.ts';
 import { errorLine, errorText } from '../src/errors.ts';
 import { evidenceLabel, featureLabel, ruleText } from '../src/evidence.ts';
-import { cityNames, en, kk, type MessageKey, ru } from '../src/messages.ts';
+import { cityNames, en, kk, labelCodeLabel, type MessageKey, reasonLabel, ru } from '../src/messages.ts';
 import * as cases from '../src/pages/cases/messages.ts';
 
 const dictionaries = [
@@ -177,5 +179,45 @@ describe('alert evidence texts', () => {
   it('shows an unknown rule as the server wrote it', () => {
     assert.equal(ruleText(textsOf(ru), 'a rule added tomorrow'), 'a rule added tomorrow');
     assert.equal(ruleText(textsOf(ru), 'mostly outgoing voice, and more'), 'mostly outgoing voice, and more');
+  });
+});
+
+describe('screening codes', () => {
+  const all = ['en', 'ru', 'kk'] as const;
+
+  it('labels every reason code of screening, in every language', () => {
+    assert.ok(reasonCodes.length >= 12);
+    for (const code of reasonCodes) {
+      for (const language of all) {
+        const label = reasonLabel(code, language);
+        assert.notEqual(label, code, `${language}: no label for ${code}`);
+        assert.equal(label, languages[language][`reason.${code}`], `${language} ${code} from its own dictionary`);
+      }
+      assert.notEqual(reasonLabel(code, 'kk'), reasonLabel(code, 'ru'), `${code}: Kazakh left in Russian`);
+    }
+    assert.equal(reasonLabel('SPOOFED_DOMESTIC_FROM_ABROAD', 'ru'), 'Казахстанский номер из-за рубежа');
+    assert.equal(reasonLabel('SPOOFED_DOMESTIC_FROM_ABROAD', 'kk'), 'Шетелден келген қазақстандық нөмір');
+    assert.equal(reasonLabel('SPOOFED_DOMESTIC_FROM_ABROAD', 'en'), 'Kazakh number from abroad');
+  });
+
+  it('has no label for a code screening does not give', () => {
+    const known = new Set<string>(reasonCodes);
+    for (const key of Object.keys(en).filter((k) => k.startsWith('reason.'))) {
+      assert.ok(known.has(key.slice('reason.'.length)), `${key} names no reason code`);
+    }
+  });
+
+  it('shows a reason code newer than the console as the code', () => {
+    assert.equal(reasonLabel('SOMETHING_NEW', 'ru'), 'SOMETHING_NEW');
+  });
+
+  it('labels every label code and ingress type, in every language', () => {
+    const labelCodes: LabelCode[] = ['SUSPECTED_FRAUD', 'INTERNATIONAL_CALL', 'VERIFIED_BUSINESS'];
+    for (const code of labelCodes) {
+      for (const language of all) assert.notEqual(labelCodeLabel(code, language), code, `${language} ${code}`);
+    }
+    for (const ingress of ingressTypes) {
+      for (const language of all) assert.ok(languages[language][`ingress.${ingress}`], `${language} ingress.${ingress}`);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { errorText } from '../errors.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
+import { reasonLabel } from '../messages.ts';
 
 export function Panel({
   title,
@@ -29,9 +30,19 @@ export function Panel({
 export function VerdictBadge({ verdict, shadow }: { verdict: string; shadow?: boolean }) {
   const { t } = useI18n();
   return (
-    <span className={`badge ${verdict}`}>
+    <span className={`badge ${verdict}`} title={verdict}>
       {t(`verdict.${verdict}` as MessageKey)}
       {shadow ? ` · ${t('decisions.shadow')}` : ''}
+    </span>
+  );
+}
+
+/** A screening reason: its label in the console's language, the code in the tooltip. */
+export function ReasonBadge({ code }: { code: string }) {
+  const { language } = useI18n();
+  return (
+    <span className="badge reason named" title={code} data-reason={code}>
+      {reasonLabel(code, language)}
     </span>
   );
 }
@@ -40,9 +51,7 @@ export function Reasons({ reasons }: { reasons: string[] }) {
   return (
     <span style={{ display: 'inline-flex', gap: 4, flexWrap: 'wrap' }}>
       {reasons.map((r) => (
-        <span key={r} className="badge reason">
-          {r}
-        </span>
+        <ReasonBadge key={r} code={r} />
       ))}
     </span>
   );
@@ -79,15 +88,22 @@ export function Drawer({ title, onClose, children }: { title: ReactNode; onClose
   );
 }
 
-export function Bars({ items, tone }: { items: { name: string; value: number }[]; tone?: 'block' }) {
+/** Horizontal bars; an item's `title` (a code behind a label) shows as the name's tooltip. */
+export function Bars({
+  items,
+  tone,
+}: {
+  items: { id?: string; name: string; title?: string; value: number }[];
+  tone?: 'block';
+}) {
   const { number, t } = useI18n();
   const max = Math.max(1, ...items.map((i) => i.value));
   if (items.length === 0) return <div className="empty">{t('common.empty')}</div>;
   return (
     <div className="bars">
       {items.map((i) => (
-        <div className="row" key={i.name}>
-          <div className="name" title={i.name}>
+        <div className="row" key={i.id ?? i.name} data-bar={i.id ?? i.name}>
+          <div className="name" title={i.title ?? i.name}>
             {i.name}
           </div>
           <div className="track">

@@ -6,19 +6,23 @@ import { usePoll } from '../components/hooks.ts';
 import { Link } from '../components/router.tsx';
 import { Drawer, ErrorNotice, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
 import { useI18n, valueName } from '../i18n.tsx';
+import { labelCodeLabel, reasonLabel } from '../messages.ts';
 
 // The platform's own list, so the filter offers every reason screening can give.
 const reasons = reasonCodes;
 
 export function DecisionDetails({ decision }: { decision: Decision }) {
-  const { t, dateTime } = useI18n();
+  const { t, dateTime, language } = useI18n();
   return (
     <dl className="kv">
       <dt>{t('decisions.verdict')}</dt>
       <dd>
         <VerdictBadge verdict={decision.verdict} shadow={decision.shadow} />
         {decision.shadowVerdict ? (
-          <span className="muted"> → {valueName(t, 'verdict', decision.shadowVerdict)}</span>
+          <span className="muted" title={decision.shadowVerdict}>
+            {' '}
+            → {valueName(t, 'verdict', decision.shadowVerdict)}
+          </span>
         ) : null}
       </dd>
       <dt>{t('decisions.reasons')}</dt>
@@ -38,17 +42,30 @@ export function DecisionDetails({ decision }: { decision: Decision }) {
       <dt>{t('decisions.from')}</dt>
       <dd>{decision.fromOperator ?? '—'}</dd>
       <dt>{t('decisions.ingress')}</dt>
-      <dd>{valueName(t, 'ingress', decision.ingress)}</dd>
+      <dd>
+        <span title={decision.ingress}>{valueName(t, 'ingress', decision.ingress)}</span>
+      </dd>
       <dt>{t('decisions.time')}</dt>
       <dd>{dateTime(decision.decidedAt)}</dd>
       <dt>{t('decisions.latency')}</dt>
       <dd className="mono">
         {(decision.latencyUs / 1000).toFixed(2)} {t('common.ms')}
       </dd>
-      {decision.label ? (
+      {decision.labelCode || decision.label ? (
         <>
           <dt>{t('decisions.label')}</dt>
-          <dd>{decision.label}</dd>
+          <dd data-label-code={decision.labelCode ?? ''}>
+            {decision.labelCode ? (
+              <span className="badge label" title={decision.labelCode}>
+                {labelCodeLabel(decision.labelCode, language)}
+              </span>
+            ) : null}
+            {/* The text the callee's screen showed, in the subscriber's language (a business's name). */}
+            {decision.label &&
+            (!decision.labelCode || decision.label !== labelCodeLabel(decision.labelCode, language)) ? (
+              <span className="muted"> «{decision.label}»</span>
+            ) : null}
+          </dd>
         </>
       ) : null}
       <dt>{t('decisions.id')}</dt>
@@ -60,7 +77,7 @@ export function DecisionDetails({ decision }: { decision: Decision }) {
 }
 
 export function DecisionsPage() {
-  const { t, time } = useI18n();
+  const { t, time, language } = useI18n();
   const [verdict, setVerdict] = useState('');
   const [reason, setReason] = useState('');
   const [operator, setOperator] = useState('');
@@ -98,10 +115,19 @@ export function DecisionsPage() {
           </label>
           <label className="field">
             <span>{t('decisions.reasons')}</span>
-            <select name="reason" value={reason} onChange={(e) => setReason(e.target.value)}>
+            <select
+              name="reason"
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              title={reason || undefined}
+              style={{ maxWidth: 280 }}
+            >
               <option value="">{t('common.all')}</option>
+              {/* The label shows; the code is what the filter sends. */}
               {reasons.map((r) => (
-                <option key={r}>{r}</option>
+                <option key={r} value={r} title={r}>
+                  {reasonLabel(r, language)}
+                </option>
               ))}
             </select>
           </label>

@@ -4,6 +4,7 @@ import { TimeChart } from '../components/Chart.tsx';
 import { usePoll } from '../components/hooks.ts';
 import { Bars, ErrorNotice, Panel } from '../components/ui.tsx';
 import { useI18n } from '../i18n.tsx';
+import { reasonLabel } from '../messages.ts';
 
 function startOfToday(): string {
   const d = new Date();
@@ -62,7 +63,7 @@ function Period({ id, title, figures, from }: { id: string; title: string; figur
 }
 
 export function OverviewPage() {
-  const { t, dateTime, time } = useI18n();
+  const { t, dateTime, time, language } = useI18n();
   const today = startOfToday();
   const year = startOfYear();
   const { data, error, updatedAt } = usePoll(
@@ -79,7 +80,7 @@ export function OverviewPage() {
   );
   const day: Stats | undefined = data?.day;
   const reasons = Object.entries(day?.byReason ?? {})
-    .map(([name, value]) => ({ name, value }))
+    .map(([code, value]) => ({ id: code, name: reasonLabel(code, language), title: code, value }))
     .sort((a, b) => b.value - a.value);
   const operators = Object.entries(day?.byOperator ?? {})
     .map(([name, f]) => ({ name, value: f.screened }))
