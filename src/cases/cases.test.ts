@@ -7,7 +7,7 @@ import { unzipSync } from 'fflate';
 import { cookieOf, testPasswordOf } from '../console/test-support.ts';
 import { startTestApp, type TestApp, testAdminToken } from '../platform/test-app.ts';
 import type { Cases } from './index.ts';
-import { beelineCdrs, boxA, boxB, cellsCsv, insertAlertsAndReports, kcellCdrs } from './test-support.ts';
+import { beelineCdrs, boxA, boxB, cellsCsv, insertAlertsAndReports, uploadCaseCdrs } from './test-support.ts';
 import { canTransition } from './workflow.ts';
 
 interface GraphBody {
@@ -56,18 +56,7 @@ describe('cases, link analysis and evidence export', () => {
 
   before(async () => {
     t = await startTestApp({ detectionIntervalSeconds: 86_400, detectionAfterCdrs: 1_000_000_000 });
-    for (const [operator, file] of [
-      ['KCELL', kcellCdrs],
-      ['BEELINE', beelineCdrs],
-    ]) {
-      const r = await t.request('POST', '/v1/cdr', {
-        token: await t.keyFor(operator),
-        raw: file,
-        contentType: 'text/csv',
-      });
-      assert.equal(r.statusCode, 200, r.body);
-      assert.equal((r.json() as { quarantined: number }).quarantined, 0, r.body);
-    }
+    await uploadCaseCdrs(t);
     const cells = await t.request('PUT', '/v1/cells', {
       token: testAdminToken,
       raw: cellsCsv,

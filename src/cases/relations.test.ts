@@ -4,7 +4,7 @@ import { createMemoryStream } from '../platform/stream.ts';
 import { openTestPglite, startTestApp } from '../platform/test-app.ts';
 import type { Cases } from './index.ts';
 import { createRelationFeeder } from './relations.ts';
-import { beelineCdrs, kcellCdrs } from './test-support.ts';
+import { uploadCaseCdrs } from './test-support.ts';
 
 const DAY = 86_400_000;
 
@@ -55,17 +55,7 @@ test('the retention sweep forgets relation days past the retention and fold reco
 test('the catch-up folds the journal batches no process folded, below the last folded one too, once', async () => {
   const t = await startTestApp({ detectionIntervalSeconds: 86_400, detectionAfterCdrs: 1_000_000_000 });
   try {
-    for (const [operator, file] of [
-      ['KCELL', kcellCdrs],
-      ['BEELINE', beelineCdrs],
-    ]) {
-      const r = await t.request('POST', '/v1/cdr', {
-        token: await t.keyFor(operator),
-        raw: file,
-        contentType: 'text/csv',
-      });
-      assert.equal(r.statusCode, 200, r.body);
-    }
+    await uploadCaseCdrs(t);
     await t.app.stream.drain();
     const cases = t.app.modules.investigations as Cases;
     await cases.relations.idle();

@@ -18,7 +18,9 @@
  * Alerts: SIM-box alerts on +77011110001 (device box-A) and +77011110004 (device box-B).
  * A citizen report about +77011110002.
  */
+import assert from 'node:assert/strict';
 import type { Sql } from '../platform/sql.ts';
+import type { TestApp } from '../platform/test-app.ts';
 
 export const boxA = '350000000000011';
 export const boxB = '350000000000022';
@@ -87,4 +89,20 @@ export async function insertAlertsAndReports(sql: Sql): Promise<{ alertA: string
      values ('rep_1', '+77011110002', 'call', 'bank', 'Звонили «из банка», просили код из SMS', '2026-03-01T06:00:00Z', 'web', 'test-reporter')`,
   );
   return { alertA: 'alr_boxA1', alertB: 'alr_boxB4', report: 'rep_1' };
+}
+
+/** Uploads Kcell's and Beeline's CDRs of the data set above through POST /v1/cdr; none is quarantined. */
+export async function uploadCaseCdrs(t: TestApp): Promise<void> {
+  for (const [operator, file] of [
+    ['KCELL', kcellCdrs],
+    ['BEELINE', beelineCdrs],
+  ]) {
+    const r = await t.request('POST', '/v1/cdr', {
+      token: await t.keyFor(operator),
+      raw: file,
+      contentType: 'text/csv',
+    });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.equal((r.json() as { quarantined: number }).quarantined, 0, r.body);
+  }
 }
