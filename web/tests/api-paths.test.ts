@@ -23,6 +23,9 @@ describe('console API client against /openapi.json', () => {
 
   it('fills and encodes path parameters', () => {
     assert.equal(buildUrl(apiPaths.lookup, { number: '+7 701' }), '/v1/numbers/%2B7%20701/lookup');
-    assert.equal(buildUrl(apiPaths.decisions, {}, { verdict: 'block', reason: '', limit: 5 }), '/v1/decisions?verdict=block&limit=5');
+    assert.equal(
+      buildUrl(apiPaths.decisions, {}, { verdict: 'block', reason: '', limit: 5 }),
+      '/v1/decisions?verdict=block&limit=5',
+    );
   });
 });

@@ -7,13 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import {
-  beelineCdrs,
-  boxA,
-  cellsCsv,
-  insertAlertsAndReports,
-  kcellCdrs,
-} from '../../src/cases/test-support.ts';
+import { beelineCdrs, boxA, cellsCsv, insertAlertsAndReports, kcellCdrs } from '../../src/cases/test-support.ts';
 import { adminToken, chromiumPath, launchBrowser, logIn, type Server, shot, startServer } from './support.ts';
 
 const adminPassword = 'Chief-passphrase-for-cases-7';
@@ -84,7 +78,9 @@ describe('investigations in Chromium', () => {
     await page.fill('input[name=seized-place]', 'Алматы, ул. Толе би 101');
     await page.click('button:has-text("Записать")');
     await page.waitForSelector('[data-event=seized]');
-    const events = await page.locator('[data-event]').evaluateAll((els) => els.map((e) => e.getAttribute('data-event')));
+    const events = await page
+      .locator('[data-event]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-event')));
     assert.deepEqual(events.filter((e) => e === 'status').length, 2);
     assert.ok(events.includes('external_ref') && events.includes('assignee'));
     await page.waitForSelector('[data-node]');
@@ -128,7 +124,12 @@ describe('investigations in Chromium', () => {
     ]);
     await page.fill('input[name=graph-from]', '2026-03-04');
     await page.waitForFunction(() => !document.querySelector('[data-node="cell:ALA-001"]'));
-    assert.deepEqual(await nodes(), ['cell:ALA-003', 'imei:350000000000022', 'imsi:401020000000003', 'number:+77011110003']);
+    assert.deepEqual(await nodes(), [
+      'cell:ALA-003',
+      'imei:350000000000022',
+      'imsi:401020000000003',
+      'number:+77011110003',
+    ]);
     await page.fill('input[name=graph-from]', '');
     await page.selectOption('select[name=graph-depth]', '2');
     await page.waitForSelector('[data-node="number:+77011110004"]');

@@ -50,14 +50,19 @@ describe('analyst console in Chromium', () => {
 
   it('shows overview figures equal to /v1/stats', async () => {
     await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => document.querySelector('[data-period=launch] [data-figure=screened]')?.textContent !== '—');
+    await page.waitForFunction(
+      () => document.querySelector('[data-period=launch] [data-figure=screened]')?.textContent !== '—',
+    );
     const from = await page.getAttribute('[data-period=today]', 'data-from');
     const stats = (await server.api('GET', `/v1/stats?from=${encodeURIComponent(from ?? '')}`)).json;
     assert.ok(stats.sinceLaunch.screened >= 400);
     const digits = async (selector: string) => Number((await page.textContent(selector))?.replace(/\D/g, ''));
     // The page polls; wait until it shows the flushed figures.
     await page.waitForFunction(
-      (n) => Number(document.querySelector('[data-period=launch] [data-figure=screened]')?.textContent?.replace(/\D/g, '')) === n,
+      (n) =>
+        Number(
+          document.querySelector('[data-period=launch] [data-figure=screened]')?.textContent?.replace(/\D/g, ''),
+        ) === n,
       stats.sinceLaunch.screened,
     );
     assert.equal(await digits('[data-period=today] [data-figure=screened]'), stats.totals.screened);
@@ -85,7 +90,9 @@ describe('analyst console in Chromium', () => {
     // The filter offers the labels and still asks for the code.
     const option = page.locator('select[name=reason] option[value=UNCONFIRMED_ORIGIN]');
     assert.equal((await option.textContent())?.trim(), 'Оператор не подтвердил вызов');
-    const filtered = page.waitForResponse((r) => r.url().includes('/v1/decisions?') && r.url().includes('reason=UNCONFIRMED_ORIGIN'));
+    const filtered = page.waitForResponse(
+      (r) => r.url().includes('/v1/decisions?') && r.url().includes('reason=UNCONFIRMED_ORIGIN'),
+    );
     await page.selectOption('select[name=reason]', 'UNCONFIRMED_ORIGIN');
     assert.equal((await filtered).status(), 200);
     await page.waitForFunction(() => {
@@ -103,7 +110,9 @@ describe('analyst console in Chromium', () => {
     await page.waitForSelector('[data-owner]');
     assert.match((await page.textContent('[data-owner]')) ?? '', /BEELINE/);
     await shot(page, '04-lookup');
-    const audit = (await server.api('GET', `/v1/audit?action=number.lookup&target=${encodeURIComponent(traffic.fraudster)}`)).json;
+    const audit = (
+      await server.api('GET', `/v1/audit?action=number.lookup&target=${encodeURIComponent(traffic.fraudster)}`)
+    ).json;
     assert.equal(audit.items[0].actor, 'user:admin');
     assert.equal(audit.items[0].clientIp, '127.0.0.1');
     await page.goto(`${server.url}/audit`);
@@ -188,10 +197,16 @@ describe('analyst console in Chromium', () => {
       await logIn(analyst, server.url, 'kcell.analyst', oneTime, 'Kcell-analyst-passphrase-7');
       await analyst.goto(`${server.url}/decisions`);
       await analyst.waitForSelector('tr[data-decision]');
-      const asked = await analyst.$$eval('tr[data-decision] td:nth-child(5)', (cells) => cells.map((c) => c.textContent));
-      const delivered = await analyst.$$eval('tr[data-decision] td:nth-child(6)', (cells) => cells.map((c) => c.textContent));
+      const asked = await analyst.$$eval('tr[data-decision] td:nth-child(5)', (cells) =>
+        cells.map((c) => c.textContent),
+      );
+      const delivered = await analyst.$$eval('tr[data-decision] td:nth-child(6)', (cells) =>
+        cells.map((c) => c.textContent),
+      );
       assert.ok(asked.length > 0);
-      asked.forEach((op, i) => assert.ok(op === 'KCELL' || delivered[i] === 'KCELL', `row ${i}: ${op} / ${delivered[i]}`));
+      for (const [i, op] of asked.entries()) {
+        assert.ok(op === 'KCELL' || delivered[i] === 'KCELL', `row ${i}: ${op} / ${delivered[i]}`);
+      }
       await shot(analyst, '15-operator-analyst-decisions');
 
       await analyst.goto(`${server.url}/lookup/${encodeURIComponent(traffic.fraudster)}`);
@@ -205,7 +220,11 @@ describe('analyst console in Chromium', () => {
         const stats = await (await fetch('/v1/stats')).json();
         const other = await fetch('/v1/decisions?operator=BEELINE');
         const operators = await (await fetch('/v1/console/operators')).json();
-        return { statsOperators: Object.keys(stats.byOperator), other: other.status, operators: operators.items.map((o: { id: string }) => o.id) };
+        return {
+          statsOperators: Object.keys(stats.byOperator),
+          other: other.status,
+          operators: operators.items.map((o: { id: string }) => o.id),
+        };
       });
       assert.deepEqual(viaApi, { statsOperators: ['KCELL'], other: 403, operators: ['KCELL'] });
       await analyst.goto(`${server.url}/operators`);
@@ -222,7 +241,13 @@ describe('analyst console in Chromium', () => {
     stopped = true;
     const verify = () => {
       try {
-        return { code: 0, out: execFileSync(join(root, 'bin', 'callshield'), ['audit', 'verify', '--data-dir', server.dataDir], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } }) };
+        return {
+          code: 0,
+          out: execFileSync(join(root, 'bin', 'callshield'), ['audit', 'verify', '--data-dir', server.dataDir], {
+            encoding: 'utf8',
+            env: { ...process.env, DATABASE_URL: '' },
+          }),
+        };
       } catch (error) {
         const e = error as { status: number; stdout: string };
         return { code: e.status, out: e.stdout };

@@ -82,10 +82,16 @@ describe('server texts in the language of the console, in Chromium', () => {
       assert.notEqual(shown, rule, `"${rule}" is shown in English`);
       assert.equal(shown, ruleText(t, rule));
     }
-    assert.ok(rules.some((r) => r.shown === ru['rule.mostlyOutgoing']), JSON.stringify(rules));
+    assert.ok(
+      rules.some((r) => r.shown === ru['rule.mostlyOutgoing']),
+      JSON.stringify(rules),
+    );
 
     const features = await page.$$eval('.drawer tr[data-feature]', (rows) =>
-      rows.map((tr) => ({ name: tr.getAttribute('data-feature') ?? '', shown: tr.querySelector('td')?.textContent ?? '' })),
+      rows.map((tr) => ({
+        name: tr.getAttribute('data-feature') ?? '',
+        shown: tr.querySelector('td')?.textContent ?? '',
+      })),
     );
     assert.equal(features.length, alert.evidence.features?.length);
     for (const { name, shown } of features) {

@@ -47,11 +47,17 @@ describe('the console in Kazakh in Chromium', () => {
     assert.ok(first, 'a fresh data directory creates the first admin');
     await logIn(page, server.url, first.username, first.password, adminPassword);
     await page.click('.langs button:has-text("Қаз")');
-    await page.waitForFunction((title) => document.querySelector('.topbar h1')?.textContent === title, kk['nav.overview']);
+    await page.waitForFunction(
+      (title) => document.querySelector('.topbar h1')?.textContent === title,
+      kk['nav.overview'],
+    );
     assert.equal(await page.getAttribute('html', 'lang'), 'kk');
 
     const links = await page.locator('.nav a').allTextContents();
-    assert.deepEqual(links, navigation.map((key) => kk[key]));
+    assert.deepEqual(
+      links,
+      navigation.map((key) => kk[key]),
+    );
     assert.equal(await page.textContent('.brand small'), kk['app.subtitle']);
     assert.equal(await page.textContent('.topbar .right button.btn'), kk['nav.logout']);
     assert.equal(await page.textContent('.side-foot div:last-child'), kk['role.admin']);
@@ -71,7 +77,9 @@ describe('the console in Kazakh in Chromium', () => {
     assert.equal(await page.getAttribute('svg[role=img]', 'aria-label'), kk['overview.series']);
 
     // The longer Kazakh words neither overflow the side bar nor spill out of the period panels.
-    await page.waitForFunction(() => document.querySelector('[data-period=launch] [data-figure=screened]')?.textContent !== '—');
+    await page.waitForFunction(
+      () => document.querySelector('[data-period=launch] [data-figure=screened]')?.textContent !== '—',
+    );
     const overflowing = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>('.nav a, .topbar h1, .period h3, .figure .name, .panel > header h2')]
         .filter((e) => e.scrollWidth > e.clientWidth + 1)

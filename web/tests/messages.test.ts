@@ -96,7 +96,10 @@ describe('error texts', () => {
       errorLine(t, new ApiError(400, 'VALIDATION_FAILED', '"reason" is required')),
       `${ru['error.VALIDATION_FAILED']}: "reason" is required`,
     );
-    assert.equal(errorLine(t, new ApiError(401, 'INVALID_CREDENTIALS', 'wrong user name or password')), ru['error.INVALID_CREDENTIALS']);
+    assert.equal(
+      errorLine(t, new ApiError(401, 'INVALID_CREDENTIALS', 'wrong user name or password')),
+      ru['error.INVALID_CREDENTIALS'],
+    );
     // A code newer than the console still says something, and what the server said.
     assert.deepEqual(errorText(t, new ApiError(418, 'SOMETHING_NEW', 'a new failure')), {
       text: ru['common.error'],
@@ -109,7 +112,10 @@ describe('error texts', () => {
 
 describe('alert evidence texts', () => {
   it('labels every feature of the detection models, in every language', () => {
-    const model = JSON.parse(readFileSync(join(detection, 'model.json'), 'utf8')) as Record<string, { features: string[] }>;
+    const model = JSON.parse(readFileSync(join(detection, 'model.json'), 'utf8')) as Record<
+      string,
+      { features: string[] }
+    >;
     const names = Object.values(model).flatMap((m) => m.features);
     assert.ok(names.length > 20);
     for (const name of names) {
@@ -161,7 +167,10 @@ describe('alert evidence texts', () => {
 
   it('finds the rule sentences in the detectors', () => {
     assert.ok(sentences.length >= 7, sentences.map((s) => s.text).join(' | '));
-    assert.ok(sentences.some((s) => s.values.length > 0), 'a sentence with a value');
+    assert.ok(
+      sentences.some((s) => s.values.length > 0),
+      'a sentence with a value',
+    );
   });
 
   it('translates every rule sentence the detectors write, keeping its values', () => {
@@ -217,7 +226,8 @@ describe('screening codes', () => {
       for (const language of all) assert.notEqual(labelCodeLabel(code, language), code, `${language} ${code}`);
     }
     for (const ingress of ingressTypes) {
-      for (const language of all) assert.ok(languages[language][`ingress.${ingress}`], `${language} ingress.${ingress}`);
+      for (const language of all)
+        assert.ok(languages[language][`ingress.${ingress}`], `${language} ingress.${ingress}`);
     }
   });
 });

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumPath, launchBrowser, type Server, shot, startServer } from './support.ts';
 
-describe('citizens\' page on a phone', () => {
+describe("citizens' page on a phone", () => {
   let server: Server;
   let browser: Browser;
   let page: Page;
@@ -17,7 +17,13 @@ describe('citizens\' page on a phone', () => {
     assert.ok(existsSync(chromiumPath), `no Chromium at ${chromiumPath} (apt-get install chromium)`);
     server = await startServer();
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'ru-RU' });
+    page = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'ru-RU',
+    });
   });
   after(async () => {
     await browser?.close();
@@ -38,7 +44,7 @@ describe('citizens\' page on a phone', () => {
     await shot(page, 'public-2-report-sent');
     const queue = (await server.api('GET', '/v1/reports/queue')).json;
     const row = queue.items.find((i: { number: string }) => i.number === '+79161112233');
-    assert.ok(row, 'the report reached the analysts\' queue');
+    assert.ok(row, "the report reached the analysts' queue");
     assert.deepEqual(row.categories, ['police']);
   });
 

@@ -20,6 +20,7 @@ export interface Server {
   app: App;
   url: string;
   dataDir: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the API's answers freely
   api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: any }>;
   close(): Promise<void>;
 }
@@ -82,10 +83,20 @@ export async function simulateTraffic(server: Server, calls = 400) {
   };
   const fraudster = '+77059990011';
   await server.api('POST', '/v1/lists/blocklist/entries', { number: fraudster, reason: 'confirmed fraud call-centre' });
-  await server.api('POST', '/v1/lists/blocklist/entries', { number: '+77770001122', reason: 'SIM-box, police case 2207' });
-  await server.api('POST', '/v1/lists/dno/entries', { number: '+77172000000', reason: 'government inbound-only number' });
+  await server.api('POST', '/v1/lists/blocklist/entries', {
+    number: '+77770001122',
+    reason: 'SIM-box, police case 2207',
+  });
+  await server.api('POST', '/v1/lists/dno/entries', {
+    number: '+77172000000',
+    reason: 'government inbound-only number',
+  });
   const originate: Record<string, object[]> = {};
   const verify: Record<string, object[]> = {};
+  const add = (into: Record<string, object[]>, operator: string, call: object) => {
+    if (!into[operator]) into[operator] = [];
+    into[operator].push(call);
+  };
   const kcellSubscriber = '+77011234567';
   for (let i = 0; i < calls; i++) {
     const from = operators[Math.floor(rnd() * operators.length)];
@@ -96,14 +107,14 @@ export async function simulateTraffic(server: Server, calls = 400) {
     const roll = rnd();
     const call = { callId: `sim-${i}`, a, b, at, fromOperator: from, ingress: from === to ? 'on-net' : 'domestic' };
     if (roll < 0.62) {
-      (originate[from] ??= []).push({ callId: call.callId, a, b, at });
-      (verify[to] ??= []).push(call);
+      add(originate, from, { callId: call.callId, a, b, at });
+      add(verify, to, call);
     } else if (roll < 0.78) {
-      (verify[to] ??= []).push({ ...call, ingress: 'international', fromOperator: undefined });
+      add(verify, to, { ...call, ingress: 'international', fromOperator: undefined });
     } else if (roll < 0.9) {
-      (verify[to] ??= []).push({ ...call, ingress: 'domestic' });
+      add(verify, to, { ...call, ingress: 'domestic' });
     } else {
-      (verify[to] ??= []).push({ ...call, a: fraudster, fromOperator: 'BEELINE' });
+      add(verify, to, { ...call, a: fraudster, fromOperator: 'BEELINE' });
     }
   }
   for (const [op, batch] of Object.entries(originate)) {
