@@ -11,7 +11,10 @@ import type { DeviceBlocklist, SuspensionStore } from './actions-store.ts';
 import type { AlertInput, AlertStore } from './store.ts';
 import type { StoredAlert } from './types.ts';
 
-/** Alerts upserted per statement: small, since the embedded records store runs on the event loop. */
+/**
+ * Alerts upserted per statement: small, since the embedded records store runs on the event loop
+ * (it gives the event loop a turn after each statement).
+ */
 const UPSERT_CHUNK = 200;
 
 /** The IMEIs an alert's SIM was seen in: its main one and those in the evidence. */
@@ -145,7 +148,6 @@ export function createAlertService(deps: {
       let updated = 0;
       let confirmed = 0;
       for (let start = 0; start < inputs.length; start += UPSERT_CHUNK) {
-        if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
         const changed = await store.upsert(inputs.slice(start, start + UPSERT_CHUNK));
         for (const c of changed) {
           if (c.created) created++;

@@ -75,12 +75,12 @@ const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOS
 
 /**
  * Keys and quarantined rows per statement, and CDRs per journal row. PGlite runs in this thread:
- * a statement blocks the event loop while it runs, so each one stays small (a few milliseconds)
- * and the commit yields between them, keeping the call path answering during a large upload.
+ * a statement blocks the event loop while it runs, so each one stays small (a few milliseconds);
+ * the records store gives the event loop a turn after each statement (src/platform/sql.ts),
+ * keeping the call path answering during a large upload.
  */
 const SLICE = 512;
 const JOURNAL_ROWS = 8192;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The journal rows of some candidates: encoded, and compressed off the event loop. */
 async function journalParts(
@@ -198,7 +198,6 @@ export function createIngestStore(sql: Sql) {
         const single = batch.operators.every((o) => o === batch.operators[0]);
         let known: Set<string> | null = null;
         for (let start = 0; start < candidates; start += SLICE) {
-          if (start > 0) await yieldToEventLoop();
           const operators = batch.operators.slice(start, start + SLICE);
           const ids = batch.recordIds.slice(start, start + SLICE);
           const inserted = single
@@ -235,7 +234,6 @@ export function createIngestStore(sql: Sql) {
         const duplicates = batch.duplicatesInBatch + (candidates - accepted);
         const committed: CommittedBatch['parts'] = [];
         for (const part of parts) {
-          await yieldToEventLoop();
           const id = committed.length === 0 ? commitId : await nextId();
           await tx.query(
             `insert into cdr_batches (id, operator_id, upload_id, rows, payload)
@@ -245,7 +243,6 @@ export function createIngestStore(sql: Sql) {
           committed.push({ batchId: id, rows: part.rows, payload: part.payload });
         }
         for (let start = 0; start < batch.quarantine.length; start += SLICE) {
-          if (start > 0) await yieldToEventLoop();
           await insertQuarantine(
             tx,
             batch.operator,
@@ -317,7 +314,6 @@ export function createIngestStore(sql: Sql) {
           );
           keys += r.affectedRows;
           if (r.affectedRows < slice) break;
-          await yieldToEventLoop();
         }
       }
       const gone = await sql.query('delete from cdr_batches where ingested_at < $1', [keysBefore]);
