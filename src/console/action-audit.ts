@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditActorOf } from '../audit/context.ts';
 import type { AuditLog } from '../audit/log.ts';
+import { appendRouteHook } from '../platform/http.ts';
 
 const skipped = [/^\/v1\/calls\//, /^\/v1\/cdr/, /^\/public\//, /^\/v1\/console\//, /^\/v1\/roaming\//];
 
@@ -53,7 +54,6 @@ export function installActionAudit(app: FastifyInstance, audit: AuditLog) {
         .catch((error) => request.log.error({ err: error }, 'audit append failed'));
       return payload;
     };
-    const existing = route.onSend;
-    route.onSend = existing ? [...(Array.isArray(existing) ? existing : [existing]), hook] : [hook];
+    appendRouteHook(route, 'onSend', hook);
   });
 }
