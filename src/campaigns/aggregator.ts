@@ -7,7 +7,7 @@ import type { Decision, ReasonCode } from '../screening/types.ts';
 export const spoofingReasons: readonly ReasonCode[] = ['SPOOFED_DOMESTIC_FROM_ABROAD', 'UNCONFIRMED_ORIGIN'];
 const isSpoofingReason = (r: ReasonCode) => spoofingReasons.includes(r);
 
-const HOUR_MS = 3_600_000;
+export const HOUR_MS = 3_600_000;
 /** Carrier name for calls whose delivering carrier the terminating operator did not give. */
 export const UNKNOWN_CARRIER = 'unknown';
 
@@ -32,9 +32,8 @@ interface HourBucket {
   byReason: Map<ReasonCode, number>;
   carriers: Map<string, CarrierTally>;
   numbers: TopCounter;
-  /** Top numbers loaded from the store at start (numbers, counts), counted apart from those seen since. */
-  restoredNumbers: Float64Array | null;
-  restoredCalls: Float64Array | null;
+  /** Top numbers loaded from the store at start (number → calls, in stored order), counted apart from those seen since. */
+  restored: Map<number, number> | null;
   /** Changed since the last flush took the bucket. */
   changed: boolean;
 }
@@ -156,8 +155,7 @@ export class SpoofingCampaigns {
       byReason: new Map(),
       carriers: new Map(),
       numbers: new TopCounter(this.topNumbers),
-      restoredNumbers: null,
-      restoredCalls: null,
+      restored: null,
       changed: false,
     };
   }
@@ -219,13 +217,12 @@ export class SpoofingCampaigns {
         addCounts(tally.byReason as Map<string, number>, stored.byReason);
         addCounts(tally.victims, stored.victims);
       }
-      const numbers = restoredCounts(bucket);
+      bucket.restored ??= new Map();
+      const numbers = bucket.restored;
       for (const { number, calls } of state.topNumbers) {
         const e164 = Number(number);
         if (Number.isSafeInteger(e164) && e164 > 0) numbers.set(e164, (numbers.get(e164) ?? 0) + calls);
       }
-      bucket.restoredNumbers = Float64Array.from(numbers.keys());
-      bucket.restoredCalls = Float64Array.from(numbers.values());
     }
   }
 
@@ -333,19 +330,10 @@ function addCounts(into: Map<string, number>, counts: Record<string, number>): v
   for (const [key, n] of Object.entries(counts)) into.set(key, (into.get(key) ?? 0) + n);
 }
 
-/** The numbers restored into a bucket, number → calls, in their stored order. */
-function restoredCounts(bucket: HourBucket): Map<number, number> {
-  const counts = new Map<number, number>();
-  const numbers = bucket.restoredNumbers;
-  const calls = bucket.restoredCalls;
-  if (numbers && calls) for (let i = 0; i < numbers.length; i++) counts.set(numbers[i], calls[i]);
-  return counts;
-}
-
 /** An hour's top numbers: those restored at start, then those seen since, summed. */
 function numberCounts(bucket: HourBucket): Map<number, number> {
-  if (!bucket.restoredNumbers) return bucket.numbers.counts;
-  const counts = restoredCounts(bucket);
+  if (!bucket.restored) return bucket.numbers.counts;
+  const counts = new Map(bucket.restored);
   for (const [number, n] of bucket.numbers.counts) counts.set(number, (counts.get(number) ?? 0) + n);
   return counts;
 }

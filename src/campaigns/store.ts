@@ -8,9 +8,8 @@
  * missed decisions, never shrinks the figures another node wrote.
  */
 import type { Sql } from '../platform/sql.ts';
-import type { CampaignHour, CampaignHourState, SpoofingCampaigns } from './aggregator.ts';
+import { type CampaignHour, type CampaignHourState, HOUR_MS, type SpoofingCampaigns } from './aggregator.ts';
 
-const HOUR_MS = 3_600_000;
 export const CAMPAIGN_FLUSH_MS = 30_000;
 
 export function createCampaignStore(sql: Sql) {
