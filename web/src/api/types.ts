@@ -1,18 +1,16 @@
-/** Shapes of the API answers the console reads (checked against the server by the browser tests). */
-export type Role = 'admin' | 'supervisor' | 'analyst' | 'operator_analyst' | 'viewer';
+/**
+ * Shapes of the API answers the console reads (checked against the server by the browser tests).
+ * Where the server has the shape as a type, it is imported from there (type-only: nothing of the
+ * server is bundled).
+ */
+import type { AuditEntry, VerifyResult } from '../../../src/audit/log.ts';
+import type { ApiKeyInfo as ApiKey } from '../../../src/auth/keys.ts';
+import type { ListEntry } from '../../../src/lists/types.ts';
+import type { UserRole as Role } from '../../../src/platform/http.ts';
+import type { Decision } from '../../../src/screening/types.ts';
+import type { User } from '../../../src/users/types.ts';
 
-export interface User {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  operatorId?: string;
-  mustChangePassword: boolean;
-  disabled: boolean;
-  createdAt: string;
-  createdBy: string;
-  lastLoginAt?: string;
-}
+export type { ApiKey, AuditEntry, Decision, ListEntry, Role, User, VerifyResult };
 
 export interface Me {
   user: User;
@@ -42,36 +40,6 @@ export interface Stats {
   sinceLaunch: Figures & { launchedAt: string | null; byReason: Record<string, number> };
 }
 
-export interface Decision {
-  decisionId: string;
-  callId: string;
-  operator: string;
-  fromOperator?: string;
-  a: string;
-  b: string;
-  ingress: string;
-  at: string;
-  decidedAt: string;
-  verdict: 'allow' | 'label' | 'block';
-  reasons: string[];
-  labelCode?: string;
-  label?: string;
-  shadow: boolean;
-  shadowVerdict?: string;
-  latencyUs: number;
-}
-
-export interface ListEntry {
-  number: string;
-  reason: string;
-  source: string;
-  createdBy: string;
-  createdAt: string;
-  expiresAt?: string;
-  displayName?: string;
-  version: number;
-}
-
 export interface Lookup {
   number: string;
   zone: string;
@@ -99,34 +67,6 @@ export interface OperatorOverview {
   lastSeenAt?: string;
   traffic24h: Figures;
 }
-
-export interface ApiKey {
-  id: string;
-  operatorId: string;
-  prefix: string;
-  createdAt: string;
-  createdBy: string;
-  revokedAt?: string;
-  lastUsedAt?: string;
-}
-
-export interface AuditEntry {
-  seq: number;
-  id: string;
-  at: string;
-  actor: string;
-  role: string;
-  action: string;
-  target: string;
-  details: Record<string, unknown>;
-  clientIp: string;
-  prevHash: string;
-  hash: string;
-}
-
-export type VerifyResult =
-  | { ok: true; entries: number; headSeq: number; headHash: string }
-  | { ok: false; entries: number; problem: string; seq?: number };
 
 /** The alerts contract of DESIGN.md §3 (`GET /v1/alerts`). */
 export interface Alert {
