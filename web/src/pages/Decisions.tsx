@@ -76,8 +76,53 @@ export function DecisionDetails({ decision }: { decision: Decision }) {
   );
 }
 
+/**
+ * Decisions as table rows, newest first. With `onOpen`, rows open on a click and show the carrier
+ * that delivered the call; without, they are a plain list (a number's lookup).
+ */
+export function DecisionTable({ decisions, onOpen }: { decisions: Decision[]; onOpen?: (d: Decision) => void }) {
+  const { t, time } = useI18n();
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>{t('decisions.time')}</th>
+          <th>{t('decisions.verdict')}</th>
+          <th>{t('decisions.caller')}</th>
+          <th>{t('decisions.callee')}</th>
+          <th>{t('decisions.operator')}</th>
+          {onOpen && <th>{t('decisions.from')}</th>}
+          <th>{t('decisions.reasons')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {decisions.map((d) => (
+          <tr
+            key={d.decisionId}
+            className={onOpen ? 'click' : undefined}
+            onClick={onOpen ? () => onOpen(d) : undefined}
+            data-decision={onOpen ? d.decisionId : undefined}
+          >
+            <td className="mono">{time(d.decidedAt)}</td>
+            <td>
+              <VerdictBadge verdict={d.verdict} shadow={d.shadow} />
+            </td>
+            <td className="mono">{d.a}</td>
+            <td className="mono">{d.b}</td>
+            <td>{d.operator}</td>
+            {onOpen && <td>{d.fromOperator ?? '—'}</td>}
+            <td>
+              <Reasons reasons={d.reasons} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function DecisionsPage() {
-  const { t, time, language } = useI18n();
+  const { t, language } = useI18n();
   const [verdict, setVerdict] = useState('');
   const [reason, setReason] = useState('');
   const [operator, setOperator] = useState('');
@@ -161,36 +206,7 @@ export function DecisionsPage() {
       </Panel>
       <ErrorNotice error={error} />
       <Panel flush>
-        <table>
-          <thead>
-            <tr>
-              <th>{t('decisions.time')}</th>
-              <th>{t('decisions.verdict')}</th>
-              <th>{t('decisions.caller')}</th>
-              <th>{t('decisions.callee')}</th>
-              <th>{t('decisions.operator')}</th>
-              <th>{t('decisions.from')}</th>
-              <th>{t('decisions.reasons')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(data?.items ?? []).map((d) => (
-              <tr key={d.decisionId} className="click" onClick={() => void open(d)} data-decision={d.decisionId}>
-                <td className="mono">{time(d.decidedAt)}</td>
-                <td>
-                  <VerdictBadge verdict={d.verdict} shadow={d.shadow} />
-                </td>
-                <td className="mono">{d.a}</td>
-                <td className="mono">{d.b}</td>
-                <td>{d.operator}</td>
-                <td>{d.fromOperator ?? '—'}</td>
-                <td>
-                  <Reasons reasons={d.reasons} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DecisionTable decisions={data?.items ?? []} onOpen={(d) => void open(d)} />
         {data && data.items.length === 0 && <div className="empty">{t('common.empty')}</div>}
       </Panel>
       {selected && (

@@ -2,12 +2,13 @@ import { useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
 import type { Lookup } from '../api/types.ts';
 import { Link, useRouter } from '../components/router.tsx';
-import { ErrorNotice, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
+import { ErrorNotice, Panel } from '../components/ui.tsx';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { kindName, statusName } from './Alerts.tsx';
+import { DecisionTable } from './Decisions.tsx';
 
 export function LookupPage({ number }: { number?: string }) {
-  const { t, dateTime, time } = useI18n();
+  const { t, dateTime } = useI18n();
   const { navigate } = useRouter();
   const [input, setInput] = useState(number ?? '');
   const [result, setResult] = useState<Lookup>();
@@ -128,34 +129,7 @@ export function LookupPage({ number }: { number?: string }) {
             )}
           </Panel>
           <Panel title={`${t('lookup.decisions')} (${result.decisions.length})`} flush>
-            <table>
-              <thead>
-                <tr>
-                  <th>{t('decisions.time')}</th>
-                  <th>{t('decisions.verdict')}</th>
-                  <th>{t('decisions.caller')}</th>
-                  <th>{t('decisions.callee')}</th>
-                  <th>{t('decisions.operator')}</th>
-                  <th>{t('decisions.reasons')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.decisions.map((d) => (
-                  <tr key={d.decisionId}>
-                    <td className="mono">{time(d.decidedAt)}</td>
-                    <td>
-                      <VerdictBadge verdict={d.verdict} shadow={d.shadow} />
-                    </td>
-                    <td className="mono">{d.a}</td>
-                    <td className="mono">{d.b}</td>
-                    <td>{d.operator}</td>
-                    <td>
-                      <Reasons reasons={d.reasons} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DecisionTable decisions={result.decisions} />
             {result.decisions.length === 0 && <div className="empty">{t('common.empty')}</div>}
           </Panel>
         </>
