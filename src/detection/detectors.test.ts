@@ -2,59 +2,28 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseCdrText } from '../cdr/reader.ts';
+import { CdrLines, victim } from '../cdr/test-support.ts';
 import { loadPlan } from '../numbering/plan.ts';
 import { FeatureStore } from './features.ts';
 import { detect, loadModels } from './pipeline.ts';
 
 const plan = loadPlan(join(import.meta.dirname, '..', '..', 'data', 'numbering', 'kz.json'));
 const models = loadModels();
-const HEADER =
-  'record_id,operator,event,direction,msisdn,other_party,imsi,imei,cell_id,started_at,duration_s,answered,bytes,route';
-
-/** Builds CSV rows readable by eye: time given as minutes after 2025-03-03 08:00 Almaty time. */
-class Cdrs {
-  lines = [HEADER];
-  private id = 0;
-  private at(minutes: number): string {
-    const t = new Date(Date.UTC(2025, 2, 3, 8, 0) + minutes * 60_000);
-    return `${t.toISOString().slice(0, 19)}+05:00`;
-  }
-  voice(
-    msisdn: string,
-    direction: 'out' | 'in',
-    other: string,
-    minutes: number,
-    seconds: number,
-    cell: string,
-    extra: { imei?: string; route?: string } = {},
-  ) {
-    this.lines.push(
-      `${++this.id},KCELL,voice,${direction},${msisdn},${other},,${extra.imei ?? ''},${cell},${this.at(minutes)},${seconds},${seconds > 0 ? 1 : 0},,${extra.route ?? (direction === 'in' ? 'domestic' : '')}`,
-    );
-  }
-  data(msisdn: string, minutes: number, cell: string) {
-    this.lines.push(`${++this.id},KCELL,data,out,${msisdn},,,,${cell},${this.at(minutes)},,,500000,`);
-  }
-  sms(msisdn: string, other: string, minutes: number, cell: string) {
-    this.lines.push(`${++this.id},KCELL,sms,out,${msisdn},${other},,,${cell},${this.at(minutes)},,,,`);
-  }
-  run() {
-    const store = new FeatureStore(plan);
-    for (const batch of parseCdrText(`${this.lines.join('\n')}\n`, 'test.csv', plan).batches) store.addBatch(batch);
-    return detect(store, models).alerts;
-  }
+/** The detectors' alerts on the CDRs, fed straight into a feature store. */
+function detectIn(cdrs: CdrLines) {
+  const store = new FeatureStore(plan);
+  for (const batch of parseCdrText(cdrs.text(), 'test.csv', plan).batches) store.addBatch(batch);
+  return detect(store, models).alerts;
 }
 
-const victim = (i: number) => `+7705${String(1000000 + i * 37).padStart(7, '0')}`;
-
 test('a SIM-box: 4 SIMs on 2 IMEIs in one cell, only outgoing calls to ever new numbers → one device', () => {
-  const cdrs = new Cdrs();
+  const cdrs = new CdrLines('KCELL');
   for (let sim = 0; sim < 4; sim++)
     for (let k = 0; k < 60; k++)
       cdrs.voice(`+7701900000${sim}`, 'out', victim(sim * 100 + k), k * 12 + sim, 90 + (k % 7) * 20, 'ALA-7', {
         imei: sim < 2 ? '861111111111110' : '861111111111128',
       });
-  const alerts = cdrs.run();
+  const alerts = detectIn(cdrs);
   assert.deepEqual(alerts.map((a) => [a.kind, a.msisdn]).sort(), [
     ['simbox', '+77019000000'],
     ['simbox', '+77019000001'],
@@ -67,18 +36,18 @@ test('a SIM-box: 4 SIMs on 2 IMEIs in one cell, only outgoing calls to ever new 
 });
 
 test('a taxi dispatcher: moves over many cells, customers call first and get called back → no alert', () => {
-  const cdrs = new Cdrs();
+  const cdrs = new CdrLines('KCELL');
   for (let k = 0; k < 60; k++) {
     const customer = victim(k);
     cdrs.voice('+77019000010', 'in', customer, k * 12, 40, `ALA-${k % 15}`);
     cdrs.voice('+77019000010', 'out', customer, k * 12 + 5, 25, `ALA-${k % 15}`);
     cdrs.data('+77019000010', k * 12 + 6, `ALA-${k % 15}`);
   }
-  assert.deepEqual(cdrs.run(), []);
+  assert.deepEqual(detectIn(cdrs), []);
 });
 
 test('a fraud call-centre: co-located SIMs with many short, mostly unanswered calls → fraud_caller', () => {
-  const cdrs = new Cdrs();
+  const cdrs = new CdrLines('KCELL');
   for (let sim = 0; sim < 3; sim++)
     for (let k = 0; k < 80; k++)
       cdrs.voice(
@@ -92,7 +61,7 @@ test('a fraud call-centre: co-located SIMs with many short, mostly unanswered ca
           imei: `35222222222222${sim}`,
         },
       );
-  const alerts = cdrs.run();
+  const alerts = detectIn(cdrs);
   assert.deepEqual(
     alerts.map((a) => a.kind),
     ['fraud_caller', 'fraud_caller', 'fraud_caller'],
@@ -100,28 +69,28 @@ test('a fraud call-centre: co-located SIMs with many short, mostly unanswered ca
 });
 
 test('wangiri: a foreign number rings 30 subscribers once at night, nobody answers → alert on the source', () => {
-  const cdrs = new Cdrs();
+  const cdrs = new CdrLines('KCELL');
   for (let k = 0; k < 30; k++)
     cdrs.voice(victim(k), 'in', '+88213000555', -400 + k * 3, 0, 'ALA-1', { route: 'international' });
-  const alerts = cdrs.run();
+  const alerts = detectIn(cdrs);
   assert.equal(alerts.length, 1);
   assert.equal(alerts[0].kind, 'wangiri');
   assert.equal(alerts[0].msisdn, '+88213000555');
 });
 
 test('an ordinary subscriber calling a few friends who call back → no alert', () => {
-  const cdrs = new Cdrs();
+  const cdrs = new CdrLines('KCELL');
   const friends = [victim(1), victim(2), victim(3)];
   for (let k = 0; k < 30; k++) {
     cdrs.voice('+77019000030', 'out', friends[k % 3], k * 20, 120, 'ALA-2');
     cdrs.voice('+77019000030', 'in', friends[(k + 1) % 3], k * 20 + 10, 60, 'ALA-3');
     cdrs.sms('+77019000030', friends[k % 3], k * 20 + 11, 'ALA-2');
   }
-  assert.deepEqual(cdrs.run(), []);
+  assert.deepEqual(detectIn(cdrs), []);
 });
 
 test('device grouping follows a SIM rotated into a box module after only two calls', () => {
-  const cdrs = new Cdrs();
+  const cdrs = new CdrLines('KCELL');
   for (let sim = 0; sim < 3; sim++)
     for (let k = 0; k < 60; k++)
       cdrs.voice(`+7701900004${sim}`, 'out', victim(2000 + sim * 100 + k), k * 12 + sim, 90 + (k % 7) * 20, 'ALA-5', {
@@ -129,7 +98,7 @@ test('device grouping follows a SIM rotated into a box module after only two cal
       });
   cdrs.voice('+77019000049', 'out', victim(2900), 800, 120, 'ALA-5', { imei: '861111111111999' });
   cdrs.voice('+77019000049', 'out', victim(2901), 812, 150, 'ALA-5', { imei: '861111111111999' });
-  const alerts = cdrs.run();
+  const alerts = detectIn(cdrs);
   const rotated = alerts.find((a) => a.msisdn === '+77019000049');
   assert.ok(rotated, 'the rotated SIM is alerted');
   assert.equal(rotated.kind, 'simbox');
