@@ -12,18 +12,11 @@ import type { CdrBatchEvent } from '../ingest/types.ts';
 import { formatNumber } from '../numbering/numbers.ts';
 import type { Sql } from '../platform/sql.ts';
 import type { EventStream } from '../platform/stream.ts';
+import type { Relation } from './graph.ts';
 
-/** One row of cdr_relations before it is stored. */
-export interface RelationRow {
-  operator: string;
+/** One row of cdr_relations before it is stored: a relation of one UTC day. */
+export interface RelationRow extends Relation {
   day: string;
-  msisdn: string;
-  imsi: string;
-  imei: string;
-  cell: string;
-  firstSeen: number;
-  lastSeen: number;
-  events: number;
 }
 
 /** Aggregates a batch into relation rows (pure): one per operator, UTC day and identifier tuple. */
