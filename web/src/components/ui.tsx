@@ -58,6 +58,49 @@ export function Reasons({ reasons }: { reasons: string[] }) {
 }
 
 /** An error in the console's language: the text of its code, the server's detail where it helps, the code. */
+/**
+ * A filter's select: "all" (the empty value) and the options; an option shows its label and
+ * sends its value.
+ */
+export function FilterSelect({
+  label,
+  name,
+  value,
+  onChange,
+  options,
+  title,
+  maxWidth,
+}: {
+  label: string;
+  name: string;
+  value: string;
+  onChange(value: string): void;
+  options: { value: string; label: string; title?: string }[];
+  title?: string;
+  maxWidth?: number;
+}) {
+  const { t } = useI18n();
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <select
+        name={name}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        title={title}
+        style={maxWidth ? { maxWidth } : undefined}
+      >
+        <option value="">{t('common.all')}</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value} title={o.title}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function ErrorNotice({ error }: { error?: Error }) {
   const { t } = useI18n();
   if (!error) return null;

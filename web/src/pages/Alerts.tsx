@@ -3,7 +3,7 @@ import { ApiError, api } from '../api/client.ts';
 import type { Alert } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { Link } from '../components/router.tsx';
-import { Drawer, ErrorNotice, Panel } from '../components/ui.tsx';
+import { Drawer, ErrorNotice, FilterSelect, Panel } from '../components/ui.tsx';
 import { evidenceLabel, featureLabel, ruleText } from '../evidence.ts';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
@@ -133,28 +133,20 @@ export function AlertsPage() {
     <>
       <Panel>
         <div className="toolbar">
-          <label className="field">
-            <span>{t('alerts.kind')}</span>
-            <select name="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
-              <option value="">{t('common.all')}</option>
-              {['simbox', 'fraud_caller', 'wangiri'].map((k) => (
-                <option key={k} value={k}>
-                  {kindName(t, k)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="field">
-            <span>{t('alerts.status')}</span>
-            <select name="status" value={status} onChange={(e) => setStatus(e.target.value)}>
-              <option value="">{t('common.all')}</option>
-              {statuses.map((s) => (
-                <option key={s} value={s}>
-                  {statusName(t, s)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect
+            label={t('alerts.kind')}
+            name="kind"
+            value={kind}
+            onChange={setKind}
+            options={['simbox', 'fraud_caller', 'wangiri'].map((k) => ({ value: k, label: kindName(t, k) }))}
+          />
+          <FilterSelect
+            label={t('alerts.status')}
+            name="status"
+            value={status}
+            onChange={setStatus}
+            options={statuses.map((st) => ({ value: st, label: statusName(t, st) }))}
+          />
         </div>
       </Panel>
       <ErrorNotice error={error} />

@@ -4,7 +4,7 @@ import { api } from '../api/client.ts';
 import type { Decision } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { Link } from '../components/router.tsx';
-import { Drawer, ErrorNotice, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
+import { Drawer, ErrorNotice, FilterSelect, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
 import { useI18n, valueName } from '../i18n.tsx';
 import { labelCodeLabel, reasonLabel } from '../messages.ts';
 
@@ -149,33 +149,23 @@ export function DecisionsPage() {
             setApplied(number.trim());
           }}
         >
-          <label className="field">
-            <span>{t('decisions.verdict')}</span>
-            <select name="verdict" value={verdict} onChange={(e) => setVerdict(e.target.value)}>
-              <option value="">{t('common.all')}</option>
-              <option value="block">{t('verdict.block')}</option>
-              <option value="label">{t('verdict.label')}</option>
-              <option value="allow">{t('verdict.allow')}</option>
-            </select>
-          </label>
-          <label className="field">
-            <span>{t('decisions.reasons')}</span>
-            <select
-              name="reason"
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              title={reason || undefined}
-              style={{ maxWidth: 280 }}
-            >
-              <option value="">{t('common.all')}</option>
-              {/* The label shows; the code is what the filter sends. */}
-              {reasons.map((r) => (
-                <option key={r} value={r} title={r}>
-                  {reasonLabel(r, language)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect
+            label={t('decisions.verdict')}
+            name="verdict"
+            value={verdict}
+            onChange={setVerdict}
+            options={(['block', 'label', 'allow'] as const).map((v) => ({ value: v, label: t(`verdict.${v}`) }))}
+          />
+          {/* The label shows; the code is what the filter sends. */}
+          <FilterSelect
+            label={t('decisions.reasons')}
+            name="reason"
+            value={reason}
+            onChange={setReason}
+            title={reason || undefined}
+            maxWidth={280}
+            options={reasons.map((r) => ({ value: r, label: reasonLabel(r, language), title: r }))}
+          />
           <label className="field">
             <span>{t('decisions.operator')}</span>
             <input
