@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react';
+import { caseStatuses } from '../../../../src/cases/types.ts';
 import { api } from '../../api/client.ts';
 import { usePoll } from '../../components/hooks.ts';
 import { Link, useRouter } from '../../components/router.tsx';
@@ -80,7 +81,7 @@ export function CasesPage() {
         actions={
           <select name="case-status" value={status} onChange={(e) => setStatus(e.target.value)}>
             <option value="">—</option>
-            {['new', 'investigating', 'action_requested', 'closed'].map((s) => (
+            {caseStatuses.map((s) => (
               <option key={s} value={s}>
                 {c(`status.${s}` as 'status.new')}
               </option>
