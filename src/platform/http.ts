@@ -157,6 +157,21 @@ export function appendRouteHook(
   route[stage] = existing ? [...(Array.isArray(existing) ? existing : [existing]), hook] : [hook];
 }
 
+/**
+ * Options of @fastify/rate-limit counting per client address, whose refusal is the usual error
+ * answer (429 RATE_LIMITED, thrown so that the one error handler writes it); `message` gets the
+ * milliseconds until the client may try again.
+ */
+export function perClientRateLimit(max: number, timeWindow: number, message: (retryMs: number) => string) {
+  return {
+    max,
+    timeWindow,
+    keyGenerator: (request: FastifyRequest) => request.ip,
+    errorResponseBuilder: (_request: FastifyRequest, context: { ttl: number }) =>
+      new AppError('RATE_LIMITED', message(context.ttl)) as never,
+  };
+}
+
 /** The authenticated principal of a request, or a 401. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) {

@@ -8,7 +8,7 @@ import type { ListService } from '../lists/service.ts';
 import { formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import { parseCsv } from '../platform/csv.ts';
-import { errorSchema, principalOf, requireAdmin, requireRole } from '../platform/http.ts';
+import { errorSchema, perClientRateLimit, principalOf, requireAdmin, requireRole } from '../platform/http.ts';
 import type { Language } from '../screening/labels.ts';
 import type { ReportService } from './service.ts';
 import { type createChannelStore, type createReportStore, reportCategories, reportChannels } from './store.ts';
@@ -46,14 +46,14 @@ const pageFiles: Record<string, { type: string; body: Buffer }> = Object.fromEnt
 /** The public channel (no key, rate-limited per client, nothing personal in any answer). */
 export async function registerPublicRoutes(app: FastifyInstance, deps: ReportRoutesDeps) {
   await app.register(async (scope) => {
-    await scope.register(rateLimit, {
-      max: deps.publicRequestsPerMinute,
-      timeWindow: 60_000,
-      keyGenerator: (request) => request.ip,
-      // Thrown by the plugin, so the one error handler answers it like every other error.
-      errorResponseBuilder: (_request, context) =>
-        new AppError('RATE_LIMITED', `too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`) as never,
-    });
+    await scope.register(
+      rateLimit,
+      perClientRateLimit(
+        deps.publicRequestsPerMinute,
+        60_000,
+        (retryMs) => `too many requests; try again in ${Math.ceil(retryMs / 1000)} s`,
+      ),
+    );
 
     for (const [path, file] of Object.entries(pageFiles)) {
       scope.get(path, { schema: { hide: true } }, async (_request, reply) =>

@@ -4,7 +4,14 @@ import { auditActorOf } from '../audit/context.ts';
 import type { AuditLog } from '../audit/log.ts';
 import { AppError } from '../errors.ts';
 import type { OperatorRegistry } from '../operators/store.ts';
-import { errorSchema, requireRole, sessionCookieName, sessionCookieOf, type UserRole } from '../platform/http.ts';
+import {
+  errorSchema,
+  perClientRateLimit,
+  requireRole,
+  sessionCookieName,
+  sessionCookieOf,
+  type UserRole,
+} from '../platform/http.ts';
 import type { Session, UserService } from './service.ts';
 import { userRoles } from './types.ts';
 
@@ -86,9 +93,11 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
   // top of the lock of a user after wrong passwords; a throttled client is audited once per window.
   app.register(async (scope) => {
     await scope.register(rateLimit, {
-      max: deps.loginAttemptsPerIp,
-      timeWindow: LOGIN_WINDOW_MS,
-      keyGenerator: (request) => request.ip,
+      ...perClientRateLimit(
+        deps.loginAttemptsPerIp,
+        LOGIN_WINDOW_MS,
+        (retryMs) => `too many log-in attempts from this address; try again in ${Math.ceil(retryMs / 60_000)} min`,
+      ),
       onExceeded: (request) => {
         const now = Date.now();
         if ((throttledAt.get(request.ip) ?? 0) > now - LOGIN_WINDOW_MS) return;
@@ -105,11 +114,6 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
           })
           .catch((error) => request.log.error({ err: error }, 'audit append failed'));
       },
-      errorResponseBuilder: (_request, context) =>
-        new AppError(
-          'RATE_LIMITED',
-          `too many log-in attempts from this address; try again in ${Math.ceil(context.ttl / 60_000)} min`,
-        ) as never,
     });
 
     scope.post(
