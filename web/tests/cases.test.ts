@@ -4,11 +4,10 @@
  * Screenshots land in .tmp/console-screenshots/ (cases-*.png).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { beelineCdrs, boxA, cellsCsv, insertAlertsAndReports, kcellCdrs } from '../../src/cases/test-support.ts';
-import { adminToken, chromiumPath, launchBrowser, logIn, type Server, shot, startServer } from './support.ts';
+import { adminToken, launchBrowser, logIn, type Server, shot, startServer } from './support.ts';
 
 const adminPassword = 'Chief-passphrase-for-cases-7';
 
@@ -18,7 +17,6 @@ describe('investigations in Chromium', () => {
   let page: Page;
 
   before(async () => {
-    assert.ok(existsSync(chromiumPath), `no Chromium at ${chromiumPath} (apt-get install chromium)`);
     server = await startServer();
     const upload = async (path: string, body: string, token: string, method = 'POST') => {
       const r = await fetch(`${server.url}${path}`, {

@@ -4,13 +4,12 @@
  * evidence shows its rules and feature labels translated (messages.ts), not the detectors' words.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { simBoxCdrs, victim } from '../../src/datapath/test-support.ts';
 import { featureLabel, ruleText } from '../src/evidence.ts';
 import { type MessageKey, ru } from '../src/messages.ts';
-import { chromiumPath, launchBrowser, logIn, type Server, shot, simulateTraffic, startServer } from './support.ts';
+import { launchBrowser, logIn, type Server, shot, simulateTraffic, startServer } from './support.ts';
 
 const adminPassword = 'Chief-passphrase-for-evidence-5';
 const rotatedSim = '+77019000009';
@@ -29,7 +28,6 @@ describe('server texts in the language of the console, in Chromium', () => {
   let keys: Record<string, string>;
 
   before(async () => {
-    assert.ok(existsSync(chromiumPath), `no Chromium at ${chromiumPath} (apt-get install chromium)`);
     server = await startServer();
     ({ keys } = await simulateTraffic(server, 60));
     browser = await launchBrowser();

@@ -4,12 +4,11 @@
  * land in .tmp/console-screenshots/ (kk-*.png).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { kk, type MessageKey } from '../src/messages.ts';
 import { kk as caseKk } from '../src/pages/cases/messages.ts';
-import { chromiumPath, launchBrowser, logIn, type Server, shot, simulateTraffic, startServer } from './support.ts';
+import { launchBrowser, logIn, type Server, shot, simulateTraffic, startServer } from './support.ts';
 
 const adminPassword = 'Chief-passphrase-for-kazakh-3';
 const navigation: MessageKey[] = [
@@ -31,7 +30,6 @@ describe('the console in Kazakh in Chromium', () => {
   let page: Page;
 
   before(async () => {
-    assert.ok(existsSync(chromiumPath), `no Chromium at ${chromiumPath} (apt-get install chromium)`);
     server = await startServer();
     await simulateTraffic(server, 200);
     browser = await launchBrowser();

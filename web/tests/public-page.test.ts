@@ -3,10 +3,9 @@
  * check a link, switch language. Screenshots land in .tmp/console-screenshots/public-*.png.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumPath, launchBrowser, type Server, shot, startServer } from './support.ts';
+import { launchBrowser, type Server, shot, startServer } from './support.ts';
 
 describe("citizens' page on a phone", () => {
   let server: Server;
@@ -14,7 +13,6 @@ describe("citizens' page on a phone", () => {
   let page: Page;
 
   before(async () => {
-    assert.ok(existsSync(chromiumPath), `no Chromium at ${chromiumPath} (apt-get install chromium)`);
     server = await startServer();
     browser = await launchBrowser();
     page = await browser.newPage({

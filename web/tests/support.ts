@@ -2,7 +2,8 @@
  * Browser-test support: a real callshield server on a temporary data directory with simulated
  * screening traffic, and Debian's Chromium driven through playwright-core.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -126,7 +127,9 @@ export async function simulateTraffic(server: Server, calls = 400) {
   return { kcellSubscriber, fraudster, keys };
 }
 
+/** Debian's Chromium; a missing one fails the test (never skips it). */
 export async function launchBrowser(): Promise<Browser> {
+  assert.ok(existsSync(chromiumPath), `no Chromium at ${chromiumPath} (apt-get install chromium)`);
   const { chromium } = await import('playwright-core');
   mkdirSync(screenshotDir, { recursive: true });
   return chromium.launch({
