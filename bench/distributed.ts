@@ -13,7 +13,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { CdrTextParser } from '../src/cdr/reader.ts';
 import { cdrCodec, cdrPartitioning } from '../src/distributed/cdr-stream.ts';
 import {
@@ -29,6 +28,7 @@ import { encodeBatch } from '../src/ingest/codec.ts';
 import type { CdrBatchEvent } from '../src/ingest/types.ts';
 import { loadPlan } from '../src/numbering/plan.ts';
 import { createNatsStream } from '../src/platform/nats.ts';
+import { load } from './http.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const ADMIN = 'bench-admin-token-0123456789abcdef';
@@ -89,27 +89,6 @@ async function registerOrigins(node: Node, token: string): Promise<void> {
     const r = await call(node.url, 'POST', '/v1/calls/originate/batch', { token, body: { calls }, timeoutMs: 30_000 });
     if (r.status !== 200) throw new Error(`originate batch: ${r.status} ${r.text}`);
   }
-}
-
-async function load(url: string, token: string, bodies: string[], connections: number, seconds: number, offset = 0) {
-  let i = offset;
-  const result = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        path: '/v1/calls/verify',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        setupRequest(request) {
-          request.body = bodies[i++ % bodies.length];
-          return request;
-        },
-      },
-    ],
-  });
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
 /** A CSV of `rows` Kcell CDRs over 20 000 subscribers, in time order. */
@@ -212,8 +191,8 @@ export async function benchDistributed(seconds = 6): Promise<Record<string, numb
     await embedded.start();
     const embeddedTele2 = await keyFor(embedded, 'TELE2');
     await registerOrigins(embedded, await keyFor(embedded, 'KCELL'));
-    await load(embedded.url, embeddedTele2, bodies, 10, 1);
-    const single = await load(embedded.url, embeddedTele2, bodies, 50, seconds);
+    await load(embedded.url, '/v1/calls/verify', embeddedTele2, bodies, 10, 1);
+    const single = await load(embedded.url, '/v1/calls/verify', embeddedTele2, bodies, 50, seconds);
     figures['verify req/s, 1 embedded process (50 conn)'] = Math.round(single.rps);
     figures['  p99 ms / errors'] = `${single.p99} / ${single.errors}`;
     const embeddedKcell = await keyFor(embedded, 'KCELL');
@@ -243,16 +222,19 @@ export async function benchDistributed(seconds = 6): Promise<Record<string, numb
       5000,
     );
     await registerOrigins(nodeA, kcellKey);
-    await Promise.all([load(nodeA.url, tele2Key, bodies, 5, 1), load(nodeB.url, tele2Key, bodies, 5, 1)]);
+    await Promise.all([
+      load(nodeA.url, '/v1/calls/verify', tele2Key, bodies, 5, 1),
+      load(nodeB.url, '/v1/calls/verify', tele2Key, bodies, 5, 1),
+    ]);
     // One of them alone: what a screening process costs on Redis, without a second one on the cores.
-    const alone = await load(nodeA.url, tele2Key, bodies, 50, seconds);
+    const alone = await load(nodeA.url, '/v1/calls/verify', tele2Key, bodies, 50, seconds);
     figures['verify req/s, 1 screening process on Redis (50 conn)'] = Math.round(alone.rps);
     figures['  p99 ms / errors '] = `${alone.p99} / ${alone.errors}`;
-    const light = await load(nodeA.url, tele2Key, bodies, 10, seconds / 2);
+    const light = await load(nodeA.url, '/v1/calls/verify', tele2Key, bodies, 10, seconds / 2);
     figures['  p99 ms at 10 connections'] = light.p99;
     const [onA, onB] = await Promise.all([
-      load(nodeA.url, tele2Key, bodies, 25, seconds),
-      load(nodeB.url, tele2Key, bodies, 25, seconds, PAIRS),
+      load(nodeA.url, '/v1/calls/verify', tele2Key, bodies, 25, seconds),
+      load(nodeB.url, '/v1/calls/verify', tele2Key, bodies, 25, seconds, { offset: PAIRS }),
     ]);
     figures['verify req/s, 2 screening processes on Redis (25+25 conn)'] = Math.round(onA.rps + onB.rps);
     figures['  p99 ms (A/B) / errors'] = `${onA.p99}/${onB.p99} / ${onA.errors + onB.errors}`;

@@ -90,19 +90,25 @@ function verifyBodies(n: number): string[] {
   });
 }
 
-async function load(
+/**
+ * POSTs the bodies in turn to `path` for `seconds` over `connections`; `offset` picks the first
+ * body, `overallRate` caps the requests per second (otherwise as fast as the server answers).
+ */
+export async function load(
   url: string,
   path: string,
   token: string | undefined,
   bodies: string[],
   connections: number,
   seconds: number,
+  options: { offset?: number; overallRate?: number } = {},
 ) {
-  let i = 0;
+  let i = options.offset ?? 0;
   const result = await autocannon({
     url,
     connections,
     duration: seconds,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     requests: [
       {
         method: 'POST',
@@ -119,6 +125,7 @@ async function load(
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    max: result.latency.max,
     errors: result.errors + result.non2xx,
   };
 }
