@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createKeyring } from './auth/keys.ts';
+import { confineBankKeys, createBanks } from './banks/module.ts';
 import { createCases } from './cases/index.ts';
 import type { Config } from './config.ts';
 import { createConsole } from './console/index.ts';
@@ -164,6 +165,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     trustProxy: config.trustProxy,
   });
   consoleRole.installHooks(http);
+  confineBankKeys(http);
 
   let healthy = { records: true };
   const recordsWatch = watchRecords(sql);
@@ -238,6 +240,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // scope below, which wants an operator key, the admin token or a console session.
   http.register(async (scope) => prevention.registerPrivate(scope));
 
+  const banks = await createBanks({
+    sql,
+    config,
+    plan,
+    stream,
+    metrics,
+    keyring,
+    reputation,
+    alerts: dataPath.alerts,
+    citizenReports: (number) => prevention.service.scoreOf(number) > 0,
+    isBlocklisted: (e164) => state.blocklist.find(e164, clock()) !== undefined,
+    ownerOf: numbers.ownerOf,
+    journal: (afterId, since, limit) => dataPath.ingestStore.journal(afterId, since, limit),
+    audit: consoleRole.audit,
+    clock,
+    log: http.log,
+  });
+
   stir.registerPublic(http);
   http.register(async (scope) => {
     // Every route of this scope needs a caller: answer 401 before reading the body.
@@ -253,6 +273,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerStatsRoutes(scope, { store: createStatsStore(sql), counter, clock });
     dataPath.register(scope);
     investigations.register(scope);
+    banks.register(scope);
   });
   await consoleRole.register(http, {
     plan,
@@ -324,6 +345,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       dataPath,
       prevention,
       investigations,
+      banks,
     },
     async close() {
       for (const t of timers) clearInterval(t);
@@ -335,6 +357,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await stream.drain().catch(() => {});
       await dataPath.close();
       await investigations.close();
+      await banks.close();
       prevention.close();
       unsubscribeRecent();
       await nodeSync?.close();

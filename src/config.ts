@@ -192,6 +192,24 @@ const configSchema = z
           .filter(Boolean),
       )
       .optional(),
+    /**
+     * Key material for secrets kept at rest (webhook secrets, AES-256-GCM) and keyed hashes (bank
+     * customers, HMAC-SHA256); purpose keys are derived from it. Embedded mode without it generates
+     * one into the data dir.
+     */
+    secretKey: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Hosts or CIDRs (comma-separated) webhooks may reach although they resolve to private addresses. */
+    webhookAllowHosts: z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((h) => h.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .default([]),
+    /** How far before a bank incident its contact trail looks. */
+    incidentLookbackHours: intFrom(1, 24 * 30).default(72),
   })
   .strict();
 
@@ -252,6 +270,9 @@ const envNames: Record<string, string> = {
   stirCacheSeconds: 'CALLSHIELD_STIR_CACHE_SECONDS',
   stirTlsCaFile: 'CALLSHIELD_STIR_TLS_CA_FILE',
   stirX5uHosts: 'CALLSHIELD_STIR_X5U_HOSTS',
+  secretKey: 'CALLSHIELD_SECRET_KEY',
+  webhookAllowHosts: 'CALLSHIELD_WEBHOOK_ALLOW_HOSTS',
+  incidentLookbackHours: 'CALLSHIELD_INCIDENT_LOOKBACK_HOURS',
 };
 
 /** The environment variable of each setting, for the README and error messages. */

@@ -31,6 +31,8 @@ export const errorCodes = {
   /** A dependency the request needs (hot state, streams) is down; the platform recovers by itself. */
   DEPENDENCY_UNAVAILABLE: 503,
   INTERNAL: 500,
+  /** A webhook URL that resolves to a loopback, private or link-local address (src/webhooks). */
+  URL_NOT_ALLOWED: 400,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -15,6 +15,7 @@ export function readerScope(request: FastifyRequest): { principal: Principal; op
   const principal = principalOf(request);
   if (principal.kind === 'admin') return { principal, operator: undefined };
   if (principal.kind === 'operator') return { principal, operator: principal.operatorId };
+  if (principal.kind === 'bank') throw new AppError('FORBIDDEN', 'a bank key does not read data-path records');
   if (principal.role === 'operator_analyst' && principal.operatorId)
     return { principal, operator: principal.operatorId };
   if (nationalReaders.has(principal.role)) return { principal, operator: undefined };

@@ -4,9 +4,14 @@ import type { Principal } from './principal.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** Who a key belongs to: an operator (the default) or a bank of the antifraud exchange. */
+export type KeyOwnerKind = 'operator' | 'bank';
+
 export interface ApiKeyInfo {
   id: string;
+  /** The owner's id (an operator's, or a bank's when `ownerKind` is bank). */
   operatorId: string;
+  ownerKind?: KeyOwnerKind;
   prefix: string;
   createdAt: string;
   createdBy: string;
@@ -15,20 +20,29 @@ export interface ApiKeyInfo {
 }
 
 /**
- * Bearer tokens: the admin token from the config and operator API keys. Keys are 256-bit random
+ * Bearer tokens: the admin token from the config and API keys of operators and banks (one
+ * keyring: a key names its owner's kind). Keys are 256-bit random
  * strings shown once; only their SHA-256 is stored (a fast hash is enough for keys that cannot
  * be guessed). Valid keys are held in memory, so authenticating a call costs one hash and one lookup.
  */
 export async function createKeyring(sql: Sql, adminToken: string) {
   const adminDigest = Buffer.from(sha256(adminToken), 'hex');
-  const byHash = new Map<string, { id: string; operatorId: string }>();
+  const byHash = new Map<string, { id: string; operatorId: string; bank: boolean }>();
   const lastUsed = new Map<string, number>();
   async function load(): Promise<void> {
-    const { rows } = await sql.query<{ id: string; operator_id: string; key_hash: string }>(
-      'select id, operator_id, key_hash from api_keys where revoked_at is null',
-    );
+    const { rows } = await sql.query<{
+      id: string;
+      operator_id: string | null;
+      bank_id: string | null;
+      key_hash: string;
+    }>('select id, operator_id, bank_id, key_hash from api_keys where revoked_at is null');
     byHash.clear();
-    for (const r of rows) byHash.set(r.key_hash, { id: r.id, operatorId: r.operator_id });
+    for (const r of rows)
+      byHash.set(r.key_hash, {
+        id: r.id,
+        operatorId: (r.operator_id ?? r.bank_id) as string,
+        bank: r.bank_id !== null,
+      });
   }
   await load();
 
@@ -50,6 +64,7 @@ export async function createKeyring(sql: Sql, adminToken: string) {
     const key = byHash.get(digest);
     if (!key) return null;
     lastUsed.set(key.id, Date.now());
+    if (key.bank) return { kind: 'bank', bankId: key.operatorId, keyId: key.id };
     return { kind: 'operator', operatorId: key.operatorId, keyId: key.id };
   }
 
@@ -61,7 +76,7 @@ export async function createKeyring(sql: Sql, adminToken: string) {
     authenticate(token: string): Principal | null {
       const known = recent.get(token);
       if (known) {
-        if (known.kind === 'operator') lastUsed.set(known.keyId, Date.now());
+        if (known.kind === 'operator' || known.kind === 'bank') lastUsed.set(known.keyId, Date.now());
         return known;
       }
       const principal = lookup(token);
@@ -72,19 +87,32 @@ export async function createKeyring(sql: Sql, adminToken: string) {
       return principal;
     },
 
-    async issue(operatorId: string, createdBy: string): Promise<{ apiKey: string; info: ApiKeyInfo }> {
+    /** Issues a key for an operator, or for a bank when `owner` is bank. */
+    async issue(
+      operatorId: string,
+      createdBy: string,
+      owner: KeyOwnerKind = 'operator',
+    ): Promise<{ apiKey: string; info: ApiKeyInfo }> {
+      const column = owner === 'bank' ? 'bank_id' : 'operator_id';
       const id = `key_${randomBytes(6).toString('hex')}`;
       const apiKey = `cs_${randomBytes(32).toString('base64url')}`;
       const prefix = apiKey.slice(0, 10);
       const hash = sha256(apiKey);
       const { rows } = await sql.query<{ created_at: Date }>(
-        'insert into api_keys (id, operator_id, key_hash, key_prefix, created_by) values ($1, $2, $3, $4, $5) returning created_at',
+        `insert into api_keys (id, ${column}, key_hash, key_prefix, created_by) values ($1, $2, $3, $4, $5) returning created_at`,
         [id, operatorId, hash, prefix, createdBy],
       );
-      byHash.set(hash, { id, operatorId });
+      byHash.set(hash, { id, operatorId, bank: owner === 'bank' });
       return {
         apiKey,
-        info: { id, operatorId, prefix, createdBy, createdAt: new Date(rows[0].created_at).toISOString() },
+        info: {
+          id,
+          operatorId,
+          ...(owner === 'bank' ? { ownerKind: owner } : {}),
+          prefix,
+          createdBy,
+          createdAt: new Date(rows[0].created_at).toISOString(),
+        },
       };
     },
 
@@ -94,9 +122,10 @@ export async function createKeyring(sql: Sql, adminToken: string) {
       recent.clear();
     },
 
-    async revoke(operatorId: string, keyId: string): Promise<boolean> {
+    async revoke(operatorId: string, keyId: string, owner: KeyOwnerKind = 'operator'): Promise<boolean> {
+      const column = owner === 'bank' ? 'bank_id' : 'operator_id';
       const { rows } = await sql.query<{ key_hash: string }>(
-        'update api_keys set revoked_at = now() where id = $1 and operator_id = $2 and revoked_at is null returning key_hash',
+        `update api_keys set revoked_at = now() where id = $1 and ${column} = $2 and revoked_at is null returning key_hash`,
         [keyId, operatorId],
       );
       for (const r of rows) byHash.delete(r.key_hash);
@@ -104,20 +133,23 @@ export async function createKeyring(sql: Sql, adminToken: string) {
       return rows.length > 0;
     },
 
-    async list(operatorId: string): Promise<ApiKeyInfo[]> {
+    async list(operatorId: string, owner: KeyOwnerKind = 'operator'): Promise<ApiKeyInfo[]> {
       await flushLastUsed();
+      const column = owner === 'bank' ? 'bank_id' : 'operator_id';
       const { rows } = await sql.query<{
         id: string;
-        operator_id: string;
+        operator_id: string | null;
+        bank_id: string | null;
         key_prefix: string;
         created_at: Date;
         created_by: string;
         revoked_at: Date | null;
         last_used_at: Date | null;
-      }>('select * from api_keys where operator_id = $1 order by created_at', [operatorId]);
+      }>(`select * from api_keys where ${column} = $1 order by created_at`, [operatorId]);
       return rows.map((r) => ({
         id: r.id,
-        operatorId: r.operator_id,
+        operatorId: (r.operator_id ?? r.bank_id) as string,
+        ...(r.bank_id ? { ownerKind: 'bank' as const } : {}),
         prefix: r.key_prefix,
         createdAt: new Date(r.created_at).toISOString(),
         createdBy: r.created_by,

@@ -39,7 +39,8 @@ export function installActionAudit(app: FastifyInstance, audit: AuditLog) {
     // Written before the answer is sent: when the caller sees the change done, its audit entry is stored.
     const hook = async (request: FastifyRequest, reply: { statusCode: number }, payload: unknown) => {
       const p = request.principal;
-      if (!p || p.kind === 'operator') return payload;
+      // Machines' calls (operator and bank keys) are left out; bank routes audit themselves, without personal data.
+      if (!p || p.kind === 'operator' || p.kind === 'bank') return payload;
       const params = request.params as Record<string, string>;
       const body = request.body as { number?: unknown } | undefined;
       const parts = [...Object.values(params ?? {}), typeof body?.number === 'string' ? body.number : undefined];

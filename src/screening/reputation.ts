@@ -6,14 +6,21 @@ export type Risk = 'unknown' | 'low' | 'medium' | 'high';
 
 export function createReputationIndex() {
   const risky = new Map<number, Risk>();
+  /** Numbers escalated from outside the reports (bank incidents, src/banks): high whatever reports say. */
+  const escalated = new Set<number>();
   return {
     set(e164: number, risk: Risk) {
       if (risk === 'unknown') risky.delete(e164);
       else risky.set(e164, risk);
     },
-    risk: (e164: number): Risk => risky.get(e164) ?? 'unknown',
+    /** Hook for bank escalations: the number reads as high risk until withdrawn. */
+    escalate(e164: number, on = true) {
+      if (on) escalated.add(e164);
+      else escalated.delete(e164);
+    },
+    risk: (e164: number): Risk => (escalated.has(e164) ? 'high' : (risky.get(e164) ?? 'unknown')),
     /** Labelled only at high risk: reports alone never block. */
-    isReported: (e164: number) => risky.get(e164) === 'high',
+    isReported: (e164: number) => escalated.has(e164) || risky.get(e164) === 'high',
     size: () => risky.size,
   };
 }

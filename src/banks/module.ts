@@ -1,0 +1,185 @@
+/**
+ * Banks in the loop (DESIGN.md §3.1), composed for the app: banks and their keys (the shared
+ * keyring), incidents with contact trails, escalation into alerts and reputation, customers as
+ * keyed hashes, and potential-victim warnings delivered by webhooks. The decisions stream feeds
+ * the contact index and the warnings; the call path never waits for either.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AlertService } from '../alerts/service.ts';
+import type { AuditLog } from '../audit/log.ts';
+import type { Keyring } from '../auth/keys.ts';
+import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { JournalBatch } from '../ingest/store.ts';
+import type { NumberingPlan } from '../numbering/plan.ts';
+import { requireRole } from '../platform/http.ts';
+import type { Metrics } from '../platform/metrics.ts';
+import type { Sql } from '../platform/sql.ts';
+import type { EventStream } from '../platform/stream.ts';
+import type { ReputationIndex } from '../screening/reputation.ts';
+import type { Decision } from '../screening/types.ts';
+import { createWebhooks } from '../webhooks/module.ts';
+import { createOutboundGuard } from '../webhooks/outbound-guard.ts';
+import { loadSecretKeys } from '../webhooks/secret-key.ts';
+import { createContactIndex } from './contacts.ts';
+import { registerBankRoutes } from './routes.ts';
+import { createBankService } from './service.ts';
+import { createBankStore } from './store.ts';
+
+/** What a bank key may reach: its own routes and its webhooks, nothing of the operators' API. */
+const bankPaths = [/^\/v1\/bank\//, /^\/v1\/webhooks(\/|\?|$)/];
+
+/**
+ * Keeps bank keys to the bank and webhook routes: every other route was written for operators,
+ * users and the admin, and must not treat a bank as any of them. Added right after the server's
+ * authentication hook.
+ */
+export function confineBankKeys(http: FastifyInstance): void {
+  http.addHook('onRequest', (request, _reply, done) => {
+    if (request.principal?.kind === 'bank' && !bankPaths.some((p) => p.test(request.url)))
+      return done(new AppError('FORBIDDEN', 'a bank key reaches only the bank and webhook routes'));
+    done();
+  });
+}
+
+export async function createBanks(deps: {
+  sql: Sql;
+  config: Config;
+  plan: NumberingPlan;
+  stream: EventStream;
+  metrics: Metrics;
+  keyring: Keyring;
+  reputation: ReputationIndex;
+  alerts: AlertService;
+  citizenReports: (number: string) => boolean;
+  isBlocklisted: (e164: number) => boolean;
+  ownerOf: (e164: number) => string | null;
+  journal?: (afterId: number, since: Date, limit: number) => Promise<JournalBatch[]>;
+  audit?: AuditLog;
+  clock: () => number;
+  log: {
+    info(details: object, message: string): void;
+    warn(details: object, message: string): void;
+    error(details: object, message: string): void;
+  };
+}) {
+  const { config, clock, log } = deps;
+  const distributed = deps.stream.kind === 'nats';
+  const { keys, generated } = loadSecretKeys({ secretKey: config.secretKey, dataDir: config.dataDir });
+  if (generated)
+    log.warn(
+      { file: generated },
+      'CALLSHIELD_SECRET_KEY is not set: generated a secret key into the data dir for webhook secrets and customer hashes; keep it with the data (set CALLSHIELD_SECRET_KEY to choose it)',
+    );
+  if (!config.secretKey && config.databaseUrl)
+    log.warn({}, 'CALLSHIELD_SECRET_KEY is not set in distributed mode: every node must share one key');
+  const hashSubscriber = (number: string) => keys.hash('subscriber', number);
+  const onError = (error: unknown, what: string) => log.error({ err: error }, `${what} failed`);
+
+  const store = createBankStore(deps.sql);
+  const webhooks = await createWebhooks({
+    sql: deps.sql,
+    keys,
+    guard: createOutboundGuard({ allowHosts: config.webhookAllowHosts }),
+    clock,
+    metrics: deps.metrics,
+    audit: deps.audit,
+    deliver: true,
+    singleNode: !distributed,
+    log,
+  });
+  const lookbackMs = config.incidentLookbackHours * 3_600_000;
+  const contacts = createContactIndex({
+    store,
+    hashCallee: hashSubscriber,
+    clock,
+    // Kept a day past the look-back: an incident is often reported a while after the loss.
+    retentionMs: lookbackMs + 7 * 86_400_000,
+    journal: deps.journal,
+    parse: deps.plan.parse,
+    onError,
+  });
+  const service = createBankService({
+    store,
+    plan: deps.plan,
+    reputation: deps.reputation,
+    alerts: deps.alerts,
+    citizenReports: deps.citizenReports,
+    isBlocklisted: deps.isBlocklisted,
+    ownerOf: deps.ownerOf,
+    hashSubscriber,
+    webhooks,
+    audit: deps.audit,
+    clock,
+    onError,
+  });
+  await service.reload();
+  // Other nodes file incidents and customers; citizens' reports change: a periodic look catches up.
+  const reloader = setInterval(() => {
+    service.reload().catch((error) => onError(error, 'reloading bank state'));
+  }, 60_000);
+  reloader.unref();
+
+  // Where decisions are folded: the console and detect roles (as campaigns), one member per decision.
+  const folds = config.roles.some((role) => role === 'console' || role === 'detect');
+  const unsubscribers = folds
+    ? [
+        deps.stream.subscribe<Decision>('decisions', (decisions) => contacts.add(decisions), {
+          group: 'bank-contacts',
+        }),
+        deps.stream.subscribe<Decision>('decisions', (decisions) => service.onDecisions(decisions), {
+          group: 'bank-warnings',
+        }),
+        deps.stream.subscribe<{ type: string; msisdn: string }>('alerts', (events) => service.onAlertEvents(events)),
+      ]
+    : [];
+
+  const warnings = deps.metrics.gauge(
+    'callshield_potential_victim_deliveries',
+    'Potential-victim deliveries queued since start',
+    () => service.warningsQueued(),
+  );
+  void warnings;
+
+  return {
+    store,
+    service,
+    contacts,
+    webhooks,
+
+    register(scope: FastifyInstance): void {
+      registerBankRoutes(scope, {
+        store,
+        service,
+        contacts,
+        keyring: deps.keyring,
+        reputation: deps.reputation,
+        parse: deps.plan.parse,
+        alerts: deps.alerts,
+        audit: deps.audit,
+        clock,
+        lookbackMs,
+      });
+      webhooks.register(scope);
+      scope.get(
+        '/v1/bank/warnings/daily',
+        { schema: { summary: 'Potential-victim warnings queued per day (console Overview)', tags: ['banks'] } },
+        async (request) => {
+          requireRole(request, 'admin', 'supervisor', 'analyst', 'operator_analyst', 'viewer');
+          const { days } = request.query as { days?: string };
+          const n = Math.min(90, Math.max(1, Number(days) || 14));
+          return { items: await webhooks.store.perDay('potential_victim', clock() - n * 86_400_000) };
+        },
+      );
+    },
+
+    async close(): Promise<void> {
+      clearInterval(reloader);
+      for (const u of unsubscribers) u();
+      await contacts.close();
+      await webhooks.close();
+    },
+  };
+}
+
+export type Banks = Awaited<ReturnType<typeof createBanks>>;

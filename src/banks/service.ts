@@ -1,0 +1,238 @@
+/**
+ * Banks in the loop (DESIGN.md §3.1): incidents and their escalation, customers kept as keyed
+ * hashes, and potential-victim warnings raised from the decisions stream (never on the call path).
+ */
+import { createHash } from 'node:crypto';
+import type { AlertService } from '../alerts/service.ts';
+import type { AuditLog } from '../audit/log.ts';
+import type { LiveRun } from '../detection/live.ts';
+import { formatNumber } from '../numbering/numbers.ts';
+import type { NumberingPlan } from '../numbering/plan.ts';
+import type { ReputationIndex } from '../screening/reputation.ts';
+import type { Decision } from '../screening/types.ts';
+import type { EventBody, Webhooks } from '../webhooks/module.ts';
+import type { WebhookOwner } from '../webhooks/store.ts';
+import { callerOf } from './contacts.ts';
+import type { BankStore, Incident } from './store.ts';
+
+const DAY = 86_400_000;
+/** Score of an alert raised by incidents alone: below the default auto-confirm threshold, so an analyst decides. */
+export const ESCALATION_SCORE = 0.9;
+/** A warning about the same caller and subscriber is sent once in this long. */
+const WARNING_REPEAT_MS = 3_600_000;
+const WARNING_MEMORY = 100_000;
+/** Incidents name suspects for this long in the warning hook. */
+const SUSPECT_DAYS = 90;
+
+export type WarningReason = 'CONFIRMED_FRAUD' | 'HIGH_RISK' | 'INCIDENT_CONTACT';
+
+export function createBankService(deps: {
+  store: BankStore;
+  plan: NumberingPlan;
+  reputation: ReputationIndex;
+  alerts: Pick<AlertService, 'recordRun' | 'alertsOf' | 'list'>;
+  /** Whether citizens reported the number (a report that still counts). */
+  citizenReports: (number: string) => boolean;
+  isBlocklisted: (e164: number) => boolean;
+  ownerOf: (e164: number) => string | null;
+  hashSubscriber: (number: string) => string;
+  webhooks: Webhooks;
+  audit?: AuditLog;
+  clock: () => number;
+  onError: (error: unknown, what: string) => void;
+}) {
+  const { store, plan, clock } = deps;
+  const suspects = new Set<string>();
+  const confirmedAlerts = new Set<string>();
+  const customers = new Map<string, Set<string>>();
+  const recentWarnings = new Map<string, number>();
+  let warningsQueued = 0;
+
+  async function reload(): Promise<void> {
+    const since = new Date(clock() - SUSPECT_DAYS * DAY);
+    const names = await store.suspectNumbers(since);
+    suspects.clear();
+    for (const n of names) suspects.add(n);
+    const all = await store.allCustomers();
+    customers.clear();
+    for (const c of all) {
+      const set = customers.get(c.hash) ?? new Set<string>();
+      set.add(c.bank);
+      customers.set(c.hash, set);
+    }
+    for (const e of await store.escalations()) {
+      const n = plan.parse(e.number);
+      if (n >= 0) deps.reputation.escalate(n);
+    }
+    const confirmed = await deps.alerts.list({ status: 'confirmed', limit: 10_000 });
+    confirmedAlerts.clear();
+    for (const a of confirmed.items) confirmedAlerts.add(a.msisdn);
+  }
+
+  function normalise(input: string): string | null {
+    const n = plan.parse(input);
+    return n < 0 ? null : formatNumber(n);
+  }
+
+  /**
+   * Escalates a number seen in incidents of two banks, or in one incident and in citizens'
+   * reports: a fraud_caller alert with the incidents as evidence (joined to the number's existing
+   * one) and public risk high. Returns whether it escalated.
+   */
+  async function considerEscalation(number: string): Promise<boolean> {
+    const incidents = await store.incidentsNaming(number);
+    const banks = [...new Set(incidents.map((i) => i.bank))].sort();
+    let rule: string;
+    if (banks.length >= 2) rule = `named in incidents of ${banks.length} banks (${banks.join(', ')})`;
+    else if (banks.length === 1 && deps.citizenReports(number))
+      rule = `named in an incident of ${banks[0]} and reported by citizens`;
+    else return false;
+
+    const evidenceIncidents = incidents.slice(0, 50).map((i) => ({
+      bank: i.bank,
+      incidentId: i.incidentId,
+      at: i.at,
+      kind: i.kind,
+      ...(i.amount !== undefined ? { amount: i.amount, currency: i.currency } : {}),
+    }));
+    const existing = (await deps.alerts.alertsOf(number)).find((a) => a.kind === 'fraud_caller');
+    const times = incidents.map((i) => Date.parse(i.at));
+    const run: LiveRun = {
+      alerts: [
+        {
+          kind: 'fraud_caller',
+          msisdn: number,
+          score: Math.max(existing?.score ?? 0, ESCALATION_SCORE),
+          evidence: {
+            ...(existing?.evidence ?? {}),
+            features: existing?.evidence.features ?? [],
+            rules: [...(existing?.evidence.rules ?? []).filter((r) => !r.startsWith('named in ')), rule],
+            incidents: evidenceIncidents,
+          },
+          firstSeen: new Date(Math.min(...times)).toISOString(),
+          // Now, so the upsert sees a change and stores the incidents on an existing alert too.
+          lastSeen: new Date(Math.max(clock(), ...times)).toISOString(),
+          reporters: [],
+        },
+      ],
+      cdrs: 0,
+      sims: 0,
+      imeis: 0,
+      sources: 0,
+      evicted: 0,
+      tookMs: 0,
+    };
+    await deps.alerts.recordRun(run);
+    const alert = (await deps.alerts.alertsOf(number)).find((a) => a.kind === 'fraud_caller');
+    await store.saveEscalation({ number, alertId: alert?.id ?? null, reason: rule, incidents: evidenceIncidents });
+    const n = plan.parse(number);
+    if (n >= 0) deps.reputation.escalate(n);
+    await deps.audit?.append({
+      actor: 'system',
+      role: 'policy',
+      action: 'bank.escalation',
+      target: number,
+      details: { rule, alertId: alert?.id ?? null, incidents: evidenceIncidents.length },
+      clientIp: '',
+    });
+    return true;
+  }
+
+  /** Numbers of an incident that count as seen in it. */
+  const seenIn = (i: Incident) => [...new Set([...i.suspectNumbers, ...i.markedSuspects])];
+
+  async function afterIncident(i: Incident): Promise<void> {
+    for (const n of seenIn(i)) {
+      suspects.add(n);
+      await considerEscalation(n);
+    }
+  }
+
+  /** Why letting this decision through may have made a victim, or nothing. */
+  function warningReasons(caller: string, e164: number): WarningReason[] {
+    const reasons: WarningReason[] = [];
+    if (confirmedAlerts.has(caller) || deps.isBlocklisted(e164)) reasons.push('CONFIRMED_FRAUD');
+    if (deps.reputation.risk(e164) === 'high') reasons.push('HIGH_RISK');
+    if (suspects.has(caller)) reasons.push('INCIDENT_CONTACT');
+    return reasons;
+  }
+
+  async function onDecisions(decisions: Decision[]): Promise<void> {
+    const now = clock();
+    for (const d of decisions) {
+      if (d.verdict === 'block') continue;
+      const a = plan.parse(callerOf(d));
+      if (a < 0) continue;
+      const caller = formatNumber(a);
+      const reasons = warningReasons(caller, a);
+      if (reasons.length === 0) continue;
+      const b = plan.parse(d.b);
+      if (b < 0) continue;
+      const msisdn = formatNumber(b);
+      const key = `${caller}|${msisdn}`;
+      const last = recentWarnings.get(key);
+      if (last !== undefined && now - last < WARNING_REPEAT_MS) continue;
+      const owner = deps.ownerOf(b);
+      const recipients: WebhookOwner[] = [
+        ...(owner ? [{ kind: 'operator' as const, id: owner }] : []),
+        ...[...(customers.get(deps.hashSubscriber(msisdn)) ?? [])].map((id) => ({ kind: 'bank' as const, id })),
+      ];
+      if (!deps.webhooks.subscribed(recipients, 'potential_victim')) continue;
+      if (recentWarnings.size >= WARNING_MEMORY) recentWarnings.clear();
+      recentWarnings.set(key, now);
+      const body: EventBody = {
+        id: `evt_${createHash('sha256').update(d.decisionId).digest('hex').slice(0, 24)}`,
+        event: 'potential_victim',
+        msisdn,
+        number: caller,
+        at: d.at,
+        reasons,
+      };
+      try {
+        warningsQueued += await deps.webhooks.publish(body, recipients);
+      } catch (error) {
+        recentWarnings.delete(key);
+        deps.onError(error, 'queueing a potential-victim warning');
+      }
+    }
+  }
+
+  return {
+    reload,
+    normalise,
+    considerEscalation,
+    afterIncident,
+    onDecisions,
+    warningReasons,
+    warningsQueued: () => warningsQueued,
+    isSuspect: (number: string) => suspects.has(number),
+
+    /** Applies an `alerts` stream event to the confirmed set. */
+    onAlertEvents(events: { type: string; msisdn: string }[]): void {
+      for (const e of events) {
+        if (e.type === 'confirmed') confirmedAlerts.add(e.msisdn);
+        else if (e.type === 'dismissed') confirmedAlerts.delete(e.msisdn);
+      }
+    },
+
+    async updateCustomers(bank: string, add: string[], remove: string[]): Promise<{ added: number; removed: number }> {
+      const addHashes = add.map((n) => deps.hashSubscriber(n));
+      const removeHashes = remove.map((n) => deps.hashSubscriber(n));
+      const added = await store.addCustomers(bank, addHashes);
+      const removed = await store.removeCustomers(bank, removeHashes);
+      for (const h of addHashes) {
+        const set = customers.get(h) ?? new Set<string>();
+        set.add(bank);
+        customers.set(h, set);
+      }
+      for (const h of removeHashes) {
+        const set = customers.get(h);
+        set?.delete(bank);
+        if (set?.size === 0) customers.delete(h);
+      }
+      return { added, removed };
+    },
+  };
+}
+
+export type BankService = ReturnType<typeof createBankService>;

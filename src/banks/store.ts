@@ -1,0 +1,289 @@
+import type { Sql } from '../platform/sql.ts';
+
+export const incidentKinds = ['transfer', 'card', 'loan', 'other'] as const;
+export type IncidentKind = (typeof incidentKinds)[number];
+
+export interface Bank {
+  id: string;
+  name: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface Incident {
+  bank: string;
+  incidentId: string;
+  victim: string;
+  at: string;
+  kind: IncidentKind;
+  amount?: number;
+  currency?: string;
+  suspectNumbers: string[];
+  /** Contacts of the trail the bank or an analyst marked as the suspect. */
+  markedSuspects: string[];
+  receivedAt: string;
+}
+
+/** A call or message a subscriber received, from a screening decision. */
+export interface ContactRow {
+  decisionId: string;
+  calleeHash: string;
+  caller: string;
+  at: number;
+  channel: 'call' | 'sms';
+  verdict: string;
+  reasons: string[];
+}
+
+interface IncidentRow {
+  bank_id: string;
+  incident_id: string;
+  victim: string;
+  at: Date;
+  kind: IncidentKind;
+  amount: number | null;
+  currency: string | null;
+  suspect_numbers: string[];
+  marked_suspects: string[];
+  received_at: Date;
+}
+
+const toIncident = (r: IncidentRow): Incident => ({
+  bank: r.bank_id,
+  incidentId: r.incident_id,
+  victim: r.victim,
+  at: new Date(r.at).toISOString(),
+  kind: r.kind,
+  ...(r.amount !== null ? { amount: Number(r.amount) } : {}),
+  ...(r.currency !== null ? { currency: r.currency } : {}),
+  suspectNumbers: r.suspect_numbers ?? [],
+  markedSuspects: r.marked_suspects ?? [],
+  receivedAt: new Date(r.received_at).toISOString(),
+});
+
+export function createBankStore(sql: Sql) {
+  return {
+    async createBank(b: { id: string; name: string; createdBy: string }): Promise<Bank | null> {
+      const { rows } = await sql.query<{ id: string; name: string; created_at: Date; created_by: string }>(
+        'insert into banks (id, name, created_by) values ($1, $2, $3) on conflict (id) do nothing returning *',
+        [b.id, b.name, b.createdBy],
+      );
+      return rows[0]
+        ? {
+            id: rows[0].id,
+            name: rows[0].name,
+            createdAt: new Date(rows[0].created_at).toISOString(),
+            createdBy: rows[0].created_by,
+          }
+        : null;
+    },
+
+    async banks(): Promise<Bank[]> {
+      const { rows } = await sql.query<{ id: string; name: string; created_at: Date; created_by: string }>(
+        'select * from banks order by id',
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        createdAt: new Date(r.created_at).toISOString(),
+        createdBy: r.created_by,
+      }));
+    },
+
+    /** Stores an incident unless the bank filed one with that id; returns it and whether it is new. */
+    async fileIncident(
+      i: Omit<Incident, 'receivedAt' | 'markedSuspects'>,
+    ): Promise<{ incident: Incident; created: boolean }> {
+      const { rows } = await sql.query<IncidentRow>(
+        `insert into bank_incidents (bank_id, incident_id, victim, at, kind, amount, currency, suspect_numbers)
+         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (bank_id, incident_id) do nothing returning *`,
+        [
+          i.bank,
+          i.incidentId,
+          i.victim,
+          new Date(i.at),
+          i.kind,
+          i.amount ?? null,
+          i.currency ?? null,
+          i.suspectNumbers,
+        ],
+      );
+      if (rows[0]) return { incident: toIncident(rows[0]), created: true };
+      const existing = await this.incident(i.bank, i.incidentId);
+      return { incident: existing!, created: false };
+    },
+
+    async incident(bank: string, incidentId: string): Promise<Incident | null> {
+      const { rows } = await sql.query<IncidentRow>(
+        'select * from bank_incidents where bank_id = $1 and incident_id = $2',
+        [bank, incidentId],
+      );
+      return rows[0] ? toIncident(rows[0]) : null;
+    },
+
+    /** Incidents with this id (analysts name an incident by id alone; banks' ids may collide). */
+    async incidentsById(incidentId: string): Promise<Incident[]> {
+      const { rows } = await sql.query<IncidentRow>(
+        'select * from bank_incidents where incident_id = $1 order by bank_id',
+        [incidentId],
+      );
+      return rows.map(toIncident);
+    },
+
+    async list(q: { bank?: string; number?: string; limit: number; before?: string }): Promise<Incident[]> {
+      const { rows } = await sql.query<IncidentRow>(
+        `select * from bank_incidents
+         where ($1::text is null or bank_id = $1)
+           and ($2::text is null or victim = $2 or $2 = any(suspect_numbers) or $2 = any(marked_suspects))
+           and ($3::timestamptz is null or received_at < $3)
+         order by received_at desc limit $4`,
+        [q.bank ?? null, q.number ?? null, q.before ? new Date(q.before) : null, q.limit],
+      );
+      return rows.map(toIncident);
+    },
+
+    /** Marks (or unmarks) a contact of the trail as the suspect. */
+    async markSuspect(bank: string, incidentId: string, number: string, suspect: boolean): Promise<Incident | null> {
+      const { rows } = await sql.query<IncidentRow>(
+        suspect
+          ? `update bank_incidents set marked_suspects = array(select distinct x from unnest(marked_suspects || $3::text) as x)
+             where bank_id = $1 and incident_id = $2 returning *`
+          : `update bank_incidents set marked_suspects = array_remove(marked_suspects, $3::text)
+             where bank_id = $1 and incident_id = $2 returning *`,
+        [bank, incidentId, number],
+      );
+      return rows[0] ? toIncident(rows[0]) : null;
+    },
+
+    /** Incidents in which a number counts as seen (named as suspect or marked), newest first. */
+    async incidentsNaming(number: string): Promise<Incident[]> {
+      const { rows } = await sql.query<IncidentRow>(
+        `select * from bank_incidents where $1 = any(suspect_numbers) or $1 = any(marked_suspects)
+         order by received_at desc limit 200`,
+        [number],
+      );
+      return rows.map(toIncident);
+    },
+
+    /** Numbers seen in incidents received since `since` (the warning hook keeps them in memory). */
+    async suspectNumbers(since: Date): Promise<string[]> {
+      const { rows } = await sql.query<{ n: string }>(
+        `select distinct n from bank_incidents, unnest(suspect_numbers || marked_suspects) as n where received_at >= $1`,
+        [since],
+      );
+      return rows.map((r) => r.n);
+    },
+
+    async addCustomers(bank: string, hashes: string[]): Promise<number> {
+      if (hashes.length === 0) return 0;
+      const { affectedRows } = await sql.query(
+        `insert into bank_customers (bank_id, msisdn_hash) select $1, h from unnest($2::text[]) as h
+         on conflict do nothing`,
+        [bank, hashes],
+      );
+      return affectedRows;
+    },
+
+    async removeCustomers(bank: string, hashes: string[]): Promise<number> {
+      if (hashes.length === 0) return 0;
+      const { affectedRows } = await sql.query(
+        'delete from bank_customers where bank_id = $1 and msisdn_hash = any($2::text[])',
+        [bank, hashes],
+      );
+      return affectedRows;
+    },
+
+    async customerCount(bank: string): Promise<number> {
+      const { rows } = await sql.query<{ n: string | number }>(
+        'select count(*) as n from bank_customers where bank_id = $1',
+        [bank],
+      );
+      return Number(rows[0].n);
+    },
+
+    async allCustomers(): Promise<{ bank: string; hash: string }[]> {
+      const { rows } = await sql.query<{ bank_id: string; msisdn_hash: string }>(
+        'select bank_id, msisdn_hash from bank_customers',
+      );
+      return rows.map((r) => ({ bank: r.bank_id, hash: r.msisdn_hash }));
+    },
+
+    async insertContacts(contacts: ContactRow[]): Promise<void> {
+      if (contacts.length === 0) return;
+      await sql.query(
+        `insert into bank_recent_contacts (decision_id, callee_hash, caller, at, channel, verdict, reasons)
+         select x.decision_id, x.callee_hash, x.caller, to_timestamp(x.at_ms / 1000.0), x.channel, x.verdict,
+           string_to_array(x.reasons, ',')
+         from unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::text[])
+           as x(decision_id, callee_hash, caller, at_ms, channel, verdict, reasons)
+         on conflict (decision_id) do nothing`,
+        [
+          contacts.map((c) => c.decisionId),
+          contacts.map((c) => c.calleeHash),
+          contacts.map((c) => c.caller),
+          contacts.map((c) => c.at),
+          contacts.map((c) => c.channel),
+          contacts.map((c) => c.verdict),
+          contacts.map((c) => c.reasons.join(',')),
+        ],
+      );
+    },
+
+    async contactsOf(calleeHash: string, from: number, to: number): Promise<ContactRow[]> {
+      const { rows } = await sql.query<{
+        decision_id: string;
+        callee_hash: string;
+        caller: string;
+        at: Date;
+        channel: 'call' | 'sms';
+        verdict: string;
+        reasons: string[];
+      }>(
+        `select * from bank_recent_contacts where callee_hash = $1 and at >= to_timestamp($2 / 1000.0)
+         and at <= to_timestamp($3 / 1000.0) order by at desc limit 1000`,
+        [calleeHash, from, to],
+      );
+      return rows.map((r) => ({
+        decisionId: r.decision_id,
+        calleeHash: r.callee_hash,
+        caller: r.caller,
+        at: new Date(r.at).getTime(),
+        channel: r.channel,
+        verdict: r.verdict,
+        reasons: (r.reasons ?? []).filter(Boolean),
+      }));
+    },
+
+    async sweepContacts(before: number): Promise<number> {
+      const { affectedRows } = await sql.query(
+        `delete from bank_recent_contacts where decision_id in (
+           select decision_id from bank_recent_contacts where at < to_timestamp($1 / 1000.0) limit 5000)`,
+        [before],
+      );
+      return affectedRows;
+    },
+
+    async escalations(): Promise<{ number: string; alertId: string | null; reason: string; escalatedAt: string }[]> {
+      const { rows } = await sql.query<{ number: string; alert_id: string | null; reason: string; escalated_at: Date }>(
+        'select number, alert_id, reason, escalated_at from bank_escalations',
+      );
+      return rows.map((r) => ({
+        number: r.number,
+        alertId: r.alert_id,
+        reason: r.reason,
+        escalatedAt: new Date(r.escalated_at).toISOString(),
+      }));
+    },
+
+    async saveEscalation(e: { number: string; alertId: string | null; reason: string; incidents: unknown[] }) {
+      await sql.query(
+        `insert into bank_escalations (number, alert_id, reason, incidents) values ($1, $2, $3, $4)
+         on conflict (number) do update set alert_id = coalesce(excluded.alert_id, bank_escalations.alert_id),
+           reason = excluded.reason, incidents = excluded.incidents`,
+        [e.number, e.alertId, e.reason, JSON.stringify(e.incidents)],
+      );
+    },
+  };
+}
+
+export type BankStore = ReturnType<typeof createBankStore>;

@@ -1,0 +1,207 @@
+/**
+ * The delivery worker: claims due deliveries from the records store, POSTs each signed body to
+ * its subscription's URL and records the outcome. At-least-once: a delivery stays pending until a
+ * 2xx answer, retried with the same event id after 3 s, then doubling up to 10 min, for 24 h; a
+ * process killed mid-attempt leaves the delivery pending for the next start (or another node).
+ */
+import { createHmac } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import type { OutboundGuard } from './outbound-guard.ts';
+import type { ClaimedDelivery, WebhookStore } from './store.ts';
+
+export const deliverySettings = {
+  firstRetryMs: 3_000,
+  maxRetryMs: 600_000,
+  giveUpAfterMs: 24 * 3_600_000,
+  timeoutMs: 10_000,
+  leaseMs: 60_000,
+  batch: 32,
+  idlePollMs: 500,
+  /** Bytes of a receiver's answer read (and then dropped). */
+  maxAnswerBytes: 64 * 1024,
+};
+
+/** Wait before the next attempt after `failures` failed ones (1 = the first failure). */
+export function retryDelayMs(failures: number, settings = deliverySettings): number {
+  return Math.min(settings.firstRetryMs * 2 ** Math.max(0, failures - 1), settings.maxRetryMs);
+}
+
+/** `sha256=<hex HMAC-SHA256 of the raw body with the secret>`. */
+export function signatureOf(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+export interface DeliveryTarget {
+  url: string;
+  secret: string;
+}
+
+type Attempt = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+
+export function createDeliveryWorker(deps: {
+  store: WebhookStore;
+  guard: OutboundGuard;
+  /** The URL and decrypted secret of a live subscription, or null when it was deleted. */
+  target: (webhookId: string) => Promise<DeliveryTarget | null>;
+  clock: () => number;
+  onError: (error: unknown, what: string) => void;
+  onDelivered?: (count: number) => void;
+  settings?: typeof deliverySettings;
+}) {
+  const settings = deps.settings ?? deliverySettings;
+  const agents = {
+    http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+  };
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let kicked = false;
+
+  function send(target: DeliveryTarget, delivery: ClaimedDelivery): Promise<Attempt> {
+    return new Promise((resolveAttempt) => {
+      let url: URL;
+      try {
+        url = new URL(target.url);
+      } catch {
+        resolveAttempt({ ok: false, status: null, error: 'invalid URL' });
+        return;
+      }
+      const https = url.protocol === 'https:';
+      const request = (https ? httpsRequest : httpRequest)(
+        url,
+        {
+          method: 'POST',
+          agent: https ? agents.https : agents.http,
+          lookup: deps.guard.lookup as never,
+          timeout: settings.timeoutMs,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(delivery.body),
+            'user-agent': 'callshield-webhooks/1',
+            'x-callshield-event': delivery.event,
+            'x-callshield-event-id': delivery.eventId,
+            'x-callshield-signature': signatureOf(target.secret, delivery.body),
+          },
+        },
+        (response) => {
+          let read = 0;
+          response.on('data', (chunk: Buffer) => {
+            read += chunk.length;
+            if (read > settings.maxAnswerBytes) response.destroy();
+          });
+          const done = () => {
+            const status = response.statusCode ?? 0;
+            resolveAttempt(
+              status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` },
+            );
+          };
+          response.on('end', done);
+          response.on('close', done);
+          response.on('error', done);
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error('timed out')));
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        resolveAttempt({
+          ok: false,
+          status: null,
+          error: error.code === 'URL_NOT_ALLOWED' ? error.message : error.message.slice(0, 200),
+        }),
+      );
+      request.end(delivery.body);
+    });
+  }
+
+  async function attempt(delivery: ClaimedDelivery): Promise<boolean> {
+    const target = await deps.target(delivery.webhookId);
+    let result: Attempt;
+    if (!target) result = { ok: false, status: null, error: 'subscription deleted' };
+    else {
+      // An address in the URL is never looked up: check it here (names are checked at connect).
+      const host = new URL(target.url).hostname.replace(/^\[|\]$/g, '');
+      const checked = isIP(host) ? await deps.guard.check(new URL(target.url)) : { ok: true as const };
+      result = checked.ok ? await send(target, delivery) : { ok: false, status: null, error: checked.message };
+    }
+    const now = deps.clock();
+    if (result.ok) {
+      await deps.store.settle(delivery.id, {
+        status: 'delivered',
+        httpStatus: result.status,
+        error: null,
+        nextAt: now,
+        now,
+      });
+      return true;
+    }
+    const failures = delivery.attempts + 1;
+    const nextAt = now + retryDelayMs(failures, settings);
+    const expired = !target || nextAt > delivery.createdAt + settings.giveUpAfterMs;
+    await deps.store.settle(delivery.id, {
+      status: expired ? 'failed' : 'pending',
+      httpStatus: result.status,
+      error: result.error,
+      nextAt,
+      now,
+    });
+    return false;
+  }
+
+  /** Sends every due delivery, a batch at a time; resolves when none is due. */
+  async function drainDue(): Promise<void> {
+    for (;;) {
+      kicked = false;
+      const due = await deps.store.claim(deps.clock(), settings.batch, settings.leaseMs);
+      if (due.length === 0) return;
+      const outcomes = await Promise.all(
+        due.map((d) =>
+          attempt(d).catch((error) => {
+            deps.onError(error, `webhook delivery ${d.id}`);
+            return false;
+          }),
+        ),
+      );
+      const delivered = outcomes.filter(Boolean).length;
+      if (delivered > 0) deps.onDelivered?.(delivered);
+      if (stopped) return;
+    }
+  }
+
+  function schedule(delayMs: number) {
+    if (stopped) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(tick, delayMs);
+    timer.unref();
+  }
+
+  function tick() {
+    timer = null;
+    if (running || stopped) return;
+    running = drainDue()
+      .catch((error) => deps.onError(error, 'webhook deliveries'))
+      .finally(() => {
+        running = null;
+        schedule(kicked ? 0 : settings.idlePollMs);
+      });
+  }
+
+  return {
+    start() {
+      schedule(0);
+    },
+    /** New deliveries were queued: look now rather than at the next poll. */
+    kick() {
+      kicked = true;
+      if (!running) schedule(0);
+    },
+    async close() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Keys for secrets at rest, derived from one master key (CALLSHIELD_SECRET_KEY): AES-256-GCM for
+ * webhook secrets, HMAC-SHA256 for keyed hashes of bank customers. Each purpose gets its own
+ * HKDF-derived key, so a leaked hash key says nothing about the encryption key.
+ */
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export interface SecretKeys {
+  /** Where the master key came from (the config, or a file generated into the data dir). */
+  source: 'config' | 'data-dir' | 'records';
+  /** Keyed hash (hex) of a value, for one purpose. */
+  hash(purpose: string, value: string): string;
+  encrypt(plain: string): string;
+  decrypt(sealed: string): string;
+}
+
+const derive = (master: Buffer, purpose: string) =>
+  Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `callshield:${purpose}`, 32));
+
+export function secretKeysFrom(master: string | Buffer, source: SecretKeys['source']): SecretKeys {
+  const masterBytes = Buffer.isBuffer(master) ? master : Buffer.from(master, 'utf8');
+  const aesKey = derive(masterBytes, 'webhook-secrets');
+  const hmacKeys = new Map<string, Buffer>();
+  const hmacKey = (purpose: string) => {
+    let key = hmacKeys.get(purpose);
+    if (!key) {
+      key = derive(masterBytes, `hash:${purpose}`);
+      hmacKeys.set(purpose, key);
+    }
+    return key;
+  };
+  return {
+    source,
+    hash: (purpose, value) => createHmac('sha256', hmacKey(purpose)).update(value).digest('hex'),
+    encrypt(plain) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', aesKey, iv);
+      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      return `v1.${iv.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${body.toString('base64url')}`;
+    },
+    decrypt(sealed) {
+      const [version, iv, tag, body] = sealed.split('.');
+      if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('not a sealed secret');
+      const decipher = createDecipheriv('aes-256-gcm', aesKey, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    },
+  };
+}
+
+/**
+ * The master key: CALLSHIELD_SECRET_KEY when set; in embedded mode otherwise a random key kept in
+ * `<data dir>/secret.key` (created on first start, mode 0600), which `generated` reports so the
+ * start can say so.
+ */
+export function loadSecretKeys(options: { secretKey?: string; dataDir: string }): {
+  keys: SecretKeys;
+  generated: string | null;
+} {
+  if (options.secretKey) return { keys: secretKeysFrom(options.secretKey, 'config'), generated: null };
+  const dir = resolve(options.dataDir);
+  const file = join(dir, 'secret.key');
+  if (existsSync(file)) {
+    return {
+      keys: secretKeysFrom(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url'), 'data-dir'),
+      generated: null,
+    };
+  }
+  mkdirSync(dir, { recursive: true });
+  const master = randomBytes(32);
+  writeFileSync(file, `${master.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return { keys: secretKeysFrom(master, 'data-dir'), generated: file };
+}

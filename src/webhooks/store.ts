@@ -1,0 +1,242 @@
+import { randomBytes } from 'node:crypto';
+import type { Sql } from '../platform/sql.ts';
+
+/** Who owns a webhook: an operator or a bank (the key's principal). */
+export interface WebhookOwner {
+  kind: 'operator' | 'bank';
+  id: string;
+}
+
+export interface Webhook {
+  id: string;
+  owner: WebhookOwner;
+  url: string;
+  events: string[];
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface StoredWebhook extends Webhook {
+  secretEnc: string;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface Delivery {
+  id: string;
+  eventId: string;
+  event: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAt: string | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+/** A delivery claimed by a worker for one attempt. */
+export interface ClaimedDelivery {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  event: string;
+  body: string;
+  attempts: number;
+  createdAt: number;
+}
+
+const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString());
+
+interface WebhookRow {
+  id: string;
+  owner_kind: 'operator' | 'bank';
+  owner_id: string;
+  url: string;
+  events: string[];
+  secret_enc: string;
+  created_at: Date;
+  created_by: string;
+}
+
+const toWebhook = (r: WebhookRow): StoredWebhook => ({
+  id: r.id,
+  owner: { kind: r.owner_kind, id: r.owner_id },
+  url: r.url,
+  events: r.events,
+  secretEnc: r.secret_enc,
+  createdAt: iso(r.created_at)!,
+  createdBy: r.created_by,
+});
+
+/** Subscriptions and their deliveries in the records store. */
+export function createWebhookStore(sql: Sql) {
+  return {
+    async create(w: { owner: WebhookOwner; url: string; events: string[]; secretEnc: string; createdBy: string }) {
+      const id = `whk_${randomBytes(9).toString('base64url')}`;
+      const { rows } = await sql.query<WebhookRow>(
+        `insert into webhooks (id, owner_kind, owner_id, url, events, secret_enc, created_by)
+         values ($1, $2, $3, $4, $5, $6, $7) returning *`,
+        [id, w.owner.kind, w.owner.id, w.url, w.events, w.secretEnc, w.createdBy],
+      );
+      return toWebhook(rows[0]);
+    },
+
+    /** Every live subscription (the publisher keeps them in memory). */
+    async active(): Promise<StoredWebhook[]> {
+      const { rows } = await sql.query<WebhookRow>(
+        'select * from webhooks where deleted_at is null order by created_at',
+      );
+      return rows.map(toWebhook);
+    },
+
+    async get(id: string): Promise<StoredWebhook | null> {
+      const { rows } = await sql.query<WebhookRow>('select * from webhooks where id = $1 and deleted_at is null', [id]);
+      return rows[0] ? toWebhook(rows[0]) : null;
+    },
+
+    /** Deletes a subscription; its pending deliveries are dropped with it. */
+    async remove(id: string): Promise<boolean> {
+      const { affectedRows } = await sql.query(
+        'update webhooks set deleted_at = now() where id = $1 and deleted_at is null',
+        [id],
+      );
+      if (affectedRows > 0)
+        await sql.query(
+          `update webhook_deliveries set status = 'failed', last_error = 'subscription deleted'
+           where webhook_id = $1 and status = 'pending'`,
+          [id],
+        );
+      return affectedRows > 0;
+    },
+
+    /** Queues one event for some subscriptions; an event already queued for a subscription is skipped. */
+    async enqueue(
+      items: { webhookId: string; eventId: string; event: string; body: string }[],
+      now: number,
+    ): Promise<number> {
+      if (items.length === 0) return 0;
+      const { affectedRows } = await sql.query(
+        `insert into webhook_deliveries (webhook_id, event_id, event, body, next_at, created_at)
+         select x.webhook_id, x.event_id, x.event, x.body, to_timestamp($2 / 1000.0), to_timestamp($2 / 1000.0)
+         from unnest($1::text[], $3::text[], $4::text[], $5::text[]) as x(webhook_id, event_id, event, body)
+         on conflict (webhook_id, event_id) do nothing`,
+        [
+          items.map((i) => i.webhookId),
+          now,
+          items.map((i) => i.eventId),
+          items.map((i) => i.event),
+          items.map((i) => i.body),
+        ],
+      );
+      return affectedRows;
+    },
+
+    /**
+     * Claims due deliveries for one attempt each: a lease keeps other workers off them while this
+     * one sends; a worker that dies lets its lease run out and another takes them.
+     */
+    async claim(now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+      const { rows } = await sql.query<{
+        id: string;
+        webhook_id: string;
+        event_id: string;
+        event: string;
+        body: string;
+        attempts: number;
+        created_at: Date;
+      }>(
+        `update webhook_deliveries set locked_until = to_timestamp($2 / 1000.0)
+         where id in (
+           select id from webhook_deliveries
+           where status = 'pending' and next_at <= to_timestamp($1 / 1000.0)
+             and (locked_until is null or locked_until <= to_timestamp($1 / 1000.0))
+           order by next_at limit $3 for update skip locked)
+         returning id, webhook_id, event_id, event, body, attempts, created_at`,
+        [now, now + leaseMs, limit],
+      );
+      return rows.map((r) => ({
+        id: String(r.id),
+        webhookId: r.webhook_id,
+        eventId: r.event_id,
+        event: r.event,
+        body: r.body,
+        attempts: Number(r.attempts),
+        createdAt: new Date(r.created_at).getTime(),
+      }));
+    },
+
+    /** Records the outcome of an attempt: delivered, retried at `nextAt`, or given up. */
+    async settle(
+      id: string,
+      outcome: { status: DeliveryStatus; httpStatus: number | null; error: string | null; nextAt: number; now: number },
+    ): Promise<void> {
+      await sql.query(
+        `update webhook_deliveries set status = $2, attempts = attempts + 1, last_status = $3, last_error = $4,
+           next_at = to_timestamp($5 / 1000.0), locked_until = null,
+           delivered_at = case when $2 = 'delivered' then to_timestamp($6 / 1000.0) else delivered_at end
+         where id = $1`,
+        [id, outcome.status, outcome.httpStatus, outcome.error, outcome.nextAt, outcome.now],
+      );
+    },
+
+    /** Leases of a previous run of this process (embedded mode: no other worker can hold them). */
+    async releaseLeases(): Promise<void> {
+      await sql.query(
+        `update webhook_deliveries set locked_until = null where status = 'pending' and locked_until is not null`,
+      );
+    },
+
+    async pendingCount(): Promise<number> {
+      const { rows } = await sql.query<{ n: number | string }>(
+        `select count(*) as n from webhook_deliveries where status = 'pending'`,
+      );
+      return Number(rows[0].n);
+    },
+
+    async deliveries(webhookId: string, limit: number, before?: number): Promise<Delivery[]> {
+      const { rows } = await sql.query<{
+        id: string;
+        event_id: string;
+        event: string;
+        status: DeliveryStatus;
+        attempts: number;
+        next_at: Date;
+        last_status: number | null;
+        last_error: string | null;
+        created_at: Date;
+        delivered_at: Date | null;
+      }>(
+        `select id, event_id, event, status, attempts, next_at, last_status, last_error, created_at, delivered_at
+         from webhook_deliveries where webhook_id = $1 and ($2::bigint is null or id < $2) order by id desc limit $3`,
+        [webhookId, before ?? null, limit],
+      );
+      return rows.map((r) => ({
+        id: String(r.id),
+        eventId: r.event_id,
+        event: r.event,
+        status: r.status,
+        attempts: Number(r.attempts),
+        nextAt: r.status === 'pending' ? iso(r.next_at) : null,
+        lastStatus: r.last_status === null ? null : Number(r.last_status),
+        lastError: r.last_error,
+        createdAt: iso(r.created_at)!,
+        deliveredAt: iso(r.delivered_at),
+      }));
+    },
+
+    /** Warnings queued per day (UTC), for the console's Overview. */
+    async perDay(event: string, since: number): Promise<{ day: string; events: number; deliveries: number }[]> {
+      const { rows } = await sql.query<{ day: string; events: number | string; deliveries: number | string }>(
+        `select to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD') as day,
+           count(distinct event_id) as events, count(*) as deliveries
+         from webhook_deliveries where event = $1 and created_at >= to_timestamp($2 / 1000.0)
+         group by 1 order by 1`,
+        [event, since],
+      );
+      return rows.map((r) => ({ day: r.day, events: Number(r.events), deliveries: Number(r.deliveries) }));
+    },
+  };
+}
+
+export type WebhookStore = ReturnType<typeof createWebhookStore>;
