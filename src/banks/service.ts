@@ -60,10 +60,14 @@ export function createBankService(deps: {
       set.add(c.bank);
       customers.set(c.hash, set);
     }
+    const escalated = new Set<string>();
     for (const e of await store.escalations()) {
+      escalated.add(e.number);
       const n = plan.parse(e.number);
       if (n >= 0) deps.reputation.escalate(n);
     }
+    // Citizens may report a number after a bank named it: escalate it now.
+    for (const n of suspects) if (!escalated.has(n) && deps.citizenReports(n)) await considerEscalation(n);
     const confirmed = await deps.alerts.list({ status: 'confirmed', limit: 10_000 });
     confirmedAlerts.clear();
     for (const a of confirmed.items) confirmedAlerts.add(a.msisdn);

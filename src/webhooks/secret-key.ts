@@ -60,6 +60,9 @@ export function loadSecretKeys(options: { secretKey?: string; dataDir: string })
   generated: string | null;
 } {
   if (options.secretKey) return { keys: secretKeysFrom(options.secretKey, 'config'), generated: null };
+  // A data dir in memory (tests): a key for this process only.
+  if (options.dataDir.startsWith('memory://'))
+    return { keys: secretKeysFrom(randomBytes(32), 'data-dir'), generated: null };
   const dir = resolve(options.dataDir);
   const file = join(dir, 'secret.key');
   if (existsSync(file)) {
