@@ -8,7 +8,6 @@ const FRAUD = '+905321234567';
 const V1 = '+77771234501';
 const V2 = '+77771234500';
 const HIDDEN = '+77771234599';
-const KCELL_SUBSCRIBER = '+77011234567';
 const secrets = {
   HALYK: 'halyk-webhook-secret-0123456789',
   KASPIBANK: 'kaspi-webhook-secret-0123456789',
