@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: prints the figures behind DESIGN.md §6 budgets. Each part can be run alone:
- * `npm run bench -- engine http sim detection ingest distributed`.
+ * `npm run bench -- engine http sim detection ingest distributed warnings`.
  */
 import { benchDetection } from './detection.ts';
 import { benchDistributed } from './distributed.ts';
@@ -9,6 +9,7 @@ import { benchHttp } from './http.ts';
 import { benchIngest } from './ingest.ts';
 import { benchSimulator } from './sim.ts';
 import { benchStir } from './stir.ts';
+import { benchWarnings } from './warnings.ts';
 
 const parts: Record<string, { budget: string; run: () => Promise<Record<string, number | string>> }> = {
   engine: { budget: '≥ 1 M decisions/s on one core', run: async () => benchEngine() },
@@ -29,6 +30,10 @@ const parts: Record<string, { budget: string; run: () => Promise<Record<string, 
   distributed: {
     budget: 'verify req/s on 2 screening processes + Redis vs 1 embedded; CDRs/s through NATS vs in process',
     run: () => benchDistributed(),
+  },
+  warnings: {
+    budget: 'verify req/s with potential-victim warnings flowing within 10 % of without; warnings delivered/s',
+    run: () => benchWarnings(),
   },
 };
 

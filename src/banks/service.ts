@@ -44,7 +44,6 @@ export function createBankService(deps: {
   const { store, plan, clock } = deps;
   const suspects = new Set<string>();
   const confirmedAlerts = new Set<string>();
-  const customers = new Map<string, Set<string>>();
   const recentWarnings = new Map<string, number>();
   let warningsQueued = 0;
 
@@ -53,13 +52,6 @@ export function createBankService(deps: {
     const names = await store.suspectNumbers(since);
     suspects.clear();
     for (const n of names) suspects.add(n);
-    const all = await store.allCustomers();
-    customers.clear();
-    for (const c of all) {
-      const set = customers.get(c.hash) ?? new Set<string>();
-      set.add(c.bank);
-      customers.set(c.hash, set);
-    }
     const escalated = new Set<string>();
     for (const e of await store.escalations()) {
       escalated.add(e.number);
@@ -161,8 +153,20 @@ export function createBankService(deps: {
     return reasons;
   }
 
+  /**
+   * Warnings for the decisions of a batch: the in-memory checks pick the few candidates, then one
+   * query finds the banks that have those subscribers among their customers.
+   */
   async function onDecisions(decisions: Decision[]): Promise<void> {
     const now = clock();
+    const candidates: {
+      d: Decision;
+      caller: string;
+      msisdn: string;
+      b: number;
+      reasons: WarningReason[];
+      key: string;
+    }[] = [];
     for (const d of decisions) {
       if (d.verdict === 'block') continue;
       const a = plan.parse(callerOf(d));
@@ -176,28 +180,42 @@ export function createBankService(deps: {
       const key = `${caller}|${msisdn}`;
       const last = recentWarnings.get(key);
       if (last !== undefined && now - last < WARNING_REPEAT_MS) continue;
-      const owner = deps.ownerOf(b);
+      candidates.push({ d, caller, msisdn, b, reasons, key });
+    }
+    if (candidates.length === 0) return;
+    const hashes = candidates.map((c) => deps.hashSubscriber(c.msisdn));
+    const banksOf = await store.banksOf([...new Set(hashes)]);
+    const events: { body: EventBody; recipients: WebhookOwner[] }[] = [];
+    const keys: string[] = [];
+    for (const [i, c] of candidates.entries()) {
+      const owner = deps.ownerOf(c.b);
       const recipients: WebhookOwner[] = [
         ...(owner ? [{ kind: 'operator' as const, id: owner }] : []),
-        ...[...(customers.get(deps.hashSubscriber(msisdn)) ?? [])].map((id) => ({ kind: 'bank' as const, id })),
+        ...(banksOf.get(hashes[i]) ?? []).map((id) => ({ kind: 'bank' as const, id })),
       ];
       if (!deps.webhooks.subscribed(recipients, 'potential_victim')) continue;
       if (recentWarnings.size >= WARNING_MEMORY) recentWarnings.clear();
-      recentWarnings.set(key, now);
-      const body: EventBody = {
-        id: `evt_${createHash('sha256').update(d.decisionId).digest('hex').slice(0, 24)}`,
-        event: 'potential_victim',
-        msisdn,
-        number: caller,
-        at: d.at,
-        reasons,
-      };
-      try {
-        warningsQueued += await deps.webhooks.publish(body, recipients);
-      } catch (error) {
-        recentWarnings.delete(key);
-        deps.onError(error, 'queueing a potential-victim warning');
-      }
+      recentWarnings.set(c.key, now);
+      keys.push(c.key);
+      events.push({
+        body: {
+          id: `evt_${createHash('sha256').update(c.d.decisionId).digest('hex').slice(0, 24)}`,
+          event: 'potential_victim',
+          msisdn: c.msisdn,
+          number: c.caller,
+          at: c.d.at,
+          reasons: c.reasons,
+        },
+        recipients,
+      });
+    }
+    if (events.length === 0) return;
+    try {
+      warningsQueued += await deps.webhooks.publish(events);
+    } catch (error) {
+      for (const key of keys) recentWarnings.delete(key);
+      // Thrown on: a grouped subscription hands the batch out again.
+      throw error;
     }
   }
 
@@ -224,16 +242,6 @@ export function createBankService(deps: {
       const removeHashes = remove.map((n) => deps.hashSubscriber(n));
       const added = await store.addCustomers(bank, addHashes);
       const removed = await store.removeCustomers(bank, removeHashes);
-      for (const h of addHashes) {
-        const set = customers.get(h) ?? new Set<string>();
-        set.add(bank);
-        customers.set(h, set);
-      }
-      for (const h of removeHashes) {
-        const set = customers.get(h);
-        set?.delete(bank);
-        if (set?.size === 0) customers.delete(h);
-      }
       return { added, removed };
     },
   };

@@ -61,6 +61,8 @@ const toIncident = (r: IncidentRow): Incident => ({
   receivedAt: new Date(r.received_at).toISOString(),
 });
 
+const CUSTOMER_SLICE = 2000;
+
 export function createBankStore(sql: Sql) {
   return {
     async createBank(b: { id: string; name: string; createdBy: string }): Promise<Bank | null> {
@@ -174,23 +176,30 @@ export function createBankStore(sql: Sql) {
       return rows.map((r) => r.n);
     },
 
+    /** Adds customers, a slice per statement (the embedded store runs on the call path's thread). */
     async addCustomers(bank: string, hashes: string[]): Promise<number> {
-      if (hashes.length === 0) return 0;
-      const { affectedRows } = await sql.query(
-        `insert into bank_customers (bank_id, msisdn_hash) select $1, h from unnest($2::text[]) as h
-         on conflict do nothing`,
-        [bank, hashes],
-      );
-      return affectedRows;
+      let added = 0;
+      for (let start = 0; start < hashes.length; start += CUSTOMER_SLICE) {
+        const { affectedRows } = await sql.query(
+          `insert into bank_customers (bank_id, msisdn_hash) select $1, h from unnest($2::text[]) as h
+           on conflict do nothing`,
+          [bank, hashes.slice(start, start + CUSTOMER_SLICE)],
+        );
+        added += affectedRows;
+      }
+      return added;
     },
 
     async removeCustomers(bank: string, hashes: string[]): Promise<number> {
-      if (hashes.length === 0) return 0;
-      const { affectedRows } = await sql.query(
-        'delete from bank_customers where bank_id = $1 and msisdn_hash = any($2::text[])',
-        [bank, hashes],
-      );
-      return affectedRows;
+      let removed = 0;
+      for (let start = 0; start < hashes.length; start += CUSTOMER_SLICE) {
+        const { affectedRows } = await sql.query(
+          'delete from bank_customers where bank_id = $1 and msisdn_hash = any($2::text[])',
+          [bank, hashes.slice(start, start + CUSTOMER_SLICE)],
+        );
+        removed += affectedRows;
+      }
+      return removed;
     },
 
     async customerCount(bank: string): Promise<number> {
@@ -201,11 +210,16 @@ export function createBankStore(sql: Sql) {
       return Number(rows[0].n);
     },
 
-    async allCustomers(): Promise<{ bank: string; hash: string }[]> {
+    /** The banks that have each of these subscribers (by keyed hash) among their customers. */
+    async banksOf(hashes: string[]): Promise<Map<string, string[]>> {
+      const out = new Map<string, string[]>();
+      if (hashes.length === 0) return out;
       const { rows } = await sql.query<{ bank_id: string; msisdn_hash: string }>(
-        'select bank_id, msisdn_hash from bank_customers',
+        'select bank_id, msisdn_hash from bank_customers where msisdn_hash = any($1::text[])',
+        [hashes],
       );
-      return rows.map((r) => ({ bank: r.bank_id, hash: r.msisdn_hash }));
+      for (const r of rows) out.set(r.msisdn_hash, [...(out.get(r.msisdn_hash) ?? []), r.bank_id]);
+      return out;
     },
 
     async insertContacts(contacts: ContactRow[]): Promise<void> {

@@ -17,7 +17,7 @@ export const deliverySettings = {
   giveUpAfterMs: 24 * 3_600_000,
   timeoutMs: 10_000,
   leaseMs: 60_000,
-  batch: 32,
+  batch: 100,
   idlePollMs: 500,
   /** Bytes of a receiver's answer read (and then dropped). */
   maxAnswerBytes: 64 * 1024,
@@ -115,7 +115,9 @@ export function createDeliveryWorker(deps: {
     });
   }
 
-  async function attempt(delivery: ClaimedDelivery): Promise<boolean> {
+  type Outcome = Parameters<WebhookStore['settle']>[0][number];
+
+  async function attempt(delivery: ClaimedDelivery): Promise<Outcome> {
     const target = await deps.target(delivery.webhookId);
     let result: Attempt;
     if (!target) result = { ok: false, status: null, error: 'subscription deleted' };
@@ -126,27 +128,16 @@ export function createDeliveryWorker(deps: {
       result = checked.ok ? await send(target, delivery) : { ok: false, status: null, error: checked.message };
     }
     const now = deps.clock();
-    if (result.ok) {
-      await deps.store.settle(delivery.id, {
-        status: 'delivered',
-        httpStatus: result.status,
-        error: null,
-        nextAt: now,
-        now,
-      });
-      return true;
-    }
-    const failures = delivery.attempts + 1;
-    const nextAt = now + retryDelayMs(failures, settings);
+    if (result.ok) return { id: delivery.id, status: 'delivered', httpStatus: result.status, error: null, nextAt: now };
+    const nextAt = now + retryDelayMs(delivery.attempts + 1, settings);
     const expired = !target || nextAt > delivery.createdAt + settings.giveUpAfterMs;
-    await deps.store.settle(delivery.id, {
+    return {
+      id: delivery.id,
       status: expired ? 'failed' : 'pending',
       httpStatus: result.status,
       error: result.error,
       nextAt,
-      now,
-    });
-    return false;
+    };
   }
 
   /** Sends every due delivery, a batch at a time; resolves when none is due. */
@@ -157,13 +148,20 @@ export function createDeliveryWorker(deps: {
       if (due.length === 0) return;
       const outcomes = await Promise.all(
         due.map((d) =>
-          attempt(d).catch((error) => {
+          attempt(d).catch((error): Outcome => {
             deps.onError(error, `webhook delivery ${d.id}`);
-            return false;
+            return {
+              id: d.id,
+              status: 'pending',
+              httpStatus: null,
+              error: 'internal error',
+              nextAt: deps.clock() + settings.firstRetryMs,
+            };
           }),
         ),
       );
-      const delivered = outcomes.filter(Boolean).length;
+      await deps.store.settle(outcomes, deps.clock());
+      const delivered = outcomes.filter((o) => o.status === 'delivered').length;
       if (delivered > 0) deps.onDelivered?.(delivered);
       if (stopped) return;
     }

@@ -129,23 +129,28 @@ export async function createWebhooks(deps: {
     },
 
     /**
-     * Queues an event for every live subscription of the recipients to it; resolves once the
-     * deliveries are stored (from then on a restart does not lose them). Returns how many.
+     * Queues events, each for every live subscription of its recipients to it, in one statement;
+     * resolves once the deliveries are stored (from then on a restart does not lose them).
+     * Returns how many deliveries were queued.
      */
-    async publish(body: EventBody, recipients: WebhookOwner[]): Promise<number> {
-      const text = JSON.stringify(body);
+    async publish(events: { body: EventBody; recipients: WebhookOwner[] }[]): Promise<number> {
       const items: { webhookId: string; eventId: string; event: string; body: string }[] = [];
-      const seen = new Set<string>();
-      for (const r of recipients) {
-        for (const w of byOwner.get(ownerKey(r)) ?? []) {
-          if (!w.events.includes(body.event) || seen.has(w.id)) continue;
-          seen.add(w.id);
-          items.push({ webhookId: w.id, eventId: body.id, event: body.event, body: text });
+      for (const { body, recipients } of events) {
+        const text = JSON.stringify(body);
+        const seen = new Set<string>();
+        for (const r of recipients) {
+          for (const w of byOwner.get(ownerKey(r)) ?? []) {
+            if (!w.events.includes(body.event) || seen.has(w.id)) continue;
+            seen.add(w.id);
+            items.push({ webhookId: w.id, eventId: body.id, event: body.event, body: text });
+          }
         }
       }
-      const n = await store.enqueue(items, deps.clock());
+      let n = 0;
+      for (let start = 0; start < items.length; start += 1000)
+        n += await store.enqueue(items.slice(start, start + 1000), deps.clock());
       if (n > 0) {
-        queued.inc({ event: body.event }, n);
+        queued.inc({ event: 'potential_victim' }, n);
         worker?.kick();
       }
       return n;

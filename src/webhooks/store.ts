@@ -166,17 +166,33 @@ export function createWebhookStore(sql: Sql) {
       }));
     },
 
-    /** Records the outcome of an attempt: delivered, retried at `nextAt`, or given up. */
+    /** Records the outcomes of attempts: delivered, retried at `nextAt`, or given up. */
     async settle(
-      id: string,
-      outcome: { status: DeliveryStatus; httpStatus: number | null; error: string | null; nextAt: number; now: number },
+      outcomes: {
+        id: string;
+        status: DeliveryStatus;
+        httpStatus: number | null;
+        error: string | null;
+        nextAt: number;
+      }[],
+      now: number,
     ): Promise<void> {
+      if (outcomes.length === 0) return;
       await sql.query(
-        `update webhook_deliveries set status = $2, attempts = attempts + 1, last_status = $3, last_error = $4,
-           next_at = to_timestamp($5 / 1000.0), locked_until = null,
-           delivered_at = case when $2 = 'delivered' then to_timestamp($6 / 1000.0) else delivered_at end
-         where id = $1`,
-        [id, outcome.status, outcome.httpStatus, outcome.error, outcome.nextAt, outcome.now],
+        `update webhook_deliveries d set status = x.status, attempts = d.attempts + 1, last_status = x.http_status,
+           last_error = x.error, next_at = to_timestamp(x.next_ms / 1000.0), locked_until = null,
+           delivered_at = case when x.status = 'delivered' then to_timestamp($6 / 1000.0) else d.delivered_at end
+         from unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::float8[])
+           as x(id, status, http_status, error, next_ms)
+         where d.id = x.id`,
+        [
+          outcomes.map((o) => o.id),
+          outcomes.map((o) => o.status),
+          outcomes.map((o) => o.httpStatus),
+          outcomes.map((o) => o.error),
+          outcomes.map((o) => o.nextAt),
+          now,
+        ],
       );
     },
 
