@@ -163,12 +163,20 @@ export async function createBanks(deps: {
       webhooks.register(scope);
       scope.get(
         '/v1/bank/warnings/daily',
-        { schema: { summary: 'Potential-victim warnings queued per day (console Overview)', tags: ['banks'] } },
+        {
+          schema: {
+            summary: 'Potential-victim warnings queued per day (console Overview)',
+            tags: ['banks'],
+            querystring: {
+              type: 'object',
+              properties: { days: { type: 'integer', minimum: 1, maximum: 90, default: 14 } },
+            },
+          },
+        },
         async (request) => {
           requireRole(request, 'admin', 'supervisor', 'analyst', 'operator_analyst', 'viewer');
-          const { days } = request.query as { days?: string };
-          const n = Math.min(90, Math.max(1, Number(days) || 14));
-          return { items: await webhooks.store.perDay('potential_victim', clock() - n * 86_400_000) };
+          const { days } = request.query as { days: number };
+          return { items: await webhooks.store.perDay('potential_victim', clock() - days * 86_400_000) };
         },
       );
     },

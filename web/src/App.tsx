@@ -10,6 +10,7 @@ import { AuditPage } from './pages/Audit.tsx';
 import { CasePage } from './pages/cases/CasePage.tsx';
 import { CasesPage } from './pages/cases/CasesPage.tsx';
 import { DecisionsPage } from './pages/Decisions.tsx';
+import { IncidentsPage } from './pages/Incidents.tsx';
 import { ListsPage } from './pages/Lists.tsx';
 import { ChangePasswordPage, LoginPage } from './pages/Login.tsx';
 import { LookupPage } from './pages/Lookup.tsx';
@@ -69,6 +70,13 @@ const pages: PageDef[] = [
     icon: icon('M3 7h18v13H3zM8 7V4h8v3M3 12h18'),
     allowed: can.investigate,
     render: (rest) => (rest ? <CasePage id={decodeURIComponent(rest)} /> : <CasesPage />),
+  },
+  {
+    path: '/incidents',
+    title: 'nav.incidents',
+    icon: icon('M12 2 3 7v2h18V7zM5 10v8M9.5 10v8M14.5 10v8M19 10v8M3 21h18'),
+    allowed: can.actOnAlerts,
+    render: () => <IncidentsPage />,
   },
   {
     path: '/lookup',

@@ -5,6 +5,8 @@ import type {
   ApiKey,
   AuditEntry,
   Decision,
+  Incident,
+  IncidentDetail,
   ListEntry,
   Lookup,
   Me,
@@ -142,4 +144,19 @@ export const api = {
   caseExportUrl: (id: string, lang: string) => buildUrl(apiPaths.caseExport, { id }, { lang }),
   links: (query: { type: string; value: string; from?: string; to?: string; depth?: number }) =>
     request<LinkGraph>('GET', apiPaths.links, { query }),
+
+  incidents: (query: { bank?: string; number?: string; limit?: number }) =>
+    request<{ items: Incident[]; next: string | null }>('GET', apiPaths.incidents, { query }),
+  incident: (incidentId: string, bank: string) =>
+    request<IncidentDetail>('GET', apiPaths.incident, { params: { incidentId }, query: { bank } }),
+  markSuspect: (incidentId: string, bank: string, number: string, suspect: boolean) =>
+    request<Incident>('POST', apiPaths.incidentSuspects, {
+      params: { incidentId },
+      query: { bank },
+      body: { number, suspect },
+    }),
+  warningsDaily: (days = 14) =>
+    request<{ items: { day: string; events: number; deliveries: number }[] }>('GET', apiPaths.warningsDaily, {
+      query: { days },
+    }),
 };

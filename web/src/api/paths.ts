@@ -36,6 +36,10 @@ export const apiPaths = {
   caseGraph: '/v1/cases/{id}/graph',
   caseExport: '/v1/cases/{id}/export',
   links: '/v1/links',
+  incidents: '/v1/bank/incidents',
+  incident: '/v1/bank/incidents/{incidentId}',
+  incidentSuspects: '/v1/bank/incidents/{incidentId}/suspects',
+  warningsDaily: '/v1/bank/warnings/daily',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];

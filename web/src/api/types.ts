@@ -5,12 +5,36 @@
  */
 import type { AuditEntry, VerifyResult } from '../../../src/audit/log.ts';
 import type { ApiKeyInfo as ApiKey } from '../../../src/auth/keys.ts';
+import type { Incident } from '../../../src/banks/store.ts';
 import type { ListEntry } from '../../../src/lists/types.ts';
 import type { UserRole as Role } from '../../../src/platform/http.ts';
 import type { Decision } from '../../../src/screening/types.ts';
 import type { User } from '../../../src/users/types.ts';
 
-export type { ApiKey, AuditEntry, Decision, ListEntry, Role, User, VerifyResult };
+export type { ApiKey, AuditEntry, Decision, Incident, ListEntry, Role, User, VerifyResult };
+
+/** A contact of an incident's trail, as `GET /v1/bank/incidents/{id}` ranks it. */
+export interface TrailContact {
+  number: string;
+  at: string;
+  channel: 'call' | 'sms';
+  verdict?: string;
+  reasons?: string[];
+  source: ('decision' | 'cdr')[];
+  answered?: boolean;
+  durationS?: number;
+  reputation: 'unknown' | 'low' | 'medium' | 'high';
+  suspect: boolean;
+  alert?: { id: string; kind: string; status: string; score: number };
+}
+
+export interface IncidentDetail extends Incident {
+  lookbackHours: number;
+  contacts: TrailContact[];
+  cdrScanComplete: boolean;
+  alerts: { number: string; id: string; kind: string; status: string; score: number }[];
+  otherBanks: string[];
+}
 
 export interface Me {
   user: User;

@@ -86,6 +86,8 @@ export function OverviewPage() {
     .map(([name, f]) => ({ name, value: f.screened }))
     .sort((a, b) => b.value - a.value);
   const series = hourly(data?.last24);
+  // Warnings per day (older servers answer 404: the panel then stays empty).
+  const { data: warnings } = usePoll(() => api.warningsDaily(14).catch(() => ({ items: [] })), [], 60_000);
   return (
     <>
       <ErrorNotice error={error} />
@@ -123,6 +125,9 @@ export function OverviewPage() {
           <Bars items={operators} />
         </Panel>
       </div>
+      <Panel title={t('overview.warnings')}>
+        <Bars items={(warnings?.items ?? []).map((d) => ({ id: d.day, name: d.day, value: d.events }))} />
+      </Panel>
     </>
   );
 }

@@ -1,0 +1,156 @@
+import { useState } from 'react';
+import { api } from '../api/client.ts';
+import type { Incident, IncidentDetail } from '../api/types.ts';
+import { usePoll } from '../components/hooks.ts';
+import { Link } from '../components/router.tsx';
+import { Drawer, ErrorNotice, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
+import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
+import { can, useSession } from '../session.tsx';
+import { kindName, statusName } from './Alerts.tsx';
+
+const incidentKind = (t: (k: MessageKey) => string, kind: string) => valueName(t, 'incidents.kind', kind);
+const riskName = (t: (k: MessageKey) => string, risk: string) => valueName(t, 'incidents.risk', risk);
+
+/** One incident: the banks involved, the alerts behind its suspects, and the victim's contact trail. */
+function IncidentView({ incident, onClose }: { incident: Incident; onClose(): void }) {
+  const { t, dateTime, number } = useI18n();
+  const { me } = useSession();
+  const [failure, setFailure] = useState<Error>();
+  const { data, error, refresh } = usePoll<IncidentDetail>(
+    () => api.incident(incident.incidentId, incident.bank),
+    [incident.bank, incident.incidentId],
+  );
+  async function mark(contact: string, suspect: boolean) {
+    try {
+      await api.markSuspect(incident.incidentId, incident.bank, contact, suspect);
+      await refresh();
+    } catch (err) {
+      setFailure(err as Error);
+    }
+  }
+  return (
+    <Drawer title={`${incident.bank} · ${incident.incidentId}`} onClose={onClose}>
+      <ErrorNotice error={error ?? failure} />
+      <dl className="kv">
+        <dt>{t('incidents.victim')}</dt>
+        <dd className="mono">
+          <Link to={`/lookup/${encodeURIComponent(incident.victim)}`}>{incident.victim}</Link>
+        </dd>
+        <dt>{t('incidents.at')}</dt>
+        <dd>{dateTime(incident.at)}</dd>
+        <dt>{t('incidents.kind')}</dt>
+        <dd>{incidentKind(t, incident.kind)}</dd>
+        <dt>{t('incidents.amount')}</dt>
+        <dd className="mono">
+          {incident.amount !== undefined ? `${number(incident.amount)} ${incident.currency ?? ''}` : '—'}
+        </dd>
+        <dt>{t('incidents.banks')}</dt>
+        <dd data-banks>{[incident.bank, ...(data?.otherBanks ?? [])].join(', ')}</dd>
+      </dl>
+      <h3>{t('incidents.alerts')}</h3>
+      {data && data.alerts.length === 0 && <div className="empty">{t('common.empty')}</div>}
+      <ul>
+        {(data?.alerts ?? []).map((a) => (
+          <li key={a.id} data-linked-alert={a.id}>
+            <span className="mono">{a.number}</span> · {kindName(t, a.kind)} · {statusName(t, a.status)} ·{' '}
+            {a.score.toFixed(2)}
+          </li>
+        ))}
+      </ul>
+      <h3>{t('incidents.trail')}</h3>
+      <table aria-label={t('incidents.trail')} className="trail-table">
+        <thead>
+          <tr>
+            <th>{t('incidents.number')}</th>
+            <th>{t('incidents.at')}</th>
+            <th>{t('incidents.verdict')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(data?.contacts ?? []).map((c) => (
+            <tr
+              key={`${c.number}|${c.at}|${c.channel}`}
+              data-contact={c.number}
+              className={c.suspect ? 'trail-suspect' : ''}
+            >
+              <td className="trail-cell mono">
+                <Link to={`/lookup/${encodeURIComponent(c.number)}`}>{c.number}</Link>
+                <div className="muted" data-reputation={c.reputation}>
+                  {t('incidents.risk')}: {riskName(t, c.reputation)}
+                </div>
+                {c.alert && <span className="badge block">{kindName(t, c.alert.kind)}</span>}
+                {can.actOnAlerts(me.user.role) && (
+                  <div>
+                    <button type="button" className="btn ghost small" onClick={() => void mark(c.number, !c.suspect)}>
+                      {t(c.suspect ? 'incidents.unmark' : 'incidents.mark')}
+                    </button>
+                  </div>
+                )}
+              </td>
+              <td className="trail-cell">
+                {dateTime(c.at)}
+                <div className="muted">{t(c.channel === 'sms' ? 'incidents.sms' : 'incidents.call')}</div>
+              </td>
+              <td className="trail-cell">
+                {c.verdict ? (
+                  <VerdictBadge verdict={c.verdict} />
+                ) : (
+                  <span className="muted">{t('incidents.cdrOnly')}</span>
+                )}
+                {c.reasons && c.reasons.length > 0 && <Reasons reasons={c.reasons} />}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {data && data.contacts.length === 0 && <div className="empty">{t('common.empty')}</div>}
+    </Drawer>
+  );
+}
+
+/** Incidents the banks reported, newest first. */
+export function IncidentsPage() {
+  const { t, dateTime, number } = useI18n();
+  const [selected, setSelected] = useState<Incident>();
+  const { data, error } = usePoll(() => api.incidents({ limit: 200 }), [], 15_000);
+  return (
+    <>
+      <ErrorNotice error={error} />
+      <Panel flush>
+        <table>
+          <thead>
+            <tr>
+              <th>{t('incidents.at')}</th>
+              <th>{t('incidents.bank')}</th>
+              <th>{t('incidents.id')}</th>
+              <th>{t('incidents.victim')}</th>
+              <th>{t('incidents.kind')}</th>
+              <th className="num">{t('incidents.amount')}</th>
+              <th>{t('incidents.suspects')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(data?.items ?? []).map((i) => (
+              <tr
+                key={`${i.bank}/${i.incidentId}`}
+                className="click"
+                data-incident={i.incidentId}
+                onClick={() => setSelected(i)}
+              >
+                <td>{dateTime(i.at)}</td>
+                <td>{i.bank}</td>
+                <td className="mono">{i.incidentId}</td>
+                <td className="mono">{i.victim}</td>
+                <td>{incidentKind(t, i.kind)}</td>
+                <td className="num mono">{i.amount !== undefined ? `${number(i.amount)} ${i.currency ?? ''}` : '—'}</td>
+                <td className="mono">{[...new Set([...i.suspectNumbers, ...i.markedSuspects])].join(', ') || '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {data && data.items.length === 0 && <div className="empty">{t('common.empty')}</div>}
+      </Panel>
+      {selected && <IncidentView incident={selected} onClose={() => setSelected(undefined)} />}
+    </>
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * Browser test of the Incidents page in Chromium: a bank's incident, its contact trail with the
+ * suspect first, the other bank and the alert behind the suspect, and an analyst marking a contact
+ * as the suspect. Screenshot in .tmp/console-screenshots/incidents.png.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, logIn, type Server, shot, startServer } from './support.ts';
+
+const FRAUD = '+905321234567';
+const NEIGHBOUR = '+77051112233';
+const adminPassword = 'Chief-passphrase-for-banks-7';
+
+describe('incidents in Chromium', () => {
+  let server: Server;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    server = await startServer();
+    const operatorKey = (await server.api('POST', '/v1/admin/operators/BEELINE/keys')).json.apiKey;
+    const bankKeys: Record<string, string> = {};
+    for (const id of ['HALYK', 'KASPIBANK']) {
+      assert.equal((await server.api('POST', '/v1/admin/banks', { id, name: id })).status, 201);
+      bankKeys[id] = (await server.api('POST', `/v1/admin/banks/${id}/keys`, {})).json.apiKey;
+    }
+    for (const [i, a, b] of [
+      [1, NEIGHBOUR, '+77771234501'],
+      [2, FRAUD, '+77771234501'],
+    ] as const) {
+      const r = await server.api(
+        'POST',
+        '/v1/calls/verify',
+        { callId: `inc-${i}`, a, b, at: new Date().toISOString(), ingress: 'international' },
+        operatorKey,
+      );
+      assert.equal(r.status, 200);
+    }
+    await server.app.stream.drain();
+    const at = new Date().toISOString();
+    for (const [bank, incidentId, victim] of [
+      ['KASPIBANK', 'kb-1', '+77771234501'],
+      ['HALYK', 'hb-1', '+77771234502'],
+    ]) {
+      const r = await server.api(
+        'POST',
+        '/v1/bank/incidents',
+        { incidentId, victim, at, kind: 'transfer', amount: 250000, currency: 'KZT', suspectNumbers: [FRAUD] },
+        bankKeys[bank],
+      );
+      assert.equal(r.status, 202);
+    }
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const first = server.app.firstAdmin;
+    assert.ok(first);
+    await logIn(page, server.url, first.username, first.password, adminPassword);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('lists incidents and shows one with its trail, the banks and the alert behind the suspect', async () => {
+    await page.goto(`${server.url}/incidents`);
+    await page.click('[data-incident=kb-1]');
+    await page.waitForSelector(`[data-contact="${NEIGHBOUR}"]`);
+    const contacts = await page
+      .locator('[data-contact]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-contact')));
+    assert.deepEqual(contacts, [FRAUD, NEIGHBOUR], 'the suspect first');
+    assert.equal(await page.textContent('[data-banks]'), 'KASPIBANK, HALYK');
+    await page.waitForSelector('[data-linked-alert]');
+    await shot(page, 'incidents');
+  });
+
+  it('an analyst marks a contact of the trail as the suspect', async () => {
+    await page.click(`[data-contact="${NEIGHBOUR}"] button`);
+    await page.waitForSelector(`[data-contact="${NEIGHBOUR}"].trail-suspect`);
+    const r = await server.api('GET', '/v1/bank/incidents?bank=KASPIBANK');
+    assert.deepEqual(r.json.items[0].markedSuspects, [NEIGHBOUR]);
+  });
+});
