@@ -44,20 +44,21 @@ create table bank_customers (
 create index bank_customers_hash on bank_customers (msisdn_hash);
 
 -- Calls and messages subscribers received, from screening decisions, kept for the incidents'
--- look-back window: the callee as a keyed hash, the caller as +E.164.
-create table bank_recent_contacts (
-  decision_id text primary key,
-  callee_hash text not null,
-  caller text not null,
-  at timestamptz not null,
-  channel text not null,
-  verdict text not null,
-  reasons text[] not null default '{}'
+-- look-back window. Written a block at a time (one row per callee bucket and flush, the contacts
+-- gzipped inside), because a row per decision would cost the embedded store more than the call
+-- itself; callees are kept as keyed hashes, callers as +E.164.
+create table bank_contact_blocks (
+  id bigserial primary key,
+  bucket int not null,
+  from_at timestamptz not null,
+  to_at timestamptz not null,
+  rows int not null,
+  payload bytea not null
 );
 
-create index bank_recent_contacts_callee on bank_recent_contacts (callee_hash, at);
+create index bank_contact_blocks_bucket on bank_contact_blocks (bucket, to_at);
 
-create index bank_recent_contacts_at on bank_recent_contacts (at);
+create index bank_contact_blocks_to on bank_contact_blocks (to_at);
 
 -- Numbers escalated by incidents (two banks, or an incident and citizens' reports): their public
 -- risk is high while they are here.

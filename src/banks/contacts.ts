@@ -1,22 +1,31 @@
 /**
  * The contact index behind incident trails: every screening decision (from the decisions stream,
- * never the call path) becomes a row "callee received a call or message from caller", the callee
- * kept as a keyed hash. Rows are buffered and written in batches, kept for the look-back window,
- * and read back per victim. CDR `in` rows of the victim are read from the ingest journal when a
- * trail is asked for, so a trail grows as later CDRs land.
+ * never the call path) is a contact "callee received a call or message from caller". Contacts are
+ * buffered and written every few seconds as one block per callee bucket (callees kept as keyed
+ * hashes, the block gzipped off the event loop), because a row per decision would cost the
+ * embedded store more than screening the call. A trail reads only the victim's bucket over the
+ * look-back window. CDR `in` rows of the victim are read from the ingest journal when a trail is
+ * asked for, so a trail grows as later CDRs land.
  */
-
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import { DIRECTION_NAMES, EVENT_NAMES, OTHER_E164, OTHER_SHORT_CODE } from '../cdr/types.ts';
 import { decodeBatch } from '../ingest/codec.ts';
 import type { JournalBatch } from '../ingest/store.ts';
 import { formatNumber } from '../numbering/numbers.ts';
 import type { Decision } from '../screening/types.ts';
-import type { BankStore, ContactRow } from './store.ts';
+import type { BankStore, ContactBlock } from './store.ts';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 const FLUSH_MS = 1_000;
-const CHUNK = 500;
-/** Buffered rows beyond this are dropped (oldest first) rather than letting memory grow. */
-const MAX_BUFFER = 200_000;
+/** Callee buckets: a trail decodes 1/BUCKETS of the window's contacts. */
+export const BUCKETS = 256;
+/** Hex digits of the callee's keyed hash kept per contact (64 bits). */
+const KEY_HEX = 16;
+/** Buffered contacts beyond this are dropped (oldest first) rather than letting memory grow. */
+const MAX_BUFFER = 500_000;
 const IN = DIRECTION_NAMES.indexOf('in');
 const VOICE = EVENT_NAMES.indexOf('voice');
 const SMS = EVENT_NAMES.indexOf('sms');
@@ -47,8 +56,29 @@ export interface TrailContact {
   durationS?: number;
 }
 
+/** A buffered contact: `key` is the callee's keyed hash (hex, KEY_HEX digits). */
+interface Contact {
+  key: string;
+  at: number;
+  caller: string;
+  sms: boolean;
+  verdict: string;
+  reasons: string;
+}
+
+/** A block's payload: columns of its contacts. */
+interface BlockColumns {
+  k: string[];
+  t: number[];
+  c: string[];
+  s: number[];
+  v: string[];
+  r: string[];
+}
+
 export function createContactIndex(deps: {
   store: BankStore;
+  /** Keyed hash (hex) of a subscriber number. */
   hashCallee: (number: string) => string;
   clock: () => number;
   retentionMs: number;
@@ -56,17 +86,51 @@ export function createContactIndex(deps: {
   parse: (input: string) => number;
   onError: (error: unknown, what: string) => void;
 }) {
-  let buffer: ContactRow[] = [];
+  let buffer: Contact[] = [];
   let dropped = 0;
   let flushing: Promise<void> | null = null;
+
+  const keyOf = (number: string) => deps.hashCallee(number).slice(0, KEY_HEX);
+  const bucketOf = (key: string) => Number.parseInt(key.slice(0, 4), 16) % BUCKETS;
+
+  async function encode(bucket: number, contacts: Contact[]): Promise<ContactBlock> {
+    const columns: BlockColumns = { k: [], t: [], c: [], s: [], v: [], r: [] };
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const x of contacts) {
+      columns.k.push(x.key);
+      columns.t.push(x.at);
+      columns.c.push(x.caller);
+      columns.s.push(x.sms ? 1 : 0);
+      columns.v.push(x.verdict);
+      columns.r.push(x.reasons);
+      if (x.at < from) from = x.at;
+      if (x.at > to) to = x.at;
+    }
+    const payload = (await gzipAsync(JSON.stringify(columns), { level: 1 })).toString('base64');
+    return { bucket, from, to, rows: contacts.length, payload };
+  }
 
   async function flush(): Promise<void> {
     if (flushing) return flushing;
     flushing = (async () => {
-      while (buffer.length > 0) {
-        const chunk = buffer.slice(0, CHUNK);
-        await deps.store.insertContacts(chunk);
-        buffer = buffer.slice(chunk.length);
+      if (buffer.length === 0) return;
+      const taken = buffer;
+      buffer = [];
+      const byBucket = new Map<number, Contact[]>();
+      for (const c of taken) {
+        const b = bucketOf(c.key);
+        const list = byBucket.get(b);
+        if (list) list.push(c);
+        else byBucket.set(b, [c]);
+      }
+      const blocks = await Promise.all([...byBucket].map(([bucket, contacts]) => encode(bucket, contacts)));
+      try {
+        await deps.store.insertContactBlocks(blocks);
+      } catch (error) {
+        // Kept for the next flush (newer contacts after them), within the buffer's bound.
+        buffer = [...taken, ...buffer].slice(-MAX_BUFFER);
+        throw error;
       }
     })()
       .catch((error) => deps.onError(error, 'storing recent contacts'))
@@ -88,13 +152,12 @@ export function createContactIndex(deps: {
       for (const d of decisions) {
         const at = Date.parse(d.at);
         buffer.push({
-          decisionId: d.decisionId,
-          calleeHash: deps.hashCallee(d.b),
-          caller: callerOf(d),
+          key: keyOf(d.b),
           at: Number.isNaN(at) ? deps.clock() : at,
-          channel: channelOf(d),
+          caller: callerOf(d),
+          sms: channelOf(d) === 'sms',
           verdict: d.verdict,
-          reasons: d.reasons,
+          reasons: d.reasons.join(','),
         });
       }
       if (buffer.length > MAX_BUFFER) {
@@ -115,20 +178,38 @@ export function createContactIndex(deps: {
       from: number,
       to: number,
     ): Promise<{ contacts: TrailContact[]; cdrScanComplete: boolean }> {
-      const hash = deps.hashCallee(victim);
-      const stored = await deps.store.contactsOf(hash, from, to);
-      const seen = new Set(stored.map((c) => c.decisionId));
-      const pending = buffer.filter(
-        (c) => c.calleeHash === hash && c.at >= from && c.at <= to && !seen.has(c.decisionId),
-      );
-      const contacts: TrailContact[] = [...stored, ...pending].map((c) => ({
-        number: c.caller,
-        at: new Date(c.at).toISOString(),
-        channel: c.channel,
-        verdict: c.verdict,
-        reasons: c.reasons,
-        source: ['decision'],
-      }));
+      const key = keyOf(victim);
+      const found: Contact[] = buffer.filter((c) => c.key === key && c.at >= from && c.at <= to);
+      for (const block of await deps.store.contactBlocks(bucketOf(key), from, to)) {
+        const columns = JSON.parse((await gunzipAsync(block)).toString('utf8')) as BlockColumns;
+        for (let i = 0; i < columns.k.length; i++) {
+          if (columns.k[i] !== key || columns.t[i] < from || columns.t[i] > to) continue;
+          found.push({
+            key,
+            at: columns.t[i],
+            caller: columns.c[i],
+            sms: columns.s[i] === 1,
+            verdict: columns.v[i],
+            reasons: columns.r[i],
+          });
+        }
+      }
+      // A contact handed out twice by the stream (a retried batch) is shown once.
+      const seen = new Set<string>();
+      const contacts: TrailContact[] = [];
+      for (const c of found) {
+        const id = `${c.caller}|${c.at}|${c.sms}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        contacts.push({
+          number: c.caller,
+          at: new Date(c.at).toISOString(),
+          channel: c.sms ? 'sms' : 'call',
+          verdict: c.verdict,
+          reasons: c.reasons ? c.reasons.split(',') : [],
+          source: ['decision'],
+        });
+      }
 
       let cdrScanComplete = true;
       const victimNumber = deps.parse(victim);

@@ -90,3 +90,35 @@ it('deliveries pending when the process is killed are delivered after the restar
   const msisdns = delivered.filter((r) => signedWith(secret, r)).map((r) => JSON.parse(r.raw).msisdn);
   assert.deepEqual([...new Set(msisdns)].sort(), victims);
 });
+
+it('the contacts behind a trail survive a restart', async () => {
+  const bankKey = (await call(node.url, 'POST', '/v1/admin/banks/HALYK/keys', { token: admin, body: {} })).body
+    .apiKey as string;
+  const operatorKey = (await call(node.url, 'POST', '/v1/admin/operators/BEELINE/keys', { token: admin, body: {} }))
+    .body.apiKey as string;
+  const victim = '+77771230042';
+  const r = await call(node.url, 'POST', '/v1/calls/verify', {
+    token: operatorKey,
+    body: {
+      callId: 'fault-trail',
+      a: '+79161234567',
+      b: victim,
+      at: new Date().toISOString(),
+      ingress: 'international',
+    },
+  });
+  assert.equal(r.status, 200, r.text);
+  await node.kill('SIGTERM');
+  await node.start();
+  const filed = await call(node.url, 'POST', '/v1/bank/incidents', {
+    token: bankKey,
+    body: { incidentId: 'f-2', victim, at: new Date().toISOString(), kind: 'card' },
+  });
+  assert.equal(filed.status, 202, filed.text);
+  const trail = await call(node.url, 'GET', '/v1/bank/incidents/f-2', { token: bankKey });
+  const contacts = trail.body.contacts as { number: string; verdict?: string }[];
+  assert.deepEqual(
+    contacts.map((c) => [c.number, c.verdict]),
+    [['+79161234567', r.body.verdict]],
+  );
+});

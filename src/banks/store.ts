@@ -24,15 +24,14 @@ export interface Incident {
   receivedAt: string;
 }
 
-/** A call or message a subscriber received, from a screening decision. */
-export interface ContactRow {
-  decisionId: string;
-  calleeHash: string;
-  caller: string;
-  at: number;
-  channel: 'call' | 'sms';
-  verdict: string;
-  reasons: string[];
+/** Contacts of one callee bucket over a stretch of time, encoded and gzipped (src/banks/contacts.ts). */
+export interface ContactBlock {
+  bucket: number;
+  from: number;
+  to: number;
+  rows: number;
+  /** Base64 of the gzipped payload. */
+  payload: string;
 }
 
 interface IncidentRow {
@@ -222,56 +221,40 @@ export function createBankStore(sql: Sql) {
       return out;
     },
 
-    async insertContacts(contacts: ContactRow[]): Promise<void> {
-      if (contacts.length === 0) return;
+    /** Stores blocks of contacts (one per callee bucket), in one statement. */
+    async insertContactBlocks(blocks: ContactBlock[]): Promise<void> {
+      if (blocks.length === 0) return;
       await sql.query(
-        `insert into bank_recent_contacts (decision_id, callee_hash, caller, at, channel, verdict, reasons)
-         select x.decision_id, x.callee_hash, x.caller, to_timestamp(x.at_ms / 1000.0), x.channel, x.verdict,
-           string_to_array(x.reasons, ',')
-         from unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::text[])
-           as x(decision_id, callee_hash, caller, at_ms, channel, verdict, reasons)
-         on conflict (decision_id) do nothing`,
+        `insert into bank_contact_blocks (bucket, from_at, to_at, rows, payload)
+         select x.bucket, to_timestamp(x.from_ms / 1000.0), to_timestamp(x.to_ms / 1000.0), x.rows,
+           decode(x.payload, 'base64')
+         from unnest($1::int[], $2::float8[], $3::float8[], $4::int[], $5::text[])
+           as x(bucket, from_ms, to_ms, rows, payload)`,
         [
-          contacts.map((c) => c.decisionId),
-          contacts.map((c) => c.calleeHash),
-          contacts.map((c) => c.caller),
-          contacts.map((c) => c.at),
-          contacts.map((c) => c.channel),
-          contacts.map((c) => c.verdict),
-          contacts.map((c) => c.reasons.join(',')),
+          blocks.map((b) => b.bucket),
+          blocks.map((b) => b.from),
+          blocks.map((b) => b.to),
+          blocks.map((b) => b.rows),
+          blocks.map((b) => b.payload),
         ],
       );
     },
 
-    async contactsOf(calleeHash: string, from: number, to: number): Promise<ContactRow[]> {
-      const { rows } = await sql.query<{
-        decision_id: string;
-        callee_hash: string;
-        caller: string;
-        at: Date;
-        channel: 'call' | 'sms';
-        verdict: string;
-        reasons: string[];
-      }>(
-        `select * from bank_recent_contacts where callee_hash = $1 and at >= to_timestamp($2 / 1000.0)
-         and at <= to_timestamp($3 / 1000.0) order by at desc limit 1000`,
-        [calleeHash, from, to],
+    /** The gzipped payloads of a bucket's blocks overlapping [from, to]. */
+    async contactBlocks(bucket: number, from: number, to: number): Promise<Buffer[]> {
+      const { rows } = await sql.query<{ payload: string }>(
+        `select encode(payload, 'base64') as payload from bank_contact_blocks
+         where bucket = $1 and to_at >= to_timestamp($2 / 1000.0) and from_at <= to_timestamp($3 / 1000.0)
+         order by id`,
+        [bucket, from, to],
       );
-      return rows.map((r) => ({
-        decisionId: r.decision_id,
-        calleeHash: r.callee_hash,
-        caller: r.caller,
-        at: new Date(r.at).getTime(),
-        channel: r.channel,
-        verdict: r.verdict,
-        reasons: (r.reasons ?? []).filter(Boolean),
-      }));
+      return rows.map((r) => Buffer.from(r.payload, 'base64'));
     },
 
     async sweepContacts(before: number): Promise<number> {
       const { affectedRows } = await sql.query(
-        `delete from bank_recent_contacts where decision_id in (
-           select decision_id from bank_recent_contacts where at < to_timestamp($1 / 1000.0) limit 5000)`,
+        `delete from bank_contact_blocks where id in (
+           select id from bank_contact_blocks where to_at < to_timestamp($1 / 1000.0) limit 5000)`,
         [before],
       );
       return affectedRows;
