@@ -409,10 +409,12 @@ export class SimboxFarm implements Behaviour {
     this.sites = [network.randomSite(rng, region)];
     if (spec.twoSites) this.sites.push(network.randomSite(rng, rng.chance(0.7) ? region : network.randomRegion(rng)));
     this.sitePeriod = rng.intIn(1, 2);
+    // The gateways of a farm share one site and hear one or two of its cells.
+    const sectorBase = rng.int(1 << 30);
     for (let g = 0; g < gateways; g++) {
       const tac = rng.pick(GATEWAY_TACS).tac;
       const base = rng.int(900_000);
-      this.sectorKeys.push(rng.u32());
+      this.sectorKeys.push(sectorBase + (g % 2));
       for (let s = 0; s < slotsPerGateway; s++) {
         this.imeis.push(spec.handsetImei ? handsetImei(rng) : makeImei(tac, base + s));
         this.gatewayOfSlot.push(g);
