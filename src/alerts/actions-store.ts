@@ -47,6 +47,8 @@ export function createSuspensionStore(
   deadlines?: { clock: () => number; deadlineOf: (requestedAt: number) => number },
 ) {
   const deadlineNow = () => (deadlines ? new Date(deadlines.deadlineOf(deadlines.clock())) : null);
+  // Request and acknowledgement times follow the app's clock when it is given (deadlines compare with it).
+  const now = () => (deadlines ? new Date(deadlines.clock()) : new Date());
   return {
     /** Creates the request of an alert (once: a second call returns the existing one). */
     async request(input: {
@@ -58,10 +60,10 @@ export function createSuspensionStore(
     }): Promise<SimSuspension> {
       const id = `sus_${randomBytes(9).toString('base64url')}`;
       const inserted = await sql.query<SuspensionRow>(
-        `insert into sim_suspensions (id, version, operator_id, msisdn, imsi, reason, alert_id, deadline_at)
-         values ($1, nextval('sim_suspension_versions'), $2, $3, $4, $5, $6, $7)
+        `insert into sim_suspensions (id, version, operator_id, msisdn, imsi, reason, alert_id, deadline_at, created_at)
+         values ($1, nextval('sim_suspension_versions'), $2, $3, $4, $5, $6, $7, $8)
          on conflict (alert_id) do nothing returning *`,
-        [id, input.operator, input.msisdn, input.imsi, input.reason, input.alertId, deadlineNow()],
+        [id, input.operator, input.msisdn, input.imsi, input.reason, input.alertId, deadlineNow(), now()],
       );
       if (inserted.rows[0]) return toSuspension(inserted.rows[0]);
       const { rows } = await sql.query<SuspensionRow>('select * from sim_suspensions where alert_id = $1', [
@@ -71,9 +73,9 @@ export function createSuspensionStore(
       if (rows[0].status === 'cancelled') {
         const again = await sql.query<SuspensionRow>(
           `update sim_suspensions set status = 'requested', version = nextval('sim_suspension_versions'),
-             note = null, acked_at = null, acked_by = null, created_at = now(), deadline_at = $2
+             note = null, acked_at = null, acked_by = null, created_at = $3, deadline_at = $2
            where id = $1 returning *`,
-          [rows[0].id, deadlineNow()],
+          [rows[0].id, deadlineNow(), now()],
         );
         return toSuspension(again.rows[0]);
       }
@@ -118,9 +120,9 @@ export function createSuspensionStore(
     /** Records the operator's outcome; null when the request is cancelled. */
     async ack(id: string, outcome: SuspensionOutcome, note: string | null, by: string): Promise<SimSuspension | null> {
       const { rows } = await sql.query<SuspensionRow>(
-        `update sim_suspensions set status = $2, note = $3, acked_at = now(), acked_by = $4
+        `update sim_suspensions set status = $2, note = $3, acked_at = $5, acked_by = $4
          where id = $1 and status <> 'cancelled' returning *`,
-        [id, outcome, note, by],
+        [id, outcome, note, by, now()],
       );
       return rows[0] ? toSuspension(rows[0]) : null;
     },
