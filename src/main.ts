@@ -21,6 +21,10 @@ const commands: Record<string, Command> = {
   },
   train: { summary: 'train the detection model on labelled CDRs', load: () => import('./detection/train-cli.ts') },
   eval: { summary: 'simulate, analyze and score detection per kind', load: () => import('./detection/eval-cli.ts') },
+  report: {
+    summary: "monthly report of operators' duties (PDF or CSV) from a running server",
+    load: () => import('./compliance/cli.ts'),
+  },
 };
 
 function usage(): string {
