@@ -9,6 +9,7 @@ import { AlertsPage } from './pages/Alerts.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { CasePage } from './pages/cases/CasePage.tsx';
 import { CasesPage } from './pages/cases/CasesPage.tsx';
+import { CompliancePage } from './pages/compliance/CompliancePage.tsx';
 import { DecisionsPage } from './pages/Decisions.tsx';
 import { ListsPage } from './pages/Lists.tsx';
 import { ChangePasswordPage, LoginPage } from './pages/Login.tsx';
@@ -113,6 +114,13 @@ const pages: PageDef[] = [
     ),
     allowed: can.admin,
     render: () => <UsersPage />,
+  },
+  {
+    path: '/compliance',
+    title: 'nav.compliance',
+    icon: icon('M9 11l3 3 8-8M20 12v7a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h9'),
+    allowed: can.seePersonalData,
+    render: () => <CompliancePage />,
   },
 ];
 

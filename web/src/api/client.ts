@@ -4,6 +4,7 @@ import type {
   Alert,
   ApiKey,
   AuditEntry,
+  ComplianceReport,
   Decision,
   ListEntry,
   Lookup,
@@ -142,4 +143,8 @@ export const api = {
   caseExportUrl: (id: string, lang: string) => buildUrl(apiPaths.caseExport, { id }, { lang }),
   links: (query: { type: string; value: string; from?: string; to?: string; depth?: number }) =>
     request<LinkGraph>('GET', apiPaths.links, { query }),
+  compliance: (query: { from?: string; to?: string; operator?: string }) =>
+    request<ComplianceReport>('GET', apiPaths.compliance, { query }),
+  complianceReportUrl: (query: { month: string; operator?: string; format: 'pdf' | 'csv'; lang: string }) =>
+    buildUrl(apiPaths.complianceReport, {}, query),
 };

@@ -36,6 +36,8 @@ export const apiPaths = {
   caseGraph: '/v1/cases/{id}/graph',
   caseExport: '/v1/cases/{id}/export',
   links: '/v1/links',
+  compliance: '/v1/compliance',
+  complianceReport: '/v1/compliance/report',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];
