@@ -23,7 +23,7 @@ export function Sparkline({
   max?: number;
   color?: string;
 }) {
-  const width = 120;
+  const width = 84;
   const height = 28;
   const top = Math.max(max ?? 0, ...values.map((v) => v ?? 0), 1e-9);
   const step = values.length > 1 ? width / (values.length - 1) : width;
@@ -40,6 +40,12 @@ export function Sparkline({
     current += `${current ? ' L' : 'M'}${x} ${y}`;
   });
   if (current) segments.push(current);
+  // A value between two gaps draws no line: it shows as a dot.
+  const dots = values.flatMap((v, i) =>
+    v !== null && (values[i - 1] ?? null) === null && (values[i + 1] ?? null) === null
+      ? [{ x: i * step, y: height - 2 - (v / top) * (height - 4) }]
+      : [],
+  );
   return (
     <svg
       className="sparkline"
@@ -53,6 +59,9 @@ export function Sparkline({
       <line x1="0" y1={height - 1} x2={width} y2={height - 1} stroke="#d3dae4" strokeWidth="1" />
       {segments.map((d) => (
         <path key={d} d={d} fill="none" stroke={color} strokeWidth="1.6" strokeLinejoin="round" />
+      ))}
+      {dots.map((d) => (
+        <circle key={`${d.x}`} cx={d.x} cy={d.y} r="2.2" fill={color} />
       ))}
     </svg>
   );
@@ -93,10 +102,14 @@ function Row({ row }: { row: ComplianceRow }) {
         {number(row.verify.calls)}
       </td>
       <td className="num" data-figure="share">
-        <strong>{percent(row.verify.screenedShare, c('noCalls'))}</strong>
-        <div className="muted" style={{ fontSize: 11 }} title={`${c('international')} / ${c('domestic')}`}>
-          {percent(r.international.screenedShare, '—')} / {percent(r.domestic.screenedShare, '—')}
-        </div>
+        <strong title={row.verify.screenedShare === null ? c('noCalls') : undefined}>
+          {percent(row.verify.screenedShare, '—')}
+        </strong>
+        {row.verify.calls > 0 && (
+          <div className="muted" style={{ fontSize: 11 }} title={`${c('international')} / ${c('domestic')}`}>
+            {percent(r.international.screenedShare, '—')} / {percent(r.domestic.screenedShare, '—')}
+          </div>
+        )}
       </td>
       <td>
         <Sparkline
@@ -234,7 +247,7 @@ export function CompliancePage() {
       </Panel>
       <Panel flush>
         <div style={{ overflowX: 'auto' }}>
-          <table data-compliance>
+          <table data-compliance className="compliance">
             <thead>
               <tr>
                 <th rowSpan={2}>{c('operator')}</th>
