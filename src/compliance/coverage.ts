@@ -6,10 +6,10 @@
  * match is made once (a verify screens one call, a call is screened once).
  *
  * Memory: a key costs one slot of a per-minute open-addressing table (4-byte hash, 8-byte time,
- * 4-byte day/route tag, at most half full: about 32 bytes a verify). Keys live `retentionMs`
- * (default 48 h: CDRs come minutes to hours after the call, and a day's files may be late by
- * a day), and never more than `maxKeys` in all; past that the oldest minutes go first. 10 M
- * verifies (about 320 MB) is the default bound.
+ * 4-byte day/route tag: 16 bytes), the tables kept a quarter to a half full: 32–64 bytes a key
+ * (`npm run bench -- compliance` prints it). Keys live `retentionMs` (default 48 h: CDRs come
+ * minutes to hours after the call, and a day's files may be late by a day), and never more than
+ * `maxKeys` in all (default 10 M, at most about 640 MB); past that the oldest minutes go first.
  */
 import { DAY_MS } from './calendar.ts';
 
@@ -83,9 +83,9 @@ class MinuteTable {
   }
 
   private grow(): void {
-    const live = this.size * 2 + 2;
-    let capacity = this.keys.length;
-    while (capacity < live * 2) capacity *= 2;
+    // Taken slots are dropped on the way: the table is rebuilt a quarter to a half full.
+    let capacity = 16;
+    while (capacity < (this.size + 1) * 3) capacity *= 2;
     const { keys, times, tags } = this;
     this.keys = new Uint32Array(capacity);
     this.times = new Float64Array(capacity);

@@ -247,7 +247,7 @@ export function CompliancePage() {
       </Panel>
       <Panel flush>
         <div style={{ overflowX: 'auto' }}>
-          <table data-compliance className="compliance">
+          <table data-compliance className="compliance duties">
             <thead>
               <tr>
                 <th rowSpan={2}>{c('operator')}</th>
