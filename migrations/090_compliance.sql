@@ -28,3 +28,11 @@ create table compliance_uploads (
   last_upload_at timestamptz not null,
   uploads bigint not null default 0
 );
+
+-- The coverage index (verifies and CDRs waiting for their match), saved at a clean stop and
+-- taken back (then deleted) at the next start, so a restart does not lose the last 48 hours.
+create table compliance_index_snapshot (
+  id smallint primary key default 1 check (id = 1),
+  saved_at timestamptz not null,
+  payload bytea not null
+);

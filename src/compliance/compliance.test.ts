@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CdrLines, simBoxCdrs } from '../datapath/test-support.ts';
+import { CdrLines, simBoxCdrs, startDataPathApp } from '../datapath/test-support.ts';
 import { startTestApp, type TestApp, testAdminToken } from '../platform/test-app.ts';
 
 interface Row {
@@ -242,5 +245,46 @@ describe("operators' duties over HTTP (suspension deadline PT1H)", () => {
     const exports = audit.filter((e) => e.action === 'compliance.report');
     assert.equal(exports.length, 4);
     assert.ok(exports.some((e) => e.target === 'BEELINE' && e.actor.includes('BEELINE')));
+  });
+});
+
+describe('screening coverage across a restart', () => {
+  it('keeps the verifies made before a clean stop for the CDRs uploaded after it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'callshield-compliance-'));
+    try {
+      let t = await startDataPathApp({}, dataDir);
+      let key = await t.keyFor('BEELINE');
+      for (let i = 0; i < 4; i++) {
+        const r = await t.call(key, 'POST', '/v1/calls/verify', {
+          callId: `r-${i}`,
+          a: caller(i),
+          b: subscriber(i),
+          at: at(i, 10),
+          ingress: 'international',
+        });
+        assert.equal(r.statusCode, 200, r.body);
+      }
+      await t.close();
+      t = await startDataPathApp({}, dataDir);
+      try {
+        key = await t.keyFor('BEELINE');
+        const cdrs = new CdrLines('BEELINE');
+        for (let i = 0; i < 5; i++)
+          cdrs.raw(`R-${i},BEELINE,voice,in,${subscriber(i)},${caller(i)},,,AST-1,${at(i)},30,1,,international`);
+        assert.equal((await t.upload(key, cdrs.text())).json().accepted, 5);
+        await t.app.stream.drain();
+        const r = await t.call(
+          testAdminToken,
+          'GET',
+          `/v1/compliance?from=${yesterday}&to=${yesterday}&operator=BEELINE`,
+        );
+        const row = r.json().operators[0] as Row;
+        assert.deepEqual({ calls: row.verify.calls, screened: row.verify.screened }, { calls: 5, screened: 4 });
+      } finally {
+        await t.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -69,4 +69,25 @@ describe('coverage join of verifies and CDRs', () => {
     assert.deepEqual(totals(join), { calls: 2500, screened: 2500 });
     assert.equal(join.stats().keys, 2500);
   });
+
+  it('carries its keys over a restart through a snapshot, leaving out those past the retention', () => {
+    const join = new CoverageJoin({ dayOf, retentionMs: DAY });
+    join.verify('BEELINE', A, B, t0);
+    join.verify('KCELL', A + 1, B, t0 - 2 * DAY);
+    join.cdr('BEELINE', A + 2, B, t0, ROUTE_DOMESTIC);
+    join.takeDeltas();
+    const again = new CoverageJoin({ dayOf, retentionMs: DAY });
+    assert.equal(again.restore(join.snapshot(), t0 + 60_000), 2);
+    again.cdr('BEELINE', A, B, t0 + 1000, ROUTE_INTERNATIONAL);
+    again.cdr('KCELL', A + 1, B, t0 - 2 * DAY, ROUTE_INTERNATIONAL);
+    again.verify('BEELINE', A + 2, B, t0 + 5000);
+    const deltas = again.takeDeltas();
+    const of = (operator: string, route: string) => deltas.find((d) => d.operator === operator && d.route === route);
+    assert.deepEqual(
+      { calls: of('BEELINE', 'international')?.calls, screened: of('BEELINE', 'international')?.screened },
+      { calls: 1, screened: 1 },
+    );
+    assert.equal(of('BEELINE', 'domestic')?.screened, 1);
+    assert.equal(of('KCELL', 'international')?.screened, 0);
+  });
 });

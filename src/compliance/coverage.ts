@@ -258,6 +258,71 @@ export class CoverageJoin {
     }
   }
 
+  /**
+   * The live keys of both indexes, to carry them over a restart: a JSON header (operator and side
+   * of each run of keys) and the keys, times and tags as typed arrays.
+   */
+  snapshot(): Uint8Array {
+    const runs: { side: number; operator: string; count: number }[] = [];
+    const keys: number[] = [];
+    const times: number[] = [];
+    const tags: number[] = [];
+    [this.verifies, this.waitingCdrs].forEach((side, sideIndex) => {
+      for (const [operator, index] of side) {
+        let count = 0;
+        for (const table of index.minutes.values())
+          for (let i = 0; i < table.keys.length; i++)
+            if (table.keys[i] > TAKEN) {
+              keys.push(table.keys[i]);
+              times.push(table.times[i]);
+              tags.push(table.tags[i]);
+              count++;
+            }
+        if (count > 0) runs.push({ side: sideIndex, operator, count });
+      }
+    });
+    const header = Buffer.from(JSON.stringify(runs), 'utf8');
+    const headerEnd = Math.ceil((4 + header.length) / 8) * 8;
+    const n = keys.length;
+    const out = new Uint8Array(headerEnd + n * 16);
+    new DataView(out.buffer).setUint32(0, header.length, true);
+    out.set(header, 4);
+    new Float64Array(out.buffer, headerEnd, n).set(times);
+    new Uint32Array(out.buffer, headerEnd + n * 8, n).set(keys);
+    new Int32Array(out.buffer, headerEnd + n * 12, n).set(tags);
+    return out;
+  }
+
+  /** Puts back the keys of a snapshot (those still within the retention at `now`). */
+  restore(bytes: Uint8Array, now: number): number {
+    const copy = new Uint8Array(bytes);
+    const headerLength = new DataView(copy.buffer).getUint32(0, true);
+    const runs = JSON.parse(Buffer.from(copy.buffer, 4, headerLength).toString('utf8')) as {
+      side: number;
+      operator: string;
+      count: number;
+    }[];
+    const headerEnd = Math.ceil((4 + headerLength) / 8) * 8;
+    const n = runs.reduce((sum, r) => sum + r.count, 0);
+    const times = new Float64Array(copy.buffer, headerEnd, n);
+    const keys = new Uint32Array(copy.buffer, headerEnd + n * 8, n);
+    const tags = new Int32Array(copy.buffer, headerEnd + n * 12, n);
+    const oldest = now - this.retentionMs;
+    let k = 0;
+    let restored = 0;
+    for (const run of runs) {
+      const index = this.index(run.side === 0 ? this.verifies : this.waitingCdrs, run.operator);
+      for (let end = k + run.count; k < end; k++) {
+        if (times[k] < oldest) continue;
+        index.add(keys[k], times[k], tags[k]);
+        restored++;
+      }
+    }
+    this.keys += restored;
+    this.expire(now);
+    return restored;
+  }
+
   stats(): { keys: number; bytes: number } {
     let bytes = 0;
     for (const side of [this.verifies, this.waitingCdrs])

@@ -28,8 +28,9 @@ export async function createCompliance(deps: {
 }) {
   const { config, stream, log } = deps;
   const calendar = loadCalendar();
+  const store = createComplianceStore(deps.sql);
   const compliance = createComplianceService({
-    store: createComplianceStore(deps.sql),
+    store,
     calendar,
     operators: () => deps.operators.list().map((o) => ({ id: o.id, name: o.name })),
     deadlineSetting: config.suspensionDeadline.text,
@@ -40,6 +41,13 @@ export async function createCompliance(deps: {
   const folds = config.roles.some((role) => role === 'console' || role === 'detect');
   const unsubscribers: (() => void)[] = [];
   if (folds) {
+    // The index saved at the last clean stop comes back before new decisions arrive.
+    try {
+      const saved = await store.takeSnapshot();
+      if (saved) compliance.join.restore(saved.payload, deps.clock());
+    } catch (error) {
+      log.warn({ err: error }, 'restoring the coverage index failed; starting from an empty one');
+    }
     // Every folding node keeps the verifies of the whole platform (broadcast)…
     unsubscribers.push(
       stream.subscribe<Decision>('decisions', (decisions) => compliance.addDecisions(decisions)),
@@ -78,6 +86,10 @@ export async function createCompliance(deps: {
       clearInterval(timer);
       for (const u of unsubscribers) u();
       await compliance.flush().catch(() => {});
+      if (folds)
+        await store
+          .saveSnapshot(compliance.join.snapshot(), new Date(deps.clock()))
+          .catch((error) => log.warn({ err: error }, 'saving the coverage index failed'));
     },
   };
 }

@@ -200,6 +200,22 @@ export function createComplianceStore(sql: Sql) {
       }));
     },
 
+    async saveSnapshot(payload: Uint8Array, at: Date): Promise<void> {
+      await sql.query(
+        `insert into compliance_index_snapshot (id, saved_at, payload) values (1, $1, $2)
+         on conflict (id) do update set saved_at = excluded.saved_at, payload = excluded.payload`,
+        [at, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)],
+      );
+    },
+
+    /** The saved snapshot, deleted as it is taken (a crash after this start must not restore it twice). */
+    async takeSnapshot(): Promise<{ payload: Uint8Array; savedAt: Date } | null> {
+      const { rows } = await sql.query<{ payload: Uint8Array; saved_at: Date | string }>(
+        'delete from compliance_index_snapshot where id = 1 returning payload, saved_at',
+      );
+      return rows[0] ? { payload: new Uint8Array(rows[0].payload), savedAt: new Date(rows[0].saved_at) } : null;
+    },
+
     /** Requests made per operator and local day (offset in minutes), for the trend lines. */
     async requestsByDay(start: Date, end: Date, offsetMinutes: number, operator?: string) {
       const { rows } = await sql.query<{ day: string; operator_id: string; requested: unknown }>(
