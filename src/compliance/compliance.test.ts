@@ -112,6 +112,12 @@ describe("operators' duties over HTTP (suspension deadline PT1H)", () => {
     // Median of 0.5 h and 1.5 h.
     assert.ok(Math.abs((row.suspensions.medianHoursToAck ?? 0) - 1) < 0.01, String(row.suspensions.medianHoursToAck));
     assert.deepEqual(row.overdueRequests.map((r) => r.id).sort(), [pulled[2].id, pulled[3].id].sort());
+    const now = (await t.request('GET', '/v1/compliance/overdue', { token: testAdminToken })).json();
+    assert.deepEqual(now, { overdue: 2, byOperator: { KCELL: 2 } });
+    assert.deepEqual((await t.request('GET', '/v1/compliance/overdue', { token: beeline })).json(), {
+      overdue: 0,
+      byOperator: {},
+    });
 
     // Beeline has nothing to do with Kcell's requests.
     const other = await rowOf('BEELINE');

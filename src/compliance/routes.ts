@@ -145,6 +145,27 @@ export function registerComplianceRoutes(
   );
 
   app.get(
+    '/v1/compliance/overdue',
+    {
+      schema: {
+        summary: 'SIM suspension requests past their deadline now, per operator',
+        tags: ['compliance'],
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              overdue: { type: 'integer' },
+              byOperator: { type: 'object', additionalProperties: { type: 'integer' } },
+            },
+          },
+          '4xx': errorSchema,
+        },
+      },
+    },
+    async (request) => compliance.overdueNow(readerScope(request).operator),
+  );
+
+  app.get(
     '/v1/compliance/report',
     {
       schema: {

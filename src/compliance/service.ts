@@ -330,6 +330,11 @@ export function createComplianceService(deps: {
       const toDay = dayNumber(next) - 1;
       return { from: dateOf(fromDay), to: dateOf(toDay), fromDay, toDay };
     },
+    /** Requests overdue now, per operator: what the console's navigation shows. */
+    async overdueNow(operator?: string): Promise<{ overdue: number; byOperator: Record<string, number> }> {
+      const byOperator = await store.overdueCounts(new Date(clock()), operator);
+      return { overdue: Object.values(byOperator).reduce((a, b) => a + b, 0), byOperator };
+    },
     stats: () => join.stats(),
     join,
   };

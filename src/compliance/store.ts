@@ -200,6 +200,17 @@ export function createComplianceStore(sql: Sql) {
       }));
     },
 
+    /** Requests unacknowledged past their deadline now, per operator (whatever day they were made). */
+    async overdueCounts(now: Date, operator?: string): Promise<Record<string, number>> {
+      const { rows } = await sql.query<{ operator_id: string; n: unknown }>(
+        `select operator_id, count(*) as n from sim_suspensions
+         where status = 'requested' and acked_at is null and deadline_at < $1 and ($2::text is null or operator_id = $2)
+         group by operator_id`,
+        [now, operator ?? null],
+      );
+      return Object.fromEntries(rows.map((r) => [r.operator_id, num(r.n)]));
+    },
+
     async saveSnapshot(payload: Uint8Array, at: Date): Promise<void> {
       await sql.query(
         `insert into compliance_index_snapshot (id, saved_at, payload) values (1, $1, $2)

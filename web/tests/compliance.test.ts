@@ -100,6 +100,8 @@ describe("operators' duties in Chromium", () => {
     assert.equal(await page.locator('tr[data-operator=BEELINE] svg.sparkline').count(), 2);
     assert.equal(await page.getAttribute('[data-overdue-notice]', 'data-overdue-notice'), '3');
     assert.equal(await page.locator('table[data-overdue] tr[data-request]').count(), 3);
+    // The navigation shows the overdue requests from every page.
+    assert.equal(await page.getAttribute('[data-nav-overdue]', 'data-nav-overdue'), '3');
     const pdf = await page.getAttribute('[data-report=pdf]', 'href');
     assert.match(pdf ?? '', /^\/v1\/compliance\/report\?month=\d{4}-\d{2}&lang=\w\w&format=pdf$/);
     await shot(page, 'compliance-national');
@@ -130,6 +132,7 @@ describe("operators' duties in Chromium", () => {
       );
       assert.deepEqual(operators, ['BEELINE']);
       assert.equal(await analyst.locator('[data-overdue-notice]').count(), 0);
+      assert.equal(await analyst.locator('[data-nav-overdue]').count(), 0);
       assert.equal(await analyst.locator('select[name=report-operator]').count(), 0);
       await shot(analyst, 'compliance-operator');
     } finally {

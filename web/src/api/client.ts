@@ -145,6 +145,8 @@ export const api = {
     request<LinkGraph>('GET', apiPaths.links, { query }),
   compliance: (query: { from?: string; to?: string; operator?: string }) =>
     request<ComplianceReport>('GET', apiPaths.compliance, { query }),
+  complianceOverdue: () =>
+    request<{ overdue: number; byOperator: Record<string, number> }>('GET', apiPaths.complianceOverdue),
   complianceReportUrl: (query: { month: string; operator?: string; format: 'pdf' | 'csv'; lang: string }) =>
     buildUrl(apiPaths.complianceReport, {}, query),
 };

@@ -38,6 +38,7 @@ export const apiPaths = {
   links: '/v1/links',
   compliance: '/v1/compliance',
   complianceReport: '/v1/compliance/report',
+  complianceOverdue: '/v1/compliance/overdue',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];
