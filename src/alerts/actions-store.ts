@@ -120,7 +120,7 @@ export function createSuspensionStore(
     /** Records the operator's outcome; null when the request is cancelled. */
     async ack(id: string, outcome: SuspensionOutcome, note: string | null, by: string): Promise<SimSuspension | null> {
       const { rows } = await sql.query<SuspensionRow>(
-        `update sim_suspensions set status = $2, note = $3, acked_at = $5, acked_by = $4
+        `update sim_suspensions set status = $2, note = $3, acked_at = coalesce(acked_at, $5), acked_by = $4
          where id = $1 and status <> 'cancelled' returning *`,
         [id, outcome, note, by, now()],
       );

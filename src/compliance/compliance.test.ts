@@ -112,6 +112,10 @@ describe("operators' duties over HTTP (suspension deadline PT1H)", () => {
     // Median of 0.5 h and 1.5 h.
     assert.ok(Math.abs((row.suspensions.medianHoursToAck ?? 0) - 1) < 0.01, String(row.suspensions.medianHoursToAck));
     assert.deepEqual(row.overdueRequests.map((r) => r.id).sort(), [pulled[2].id, pulled[3].id].sort());
+    // Answering a request again changes its outcome, not when it was first acted on.
+    t.advance(10 * MINUTE);
+    assert.equal((await ack(pulled[0].id, 'rejected')).statusCode, 200);
+    assert.equal((await rowOf('KCELL')).suspensions.medianHoursToAck, row.suspensions.medianHoursToAck);
     const now = (await t.request('GET', '/v1/compliance/overdue', { token: testAdminToken })).json();
     assert.deepEqual(now, { overdue: 2, byOperator: { KCELL: 2 } });
     assert.deepEqual((await t.request('GET', '/v1/compliance/overdue', { token: beeline })).json(), {

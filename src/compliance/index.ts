@@ -11,6 +11,7 @@ import type { Sql } from '../platform/sql.ts';
 import type { EventStream } from '../platform/stream.ts';
 import type { Decision } from '../screening/types.ts';
 import { loadCalendar } from './calendar.ts';
+import { deadlineOf } from './deadline.ts';
 import { registerComplianceRoutes } from './routes.ts';
 import { createComplianceService } from './service.ts';
 import { createComplianceStore } from './store.ts';
@@ -37,6 +38,11 @@ export async function createCompliance(deps: {
     clock: deps.clock,
     onError: (error, what) => log.warn({ err: error }, `${what} failed`),
   });
+
+  // Requests made before this version kept deadlines get theirs by the current setting.
+  await store
+    .backfillDeadlines((requestedAt) => deadlineOf(config.suspensionDeadline, calendar, requestedAt))
+    .catch((error) => log.warn({ err: error }, 'giving older suspension requests their deadlines failed'));
 
   const folds = config.roles.some((role) => role === 'console' || role === 'detect');
   const unsubscribers: (() => void)[] = [];

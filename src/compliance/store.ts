@@ -211,6 +211,24 @@ export function createComplianceStore(sql: Sql) {
       return Object.fromEntries(rows.map((r) => [r.operator_id, num(r.n)]));
     },
 
+    /**
+     * Gives the requests made before deadlines were kept (no deadline) the deadline the current
+     * setting gives them, counted from when they were made. Returns how many.
+     */
+    async backfillDeadlines(deadlineOf: (requestedAt: number) => number): Promise<number> {
+      const { rows } = await sql.query<{ id: string; created_at: Date | string }>(
+        'select id, created_at from sim_suspensions where deadline_at is null limit 10000',
+      );
+      if (rows.length === 0) return 0;
+      await sql.query(
+        `update sim_suspensions s set deadline_at = d.deadline
+         from unnest($1::text[], $2::timestamptz[]) as d(id, deadline)
+         where s.id = d.id and s.deadline_at is null`,
+        [rows.map((r) => r.id), rows.map((r) => new Date(deadlineOf(new Date(r.created_at).getTime())))],
+      );
+      return rows.length;
+    },
+
     async saveSnapshot(payload: Uint8Array, at: Date): Promise<void> {
       await sql.query(
         `insert into compliance_index_snapshot (id, saved_at, payload) values (1, $1, $2)
