@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CdrLines, simBoxCdrs, startDataPathApp } from '../datapath/test-support.ts';
 import { startTestApp, type TestApp, testAdminToken } from '../platform/test-app.ts';
+import { run as runReportCli } from './cli.ts';
 
 interface Row {
   operator: string;
@@ -250,10 +251,47 @@ describe("operators' duties over HTTP (suspension deadline PT1H)", () => {
       (await t.request('GET', '/v1/compliance/report?month=2025-13&format=csv', { token: testAdminToken })).statusCode,
       400,
     );
+    // The same report from the command line, against the running server.
+    const url = await t.app.http.listen({ port: 0, host: '127.0.0.1' });
+    const dir = mkdtempSync(join(tmpdir(), 'callshield-report-'));
+    try {
+      const out = join(dir, 'beeline.csv');
+      const code = await runReportCli([
+        'compliance',
+        '--month',
+        month,
+        '--operator',
+        'BEELINE',
+        '--out',
+        out,
+        '--server',
+        url,
+        '--token',
+        testAdminToken,
+      ]);
+      assert.equal(code, 0);
+      assert.equal(readFileSync(out, 'utf8'), csv.body);
+      assert.equal(
+        await runReportCli([
+          'compliance',
+          '--month',
+          'someday',
+          '--out',
+          join(dir, 'x.pdf'),
+          '--server',
+          url,
+          '--token',
+          testAdminToken,
+        ]),
+        1,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const audit = (await t.request('GET', '/v1/audit?action=compliance.report', { token: testAdminToken })).json()
       .items as { action: string; actor: string; target: string }[];
     const exports = audit.filter((e) => e.action === 'compliance.report');
-    assert.equal(exports.length, 4);
+    assert.equal(exports.length, 5);
     assert.ok(exports.some((e) => e.target === 'BEELINE' && e.actor.includes('BEELINE')));
   });
 });
