@@ -39,6 +39,12 @@ export async function createCompliance(deps: {
     onError: (error, what) => log.warn({ err: error }, `${what} failed`),
   });
 
+  const year = new Date(deps.clock() + calendar.offsetMs).getUTCFullYear();
+  if (config.suspensionDeadline.kind === 'workingDays' && !calendar.years.includes(year))
+    log.warn(
+      { years: calendar.years },
+      `data/calendar/kz.json has no holidays for ${year}: working-day deadlines count weekends only`,
+    );
   // Requests made before this version kept deadlines get theirs by the current setting.
   await store
     .backfillDeadlines((requestedAt) => deadlineOf(config.suspensionDeadline, calendar, requestedAt))
