@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createKeyring } from './auth/keys.ts';
 import { createCases } from './cases/index.ts';
+import { createCompliance } from './compliance/index.ts';
 import type { Config } from './config.ts';
 import { createConsole } from './console/index.ts';
 import { createDataPath } from './datapath/index.ts';
@@ -222,6 +223,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     retention: { relationDays: config.relationRetentionDays, journalDays: config.detectionWindowDays },
   });
 
+  const duties = await createCompliance({
+    config,
+    sql,
+    stream,
+    operators,
+    audit: consoleRole.audit,
+    clock,
+    log: http.log,
+  });
+
   const prevention = await createReports({
     sql,
     config,
@@ -253,6 +264,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerStatsRoutes(scope, { store: createStatsStore(sql), counter, clock });
     dataPath.register(scope);
     investigations.register(scope);
+    duties.register(scope);
   });
   await consoleRole.register(http, {
     plan,
@@ -324,6 +336,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       dataPath,
       prevention,
       investigations,
+      compliance: duties,
     },
     async close() {
       for (const t of timers) clearInterval(t);
@@ -335,6 +348,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await stream.drain().catch(() => {});
       await dataPath.close();
       await investigations.close();
+      await duties.close();
       prevention.close();
       unsubscribeRecent();
       await nodeSync?.close();

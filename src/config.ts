@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseDeadline } from './compliance/deadline.ts';
 import { reasonCodes } from './screening/types.ts';
 
 export const roleNames = ['screening', 'ingest', 'detect', 'console'] as const;
@@ -192,6 +193,21 @@ const configSchema = z
           .filter(Boolean),
       )
       .optional(),
+    /**
+     * How long an operator has to act on a SIM suspension request: an ISO 8601 duration (PT48H)
+     * or working days by the Kazakh calendar (2WD, ending 18:00 Almaty time of the last one).
+     */
+    suspensionDeadline: z
+      .string()
+      .default('2WD')
+      .transform((s, ctx) => {
+        const parsed = parseDeadline(s);
+        if (typeof parsed === 'string') {
+          ctx.addIssue({ code: 'custom', message: parsed });
+          return z.NEVER;
+        }
+        return parsed;
+      }),
   })
   .strict();
 
@@ -252,6 +268,7 @@ const envNames: Record<string, string> = {
   stirCacheSeconds: 'CALLSHIELD_STIR_CACHE_SECONDS',
   stirTlsCaFile: 'CALLSHIELD_STIR_TLS_CA_FILE',
   stirX5uHosts: 'CALLSHIELD_STIR_X5U_HOSTS',
+  suspensionDeadline: 'CALLSHIELD_SUSPENSION_DEADLINE',
 };
 
 /** The environment variable of each setting, for the README and error messages. */

@@ -25,6 +25,10 @@ const commands: Record<string, Command> = {
     summary: 'write an independent CDR data set with truth, for evaluation only',
     load: () => import('./detection/independent/cli.ts'),
   },
+  report: {
+    summary: "monthly report of operators' duties (PDF or CSV) from a running server",
+    load: () => import('./compliance/cli.ts'),
+  },
 };
 
 function usage(): string {

@@ -4,6 +4,7 @@ import type {
   Alert,
   ApiKey,
   AuditEntry,
+  ComplianceReport,
   Decision,
   ListEntry,
   Lookup,
@@ -142,4 +143,10 @@ export const api = {
   caseExportUrl: (id: string, lang: string) => buildUrl(apiPaths.caseExport, { id }, { lang }),
   links: (query: { type: string; value: string; from?: string; to?: string; depth?: number }) =>
     request<LinkGraph>('GET', apiPaths.links, { query }),
+  compliance: (query: { from?: string; to?: string; operator?: string }) =>
+    request<ComplianceReport>('GET', apiPaths.compliance, { query }),
+  complianceOverdue: () =>
+    request<{ overdue: number; byOperator: Record<string, number> }>('GET', apiPaths.complianceOverdue),
+  complianceReportUrl: (query: { month: string; operator?: string; format: 'pdf' | 'csv'; lang: string }) =>
+    buildUrl(apiPaths.complianceReport, {}, query),
 };
