@@ -181,7 +181,8 @@ const configSchema = z
     /**
      * Hosts (host or host:port, comma-separated) x5u URLs may point to; any host when not set. A
      * country whose operators all use the national repository lists it, so tokens cannot make the
-     * verifier fetch from anywhere else.
+     * verifier fetch from anywhere else. Listed hosts are also the only x5u hosts that may resolve to
+     * loopback, private or link-local addresses (the outbound guard refuses those otherwise).
      */
     stirX5uHosts: z
       .string()
