@@ -58,6 +58,8 @@ export interface App {
   adminToken: string;
   /** The first console admin's one-time password, when this start created it (shown once). */
   firstAdmin: { username: string; password: string } | null;
+  /** About the audit signing key, to be shown at start (created, or missing). */
+  auditNotice?: string;
   close(): Promise<void>;
   /** Modules, for tests and other roles. */
   modules: Record<string, unknown>;
@@ -304,6 +306,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stream,
     adminToken,
     firstAdmin: consoleRole.firstAdmin,
+    auditNotice: consoleRole.auditNotice,
     modules: {
       plan,
       operators,

@@ -193,6 +193,13 @@ const configSchema = z
           .filter(Boolean),
       )
       .optional(),
+    /**
+     * PEM file of the Ed25519 key that signs audit checkpoints (kept away from the database). Unset:
+     * embedded mode creates `<data-dir>/audit-key.pem`; distributed mode signs nothing.
+     */
+    auditKeyFile: z.string().min(1).optional(),
+    /** Append-only file of signed audit checkpoints; `<data-dir>/audit-checkpoints.jsonl` by default. */
+    auditCheckpointsFile: z.string().min(1).optional(),
   })
   .strict();
 
@@ -253,6 +260,8 @@ const envNames: Record<string, string> = {
   stirCacheSeconds: 'CALLSHIELD_STIR_CACHE_SECONDS',
   stirTlsCaFile: 'CALLSHIELD_STIR_TLS_CA_FILE',
   stirX5uHosts: 'CALLSHIELD_STIR_X5U_HOSTS',
+  auditKeyFile: 'CALLSHIELD_AUDIT_KEY',
+  auditCheckpointsFile: 'CALLSHIELD_AUDIT_CHECKPOINTS',
 };
 
 /** The environment variable of each setting, for the README and error messages. */
