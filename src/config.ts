@@ -200,6 +200,10 @@ const configSchema = z
     auditKeyFile: z.string().min(1).optional(),
     /** Append-only file of signed audit checkpoints; `<data-dir>/audit-checkpoints.jsonl` by default. */
     auditCheckpointsFile: z.string().min(1).optional(),
+    /** Public reports per address in an hour before each further one needs a proof of work (subnet: 4×). */
+    publicReportsBeforeProof: intFrom(1, 100_000).default(3),
+    /** Difficulty of the first proof of work (leading zero bits of SHA-256); grows with the burst. */
+    publicReportProofBits: intFrom(1, 26).default(16),
   })
   .strict();
 
@@ -262,6 +266,8 @@ const envNames: Record<string, string> = {
   stirX5uHosts: 'CALLSHIELD_STIR_X5U_HOSTS',
   auditKeyFile: 'CALLSHIELD_AUDIT_KEY',
   auditCheckpointsFile: 'CALLSHIELD_AUDIT_CHECKPOINTS',
+  publicReportsBeforeProof: 'CALLSHIELD_PUBLIC_REPORTS_BEFORE_PROOF',
+  publicReportProofBits: 'CALLSHIELD_PUBLIC_REPORT_PROOF_BITS',
 };
 
 /** The environment variable of each setting, for the README and error messages. */
