@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { openAuditProtection } from '../audit/index.ts';
 import { createAuditLog } from '../audit/log.ts';
+import { installPersonalDataAudit } from '../audit/personal-data.ts';
 import { registerAuditRoutes } from '../audit/routes.ts';
 import type { Config } from '../config.ts';
 import type { Sql } from '../platform/sql.ts';
@@ -58,6 +59,7 @@ export async function createConsole(options: ConsoleOptions) {
     /** Hooks that must see every route: call right after the server is created. */
     installHooks(http: FastifyInstance) {
       installActionAudit(http, audit);
+      installPersonalDataAudit(http, audit);
     },
 
     /** Routes and the static console. */
