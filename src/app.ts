@@ -12,6 +12,7 @@ import { createConsole } from './console/index.ts';
 import { createDataPath } from './datapath/index.ts';
 import { exportDependencyHealth, openEventStream, openHotState, watchRecords } from './distributed/adapters.ts';
 import { announcingKeyring, announcingOperators, type RegistryChange, startNodeSync } from './distributed/node-sync.ts';
+import { AppError } from './errors.ts';
 import { ListCache } from './lists/cache.ts';
 import { registerListRoutes } from './lists/routes.ts';
 import { createListService } from './lists/service.ts';
@@ -23,7 +24,7 @@ import { registerNumberRoutes } from './numbering/routes.ts';
 import { registerOperatorRoutes } from './operators/routes.ts';
 import { createOperatorRegistry } from './operators/store.ts';
 import { createHttpServer, principalOf } from './platform/http.ts';
-import { createMetrics } from './platform/metrics.ts';
+import { createMetrics, metricsReaderCheck } from './platform/metrics.ts';
 import { migrate, openPglite, openPostgres, type Sql } from './platform/sql.ts';
 import type { EventStream } from './platform/stream.ts';
 import { createReports } from './reports/index.ts';
@@ -193,9 +194,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       });
     },
   );
-  http.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['platform'] } }, async (_request, reply) => {
-    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  const mayReadMetrics = metricsReaderCheck(config.metricsToken);
+  http.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics (bearer: the admin token or CALLSHIELD_METRICS_TOKEN)',
+        tags: ['platform'],
+      },
+    },
+    async (request, reply) => {
+      if (!mayReadMetrics(request)) {
+        throw new AppError(
+          'UNAUTHORIZED',
+          'metrics need the metrics token (CALLSHIELD_METRICS_TOKEN) or the admin token',
+        );
+      }
+      return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    },
+  );
   http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
 
   const dataPath = await createDataPath({

@@ -204,6 +204,8 @@ const configSchema = z
     publicReportsBeforeProof: intFrom(1, 100_000).default(3),
     /** Difficulty of the first proof of work (leading zero bits of SHA-256); grows with the burst. */
     publicReportProofBits: intFrom(1, 26).default(16),
+    /** Bearer token a Prometheus scraper sends for /metrics (the admin token works too). */
+    metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .strict();
 
@@ -268,6 +270,7 @@ const envNames: Record<string, string> = {
   auditCheckpointsFile: 'CALLSHIELD_AUDIT_CHECKPOINTS',
   publicReportsBeforeProof: 'CALLSHIELD_PUBLIC_REPORTS_BEFORE_PROOF',
   publicReportProofBits: 'CALLSHIELD_PUBLIC_REPORT_PROOF_BITS',
+  metricsToken: 'CALLSHIELD_METRICS_TOKEN',
 };
 
 /** The environment variable of each setting, for the README and error messages. */

@@ -403,7 +403,7 @@ describe('verification failures', () => {
     const replay = await verstatOf('77011110017', '77771110017', identity);
     assert.equal(replay.verstat, 'TN-Validation-Failed');
     assert.equal(replay.reasoncode, 438);
-    const metrics = await t.request('GET', '/metrics');
+    const metrics = await t.request('GET', '/metrics', { token: admin });
     assert.match(
       metrics.body,
       /callshield_stir_verifications_total\{[^}]*verstat="TN-Validation-Failed",failure="REPLAY"[^}]*\} 1/,
