@@ -11,6 +11,7 @@ import {
   type Checkpointer,
   type CheckpointSink,
   createCheckpointer,
+  defaultAuditKeyFile,
   defaultCheckpointFile,
   loadAuditKey,
   readCheckpointFile,
@@ -100,7 +101,23 @@ export async function verifyAuditWithCheckpoints(
     embedded: !config.databaseUrl,
     create: false,
   });
-  if (!key) return { result: await audit.verify(), signed: false, sources: [] };
+  if (!key) {
+    const result = await audit.verify();
+    // Embedded mode makes its key at first start: a log with entries and no key lost its key (or
+    // had it removed along with its checkpoints), and cannot be told apart from a rewritten one.
+    if (result.ok && result.entries > 0 && !config.databaseUrl && !config.auditKeyFile) {
+      return {
+        result: {
+          ok: false,
+          entries: result.entries,
+          problem: `the audit key ${defaultAuditKeyFile(config.dataDir)} is missing, so the log cannot be checked against its signed checkpoints (set CALLSHIELD_AUDIT_KEY to the key or its public key)`,
+        },
+        signed: false,
+        sources: [],
+      };
+    }
+    return { result, signed: false, sources: [] };
+  }
   const checkpoints: Checkpoint[] = [];
   const sources: string[] = [];
   const file = checkpointFileOf(config);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -241,6 +241,19 @@ describe('signed checkpoints outside the database', () => {
     assert.equal(broken.status, 1, broken.stdout + broken.stderr);
     assert.match(broken.stdout, /audit log BROKEN/);
     assert.match(broken.stdout, /entry 2 does not match its signed checkpoint/);
+  });
+
+  it('a missing key is not taken for an unsigned log', () => {
+    const keyFile = join(dataDir, 'audit-key.pem');
+    const saved = readFileSync(keyFile);
+    rmSync(keyFile);
+    try {
+      const r = cliVerify();
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /audit key .* is missing/);
+    } finally {
+      writeFileSync(keyFile, saved, { mode: 0o600 });
+    }
   });
 
   it('a forged checkpoint line is refused', () => {
