@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CdrLines } from '../cdr/test-support.ts';
 import { type ConsoleTestApp, startConsoleTestApp } from '../console/test-support.ts';
+import { simBoxCdrs } from '../datapath/test-support.ts';
 
 /** Routes that answer no subscriber data whatever is stored (each with why). */
 const noPersonalData: Record<string, string> = {
@@ -48,7 +49,18 @@ function getRoutes(tree: string): string[] {
 
 /** Keys and values that are subscriber data. */
 const personalKey = /^(msisdn|imsi|imei|reporterNumber|reporter_number|reporter|reporterKey|raw|msisdns|imsis|imeis)$/i;
-const seededSubscriberData = ['+77011000001', '77011000001', '401770000000001', '35693803564380', '+77015550199'];
+const seededSubscriberData = [
+  '+77011000001',
+  '77011000001',
+  '401770000000001',
+  '35693803564380',
+  '+77015550199',
+  // The SIM-box: its numbers, SIMs and devices.
+  '+77019000000',
+  '77019000000',
+  '401010000000000',
+  '861111111111110',
+];
 
 function carriesPersonalData(body: string): string | undefined {
   for (const value of seededSubscriberData) if (body.includes(value)) return `contains ${value}`;
@@ -112,6 +124,21 @@ describe('personal-data looks are audited', () => {
       ingress: 'domestic',
     });
     ids.decisionId = decision.json().decisionId;
+    // A SIM-box the detectors find: alerts, suspension requests, blocked devices, a case.
+    const simBox = await t.app.http.inject({
+      method: 'POST',
+      url: '/v1/cdr',
+      headers: { authorization: `Bearer ${kcell}`, 'content-type': 'text/csv' },
+      payload: simBoxCdrs('KCELL', 1000).text(),
+    });
+    assert.equal(simBox.statusCode, 200, simBox.body);
+    assert.equal((await t.admin('POST', '/v1/detection/run', {})).statusCode < 300, true);
+    const alerts = (await t.admin('GET', '/v1/alerts')).json().items as { id: string }[];
+    assert.ok(alerts.length > 0, 'the detectors raised an alert');
+    ids.alertId = alerts[0].id;
+    const opened = await t.admin('POST', '/v1/cases', { title: 'SIM-box', from: { alertId: ids.alertId } });
+    assert.equal(opened.statusCode, 201, opened.body);
+    ids.caseId = opened.json().id;
   });
   after(() => t?.close());
 
@@ -124,10 +151,14 @@ describe('personal-data looks are audited', () => {
       .replace(':msisdn', '%2B77011000001')
       .replace(':decisionId', ids.decisionId ?? 'x')
       .replace(':list', 'blocklist')
+      .replace(/^\/v1\/alerts\/:id/, `/v1/alerts/${ids.alertId}`)
+      .replace(/^\/v1\/cases\/:id/, `/v1/cases/${ids.caseId}`)
       .replace(':id', ids.uploadId ?? 'x');
   }
 
   it('walks every GET route and finds an audit entry wherever subscriber data is answered', async () => {
+    // Feeds record the same look by the same person once per 10 minutes: the seeding's looks are older.
+    t.advance(11 * 60_000);
     const routes = getRoutes(t.app.http.printRoutes({ commonPrefix: false }));
     assert.ok(routes.includes('/v1/reports/numbers/:number'), routes.join(' '));
     assert.ok(routes.includes('/v1/cdr/quarantine'));
@@ -147,7 +178,15 @@ describe('personal-data looks are audited', () => {
     }
     assert.deepEqual(unaudited, [], `subscriber data answered without an audit entry:\n${unaudited.join('\n')}`);
     // The walk did see the data it is about.
-    for (const path of ['/v1/reports/numbers/:number', '/v1/cdr/quarantine']) assert.ok(seen.includes(path), path);
+    for (const path of [
+      '/v1/reports/numbers/:number',
+      '/v1/cdr/quarantine',
+      '/v1/alerts',
+      '/v1/alerts/:id',
+      '/v1/cases/:id/graph',
+    ]) {
+      assert.ok(seen.includes(path), `${path} answered no subscriber data in the walk (seen: ${seen.join(' ')})`);
+    }
   });
 
   it("records who read a number's reports and who read raw quarantined rows", async () => {
