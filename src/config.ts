@@ -182,7 +182,8 @@ const configSchema = z
     /**
      * Hosts (host or host:port, comma-separated) x5u URLs may point to; any host when not set. A
      * country whose operators all use the national repository lists it, so tokens cannot make the
-     * verifier fetch from anywhere else.
+     * verifier fetch from anywhere else. Listed hosts are also the only x5u hosts that may resolve to
+     * loopback, private or link-local addresses (the outbound guard refuses those otherwise).
      */
     stirX5uHosts: z
       .string()
@@ -208,6 +209,19 @@ const configSchema = z
         }
         return parsed;
       }),
+    /**
+     * PEM file of the Ed25519 key that signs audit checkpoints (kept away from the database). Unset:
+     * embedded mode creates `<data-dir>/audit-key.pem`; distributed mode signs nothing.
+     */
+    auditKeyFile: z.string().min(1).optional(),
+    /** Append-only file of signed audit checkpoints; `<data-dir>/audit-checkpoints.jsonl` by default. */
+    auditCheckpointsFile: z.string().min(1).optional(),
+    /** Public reports per address in an hour before each further one needs a proof of work (subnet: 4×). */
+    publicReportsBeforeProof: intFrom(1, 100_000).default(3),
+    /** Difficulty of the first proof of work (leading zero bits of SHA-256); grows with the burst. */
+    publicReportProofBits: intFrom(1, 26).default(16),
+    /** Bearer token a Prometheus scraper sends for /metrics (the admin token works too). */
+    metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .strict();
 
@@ -269,6 +283,11 @@ const envNames: Record<string, string> = {
   stirTlsCaFile: 'CALLSHIELD_STIR_TLS_CA_FILE',
   stirX5uHosts: 'CALLSHIELD_STIR_X5U_HOSTS',
   suspensionDeadline: 'CALLSHIELD_SUSPENSION_DEADLINE',
+  auditKeyFile: 'CALLSHIELD_AUDIT_KEY',
+  auditCheckpointsFile: 'CALLSHIELD_AUDIT_CHECKPOINTS',
+  publicReportsBeforeProof: 'CALLSHIELD_PUBLIC_REPORTS_BEFORE_PROOF',
+  publicReportProofBits: 'CALLSHIELD_PUBLIC_REPORT_PROOF_BITS',
+  metricsToken: 'CALLSHIELD_METRICS_TOKEN',
 };
 
 /** The environment variable of each setting, for the README and error messages. */
