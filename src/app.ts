@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { createKeyring } from './auth/keys.ts';
 import { confineBankKeys, createBanks } from './banks/module.ts';
 import { createCases } from './cases/index.ts';
+import { createCompliance } from './compliance/index.ts';
 import type { Config } from './config.ts';
 import { createConsole } from './console/index.ts';
 import { createDataPath } from './datapath/index.ts';
@@ -24,7 +25,7 @@ import { registerNumberRoutes } from './numbering/routes.ts';
 import { registerOperatorRoutes } from './operators/routes.ts';
 import { createOperatorRegistry } from './operators/store.ts';
 import { createHttpServer, principalOf } from './platform/http.ts';
-import { createMetrics } from './platform/metrics.ts';
+import { createMetrics, metricsReaderCheck } from './platform/metrics.ts';
 import { migrate, openPglite, openPostgres, type Sql } from './platform/sql.ts';
 import type { EventStream } from './platform/stream.ts';
 import { createReports } from './reports/index.ts';
@@ -59,6 +60,8 @@ export interface App {
   adminToken: string;
   /** The first console admin's one-time password, when this start created it (shown once). */
   firstAdmin: { username: string; password: string } | null;
+  /** About the audit signing key, to be shown at start (created, or missing). */
+  auditNotice?: string;
   close(): Promise<void>;
   /** Modules, for tests and other roles. */
   modules: Record<string, unknown>;
@@ -193,9 +196,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       });
     },
   );
-  http.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['platform'] } }, async (_request, reply) => {
-    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  const mayReadMetrics = metricsReaderCheck(config.metricsToken);
+  http.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics: all with the admin token or CALLSHIELD_METRICS_TOKEN, dependency health without',
+        tags: ['platform'],
+      },
+    },
+    async (request, reply) => {
+      // Without the token only the node's own health is shown (dependencies up, request latency):
+      // operators' volumes and decision counts are for the platform's monitoring, not for anyone.
+      const text = mayReadMetrics(request)
+        ? await metrics.registry.metrics()
+        : await metrics.registry.getSingleMetricAsString('callshield_dependency_up');
+      return reply.header('content-type', metrics.registry.contentType).send(text);
+    },
+  );
   http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
 
   const dataPath = await createDataPath({
@@ -222,6 +240,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     log: http.log,
     retention: { relationDays: config.relationRetentionDays, journalDays: config.detectionWindowDays },
+  });
+
+  const duties = await createCompliance({
+    config,
+    sql,
+    stream,
+    operators,
+    audit: consoleRole.audit,
+    clock,
+    log: http.log,
   });
 
   const prevention = await createReports({
@@ -274,6 +302,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     dataPath.register(scope);
     investigations.register(scope);
     banks.register(scope);
+    duties.register(scope);
   });
   await consoleRole.register(http, {
     plan,
@@ -325,6 +354,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stream,
     adminToken,
     firstAdmin: consoleRole.firstAdmin,
+    auditNotice: consoleRole.auditNotice,
     modules: {
       plan,
       operators,
@@ -346,6 +376,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       prevention,
       investigations,
       banks,
+      compliance: duties,
     },
     async close() {
       for (const t of timers) clearInterval(t);
@@ -358,6 +389,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await dataPath.close();
       await investigations.close();
       await banks.close();
+      await duties.close();
       prevention.close();
       unsubscribeRecent();
       await nodeSync?.close();

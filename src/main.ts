@@ -21,6 +21,14 @@ const commands: Record<string, Command> = {
   },
   train: { summary: 'train the detection model on labelled CDRs', load: () => import('./detection/train-cli.ts') },
   eval: { summary: 'simulate, analyze and score detection per kind', load: () => import('./detection/eval-cli.ts') },
+  generate: {
+    summary: 'write an independent CDR data set with truth, for evaluation only',
+    load: () => import('./detection/independent/cli.ts'),
+  },
+  report: {
+    summary: "monthly report of operators' duties (PDF or CSV) from a running server",
+    load: () => import('./compliance/cli.ts'),
+  },
 };
 
 function usage(): string {

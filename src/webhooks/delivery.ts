@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import type { OutboundGuard } from './outbound-guard.ts';
+import type { OutboundGuard } from '../platform/outbound.ts';
 import type { ClaimedDelivery, WebhookStore } from './store.ts';
 
 export const deliverySettings = {

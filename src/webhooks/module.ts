@@ -10,9 +10,9 @@ import { describePrincipal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
 import { errorSchema, principalOf } from '../platform/http.ts';
 import type { Metrics } from '../platform/metrics.ts';
+import type { OutboundGuard } from '../platform/outbound.ts';
 import type { Sql } from '../platform/sql.ts';
 import { createDeliveryWorker, deliverySettings } from './delivery.ts';
-import type { OutboundGuard } from './outbound-guard.ts';
 import type { SecretKeys } from './secret-key.ts';
 import { createWebhookStore, type StoredWebhook, type WebhookOwner } from './store.ts';
 

@@ -9,6 +9,8 @@ import { AlertsPage } from './pages/Alerts.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { CasePage } from './pages/cases/CasePage.tsx';
 import { CasesPage } from './pages/cases/CasesPage.tsx';
+import { CompliancePage } from './pages/compliance/CompliancePage.tsx';
+import { OverdueBadge } from './pages/compliance/OverdueBadge.tsx';
 import { DecisionsPage } from './pages/Decisions.tsx';
 import { IncidentsPage } from './pages/Incidents.tsx';
 import { ListsPage } from './pages/Lists.tsx';
@@ -40,6 +42,8 @@ interface PageDef {
   icon: ReactNode;
   allowed(role: Role): boolean;
   render(rest: string): ReactNode;
+  /** Shown beside the link (e.g. a count needing attention). */
+  badge?: () => ReactNode;
 }
 
 const pages: PageDef[] = [
@@ -122,6 +126,14 @@ const pages: PageDef[] = [
     allowed: can.admin,
     render: () => <UsersPage />,
   },
+  {
+    path: '/compliance',
+    title: 'nav.compliance',
+    icon: icon('M9 11l3 3 8-8M20 12v7a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h9'),
+    allowed: can.seePersonalData,
+    render: () => <CompliancePage />,
+    badge: () => <OverdueBadge />,
+  },
 ];
 
 function match(path: string): { page: PageDef; rest: string } {
@@ -154,6 +166,7 @@ function Shell({ me, onLogout }: { me: Me; onLogout(): void }) {
               <Link key={p.path} to={p.path} className={p === page ? 'active' : ''}>
                 {p.icon}
                 {t(p.title)}
+                {p.badge?.()}
               </Link>
             ))}
         </nav>

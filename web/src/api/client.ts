@@ -4,6 +4,7 @@ import type {
   Alert,
   ApiKey,
   AuditEntry,
+  ComplianceReport,
   Decision,
   Incident,
   IncidentDetail,
@@ -159,4 +160,10 @@ export const api = {
     request<{ items: { day: string; events: number; deliveries: number }[] }>('GET', apiPaths.warningsDaily, {
       query: { days },
     }),
+  compliance: (query: { from?: string; to?: string; operator?: string }) =>
+    request<ComplianceReport>('GET', apiPaths.compliance, { query }),
+  complianceOverdue: () =>
+    request<{ overdue: number; byOperator: Record<string, number> }>('GET', apiPaths.complianceOverdue),
+  complianceReportUrl: (query: { month: string; operator?: string; format: 'pdf' | 'csv'; lang: string }) =>
+    buildUrl(apiPaths.complianceReport, {}, query),
 };

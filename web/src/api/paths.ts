@@ -40,6 +40,9 @@ export const apiPaths = {
   incident: '/v1/bank/incidents/{incidentId}',
   incidentSuspects: '/v1/bank/incidents/{incidentId}/suspects',
   warningsDaily: '/v1/bank/warnings/daily',
+  compliance: '/v1/compliance',
+  complianceReport: '/v1/compliance/report',
+  complianceOverdue: '/v1/compliance/overdue',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];

@@ -6,12 +6,24 @@
 import type { AuditEntry, VerifyResult } from '../../../src/audit/log.ts';
 import type { ApiKeyInfo as ApiKey } from '../../../src/auth/keys.ts';
 import type { Incident } from '../../../src/banks/store.ts';
+import type { ComplianceReport, ComplianceRow } from '../../../src/compliance/service.ts';
 import type { ListEntry } from '../../../src/lists/types.ts';
 import type { UserRole as Role } from '../../../src/platform/http.ts';
 import type { Decision } from '../../../src/screening/types.ts';
 import type { User } from '../../../src/users/types.ts';
 
-export type { ApiKey, AuditEntry, Decision, Incident, ListEntry, Role, User, VerifyResult };
+export type {
+  ApiKey,
+  AuditEntry,
+  ComplianceReport,
+  ComplianceRow,
+  Decision,
+  Incident,
+  ListEntry,
+  Role,
+  User,
+  VerifyResult,
+};
 
 /** A contact of an incident's trail, as `GET /v1/bank/incidents/{id}` ranks it. */
 export interface TrailContact {
