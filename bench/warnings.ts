@@ -40,7 +40,7 @@ function bodies(n: number, first: number, warningEvery: number): string[] {
 }
 
 async function deliveredTotal(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
   const m = text.match(/^callshield_webhook_deliveries_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)/m);
   return m ? Number(m[1]) : 0;
 }

@@ -4,6 +4,7 @@
  * keyed hashes, and potential-victim warnings delivered by webhooks. The decisions stream feeds
  * the contact index and the warnings; the call path never waits for either.
  */
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AlertService } from '../alerts/service.ts';
 import type { AuditLog } from '../audit/log.ts';
@@ -20,7 +21,7 @@ import type { EventStream } from '../platform/stream.ts';
 import type { ReputationIndex } from '../screening/reputation.ts';
 import type { Decision } from '../screening/types.ts';
 import { createWebhooks } from '../webhooks/module.ts';
-import { loadSecretKeys } from '../webhooks/secret-key.ts';
+import { loadSecretKeys, type SecretKeys, secretKeysFrom } from '../webhooks/secret-key.ts';
 import { createContactIndex } from './contacts.ts';
 import { registerBankRoutes } from './routes.ts';
 import { createBankService } from './service.ts';
@@ -65,14 +66,31 @@ export async function createBanks(deps: {
 }) {
   const { config, clock, log } = deps;
   const distributed = deps.stream.kind === 'nats';
-  const { keys, generated } = loadSecretKeys({ secretKey: config.secretKey, dataDir: config.dataDir });
-  if (generated)
-    log.warn(
-      { file: generated },
-      'CALLSHIELD_SECRET_KEY is not set: generated a secret key into the data dir for webhook secrets and customer hashes; keep it with the data (set CALLSHIELD_SECRET_KEY to choose it)',
+  let keys: SecretKeys;
+  if (!config.secretKey && config.databaseUrl) {
+    // Every node must hash and decrypt alike: without a configured key they share one kept in the
+    // records store, which protects secrets only as well as the database itself.
+    await deps.sql.query(
+      `insert into platform_settings (key, value) values ('webhook_secret_key', $1) on conflict (key) do nothing`,
+      [randomBytes(32).toString('base64url')],
     );
-  if (!config.secretKey && config.databaseUrl)
-    log.warn({}, 'CALLSHIELD_SECRET_KEY is not set in distributed mode: every node must share one key');
+    const { rows } = await deps.sql.query<{ value: string }>(
+      `select value from platform_settings where key = 'webhook_secret_key'`,
+    );
+    keys = secretKeysFrom(Buffer.from(rows[0].value, 'base64url'), 'records');
+    log.warn(
+      {},
+      'CALLSHIELD_SECRET_KEY is not set in distributed mode: webhook secrets and customer hashes use a key kept in the database; set the same CALLSHIELD_SECRET_KEY on every node',
+    );
+  } else {
+    const loaded = loadSecretKeys({ secretKey: config.secretKey, dataDir: config.dataDir });
+    keys = loaded.keys;
+    if (loaded.generated)
+      log.warn(
+        { file: loaded.generated },
+        'CALLSHIELD_SECRET_KEY is not set: generated a secret key into the data dir for webhook secrets and customer hashes; keep it with the data (set CALLSHIELD_SECRET_KEY to choose it)',
+      );
+  }
   const hashSubscriber = (number: string) => keys.hash('subscriber', number);
   const onError = (error: unknown, what: string) => log.error({ err: error }, `${what} failed`);
 
