@@ -63,7 +63,12 @@ const payload = (raw: string) =>
 before(async () => {
   // The first delivery to HALYK fails with a 500: it must come again with the same event id.
   receiver = await startReceiver((path, count) => (path === '/halyk' && count === 1 ? 500 : 200));
-  t = await startTestApp({ webhookAllowHosts: '127.0.0.1', secretKey: 'test-secret-key-0123456789abcdef' });
+  // Blocklist hits in shadow mode: decided and counted, not enforced, so the call is let through.
+  t = await startTestApp({
+    webhookAllowHosts: '127.0.0.1',
+    secretKey: 'test-secret-key-0123456789abcdef',
+    policy: { shadow: ['BLOCKLISTED_CLI'] },
+  });
   for (const [id, name] of [
     ['HALYK', 'Halyk Bank'],
     ['KASPIBANK', 'Kaspi Bank'],
@@ -263,6 +268,27 @@ describe('incidents, trails, warnings and escalation', () => {
     assert.equal((after.json() as { risk: string }).risk, 'high');
     const view = await t.request('GET', '/v1/bank/incidents/hb-77', { token: admin });
     assert.deepEqual((view.json() as { otherBanks: string[] }).otherBanks, ['KASPIBANK']);
+  });
+
+  it('warnings name why: high risk once escalated, confirmed fraud for a blocklisted caller let through', async () => {
+    const customers = ['+77771234510', '+77771234511', '+77771234512'];
+    await t.request('PUT', '/v1/bank/customers', { token: keys.HALYK, body: { add: customers } });
+    await verify(FRAUD, customers[0]);
+    const blocked = '+905329999999';
+    const listed = await t.request('POST', '/v1/lists/blocklist/entries', {
+      token: admin,
+      body: { number: blocked, reason: 'confirmed fraud caller' },
+    });
+    assert.equal(listed.statusCode, 201, listed.body);
+    const decision = await verify(blocked, customers[1]);
+    assert.equal(decision.verdict, 'allow', 'shadow mode lets it through');
+    const received = () => receiver.at('/halyk').map((r) => payload(r.raw));
+    assert.ok(
+      await eventually(async () => customers.slice(0, 2).every((c) => received().some((p) => p.msisdn === c)), 20_000),
+      JSON.stringify(received()),
+    );
+    assert.deepEqual(received().find((p) => p.msisdn === customers[0])?.reasons, ['HIGH_RISK', 'INCIDENT_CONTACT']);
+    assert.deepEqual(received().find((p) => p.msisdn === customers[1])?.reasons, ['CONFIRMED_FRAUD']);
   });
 
   it('a caller of the trail is not a suspect until the bank marks it; one incident and citizens’ reports escalate', async () => {
