@@ -202,6 +202,7 @@ export async function createBanks(deps: {
     async close(): Promise<void> {
       clearInterval(reloader);
       for (const u of unsubscribers) u();
+      await service.close();
       await contacts.close();
       await webhooks.close();
     },

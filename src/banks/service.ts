@@ -21,6 +21,8 @@ export const ESCALATION_SCORE = 0.9;
 /** A warning about the same caller and subscriber is sent once in this long. */
 const WARNING_REPEAT_MS = 3_600_000;
 const WARNING_MEMORY = 100_000;
+/** Warnings are gathered this long, then stored together. */
+const WARNING_FLUSH_MS = 200;
 /** Incidents name suspects for this long in the warning hook. */
 const SUSPECT_DAYS = 90;
 
@@ -153,35 +155,14 @@ export function createBankService(deps: {
     return reasons;
   }
 
-  /**
-   * Warnings for the decisions of a batch: the in-memory checks pick the few candidates, then one
-   * query finds the banks that have those subscribers among their customers.
-   */
-  async function onDecisions(decisions: Decision[]): Promise<void> {
-    const now = clock();
-    const candidates: {
-      d: Decision;
-      caller: string;
-      msisdn: string;
-      b: number;
-      reasons: WarningReason[];
-      key: string;
-    }[] = [];
-    for (const d of decisions) {
-      if (d.verdict === 'block') continue;
-      const a = plan.parse(callerOf(d));
-      if (a < 0) continue;
-      const caller = formatNumber(a);
-      const reasons = warningReasons(caller, a);
-      if (reasons.length === 0) continue;
-      const b = plan.parse(d.b);
-      if (b < 0) continue;
-      const msisdn = formatNumber(b);
-      const key = `${caller}|${msisdn}`;
-      const last = recentWarnings.get(key);
-      if (last !== undefined && now - last < WARNING_REPEAT_MS) continue;
-      candidates.push({ d, caller, msisdn, b, reasons, key });
-    }
+  type Candidate = { d: Decision; caller: string; msisdn: string; b: number; reasons: WarningReason[]; key: string };
+  let pending: Candidate[] = [];
+  let nextFlush: Promise<void> | null = null;
+
+  /** Queues the candidates gathered since the last flush: one customers query and one insert for all. */
+  async function flushCandidates(): Promise<void> {
+    const candidates = pending;
+    pending = [];
     if (candidates.length === 0) return;
     const hashes = candidates.map((c) => deps.hashSubscriber(c.msisdn));
     const banksOf = await store.banksOf([...new Set(hashes)]);
@@ -193,9 +174,10 @@ export function createBankService(deps: {
         ...(owner ? [{ kind: 'operator' as const, id: owner }] : []),
         ...(banksOf.get(hashes[i]) ?? []).map((id) => ({ kind: 'bank' as const, id })),
       ];
-      if (!deps.webhooks.subscribed(recipients, 'potential_victim')) continue;
-      if (recentWarnings.size >= WARNING_MEMORY) recentWarnings.clear();
-      recentWarnings.set(c.key, now);
+      if (!deps.webhooks.subscribed(recipients, 'potential_victim')) {
+        recentWarnings.delete(c.key);
+        continue;
+      }
       keys.push(c.key);
       events.push({
         body: {
@@ -209,17 +191,54 @@ export function createBankService(deps: {
         recipients,
       });
     }
-    if (events.length === 0) return;
     try {
       warningsQueued += await deps.webhooks.publish(events);
     } catch (error) {
       for (const key of keys) recentWarnings.delete(key);
-      // Thrown on: a grouped subscription hands the batch out again.
       throw error;
     }
   }
 
+  /**
+   * Warnings for a batch of decisions: the in-memory checks pick the few candidates, which are
+   * queued together every WARNING_FLUSH_MS (a statement per warning would cost the embedded store
+   * more than the calls). Resolves once this batch's warnings are stored, so a grouped stream
+   * subscription acknowledges them only then; a batch without candidates resolves at once.
+   */
+  function onDecisions(decisions: Decision[]): Promise<void> | undefined {
+    const now = clock();
+    let any = false;
+    for (const d of decisions) {
+      if (d.verdict === 'block') continue;
+      const a = plan.parse(callerOf(d));
+      if (a < 0) continue;
+      const caller = formatNumber(a);
+      const reasons = warningReasons(caller, a);
+      if (reasons.length === 0) continue;
+      const b = plan.parse(d.b);
+      if (b < 0) continue;
+      const msisdn = formatNumber(b);
+      const key = `${caller}|${msisdn}`;
+      const last = recentWarnings.get(key);
+      if (last !== undefined && now - last < WARNING_REPEAT_MS) continue;
+      if (recentWarnings.size >= WARNING_MEMORY) recentWarnings.clear();
+      recentWarnings.set(key, now);
+      pending.push({ d, caller, msisdn, b, reasons, key });
+      any = true;
+    }
+    if (!any) return undefined;
+    nextFlush ??= new Promise<void>((resolve) => setTimeout(resolve, WARNING_FLUSH_MS)).then(() => {
+      nextFlush = null;
+      return flushCandidates();
+    });
+    return nextFlush;
+  }
+
   return {
+    /** Stores the warnings gathered so far (at a clean stop). */
+    async close(): Promise<void> {
+      await nextFlush?.catch(() => {});
+    },
     reload,
     normalise,
     considerEscalation,

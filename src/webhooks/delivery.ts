@@ -163,7 +163,8 @@ export function createDeliveryWorker(deps: {
       await deps.store.settle(outcomes, deps.clock());
       const delivered = outcomes.filter((o) => o.status === 'delivered').length;
       if (delivered > 0) deps.onDelivered?.(delivered);
-      if (stopped) return;
+      // A short claim took every due delivery: the next look is the poll (or a kick).
+      if (stopped || due.length < settings.batch) return;
     }
   }
 
