@@ -278,7 +278,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     reputation,
     alerts: dataPath.alerts,
     citizenReports: (number) => prevention.service.scoreOf(number) > 0,
-    isBlocklisted: (e164) => state.blocklist.find(e164, clock()) !== undefined,
     ownerOf: numbers.ownerOf,
     journal: (afterId, since, limit) => dataPath.ingestStore.journal(afterId, since, limit),
     audit: consoleRole.audit,

@@ -1,10 +1,10 @@
 /**
  * The contact index behind incident trails: every screening decision (from the decisions stream,
  * never the call path) is a contact "callee received a call or message from caller". Contacts are
- * buffered and written every few seconds as one block per callee bucket (callees kept as keyed
- * hashes, the block gzipped off the event loop), because a row per decision would cost the
- * embedded store more than screening the call. A trail reads only the victim's bucket over the
- * look-back window. CDR `in` rows of the victim are read from the ingest journal when a trail is
+ * buffered and written every second as one block per callee bucket, gzipped off the event loop and
+ * sealed (AES-256-GCM), because a row per decision would cost the embedded store more than
+ * screening the call; folding a decision costs a push. The bucket is a keyed hash of the callee, so
+ * a trail opens only the victim's blocks over the look-back window. CDR `in` rows of the victim are read from the ingest journal when a trail is
  * asked for, so a trail grows as later CDRs land.
  */
 import { promisify } from 'node:util';
@@ -22,8 +22,6 @@ const gunzipAsync = promisify(gunzip);
 const FLUSH_MS = 1_000;
 /** Callee buckets: a trail decodes 1/BUCKETS of the window's contacts. */
 export const BUCKETS = 256;
-/** Hex digits of the callee's keyed hash kept per contact (64 bits). */
-const KEY_HEX = 16;
 /** Buffered contacts beyond this are dropped (oldest first) rather than letting memory grow. */
 const MAX_BUFFER = 500_000;
 const IN = DIRECTION_NAMES.indexOf('in');
@@ -56,19 +54,19 @@ export interface TrailContact {
   durationS?: number;
 }
 
-/** A buffered contact: `key` is the callee's keyed hash (hex, KEY_HEX digits). */
+/** A buffered contact, as cheap to fold as a push: the callee as the decision gives it (+E.164). */
 interface Contact {
-  key: string;
-  at: number;
+  callee: string;
+  at: string;
   caller: string;
   sms: boolean;
   verdict: string;
-  reasons: string;
+  reasons: readonly string[];
 }
 
-/** A block's payload: columns of its contacts. */
+/** A block's payload: columns of its contacts (times as epoch ms, reasons comma-joined). */
 interface BlockColumns {
-  k: string[];
+  b: string[];
   t: number[];
   c: string[];
   s: number[];
@@ -78,8 +76,11 @@ interface BlockColumns {
 
 export function createContactIndex(deps: {
   store: BankStore;
-  /** Keyed hash (hex) of a subscriber number. */
-  hashCallee: (number: string) => string;
+  /** A secret seed for the callee buckets (they must not tell who was called). */
+  bucketSeed: number;
+  /** Seals and opens block payloads (AES-256-GCM with a key from CALLSHIELD_SECRET_KEY). */
+  seal: (plain: Buffer) => Buffer;
+  open: (sealed: Buffer) => Buffer;
   clock: () => number;
   retentionMs: number;
   journal?: (afterId: number, since: Date, limit: number) => Promise<JournalBatch[]>;
@@ -90,24 +91,30 @@ export function createContactIndex(deps: {
   let dropped = 0;
   let flushing: Promise<void> | null = null;
 
-  const keyOf = (number: string) => deps.hashCallee(number).slice(0, KEY_HEX);
-  const bucketOf = (key: string) => Number.parseInt(key.slice(0, 4), 16) % BUCKETS;
+  /** FNV-1a of the number from a secret seed: cheap, and without the seed it says nothing. */
+  const bucketOf = (callee: string) => {
+    let h = deps.bucketSeed >>> 0;
+    for (let i = 0; i < callee.length; i++) h = Math.imul(h ^ callee.charCodeAt(i), 16777619) >>> 0;
+    return h % BUCKETS;
+  };
 
   async function encode(bucket: number, contacts: Contact[]): Promise<ContactBlock> {
-    const columns: BlockColumns = { k: [], t: [], c: [], s: [], v: [], r: [] };
+    const columns: BlockColumns = { b: [], t: [], c: [], s: [], v: [], r: [] };
     let from = Number.POSITIVE_INFINITY;
     let to = Number.NEGATIVE_INFINITY;
     for (const x of contacts) {
-      columns.k.push(x.key);
-      columns.t.push(x.at);
+      const parsed = Date.parse(x.at);
+      const at = Number.isNaN(parsed) ? deps.clock() : parsed;
+      columns.b.push(x.callee);
+      columns.t.push(at);
       columns.c.push(x.caller);
       columns.s.push(x.sms ? 1 : 0);
       columns.v.push(x.verdict);
-      columns.r.push(x.reasons);
-      if (x.at < from) from = x.at;
-      if (x.at > to) to = x.at;
+      columns.r.push(x.reasons.join(','));
+      if (at < from) from = at;
+      if (at > to) to = at;
     }
-    const payload = (await gzipAsync(JSON.stringify(columns), { level: 1 })).toString('base64');
+    const payload = deps.seal(await gzipAsync(JSON.stringify(columns), { level: 1 })).toString('base64');
     return { bucket, from, to, rows: contacts.length, payload };
   }
 
@@ -119,7 +126,7 @@ export function createContactIndex(deps: {
       buffer = [];
       const byBucket = new Map<number, Contact[]>();
       for (const c of taken) {
-        const b = bucketOf(c.key);
+        const b = bucketOf(c.callee);
         const list = byBucket.get(b);
         if (list) list.push(c);
         else byBucket.set(b, [c]);
@@ -150,14 +157,13 @@ export function createContactIndex(deps: {
     /** Folds decisions from the stream (a handler of 'decisions'). */
     add(decisions: Decision[]): void {
       for (const d of decisions) {
-        const at = Date.parse(d.at);
         buffer.push({
-          key: keyOf(d.b),
-          at: Number.isNaN(at) ? deps.clock() : at,
+          callee: d.b,
+          at: d.at,
           caller: callerOf(d),
           sms: channelOf(d) === 'sms',
           verdict: d.verdict,
-          reasons: d.reasons.join(','),
+          reasons: d.reasons,
         });
       }
       if (buffer.length > MAX_BUFFER) {
@@ -170,7 +176,7 @@ export function createContactIndex(deps: {
     flush,
 
     /**
-     * The calls and messages `victim` received in [from, to]: decisions merged with the CDRs of the
+     * The calls and messages `victim` (+E.164) received in [from, to]: decisions merged with the CDRs of the
      * victim's operator (a CDR of a screened call adds whether it was answered and how long).
      */
     async trail(
@@ -178,19 +184,22 @@ export function createContactIndex(deps: {
       from: number,
       to: number,
     ): Promise<{ contacts: TrailContact[]; cdrScanComplete: boolean }> {
-      const key = keyOf(victim);
-      const found: Contact[] = buffer.filter((c) => c.key === key && c.at >= from && c.at <= to);
-      for (const block of await deps.store.contactBlocks(bucketOf(key), from, to)) {
-        const columns = JSON.parse((await gunzipAsync(block)).toString('utf8')) as BlockColumns;
-        for (let i = 0; i < columns.k.length; i++) {
-          if (columns.k[i] !== key || columns.t[i] < from || columns.t[i] > to) continue;
+      const found: { at: number; caller: string; sms: boolean; verdict: string; reasons: string[] }[] = [];
+      for (const c of buffer) {
+        const at = Date.parse(c.at);
+        if (c.callee === victim && at >= from && at <= to)
+          found.push({ at, caller: c.caller, sms: c.sms, verdict: c.verdict, reasons: [...c.reasons] });
+      }
+      for (const block of await deps.store.contactBlocks(bucketOf(victim), from, to)) {
+        const columns = JSON.parse((await gunzipAsync(deps.open(block))).toString('utf8')) as BlockColumns;
+        for (let i = 0; i < columns.b.length; i++) {
+          if (columns.b[i] !== victim || columns.t[i] < from || columns.t[i] > to) continue;
           found.push({
-            key,
             at: columns.t[i],
             caller: columns.c[i],
             sms: columns.s[i] === 1,
             verdict: columns.v[i],
-            reasons: columns.r[i],
+            reasons: columns.r[i] ? columns.r[i].split(',') : [],
           });
         }
       }
@@ -206,7 +215,7 @@ export function createContactIndex(deps: {
           at: new Date(c.at).toISOString(),
           channel: c.sms ? 'sms' : 'call',
           verdict: c.verdict,
-          reasons: c.reasons ? c.reasons.split(',') : [],
+          reasons: c.reasons,
           source: ['decision'],
         });
       }

@@ -53,7 +53,6 @@ export async function createBanks(deps: {
   reputation: ReputationIndex;
   alerts: AlertService;
   citizenReports: (number: string) => boolean;
-  isBlocklisted: (e164: number) => boolean;
   ownerOf: (e164: number) => string | null;
   journal?: (afterId: number, since: Date, limit: number) => Promise<JournalBatch[]>;
   audit?: AuditLog;
@@ -109,7 +108,9 @@ export async function createBanks(deps: {
   const lookbackMs = config.incidentLookbackHours * 3_600_000;
   const contacts = createContactIndex({
     store,
-    hashCallee: hashSubscriber,
+    bucketSeed: Number.parseInt(keys.hash('contact-buckets', 'seed').slice(0, 8), 16),
+    seal: keys.seal,
+    open: keys.open,
     clock,
     // Kept a day past the look-back: an incident is often reported a while after the loss.
     retentionMs: lookbackMs + 7 * 86_400_000,
@@ -123,7 +124,6 @@ export async function createBanks(deps: {
     reputation: deps.reputation,
     alerts: deps.alerts,
     citizenReports: deps.citizenReports,
-    isBlocklisted: deps.isBlocklisted,
     ownerOf: deps.ownerOf,
     hashSubscriber,
     webhooks,

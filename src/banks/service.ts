@@ -35,7 +35,6 @@ export function createBankService(deps: {
   alerts: Pick<AlertService, 'recordRun' | 'alertsOf' | 'list'>;
   /** Whether citizens reported the number (a report that still counts). */
   citizenReports: (number: string) => boolean;
-  isBlocklisted: (e164: number) => boolean;
   ownerOf: (e164: number) => string | null;
   hashSubscriber: (number: string) => string;
   webhooks: Webhooks;
@@ -146,12 +145,23 @@ export function createBankService(deps: {
     }
   }
 
-  /** Why letting this decision through may have made a victim, or nothing. */
-  function warningReasons(caller: string, e164: number): WarningReason[] {
+  /**
+   * Why letting this decision through may have made a victim, or nothing. Screening already looked
+   * the caller up (BLOCKLISTED_CLI for the blocklist, REPORTED_CLI for a high-risk reputation), so
+   * only the confirmed alerts and the incidents' suspects are looked up here: a few set lookups
+   * per decision, nothing parsed.
+   */
+  function warningReasons(d: Decision): WarningReason[] | null {
+    const caller = callerOf(d);
+    const blocklisted = d.reasons.includes('BLOCKLISTED_CLI');
+    const reported = d.reasons.includes('REPORTED_CLI');
+    const confirmed = blocklisted || confirmedAlerts.has(caller);
+    const suspect = suspects.has(caller);
+    if (!confirmed && !reported && !suspect) return null;
     const reasons: WarningReason[] = [];
-    if (confirmedAlerts.has(caller) || deps.isBlocklisted(e164)) reasons.push('CONFIRMED_FRAUD');
-    if (deps.reputation.risk(e164) === 'high') reasons.push('HIGH_RISK');
-    if (suspects.has(caller)) reasons.push('INCIDENT_CONTACT');
+    if (confirmed) reasons.push('CONFIRMED_FRAUD');
+    if (reported) reasons.push('HIGH_RISK');
+    if (suspect) reasons.push('INCIDENT_CONTACT');
     return reasons;
   }
 
@@ -210,11 +220,11 @@ export function createBankService(deps: {
     let any = false;
     for (const d of decisions) {
       if (d.verdict === 'block') continue;
+      const reasons = warningReasons(d);
+      if (!reasons) continue;
       const a = plan.parse(callerOf(d));
       if (a < 0) continue;
       const caller = formatNumber(a);
-      const reasons = warningReasons(caller, a);
-      if (reasons.length === 0) continue;
       const b = plan.parse(d.b);
       if (b < 0) continue;
       const msisdn = formatNumber(b);

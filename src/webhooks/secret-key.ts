@@ -14,6 +14,9 @@ export interface SecretKeys {
   hash(purpose: string, value: string): string;
   encrypt(plain: string): string;
   decrypt(sealed: string): string;
+  /** AES-256-GCM of bytes (IV, tag and ciphertext in one buffer), for data blocks at rest. */
+  seal(plain: Buffer): Buffer;
+  open(sealed: Buffer): Buffer;
 }
 
 const derive = (master: Buffer, purpose: string) =>
@@ -22,6 +25,7 @@ const derive = (master: Buffer, purpose: string) =>
 export function secretKeysFrom(master: string | Buffer, source: SecretKeys['source']): SecretKeys {
   const masterBytes = Buffer.isBuffer(master) ? master : Buffer.from(master, 'utf8');
   const aesKey = derive(masterBytes, 'webhook-secrets');
+  const blockKey = derive(masterBytes, 'data-blocks');
   const hmacKeys = new Map<string, Buffer>();
   const hmacKey = (purpose: string) => {
     let key = hmacKeys.get(purpose);
@@ -46,6 +50,17 @@ export function secretKeysFrom(master: string | Buffer, source: SecretKeys['sour
       const decipher = createDecipheriv('aes-256-gcm', aesKey, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    },
+    seal(plain) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', blockKey, iv);
+      const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+      return Buffer.concat([iv, cipher.getAuthTag(), body]);
+    },
+    open(sealed) {
+      const decipher = createDecipheriv('aes-256-gcm', blockKey, sealed.subarray(0, 12));
+      decipher.setAuthTag(sealed.subarray(12, 28));
+      return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
     },
   };
 }

@@ -33,6 +33,14 @@ describe('secret keys', () => {
     assert.throws(() => keys.decrypt(parts.join('.')));
   });
 
+  it('seals data blocks so that they read back only with the key', () => {
+    const keys = secretKeysFrom('master-key-0123456789', 'config');
+    const sealed = keys.seal(Buffer.from('+77771234567 called by +905321234567'));
+    assert.ok(!sealed.toString('latin1').includes('77771234567'));
+    assert.equal(keys.open(sealed).toString(), '+77771234567 called by +905321234567');
+    assert.throws(() => secretKeysFrom('another-key-0123456789', 'config').open(sealed));
+  });
+
   it('keyed hashes differ by key and by purpose', () => {
     const a = secretKeysFrom('master-key-0123456789', 'config');
     const b = secretKeysFrom('master-key-9876543210', 'config');
