@@ -54,24 +54,125 @@ export interface TrailContact {
   durationS?: number;
 }
 
-/** A buffered contact, as cheap to fold as a push: the callee as the decision gives it (+E.164). */
-interface Contact {
-  callee: string;
-  at: string;
+const VERDICTS = ['allow', 'label', 'block'];
+/** Reasons beyond this many distinct codes are not kept in the trail (there are about 20). */
+const MAX_REASON_CODES = 32;
+
+/** Digits of "+E.164" as a number, or NaN (sender IDs, malformed numbers): no string is made. */
+export function e164Value(text: string): number {
+  if (text.length < 2 || text.length > 17 || text.charCodeAt(0) !== 43) return Number.NaN;
+  let n = 0;
+  for (let i = 1; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * Contacts held column-wise, so that folding a decision writes a few numbers and allocates
+ * nothing: callee and caller as E.164 numbers (a caller that is not one, e.g. an SMS sender ID,
+ * kept aside as text), time, verdict and SMS flag, and the reasons as a bit set.
+ */
+class ContactColumns {
+  size = 0;
+  callee = new Float64Array(1024);
+  caller = new Float64Array(1024);
+  at = new Float64Array(1024);
+  flags = new Uint8Array(1024);
+  reasons = new Uint32Array(1024);
+  callerText = new Map<number, string>();
+
+  push(callee: number, caller: number, callerText: string | null, at: number, flags: number, reasons: number) {
+    if (this.size === this.callee.length) this.grow();
+    const i = this.size++;
+    this.callee[i] = callee;
+    this.caller[i] = caller;
+    this.at[i] = at;
+    this.flags[i] = flags;
+    this.reasons[i] = reasons;
+    if (callerText !== null) this.callerText.set(i, callerText);
+  }
+
+  private grow() {
+    const grown = <T extends Float64Array | Uint8Array | Uint32Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.callee = grown(this.callee);
+    this.caller = grown(this.caller);
+    this.at = grown(this.at);
+    this.flags = grown(this.flags);
+    this.reasons = grown(this.reasons);
+  }
+}
+
+/** A block as stored (before gzip and sealing): a JSON header, then the columns. */
+function encodeBlock(columns: ContactColumns, rows: number[], reasonNames: string[]): Buffer {
+  const n = rows.length;
+  const callers: Record<number, string> = {};
+  const body = Buffer.alloc(n * (8 + 8 + 8 + 4 + 1));
+  const callee = new Float64Array(body.buffer, body.byteOffset, n);
+  const caller = new Float64Array(body.buffer, body.byteOffset + n * 8, n);
+  const at = new Float64Array(body.buffer, body.byteOffset + n * 16, n);
+  const reasons = new Uint32Array(body.buffer, body.byteOffset + n * 24, n);
+  const flags = new Uint8Array(body.buffer, body.byteOffset + n * 28, n);
+  for (let k = 0; k < n; k++) {
+    const i = rows[k];
+    callee[k] = columns.callee[i];
+    caller[k] = columns.caller[i];
+    at[k] = columns.at[i];
+    reasons[k] = columns.reasons[i];
+    flags[k] = columns.flags[i];
+    const text = columns.callerText.get(i);
+    if (text !== undefined) callers[k] = text;
+  }
+  const header = Buffer.from(JSON.stringify({ n, reasons: reasonNames, callers }));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  return Buffer.concat([length, header, body]);
+}
+
+interface DecodedContact {
+  at: number;
   caller: string;
   sms: boolean;
   verdict: string;
-  reasons: readonly string[];
+  reasons: string[];
 }
 
-/** A block's payload: columns of its contacts (times as epoch ms, reasons comma-joined). */
-interface BlockColumns {
-  b: string[];
-  t: number[];
-  c: string[];
-  s: number[];
-  v: string[];
-  r: string[];
+/** The contacts of a block received by `victim` in [from, to]. */
+function decodeBlock(block: Buffer, victim: number, from: number, to: number): DecodedContact[] {
+  const headerLength = block.readUInt32LE(0);
+  const header = JSON.parse(block.subarray(4, 4 + headerLength).toString('utf8')) as {
+    n: number;
+    reasons: string[];
+    callers: Record<string, string>;
+  };
+  const n = header.n;
+  // Copied out: the columns must sit on 8-byte boundaries.
+  const body = Buffer.from(block.subarray(4 + headerLength));
+  const callee = new Float64Array(body.buffer, body.byteOffset, n);
+  const caller = new Float64Array(body.buffer, body.byteOffset + n * 8, n);
+  const at = new Float64Array(body.buffer, body.byteOffset + n * 16, n);
+  const reasons = new Uint32Array(body.buffer, body.byteOffset + n * 24, n);
+  const flags = new Uint8Array(body.buffer, body.byteOffset + n * 28, n);
+  const out: DecodedContact[] = [];
+  for (let k = 0; k < n; k++) {
+    if (callee[k] !== victim || at[k] < from || at[k] > to) continue;
+    const names: string[] = [];
+    for (let bit = 0; bit < header.reasons.length; bit++) if (reasons[k] & (1 << bit)) names.push(header.reasons[bit]);
+    out.push({
+      at: at[k],
+      caller: header.callers[k] ?? formatNumber(caller[k]),
+      sms: (flags[k] & 1) === 1,
+      verdict: VERDICTS[flags[k] >> 1] ?? 'allow',
+      reasons: names,
+    });
+  }
+  return out;
 }
 
 export function createContactIndex(deps: {
@@ -84,61 +185,63 @@ export function createContactIndex(deps: {
   clock: () => number;
   retentionMs: number;
   journal?: (afterId: number, since: Date, limit: number) => Promise<JournalBatch[]>;
-  parse: (input: string) => number;
   onError: (error: unknown, what: string) => void;
 }) {
-  let buffer: Contact[] = [];
+  let buffer = new ContactColumns();
   let dropped = 0;
   let flushing: Promise<void> | null = null;
+  const reasonBits = new Map<string, number>();
+  const reasonNames: string[] = [];
+  let lastAtText = '';
+  let lastAt = 0;
 
-  /** FNV-1a of the number from a secret seed: cheap, and without the seed it says nothing. */
-  const bucketOf = (callee: string) => {
-    let h = deps.bucketSeed >>> 0;
-    for (let i = 0; i < callee.length; i++) h = Math.imul(h ^ callee.charCodeAt(i), 16777619) >>> 0;
-    return h % BUCKETS;
+  const bitOf = (reason: string): number => {
+    let bit = reasonBits.get(reason);
+    if (bit === undefined) {
+      if (reasonNames.length >= MAX_REASON_CODES) return 0;
+      bit = reasonNames.length;
+      reasonNames.push(reason);
+      reasonBits.set(reason, bit);
+    }
+    return 1 << bit;
   };
 
-  async function encode(bucket: number, contacts: Contact[]): Promise<ContactBlock> {
-    const columns: BlockColumns = { b: [], t: [], c: [], s: [], v: [], r: [] };
-    let from = Number.POSITIVE_INFINITY;
-    let to = Number.NEGATIVE_INFINITY;
-    for (const x of contacts) {
-      const parsed = Date.parse(x.at);
-      const at = Number.isNaN(parsed) ? deps.clock() : parsed;
-      columns.b.push(x.callee);
-      columns.t.push(at);
-      columns.c.push(x.caller);
-      columns.s.push(x.sms ? 1 : 0);
-      columns.v.push(x.verdict);
-      columns.r.push(x.reasons.join(','));
-      if (at < from) from = at;
-      if (at > to) to = at;
-    }
-    const payload = deps.seal(await gzipAsync(JSON.stringify(columns), { level: 1 })).toString('base64');
-    return { bucket, from, to, rows: contacts.length, payload };
-  }
+  /** A keyed mix of the callee's number: its bucket says nothing without the seed. */
+  const bucketOf = (callee: number): number => {
+    const low = (callee % 4294967296) >>> 0;
+    const high = Math.floor(callee / 4294967296) >>> 0;
+    let h = Math.imul(low ^ deps.bucketSeed, 0x9e3779b1);
+    h = Math.imul(h ^ high ^ (h >>> 15), 0x85ebca6b);
+    return ((h ^ (h >>> 13)) >>> 0) >>> 24;
+  };
 
   async function flush(): Promise<void> {
     if (flushing) return flushing;
     flushing = (async () => {
-      if (buffer.length === 0) return;
+      if (buffer.size === 0) return;
       const taken = buffer;
-      buffer = [];
-      const byBucket = new Map<number, Contact[]>();
-      for (const c of taken) {
-        const b = bucketOf(c.callee);
-        const list = byBucket.get(b);
-        if (list) list.push(c);
-        else byBucket.set(b, [c]);
+      buffer = new ContactColumns();
+      const byBucket = new Map<number, number[]>();
+      for (let i = 0; i < taken.size; i++) {
+        const b = bucketOf(taken.callee[i]);
+        const rows = byBucket.get(b);
+        if (rows) rows.push(i);
+        else byBucket.set(b, [i]);
       }
-      const blocks = await Promise.all([...byBucket].map(([bucket, contacts]) => encode(bucket, contacts)));
-      try {
-        await deps.store.insertContactBlocks(blocks);
-      } catch (error) {
-        // Kept for the next flush (newer contacts after them), within the buffer's bound.
-        buffer = [...taken, ...buffer].slice(-MAX_BUFFER);
-        throw error;
-      }
+      const names = [...reasonNames];
+      const blocks = await Promise.all(
+        [...byBucket].map(async ([bucket, rows]): Promise<ContactBlock> => {
+          let from = Number.POSITIVE_INFINITY;
+          let to = Number.NEGATIVE_INFINITY;
+          for (const i of rows) {
+            if (taken.at[i] < from) from = taken.at[i];
+            if (taken.at[i] > to) to = taken.at[i];
+          }
+          const packed = await gzipAsync(encodeBlock(taken, rows, names), { level: 1 });
+          return { bucket, from, to, rows: rows.length, payload: deps.seal(packed).toString('base64') };
+        }),
+      );
+      await deps.store.insertContactBlocks(blocks);
     })()
       .catch((error) => deps.onError(error, 'storing recent contacts'))
       .finally(() => {
@@ -154,21 +257,33 @@ export function createContactIndex(deps: {
   sweeper.unref();
 
   return {
-    /** Folds decisions from the stream (a handler of 'decisions'). */
+    /** Folds decisions from the stream (a handler of 'decisions'): a few numbers per decision. */
     add(decisions: Decision[]): void {
-      for (const d of decisions) {
-        buffer.push({
-          callee: d.b,
-          at: d.at,
-          caller: callerOf(d),
-          sms: channelOf(d) === 'sms',
-          verdict: d.verdict,
-          reasons: d.reasons,
-        });
+      if (buffer.size >= MAX_BUFFER) {
+        dropped += decisions.length;
+        return;
       }
-      if (buffer.length > MAX_BUFFER) {
-        dropped += buffer.length - MAX_BUFFER;
-        buffer = buffer.slice(buffer.length - MAX_BUFFER);
+      for (const d of decisions) {
+        const callee = e164Value(d.b);
+        if (Number.isNaN(callee)) continue;
+        const callerText = callerOf(d);
+        const caller = e164Value(callerText);
+        if (d.at !== lastAtText) {
+          lastAtText = d.at;
+          const parsed = Date.parse(d.at);
+          lastAt = Number.isNaN(parsed) ? deps.clock() : parsed;
+        }
+        let reasons = 0;
+        for (const r of d.reasons) reasons |= bitOf(r);
+        const verdict = d.verdict === 'block' ? 2 : d.verdict === 'label' ? 1 : 0;
+        buffer.push(
+          callee,
+          caller,
+          Number.isNaN(caller) ? callerText : null,
+          lastAt,
+          (verdict << 1) | (channelOf(d) === 'sms' ? 1 : 0),
+          reasons,
+        );
       }
     },
 
@@ -184,24 +299,25 @@ export function createContactIndex(deps: {
       from: number,
       to: number,
     ): Promise<{ contacts: TrailContact[]; cdrScanComplete: boolean }> {
-      const found: { at: number; caller: string; sms: boolean; verdict: string; reasons: string[] }[] = [];
-      for (const c of buffer) {
-        const at = Date.parse(c.at);
-        if (c.callee === victim && at >= from && at <= to)
-          found.push({ at, caller: c.caller, sms: c.sms, verdict: c.verdict, reasons: [...c.reasons] });
-      }
-      for (const block of await deps.store.contactBlocks(bucketOf(victim), from, to)) {
-        const columns = JSON.parse((await gunzipAsync(deps.open(block))).toString('utf8')) as BlockColumns;
-        for (let i = 0; i < columns.b.length; i++) {
-          if (columns.b[i] !== victim || columns.t[i] < from || columns.t[i] > to) continue;
+      const victimNumber = e164Value(victim);
+      const found: DecodedContact[] = [];
+      if (!Number.isNaN(victimNumber)) {
+        const pending = buffer;
+        for (let i = 0; i < pending.size; i++) {
+          if (pending.callee[i] !== victimNumber || pending.at[i] < from || pending.at[i] > to) continue;
+          const names: string[] = [];
+          for (let bit = 0; bit < reasonNames.length; bit++)
+            if (pending.reasons[i] & (1 << bit)) names.push(reasonNames[bit]);
           found.push({
-            at: columns.t[i],
-            caller: columns.c[i],
-            sms: columns.s[i] === 1,
-            verdict: columns.v[i],
-            reasons: columns.r[i] ? columns.r[i].split(',') : [],
+            at: pending.at[i],
+            caller: pending.callerText.get(i) ?? formatNumber(pending.caller[i]),
+            sms: (pending.flags[i] & 1) === 1,
+            verdict: VERDICTS[pending.flags[i] >> 1] ?? 'allow',
+            reasons: names,
           });
         }
+        for (const block of await deps.store.contactBlocks(bucketOf(victimNumber), from, to))
+          found.push(...decodeBlock(await gunzipAsync(deps.open(block)), victimNumber, from, to));
       }
       // A contact handed out twice by the stream (a retried batch) is shown once.
       const seen = new Set<string>();
@@ -221,8 +337,7 @@ export function createContactIndex(deps: {
       }
 
       let cdrScanComplete = true;
-      const victimNumber = deps.parse(victim);
-      if (deps.journal && victimNumber >= 0) {
+      if (deps.journal && !Number.isNaN(victimNumber)) {
         // A CDR of a contact in the window is ingested after the contact, so after `from`.
         let after = 0;
         let read = 0;

@@ -115,7 +115,6 @@ export async function createBanks(deps: {
     // Kept a day past the look-back: an incident is often reported a while after the loss.
     retentionMs: lookbackMs + 7 * 86_400_000,
     journal: deps.journal,
-    parse: deps.plan.parse,
     onError,
   });
   const service = createBankService({

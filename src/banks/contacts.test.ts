@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import type { Decision } from '../screening/types.ts';
+import { secretKeysFrom } from '../webhooks/secret-key.ts';
+import { createContactIndex, e164Value } from './contacts.ts';
+import type { BankStore, ContactBlock } from './store.ts';
+
+it('contacts folded from decisions come back, sealed in stored blocks, for their callee only', async () => {
+  const stored: ContactBlock[] = [];
+  const store = {
+    insertContactBlocks: async (blocks: ContactBlock[]) => void stored.push(...blocks),
+    contactBlocks: async (bucket: number, from: number, to: number) =>
+      stored
+        .filter((b) => b.bucket === bucket && b.to >= from && b.from <= to)
+        .map((b) => Buffer.from(b.payload, 'base64')),
+    sweepContacts: async () => 0,
+  } as unknown as BankStore;
+  const keys = secretKeysFrom('contacts-test-key-0123456789', 'config');
+  const now = Date.parse('2026-12-04T10:00:00Z');
+  const index = createContactIndex({
+    store,
+    bucketSeed: 1234567,
+    seal: keys.seal,
+    open: keys.open,
+    clock: () => now,
+    retentionMs: 86_400_000,
+    onError: (error) => assert.fail(String(error)),
+  });
+  const decision = (i: number, a: string, b: string, extra: Partial<Decision> & { messageId?: string } = {}) =>
+    ({
+      decisionId: `d${i}`,
+      callId: `c${i}`,
+      operator: 'BEELINE',
+      a,
+      b,
+      ingress: 'international',
+      at: new Date(now - i * 60_000).toISOString(),
+      decidedAt: new Date(now).toISOString(),
+      verdict: 'allow',
+      reasons: [],
+      shadow: false,
+      latencyUs: 1,
+      ...extra,
+    }) as Decision;
+  const victim = '+77771234501';
+  index.add([
+    decision(1, '+905321234567', victim, { verdict: 'label', reasons: ['REPORTED_CLI', 'UNCONFIRMED_ORIGIN'] }),
+    decision(2, 'KASPI-BANK', victim, { messageId: 'm1' }),
+    decision(3, '+905321234567', '+77771234502'),
+    ...Array.from({ length: 2000 }, (_, i) => decision(10 + i, '+79161234567', `+7777${2000000 + i}`)),
+  ]);
+  await index.flush();
+  assert.ok(stored.length > 1, 'blocks per bucket');
+  assert.ok(!stored.some((b) => Buffer.from(b.payload, 'base64').toString('latin1').includes('KASPI')), 'sealed');
+  const { contacts } = await index.trail(victim, now - 3_600_000, now);
+  assert.deepEqual(
+    contacts.map((c) => [c.number, c.channel, c.verdict, c.reasons]),
+    [
+      ['+905321234567', 'call', 'label', ['REPORTED_CLI', 'UNCONFIRMED_ORIGIN']],
+      ['KASPI-BANK', 'sms', 'allow', []],
+    ],
+  );
+  assert.deepEqual((await index.trail(victim, now - 30_000, now)).contacts, [], 'outside the window');
+  await index.close();
+});
+
+it('reads +E.164 without making strings, and nothing else', () => {
+  assert.equal(e164Value('+77771234501'), 77771234501);
+  assert.ok(Number.isNaN(e164Value('77771234501')));
+  assert.ok(Number.isNaN(e164Value('KASPI')));
+  assert.ok(Number.isNaN(e164Value('+')));
+});
