@@ -270,6 +270,34 @@ describe('incidents, trails, warnings and escalation', () => {
     assert.deepEqual((view.json() as { otherBanks: string[] }).otherBanks, ['KASPIBANK']);
   });
 
+  it("an analyst's dismissal of the alert withdraws the high risk; a further incident raises it again", async () => {
+    const number = '+905320000077';
+    for (const [token, incidentId] of [
+      [keys.HALYK, 'hb-90'],
+      [keys.KASPIBANK, 'kb-90'],
+    ])
+      await t.request('POST', '/v1/bank/incidents', {
+        token,
+        body: incident({ incidentId, suspectNumbers: [number] }),
+      });
+    const risk = async () =>
+      ((await t.request('GET', `/public/v1/numbers/${encodeURIComponent(number)}`)).json() as { risk: string }).risk;
+    assert.equal(await risk(), 'high');
+    const alerts = await t.request('GET', `/v1/alerts?msisdn=${encodeURIComponent(number)}`, { token: admin });
+    const [alert] = (alerts.json() as { items: { id: string }[] }).items;
+    const dismissed = await t.request('POST', `/v1/alerts/${alert.id}/dismiss`, {
+      token: admin,
+      body: { reason: 'a bank test number' },
+    });
+    assert.equal(dismissed.statusCode, 200, dismissed.body);
+    assert.ok(await eventually(async () => (await risk()) !== 'high', 5_000));
+    await t.request('POST', '/v1/bank/incidents', {
+      token: keys.HALYK,
+      body: incident({ incidentId: 'hb-91', suspectNumbers: [number] }),
+    });
+    assert.equal(await risk(), 'high');
+  });
+
   it('warnings name why: high risk once escalated, confirmed fraud for a blocklisted caller let through', async () => {
     const customers = ['+77771234510', '+77771234511', '+77771234512'];
     await t.request('PUT', '/v1/bank/customers', { token: keys.HALYK, body: { add: customers } });

@@ -147,7 +147,9 @@ export async function createBanks(deps: {
         deps.stream.subscribe<Decision>('decisions', (decisions) => service.onDecisions(decisions), {
           group: 'bank-warnings',
         }),
-        deps.stream.subscribe<{ type: string; msisdn: string }>('alerts', (events) => service.onAlertEvents(events)),
+        deps.stream.subscribe<{ type: string; kind?: string; msisdn: string }>('alerts', (events) =>
+          service.onAlertEvents(events),
+        ),
       ]
     : [];
 

@@ -258,11 +258,20 @@ export function createBankService(deps: {
     warningsQueued: () => warningsQueued,
     isSuspect: (number: string) => suspects.has(number),
 
-    /** Applies an `alerts` stream event to the confirmed set. */
-    onAlertEvents(events: { type: string; msisdn: string }[]): void {
+    /**
+     * Applies `alerts` stream events: the confirmed set, and an analyst's dismissal of a
+     * fraud_caller alert withdraws the escalation (a later incident may raise it again).
+     */
+    async onAlertEvents(events: { type: string; kind?: string; msisdn: string }[]): Promise<void> {
       for (const e of events) {
         if (e.type === 'confirmed') confirmedAlerts.add(e.msisdn);
-        else if (e.type === 'dismissed') confirmedAlerts.delete(e.msisdn);
+        else if (e.type === 'dismissed') {
+          confirmedAlerts.delete(e.msisdn);
+          if (e.kind === 'fraud_caller' && (await store.removeEscalation(e.msisdn))) {
+            const n = plan.parse(e.msisdn);
+            if (n >= 0) deps.reputation.escalate(n, false);
+          }
+        }
       }
     },
 

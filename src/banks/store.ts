@@ -272,6 +272,11 @@ export function createBankStore(sql: Sql) {
       }));
     },
 
+    async removeEscalation(number: string): Promise<boolean> {
+      const { affectedRows } = await sql.query('delete from bank_escalations where number = $1', [number]);
+      return affectedRows > 0;
+    },
+
     async saveEscalation(e: { number: string; alertId: string | null; reason: string; incidents: unknown[] }) {
       await sql.query(
         `insert into bank_escalations (number, alert_id, reason, incidents) values ($1, $2, $3, $4)
