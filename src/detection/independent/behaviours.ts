@@ -384,6 +384,8 @@ export class SimboxFarm implements Behaviour {
   private readonly windowStart: number;
   private readonly windowEnd: number;
   private readonly insideShare: number;
+  /** Share of missed callees who ring the SIM back (the box never answers). */
+  private readonly callbackRate: number;
   private stateDay = -1;
   private readonly slotOf: Int32Array;
   private readonly shiftOf: Int32Array;
@@ -441,6 +443,7 @@ export class SimboxFarm implements Behaviour {
     this.windowStart = evasive ? rng.intIn(7, 9) : rng.intIn(6, 10);
     this.windowEnd = evasive ? rng.intIn(21, 23) : rng.intIn(21, 24);
     this.insideShare = rng.range(0.3, 0.6);
+    this.callbackRate = spec.family === 'simbox_plain' ? 0 : rng.range(0.005, 0.04);
   }
 
   private memberIndex(sim: Sim): number {
@@ -510,7 +513,10 @@ export class SimboxFarm implements Behaviour {
       for (let k = 0; k < n && t < end; k++) {
         const answered = rng.chance(this.answerRate);
         const duration = answered ? talk(rng, this.medianTalk, 0.85, 3600) : 0;
-        emit.voice(sim, someone(rng, this.population, this.insideShare), Math.round(t), duration, answered);
+        const callee = someone(rng, this.population, this.insideShare);
+        emit.voice(sim, callee, Math.round(t), duration, answered);
+        if (!answered && rng.chance(this.callbackRate))
+          emit.voice(callee, sim, Math.round(t + rng.range(2, 120) * MINUTE_MS), 0, false);
         t += (answered ? duration * 1000 : rng.intIn(15, 45) * 1000) + rng.exponential(gapMean);
         if (spec.pauses && rng.chance(0.04)) t += rng.range(10, 50) * MINUTE_MS;
       }
