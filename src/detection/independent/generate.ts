@@ -6,7 +6,7 @@
  * operator's files in its own habits, so memory is bounded by one day of traffic.
  */
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
 import {
@@ -189,7 +189,7 @@ class ByteSink implements TextSink {
   constructor(path: string, gzip: boolean) {
     this.path = path;
     this.file = createWriteStream(path);
-    this.gzip = gzip ? createGzip({ level: 2 }) : null;
+    this.gzip = gzip ? createGzip({ level: 1 }) : null;
     if (this.gzip) this.gzip.pipe(this.file);
   }
 
@@ -269,8 +269,9 @@ function localDate(day: number): string {
 }
 
 /**
- * Writes an independent CDR data set: per-operator CDR files in each operator's habits,
- * `cells.csv` (cell_id,lat,lon,region) and `truth.csv` (msisdn,kind,family).
+ * Writes an independent CDR data set: `cdr/<OPERATOR>/…` files in each operator's habits,
+ * `cells.csv` (cell_id,lat,lon,region), `truth.csv` (msisdn,kind,family) and `manifest.json`
+ * (seed, counts, each operator's habits).
  * Deterministic by seed; memory bounded by one day of traffic.
  */
 export async function writeIndependentDataset(options: IndependentDatasetOptions): Promise<IndependentDataset> {
@@ -284,7 +285,9 @@ export async function writeIndependentDataset(options: IndependentDatasetOptions
   const network = population.network;
   const formatters = habits.map((h, op) => new RowFormatter(h, op, network, seed));
   mkdirSync(outDir, { recursive: true });
-  for (const id of OPERATORS) mkdirSync(join(outDir, id), { recursive: true });
+  // CDRs under cdr/ only, so that a reader given that directory finds nothing but CDR files.
+  const cdrDir = join(outDir, 'cdr');
+  for (const id of OPERATORS) mkdirSync(join(cdrDir, id), { recursive: true });
 
   const cdrFiles: string[] = [];
   const emitter = new Emitter(population);
@@ -299,7 +302,7 @@ export async function writeIndependentDataset(options: IndependentDatasetOptions
       const formatter = formatters[op];
       const h = formatter.habits;
       const extension = `${h.format === 'csv' ? 'csv' : 'jsonl'}${h.gzip ? '.gz' : ''}`;
-      const base = join(outDir, OPERATORS[op], `${OPERATORS[op].toLowerCase()}_cdr_${localDate(day)}`);
+      const base = join(cdrDir, OPERATORS[op], `${OPERATORS[op].toLowerCase()}_cdr_${localDate(day)}`);
       const main = new ByteSink(h.splitData ? `${base}_voice_sms.${extension}` : `${base}.${extension}`, h.gzip);
       const data = h.splitData ? new ByteSink(`${base}_data.${extension}`, h.gzip) : main;
       const sinks = main === data ? [main] : [main, data];
@@ -375,5 +378,12 @@ export async function writeIndependentDataset(options: IndependentDatasetOptions
     OperatorId,
     OperatorHabits
   >;
+  const familyCounts: Record<string, number> = {};
+  for (const family of Object.values(families)) familyCounts[family] = (familyCounts[family] ?? 0) + 1;
+  const manifest = { generator: 'callshield independent', seed, subscribers, days, rows, duplicates, malformed };
+  writeFileSync(
+    join(outDir, 'manifest.json'),
+    `${JSON.stringify({ ...manifest, families: familyCounts, habits: habitsById }, null, 2)}\n`,
+  );
   return { cdrFiles, cellsFile, truthFile, families, kinds, rows, duplicates, malformed, habits: habitsById };
 }
