@@ -189,7 +189,7 @@ class ByteSink implements TextSink {
   constructor(path: string, gzip: boolean) {
     this.path = path;
     this.file = createWriteStream(path);
-    this.gzip = gzip ? createGzip({ level: 1 }) : null;
+    this.gzip = gzip ? createGzip({ level: 1, chunkSize: 1 << 18 }) : null;
     if (this.gzip) this.gzip.pipe(this.file);
   }
 
@@ -293,6 +293,8 @@ export async function writeIndependentDataset(options: IndependentDatasetOptions
   const emitter = new Emitter(population);
   const pending: Uint8Array[][] = OPERATORS.map(() => []);
   let keys = new Float64Array(1 << 16);
+  const closing: Promise<void>[] = [];
+  let closedBefore = 0;
   let rows = 0;
   let duplicates = 0;
   for (let day = 0; day < days; day++) {
@@ -334,13 +336,18 @@ export async function writeIndependentDataset(options: IndependentDatasetOptions
         duplicates += pending[op].length;
         pending[op] = [];
       }
+      // Closed without waiting: compression of one file overlaps the writing of the next.
       for (const sink of sinks) {
-        await sink.close();
+        closing.push(sink.close());
         cdrFiles.push(sink.path);
       }
     }
+    // Yesterday's files are done before today's are written: at most two days in flight.
+    await Promise.all(closing.splice(0, closedBefore));
+    closedBefore = closing.length;
     options.onProgress?.({ day: day + 1, days, rows });
   }
+  await Promise.all(closing);
 
   const cellsFile = join(outDir, 'cells.csv');
   const cells = new ByteSink(cellsFile, false);
