@@ -182,9 +182,10 @@ class ByteSink implements TextSink {
   readonly path: string;
   private readonly file: WriteStream;
   private readonly gzip: Gzip | null;
-  private buffer = Buffer.allocUnsafe(FLUSH_AT + (1 << 16));
+  private buffer: Buffer = Buffer.allocUnsafe(FLUSH_AT + (1 << 16));
   private position = 0;
   private lineStart = 0;
+  private readonly spare: Buffer[] = [];
 
   constructor(path: string, gzip: boolean) {
     this.path = path;
@@ -247,12 +248,14 @@ class ByteSink implements TextSink {
 
   async flush(): Promise<void> {
     if (this.position === 0) return;
-    const chunk = this.buffer.subarray(0, this.position);
-    this.buffer = Buffer.allocUnsafe(FLUSH_AT + (1 << 16));
+    const full = this.buffer;
+    const chunk = full.subarray(0, this.position);
+    // Buffers come back to the pool once the stream has consumed them.
+    this.buffer = this.spare.pop() ?? Buffer.allocUnsafe(FLUSH_AT + (1 << 16));
     this.position = 0;
     this.lineStart = 0;
     const target = this.gzip ?? this.file;
-    if (!target.write(chunk)) await once(target, 'drain');
+    if (!target.write(chunk, () => this.spare.push(full))) await once(target, 'drain');
   }
 
   async close(): Promise<void> {
