@@ -433,6 +433,7 @@ export class SimboxFarm implements Behaviour {
         imei: '',
       });
       sim.owner = this;
+      sim.group = `simbox_farm_${index}`;
       this.sims.push(sim);
     }
     this.slotOf = new Int32Array(count);
@@ -664,6 +665,7 @@ export class FraudCentre implements Behaviour {
         imei: modules ? makeImei(tac, base + i) : handsetImei(rng),
       });
       sim.owner = this;
+      sim.group = `fraud_centre_${index}`;
       this.sims.push(sim);
       if (spec.burners) {
         this.activeFrom[i] = Math.min(days - 1, Math.floor(i / size) * 2 + rng.int(2));
@@ -876,6 +878,7 @@ export class TaxiDispatch implements Behaviour {
         imei: gateway ? makeImei(tac, base + i) : handsetImei(rng),
       });
       sim.owner = this;
+      sim.group = `taxi_company_${index}`;
       this.sims.push(sim);
     }
     this.customers = new CustomerBase(rng, population, rng.intIn(300, 1500), 0.35, 0.9);
@@ -1036,6 +1039,7 @@ export class BusinessCentre implements Behaviour {
     for (let i = 0; i < size; i++) {
       const sim = population.add(rng, { kind: 'business_callcentre', family, operator, region });
       sim.owner = this;
+      sim.group = `business_centre_${index}`;
       this.sims.push(sim);
     }
     this.customers = new CustomerBase(rng, population, rng.intIn(1500, 8000), 0.4, 0.6);
@@ -1107,6 +1111,7 @@ export class IotFleet implements Behaviour {
     for (let i = 0; i < size; i++) {
       const sim = population.add(rng, { kind: 'iot', family, operator, region, imei: makeImei(tac, base + i) });
       sim.owner = this;
+      sim.group = `iot_fleet_${index}`;
       this.sims.push(sim);
       this.owners.push(someone(rng, population, 0.6));
     }
@@ -1193,6 +1198,7 @@ export class ProbePair implements Behaviour {
         imei: module ? makeImei(tac, rng.int(1_000_000)) : handsetImei(rng),
       });
       sim.owner = this;
+      sim.group = `probe_pair_${index}`;
       this.sims.push(sim);
     }
     this.intervalMin = rng.pick([15, 20, 30, 60]);

@@ -6,6 +6,7 @@ const USAGE = `usage: callshield generate --subscribers N --days D --seed S --ou
     DIR/cdr/<OPERATOR>/…  CDR files of KCELL, BEELINE, TELE2 and ALTEL in each operator's habits
     DIR/cells.csv         cell_id,lat,lon,region
     DIR/truth.csv         msisdn,kind,family
+    DIR/groups.csv        msisdn,group (the SIMs of one farm, centre, company or fleet)
     DIR/manifest.json     seed, counts per family, each operator's habits
   --subscribers  simulated SIMs of every kind (at least ${MIN_SUBSCRIBERS})
   --days         days of traffic from Monday 2026-03-02 (Almaty time)

@@ -54,6 +54,9 @@ export interface IndependentDataset {
   families: Record<string, string>;
   /** msisdn → kind, as in truth.csv. */
   kinds: Record<string, Kind>;
+  /** msisdn → the farm, centre, company or fleet of the SIM (as in groups.csv); individuals absent. */
+  groups: Record<string, string>;
+  groupsFile: string;
   /** Good rows written (re-sent copies not counted). */
   rows: number;
   /** Re-sent copies of good rows (same record_id). */
@@ -273,7 +276,8 @@ function localDate(day: number): string {
 
 /**
  * Writes an independent CDR data set: `cdr/<OPERATOR>/…` files in each operator's habits,
- * `cells.csv` (cell_id,lat,lon,region), `truth.csv` (msisdn,kind,family) and `manifest.json`
+ * `cells.csv` (cell_id,lat,lon,region), `truth.csv` (msisdn,kind,family), `groups.csv`
+ * (msisdn,group: which SIMs form one farm, centre, company or fleet) and `manifest.json`
  * (seed, counts, each operator's habits).
  * Deterministic by seed; memory bounded by one day of traffic.
  */
@@ -383,6 +387,17 @@ export async function writeIndependentDataset(options: IndependentDatasetOptions
   }
   await truth.close();
 
+  const groupsFile = join(outDir, 'groups.csv');
+  const groupSink = new ByteSink(groupsFile, false);
+  const groups: Record<string, string> = {};
+  groupSink.line('msisdn,group');
+  for (const sim of population.sims) {
+    if (sim.group === '') continue;
+    groups[sim.msisdn] = sim.group;
+    if (groupSink.line(`${sim.msisdn},${sim.group}`)) await groupSink.flush();
+  }
+  await groupSink.close();
+
   const malformed = formatters.reduce((s, f) => s + f.malformed, 0);
   const habitsById = Object.fromEntries(OPERATORS.map((id, op) => [id, habits[op]])) as Record<
     OperatorId,
@@ -395,5 +410,17 @@ export async function writeIndependentDataset(options: IndependentDatasetOptions
     join(outDir, 'manifest.json'),
     `${JSON.stringify({ ...manifest, families: familyCounts, habits: habitsById }, null, 2)}\n`,
   );
-  return { cdrFiles, cellsFile, truthFile, families, kinds, rows, duplicates, malformed, habits: habitsById };
+  return {
+    cdrFiles,
+    cellsFile,
+    truthFile,
+    families,
+    kinds,
+    groups,
+    groupsFile,
+    rows,
+    duplicates,
+    malformed,
+    habits: habitsById,
+  };
 }

@@ -61,6 +61,8 @@ export interface Sim {
   external: string[];
   abroad: string;
   activity: number;
+  /** The farm, centre, company or fleet the SIM belongs to ('' for individuals). */
+  group: string;
 }
 
 export const DAY_MS = 86_400_000;
@@ -198,6 +200,7 @@ export class Population {
       external: [],
       abroad: '',
       activity: 1,
+      group: '',
     };
     if (init.msisdn) this.used.add(init.msisdn);
     this.sims.push(sim);
