@@ -33,7 +33,7 @@ export type HabitsOption = 'plain' | 'mixed' | Partial<Record<OperatorId, Partia
 
 export interface IndependentDatasetOptions {
   seed: number;
-  /** Simulated subscribers (SIMs of every kind; wangiri numbers come on top). At least 400. */
+  /** Simulated subscribers (SIMs of every kind; wangiri numbers come on top). At least 500. */
   subscribers: number;
   days: number;
   outDir: string;
@@ -66,7 +66,7 @@ export interface IndependentDataset {
   habits: Record<OperatorId, OperatorHabits>;
 }
 
-export const MIN_SUBSCRIBERS = 400;
+export const MIN_SUBSCRIBERS = 500;
 
 function resolveHabits(seed: number, option: HabitsOption | undefined): OperatorHabits[] {
   return OPERATORS.map((id, op) => {
@@ -94,10 +94,13 @@ function buildWorld(seed: number, subscribers: number, days: number): World {
   for (let i = 0; i < FARM_SPECS.length || remaining >= 8; i++) {
     const spec = FARM_SPECS[i % FARM_SPECS.length];
     const banks = rng.intIn(spec.banks[0], spec.banks[1]);
-    const sizes = GATEWAY_SIZES.filter((s) => s * banks <= Math.max(8 * banks, remaining));
+    // Room is kept for the smallest farm of each family not yet built.
+    const reserve = FARM_SPECS.slice(i + 1).reduce((sum, f) => sum + 8 * f.banks[0], 0);
+    const room = remaining - reserve;
+    const sizes = GATEWAY_SIZES.filter((s) => s * banks <= Math.max(8 * banks, room));
     const slots = rng.pick(sizes);
     let gateways = 1;
-    while (gateways < 3 && slots * banks * (gateways + 1) <= remaining && rng.chance(0.35)) gateways++;
+    while (gateways < 3 && slots * banks * (gateways + 1) <= room && rng.chance(0.35)) gateways++;
     farms.push({ spec, gateways, slots, banks });
     remaining -= gateways * slots * banks;
   }
@@ -140,7 +143,7 @@ function buildWorld(seed: number, subscribers: number, days: number): World {
     probes * 2 +
     roamers;
   const normals = n - planned;
-  if (normals < 0.4 * n) throw new RangeError(`subscribers must be at least ${MIN_SUBSCRIBERS}`);
+  if (normals < 0.3 * n) throw new RangeError(`subscribers must be at least ${MIN_SUBSCRIBERS}`);
 
   const people = new OrdinaryPeople(seed, population, normals, days);
   const behaviours: Behaviour[] = [people];
