@@ -35,6 +35,8 @@ import {
 const MINUTE_MS = 60_000;
 /** Service short codes (balance, bank notices, information lines). */
 const SHORT_CODES = ['1414', '7575', '2525', '9999', '102', '103', '160'];
+/** Short codes that send notices (banks, the operator, government services). */
+const NOTICE_SENDERS = ['1414', '7575', '2525', '9999', '160'];
 
 function dayOf(t: number): number {
   return Math.floor((t - START_MS) / DAY_MS);
@@ -243,7 +245,7 @@ export class OrdinaryPeople implements Behaviour {
         emit.sms(sim, to, timeIn(rng, day, PEOPLE_HOURS));
       }
       const notices = rng.poisson(0.4);
-      for (let k = 0; k < notices; k++) emit.sms(rng.pick(SHORT_CODES), sim, timeIn(rng, day, PEOPLE_HOURS));
+      for (let k = 0; k < notices; k++) emit.sms(rng.pick(NOTICE_SENDERS), sim, timeIn(rng, day, PEOPLE_HOURS));
       const sessions = rng.poisson(rate.data);
       for (let k = 0; k < sessions; k++) emit.data(sim, timeIn(rng, day, PEOPLE_HOURS), rng.logNormal(1_500_000, 1.6));
     }
