@@ -228,9 +228,12 @@ class ByteSink implements TextSink {
     this.position += length;
   }
 
-  bytes(b: Uint8Array): void {
+  /** Adds whole lines of bytes; true when the buffer is full and should be flushed. */
+  bytes(b: Uint8Array): boolean {
     this.buffer.set(b, this.position);
     this.position += b.length;
+    this.lineStart = this.position;
+    return this.position >= FLUSH_AT;
   }
 
   /** Ends a line; true when the buffer is full and should be flushed. */
@@ -320,7 +323,7 @@ export async function writeIndependentDataset(options: IndependentDatasetOptions
       const sinks = main === data ? [main] : [main, data];
       if (h.format === 'csv') for (const sink of sinks) sink.line(formatter.header);
       // Records the mediation re-sends: yesterday's, at the head of today's file.
-      for (const line of pending[op]) main.bytes(line);
+      for (const line of pending[op]) if (main.bytes(line)) await main.flush();
       duplicates += pending[op].length;
       pending[op] = [];
       // Sorted by time through one typed array of (time within the day, index) keys.
@@ -342,7 +345,7 @@ export async function writeIndependentDataset(options: IndependentDatasetOptions
         if (full) await sink.flush();
       }
       if (day === days - 1) {
-        for (const line of pending[op]) main.bytes(line);
+        for (const line of pending[op]) if (main.bytes(line)) await main.flush();
         duplicates += pending[op].length;
         pending[op] = [];
       }
