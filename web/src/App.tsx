@@ -139,13 +139,19 @@ function Shell({ me, onLogout }: { me: Me; onLogout(): void }) {
     <div className="shell">
       <aside className="side">
         <Logo />
-        <nav className="nav">
+        <nav className="nav" aria-label={t('nav.main')}>
           {pages
             .filter((p) => p.allowed(role))
             .map((p) => (
-              <Link key={p.path} to={p.path} className={p === page ? 'active' : ''}>
+              <Link
+                key={p.path}
+                to={p.path}
+                className={p === page ? 'active' : ''}
+                current={p === page}
+                title={t(p.title)}
+              >
                 {p.icon}
-                {t(p.title)}
+                <span className="nav-label">{t(p.title)}</span>
               </Link>
             ))}
         </nav>

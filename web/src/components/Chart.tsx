@@ -19,7 +19,7 @@ export function TimeChart({
   label: string;
   height?: number;
 }) {
-  const { number, time } = useI18n();
+  const { number, hourMinute } = useI18n();
   const width = 900;
   const pad = { left: 56, right: 14, top: 12, bottom: 26 };
   const max = niceMax(Math.max(1, ...series.flatMap((s) => s.values)));
@@ -50,7 +50,7 @@ export function TimeChart({
         {times.map((t, i) =>
           i % labelEvery === 0 ? (
             <text key={t} x={x(i)} y={height - 8} textAnchor="middle" fontSize="11" fill="#6b7a8f">
-              {time(t).slice(0, 5)}
+              {hourMinute(t)}
             </text>
           ) : null,
         )}

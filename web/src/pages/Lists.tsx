@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
 import { usePoll } from '../components/hooks.ts';
-import { ErrorNotice, Panel } from '../components/ui.tsx';
+import { ErrorNotice, Panel, TableBox, TableState } from '../components/ui.tsx';
 import { errorLine } from '../errors.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
@@ -58,6 +58,7 @@ export function ListsPage() {
               type="button"
               key={l}
               className={l === list ? 'on' : ''}
+              aria-pressed={l === list}
               onClick={() => {
                 setList(l);
                 setOffset(0);
@@ -144,53 +145,55 @@ export function ListsPage() {
       {message && <div className={`notice ${message.ok ? 'ok' : 'error'}`}>{message.text}</div>}
       <ErrorNotice error={error} />
       <Panel flush>
-        <table>
-          <thead>
-            <tr>
-              <th>{t('lists.number')}</th>
-              <th>{t('lists.reason')}</th>
-              <th>{t('lists.who')}</th>
-              <th>{t('lists.when')}</th>
-              <th>{t('lists.expires')}</th>
-              <th>{t('lists.source')}</th>
-              {editable && <th />}
-            </tr>
-          </thead>
-          <tbody>
-            {(data?.items ?? []).map((e) => (
-              <tr key={e.number} data-entry={e.number}>
-                <td className="mono">{e.number}</td>
-                <td>
-                  {e.reason}
-                  {e.displayName ? <span className="muted"> · {e.displayName}</span> : null}
-                </td>
-                <td className="muted">{e.createdBy}</td>
-                <td className="muted">{dateTime(e.createdAt)}</td>
-                <td className="muted">{e.expiresAt ? dateTime(e.expiresAt) : '—'}</td>
-                <td className="muted">{e.source}</td>
-                {editable && (
-                  <td className="num">
-                    <button
-                      type="button"
-                      className="btn danger small"
-                      onClick={() => {
-                        if (confirm(`${t('lists.confirmRemove')} ${e.number}`)) {
-                          void act(async () => {
-                            await api.removeEntry(list, e.number);
-                            return `${e.number} ✕`;
-                          });
-                        }
-                      }}
-                    >
-                      {t('lists.remove')}
-                    </button>
-                  </td>
-                )}
+        <TableBox label={t(`list.${list}` as MessageKey)}>
+          <table>
+            <thead>
+              <tr>
+                <th>{t('lists.number')}</th>
+                <th>{t('lists.reason')}</th>
+                <th>{t('lists.who')}</th>
+                <th>{t('lists.when')}</th>
+                <th>{t('lists.expires')}</th>
+                <th>{t('lists.source')}</th>
+                {editable && <th />}
               </tr>
-            ))}
-          </tbody>
-        </table>
-        {data && data.items.length === 0 && <div className="empty">{t('common.empty')}</div>}
+            </thead>
+            <tbody>
+              {(data?.items ?? []).map((e) => (
+                <tr key={e.number} data-entry={e.number}>
+                  <td className="mono">{e.number}</td>
+                  <td>
+                    {e.reason}
+                    {e.displayName ? <span className="muted"> · {e.displayName}</span> : null}
+                  </td>
+                  <td className="muted">{e.createdBy}</td>
+                  <td className="muted">{dateTime(e.createdAt)}</td>
+                  <td className="muted">{e.expiresAt ? dateTime(e.expiresAt) : ''}</td>
+                  <td className="muted">{e.source}</td>
+                  {editable && (
+                    <td className="num">
+                      <button
+                        type="button"
+                        className="btn danger small"
+                        onClick={() => {
+                          if (confirm(`${t('lists.confirmRemove')} ${e.number}`)) {
+                            void act(async () => {
+                              await api.removeEntry(list, e.number);
+                              return `${e.number} ✕`;
+                            });
+                          }
+                        }}
+                      >
+                        {t('lists.remove')}
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
+        <TableState data={data} count={data?.items.length ?? 0} empty={t('lists.none')} />
         {data && (offset > 0 || data.items.length === pageSize) && (
           <div className="pager toolbar">
             <button

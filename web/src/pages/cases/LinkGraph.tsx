@@ -154,7 +154,7 @@ export function GraphPanel({
   load: (query: { from?: string; to?: string; depth: number }) => Promise<LinkGraph>;
   reloadKey: string;
 }) {
-  const { c } = useCaseText();
+  const { c, number } = useCaseText();
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [depth, setDepth] = useState(2);
@@ -234,7 +234,8 @@ export function GraphPanel({
         <ul className="cell-list">
           {cells.map((n) => (
             <li key={n.id} className="mono">
-              {n.value} — {n.location?.region ?? ''} ({n.location?.lat.toFixed(3)}, {n.location?.lon.toFixed(3)})
+              {n.value} — {n.location?.region ?? ''} ({number(n.location?.lat ?? 0, 3)},{' '}
+              {number(n.location?.lon ?? 0, 3)})
             </li>
           ))}
         </ul>
