@@ -11,6 +11,8 @@ export interface Formatters {
   locale: string;
   /** A count or measure; fractions keep at most `digits` places (2 unless told). */
   number(n: number, digits?: number): string;
+  /** A detection score (0 to 1) with two decimals: "0,90". */
+  score(n: number): string;
   /** A share (0.695) as a percentage: "69,5 %". */
   percent(share: number): string;
   /** Seconds with their units: "45 с", "3 мин 20 с", "2 ч 5 мин". */
@@ -50,6 +52,7 @@ export function formatters(language: Language): Formatters {
     }
     return format;
   };
+  const scoreFormat = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const percentFormat = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
   const unit = (name: string, digits = 1) =>
     new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'short', maximumFractionDigits: digits });
@@ -80,6 +83,7 @@ export function formatters(language: Language): Formatters {
   const value: Formatters = {
     locale,
     number: (n, digits = 2) => numberFormat(digits).format(n),
+    score: (n) => scoreFormat.format(n),
     percent: (share) => percentFormat.format(share),
     duration(total) {
       if (!Number.isFinite(total)) return String(total);
@@ -128,4 +132,34 @@ export function featureValue(f: Formatters, name: string, value: number): string
   if (/^duration|DurationS$|^gapMedianS$/.test(name)) return f.duration(value);
   if (name === 'dataBytes') return f.bytes(value);
   return f.number(value, 1);
+}
+
+/** `yyyy-mm-dd` or `yyyy-mm-ddThh:mm`, the form the native date inputs use. */
+const isoForm = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2}))?$/;
+/** Day first, as every console language writes dates: 04.12.2026, 04/12/2026 14:30. */
+const dayFirst = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:[\s,T]+(\d{1,2})[:.](\d{2}))?$/;
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Reads a typed date (day first, or ISO) into the native inputs' form, or null when it is not a
+ * date. Without `withTime` a time is refused; with it, a date alone means midnight.
+ */
+export function parseDateInput(text: string, withTime: boolean): string | null {
+  const trimmed = text.trim();
+  let parts: string[] | undefined;
+  const iso = isoForm.exec(trimmed);
+  if (iso) parts = [iso[1], iso[2], iso[3], iso[4], iso[5]];
+  const local = dayFirst.exec(trimmed);
+  if (local) parts = [local[3], local[2], local[1], local[4], local[5]];
+  if (!parts) return null;
+  const [year, month, day] = parts.slice(0, 3).map(Number);
+  const hour = parts[3] === undefined ? 0 : Number(parts[3]);
+  const minute = parts[4] === undefined ? 0 : Number(parts[4]);
+  if (!withTime && parts[3] !== undefined) return null;
+  const date = new Date(year, month - 1, day, hour, minute);
+  if (date.getFullYear() !== year || date.getMonth() !== month - 1 || date.getDate() !== day) return null;
+  if (hour > 23 || minute > 59) return null;
+  const ymd = `${year}-${pad(month)}-${pad(day)}`;
+  return withTime ? `${ymd}T${pad(hour)}:${pad(minute)}` : ymd;
 }

@@ -123,7 +123,7 @@ function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
 }
 
 export function AlertsPage() {
-  const { t, number, dateTime } = useI18n();
+  const { t, score, dateTime } = useI18n();
   const { me } = useSession();
   const [kind, setKind] = useState('');
   const [status, setStatus] = useState('open');
@@ -191,7 +191,7 @@ export function AlertsPage() {
               {alerts.map((a) => (
                 <tr key={a.id} data-alert={a.id} {...openableRow(() => setSelected(a))}>
                   <td className="num mono" data-score>
-                    {number(a.score, 2)}
+                    {score(a.score)}
                   </td>
                   <td className="mono" data-raised>
                     {a.createdAt ? dateTime(a.createdAt) : ''}
@@ -218,7 +218,7 @@ export function AlertsPage() {
           <dl className="kv" data-alert-summary>
             <dt>{t('alerts.score')}</dt>
             <dd className="mono" data-score>
-              {number(selected.score, 2)}
+              {score(selected.score)}
             </dd>
             <dt>{t('alerts.raised')}</dt>
             <dd data-raised>{selected.createdAt ? dateTime(selected.createdAt) : ''}</dd>

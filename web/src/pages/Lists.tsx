@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
+import { DateField } from '../components/DateField.tsx';
 import { usePoll } from '../components/hooks.ts';
 import { ErrorNotice, Panel, TableBox, TableState } from '../components/ui.tsx';
 import { errorLine } from '../errors.ts';
@@ -126,15 +127,13 @@ export function ListsPage() {
                   onChange={(e) => setForm({ ...form, reason: e.target.value })}
                 />
               </label>
-              <label className="field">
-                <span>{t('lists.expires')}</span>
-                <input
-                  name="expiresAt"
-                  type="datetime-local"
-                  value={form.expiresAt}
-                  onChange={(e) => setForm({ ...form, expiresAt: e.target.value })}
-                />
-              </label>
+              <DateField
+                label={t('lists.expires')}
+                name="expiresAt"
+                withTime
+                value={form.expiresAt}
+                onChange={(expiresAt) => setForm({ ...form, expiresAt })}
+              />
               <button className="btn" type="submit">
                 {t('lists.add')}
               </button>

@@ -8,7 +8,7 @@ import { kindName, statusName } from './Alerts.tsx';
 import { DecisionTable } from './Decisions.tsx';
 
 export function LookupPage({ number }: { number?: string }) {
-  const { t, dateTime, number: formatNumber } = useI18n();
+  const { t, dateTime, score } = useI18n();
   const { navigate } = useRouter();
   const [input, setInput] = useState(number ?? '');
   const [result, setResult] = useState<Lookup>();
@@ -125,8 +125,8 @@ export function LookupPage({ number }: { number?: string }) {
             ) : (
               result.alerts.map((a) => (
                 <div key={a.id}>
-                  <Link to={`/alerts?id=${encodeURIComponent(a.id)}`}>{kindName(t, a.kind)}</Link> ·{' '}
-                  {formatNumber(a.score, 2)} · {statusName(t, a.status)}
+                  <Link to={`/alerts?id=${encodeURIComponent(a.id)}`}>{kindName(t, a.kind)}</Link> · {score(a.score)} ·{' '}
+                  {statusName(t, a.status)}
                 </div>
               ))
             )}

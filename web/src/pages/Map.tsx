@@ -6,7 +6,7 @@ import { useI18n } from '../i18n.tsx';
 import { kindName, loadAlerts } from './Alerts.tsx';
 
 export function MapPage() {
-  const { t, number } = useI18n();
+  const { t, score } = useI18n();
   const { data, error } = usePoll(() => loadAlerts({}), [], 30_000);
   const located: (MapPoint & { alert: Alert })[] = [];
   for (const a of data?.items ?? []) {
@@ -42,7 +42,7 @@ export function MapPage() {
                     <tr key={p.id}>
                       <td>{kindName(t, p.kind)}</td>
                       <td className="mono">{p.alert.msisdn}</td>
-                      <td className="num mono">{number(p.score, 2)}</td>
+                      <td className="num mono">{score(p.score)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../../api/client.ts';
+import { DateField } from '../../components/DateField.tsx';
 import { usePoll } from '../../components/hooks.ts';
 import { Link } from '../../components/router.tsx';
 import { ErrorNotice, Loading, Panel, TableBox, TableState } from '../../components/ui.tsx';
@@ -325,15 +326,13 @@ export function CasePage({ id }: { id: string }) {
                 onChange={(e) => setSeized({ ...seized, description: e.target.value })}
               />
             </label>
-            <label className="field">
-              <span>{c('seizedAt')}</span>
-              <input
-                type="datetime-local"
-                name="seized-at"
-                value={seized.seizedAt}
-                onChange={(e) => setSeized({ ...seized, seizedAt: e.target.value })}
-              />
-            </label>
+            <DateField
+              label={c('seizedAt')}
+              name="seized-at"
+              withTime
+              value={seized.seizedAt}
+              onChange={(seizedAt) => setSeized({ ...seized, seizedAt })}
+            />
             <label className="field">
               <span>{c('place')}</span>
               <input

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { DateField } from '../../components/DateField.tsx';
 import { KzMap } from '../../components/KzMap.tsx';
 import { ErrorNotice, Panel } from '../../components/ui.tsx';
 import { useCaseText } from './text.ts';
@@ -190,14 +191,14 @@ export function GraphPanel({
         title={c('graph')}
         actions={
           <>
-            <label className="field inline">
-              <span>{c('fromDate')}</span>
-              <input type="date" name="graph-from" value={from} onChange={(e) => setFrom(e.target.value)} />
-            </label>
-            <label className="field inline">
-              <span>{c('toDate')}</span>
-              <input type="date" name="graph-to" value={to} onChange={(e) => setTo(e.target.value)} />
-            </label>
+            <DateField
+              className="field inline"
+              label={c('fromDate')}
+              name="graph-from"
+              value={from}
+              onChange={setFrom}
+            />
+            <DateField className="field inline" label={c('toDate')} name="graph-to" value={to} onChange={setTo} />
             <label className="field inline">
               <span>{c('depth')}</span>
               <select name="graph-depth" value={depth} onChange={(e) => setDepth(Number(e.target.value))}>
