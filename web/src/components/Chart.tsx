@@ -42,14 +42,14 @@ export function TimeChart({
         {ticks.map((v) => (
           <g key={v}>
             <line x1={pad.left} x2={width - pad.right} y1={y(v)} y2={y(v)} stroke="#e6eaf0" />
-            <text x={pad.left - 8} y={y(v) + 4} textAnchor="end" fontSize="11" fill="#6b7a8f">
+            <text x={pad.left - 8} y={y(v) + 4} textAnchor="end" fontSize="11" fill="#5d6b7e">
               {number(Math.round(v))}
             </text>
           </g>
         ))}
         {times.map((t, i) =>
           i % labelEvery === 0 ? (
-            <text key={t} x={x(i)} y={height - 8} textAnchor="middle" fontSize="11" fill="#6b7a8f">
+            <text key={t} x={x(i)} y={height - 8} textAnchor="middle" fontSize="11" fill="#5d6b7e">
               {hourMinute(t)}
             </text>
           ) : null,
