@@ -169,6 +169,9 @@ function Shell({ me, onLogout }: { me: Me; onLogout(): void }) {
         <header className="topbar">
           <h1>{t(page.title)}</h1>
           <div className="right">
+            <span className="topbar-who" aria-hidden="true">
+              {me.user.displayName}
+            </span>
             <LanguageSwitch />
             <button type="button" className="btn ghost small" onClick={onLogout}>
               {t('nav.logout')}

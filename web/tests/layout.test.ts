@@ -147,14 +147,7 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
           assert.equal(await page.getAttribute('html', 'lang'), language, where);
           assert.deepEqual(await layoutProblems(page), [], where);
           assert.deepEqual(await seriousViolations(page), [], where);
-          const name =
-            path === '/'
-              ? 'overview'
-              : path
-                  .split('/')
-                  .slice(1, 3)
-                  .join('-')
-                  .replace(/[^\w-]/g, '');
+          const name = path === '/' ? 'overview' : path.startsWith('/cases/') ? 'case' : path.split('/')[1];
           await shot(page, `layout-${width}-${language}-${name}`);
         }
       });

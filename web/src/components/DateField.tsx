@@ -25,7 +25,7 @@ export function DateField({
   /** The label's class (`field`, `field inline`). */
   className?: string;
 }) {
-  const { date, hourMinute } = useI18n();
+  const { date, hourMinute, t } = useI18n();
   const show = (v: string) => {
     if (!v) return '';
     const at = `${v}${withTime ? '' : 'T00:00'}`;
@@ -41,7 +41,6 @@ export function DateField({
       setInvalid(false);
     }
   }, [value, date]);
-  const example = show(withTime ? '2026-12-31T18:30' : '2026-12-31');
   return (
     <label className={className}>
       <span>{label}</span>
@@ -51,7 +50,7 @@ export function DateField({
         inputMode="numeric"
         autoComplete="off"
         value={text}
-        placeholder={example}
+        placeholder={t(withTime ? 'common.dateTimePattern' : 'common.datePattern')}
         size={withTime ? 16 : 10}
         aria-invalid={invalid || undefined}
         data-date-field={withTime ? 'datetime' : 'date'}
