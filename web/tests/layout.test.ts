@@ -176,6 +176,16 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
         }),
       );
       assert.equal(figures.length, 9);
+      // A national platform counts billions of calls: such figures stay whole too.
+      const large = await page.$$eval('[data-figure]', (els) =>
+        els.map((el) => {
+          el.textContent = '1 234 567 890';
+          const box = el.getBoundingClientRect();
+          const panel = (el.closest('.panel') as HTMLElement).getBoundingClientRect();
+          return el.scrollWidth <= el.clientWidth + 1 && box.left >= panel.left && box.right <= panel.right + 1;
+        }),
+      );
+      assert.deepEqual(large, Array(9).fill(true));
       for (const f of figures) {
         assert.match(f.text, /^[\d\s\u00a0\u202f]+$/, `a figure reads "${f.text}"`);
         assert.deepEqual(
