@@ -18,7 +18,7 @@ const colour: Record<string, string> = {
  * picture); nodes can be dragged to untangle them, and a click shows what the node is.
  */
 export function GraphView({ graph }: { graph: LinkGraph }) {
-  const { c, named, dateTime } = useCaseText();
+  const { c, named, dateTime, date, number } = useCaseText();
   const [positions, setPositions] = useState(() => new Map(graph.nodes.map((n) => [n.id, { x: n.x, y: n.y }])));
   const [selected, setSelected] = useState<GraphNode>();
   const dragging = useRef<string | null>(null);
@@ -70,7 +70,7 @@ export function GraphView({ graph }: { graph: LinkGraph }) {
               stroke={e.type === 'alerted' ? '#d98a00' : '#9aa7b8'}
               strokeWidth={Math.min(4, 0.8 + Math.log10(1 + e.count))}
             >
-              <title>{`${named('edge', e.type)} · ${e.count}${e.firstSeen ? ` · ${e.firstSeen.slice(0, 10)} – ${e.lastSeen?.slice(0, 10)}` : ''}`}</title>
+              <title>{`${named('edge', e.type)} · ${number(e.count)}${e.firstSeen ? ` · ${date(e.firstSeen)} – ${e.lastSeen ? date(e.lastSeen) : ''}` : ''}`}</title>
             </line>
           );
         })}
@@ -138,7 +138,7 @@ export function GraphView({ graph }: { graph: LinkGraph }) {
             )}
             <tr>
               <th>{c('events')}</th>
-              <td>{selected.events}</td>
+              <td>{number(selected.events)}</td>
             </tr>
           </tbody>
         </table>
@@ -228,7 +228,7 @@ export function GraphPanel({
               lon: n.location?.lon ?? 0,
               kind: 'cell',
               score: 0.4,
-              label: `${n.value}${n.location?.region ? ` · ${n.location.region}` : ''} · ${n.events}`,
+              label: `${n.value}${n.location?.region ? ` · ${n.location.region}` : ''} · ${number(n.events)}`,
             }))}
           />
         )}
