@@ -137,6 +137,9 @@ function Shell({ me, onLogout }: { me: Me; onLogout(): void }) {
   }, [page, t]);
   return (
     <div className="shell">
+      <a className="skip-link" href="#content">
+        {t('nav.skip')}
+      </a>
       <aside className="side">
         <Logo />
         <nav className="nav" aria-label={t('nav.main')}>
@@ -178,7 +181,7 @@ function Shell({ me, onLogout }: { me: Me; onLogout(): void }) {
             </button>
           </div>
         </header>
-        <main className="content">
+        <main className="content" id="content" tabIndex={-1}>
           {allowed ? page.render(rest) : <div className="notice error">{t('common.forbidden')}</div>}
         </main>
       </div>

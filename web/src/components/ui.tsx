@@ -187,12 +187,16 @@ export function Drawer({ title, onClose, children }: { title: ReactNode; onClose
 export function Bars({
   items,
   tone,
+  loading,
 }: {
   items: { id?: string; name: string; title?: string; value: number }[];
   tone?: 'block';
+  /** The figures are still on their way. */
+  loading?: boolean;
 }) {
   const { number, t } = useI18n();
   const max = Math.max(1, ...items.map((i) => i.value));
+  if (loading) return <Loading />;
   if (items.length === 0) return <div className="empty">{t('common.empty')}</div>;
   return (
     <div className="bars">

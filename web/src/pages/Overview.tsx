@@ -117,10 +117,10 @@ export function OverviewPage() {
       </Panel>
       <div className="grid cols-2">
         <Panel title={`${t('overview.byReason')} · ${t('overview.today')}`}>
-          <Bars items={reasons} tone="block" />
+          <Bars items={reasons} tone="block" loading={!day} />
         </Panel>
         <Panel title={`${t('overview.byOperator')} · ${t('overview.today')}`}>
-          <Bars items={operators} />
+          <Bars items={operators} loading={!day} />
         </Panel>
       </div>
     </>
