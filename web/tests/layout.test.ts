@@ -1,5 +1,6 @@
 /**
- * Every console page at a desktop width (1440 px) and a narrow one (800 px), in Russian and
+ * Every console page at a desktop width (1440 px) and a narrow one (800 px, and 768 px for the
+ * layout alone), in Russian and
  * English: no sideways page scroll, tables scroll inside their box, the Overview's headline figures
  * and bars are whole, and axe-core finds no serious or critical accessibility problem. Then the
  * keyboard: the login field has the cursor, alert rows are reached by Tab and opened by Enter, the
@@ -153,6 +154,17 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
       });
     }
   }
+
+  it('keeps every page within the window at 768 px, the narrowest width the console supports', async () => {
+    await setLanguage('ru');
+    await page.setViewportSize({ width: 768, height: 900 });
+    for (const { path, ready } of pages) {
+      await page.goto(`${server.url}${path}`);
+      await page.waitForSelector(ready);
+      await page.waitForFunction(() => !document.querySelector('[data-loading]'));
+      assert.deepEqual(await layoutProblems(page), [], `${path}, 768 px`);
+    }
+  });
 
   for (const width of widths) {
     it(`shows the Overview's headline figures whole and its bars at ${width} px`, async () => {
