@@ -1,10 +1,10 @@
 /**
- * Every console page at a desktop width (1440 px) and a narrow one (800 px, and 768 px for the
- * layout alone), in Russian and
- * English: no sideways page scroll, tables scroll inside their box, the Overview's headline figures
- * and bars are whole, and axe-core finds no serious or critical accessibility problem. Then the
- * keyboard: the login field has the cursor, alert rows are reached by Tab and opened by Enter, the
- * panel takes the focus and Escape gives it back. Screenshots land in .tmp/console-screenshots/.
+ * Every console page at a desktop width (1440 px) and a narrow one (800 px; 768 px for the layout
+ * alone), in Russian and English: no sideways page scroll, tables scroll inside their box, the
+ * Overview's headline figures and bars are whole, and axe-core finds no serious or critical
+ * accessibility problem. Then the keyboard: the login field has the cursor, alert rows are reached
+ * by Tab and opened by Enter, the panel takes the focus and Escape gives it back. Screenshots land
+ * in .tmp/console-screenshots/.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
