@@ -26,7 +26,10 @@ export function sqlPortHistory(sql: Sql, plan: NumberingPlan): PortHistory {
     for (const r of rows) {
       const n = plan.parse(r.msisdn);
       let list = out.get(n);
-      if (!list) out.set(n, (list = []));
+      if (!list) {
+        list = [];
+        out.set(n, list);
+      }
       list.push({ operator: r.operator_id, from: new Date(r.valid_from).getTime() });
     }
     return out;
