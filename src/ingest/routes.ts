@@ -164,10 +164,7 @@ export function registerIngestRoutes(
           discardRest(body, bodyLimit);
           if (!(error instanceof IngestStopped)) throw error;
           // The counts of what was kept travel with the error (the same fields as a 200 answer).
-          return reply
-            .status(error.status)
-            .header('connection', 'close')
-            .send({ ...errorBody(error.code, error.message), kept: error.kept });
+          return reply.status(error.status).send({ ...errorBody(error.code, error.message), kept: error.kept });
         }
       },
     );
