@@ -23,7 +23,7 @@ export interface GzipBomb {
  * segment ends with a full flush (no reference to what came before), so the same compressed
  * segment repeated is a valid stream; the trailer carries the CRC of the whole inflated text.
  */
-export function gzipBomb(inflatedBytes: number, row = BAD_ROW): GzipBomb {
+export function gzipBomb(inflatedBytes: number, row = BAD_ROW, segmentsPerChunk = 16): GzipBomb {
   const head = Buffer.from(`${CDR_HEADER}\n`);
   const block = Buffer.from(row.repeat(Math.max(1, Math.floor((1 << 20) / row.length))));
   const headDeflated = deflateRawSync(head, { finishFlush: constants.Z_FULL_FLUSH });
@@ -36,8 +36,8 @@ export function gzipBomb(inflatedBytes: number, row = BAD_ROW): GzipBomb {
   function* chunks(): Generator<Buffer> {
     yield Buffer.concat([header, headDeflated]);
     let crc = crc32(head);
-    // Several segments a chunk: fewer, larger writes.
-    const group = 16;
+    // Several segments (1 MiB inflated each) a chunk: fewer, larger writes.
+    const group = Math.max(1, segmentsPerChunk);
     const groupBytes = Buffer.concat(Array.from({ length: group }, () => blockDeflated));
     let left = repeats;
     while (left > 0) {

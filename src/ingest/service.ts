@@ -115,12 +115,17 @@ async function* decompressed(
   }
   const prefix = Buffer.concat(head);
   async function* rest(): AsyncGenerator<Uint8Array | string> {
-    if (prefix.length > 0) yield prefix;
-    if (ended) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
+    try {
+      if (prefix.length > 0) yield prefix;
+      if (ended) return;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      // Stopped early: let go of the body (its reader lets the route answer and drop the rest).
+      if (!ended) await iterator.return?.();
     }
   }
   if (prefix.length >= 2 && prefix[0] === 0x1f && prefix[1] === 0x8b) {
