@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CdrLines } from '../cdr/test-support.ts';
 import { BAD_ROW, gzipBomb } from './gzip-bomb.ts';
-import { startServerProcess, type ServerProcess } from './server-process.ts';
+import { type ServerProcess, startServerProcess } from './server-process.ts';
 
 const MiB = 1024 * 1024;
 
@@ -92,7 +92,8 @@ describe('a gzip bomb uploaded to a running server', () => {
     const dir = mkdtempSync(join(tmpdir(), 'callshield-bomb-cli-'));
     try {
       const file = new CdrLines('KCELL', 1);
-      for (let k = 0; k < 20; k++) file.voice(`+770112${String(k).padStart(5, '0')}`, 'out', '+77051234567', k, 30, 'A');
+      for (let k = 0; k < 20; k++)
+        file.voice(`+770112${String(k).padStart(5, '0')}`, 'out', '+77051234567', k, 30, 'A');
       // One more bad row than the server's default limit (CALLSHIELD_CDR_MAX_BAD_ROWS, 100 000).
       for (let k = 0; k < 100_001; k++) file.raw(BAD_ROW.trim());
       const path = join(dir, 'bad.csv');
@@ -103,7 +104,10 @@ describe('a gzip bomb uploaded to a running server', () => {
         { encoding: 'utf8', env: { ...process.env, CALLSHIELD_URL: '', CALLSHIELD_ADMIN_TOKEN: '' } },
       );
       assert.equal(cli.status, 1, cli.stderr);
-      assert.match(cli.stderr, /server answered 400 TOO_MANY_BAD_ROWS: the upload stopped after more than 100000 bad rows/);
+      assert.match(
+        cli.stderr,
+        /server answered 400 TOO_MANY_BAD_ROWS: the upload stopped after more than 100000 bad rows/,
+      );
       assert.match(cli.stderr, /kept 20 accepted, 0 duplicate and 100001 quarantined rows/);
       assert.match(cli.stderr, /0\/1 file\(s\): 20 accepted/);
     } finally {

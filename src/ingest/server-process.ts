@@ -152,9 +152,14 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
       );
     },
     upload(token, body, contentType) {
-      return send('POST', '/v1/cdr', { authorization: `Bearer ${token}`, 'content-type': contentType }, async (write) => {
-        await write(body);
-      });
+      return send(
+        'POST',
+        '/v1/cdr',
+        { authorization: `Bearer ${token}`, 'content-type': contentType },
+        async (write) => {
+          await write(body);
+        },
+      );
     },
     stream(token, contentType, produce) {
       return send('POST', '/v1/cdr', { authorization: `Bearer ${token}`, 'content-type': contentType }, produce);
