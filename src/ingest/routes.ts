@@ -149,8 +149,11 @@ export function registerIngestRoutes(
         if (type === 'application/json')
           throw new AppError('UNSUPPORTED_MEDIA_TYPE', `send CDRs as ${cdrContentTypes.slice(0, 4).join(', ')}`);
         const declared = Number(request.headers['content-length'] ?? 0);
-        if (declared > bodyLimit)
+        if (declared > bodyLimit) {
+          // The body is not read: closing the connection after the answer spares receiving it.
+          reply.header('connection', 'close');
           throw new AppError('PAYLOAD_TOO_LARGE', `a CDR upload is at most ${bodyLimit} bytes; send the file in parts`);
+        }
         const body = request.body as IncomingMessage | undefined;
         if (!body || typeof (body as { on?: unknown }).on !== 'function')
           throw new AppError('BAD_REQUEST', 'the body must be a CDR file');
