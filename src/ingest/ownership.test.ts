@@ -51,10 +51,10 @@ describe('whose subscriber a CDR row is about', () => {
         ['+77601234567', T1, 'BEELINE'],
       ]),
       [
-        [3, "NOT_OPERATOR_SUBSCRIBER: +77011234567 is a KCELL subscriber (numbering plan and MNP), not BEELINE's"],
+        [3, 'NOT_OPERATOR_SUBSCRIBER: +77011234567 is served by KCELL (numbering plan and MNP), not by BEELINE'],
         [
           4,
-          "NOT_OPERATOR_SUBSCRIBER: +77601234567 is a KAZAKHTELECOM subscriber (numbering plan and MNP), not BEELINE's",
+          'NOT_OPERATOR_SUBSCRIBER: +77601234567 is served by KAZAKHTELECOM (numbering plan and MNP), not by BEELINE',
         ],
       ],
     );

@@ -102,7 +102,7 @@ export function createSubscriberOwnership(deps: {
           reason:
             now === null
               ? `${NOT_OPERATOR_SUBSCRIBER}: ${number} is not allocated to any operator`
-              : `${NOT_OPERATOR_SUBSCRIBER}: ${number} is a ${now} subscriber (numbering plan and MNP), not ${uploader}'s`,
+              : `${NOT_OPERATOR_SUBSCRIBER}: ${number} is served by ${now} (numbering plan and MNP), not by ${uploader}`,
         });
       }
       return out;

@@ -56,7 +56,7 @@ describe("one operator's CDRs about another operator's subscribers", () => {
 
     const q = (await t.call(beeline, 'GET', '/v1/cdr/quarantine?limit=3')).json().items as { reason: string }[];
     assert.equal(q.length, 3);
-    for (const item of q) assert.match(item.reason, /^NOT_OPERATOR_SUBSCRIBER: \+77012\d{6} is a KCELL subscriber/);
+    for (const item of q) assert.match(item.reason, /^NOT_OPERATOR_SUBSCRIBER: \+77012\d{6} is served by KCELL/);
 
     const run = await t.call(admin, 'POST', '/v1/detection/run');
     assert.equal(run.statusCode, 200, run.body);
@@ -157,7 +157,7 @@ describe("one operator's CDRs about another operator's subscribers", () => {
     const late = await t.upload(kcell, kcellAfter.text());
     assert.deepEqual([late.json().accepted, late.json().quarantined], [0, 1], late.body);
     const [item] = (await t.call(kcell, 'GET', '/v1/cdr/quarantine?limit=1')).json().items as { reason: string }[];
-    assert.match(item.reason, /NOT_OPERATOR_SUBSCRIBER: \+77012000950 is a BEELINE subscriber/);
+    assert.match(item.reason, /NOT_OPERATOR_SUBSCRIBER: \+77012000950 is served by BEELINE/);
   });
 });
 
