@@ -157,15 +157,24 @@ function Shell({ me, onLogout }: { me: Me; onLogout(): void }) {
   }, [page, t]);
   return (
     <div className="shell">
+      <a className="skip-link" href="#content">
+        {t('nav.skip')}
+      </a>
       <aside className="side">
         <Logo />
-        <nav className="nav">
+        <nav className="nav" aria-label={t('nav.main')}>
           {pages
             .filter((p) => p.allowed(role))
             .map((p) => (
-              <Link key={p.path} to={p.path} className={p === page ? 'active' : ''}>
+              <Link
+                key={p.path}
+                to={p.path}
+                className={p === page ? 'active' : ''}
+                current={p === page}
+                title={t(p.title)}
+              >
                 {p.icon}
-                {t(p.title)}
+                <span className="nav-label">{t(p.title)}</span>
                 {p.badge?.()}
               </Link>
             ))}
@@ -184,13 +193,16 @@ function Shell({ me, onLogout }: { me: Me; onLogout(): void }) {
         <header className="topbar">
           <h1>{t(page.title)}</h1>
           <div className="right">
+            <span className="topbar-who" aria-hidden="true">
+              {me.user.displayName}
+            </span>
             <LanguageSwitch />
             <button type="button" className="btn ghost small" onClick={onLogout}>
               {t('nav.logout')}
             </button>
           </div>
         </header>
-        <main className="content">
+        <main className="content" id="content" tabIndex={-1}>
           {allowed ? page.render(rest) : <div className="notice error">{t('common.forbidden')}</div>}
         </main>
       </div>

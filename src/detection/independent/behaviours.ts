@@ -35,6 +35,8 @@ import {
 const MINUTE_MS = 60_000;
 /** Service short codes (balance, bank notices, information lines). */
 const SHORT_CODES = ['1414', '7575', '2525', '9999', '102', '103', '160'];
+/** Short codes that send notices (banks, the operator, government services). */
+const NOTICE_SENDERS = ['1414', '7575', '2525', '9999', '160'];
 
 function dayOf(t: number): number {
   return Math.floor((t - START_MS) / DAY_MS);
@@ -243,7 +245,7 @@ export class OrdinaryPeople implements Behaviour {
         emit.sms(sim, to, timeIn(rng, day, PEOPLE_HOURS));
       }
       const notices = rng.poisson(0.4);
-      for (let k = 0; k < notices; k++) emit.sms(rng.pick(SHORT_CODES), sim, timeIn(rng, day, PEOPLE_HOURS));
+      for (let k = 0; k < notices; k++) emit.sms(rng.pick(NOTICE_SENDERS), sim, timeIn(rng, day, PEOPLE_HOURS));
       const sessions = rng.poisson(rate.data);
       for (let k = 0; k < sessions; k++) emit.data(sim, timeIn(rng, day, PEOPLE_HOURS), rng.logNormal(1_500_000, 1.6));
     }
@@ -384,6 +386,8 @@ export class SimboxFarm implements Behaviour {
   private readonly windowStart: number;
   private readonly windowEnd: number;
   private readonly insideShare: number;
+  /** Share of missed callees who ring the SIM back (the box never answers). */
+  private readonly callbackRate: number;
   private stateDay = -1;
   private readonly slotOf: Int32Array;
   private readonly shiftOf: Int32Array;
@@ -431,6 +435,7 @@ export class SimboxFarm implements Behaviour {
         imei: '',
       });
       sim.owner = this;
+      sim.group = `simbox_farm_${index}`;
       this.sims.push(sim);
     }
     this.slotOf = new Int32Array(count);
@@ -441,6 +446,7 @@ export class SimboxFarm implements Behaviour {
     this.windowStart = evasive ? rng.intIn(7, 9) : rng.intIn(6, 10);
     this.windowEnd = evasive ? rng.intIn(21, 23) : rng.intIn(21, 24);
     this.insideShare = rng.range(0.3, 0.6);
+    this.callbackRate = spec.family === 'simbox_plain' ? 0 : rng.range(0.005, 0.04);
   }
 
   private memberIndex(sim: Sim): number {
@@ -510,7 +516,10 @@ export class SimboxFarm implements Behaviour {
       for (let k = 0; k < n && t < end; k++) {
         const answered = rng.chance(this.answerRate);
         const duration = answered ? talk(rng, this.medianTalk, 0.85, 3600) : 0;
-        emit.voice(sim, someone(rng, this.population, this.insideShare), Math.round(t), duration, answered);
+        const callee = someone(rng, this.population, this.insideShare);
+        emit.voice(sim, callee, Math.round(t), duration, answered);
+        if (!answered && rng.chance(this.callbackRate))
+          emit.voice(callee, sim, Math.round(t + rng.range(2, 120) * MINUTE_MS), 0, false);
         t += (answered ? duration * 1000 : rng.intIn(15, 45) * 1000) + rng.exponential(gapMean);
         if (spec.pauses && rng.chance(0.04)) t += rng.range(10, 50) * MINUTE_MS;
       }
@@ -658,6 +667,7 @@ export class FraudCentre implements Behaviour {
         imei: modules ? makeImei(tac, base + i) : handsetImei(rng),
       });
       sim.owner = this;
+      sim.group = `fraud_centre_${index}`;
       this.sims.push(sim);
       if (spec.burners) {
         this.activeFrom[i] = Math.min(days - 1, Math.floor(i / size) * 2 + rng.int(2));
@@ -870,6 +880,7 @@ export class TaxiDispatch implements Behaviour {
         imei: gateway ? makeImei(tac, base + i) : handsetImei(rng),
       });
       sim.owner = this;
+      sim.group = `taxi_company_${index}`;
       this.sims.push(sim);
     }
     this.customers = new CustomerBase(rng, population, rng.intIn(300, 1500), 0.35, 0.9);
@@ -1030,6 +1041,7 @@ export class BusinessCentre implements Behaviour {
     for (let i = 0; i < size; i++) {
       const sim = population.add(rng, { kind: 'business_callcentre', family, operator, region });
       sim.owner = this;
+      sim.group = `business_centre_${index}`;
       this.sims.push(sim);
     }
     this.customers = new CustomerBase(rng, population, rng.intIn(1500, 8000), 0.4, 0.6);
@@ -1101,6 +1113,7 @@ export class IotFleet implements Behaviour {
     for (let i = 0; i < size; i++) {
       const sim = population.add(rng, { kind: 'iot', family, operator, region, imei: makeImei(tac, base + i) });
       sim.owner = this;
+      sim.group = `iot_fleet_${index}`;
       this.sims.push(sim);
       this.owners.push(someone(rng, population, 0.6));
     }
@@ -1187,6 +1200,7 @@ export class ProbePair implements Behaviour {
         imei: module ? makeImei(tac, rng.int(1_000_000)) : handsetImei(rng),
       });
       sim.owner = this;
+      sim.group = `probe_pair_${index}`;
       this.sims.push(sim);
     }
     this.intervalMin = rng.pick([15, 20, 30, 60]);

@@ -3,9 +3,11 @@ import { MIN_SUBSCRIBERS, writeIndependentDataset } from './generate.ts';
 
 const USAGE = `usage: callshield generate --subscribers N --days D --seed S --out DIR [--habits plain|mixed] [--quiet]
   writes an independent CDR data set for evaluating detection (never for training):
-    DIR/<OPERATOR>/…  CDR files of KCELL, BEELINE, TELE2 and ALTEL in each operator's habits
-    DIR/cells.csv     cell_id,lat,lon,region
-    DIR/truth.csv     msisdn,kind,family
+    DIR/cdr/<OPERATOR>/…  CDR files of KCELL, BEELINE, TELE2 and ALTEL in each operator's habits
+    DIR/cells.csv         cell_id,lat,lon,region
+    DIR/truth.csv         msisdn,kind,family
+    DIR/groups.csv        msisdn,group (the SIMs of one farm, centre, company or fleet)
+    DIR/manifest.json     seed, counts per family, each operator's habits
   --subscribers  simulated SIMs of every kind (at least ${MIN_SUBSCRIBERS})
   --days         days of traffic from Monday 2026-03-02 (Almaty time)
   --seed         integer; the same seed writes the same files
@@ -13,7 +15,7 @@ const USAGE = `usage: callshield generate --subscribers N --days D --seed S --ou
                  record ids, cell ids, empty IMEIs, re-sent and malformed rows drawn from the seed;
                  plain: canonical CSV everywhere
   progress on stderr; evaluate with
-    callshield analyze DIR/*/* --cells DIR/cells.csv --out alerts.jsonl
+    callshield analyze DIR/cdr/*/* --cells DIR/cells.csv --out alerts.jsonl
 `;
 
 function positiveInteger(name: string, text: string | undefined): number | string {

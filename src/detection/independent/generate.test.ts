@@ -129,6 +129,18 @@ test('truth names every kind and every family, and each SIM of the files', () =>
   assert.equal(Object.keys(mixed.families).length, truth.length);
 });
 
+test('groups name the farm or centre of every SIM-box and fraud SIM, and a farm holds only SIM-box SIMs', () => {
+  const groups = readCsv(plain.groupsFile);
+  assert.deepEqual(Object.keys(groups[0]), ['msisdn', 'group']);
+  for (const [msisdn, kind] of Object.entries(plain.kinds)) {
+    if (kind === 'simbox') assert.match(plain.groups[msisdn], /^simbox_farm_\d+$/);
+    if (kind === 'fraud_caller') assert.match(plain.groups[msisdn], /^fraud_centre_\d+$/);
+    if (kind === 'normal') assert.equal(plain.groups[msisdn], undefined);
+  }
+  for (const { msisdn, group } of groups)
+    if (group.startsWith('simbox_farm_')) assert.equal(plain.kinds[msisdn], 'simbox');
+});
+
 test('the same seed writes the same files; another seed writes others', async () => {
   const again = await writeIndependentDataset({ seed: 42, subscribers: 800, days: 2, outDir: join(root, 'again') });
   assert.equal(again.cdrFiles.length, mixed.cdrFiles.length);

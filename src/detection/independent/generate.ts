@@ -6,7 +6,7 @@
  * operator's files in its own habits, so memory is bounded by one day of traffic.
  */
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
 import {
@@ -33,7 +33,7 @@ export type HabitsOption = 'plain' | 'mixed' | Partial<Record<OperatorId, Partia
 
 export interface IndependentDatasetOptions {
   seed: number;
-  /** Simulated subscribers (SIMs of every kind; wangiri numbers come on top). At least 400. */
+  /** Simulated subscribers (SIMs of every kind; wangiri numbers come on top). At least 500. */
   subscribers: number;
   days: number;
   outDir: string;
@@ -54,6 +54,9 @@ export interface IndependentDataset {
   families: Record<string, string>;
   /** msisdn → kind, as in truth.csv. */
   kinds: Record<string, Kind>;
+  /** msisdn → the farm, centre, company or fleet of the SIM (as in groups.csv); individuals absent. */
+  groups: Record<string, string>;
+  groupsFile: string;
   /** Good rows written (re-sent copies not counted). */
   rows: number;
   /** Re-sent copies of good rows (same record_id). */
@@ -63,7 +66,7 @@ export interface IndependentDataset {
   habits: Record<OperatorId, OperatorHabits>;
 }
 
-export const MIN_SUBSCRIBERS = 400;
+export const MIN_SUBSCRIBERS = 500;
 
 function resolveHabits(seed: number, option: HabitsOption | undefined): OperatorHabits[] {
   return OPERATORS.map((id, op) => {
@@ -91,10 +94,13 @@ function buildWorld(seed: number, subscribers: number, days: number): World {
   for (let i = 0; i < FARM_SPECS.length || remaining >= 8; i++) {
     const spec = FARM_SPECS[i % FARM_SPECS.length];
     const banks = rng.intIn(spec.banks[0], spec.banks[1]);
-    const sizes = GATEWAY_SIZES.filter((s) => s * banks <= Math.max(8 * banks, remaining));
+    // Room is kept for the smallest farm of each family not yet built.
+    const reserve = FARM_SPECS.slice(i + 1).reduce((sum, f) => sum + 8 * f.banks[0], 0);
+    const room = remaining - reserve;
+    const sizes = GATEWAY_SIZES.filter((s) => s * banks <= Math.max(8 * banks, room));
     const slots = rng.pick(sizes);
     let gateways = 1;
-    while (gateways < 3 && slots * banks * (gateways + 1) <= remaining && rng.chance(0.35)) gateways++;
+    while (gateways < 3 && slots * banks * (gateways + 1) <= room && rng.chance(0.35)) gateways++;
     farms.push({ spec, gateways, slots, banks });
     remaining -= gateways * slots * banks;
   }
@@ -137,7 +143,7 @@ function buildWorld(seed: number, subscribers: number, days: number): World {
     probes * 2 +
     roamers;
   const normals = n - planned;
-  if (normals < 0.4 * n) throw new RangeError(`subscribers must be at least ${MIN_SUBSCRIBERS}`);
+  if (normals < 0.3 * n) throw new RangeError(`subscribers must be at least ${MIN_SUBSCRIBERS}`);
 
   const people = new OrdinaryPeople(seed, population, normals, days);
   const behaviours: Behaviour[] = [people];
@@ -182,14 +188,15 @@ class ByteSink implements TextSink {
   readonly path: string;
   private readonly file: WriteStream;
   private readonly gzip: Gzip | null;
-  private buffer = Buffer.allocUnsafe(FLUSH_AT + (1 << 16));
+  private buffer: Buffer = Buffer.allocUnsafe(FLUSH_AT + (1 << 16));
   private position = 0;
   private lineStart = 0;
+  private readonly spare: Buffer[] = [];
 
   constructor(path: string, gzip: boolean) {
     this.path = path;
     this.file = createWriteStream(path);
-    this.gzip = gzip ? createGzip({ level: 2 }) : null;
+    this.gzip = gzip ? createGzip({ level: 1, chunkSize: 1 << 18 }) : null;
     if (this.gzip) this.gzip.pipe(this.file);
   }
 
@@ -221,9 +228,12 @@ class ByteSink implements TextSink {
     this.position += length;
   }
 
-  bytes(b: Uint8Array): void {
+  /** Adds whole lines of bytes; true when the buffer is full and should be flushed. */
+  bytes(b: Uint8Array): boolean {
     this.buffer.set(b, this.position);
     this.position += b.length;
+    this.lineStart = this.position;
+    return this.position >= FLUSH_AT;
   }
 
   /** Ends a line; true when the buffer is full and should be flushed. */
@@ -247,12 +257,14 @@ class ByteSink implements TextSink {
 
   async flush(): Promise<void> {
     if (this.position === 0) return;
-    const chunk = this.buffer.subarray(0, this.position);
-    this.buffer = Buffer.allocUnsafe(FLUSH_AT + (1 << 16));
+    const full = this.buffer;
+    const chunk = full.subarray(0, this.position);
+    // Buffers come back to the pool once the stream has consumed them.
+    this.buffer = this.spare.pop() ?? Buffer.allocUnsafe(FLUSH_AT + (1 << 16));
     this.position = 0;
     this.lineStart = 0;
     const target = this.gzip ?? this.file;
-    if (!target.write(chunk)) await once(target, 'drain');
+    if (!target.write(chunk, () => this.spare.push(full))) await once(target, 'drain');
   }
 
   async close(): Promise<void> {
@@ -269,8 +281,10 @@ function localDate(day: number): string {
 }
 
 /**
- * Writes an independent CDR data set: per-operator CDR files in each operator's habits,
- * `cells.csv` (cell_id,lat,lon,region) and `truth.csv` (msisdn,kind,family).
+ * Writes an independent CDR data set: `cdr/<OPERATOR>/…` files in each operator's habits,
+ * `cells.csv` (cell_id,lat,lon,region), `truth.csv` (msisdn,kind,family), `groups.csv`
+ * (msisdn,group: which SIMs form one farm, centre, company or fleet) and `manifest.json`
+ * (seed, counts, each operator's habits).
  * Deterministic by seed; memory bounded by one day of traffic.
  */
 export async function writeIndependentDataset(options: IndependentDatasetOptions): Promise<IndependentDataset> {
@@ -284,12 +298,16 @@ export async function writeIndependentDataset(options: IndependentDatasetOptions
   const network = population.network;
   const formatters = habits.map((h, op) => new RowFormatter(h, op, network, seed));
   mkdirSync(outDir, { recursive: true });
-  for (const id of OPERATORS) mkdirSync(join(outDir, id), { recursive: true });
+  // CDRs under cdr/ only, so that a reader given that directory finds nothing but CDR files.
+  const cdrDir = join(outDir, 'cdr');
+  for (const id of OPERATORS) mkdirSync(join(cdrDir, id), { recursive: true });
 
   const cdrFiles: string[] = [];
   const emitter = new Emitter(population);
   const pending: Uint8Array[][] = OPERATORS.map(() => []);
   let keys = new Float64Array(1 << 16);
+  const closing: Promise<void>[] = [];
+  let closedBefore = 0;
   let rows = 0;
   let duplicates = 0;
   for (let day = 0; day < days; day++) {
@@ -299,13 +317,13 @@ export async function writeIndependentDataset(options: IndependentDatasetOptions
       const formatter = formatters[op];
       const h = formatter.habits;
       const extension = `${h.format === 'csv' ? 'csv' : 'jsonl'}${h.gzip ? '.gz' : ''}`;
-      const base = join(outDir, OPERATORS[op], `${OPERATORS[op].toLowerCase()}_cdr_${localDate(day)}`);
+      const base = join(cdrDir, OPERATORS[op], `${OPERATORS[op].toLowerCase()}_cdr_${localDate(day)}`);
       const main = new ByteSink(h.splitData ? `${base}_voice_sms.${extension}` : `${base}.${extension}`, h.gzip);
       const data = h.splitData ? new ByteSink(`${base}_data.${extension}`, h.gzip) : main;
       const sinks = main === data ? [main] : [main, data];
       if (h.format === 'csv') for (const sink of sinks) sink.line(formatter.header);
       // Records the mediation re-sends: yesterday's, at the head of today's file.
-      for (const line of pending[op]) main.bytes(line);
+      for (const line of pending[op]) if (main.bytes(line)) await main.flush();
       duplicates += pending[op].length;
       pending[op] = [];
       // Sorted by time through one typed array of (time within the day, index) keys.
@@ -327,17 +345,22 @@ export async function writeIndependentDataset(options: IndependentDatasetOptions
         if (full) await sink.flush();
       }
       if (day === days - 1) {
-        for (const line of pending[op]) main.bytes(line);
+        for (const line of pending[op]) if (main.bytes(line)) await main.flush();
         duplicates += pending[op].length;
         pending[op] = [];
       }
+      // Closed without waiting: compression of one file overlaps the writing of the next.
       for (const sink of sinks) {
-        await sink.close();
+        closing.push(sink.close());
         cdrFiles.push(sink.path);
       }
     }
+    // Yesterday's files are done before today's are written: at most two days in flight.
+    await Promise.all(closing.splice(0, closedBefore));
+    closedBefore = closing.length;
     options.onProgress?.({ day: day + 1, days, rows });
   }
+  await Promise.all(closing);
 
   const cellsFile = join(outDir, 'cells.csv');
   const cells = new ByteSink(cellsFile, false);
@@ -370,10 +393,40 @@ export async function writeIndependentDataset(options: IndependentDatasetOptions
   }
   await truth.close();
 
+  const groupsFile = join(outDir, 'groups.csv');
+  const groupSink = new ByteSink(groupsFile, false);
+  const groups: Record<string, string> = {};
+  groupSink.line('msisdn,group');
+  for (const sim of population.sims) {
+    if (sim.group === '') continue;
+    groups[sim.msisdn] = sim.group;
+    if (groupSink.line(`${sim.msisdn},${sim.group}`)) await groupSink.flush();
+  }
+  await groupSink.close();
+
   const malformed = formatters.reduce((s, f) => s + f.malformed, 0);
   const habitsById = Object.fromEntries(OPERATORS.map((id, op) => [id, habits[op]])) as Record<
     OperatorId,
     OperatorHabits
   >;
-  return { cdrFiles, cellsFile, truthFile, families, kinds, rows, duplicates, malformed, habits: habitsById };
+  const familyCounts: Record<string, number> = {};
+  for (const family of Object.values(families)) familyCounts[family] = (familyCounts[family] ?? 0) + 1;
+  const manifest = { generator: 'callshield independent', seed, subscribers, days, rows, duplicates, malformed };
+  writeFileSync(
+    join(outDir, 'manifest.json'),
+    `${JSON.stringify({ ...manifest, families: familyCounts, habits: habitsById }, null, 2)}\n`,
+  );
+  return {
+    cdrFiles,
+    cellsFile,
+    truthFile,
+    families,
+    kinds,
+    groups,
+    groupsFile,
+    rows,
+    duplicates,
+    malformed,
+    habits: habitsById,
+  };
 }

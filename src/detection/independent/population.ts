@@ -61,6 +61,8 @@ export interface Sim {
   external: string[];
   abroad: string;
   activity: number;
+  /** The farm, centre, company or fleet the SIM belongs to ('' for individuals). */
+  group: string;
 }
 
 export const DAY_MS = 86_400_000;
@@ -198,6 +200,7 @@ export class Population {
       external: [],
       abroad: '',
       activity: 1,
+      group: '',
     };
     if (init.msisdn) this.used.add(init.msisdn);
     this.sims.push(sim);
@@ -232,8 +235,13 @@ export class Emitter {
     this.population = population;
   }
 
+  /** Row objects reused from day to day, so a day of traffic costs no garbage. */
+  private readonly pool: Row[] = [];
+  private used = 0;
+
   clear(): void {
     for (const list of this.rows) list.length = 0;
+    this.used = 0;
   }
 
   private locate(sim: Sim, t: number): Place {
@@ -254,21 +262,41 @@ export class Emitter {
     route: number,
   ): void {
     const place = this.locate(sim, t);
-    this.rows[sim.operator].push({
-      t,
-      operator: sim.operator,
-      event,
-      direction,
-      msisdn: sim.msisdn,
-      other,
-      imsi: sim.imsi,
-      imei: place.imei,
-      cell: place.cell,
-      duration,
-      answered,
-      bytes,
-      route,
-    });
+    let row: Row;
+    if (this.used < this.pool.length) row = this.pool[this.used];
+    else {
+      row = {
+        t: 0,
+        operator: 0,
+        event: 0,
+        direction: 0,
+        msisdn: '',
+        other: '',
+        imsi: '',
+        imei: '',
+        cell: -1,
+        duration: 0,
+        answered: false,
+        bytes: 0,
+        route: 0,
+      };
+      this.pool.push(row);
+    }
+    this.used++;
+    row.t = t;
+    row.operator = sim.operator;
+    row.event = event;
+    row.direction = direction;
+    row.msisdn = sim.msisdn;
+    row.other = other;
+    row.imsi = sim.imsi;
+    row.imei = place.imei;
+    row.cell = place.cell;
+    row.duration = duration;
+    row.answered = answered;
+    row.bytes = bytes;
+    row.route = route;
+    this.rows[sim.operator].push(row);
   }
 
   private route(from: Sim | string, to: Sim): number {

@@ -117,7 +117,7 @@ export const api = {
     buildUrl(apiPaths.auditExport, {}, query),
   auditVerify: () => request<VerifyResult>('GET', apiPaths.auditVerify),
 
-  alerts: (query: { kind?: string; status?: string; cursor?: string }) =>
+  alerts: (query: { kind?: string; status?: string; cursor?: string; limit?: number }) =>
     request<{ items: Alert[]; next: string | null }>('GET', apiPaths.alerts, { query }),
   confirmAlert: (id: string, reason: string) =>
     request<unknown>('POST', apiPaths.alertConfirm, { params: { id }, body: { reason } }),

@@ -117,4 +117,10 @@ export interface Alert {
   firstSeen?: string;
   lastSeen?: string;
   device?: string;
+  /** The operator whose subscriber it is (or whose CDRs raised it). */
+  operator?: string | null;
+  operators?: string[];
+  /** When detection raised it. */
+  createdAt?: string;
+  updatedAt?: string;
 }
