@@ -98,6 +98,7 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
       { path: '/audit', ready: 'tr[data-audit-action]' },
       { path: '/users', ready: '[data-form=create-user]' },
       { path: '/compliance', ready: 'tr[data-operator]' },
+      { path: '/incidents', ready: '[data-empty], tr[data-incident]' },
     ];
     browser = await launchBrowser();
     // The console's CSP allows only its own scripts; axe-core is injected by the test.

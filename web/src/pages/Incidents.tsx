@@ -3,7 +3,16 @@ import { api } from '../api/client.ts';
 import type { Incident, IncidentDetail } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { Link } from '../components/router.tsx';
-import { Drawer, ErrorNotice, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
+import {
+  Drawer,
+  ErrorNotice,
+  openableRow,
+  Panel,
+  Reasons,
+  TableBox,
+  TableState,
+  VerdictBadge,
+} from '../components/ui.tsx';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
 import { kindName, statusName } from './Alerts.tsx';
@@ -58,52 +67,54 @@ function IncidentView({ incident, onClose }: { incident: Incident; onClose(): vo
         ))}
       </ul>
       <h3>{t('incidents.trail')}</h3>
-      <table aria-label={t('incidents.trail')} className="trail-table">
-        <thead>
-          <tr>
-            <th>{t('incidents.number')}</th>
-            <th>{t('incidents.at')}</th>
-            <th>{t('incidents.verdict')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(data?.contacts ?? []).map((c) => (
-            <tr
-              key={`${c.number}|${c.at}|${c.channel}`}
-              data-contact={c.number}
-              className={c.suspect ? 'trail-suspect' : ''}
-            >
-              <td className="trail-cell mono">
-                <Link to={`/lookup/${encodeURIComponent(c.number)}`}>{c.number}</Link>
-                <div className="muted" data-reputation={c.reputation}>
-                  {t('incidents.risk')}: {riskName(t, c.reputation)}
-                </div>
-                {c.alert && <span className="badge block">{kindName(t, c.alert.kind)}</span>}
-                {can.actOnAlerts(me.user.role) && (
-                  <div>
-                    <button type="button" className="btn ghost small" onClick={() => void mark(c.number, !c.suspect)}>
-                      {t(c.suspect ? 'incidents.unmark' : 'incidents.mark')}
-                    </button>
-                  </div>
-                )}
-              </td>
-              <td className="trail-cell">
-                {dateTime(c.at)}
-                <div className="muted">{t(c.channel === 'sms' ? 'incidents.sms' : 'incidents.call')}</div>
-              </td>
-              <td className="trail-cell">
-                {c.verdict ? (
-                  <VerdictBadge verdict={c.verdict} />
-                ) : (
-                  <span className="muted">{t('incidents.cdrOnly')}</span>
-                )}
-                {c.reasons && c.reasons.length > 0 && <Reasons reasons={c.reasons} />}
-              </td>
+      <TableBox label={t('incidents.trail')}>
+        <table className="trail-table">
+          <thead>
+            <tr>
+              <th>{t('incidents.number')}</th>
+              <th>{t('incidents.at')}</th>
+              <th>{t('incidents.verdict')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-      {data && data.contacts.length === 0 && <div className="empty">{t('common.empty')}</div>}
+          </thead>
+          <tbody>
+            {(data?.contacts ?? []).map((c) => (
+              <tr
+                key={`${c.number}|${c.at}|${c.channel}`}
+                data-contact={c.number}
+                className={c.suspect ? 'trail-suspect' : ''}
+              >
+                <td className="trail-cell mono">
+                  <Link to={`/lookup/${encodeURIComponent(c.number)}`}>{c.number}</Link>
+                  <div className="muted" data-reputation={c.reputation}>
+                    {t('incidents.risk')}: {riskName(t, c.reputation)}
+                  </div>
+                  {c.alert && <span className="badge block">{kindName(t, c.alert.kind)}</span>}
+                  {can.actOnAlerts(me.user.role) && (
+                    <div>
+                      <button type="button" className="btn ghost small" onClick={() => void mark(c.number, !c.suspect)}>
+                        {t(c.suspect ? 'incidents.unmark' : 'incidents.mark')}
+                      </button>
+                    </div>
+                  )}
+                </td>
+                <td className="trail-cell">
+                  {dateTime(c.at)}
+                  <div className="muted">{t(c.channel === 'sms' ? 'incidents.sms' : 'incidents.call')}</div>
+                </td>
+                <td className="trail-cell">
+                  {c.verdict ? (
+                    <VerdictBadge verdict={c.verdict} />
+                  ) : (
+                    <span className="muted">{t('incidents.cdrOnly')}</span>
+                  )}
+                  {c.reasons && c.reasons.length > 0 && <Reasons reasons={c.reasons} />}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableBox>
+      <TableState data={data} count={data?.contacts.length ?? 0} />
     </Drawer>
   );
 }
@@ -117,38 +128,41 @@ export function IncidentsPage() {
     <>
       <ErrorNotice error={error} />
       <Panel flush>
-        <table>
-          <thead>
-            <tr>
-              <th>{t('incidents.at')}</th>
-              <th>{t('incidents.bank')}</th>
-              <th>{t('incidents.id')}</th>
-              <th>{t('incidents.victim')}</th>
-              <th>{t('incidents.kind')}</th>
-              <th className="num">{t('incidents.amount')}</th>
-              <th>{t('incidents.suspects')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(data?.items ?? []).map((i) => (
-              <tr
-                key={`${i.bank}/${i.incidentId}`}
-                className="click"
-                data-incident={i.incidentId}
-                onClick={() => setSelected(i)}
-              >
-                <td>{dateTime(i.at)}</td>
-                <td>{i.bank}</td>
-                <td className="mono">{i.incidentId}</td>
-                <td className="mono">{i.victim}</td>
-                <td>{incidentKind(t, i.kind)}</td>
-                <td className="num mono">{i.amount !== undefined ? `${number(i.amount)} ${i.currency ?? ''}` : '—'}</td>
-                <td className="mono">{[...new Set([...i.suspectNumbers, ...i.markedSuspects])].join(', ') || '—'}</td>
+        <TableBox label={t('nav.incidents')}>
+          <table>
+            <thead>
+              <tr>
+                <th>{t('incidents.at')}</th>
+                <th>{t('incidents.bank')}</th>
+                <th>{t('incidents.id')}</th>
+                <th>{t('incidents.victim')}</th>
+                <th>{t('incidents.kind')}</th>
+                <th className="num">{t('incidents.amount')}</th>
+                <th>{t('incidents.suspects')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-        {data && data.items.length === 0 && <div className="empty">{t('common.empty')}</div>}
+            </thead>
+            <tbody>
+              {(data?.items ?? []).map((i) => (
+                <tr
+                  key={`${i.bank}/${i.incidentId}`}
+                  data-incident={i.incidentId}
+                  {...openableRow(() => setSelected(i))}
+                >
+                  <td>{dateTime(i.at)}</td>
+                  <td>{i.bank}</td>
+                  <td className="mono">{i.incidentId}</td>
+                  <td className="mono">{i.victim}</td>
+                  <td>{incidentKind(t, i.kind)}</td>
+                  <td className="num mono">
+                    {i.amount !== undefined ? `${number(i.amount)} ${i.currency ?? ''}` : '—'}
+                  </td>
+                  <td className="mono">{[...new Set([...i.suspectNumbers, ...i.markedSuspects])].join(', ') || '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
+        <TableState data={data} count={data?.items.length ?? 0} />
       </Panel>
       {selected && <IncidentView incident={selected} onClose={() => setSelected(undefined)} />}
     </>
