@@ -34,6 +34,7 @@ import { createReputationIndex } from './screening/reputation.ts';
 import { registerScreeningRoutes } from './screening/routes.ts';
 import { createScreeningService } from './screening/service.ts';
 import { type Decision, reasonCodes } from './screening/types.ts';
+import { createSms } from './sms/module.ts';
 import { createDecisionCounter } from './stats/counter.ts';
 import { registerStatsRoutes } from './stats/routes.ts';
 import { createStatsStore } from './stats/store.ts';
@@ -130,10 +131,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     metrics,
   });
+  /** Every decision, call or message: stats, recent decisions, the decisions stream, metrics. */
+  function recordDecision(decision: Decision, decidedAtMs: number) {
+    counter.count(decision, decidedAtMs);
+    recent.push(decision);
+    stream.publish('decisions', decision);
+    decisionMetrics.record(decision.verdict, decision.reasons);
+  }
+  const policy = compilePolicy(config.policy, config.failurePolicy);
   const screening = createScreeningService({
     plan,
     state,
-    policy: compilePolicy(config.policy, config.failurePolicy),
+    policy,
     origins,
     bursts,
     clock,
@@ -141,12 +150,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     burstThreshold: config.burstThreshold,
     labelLanguage: config.labelLanguage,
     identityVerifier: stir.verifier,
-    onDecision(decision: Decision, decidedAtMs: number) {
-      counter.count(decision, decidedAtMs);
-      recent.push(decision);
-      stream.publish('decisions', decision);
-      decisionMetrics.record(decision.verdict, decision.reasons);
-    },
+    onDecision: recordDecision,
   });
 
   metrics.gauge('callshield_origin_registrations', 'Live origin registrations', origins.size);
@@ -238,6 +242,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // scope below, which wants an operator key, the admin token or a console session.
   http.register(async (scope) => prevention.registerPrivate(scope));
 
+  const sms = await createSms({
+    sql,
+    plan,
+    state,
+    policy,
+    clock,
+    labelLanguage: config.labelLanguage,
+    screening: screeningRole,
+    isPhishing: prevention.service.phishing.has,
+    burstWindowSeconds: config.burstWindowSeconds,
+    burstThreshold: config.smsBurstThreshold,
+    batchMaxItems: config.batchMaxItems,
+    syncIntervalMs: distributed ? config.syncIntervalSeconds * 1000 : 0,
+    onDecision: recordDecision,
+    log: () => http.log,
+  });
+
   stir.registerPublic(http);
   http.register(async (scope) => {
     // Every route of this scope needs a caller: answer 401 before reading the body.
@@ -253,6 +274,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerStatsRoutes(scope, { store: createStatsStore(sql), counter, clock });
     dataPath.register(scope);
     investigations.register(scope);
+    sms.register(scope);
   });
   await consoleRole.register(http, {
     plan,
@@ -324,6 +346,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       dataPath,
       prevention,
       investigations,
+      sms,
     },
     async close() {
       for (const t of timers) clearInterval(t);
@@ -336,6 +359,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await dataPath.close();
       await investigations.close();
       prevention.close();
+      sms.close();
       unsubscribeRecent();
       await nodeSync?.close();
       recordsWatch.close();

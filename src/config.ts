@@ -85,6 +85,8 @@ const configSchema = z
     burstWindowSeconds: intFrom(1, 3600).default(60),
     /** Calls from one number across the platform within the window that count as a burst. */
     burstThreshold: intFrom(2, 1_000_000).default(100),
+    /** Messages from one sender across the platform within the burst window that count as a burst (SMS_BURST). */
+    smsBurstThreshold: intFrom(2, 1_000_000).default(300),
     labelLanguage: z.enum(['ru', 'kk', 'en']).default('ru'),
     /** What screening answers when a dependency it needs is down. */
     failurePolicy: z.enum(['open', 'closed']).default('open'),
@@ -216,6 +218,7 @@ const envNames: Record<string, string> = {
   originMaxConfirmations: 'CALLSHIELD_ORIGIN_MAX_CONFIRMATIONS',
   burstWindowSeconds: 'CALLSHIELD_BURST_WINDOW_SECONDS',
   burstThreshold: 'CALLSHIELD_BURST_THRESHOLD',
+  smsBurstThreshold: 'CALLSHIELD_SMS_BURST_THRESHOLD',
   labelLanguage: 'CALLSHIELD_LABEL_LANGUAGE',
   failurePolicy: 'CALLSHIELD_FAILURE_POLICY',
   hotStateTimeoutMs: 'CALLSHIELD_HOT_STATE_TIMEOUT_MS',

@@ -1,0 +1,84 @@
+/**
+ * SMS screening (DESIGN.md §3.1): the sender-ID registry, the screening service and their routes,
+ * built from what the composition root gives. Screening nodes judge messages in memory; the
+ * registry's changes reach other nodes through the records store (each node re-reads what changed).
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { BrandCatalogue } from '../links/check.ts';
+import type { NumberingPlan } from '../numbering/plan.ts';
+import type { Sql } from '../platform/sql.ts';
+import { createMemoryBurstCounter } from '../screening/burst.ts';
+import type { ScreeningState } from '../screening/engine.ts';
+import type { Language } from '../screening/labels.ts';
+import type { Policy } from '../screening/policy.ts';
+import type { Decision } from '../screening/types.ts';
+import { createLinkJudge } from './links.ts';
+import { createSenderRegistry } from './registry.ts';
+import { registerSmsRoutes } from './routes.ts';
+import { createSmsService } from './service.ts';
+
+const brandsFile = new URL('../../data/brands/kz.json', import.meta.url);
+
+export interface SmsModuleDeps {
+  sql: Sql;
+  plan: NumberingPlan;
+  state: ScreeningState;
+  policy: Policy;
+  clock: () => number;
+  labelLanguage: Language;
+  /** Whether this node screens (answers /v1/sms/verify). */
+  screening: boolean;
+  /** The phishing-domain list of the link check. */
+  isPhishing: (domain: string) => boolean;
+  burstWindowSeconds: number;
+  burstThreshold: number;
+  batchMaxItems: number;
+  /** Distributed mode: how often the registry is re-read for other nodes' changes (0: never). */
+  syncIntervalMs: number;
+  onDecision: (decision: Decision, decidedAtMs: number) => void;
+  log?: () => { warn(o: object, msg: string): void };
+}
+
+export async function createSms(deps: SmsModuleDeps) {
+  const brands = JSON.parse(readFileSync(brandsFile, 'utf8')) as BrandCatalogue;
+  const registry = createSenderRegistry(deps.sql, brands);
+  await registry.refresh();
+  const bursts = createMemoryBurstCounter(deps.burstWindowSeconds * 1000);
+  const service = deps.screening
+    ? createSmsService({
+        plan: deps.plan,
+        state: deps.state,
+        policy: deps.policy,
+        registry,
+        judgeLinks: createLinkJudge(brands, deps.isPhishing),
+        bursts,
+        burstThreshold: deps.burstThreshold,
+        clock: deps.clock,
+        labelLanguage: deps.labelLanguage,
+        onDecision: deps.onDecision,
+      })
+    : null;
+  const timer =
+    deps.syncIntervalMs > 0
+      ? setInterval(() => {
+          registry
+            .refresh()
+            .catch((error) => deps.log?.().warn({ err: error }, 'sender-ID registry refresh failed; next try later'));
+        }, deps.syncIntervalMs)
+      : null;
+  timer?.unref();
+  return {
+    registry,
+    service,
+    register(scope: FastifyInstance) {
+      registerSmsRoutes(scope, { sms: service, registry, batchMaxItems: deps.batchMaxItems });
+    },
+    close() {
+      if (timer) clearInterval(timer);
+      bursts.close();
+    },
+  };
+}
+
+export type SmsModule = Awaited<ReturnType<typeof createSms>>;
