@@ -34,6 +34,7 @@ import { createReputationIndex } from './screening/reputation.ts';
 import { registerScreeningRoutes } from './screening/routes.ts';
 import { createScreeningService } from './screening/service.ts';
 import { type Decision, reasonCodes } from './screening/types.ts';
+import { startSmppRole } from './smpp/module.ts';
 import { createSms } from './sms/module.ts';
 import { createDecisionCounter } from './stats/counter.ts';
 import { registerStatsRoutes } from './stats/routes.ts';
@@ -276,6 +277,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     investigations.register(scope);
     sms.register(scope);
   });
+  // The SMPP firewall (role smpp) listens on its own port from here on.
+  const smpp = config.roles.includes('smpp') ? await startSmppRole({ config, sms, log: http.log }) : null;
   await consoleRole.register(http, {
     plan,
     numbers,
@@ -347,9 +350,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       prevention,
       investigations,
       sms,
+      smpp,
     },
     async close() {
       for (const t of timers) clearInterval(t);
+      await smpp?.close();
       consoleRole.close();
       stir.close();
       await http.close();
