@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { BrandCatalogue } from '../links/check.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import type { Sql } from '../platform/sql.ts';
-import { createMemoryBurstCounter } from '../screening/burst.ts';
+import { type BurstCounter, createMemoryBurstCounter } from '../screening/burst.ts';
 import type { ScreeningState } from '../screening/engine.ts';
 import type { Language } from '../screening/labels.ts';
 import type { Policy } from '../screening/policy.ts';
@@ -33,6 +33,8 @@ export interface SmsModuleDeps {
   isPhishing: (domain: string) => boolean;
   burstWindowSeconds: number;
   burstThreshold: number;
+  /** Distributed mode: the platform-wide counter of senders (Redis); per process otherwise. */
+  bursts?: BurstCounter;
   batchMaxItems: number;
   /** Distributed mode: how often the registry is re-read for other nodes' changes (0: never). */
   syncIntervalMs: number;
@@ -44,7 +46,7 @@ export async function createSms(deps: SmsModuleDeps) {
   const brands = JSON.parse(readFileSync(brandsFile, 'utf8')) as BrandCatalogue;
   const registry = createSenderRegistry(deps.sql, brands);
   await registry.refresh();
-  const bursts = createMemoryBurstCounter(deps.burstWindowSeconds * 1000);
+  const bursts = deps.bursts ?? createMemoryBurstCounter(deps.burstWindowSeconds * 1000);
   const service = deps.screening
     ? createSmsService({
         plan: deps.plan,

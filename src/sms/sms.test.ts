@@ -316,6 +316,21 @@ describe('stats and decisions', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the SMS contract', async () => {
+    const doc = (await t.request('GET', '/openapi.json')).json();
+    for (const path of [
+      '/v1/sms/verify',
+      '/v1/sms/verify/batch',
+      '/v1/admin/sms-senders/{senderId}',
+      '/v1/sms-senders',
+    ])
+      assert.ok(doc.paths[path], path);
+    const body = doc.paths['/v1/sms/verify'].post.requestBody.content['application/json'].schema;
+    assert.deepEqual(body.required, ['messageId', 'sender', 'b', 'at', 'ingress']);
+  });
+});
+
 describe('policy', () => {
   it('runs reasons in shadow mode, takes actions per reason and labels in the chosen language', async () => {
     const p = await startTestApp({
