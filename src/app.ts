@@ -229,22 +229,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     retention: { relationDays: config.relationRetentionDays, journalDays: config.detectionWindowDays },
   });
 
-  const prevention = await createReports({
-    sql,
-    config,
-    plan,
-    reputation,
-    lists,
-    views: { blocklist: state.blocklist, dno: state.dno, allowlist: state.allowlist },
-    clock,
-    recentDecisions: (number) => recent.list((d) => d.a === number, 100),
-    alertsOf: (msisdn) => dataPath.alertsOf(msisdn),
-  });
-  await prevention.registerPublic(http);
-  // Trusted report channels authenticate with their own keys, so these routes sit outside the
-  // scope below, which wants an operator key, the admin token or a console session.
-  http.register(async (scope) => prevention.registerPrivate(scope));
-
   const sms = await createSms({
     sql,
     plan,
@@ -253,7 +237,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     labelLanguage: config.labelLanguage,
     screening: screeningRole,
-    isPhishing: prevention.service.phishing.has,
+    // The phishing list is the prevention module's, built next (asked only once requests come).
+    isPhishing: (domain) => prevention.service.phishing.has(domain),
     burstWindowSeconds: config.burstWindowSeconds,
     burstThreshold: config.smsBurstThreshold,
     // Senders' bursts across every screening node, in Redis apart from the calls' counts.
@@ -269,6 +254,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     onDecision: recordDecision,
     log: () => http.log,
   });
+
+  const prevention = await createReports({
+    sql,
+    config,
+    plan,
+    reputation,
+    lists,
+    views: { blocklist: state.blocklist, dno: state.dno, allowlist: state.allowlist },
+    clock,
+    recentDecisions: (number) => recent.list((d) => d.a === number, 100),
+    alertsOf: (msisdn) => dataPath.alertsOf(msisdn),
+    senderIds: sms.publicSenders,
+  });
+  await prevention.registerPublic(http);
+  // Trusted report channels authenticate with their own keys, so these routes sit outside the
+  // scope below, which wants an operator key, the admin token or a console session.
+  http.register(async (scope) => prevention.registerPrivate(scope));
 
   stir.registerPublic(http);
   http.register(async (scope) => {

@@ -8,15 +8,17 @@ import type { FastifyInstance } from 'fastify';
 import type { BrandCatalogue } from '../links/check.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import type { Sql } from '../platform/sql.ts';
+import type { SenderIdLookup } from '../reports/service.ts';
 import { type BurstCounter, createMemoryBurstCounter } from '../screening/burst.ts';
 import type { ScreeningState } from '../screening/engine.ts';
-import type { Language } from '../screening/labels.ts';
+import { type Language, labelText } from '../screening/labels.ts';
 import type { Policy } from '../screening/policy.ts';
 import type { Decision } from '../screening/types.ts';
 import { createLinkJudge } from './links.ts';
 import { createSenderRegistry } from './registry.ts';
 import { registerSmsRoutes } from './routes.ts';
-import { createSmsService } from './service.ts';
+import { senderIdProblem } from './sender-id.ts';
+import { createSmsService, looksNumeric } from './service.ts';
 
 const brandsFile = new URL('../../data/brands/kz.json', import.meta.url);
 
@@ -70,9 +72,28 @@ export async function createSms(deps: SmsModuleDeps) {
         }, deps.syncIntervalMs)
       : null;
   timer?.unref();
+  const isSenderId = (text: string) => !looksNumeric(text) && senderIdProblem(text) === null;
+  /** What the public number check answers for a sender ID: verified, an imitation, reported, or unregistered. */
+  const publicSenders: SenderIdLookup = {
+    isSenderId,
+    answer(text, language, reported) {
+      if (!isSenderId(text)) return null;
+      const standing = registry.standing(text);
+      if (standing.kind === 'registered')
+        return { number: text, risk: 'low', label: labelText('VERIFIED_BUSINESS', language, standing.owner) };
+      if (standing.kind === 'imitation' || reported === 'high')
+        return { number: text, risk: 'high', label: labelText('SUSPECTED_FRAUD', language) };
+      return {
+        number: text,
+        risk: reported === 'medium' ? 'medium' : 'unknown',
+        label: labelText('UNREGISTERED_SENDER', language),
+      };
+    },
+  };
   return {
     registry,
     service,
+    publicSenders,
     register(scope: FastifyInstance) {
       registerSmsRoutes(scope, { sms: service, registry, batchMaxItems: deps.batchMaxItems });
     },

@@ -91,7 +91,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** A sender that claims to be a number: a leading +, or ten digits and more (E.164 or national 8 7xx …). */
-function looksNumeric(sender: string): boolean {
+export function looksNumeric(sender: string): boolean {
   const compact = sender.replace(/[\s()-]/g, '');
   return /^\+\d+$/.test(compact) || /^\d{10,}$/.test(compact);
 }

@@ -316,6 +316,34 @@ describe('stats and decisions', () => {
   });
 });
 
+describe('public pages', () => {
+  it('answers the number check for sender IDs: verified, imitation, unregistered', async () => {
+    const check = async (id: string) =>
+      (await t.request('GET', `/public/v1/numbers/${encodeURIComponent(id)}?lang=en`)).json();
+    const kaspi = await check('KASPI');
+    assert.equal(kaspi.risk, 'low');
+    assert.equal(kaspi.label, 'Kaspi Bank (verified)');
+    assert.equal((await check('KASPI-BANK')).risk, 'high');
+    const unknown = await check('ACMESHOP');
+    assert.equal(unknown.risk, 'unknown');
+    assert.equal(unknown.label, 'Unregistered sender');
+    const garbage = await t.request('GET', `/public/v1/numbers/${encodeURIComponent('not a sender!')}`);
+    assert.equal(garbage.statusCode, 400);
+  });
+
+  it('takes citizens reports of an SMS sender ID, and only for SMS', async () => {
+    const sms = await t.request('POST', '/public/v1/reports', {
+      body: { number: 'LOAN-FAST', channel: 'sms', category: 'bank' },
+    });
+    assert.equal(sms.statusCode, 202, sms.body);
+    const call = await t.request('POST', '/public/v1/reports', {
+      body: { number: 'LOAN-FAST', channel: 'call', category: 'bank' },
+    });
+    assert.equal(call.statusCode, 400);
+    assert.equal(call.json().error.code, 'INVALID_NUMBER');
+  });
+});
+
 describe('OpenAPI', () => {
   it('documents the SMS contract', async () => {
     const doc = (await t.request('GET', '/openapi.json')).json();
