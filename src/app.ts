@@ -36,7 +36,7 @@ import { createReputationIndex } from './screening/reputation.ts';
 import { registerScreeningRoutes } from './screening/routes.ts';
 import { createScreeningService } from './screening/service.ts';
 import { type Decision, reasonCodes } from './screening/types.ts';
-import { startSmppRole } from './smpp/module.ts';
+import { checkSmppSettings, startSmppRole } from './smpp/module.ts';
 import { createSms } from './sms/module.ts';
 import { createDecisionCounter } from './stats/counter.ts';
 import { registerStatsRoutes } from './stats/routes.ts';
@@ -74,6 +74,7 @@ async function openRecords(config: Config): Promise<Sql> {
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? Date.now;
+  checkSmppSettings(config);
   const plan = loadPlan(resolve(config.numberingPlan));
   const sql = options.sql ?? (await openRecords(config));
   await migrate(sql);

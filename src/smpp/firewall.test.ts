@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { createServer as createTcpServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import smpp, { type PDU, type Session } from 'smpp';
+import { loadConfig } from '../config.ts';
 import { testAdminToken as admin, startTestApp, type TestApp } from '../platform/test-app.ts';
 import { type SmppFirewall, startSmppFirewall } from './firewall.ts';
-import { screenOverHttp } from './module.ts';
+import { checkSmppSettings, screenOverHttp } from './module.ts';
 
 interface Upstream {
   port: number;
@@ -308,6 +309,25 @@ describe('SMPP firewall', () => {
     const resp = await other.request('unbind');
     assert.equal(resp.command, 'unbind_resp');
     await new Promise<void>((resolve) => other.session.once('close', () => resolve()));
+  });
+});
+
+describe('SMPP role settings', () => {
+  it('refuses to start without an upstream SMSC, its bind and the ESME accounts', () => {
+    assert.throws(
+      () => checkSmppSettings(loadConfig({ roles: 'screening,smpp' }, {})),
+      /CALLSHIELD_SMPP_UPSTREAM.*CALLSHIELD_SMPP_SYSTEM_ID.*CALLSHIELD_SMPP_ACCOUNTS.*CALLSHIELD_SMPP_OPERATOR/,
+    );
+    assert.throws(
+      () => checkSmppSettings(loadConfig({ roles: 'smpp', smppUpstream: '127.0.0.1:2775' }, {})),
+      /CALLSHIELD_SMPP_SCREENING_URL/,
+    );
+    assert.throws(() => loadConfig({ smppAccounts: 'no-password-here' }, {}), /smppAccounts/);
+    assert.throws(() => loadConfig({ smppUpstream: 'nowhere' }, {}), /smppUpstream/);
+    const ok = loadConfig({ smppAccounts: 'bank:pw,aggr:pw2:international', smppUpstream: 'smsc.example:2775' }, {});
+    assert.deepEqual(ok.smppAccounts?.[1], { systemId: 'aggr', password: 'pw2', ingress: 'international' });
+    assert.deepEqual(ok.smppUpstream, { host: 'smsc.example', port: 2775 });
+    assert.ok(!loadConfig({}, {}).roles.includes('smpp'), 'a plain serve runs no SMPP firewall');
   });
 });
 

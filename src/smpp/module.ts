@@ -50,17 +50,24 @@ export function screenOverHttp(url: string, apiKey: string, timeoutMs: number) {
   };
 }
 
-export async function startSmppRole(deps: { config: Config; sms: SmsModule; log: FirewallOptions['log'] }) {
-  const { config } = deps;
+/** The settings the smpp role cannot start without; checked before anything is opened. */
+export function checkSmppSettings(config: Config): void {
+  if (!config.roles.includes('smpp')) return;
   const missing: string[] = [];
   if (!config.smppUpstream) missing.push('CALLSHIELD_SMPP_UPSTREAM');
   if (!config.smppSystemId) missing.push('CALLSHIELD_SMPP_SYSTEM_ID');
   if (!config.smppAccounts) missing.push('CALLSHIELD_SMPP_ACCOUNTS');
-  const service = deps.sms.service;
-  if (service && !config.smppOperator) missing.push('CALLSHIELD_SMPP_OPERATOR');
-  if (!service && !(config.smppScreeningUrl && config.smppApiKey))
+  const inProcess = config.roles.includes('screening');
+  if (inProcess && !config.smppOperator) missing.push('CALLSHIELD_SMPP_OPERATOR');
+  if (!inProcess && !(config.smppScreeningUrl && config.smppApiKey))
     missing.push('CALLSHIELD_SMPP_SCREENING_URL and CALLSHIELD_SMPP_API_KEY (no screening role in this process)');
   if (missing.length) throw new ConfigError(`the smpp role needs ${missing.join(', ')}`);
+}
+
+export async function startSmppRole(deps: { config: Config; sms: SmsModule; log: FirewallOptions['log'] }) {
+  const { config } = deps;
+  checkSmppSettings(config);
+  const service = deps.sms.service;
   return startSmppFirewall({
     host: config.host,
     port: config.smppPort,

@@ -14,9 +14,14 @@ const lengthOf = (text: string) => {
   return n;
 };
 
+/** The usual sender ID, checked without Unicode tables. */
+const ASCII_SENDER_ID = /^[A-Za-z0-9 ._&-]{1,11}$/;
+const ASCII_LETTER_OR_DIGIT = /[A-Za-z0-9]/;
+
 /** Why a text cannot be a sender ID, or null when it can. */
 export function senderIdProblem(text: string): string | null {
   if (text.length === 0) return '"sender" is empty';
+  if (ASCII_SENDER_ID.test(text) && ASCII_LETTER_OR_DIGIT.test(text)) return null;
   const length = lengthOf(text);
   if (length > 11) return '"sender" as an alphanumeric sender ID has at most 11 characters';
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused here
@@ -29,7 +34,8 @@ export function senderIdProblem(text: string): string | null {
 
 /** The registry's key of a sender ID: sender IDs compare case-insensitively (and by Unicode compatibility). */
 export function senderKey(senderId: string): string {
-  return senderId.normalize('NFKC').toLowerCase();
+  // ASCII needs no normalisation (NFKC leaves it as it is).
+  return ASCII_SENDER_ID.test(senderId) ? senderId.toLowerCase() : senderId.normalize('NFKC').toLowerCase();
 }
 
 /** Cyrillic letters (Russian and Kazakh) to Latin, by sound: "Каспи" reads as "kaspi". */

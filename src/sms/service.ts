@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { fail, ok, type Result } from '../errors.ts';
-import { formatNumber } from '../numbering/numbers.ts';
+import { digitCount, formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import type { BurstCounter } from '../screening/burst.ts';
 import { assessCall, type ScreeningState } from '../screening/engine.ts';
@@ -92,6 +92,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** A sender that claims to be a number: a leading +, or ten digits and more (E.164 or national 8 7xx …). */
 export function looksNumeric(sender: string): boolean {
+  const first = sender.charCodeAt(0);
+  // Most sender IDs start with a letter: no need to look further.
+  if (first !== 43 && (first < 48 || first > 57) && first !== 40) return false;
   const compact = sender.replace(/[\s()-]/g, '');
   return /^\+\d+$/.test(compact) || /^\d{10,}$/.test(compact);
 }
@@ -109,6 +112,22 @@ function senderIdBurstKey(sender: string): number {
 }
 
 const verdicts: Verdict[] = ['allow', 'label', 'block'];
+
+/** The number as "+E.164": the sender's own text when it already is exactly that (no new string). */
+function e164Text(raw: string, e164: number): string {
+  return raw.charCodeAt(0) === 43 && raw.length === digitCount(e164) + 1 ? raw : formatNumber(e164);
+}
+
+let lastTime = Number.NaN;
+let lastIso = '';
+/** ISO string of a time; messages decided in the same millisecond share one string. */
+function isoTime(ms: number): string {
+  if (ms !== lastTime) {
+    lastTime = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
 
 /** Parses and validates one message; every problem is a 400 with a code. */
 export function parseMessage(plan: NumberingPlan, body: unknown, operator: string): Result<MessageToVerify> {
@@ -255,12 +274,12 @@ export function createSmsService(deps: SmsDeps) {
       operator: message.operator,
       a:
         message.senderNumber !== null && message.senderNumber >= 0
-          ? formatNumber(message.senderNumber)
+          ? e164Text(message.sender, message.senderNumber)
           : message.sender,
-      b: formatNumber(message.b),
+      b: e164Text(message.bText, message.b),
       ingress: message.ingress,
       at: message.atText,
-      decidedAt: new Date(now).toISOString(),
+      decidedAt: isoTime(now),
       verdict,
       reasons: list,
       shadow,
