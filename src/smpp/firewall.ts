@@ -21,6 +21,7 @@ const MAX_PDU = 70_000;
 /** Sequence numbers of the firewall's own requests upstream, apart from those ESMEs use. */
 const OWN_SEQUENCE_BASE = 0x7f000000;
 const ENQUIRE_LINK_MS = 30_000;
+const SUBMIT_SM_RESP = 0x80000004;
 const RECONNECT_MAX_MS = 5_000;
 const MAX_SCREENED_TEXT = 10 * 1024;
 
@@ -106,6 +107,7 @@ class UpstreamLink {
   private readonly kind: BindKind;
   /** PDUs from the SMSC that are not answers to the firewall's own requests. */
   private readonly onPdu: (raw: Buffer, pdu: PDU) => void;
+  private readonly onResponse: (raw: Buffer, sequence: number) => void;
   private readonly onDown: () => void;
   private readonly log: FirewallOptions['log'];
 
@@ -113,12 +115,14 @@ class UpstreamLink {
     options: FirewallOptions['upstream'],
     kind: BindKind,
     onPdu: (raw: Buffer, pdu: PDU) => void,
+    onResponse: (raw: Buffer, sequence: number) => void,
     onDown: () => void,
     log: FirewallOptions['log'],
   ) {
     this.options = options;
     this.kind = kind;
     this.onPdu = onPdu;
+    this.onResponse = onResponse;
     this.onDown = onDown;
     this.log = log;
   }
@@ -158,6 +162,8 @@ class UpstreamLink {
   }
 
   private received(raw: Buffer) {
+    // The SMSC's answers to relayed submits are most of the traffic: routed by their header alone.
+    if (raw.readUInt32BE(4) === SUBMIT_SM_RESP) return this.onResponse(raw, raw.readUInt32BE(12));
     const pdu = decode(raw);
     if (pdu instanceof Error) return;
     switch (pdu.command) {
@@ -313,6 +319,7 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
       options.upstream,
       kind,
       (raw, fromSmsc) => fromUpstream(esme, raw, fromSmsc),
+      (raw, sequence) => relayResponse(esme, raw, sequence),
       () => failAwaiting(esme),
       log,
     );
@@ -332,12 +339,12 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
   }
 
   /** What the SMSC sends on an ESME's link: answers to its submits, delivery receipts and MO messages. */
+  function relayResponse(esme: EsmeLink, raw: Buffer, sequence: number) {
+    if (esme.awaiting.delete(sequence)) esme.write(raw);
+  }
+
   function fromUpstream(esme: EsmeLink, raw: Buffer, pdu: PDU) {
-    if (pdu.isResponse()) {
-      if (!esme.awaiting.delete(pdu.sequence_number)) return;
-      esme.write(raw);
-      return;
-    }
+    if (pdu.isResponse()) return relayResponse(esme, raw, pdu.sequence_number);
     // deliver_sm and the rest go to the ESME as they came; its answers go back the same way.
     if (esme.kind === 'bind_transmitter') {
       esme.upstream?.write(
