@@ -156,6 +156,11 @@ export async function benchSms(seconds = 8): Promise<Record<string, number | str
     );
     await load(server.url, '/v1/sms/verify/batch', token, batches, 8, 2);
     const batch = await load(server.url, '/v1/sms/verify/batch', token, batches, 8, seconds);
+    const callBatches = Array.from({ length: 8 }, (_, k) =>
+      JSON.stringify({ calls: callBodies.slice(k * batchSize, (k + 1) * batchSize).map((b) => JSON.parse(b)) }),
+    );
+    await load(server.url, '/v1/calls/verify/batch', token, callBatches, 8, 2);
+    const callBatch = await load(server.url, '/v1/calls/verify/batch', token, callBatches, 8, seconds / 2);
 
     // SMPP: the same client and window straight to the SMSC, then through the firewall.
     const smscPort = Number(smsc.match.split(':')[1]);
@@ -173,6 +178,7 @@ export async function benchSms(seconds = 8): Promise<Record<string, number | str
       'sms verify / bare ratio': (smsRps / bareRps).toFixed(2),
       'sms verify p50/p99 ms (10 conn)': `${latency.p50}/${latency.p99}`,
       'sms verify errors': latency.errors + smsRuns.reduce((sum, r) => sum + r.errors, 0),
+      'call batch decisions/s (500 per request, 8 conn)': Math.round(callBatch.rps * batchSize),
       'sms batch messages/s (500 per request, 8 conn)': Math.round(batch.rps * batchSize),
       'sms batch p99 ms': batch.p99,
       'sms batch errors': batch.errors,

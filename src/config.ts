@@ -199,6 +199,11 @@ const configSchema = z
     smppApiKey: z.string().min(1).optional(),
     /** How long the firewall waits for a screening node before the failure policy decides. */
     smppScreeningTimeoutMs: intFrom(1, 10_000).default(500),
+    /** Also screen the deliver_sm the SMSC sends to ESMEs (a firewall placed before the SMSC); receipts pass. */
+    smppScreenDeliver: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
     /** How long the parts of a long message are awaited before the parts in hand are screened alone. */
     smppReassemblyMs: intFrom(10, 600_000).default(5000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -296,6 +301,7 @@ const envNames: Record<string, string> = {
   smppApiKey: 'CALLSHIELD_SMPP_API_KEY',
   smppScreeningTimeoutMs: 'CALLSHIELD_SMPP_SCREENING_TIMEOUT_MS',
   smppReassemblyMs: 'CALLSHIELD_SMPP_REASSEMBLY_MS',
+  smppScreenDeliver: 'CALLSHIELD_SMPP_SCREEN_DELIVER',
   logLevel: 'CALLSHIELD_LOG_LEVEL',
   sessionIdleMinutes: 'CALLSHIELD_SESSION_IDLE_MINUTES',
   sessionAbsoluteHours: 'CALLSHIELD_SESSION_ABSOLUTE_HOURS',

@@ -104,6 +104,7 @@ const appSettings = (upstreamPort: number) => ({
   smppAccounts: 'esme1:secret,abroad:secret:international',
   smppOperator: 'BEELINE',
   smppReassemblyMs: 3000,
+  smppScreenDeliver: 'true',
 });
 
 let upstream: Upstream;
@@ -193,6 +194,46 @@ describe('SMPP firewall', () => {
       assert.ok(!upstream.bytes().includes(esme.written.at(-1)!));
     }
     assert.equal(upstream.submits.length, before);
+  });
+
+  it('screens what the SMSC delivers to the ESME too, and lets receipts through', async () => {
+    const delivered: PDU[] = [];
+    const onDeliver = (pdu: PDU) => {
+      delivered.push(pdu);
+      esme.session.send(pdu.response());
+    };
+    esme.session.on('deliver_sm', onDeliver);
+    try {
+      const smsc = upstream.sessions[0];
+      const deliver = (options: Record<string, unknown>) =>
+        new Promise<PDU>((resolve) => {
+          (smsc as unknown as Record<string, (o: object, cb: (pdu: PDU) => void) => void>).deliver_sm(
+            { destination_addr: '77771234567', dest_addr_ton: 1, ...options },
+            resolve,
+          );
+        });
+      const blocked = await deliver({
+        source_addr: 'KASPI-BANK',
+        source_addr_ton: 5,
+        short_message: 'Karta zablokirovana',
+      });
+      assert.equal(blocked.command_status, smpp.errors.ESME_RX_R_APPN);
+      const allowed = await deliver({ source_addr: 'KASPI', source_addr_ton: 5, short_message: 'Kod 1234' });
+      assert.equal(allowed.command_status, 0, 'answered by the ESME through the firewall');
+      const receipt = await deliver({
+        source_addr: 'KASPI-BANK',
+        source_addr_ton: 5,
+        esm_class: 0x04,
+        short_message: 'id:1 sub:001 dlvrd:001 stat:DELIVRD err:000',
+      });
+      assert.equal(receipt.command_status, 0, 'a delivery receipt is not screened');
+      assert.deepEqual(
+        delivered.map((p) => p.source_addr),
+        ['KASPI', 'KASPI-BANK'],
+      );
+    } finally {
+      esme.session.off('deliver_sm', onDeliver);
+    }
   });
 
   it('screens a Kazakh number sent from abroad as calls are screened', async () => {

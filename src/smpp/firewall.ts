@@ -51,6 +51,8 @@ export interface FirewallOptions {
   /** When the engine cannot be reached: forward (open) or refuse with ESME_RX_T_APPN (closed). */
   failurePolicy: 'open' | 'closed';
   reassemblyMs: number;
+  /** Screen the deliver_sm of the SMSC too (delivery receipts pass unscreened). */
+  screenDeliver?: boolean;
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
 }
 
@@ -89,6 +91,9 @@ function decode(raw: Buffer): PDU | Error {
 }
 
 const encode = (command: string, options: Record<string, unknown>): Buffer => new smpp.PDU(command, options).toBuffer();
+
+/** A delivery receipt or other SMSC notice (esm_class message type bits), not a message. */
+const isReceipt = (pdu: PDU) => ((pdu.esm_class as number | undefined) ?? 0) & 0x3c;
 
 type BindKind = 'bind_transmitter' | 'bind_receiver' | 'bind_transceiver';
 const bindKinds = new Set<string>(['bind_transmitter', 'bind_receiver', 'bind_transceiver']);
@@ -345,6 +350,7 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
 
   function fromUpstream(esme: EsmeLink, raw: Buffer, pdu: PDU) {
     if (pdu.isResponse()) return relayResponse(esme, raw, pdu.sequence_number);
+    if (pdu.command === 'deliver_sm' && options.screenDeliver && !isReceipt(pdu)) return screenDeliver(esme, raw, pdu);
     // deliver_sm and the rest go to the ESME as they came; its answers go back the same way.
     if (esme.kind === 'bind_transmitter') {
       esme.upstream?.write(
@@ -356,6 +362,40 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
       return;
     }
     esme.write(raw);
+  }
+
+  /**
+   * A message the SMSC delivers to the ESME, screened alone (parts of a long one each by itself):
+   * blocked ones are answered to the SMSC with ESME_RX_R_APPN and never reach the ESME.
+   */
+  function screenDeliver(esme: EsmeLink, raw: Buffer, pdu: PDU) {
+    const refuse = (name: string) =>
+      esme.upstream?.write(
+        encode('deliver_sm_resp', { sequence_number: pdu.sequence_number, command_status: status(name) }),
+      );
+    const message = readSubmit(pdu);
+    if (typeof message === 'string') return refuse(message);
+    const settle = (outcome: ScreenOutcome) => {
+      if (outcome === 'block') return refuse('ESME_RX_R_APPN');
+      if (outcome === 'invalid-sender') return refuse('ESME_RINVSRCADR');
+      if (outcome === 'invalid-recipient') return refuse('ESME_RINVDSTADR');
+      if (outcome === 'unavailable' && options.failurePolicy === 'closed') return refuse('ESME_RX_T_APPN');
+      esme.write(raw);
+    };
+    let outcome: ScreenOutcome | Promise<ScreenOutcome>;
+    try {
+      outcome = options.screen({
+        messageId: `smpp-deliver-${esme.id}-${pdu.sequence_number}`,
+        sender: message.sender,
+        recipient: message.recipient,
+        ingress: esme.account?.ingress ?? 'domestic',
+        text: message.text.toWellFormed(),
+      });
+    } catch {
+      outcome = 'unavailable';
+    }
+    if (outcome instanceof Promise) outcome.then(settle, () => settle('unavailable'));
+    else settle(outcome);
   }
 
   /** The SMSC link dropped: submits it had not answered will never be; the ESME may send them again. */

@@ -83,6 +83,7 @@ export async function startSmppRole(deps: { config: Config; sms: SmsModule; log:
       : screenOverHttp(config.smppScreeningUrl!, config.smppApiKey!, config.smppScreeningTimeoutMs),
     failurePolicy: config.failurePolicy,
     reassemblyMs: config.smppReassemblyMs,
+    screenDeliver: config.smppScreenDeliver,
     log: deps.log,
   });
 }
