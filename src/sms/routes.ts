@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import fastJson from 'fast-json-stringify';
 import type { FastifyInstance } from 'fastify';
 import { describePrincipal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
@@ -76,6 +77,7 @@ export function registerSmsRoutes(
   const { sms, registry, batchMaxItems } = deps;
   // Screening routes validate in the service (the batch answers a bad item in its place).
   const documentedOnly = { validatorCompiler: () => () => true };
+  const answerJson = fastJson(smsAnswer as unknown as Parameters<typeof fastJson>[0]);
 
   // Messages' texts must be valid UTF-8 (the body parser would turn bad bytes into U+FFFD silently).
   // Bodies are read as bytes and checked here, in this scope only.
@@ -135,7 +137,18 @@ export function registerSmsRoutes(
             '4xx': errorSchema,
           },
         },
-        serializerCompiler: () => (data: unknown) => JSON.stringify(data),
+        // Each answer through the compiled serializer of one answer (errors as they are): a schema
+        // with anyOf would make the serializer try every item against each branch.
+        serializerCompiler: () => (data: unknown) => {
+          const results = (data as { results?: unknown[] }).results;
+          if (!Array.isArray(results)) return JSON.stringify(data);
+          const pieces = new Array<string>(results.length);
+          for (let i = 0; i < results.length; i++) {
+            const r = results[i] as Record<string, unknown>;
+            pieces[i] = 'error' in r ? JSON.stringify(r) : answerJson(r);
+          }
+          return `{"results":[${pieces.join(',')}]}`;
+        },
       },
       (request, reply) => {
         const operator = requireOperator(request);
