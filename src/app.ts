@@ -27,9 +27,7 @@ import { createMetrics } from './platform/metrics.ts';
 import { migrate, openPglite, openPostgres, type Sql } from './platform/sql.ts';
 import type { EventStream } from './platform/stream.ts';
 import { createReports } from './reports/index.ts';
-import { createRedisBurstCounter } from './screening/burst-redis.ts';
 import type { ScreeningState } from './screening/engine.ts';
-import { guardBurstCounter } from './screening/hot-state-guard.ts';
 import { compilePolicy } from './screening/policy.ts';
 import { createRecentDecisions } from './screening/recent.ts';
 import { createReputationIndex } from './screening/reputation.ts';
@@ -242,14 +240,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     isPhishing: (domain) => prevention.service.phishing.has(domain),
     burstWindowSeconds: config.burstWindowSeconds,
     burstThreshold: config.smsBurstThreshold,
-    // Senders' bursts across every screening node, in Redis apart from the calls' counts.
-    bursts: hotState.redis
-      ? guardBurstCounter(
-          createRedisBurstCounter(hotState.redis, config.burstWindowSeconds * 1000, `${config.redisPrefix}sms:`),
-          hotState.redis,
-          () => {},
-        )
-      : undefined,
+    redis: hotState.redis,
+    redisPrefix: config.redisPrefix,
     batchMaxItems: config.batchMaxItems,
     syncIntervalMs: distributed ? config.syncIntervalSeconds * 1000 : 0,
     onDecision: recordDecision,

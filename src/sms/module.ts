@@ -7,10 +7,13 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { BrandCatalogue } from '../links/check.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
+import type { RedisConnection } from '../platform/redis.ts';
 import type { Sql } from '../platform/sql.ts';
 import type { SenderIdLookup } from '../reports/service.ts';
 import { type BurstCounter, createMemoryBurstCounter } from '../screening/burst.ts';
+import { createRedisBurstCounter } from '../screening/burst-redis.ts';
 import type { ScreeningState } from '../screening/engine.ts';
+import { guardBurstCounter } from '../screening/hot-state-guard.ts';
 import { type Language, labelText } from '../screening/labels.ts';
 import type { Policy } from '../screening/policy.ts';
 import type { Decision } from '../screening/types.ts';
@@ -35,8 +38,9 @@ export interface SmsModuleDeps {
   isPhishing: (domain: string) => boolean;
   burstWindowSeconds: number;
   burstThreshold: number;
-  /** Distributed mode: the platform-wide counter of senders (Redis); per process otherwise. */
-  bursts?: BurstCounter;
+  /** Distributed mode: senders' bursts are counted across every screening node in Redis, apart from calls'. */
+  redis: RedisConnection | null;
+  redisPrefix: string;
   batchMaxItems: number;
   /** Distributed mode: how often the registry is re-read for other nodes' changes (0: never). */
   syncIntervalMs: number;
@@ -48,7 +52,10 @@ export async function createSms(deps: SmsModuleDeps) {
   const brands = JSON.parse(readFileSync(brandsFile, 'utf8')) as BrandCatalogue;
   const registry = createSenderRegistry(deps.sql, brands);
   await registry.refresh();
-  const bursts = deps.bursts ?? createMemoryBurstCounter(deps.burstWindowSeconds * 1000);
+  const windowMs = deps.burstWindowSeconds * 1000;
+  const bursts: BurstCounter = deps.redis
+    ? guardBurstCounter(createRedisBurstCounter(deps.redis, windowMs, `${deps.redisPrefix}sms:`), deps.redis, () => {})
+    : createMemoryBurstCounter(windowMs);
   const service = deps.screening
     ? createSmsService({
         plan: deps.plan,
