@@ -1,6 +1,7 @@
 /**
  * The text of a message is read for links and dropped: a unique text sent through the real server
- * appears nowhere afterwards — not in its data directory, its log, its answers or its decisions.
+ * (over HTTP and through its SMPP firewall) appears nowhere afterwards — not in its data
+ * directory, its log, its answers or its decisions.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,12 +11,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import smpp, { type PDU, type Server as SmppServer } from 'smpp';
 
 const root = new URL('../../', import.meta.url).pathname;
 const token = 'privacy-admin-token-0123456789';
 let dir: string;
 let port: number;
 let server: ReturnType<typeof spawn>;
+let smppPort: number;
+let smsc: SmppServer;
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -44,6 +48,15 @@ function filesUnder(path: string): string[] {
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'callshield-sms-privacy-'));
   port = await freePort();
+  smppPort = await freePort();
+  // The SMSC behind the server's SMPP firewall: it answers every submit (and so sees the texts it is sent).
+  smsc = smpp.createServer({}, (session) => {
+    session.on('error', () => {});
+    session.on('bind_transceiver', (pdu: PDU) => session.send(pdu.response()));
+    session.on('submit_sm', (pdu: PDU) => session.send(pdu.response({ message_id: 'm1' })));
+    session.on('enquire_link', (pdu: PDU) => session.send(pdu.response()));
+  });
+  await new Promise<void>((resolve) => smsc.listen(0, '127.0.0.1', () => resolve()));
   const log = openSync(join(dir, 'server.log'), 'w');
   server = spawn(join(root, 'bin/callshield'), ['serve', '--port', String(port), '--data-dir', dir], {
     cwd: root,
@@ -52,6 +65,13 @@ before(async () => {
       CALLSHIELD_ADMIN_TOKEN: token,
       CALLSHIELD_LOG_LEVEL: 'trace',
       CALLSHIELD_STATS_FLUSH_MS: '100',
+      CALLSHIELD_HOST: '127.0.0.1',
+      CALLSHIELD_ROLES: 'screening,ingest,detect,console,smpp',
+      CALLSHIELD_SMPP_PORT: String(smppPort),
+      CALLSHIELD_SMPP_UPSTREAM: `127.0.0.1:${(smsc.address() as { port: number }).port}`,
+      CALLSHIELD_SMPP_SYSTEM_ID: 'fw',
+      CALLSHIELD_SMPP_ACCOUNTS: 'esme:pw',
+      CALLSHIELD_SMPP_OPERATOR: 'BEELINE',
     },
     stdio: ['ignore', log, log],
   });
@@ -65,6 +85,8 @@ before(async () => {
 });
 
 after(async () => {
+  smsc.close();
+  for (const session of smsc.sessions) session.destroy();
   if (server.exitCode === null) {
     server.kill('SIGKILL');
     await new Promise((r) => server.once('exit', r));
@@ -101,6 +123,29 @@ describe('privacy of the message text', () => {
       );
       answers.push(batch.text);
     }
+    // And through the SMPP firewall: an allowed message and a blocked one.
+    const esme = smpp.connect({ host: '127.0.0.1', port: smppPort });
+    esme.on('error', () => {});
+    await new Promise<void>((resolve) => esme.once('connect', () => resolve()));
+    const request = (command: string, options: Record<string, unknown>) =>
+      new Promise<PDU>((resolve) =>
+        (esme as unknown as Record<string, (o: object, cb: (pdu: PDU) => void) => void>)[command](options, resolve),
+      );
+    assert.equal((await request('bind_transceiver', { system_id: 'esme', password: 'pw' })).command_status, 0);
+    for (const [sender, status] of [
+      ['KASPI', 0],
+      ['KASPI-BANK', smpp.errors.ESME_RX_R_APPN],
+    ] as const) {
+      const resp = await request('submit_sm', {
+        source_addr: sender,
+        source_addr_ton: 5,
+        destination_addr: '77771234567',
+        short_message: `Kod ${secret} https://kaspi.kz/`,
+      });
+      assert.equal(resp.command_status, status, sender);
+    }
+    esme.destroy();
+
     // Refused texts are not echoed either.
     const refused = await call(
       'POST',
@@ -113,7 +158,7 @@ describe('privacy of the message text', () => {
 
     const decisions = await call('GET', '/v1/decisions?channel=sms&limit=50');
     assert.equal(decisions.status, 200);
-    assert.ok(JSON.parse(decisions.text).items.length >= 6);
+    assert.ok(JSON.parse(decisions.text).items.length >= 8);
     const stats = await call('GET', '/v1/stats');
     for (const text of [...answers, decisions.text, stats.text]) assert.ok(!text.includes(secret), text);
 
