@@ -9,6 +9,7 @@ import {
   standardise,
   type Transform,
 } from './model.ts';
+import { heldTraits, simTraits, TRAIT_ALERT_THRESHOLD, type TraitVerdict } from './traits.ts';
 
 /**
  * Detectors: pure functions of the feature windows. Each SIM is scored by the trained linear
@@ -80,8 +81,11 @@ export const SOURCE_MODEL_INPUTS: [keyof SourceFeatures, Transform][] = [
   ['nightShare', 'identity'],
 ];
 
-/** SIM features plus the ones that need the whole population (co-location). */
-export type SimRecord = SimFeatures & { colocatedBulkSims: number };
+/**
+ * SIM features plus the ones that need the whole population: bulk-calling SIMs sharing its main
+ * cell, and the SIMs of its farm (SIMs linked through shared IMEIs, transitively).
+ */
+export type SimRecord = SimFeatures & { colocatedBulkSims: number; farmSims: number };
 
 /** Least outgoing calls before a SIM is judged at all: a handful of calls says nothing. */
 export const MIN_OUT_CALLS = 10;
@@ -106,12 +110,51 @@ export function simRecords(store: FeatureStore): Map<number, SimRecord> {
     topCellOf.set(msisdn, cell);
     if (cell >= 0 && isBulkCaller(f)) bulkByCell.set(cell, (bulkByCell.get(cell) ?? 0) + 1);
   }
+  const farms = farmSizes(store);
   const out = new Map<number, SimRecord>();
   for (const [msisdn, f] of base) {
     const cell = topCellOf.get(msisdn) ?? -1;
     const here = cell >= 0 ? (bulkByCell.get(cell) ?? 0) : 0;
-    out.set(msisdn, { ...f, colocatedBulkSims: Math.max(0, here - (isBulkCaller(f) ? 1 : 0)) });
+    out.set(msisdn, {
+      ...f,
+      colocatedBulkSims: Math.max(0, here - (isBulkCaller(f) ? 1 : 0)),
+      farmSims: farms.get(msisdn) ?? 1,
+    });
   }
+  return out;
+}
+
+/** SIMs linked through IMEIs they shared (a box's SIMs rotating through its modules): size of each SIM's farm. */
+function farmSizes(store: FeatureStore): Map<number, number> {
+  const parent = new Map<number, number>();
+  const find = (x: number): number => {
+    let root = x;
+    for (let p = parent.get(root); p !== undefined && p !== root; p = parent.get(root)) root = p;
+    for (let y = x, p = parent.get(y); p !== undefined && p !== root; p = parent.get(y)) {
+      parent.set(y, root);
+      y = p;
+    }
+    return root;
+  };
+  for (const device of store.imeis.values()) {
+    if (device.sims.size < 2) continue;
+    let first = -1;
+    for (const sim of device.sims) {
+      if (!parent.has(sim)) parent.set(sim, sim);
+      if (first < 0) first = find(sim);
+      else {
+        const root = find(sim);
+        if (root !== first) parent.set(root, first);
+      }
+    }
+  }
+  const sizes = new Map<number, number>();
+  for (const sim of parent.keys()) {
+    const root = find(sim);
+    sizes.set(root, (sizes.get(root) ?? 0) + 1);
+  }
+  const out = new Map<number, number>();
+  for (const sim of parent.keys()) out.set(sim, sizes.get(find(sim)) ?? 1);
   return out;
 }
 
@@ -122,6 +165,8 @@ export interface SimScore {
   probabilities: Float64Array;
   eligible: boolean;
   gates: string[];
+  /** The defining traits of each kind. */
+  traits: TraitVerdict;
 }
 
 /** Which gates a SIM passes: the traits without which no SIM-box or fraud-caller alert is raised. */
@@ -142,7 +187,14 @@ export function scoreSims(records: Map<number, SimRecord>, model: LinearModel): 
   for (const [msisdn, features] of records) {
     const { eligible, gates } = simGates(features);
     const x = standardise(model, features as unknown as Record<string, number>);
-    out.push({ msisdn, features, probabilities: probabilities(model, x), eligible, gates });
+    out.push({
+      msisdn,
+      features,
+      probabilities: probabilities(model, x),
+      eligible,
+      gates,
+      traits: simTraits(features),
+    });
   }
   return out;
 }
@@ -159,36 +211,102 @@ function simIdentity(sim: SimState | undefined): { imsi?: string; imei?: string 
   return out;
 }
 
+/** Which model raised an alert, as the alert's evidence names it. */
+export function modelName(model: LinearModel): string {
+  const version = (model as { version?: string }).version;
+  return version ? `sim-model ${version}` : 'sim-model (unversioned)';
+}
+
 /**
- * Turns SIM scores into alerts: the most probable fraud class, when it clears its threshold and
- * the SIM passes the gates. Score = the class probability.
+ * The kind a SIM is alerted as, if any, and on what basis. The defining traits come first: a
+ * SIM whose SIM-box traits hold (gateway device, bypassed conversations, outgoing only…) is a
+ * `simbox` even when it also dials many numbers; one whose call-centre traits hold is a
+ * `fraud_caller`. The trained model adds SIMs whose traits are weaker but whose feature profile
+ * it recognises; where its kind disagrees with the traits, the traits decide.
+ */
+export function decideKind(
+  s: SimScore,
+  model: LinearModel,
+): { kind: AlertKind; score: number; basis: 'traits' | 'model' | 'traits+model' } | null {
+  const t = s.traits;
+  let modelKind: AlertKind | null = null;
+  let best = 0;
+  for (let c = 1; c < model.classes.length; c++) if (s.probabilities[c] > s.probabilities[best]) best = c;
+  if (best === 0)
+    for (let c = 1; c < model.classes.length; c++)
+      if (s.probabilities[c] >= (model.thresholds[model.classes[c]] ?? 1)) best = c;
+  if (best > 0 && s.probabilities[best] >= (model.thresholds[model.classes[best]] ?? 0.5))
+    modelKind = model.classes[best] as AlertKind;
+  const probabilityOf = (kind: AlertKind) => {
+    const c = model.classes.indexOf(kind);
+    return c >= 0 ? s.probabilities[c] : 0;
+  };
+  const simboxHolds = t.simboxCore && t.simbox >= TRAIT_ALERT_THRESHOLD;
+  const fraudHolds = t.fraudCore && t.fraudCaller >= TRAIT_ALERT_THRESHOLD;
+  let kind: AlertKind | null = simboxHolds ? 'simbox' : fraudHolds ? 'fraud_caller' : null;
+  if (kind) {
+    const traitScore = kind === 'simbox' ? t.simbox : t.fraudCaller;
+    return {
+      kind,
+      score: Math.max(traitScore, probabilityOf(kind)),
+      basis: modelKind === kind ? 'traits+model' : 'traits',
+    };
+  }
+  if (!modelKind) return null;
+  kind = modelKind;
+  // The model's kind against the traits: a box's bypassed conversations are not a call-centre's
+  // failed calls, and the other way round.
+  if (kind === 'fraud_caller' && t.simboxCore && t.simbox > t.fraudCaller) kind = 'simbox';
+  else if (kind === 'simbox' && t.fraudCore && !t.simboxCore) kind = 'fraud_caller';
+  return {
+    kind,
+    score: Math.max(probabilityOf(modelKind), kind === 'simbox' ? t.simbox : t.fraudCaller),
+    basis: 'model',
+  };
+}
+
+/**
+ * Turns SIM scores into alerts: one per SIM, of the dominant kind (see `decideKind`), with the
+ * traits of that kind that hold, the other kind's traits where they hold too, and the model's
+ * feature contributions.
  */
 export function simAlerts(store: FeatureStore, scores: SimScore[], model: LinearModel): Alert[] {
   const alerts: Alert[] = [];
   for (const s of scores) {
     if (!s.eligible) continue;
-    let best = 0;
-    for (let c = 1; c < model.classes.length; c++) if (s.probabilities[c] > s.probabilities[best]) best = c;
-    if (best === 0) {
-      // A fraud class may still clear its threshold without being the most probable class.
-      for (let c = 1; c < model.classes.length; c++)
-        if (s.probabilities[c] >= (model.thresholds[model.classes[c]] ?? 1)) best = c;
-      if (best === 0) continue;
-    }
-    const kind = model.classes[best] as AlertKind;
-    const probability = s.probabilities[best];
-    if (probability < (model.thresholds[kind] ?? 0.5)) continue;
+    const decision = decideKind(s, model);
+    if (!decision) continue;
+    const { kind } = decision;
+    const c = Math.max(1, model.classes.indexOf(kind));
     const raw = s.features as unknown as Record<string, number>;
     const x = standardise(model, raw);
     const sim = store.sims.get(s.msisdn);
+    const own = kind === 'simbox' ? s.traits.simboxTraits : s.traits.fraudTraits;
+    const other = kind === 'simbox' ? s.traits.fraudTraits : s.traits.simboxTraits;
+    const otherScore = kind === 'simbox' ? s.traits.fraudCaller : s.traits.simbox;
+    const otherHeld = heldTraits(other);
     alerts.push({
       kind,
       msisdn: formatNumber(s.msisdn),
       ...simIdentity(sim),
-      score: Math.round(probability * 1000) / 1000,
+      score: Math.round(Math.min(1, decision.score) * 1000) / 1000,
       evidence: {
-        features: contributions(model, raw, x, best),
+        features: contributions(model, raw, x, c),
         rules: s.gates,
+        traits: heldTraits(own),
+        ...(otherScore >= 0.5 && otherHeld.length > 0
+          ? {
+              otherKind: {
+                kind: kind === 'simbox' ? 'fraud_caller' : 'simbox',
+                score: round3(otherScore),
+                traits: otherHeld,
+              },
+            }
+          : {}),
+        traitScores: { simbox: round3(s.traits.simbox), fraud_caller: round3(s.traits.fraudCaller) },
+        modelProbability: round3(s.probabilities[c]),
+        detector: decision.basis,
+        model: modelName(model),
         // Every handset the SIM was seen in (a SIM-box's SIMs move between its modules): all of
         // them go on the device blocklist when the alert is confirmed.
         ...(sim && sim.imeis.length > 1
@@ -200,6 +318,10 @@ export function simAlerts(store: FeatureStore, scores: SimScore[], model: Linear
     });
   }
   return alerts;
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
 }
 
 /** Gates for a wangiri source: enough distinct victims, calls nobody answers, numbers from abroad. */
