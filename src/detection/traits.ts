@@ -156,7 +156,7 @@ export function simTraits(f: SimRecord): TraitVerdict {
       conversations.strength >= 0.4 &&
       conversations.strength >= failed.strength &&
       outgoing.strength >= 0.5 &&
-      !(gateway < 0.5 && office.strength >= 0.5),
+      !(gateway < 0.5 && office.strength >= 0.5 && failed.strength >= 0.2),
     fraudCore:
       strangers.strength >= 0.5 &&
       outgoing.strength >= 0.5 &&
