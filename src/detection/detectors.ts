@@ -9,7 +9,15 @@ import {
   standardise,
   type Transform,
 } from './model.ts';
-import { heldTraits, simTraits, TRAIT_ALERT_THRESHOLD, type TraitVerdict } from './traits.ts';
+import {
+  heldTraits,
+  MODEL_TRAIT_FLOOR,
+  simTraits,
+  TRAIT_ALERT_THRESHOLD,
+  TRAIT_IDS,
+  type TraitVerdict,
+  traitInputs,
+} from './traits.ts';
 
 /**
  * Detectors: pure functions of the feature windows. Each SIM is scored by the trained linear
@@ -44,32 +52,17 @@ export interface Evidence {
   [key: string]: unknown;
 }
 
-/** Inputs of the SIM model: raw feature name and how it is transformed. */
-export const SIM_MODEL_INPUTS: [keyof SimFeatures | 'colocatedBulkSims', Transform][] = [
-  ['outPerActiveDay', 'log1p'],
-  ['outShare', 'identity'],
-  ['calleesPerOutCall', 'identity'],
-  ['distinctCallees', 'log1p'],
-  ['top5ContactShare', 'identity'],
-  ['reciprocity', 'identity'],
-  ['callbackShare', 'identity'],
-  ['answeredShare', 'identity'],
-  ['shortShare', 'identity'],
-  ['durationMedian', 'log1p'],
-  ['nightShare', 'identity'],
-  ['hourlyEntropy', 'identity'],
-  ['burstShare', 'identity'],
-  ['distinctCells', 'log1p'],
-  ['topCellShare', 'identity'],
-  ['imeisPerSim', 'log1p'],
-  ['simsPerImei', 'log1p'],
-  ['smsCount', 'log1p'],
-  ['dataEvents', 'log1p'],
-  ['internationalInShare', 'identity'],
-  ['domesticCalleeShare', 'identity'],
-  ['distinctCallers', 'log1p'],
-  ['colocatedBulkSims', 'log1p'],
-];
+/**
+ * Inputs of the SIM model: the strengths of the defining traits (each in [0, 1]), not raw feature
+ * values, so the model weighs what defines each behaviour and cannot key on one generator's numbers
+ * (its answered share, its call lengths).
+ */
+export const SIM_MODEL_INPUTS: [string, Transform][] = TRAIT_IDS.map((id) => [id, 'identity']);
+
+/** The model's input record of a SIM: its features plus its trait strengths. */
+export function modelInputs(record: SimRecord, verdict: TraitVerdict = simTraits(record)): Record<string, number> {
+  return { ...(record as unknown as Record<string, number>), ...traitInputs(verdict) };
+}
 
 export const SOURCE_MODEL_INPUTS: [keyof SourceFeatures, Transform][] = [
   ['calls', 'log1p'],
@@ -167,6 +160,8 @@ export interface SimScore {
   gates: string[];
   /** The defining traits of each kind. */
   traits: TraitVerdict;
+  /** What the model read (features and trait strengths). */
+  inputs: Record<string, number>;
 }
 
 /** Which gates a SIM passes: the traits without which no SIM-box or fraud-caller alert is raised. */
@@ -186,15 +181,10 @@ export function scoreSims(records: Map<number, SimRecord>, model: LinearModel): 
   const out: SimScore[] = [];
   for (const [msisdn, features] of records) {
     const { eligible, gates } = simGates(features);
-    const x = standardise(model, features as unknown as Record<string, number>);
-    out.push({
-      msisdn,
-      features,
-      probabilities: probabilities(model, x),
-      eligible,
-      gates,
-      traits: simTraits(features),
-    });
+    const traits = simTraits(features);
+    const inputs = modelInputs(features, traits);
+    const x = standardise(model, inputs);
+    out.push({ msisdn, features, probabilities: probabilities(model, x), eligible, gates, traits, inputs });
   }
   return out;
 }
@@ -254,6 +244,8 @@ export function decideKind(
   }
   if (!modelKind) return null;
   kind = modelKind;
+  const outgoing = t.simboxTraits.find((x) => x.id === 'outgoing')?.strength ?? 0;
+  if (outgoing < 0.5 || (kind === 'simbox' ? t.simbox : t.fraudCaller) < MODEL_TRAIT_FLOOR) return null;
   // The model's kind against the traits: a box's bypassed conversations are not a call-centre's
   // failed calls, and the other way round.
   if (kind === 'fraud_caller' && t.simboxCore && t.simbox > t.fraudCaller) kind = 'simbox';
@@ -278,7 +270,7 @@ export function simAlerts(store: FeatureStore, scores: SimScore[], model: Linear
     if (!decision) continue;
     const { kind } = decision;
     const c = Math.max(1, model.classes.indexOf(kind));
-    const raw = s.features as unknown as Record<string, number>;
+    const raw = s.inputs;
     const x = standardise(model, raw);
     const sim = store.sims.get(s.msisdn);
     const own = kind === 'simbox' ? s.traits.simboxTraits : s.traits.fraudTraits;
@@ -305,6 +297,9 @@ export function simAlerts(store: FeatureStore, scores: SimScore[], model: Linear
           : {}),
         traitScores: { simbox: round3(s.traits.simbox), fraud_caller: round3(s.traits.fraudCaller) },
         modelProbability: round3(s.probabilities[c]),
+        // The trait strengths as the model read them: a confirmed or dismissed alert becomes a
+        // training example (train --from-decisions) without the CDRs.
+        inputs: traitInputs(s.traits),
         detector: decision.basis,
         model: modelName(model),
         // Every handset the SIM was seen in (a SIM-box's SIMs move between its modules): all of

@@ -33,6 +33,8 @@ const MAX_CELLS_PER_SIM = 64;
 const MAX_SIMS_PER_KEY = 256;
 /** Two callees this close in number, dialled one after the other, are from a dialled list (a range). */
 const SEQUENTIAL_DISTANCE = 100;
+/** Two SIMs of one IMEI active together for longer than this share the device at once. */
+const CONCURRENT_MS = 3_600_000;
 /** Local hours counted as office hours: 09:00–18:59. */
 const OFFICE_FROM_HOUR = 9;
 const OFFICE_TO_HOUR = 19;
@@ -184,8 +186,10 @@ export interface SimFeatures {
   conversationShare: number;
   /** Share of outgoing calls to a number close to the previous callee's (dialling a list). */
   sequentialShare: number;
-  /** Most hand-overs between SIMs on any of this SIM's IMEIs. */
+  /** Most hand-overs between SIMs on any of this SIM's IMEIs (in file order). */
   imeiHandovers: number;
+  /** Most other SIMs active in one of this SIM's IMEIs over the same hours (gateway slots). */
+  concurrentSimsOnImei: number;
   /** 1 when one of the SIM's IMEIs has a gateway (SIM-box module) TAC. */
   gatewayTac: number;
   /** 1 when one of the SIM's IMEIs has an IoT-module or probe TAC. */
@@ -490,18 +494,31 @@ export class FeatureStore {
   }
 
   /** Device traits of a SIM's IMEIs: most hand-overs, gateway TAC, module TAC. */
-  deviceTraits(sim: SimState): { handovers: number; gateway: number; module: number } {
+  deviceTraits(sim: SimState): { handovers: number; concurrent: number; gateway: number; module: number } {
     let handovers = 0;
+    let concurrent = 0;
     let gateway = 0;
     let module = 0;
     for (let k = 0; k < sim.imeis.length; k++) {
       const device = this.imeis.get(sim.imeis[k]);
       if (device && device.handovers > handovers) handovers = device.handovers;
+      if (device && device.sims.size > 1) {
+        // Other SIMs in this device over the same hours (a gateway's slots), whatever the order of
+        // the CDR files: a phone taking SIMs one after another has none.
+        let overlapping = 0;
+        for (const other of device.sims) {
+          if (other === sim.msisdn) continue;
+          const o = this.sims.get(other);
+          if (o && Math.min(o.lastSeen, sim.lastSeen) - Math.max(o.firstSeen, sim.firstSeen) > CONCURRENT_MS)
+            overlapping++;
+        }
+        if (overlapping > concurrent) concurrent = overlapping;
+      }
       const family = this.tacs.familyOf(sim.imeis[k], sim.imeiDigits[k]);
       if (family === 'gateway') gateway = 1;
       else if (family === 'iot' || family === 'probe') module = 1;
     }
-    return { handovers, gateway, module };
+    return { handovers, concurrent, gateway, module };
   }
 
   /** The features of one SIM at the window's current state. */
@@ -564,6 +581,7 @@ export class FeatureStore {
       conversationShare: sim.outAnswered > 0 ? conversations / sim.outAnswered : 0,
       sequentialShare: sim.voiceOut > 1 ? sim.sequentialCallees / (sim.voiceOut - 1) : 0,
       imeiHandovers: device.handovers,
+      concurrentSimsOnImei: device.concurrent,
       gatewayTac: device.gateway,
       moduleTac: device.module,
       lifePerCall: (sim.smsOut + sim.smsIn + sim.dataEvents) / Math.max(1, sim.voiceOut),

@@ -20,6 +20,8 @@ import type { LinearModel } from './model.ts';
 
 /** The shipped models: one for SIMs (none / simbox / fraud_caller), one for wangiri sources. */
 export interface DetectionModels {
+  /** The model file's version (also on each model). */
+  version?: string;
   sim: LinearModel;
   source: LinearModel;
 }

@@ -15,6 +15,8 @@ import type { SimRecord } from './detectors.ts';
  */
 
 export interface Trait {
+  /** Short identifier: the model input name. */
+  id: string;
   name: string;
   /** Strength in [0, 1]. */
   strength: number;
@@ -30,10 +32,14 @@ export interface TraitVerdict {
   fraudCore: boolean;
   simboxTraits: Trait[];
   fraudTraits: Trait[];
+  /** Strength of a gateway proper (gateway TAC, SIMs alternating in one device). */
+  gateway: number;
 }
 
 /** A trait score (weighted mean of traits) from which an alert is raised on traits alone. */
 export const TRAIT_ALERT_THRESHOLD = 0.72;
+/** Below this trait score of its kind, the model alone raises no alert: some defining traits must hold. */
+export const MODEL_TRAIT_FLOOR = 0.6;
 
 /** 0 at or below `lo`, 1 at or above `hi`, linear between. */
 export function ramp(x: number, lo: number, hi: number): number {
@@ -42,8 +48,8 @@ export function ramp(x: number, lo: number, hi: number): number {
   return (x - lo) / (hi - lo);
 }
 
-function trait(name: string, strength: number, values: Record<string, number>): Trait {
-  return { name, strength: Math.round(strength * 1000) / 1000, values };
+function trait(id: string, name: string, strength: number, values: Record<string, number>): Trait {
+  return { id, name, strength: Math.round(strength * 1000) / 1000, values };
 }
 
 function weightedMean(parts: [Trait, number][]): number {
@@ -58,51 +64,58 @@ function weightedMean(parts: [Trait, number][]): number {
 
 /** Both kinds' traits of one SIM. */
 export function simTraits(f: SimRecord): TraitVerdict {
-  const volume = trait('bulk volume', ramp(f.outPerActiveDay, 8, 35), { outPerActiveDay: f.outPerActiveDay });
-  const outgoing = trait('outgoing only', ramp(f.outShare, 0.6, 0.95), {
+  const volume = trait('volume', 'bulk volume', ramp(f.outPerActiveDay, 8, 35), { outPerActiveDay: f.outPerActiveDay });
+  const outgoing = trait('outgoing', 'outgoing only', ramp(f.outShare, 0.6, 0.95), {
     outShare: f.outShare,
     voiceIn: f.voiceIn,
   });
-  const noLife = trait('no human life (SMS, data, contacts calling in)', 1 - ramp(f.lifePerCall, 0.05, 0.6), {
+  const noLife = trait('noLife', 'no human life (SMS, data, contacts calling in)', 1 - ramp(f.lifePerCall, 0.05, 0.6), {
     smsCount: f.smsCount,
     dataEvents: f.dataEvents,
     lifePerCall: f.lifePerCall,
   });
   const strangers = trait(
+    'strangers',
     'calls numbers with no prior relationship',
     ramp(f.calleesPerOutCall, 0.3, 0.8) * (1 - 0.5 * ramp(f.callbackShare, 0.05, 0.3)),
     { calleesPerOutCall: f.calleesPerOutCall, distinctCallees: f.distinctCallees, callbackShare: f.callbackShare },
   );
   const onePlace = trait(
+    'onePlace',
     'one place (no mobility)',
     Math.max(1 - ramp(f.distinctCells, 2, 6), ramp(f.topCellShare, 0.6, 0.95)),
     { distinctCells: f.distinctCells, topCellShare: f.topCellShare },
   );
-  // A gateway: a module TAC, or SIMs alternating in one device (many hand-overs for the SIMs it
-  // holds). A handset taking SIMs one after another, or a SIM going through several IMEIs, is
+  // A gateway: a module TAC, or SIMs active in one device over the same hours (its slots). A handset taking SIMs one after another, or a SIM going through several IMEIs, is
   // weaker: call-centre phones get a fresh SIM each day too.
-  const gateway = Math.max(f.gatewayTac, f.simsPerImei >= 2 ? ramp(f.imeiHandovers / f.simsPerImei, 1.5, 4) : 0);
+  // (Two SIMs alternating may also be a dual-SIM phone: the other traits tell a person from a box.)
+  const gateway = Math.max(f.gatewayTac, ramp(f.concurrentSimsOnImei, 0, 1));
   const device = trait(
+    'device',
     'gateway device (gateway TAC, SIMs sharing an IMEI, hand-overs, IMEI changes)',
     Math.max(gateway, 0.6 * ramp(f.simsPerImei, 1, 2), 0.6 * ramp(f.imeisPerSim, 1, 3)),
     {
       gatewayTac: f.gatewayTac,
       simsPerImei: f.simsPerImei,
+      concurrentSimsOnImei: f.concurrentSimsOnImei,
       imeiHandovers: f.imeiHandovers,
       imeisPerSim: f.imeisPerSim,
     },
   );
   const conversations = trait(
+    'conversations',
     'bypassed calls of conversation length',
     ramp(f.answeredShare, 0.3, 0.5) * ramp(f.conversationShare, 0.4, 0.7),
     { answeredShare: f.answeredShare, conversationShare: f.conversationShare, durationMedian: f.durationMedian },
   );
   const colocated = trait(
+    'colocated',
     'co-located bulk SIMs / farm',
     Math.max(ramp(f.colocatedBulkSims, 0, 3), ramp(f.farmSims, 1, 4)),
     { colocatedBulkSims: f.colocatedBulkSims, farmSims: f.farmSims },
   );
   const failed = trait(
+    'failed',
     'short and mostly unanswered calls',
     ramp(f.unansweredShare + 0.5 * f.answeredShare * (1 - f.conversationShare), 0.45, 0.75),
     {
@@ -112,13 +125,18 @@ export function simTraits(f: SimRecord): TraitVerdict {
       durationMedian: f.durationMedian,
     },
   );
-  const dialledList = trait('dialled list (consecutive numbers)', ramp(f.sequentialShare, 0.05, 0.3), {
+  const dialledList = trait('dialledList', 'dialled list (consecutive numbers)', ramp(f.sequentialShare, 0.05, 0.3), {
     sequentialShare: f.sequentialShare,
   });
-  const office = trait('office hours', ramp(f.officeHourShare, 0.6, 0.9) * (1 - ramp(f.nightShare, 0.02, 0.1)), {
-    officeHourShare: f.officeHourShare,
-    nightShare: f.nightShare,
-  });
+  const office = trait(
+    'office',
+    'office hours',
+    ramp(f.officeHourShare, 0.6, 0.9) * (1 - ramp(f.nightShare, 0.02, 0.1)),
+    {
+      officeHourShare: f.officeHourShare,
+      nightShare: f.nightShare,
+    },
+  );
   const simboxTraits = [volume, outgoing, noLife, strangers, onePlace, device, conversations, colocated];
   const simbox = weightedMean([
     [volume, 1],
@@ -156,15 +174,40 @@ export function simTraits(f: SimRecord): TraitVerdict {
       conversations.strength >= 0.4 &&
       conversations.strength >= failed.strength &&
       outgoing.strength >= 0.5 &&
-      !(gateway < 0.5 && office.strength >= 0.5 && failed.strength >= 0.2),
+      !(gateway < 0.5 && office.strength >= 0.5),
     fraudCore:
       strangers.strength >= 0.5 &&
       outgoing.strength >= 0.5 &&
       ((failed.strength >= 0.5 && failed.strength > conversations.strength) ||
-        (device.strength >= 0.5 && gateway < 0.5 && office.strength >= 0.5 && failed.strength >= 0.2)),
+        (device.strength >= 0.5 && gateway < 0.5 && office.strength >= 0.5)),
     simboxTraits,
     fraudTraits,
+    gateway,
   };
+}
+
+/** Trait ids, the inputs of the trained model (each in [0, 1]). */
+export const TRAIT_IDS = [
+  'volume',
+  'outgoing',
+  'noLife',
+  'strangers',
+  'onePlace',
+  'device',
+  'gateway',
+  'conversations',
+  'colocated',
+  'failed',
+  'dialledList',
+  'office',
+] as const;
+
+/** Every trait's strength by id: what the model reads and what an alert's evidence keeps for retraining. */
+export function traitInputs(v: TraitVerdict): Record<string, number> {
+  const out: Record<string, number> = { gateway: Math.round(v.gateway * 1000) / 1000 };
+  for (const t of v.simboxTraits) out[t.id] = t.strength;
+  for (const t of v.fraudTraits) out[t.id] = t.strength;
+  return out;
 }
 
 /** Traits that hold (strength ≥ 0.5), as evidence lines. */
