@@ -6,7 +6,7 @@ import { loadPlan } from '../numbering/plan.ts';
 import { isTestSubscriber, type LabelledSet, simulatorAvailable } from './dataset.ts';
 import { SIM_MODEL_INPUTS, SOURCE_MODEL_INPUTS, simGates } from './detectors.ts';
 import { labelledDir, type SimulatedRun, scoreRun, simulatedRun, summarise, sumScores } from './evaluate.ts';
-import { type LinearModel, probabilities, standardise, trainLinearModel } from './model.ts';
+import { probabilities, standardise, trainLinearModel } from './model.ts';
 import { type DetectionModels, MODEL_PATH } from './pipeline.ts';
 
 /** Model schema: 2 = inputs are trait strengths. */
