@@ -143,7 +143,12 @@ export function* syntheticCdrs(options: SyntheticOptions): Generator<string, Map
   const office = cellName(3);
   for (const p of people) if (p.kind === 'business_outbound' || p.kind === 'business_agent') p.cells = [office];
   // Probe pairs at one site.
-  for (let k = 0; k < 4; k++) add('probe', '', [imeiOf(PROBE_UNIT, ++serial)], [cellName(5 + k)]);
+  for (let k = 0; k < 2; k++) {
+    const a = add('probe', '', [imeiOf(PROBE_UNIT, ++serial)], [cellName(5 + k)]);
+    const b = add('probe', '', [imeiOf(PROBE_UNIT, ++serial)], [cellName(5 + k)]);
+    a.siblings = [b.msisdn];
+    b.siblings = [a.msisdn];
+  }
   // SIM-boxes, three families; call-centres, two.
   const groups = Math.max(1, Math.round(count / 3000));
   const family = (members: Person[]) => {
@@ -314,8 +319,8 @@ export function* syntheticCdrs(options: SyntheticOptions): Generator<string, Map
           break;
         }
         case 'probe': {
-          const partner = people[people.indexOf(p) ^ 1];
-          if (!partner || partner.kind !== 'probe') break;
+          const partner = byNumber.get(p.siblings[0]);
+          if (!partner) break;
           for (let k = 0; k < 96; k += 2)
             voiceOut(
               p,
