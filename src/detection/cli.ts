@@ -8,9 +8,10 @@ import { loadModels } from './pipeline.ts';
 
 const PLAN_PATH = join(import.meta.dirname, '..', '..', 'data', 'numbering', 'kz.json');
 
-const USAGE = `usage: callshield analyze <paths…> [--cells FILE] [--model FILE] [--threads N] --out alerts.jsonl
+const USAGE = `usage: callshield analyze <paths…> [--cells FILE] [--model FILE] [--threads N] [--anomalies] --out alerts.jsonl
   paths: CDR files (CSV or JSON Lines, gzip allowed) or directories (searched recursively for
          .csv, .jsonl and .gz files; files whose first line is not a CDR header are skipped)
+  --anomalies: also write low-priority population outliers (kind "anomaly", unusual features named)
   --threads: 1 parses and folds on one thread; 2 or more parse on a second one (default: the cores available)
   writes one alert a line; progress and a summary on stderr
 `;
@@ -63,16 +64,18 @@ export async function run(argv: string[]): Promise<number> {
   };
   const result = await analyzeFilesThreaded(inputs.files, PLAN_PATH, plan, models, {
     threads: values.threads === undefined ? undefined : Math.max(1, Number(values.threads) || 1),
+    anomalies: values.anomalies,
     onProgress: (p) => progress(p.rows, p.bad, false),
   });
   progress(result.rows, result.bad, true);
   const out = createWriteStream(values.out);
   for (const alert of result.alerts) out.write(`${JSON.stringify(alert)}\n`);
+  for (const alert of result.anomalies) out.write(`${JSON.stringify(alert)}\n`);
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   const seconds = (performance.now() - started) / 1000;
   const byKind: Record<string, number> = {};
   const devices = new Set<string>();
-  for (const a of result.alerts) {
+  for (const a of [...result.alerts, ...result.anomalies]) {
     byKind[a.kind] = (byKind[a.kind] ?? 0) + 1;
     if (a.device) devices.add(a.device);
   }
