@@ -232,10 +232,12 @@ export function decideKind(
     return c >= 0 ? s.probabilities[c] : 0;
   };
   const simboxHolds = t.simboxCore && t.simbox >= TRAIT_ALERT_THRESHOLD;
-  const fraudHolds = t.fraudCore && t.fraudCaller >= TRAIT_ALERT_THRESHOLD;
+  // A bulk SIM as strong as a box but in a call-centre's handsets: a call-centre that gets answered.
+  const centreLikeBox = t.fraudCore && t.handsetCentre && t.simbox >= TRAIT_ALERT_THRESHOLD;
+  const fraudHolds = t.fraudCore && (t.fraudCaller >= TRAIT_ALERT_THRESHOLD || centreLikeBox);
   let kind: AlertKind | null = simboxHolds ? 'simbox' : fraudHolds ? 'fraud_caller' : null;
   if (kind) {
-    const traitScore = kind === 'simbox' ? t.simbox : t.fraudCaller;
+    const traitScore = kind === 'simbox' ? t.simbox : Math.max(t.fraudCaller, centreLikeBox ? t.simbox : 0);
     return {
       kind,
       score: Math.max(traitScore, probabilityOf(kind)),

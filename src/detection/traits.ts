@@ -32,8 +32,10 @@ export interface TraitVerdict {
   fraudCore: boolean;
   simboxTraits: Trait[];
   fraudTraits: Trait[];
-  /** Strength of a gateway proper (gateway TAC, SIMs alternating in one device). */
+  /** Strength of a gateway proper (gateway TAC, SIMs active in one device together). */
   gateway: number;
+  /** Handsets taking bulk SIMs in turn, in office hours: a call-centre, whatever its calls sound like. */
+  handsetCentre: boolean;
 }
 
 /** A trait score (weighted mean of traits) from which an alert is raised on traits alone. */
@@ -105,7 +107,7 @@ export function simTraits(f: SimRecord): TraitVerdict {
   const conversations = trait(
     'conversations',
     'bypassed calls of conversation length',
-    ramp(f.answeredShare, 0.3, 0.5) * ramp(f.conversationShare, 0.4, 0.7),
+    ramp(f.answeredShare, 0.2, 0.4) * ramp(f.conversationShare, 0.45, 0.7),
     { answeredShare: f.answeredShare, conversationShare: f.conversationShare, durationMedian: f.durationMedian },
   );
   const colocated = trait(
@@ -148,7 +150,7 @@ export function simTraits(f: SimRecord): TraitVerdict {
     [conversations, 1.5],
     [colocated, 0.5],
   ]);
-  const fraudTraits = [volume, outgoing, strangers, failed, noLife, colocated, dialledList, office];
+  const fraudTraits = [volume, outgoing, strangers, failed, noLife, colocated, device, dialledList, office];
   // The list and the hours add to the score but are not required: not every centre dials ranges.
   const fraudCaller = Math.min(
     1,
@@ -159,6 +161,8 @@ export function simTraits(f: SimRecord): TraitVerdict {
       [failed, 2],
       [noLife, 1],
       [colocated, 0.5],
+      // Bulk SIMs swapped through the centre's handsets.
+      [device, 0.5],
     ]) +
       0.08 * dialledList.strength +
       0.04 * office.strength,
@@ -166,23 +170,25 @@ export function simTraits(f: SimRecord): TraitVerdict {
   return {
     simbox,
     fraudCaller,
-    // Bypassed conversations against failed calls decide between the two kinds.
+    // What the answered calls are decides between the two kinds: conversations (a box carries
+    // real calls, however many go unanswered) or hang-ups and one-line openers (a call-centre).
     // Where calls look like conversations on handsets that take SIMs in turn, in office hours, it is
     // a call-centre (whose SIMs get answered too), not a gateway.
     simboxCore:
       device.strength >= 0.5 &&
-      conversations.strength >= 0.4 &&
-      conversations.strength >= failed.strength &&
       outgoing.strength >= 0.5 &&
+      conversations.strength >= 0.4 &&
+      (f.conversationShare >= 0.6 || conversations.strength >= failed.strength) &&
       !(gateway < 0.5 && office.strength >= 0.5),
     fraudCore:
       strangers.strength >= 0.5 &&
       outgoing.strength >= 0.5 &&
-      ((failed.strength >= 0.5 && failed.strength > conversations.strength) ||
+      ((failed.strength >= 0.5 && f.conversationShare < 0.6 && failed.strength > conversations.strength) ||
         (device.strength >= 0.5 && gateway < 0.5 && office.strength >= 0.5)),
     simboxTraits,
     fraudTraits,
     gateway,
+    handsetCentre: device.strength >= 0.5 && gateway < 0.5 && office.strength >= 0.5,
   };
 }
 
