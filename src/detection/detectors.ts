@@ -164,6 +164,18 @@ export interface SimScore {
   inputs: Record<string, number>;
 }
 
+/** The verdict of a SIM that does not pass the gates. */
+const NO_TRAITS: TraitVerdict = {
+  simbox: 0,
+  fraudCaller: 0,
+  simboxCore: false,
+  fraudCore: false,
+  simboxTraits: [],
+  fraudTraits: [],
+  gateway: 0,
+  handsetCentre: false,
+};
+
 /** Which gates a SIM passes: the traits without which no SIM-box or fraud-caller alert is raised. */
 export function simGates(f: SimRecord): { eligible: boolean; gates: string[] } {
   const gates: string[] = [];
@@ -179,8 +191,15 @@ export function simGates(f: SimRecord): { eligible: boolean; gates: string[] } {
 /** Scores every SIM with the model (no threshold applied): the base of alerts and of evaluation. */
 export function scoreSims(records: Map<number, SimRecord>, model: LinearModel): SimScore[] {
   const out: SimScore[] = [];
+  const none = new Float64Array(model.classes.length);
+  none[0] = 1;
   for (const [msisdn, features] of records) {
     const { eligible, gates } = simGates(features);
+    if (!eligible) {
+      // Never alerted on its own: no traits or model needed (most SIMs of a population).
+      out.push({ msisdn, features, probabilities: none, eligible, gates, traits: NO_TRAITS, inputs: {} });
+      continue;
+    }
     const traits = simTraits(features);
     const inputs = modelInputs(features, traits);
     const x = standardise(model, inputs);

@@ -70,11 +70,12 @@ export function scoreRun(store: FeatureStore, truth: Map<string, string>, models
       scores = detection.sourceScores.map((s) => (s.eligible ? s.probability : 0));
       labels = detection.sourceScores.map((s) => kindOf(`+${s.number}`) === kind);
     } else {
+      // Alerted SIMs first (some are alerted through their device, below the gates), then the
+      // trait score of the SIMs that pass the gates.
       scores = detection.simScores.map((s) => {
-        if (!s.eligible) return 0;
         const trait = kind === 'simbox' ? s.traits.simbox : s.traits.fraudCaller;
-        const alerted = alertedAs.get(`+${s.msisdn}`) === kind ? 1 : 0;
-        return alerted + trait;
+        if (alertedAs.get(`+${s.msisdn}`) === kind) return 1 + trait;
+        return s.eligible ? trait : 0;
       });
       labels = detection.simScores.map((s) => kindOf(`+${s.msisdn}`) === kind);
     }
