@@ -33,8 +33,10 @@ const MAX_CELLS_PER_SIM = 64;
 const MAX_SIMS_PER_KEY = 256;
 /** Two callees this close in number, dialled one after the other, are from a dialled list (a range). */
 const SEQUENTIAL_DISTANCE = 100;
-/** Two SIMs of one IMEI active together for longer than this share the device at once. */
-const CONCURRENT_MS = 3_600_000;
+/** Hours of activity kept per SIM, as a ring of bits by absolute hour (32 days). */
+const HOUR_RING = 768;
+/** Two SIMs of one IMEI are in it at once when this share of the quieter one's hours are shared. */
+const CONCURRENT_SHARE = 0.5;
 /** Local hours counted as office hours: 09:00–18:59. */
 const OFFICE_FROM_HOUR = 9;
 const OFFICE_TO_HOUR = 19;
@@ -82,6 +84,8 @@ export class SimState {
   gapLogSum = 0;
   gapLogSquares = 0;
   gapsUnder60 = 0;
+  /** Hours with any event, a ring of bits by absolute hour: SIMs in one device at the same hours. */
+  readonly activeHours = new Uint32Array(HOUR_RING / 32);
   /** Active days as a bit set (day index from the first event, up to 31 days). */
   activeDayBits = 0;
   firstDay = Number.NaN;
@@ -188,8 +192,10 @@ export interface SimFeatures {
   sequentialShare: number;
   /** Most hand-overs between SIMs on any of this SIM's IMEIs (in file order). */
   imeiHandovers: number;
-  /** Most other SIMs active in one of this SIM's IMEIs over the same hours (gateway slots). */
+  /** Most other SIMs in one of this SIM's IMEIs at the same hours (gateway slots). */
   concurrentSimsOnImei: number;
+  /** Share of a shared IMEI's seen life this SIM covers (1 when not shared): a fresh SIM per day is small. */
+  imeiLifeShare: number;
   /** 1 when one of the SIM's IMEIs has a gateway (SIM-box module) TAC. */
   gatewayTac: number;
   /** 1 when one of the SIM's IMEIs has an IoT-module or probe TAC. */
@@ -324,6 +330,8 @@ export class FeatureStore {
       sim.imsiDigits = imsiDigits;
     }
     const day = Math.floor(at / DAY_MS);
+    const hourBit = Math.floor(at / 3_600_000) % HOUR_RING;
+    if (hourBit >= 0) sim.activeHours[hourBit >>> 5] |= 1 << (hourBit & 31);
     if (Number.isNaN(sim.firstDay)) sim.firstDay = day;
     const dayOffset = day - sim.firstDay;
     if (dayOffset >= 0 && dayOffset < 31) sim.activeDayBits |= 1 << dayOffset;
@@ -494,7 +502,14 @@ export class FeatureStore {
   }
 
   /** Device traits of a SIM's IMEIs: most hand-overs, gateway TAC, module TAC. */
-  deviceTraits(sim: SimState): { handovers: number; concurrent: number; gateway: number; module: number } {
+  deviceTraits(sim: SimState): {
+    handovers: number;
+    concurrent: number;
+    lifeShare: number;
+    gateway: number;
+    module: number;
+  } {
+    let lifeShare = 1;
     let handovers = 0;
     let concurrent = 0;
     let gateway = 0;
@@ -503,22 +518,30 @@ export class FeatureStore {
       const device = this.imeis.get(sim.imeis[k]);
       if (device && device.handovers > handovers) handovers = device.handovers;
       if (device && device.sims.size > 1) {
-        // Other SIMs in this device over the same hours (a gateway's slots), whatever the order of
+        // Other SIMs in this device at the same hours (a gateway's slots), whatever the order of
         // the CDR files: a phone taking SIMs one after another has none.
         let overlapping = 0;
+        const mine = countBits(sim.activeHours);
         for (const other of device.sims) {
           if (other === sim.msisdn) continue;
           const o = this.sims.get(other);
-          if (o && Math.min(o.lastSeen, sim.lastSeen) - Math.max(o.firstSeen, sim.firstSeen) > CONCURRENT_MS)
-            overlapping++;
+          if (!o) continue;
+          // Same hours for most of the quieter SIM's life: slots of one gateway, not a desk phone
+          // shared by shifts or a handset given a new SIM each day.
+          let both = 0;
+          for (let w = 0; w < o.activeHours.length; w++) both += popcount(o.activeHours[w] & sim.activeHours[w]);
+          const quieter = Math.min(mine, countBits(o.activeHours));
+          if (quieter >= 2 && both >= CONCURRENT_SHARE * quieter) overlapping++;
         }
         if (overlapping > concurrent) concurrent = overlapping;
+        const span = device.lastSeen - device.firstSeen;
+        if (span > 0) lifeShare = Math.min(lifeShare, (sim.lastSeen - sim.firstSeen) / span);
       }
       const family = this.tacs.familyOf(sim.imeis[k], sim.imeiDigits[k]);
       if (family === 'gateway') gateway = 1;
       else if (family === 'iot' || family === 'probe') module = 1;
     }
-    return { handovers, concurrent, gateway, module };
+    return { handovers, concurrent, lifeShare, gateway, module };
   }
 
   /** The features of one SIM at the window's current state. */
@@ -582,6 +605,7 @@ export class FeatureStore {
       sequentialShare: sim.voiceOut > 1 ? sim.sequentialCallees / (sim.voiceOut - 1) : 0,
       imeiHandovers: device.handovers,
       concurrentSimsOnImei: device.concurrent,
+      imeiLifeShare: device.lifeShare,
       gatewayTac: device.gateway,
       moduleTac: device.module,
       lifePerCall: (sim.smsOut + sim.smsIn + sim.dataEvents) / Math.max(1, sim.voiceOut),
@@ -619,6 +643,18 @@ export class FeatureStore {
     this.generation++;
     return dropped;
   }
+}
+
+function popcount(x: number): number {
+  const v = x - ((x >>> 1) & 0x55555555);
+  const w = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((w + (w >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+function countBits(words: Uint32Array): number {
+  let n = 0;
+  for (let k = 0; k < words.length; k++) n += popcount(words[k]);
+  return n;
 }
 
 function nightCount(hours: Uint32Array): number {

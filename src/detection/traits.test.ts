@@ -157,3 +157,61 @@ test('a fraud call-centre dialling consecutive numbers, short and mostly unanswe
   assert.match(traits, /dialled list/);
   assert.match(traits, /short and mostly unanswered/);
 });
+
+test('an outbound sales floor whose desk phones are shared by a morning and an evening shift → no alert', () => {
+  const cdrs = new CdrLines('KCELL');
+  const random = sequence(23);
+  for (let desk = 0; desk < 10; desk++) {
+    const phone = imei(HANDSET_TAC, 500 + desk);
+    for (const [shift, from] of [
+      [0, 60],
+      [1, 360],
+    ] as const) {
+      const sim = `+7701666${String(1000 + desk * 2 + shift)}`;
+      for (let day = 0; day < 3; day++)
+        for (let k = 0; k < 60; k++) {
+          const answered = random() < 0.65;
+          cdrs.voice(
+            sim,
+            'out',
+            victim(200_000 + Math.floor(random() * 500_000)),
+            day * 1440 + from + Math.floor(random() * 290),
+            answered ? 40 + Math.floor(random() * 400) : 0,
+            'KZ-ALA-0300',
+            { imei: phone },
+          );
+        }
+    }
+  }
+  assert.deepEqual(detectIn(cdrs), []);
+});
+
+test('a box of two SIMs in one module at the same hours (no known TAC) → simbox, the module named as a gateway', () => {
+  const cdrs = new CdrLines('KCELL');
+  const random = sequence(31);
+  const module = imei('86999902', 77);
+  for (let k = 0; k < 400; k++) {
+    const sim = `+7701777000${k % 2}`;
+    const answered = random() < 0.55;
+    cdrs.voice(
+      sim,
+      'out',
+      victim(300_000 + Math.floor(random() * 500_000)),
+      Math.floor(k * 5.4),
+      answered ? 60 + Math.floor(random() * 300) : 0,
+      'KZ-ALA-0400',
+      {
+        imei: module,
+      },
+    );
+  }
+  const alerts = detectIn(cdrs, new TacTable());
+  assert.deepEqual(
+    alerts.map((a) => a.kind),
+    ['simbox', 'simbox'],
+  );
+  const device = (alerts[0].evidence.traits as { trait: string; values: Record<string, number> }[]).find((t) =>
+    t.trait.startsWith('gateway device'),
+  );
+  assert.equal(device?.values.concurrentSimsOnImei, 1);
+});

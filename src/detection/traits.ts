@@ -102,6 +102,7 @@ export function simTraits(f: SimRecord): TraitVerdict {
       concurrentSimsOnImei: f.concurrentSimsOnImei,
       imeiHandovers: f.imeiHandovers,
       imeisPerSim: f.imeisPerSim,
+      imeiLifeShare: f.imeiLifeShare,
     },
   );
   const conversations = trait(
@@ -184,11 +185,11 @@ export function simTraits(f: SimRecord): TraitVerdict {
       strangers.strength >= 0.5 &&
       outgoing.strength >= 0.5 &&
       ((failed.strength >= 0.5 && f.conversationShare < 0.6 && failed.strength > conversations.strength) ||
-        (device.strength >= 0.5 && gateway < 0.5 && office.strength >= 0.5)),
+        (device.strength >= 0.5 && gateway < 0.5 && office.strength >= 0.5 && f.imeiLifeShare <= 0.6)),
     simboxTraits,
     fraudTraits,
     gateway,
-    handsetCentre: device.strength >= 0.5 && gateway < 0.5 && office.strength >= 0.5,
+    handsetCentre: device.strength >= 0.5 && gateway < 0.5 && office.strength >= 0.5 && f.imeiLifeShare <= 0.6,
   };
 }
 
