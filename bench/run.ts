@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: prints the figures behind DESIGN.md §6 budgets. Each part can be run alone:
- * `npm run bench -- engine http sim detection ingest distributed`.
+ * `npm run bench -- engine http sim detection ingest distributed compliance`.
  */
+import { benchCompliance } from './compliance.ts';
 import { benchDetection } from './detection.ts';
 import { benchDistributed } from './distributed.ts';
 import { benchEngine } from './engine.ts';
@@ -29,6 +30,10 @@ const parts: Record<string, { budget: string; run: () => Promise<Record<string, 
   distributed: {
     budget: 'verify req/s on 2 screening processes + Redis vs 1 embedded; CDRs/s through NATS vs in process',
     run: () => benchDistributed(),
+  },
+  compliance: {
+    budget: 'screening coverage: CDRs/s joined against verifies (no budget)',
+    run: () => benchCompliance(),
   },
 };
 

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createKeyring } from './auth/keys.ts';
 import { createCases } from './cases/index.ts';
+import { createCompliance } from './compliance/index.ts';
 import type { Config } from './config.ts';
 import { createConsole } from './console/index.ts';
 import { createDataPath } from './datapath/index.ts';
@@ -23,7 +24,7 @@ import { registerNumberRoutes } from './numbering/routes.ts';
 import { registerOperatorRoutes } from './operators/routes.ts';
 import { createOperatorRegistry } from './operators/store.ts';
 import { createHttpServer, principalOf } from './platform/http.ts';
-import { createMetrics } from './platform/metrics.ts';
+import { createMetrics, metricsReaderCheck } from './platform/metrics.ts';
 import { migrate, openPglite, openPostgres, type Sql } from './platform/sql.ts';
 import type { EventStream } from './platform/stream.ts';
 import { createReports } from './reports/index.ts';
@@ -58,6 +59,8 @@ export interface App {
   adminToken: string;
   /** The first console admin's one-time password, when this start created it (shown once). */
   firstAdmin: { username: string; password: string } | null;
+  /** About the audit signing key, to be shown at start (created, or missing). */
+  auditNotice?: string;
   close(): Promise<void>;
   /** Modules, for tests and other roles. */
   modules: Record<string, unknown>;
@@ -191,9 +194,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       });
     },
   );
-  http.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['platform'] } }, async (_request, reply) => {
-    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  const mayReadMetrics = metricsReaderCheck(config.metricsToken);
+  http.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics: all with the admin token or CALLSHIELD_METRICS_TOKEN, dependency health without',
+        tags: ['platform'],
+      },
+    },
+    async (request, reply) => {
+      // Without the token only the node's own health is shown (dependencies up, request latency):
+      // operators' volumes and decision counts are for the platform's monitoring, not for anyone.
+      const text = mayReadMetrics(request)
+        ? await metrics.registry.metrics()
+        : await metrics.registry.getSingleMetricAsString('callshield_dependency_up');
+      return reply.header('content-type', metrics.registry.contentType).send(text);
+    },
+  );
   http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
 
   const dataPath = await createDataPath({
@@ -220,6 +238,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     log: http.log,
     retention: { relationDays: config.relationRetentionDays, journalDays: config.detectionWindowDays },
+  });
+
+  const duties = await createCompliance({
+    config,
+    sql,
+    stream,
+    operators,
+    audit: consoleRole.audit,
+    clock,
+    log: http.log,
   });
 
   const prevention = await createReports({
@@ -253,6 +281,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerStatsRoutes(scope, { store: createStatsStore(sql), counter, clock });
     dataPath.register(scope);
     investigations.register(scope);
+    duties.register(scope);
   });
   await consoleRole.register(http, {
     plan,
@@ -304,6 +333,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stream,
     adminToken,
     firstAdmin: consoleRole.firstAdmin,
+    auditNotice: consoleRole.auditNotice,
     modules: {
       plan,
       operators,
@@ -324,6 +354,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       dataPath,
       prevention,
       investigations,
+      compliance: duties,
     },
     async close() {
       for (const t of timers) clearInterval(t);
@@ -335,6 +366,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await stream.drain().catch(() => {});
       await dataPath.close();
       await investigations.close();
+      await duties.close();
       prevention.close();
       unsubscribeRecent();
       await nodeSync?.close();

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseDeadline } from './compliance/deadline.ts';
 import { reasonCodes } from './screening/types.ts';
 
 export const roleNames = ['screening', 'ingest', 'detect', 'console'] as const;
@@ -181,7 +182,8 @@ const configSchema = z
     /**
      * Hosts (host or host:port, comma-separated) x5u URLs may point to; any host when not set. A
      * country whose operators all use the national repository lists it, so tokens cannot make the
-     * verifier fetch from anywhere else.
+     * verifier fetch from anywhere else. Listed hosts are also the only x5u hosts that may resolve to
+     * loopback, private or link-local addresses (the outbound guard refuses those otherwise).
      */
     stirX5uHosts: z
       .string()
@@ -192,6 +194,34 @@ const configSchema = z
           .filter(Boolean),
       )
       .optional(),
+    /**
+     * How long an operator has to act on a SIM suspension request: an ISO 8601 duration (PT48H)
+     * or working days by the Kazakh calendar (2WD, ending 18:00 Almaty time of the last one).
+     */
+    suspensionDeadline: z
+      .string()
+      .default('2WD')
+      .transform((s, ctx) => {
+        const parsed = parseDeadline(s);
+        if (typeof parsed === 'string') {
+          ctx.addIssue({ code: 'custom', message: parsed });
+          return z.NEVER;
+        }
+        return parsed;
+      }),
+    /**
+     * PEM file of the Ed25519 key that signs audit checkpoints (kept away from the database). Unset:
+     * embedded mode creates `<data-dir>/audit-key.pem`; distributed mode signs nothing.
+     */
+    auditKeyFile: z.string().min(1).optional(),
+    /** Append-only file of signed audit checkpoints; `<data-dir>/audit-checkpoints.jsonl` by default. */
+    auditCheckpointsFile: z.string().min(1).optional(),
+    /** Public reports per address in an hour before each further one needs a proof of work (subnet: 4×). */
+    publicReportsBeforeProof: intFrom(1, 100_000).default(3),
+    /** Difficulty of the first proof of work (leading zero bits of SHA-256); grows with the burst. */
+    publicReportProofBits: intFrom(1, 26).default(16),
+    /** Bearer token a Prometheus scraper sends for /metrics (the admin token works too). */
+    metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .strict();
 
@@ -252,6 +282,12 @@ const envNames: Record<string, string> = {
   stirCacheSeconds: 'CALLSHIELD_STIR_CACHE_SECONDS',
   stirTlsCaFile: 'CALLSHIELD_STIR_TLS_CA_FILE',
   stirX5uHosts: 'CALLSHIELD_STIR_X5U_HOSTS',
+  suspensionDeadline: 'CALLSHIELD_SUSPENSION_DEADLINE',
+  auditKeyFile: 'CALLSHIELD_AUDIT_KEY',
+  auditCheckpointsFile: 'CALLSHIELD_AUDIT_CHECKPOINTS',
+  publicReportsBeforeProof: 'CALLSHIELD_PUBLIC_REPORTS_BEFORE_PROOF',
+  publicReportProofBits: 'CALLSHIELD_PUBLIC_REPORT_PROOF_BITS',
+  metricsToken: 'CALLSHIELD_METRICS_TOKEN',
 };
 
 /** The environment variable of each setting, for the README and error messages. */

@@ -27,6 +27,8 @@ export const errorCodes = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   BATCH_TOO_LARGE: 413,
   RATE_LIMITED: 429,
+  /** A burst of public reports from one network: the next one needs a solved proof of work. */
+  PROOF_OF_WORK_REQUIRED: 428,
   NOT_READY: 503,
   /** A dependency the request needs (hot state, streams) is down; the platform recovers by itself. */
   DEPENDENCY_UNAVAILABLE: 503,

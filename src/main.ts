@@ -24,6 +24,14 @@ const commands: Record<string, Command> = {
     summary: 'leave-one-family-out evaluation of detection, and on independent data',
     load: () => import('./detection/eval-cli.ts'),
   },
+  generate: {
+    summary: 'write an independent CDR data set with truth, for evaluation only',
+    load: () => import('./detection/independent/cli.ts'),
+  },
+  report: {
+    summary: "monthly report of operators' duties (PDF or CSV) from a running server",
+    load: () => import('./compliance/cli.ts'),
+  },
 };
 
 function usage(): string {

@@ -66,6 +66,8 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
 
+  if (app.auditNotice) process.stdout.write(`\n${app.auditNotice}\n`);
+
   if (app.firstAdmin) {
     // First start: the console's admin gets a one-time password, changed at first login.
     process.stdout.write(

@@ -17,6 +17,7 @@ interface SuspensionRow {
   created_at: Date | string;
   acked_at: Date | string | null;
   acked_by: string | null;
+  deadline_at?: Date | string | null;
 }
 
 const toSuspension = (r: SuspensionRow): SimSuspension => ({
@@ -32,6 +33,7 @@ const toSuspension = (r: SuspensionRow): SimSuspension => ({
   createdAt: iso(r.created_at)!,
   ackedAt: iso(r.acked_at),
   ackedBy: r.acked_by,
+  deadline: iso(r.deadline_at ?? null),
 });
 
 /**
@@ -39,7 +41,14 @@ const toSuspension = (r: SuspensionRow): SimSuspension => ({
  * Every new request and every cancellation takes a new version from one sequence, so an
  * operator's system pulls what changed with `?since={version}`, as it does for lists.
  */
-export function createSuspensionStore(sql: Sql) {
+export function createSuspensionStore(
+  sql: Sql,
+  /** The deadline (ms) of a request made at `requestedAt` (src/compliance/deadline.ts); none when not given. */
+  deadlines?: { clock: () => number; deadlineOf: (requestedAt: number) => number },
+) {
+  const deadlineNow = () => (deadlines ? new Date(deadlines.deadlineOf(deadlines.clock())) : null);
+  // Request and acknowledgement times follow the app's clock when it is given (deadlines compare with it).
+  const now = () => (deadlines ? new Date(deadlines.clock()) : new Date());
   return {
     /** Creates the request of an alert (once: a second call returns the existing one). */
     async request(input: {
@@ -51,10 +60,10 @@ export function createSuspensionStore(sql: Sql) {
     }): Promise<SimSuspension> {
       const id = `sus_${randomBytes(9).toString('base64url')}`;
       const inserted = await sql.query<SuspensionRow>(
-        `insert into sim_suspensions (id, version, operator_id, msisdn, imsi, reason, alert_id)
-         values ($1, nextval('sim_suspension_versions'), $2, $3, $4, $5, $6)
+        `insert into sim_suspensions (id, version, operator_id, msisdn, imsi, reason, alert_id, deadline_at, created_at)
+         values ($1, nextval('sim_suspension_versions'), $2, $3, $4, $5, $6, $7, $8)
          on conflict (alert_id) do nothing returning *`,
-        [id, input.operator, input.msisdn, input.imsi, input.reason, input.alertId],
+        [id, input.operator, input.msisdn, input.imsi, input.reason, input.alertId, deadlineNow(), now()],
       );
       if (inserted.rows[0]) return toSuspension(inserted.rows[0]);
       const { rows } = await sql.query<SuspensionRow>('select * from sim_suspensions where alert_id = $1', [
@@ -64,8 +73,9 @@ export function createSuspensionStore(sql: Sql) {
       if (rows[0].status === 'cancelled') {
         const again = await sql.query<SuspensionRow>(
           `update sim_suspensions set status = 'requested', version = nextval('sim_suspension_versions'),
-             note = null, acked_at = null, acked_by = null where id = $1 returning *`,
-          [rows[0].id],
+             note = null, acked_at = null, acked_by = null, created_at = $3, deadline_at = $2
+           where id = $1 returning *`,
+          [rows[0].id, deadlineNow(), now()],
         );
         return toSuspension(again.rows[0]);
       }
@@ -110,9 +120,9 @@ export function createSuspensionStore(sql: Sql) {
     /** Records the operator's outcome; null when the request is cancelled. */
     async ack(id: string, outcome: SuspensionOutcome, note: string | null, by: string): Promise<SimSuspension | null> {
       const { rows } = await sql.query<SuspensionRow>(
-        `update sim_suspensions set status = $2, note = $3, acked_at = now(), acked_by = $4
+        `update sim_suspensions set status = $2, note = $3, acked_at = coalesce(acked_at, $5), acked_by = $4
          where id = $1 and status <> 'cancelled' returning *`,
-        [id, outcome, note, by],
+        [id, outcome, note, by, now()],
       );
       return rows[0] ? toSuspension(rows[0]) : null;
     },

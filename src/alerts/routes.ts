@@ -27,6 +27,7 @@ const suspensionSchema = {
     createdAt: { type: 'string' },
     ackedAt: nullableString,
     ackedBy: nullableString,
+    deadline: nullableString,
   },
 } as const;
 

@@ -49,6 +49,8 @@ export interface SimSuspension {
   createdAt: string;
   ackedAt: string | null;
   ackedBy: string | null;
+  /** When the operator must have acted by (CALLSHIELD_SUSPENSION_DEADLINE); null for requests made before deadlines were kept. */
+  deadline: string | null;
 }
 
 /** An entry of the IMEI device blocklist. */

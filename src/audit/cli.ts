@@ -7,11 +7,15 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openPglite, openPostgres } from '../platform/sql.ts';
+import { verifyAuditWithCheckpoints } from './index.ts';
 import { createAuditLog } from './log.ts';
 
 const help = `usage: callshield audit verify [--data-dir ./data]
 
-Checks that no audit entry was altered or removed. Uses DATABASE_URL when set (any time),
+Checks that no audit entry was altered or removed: the hash chain, and the chain against every
+checkpoint signed with the audit key (CALLSHIELD_AUDIT_KEY, or <data-dir>/audit-key.pem) found in
+the checkpoint file (CALLSHIELD_AUDIT_CHECKPOINTS, or <data-dir>/audit-checkpoints.jsonl) and, with
+NATS_URL, in the NATS stream. The public key is enough. Uses DATABASE_URL when set (any time),
 otherwise the embedded records in the data directory (stop the server first).
 Exit status: 0 intact, 1 broken, 2 usage or configuration error.
 `;
@@ -66,9 +70,19 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write('audit log: no entries yet (the records were never opened by a server)\n');
       return 0;
     }
-    const result = await createAuditLog({ sql }).verify();
+    const { result, signed, sources } = await verifyAuditWithCheckpoints(createAuditLog({ sql }), config);
     if (result.ok) {
       process.stdout.write(`audit log intact: ${result.entries} entries, head ${result.headSeq} ${result.headHash}\n`);
+      if (!signed) {
+        process.stdout.write(
+          'WARNING: no audit key (CALLSHIELD_AUDIT_KEY): only the hash chain was checked, which someone who can write the database can recompute\n',
+        );
+      } else {
+        process.stdout.write(
+          `signed checkpoints: ${result.checkpoints ?? 0} from ${sources.join(', ') || 'nowhere'}, newest at entry ${result.signedUpTo ?? 0}` +
+            `${result.entries > (result.signedUpTo ?? 0) ? `; entries after it rest on the chain alone` : ''}\n`,
+        );
+      }
       return 0;
     }
     process.stdout.write(`audit log BROKEN after ${result.entries} good entries: ${result.problem}\n`);

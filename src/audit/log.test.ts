@@ -1,7 +1,66 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { deleteNatsStreams } from '../platform/nats.ts';
 import { migrate, openPglite, type Sql } from '../platform/sql.ts';
-import { auditCsv, canonicalJson, createAuditLog } from './log.ts';
+import { anchorsFrom, createCheckpointer, loadAuditKey } from './checkpoints.ts';
+import { openAuditProtection, verifyAuditWithCheckpoints } from './index.ts';
+import { auditCsv, canonicalJson, createAuditLog, entryHash, genesisHash } from './log.ts';
+import { createNatsCheckpointSink, readNatsCheckpoints } from './nats-checkpoints.ts';
+
+/**
+ * What an insider with the database does: trigger off, entries deleted, every later entry
+ * renumbered and rehashed, the head recomputed, trigger on. The chain then checks again.
+ */
+async function rewriteWithout(sql: Sql, seqs: number[]): Promise<void> {
+  await sql.query('alter table audit_log disable trigger user');
+  await sql.query('delete from audit_log where seq = any($1)', [seqs]);
+  const { rows } = await sql.query<Record<string, unknown>>('select * from audit_log order by seq');
+  await sql.query('delete from audit_log');
+  let prevHash = genesisHash;
+  let seq = 0;
+  for (const row of rows) {
+    seq++;
+    const draft = {
+      seq,
+      id: String(row.id),
+      at: new Date(row.at as string).toISOString(),
+      actor: String(row.actor),
+      role: String(row.role),
+      action: String(row.action),
+      target: String(row.target),
+      details: (typeof row.details === 'string' ? JSON.parse(row.details) : row.details) as Record<string, unknown>,
+      clientIp: String(row.client_ip),
+      prevHash,
+    };
+    const hash = entryHash(draft);
+    await sql.query(
+      `insert into audit_log (seq, id, at, actor, role, action, target, details, client_ip, prev_hash, hash)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        seq,
+        draft.id,
+        new Date(draft.at),
+        draft.actor,
+        draft.role,
+        draft.action,
+        draft.target,
+        JSON.stringify(draft.details),
+        draft.clientIp,
+        prevHash,
+        hash,
+      ],
+    );
+    prevHash = hash;
+  }
+  await sql.query('update audit_head set seq = $1, hash = $2', [seq, prevHash]);
+  await sql.query('alter table audit_log enable trigger user');
+}
 
 describe('audit log hash chain', () => {
   let sql: Sql;
@@ -130,5 +189,169 @@ describe('audit log hash chain', () => {
     assert.ok(line.includes("'=cmd()"));
     assert.ok(line.includes(',+77010000001,'));
     assert.ok(line.includes('"{""note"":""a, \\""quoted\\""""}"'));
+  });
+});
+
+describe('signed checkpoints outside the database', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'callshield-audit-'));
+  const bin = fileURLToPath(new URL('../../bin/callshield', import.meta.url));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  /** `bin/callshield audit verify` on the data directory, with no CALLSHIELD_* from the caller. */
+  function cliVerify() {
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(CALLSHIELD_|DATABASE_URL|NATS_URL)/.test(k)),
+    );
+    return spawnSync(bin, ['audit', 'verify', '--data-dir', dataDir], { env, encoding: 'utf8' });
+  }
+
+  it('the embedded mode creates a 0600 key beside the database, and signs every append', async () => {
+    const sql = await openPglite(join(dataDir, 'pglite'));
+    await migrate(sql);
+    const protection = await openAuditProtection(
+      { dataDir, natsPrefix: 'callshield', natsReplicas: 1 },
+      { clock: Date.now, onError: (e) => assert.fail(String(e)) },
+    );
+    assert.match(protection.notice ?? '', /created the audit signing key/);
+    const keyFile = join(dataDir, 'audit-key.pem');
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    assert.ok(!keyFile.startsWith(join(dataDir, 'pglite')), 'the key is not inside the database directory');
+    const audit = createAuditLog({ sql, checkpointer: protection.checkpointer });
+    for (let i = 1; i <= 6; i++) {
+      await audit.append({
+        actor: 'user:mallory',
+        role: 'analyst',
+        action: 'number.lookup',
+        target: `+7701555000${i}`,
+        clientIp: '10.1.1.1',
+      });
+    }
+    await protection.close();
+    await sql.close();
+    const lines = readFileSync(join(dataDir, 'audit-checkpoints.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 6);
+    const ok = cliVerify();
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /audit log intact: 6 entries/);
+    assert.match(ok.stdout, /signed checkpoints: 6/);
+  });
+
+  it('audit verify fails on a rewrite: trigger disabled, entries deleted, every hash and the head recomputed', async () => {
+    const sql = await openPglite(join(dataDir, 'pglite'));
+    // The insider removes the lookups of +77015550002 and +77015550003 and rebuilds the chain.
+    await rewriteWithout(sql, [2, 3]);
+    // The chain alone is fooled: this is the finding.
+    const chainOnly = await createAuditLog({ sql }).verify();
+    assert.deepEqual({ ok: chainOnly.ok, entries: chainOnly.entries }, { ok: true, entries: 4 });
+    await sql.close();
+
+    const broken = cliVerify();
+    assert.equal(broken.status, 1, broken.stdout + broken.stderr);
+    assert.match(broken.stdout, /audit log BROKEN/);
+    assert.match(broken.stdout, /entry 2 does not match its signed checkpoint/);
+  });
+
+  it('a missing key is not taken for an unsigned log', () => {
+    const keyFile = join(dataDir, 'audit-key.pem');
+    const saved = readFileSync(keyFile);
+    rmSync(keyFile);
+    try {
+      const r = cliVerify();
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /audit key .* is missing/);
+    } finally {
+      writeFileSync(keyFile, saved, { mode: 0o600 });
+    }
+  });
+
+  it('a forged checkpoint line is refused', () => {
+    const file = join(dataDir, 'audit-checkpoints.jsonl');
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    const last = JSON.parse(lines[lines.length - 1]);
+    appendFileSync(file, `${JSON.stringify({ ...last, seq: 4, hash: 'f'.repeat(64) })}\n`);
+    const forged = cliVerify();
+    assert.equal(forged.status, 1);
+    assert.match(forged.stdout, /no valid signature/);
+  });
+});
+
+describe('checkpoints in NATS JetStream (distributed mode)', () => {
+  it('publishes signed checkpoints to a stream that audit verify reads back', async () => {
+    const prefix = `cstest${randomBytes(4).toString('hex')}`;
+    const options = { url: 'nats://127.0.0.1:4222', prefix, replicas: 1 };
+    const key = loadAuditKey({ dataDir: 'memory://', embedded: true, create: true });
+    assert.ok(key);
+    try {
+      const sink = await createNatsCheckpointSink({ ...options, onError: (e) => assert.fail(String(e)) });
+      const checkpointer = createCheckpointer({
+        key,
+        sinks: [sink],
+        clock: Date.now,
+        onError: (e) => assert.fail(String(e)),
+      });
+      checkpointer.record({ seq: 1, hash: 'a'.repeat(64) });
+      checkpointer.record({ seq: 2, hash: 'b'.repeat(64) });
+      await checkpointer.close();
+      const { checkpoints } = await readNatsCheckpoints(options);
+      assert.deepEqual(
+        checkpoints.map((c) => [c.seq, c.hash]),
+        [
+          [1, 'a'.repeat(64)],
+          [2, 'b'.repeat(64)],
+        ],
+      );
+      const anchors = anchorsFrom(key.publicKey, checkpoints);
+      assert.ok(anchors.ok && anchors.anchors.newestSeq === 2);
+    } finally {
+      await deleteNatsStreams(options.url, prefix);
+    }
+  });
+});
+
+describe('a rewrite caught by the NATS copy of the checkpoints alone', () => {
+  it('fails verify when the insider also deleted the checkpoint file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'callshield-audit-nats-'));
+    const keyFile = join(dir, 'audit-key.pem');
+    writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+      mode: 0o600,
+    });
+    const config = {
+      dataDir: dir,
+      auditKeyFile: keyFile,
+      natsUrl: 'nats://127.0.0.1:4222',
+      natsPrefix: `cstest${randomBytes(4).toString('hex')}`,
+      natsReplicas: 1,
+    };
+    const sql = await openPglite('memory://');
+    try {
+      await migrate(sql);
+      const protection = await openAuditProtection(config, { clock: Date.now, onError: (e) => assert.fail(String(e)) });
+      const audit = createAuditLog({ sql, checkpointer: protection.checkpointer });
+      for (let i = 1; i <= 4; i++) {
+        await audit.append({
+          actor: 'user:mallory',
+          role: 'analyst',
+          action: 'number.lookup',
+          target: `+7701666000${i}`,
+          clientIp: '10.0.0.9',
+        });
+      }
+      await protection.close();
+      assert.equal((await verifyAuditWithCheckpoints(audit, config)).result.ok, true);
+
+      await rewriteWithout(sql, [2]);
+      rmSync(join(dir, 'audit-checkpoints.jsonl'));
+      const { result, sources } = await verifyAuditWithCheckpoints(createAuditLog({ sql }), config);
+      assert.equal(result.ok, false);
+      assert.match(!result.ok ? result.problem : '', /entry 2 does not match its signed checkpoint/);
+      assert.ok(
+        sources.some((s) => s.startsWith('NATS stream (4')),
+        sources.join(', '),
+      );
+    } finally {
+      await sql.close();
+      await deleteNatsStreams(config.natsUrl, config.natsPrefix);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,9 +3,13 @@
  * each entry's hash is SHA-256 over its canonical form, which includes the previous entry's hash,
  * so altering or removing an entry breaks the chain at that point, and the chain head (kept with
  * every append) catches entries cut off the end. The database also refuses updates and deletes.
+ * None of that stops someone who can write the database (they recompute every hash and the head),
+ * so each new head is also signed and kept outside the database (checkpoints.ts), and `verify`
+ * takes those signed checkpoints as anchors the chain must still match.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Sql, SqlQueryable } from '../platform/sql.ts';
+import type { Anchors } from './checkpoints.ts';
 
 export interface AuditEntry {
   seq: number;
@@ -88,10 +92,24 @@ export interface AuditQuery {
 }
 
 export type VerifyResult =
-  | { ok: true; entries: number; headSeq: number; headHash: string }
+  | {
+      ok: true;
+      entries: number;
+      headSeq: number;
+      headHash: string;
+      /** Signed checkpoints checked (absent when none were given). */
+      checkpoints?: number;
+      /** The newest entry a signed checkpoint covers; later entries rest on the chain alone. */
+      signedUpTo?: number;
+    }
   | { ok: false; entries: number; problem: string; seq?: number };
 
-export function createAuditLog(deps: { sql: Sql; clock?: () => number }) {
+export function createAuditLog(deps: {
+  sql: Sql;
+  clock?: () => number;
+  /** Signs each new head and keeps it outside the database (see checkpoints.ts). */
+  checkpointer?: { record(head: { seq: number; hash: string }): void };
+}) {
   const { sql } = deps;
   const clock = deps.clock ?? Date.now;
   // One append at a time in this process; across processes the advisory lock below orders them.
@@ -144,7 +162,12 @@ export function createAuditLog(deps: { sql: Sql; clock?: () => number }) {
   return {
     /** Appends one entry; resolves once it is stored (callers that show personal data wait for it). */
     append(input: NewAuditEntry): Promise<AuditEntry> {
-      const run = tail.then(() => sql.transaction((tx) => appendIn(tx, input)));
+      const run = tail.then(async () => {
+        const entry = await sql.transaction((tx) => appendIn(tx, input));
+        // After the commit, in append order: a checkpoint never names an entry that is not stored.
+        deps.checkpointer?.record({ seq: entry.seq, hash: entry.hash });
+        return entry;
+      });
       tail = run.catch(() => {});
       return run;
     },
@@ -170,11 +193,23 @@ export function createAuditLog(deps: { sql: Sql; clock?: () => number }) {
       return { items, next: rows.length > q.limit ? items[items.length - 1].seq : null };
     },
 
+    /** Signs the current head (at start: the entries written before are then anchored too). */
+    async checkpointHead(): Promise<void> {
+      if (!deps.checkpointer) return;
+      const run = tail.then(async () => {
+        const head = await sql.query<{ seq: number | string; hash: string }>('select seq, hash from audit_head');
+        if (head.rows[0]) deps.checkpointer?.record({ seq: Number(head.rows[0].seq), hash: head.rows[0].hash });
+      });
+      tail = run.catch(() => {});
+      await run;
+    },
+
     /**
      * Walks the whole chain in order: every hash recomputed, every link checked, no seq missing,
-     * and the last entry equal to the recorded head.
+     * and the last entry equal to the recorded head. With anchors (signed checkpoints), every
+     * anchored entry must still have the signed hash and the chain must reach the newest anchor.
      */
-    async verify(pageSize = 5000): Promise<VerifyResult> {
+    async verify(pageSize = 5000, anchors?: Anchors): Promise<VerifyResult> {
       let prevHash = genesisHash;
       let expectedSeq = 1;
       let entries = 0;
@@ -200,6 +235,15 @@ export function createAuditLog(deps: { sql: Sql; clock?: () => number }) {
           if (entryHash(rest) !== hash) {
             return { ok: false, entries, seq: entry.seq, problem: `entry ${entry.seq} was altered (hash mismatch)` };
           }
+          const signed = anchors?.bySeq.get(entry.seq);
+          if (signed !== undefined && signed !== hash) {
+            return {
+              ok: false,
+              entries,
+              seq: entry.seq,
+              problem: `entry ${entry.seq} does not match its signed checkpoint (the log was rewritten)`,
+            };
+          }
           prevHash = hash;
           expectedSeq++;
           entries++;
@@ -217,7 +261,24 @@ export function createAuditLog(deps: { sql: Sql; clock?: () => number }) {
           problem: `the chain ends at entry ${entries} but the recorded head is entry ${headSeq} (entries were cut off or the head was altered)`,
         };
       }
-      return { ok: true, entries, headSeq, headHash };
+      if (anchors && anchors.newestSeq > entries) {
+        return {
+          ok: false,
+          entries,
+          seq: anchors.newestSeq,
+          problem: `a signed checkpoint names entry ${anchors.newestSeq} but the log ends at entry ${entries} (entries were removed)`,
+        };
+      }
+      if (anchors && entries > 0 && anchors.bySeq.size === 0) {
+        return {
+          ok: false,
+          entries,
+          problem: 'no signed checkpoint covers the log (the checkpoints are missing)',
+        };
+      }
+      return anchors
+        ? { ok: true, entries, headSeq, headHash, checkpoints: anchors.bySeq.size, signedUpTo: anchors.newestSeq }
+        : { ok: true, entries, headSeq, headHash };
     },
   };
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
 import { errorSchema, requireRole } from '../platform/http.ts';
 import { auditActorOf } from './context.ts';
-import { type AuditLog, type AuditQuery, auditCsv } from './log.ts';
+import { type AuditLog, type AuditQuery, auditCsv, type VerifyResult } from './log.ts';
 
 const entrySchema = {
   type: 'object',
@@ -63,8 +63,12 @@ function toQuery(q: Filter, limit = q.limit): AuditQuery {
 }
 
 /** Browsing, export and verification of the audit log, for supervisors (and admins). */
-export function registerAuditRoutes(app: FastifyInstance, deps: { audit: AuditLog }) {
+export function registerAuditRoutes(
+  app: FastifyInstance,
+  deps: { audit: AuditLog /** The chain against the signed checkpoints. */; verify?: () => Promise<VerifyResult> },
+) {
   const { audit } = deps;
+  const verify = deps.verify ?? (() => audit.verify());
 
   app.get(
     '/v1/audit',
@@ -142,7 +146,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { audit: AuditLo
     '/v1/audit/verify',
     {
       schema: {
-        summary: 'Check the hash chain of the whole audit log (supervisors)',
+        summary: 'Check the hash chain of the whole audit log against its signed checkpoints (supervisors)',
         tags: ['audit'],
         response: {
           200: {
@@ -154,6 +158,8 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { audit: AuditLo
               headHash: { type: 'string' },
               problem: { type: 'string' },
               seq: { type: 'integer' },
+              checkpoints: { type: 'integer' },
+              signedUpTo: { type: 'integer' },
             },
           },
           '4xx': errorSchema,
@@ -162,7 +168,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { audit: AuditLo
     },
     async (request) => {
       requireRole(request, 'admin', 'supervisor');
-      const result = await audit.verify();
+      const result = await verify();
       await audit.append({ ...auditActorOf(request), action: 'audit.verify', target: '*', details: { ok: result.ok } });
       return result;
     },

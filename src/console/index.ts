@@ -5,7 +5,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { openAuditProtection } from '../audit/index.ts';
 import { createAuditLog } from '../audit/log.ts';
+import { installPersonalDataAudit } from '../audit/personal-data.ts';
 import { registerAuditRoutes } from '../audit/routes.ts';
 import type { Config } from '../config.ts';
 import type { Sql } from '../platform/sql.ts';
@@ -31,7 +33,13 @@ export async function createConsole(options: ConsoleOptions) {
   const clock = options.clock ?? Date.now;
   const idleMs = config.sessionIdleMinutes * 60_000;
   const absoluteMs = config.sessionAbsoluteHours * 3_600_000;
-  const audit = createAuditLog({ sql, clock });
+  const protection = await openAuditProtection(config, {
+    clock,
+    onError: (error) => process.stderr.write(`audit checkpoint not written: ${(error as Error).message}\n`),
+  });
+  const audit = createAuditLog({ sql, clock, checkpointer: protection.checkpointer });
+  // The head as found at start is signed too: entries from before signing was set up are anchored.
+  await audit.checkpointHead();
   const users = createUserService({ sql, clock, idleMs, absoluteMs, scryptCost: options.scryptCost });
   // Only a console process makes (or renews) the first admin's one-time password: with several
   // processes, a screening node starting later must not replace the password a console printed.
@@ -41,6 +49,8 @@ export async function createConsole(options: ConsoleOptions) {
 
   return {
     audit,
+    /** Said once at start (serve prints it): the audit key was created, or checkpoints are unsigned. */
+    auditNotice: protection.notice,
     users,
     /** The first admin's one-time password, to be shown once at start (null when users exist). */
     firstAdmin,
@@ -49,6 +59,7 @@ export async function createConsole(options: ConsoleOptions) {
     /** Hooks that must see every route: call right after the server is created. */
     installHooks(http: FastifyInstance) {
       installActionAudit(http, audit);
+      installPersonalDataAudit(http, audit);
     },
 
     /** Routes and the static console. */
@@ -67,7 +78,14 @@ export async function createConsole(options: ConsoleOptions) {
           idleMs,
           loginAttemptsPerIp: config.loginAttemptsPerIp,
         });
-        registerAuditRoutes(scope, { audit });
+        registerAuditRoutes(scope, {
+          audit,
+          async verify() {
+            const anchors = await protection.anchors();
+            if (anchors && !anchors.ok) return { ok: false, entries: 0, problem: anchors.problem };
+            return audit.verify(5000, anchors?.anchors);
+          },
+        });
         registerConsoleRoutes(scope, { ...modules, sql, audit, clock, stats: createStatsStore(sql) });
         if (config.roles.includes('console')) await registerConsoleStatic(scope, config.consoleDir ?? defaultDistDir);
       });
@@ -75,6 +93,7 @@ export async function createConsole(options: ConsoleOptions) {
 
     close() {
       clearInterval(sweeper);
+      void protection.close();
     },
   };
 }

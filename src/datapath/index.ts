@@ -14,6 +14,8 @@ import type { AuditLog } from '../audit/log.ts';
 import { SpoofingCampaigns } from '../campaigns/aggregator.ts';
 import { registerCampaignRoutes } from '../campaigns/routes.ts';
 import { persistCampaigns } from '../campaigns/store.ts';
+import { loadCalendar } from '../compliance/calendar.ts';
+import { deadlineOf } from '../compliance/deadline.ts';
 import type { Config } from '../config.ts';
 import { createDetectionWorker, type DetectionWorker } from '../detection/worker.ts';
 import { partitionOf } from '../distributed/cdr-stream.ts';
@@ -53,7 +55,11 @@ export async function createDataPath(deps: {
   const batchRows = sql.kind === 'pglite' ? EMBEDDED_BATCH_ROWS : undefined;
   const ingest = createIngestService({ plan, store: ingestStore, stream, metrics, clock, batchRows });
   const alertStore = createAlertStore(sql);
-  const suspensions = createSuspensionStore(sql);
+  const calendar = loadCalendar();
+  const suspensions = createSuspensionStore(sql, {
+    clock,
+    deadlineOf: (requestedAt) => deadlineOf(config.suspensionDeadline, calendar, requestedAt),
+  });
   const devices = createDeviceBlocklist(sql);
   const onError = (error: unknown, what: string) => log.error({ err: error }, `${what} failed`);
   const alerts = createAlertService({

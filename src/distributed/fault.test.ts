@@ -180,7 +180,7 @@ describe('distributed mode under faults', { timeout: 120_000 }, () => {
     const degraded = await health(nodeA);
     assert.equal(degraded.status, 'degraded');
     assert.deepEqual(degraded.down, ['redis']);
-    const metrics = (await call(nodeA.url, 'GET', '/metrics')).text;
+    const metrics = (await call(nodeA.url, 'GET', '/metrics', { token: ADMIN })).text;
     assert.match(metrics, /callshield_dependency_up\{[^}]*dependency="redis"[^}]*\} 0/);
     assert.match(metrics, /callshield_dependency_fallbacks_total\{[^}]*operation="origin_check"[^}]*\} [1-9]/);
 

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Registry } from 'prom-client';
 
 /** The Prometheus metrics of one app instance (its own registry: no process-wide singleton). */
@@ -126,5 +127,20 @@ export function createLeanHistogram(
         },
       };
     },
+  };
+}
+
+/**
+ * Who may read /metrics: the admin (its token) or a scraper holding the metrics token. The
+ * figures are not public (CDR volumes per operator, decision counts); others see dependency health only.
+ */
+export function metricsReaderCheck(metricsToken: string | undefined) {
+  const expected = metricsToken ? createHash('sha256').update(metricsToken).digest() : undefined;
+  return (request: { principal: { kind: string } | null; headers: { authorization?: string } }): boolean => {
+    if (request.principal?.kind === 'admin') return true;
+    const header = request.headers.authorization;
+    if (!expected || !header?.startsWith('Bearer ')) return false;
+    const given = createHash('sha256').update(header.slice(7).trim()).digest();
+    return timingSafeEqual(given, expected);
   };
 }

@@ -9,20 +9,12 @@ import type { Sql } from '../platform/sql.ts';
 import type { ListView } from '../screening/engine.ts';
 import type { ReputationIndex } from '../screening/reputation.ts';
 import type { Decision } from '../screening/types.ts';
-import type { Corroboration } from './reputation.ts';
+import { type Corroboration, isEvidenceAgainstCaller } from './reputation.ts';
 import { registerPublicRoutes, registerReportRoutes } from './routes.ts';
 import { createReportService } from './service.ts';
 import { createChannelStore, createReportStore } from './store.ts';
 
 const brandsFile = new URL('../../data/brands/kz.json', import.meta.url);
-/** Reasons that make a screened call count as evidence against its caller. */
-const suspicious = new Set([
-  'SPOOFED_DOMESTIC_FROM_ABROAD',
-  'UNCONFIRMED_ORIGIN',
-  'CALL_BURST',
-  'BLOCKLISTED_CLI',
-  'DNO_CLI',
-]);
 
 export async function createReports(deps: {
   sql: Sql;
@@ -39,7 +31,7 @@ export async function createReports(deps: {
   const channels = createChannelStore(deps.sql);
   const brands = JSON.parse(readFileSync(brandsFile, 'utf8')) as BrandCatalogue;
   const corroborate = async (number: string): Promise<Corroboration> => {
-    const decisions = deps.recentDecisions(number).filter((d) => d.reasons.some((r) => suspicious.has(r)));
+    const decisions = deps.recentDecisions(number).filter((d) => isEvidenceAgainstCaller(d.reasons));
     const alerts = deps.alertsOf ? (await deps.alertsOf(number)).filter((a) => a.status !== 'dismissed') : [];
     return { alerts: alerts.length, suspiciousDecisions: decisions.length };
   };
@@ -53,6 +45,10 @@ export async function createReports(deps: {
     brands,
     clock: deps.clock,
     corroborate,
+    proof: {
+      reportsBeforeProof: deps.config.publicReportsBeforeProof,
+      bits: deps.config.publicReportProofBits,
+    },
   });
   const routeDeps = {
     reports,

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { createContext, runInContext } from 'node:vm';
 import { testAdminToken as admin, startTestApp, type TestApp } from '../platform/test-app.ts';
+import { createReportFriction, solveProof, subnetOf } from './friction.ts';
+import { isEvidenceAgainstCaller } from './reputation.ts';
 import type { ReportService } from './service.ts';
 
 let t: TestApp;
@@ -22,6 +26,26 @@ const report = (number: string, ip: string, extra: object = {}) =>
       ...extra,
     }),
   });
+/** A citizen's browser: reports, and solves the proof of work when the server asks for one. */
+async function reportAs(number: string, ip: string, userAgent: string) {
+  const post = (proof?: string) =>
+    t.app.http.inject({
+      method: 'POST',
+      url: '/public/v1/reports',
+      remoteAddress: ip,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': userAgent,
+        ...(proof ? { 'x-callshield-proof': proof } : {}),
+      },
+      payload: JSON.stringify({ number, channel: 'call', category: 'bank' }),
+    });
+  const first = await post();
+  if (first.statusCode !== 428) return first;
+  assert.equal(first.json().error.code, 'PROOF_OF_WORK_REQUIRED');
+  const c = (await t.app.http.inject({ method: 'GET', url: '/public/v1/reports/challenge', remoteAddress: ip })).json();
+  return post(`${c.challenge}:${solveProof(c.challenge, c.bits)}`);
+}
 const publicNumber = async (number: string) =>
   (await t.request('GET', `/public/v1/numbers/${encodeURIComponent(number)}?lang=en`)).json();
 const verify = async (a: string) =>
@@ -45,7 +69,8 @@ async function channelKey(id: string, kind: string) {
 }
 
 before(async () => {
-  t = await startTestApp({ publicReportsPerMinute: 10, publicRequestsPerMinute: 1000 });
+  // A light proof of work keeps the test quick; the protocol is the same at any difficulty.
+  t = await startTestApp({ publicReportsPerMinute: 10, publicRequestsPerMinute: 1000, publicReportProofBits: 8 });
   service = (t.app.modules.prevention as { service: ReportService }).service;
   [beeline, kcell] = await Promise.all([t.keyFor('BEELINE'), t.keyFor('KCELL')]);
 });
@@ -61,7 +86,9 @@ describe('citizen reports', () => {
   it('stops a flood from one client and lets it count once', async () => {
     const statuses = [];
     for (let i = 0; i < 14; i++) statuses.push((await report('+79161110002', '10.0.0.2')).statusCode);
-    assert.deepEqual(statuses.slice(0, 10), Array(10).fill(202));
+    // Three free reports an hour; then each needs a proof of work; past the rate limit, 429.
+    assert.deepEqual(statuses.slice(0, 3), Array(3).fill(202));
+    assert.deepEqual(statuses.slice(3, 10), Array(7).fill(428));
     assert.ok(statuses.slice(10).every((s) => s === 429));
     const limited = await report('+79161110002', '10.0.0.2');
     assert.equal(limited.json().error.code, 'RATE_LIMITED');
@@ -69,7 +96,8 @@ describe('citizen reports', () => {
   });
 
   it('never labels a number on anonymous reports alone, however many clients send them', async () => {
-    for (let i = 0; i < 40; i++) assert.equal((await report('+79161110003', `10.1.0.${i}`)).statusCode, 202);
+    // Forty different networks (one address of one subnet would count once).
+    for (let i = 0; i < 40; i++) assert.equal((await report('+79161110003', `10.${100 + i}.0.1`)).statusCode, 202);
     assert.equal((await publicNumber('+79161110003')).risk, 'medium');
     const decision = await verify('+79161110003');
     assert.equal(decision.verdict, 'allow');
@@ -110,15 +138,17 @@ describe('citizen reports', () => {
     assert.equal(noReporter.statusCode, 400);
   });
 
-  it('lets screening and detection evidence corroborate reports', async () => {
+  it('never counts a call blocked as spoofed against the real owner of the number', async () => {
     const key = await channelKey('beeline-bot', 'bot');
-    // +77011110006 is spoofed from abroad: blocked decisions are evidence against it.
-    assert.equal((await verify('+77011110006')).verdict, 'block');
+    // +77011110006 is spoofed from abroad: the block is evidence against the spoofer, not the owner.
+    const spoofed = await verify('+77011110006');
+    assert.equal(spoofed.verdict, 'block');
+    assert.ok(spoofed.reasons.includes('SPOOFED_DOMESTIC_FROM_ABROAD'));
     await t.request('POST', '/v1/reports', {
       token: key,
       body: { number: '+77011110006', channel: 'call', category: 'bank', reporterNumber: '+77011110201' },
     });
-    assert.equal((await publicNumber('+77011110006')).risk, 'high');
+    assert.equal((await publicNumber('+77011110006')).risk, 'medium');
     // The same single report without evidence stays medium.
     await t.request('POST', '/v1/reports', {
       token: key,
@@ -184,6 +214,124 @@ describe('citizen reports', () => {
     assert.equal(r.json().blocked, true);
     assert.equal((await verify('+79161110010')).verdict, 'block');
     assert.equal((await t.request('GET', '/v1/reports/queue', { token: kcell })).statusCode, 403);
+  });
+});
+
+describe('reputation floods and spoofing', () => {
+  it('keeps an honest number low under a flood from one address and one subnet, plus a spoofed call', async () => {
+    const honest = '+77011119001';
+    // One machine, many browsers: four User-Agents from one address are one reporter.
+    for (const [i, ua] of ['Firefox/120', 'Chrome/119', 'Safari/17', 'Edge/118', 'curl/8', 'Opera/99'].entries()) {
+      const r = await reportAs(honest, '10.7.7.7', `Mozilla/5.0 ${ua} #${i}`);
+      assert.equal(r.statusCode, 202, r.body);
+    }
+    // Its neighbours: sixteen more addresses in the same /24, each with its own browser.
+    for (let i = 10; i < 26; i++) {
+      const r = await reportAs(honest, `10.7.7.${i}`, `Mozilla/5.0 Bot/${i}`);
+      assert.equal(r.statusCode, 202, r.body);
+    }
+    // The same from one IPv6 /64.
+    for (let i = 1; i < 6; i++) {
+      const r = await reportAs(honest, `2001:db8:7:7::${i}`, `Mozilla/5.0 V6/${i}`);
+      assert.equal(r.statusCode, 202, r.body);
+    }
+    // A spoofed call presenting the number, blocked as such, and one more report.
+    const spoofed = await verify(honest);
+    assert.equal(spoofed.verdict, 'block');
+    assert.ok(spoofed.reasons.includes('SPOOFED_DOMESTIC_FROM_ABROAD'));
+    assert.equal((await reportAs(honest, '10.7.7.99', 'Mozilla/5.0 Last')).statusCode, 202);
+
+    assert.equal((await publicNumber(honest)).risk, 'low');
+    const prevention = t.app.modules.reputation as { risk(n: number): string; isReported(n: number): boolean };
+    assert.equal(prevention.isReported(77011119001), false);
+  });
+
+  it('asks a burst for a proof of work that is bound to its network, single-use and checked', async () => {
+    const ip = '10.8.8.8';
+    for (let i = 0; i < 3; i++) assert.equal((await reportAs('+79161110090', ip, 'x')).statusCode, 202);
+    const post = (proof: string, from = ip) =>
+      t.app.http.inject({
+        method: 'POST',
+        url: '/public/v1/reports',
+        remoteAddress: from,
+        headers: { 'content-type': 'application/json', 'x-callshield-proof': proof },
+        payload: JSON.stringify({ number: '+79161110090', channel: 'call', category: 'bank' }),
+      });
+    const challenge = (from = ip) =>
+      t.app.http
+        .inject({ method: 'GET', url: '/public/v1/reports/challenge', remoteAddress: from })
+        .then((r) => r.json());
+    const c = await challenge();
+    assert.equal(c.required, true);
+    assert.equal((await post(`${c.challenge}:not-a-solution`)).statusCode, 428);
+    const solved = `${c.challenge}:${solveProof(c.challenge, c.bits)}`;
+    // A challenge given to another network is no good here (solved elsewhere, replayed here).
+    const other = await challenge('10.9.9.9');
+    assert.equal((await post(`${other.challenge}:${solveProof(other.challenge, other.bits)}`)).statusCode, 428);
+    assert.equal((await post(solved)).statusCode, 202);
+    assert.equal((await post(solved)).statusCode, 428, 'a challenge is used once');
+  });
+
+  it("the citizens' page solves the proof of work the server asks for", async () => {
+    const script = readFileSync(new URL('./public-page/app.js', import.meta.url), 'utf8');
+    const page = createContext({
+      document: { addEventListener() {}, documentElement: {}, querySelectorAll: () => [] },
+      localStorage: { getItem: () => null, setItem() {} },
+      navigator: { language: 'ru' },
+      TextEncoder,
+      setTimeout,
+      Uint8Array,
+      Uint32Array,
+      DataView,
+      Math,
+    });
+    runInContext(script, page);
+    const ip = '10.8.9.1';
+    for (let i = 0; i < 3; i++) assert.equal((await reportAs('+79161110091', ip, 'x')).statusCode, 202);
+    const c = (
+      await t.app.http.inject({ method: 'GET', url: '/public/v1/reports/challenge', remoteAddress: ip })
+    ).json();
+    const proof = await runInContext('solveProof', page)(c.challenge, c.bits);
+    const r = await t.app.http.inject({
+      method: 'POST',
+      url: '/public/v1/reports',
+      remoteAddress: ip,
+      headers: { 'content-type': 'application/json', 'x-callshield-proof': proof },
+      payload: JSON.stringify({ number: '+79161110091', channel: 'call', category: 'bank' }),
+    });
+    assert.equal(r.statusCode, 202, r.body);
+  });
+
+  it('knows a reporter by its /24 or /64, IPv4-mapped addresses included', () => {
+    assert.equal(subnetOf('10.7.7.7'), '10.7.7.0/24');
+    assert.equal(subnetOf('::ffff:10.7.7.8'), '10.7.7.0/24');
+    assert.equal(subnetOf('2001:db8:7:7::1'), '2001:db8:7:7::/64');
+    assert.equal(subnetOf('2001:db8:7:7:ffff::2'), '2001:db8:7:7::/64');
+  });
+
+  it('makes the proof harder as the burst grows', () => {
+    let now = 0;
+    const friction = createReportFriction({ secret: 's', clock: () => now, reportsBeforeProof: 3, bits: 10 });
+    try {
+      assert.equal(friction.bitsNeeded('10.1.1.1'), 0);
+      for (let i = 0; i < 3; i++) friction.note('10.1.1.1');
+      assert.equal(friction.bitsNeeded('10.1.1.1'), 10);
+      for (let i = 0; i < 9; i++) friction.note('10.1.1.1');
+      assert.equal(friction.bitsNeeded('10.1.1.1'), 12);
+      // Its neighbours pay too: twelve from the /24 is a burst for the whole subnet.
+      assert.equal(friction.bitsNeeded('10.1.1.200'), 10);
+      now += 3_600_001;
+      assert.equal(friction.bitsNeeded('10.1.1.1'), 0);
+    } finally {
+      friction.close();
+    }
+  });
+
+  it('counts a screened call against its number only when the owner really made it', () => {
+    assert.equal(isEvidenceAgainstCaller(['CALL_BURST']), true);
+    assert.equal(isEvidenceAgainstCaller(['SPOOFED_DOMESTIC_FROM_ABROAD']), false);
+    assert.equal(isEvidenceAgainstCaller(['UNCONFIRMED_ORIGIN', 'CALL_BURST']), false);
+    assert.equal(isEvidenceAgainstCaller(['DNO_CLI']), false);
   });
 });
 

@@ -27,6 +27,28 @@ export interface Corroboration {
   suspiciousDecisions: number;
 }
 
+/**
+ * Reasons that say the call did not come from the number's owner: someone else used the number.
+ * Such a call is evidence against the spoofer, never against the owner.
+ */
+const spoofedReasons = new Set([
+  'SPOOFED_DOMESTIC_FROM_ABROAD',
+  'UNCONFIRMED_ORIGIN',
+  'ORIGIN_NOT_PARTICIPATING',
+  'IDENTITY_INVALID',
+  'DNO_CLI',
+  'MALFORMED_CLI',
+  'UNALLOCATED_CLI',
+]);
+/** Reasons that, on a call the owner really made, say something about the caller. */
+const suspiciousReasons = new Set(['CALL_BURST', 'BLOCKLISTED_CLI']);
+
+/** Whether a screened call counts as evidence against the number it came from. */
+export function isEvidenceAgainstCaller(reasons: readonly string[]): boolean {
+  if (reasons.some((r) => spoofedReasons.has(r))) return false;
+  return reasons.some((r) => suspiciousReasons.has(r));
+}
+
 export const reputationSettings = {
   halfLifeDays: 14,
   anonymousWeight: 0.25,

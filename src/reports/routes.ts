@@ -97,10 +97,44 @@ export async function registerPublicRoutes(app: FastifyInstance, deps: ReportRou
         },
       },
       async (request, reply) => {
-        // The client is known by its address and browser only through a salted digest.
-        const client = `${request.ip}|${request.headers['user-agent'] ?? ''}`;
-        return reply.status(202).send(await deps.reports.submit(request.body as never, { kind: 'web', client }));
+        // A burst from one address or subnet pays a proof of work per report (friction.ts).
+        const proof = request.headers['x-callshield-proof'];
+        const checked = deps.reports.friction.check(request.ip, typeof proof === 'string' ? proof : undefined);
+        if (!checked.ok) throw new AppError('PROOF_OF_WORK_REQUIRED', checked.message);
+        // The reporter is its network, kept only as a salted digest; the User-Agent plays no part.
+        const accepted = await deps.reports.submit(request.body as never, { kind: 'web', ip: request.ip });
+        deps.reports.friction.note(request.ip);
+        return reply.status(202).send(accepted);
       },
+    );
+
+    scope.get(
+      '/public/v1/reports/challenge',
+      {
+        schema: {
+          summary:
+            'A proof-of-work challenge for reporting after a burst from your network: find a nonce whose SHA-256 of "<challenge>:<nonce>" starts with `bits` zero bits, send "<challenge>:<nonce>" as X-Callshield-Proof',
+          tags: ['public'],
+          security: [],
+          response: {
+            200: {
+              type: 'object',
+              properties: {
+                challenge: { type: 'string' },
+                bits: { type: 'integer' },
+                expiresAt: { type: 'string' },
+                required: { type: 'boolean' },
+              },
+              required: ['challenge', 'bits', 'expiresAt', 'required'],
+            },
+          },
+        },
+      },
+      async (request, reply) =>
+        reply.header('cache-control', 'no-store').send({
+          ...deps.reports.friction.challenge(request.ip),
+          required: deps.reports.friction.bitsNeeded(request.ip) > 0,
+        }),
     );
 
     scope.get(

@@ -15,6 +15,7 @@ import type { Sql } from '../platform/sql.ts';
 import type { ListView } from '../screening/engine.ts';
 import type { Language } from '../screening/labels.ts';
 import type { ReputationIndex, Risk } from '../screening/reputation.ts';
+import { createReportFriction, subnetOf } from './friction.ts';
 import { type Corroboration, reputationScore, riskOf } from './reputation.ts';
 import { createPhishingList, type createReportStore, reportCategories, reportChannels } from './store.ts';
 
@@ -33,7 +34,11 @@ export interface ReportInput {
   reporterNumber?: unknown;
 }
 
-export type ReportSource = { kind: 'web'; client: string } | { kind: 'channel'; channelId: string };
+/**
+ * Where a report came from. A web reporter is its subnet (see friction.ts): never its User-Agent,
+ * which the sender chooses, so one machine cannot pass for four reporters.
+ */
+export type ReportSource = { kind: 'web'; ip: string } | { kind: 'channel'; channelId: string };
 
 const publicLabels: Record<'SUSPECTED_FRAUD' | 'DOES_NOT_CALL' | 'REPORTED', Record<Language, string>> = {
   SUSPECTED_FRAUD: { ru: 'Подозрение на мошенничество', kk: 'Алаяқтық күдігі', en: 'Suspected fraud' },
@@ -61,6 +66,8 @@ export interface ReportServiceDeps {
   clock: () => number;
   /** Evidence from screening and detection about a number. */
   corroborate: (number: string) => Promise<Corroboration>;
+  /** Proof-of-work friction for bursts of web reports. */
+  proof: { reportsBeforeProof: number; bits: number };
 }
 
 export async function createReportService(deps: ReportServiceDeps) {
@@ -76,6 +83,12 @@ export async function createReportService(deps: ReportServiceDeps) {
   ).rows[0].value;
   const reporterKey = (kind: string, id: string) =>
     `${kind}:${createHmac('sha256', salt).update(id).digest('hex').slice(0, 32)}`;
+  const friction = createReportFriction({
+    secret: createHmac('sha256', salt).update('report-proof-of-work').digest('hex'),
+    clock,
+    reportsBeforeProof: deps.proof.reportsBeforeProof,
+    bits: deps.proof.bits,
+  });
 
   const scores = new Map<string, number>();
 
@@ -157,6 +170,7 @@ export async function createReportService(deps: ReportServiceDeps) {
 
   return {
     phishing,
+    friction,
     refresh,
     refreshAll,
     scoreOf: (number: string) => scores.get(number) ?? 0,
@@ -174,7 +188,9 @@ export async function createReportService(deps: ReportServiceDeps) {
         at: v.at,
         source: source.kind === 'web' ? 'web' : source.channelId,
         reporterKey:
-          source.kind === 'web' ? reporterKey('web', source.client) : reporterKey('number', v.reporterNumber!),
+          source.kind === 'web'
+            ? reporterKey('web-subnet', subnetOf(source.ip))
+            : reporterKey('number', v.reporterNumber!),
         reporterNumber: v.reporterNumber,
         verified: source.kind === 'channel',
       });
@@ -237,6 +253,7 @@ export async function createReportService(deps: ReportServiceDeps) {
 
     close() {
       clearInterval(periodic);
+      friction.close();
     },
   };
 }

@@ -346,7 +346,7 @@ describe('stats, metrics and the API document', () => {
   });
 
   it('serves Prometheus metrics and an OpenAPI document', async () => {
-    const m = await t.request('GET', '/metrics');
+    const m = await t.request('GET', '/metrics', { token: admin });
     assert.match(m.body, /# TYPE callshield_decisions_total counter/);
     assert.match(m.body, /callshield_decisions_total\{[^}]*verdict="block"[^}]*\} [1-9]/);
     assert.match(m.body, /callshield_http_request_duration_seconds_bucket/);

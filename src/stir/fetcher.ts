@@ -2,10 +2,13 @@
  * Fetches the certificate a PASSporT points to (its x5u). The URL comes from a caller we do not
  * trust yet, so the fetch is guarded: HTTPS only, redirects refused, a size cap, a time cap for the
  * whole exchange, and a cache with expiry so a busy verifier fetches each certificate rarely.
- * Failures are cached briefly, so a dead or hostile URL cannot make every call wait.
+ * Failures are cached briefly, so a dead or hostile URL cannot make every call wait. The outbound
+ * guard keeps x5u off loopback, private, link-local and metadata addresses (checked after DNS, and
+ * the socket goes to the address checked), unless the host is allowed by setting.
  */
 import { request } from 'node:https';
 import { rootCertificates } from 'node:tls';
+import type { OutboundGuard } from '../platform/outbound.ts';
 
 export type FetchFailure =
   | 'X5U_NOT_HTTPS'
@@ -29,6 +32,8 @@ export interface FetcherOptions {
   tlsCa?: string[];
   /** Hosts (host or host:port, lower case) x5u may name; any when absent or empty. */
   allowedHosts?: string[];
+  /** Refuses internal destinations (SSRF); built with the allowed hosts as its exceptions. */
+  guard: OutboundGuard;
   clock: () => number;
 }
 
@@ -48,7 +53,25 @@ export function createCertificateFetcher(options: FetcherOptions): CertificateFe
   const ca = options.tlsCa && options.tlsCa.length > 0 ? [...rootCertificates, ...options.tlsCa] : undefined;
   const allowed = options.allowedHosts && options.allowedHosts.length > 0 ? new Set(options.allowedHosts) : undefined;
 
-  function get(url: URL): Promise<{ result: FetchResult; maxAgeMs?: number }> {
+  async function get(url: URL): Promise<{ result: FetchResult; maxAgeMs?: number }> {
+    const started = performance.now();
+    const timedOut: FetchResult = {
+      ok: false,
+      failure: 'X5U_TIMEOUT',
+      detail: `x5u did not answer within ${options.timeoutMs} ms`,
+    };
+    // The guard resolves the host name: that counts against the same time cap as the exchange.
+    let checkTimer: NodeJS.Timeout | undefined;
+    const checked = await Promise.race([
+      options.guard.check(url),
+      new Promise<'timeout'>((resolve) => {
+        checkTimer = setTimeout(() => resolve('timeout'), options.timeoutMs);
+      }),
+    ]);
+    clearTimeout(checkTimer);
+    if (checked === 'timeout') return { result: timedOut };
+    if (!checked.ok) return { result: { ok: false, failure: 'X5U_NOT_ALLOWED', detail: checked.message } };
+    const remainingMs = Math.max(1, options.timeoutMs - (performance.now() - started));
     return new Promise((resolve) => {
       let settled = false;
       const done = (result: FetchResult, maxAgeMs?: number) => {
@@ -65,6 +88,7 @@ export function createCertificateFetcher(options: FetcherOptions): CertificateFe
           headers: { accept: 'application/x-pem-file, application/pkix-cert' },
           // One certificate fetch is one short exchange: no pooled sockets to keep alive.
           agent: false,
+          lookup: options.guard.lookup,
         },
         (response) => {
           const status = response.statusCode ?? 0;
@@ -104,9 +128,15 @@ export function createCertificateFetcher(options: FetcherOptions): CertificateFe
       // The cap covers connecting, TLS, headers and body together: a slow drip cannot hold a verifier.
       const timer = setTimeout(() => {
         req.destroy();
-        done({ ok: false, failure: 'X5U_TIMEOUT', detail: `x5u did not answer within ${options.timeoutMs} ms` });
-      }, options.timeoutMs);
-      req.on('error', (error) => done({ ok: false, failure: 'X5U_UNAVAILABLE', detail: error.message }));
+        done(timedOut);
+      }, remainingMs);
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        done({
+          ok: false,
+          failure: error.code === 'URL_NOT_ALLOWED' ? 'X5U_NOT_ALLOWED' : 'X5U_UNAVAILABLE',
+          detail: error.message,
+        }),
+      );
       req.end();
     });
   }

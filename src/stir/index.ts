@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../platform/metrics.ts';
+import { createOutboundGuard } from '../platform/outbound.ts';
 import type { Sql } from '../platform/sql.ts';
 import { createAuthority } from './authority.ts';
 import { pemBlocks, toPem } from './certificates.ts';
@@ -58,6 +59,8 @@ export async function createStir(deps: StirDeps) {
     maxEntries: 10_000,
     tlsCa,
     allowedHosts: settings.stirX5uHosts,
+    // Hosts named in CALLSHIELD_STIR_X5U_HOSTS may be internal (a repository on the operators' network).
+    guard: createOutboundGuard({ allowHosts: settings.stirX5uHosts ?? [] }),
     clock,
   });
   const verifications = deps.metrics?.counter(

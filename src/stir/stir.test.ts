@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, type KeyObject, randomUUID, X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { createOutboundGuard } from '../platform/outbound.ts';
 import { testAdminToken as admin, startTestApp, type TestApp } from '../platform/test-app.ts';
 import type { Authority } from './authority.ts';
 import {
@@ -113,6 +114,8 @@ before(async () => {
   t = await startTestApp({
     stirRepositoryUrl: x5u.url,
     stirTlsCaFile: x5u.tlsCaFile,
+    // The test repository is on loopback: allowed by setting, as an internal repository would be.
+    stirX5uHosts: new URL(x5u.url).host,
     stirFetchTimeoutMs: 400,
     stirFetchMaxBytes: 16_384,
     originWaitMs: 50,
@@ -400,7 +403,7 @@ describe('verification failures', () => {
     const replay = await verstatOf('77011110017', '77771110017', identity);
     assert.equal(replay.verstat, 'TN-Validation-Failed');
     assert.equal(replay.reasoncode, 438);
-    const metrics = await t.request('GET', '/metrics');
+    const metrics = await t.request('GET', '/metrics', { token: admin });
     assert.match(
       metrics.body,
       /callshield_stir_verifications_total\{[^}]*verstat="TN-Validation-Failed",failure="REPLAY"[^}]*\} 1/,
@@ -440,12 +443,62 @@ describe('x5u hosts', () => {
       failureCacheMs: 1000,
       maxEntries: 10,
       allowedHosts: ['cr.callshield.example', '127.0.0.1:8443'],
+      guard: createOutboundGuard({ allowHosts: ['cr.callshield.example', '127.0.0.1:8443'] }),
       clock: Date.now,
     });
     const refused = fetcher.fetch('https://elsewhere.example/cert.pem');
     assert.ok(!(refused instanceof Promise) && !refused.ok && refused.failure === 'X5U_NOT_ALLOWED');
     const otherPort = fetcher.fetch('https://127.0.0.1:9443/cert.pem');
     assert.ok(!(otherPort instanceof Promise) && !otherPort.ok && otherPort.failure === 'X5U_NOT_ALLOWED');
+  });
+});
+
+describe('x5u SSRF', () => {
+  it('a token cannot make the verifier fetch from loopback, link-local, private or metadata addresses', async () => {
+    // The default configuration: no x5u host list. The TLS CA of the loopback server is trusted, so
+    // only the outbound guard stands between the token and the internal server.
+    const open = await startTestApp({ stirTlsCaFile: x5u.tlsCaFile, stirFetchTimeoutMs: 400, originWaitMs: 50 });
+    try {
+      const beelineKey = await open.keyFor('BEELINE');
+      const { key } = await certificateFromIntermediate([{ spc: 'KCELL' }]);
+      const port = new URL(x5u.url).port;
+      x5u.serve('/internal.pem', 'internal');
+      // Loopback first: on an unguarded verifier it is fetched (and the test stops there).
+      for (const url of [
+        `${x5u.url}/internal.pem`,
+        `https://localhost:${port}/internal.pem`,
+        `https://[::1]:${port}/internal.pem`,
+        `https://[::ffff:127.0.0.1]:${port}/internal.pem`,
+        'https://169.254.169.254/latest/meta-data/',
+        'https://10.0.0.1/cert.pem',
+      ]) {
+        const identity = await tokenWith(key, url, '77011110019', '77771110019');
+        const r = await open.request('POST', '/stir/v1/verification', {
+          token: beelineKey,
+          body: {
+            verificationRequest: {
+              from: { tn: '77011110019' },
+              to: { tn: ['77771110019'] },
+              time: nowSeconds(),
+              identity,
+            },
+          },
+        });
+        assert.equal(r.statusCode, 200, r.body);
+        assert.equal(r.json().verificationResponse.verstat, 'TN-Validation-Failed', url);
+        const stir = open.app.modules.stir as { verifier: { verify(i: object): Promise<{ failure?: string }> } };
+        const result = await stir.verifier.verify({
+          identity,
+          orig: '77011110019',
+          dest: '77771110019',
+          asker: `test-${randomUUID()}`,
+        });
+        assert.equal(result.failure, 'X5U_NOT_ALLOWED', url);
+        assert.ok(!x5u.requests.includes('/internal.pem'), `${url} reached the internal server`);
+      }
+    } finally {
+      await open.close();
+    }
   });
 });
 

@@ -6,6 +6,7 @@
  * on other nodes within the cache time.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
 import type { Principal } from '../auth/principal.ts';
 import { fail, ok, type Result } from '../errors.ts';
 import type { UserRole } from '../platform/http.ts';
@@ -16,7 +17,22 @@ import type { User } from './types.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** After this many wrong passwords in a row a user is locked for `lockMinutes`. */
+/**
+ * The network a log-in lock applies to: the IPv4 address, or the /64 of an IPv6 address (one
+ * subscriber line holds a whole /64, so locking single IPv6 addresses would lock nothing).
+ */
+export function clientNetworkOf(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  let address = ipaddr.parse(ip);
+  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
+    address = (address as ipaddr.IPv6).toIPv4Address();
+  }
+  if (address.kind() === 'ipv4') return address.toString();
+  const parts = (address as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16));
+  return `${parts.join(':')}::/64`;
+}
+
+/** After this many wrong passwords in a row from one network, a user name is locked there for `lockMinutes`. */
 const lockAfterFailures = 10;
 const lockMinutes = 15;
 /** How long a node trusts its cached view of a session before reading the store again. */
@@ -181,25 +197,38 @@ export function createUserService(options: UserServiceOptions) {
       return null;
     },
 
+    /**
+     * Logs in. Wrong passwords lock the user name from the client's network only (IPv4 address,
+     * IPv6 /64) — an attacker elsewhere cannot lock the real user out — and names that do not exist
+     * are counted and locked the same way, with the password hashed in every case, so neither the
+     * answers nor the work tell which names exist.
+     */
     async login(
       username: string,
       password: string,
       clientIp: string,
       userAgent: string,
     ): Promise<Result<{ token: string; session: Session }>> {
-      const row = await store.byUsername(String(username).trim().toLowerCase());
-      if (!row) {
-        await verifyPassword(password, await dummyDigest);
-        return fail('INVALID_CREDENTIALS', 'wrong user name or password');
-      }
+      const name = String(username).trim().toLowerCase();
+      const client = clientNetworkOf(clientIp);
+      const [row, lock] = await Promise.all([store.byUsername(name), store.loginLock(name, client)]);
+      const passwordOk = await verifyPassword(password, row?.password_hash ?? (await dummyDigest));
       const now = clock();
-      if (row.locked_until && new Date(row.locked_until).getTime() > now) {
-        return fail('RATE_LIMITED', 'too many wrong passwords; try again later');
+      if (lock?.lockedUntil && lock.lockedUntil > now) {
+        return fail('RATE_LIMITED', 'too many wrong passwords from this address; try again later');
       }
-      if (!(await verifyPassword(password, row.password_hash)) || row.disabled) {
-        if (!row.disabled) await store.loginFailed(row.id, lockAfterFailures, new Date(now + lockMinutes * 60_000));
+      if (!row || !passwordOk || row.disabled) {
+        await store.loginFailedFrom(
+          name,
+          client,
+          new Date(now),
+          new Date(now - lockMinutes * 60_000),
+          lockAfterFailures,
+          new Date(now + lockMinutes * 60_000),
+        );
         return fail('INVALID_CREDENTIALS', 'wrong user name or password');
       }
+      if (lock) await store.loginClearedFrom(name, client);
       await store.loginSucceeded(row.id, new Date(now));
       return ok(await newSession(toUser({ ...row, last_login_at: new Date(now) }), clientIp, userAgent));
     },
@@ -297,6 +326,7 @@ export function createUserService(options: UserServiceOptions) {
     async sweep(): Promise<void> {
       const now = clock();
       await store.deleteExpiredSessions(new Date(now), new Date(now - options.idleMs));
+      await store.deleteOldLoginFailures(new Date(now - lockMinutes * 60_000));
       for (const [hash, s] of cache) if (now >= s.expiresAt || now - s.lastSeen >= options.idleMs) cache.delete(hash);
     },
   };

@@ -105,6 +105,51 @@ export function createUserStore(sql: Sql) {
         [id, lockAfter, lockUntil],
       );
     },
+    /** The wrong-password record of a user name from a client network. */
+    async loginLock(
+      username: string,
+      client: string,
+    ): Promise<{ failures: number; lockedUntil: number | null } | null> {
+      const { rows } = await sql.query<{ failures: number; locked_until: Date | string | null }>(
+        'select failures, locked_until from login_failures where username = $1 and client = $2',
+        [username, client],
+      );
+      if (!rows[0]) return null;
+      return {
+        failures: rows[0].failures,
+        lockedUntil: rows[0].locked_until ? new Date(rows[0].locked_until).getTime() : null,
+      };
+    },
+    /** Counts a wrong password; the count restarts when the previous failure is older than `window`. */
+    async loginFailedFrom(
+      username: string,
+      client: string,
+      now: Date,
+      windowStart: Date,
+      lockAfter: number,
+      lockUntil: Date,
+    ): Promise<void> {
+      await sql.query(
+        `insert into login_failures (username, client, failures, last_failure_at, locked_until)
+         values ($1, $2, 1, $3, case when 1 >= $5 then $6::timestamptz end)
+         on conflict (username, client) do update set
+           failures = case when login_failures.last_failure_at < $4 then 1 else login_failures.failures + 1 end,
+           last_failure_at = $3,
+           locked_until = case
+             when (case when login_failures.last_failure_at < $4 then 1 else login_failures.failures + 1 end) >= $5 then $6
+             else login_failures.locked_until end`,
+        [username, client, now, windowStart, lockAfter, lockUntil],
+      );
+    },
+    async loginClearedFrom(username: string, client: string): Promise<void> {
+      await sql.query('delete from login_failures where username = $1 and client = $2', [username, client]);
+    },
+    async deleteOldLoginFailures(before: Date): Promise<void> {
+      await sql.query(
+        'delete from login_failures where last_failure_at < $1 and (locked_until is null or locked_until < $1)',
+        [before],
+      );
+    },
     async loginSucceeded(id: string, at: Date): Promise<void> {
       await sql.query('update users set failed_logins = 0, locked_until = null, last_login_at = $2 where id = $1', [
         id,

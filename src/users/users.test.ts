@@ -170,3 +170,54 @@ describe('client addresses behind a reverse proxy', () => {
     }
   });
 });
+
+describe('lock-out after wrong passwords', () => {
+  let t: ConsoleTestApp;
+  before(async () => {
+    t = await startConsoleTestApp({ loginAttemptsPerIp: 1000 });
+    await t.user('operator1', 'analyst');
+  });
+  after(() => t.close());
+
+  const loginFrom = (ip: string, username: string, password: string) =>
+    t.app.http.inject({
+      method: 'POST',
+      url: '/v1/console/login',
+      remoteAddress: ip,
+      payload: { username, password },
+    });
+
+  it('answers an existing and an unknown user alike, before and after the lock', async () => {
+    const statuses = async (username: string, ip: string) => {
+      const out: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const r = await loginFrom(ip, username, 'guessing-a-password');
+        out.push(`${r.statusCode} ${r.json().error.code} ${r.json().error.message}`);
+      }
+      return out;
+    };
+    const existing = await statuses('operator1', '10.20.0.1');
+    const unknown = await statuses('no-such-user', '10.20.0.1');
+    assert.deepEqual(unknown, existing);
+    assert.match(existing[9], /^401 INVALID_CREDENTIALS/);
+    assert.match(existing[10], /^429 RATE_LIMITED/);
+  });
+
+  it('locks the user out from the guessing address only, not from elsewhere', async () => {
+    for (let i = 0; i < 12; i++) await loginFrom('10.30.0.66', 'operator1', 'guessing-a-password');
+    const locked = await loginFrom('10.30.0.66', 'operator1', testPasswordOf('operator1'));
+    assert.equal(locked.statusCode, 429, 'the right password is refused from the guessing address');
+    const elsewhere = await loginFrom('10.40.0.7', 'operator1', testPasswordOf('operator1'));
+    assert.equal(elsewhere.statusCode, 200, elsewhere.body);
+    // Rotating addresses inside one IPv6 /64 does not shed the lock.
+    for (let i = 0; i < 12; i++) await loginFrom(`2001:db8:66::${i + 1}`, 'operator1', 'guessing-a-password');
+    assert.equal((await loginFrom('2001:db8:66::ff', 'operator1', testPasswordOf('operator1'))).statusCode, 429);
+  });
+
+  it('lifts the lock after its time', async () => {
+    for (let i = 0; i < 12; i++) await loginFrom('10.50.0.1', 'operator1', 'guessing-a-password');
+    assert.equal((await loginFrom('10.50.0.1', 'operator1', testPasswordOf('operator1'))).statusCode, 429);
+    t.advance(16 * 60_000);
+    assert.equal((await loginFrom('10.50.0.1', 'operator1', testPasswordOf('operator1'))).statusCode, 200);
+  });
+});

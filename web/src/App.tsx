@@ -9,6 +9,8 @@ import { AlertsPage } from './pages/Alerts.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { CasePage } from './pages/cases/CasePage.tsx';
 import { CasesPage } from './pages/cases/CasesPage.tsx';
+import { CompliancePage } from './pages/compliance/CompliancePage.tsx';
+import { OverdueBadge } from './pages/compliance/OverdueBadge.tsx';
 import { DecisionsPage } from './pages/Decisions.tsx';
 import { ListsPage } from './pages/Lists.tsx';
 import { ChangePasswordPage, LoginPage } from './pages/Login.tsx';
@@ -39,6 +41,8 @@ interface PageDef {
   icon: ReactNode;
   allowed(role: Role): boolean;
   render(rest: string): ReactNode;
+  /** Shown beside the link (e.g. a count needing attention). */
+  badge?: () => ReactNode;
 }
 
 const pages: PageDef[] = [
@@ -114,6 +118,14 @@ const pages: PageDef[] = [
     allowed: can.admin,
     render: () => <UsersPage />,
   },
+  {
+    path: '/compliance',
+    title: 'nav.compliance',
+    icon: icon('M9 11l3 3 8-8M20 12v7a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h9'),
+    allowed: can.seePersonalData,
+    render: () => <CompliancePage />,
+    badge: () => <OverdueBadge />,
+  },
 ];
 
 function match(path: string): { page: PageDef; rest: string } {
@@ -137,15 +149,25 @@ function Shell({ me, onLogout }: { me: Me; onLogout(): void }) {
   }, [page, t]);
   return (
     <div className="shell">
+      <a className="skip-link" href="#content">
+        {t('nav.skip')}
+      </a>
       <aside className="side">
         <Logo />
-        <nav className="nav">
+        <nav className="nav" aria-label={t('nav.main')}>
           {pages
             .filter((p) => p.allowed(role))
             .map((p) => (
-              <Link key={p.path} to={p.path} className={p === page ? 'active' : ''}>
+              <Link
+                key={p.path}
+                to={p.path}
+                className={p === page ? 'active' : ''}
+                current={p === page}
+                title={t(p.title)}
+              >
                 {p.icon}
-                {t(p.title)}
+                <span className="nav-label">{t(p.title)}</span>
+                {p.badge?.()}
               </Link>
             ))}
         </nav>
@@ -163,13 +185,16 @@ function Shell({ me, onLogout }: { me: Me; onLogout(): void }) {
         <header className="topbar">
           <h1>{t(page.title)}</h1>
           <div className="right">
+            <span className="topbar-who" aria-hidden="true">
+              {me.user.displayName}
+            </span>
             <LanguageSwitch />
             <button type="button" className="btn ghost small" onClick={onLogout}>
               {t('nav.logout')}
             </button>
           </div>
         </header>
-        <main className="content">
+        <main className="content" id="content" tabIndex={-1}>
           {allowed ? page.render(rest) : <div className="notice error">{t('common.forbidden')}</div>}
         </main>
       </div>

@@ -1,4 +1,5 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { type Formatters, formatters } from './format.ts';
 import { type Language, type MessageKey, messages } from './messages.ts';
 
 export type { Language, MessageKey } from './messages.ts';
@@ -17,14 +18,11 @@ function initialLanguage(): Language {
   return 'ru';
 }
 
-interface I18n {
+/** The language, its texts, and numbers, shares, durations and dates in its conventions (format.ts). */
+interface I18n extends Formatters {
   language: Language;
   setLanguage(language: Language): void;
   t(key: MessageKey): string;
-  /** Numbers and dates in the language's conventions. */
-  number(n: number): string;
-  dateTime(iso: string): string;
-  time(iso: string): string;
 }
 
 /** The text of a data value (`alerts.status` + `open`), or the value itself when there is none. */
@@ -47,18 +45,12 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     document.documentElement.lang = language;
   }, [language]);
   const value = useMemo<I18n>(() => {
-    const locale = language === 'en' ? 'en-GB' : language === 'kk' ? 'kk-KZ' : 'ru-RU';
-    const numberFormat = new Intl.NumberFormat(locale);
-    const dateTimeFormat = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium' });
-    const timeFormat = new Intl.DateTimeFormat(locale, { timeStyle: 'medium' });
     return {
+      ...formatters(language),
       language,
       setLanguage,
       // Dynamic keys (`verdict.${v}`) may name no text: the key itself shows then.
       t: (key) => messages[language][key] ?? messages.en[key] ?? key,
-      number: (n) => numberFormat.format(n),
-      dateTime: (iso) => dateTimeFormat.format(new Date(iso)),
-      time: (iso) => timeFormat.format(new Date(iso)),
     };
   }, [language, setLanguage]);
   return <Context.Provider value={value}>{children}</Context.Provider>;

@@ -141,7 +141,7 @@ describe('analyst console in Chromium', () => {
     await page.goto(`${server.url}/alerts`);
     await page.waitForSelector('tr[data-alert]');
     await shot(page, '09-alerts');
-    const msisdn = ((await page.textContent('tr[data-alert] td:nth-child(2)')) ?? '').trim();
+    const msisdn = ((await page.textContent('tr[data-alert] [data-msisdn]')) ?? '').trim();
     assert.match(msisdn, /^\+7\d{10}$/);
     await page.click('tr[data-alert]');
     await page.fill('.drawer textarea[name=reason]', 'SIM-box confirmed by the field team');

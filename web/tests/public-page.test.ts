@@ -74,6 +74,22 @@ describe("citizens' page on a phone", () => {
     await shot(page, 'public-4-link-en');
   });
 
+  it('keeps taking reports after a burst from one address, solving the proof of work the server asks for', async () => {
+    await page.click('#tab-report');
+    for (let i = 0; i < 5; i++) {
+      await page.evaluate(() => {
+        document.getElementById('report-result')!.className = 'result';
+      });
+      await page.fill('#report-number', '+7 916 111 22 44');
+      await page.selectOption('#report-category', 'bank');
+      await page.click('#report-form button[type=submit]');
+      await page.waitForSelector('#report-result.ok', { timeout: 30_000 });
+    }
+    const queue = (await server.api('GET', '/v1/reports/queue')).json;
+    const row = (queue.items as { number: string; reports: number }[]).find((r) => r.number === '+79161112244');
+    assert.equal(row?.reports, 5);
+  });
+
   it('fits the phone screen without sideways scrolling', async () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);

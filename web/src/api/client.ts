@@ -4,6 +4,7 @@ import type {
   Alert,
   ApiKey,
   AuditEntry,
+  ComplianceReport,
   Decision,
   ListEntry,
   Lookup,
@@ -114,7 +115,7 @@ export const api = {
     buildUrl(apiPaths.auditExport, {}, query),
   auditVerify: () => request<VerifyResult>('GET', apiPaths.auditVerify),
 
-  alerts: (query: { kind?: string; status?: string; cursor?: string }) =>
+  alerts: (query: { kind?: string; status?: string; cursor?: string; limit?: number }) =>
     request<{ items: Alert[]; next: string | null }>('GET', apiPaths.alerts, { query }),
   confirmAlert: (id: string, reason: string) =>
     request<unknown>('POST', apiPaths.alertConfirm, { params: { id }, body: { reason } }),
@@ -142,4 +143,10 @@ export const api = {
   caseExportUrl: (id: string, lang: string) => buildUrl(apiPaths.caseExport, { id }, { lang }),
   links: (query: { type: string; value: string; from?: string; to?: string; depth?: number }) =>
     request<LinkGraph>('GET', apiPaths.links, { query }),
+  compliance: (query: { from?: string; to?: string; operator?: string }) =>
+    request<ComplianceReport>('GET', apiPaths.compliance, { query }),
+  complianceOverdue: () =>
+    request<{ overdue: number; byOperator: Record<string, number> }>('GET', apiPaths.complianceOverdue),
+  complianceReportUrl: (query: { month: string; operator?: string; format: 'pdf' | 'csv'; lang: string }) =>
+    buildUrl(apiPaths.complianceReport, {}, query),
 };

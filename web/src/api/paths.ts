@@ -36,6 +36,9 @@ export const apiPaths = {
   caseGraph: '/v1/cases/{id}/graph',
   caseExport: '/v1/cases/{id}/export',
   links: '/v1/links',
+  compliance: '/v1/compliance',
+  complianceReport: '/v1/compliance/report',
+  complianceOverdue: '/v1/compliance/overdue',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];

@@ -5,12 +5,13 @@
  */
 import type { AuditEntry, VerifyResult } from '../../../src/audit/log.ts';
 import type { ApiKeyInfo as ApiKey } from '../../../src/auth/keys.ts';
+import type { ComplianceReport, ComplianceRow } from '../../../src/compliance/service.ts';
 import type { ListEntry } from '../../../src/lists/types.ts';
 import type { UserRole as Role } from '../../../src/platform/http.ts';
 import type { Decision } from '../../../src/screening/types.ts';
 import type { User } from '../../../src/users/types.ts';
 
-export type { ApiKey, AuditEntry, Decision, ListEntry, Role, User, VerifyResult };
+export type { ApiKey, AuditEntry, ComplianceReport, ComplianceRow, Decision, ListEntry, Role, User, VerifyResult };
 
 export interface Me {
   user: User;
@@ -81,4 +82,10 @@ export interface Alert {
   firstSeen?: string;
   lastSeen?: string;
   device?: string;
+  /** The operator whose subscriber it is (or whose CDRs raised it). */
+  operator?: string | null;
+  operators?: string[];
+  /** When detection raised it. */
+  createdAt?: string;
+  updatedAt?: string;
 }

@@ -19,7 +19,7 @@ export function TimeChart({
   label: string;
   height?: number;
 }) {
-  const { number, time } = useI18n();
+  const { number, hourMinute } = useI18n();
   const width = 900;
   const pad = { left: 56, right: 14, top: 12, bottom: 26 };
   const max = niceMax(Math.max(1, ...series.flatMap((s) => s.values)));
@@ -42,15 +42,15 @@ export function TimeChart({
         {ticks.map((v) => (
           <g key={v}>
             <line x1={pad.left} x2={width - pad.right} y1={y(v)} y2={y(v)} stroke="#e6eaf0" />
-            <text x={pad.left - 8} y={y(v) + 4} textAnchor="end" fontSize="11" fill="#6b7a8f">
+            <text x={pad.left - 8} y={y(v) + 4} textAnchor="end" fontSize="11" fill="#5d6b7e">
               {number(Math.round(v))}
             </text>
           </g>
         ))}
         {times.map((t, i) =>
           i % labelEvery === 0 ? (
-            <text key={t} x={x(i)} y={height - 8} textAnchor="middle" fontSize="11" fill="#6b7a8f">
-              {time(t).slice(0, 5)}
+            <text key={t} x={x(i)} y={height - 8} textAnchor="middle" fontSize="11" fill="#5d6b7e">
+              {hourMinute(t)}
             </text>
           ) : null,
         )}

@@ -137,7 +137,7 @@ export interface MapPoint {
   score: number;
 }
 
-const kindColour: Record<string, string> = { simbox: '#c62f3a', fraud_caller: '#d98a00', wangiri: '#7a4cc2' };
+const kindColour: Record<string, string> = { simbox: '#c62f3a', fraud_caller: '#a35c00', wangiri: '#7a4cc2' };
 
 export function KzMap({ points }: { points: MapPoint[] }) {
   const { t, language } = useI18n();

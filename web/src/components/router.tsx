@@ -21,12 +21,27 @@ export function Router({ children }: { children: ReactNode }) {
 
 export const useRouter = () => useContext(Context);
 
-export function Link({ to, className, children }: { to: string; className?: string; children: ReactNode }) {
+export function Link({
+  to,
+  className,
+  children,
+  title,
+  current,
+}: {
+  to: string;
+  className?: string;
+  children: ReactNode;
+  title?: string;
+  /** The link to the page on screen (`aria-current="page"`). */
+  current?: boolean;
+}) {
   const { navigate } = useRouter();
   return (
     <a
       href={to}
       className={className}
+      title={title}
+      aria-current={current ? 'page' : undefined}
       onClick={(e) => {
         if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
         e.preventDefault();

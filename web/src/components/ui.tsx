@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef } from 'react';
 import { errorText } from '../errors.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { reasonLabel } from '../messages.ts';
@@ -114,13 +114,65 @@ export function ErrorNotice({ error }: { error?: Error }) {
   );
 }
 
+/**
+ * A side panel over the page. It takes the focus when it opens (so a screen reader reads it and
+ * Tab stays inside), Escape or the close button closes it, and the focus then returns to what
+ * opened it (the table row).
+ */
 export function Drawer({ title, onClose, children }: { title: ReactNode; onClose(): void; children: ReactNode }) {
   const { t } = useI18n();
+  const titleId = useId();
+  const panel = useRef<HTMLDialogElement>(null);
+  const close = useRef(onClose);
+  close.current = onClose;
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    panel.current?.focus();
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        close.current();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      // The opener may have gone (a decided alert leaves the list): then the page keeps the focus.
+      if (opener?.isConnected) opener.focus();
+    };
+  }, []);
+  /** Tab from the last control goes back to the first, and Shift+Tab the other way. */
+  const trap = (e: KeyboardEvent<HTMLDialogElement>) => {
+    if (e.key !== 'Tab' || !panel.current) return;
+    const focusable = [
+      ...panel.current.querySelectorAll<HTMLElement>(
+        'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex="0"]',
+      ),
+    ];
+    if (focusable.length === 0) return;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    if (e.shiftKey && (document.activeElement === first || document.activeElement === panel.current)) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && document.activeElement === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
   return (
     <div className="drawer-back">
-      <dialog open className="drawer" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+      <dialog
+        open
+        className="drawer"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        tabIndex={-1}
+        ref={panel}
+        onKeyDown={trap}
+      >
         <header>
-          <h2>{title}</h2>
+          <h2 id={titleId}>{title}</h2>
           <button type="button" className="btn ghost small" onClick={onClose}>
             {t('common.close')}
           </button>
@@ -135,12 +187,16 @@ export function Drawer({ title, onClose, children }: { title: ReactNode; onClose
 export function Bars({
   items,
   tone,
+  loading,
 }: {
   items: { id?: string; name: string; title?: string; value: number }[];
   tone?: 'block';
+  /** The figures are still on their way. */
+  loading?: boolean;
 }) {
   const { number, t } = useI18n();
   const max = Math.max(1, ...items.map((i) => i.value));
+  if (loading) return <Loading />;
   if (items.length === 0) return <div className="empty">{t('common.empty')}</div>;
   return (
     <div className="bars">
@@ -159,4 +215,64 @@ export function Bars({
       ))}
     </div>
   );
+}
+
+/**
+ * A table's box: the table scrolls sideways inside it on a narrow screen, never the page. The box
+ * can take the focus so that keyboard users can scroll it too.
+ */
+export function TableBox({ label, children, maxHeight }: { label: string; children: ReactNode; maxHeight?: number }) {
+  return (
+    <section
+      className="table-box"
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
+      tabIndex={0}
+      aria-label={label}
+      style={maxHeight ? { maxHeight, overflowY: 'auto' } : undefined}
+    >
+      {children}
+    </section>
+  );
+}
+
+/** What shows while a page's data is on its way. */
+export function Loading() {
+  const { t } = useI18n();
+  return (
+    <div className="loading" role="status" data-loading>
+      {t('common.loading')}
+    </div>
+  );
+}
+
+/**
+ * A table's body state: a loading indicator until the data came, a sentence when there is none.
+ * Returns null once there are rows to show.
+ */
+export function TableState({ data, count, empty }: { data: unknown; count: number; empty?: string }) {
+  const { t } = useI18n();
+  if (data === undefined) return <Loading />;
+  if (count === 0)
+    return (
+      <div className="empty" data-empty>
+        {empty ?? t('common.empty')}
+      </div>
+    );
+  return null;
+}
+
+/** A table row that opens something: by a click, or by Enter or Space once reached by Tab. */
+export function openableRow(open: () => void) {
+  return {
+    className: 'click',
+    tabIndex: 0,
+    onClick: open,
+    onKeyDown: (e: KeyboardEvent<HTMLTableRowElement>) => {
+      if (e.target !== e.currentTarget) return;
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        open();
+      }
+    },
+  };
 }

@@ -3,14 +3,15 @@ import { ApiError, api } from '../api/client.ts';
 import type { Alert } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { Link } from '../components/router.tsx';
-import { Drawer, ErrorNotice, FilterSelect, Panel } from '../components/ui.tsx';
+import { Drawer, ErrorNotice, FilterSelect, openableRow, Panel, TableBox, TableState } from '../components/ui.tsx';
 import { evidenceLabel, featureLabel, ruleText } from '../evidence.ts';
+import { type Formatters, featureValue } from '../format.ts';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
 import { OpenCaseButton } from './cases/OpenCaseButton.tsx';
 
 /** Loads alerts; null when the server has no alerts API yet (404). */
-export async function loadAlerts(query: { kind?: string; status?: string; cursor?: string }) {
+export async function loadAlerts(query: { kind?: string; status?: string; cursor?: string; limit?: number }) {
   try {
     return await api.alerts(query);
   } catch (error) {
@@ -30,12 +31,27 @@ interface Contribution {
   contribution?: number;
 }
 
-/** An evidence value as text: lists joined, numbers in the language's conventions. */
-function evidenceValue(value: unknown, number: (n: number) => string): string {
-  if (Array.isArray(value)) return value.map((v) => evidenceValue(v, number)).join(', ');
-  if (typeof value === 'number') return number(value);
+/**
+ * The alerts an analyst should look at first: the highest score first, then the most recently
+ * raised. (The server pages newest first; the console sorts the page it loaded.)
+ */
+export function byPriority(a: Alert, b: Alert): number {
+  if (b.score !== a.score) return b.score - a.score;
+  return (b.createdAt ?? '').localeCompare(a.createdAt ?? '');
+}
+
+/** How many alerts the list loads at once (the server's largest page). */
+const alertsPage = 500;
+
+const isoDate = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+/** An evidence value as text: lists joined, numbers, shares, durations and dates in the language's conventions. */
+function evidenceValue(key: string, value: unknown, f: Formatters): string {
+  if (Array.isArray(value)) return value.map((v) => evidenceValue(key, v, f)).join(', ');
+  if (typeof value === 'number') return featureValue(f, key, value);
+  if (typeof value === 'string' && isoDate.test(value)) return f.dateTime(value);
   if (value !== null && typeof value === 'object') return JSON.stringify(value);
-  return String(value ?? '—');
+  return String(value ?? '');
 }
 
 /**
@@ -43,7 +59,8 @@ function evidenceValue(value: unknown, number: (n: number) => string): string {
  * with its weight in the score, then the other facts (the server's English shows for anything new).
  */
 function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
-  const { t, number } = useI18n();
+  const i18n = useI18n();
+  const { t, number } = i18n;
   const features = (Array.isArray(evidence.features) ? evidence.features : []) as Contribution[];
   const rules = (Array.isArray(evidence.rules) ? evidence.rules : []) as string[];
   const rest = Object.entries(evidence).filter(([k]) => k !== 'features' && k !== 'rules');
@@ -69,7 +86,7 @@ function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
                 <tr key={`${name || i}`} data-feature={name}>
                   <td title={name}>{featureLabel(t, name)}</td>
                   <td className="num mono">
-                    {typeof f.value === 'number' ? Number(f.value.toFixed(3)) : String(f.value ?? '')}
+                    {typeof f.value === 'number' ? featureValue(i18n, name, f.value) : String(f.value ?? '')}
                   </td>
                   <td style={{ width: 140 }}>
                     <div className="bars">
@@ -83,7 +100,7 @@ function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
                   </td>
                   <td className="num mono">
                     {c > 0 ? '+' : ''}
-                    {c.toFixed(2)}
+                    {number(c, 2)}
                   </td>
                 </tr>
               );
@@ -96,7 +113,7 @@ function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
           {rest.map(([key, value]) => (
             <div key={key} data-evidence={key} style={{ display: 'contents' }}>
               <dt title={key}>{evidenceLabel(t, key)}</dt>
-              <dd className="mono">{evidenceValue(value, number)}</dd>
+              <dd className="mono">{evidenceValue(key, value, i18n)}</dd>
             </div>
           ))}
         </dl>
@@ -106,14 +123,19 @@ function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
 }
 
 export function AlertsPage() {
-  const { t } = useI18n();
+  const { t, score, dateTime } = useI18n();
   const { me } = useSession();
   const [kind, setKind] = useState('');
   const [status, setStatus] = useState('open');
   const [selected, setSelected] = useState<Alert>();
   const [reason, setReason] = useState('');
   const [failure, setFailure] = useState<Error>();
-  const { data, error, refresh } = usePoll(() => loadAlerts({ kind, status }), [kind, status], 10_000);
+  const { data, error, refresh } = usePoll(
+    () => loadAlerts({ kind, status, limit: alertsPage }),
+    [kind, status],
+    10_000,
+  );
+  const alerts = [...(data?.items ?? [])].sort(byPriority);
 
   async function decide(action: 'confirm' | 'dismiss') {
     if (!selected) return;
@@ -151,36 +173,60 @@ export function AlertsPage() {
       </Panel>
       <ErrorNotice error={error} />
       <Panel flush>
-        <table>
-          <thead>
-            <tr>
-              <th>{t('alerts.kind')}</th>
-              <th>MSISDN</th>
-              <th>IMSI</th>
-              <th>IMEI</th>
-              <th className="num">{t('alerts.score')}</th>
-              <th>{t('alerts.status')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(data?.items ?? []).map((a) => (
-              <tr key={a.id} className="click" data-alert={a.id} onClick={() => setSelected(a)}>
-                <td>
-                  <span className={`badge ${a.kind === 'simbox' ? 'block' : 'label'}`}>{kindName(t, a.kind)}</span>
-                </td>
-                <td className="mono">{a.msisdn}</td>
-                <td className="mono">{a.imsi ?? '—'}</td>
-                <td className="mono">{a.imei ?? '—'}</td>
-                <td className="num mono">{a.score.toFixed(2)}</td>
-                <td>{statusName(t, a.status)}</td>
+        <TableBox label={t('nav.alerts')}>
+          <table>
+            <thead>
+              <tr>
+                <th className="num">{t('alerts.score')}</th>
+                <th>{t('alerts.raised')}</th>
+                <th>{t('alerts.operator')}</th>
+                <th>{t('alerts.kind')}</th>
+                <th>{t('alerts.number')}</th>
+                <th>IMSI</th>
+                <th>IMEI</th>
+                <th>{t('alerts.status')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-        {data && data.items.length === 0 && <div className="empty">{t('common.empty')}</div>}
+            </thead>
+            <tbody>
+              {alerts.map((a) => (
+                <tr key={a.id} data-alert={a.id} {...openableRow(() => setSelected(a))}>
+                  <td className="num mono" data-score>
+                    {score(a.score)}
+                  </td>
+                  <td className="mono" data-raised>
+                    {a.createdAt ? dateTime(a.createdAt) : ''}
+                  </td>
+                  <td data-operator>{a.operator ?? a.operators?.join(', ') ?? ''}</td>
+                  <td>
+                    <span className={`badge ${a.kind === 'simbox' ? 'block' : 'label'}`}>{kindName(t, a.kind)}</span>
+                  </td>
+                  <td className="mono" data-msisdn>
+                    {a.msisdn}
+                  </td>
+                  <td className="mono">{a.imsi ?? ''}</td>
+                  <td className="mono">{a.imei ?? ''}</td>
+                  <td data-status={a.status}>{statusName(t, a.status)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
+        <TableState data={data} count={alerts.length} empty={t('alerts.none')} />
       </Panel>
       {selected && (
         <Drawer title={`${kindName(t, selected.kind)} · ${selected.msisdn}`} onClose={() => setSelected(undefined)}>
+          <dl className="kv" data-alert-summary>
+            <dt>{t('alerts.score')}</dt>
+            <dd className="mono" data-score>
+              {score(selected.score)}
+            </dd>
+            <dt>{t('alerts.raised')}</dt>
+            <dd data-raised>{selected.createdAt ? dateTime(selected.createdAt) : ''}</dd>
+            <dt>{t('alerts.operator')}</dt>
+            <dd data-operator>{selected.operator ?? selected.operators?.join(', ') ?? ''}</dd>
+            <dt>{t('alerts.status')}</dt>
+            <dd>{statusName(t, selected.status)}</dd>
+          </dl>
           <p>
             <Link to={`/lookup/${encodeURIComponent(selected.msisdn)}`}>{t('nav.lookup')} →</Link>
           </p>

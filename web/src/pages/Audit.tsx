@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api } from '../api/client.ts';
 import type { AuditEntry, VerifyResult } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
-import { Drawer, ErrorNotice, Panel } from '../components/ui.tsx';
+import { Drawer, ErrorNotice, openableRow, Panel, TableBox, TableState } from '../components/ui.tsx';
 import { useI18n } from '../i18n.tsx';
 
 export function AuditPage() {
@@ -81,34 +81,37 @@ export function AuditPage() {
       )}
       <ErrorNotice error={error} />
       <Panel flush>
-        <table>
-          <thead>
-            <tr>
-              <th className="num">#</th>
-              <th>{t('audit.at')}</th>
-              <th>{t('audit.actor')}</th>
-              <th>{t('users.role')}</th>
-              <th>{t('audit.action')}</th>
-              <th>{t('audit.target')}</th>
-              <th>{t('audit.ip')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((e) => (
-              <tr key={e.seq} className="click" data-audit-action={e.action} onClick={() => setSelected(e)}>
-                <td className="num mono muted">{e.seq}</td>
-                <td className="muted">{dateTime(e.at)}</td>
-                <td>{e.actor}</td>
-                <td className="muted">{e.role}</td>
-                <td>
-                  <span className="badge reason">{e.action}</span>
-                </td>
-                <td className="mono">{e.target}</td>
-                <td className="mono muted">{e.clientIp}</td>
+        <TableBox label={t('nav.audit')}>
+          <table>
+            <thead>
+              <tr>
+                <th className="num">#</th>
+                <th>{t('audit.at')}</th>
+                <th>{t('audit.actor')}</th>
+                <th>{t('users.role')}</th>
+                <th>{t('audit.action')}</th>
+                <th>{t('audit.target')}</th>
+                <th>{t('audit.ip')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {items.map((e) => (
+                <tr key={e.seq} data-audit-action={e.action} {...openableRow(() => setSelected(e))}>
+                  <td className="num mono muted">{e.seq}</td>
+                  <td className="muted">{dateTime(e.at)}</td>
+                  <td>{e.actor}</td>
+                  <td className="muted">{e.role}</td>
+                  <td>
+                    <span className="badge reason">{e.action}</span>
+                  </td>
+                  <td className="mono">{e.target}</td>
+                  <td className="mono muted">{e.clientIp}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
+        <TableState data={data} count={items.length} empty={t('audit.none')} />
         {next !== null && (
           <div className="pager">
             <button

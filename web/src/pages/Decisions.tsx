@@ -4,7 +4,17 @@ import { api } from '../api/client.ts';
 import type { Decision } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { Link } from '../components/router.tsx';
-import { Drawer, ErrorNotice, FilterSelect, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
+import {
+  Drawer,
+  ErrorNotice,
+  FilterSelect,
+  openableRow,
+  Panel,
+  Reasons,
+  TableBox,
+  TableState,
+  VerdictBadge,
+} from '../components/ui.tsx';
 import { useI18n, valueName } from '../i18n.tsx';
 import { labelCodeLabel, reasonLabel } from '../messages.ts';
 
@@ -12,7 +22,7 @@ import { labelCodeLabel, reasonLabel } from '../messages.ts';
 const reasons = reasonCodes;
 
 export function DecisionDetails({ decision }: { decision: Decision }) {
-  const { t, dateTime, language } = useI18n();
+  const { t, dateTime, milliseconds, language } = useI18n();
   return (
     <dl className="kv">
       <dt>{t('decisions.verdict')}</dt>
@@ -48,9 +58,7 @@ export function DecisionDetails({ decision }: { decision: Decision }) {
       <dt>{t('decisions.time')}</dt>
       <dd>{dateTime(decision.decidedAt)}</dd>
       <dt>{t('decisions.latency')}</dt>
-      <dd className="mono">
-        {(decision.latencyUs / 1000).toFixed(2)} {t('common.ms')}
-      </dd>
+      <dd className="mono">{milliseconds(decision.latencyUs / 1000)}</dd>
       {decision.labelCode || decision.label ? (
         <>
           <dt>{t('decisions.label')}</dt>
@@ -83,41 +91,42 @@ export function DecisionDetails({ decision }: { decision: Decision }) {
 export function DecisionTable({ decisions, onOpen }: { decisions: Decision[]; onOpen?: (d: Decision) => void }) {
   const { t, time } = useI18n();
   return (
-    <table>
-      <thead>
-        <tr>
-          <th>{t('decisions.time')}</th>
-          <th>{t('decisions.verdict')}</th>
-          <th>{t('decisions.caller')}</th>
-          <th>{t('decisions.callee')}</th>
-          <th>{t('decisions.operator')}</th>
-          {onOpen && <th>{t('decisions.from')}</th>}
-          <th>{t('decisions.reasons')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {decisions.map((d) => (
-          <tr
-            key={d.decisionId}
-            className={onOpen ? 'click' : undefined}
-            onClick={onOpen ? () => onOpen(d) : undefined}
-            data-decision={onOpen ? d.decisionId : undefined}
-          >
-            <td className="mono">{time(d.decidedAt)}</td>
-            <td>
-              <VerdictBadge verdict={d.verdict} shadow={d.shadow} />
-            </td>
-            <td className="mono">{d.a}</td>
-            <td className="mono">{d.b}</td>
-            <td>{d.operator}</td>
-            {onOpen && <td>{d.fromOperator ?? '—'}</td>}
-            <td>
-              <Reasons reasons={d.reasons} />
-            </td>
+    <TableBox label={t('decisions.title')}>
+      <table>
+        <thead>
+          <tr>
+            <th>{t('decisions.time')}</th>
+            <th>{t('decisions.verdict')}</th>
+            <th>{t('decisions.caller')}</th>
+            <th>{t('decisions.callee')}</th>
+            <th>{t('decisions.operator')}</th>
+            {onOpen && <th>{t('decisions.from')}</th>}
+            <th>{t('decisions.reasons')}</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {decisions.map((d) => (
+            <tr
+              key={d.decisionId}
+              {...(onOpen ? openableRow(() => onOpen(d)) : {})}
+              data-decision={onOpen ? d.decisionId : undefined}
+            >
+              <td className="mono">{time(d.decidedAt)}</td>
+              <td>
+                <VerdictBadge verdict={d.verdict} shadow={d.shadow} />
+              </td>
+              <td className="mono">{d.a}</td>
+              <td className="mono">{d.b}</td>
+              <td>{d.operator}</td>
+              {onOpen && <td>{d.fromOperator ?? '—'}</td>}
+              <td>
+                <Reasons reasons={d.reasons} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableBox>
   );
 }
 
@@ -197,7 +206,7 @@ export function DecisionsPage() {
       <ErrorNotice error={error} />
       <Panel flush>
         <DecisionTable decisions={data?.items ?? []} onOpen={(d) => void open(d)} />
-        {data && data.items.length === 0 && <div className="empty">{t('common.empty')}</div>}
+        <TableState data={data} count={data?.items.length ?? 0} empty={t('decisions.none')} />
       </Panel>
       {selected && (
         <Drawer title={t('decisions.details')} onClose={() => setSelected(undefined)}>

@@ -1,7 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
+import { DateField } from '../components/DateField.tsx';
 import { usePoll } from '../components/hooks.ts';
-import { ErrorNotice, Panel } from '../components/ui.tsx';
+import { ErrorNotice, Panel, TableBox, TableState } from '../components/ui.tsx';
 import { errorLine } from '../errors.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
@@ -58,6 +59,7 @@ export function ListsPage() {
               type="button"
               key={l}
               className={l === list ? 'on' : ''}
+              aria-pressed={l === list}
               onClick={() => {
                 setList(l);
                 setOffset(0);
@@ -125,15 +127,13 @@ export function ListsPage() {
                   onChange={(e) => setForm({ ...form, reason: e.target.value })}
                 />
               </label>
-              <label className="field">
-                <span>{t('lists.expires')}</span>
-                <input
-                  name="expiresAt"
-                  type="datetime-local"
-                  value={form.expiresAt}
-                  onChange={(e) => setForm({ ...form, expiresAt: e.target.value })}
-                />
-              </label>
+              <DateField
+                label={t('lists.expires')}
+                name="expiresAt"
+                withTime
+                value={form.expiresAt}
+                onChange={(expiresAt) => setForm({ ...form, expiresAt })}
+              />
               <button className="btn" type="submit">
                 {t('lists.add')}
               </button>
@@ -144,53 +144,55 @@ export function ListsPage() {
       {message && <div className={`notice ${message.ok ? 'ok' : 'error'}`}>{message.text}</div>}
       <ErrorNotice error={error} />
       <Panel flush>
-        <table>
-          <thead>
-            <tr>
-              <th>{t('lists.number')}</th>
-              <th>{t('lists.reason')}</th>
-              <th>{t('lists.who')}</th>
-              <th>{t('lists.when')}</th>
-              <th>{t('lists.expires')}</th>
-              <th>{t('lists.source')}</th>
-              {editable && <th />}
-            </tr>
-          </thead>
-          <tbody>
-            {(data?.items ?? []).map((e) => (
-              <tr key={e.number} data-entry={e.number}>
-                <td className="mono">{e.number}</td>
-                <td>
-                  {e.reason}
-                  {e.displayName ? <span className="muted"> · {e.displayName}</span> : null}
-                </td>
-                <td className="muted">{e.createdBy}</td>
-                <td className="muted">{dateTime(e.createdAt)}</td>
-                <td className="muted">{e.expiresAt ? dateTime(e.expiresAt) : '—'}</td>
-                <td className="muted">{e.source}</td>
-                {editable && (
-                  <td className="num">
-                    <button
-                      type="button"
-                      className="btn danger small"
-                      onClick={() => {
-                        if (confirm(`${t('lists.confirmRemove')} ${e.number}`)) {
-                          void act(async () => {
-                            await api.removeEntry(list, e.number);
-                            return `${e.number} ✕`;
-                          });
-                        }
-                      }}
-                    >
-                      {t('lists.remove')}
-                    </button>
-                  </td>
-                )}
+        <TableBox label={t(`list.${list}` as MessageKey)}>
+          <table>
+            <thead>
+              <tr>
+                <th>{t('lists.number')}</th>
+                <th>{t('lists.reason')}</th>
+                <th>{t('lists.who')}</th>
+                <th>{t('lists.when')}</th>
+                <th>{t('lists.expires')}</th>
+                <th>{t('lists.source')}</th>
+                {editable && <th />}
               </tr>
-            ))}
-          </tbody>
-        </table>
-        {data && data.items.length === 0 && <div className="empty">{t('common.empty')}</div>}
+            </thead>
+            <tbody>
+              {(data?.items ?? []).map((e) => (
+                <tr key={e.number} data-entry={e.number}>
+                  <td className="mono">{e.number}</td>
+                  <td>
+                    {e.reason}
+                    {e.displayName ? <span className="muted"> · {e.displayName}</span> : null}
+                  </td>
+                  <td className="muted">{e.createdBy}</td>
+                  <td className="muted">{dateTime(e.createdAt)}</td>
+                  <td className="muted">{e.expiresAt ? dateTime(e.expiresAt) : ''}</td>
+                  <td className="muted">{e.source}</td>
+                  {editable && (
+                    <td className="num">
+                      <button
+                        type="button"
+                        className="btn danger small"
+                        onClick={() => {
+                          if (confirm(`${t('lists.confirmRemove')} ${e.number}`)) {
+                            void act(async () => {
+                              await api.removeEntry(list, e.number);
+                              return `${e.number} ✕`;
+                            });
+                          }
+                        }}
+                      >
+                        {t('lists.remove')}
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
+        <TableState data={data} count={data?.items.length ?? 0} empty={t('lists.none')} />
         {data && (offset > 0 || data.items.length === pageSize) && (
           <div className="pager toolbar">
             <button

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from '../api/client.ts';
 import { LanguageSwitch } from '../components/LanguageSwitch.tsx';
 import { Logo } from '../components/Logo.tsx';
@@ -11,6 +11,9 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn(): void }) {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // The page has one thing to do: the cursor waits in the user name field.
+  const usernameField = useRef<HTMLInputElement>(null);
+  useEffect(() => usernameField.current?.focus(), []);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
@@ -37,6 +40,7 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn(): void }) {
           <span>{t('login.username')}</span>
           <input
             name="username"
+            ref={usernameField}
             autoComplete="username"
             value={username}
             onChange={(e) => setUsername(e.target.value)}
@@ -68,6 +72,8 @@ export function ChangePasswordPage({ onChanged }: { onChanged(): void }) {
   const [next, setNext] = useState('');
   const [repeat, setRepeat] = useState('');
   const [error, setError] = useState<string>();
+  const currentField = useRef<HTMLInputElement>(null);
+  useEffect(() => currentField.current?.focus(), []);
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (next !== repeat) return setError(t('password.mismatch'));
@@ -92,6 +98,7 @@ export function ChangePasswordPage({ onChanged }: { onChanged(): void }) {
           <span>{t('password.current')}</span>
           <input
             name="current"
+            ref={currentField}
             type="password"
             autoComplete="current-password"
             value={current}

@@ -2,13 +2,13 @@ import { useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
 import type { Lookup } from '../api/types.ts';
 import { Link, useRouter } from '../components/router.tsx';
-import { ErrorNotice, Panel } from '../components/ui.tsx';
+import { ErrorNotice, Loading, Panel, TableBox, TableState } from '../components/ui.tsx';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { kindName, statusName } from './Alerts.tsx';
 import { DecisionTable } from './Decisions.tsx';
 
 export function LookupPage({ number }: { number?: string }) {
-  const { t, dateTime } = useI18n();
+  const { t, dateTime, score } = useI18n();
   const { navigate } = useRouter();
   const [input, setInput] = useState(number ?? '');
   const [result, setResult] = useState<Lookup>();
@@ -48,6 +48,7 @@ export function LookupPage({ number }: { number?: string }) {
         </form>
       </Panel>
       <ErrorNotice error={error} />
+      {number && !result && !error && <Loading />}
       {result && (
         <>
           <div className="grid cols-2">
@@ -95,24 +96,26 @@ export function LookupPage({ number }: { number?: string }) {
               {result.lists.length === 0 ? (
                 <div className="muted">{t('common.none')}</div>
               ) : (
-                <table>
-                  <tbody>
-                    {result.lists.map((l) => (
-                      <tr key={l.list}>
-                        <td>
-                          <span
-                            className={`badge ${l.list === 'blocklist' ? 'block' : l.list === 'allowlist' ? 'allow' : ''}`}
-                          >
-                            {t(`list.${l.list}` as MessageKey)}
-                          </span>
-                        </td>
-                        <td>{l.reason}</td>
-                        <td className="muted">{l.createdBy}</td>
-                        <td className="muted">{dateTime(l.createdAt)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <TableBox label={t('lookup.lists')}>
+                  <table>
+                    <tbody>
+                      {result.lists.map((l) => (
+                        <tr key={l.list}>
+                          <td>
+                            <span
+                              className={`badge ${l.list === 'blocklist' ? 'block' : l.list === 'allowlist' ? 'allow' : ''}`}
+                            >
+                              {t(`list.${l.list}` as MessageKey)}
+                            </span>
+                          </td>
+                          <td>{l.reason}</td>
+                          <td className="muted">{l.createdBy}</td>
+                          <td className="muted">{dateTime(l.createdAt)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </TableBox>
               )}
             </Panel>
           </div>
@@ -122,15 +125,15 @@ export function LookupPage({ number }: { number?: string }) {
             ) : (
               result.alerts.map((a) => (
                 <div key={a.id}>
-                  <Link to={`/alerts?id=${encodeURIComponent(a.id)}`}>{kindName(t, a.kind)}</Link> ·{' '}
-                  {a.score.toFixed(2)} · {statusName(t, a.status)}
+                  <Link to={`/alerts?id=${encodeURIComponent(a.id)}`}>{kindName(t, a.kind)}</Link> · {score(a.score)} ·{' '}
+                  {statusName(t, a.status)}
                 </div>
               ))
             )}
           </Panel>
           <Panel title={`${t('lookup.decisions')} (${result.decisions.length})`} flush>
             <DecisionTable decisions={result.decisions} />
-            {result.decisions.length === 0 && <div className="empty">{t('common.empty')}</div>}
+            <TableState data={result} count={result.decisions.length} empty={t('lookup.noDecisions')} />
           </Panel>
         </>
       )}

@@ -1,12 +1,12 @@
 import type { Alert } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { KzMap, locationOf, type MapPoint } from '../components/KzMap.tsx';
-import { ErrorNotice, Panel } from '../components/ui.tsx';
+import { ErrorNotice, Loading, Panel, TableBox } from '../components/ui.tsx';
 import { useI18n } from '../i18n.tsx';
 import { kindName, loadAlerts } from './Alerts.tsx';
 
 export function MapPage() {
-  const { t } = useI18n();
+  const { t, score } = useI18n();
   const { data, error } = usePoll(() => loadAlerts({}), [], 30_000);
   const located: (MapPoint & { alert: Alert })[] = [];
   for (const a of data?.items ?? []) {
@@ -30,20 +30,24 @@ export function MapPage() {
           <KzMap points={located} />
         </Panel>
         <Panel title={t('nav.alerts')} flush>
-          {located.length === 0 ? (
+          {data === undefined ? (
+            <Loading />
+          ) : located.length === 0 ? (
             <div className="empty">{t('map.empty')}</div>
           ) : (
-            <table>
-              <tbody>
-                {located.map((p) => (
-                  <tr key={p.id}>
-                    <td>{kindName(t, p.kind)}</td>
-                    <td className="mono">{p.alert.msisdn}</td>
-                    <td className="num mono">{p.score.toFixed(2)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <TableBox label={t('nav.alerts')}>
+              <table>
+                <tbody>
+                  {located.map((p) => (
+                    <tr key={p.id}>
+                      <td>{kindName(t, p.kind)}</td>
+                      <td className="mono">{p.alert.msisdn}</td>
+                      <td className="num mono">{score(p.score)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableBox>
           )}
         </Panel>
       </div>

@@ -110,17 +110,17 @@ export function OverviewPage() {
           times={series.map((p) => p.t)}
           series={[
             { name: t('overview.screened'), color: '#1f4e8c', values: series.map((p) => p.screened) },
-            { name: t('overview.labelled'), color: '#d98a00', values: series.map((p) => p.labelled) },
+            { name: t('overview.labelled'), color: '#a35c00', values: series.map((p) => p.labelled) },
             { name: t('overview.blocked'), color: '#c62f3a', values: series.map((p) => p.blocked) },
           ]}
         />
       </Panel>
       <div className="grid cols-2">
         <Panel title={`${t('overview.byReason')} · ${t('overview.today')}`}>
-          <Bars items={reasons} tone="block" />
+          <Bars items={reasons} tone="block" loading={!day} />
         </Panel>
         <Panel title={`${t('overview.byOperator')} · ${t('overview.today')}`}>
-          <Bars items={operators} />
+          <Bars items={operators} loading={!day} />
         </Panel>
       </div>
     </>

@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
 import type { Role } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
-import { ErrorNotice, Panel } from '../components/ui.tsx';
+import { ErrorNotice, Panel, TableBox, TableState } from '../components/ui.tsx';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 
 const roles: Role[] = ['admin', 'supervisor', 'analyst', 'operator_analyst', 'viewer'];
@@ -96,55 +96,60 @@ export function UsersPage() {
       </Panel>
       <ErrorNotice error={error ?? failure} />
       <Panel flush>
-        <table>
-          <thead>
-            <tr>
-              <th>{t('users.username')}</th>
-              <th>{t('users.displayName')}</th>
-              <th>{t('users.role')}</th>
-              <th>{t('users.operator')}</th>
-              <th>{t('users.lastLogin')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {(data?.items ?? []).map((u) => (
-              <tr key={u.id} style={u.disabled ? { opacity: 0.55 } : undefined}>
-                <td className="mono">{u.username}</td>
-                <td>{u.displayName}</td>
-                <td>
-                  <span className="badge">{t(`role.${u.role}` as MessageKey)}</span>
-                  {u.disabled ? <span className="badge block"> {t('users.disabled')}</span> : null}
-                </td>
-                <td>{u.operatorId ?? '—'}</td>
-                <td className="muted">{u.lastLoginAt ? dateTime(u.lastLoginAt) : '—'}</td>
-                <td className="num">
-                  <span className="toolbar" style={{ justifyContent: 'flex-end' }}>
-                    <button
-                      type="button"
-                      className="btn ghost small"
-                      onClick={() =>
-                        void run(async () => {
-                          const reset = await api.resetPassword(u.id);
-                          setSecret({ username: u.username, password: reset.oneTimePassword });
-                        })
-                      }
-                    >
-                      {t('users.reset')}
-                    </button>
-                    <button
-                      type="button"
-                      className="btn danger small"
-                      onClick={() => void run(async () => void (await api.updateUser(u.id, { disabled: !u.disabled })))}
-                    >
-                      {u.disabled ? t('users.enable') : t('users.disable')}
-                    </button>
-                  </span>
-                </td>
+        <TableBox label={t('nav.users')}>
+          <table>
+            <thead>
+              <tr>
+                <th>{t('users.username')}</th>
+                <th>{t('users.displayName')}</th>
+                <th>{t('users.role')}</th>
+                <th>{t('users.operator')}</th>
+                <th>{t('users.lastLogin')}</th>
+                <th />
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {(data?.items ?? []).map((u) => (
+                <tr key={u.id} style={u.disabled ? { opacity: 0.55 } : undefined}>
+                  <td className="mono">{u.username}</td>
+                  <td>{u.displayName}</td>
+                  <td>
+                    <span className="badge">{t(`role.${u.role}` as MessageKey)}</span>
+                    {u.disabled ? <span className="badge block"> {t('users.disabled')}</span> : null}
+                  </td>
+                  <td>{u.operatorId ?? ''}</td>
+                  <td className="muted">{u.lastLoginAt ? dateTime(u.lastLoginAt) : t('operators.never')}</td>
+                  <td className="num">
+                    <span className="toolbar" style={{ justifyContent: 'flex-end' }}>
+                      <button
+                        type="button"
+                        className="btn ghost small"
+                        onClick={() =>
+                          void run(async () => {
+                            const reset = await api.resetPassword(u.id);
+                            setSecret({ username: u.username, password: reset.oneTimePassword });
+                          })
+                        }
+                      >
+                        {t('users.reset')}
+                      </button>
+                      <button
+                        type="button"
+                        className="btn danger small"
+                        onClick={() =>
+                          void run(async () => void (await api.updateUser(u.id, { disabled: !u.disabled })))
+                        }
+                      >
+                        {u.disabled ? t('users.enable') : t('users.disable')}
+                      </button>
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
+        <TableState data={data} count={data?.items.length ?? 0} empty={t('users.none')} />
       </Panel>
     </>
   );

@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../../api/client.ts';
+import { DateField } from '../../components/DateField.tsx';
 import { usePoll } from '../../components/hooks.ts';
 import { Link } from '../../components/router.tsx';
-import { ErrorNotice, Panel } from '../../components/ui.tsx';
+import { ErrorNotice, Loading, Panel, TableBox, TableState } from '../../components/ui.tsx';
 import { can, useSession } from '../../session.tsx';
 import { GraphPanel } from './LinkGraph.tsx';
 import { useCaseText } from './text.ts';
@@ -63,7 +64,7 @@ export function CasePage({ id }: { id: string }) {
     }
   };
 
-  if (!data) return <ErrorNotice error={error} />;
+  if (!data) return error ? <ErrorNotice error={error} /> : <Loading />;
   const editable = writer;
   return (
     <>
@@ -182,20 +183,30 @@ export function CasePage({ id }: { id: string }) {
                 });
               }}
             >
-              <select name="item-type" value={itemType} onChange={(e) => setItemType(e.target.value)}>
+              <select
+                name="item-type"
+                value={itemType}
+                onChange={(e) => setItemType(e.target.value)}
+                aria-label={c('type')}
+              >
                 {itemTypes.map((t) => (
                   <option key={t} value={t}>
                     {named('item', t)}
                   </option>
                 ))}
               </select>
-              <input name="item-value" value={itemValue} onChange={(e) => setItemValue(e.target.value)} />
+              <input
+                name="item-value"
+                value={itemValue}
+                onChange={(e) => setItemValue(e.target.value)}
+                aria-label={c('value')}
+              />
               <button type="submit" className="btn small" disabled={!itemValue.trim()}>
                 {c('add')}
               </button>
             </form>
           )}
-          <div style={{ maxHeight: 420, overflow: 'auto' }}>
+          <TableBox label={c('items')} maxHeight={420}>
             <table>
               <thead>
                 <tr>
@@ -215,12 +226,13 @@ export function CasePage({ id }: { id: string }) {
                         i.value
                       )}
                     </td>
-                    <td>{i.operators.join(', ') || '—'}</td>
+                    <td>{i.operators.join(', ')}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableBox>
+          <TableState data={data} count={data.caseItems.length} empty={c('noItems')} />
         </Panel>
 
         <Panel title={c('timeline')} flush>
@@ -237,6 +249,7 @@ export function CasePage({ id }: { id: string }) {
           >
             <input
               name="note"
+              aria-label={c('note')}
               placeholder={c('note')}
               value={note}
               onChange={(e) => setNote(e.target.value)}
@@ -313,15 +326,13 @@ export function CasePage({ id }: { id: string }) {
                 onChange={(e) => setSeized({ ...seized, description: e.target.value })}
               />
             </label>
-            <label className="field">
-              <span>{c('seizedAt')}</span>
-              <input
-                type="datetime-local"
-                name="seized-at"
-                value={seized.seizedAt}
-                onChange={(e) => setSeized({ ...seized, seizedAt: e.target.value })}
-              />
-            </label>
+            <DateField
+              label={c('seizedAt')}
+              name="seized-at"
+              withTime
+              value={seized.seizedAt}
+              onChange={(seizedAt) => setSeized({ ...seized, seizedAt })}
+            />
             <label className="field">
               <span>{c('place')}</span>
               <input
@@ -335,28 +346,31 @@ export function CasePage({ id }: { id: string }) {
             </button>
           </form>
         )}
-        <table>
-          <thead>
-            <tr>
-              <th>{c('seizedAt')}</th>
-              <th>{c('seizedKind')}</th>
-              <th>{c('identifier')}</th>
-              <th>{c('place')}</th>
-              <th>{c('description')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.seized.map((s) => (
-              <tr key={s.id} data-seized={s.id}>
-                <td>{dateTime(s.seizedAt)}</td>
-                <td>{named('seizedKind', s.kind)}</td>
-                <td className="mono">{s.identifier ?? '—'}</td>
-                <td>{s.place}</td>
-                <td>{s.description ?? ''}</td>
+        <TableBox label={c('seized')}>
+          <table>
+            <thead>
+              <tr>
+                <th>{c('seizedAt')}</th>
+                <th>{c('seizedKind')}</th>
+                <th>{c('identifier')}</th>
+                <th>{c('place')}</th>
+                <th>{c('description')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {data.seized.map((s) => (
+                <tr key={s.id} data-seized={s.id}>
+                  <td>{dateTime(s.seizedAt)}</td>
+                  <td>{named('seizedKind', s.kind)}</td>
+                  <td className="mono">{s.identifier ?? ''}</td>
+                  <td>{s.place}</td>
+                  <td>{s.description ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
+        <TableState data={data} count={data.seized.length} empty={c('noSeized')} />
       </Panel>
     </>
   );

@@ -3,7 +3,7 @@ import { caseStatuses } from '../../../../src/cases/types.ts';
 import { api } from '../../api/client.ts';
 import { usePoll } from '../../components/hooks.ts';
 import { Link, useRouter } from '../../components/router.tsx';
-import { ErrorNotice, Panel } from '../../components/ui.tsx';
+import { ErrorNotice, Panel, TableBox, TableState } from '../../components/ui.tsx';
 import { can, useSession } from '../../session.tsx';
 import { GraphPanel } from './LinkGraph.tsx';
 import { useCaseText } from './text.ts';
@@ -12,7 +12,7 @@ const fromKinds = ['', 'alertId', 'device', 'number', 'imsi', 'imei'] as const;
 
 /** The cases list, opening a case, and link analysis from any number, SIM or device. */
 export function CasesPage() {
-  const { c, named, dateTime } = useCaseText();
+  const { c, named, dateTime, number } = useCaseText();
   const { me } = useSession();
   const { navigate } = useRouter();
   const [status, setStatus] = useState('');
@@ -79,8 +79,13 @@ export function CasesPage() {
         title={c('title')}
         flush
         actions={
-          <select name="case-status" value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">—</option>
+          <select
+            name="case-status"
+            value={status}
+            onChange={(e) => setStatus(e.target.value)}
+            aria-label={c('status')}
+          >
+            <option value="">{c('allStatuses')}</option>
             {caseStatuses.map((s) => (
               <option key={s} value={s}>
                 {c(`status.${s}` as 'status.new')}
@@ -90,35 +95,37 @@ export function CasesPage() {
         }
       >
         <ErrorNotice error={error} />
-        <table>
-          <thead>
-            <tr>
-              <th>{c('caseTitle')}</th>
-              <th>{c('status')}</th>
-              <th>{c('assignee')}</th>
-              <th>{c('externalRef')}</th>
-              <th className="num">{c('items')}</th>
-              <th>{c('updated')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(data?.items ?? []).map((k) => (
-              <tr key={k.id} data-case={k.id}>
-                <td>
-                  <Link to={`/cases/${k.id}`}>{k.title}</Link>
-                </td>
-                <td>
-                  <span className={`badge case-${k.status}`}>{c(`status.${k.status}` as 'status.new')}</span>
-                </td>
-                <td>{k.assignee ?? '—'}</td>
-                <td className="mono">{k.externalRef ?? '—'}</td>
-                <td className="num">{k.items}</td>
-                <td>{dateTime(k.updatedAt)}</td>
+        <TableBox label={c('title')}>
+          <table>
+            <thead>
+              <tr>
+                <th>{c('caseTitle')}</th>
+                <th>{c('status')}</th>
+                <th>{c('assignee')}</th>
+                <th>{c('externalRef')}</th>
+                <th className="num">{c('items')}</th>
+                <th>{c('updated')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-        {data && data.items.length === 0 && <div className="empty">—</div>}
+            </thead>
+            <tbody>
+              {(data?.items ?? []).map((k) => (
+                <tr key={k.id} data-case={k.id}>
+                  <td>
+                    <Link to={`/cases/${k.id}`}>{k.title}</Link>
+                  </td>
+                  <td>
+                    <span className={`badge case-${k.status}`}>{c(`status.${k.status}` as 'status.new')}</span>
+                  </td>
+                  <td>{k.assignee ?? ''}</td>
+                  <td className="mono">{k.externalRef ?? ''}</td>
+                  <td className="num">{number(k.items)}</td>
+                  <td>{dateTime(k.updatedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
+        <TableState data={data} count={data?.items.length ?? 0} empty={c('noCases')} />
       </Panel>
       <Panel title={c('graph')}>
         <form
@@ -128,14 +135,24 @@ export function CasesPage() {
             if (linkValue.trim()) setLinkQuery({ type: linkType, value: linkValue.trim() });
           }}
         >
-          <select name="link-type" value={linkType} onChange={(e) => setLinkType(e.target.value)}>
+          <select
+            name="link-type"
+            value={linkType}
+            onChange={(e) => setLinkType(e.target.value)}
+            aria-label={c('linkFrom')}
+          >
             {['number', 'imsi', 'imei', 'cell'].map((t) => (
               <option key={t} value={t}>
                 {c(`node.${t}` as 'node.number')}
               </option>
             ))}
           </select>
-          <input name="link-value" value={linkValue} onChange={(e) => setLinkValue(e.target.value)} />
+          <input
+            name="link-value"
+            value={linkValue}
+            onChange={(e) => setLinkValue(e.target.value)}
+            aria-label={c('value')}
+          />
           <button type="submit" className="btn">
             {c('search')}
           </button>

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { DateField } from '../../components/DateField.tsx';
 import { KzMap } from '../../components/KzMap.tsx';
 import { ErrorNotice, Panel } from '../../components/ui.tsx';
 import { useCaseText } from './text.ts';
@@ -17,7 +18,7 @@ const colour: Record<string, string> = {
  * picture); nodes can be dragged to untangle them, and a click shows what the node is.
  */
 export function GraphView({ graph }: { graph: LinkGraph }) {
-  const { c, named, dateTime } = useCaseText();
+  const { c, named, dateTime, date, number } = useCaseText();
   const [positions, setPositions] = useState(() => new Map(graph.nodes.map((n) => [n.id, { x: n.x, y: n.y }])));
   const [selected, setSelected] = useState<GraphNode>();
   const dragging = useRef<string | null>(null);
@@ -69,7 +70,7 @@ export function GraphView({ graph }: { graph: LinkGraph }) {
               stroke={e.type === 'alerted' ? '#d98a00' : '#9aa7b8'}
               strokeWidth={Math.min(4, 0.8 + Math.log10(1 + e.count))}
             >
-              <title>{`${named('edge', e.type)} · ${e.count}${e.firstSeen ? ` · ${e.firstSeen.slice(0, 10)} – ${e.lastSeen?.slice(0, 10)}` : ''}`}</title>
+              <title>{`${named('edge', e.type)} · ${number(e.count)}${e.firstSeen ? ` · ${date(e.firstSeen)} – ${e.lastSeen ? date(e.lastSeen) : ''}` : ''}`}</title>
             </line>
           );
         })}
@@ -137,7 +138,7 @@ export function GraphView({ graph }: { graph: LinkGraph }) {
             )}
             <tr>
               <th>{c('events')}</th>
-              <td>{selected.events}</td>
+              <td>{number(selected.events)}</td>
             </tr>
           </tbody>
         </table>
@@ -154,7 +155,7 @@ export function GraphPanel({
   load: (query: { from?: string; to?: string; depth: number }) => Promise<LinkGraph>;
   reloadKey: string;
 }) {
-  const { c } = useCaseText();
+  const { c, number } = useCaseText();
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [depth, setDepth] = useState(2);
@@ -190,14 +191,14 @@ export function GraphPanel({
         title={c('graph')}
         actions={
           <>
-            <label className="field inline">
-              <span>{c('fromDate')}</span>
-              <input type="date" name="graph-from" value={from} onChange={(e) => setFrom(e.target.value)} />
-            </label>
-            <label className="field inline">
-              <span>{c('toDate')}</span>
-              <input type="date" name="graph-to" value={to} onChange={(e) => setTo(e.target.value)} />
-            </label>
+            <DateField
+              className="field inline"
+              label={c('fromDate')}
+              name="graph-from"
+              value={from}
+              onChange={setFrom}
+            />
+            <DateField className="field inline" label={c('toDate')} name="graph-to" value={to} onChange={setTo} />
             <label className="field inline">
               <span>{c('depth')}</span>
               <select name="graph-depth" value={depth} onChange={(e) => setDepth(Number(e.target.value))}>
@@ -227,14 +228,15 @@ export function GraphPanel({
               lon: n.location?.lon ?? 0,
               kind: 'cell',
               score: 0.4,
-              label: `${n.value}${n.location?.region ? ` · ${n.location.region}` : ''} · ${n.events}`,
+              label: `${n.value}${n.location?.region ? ` · ${n.location.region}` : ''} · ${number(n.events)}`,
             }))}
           />
         )}
         <ul className="cell-list">
           {cells.map((n) => (
             <li key={n.id} className="mono">
-              {n.value} — {n.location?.region ?? ''} ({n.location?.lat.toFixed(3)}, {n.location?.lon.toFixed(3)})
+              {n.value} — {n.location?.region ?? ''} ({number(n.location?.lat ?? 0, 3)},{' '}
+              {number(n.location?.lon ?? 0, 3)})
             </li>
           ))}
         </ul>
