@@ -78,7 +78,10 @@ export const SOURCE_MODEL_INPUTS: [keyof SourceFeatures, Transform][] = [
  * SIM features plus the ones that need the whole population: bulk-calling SIMs sharing its main
  * cell, and the SIMs of its farm (SIMs linked through shared IMEIs, transitively).
  */
-export type SimRecord = SimFeatures & { colocatedBulkSims: number; farmSims: number };
+export type SimRecord = SimFeatures & { colocatedBulkSims: number; farmSims: number; siblingModules: number };
+
+/** IMEI serials (the 6 digits after the TAC) this close are one batch of modules: the ports of one gateway. */
+const SIBLING_SERIAL_DISTANCE = 1000;
 
 /** Least outgoing calls before a SIM is judged at all: a handful of calls says nothing. */
 export const MIN_OUT_CALLS = 10;
@@ -96,13 +99,26 @@ export function simRecords(store: FeatureStore): Map<number, SimRecord> {
   const base = new Map<number, SimFeatures>();
   const bulkByCell = new Map<number, number>();
   const topCellOf = new Map<number, number>();
+  // Bulk callers' devices by main cell: TAC and serial of each IMEI.
+  const devicesByCell = new Map<number, { msisdn: number; tac: number; serial: number }[]>();
   for (const [msisdn, sim] of store.sims) {
     const f = store.simFeatures(sim);
     base.set(msisdn, f);
     const cell = sim.cellCounts.top();
     topCellOf.set(msisdn, cell);
-    if (cell >= 0 && isBulkCaller(f)) bulkByCell.set(cell, (bulkByCell.get(cell) ?? 0) + 1);
+    if (cell >= 0 && isBulkCaller(f)) {
+      bulkByCell.set(cell, (bulkByCell.get(cell) ?? 0) + 1);
+      for (let k = 0; k < sim.imeis.length; k++) {
+        const digits = sim.imeiDigits[k];
+        if (digits < 14) continue;
+        const body = Math.floor(sim.imeis[k] / 10 ** (digits - 14));
+        const list = devicesByCell.get(cell) ?? [];
+        list.push({ msisdn, tac: Math.floor(body / 1_000_000), serial: body % 1_000_000 });
+        devicesByCell.set(cell, list);
+      }
+    }
   }
+  const siblings = siblingModules(devicesByCell);
   const farms = farmSizes(store);
   const out = new Map<number, SimRecord>();
   for (const [msisdn, f] of base) {
@@ -112,7 +128,36 @@ export function simRecords(store: FeatureStore): Map<number, SimRecord> {
       ...f,
       colocatedBulkSims: Math.max(0, here - (isBulkCaller(f) ? 1 : 0)),
       farmSims: farms.get(msisdn) ?? 1,
+      siblingModules: siblings.get(msisdn) ?? 0,
     });
+  }
+  return out;
+}
+
+/**
+ * Per bulk-calling SIM, the other bulk callers of its cell in devices of the same TAC with serials
+ * close to its own: modules made in one batch and run side by side — the ports of a multi-port
+ * gateway, even when each port keeps its own SIM.
+ */
+function siblingModules(
+  devicesByCell: Map<number, { msisdn: number; tac: number; serial: number }[]>,
+): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const list of devicesByCell.values()) {
+    if (list.length < 2) continue;
+    list.sort((a, b) => a.tac - b.tac || a.serial - b.serial);
+    for (let i = 0; i < list.length; i++) {
+      const others = new Set<number>();
+      for (let j = i - 1; j >= 0 && list[j].tac === list[i].tac; j--) {
+        if (list[i].serial - list[j].serial > SIBLING_SERIAL_DISTANCE) break;
+        if (list[j].msisdn !== list[i].msisdn) others.add(list[j].msisdn);
+      }
+      for (let j = i + 1; j < list.length && list[j].tac === list[i].tac; j++) {
+        if (list[j].serial - list[i].serial > SIBLING_SERIAL_DISTANCE) break;
+        if (list[j].msisdn !== list[i].msisdn) others.add(list[j].msisdn);
+      }
+      out.set(list[i].msisdn, Math.max(out.get(list[i].msisdn) ?? 0, others.size));
+    }
   }
   return out;
 }

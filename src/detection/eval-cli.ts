@@ -161,6 +161,7 @@ export async function run(argv: string[]): Promise<number> {
       for (const [n, d, seed] of [
         [4000, 3, 1],
         [10000, 5, 2],
+        [6000, 4, 7],
       ]) {
         const out = mkdtempSync(join(tmpdir(), 'callshield-independent-'));
         await writeIndependent({ seed, subscribers: n, days: d, outDir: out });

@@ -215,3 +215,32 @@ test('a box of two SIMs in one module at the same hours (no known TAC) → simbo
   );
   assert.equal(device?.values.concurrentSimsOnImei, 1);
 });
+
+test('a multi-port gateway keeping one SIM per port (consecutive module IMEIs, unknown TAC) → simbox through its sibling modules', () => {
+  const cdrs = new CdrLines('KCELL');
+  const random = sequence(41);
+  for (let port = 0; port < 8; port++) {
+    const module = imei('35202100', 607880 + port * 3);
+    for (let k = 0; k < 150; k++) {
+      const answered = random() < 0.7;
+      cdrs.voice(
+        `+7701888${String(2000 + port)}`,
+        'out',
+        victim(400_000 + Math.floor(random() * 500_000)),
+        Math.floor(k * 9.5) + port,
+        answered ? 60 + Math.floor(random() * 300) : 0,
+        'KZ-ALA-0500',
+        {
+          imei: module,
+        },
+      );
+    }
+  }
+  const alerts = detectIn(cdrs, new TacTable());
+  assert.equal(alerts.length, 8);
+  for (const a of alerts) assert.equal(a.kind, 'simbox');
+  const device = (alerts[0].evidence.traits as { trait: string; values: Record<string, number> }[]).find((t) =>
+    t.trait.startsWith('gateway device'),
+  );
+  assert.equal(device?.values.siblingModules, 7);
+});

@@ -94,8 +94,14 @@ export function simTraits(f: SimRecord): TraitVerdict {
   const gateway = Math.max(f.gatewayTac, ramp(f.concurrentSimsOnImei, 0, 1));
   const device = trait(
     'device',
-    'gateway device (gateway TAC, SIMs sharing an IMEI, hand-overs, IMEI changes)',
-    Math.max(gateway, 0.6 * ramp(f.simsPerImei, 1, 2), 0.6 * ramp(f.imeisPerSim, 1, 3)),
+    'gateway device (gateway TAC, SIMs sharing an IMEI, IMEI changes, sibling modules)',
+    Math.max(
+      gateway,
+      0.6 * ramp(f.simsPerImei, 1, 2),
+      0.6 * ramp(f.imeisPerSim, 1, 3),
+      // Co-located bulk SIMs in modules of one batch (same TAC, near serials): a multi-port gateway.
+      0.6 * ramp(f.siblingModules, 1, 3),
+    ),
     {
       gatewayTac: f.gatewayTac,
       simsPerImei: f.simsPerImei,
@@ -103,6 +109,7 @@ export function simTraits(f: SimRecord): TraitVerdict {
       imeiHandovers: f.imeiHandovers,
       imeisPerSim: f.imeisPerSim,
       imeiLifeShare: f.imeiLifeShare,
+      siblingModules: f.siblingModules,
     },
   );
   const conversations = trait(

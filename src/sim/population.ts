@@ -18,6 +18,7 @@ import {
   GATEWAY_TACS,
   HANDSET_TACS,
   IOT_TACS,
+  imeiWithSerial,
   makeImei,
   PREMIUM_PREFIXES,
   PROBE_TACS,
@@ -503,11 +504,17 @@ export function buildPopulation(
     const moves = evasion > 0.5;
     const cellCount = v ? Math.max(1, v.cells) : moves ? 3 : 1;
     const groupCells = Array.from({ length: cellCount }, () => cityCell(c));
-    const modules = box.modulesPerBox;
+    const modules = v?.staticSlots ? box.simsPerBox : box.modulesPerBox;
     const rotateImeis = v ? v.newImeisDaily : evasion > 0.3;
     const moduleTacs = v ? FAMILY_TACS[v.tacFamily] : GATEWAY_TACS;
     const laterTacs = v ? moduleTacs : HANDSET_TACS;
-    const firstDayImeis = Array.from({ length: modules }, () => makeImei(random, random.pick(moduleTacs)));
+    let firstDayImeis: string[];
+    if (v?.staticSlots) {
+      // The ports of one gateway: modules of one batch, consecutive serials.
+      const tac = random.pick(moduleTacs);
+      const base = random.int(900_000);
+      firstDayImeis = Array.from({ length: modules }, (_, k) => imeiWithSerial(tac, String(base + k).padStart(6, '0')));
+    } else firstDayImeis = Array.from({ length: modules }, () => makeImei(random, random.pick(moduleTacs)));
     const imeisByDay = [firstDayImeis];
     for (let d = 1; d < days; d++)
       imeisByDay.push(rotateImeis ? firstDayImeis.map(() => makeImei(random, random.pick(laterTacs))) : firstDayImeis);

@@ -80,6 +80,8 @@ export interface SimboxVariation {
   dataPerDay: number;
   /** Aged SIMs that keep a few contacts calling back. */
   borrowedLife: boolean;
+  /** A multi-port gateway: one module per SIM, consecutive module IMEIs, SIMs never moved. */
+  staticSlots?: boolean;
 }
 
 export interface CentreVariation {
@@ -178,6 +180,7 @@ export function withEvasion(scenario: Scenario, evasion: number): Scenario {
 /** Behaviour families of fraud, the units left out of training by `eval --leave-out`. */
 export const FAMILIES = [
   'simbox-plain',
+  'simbox-static-slots',
   'simbox-rotating',
   'simbox-mimicry',
   'simbox-handset-imei',
@@ -220,6 +223,8 @@ export function simboxOfFamily(family: Family, seed: number): SimboxVariation {
     dataPerDay: 0,
     borrowedLife: false,
   };
+  if (family === 'simbox-static-slots')
+    return { ...plain, staticSlots: true, tacFamily: d.pick(['gateway', 'handset'] as const), cells: 1 };
   if (family === 'simbox-rotating')
     return {
       ...plain,
