@@ -108,6 +108,8 @@ export function simRecords(store: FeatureStore): Map<number, SimRecord> {
     topCellOf.set(msisdn, cell);
     if (cell >= 0 && isBulkCaller(f)) {
       bulkByCell.set(cell, (bulkByCell.get(cell) ?? 0) + 1);
+      // Ports of a gateway have no life of their own (no SMS, no data): only such SIMs are compared.
+      if (f.lifePerCall >= 0.3) continue;
       for (let k = 0; k < sim.imeis.length; k++) {
         const digits = sim.imeiDigits[k];
         if (digits < 14) continue;
@@ -310,8 +312,10 @@ export function decideKind(
   }
   if (!modelKind) return null;
   kind = modelKind;
-  const outgoing = t.simboxTraits.find((x) => x.id === 'outgoing')?.strength ?? 0;
-  if (outgoing < 0.5 || (kind === 'simbox' ? t.simbox : t.fraudCaller) < MODEL_TRAIT_FLOOR) return null;
+  // The model alone alerts only bulk, mostly outgoing callers with some of the kind's traits.
+  const strength = (id: string) => t.simboxTraits.find((x) => x.id === id)?.strength ?? 0;
+  if (strength('outgoing') < 0.5 || strength('volume') < 0.5) return null;
+  if ((kind === 'simbox' ? t.simbox : t.fraudCaller) < MODEL_TRAIT_FLOOR) return null;
   // The model's kind against the traits: a box's bypassed conversations are not a call-centre's
   // failed calls, and the other way round.
   if (kind === 'fraud_caller' && t.simboxCore && t.simbox > t.fraudCaller) kind = 'simbox';

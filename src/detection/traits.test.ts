@@ -244,3 +244,29 @@ test('a multi-port gateway keeping one SIM per port (consecutive module IMEIs, u
   );
   assert.equal(device?.values.siblingModules, 7);
 });
+
+test('staff phones bought in one batch (consecutive IMEIs, one cell) used by people with SMS and data → no alert', () => {
+  const cdrs = new CdrLines('BEELINE');
+  const random = sequence(53);
+  for (let person = 0; person < 12; person++) {
+    const sim = `+7705333${String(1000 + person)}`;
+    const phone = imei(HANDSET_TAC, 700 + person);
+    for (let k = 0; k < 30; k++) {
+      const minute = Math.floor(k * 130 + random() * 60);
+      cdrs.voice(
+        sim,
+        'out',
+        victim(600_000 + Math.floor(random() * 300_000)),
+        minute,
+        60 + Math.floor(random() * 300),
+        'KZ-ALA-0600',
+        {
+          imei: phone,
+        },
+      );
+      cdrs.sms(sim, victim(600_000 + k), minute + 3, 'KZ-ALA-0600');
+      cdrs.data(sim, minute + 5, 'KZ-ALA-0600');
+    }
+  }
+  assert.deepEqual(detectIn(cdrs), []);
+});
