@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: prints the figures behind DESIGN.md §6 budgets. Each part can be run alone:
- * `npm run bench -- engine http sim detection ingest distributed compliance`.
+ * `npm run bench -- engine http sim detection ingest bomb stir distributed compliance`.
  */
+import { benchBomb } from './bomb.ts';
 import { benchCompliance } from './compliance.ts';
 import { benchDetection } from './detection.ts';
 import { benchDistributed } from './distributed.ts';
@@ -22,6 +23,10 @@ const parts: Record<string, { budget: string; run: () => Promise<Record<string, 
   ingest: {
     budget: 'POST /v1/cdr rows/s into the embedded records store, and verify latency meanwhile (no budget)',
     run: () => benchIngest(),
+  },
+  bomb: {
+    budget: 'a gzip upload inflating to 1 GiB grows the server by under 256 MB; refused early by default',
+    run: () => benchBomb(),
   },
   stir: {
     budget: 'PASSporT signings/s and verifications/s (cached x5u) next to raw ES256 of node:crypto',

@@ -120,6 +120,12 @@ const configSchema = z
     bodyLimitBytes: intFrom(1024, 512 * 1024 * 1024).default(1024 * 1024),
     cdrBodyLimitBytes: intFrom(1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
     batchMaxItems: intFrom(1, 100_000).default(5000),
+    /** A gzip CDR upload is stopped (413) once it has inflated past this many bytes. */
+    cdrInflatedLimitBytes: intFrom(1024, 1024 * 1024 * 1024 * 1024).default(4 * 1024 * 1024 * 1024),
+    /** …or once it has inflated more than this many times its compressed size (0: no ratio limit). */
+    cdrMaxCompressionRatio: intFrom(0, 1_000_000).default(100),
+    /** A CDR upload is stopped (400) once it has more bad rows than this; what came before is kept. */
+    cdrMaxBadRows: intFrom(0, 1_000_000_000).default(100_000),
     alertPolicy: alertPolicySchema.default({
       autoConfirmAbove: 0.99,
       autoConfirmKinds: ['simbox', 'fraud_caller', 'wangiri'],
@@ -258,6 +264,9 @@ const envNames: Record<string, string> = {
   bodyLimitBytes: 'CALLSHIELD_BODY_LIMIT_BYTES',
   cdrBodyLimitBytes: 'CALLSHIELD_CDR_BODY_LIMIT_BYTES',
   batchMaxItems: 'CALLSHIELD_BATCH_MAX_ITEMS',
+  cdrInflatedLimitBytes: 'CALLSHIELD_CDR_INFLATED_LIMIT_BYTES',
+  cdrMaxCompressionRatio: 'CALLSHIELD_CDR_MAX_COMPRESSION_RATIO',
+  cdrMaxBadRows: 'CALLSHIELD_CDR_MAX_BAD_ROWS',
   alertPolicy: 'CALLSHIELD_ALERT_POLICY',
   detectionIntervalSeconds: 'CALLSHIELD_DETECTION_INTERVAL_SECONDS',
   detectionAfterCdrs: 'CALLSHIELD_DETECTION_AFTER_CDRS',

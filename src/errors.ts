@@ -26,6 +26,12 @@ export const errorCodes = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   BATCH_TOO_LARGE: 413,
+  /** A gzip CDR upload inflates past CALLSHIELD_CDR_INFLATED_LIMIT_BYTES (what was committed before is kept). */
+  INFLATED_TOO_LARGE: 413,
+  /** A gzip CDR upload inflates more than CALLSHIELD_CDR_MAX_COMPRESSION_RATIO times its size: a decompression bomb. */
+  COMPRESSION_RATIO_TOO_HIGH: 413,
+  /** A CDR upload has more bad rows than CALLSHIELD_CDR_MAX_BAD_ROWS (what was committed before is kept). */
+  TOO_MANY_BAD_ROWS: 400,
   RATE_LIMITED: 429,
   /** A burst of public reports from one network: the next one needs a solved proof of work. */
   PROOF_OF_WORK_REQUIRED: 428,

@@ -65,6 +65,8 @@ before(
       policy: { labelInternational: true },
       stirRepositoryUrl: x5u.url,
       stirTlsCaFile: x5u.tlsCaFile,
+      // The test repository is on loopback: allowed by setting, as an internal repository would be.
+      stirX5uHosts: new URL(x5u.url).host,
     });
     await t.app.http.listen({ host: '127.0.0.1', port: 0 });
     const address = t.app.http.server.address();

@@ -22,6 +22,7 @@ const navigation: MessageKey[] = [
   'nav.map',
   'nav.audit',
   'nav.users',
+  'nav.compliance',
 ];
 
 describe('the console in Kazakh in Chromium', () => {

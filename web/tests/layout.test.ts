@@ -97,6 +97,7 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
       { path: '/map', ready: 'svg[data-map=kz]' },
       { path: '/audit', ready: 'tr[data-audit-action]' },
       { path: '/users', ready: '[data-form=create-user]' },
+      { path: '/compliance', ready: 'tr[data-operator]' },
     ];
     browser = await launchBrowser();
     // The console's CSP allows only its own scripts; axe-core is injected by the test.

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api } from '../../api/client.ts';
 import type { ComplianceRow } from '../../api/types.ts';
 import { usePoll } from '../../components/hooks.ts';
-import { ErrorNotice, Panel } from '../../components/ui.tsx';
+import { ErrorNotice, Panel, TableBox } from '../../components/ui.tsx';
 import { useSession } from '../../session.tsx';
 import { useComplianceText } from './text.ts';
 
@@ -246,7 +246,7 @@ export function CompliancePage() {
         </form>
       </Panel>
       <Panel flush>
-        <div style={{ overflowX: 'auto' }}>
+        <TableBox label={c('coverage')}>
           <table data-compliance className="compliance duties">
             <thead>
               <tr>
@@ -276,7 +276,7 @@ export function CompliancePage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableBox>
       </Panel>
       <p className="muted" style={{ fontSize: 12 }}>
         {c('coverageNote')} {c('acksNote')}
