@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: prints the figures behind DESIGN.md §6 budgets. Each part can be run alone:
- * `npm run bench -- engine http sim detection ingest bomb stir distributed compliance warnings`.
+ * `npm run bench -- engine http sim detection ingest bomb sms stir distributed compliance warnings`.
  */
 import { benchBomb } from './bomb.ts';
 import { benchCompliance } from './compliance.ts';
@@ -10,6 +10,7 @@ import { benchEngine } from './engine.ts';
 import { benchHttp } from './http.ts';
 import { benchIngest } from './ingest.ts';
 import { benchSimulator } from './sim.ts';
+import { benchSms } from './sms.ts';
 import { benchStir } from './stir.ts';
 import { benchWarnings } from './warnings.ts';
 
@@ -32,6 +33,11 @@ const parts: Record<string, { budget: string; run: () => Promise<Record<string, 
   stir: {
     budget: 'PASSporT signings/s and verifications/s (cached x5u) next to raw ES256 of node:crypto',
     run: () => benchStir(),
+  },
+  sms: {
+    budget:
+      'SMS verify ≥ 0.85× a bare Fastify handler; batch ≥ 300 k messages/s; SMPP submit_sm/s through the firewall vs straight',
+    run: () => benchSms(),
   },
   distributed: {
     budget: 'verify req/s on 2 screening processes + Redis vs 1 embedded; CDRs/s through NATS vs in process',

@@ -8,6 +8,10 @@ export const errorCodes = {
   VALIDATION_FAILED: 400,
   INVALID_NUMBER: 400,
   INVALID_TIME: 400,
+  /** An SMS sender that is neither a number nor a valid alphanumeric sender ID (DESIGN.md §3.1). */
+  INVALID_SENDER: 400,
+  /** An SMS text over 10 kB of UTF-8, or not valid Unicode. */
+  INVALID_TEXT: 400,
   UNKNOWN_LIST: 404,
   UNKNOWN_OPERATOR: 404,
   NOT_FOUND: 404,
