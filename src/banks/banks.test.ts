@@ -354,6 +354,36 @@ describe('incidents, trails, warnings and escalation', () => {
     assert.equal((risk.json() as { risk: string }).risk, 'high');
   });
 
+  it('an SMS from a suspect to a customer warns too, and shows in the trail as an SMS', async () => {
+    const customer = '+77771234520';
+    await t.request('PUT', '/v1/bank/customers', { token: keys.HALYK, body: { add: [customer] } });
+    const sms = await t.request('POST', '/v1/sms/verify', {
+      token: keys.BEELINE,
+      body: {
+        messageId: 'bank-sms-1',
+        sender: FRAUD,
+        b: customer,
+        at: now(),
+        ingress: 'international',
+        text: 'Ваш счёт заблокирован',
+      },
+    });
+    assert.equal(sms.statusCode, 200, sms.body);
+    assert.notEqual((sms.json() as { verdict: string }).verdict, 'block');
+    assert.ok(
+      await eventually(async () => receiver.at('/halyk').some((r) => payload(r.raw).msisdn === customer), 20_000),
+    );
+    await t.request('POST', '/v1/bank/incidents', {
+      token: keys.HALYK,
+      body: incident({ incidentId: 'hb-sms', victim: customer, suspectNumbers: [] }),
+    });
+    const { body } = await contactsOf('hb-sms', keys.HALYK);
+    assert.deepEqual(
+      body.contacts?.map((c) => [c.number, c.channel]),
+      [[FRAUD, 'sms']],
+    );
+  });
+
   it("the trail takes the victim's incoming CDRs too", async () => {
     const victim = '+77771234503';
     const at = new Date(Date.now() - 3_600_000).toISOString();
