@@ -70,3 +70,41 @@ it('reads +E.164 without making strings, and nothing else', () => {
   assert.ok(Number.isNaN(e164Value('KASPI')));
   assert.ok(Number.isNaN(e164Value('+')));
 });
+
+it('keeps the blocks a failed write left behind for the next flush', async () => {
+  const stored: ContactBlock[] = [];
+  let failures = 1;
+  const store = {
+    insertContactBlocks: async (blocks: ContactBlock[]) => {
+      if (failures-- > 0) throw new Error('records store down');
+      stored.push(...blocks);
+    },
+    contactBlocks: async (bucket: number) =>
+      stored.filter((b) => b.bucket === bucket).map((b) => Buffer.from(b.payload, 'base64')),
+    sweepContacts: async () => 0,
+  } as unknown as BankStore;
+  const keys = secretKeysFrom('contacts-test-key-0123456789', 'config');
+  const errors: unknown[] = [];
+  const now = Date.now();
+  const index = createContactIndex({
+    store,
+    bucketSeed: 7,
+    seal: keys.seal,
+    open: keys.open,
+    clock: () => now,
+    retentionMs: 86_400_000,
+    onError: (error) => errors.push(error),
+  });
+  const at = new Date(now - 1000).toISOString();
+  index.add([{ decisionId: 'x', a: '+905321234567', b: '+77771234501', at, verdict: 'allow', reasons: [] } as never]);
+  await index.flush();
+  assert.equal(errors.length, 1);
+  await index.flush();
+  assert.equal(stored.length, 1);
+  const { contacts } = await index.trail('+77771234501', now - 60_000, now);
+  assert.deepEqual(
+    contacts.map((c) => c.number),
+    ['+905321234567'],
+  );
+  await index.close();
+});

@@ -22,8 +22,10 @@ const gunzipAsync = promisify(gunzip);
 const FLUSH_MS = 1_000;
 /** Callee buckets: a trail decodes 1/BUCKETS of the window's contacts. */
 export const BUCKETS = 256;
-/** Buffered contacts beyond this are dropped (oldest first) rather than letting memory grow. */
+/** Buffered contacts beyond this are dropped rather than letting memory grow. */
 const MAX_BUFFER = 500_000;
+/** Blocks kept for the next flush when the records store refused them (about five minutes' worth). */
+const MAX_UNWRITTEN_BLOCKS = 256 * 300;
 const IN = DIRECTION_NAMES.indexOf('in');
 const VOICE = EVENT_NAMES.indexOf('voice');
 const SMS = EVENT_NAMES.indexOf('sms');
@@ -188,6 +190,7 @@ export function createContactIndex(deps: {
   onError: (error: unknown, what: string) => void;
 }) {
   let buffer = new ContactColumns();
+  let unwritten: ContactBlock[] = [];
   let dropped = 0;
   let flushing: Promise<void> | null = null;
   const reasonBits = new Map<string, number>();
@@ -218,7 +221,7 @@ export function createContactIndex(deps: {
   async function flush(): Promise<void> {
     if (flushing) return flushing;
     flushing = (async () => {
-      if (buffer.size === 0) return;
+      if (buffer.size === 0 && unwritten.length === 0) return;
       const taken = buffer;
       buffer = new ContactColumns();
       const byBucket = new Map<number, number[]>();
@@ -241,7 +244,16 @@ export function createContactIndex(deps: {
           return { bucket, from, to, rows: rows.length, payload: deps.seal(packed).toString('base64') };
         }),
       );
-      await deps.store.insertContactBlocks(blocks);
+      // Blocks a failed write left behind go first; beyond a few minutes' worth they are dropped.
+      const writing = [...unwritten, ...blocks];
+      unwritten = [];
+      try {
+        await deps.store.insertContactBlocks(writing);
+      } catch (error) {
+        unwritten = writing.slice(-MAX_UNWRITTEN_BLOCKS);
+        dropped += writing.slice(0, -MAX_UNWRITTEN_BLOCKS).reduce((n, b) => n + b.rows, 0);
+        throw error;
+      }
     })()
       .catch((error) => deps.onError(error, 'storing recent contacts'))
       .finally(() => {

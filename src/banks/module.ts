@@ -27,8 +27,8 @@ import { registerBankRoutes } from './routes.ts';
 import { createBankService } from './service.ts';
 import { createBankStore } from './store.ts';
 
-/** What a bank key may reach: its own routes and its webhooks, nothing of the operators' API. */
-const bankPaths = [/^\/v1\/bank\//, /^\/v1\/webhooks(\/|\?|$)/];
+/** What a bank key may reach: its own routes, its webhooks and what is open to anyone. */
+const bankPaths = [/^\/v1\/bank\//, /^\/v1\/webhooks(\/|\?|$)/, /^\/public\//, /^\/healthz(\?|$)/];
 
 /**
  * Keeps bank keys to the bank and webhook routes: every other route was written for operators,
