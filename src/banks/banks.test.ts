@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { eventually } from '../distributed/harness.ts';
 import { testAdminToken as admin, startTestApp, type TestApp } from '../platform/test-app.ts';
 import { signedWith, startReceiver } from '../webhooks/test-support.ts';
+import type { Banks } from './module.ts';
 
 const FRAUD = '+905321234567';
 const V1 = '+77771234501';
@@ -382,6 +383,27 @@ describe('incidents, trails, warnings and escalation', () => {
       body.contacts?.map((c) => [c.number, c.channel]),
       [[FRAUD, 'sms']],
     );
+  });
+
+  it('citizens reporting a number after one bank named it escalate it at the next look', async () => {
+    const number = '+905320000088';
+    await t.request('POST', '/v1/bank/incidents', {
+      token: keys.KASPIBANK,
+      body: incident({ incidentId: 'kb-88', suspectNumbers: [number] }),
+    });
+    const risk = async () =>
+      ((await t.request('GET', `/public/v1/numbers/${encodeURIComponent(number)}`)).json() as { risk: string }).risk;
+    assert.notEqual(await risk(), 'high');
+    const report = await t.app.http.inject({
+      method: 'POST',
+      url: '/public/v1/reports',
+      remoteAddress: '203.0.113.88',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ number, channel: 'call', category: 'bank' }),
+    });
+    assert.equal(report.statusCode, 202, report.body);
+    await (t.app.modules.banks as Banks).service.reload();
+    assert.equal(await risk(), 'high');
   });
 
   it("the trail takes the victim's incoming CDRs too", async () => {

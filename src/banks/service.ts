@@ -59,8 +59,9 @@ export function createBankService(deps: {
       const n = plan.parse(e.number);
       if (n >= 0) deps.reputation.escalate(n);
     }
-    // Citizens may report a number after a bank named it: escalate it now.
-    for (const n of suspects) if (!escalated.has(n) && deps.citizenReports(n)) await considerEscalation(n);
+    // Citizens may report a number after a bank named it: escalate it now (unless an analyst dismissed it).
+    for (const n of suspects)
+      if (!escalated.has(n) && deps.citizenReports(n)) await considerEscalation(n, { unlessDismissed: true });
     const confirmed = await deps.alerts.list({ status: 'confirmed', limit: 10_000 });
     confirmedAlerts.clear();
     for (const a of confirmed.items) confirmedAlerts.add(a.msisdn);
@@ -74,9 +75,10 @@ export function createBankService(deps: {
   /**
    * Escalates a number seen in incidents of two banks, or in one incident and in citizens'
    * reports: a fraud_caller alert with the incidents as evidence (joined to the number's existing
-   * one) and public risk high. Returns whether it escalated.
+   * one) and public risk high. Returns whether it escalated. A new incident escalates again after
+   * an analyst dismissed the alert; the periodic look (`unlessDismissed`) does not.
    */
-  async function considerEscalation(number: string): Promise<boolean> {
+  async function considerEscalation(number: string, options: { unlessDismissed?: boolean } = {}): Promise<boolean> {
     const incidents = await store.incidentsNaming(number);
     const banks = [...new Set(incidents.map((i) => i.bank))].sort();
     let rule: string;
@@ -93,6 +95,7 @@ export function createBankService(deps: {
       ...(i.amount !== undefined ? { amount: i.amount, currency: i.currency } : {}),
     }));
     const existing = (await deps.alerts.alertsOf(number)).find((a) => a.kind === 'fraud_caller');
+    if (options.unlessDismissed && existing?.status === 'dismissed') return false;
     const times = incidents.map((i) => Date.parse(i.at));
     const run: LiveRun = {
       alerts: [
