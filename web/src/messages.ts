@@ -358,6 +358,11 @@ export const en = {
   'incidents.risk.medium': 'medium',
   'incidents.risk.high': 'high',
   'overview.warnings': 'Potential-victim warnings per day',
+  'banks.title': 'Banks of the exchange',
+  'banks.id': 'Bank ID',
+  'banks.name': 'Name',
+  'banks.customers': 'Customers',
+  'banks.add': 'Add bank',
 };
 
 export type MessageKey = keyof typeof en;
@@ -716,6 +721,11 @@ export const ru: Record<MessageKey, string> = {
   'incidents.risk.medium': 'средняя',
   'incidents.risk.high': 'высокая',
   'overview.warnings': 'Предупреждения о возможных жертвах по дням',
+  'banks.title': 'Банки обмена',
+  'banks.id': 'Код банка',
+  'banks.name': 'Название',
+  'banks.customers': 'Клиенты',
+  'banks.add': 'Добавить банк',
 };
 
 export const kk: Record<MessageKey, string> = {
@@ -1071,6 +1081,11 @@ export const kk: Record<MessageKey, string> = {
   'incidents.risk.medium': 'орташа',
   'incidents.risk.high': 'жоғары',
   'overview.warnings': 'Ықтимал жәбірленушілер туралы ескертулер, күн бойынша',
+  'banks.title': 'Алмасу банктері',
+  'banks.id': 'Банк коды',
+  'banks.name': 'Атауы',
+  'banks.customers': 'Клиенттер',
+  'banks.add': 'Банк қосу',
 };
 
 export const messages: Record<Language, Record<MessageKey, string>> = { en, ru, kk };

@@ -81,4 +81,17 @@ describe('incidents in Chromium', () => {
     const r = await server.api('GET', '/v1/bank/incidents?bank=KASPIBANK');
     assert.deepEqual(r.json.items[0].markedSuspects, [NEIGHBOUR]);
   });
+
+  it('an admin adds a bank and issues its key, shown once, which works at once', async () => {
+    await page.goto(`${server.url}/incidents`);
+    await page.fill('input[name=bank-id]', 'JUSAN');
+    await page.fill('input[name=bank-name]', 'Jusan Bank');
+    await page.click('[data-form=create-bank] button[type=submit]');
+    await page.waitForSelector('[data-bank=JUSAN]');
+    await page.click('[data-bank=JUSAN] button');
+    const key = (await page.textContent('[data-new-key]'))?.trim() ?? '';
+    assert.match(key, /^cs_/);
+    const hooks = await fetch(`${server.url}/v1/webhooks`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(hooks.status, 200);
+  });
 });

@@ -16,6 +16,7 @@ const navigation: MessageKey[] = [
   'nav.decisions',
   'nav.alerts',
   'nav.cases',
+  'nav.incidents',
   'nav.lookup',
   'nav.lists',
   'nav.operators',
@@ -78,6 +79,7 @@ describe('the console in Kazakh in Chromium', () => {
       kk['overview.series'],
       `${kk['overview.byReason']} · ${kk['overview.today']}`,
       `${kk['overview.byOperator']} · ${kk['overview.today']}`,
+      kk['overview.warnings'],
     ]);
     const legend = await page.locator('.chart-legend span').allTextContents();
     assert.deepEqual(legend, [kk['overview.screened'], kk['overview.labelled'], kk['overview.blocked']]);

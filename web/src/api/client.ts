@@ -152,6 +152,10 @@ export const api = {
   links: (query: { type: string; value: string; from?: string; to?: string; depth?: number }) =>
     request<LinkGraph>('GET', apiPaths.links, { query }),
 
+  banks: () =>
+    request<{ items: { id: string; name: string; createdAt: string; customers: number }[] }>('GET', apiPaths.banks),
+  createBank: (id: string, name: string) => request<unknown>('POST', apiPaths.banks, { body: { id, name } }),
+  issueBankKey: (id: string) => request<{ apiKey: string }>('POST', apiPaths.bankKeys, { params: { id } }),
   incidents: (query: { bank?: string; number?: string; limit?: number }) =>
     request<{ items: Incident[]; next: string | null }>('GET', apiPaths.incidents, { query }),
   incident: (incidentId: string, bank: string) =>

@@ -36,6 +36,8 @@ export const apiPaths = {
   caseGraph: '/v1/cases/{id}/graph',
   caseExport: '/v1/cases/{id}/export',
   links: '/v1/links',
+  banks: '/v1/admin/banks',
+  bankKeys: '/v1/admin/banks/{id}/keys',
   incidents: '/v1/bank/incidents',
   incident: '/v1/bank/incidents/{incidentId}',
   incidentSuspects: '/v1/bank/incidents/{incidentId}/suspects',

@@ -119,13 +119,115 @@ function IncidentView({ incident, onClose }: { incident: Incident; onClose(): vo
   );
 }
 
-/** Incidents the banks reported, newest first. */
+/** The banks of the exchange with their customer counts; an admin adds one and issues its key. */
+function BanksPanel() {
+  const { t, number } = useI18n();
+  const { me } = useSession();
+  const admin = can.admin(me.user.role);
+  const { data, error, refresh } = usePoll(() => api.banks(), []);
+  const [id, setId] = useState('');
+  const [name, setName] = useState('');
+  const [issued, setIssued] = useState<{ bank: string; apiKey: string }>();
+  const [failure, setFailure] = useState<Error>();
+  async function run(work: () => Promise<void>) {
+    try {
+      setFailure(undefined);
+      await work();
+      await refresh();
+    } catch (err) {
+      setFailure(err as Error);
+    }
+  }
+  return (
+    <Panel title={t('banks.title')}>
+      <ErrorNotice error={error ?? failure} />
+      {admin && (
+        <form
+          className="toolbar"
+          data-form="create-bank"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => {
+              await api.createBank(id.trim().toUpperCase(), name.trim());
+              setId('');
+              setName('');
+            });
+          }}
+        >
+          <label className="field">
+            <span>{t('banks.id')}</span>
+            <input
+              name="bank-id"
+              value={id}
+              onChange={(e) => setId(e.target.value)}
+              required
+              pattern="[A-Za-z0-9_]{2,32}"
+            />
+          </label>
+          <label className="field">
+            <span>{t('banks.name')}</span>
+            <input name="bank-name" value={name} onChange={(e) => setName(e.target.value)} required />
+          </label>
+          <button type="submit" className="btn">
+            {t('banks.add')}
+          </button>
+        </form>
+      )}
+      {issued && (
+        <div className="notice ok" style={{ marginTop: 12 }}>
+          {issued.bank}: {t('operators.newKey')}
+          <div className="secret" data-new-key>
+            {issued.apiKey}
+          </div>
+        </div>
+      )}
+      <TableBox label={t('banks.title')}>
+        <table>
+          <thead>
+            <tr>
+              <th>{t('banks.id')}</th>
+              <th>{t('banks.name')}</th>
+              <th className="num">{t('banks.customers')}</th>
+              {admin && <th />}
+            </tr>
+          </thead>
+          <tbody>
+            {(data?.items ?? []).map((b) => (
+              <tr key={b.id} data-bank={b.id}>
+                <td className="mono">{b.id}</td>
+                <td>{b.name}</td>
+                <td className="num mono">{number(b.customers)}</td>
+                {admin && (
+                  <td className="num">
+                    <button
+                      type="button"
+                      className="btn ghost small"
+                      onClick={() =>
+                        void run(async () => setIssued({ bank: b.id, apiKey: (await api.issueBankKey(b.id)).apiKey }))
+                      }
+                    >
+                      {t('operators.issue')}
+                    </button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableBox>
+      <TableState data={data} count={data?.items.length ?? 0} />
+    </Panel>
+  );
+}
+
+/** Incidents the banks reported, newest first, and the banks of the exchange. */
 export function IncidentsPage() {
   const { t, dateTime, number } = useI18n();
   const [selected, setSelected] = useState<Incident>();
   const { data, error } = usePoll(() => api.incidents({ limit: 200 }), [], 15_000);
   return (
     <>
+      <BanksPanel />
       <ErrorNotice error={error} />
       <Panel flush>
         <TableBox label={t('nav.incidents')}>
