@@ -219,6 +219,9 @@ export async function callServer(
 export function describeError(error: unknown): { message: string; exitCode: number; showUsage: boolean } {
   if (error instanceof CliError)
     return { message: error.message, exitCode: error.exitCode, showUsage: error.showUsage };
+  // A bad setting (ConfigError from src/config.ts) is a usage error.
+  if (error instanceof Error && error.constructor.name === 'ConfigError')
+    return { message: error.message, exitCode: 2, showUsage: false };
   const fs = describeFsError(error);
   if (fs) return { message: fs, exitCode: 2, showUsage: false };
   if (error instanceof TypeError && error.message === 'fetch failed')
