@@ -43,19 +43,24 @@ export function parseFlags<O extends ParseArgsOptionsConfig>(
     const parsed = parseArgs({ args: argv, options, allowPositionals, strict: true });
     return parsed as never;
   } catch (error) {
-    const e = error as Error & { code?: string };
-    const quoted = /'([^']+)'/.exec(e.message)?.[1] ?? '';
-    const flag = quoted.split(' ')[0];
-    switch (e.code) {
-      case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-        throw usageError(`unknown option ${flag}`);
-      case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-        throw usageError(/argument missing/.test(e.message) ? `${flag} needs a value` : `${flag} takes no value`);
-      case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-        throw usageError(`unexpected argument "${quoted}"`);
-      default:
-        throw usageError(e.message);
-    }
+    throw flagError(error);
+  }
+}
+
+/** Node's parseArgs error as a usage error a person can act on. */
+function flagError(error: unknown): CliError {
+  const e = error as Error & { code?: string };
+  const quoted = /'([^']+)'/.exec(e.message)?.[1] ?? '';
+  const flag = quoted.split(' ')[0];
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return usageError(`unknown option ${flag}`);
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return usageError(/argument missing/.test(e.message) ? `${flag} needs a value` : `${flag} takes no value`);
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return usageError(`unexpected argument "${quoted}"`);
+    default:
+      return usageError(e.message);
   }
 }
 
@@ -219,6 +224,8 @@ export async function callServer(
 export function describeError(error: unknown): { message: string; exitCode: number; showUsage: boolean } {
   if (error instanceof CliError)
     return { message: error.message, exitCode: error.exitCode, showUsage: error.showUsage };
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) return describeError(flagError(error));
   // A bad setting (ConfigError from src/config.ts) is a usage error.
   if (error instanceof Error && error.constructor.name === 'ConfigError')
     return { message: error.message, exitCode: 2, showUsage: false };
