@@ -109,6 +109,7 @@ async function demo(argv: string[]): Promise<number> {
     // (it sees its own operator) is used again, across minutes and restarts.
     const keysPath = resolve(config.dataDir, KEYS_FILE);
     const keys = new Map<string, string>();
+    let created = 0;
     for (const [operator, key] of readKeys(keysPath)) {
       const check = await api('GET', '/v1/operators', key);
       const items = (check.json?.items ?? []) as { id?: string }[];
@@ -120,16 +121,17 @@ async function demo(argv: string[]): Promise<number> {
     const keyFor = async (operator: string): Promise<string> => {
       const known = keys.get(operator);
       if (known) return known;
-      const created = await api(
+      const answer = await api(
         'POST',
         `/v1/admin/operators/${encodeURIComponent(operator)}/keys`,
         adminToken,
         '{}',
         'application/json',
       );
-      const key = created.json?.apiKey;
-      if (typeof key !== 'string') throw new Error(`creating a key for ${operator} failed with HTTP ${created.status}`);
+      const key = answer.json?.apiKey;
+      if (typeof key !== 'string') throw new Error(`creating a key for ${operator} failed with HTTP ${answer.status}`);
       keys.set(operator, key);
+      created++;
       saveKeys();
       return key;
     };
@@ -165,6 +167,7 @@ async function demo(argv: string[]): Promise<number> {
     // that differs between runs, so the traffic changes from minute to minute.
     const scenery = await loadScenery(dir, plan, Math.min(2_000_000, Math.ceil(rate * 600)));
     for (const operator of scenery.operators) await keyFor(operator);
+    say(`API keys: ${keys.size - created} reused, ${created} created (kept in ${keysPath})`);
     const perMinute = rate * 60;
     let start = randomInt(Math.max(1, scenery.calls.length));
     const deadline = Date.now() + minutes * 60_000;
