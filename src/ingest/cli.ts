@@ -170,6 +170,9 @@ async function* parts(
   yield* cut(true);
 }
 
+/** Set once the server answered: from then on a failed connection is a restart, and retried. */
+let reachedServer = false;
+
 async function post(
   server: string,
   token: string,
@@ -190,8 +193,11 @@ async function post(
       });
     } catch (error) {
       lastError = new ServerUnreachable(server.replace(/\/$/, ''), error);
+      // No server at all before anything was sent (a wrong URL, not a restart): say so at once.
+      if (!reachedServer) throw lastError;
       continue;
     }
+    reachedServer = true;
     const text = await response.text();
     if (response.ok) return JSON.parse(text) as IngestResult;
     const message = `${server.replace(/\/$/, '')}/v1/cdr answered ${describeServerError(response.status, text)}`;
@@ -209,6 +215,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function ingest(argv: string[]): Promise<number> {
+  reachedServer = false;
   const { values, positionals } = parseFlags(
     argv,
     {

@@ -121,7 +121,12 @@ describe('callshield CLI errors', () => {
     );
     assert.equal(report.code, 1);
     assert.match(report.stderr, new RegExp(`cannot reach ${server}: connection refused`));
-    for (const r of [admin, report]) assert.doesNotMatch(r.stderr, /fetch failed/);
+    const file = join(dir, 'some.csv');
+    writeFileSync(file, 'record_id,operator\n1,KCELL\n');
+    const ingest = await callshield(['ingest', file, '--server', server, '--key', 'some-key', '--quiet']);
+    assert.equal(ingest.code, 1);
+    assert.match(ingest.stderr, new RegExp(`callshield ingest: cannot reach ${server}: connection refused`));
+    for (const r of [admin, report, ingest]) assert.doesNotMatch(r.stderr, /fetch failed/);
   });
 
   describe('against a running server', () => {
