@@ -29,8 +29,14 @@ function readKeys(path: string): Map<string, string> {
   }
 }
 
+/** Set when a stop comes during the simulation, which cannot be cut short: the process ends at once. */
+let leaveNow = false;
+
 export async function run(argv: string[]): Promise<number> {
-  return runCommand('demo', USAGE, () => demo(argv));
+  const code = await runCommand('demo', USAGE, () => demo(argv));
+  // The half-written simulation (it has no truth.csv yet) is made again at the next start.
+  if (leaveNow) process.exit(code);
+  return code;
 }
 
 async function demo(argv: string[]): Promise<number> {
@@ -88,7 +94,9 @@ async function demo(argv: string[]): Promise<number> {
     const plan = (app.modules.plan ?? null) as Parameters<typeof loadScenery>[1];
     if (!existsSync(join(dir, 'truth.csv'))) {
       say(`simulating ${subscribers} subscribers, scenario ${values.scenario} …`);
-      await simulate({ plan, scenario, subscribers, days: 1, seed: 2026, out: dir });
+      const stopped = new Promise<void>((resolve) => stopper.signal.addEventListener('abort', () => resolve()));
+      await Promise.race([simulate({ plan, scenario, subscribers, days: 1, seed: 2026, out: dir }), stopped]);
+      leaveNow = stopping();
     }
     if (stopping()) return 0;
 
