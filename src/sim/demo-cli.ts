@@ -123,7 +123,9 @@ async function demo(argv: string[]): Promise<number> {
       const items = (check.json?.items ?? []) as { id?: string }[];
       if (check.status === 200 && items.some((o) => o.id === operator)) keys.set(operator, key);
     }
+    let keysSaved = keys.size;
     const saveKeys = () => {
+      keysSaved = keys.size;
       writeFileSync(keysPath, `${JSON.stringify(Object.fromEntries(keys), null, 2)}\n`, { mode: 0o600 });
     };
     const keyFor = async (operator: string): Promise<string> => {
@@ -197,6 +199,8 @@ async function demo(argv: string[]): Promise<number> {
       });
       setup = false;
       start = (start + perMinute) % scenery.calls.length;
+      // The drive may have made a key for a roamer's home operator that had none yet.
+      if (keys.size > keysSaved) saveKeys();
       process.stdout.write(formatReport(report));
     }
     return 0;
