@@ -10,6 +10,7 @@ import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { clientSettings, loadConfig } from '../config.ts';
 import { loadPlan } from '../numbering/plan.ts';
+import { createNumberRegistry } from '../numbering/registry.ts';
 import {
   CliError,
   describeError,
@@ -24,7 +25,8 @@ import {
 } from '../platform/cli.ts';
 import { migrate, openPglite, openPostgres } from '../platform/sql.ts';
 import { createMemoryStream } from '../platform/stream.ts';
-import { createIngestService } from './service.ts';
+import { createSubscriberOwnership, sqlPortHistory } from './ownership.ts';
+import { createIngestService, IngestStopped } from './service.ts';
 import { createIngestStore } from './store.ts';
 import type { IngestResult } from './types.ts';
 
@@ -173,6 +175,15 @@ async function* parts(
 /** Set once the server answered: from then on a failed connection is a restart, and retried. */
 let reachedServer = false;
 
+/** A server's refusal of an upload, with the counts of what it kept before stopping (when it says). */
+class UploadRefused extends CliError {
+  readonly kept: IngestResult | null;
+  constructor(message: string, kept: IngestResult | null) {
+    super(message);
+    this.kept = kept;
+  }
+}
+
 async function post(
   server: string,
   token: string,
@@ -201,11 +212,15 @@ async function post(
     const text = await response.text();
     if (response.ok) return JSON.parse(text) as IngestResult;
     const message = `${server.replace(/\/$/, '')}/v1/cdr answered ${describeServerError(response.status, text)}`;
+    let kept: IngestResult | null = null;
+    try {
+      kept = (JSON.parse(text) as { kept?: IngestResult }).kept ?? null;
+    } catch {}
     if (response.status >= 500) {
       lastError = new CliError(message);
       continue;
     }
-    throw new CliError(message);
+    throw new UploadRefused(message, kept);
   }
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
 }
@@ -257,7 +272,22 @@ async function ingest(argv: string[]): Promise<number> {
       await migrate(sql);
       const plan = loadPlan(resolve(config.numberingPlan));
       const stream = createMemoryStream(() => {});
-      const service = createIngestService({ plan, store: createIngestStore(sql), stream });
+      const numbers = await createNumberRegistry(sql, plan);
+      const service = createIngestService({
+        plan,
+        store: createIngestStore(sql),
+        stream,
+        ownership: createSubscriberOwnership({
+          plan,
+          ownerOf: numbers.ownerOf,
+          portHistory: sqlPortHistory(sql, plan),
+        }),
+        limits: {
+          inflatedBytes: config.cdrInflatedLimitBytes,
+          maxCompressionRatio: config.cdrMaxCompressionRatio,
+          maxBadRows: config.cdrMaxBadRows,
+        },
+      });
       for (const path of positionals) {
         const size = statSync(path).size;
         let read = 0;
@@ -276,7 +306,13 @@ async function ingest(argv: string[]): Promise<number> {
           show(path, size, size, totals, true);
         } catch (error) {
           failed++;
-          process.stderr.write(`\n${path}: ${describeError(error).message}\n`);
+          if (error instanceof IngestStopped) {
+            totals.accepted += error.kept.accepted;
+            totals.duplicates += error.kept.duplicates;
+            totals.quarantined += error.kept.quarantined;
+          }
+          const code = error instanceof IngestStopped ? `${error.code}: ` : '';
+          process.stderr.write(`\n${path}: ${code}${describeError(error).message}\n`);
         }
       }
       await stream.close();
@@ -320,7 +356,18 @@ async function ingest(argv: string[]): Promise<number> {
           throw error;
         }
         failed++;
-        process.stderr.write(`\n${path}: ${describeError(error).message}\n`);
+        let kept = '';
+        if (error instanceof UploadRefused && error.kept) {
+          // The server stopped this part but kept what it committed before the stop.
+          totals.accepted += error.kept.accepted;
+          totals.duplicates += error.kept.duplicates;
+          totals.quarantined += error.kept.quarantined;
+          kept =
+            `\n${path}: the server stopped the upload and kept ${error.kept.accepted} accepted, ` +
+            `${error.kept.duplicates} duplicate and ${error.kept.quarantined} quarantined rows of this part ` +
+            `(upload ${error.kept.uploadId}); fix the file and send it again: kept rows count as duplicates`;
+        }
+        process.stderr.write(`\n${path}: ${describeError(error).message}${kept}\n`);
       }
     }
   }
