@@ -37,7 +37,10 @@ export const policySchema = z
   .strict();
 export type PolicyInput = z.infer<typeof policySchema>;
 
-const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const intFrom = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
 
 /** What the platform does with detection alerts (DESIGN.md §2, data path: alerts → policy → actions). */
 export const alertPolicySchema = z
@@ -420,7 +423,12 @@ export function loadConfig(flags: RawSettings = {}, env: NodeJS.ProcessEnv = pro
       const key = String(issue.path[0] ?? '');
       const where = key ? `${key}${envNames[key] ? ` (${envNames[key]})` : ''}` : 'settings';
       const rest = issue.path.slice(1).join('.');
-      return `  ${where}${rest ? `.${rest}` : ''}: ${issue.message}`;
+      // The value given, for scalar settings: "must be a whole number from 0 to 65535, got "abc"".
+      // Never for secrets (tokens, keys, passwords, URLs that may hold one).
+      const secret = /token|key|secret|password|url/i.test(key);
+      const scalar = typeof raw[key] === 'string' || typeof raw[key] === 'number';
+      const given = !rest && !secret && scalar ? raw[key] : undefined;
+      return `  ${where}${rest ? `.${rest}` : ''}: ${issue.message}${given !== undefined ? `, got ${JSON.stringify(String(given))}` : ''}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }

@@ -58,8 +58,11 @@ main(process.argv.slice(2)).then(
   (code) => {
     if (code !== 0) process.exitCode = code;
   },
-  (error: unknown) => {
-    process.stderr.write(`callshield: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+  async (error: unknown) => {
+    // A command that let an error escape still gets one line naming the file or URL.
+    const { describeError } = await import('./platform/cli.ts');
+    const { message, exitCode } = describeError(error);
+    process.stderr.write(`callshield${process.argv[2] ? ` ${process.argv[2]}` : ''}: ${message}\n`);
+    process.exitCode = exitCode;
   },
 );

@@ -1,7 +1,7 @@
 /** `callshield serve`: runs the platform until SIGINT/SIGTERM, then shuts down cleanly. */
-import { parseArgs } from 'node:util';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type RawSettings } from './config.ts';
+import { describeError, parseFlags, readInputFile, usageError } from './platform/cli.ts';
 
 const help = `usage: callshield serve [--port 8080] [--host 0.0.0.0] [--data-dir ./data] [--roles screening,ingest,detect,console[,smpp]]
                        [--policy file.json] [--numbering-plan data/numbering/kz.json]
@@ -12,23 +12,24 @@ Every setting also has an environment variable (see README, "Configuration").
 export async function run(argv: string[]): Promise<number> {
   let flags: RawSettings;
   try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        roles: { type: 'string' },
-        policy: { type: 'string' },
-        'numbering-plan': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
+    const { values } = parseFlags(argv, {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      roles: { type: 'string' },
+      policy: { type: 'string' },
+      'numbering-plan': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
       process.stdout.write(help);
       return 0;
     }
+    // Port 0 (any free port) is accepted for tests; people are told the usable range.
+    if (values.port !== undefined && !(/^\d{1,5}$/.test(values.port) && Number(values.port) <= 65535))
+      throw usageError(`--port must be a whole number from 1 to 65535, got "${values.port}"`);
+    if (values.policy !== undefined && !values.policy.trim().startsWith('{')) readInputFile(values.policy);
+    if (values['numbering-plan'] !== undefined) readInputFile(values['numbering-plan']);
     flags = {
       port: values.port,
       host: values.host,
@@ -38,8 +39,9 @@ export async function run(argv: string[]): Promise<number> {
       numberingPlan: values['numbering-plan'],
     };
   } catch (error) {
-    process.stderr.write(`callshield serve: ${(error as Error).message}\n\n${help}`);
-    return 2;
+    const { message, exitCode, showUsage } = describeError(error);
+    process.stderr.write(`callshield serve: ${message}\n${showUsage ? `\n${help}` : ''}`);
+    return exitCode;
   }
 
   let config: ReturnType<typeof loadConfig>;

@@ -2,9 +2,8 @@
  * `callshield admin …`: administration of a running server through its API (an embedded server
  * holds its data directory, so the API is the one way in for every storage mode).
  */
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { clientSettings } from '../config.ts';
+import { callServer, parseFlags, readInputFile, runCommand, usageError } from '../platform/cli.ts';
 
 const help = `usage: callshield admin [--server URL] [--token TOKEN] <action> …
 
@@ -20,53 +19,44 @@ actions:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
+  return runCommand('admin', help, () => admin(argv));
+}
+
+async function admin(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
       server: { type: 'string' },
       token: { type: 'string' },
       'not-participating': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
-    allowPositionals: true,
-    strict: true,
-  });
+    true,
+  );
   const [action, ...args] = positionals;
-  if (values.help || !action) {
+  if (values.help) {
     process.stdout.write(help);
-    return values.help ? 0 : 2;
+    return 0;
   }
+  if (!action) throw usageError('an action is needed');
   const settings = clientSettings({ server: values.server, token: values.token });
-  if (!settings.token) {
-    process.stderr.write('callshield admin: no admin token (use --token or CALLSHIELD_ADMIN_TOKEN)\n');
-    return 2;
-  }
-  const call = async (method: string, path: string, body?: string, contentType = 'application/json') => {
-    const response = await fetch(new URL(path, settings.server), {
-      method,
-      headers: {
-        authorization: `Bearer ${settings.token}`,
-        ...(body !== undefined ? { 'content-type': contentType } : {}),
-      },
-      body,
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-  const need = (n: number) => {
-    if (args.length < n) throw new Error(`"${action}" needs ${n} argument(s); see callshield admin --help`);
+  if (!settings.token) throw usageError('no admin token (use --token or CALLSHIELD_ADMIN_TOKEN)');
+  // biome-ignore lint/suspicious/noExplicitAny: the answers are printed field by field
+  const call = async (method: string, path: string, body?: string, contentType = 'application/json'): Promise<any> =>
+    (await callServer(settings.server, settings.token, method, path, body, contentType)).json();
+  const need = (n: number, what: string) => {
+    if (args.length < n) throw usageError(`"${action}" needs ${what}`);
   };
   switch (action) {
     case 'create-key': {
-      need(1);
+      need(1, 'an OPERATOR');
       const r = await call('POST', `/v1/admin/operators/${encodeURIComponent(args[0])}/keys`, '{}');
       process.stdout.write(`${r.apiKey}\n`);
       process.stderr.write(`key ${r.id} for ${r.operatorId}: store it now, it is not shown again\n`);
       return 0;
     }
     case 'add-operator': {
-      need(2);
+      need(2, 'an ID and a NAME');
       const r = await call(
         'POST',
         '/v1/admin/operators',
@@ -76,26 +66,26 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case 'import-mnp': {
-      need(1);
-      const r = await call('POST', '/v1/admin/mnp/import', readFileSync(args[0], 'utf8'), 'text/csv');
+      need(1, 'a FILE.csv');
+      const r = await call('POST', '/v1/admin/mnp/import', readInputFile(args[0]), 'text/csv');
       process.stdout.write(`imported ${r.imported}, rejected ${r.rejected.length}\n`);
       for (const x of r.rejected.slice(0, 20)) process.stdout.write(`  line ${x.line}: ${x.reason}\n`);
       return r.rejected.length ? 1 : 0;
     }
     case 'import-list': {
-      need(2);
+      need(2, 'a LIST and a FILE.csv');
       const r = await call(
         'POST',
         `/v1/lists/${encodeURIComponent(args[0])}/import`,
-        readFileSync(args[1], 'utf8'),
+        readInputFile(args[1]),
         'text/csv',
       );
       process.stdout.write(`imported ${r.imported} into ${args[0]} (version ${r.version})\n`);
       return 0;
     }
     case 'import-sms-senders': {
-      need(1);
-      const r = await call('POST', '/v1/admin/sms-senders/import', readFileSync(args[0], 'utf8'), 'text/csv');
+      need(1, 'a FILE.csv');
+      const r = await call('POST', '/v1/admin/sms-senders/import', readInputFile(args[0]), 'text/csv');
       process.stdout.write(`imported ${r.imported} sender IDs, rejected ${r.rejected.length} (version ${r.version})\n`);
       for (const x of r.rejected.slice(0, 20)) process.stdout.write(`  line ${x.line}: ${x.reason}\n`);
       return r.rejected.length ? 1 : 0;
@@ -109,7 +99,6 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      process.stderr.write(`callshield admin: unknown action "${action}"\n\n${help}`);
-      return 2;
+      throw usageError(`unknown action "${action}"`);
   }
 }

@@ -4,8 +4,8 @@
  * a running server, so stop the server first (or call GET /v1/audit/verify on it).
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
+import { parseFlags, runCommand, usageError } from '../platform/cli.ts';
 import { openPglite, openPostgres } from '../platform/sql.ts';
 import { verifyAuditWithCheckpoints } from './index.ts';
 import { createAuditLog } from './log.ts';
@@ -21,27 +21,21 @@ Exit status: 0 intact, 1 broken, 2 usage or configuration error.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { 'data-dir'?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`callshield audit: ${(error as Error).message}\n\n${help}`);
-    return 2;
-  }
+  return runCommand('audit', help, () => audit(argv));
+}
+
+async function audit(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(
+    argv,
+    { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    true,
+  );
   if (values.help) {
     process.stdout.write(help);
     return 0;
   }
-  if (positionals[0] !== 'verify') {
-    process.stderr.write(help);
-    return 2;
-  }
+  if (positionals[0] !== 'verify')
+    throw usageError(positionals[0] ? `unknown action "${positionals[0]}"` : 'an action is needed');
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig({ dataDir: values['data-dir'], logLevel: 'silent' });

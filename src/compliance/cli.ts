@@ -4,8 +4,8 @@
  * extension unless --format says. The server audits the export.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { clientSettings } from '../config.ts';
+import { callServer, describeFsError, inputError, parseFlags, runCommand, usageError } from '../platform/cli.ts';
 
 const help = `usage: callshield report compliance --month YYYY-MM [--operator ID] --out FILE
                           [--format pdf|csv] [--lang ru|kk|en] [--server URL] [--token TOKEN]
@@ -17,9 +17,13 @@ http://127.0.0.1:8080, --token to CALLSHIELD_ADMIN_TOKEN (an operator key gets i
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
+  return runCommand('report', help, () => report(argv));
+}
+
+async function report(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
       month: { type: 'string' },
       operator: { type: 'string' },
       out: { type: 'string' },
@@ -29,43 +33,28 @@ export async function run(argv: string[]): Promise<number> {
       token: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-    allowPositionals: true,
-    strict: true,
-  });
+    true,
+  );
   if (values.help) {
     process.stdout.write(help);
     return 0;
   }
-  if (positionals[0] !== 'compliance' || !values.month || !values.out) {
-    process.stderr.write(help);
-    return 2;
-  }
+  if (positionals[0] !== 'compliance')
+    throw usageError(positionals[0] ? `unknown report "${positionals[0]}"` : 'name the report: compliance');
+  if (!values.month) throw usageError('--month YYYY-MM is required');
+  if (!values.out) throw usageError('--out FILE is required');
   const format = values.format ?? (values.out.toLowerCase().endsWith('.csv') ? 'csv' : 'pdf');
-  if (format !== 'pdf' && format !== 'csv') {
-    process.stderr.write(`callshield report: --format is pdf or csv, not "${format}"\n`);
-    return 2;
-  }
+  if (format !== 'pdf' && format !== 'csv') throw usageError(`--format is pdf or csv, not "${format}"`);
   const settings = clientSettings({ server: values.server, token: values.token });
-  if (!settings.token) {
-    process.stderr.write('callshield report: no token (use --token or CALLSHIELD_ADMIN_TOKEN)\n');
-    return 2;
-  }
+  if (!settings.token) throw usageError('no token (use --token or CALLSHIELD_ADMIN_TOKEN)');
   const query = new URLSearchParams({ month: values.month, format, lang: values.lang ?? 'ru' });
   if (values.operator) query.set('operator', values.operator);
-  const response = await fetch(new URL(`/v1/compliance/report?${query}`, settings.server), {
-    headers: { authorization: `Bearer ${settings.token}` },
-  });
-  const body = Buffer.from(await response.arrayBuffer());
-  if (!response.ok) {
-    let message = body.toString('utf8').slice(0, 500);
-    try {
-      const parsed = JSON.parse(message) as { error?: { code: string; message: string } };
-      if (parsed.error) message = `${parsed.error.code}: ${parsed.error.message}`;
-    } catch {}
-    process.stderr.write(`callshield report: ${response.status} ${message}\n`);
-    return 1;
+  const { body } = await callServer(settings.server, settings.token, 'GET', `/v1/compliance/report?${query}`);
+  try {
+    writeFileSync(values.out, body);
+  } catch (error) {
+    throw inputError(describeFsError(error, 'write') ?? `cannot write ${values.out}: ${(error as Error).message}`);
   }
-  writeFileSync(values.out, body);
   process.stderr.write(`wrote ${values.out} (${format}, ${body.length} bytes)\n`);
   return 0;
 }

@@ -7,11 +7,22 @@
 import { createReadStream, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { clientSettings, loadConfig } from '../config.ts';
 import { loadPlan } from '../numbering/plan.ts';
 import { createNumberRegistry } from '../numbering/registry.ts';
+import {
+  CliError,
+  describeError,
+  describeServerError,
+  eta,
+  inputError,
+  parseFlags,
+  requireFiles,
+  runCommand,
+  ServerUnreachable,
+  usageError,
+} from '../platform/cli.ts';
 import { migrate, openPglite, openPostgres } from '../platform/sql.ts';
 import { createMemoryStream } from '../platform/stream.ts';
 import { createSubscriberOwnership, sqlPortHistory } from './ownership.ts';
@@ -39,11 +50,14 @@ interface Totals {
   bytes: number;
 }
 
-/** A progress line on stderr, redrawn at most every 200 ms. */
-function progressBar(quiet: boolean) {
+/** A progress line on stderr, redrawn at most every 200 ms, with an ETA over all the files' bytes. */
+function progressBar(quiet: boolean, allBytes: number) {
   const started = performance.now();
   let last = 0;
+  let filesDone = 0;
   return (file: string, done: number, total: number, totals: Totals, final = false) => {
+    const overall = filesDone + Math.min(done, total);
+    if (final) filesDone += total;
     const now = performance.now();
     if (quiet || (!final && now - last < 200)) return;
     last = now;
@@ -57,7 +71,7 @@ function progressBar(quiet: boolean) {
       `\r${name} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(share * 100)}%  ` +
         `${(done / 1048576 / seconds).toFixed(1)} MB/s  ${Math.round(rows / seconds).toLocaleString('en')} rows/s  ` +
         `accepted ${totals.accepted.toLocaleString('en')}  dup ${totals.duplicates.toLocaleString('en')}  ` +
-        `bad ${totals.quarantined.toLocaleString('en')}\u001b[K${final ? '\n' : ''}`,
+        `bad ${totals.quarantined.toLocaleString('en')}  ${eta(overall, allBytes, seconds)}\u001b[K${final ? '\n' : ''}`,
     );
   };
 }
@@ -158,8 +172,11 @@ async function* parts(
   yield* cut(true);
 }
 
+/** Set once the server answered: from then on a failed connection is a restart, and retried. */
+let reachedServer = false;
+
 /** A server's refusal of an upload, with the counts of what it kept before stopping (when it says). */
-class UploadRefused extends Error {
+class UploadRefused extends CliError {
   readonly kept: IngestResult | null;
   constructor(message: string, kept: IngestResult | null) {
     super(message);
@@ -186,88 +203,71 @@ async function post(
         body: new Uint8Array(body.buffer, body.byteOffset, body.length),
       });
     } catch (error) {
-      lastError = error;
+      lastError = new ServerUnreachable(server.replace(/\/$/, ''), error);
+      // No server at all before anything was sent (a wrong URL, not a restart): say so at once.
+      if (!reachedServer) throw lastError;
       continue;
     }
+    reachedServer = true;
     const text = await response.text();
     if (response.ok) return JSON.parse(text) as IngestResult;
-    let message = text.slice(0, 300);
+    const message = `${server.replace(/\/$/, '')}/v1/cdr answered ${describeServerError(response.status, text)}`;
     let kept: IngestResult | null = null;
     try {
-      const parsed = JSON.parse(text) as { error?: { code: string; message: string }; kept?: IngestResult };
-      if (parsed.error) message = `${parsed.error.code}: ${parsed.error.message}`;
-      kept = parsed.kept ?? null;
+      kept = (JSON.parse(text) as { kept?: IngestResult }).kept ?? null;
     } catch {}
     if (response.status >= 500) {
-      lastError = new Error(`server answered ${response.status} ${message}`);
+      lastError = new CliError(message);
       continue;
     }
-    throw new UploadRefused(`server answered ${response.status} ${message}`, kept);
+    throw new UploadRefused(message, kept);
   }
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<
-    typeof parseArgs<{
-      options: {
-        server: { type: 'string' };
-        key: { type: 'string' };
-        operator: { type: 'string' };
-        'part-mb': { type: 'string' };
-        'data-dir': { type: 'string' };
-        quiet: { type: 'boolean' };
-        help: { type: 'boolean' };
-      };
-      allowPositionals: true;
-    }>
-  >;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        server: { type: 'string' },
-        key: { type: 'string' },
-        operator: { type: 'string' },
-        'part-mb': { type: 'string' },
-        'data-dir': { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`callshield ingest: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
+  return runCommand('ingest', USAGE, () => ingest(argv));
+}
+
+async function ingest(argv: string[]): Promise<number> {
+  reachedServer = false;
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      server: { type: 'string' },
+      key: { type: 'string' },
+      operator: { type: 'string' },
+      'part-mb': { type: 'string' },
+      'data-dir': { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    true,
+  );
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (positionals.length === 0) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
-  for (const path of positionals) {
-    try {
-      if (!statSync(path).isFile()) throw new Error('not a file');
-    } catch {
-      process.stderr.write(`callshield ingest: cannot read ${path}\n`);
-      return 2;
-    }
-  }
+  if (positionals.length === 0) throw usageError('name at least one CDR file');
+  requireFiles(positionals);
   const quiet = values.quiet ?? false;
-  const show = progressBar(quiet);
+  const show = progressBar(
+    quiet,
+    positionals.reduce((sum, path) => sum + statSync(path).size, 0),
+  );
   const totals: Totals = { accepted: 0, duplicates: 0, quarantined: 0, bytes: 0 };
   const started = performance.now();
   let failed = 0;
 
   if (values['data-dir']) {
     const config = loadConfig({ dataDir: values['data-dir'], logLevel: 'silent' });
-    const sql = config.databaseUrl
-      ? await openPostgres(config.databaseUrl)
-      : await openPglite(join(resolve(config.dataDir), 'pglite'));
+    const where = config.databaseUrl ? 'DATABASE_URL' : join(resolve(config.dataDir), 'pglite');
+    const sql = await (config.databaseUrl ? openPostgres(config.databaseUrl) : openPglite(where)).catch((error) => {
+      throw inputError(
+        `cannot open the records in ${where} (${(error as Error).message}); ` +
+          'an embedded data directory is held by a running server: stop it, or upload with --server',
+      );
+    });
     try {
       await migrate(sql);
       const plan = loadPlan(resolve(config.numberingPlan));
@@ -312,7 +312,7 @@ export async function run(argv: string[]): Promise<number> {
             totals.quarantined += error.kept.quarantined;
           }
           const code = error instanceof IngestStopped ? `${error.code}: ` : '';
-          process.stderr.write(`\n${path}: ${code}${(error as Error).message}\n`);
+          process.stderr.write(`\n${path}: ${code}${describeError(error).message}\n`);
         }
       }
       await stream.close();
@@ -321,11 +321,11 @@ export async function run(argv: string[]): Promise<number> {
     }
   } else {
     const client = clientSettings({ server: values.server, token: values.key });
-    if (!client.token) {
-      process.stderr.write('callshield ingest: an operator API key is needed (--key)\n');
-      return 2;
-    }
-    const partBytes = Math.round(Math.max(0.01, Number(values['part-mb'] ?? 64) || 64) * 1048576);
+    if (!client.token) throw usageError('an operator API key is needed (--key)');
+    const partMb = values['part-mb'] === undefined ? 64 : Number(values['part-mb']);
+    if (!(partMb >= 0.01 && partMb <= 1024))
+      throw usageError(`--part-mb must be a number of megabytes from 0.01 to 1024, got "${values['part-mb']}"`);
+    const partBytes = Math.round(partMb * 1048576);
     for (const path of positionals) {
       const size = statSync(path).size;
       let read = 0;
@@ -350,6 +350,11 @@ export async function run(argv: string[]): Promise<number> {
         }
         show(name, size, size, totals, true);
       } catch (error) {
+        // No server or a refused key: the other files would fail the same way.
+        if (error instanceof ServerUnreachable || /answered 40[13] /.test((error as Error).message)) {
+          if (!quiet) process.stderr.write('\n');
+          throw error;
+        }
         failed++;
         let kept = '';
         if (error instanceof UploadRefused && error.kept) {
@@ -362,7 +367,7 @@ export async function run(argv: string[]): Promise<number> {
             `${error.kept.duplicates} duplicate and ${error.kept.quarantined} quarantined rows of this part ` +
             `(upload ${error.kept.uploadId}); fix the file and send it again: kept rows count as duplicates`;
         }
-        process.stderr.write(`\n${path}: ${(error as Error).message}${kept}\n`);
+        process.stderr.write(`\n${path}: ${describeError(error).message}${kept}\n`);
       }
     }
   }

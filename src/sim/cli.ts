@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadPlan } from '../numbering/plan.ts';
+import { describeError, eta } from '../platform/cli.ts';
 import { FAMILIES, type Family, randomScenario, SCENARIOS, withEvasion } from './scenarios.ts';
 import { DEFAULT_START_DATE, type SimulationProgress, simulate } from './simulate.ts';
 
@@ -45,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
       allowPositionals: false,
     }));
   } catch (error) {
-    process.stderr.write(`callshield simulate: ${(error as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`callshield simulate: ${describeError(error).message}\n\n${USAGE}`);
     return 2;
   }
   if (values.help) {
@@ -121,7 +122,7 @@ function createProgress(): ((p: SimulationProgress) => void) & { done(): void } 
     const now = performance.now();
     const seconds = (now - started) / 1000;
     const rate = seconds > 0 ? Math.round(p.rows / seconds) : 0;
-    const text = `hour ${p.hoursDone}/${p.hours} · ${p.rows} CDRs · ${rate} CDRs/s`;
+    const text = `hour ${p.hoursDone}/${p.hours} · ${p.rows} CDRs · ${rate} CDRs/s · ${eta(p.hoursDone, p.hours, seconds)}`;
     if (tty) {
       const width = 30;
       const filled = Math.round((width * p.hoursDone) / p.hours);

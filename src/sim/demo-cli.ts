@@ -3,12 +3,12 @@
  * small country, uploads its CDRs as the operators would (so detection raises alerts), and
  * replays its call signalling live, so the console shows traffic, decisions, alerts and figures.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { randomBytes, randomInt } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createApp } from '../app.ts';
 import { ConfigError, loadConfig } from '../config.ts';
+import { inputError, intFlag, parseFlags, runCommand, usageError } from '../platform/cli.ts';
 import { drive, formatReport, loadScenery } from './driver.ts';
 import { SCENARIOS } from './scenarios.ts';
 import { simulate } from './simulate.ts';
@@ -17,103 +17,200 @@ const USAGE = `usage: callshield demo [--port 8080] [--data-dir ./data] [--subsc
                       [--rate 200] [--minutes 60]
 `;
 
+/** Where the demo keeps its operators' API keys, so restarts and minutes reuse them. */
+const KEYS_FILE = 'demo-keys.json';
+
+function readKeys(path: string): Map<string, string> {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    return new Map(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return new Map();
+  }
+}
+
+/** Set when a stop comes during the simulation, which cannot be cut short: the process ends at once. */
+let leaveNow = false;
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: '8080' },
-      'data-dir': { type: 'string', default: './data' },
-      subscribers: { type: 'string', default: '10000' },
-      scenario: { type: 'string', default: 'spoofing-wave' },
-      rate: { type: 'string', default: '200' },
-      minutes: { type: 'string', default: '60' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+  const code = await runCommand('demo', USAGE, () => demo(argv));
+  // The half-written simulation (it has no truth.csv yet) is made again at the next start.
+  if (leaveNow) process.exit(code);
+  return code;
+}
+
+async function demo(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, {
+    port: { type: 'string', default: '8080' },
+    'data-dir': { type: 'string', default: './data' },
+    subscribers: { type: 'string', default: '10000' },
+    scenario: { type: 'string', default: 'spoofing-wave' },
+    rate: { type: 'string', default: '200' },
+    minutes: { type: 'string', default: '60' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
   const scenario = SCENARIOS[values.scenario as keyof typeof SCENARIOS];
-  const subscribers = Number(values.subscribers);
-  const rate = Number(values.rate);
-  const minutes = Number(values.minutes);
-  if (!scenario || !(subscribers >= 1000 && subscribers <= 1_000_000) || !(rate > 0) || !(minutes > 0)) {
-    process.stderr.write(`callshield demo: bad option (scenarios: ${Object.keys(SCENARIOS).join(', ')})\n\n${USAGE}`);
-    return 2;
-  }
+  if (!scenario)
+    throw usageError(`unknown scenario "${values.scenario}" (known: ${Object.keys(SCENARIOS).join(', ')})`);
+  const subscribers = intFlag('subscribers', values.subscribers, 10_000, 1000, 1_000_000);
+  const rate = intFlag('rate', values.rate, 200, 1, 100_000);
+  const minutes = intFlag('minutes', values.minutes, 60, 1, 100_000);
+  if (values.port !== undefined && !(/^\d{1,5}$/.test(values.port) && Number(values.port) <= 65535))
+    throw usageError(`--port must be a whole number from 1 to 65535, got "${values.port}"`);
+
+  // SIGINT/SIGTERM stop every phase (simulation, uploads, the replay) within a tick or a request.
+  const stopper = new AbortController();
+  const stop = () => stopper.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const stopping = () => stopper.signal.aborted;
+
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig({ port: values.port, dataDir: values['data-dir'], host: '127.0.0.1' });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`callshield demo: ${error.message}\n`);
-      return 2;
-    }
+    if (error instanceof ConfigError) throw inputError(error.message);
     throw error;
   }
   const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
   const app = await createApp(
     loadConfig({ port: values.port, dataDir: values['data-dir'], host: '127.0.0.1', adminToken }),
   );
-  const url = (await app.http.listen({ port: config.port, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
-  const say = (line: string) => process.stdout.write(`demo: ${line}\n`);
-  say(`console at ${url}/  (citizens' page at ${url}/public/)`);
-  if (app.firstAdmin)
-    say(`log in as "${app.firstAdmin.username}" with the one-time password ${app.firstAdmin.password}`);
-  say(`admin API token: ${adminToken}`);
+  try {
+    const url = (await app.http.listen({ port: config.port, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
+    const say = (line: string) => process.stdout.write(`demo: ${line}\n`);
+    say(`console at ${url}/  (citizens' page at ${url}/public/)`);
+    if (app.firstAdmin)
+      say(
+        `log in as "${app.firstAdmin.username}" with the one-time password ${app.firstAdmin.password} (you choose a new one at first login)`,
+      );
+    say(`admin API token: ${adminToken}`);
 
-  const dir = resolve(config.dataDir, `demo-${values.scenario}-${subscribers}`);
-  const plan = (app.modules.plan ?? null) as Parameters<typeof loadScenery>[1];
-  if (!existsSync(join(dir, 'truth.csv'))) {
-    say(`simulating ${subscribers} subscribers, scenario ${values.scenario} …`);
-    await simulate({ plan, scenario, subscribers, days: 1, seed: 2026, out: dir });
-  }
+    const dir = resolve(config.dataDir, `demo-${values.scenario}-${subscribers}`);
+    const plan = (app.modules.plan ?? null) as Parameters<typeof loadScenery>[1];
+    if (!existsSync(join(dir, 'truth.csv'))) {
+      say(`simulating ${subscribers} subscribers, scenario ${values.scenario} …`);
+      const stopped = new Promise<void>((resolve) => stopper.signal.addEventListener('abort', () => resolve()));
+      await Promise.race([simulate({ plan, scenario, subscribers, days: 1, seed: 2026, out: dir }), stopped]);
+      leaveNow = stopping();
+    }
+    if (stopping()) return 0;
 
-  const api = async (path: string, token: string, body: string, contentType: string) => {
-    const response = await fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
-      body,
-    });
-    return {
-      status: response.status,
-      json: (await response.json().catch(() => null)) as Record<string, unknown> | null,
+    const api = async (method: string, path: string, token: string, body?: string, contentType?: string) => {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}) },
+        body,
+        signal: stopper.signal,
+      });
+      return {
+        status: response.status,
+        json: (await response.json().catch(() => null)) as Record<string, unknown> | null,
+      };
     };
-  };
-  for (const file of readdirSync(dir)
-    .filter((f) => /^cdr-[A-Z0-9_]+\.csv$/.test(f))
-    .sort()) {
-    const operator = file.slice(4, -4);
-    const key = await api(`/v1/admin/operators/${operator}/keys`, adminToken, '{}', 'application/json');
-    const upload = await api('/v1/cdr', String(key.json?.apiKey), readFileSync(join(dir, file), 'utf8'), 'text/csv');
-    say(`${operator}: CDRs uploaded ${JSON.stringify(upload.json)}`);
-  }
 
-  let stopping = false;
-  const stop = () => {
-    stopping = true;
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  const scenery = await loadScenery(dir, plan, Math.min(2_000_000, Math.ceil(rate * 600)));
-  const deadline = Date.now() + minutes * 60_000;
-  let setup = true;
-  while (!stopping && Date.now() < deadline) {
-    const report = await drive({
-      server: url,
-      adminToken,
-      scenery,
-      rate,
-      duration: 60,
-      batchSize: 100,
-      setup,
-      log: say,
-    });
-    setup = false;
-    process.stdout.write(formatReport(report));
+    // One API key per operator, kept in the data directory: a key that the server still knows
+    // (it sees its own operator) is used again, across minutes and restarts.
+    const keysPath = resolve(config.dataDir, KEYS_FILE);
+    const keys = new Map<string, string>();
+    let created = 0;
+    for (const [operator, key] of readKeys(keysPath)) {
+      const check = await api('GET', '/v1/operators', key);
+      const items = (check.json?.items ?? []) as { id?: string }[];
+      if (check.status === 200 && items.some((o) => o.id === operator)) keys.set(operator, key);
+    }
+    let keysSaved = keys.size;
+    const saveKeys = () => {
+      keysSaved = keys.size;
+      writeFileSync(keysPath, `${JSON.stringify(Object.fromEntries(keys), null, 2)}\n`, { mode: 0o600 });
+    };
+    const keyFor = async (operator: string): Promise<string> => {
+      const known = keys.get(operator);
+      if (known) return known;
+      const answer = await api(
+        'POST',
+        `/v1/admin/operators/${encodeURIComponent(operator)}/keys`,
+        adminToken,
+        '{}',
+        'application/json',
+      );
+      const key = answer.json?.apiKey;
+      if (typeof key !== 'string') throw new Error(`creating a key for ${operator} failed with HTTP ${answer.status}`);
+      keys.set(operator, key);
+      created++;
+      saveKeys();
+      return key;
+    };
+
+    // Cell locations, so the map and the cases' cell maps have places to show.
+    const cellsFile = join(dir, 'cells.csv');
+    if (existsSync(cellsFile)) {
+      const cells = await api('PUT', '/v1/cells', adminToken, readFileSync(cellsFile, 'utf8'), 'text/csv');
+      say(
+        cells.status === 200
+          ? `cell locations loaded: ${cells.json?.imported}`
+          : `cell locations not loaded (HTTP ${cells.status})`,
+      );
+    }
+
+    for (const file of readdirSync(dir)
+      .filter((f) => /^cdr-[A-Z0-9_]+\.csv$/.test(f))
+      .sort()) {
+      if (stopping()) return 0;
+      const operator = file.slice(4, -4);
+      const upload = await api(
+        'POST',
+        '/v1/cdr',
+        await keyFor(operator),
+        readFileSync(join(dir, file), 'utf8'),
+        'text/csv',
+      );
+      say(`${operator}: CDRs uploaded ${JSON.stringify(upload.json)}`);
+    }
+    if (stopping()) return 0;
+
+    // Ten minutes of distinct calls; each minute replays the next stretch of them, from a place
+    // that differs between runs, so the traffic changes from minute to minute.
+    const scenery = await loadScenery(dir, plan, Math.min(2_000_000, Math.ceil(rate * 600)));
+    for (const operator of scenery.operators) await keyFor(operator);
+    say(`API keys: ${keys.size - created} reused, ${created} created (kept in ${keysPath})`);
+    const perMinute = rate * 60;
+    let start = randomInt(Math.max(1, scenery.calls.length));
+    const deadline = Date.now() + minutes * 60_000;
+    let setup = true;
+    say('replaying live calls (Ctrl-C to stop)');
+    while (!stopping() && Date.now() < deadline) {
+      const report = await drive({
+        server: url,
+        adminToken,
+        scenery,
+        rate,
+        duration: 60,
+        batchSize: 100,
+        setup,
+        log: say,
+        keys,
+        start,
+        signal: stopper.signal,
+      });
+      setup = false;
+      start = (start + perMinute) % scenery.calls.length;
+      // The drive may have made a key for a roamer's home operator that had none yet.
+      if (keys.size > keysSaved) saveKeys();
+      process.stdout.write(formatReport(report));
+    }
+    return 0;
+  } catch (error) {
+    // A request cut short by the stop signal is not an error.
+    if (stopping()) return 0;
+    throw error;
+  } finally {
+    await app.close();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
-  await app.close();
-  return 0;
 }

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadPlan } from '../numbering/plan.ts';
+import { describeError, ServerUnreachable } from '../platform/cli.ts';
 import { drive, formatReport, loadScenery } from './driver.ts';
 
 const USAGE = `usage: callshield drive --server URL --admin-token TOKEN --from DIR [options]
@@ -41,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
       allowPositionals: false,
     }));
   } catch (error) {
-    process.stderr.write(`callshield drive: ${(error as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`callshield drive: ${describeError(error).message}\n\n${USAGE}`);
     return 2;
   }
   if (values.help) {
@@ -81,6 +82,11 @@ export async function run(argv: string[]): Promise<number> {
     batchSize: batch,
     setup: !values['no-setup'],
     log,
+  }).catch((error: unknown) => {
+    // "fetch failed" says neither where nor why.
+    throw error instanceof TypeError && error.message === 'fetch failed'
+      ? new ServerUnreachable(values.server as string, error)
+      : error;
   });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   return report.verified > 0 ? 0 : 1;

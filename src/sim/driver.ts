@@ -131,6 +131,15 @@ export interface DriveOptions {
   /** Register roaming, MNP and DNO entries before the calls (default true). */
   setup?: boolean;
   log?: (line: string) => void;
+  /**
+   * API keys by operator to use instead of creating new ones; keys the drive has to create are
+   * added to it, so a caller can keep them for the next drive.
+   */
+  keys?: Map<string, string>;
+  /** Index in scenery.calls of the first call replayed (default 0): successive drives can differ. */
+  start?: number;
+  /** Stops the drive early (within a tick); the report covers what was sent. */
+  signal?: AbortSignal;
 }
 
 export interface DriveReport {
@@ -165,6 +174,7 @@ export async function drive(options: DriveOptions): Promise<DriveReport> {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
+      signal: options.signal,
     });
     const text = await response.text();
     let json: unknown = null;
@@ -176,7 +186,7 @@ export async function drive(options: DriveOptions): Promise<DriveReport> {
     return { status: response.status, json };
   };
 
-  const keys = new Map<string, string>();
+  const keys = options.keys ?? new Map<string, string>();
   const keyFor = async (operator: string): Promise<string> => {
     const r = await post(`/v1/admin/operators/${encodeURIComponent(operator)}/keys`, options.adminToken, {});
     const apiKey = (r.json as { apiKey?: string } | null)?.apiKey;
@@ -184,8 +194,13 @@ export async function drive(options: DriveOptions): Promise<DriveReport> {
     keys.set(operator, apiKey);
     return apiKey;
   };
-  for (const operator of scenery.operators) await keyFor(operator);
-  log(`keys created for ${[...keys.keys()].join(', ')}`);
+  const created: string[] = [];
+  for (const operator of scenery.operators) {
+    if (keys.has(operator)) continue;
+    await keyFor(operator);
+    created.push(operator);
+  }
+  if (created.length > 0) log(`keys created for ${created.join(', ')}`);
 
   let setupFailures = 0;
   if (options.setup !== false) {
@@ -225,7 +240,7 @@ export async function drive(options: DriveOptions): Promise<DriveReport> {
   let offered = 0;
   let verified = 0;
   let errors = 0;
-  let next = 0;
+  let next = Math.max(0, Math.floor(options.start ?? 0));
   const runTag = Date.now().toString(36);
 
   const sendTick = async (calls: (ReplayCall & { callId: string; at: string })[]) => {
@@ -290,7 +305,7 @@ export async function drive(options: DriveOptions): Promise<DriveReport> {
   let owed = 0;
   let lastReport = started;
   for (let tick = 0; ; tick++) {
-    if (tick * tickMs >= options.duration * 1000) break;
+    if (tick * tickMs >= options.duration * 1000 || options.signal?.aborted) break;
     const due = started + tick * tickMs;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);

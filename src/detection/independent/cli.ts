@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { describeError, eta } from '../../platform/cli.ts';
 import { MIN_SUBSCRIBERS, writeIndependentDataset } from './generate.ts';
 
 const USAGE = `usage: callshield generate --subscribers N --days D --seed S --out DIR [--habits plain|mixed] [--quiet]
@@ -42,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
       },
     }));
   } catch (error) {
-    process.stderr.write(`callshield generate: ${(error as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`callshield generate: ${describeError(error).message}\n\n${USAGE}`);
     return 2;
   }
   if (values.help) {
@@ -73,7 +74,10 @@ export async function run(argv: string[]): Promise<number> {
     outDir: values.out as string,
     habits: habits as 'plain' | 'mixed',
     onProgress: ({ day, days: total, rows }) => {
-      if (!values.quiet) process.stderr.write(`\rday ${day}/${total}  ${rows.toLocaleString('en')} rows`);
+      if (!values.quiet)
+        process.stderr.write(
+          `\rday ${day}/${total}  ${rows.toLocaleString('en')} rows  ${eta(day, total, (performance.now() - started) / 1000)}\u001b[K`,
+        );
     },
   });
   const seconds = (performance.now() - started) / 1000;
