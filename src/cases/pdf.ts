@@ -5,8 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
+import { ruleText } from '../../web/src/evidence.ts';
+import { messages } from '../../web/src/messages.ts';
 import { layoutHeight, layoutWidth } from './layout.ts';
 import type { CaseEvidence } from './service.ts';
+import type { AlertRecord } from './sources.ts';
 
 const fontCandidates = [
   ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'],
@@ -43,6 +46,8 @@ const words = {
     graphNote: 'Номера, SIM-карты, устройства, соты и оповещения, связанные через CDR (до 2 шагов).',
     seizedTitle: 'Изъятые предметы',
     alertsTitle: 'Оповещения системы обнаружения',
+    rulesTitle: 'Правила обнаружения, на которых основаны оповещения',
+    rules: 'Выполненные правила',
     timeline: 'Хронология',
     when: 'Когда',
     who: 'Кто',
@@ -88,6 +93,8 @@ const words = {
     graphNote: 'Numbers, SIMs, devices, cells and alerts connected through CDRs (up to 2 hops).',
     seizedTitle: 'Seized items',
     alertsTitle: 'Detection alerts',
+    rulesTitle: 'Detection rules the alerts rest on',
+    rules: 'Rules met',
     timeline: 'Timeline',
     when: 'When',
     who: 'Who',
@@ -458,6 +465,21 @@ export async function renderSummaryPdf(
         ]),
     );
 
+  heading(w.rulesTitle);
+  const ruled = evidenceRules(alerts, meta.language);
+  if (ruled.length === 0) doc.text(w.none);
+  else
+    table(
+      [
+        { title: w.number, width: 0.2 },
+        { title: w.kind, width: 0.2 },
+        { title: w.rules, width: 0.6 },
+      ],
+      ruled
+        .slice(0, 60)
+        .map((r) => [r.number, (w.alertKinds as Record<string, string>)[r.kind] ?? r.kind, r.rules.join('; ')]),
+    );
+
   heading(w.timeline);
   table(
     [
@@ -490,4 +512,20 @@ export async function renderSummaryPdf(
   }
   doc.end();
   return done;
+}
+
+/**
+ * The rules each alert met, in the summary's language (the console's translations of the
+ * detectors' sentences), so a prosecutor reads why the platform raised it.
+ */
+export function evidenceRules(
+  alerts: AlertRecord[],
+  language: SummaryLanguage,
+): { alertId: string; number: string; kind: string; rules: string[] }[] {
+  const t = (key: keyof (typeof messages)['en']) => messages[language][key];
+  return alerts.flatMap((a) => {
+    const rules = (a.evidence as { rules?: unknown }).rules;
+    if (!Array.isArray(rules) || rules.length === 0) return [];
+    return [{ alertId: a.id, number: a.msisdn, kind: a.kind, rules: rules.map((r) => ruleText(t, String(r))) }];
+  });
 }
