@@ -4,12 +4,14 @@ import type {
   Alert,
   ApiKey,
   AuditEntry,
+  CitizenReport,
   ComplianceReport,
   Decision,
   ListEntry,
   Lookup,
   Me,
   OperatorOverview,
+  ReportQueueItem,
   Role,
   Stats,
   User,
@@ -122,7 +124,17 @@ export const api = {
   dismissAlert: (id: string, reason: string) =>
     request<unknown>('POST', apiPaths.alertDismiss, { params: { id }, body: { reason } }),
 
-  cases: (status?: string) => request<{ items: CaseSummary[] }>('GET', apiPaths.cases, { query: { status } }),
+  cases: (status?: string, alertId?: string) =>
+    request<{ items: CaseSummary[] }>('GET', apiPaths.cases, { query: { status, alertId } }),
+  reportQueue: (query: { limit?: number; offset?: number } = {}) =>
+    request<{ items: ReportQueueItem[] }>('GET', apiPaths.reportQueue, { query }),
+  reportsOfNumber: (number: string) =>
+    request<{ number: string; items: CitizenReport[] }>('GET', apiPaths.reportsOfNumber, { params: { number } }),
+  decideReports: (number: string, decision: 'confirm' | 'reject', body: { reason: string; block?: boolean }) =>
+    request<unknown>('POST', decision === 'confirm' ? apiPaths.reportsConfirm : apiPaths.reportsReject, {
+      params: { number },
+      body,
+    }),
   createCase: (body: { title: string; summary?: string; from?: Record<string, string> }) =>
     request<{ id: string; pulled: number }>('POST', apiPaths.cases, { body }),
   caseDetail: (id: string) => request<CaseDetail>('GET', apiPaths.case, { params: { id } }),

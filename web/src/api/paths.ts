@@ -39,6 +39,10 @@ export const apiPaths = {
   compliance: '/v1/compliance',
   complianceReport: '/v1/compliance/report',
   complianceOverdue: '/v1/compliance/overdue',
+  reportQueue: '/v1/reports/queue',
+  reportsOfNumber: '/v1/reports/numbers/{number}',
+  reportsConfirm: '/v1/reports/numbers/{number}/confirm',
+  reportsReject: '/v1/reports/numbers/{number}/reject',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];

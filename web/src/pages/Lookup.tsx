@@ -4,11 +4,13 @@ import type { Lookup } from '../api/types.ts';
 import { Link, useRouter } from '../components/router.tsx';
 import { ErrorNotice, Loading, Panel, TableBox, TableState } from '../components/ui.tsx';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
+import { actorName, useSpeak } from '../speak.tsx';
 import { kindName, statusName } from './Alerts.tsx';
 import { DecisionTable } from './Decisions.tsx';
 
 export function LookupPage({ number }: { number?: string }) {
   const { t, dateTime, score } = useI18n();
+  const { listReason } = useSpeak();
   const { navigate } = useRouter();
   const [input, setInput] = useState(number ?? '');
   const [result, setResult] = useState<Lookup>();
@@ -108,8 +110,8 @@ export function LookupPage({ number }: { number?: string }) {
                               {t(`list.${l.list}` as MessageKey)}
                             </span>
                           </td>
-                          <td>{l.reason}</td>
-                          <td className="muted">{l.createdBy}</td>
+                          <td>{listReason(l.reason)}</td>
+                          <td className="muted">{actorName(l.createdBy)}</td>
                           <td className="muted">{dateTime(l.createdAt)}</td>
                         </tr>
                       ))}
