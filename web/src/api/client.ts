@@ -153,7 +153,7 @@ export const api = {
   caseGraph: (id: string, query: { from?: string; to?: string; depth?: number }) =>
     request<LinkGraph>('GET', apiPaths.caseGraph, { params: { id }, query }),
   caseExportUrl: (id: string, lang: string) => buildUrl(apiPaths.caseExport, { id }, { lang }),
-  links: (query: { type: string; value: string; from?: string; to?: string; depth?: number }) =>
+  links: (query: { type: string; value: string; from?: string; to?: string; depth?: number; maxNodes?: number }) =>
     request<LinkGraph>('GET', apiPaths.links, { query }),
   compliance: (query: { from?: string; to?: string; operator?: string }) =>
     request<ComplianceReport>('GET', apiPaths.compliance, { query }),

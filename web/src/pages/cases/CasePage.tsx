@@ -191,7 +191,7 @@ export function CasePage({ id }: { id: string }) {
         </p>
       </Panel>
 
-      <GraphPanel reloadKey={`${id}:${data.caseItems.length}`} load={(q) => api.caseGraph(id, q)} />
+      <GraphPanel startOnly reloadKey={`${id}:${data.caseItems.length}`} load={(q) => api.caseGraph(id, q)} />
 
       <div className="grid cols-2">
         <Panel title={`${c('items')} (${data.caseItems.length})`} flush>
