@@ -85,6 +85,13 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
     assert.ok(alerts.length > 1, 'detection raised alerts');
     const opened = await server.api('POST', '/v1/cases', { title: 'SIM-box Almaty', from: { alertId: alerts[0].id } });
     assert.equal(opened.status, 201, JSON.stringify(opened.json));
+    const reported = await server.api('POST', '/public/v1/reports', {
+      number: traffic.fraudster,
+      channel: 'call',
+      category: 'bank',
+      text: 'said he was from the bank',
+    });
+    assert.equal(reported.status, 202, JSON.stringify(reported.json));
     pages = [
       { path: '/', ready: '[data-bar]' },
       { path: '/decisions', ready: 'tr[data-decision]' },
@@ -98,6 +105,7 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
       { path: '/audit', ready: 'tr[data-audit-action]' },
       { path: '/users', ready: '[data-form=create-user]' },
       { path: '/compliance', ready: 'tr[data-operator]' },
+      { path: '/reports', ready: 'tr[data-queue-number]' },
     ];
     browser = await launchBrowser();
     // The console's CSP allows only its own scripts; axe-core is injected by the test.
