@@ -112,6 +112,18 @@ describe('investigations in Chromium', () => {
     await page.waitForSelector('[data-event=exported]');
   });
 
+  it('asks before opening a second case from the same alert', async () => {
+    await page.goto(`${server.url}/alerts`);
+    await page.click('[data-alert=alr_boxA1]');
+    await page.click('[data-open-case=alr_boxA1]');
+    await page.waitForSelector('[data-case-exists]');
+    assert.match((await page.textContent('[data-case-exists]')) ?? '', /Дело по этому оповещению уже открыто/);
+    const before = (await server.api('GET', '/v1/cases')).json.items.length;
+    await page.click('[data-case-exists] button:has-text("Перейти к этому делу")');
+    await page.waitForSelector('[data-case-title]');
+    assert.equal((await server.api('GET', '/v1/cases')).json.items.length, before, 'no second case');
+  });
+
   it('draws the link graph from a number, narrows it with the time filter and puts the cells on the map', async () => {
     await page.goto(`${server.url}/cases`);
     await page.waitForSelector('[data-case]');
