@@ -22,6 +22,8 @@ const navigation: MessageKey[] = [
   'nav.map',
   'nav.audit',
   'nav.users',
+  'nav.compliance',
+  'nav.reports',
 ];
 
 describe('the console in Kazakh in Chromium', () => {
