@@ -122,6 +122,9 @@ describe('investigations in Chromium', () => {
     await page.click('[data-case-exists] button:has-text("Перейти к этому делу")');
     await page.waitForSelector('[data-case-title]');
     assert.equal((await server.api('GET', '/v1/cases')).json.items.length, before, 'no second case');
+    // The alert id on the timeline leads to the alert itself.
+    await page.click('[data-event=items_added] a[href*=alr_boxA1]');
+    await page.waitForSelector('dialog [data-open-case=alr_boxA1]');
   });
 
   it('draws the link graph from a number, narrows it with the time filter and puts the cells on the map', async () => {

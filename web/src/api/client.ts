@@ -119,6 +119,7 @@ export const api = {
 
   alerts: (query: { kind?: string; status?: string; cursor?: string; limit?: number }) =>
     request<{ items: Alert[]; next: string | null }>('GET', apiPaths.alerts, { query }),
+  alert: (id: string) => request<Alert>('GET', apiPaths.alert, { params: { id } }),
   confirmAlert: (id: string, reason: string) =>
     request<unknown>('POST', apiPaths.alertConfirm, { params: { id }, body: { reason } }),
   dismissAlert: (id: string, reason: string) =>

@@ -25,6 +25,7 @@ export const apiPaths = {
   auditExport: '/v1/audit/export',
   auditVerify: '/v1/audit/verify',
   alerts: '/v1/alerts',
+  alert: '/v1/alerts/{id}',
   alertConfirm: '/v1/alerts/{id}/confirm',
   alertDismiss: '/v1/alerts/{id}/dismiss',
   cases: '/v1/cases',
@@ -48,7 +49,12 @@ export const apiPaths = {
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];
 
 /** Paths served by modules that may not exist yet on a server (the alerts API is built separately). */
-export const pendingPaths: readonly ApiPath[] = [apiPaths.alerts, apiPaths.alertConfirm, apiPaths.alertDismiss];
+export const pendingPaths: readonly ApiPath[] = [
+  apiPaths.alerts,
+  apiPaths.alert,
+  apiPaths.alertConfirm,
+  apiPaths.alertDismiss,
+];
 
 /** Fills `{name}` placeholders (encoded) and appends a query string without empty values. */
 export function buildUrl(
