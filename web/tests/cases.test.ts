@@ -95,6 +95,9 @@ describe('investigations in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-node="cell:ALA-001"]');
     await page.waitForSelector('.node-detail');
+    // Drawn by Cytoscape on a canvas, box A and its SIMs grouped as one device.
+    await page.waitForSelector('[data-graph-canvas] canvas');
+    assert.equal(await page.getAttribute('[data-graph-canvas]', 'data-devices'), '1');
     await page.evaluate(() => scrollTo(0, 0));
     await shot(page, 'cases-01-case-page');
     await page.locator('.link-graph').scrollIntoViewIfNeeded();

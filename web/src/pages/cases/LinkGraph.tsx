@@ -1,9 +1,11 @@
-import cytoscape, { type ElementDefinition } from 'cytoscape';
+import type cytoscape from 'cytoscape';
+import type { ElementDefinition } from 'cytoscape';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../../api/client.ts';
 import { DateField } from '../../components/DateField.tsx';
 import { KzMap } from '../../components/KzMap.tsx';
 import { ErrorNotice, Panel } from '../../components/ui.tsx';
+import { useSpeak } from '../../speak.tsx';
 import { useCaseText } from './text.ts';
 import type { GraphEdge, GraphNode, LinkGraph } from './types.ts';
 
@@ -152,7 +154,16 @@ export function GraphView({
   loading?: string;
   onExpand(node: GraphNode): void;
 }) {
-  const { c, named, dateTime, date, number } = useCaseText();
+  const { c, named, dateTime, date, number, score, language } = useCaseText();
+  const { kindName } = useSpeak();
+  /** What a node is called: an alert by its kind and score, anything else by its identifier. */
+  const nameOf = (n: GraphNode) =>
+    n.type === 'alert' && n.alert ? `${kindName(n.alert.kind)} ${score(n.alert.score)}` : n.label;
+  // The drawing reads texts through a ref: a new render must not lay the graph out again.
+  const nameRef = useRef(nameOf);
+  nameRef.current = nameOf;
+  const textRef = useRef(c);
+  textRef.current = c;
   const box = useRef<HTMLDivElement>(null);
   const cy = useRef<cytoscape.Core | null>(null);
   const [selectedId, setSelectedId] = useState<string>();
@@ -160,36 +171,46 @@ export function GraphView({
   const expandRef = useRef(onExpand);
   expandRef.current = onExpand;
   const byId = useMemo(() => new Map(graph.nodes.map((n) => [n.id, n])), [graph]);
+  const clustered = useMemo(() => clusters(graph), [graph]);
   const byIdRef = useRef(byId);
   byIdRef.current = byId;
 
+  const [ready, setReady] = useState(false);
   useEffect(() => {
-    if (!box.current) return;
-    const core = cytoscape({
-      container: box.current,
-      style,
-      wheelSensitivity: 0.3,
-      minZoom: 0.2,
-      maxZoom: 3,
+    // Cytoscape loads with the first graph shown, not with the console (it is most of the bundle).
+    let disposed = false;
+    let core: cytoscape.Core | null = null;
+    void import('cytoscape').then(({ default: create }) => {
+      if (disposed || !box.current) return;
+      core = create({
+        container: box.current,
+        style,
+        wheelSensitivity: 0.3,
+        minZoom: 0.2,
+        maxZoom: 3,
+      });
+      core.on('tap', 'node', (event) => {
+        const id = event.target.id() as string;
+        const node = byIdRef.current.get(id);
+        if (!node) return;
+        setSelectedId(id);
+        expandRef.current(node);
+      });
+      cy.current = core;
+      setReady(true);
     });
-    core.on('tap', 'node', (event) => {
-      const id = event.target.id() as string;
-      const node = byIdRef.current.get(id);
-      if (!node) return;
-      setSelectedId(id);
-      expandRef.current(node);
-    });
-    cy.current = core;
     return () => {
-      core.destroy();
+      disposed = true;
+      core?.destroy();
       cy.current = null;
     };
   }, []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new language redraws the labels (read through refs)
   useEffect(() => {
     const core = cy.current;
-    if (!core) return;
-    const { parents, groups } = clusters(graph);
+    if (!core || !ready) return;
+    const { parents, groups } = clustered;
     const labelAll = graph.nodes.length <= ALL_LABELS_UP_TO;
     const elements: ElementDefinition[] = [
       ...groups.map((g) => ({
@@ -197,7 +218,7 @@ export function GraphView({
         data: {
           id: g.id,
           kind: g.kind,
-          shown: `${c(g.kind)} ${g.label}`,
+          shown: `${textRef.current(g.kind)} ${g.label}`,
           ...(g.parent ? { parent: g.parent } : {}),
         },
       })),
@@ -207,7 +228,7 @@ export function GraphView({
           id: n.id,
           colour: colour[n.type] ?? '#6b7380',
           start: n.depth === 0,
-          shown: labelAll || n.depth === 0 || expanded.has(n.id) ? n.label : '',
+          shown: labelAll || n.depth === 0 || expanded.has(n.id) ? nameRef.current(n) : '',
           ...(parents.has(n.id) ? { parent: parents.get(n.id) } : {}),
         },
       })),
@@ -237,14 +258,14 @@ export function GraphView({
       } as cytoscape.LayoutOptions)
       .run();
     core.fit(undefined, 20);
-  }, [graph, expanded, byId, c]);
+  }, [graph, clustered, expanded, byId, ready, language]);
 
   useEffect(() => {
     const core = cy.current;
-    if (!core) return;
+    if (!core || !ready) return;
     core.nodes().unselect();
     if (selectedId) core.getElementById(selectedId).select();
-  }, [selectedId]);
+  }, [selectedId, ready]);
 
   const types = ['number', 'imsi', 'imei', 'cell', 'alert'];
   return (
@@ -255,6 +276,8 @@ export function GraphView({
           role="img"
           aria-label={`${c('graph')}: ${number(graph.nodes.length)}`}
           data-graph-canvas
+          data-devices={clustered.groups.filter((g) => g.kind === 'device').length}
+          data-farms={clustered.groups.filter((g) => g.kind === 'farm').length}
           style={{ height: 520, background: '#fbfcfe', border: '1px solid #dfe5ee', borderRadius: 6 }}
         />
         <div className="toolbar" style={{ marginTop: 8, flexWrap: 'wrap' }}>
@@ -293,7 +316,7 @@ export function GraphView({
                           onExpand(n);
                         }}
                       >
-                        <span className="mono">{n.label}</span>
+                        <span className="mono">{nameOf(n)}</span>
                         {expandable.has(n.type) && (
                           <span className="muted" style={{ marginLeft: 6, fontSize: 11 }}>
                             {loading === n.id ? '…' : expanded.has(n.id) ? `✓ ${c('expanded')}` : `+ ${c('expand')}`}
@@ -334,14 +357,14 @@ export function GraphView({
               <td>{number(selected.events)}</td>
             </tr>
             <tr>
-              <th>{c('graphList')}</th>
+              <th>{c('connections')}</th>
               <td>
                 {graph.edges
                   .filter((e) => e.from === selected.id || e.to === selected.id)
                   .slice(0, 12)
                   .map((e) => {
                     const other = byId.get(e.from === selected.id ? e.to : e.from);
-                    return `${named('edge', e.type)} ${other?.label ?? ''} (${number(e.count)}${e.firstSeen ? ` · ${date(e.firstSeen)}` : ''})`;
+                    return `${named('edge', e.type)} ${other ? nameOf(other) : ''} (${number(e.count)}${e.firstSeen ? ` · ${date(e.firstSeen)}` : ''})`;
                   })
                   .join('; ')}
               </td>

@@ -107,6 +107,7 @@ export const en = {
     'Start from the case’s own numbers, SIMs and devices; click a node, or press Enter on it in the list, to fetch its neighbours. Devices with their SIMs and farms are grouped.',
   device: 'device',
   farm: 'farm',
+  connections: 'Connections',
   more: 'more',
 };
 
@@ -216,6 +217,7 @@ export const ru: Record<CaseTextKey, string> = {
   device: 'устройство',
   farm: 'ферма',
   more: 'ещё',
+  connections: 'Связи',
 };
 
 export const kk: Record<CaseTextKey, string> = {
@@ -322,6 +324,7 @@ export const kk: Record<CaseTextKey, string> = {
   device: 'құрылғы',
   farm: 'ферма',
   more: 'тағы',
+  connections: 'Байланыстар',
 };
 
 export const caseMessages: Record<Language, Record<CaseTextKey, string>> = { en, ru, kk };
