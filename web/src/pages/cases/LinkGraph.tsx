@@ -99,14 +99,14 @@ const style: cytoscape.StylesheetJson = [
     style: {
       'background-color': 'data(colour)',
       label: 'data(shown)',
-      'font-size': 11,
+      'font-size': 12,
       color: '#1b1f24',
       'text-valign': 'bottom',
       'text-margin-y': 3,
       'text-max-width': '110px',
       'text-wrap': 'ellipsis',
       // Labels too small to read at the current zoom are not drawn at all.
-      'min-zoomed-font-size': 8,
+      'min-zoomed-font-size': 7,
       'text-background-color': '#ffffff',
       'text-background-opacity': 0.8,
       width: 16,
@@ -125,7 +125,7 @@ const style: cytoscape.StylesheetJson = [
       'border-color': '#9aa7b8',
       'border-width': 1,
       'text-valign': 'top',
-      'font-size': 10,
+      'font-size': 11,
       color: '#4a5668',
       padding: '10px',
     },
@@ -254,10 +254,20 @@ export function GraphView({
         name: 'cose',
         animate: false,
         nodeDimensionsIncludeLabels: true,
-        padding: 20,
+        padding: 24,
+        // Laid out in the box it is shown in, so fitting it does not shrink the labels away.
+        boundingBox: { x1: 0, y1: 0, w: core.width(), h: core.height() },
+        randomize: true,
+        idealEdgeLength: () => 50,
+        nodeRepulsion: () => 6000,
+        gravity: 0.6,
+        numIter: 1500,
       } as cytoscape.LayoutOptions)
       .run();
-    core.fit(undefined, 20);
+    core.fit(undefined, 24);
+    box.current?.setAttribute('data-zoom', core.zoom().toFixed(2));
+    // A small graph is not blown up past natural size, nor shrunk so far that labels vanish.
+    if (core.zoom() > 1.4) core.zoom({ level: 1.4, renderedPosition: { x: core.width() / 2, y: core.height() / 2 } });
   }, [graph, clustered, expanded, byId, ready, language]);
 
   useEffect(() => {
