@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evidenceRules } from './pdf.ts';
+import { caseTitleIn, describeEvent, evidenceRules } from './pdf.ts';
 import type { AlertRecord } from './sources.ts';
 
 const alert = (id: string, rules: string[]): AlertRecord => ({
@@ -30,5 +30,25 @@ describe('case summary: evidence rules', () => {
       },
     ]);
     assert.deepEqual(evidenceRules(alerts, 'en')[0].rules, ['at least 20 outgoing calls', 'mostly outgoing voice']);
+  });
+});
+
+describe('case summary: words, not codes', () => {
+  it('names the alert kind in titles and where items came from on the timeline', () => {
+    assert.equal(caseTitleIn('simbox +77761234567', 'ru'), 'SIM-бокс +77761234567');
+    assert.equal(caseTitleIn('Almaty farm', 'ru'), 'Almaty farm');
+    const line = describeEvent(
+      'items_added',
+      {
+        source: 'alertId alr_1',
+        items: [
+          { type: 'alert', value: 'alr_1' },
+          { type: 'imei', value: '35693803564380' },
+        ],
+      },
+      'ru',
+    );
+    assert.equal(line, 'добавлено 2 (из оповещения alr_1): оповещение alr_1, устройство (IMEI) 35693803564380');
+    assert.doesNotMatch(line, /alertId/);
   });
 });

@@ -137,6 +137,22 @@ const eventWords = {
     at: 'место',
     exported: 'выгрузка доказательств',
     files: 'файлов',
+    sources: {
+      alertId: 'оповещения',
+      device: 'устройства',
+      number: 'номера',
+      imsi: 'SIM (IMSI)',
+      imei: 'устройства (IMEI)',
+    },
+    items: {
+      number: 'номер',
+      imsi: 'SIM (IMSI)',
+      iccid: 'SIM (ICCID)',
+      imei: 'устройство (IMEI)',
+      cell: 'сота',
+      alert: 'оповещение',
+      report: 'жалоба',
+    },
     fields: { assignee: 'исполнитель', external_ref: 'номер уголовного дела', title: 'название', summary: 'описание' },
   },
   en: {
@@ -150,6 +166,16 @@ const eventWords = {
     at: 'at',
     exported: 'evidence exported',
     files: 'files',
+    sources: { alertId: 'alert', device: 'device', number: 'number', imsi: 'SIM (IMSI)', imei: 'device (IMEI)' },
+    items: {
+      number: 'number',
+      imsi: 'SIM (IMSI)',
+      iccid: 'SIM (ICCID)',
+      imei: 'device (IMEI)',
+      cell: 'cell',
+      alert: 'alert',
+      report: 'citizen report',
+    },
     fields: { assignee: 'assignee', external_ref: 'criminal case number', title: 'title', summary: 'summary' },
   },
 } as const;
@@ -165,16 +191,16 @@ export function describeEvent(
   const d = details as Record<string, unknown> & { items?: { type: string; value: string }[] };
   switch (kind) {
     case 'created':
-      return `${w.created}: ${d.title}`;
+      return `${w.created}: ${caseTitleIn(String(d.title), language)}`;
     case 'status':
       return `${w.status}: ${statuses[String(d.from)] ?? d.from} → ${statuses[String(d.to)] ?? d.to}${d.reason ? ` (${d.reason})` : ''}`;
     case 'items_added': {
       const items = d.items ?? [];
-      const shown = items.slice(0, 6).map((i) => `${i.type} ${i.value}`);
-      return `${w.added} ${items.length}${d.source ? ` (${w.from} ${d.source})` : ''}: ${shown.join(', ')}${items.length > 6 ? ' …' : ''}`;
+      const shown = items.slice(0, 6).map((i) => `${(w.items as Record<string, string>)[i.type] ?? i.type} ${i.value}`);
+      return `${w.added} ${items.length}${d.source ? ` (${w.from} ${sourceIn(String(d.source), language)})` : ''}: ${shown.join(', ')}${items.length > 6 ? ' …' : ''}`;
     }
     case 'item_removed':
-      return `${w.removed}: ${d.type} ${d.value}`;
+      return `${w.removed}: ${(w.items as Record<string, string>)[String(d.type)] ?? d.type} ${d.value}`;
     case 'note':
       return `${w.note}: ${d.text}`;
     case 'seized':
@@ -198,7 +224,11 @@ export async function renderSummaryPdf(
     size: 'A4',
     margin: 48,
     bufferPages: true,
-    info: { Title: `${w.heading}: ${detail.title}`, Author: 'callshield', Subject: detail.id },
+    info: {
+      Title: `${w.heading}: ${caseTitleIn(detail.title, meta.language)}`,
+      Author: 'callshield',
+      Subject: detail.id,
+    },
   });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
@@ -273,7 +303,12 @@ export async function renderSummaryPdf(
 
   // Title block.
   doc.font(bold).fontSize(9).fillColor('#5a6b82').text(`callshield · ${w.heading}`, left, doc.y, { width });
-  doc.moveDown(0.3).font(bold).fontSize(18).fillColor('#10233f').text(detail.title, { width });
+  doc
+    .moveDown(0.3)
+    .font(bold)
+    .fontSize(18)
+    .fillColor('#10233f')
+    .text(caseTitleIn(detail.title, meta.language), { width });
   doc.moveDown(0.6);
   const metaRows: [string, string][] = [
     [w.id, detail.id],
@@ -487,7 +522,11 @@ export async function renderSummaryPdf(
       { title: w.who, width: 0.17 },
       { title: w.what, width: 0.63 },
     ],
-    detail.timeline.map((e) => [when(e.at), e.actor, describeEvent(e.kind, e.details, meta.language)]),
+    detail.timeline.map((e) => [
+      when(e.at),
+      e.actor.startsWith('user:') ? e.actor.slice(5) : e.actor,
+      describeEvent(e.kind, e.details, meta.language),
+    ]),
   );
 
   // Footer on every page: case id, page x / n, and where the digests are.
@@ -528,4 +567,20 @@ export function evidenceRules(
     if (!Array.isArray(rules) || rules.length === 0) return [];
     return [{ alertId: a.id, number: a.msisdn, kind: a.kind, rules: rules.map((r) => ruleText(t, String(r))) }];
   });
+}
+
+/** A case title the console made from an alert ("simbox +7776…") with the kind in words. */
+export function caseTitleIn(title: string, language: SummaryLanguage): string {
+  const match = /^(simbox|fraud_caller|wangiri)(\s.*)$/.exec(title);
+  if (!match) return title;
+  const kinds = words[language].alertKinds as Record<string, string>;
+  const kind = kinds[match[1]];
+  return `${kind.charAt(0).toUpperCase()}${kind.slice(1)}${match[2]}`;
+}
+
+/** Where items came from (`alertId alr_…`) in words. */
+function sourceIn(source: string, language: SummaryLanguage): string {
+  const [kind, ...rest] = source.split(' ');
+  const name = (eventWords[language].sources as Record<string, string>)[kind];
+  return name && rest.length > 0 ? `${name} ${rest.join(' ')}` : source;
 }
