@@ -43,7 +43,7 @@ describe('reports and the analyst’s language in Chromium', () => {
   it('lists reported numbers, shows their reports and lets an analyst confirm and block one', async () => {
     await page.goto(`${server.url}/reports`);
     await page.waitForSelector(`tr[data-queue-number="${reported}"]`);
-    assert.match((await page.textContent(`tr[data-queue-number="${reported}"]`)) ?? '', /банк/);
+    assert.match((await page.textContent(`tr[data-queue-number="${reported}"]`)) ?? '', /сотрудник банка/);
     await page.focus(`tr[data-queue-number="${reported}"]`);
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-report]');
