@@ -135,6 +135,9 @@ export function AuditPage() {
       </Panel>
       {selected && (
         <Drawer title={`${t('audit.title')} #${selected.seq}`} onClose={() => setSelected(undefined)}>
+          <p data-audit-summary>
+            <strong>{actionName(selected.action)}</strong> · {actorName(selected.actor)} · {dateTime(selected.at)}
+          </p>
           <pre className="json">{JSON.stringify(selected, null, 2)}</pre>
         </Drawer>
       )}

@@ -131,7 +131,7 @@ const style: cytoscape.StylesheetJson = [
     },
   },
   { selector: 'node[kind = "farm"]', style: { 'background-color': '#fbeeee', 'border-color': '#c62f3a' } },
-  { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#10233f' } },
+  { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#10233f', label: 'data(name)' } },
   {
     selector: 'edge',
     style: { width: 'data(width)', 'line-color': 'data(colour)', 'curve-style': 'bezier', opacity: 0.8 },
@@ -212,6 +212,8 @@ export function GraphView({
     if (!core || !ready) return;
     const { parents, groups } = clustered;
     const labelAll = graph.nodes.length <= ALL_LABELS_UP_TO;
+    // With many start nodes (a SIM-box's hundred SIMs) only devices and alerts keep their labels.
+    const labelStart = graph.nodes.filter((n) => n.depth === 0).length <= ALL_LABELS_UP_TO;
     const elements: ElementDefinition[] = [
       ...groups.map((g) => ({
         group: 'nodes' as const,
@@ -227,8 +229,12 @@ export function GraphView({
         data: {
           id: n.id,
           colour: colour[n.type] ?? '#6b7380',
+          name: nameRef.current(n),
           start: n.depth === 0,
-          shown: labelAll || n.depth === 0 || expanded.has(n.id) ? nameRef.current(n) : '',
+          shown:
+            labelAll || (labelStart && n.depth === 0) || n.type === 'imei' || n.type === 'alert' || expanded.has(n.id)
+              ? nameRef.current(n)
+              : '',
           ...(parents.has(n.id) ? { parent: parents.get(n.id) } : {}),
         },
       })),
