@@ -151,7 +151,7 @@ export const api = {
     id: string,
     body: { kind: string; identifier?: string; description?: string; seizedAt: string; place: string },
   ) => request<unknown>('POST', apiPaths.caseSeized, { params: { id }, body }),
-  caseGraph: (id: string, query: { from?: string; to?: string; depth?: number }) =>
+  caseGraph: (id: string, query: { from?: string; to?: string; depth?: number; maxNodes?: number }) =>
     request<LinkGraph>('GET', apiPaths.caseGraph, { params: { id }, query }),
   caseExportUrl: (id: string, lang: string) => buildUrl(apiPaths.caseExport, { id }, { lang }),
   links: (query: { type: string; value: string; from?: string; to?: string; depth?: number; maxNodes?: number }) =>

@@ -402,7 +402,7 @@ export function GraphPanel({
   reloadKey,
   startOnly = false,
 }: {
-  load: (query: { from?: string; to?: string; depth: number }) => Promise<LinkGraph>;
+  load: (query: { from?: string; to?: string; depth: number; maxNodes?: number }) => Promise<LinkGraph>;
   reloadKey: string;
   startOnly?: boolean;
 }) {
@@ -422,7 +422,8 @@ export function GraphPanel({
   // biome-ignore lint/correctness/useExhaustiveDependencies: reloadKey names what `load` loads
   useEffect(() => {
     let live = true;
-    loadRef.current({ ...range, depth: 1 }).then(
+    // A case's own entities can be many (a SIM-box's SIMs): room for all of them before any neighbour.
+    loadRef.current({ ...range, depth: 1, ...(startOnly ? { maxNodes: 1000 } : {}) }).then(
       (g) => {
         if (!live) return;
         const start = startOnly ? g.nodes.filter((n) => n.depth === 0 || n.type === 'alert') : g.nodes;

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api/client.ts';
 import { Link, useRouter } from '../../components/router.tsx';
 import { ErrorNotice } from '../../components/ui.tsx';
@@ -12,10 +12,15 @@ import type { CaseSummary } from './types.ts';
  */
 export function OpenCaseButton({ alert }: { alert: { id: string; kind: string; msisdn: string } }) {
   const { c } = useCaseText();
-  const { kindName } = useSpeak();
+  const { kindName, caseTitle } = useSpeak();
   const { navigate } = useRouter();
   const [failure, setFailure] = useState<Error>();
   const [existing, setExisting] = useState<CaseSummary[]>();
+  const goTo = useRef<HTMLButtonElement>(null);
+  // The question takes the focus, so a keyboard or screen-reader user meets it at once.
+  useEffect(() => {
+    if (existing) goTo.current?.focus();
+  }, [existing]);
   const create = () =>
     void api
       .createCase({ title: `${kindName(alert.kind)} ${alert.msisdn}`, from: { alertId: alert.id } })
@@ -39,12 +44,12 @@ export function OpenCaseButton({ alert }: { alert: { id: string; kind: string; m
             {existing.map((k, i) => (
               <span key={k.id}>
                 {i > 0 ? ', ' : ''}
-                <Link to={`/cases/${k.id}`}>{k.title}</Link>
+                <Link to={`/cases/${k.id}`}>{caseTitle(k.title)}</Link>
               </span>
             ))}
           </p>
           <div className="toolbar" style={{ flexWrap: 'wrap' }}>
-            <button type="button" className="btn small" onClick={() => navigate(`/cases/${existing[0].id}`)}>
+            <button type="button" className="btn small" ref={goTo} onClick={() => navigate(`/cases/${existing[0].id}`)}>
               {c('openExisting')}
             </button>
             <button type="button" className="btn ghost small" data-open-anyway onClick={create}>
