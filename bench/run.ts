@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: prints the figures behind DESIGN.md §6 budgets. Each part can be run alone:
- * `npm run bench -- engine http sim detection ingest distributed compliance`.
+ * `npm run bench -- engine http sim detection ingest bomb sms stir distributed compliance`.
  */
+import { benchBomb } from './bomb.ts';
 import { benchCompliance } from './compliance.ts';
 import { benchDetection } from './detection.ts';
 import { benchDistributed } from './distributed.ts';
@@ -9,6 +10,7 @@ import { benchEngine } from './engine.ts';
 import { benchHttp } from './http.ts';
 import { benchIngest } from './ingest.ts';
 import { benchSimulator } from './sim.ts';
+import { benchSms } from './sms.ts';
 import { benchStir } from './stir.ts';
 
 const parts: Record<string, { budget: string; run: () => Promise<Record<string, number | string>> }> = {
@@ -23,9 +25,18 @@ const parts: Record<string, { budget: string; run: () => Promise<Record<string, 
     budget: 'POST /v1/cdr rows/s into the embedded records store, and verify latency meanwhile (no budget)',
     run: () => benchIngest(),
   },
+  bomb: {
+    budget: 'a gzip upload inflating to 1 GiB grows the server by under 256 MB; refused early by default',
+    run: () => benchBomb(),
+  },
   stir: {
     budget: 'PASSporT signings/s and verifications/s (cached x5u) next to raw ES256 of node:crypto',
     run: () => benchStir(),
+  },
+  sms: {
+    budget:
+      'SMS verify ≥ 0.85× a bare Fastify handler; batch ≥ 300 k messages/s; SMPP submit_sm/s through the firewall vs straight',
+    run: () => benchSms(),
   },
   distributed: {
     budget: 'verify req/s on 2 screening processes + Redis vs 1 embedded; CDRs/s through NATS vs in process',

@@ -35,6 +35,8 @@ import { createReputationIndex } from './screening/reputation.ts';
 import { registerScreeningRoutes } from './screening/routes.ts';
 import { createScreeningService } from './screening/service.ts';
 import { type Decision, reasonCodes } from './screening/types.ts';
+import { checkSmppSettings, startSmppRole } from './smpp/module.ts';
+import { createSms } from './sms/module.ts';
 import { createDecisionCounter } from './stats/counter.ts';
 import { registerStatsRoutes } from './stats/routes.ts';
 import { createStatsStore } from './stats/store.ts';
@@ -73,6 +75,7 @@ async function openRecords(config: Config): Promise<Sql> {
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? Date.now;
+  checkSmppSettings(config);
   const plan = loadPlan(resolve(config.numberingPlan));
   const sql = options.sql ?? (await openRecords(config));
   await migrate(sql);
@@ -133,10 +136,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     metrics,
   });
+  /** Every decision, call or message: stats, recent decisions, the decisions stream, metrics. */
+  function recordDecision(decision: Decision, decidedAtMs: number) {
+    counter.count(decision, decidedAtMs);
+    recent.push(decision);
+    stream.publish('decisions', decision);
+    decisionMetrics.record(decision.verdict, decision.reasons);
+  }
+  const policy = compilePolicy(config.policy, config.failurePolicy);
   const screening = createScreeningService({
     plan,
     state,
-    policy: compilePolicy(config.policy, config.failurePolicy),
+    policy,
     origins,
     bursts,
     clock,
@@ -144,12 +155,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     burstThreshold: config.burstThreshold,
     labelLanguage: config.labelLanguage,
     identityVerifier: stir.verifier,
-    onDecision(decision: Decision, decidedAtMs: number) {
-      counter.count(decision, decidedAtMs);
-      recent.push(decision);
-      stream.publish('decisions', decision);
-      decisionMetrics.record(decision.verdict, decision.reasons);
-    },
+    onDecision: recordDecision,
   });
 
   metrics.gauge('callshield_origin_registrations', 'Live origin registrations', origins.size);
@@ -250,6 +256,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log: http.log,
   });
 
+  const sms = await createSms({
+    sql,
+    plan,
+    state,
+    policy,
+    clock,
+    labelLanguage: config.labelLanguage,
+    screening: screeningRole,
+    // The phishing list is the prevention module's, built next (asked only once requests come).
+    isPhishing: (domain) => prevention.service.phishing.has(domain),
+    burstWindowSeconds: config.burstWindowSeconds,
+    burstThreshold: config.smsBurstThreshold,
+    redis: hotState.redis,
+    redisPrefix: config.redisPrefix,
+    batchMaxItems: config.batchMaxItems,
+    syncIntervalMs: distributed ? config.syncIntervalSeconds * 1000 : 0,
+    onDecision: recordDecision,
+    log: () => http.log,
+  });
+
   const prevention = await createReports({
     sql,
     config,
@@ -260,6 +286,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     recentDecisions: (number) => recent.list((d) => d.a === number, 100),
     alertsOf: (msisdn) => dataPath.alertsOf(msisdn),
+    senderIds: sms.publicSenders,
   });
   await prevention.registerPublic(http);
   // Trusted report channels authenticate with their own keys, so these routes sit outside the
@@ -282,7 +309,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     dataPath.register(scope);
     investigations.register(scope);
     duties.register(scope);
+    sms.register(scope);
   });
+  // The SMPP firewall (role smpp) listens on its own port from here on.
+  const smpp = config.roles.includes('smpp') ? await startSmppRole({ config, sms, log: http.log }) : null;
   await consoleRole.register(http, {
     plan,
     numbers,
@@ -356,9 +386,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       prevention,
       investigations,
       compliance: duties,
+      sms,
+      smpp,
     },
     async close() {
       for (const t of timers) clearInterval(t);
+      await smpp?.close();
       consoleRole.close();
       stir.close();
       await http.close();
@@ -369,6 +402,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await investigations.close();
       await duties.close();
       prevention.close();
+      sms.close();
       unsubscribeRecent();
       await nodeSync?.close();
       recordsWatch.close();

@@ -9,8 +9,19 @@ import { z } from 'zod';
 import { parseDeadline } from './compliance/deadline.ts';
 import { reasonCodes } from './screening/types.ts';
 
-export const roleNames = ['screening', 'ingest', 'detect', 'console'] as const;
+export const roleNames = ['screening', 'ingest', 'detect', 'console', 'smpp'] as const;
 export type Role = (typeof roleNames)[number];
+/** Roles of a plain `serve`: the SMPP firewall runs only when asked for (it needs an upstream SMSC). */
+const defaultRoles: Role[] = ['screening', 'ingest', 'detect', 'console'];
+
+/** `host:port` of a TCP peer. */
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'host:port')
+  .transform((s) => {
+    const at = s.lastIndexOf(':');
+    return { host: s.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(s.slice(at + 1)) };
+  });
 
 const action = z.enum(['block', 'label', 'allow', 'monitor']);
 
@@ -54,7 +65,7 @@ const configSchema = z
     dataDir: z.string().min(1).default('./data'),
     roles: z
       .string()
-      .default(roleNames.join(','))
+      .default(defaultRoles.join(','))
       .transform((s, ctx) => {
         const list = s
           .split(',')
@@ -86,6 +97,8 @@ const configSchema = z
     burstWindowSeconds: intFrom(1, 3600).default(60),
     /** Calls from one number across the platform within the window that count as a burst. */
     burstThreshold: intFrom(2, 1_000_000).default(100),
+    /** Messages from one sender across the platform within the burst window that count as a burst (SMS_BURST). */
+    smsBurstThreshold: intFrom(2, 1_000_000).default(300),
     labelLanguage: z.enum(['ru', 'kk', 'en']).default('ru'),
     /** What screening answers when a dependency it needs is down. */
     failurePolicy: z.enum(['open', 'closed']).default('open'),
@@ -120,6 +133,12 @@ const configSchema = z
     bodyLimitBytes: intFrom(1024, 512 * 1024 * 1024).default(1024 * 1024),
     cdrBodyLimitBytes: intFrom(1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
     batchMaxItems: intFrom(1, 100_000).default(5000),
+    /** A gzip CDR upload is stopped (413) once it has inflated past this many bytes. */
+    cdrInflatedLimitBytes: intFrom(1024, 1024 * 1024 * 1024 * 1024).default(4 * 1024 * 1024 * 1024),
+    /** …or once it has inflated more than this many times its compressed size (0: no ratio limit). */
+    cdrMaxCompressionRatio: intFrom(0, 1_000_000).default(100),
+    /** A CDR upload is stopped (400) once it has more bad rows than this; what came before is kept. */
+    cdrMaxBadRows: intFrom(0, 1_000_000_000).default(100_000),
     alertPolicy: alertPolicySchema.default({
       autoConfirmAbove: 0.99,
       autoConfirmKinds: ['simbox', 'fraud_caller', 'wangiri'],
@@ -156,6 +175,44 @@ const configSchema = z
         s === 'true' ? true : /^\d+$/.test(s) ? Number(s) : s.split(',').map((x) => x.trim()),
       )
       .optional(),
+    /** SMPP firewall (role smpp): the port ESMEs bind to… */
+    smppPort: intFrom(0, 65535).default(2775),
+    /** …the upstream SMSC allowed messages go to (host:port)… */
+    smppUpstream: hostPort.optional(),
+    /** …and the firewall's own bind there. */
+    smppSystemId: z.string().min(1).max(15).optional(),
+    smppPassword: z.string().max(8).optional(),
+    /**
+     * ESME accounts that may bind: `system_id:password[:ingress]`, comma-separated; ingress
+     * (`domestic` by default) is the route their messages are screened as.
+     */
+    smppAccounts: z
+      .string()
+      .regex(
+        /^[^:,]{1,15}:[^:,]{0,8}(:(domestic|on-net|international))?(,[^:,]{1,15}:[^:,]{0,8}(:(domestic|on-net|international))?)*$/,
+        'system_id:password[:ingress],…',
+      )
+      .transform((s) =>
+        s.split(',').map((account) => {
+          const [systemId, password, ingress = 'domestic'] = account.split(':');
+          return { systemId, password, ingress: ingress as 'domestic' | 'on-net' | 'international' };
+        }),
+      )
+      .optional(),
+    /** The operator the firewall screens for (in process); over HTTP the API key's operator. */
+    smppOperator: z.string().min(1).max(64).optional(),
+    /** A screening node to ask over HTTP when this process does not run the screening role. */
+    smppScreeningUrl: z.url().optional(),
+    smppApiKey: z.string().min(1).optional(),
+    /** How long the firewall waits for a screening node before the failure policy decides. */
+    smppScreeningTimeoutMs: intFrom(1, 10_000).default(500),
+    /** Also screen the deliver_sm the SMSC sends to ESMEs (a firewall placed before the SMSC); receipts pass. */
+    smppScreenDeliver: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    /** How long the parts of a long message are awaited before the parts in hand are screened alone. */
+    smppReassemblyMs: intFrom(10, 600_000).default(5000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** A console session ends after this long without a request… */
     sessionIdleMinutes: intFrom(1, 24 * 60).default(30),
@@ -246,6 +303,7 @@ const envNames: Record<string, string> = {
   originMaxConfirmations: 'CALLSHIELD_ORIGIN_MAX_CONFIRMATIONS',
   burstWindowSeconds: 'CALLSHIELD_BURST_WINDOW_SECONDS',
   burstThreshold: 'CALLSHIELD_BURST_THRESHOLD',
+  smsBurstThreshold: 'CALLSHIELD_SMS_BURST_THRESHOLD',
   labelLanguage: 'CALLSHIELD_LABEL_LANGUAGE',
   failurePolicy: 'CALLSHIELD_FAILURE_POLICY',
   hotStateTimeoutMs: 'CALLSHIELD_HOT_STATE_TIMEOUT_MS',
@@ -258,6 +316,9 @@ const envNames: Record<string, string> = {
   bodyLimitBytes: 'CALLSHIELD_BODY_LIMIT_BYTES',
   cdrBodyLimitBytes: 'CALLSHIELD_CDR_BODY_LIMIT_BYTES',
   batchMaxItems: 'CALLSHIELD_BATCH_MAX_ITEMS',
+  cdrInflatedLimitBytes: 'CALLSHIELD_CDR_INFLATED_LIMIT_BYTES',
+  cdrMaxCompressionRatio: 'CALLSHIELD_CDR_MAX_COMPRESSION_RATIO',
+  cdrMaxBadRows: 'CALLSHIELD_CDR_MAX_BAD_ROWS',
   alertPolicy: 'CALLSHIELD_ALERT_POLICY',
   detectionIntervalSeconds: 'CALLSHIELD_DETECTION_INTERVAL_SECONDS',
   detectionAfterCdrs: 'CALLSHIELD_DETECTION_AFTER_CDRS',
@@ -269,6 +330,17 @@ const envNames: Record<string, string> = {
   publicReportsPerMinute: 'CALLSHIELD_PUBLIC_REPORTS_PER_MINUTE',
   loginAttemptsPerIp: 'CALLSHIELD_LOGIN_ATTEMPTS_PER_IP',
   trustProxy: 'CALLSHIELD_TRUST_PROXY',
+  smppPort: 'CALLSHIELD_SMPP_PORT',
+  smppUpstream: 'CALLSHIELD_SMPP_UPSTREAM',
+  smppSystemId: 'CALLSHIELD_SMPP_SYSTEM_ID',
+  smppPassword: 'CALLSHIELD_SMPP_PASSWORD',
+  smppAccounts: 'CALLSHIELD_SMPP_ACCOUNTS',
+  smppOperator: 'CALLSHIELD_SMPP_OPERATOR',
+  smppScreeningUrl: 'CALLSHIELD_SMPP_SCREENING_URL',
+  smppApiKey: 'CALLSHIELD_SMPP_API_KEY',
+  smppScreeningTimeoutMs: 'CALLSHIELD_SMPP_SCREENING_TIMEOUT_MS',
+  smppReassemblyMs: 'CALLSHIELD_SMPP_REASSEMBLY_MS',
+  smppScreenDeliver: 'CALLSHIELD_SMPP_SCREEN_DELIVER',
   logLevel: 'CALLSHIELD_LOG_LEVEL',
   sessionIdleMinutes: 'CALLSHIELD_SESSION_IDLE_MINUTES',
   sessionAbsoluteHours: 'CALLSHIELD_SESSION_ABSOLUTE_HOURS',

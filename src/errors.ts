@@ -8,6 +8,10 @@ export const errorCodes = {
   VALIDATION_FAILED: 400,
   INVALID_NUMBER: 400,
   INVALID_TIME: 400,
+  /** An SMS sender that is neither a number nor a valid alphanumeric sender ID (DESIGN.md §3.1). */
+  INVALID_SENDER: 400,
+  /** An SMS text over 10 kB of UTF-8, or not valid Unicode. */
+  INVALID_TEXT: 400,
   UNKNOWN_LIST: 404,
   UNKNOWN_OPERATOR: 404,
   NOT_FOUND: 404,
@@ -26,6 +30,12 @@ export const errorCodes = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   BATCH_TOO_LARGE: 413,
+  /** A gzip CDR upload inflates past CALLSHIELD_CDR_INFLATED_LIMIT_BYTES (what was committed before is kept). */
+  INFLATED_TOO_LARGE: 413,
+  /** A gzip CDR upload inflates more than CALLSHIELD_CDR_MAX_COMPRESSION_RATIO times its size: a decompression bomb. */
+  COMPRESSION_RATIO_TOO_HIGH: 413,
+  /** A CDR upload has more bad rows than CALLSHIELD_CDR_MAX_BAD_ROWS (what was committed before is kept). */
+  TOO_MANY_BAD_ROWS: 400,
   RATE_LIMITED: 429,
   /** A burst of public reports from one network: the next one needs a solved proof of work. */
   PROOF_OF_WORK_REQUIRED: 428,

@@ -20,7 +20,10 @@ const commands: Record<string, Command> = {
     load: () => import('./detection/cli.ts'),
   },
   train: { summary: 'train the detection model on labelled CDRs', load: () => import('./detection/train-cli.ts') },
-  eval: { summary: 'simulate, analyze and score detection per kind', load: () => import('./detection/eval-cli.ts') },
+  eval: {
+    summary: 'leave-one-family-out evaluation of detection, and on independent data',
+    load: () => import('./detection/eval-cli.ts'),
+  },
   generate: {
     summary: 'write an independent CDR data set with truth, for evaluation only',
     load: () => import('./detection/independent/cli.ts'),

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type RawSettings } from './config.ts';
 
-const help = `usage: callshield serve [--port 8080] [--host 0.0.0.0] [--data-dir ./data] [--roles screening,ingest,detect,console]
+const help = `usage: callshield serve [--port 8080] [--host 0.0.0.0] [--data-dir ./data] [--roles screening,ingest,detect,console[,smpp]]
                        [--policy file.json] [--numbering-plan data/numbering/kz.json]
 
 Every setting also has an environment variable (see README, "Configuration").

@@ -13,6 +13,7 @@ actions:
   add-operator ID NAME          add an operator (--not-participating to mark it so)
   import-mnp FILE.csv           bulk MNP import (columns msisdn,operator)
   import-list LIST FILE.csv     import list entries (columns number,reason[,expiresAt][,displayName])
+  import-sms-senders FILE.csv   import SMS sender IDs (columns senderId,owner,routes; routes separated by ;)
   operators                     list operators
 
 --server defaults to CALLSHIELD_URL or http://127.0.0.1:8080, --token to CALLSHIELD_ADMIN_TOKEN.
@@ -91,6 +92,13 @@ export async function run(argv: string[]): Promise<number> {
       );
       process.stdout.write(`imported ${r.imported} into ${args[0]} (version ${r.version})\n`);
       return 0;
+    }
+    case 'import-sms-senders': {
+      need(1);
+      const r = await call('POST', '/v1/admin/sms-senders/import', readFileSync(args[0], 'utf8'), 'text/csv');
+      process.stdout.write(`imported ${r.imported} sender IDs, rejected ${r.rejected.length} (version ${r.version})\n`);
+      for (const x of r.rejected.slice(0, 20)) process.stdout.write(`  line ${x.line}: ${x.reason}\n`);
+      return r.rejected.length ? 1 : 0;
     }
     case 'operators': {
       const r = await call('GET', '/v1/operators');

@@ -123,12 +123,25 @@ export function createAlertService(deps: {
     score >= policy.autoConfirmAbove &&
     (policy.autoConfirmKinds as string[]).includes(kind);
 
+  /**
+   * Whether the platform may act on an alert by itself: only when its number is no domestic
+   * operator's subscriber (a wangiri source abroad, an inbound roamer) or when the data that
+   * raised it includes its own operator's. An alert raised only from other operators' CDRs about
+   * a domestic operator's subscriber waits for an analyst: one operator's records never block or
+   * suspend another's subscribers.
+   */
+  const ownEvidence = (owner: string | null, reporters: readonly string[]) =>
+    owner === null || reporters.includes(owner);
+
   return {
     /** Stores the alerts of a detection run and applies the policy to new and changed open ones. */
     async recordRun(run: LiveRun): Promise<{ created: number; updated: number; confirmed: number }> {
+      /** Whose data raised each alert, and whether that includes the number's own operator. */
+      const evidenceOf = new Map<string, boolean>();
       const inputs: AlertInput[] = run.alerts.map((a) => {
         const number = plan.parse(a.msisdn);
         const owner = number >= 0 && plan.isDomestic(number) ? deps.ownerOf(number) : null;
+        evidenceOf.set(`${a.kind}\u0000${a.msisdn}`, ownEvidence(owner, a.reporters));
         const operators = [...new Set([...(owner ? [owner] : []), ...a.reporters])].sort();
         return {
           kind: a.kind,
@@ -160,6 +173,23 @@ export function createAlertService(deps: {
             score: c.score,
           });
           if (c.status !== 'open' || !autoConfirms(c.kind, c.score)) continue;
+          if (evidenceOf.get(`${c.kind}\u0000${c.msisdn}`) !== true) {
+            // Left to an analyst; the audit says why the policy did not act.
+            await deps.audit?.append({
+              actor: 'system',
+              role: 'policy',
+              action: 'alert.auto_confirm_withheld',
+              target: c.id,
+              details: {
+                kind: c.kind,
+                msisdn: c.msisdn,
+                score: c.score,
+                why: "no data from the number's own operator",
+              },
+              clientIp: '',
+            });
+            continue;
+          }
           const reason = `score ${c.score} at or above the auto-confirm threshold ${policy.autoConfirmAbove}`;
           try {
             await confirm(c.id, 'policy', reason);

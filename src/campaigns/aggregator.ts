@@ -108,6 +108,8 @@ export class SpoofingCampaigns {
     for (const d of decisions) {
       const enforced = d.verdict === 'block';
       if (!enforced && d.shadowVerdict !== 'block') continue;
+      // Campaigns count spoofed calls; screened messages (SMS) have their own figures in the stats.
+      if (d.channel === 'sms') continue;
       // Every decision of the platform passes here: no allocation for the ones that are skipped.
       if (!d.reasons.some(isSpoofingReason)) continue;
       if (!parseOffsetTime(d.decidedAt, 0, d.decidedAt.length, this.decidedAt)) continue;

@@ -8,6 +8,11 @@ import { appendValues, COLUMN_COUNT, mapHeader, RowParser, splitQuotedCsv, value
 
 /** Longest raw text kept in a quarantine item, so one huge bad line cannot fill memory. */
 const MAX_RAW = 1000;
+/**
+ * Bad rows a batch holds before it is handed over even if not full of good ones: a stretch of
+ * nothing but bad rows (a wrong or hostile file) then costs a few megabytes, not its whole length.
+ */
+export const QUARANTINE_PER_BATCH = 4096;
 const FORMAT_UNKNOWN = 0;
 const FORMAT_CSV = 1;
 const FORMAT_JSONL = 2;
@@ -17,6 +22,8 @@ export interface CdrParserOptions {
   batchSize?: number;
   /** Keep record_id strings in each batch (the ingest path de-duplicates on them). */
   recordIds?: boolean;
+  /** Bad rows a batch holds before it is handed over (default and most QUARANTINE_PER_BATCH). */
+  quarantinePerBatch?: number;
 }
 
 /**
@@ -29,6 +36,7 @@ export class CdrTextParser {
   private readonly rowParser: RowParser;
   private readonly batchSize: number;
   private readonly keepRecordIds: boolean;
+  private readonly quarantinePerBatch: number;
   private batch: CdrBatch;
   private carry = '';
   private format: number = FORMAT_UNKNOWN;
@@ -46,6 +54,10 @@ export class CdrTextParser {
     this.rowParser = new RowParser(plan);
     this.batchSize = options.batchSize ?? 65536;
     this.keepRecordIds = options.recordIds ?? false;
+    this.quarantinePerBatch = Math.max(
+      1,
+      Math.min(QUARANTINE_PER_BATCH, options.quarantinePerBatch ?? QUARANTINE_PER_BATCH),
+    );
     this.batch = this.newBatch();
   }
 
@@ -113,14 +125,13 @@ export class CdrTextParser {
       // The first line is a CSV header or already a JSON Lines row.
       if (this.detect(s, start, end) === FORMAT_CSV) return;
     }
-    if (this.headerError !== null) {
-      this.quarantine(s, start, end, this.headerError);
-      return;
+    if (this.headerError !== null) this.quarantine(s, start, end, this.headerError);
+    else {
+      const reason = this.format === FORMAT_CSV ? this.csvRow(s, start, end) : this.jsonRow(s, start, end);
+      if (reason !== null) this.quarantine(s, start, end, reason);
+      else this.rows++;
     }
-    const reason = this.format === FORMAT_CSV ? this.csvRow(s, start, end) : this.jsonRow(s, start, end);
-    if (reason !== null) this.quarantine(s, start, end, reason);
-    else this.rows++;
-    if (this.batch.size >= this.batchSize) {
+    if (this.batch.size >= this.batchSize || this.batch.quarantine.length >= this.quarantinePerBatch) {
       out.push(this.batch);
       this.batch = this.newBatch();
     }

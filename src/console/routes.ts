@@ -49,6 +49,7 @@ const decisionSchema = {
   properties: {
     decisionId: { type: 'string' },
     callId: { type: 'string' },
+    channel: { type: 'string', enum: ['call', 'sms'] },
     operator: { type: 'string' },
     fromOperator: { type: 'string' },
     a: { type: 'string' },
@@ -63,6 +64,7 @@ const decisionSchema = {
     shadow: { type: 'boolean' },
     shadowVerdict: { type: 'string' },
     latencyUs: { type: 'number' },
+    linkDomains: { type: 'array', items: { type: 'string' } },
   },
 } as const;
 
@@ -99,6 +101,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleRouteDe
             reason: { type: 'string', enum: reasonCodes },
             operator: { type: 'string', maxLength: 40 },
             number: { type: 'string', maxLength: 40 },
+            channel: { type: 'string', enum: ['call', 'sms'], description: 'calls or messages (SMS) only' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
           },
         },
@@ -115,6 +118,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleRouteDe
         reason?: string;
         operator?: string;
         number?: string;
+        channel?: 'call' | 'sms';
         limit: number;
       };
       const scope = scopeOf(p);
@@ -133,6 +137,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleRouteDe
           (!q.verdict || d.verdict === q.verdict) &&
           (!q.reason || d.reasons.includes(q.reason as never)) &&
           (!q.operator || d.operator === q.operator || d.fromOperator === q.operator) &&
+          (!q.channel || (d.channel ?? 'call') === q.channel) &&
           (!number || d.a === number || d.b === number),
         q.limit,
       );
@@ -140,6 +145,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleRouteDe
         ...(q.verdict ? { verdict: q.verdict } : {}),
         ...(q.reason ? { reason: q.reason } : {}),
         ...(q.operator ? { operator: q.operator } : {}),
+        ...(q.channel ? { channel: q.channel } : {}),
       });
       return { items };
     },

@@ -19,6 +19,7 @@ import { deadlineOf } from '../compliance/deadline.ts';
 import type { Config } from '../config.ts';
 import { createDetectionWorker, type DetectionWorker } from '../detection/worker.ts';
 import { partitionOf } from '../distributed/cdr-stream.ts';
+import { createSubscriberOwnership, sqlPortHistory } from '../ingest/ownership.ts';
 import { registerIngestRoutes } from '../ingest/routes.ts';
 import { createIngestService } from '../ingest/service.ts';
 import { createIngestStore } from '../ingest/store.ts';
@@ -53,7 +54,21 @@ export async function createDataPath(deps: {
   // The embedded store shares the event loop with the call path: smaller batches keep each
   // synchronous step of an upload (de-duplication, journal encoding) to a few milliseconds.
   const batchRows = sql.kind === 'pglite' ? EMBEDDED_BATCH_ROWS : undefined;
-  const ingest = createIngestService({ plan, store: ingestStore, stream, metrics, clock, batchRows });
+  const ingest = createIngestService({
+    plan,
+    store: ingestStore,
+    stream,
+    // A row about another operator's subscriber is quarantined, never handed to detection.
+    ownership: createSubscriberOwnership({ plan, ownerOf: deps.ownerOf, portHistory: sqlPortHistory(sql, plan) }),
+    limits: {
+      inflatedBytes: config.cdrInflatedLimitBytes,
+      maxCompressionRatio: config.cdrMaxCompressionRatio,
+      maxBadRows: config.cdrMaxBadRows,
+    },
+    metrics,
+    clock,
+    batchRows,
+  });
   const alertStore = createAlertStore(sql);
   const calendar = loadCalendar();
   const suspensions = createSuspensionStore(sql, {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { readCdrFile } from '../cdr/reader.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
-import { simRecords } from './detectors.ts';
+import { modelInputs, simRecords } from './detectors.ts';
 import { FeatureStore } from './features.ts';
 import { hashNumber } from './sketch.ts';
 
@@ -78,7 +78,7 @@ export function labelled(store: FeatureStore, truth: Map<string, string>): Label
     sourceNumbers: [],
   };
   for (const [msisdn, record] of simRecords(store)) {
-    set.simRows.push(record as unknown as Record<string, number>);
+    set.simRows.push(modelInputs(record));
     set.simKinds.push(truth.get(`+${msisdn}`) ?? 'normal');
     set.simNumbers.push(msisdn);
   }

@@ -9,6 +9,15 @@ import {
   standardise,
   type Transform,
 } from './model.ts';
+import {
+  heldTraits,
+  MODEL_TRAIT_FLOOR,
+  simTraits,
+  TRAIT_ALERT_THRESHOLD,
+  TRAIT_IDS,
+  type TraitVerdict,
+  traitInputs,
+} from './traits.ts';
 
 /**
  * Detectors: pure functions of the feature windows. Each SIM is scored by the trained linear
@@ -43,32 +52,17 @@ export interface Evidence {
   [key: string]: unknown;
 }
 
-/** Inputs of the SIM model: raw feature name and how it is transformed. */
-export const SIM_MODEL_INPUTS: [keyof SimFeatures | 'colocatedBulkSims', Transform][] = [
-  ['outPerActiveDay', 'log1p'],
-  ['outShare', 'identity'],
-  ['calleesPerOutCall', 'identity'],
-  ['distinctCallees', 'log1p'],
-  ['top5ContactShare', 'identity'],
-  ['reciprocity', 'identity'],
-  ['callbackShare', 'identity'],
-  ['answeredShare', 'identity'],
-  ['shortShare', 'identity'],
-  ['durationMedian', 'log1p'],
-  ['nightShare', 'identity'],
-  ['hourlyEntropy', 'identity'],
-  ['burstShare', 'identity'],
-  ['distinctCells', 'log1p'],
-  ['topCellShare', 'identity'],
-  ['imeisPerSim', 'log1p'],
-  ['simsPerImei', 'log1p'],
-  ['smsCount', 'log1p'],
-  ['dataEvents', 'log1p'],
-  ['internationalInShare', 'identity'],
-  ['domesticCalleeShare', 'identity'],
-  ['distinctCallers', 'log1p'],
-  ['colocatedBulkSims', 'log1p'],
-];
+/**
+ * Inputs of the SIM model: the strengths of the defining traits (each in [0, 1]), not raw feature
+ * values, so the model weighs what defines each behaviour and cannot key on one generator's numbers
+ * (its answered share, its call lengths).
+ */
+export const SIM_MODEL_INPUTS: [string, Transform][] = TRAIT_IDS.map((id) => [id, 'identity']);
+
+/** The model's input record of a SIM: its features plus its trait strengths. */
+export function modelInputs(record: SimRecord, verdict: TraitVerdict = simTraits(record)): Record<string, number> {
+  return { ...(record as unknown as Record<string, number>), ...traitInputs(verdict) };
+}
 
 export const SOURCE_MODEL_INPUTS: [keyof SourceFeatures, Transform][] = [
   ['calls', 'log1p'],
@@ -80,8 +74,14 @@ export const SOURCE_MODEL_INPUTS: [keyof SourceFeatures, Transform][] = [
   ['nightShare', 'identity'],
 ];
 
-/** SIM features plus the ones that need the whole population (co-location). */
-export type SimRecord = SimFeatures & { colocatedBulkSims: number };
+/**
+ * SIM features plus the ones that need the whole population: bulk-calling SIMs sharing its main
+ * cell, and the SIMs of its farm (SIMs linked through shared IMEIs, transitively).
+ */
+export type SimRecord = SimFeatures & { colocatedBulkSims: number; farmSims: number; siblingModules: number };
+
+/** IMEI serials (the 6 digits after the TAC) this close are one batch of modules: the ports of one gateway. */
+const SIBLING_SERIAL_DISTANCE = 1000;
 
 /** Least outgoing calls before a SIM is judged at all: a handful of calls says nothing. */
 export const MIN_OUT_CALLS = 10;
@@ -99,19 +99,102 @@ export function simRecords(store: FeatureStore): Map<number, SimRecord> {
   const base = new Map<number, SimFeatures>();
   const bulkByCell = new Map<number, number>();
   const topCellOf = new Map<number, number>();
+  // Bulk callers' devices by main cell: TAC and serial of each IMEI.
+  const devicesByCell = new Map<number, { msisdn: number; tac: number; serial: number }[]>();
   for (const [msisdn, sim] of store.sims) {
     const f = store.simFeatures(sim);
     base.set(msisdn, f);
     const cell = sim.cellCounts.top();
     topCellOf.set(msisdn, cell);
-    if (cell >= 0 && isBulkCaller(f)) bulkByCell.set(cell, (bulkByCell.get(cell) ?? 0) + 1);
+    if (cell >= 0 && isBulkCaller(f)) {
+      bulkByCell.set(cell, (bulkByCell.get(cell) ?? 0) + 1);
+      // Ports of a gateway have no life of their own (no SMS, no data): only such SIMs are compared.
+      if (f.lifePerCall >= 0.3) continue;
+      for (let k = 0; k < sim.imeis.length; k++) {
+        const digits = sim.imeiDigits[k];
+        if (digits < 14) continue;
+        const body = Math.floor(sim.imeis[k] / 10 ** (digits - 14));
+        const list = devicesByCell.get(cell) ?? [];
+        list.push({ msisdn, tac: Math.floor(body / 1_000_000), serial: body % 1_000_000 });
+        devicesByCell.set(cell, list);
+      }
+    }
   }
+  const siblings = siblingModules(devicesByCell);
+  const farms = farmSizes(store);
   const out = new Map<number, SimRecord>();
   for (const [msisdn, f] of base) {
     const cell = topCellOf.get(msisdn) ?? -1;
     const here = cell >= 0 ? (bulkByCell.get(cell) ?? 0) : 0;
-    out.set(msisdn, { ...f, colocatedBulkSims: Math.max(0, here - (isBulkCaller(f) ? 1 : 0)) });
+    out.set(msisdn, {
+      ...f,
+      colocatedBulkSims: Math.max(0, here - (isBulkCaller(f) ? 1 : 0)),
+      farmSims: farms.get(msisdn) ?? 1,
+      siblingModules: siblings.get(msisdn) ?? 0,
+    });
   }
+  return out;
+}
+
+/**
+ * Per bulk-calling SIM, the other bulk callers of its cell in devices of the same TAC with serials
+ * close to its own: modules made in one batch and run side by side — the ports of a multi-port
+ * gateway, even when each port keeps its own SIM.
+ */
+function siblingModules(
+  devicesByCell: Map<number, { msisdn: number; tac: number; serial: number }[]>,
+): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const list of devicesByCell.values()) {
+    if (list.length < 2) continue;
+    list.sort((a, b) => a.tac - b.tac || a.serial - b.serial);
+    for (let i = 0; i < list.length; i++) {
+      const others = new Set<number>();
+      for (let j = i - 1; j >= 0 && list[j].tac === list[i].tac; j--) {
+        if (list[i].serial - list[j].serial > SIBLING_SERIAL_DISTANCE) break;
+        if (list[j].msisdn !== list[i].msisdn) others.add(list[j].msisdn);
+      }
+      for (let j = i + 1; j < list.length && list[j].tac === list[i].tac; j++) {
+        if (list[j].serial - list[i].serial > SIBLING_SERIAL_DISTANCE) break;
+        if (list[j].msisdn !== list[i].msisdn) others.add(list[j].msisdn);
+      }
+      out.set(list[i].msisdn, Math.max(out.get(list[i].msisdn) ?? 0, others.size));
+    }
+  }
+  return out;
+}
+
+/** SIMs linked through IMEIs they shared (a box's SIMs rotating through its modules): size of each SIM's farm. */
+function farmSizes(store: FeatureStore): Map<number, number> {
+  const parent = new Map<number, number>();
+  const find = (x: number): number => {
+    let root = x;
+    for (let p = parent.get(root); p !== undefined && p !== root; p = parent.get(root)) root = p;
+    for (let y = x, p = parent.get(y); p !== undefined && p !== root; p = parent.get(y)) {
+      parent.set(y, root);
+      y = p;
+    }
+    return root;
+  };
+  for (const device of store.imeis.values()) {
+    if (device.sims.size < 2) continue;
+    let first = -1;
+    for (const sim of device.sims) {
+      if (!parent.has(sim)) parent.set(sim, sim);
+      if (first < 0) first = find(sim);
+      else {
+        const root = find(sim);
+        if (root !== first) parent.set(root, first);
+      }
+    }
+  }
+  const sizes = new Map<number, number>();
+  for (const sim of parent.keys()) {
+    const root = find(sim);
+    sizes.set(root, (sizes.get(root) ?? 0) + 1);
+  }
+  const out = new Map<number, number>();
+  for (const sim of parent.keys()) out.set(sim, sizes.get(find(sim)) ?? 1);
   return out;
 }
 
@@ -122,7 +205,23 @@ export interface SimScore {
   probabilities: Float64Array;
   eligible: boolean;
   gates: string[];
+  /** The defining traits of each kind. */
+  traits: TraitVerdict;
+  /** What the model read (features and trait strengths). */
+  inputs: Record<string, number>;
 }
+
+/** The verdict of a SIM that does not pass the gates. */
+const NO_TRAITS: TraitVerdict = {
+  simbox: 0,
+  fraudCaller: 0,
+  simboxCore: false,
+  fraudCore: false,
+  simboxTraits: [],
+  fraudTraits: [],
+  gateway: 0,
+  handsetCentre: false,
+};
 
 /** Which gates a SIM passes: the traits without which no SIM-box or fraud-caller alert is raised. */
 export function simGates(f: SimRecord): { eligible: boolean; gates: string[] } {
@@ -139,10 +238,19 @@ export function simGates(f: SimRecord): { eligible: boolean; gates: string[] } {
 /** Scores every SIM with the model (no threshold applied): the base of alerts and of evaluation. */
 export function scoreSims(records: Map<number, SimRecord>, model: LinearModel): SimScore[] {
   const out: SimScore[] = [];
+  const none = new Float64Array(model.classes.length);
+  none[0] = 1;
   for (const [msisdn, features] of records) {
     const { eligible, gates } = simGates(features);
-    const x = standardise(model, features as unknown as Record<string, number>);
-    out.push({ msisdn, features, probabilities: probabilities(model, x), eligible, gates });
+    if (!eligible) {
+      // Never alerted on its own: no traits or model needed (most SIMs of a population).
+      out.push({ msisdn, features, probabilities: none, eligible, gates, traits: NO_TRAITS, inputs: {} });
+      continue;
+    }
+    const traits = simTraits(features);
+    const inputs = modelInputs(features, traits);
+    const x = standardise(model, inputs);
+    out.push({ msisdn, features, probabilities: probabilities(model, x), eligible, gates, traits, inputs });
   }
   return out;
 }
@@ -159,36 +267,111 @@ function simIdentity(sim: SimState | undefined): { imsi?: string; imei?: string 
   return out;
 }
 
+/** Which model raised an alert, as the alert's evidence names it. */
+export function modelName(model: LinearModel): string {
+  const version = (model as { version?: string }).version;
+  return version ? `sim-model ${version}` : 'sim-model (unversioned)';
+}
+
 /**
- * Turns SIM scores into alerts: the most probable fraud class, when it clears its threshold and
- * the SIM passes the gates. Score = the class probability.
+ * The kind a SIM is alerted as, if any, and on what basis. The defining traits come first: a
+ * SIM whose SIM-box traits hold (gateway device, bypassed conversations, outgoing only…) is a
+ * `simbox` even when it also dials many numbers; one whose call-centre traits hold is a
+ * `fraud_caller`. The trained model adds SIMs whose traits are weaker but whose feature profile
+ * it recognises; where its kind disagrees with the traits, the traits decide.
+ */
+export function decideKind(
+  s: SimScore,
+  model: LinearModel,
+): { kind: AlertKind; score: number; basis: 'traits' | 'model' | 'traits+model' } | null {
+  const t = s.traits;
+  let modelKind: AlertKind | null = null;
+  let best = 0;
+  for (let c = 1; c < model.classes.length; c++) if (s.probabilities[c] > s.probabilities[best]) best = c;
+  if (best === 0)
+    for (let c = 1; c < model.classes.length; c++)
+      if (s.probabilities[c] >= (model.thresholds[model.classes[c]] ?? 1)) best = c;
+  if (best > 0 && s.probabilities[best] >= (model.thresholds[model.classes[best]] ?? 0.5))
+    modelKind = model.classes[best] as AlertKind;
+  const probabilityOf = (kind: AlertKind) => {
+    const c = model.classes.indexOf(kind);
+    return c >= 0 ? s.probabilities[c] : 0;
+  };
+  const simboxHolds = t.simboxCore && t.simbox >= TRAIT_ALERT_THRESHOLD;
+  // A bulk SIM as strong as a box but in a call-centre's handsets: a call-centre that gets answered.
+  const centreLikeBox = t.fraudCore && t.handsetCentre && t.simbox >= TRAIT_ALERT_THRESHOLD;
+  const fraudHolds = t.fraudCore && (t.fraudCaller >= TRAIT_ALERT_THRESHOLD || centreLikeBox);
+  let kind: AlertKind | null = simboxHolds ? 'simbox' : fraudHolds ? 'fraud_caller' : null;
+  if (kind) {
+    const traitScore = kind === 'simbox' ? t.simbox : Math.max(t.fraudCaller, centreLikeBox ? t.simbox : 0);
+    return {
+      kind,
+      score: Math.max(traitScore, probabilityOf(kind)),
+      basis: modelKind === kind ? 'traits+model' : 'traits',
+    };
+  }
+  if (!modelKind) return null;
+  kind = modelKind;
+  // The model alone alerts only bulk, mostly outgoing callers with some of the kind's traits.
+  const strength = (id: string) => t.simboxTraits.find((x) => x.id === id)?.strength ?? 0;
+  if (strength('outgoing') < 0.5 || strength('volume') < 0.5) return null;
+  if ((kind === 'simbox' ? t.simbox : t.fraudCaller) < MODEL_TRAIT_FLOOR) return null;
+  // The model's kind against the traits: a box's bypassed conversations are not a call-centre's
+  // failed calls, and the other way round.
+  if (kind === 'fraud_caller' && t.simboxCore && t.simbox > t.fraudCaller) kind = 'simbox';
+  else if (kind === 'simbox' && t.fraudCore && !t.simboxCore) kind = 'fraud_caller';
+  return {
+    kind,
+    score: Math.max(probabilityOf(modelKind), kind === 'simbox' ? t.simbox : t.fraudCaller),
+    basis: 'model',
+  };
+}
+
+/**
+ * Turns SIM scores into alerts: one per SIM, of the dominant kind (see `decideKind`), with the
+ * traits of that kind that hold, the other kind's traits where they hold too, and the model's
+ * feature contributions.
  */
 export function simAlerts(store: FeatureStore, scores: SimScore[], model: LinearModel): Alert[] {
   const alerts: Alert[] = [];
   for (const s of scores) {
     if (!s.eligible) continue;
-    let best = 0;
-    for (let c = 1; c < model.classes.length; c++) if (s.probabilities[c] > s.probabilities[best]) best = c;
-    if (best === 0) {
-      // A fraud class may still clear its threshold without being the most probable class.
-      for (let c = 1; c < model.classes.length; c++)
-        if (s.probabilities[c] >= (model.thresholds[model.classes[c]] ?? 1)) best = c;
-      if (best === 0) continue;
-    }
-    const kind = model.classes[best] as AlertKind;
-    const probability = s.probabilities[best];
-    if (probability < (model.thresholds[kind] ?? 0.5)) continue;
-    const raw = s.features as unknown as Record<string, number>;
+    const decision = decideKind(s, model);
+    if (!decision) continue;
+    const { kind } = decision;
+    const c = Math.max(1, model.classes.indexOf(kind));
+    const raw = s.inputs;
     const x = standardise(model, raw);
     const sim = store.sims.get(s.msisdn);
+    const own = kind === 'simbox' ? s.traits.simboxTraits : s.traits.fraudTraits;
+    const other = kind === 'simbox' ? s.traits.fraudTraits : s.traits.simboxTraits;
+    const otherScore = kind === 'simbox' ? s.traits.fraudCaller : s.traits.simbox;
+    const otherHeld = heldTraits(other);
     alerts.push({
       kind,
       msisdn: formatNumber(s.msisdn),
       ...simIdentity(sim),
-      score: Math.round(probability * 1000) / 1000,
+      score: Math.round(Math.min(1, decision.score) * 1000) / 1000,
       evidence: {
-        features: contributions(model, raw, x, best),
+        features: contributions(model, raw, x, c),
         rules: s.gates,
+        traits: heldTraits(own),
+        ...(otherScore >= 0.5 && otherHeld.length > 0
+          ? {
+              otherKind: {
+                kind: kind === 'simbox' ? 'fraud_caller' : 'simbox',
+                score: round3(otherScore),
+                traits: otherHeld,
+              },
+            }
+          : {}),
+        traitScores: { simbox: round3(s.traits.simbox), fraud_caller: round3(s.traits.fraudCaller) },
+        modelProbability: round3(s.probabilities[c]),
+        // The trait strengths as the model read them: a confirmed or dismissed alert becomes a
+        // training example (train --from-decisions) without the CDRs.
+        inputs: traitInputs(s.traits),
+        detector: decision.basis,
+        model: modelName(model),
         // Every handset the SIM was seen in (a SIM-box's SIMs move between its modules): all of
         // them go on the device blocklist when the alert is confirmed.
         ...(sim && sim.imeis.length > 1
@@ -200,6 +383,10 @@ export function simAlerts(store: FeatureStore, scores: SimScore[], model: Linear
     });
   }
   return alerts;
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
 }
 
 /** Gates for a wangiri source: enough distinct victims, calls nobody answers, numbers from abroad. */

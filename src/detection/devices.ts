@@ -58,7 +58,14 @@ export function groupDevices(store: FeatureStore, alerts: Alert[]): Alert[] {
         const otherSim = store.sims.get(other);
         if (!otherSim) continue;
         const voice = otherSim.voiceOut + otherSim.voiceIn;
-        if (otherSim.voiceOut < ROTATED_MIN_OUT || otherSim.voiceOut / voice < ROTATED_MIN_OUT_SHARE) continue;
+        const outgoing = otherSim.voiceOut >= ROTATED_MIN_OUT && otherSim.voiceOut / voice >= ROTATED_MIN_OUT_SHARE;
+        // Or a SIM whose only calls came from the box's own SIMs (faked incoming calls).
+        const callers = otherSim.recentCallers.values();
+        const internal =
+          otherSim.voiceOut === 0 &&
+          callers.length > 0 &&
+          callers.every((c) => device.sims.has(c) || byMsisdn.get(c)?.kind === 'simbox');
+        if (!outgoing && !internal) continue;
         const rotated: Alert = {
           kind: 'simbox',
           msisdn: formatNumber(other),
@@ -67,7 +74,11 @@ export function groupDevices(store: FeatureStore, alerts: Alert[]): Alert[] {
           score: Math.round(alert.score * 0.9 * 1000) / 1000,
           evidence: {
             features: [],
-            rules: [`rotated into the IMEI of alerted SIM-box SIM ${alert.msisdn}`, 'mostly outgoing voice'],
+            rules: [
+              `rotated into the IMEI of alerted SIM-box SIM ${alert.msisdn}`,
+              internal ? 'only called by the box’s own SIMs' : 'mostly outgoing voice',
+            ],
+            model: alert.evidence.model,
             voiceOut: otherSim.voiceOut,
             voiceIn: otherSim.voiceIn,
           },

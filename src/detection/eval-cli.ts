@@ -1,149 +1,202 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadPlan } from '../numbering/plan.ts';
+import { simulatorAvailable } from './dataset.ts';
 import {
-  buildStore,
-  findCdrFiles,
-  findFile,
-  isTestSubscriber,
-  loadTruth,
-  simulate,
-  simulatorAvailable,
-} from './dataset.ts';
-import { detect, loadModels } from './pipeline.ts';
+  averagePrecision,
+  KINDS,
+  labelledDir,
+  type RunScore,
+  type SimulatedRun,
+  scoreRun,
+  simulatedRun,
+  sumScores,
+} from './evaluate.ts';
+import { type DetectionModels, loadModels } from './pipeline.ts';
 import { writeSynthetic } from './synthetic.ts';
+import { fitModels, trainingRuns } from './train-cli.ts';
+
+export { averagePrecision };
 
 const PLAN_PATH = join(import.meta.dirname, '..', '..', 'data', 'numbering', 'kz.json');
-const KINDS = ['simbox', 'fraud_caller', 'wangiri'] as const;
-const NOT_LEGIT = new Set(['simbox', 'fraud_caller', 'wangiri', 'spoofer', 'normal']);
 
-/** Area under the precision–recall curve (average precision) of scores against labels. */
-export function averagePrecision(scores: number[], positive: boolean[]): number {
-  const total = positive.filter(Boolean).length;
-  if (total === 0) return Number.NaN;
-  const order = scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a]);
-  let tp = 0;
-  let sum = 0;
-  order.forEach((i, rank) => {
-    if (positive[i]) {
-      tp++;
-      sum += tp / (rank + 1);
-    }
-  });
-  return sum / total;
+const USAGE = `usage: callshield eval [--leave-out FAMILY,…] [--runs N] [--test-runs N] [--subscribers N] [--days D]
+                      [--data DIR …] [--no-independent] [--json FILE]
+  Leave-one-family-out: for each behaviour family (default: every family), trains the model on
+  randomised simulator runs without it and tests on runs of that family only; then the shipped
+  model (or --model FILE) on the independent generators (src/detection/synthetic.ts, and
+  src/detection/independent/ when present) and on any labelled --data DIR (CDR files + truth.csv).
+  Prints precision, recall and PR-AUC per family and kind, and the share of legitimate heavy users
+  and of ordinary subscribers flagged.
+`;
+
+export interface TableRow {
+  family: string;
+  kind: string;
+  precision: number;
+  recall: number;
+  prAuc: number;
+  alerts: number;
+  truth: number;
+  legitHeavyFpr: number;
+  normalFpr: number;
 }
 
-function format(v: number): string {
+function rowsOf(family: string, score: RunScore, kinds: readonly string[]): TableRow[] {
+  return kinds.map((kind) => {
+    const k = score.kinds[kind as (typeof KINDS)[number]];
+    return {
+      family,
+      kind,
+      precision: k.precision,
+      recall: k.recall,
+      prAuc: k.prAuc,
+      alerts: k.alerts,
+      truth: k.truth,
+      legitHeavyFpr: score.legitHeavy ? score.legitHeavyFlagged / score.legitHeavy : 0,
+      normalFpr: score.normal ? score.normalFlagged / score.normal : 0,
+    };
+  });
+}
+
+function f3(v: number): string {
   return Number.isNaN(v) ? '  -  ' : v.toFixed(3);
 }
 
-/**
- * `callshield eval --scenario NAME [--subscribers N] [--days D] [--seed S] [--data DIR]`:
- * simulate → analyze → precision, recall and PR-AUC per kind, the legitimate heavy users'
- * false-positive rate and the confusion between kinds; on all subscribers, on the held-out
- * subscribers (never trained on) and on the last day alone (time split).
- */
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      scenario: { type: 'string', default: 'baseline' },
-      subscribers: { type: 'string', default: '5000' },
-      days: { type: 'string', default: '2' },
-      seed: { type: 'string', default: '99' },
-      data: { type: 'string' },
-      synthetic: { type: 'boolean', default: false },
-      model: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(
-      'usage: callshield eval --scenario NAME [--subscribers N] [--days D] [--seed S] [--data DIR]\n',
+/** The table as Markdown (for the README and the report). */
+export function formatTable(rows: TableRow[]): string {
+  const lines = [
+    '| family (left out / data set) | kind | precision | recall | PR-AUC | alerts | truth | legit heavy flagged | ordinary flagged |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.family} | ${r.kind} | ${f3(r.precision)} | ${f3(r.recall)} | ${f3(r.prAuc)} | ${r.alerts} | ${r.truth} | ${(r.legitHeavyFpr * 100).toFixed(2)} % | ${(r.normalFpr * 100).toFixed(3)} % |`,
     );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The independent generator of another author, when present in this checkout (never trained on). */
+async function independentGenerator(): Promise<
+  ((o: { seed: number; subscribers: number; days: number; outDir: string }) => Promise<unknown>) | null
+> {
+  const folder = join(import.meta.dirname, 'independent');
+  if (!existsSync(folder)) return null;
+  for (const name of ['index.ts', 'module.ts', ...readdirSync(folder).filter((n) => n.endsWith('.ts'))]) {
+    const path = join(folder, name);
+    if (!existsSync(path) || name.endsWith('.test.ts')) continue;
+    const module = (await import(path)) as Record<string, unknown>;
+    if (typeof module.writeIndependentDataset === 'function')
+      return module.writeIndependentDataset as (o: {
+        seed: number;
+        subscribers: number;
+        days: number;
+        outDir: string;
+      }) => Promise<unknown>;
+  }
+  return null;
+}
+
+/** `callshield eval`: the leave-one-family-out table and the independent generators. */
+export async function run(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    ({ values } = parse(argv));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
     return 0;
   }
   const plan = loadPlan(PLAN_PATH);
-  const models = loadModels(values.model);
-  let files: string[];
-  let truthPath: string;
-  if (values.data) {
-    files = findCdrFiles(values.data);
-    truthPath = findFile(values.data, /^truth\.csv$/) ?? '';
-  } else if (values.synthetic || !simulatorAvailable()) {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'callshield-eval-'));
-    files = [join(dir, 'cdr-synthetic.csv')];
-    truthPath = join(dir, 'truth.csv');
-    process.stderr.write('synthetic data (no simulator in this checkout)\n');
-    await writeSynthetic(files[0], truthPath, {
-      subscribers: Number(values.subscribers),
-      days: Number(values.days),
-      seed: Number(values.seed),
-    });
-  } else {
-    const dir = simulate(values.scenario, Number(values.subscribers), Number(values.days), Number(values.seed));
-    process.stderr.write(`simulated ${values.scenario} into ${dir}\n`);
-    files = findCdrFiles(dir);
-    truthPath = findFile(dir, /^truth\.csv$/) ?? '';
-  }
-  if (!truthPath) throw new Error('no truth.csv');
-  const truth = loadTruth(truthPath);
-  const store = await buildStore(files, plan);
-  const detection = detect(store, models);
-  const kindOf = (msisdn: string) => truth.get(msisdn) ?? 'normal';
-  const report = (title: string, include: (msisdn: number) => boolean) => {
-    process.stdout.write(`\n${title}\n kind          precision recall  PR-AUC  alerts truth\n`);
-    const alertedAs = new Map<string, string>();
-    for (const a of detection.alerts) {
-      const n = Number(a.msisdn.slice(1));
-      if (include(n)) alertedAs.set(a.msisdn, a.kind);
-    }
-    for (const kind of KINDS) {
-      const predicted = [...alertedAs].filter(([, k]) => k === kind).map(([m]) => m);
-      const tp = predicted.filter((m) => kindOf(m) === kind).length;
-      const positives = [...truth].filter(([m, k]) => k === kind && include(Number(m.slice(1)))).length;
-      // PR-AUC over every scored entity (SIMs, or sources for wangiri), alerted or not.
-      let scores: number[];
-      let labels: boolean[];
-      if (kind === 'wangiri') {
-        const items = detection.sourceScores.filter((s) => include(s.number));
-        scores = items.map((s) => (s.eligible ? s.probability : 0));
-        labels = items.map((s) => kindOf(`+${s.number}`) === kind);
-      } else {
-        const c = models.sim.classes.indexOf(kind);
-        const items = detection.simScores.filter((s) => include(s.msisdn));
-        scores = items.map((s) => (s.eligible ? s.probabilities[c] : 0));
-        labels = items.map((s) => kindOf(`+${s.msisdn}`) === kind);
-      }
+  const subscribers = Number(values.subscribers);
+  const days = Number(values.days);
+  const rows: TableRow[] = [];
+  const print = (newRows: TableRow[]) => {
+    rows.push(...newRows);
+    for (const r of newRows)
       process.stdout.write(
-        ` ${kind.padEnd(13)} ${format(predicted.length ? tp / predicted.length : 0).padStart(9)} ${format(positives ? tp / positives : 1).padStart(6)} ${format(averagePrecision(scores, labels)).padStart(7)} ${String(predicted.length).padStart(6)} ${String(positives).padStart(5)}\n`,
+        `${r.family.padEnd(28)} ${r.kind.padEnd(13)} P ${f3(r.precision)}  R ${f3(r.recall)}  PR-AUC ${f3(r.prAuc)}  ${String(r.alerts).padStart(4)}/${String(r.truth).padEnd(4)}  legit ${(r.legitHeavyFpr * 100).toFixed(2)} %  ordinary ${(r.normalFpr * 100).toFixed(3)} %\n`,
       );
-    }
-    const legit = [...truth].filter(([m, k]) => !NOT_LEGIT.has(k) && include(Number(m.slice(1))));
-    const flagged = legit.filter(([m]) => alertedAs.has(m));
-    const normal = [...truth].filter(([m, k]) => k === 'normal' && include(Number(m.slice(1))));
-    process.stdout.write(
-      ` legit heavy users flagged: ${flagged.length}/${legit.length} (FPR ${format(legit.length ? flagged.length / legit.length : 0)})` +
-        `; normal flagged: ${normal.filter(([m]) => alertedAs.has(m)).length}/${normal.length}\n`,
-    );
-    const confusion = new Map<string, number>();
-    for (const [m, predictedKind] of alertedAs) {
-      const key = `${kindOf(m)} → ${predictedKind}`;
-      confusion.set(key, (confusion.get(key) ?? 0) + 1);
-    }
-    process.stdout.write(` confusion (true → alerted): ${[...confusion].map(([k, v]) => `${k}: ${v}`).join(', ')}\n`);
   };
-  process.stdout.write(`eval ${values.scenario}: ${store.rows} CDRs, ${store.sims.size} SIMs\n`);
-  report('all subscribers', () => true);
-  report('held-out subscribers (never in training)', (n) => isTestSubscriber(n));
-  // Time split: the model was trained on other runs; re-run detection on the last day only.
-  const days = Math.round((store.latest - store.earliest) / 86_400_000);
-  if (days >= 2) {
-    process.stdout.write(
-      `\n(day split: train on earlier days / other seeds, test on the last day — run with --days ≥ 2)\n`,
-    );
+  if (simulatorAvailable() && values['leave-out'] !== 'none') {
+    const { FAMILIES } = await import('../sim/scenarios.ts');
+    const leaveOut = values['leave-out'] ? values['leave-out'].split(',') : [...FAMILIES];
+    const unknown = leaveOut.filter((f) => !(FAMILIES as readonly string[]).includes(f));
+    if (unknown.length > 0) {
+      process.stderr.write(`unknown families ${unknown.join(', ')} (known: ${FAMILIES.join(', ')})\n`);
+      return 2;
+    }
+    for (const family of leaveOut) {
+      const others = FAMILIES.filter((f) => f !== family);
+      const sets = [];
+      for (const r of trainingRuns(Number(values.runs), subscribers, days, others))
+        sets.push((await simulatedRun(r, plan)).set);
+      const models = fitModels(sets);
+      const scores: RunScore[] = [];
+      for (let k = 0; k < Number(values['test-runs']); k++) {
+        const test: SimulatedRun = { scenario: 'random', subscribers, days, seed: 5001 + k, families: [family] };
+        const held = await simulatedRun(test, plan);
+        scores.push(scoreRun(held.store, held.truth, models));
+      }
+      print(rowsOf(family, sumScores(scores), [family.startsWith('simbox') ? 'simbox' : 'fraud_caller']));
+    }
   }
+  const models: DetectionModels = loadModels(values.model);
+  const dataSets: { name: string; dir: string; remove: boolean }[] = [];
+  if (!values['no-independent']) {
+    const dir = mkdtempSync(join(tmpdir(), 'callshield-synthetic-'));
+    await writeSynthetic(join(dir, 'cdr-synthetic.csv'), join(dir, 'truth.csv'), {
+      subscribers: Math.max(subscribers, 4000),
+      days,
+      seed: 4242,
+    });
+    dataSets.push({ name: 'synthetic.ts (textbook generator)', dir, remove: true });
+    const writeIndependent = await independentGenerator();
+    if (writeIndependent) {
+      for (const [n, d, seed] of [
+        [4000, 3, 1],
+        [10000, 5, 2],
+        [6000, 4, 7],
+      ]) {
+        const out = mkdtempSync(join(tmpdir(), 'callshield-independent-'));
+        await writeIndependent({ seed, subscribers: n, days: d, outDir: out });
+        dataSets.push({ name: `independent generator ${n}×${d} seed ${seed}`, dir: out, remove: true });
+      }
+    } else process.stderr.write('no independent generator in src/detection/independent/ yet: skipped\n');
+  }
+  for (const dir of values.data ?? []) dataSets.push({ name: dir, dir, remove: false });
+  for (const set of dataSets) {
+    try {
+      const { store, truth } = await labelledDir(set.dir, plan);
+      print(rowsOf(set.name, scoreRun(store, truth, models), KINDS));
+    } finally {
+      if (set.remove) rmSync(set.dir, { recursive: true, force: true });
+    }
+  }
+  process.stdout.write(`\n${formatTable(rows)}`);
+  if (values.json) writeFileSync(values.json, `${JSON.stringify(rows, null, 1)}\n`);
   return 0;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      'leave-out': { type: 'string' },
+      runs: { type: 'string', default: '6' },
+      'test-runs': { type: 'string', default: '2' },
+      subscribers: { type: 'string', default: '3000' },
+      days: { type: 'string', default: '3' },
+      data: { type: 'string', multiple: true },
+      'no-independent': { type: 'boolean', default: false },
+      model: { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
 }

@@ -11,6 +11,7 @@ import {
 import type { NumberingPlan } from '../numbering/plan.ts';
 import { NumberTable } from './number-table.ts';
 import { DistinctCounter, RecentNumbers, TopCounter } from './sketch.ts';
+import { defaultTacTable, type TacTable } from './tac.ts';
 
 /**
  * Feature windows (DESIGN.md §5), folded one CDR at a time by event time. State is per entity —
@@ -30,6 +31,17 @@ const RECENT_CALLERS = 48;
 const MAX_IMEIS_PER_SIM = 8;
 const MAX_CELLS_PER_SIM = 64;
 const MAX_SIMS_PER_KEY = 256;
+/** Two callees this close in number, dialled one after the other, are from a dialled list (a range). */
+const SEQUENTIAL_DISTANCE = 100;
+/** Hours of activity kept per SIM, as a ring of bits by absolute hour (32 days). */
+const HOUR_RING = 768;
+/** Two SIMs of one IMEI are in it at once when this share of the quieter one's hours are shared. */
+const CONCURRENT_SHARE = 0.5;
+/** Local hours counted as office hours: 09:00–18:59. */
+const OFFICE_FROM_HOUR = 9;
+const OFFICE_TO_HOUR = 19;
+/** Answered calls at least this long are conversations (duration histogram bin edge). */
+const CONVERSATION_S = 30;
 
 /** Running state of one SIM (keyed by MSISDN). */
 export class SimState {
@@ -52,6 +64,9 @@ export class SimState {
   inAnswered = 0;
   inInternational = 0;
   inFromContact = 0;
+  /** Last callee dialled, and how many callees were within a short numeric distance of the one before. */
+  lastCallee = -1;
+  sequentialCallees = 0;
   readonly durationHistogram = new Uint32Array(DURATION_EDGES.length);
   readonly hourHistogram = new Uint32Array(24);
   readonly callees = new DistinctCounter(32);
@@ -69,6 +84,8 @@ export class SimState {
   gapLogSum = 0;
   gapLogSquares = 0;
   gapsUnder60 = 0;
+  /** Hours with any event, a ring of bits by absolute hour: SIMs in one device at the same hours. */
+  readonly activeHours = new Uint32Array(HOUR_RING / 32);
   /** Active days as a bit set (day index from the first event, up to 31 days). */
   activeDayBits = 0;
   firstDay = Number.NaN;
@@ -95,6 +112,9 @@ export class ImeiState {
   readonly cells = new Set<number>();
   /** The last cell added: the same cell again changes nothing. */
   lastCell = -1;
+  /** The SIM of the device's last CDR, and how often the SIM in the device changed (hand-overs). */
+  lastSim = -1;
+  handovers = 0;
   firstSeen = Number.POSITIVE_INFINITY;
   lastSeen = Number.NEGATIVE_INFINITY;
   constructor(imei: number) {
@@ -164,6 +184,26 @@ export interface SimFeatures {
   distinctCallers: number;
   activeDays: number;
   simAgeDays: number;
+  /** Share of outgoing calls placed 09:00–18:59 local. */
+  officeHourShare: number;
+  /** Share of answered outgoing calls lasting a conversation (≥ 30 s). */
+  conversationShare: number;
+  /** Share of outgoing calls to a number close to the previous callee's (dialling a list). */
+  sequentialShare: number;
+  /** Most hand-overs between SIMs on any of this SIM's IMEIs (in file order). */
+  imeiHandovers: number;
+  /** Most other SIMs in one of this SIM's IMEIs at the same hours (gateway slots). */
+  concurrentSimsOnImei: number;
+  /** Share of a shared IMEI's seen life this SIM covers (1 when not shared): a fresh SIM per day is small. */
+  imeiLifeShare: number;
+  /** 1 when one of the SIM's IMEIs has a gateway (SIM-box module) TAC. */
+  gatewayTac: number;
+  /** 1 when one of the SIM's IMEIs has an IoT-module or probe TAC. */
+  moduleTac: number;
+  /** SMS and data events per outgoing call: the traces of a person using the phone. */
+  lifePerCall: number;
+  /** Share of incoming calls that come from numbers this SIM calls (its contacts). */
+  inFromContactShare: number;
 }
 
 /** Per-source features of a number calling in from abroad. */
@@ -196,13 +236,15 @@ export class FeatureStore {
   /** Bumped by each eviction: cached device references of older generations are stale. */
   private generation = 0;
   readonly plan: NumberingPlan;
+  readonly tacs: TacTable;
   /** Latest event time seen (the window's "now"). */
   latest = Number.NEGATIVE_INFINITY;
   earliest = Number.POSITIVE_INFINITY;
   rows = 0;
 
-  constructor(plan: NumberingPlan) {
+  constructor(plan: NumberingPlan, tacs: TacTable = defaultTacTable()) {
     this.plan = plan;
+    this.tacs = tacs;
   }
 
   /** Global id of a cell name. */
@@ -288,6 +330,8 @@ export class FeatureStore {
       sim.imsiDigits = imsiDigits;
     }
     const day = Math.floor(at / DAY_MS);
+    const hourBit = Math.floor(at / 3_600_000) % HOUR_RING;
+    if (hourBit >= 0) sim.activeHours[hourBit >>> 5] |= 1 << (hourBit & 31);
     if (Number.isNaN(sim.firstDay)) sim.firstDay = day;
     const dayOffset = day - sim.firstDay;
     if (dayOffset >= 0 && dayOffset < 31) sim.activeDayBits |= 1 << dayOffset;
@@ -319,6 +363,10 @@ export class FeatureStore {
           sim.lastDevice = device;
           sim.lastDeviceGeneration = this.generation;
         }
+      }
+      if (device.lastSim !== msisdn) {
+        if (device.lastSim >= 0) device.handovers++;
+        device.lastSim = msisdn;
       }
       if (cell >= 0 && cell !== device.lastCell) {
         if (device.cells.size < MAX_CELLS_PER_SIM) device.cells.add(cell);
@@ -388,6 +436,10 @@ export class FeatureStore {
       sim.durationHistogram[bin]++;
     }
     if (other >= 0) {
+      const step = other - sim.lastCallee;
+      if (sim.lastCallee >= 0 && step !== 0 && step <= SEQUENTIAL_DISTANCE && step >= -SEQUENTIAL_DISTANCE)
+        sim.sequentialCallees++;
+      sim.lastCallee = other;
       sim.callees.add(other);
       sim.contacts.add(other);
       if (this.isDomestic(other)) sim.outToDomestic++;
@@ -449,6 +501,49 @@ export class FeatureStore {
     return most;
   }
 
+  /** Device traits of a SIM's IMEIs: most hand-overs, gateway TAC, module TAC. */
+  deviceTraits(sim: SimState): {
+    handovers: number;
+    concurrent: number;
+    lifeShare: number;
+    gateway: number;
+    module: number;
+  } {
+    let lifeShare = 1;
+    let handovers = 0;
+    let concurrent = 0;
+    let gateway = 0;
+    let module = 0;
+    for (let k = 0; k < sim.imeis.length; k++) {
+      const device = this.imeis.get(sim.imeis[k]);
+      if (device && device.handovers > handovers) handovers = device.handovers;
+      if (device && device.sims.size > 1) {
+        // Other SIMs in this device at the same hours (a gateway's slots), whatever the order of
+        // the CDR files: a phone taking SIMs one after another has none.
+        let overlapping = 0;
+        const mine = countBits(sim.activeHours);
+        for (const other of device.sims) {
+          if (other === sim.msisdn) continue;
+          const o = this.sims.get(other);
+          if (!o) continue;
+          // Same hours for most of the quieter SIM's life: slots of one gateway, not a desk phone
+          // shared by shifts or a handset given a new SIM each day.
+          let both = 0;
+          for (let w = 0; w < o.activeHours.length; w++) both += popcount(o.activeHours[w] & sim.activeHours[w]);
+          const quieter = Math.min(mine, countBits(o.activeHours));
+          if (quieter >= 2 && both >= CONCURRENT_SHARE * quieter) overlapping++;
+        }
+        if (overlapping > concurrent) concurrent = overlapping;
+        const span = device.lastSeen - device.firstSeen;
+        if (span > 0) lifeShare = Math.min(lifeShare, (sim.lastSeen - sim.firstSeen) / span);
+      }
+      const family = this.tacs.familyOf(sim.imeis[k], sim.imeiDigits[k]);
+      if (family === 'gateway') gateway = 1;
+      else if (family === 'iot' || family === 'probe') module = 1;
+    }
+    return { handovers, concurrent, lifeShare, gateway, module };
+  }
+
   /** The features of one SIM at the window's current state. */
   simFeatures(sim: SimState): SimFeatures {
     const voice = sim.voiceOut + sim.voiceIn;
@@ -465,6 +560,12 @@ export class FeatureStore {
     const gapMean = sim.gapCount > 0 ? sim.gapLogSum / sim.gapCount : 0;
     const gapVariance = sim.gapCount > 1 ? Math.max(0, sim.gapLogSquares / sim.gapCount - gapMean * gapMean) : 0;
     const topCell = sim.cellCounts.top();
+    const device = this.deviceTraits(sim);
+    let office = 0;
+    for (let h = OFFICE_FROM_HOUR; h < OFFICE_TO_HOUR; h++) office += sim.hourHistogram[h];
+    let conversations = 0;
+    for (let b = 0; b < DURATION_EDGES.length; b++)
+      if (b > 0 && DURATION_EDGES[b - 1] >= CONVERSATION_S) conversations += sim.durationHistogram[b];
     return {
       voiceOut: sim.voiceOut,
       voiceIn: sim.voiceIn,
@@ -499,6 +600,16 @@ export class FeatureStore {
       distinctCallers: sim.callers.count,
       activeDays,
       simAgeDays: Number.isFinite(this.latest) ? (this.latest - sim.firstSeen) / DAY_MS : 0,
+      officeHourShare: sim.voiceOut > 0 ? office / sim.voiceOut : 0,
+      conversationShare: sim.outAnswered > 0 ? conversations / sim.outAnswered : 0,
+      sequentialShare: sim.voiceOut > 1 ? sim.sequentialCallees / (sim.voiceOut - 1) : 0,
+      imeiHandovers: device.handovers,
+      concurrentSimsOnImei: device.concurrent,
+      imeiLifeShare: device.lifeShare,
+      gatewayTac: device.gateway,
+      moduleTac: device.module,
+      lifePerCall: (sim.smsOut + sim.smsIn + sim.dataEvents) / Math.max(1, sim.voiceOut),
+      inFromContactShare: sim.voiceIn > 0 ? sim.inFromContact / sim.voiceIn : 0,
     };
   }
 
@@ -532,6 +643,18 @@ export class FeatureStore {
     this.generation++;
     return dropped;
   }
+}
+
+function popcount(x: number): number {
+  const v = x - ((x >>> 1) & 0x55555555);
+  const w = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((w + (w >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+function countBits(words: Uint32Array): number {
+  let n = 0;
+  for (let k = 0; k < words.length; k++) n += popcount(words[k]);
+  return n;
 }
 
 function nightCount(hours: Uint32Array): number {

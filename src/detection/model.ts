@@ -21,6 +21,8 @@ export interface LinearModel {
   thresholds: Record<string, number>;
   /** How the model was made, for reproducibility. */
   trainedOn?: unknown;
+  /** The model file's version (schema.hash of the weights), named in every alert it raises. */
+  version?: string;
 }
 
 function transform(value: number, how: Transform): number {

@@ -22,7 +22,12 @@ export async function analyzeFilesThreaded(
   planPath: string,
   plan: NumberingPlan,
   models: DetectionModels,
-  options: { onProgress?: (p: AnalyzeProgress) => void; keepQuarantine?: number; threads?: number } = {},
+  options: {
+    onProgress?: (p: AnalyzeProgress) => void;
+    keepQuarantine?: number;
+    threads?: number;
+    anomalies?: boolean;
+  } = {},
 ): Promise<AnalyzeResult> {
   const threads = options.threads ?? availableParallelism();
   if (threads < 2) return analyzeFiles(paths, plan, models, options);
@@ -60,5 +65,5 @@ export async function analyzeFilesThreaded(
   } finally {
     await worker.terminate();
   }
-  return { ...detect(store, models), store, rows, bad, quarantine };
+  return { ...detect(store, models, { anomalies: options.anomalies }), store, rows, bad, quarantine };
 }

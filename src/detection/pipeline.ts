@@ -4,6 +4,7 @@ import type { CdrBatch } from '../cdr/batch.ts';
 import { readCdrFile } from '../cdr/reader.ts';
 import type { QuarantineItem } from '../cdr/types.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
+import { anomalies } from './anomaly.ts';
 import {
   type Alert,
   type SimScore,
@@ -20,6 +21,8 @@ import type { LinearModel } from './model.ts';
 
 /** The shipped models: one for SIMs (none / simbox / fraud_caller), one for wangiri sources. */
 export interface DetectionModels {
+  /** The model file's version (also on each model). */
+  version?: string;
   sim: LinearModel;
   source: LinearModel;
 }
@@ -34,6 +37,8 @@ export function loadModels(path = MODEL_PATH): DetectionModels {
 
 export interface Detection {
   alerts: Alert[];
+  /** Low-priority population outliers (kind `anomaly`), when asked for; never among `alerts`. */
+  anomalies: Alert[];
   simScores: SimScore[];
   sourceScores: SourceScore[];
 }
@@ -42,14 +47,15 @@ export interface Detection {
  * Runs every detector over the current feature windows: the batch end of `analyze`, and what an
  * ingest service calls periodically on its live FeatureStore.
  */
-export function detect(store: FeatureStore, models: DetectionModels): Detection {
+export function detect(store: FeatureStore, models: DetectionModels, options: { anomalies?: boolean } = {}): Detection {
   const records = simRecords(store);
   const simScores = scoreSims(records, models.sim);
   const sourceScores = scoreSources(store, models.source);
   const alerts = [...simAlerts(store, simScores, models.sim), ...sourceAlerts(store, sourceScores, models.source)];
   alerts.push(...groupDevices(store, alerts));
   alerts.sort((a, b) => (a.kind === b.kind ? b.score - a.score : a.kind < b.kind ? -1 : 1));
-  return { alerts, simScores, sourceScores };
+  const found = options.anomalies ? anomalies(store, records, new Set(alerts.map((a) => a.msisdn))) : [];
+  return { alerts, anomalies: found, simScores, sourceScores };
 }
 
 export interface AnalyzeProgress {
@@ -74,7 +80,7 @@ export async function analyzeFiles(
   paths: string[],
   plan: NumberingPlan,
   models: DetectionModels,
-  options: { onProgress?: (p: AnalyzeProgress) => void; keepQuarantine?: number } = {},
+  options: { onProgress?: (p: AnalyzeProgress) => void; keepQuarantine?: number; anomalies?: boolean } = {},
 ): Promise<AnalyzeResult> {
   const store = new FeatureStore(plan);
   const quarantine: QuarantineItem[] = [];
@@ -90,5 +96,5 @@ export async function analyzeFiles(
       options.onProgress?.({ rows, bad, file: path });
     });
   }
-  return { ...detect(store, models), store, rows, bad, quarantine };
+  return { ...detect(store, models, { anomalies: options.anomalies }), store, rows, bad, quarantine };
 }

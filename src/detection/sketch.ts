@@ -104,6 +104,11 @@ export class RecentNumbers {
     return false;
   }
 
+  /** The numbers held, oldest first. */
+  values(): readonly number[] {
+    return this.items;
+  }
+
   touch(value: number): void {
     const items = this.items;
     const n = items.length;

@@ -25,16 +25,34 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-type Kind = 'normal' | 'taxi' | 'business_agent' | 'iot' | 'simbox' | 'fraud_caller' | 'wangiri';
+type Kind =
+  | 'normal'
+  | 'taxi'
+  | 'courier'
+  | 'business_agent'
+  | 'business_outbound'
+  | 'iot'
+  | 'probe'
+  | 'simbox'
+  | 'fraud_caller'
+  | 'wangiri';
+
+/** How a fraud group behaves (each written from its textbook description). */
+type Variant = '' | 'box-textbook' | 'box-slots' | 'box-evasive' | 'centre-list' | 'centre-random';
 
 interface Person {
   msisdn: number;
   kind: Kind;
+  variant: Variant;
   imsi: string;
-  imei: string;
+  /** IMEI on each day (one entry: the same every day). */
+  imeis: string[];
   cells: string[];
   contacts: number[];
-  group: string;
+  /** Other SIMs of the same box or centre. */
+  siblings: number[];
+  /** The only day the SIM is on air (-1: every day). */
+  day: number;
 }
 
 const START = Date.UTC(2025, 2, 3, 0, 0, 0) - 5 * 3600_000;
@@ -44,75 +62,158 @@ function timestamp(ms: number): string {
   return `${new Date(ms + 5 * 3600_000).toISOString().slice(0, 19)}+05:00`;
 }
 
+/** IMEI: TAC + 6-digit serial + Luhn check digit. */
+function imeiOf(tac: string, serial: number): string {
+  const body = tac + String(serial % 1_000_000).padStart(6, '0');
+  let sum = 0;
+  for (let i = 0; i < 14; i++) {
+    let d = body.charCodeAt(i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return body + String((10 - (sum % 10)) % 10);
+}
+
+// TACs: handsets of common makes, GSM gateway modules (one of them also in data/tac, others not),
+// IoT modules and test probes. Shapes of real allocations, not claims about real models.
+const HANDSET = ['35391811', '35209911', '86754303', '35876410'];
+const GATEWAY_UNLISTED = ['86452810', '86107702'];
+const GATEWAY_LISTED = '86291804';
+const IOT_MODULE = '86922005';
+const PROBE_UNIT = '35716509';
+
 /** Generates the population and yields CSV text (header first) and finally the truth. */
 export function* syntheticCdrs(options: SyntheticOptions): Generator<string, Map<string, string>> {
   const random = mulberry32(options.seed);
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+  const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const lengthAround = (median: number) =>
+    Math.max(1, Math.round(median * Math.exp(0.8 * (random() + random() + random() - 1.5))));
   const count = options.subscribers;
+  const days = options.days;
   const people: Person[] = [];
   const truth = new Map<string, string>();
   const cellCount = Math.max(20, Math.floor(count / 50));
   const cellName = (i: number) => `ALA-${i}`;
   const newNumber = (i: number) => 77010000000 + i * 7 + 1000000 * (i % 7);
-  for (let i = 0; i < count; i++) {
-    const r = random();
-    const kind: Kind = r < 0.01 ? 'taxi' : r < 0.015 ? 'business_agent' : r < 0.03 ? 'iot' : 'normal';
-    const home = Math.floor(random() * cellCount);
-    people.push({
+  let serial = 0;
+  const add = (kind: Kind, variant: Variant, imeis: string[], cells: string[], day = -1): Person => {
+    const i = people.length;
+    const person: Person = {
       msisdn: newNumber(i),
       kind,
-      imsi: `4010${String(100000000 + i).padStart(11, '0')}`,
-      imei: `35${String(1000000000000 + i).padStart(13, '0')}`,
-      cells: [cellName(home), cellName((home + 1) % cellCount), cellName((home + 7) % cellCount)],
+      variant,
+      imsi: `40102${String(1000000000 + i).padStart(10, '0')}`,
+      imeis,
+      cells,
       contacts: [],
-      group: '',
-    });
+      siblings: [],
+      day,
+    };
+    people.push(person);
+    return person;
+  };
+  for (let i = 0; i < count; i++) {
+    const r = random();
+    const kind: Kind =
+      r < 0.008
+        ? 'taxi'
+        : r < 0.014
+          ? 'courier'
+          : r < 0.019
+            ? 'business_agent'
+            : r < 0.024
+              ? 'business_outbound'
+              : r < 0.04
+                ? 'iot'
+                : 'normal';
+    const home = Math.floor(random() * cellCount);
+    const tac = kind === 'iot' ? IOT_MODULE : pick(HANDSET);
+    add(
+      kind,
+      '',
+      [imeiOf(tac, ++serial)],
+      [cellName(home), cellName((home + 1) % cellCount), cellName((home + 7) % cellCount)],
+    );
   }
-  // Fraud: SIM-boxes (16 SIMs on 4 IMEIs, one cell) and call-centres (12 SIMs, one cell).
-  let next = count;
-  const boxes = Math.max(1, Math.round(count / 2000));
-  for (let b = 0; b < boxes; b++) {
-    const cell = cellName(Math.floor(random() * cellCount));
-    for (let s = 0; s < 16; s++) {
-      people.push({
-        msisdn: newNumber(next++),
-        kind: 'simbox',
-        imsi: `4010${String(900000000 + next).padStart(11, '0')}`,
-        imei: `86${String(2000000000000 + b * 4 + (s % 4)).padStart(13, '0')}`,
-        cells: [cell],
-        contacts: [],
-        group: `box${b}`,
-      });
-    }
+  // Business centres sit in one office cell.
+  const office = cellName(3);
+  for (const p of people) if (p.kind === 'business_outbound' || p.kind === 'business_agent') p.cells = [office];
+  // Probe pairs at one site.
+  for (let k = 0; k < 2; k++) {
+    const a = add('probe', '', [imeiOf(PROBE_UNIT, ++serial)], [cellName(5 + k)]);
+    const b = add('probe', '', [imeiOf(PROBE_UNIT, ++serial)], [cellName(5 + k)]);
+    a.siblings = [b.msisdn];
+    b.siblings = [a.msisdn];
   }
-  const centres = Math.max(1, Math.round(count / 3000));
-  for (let c = 0; c < centres; c++) {
+  // SIM-boxes, three families; call-centres, two.
+  const groups = Math.max(1, Math.round(count / 3000));
+  const family = (members: Person[]) => {
+    for (const m of members) m.siblings = members.filter((o) => o !== m).map((o) => o.msisdn);
+  };
+  for (let g = 0; g < groups; g++) {
+    // Textbook: modules with a gateway TAC unknown to the project's table; each day every module
+    // holds the next SIM of the farm, so an IMEI is shared with other SIMs on other days.
+    const modules = Array.from({ length: 4 }, () => imeiOf(pick(GATEWAY_UNLISTED), ++serial));
     const cell = cellName(Math.floor(random() * cellCount));
-    for (let s = 0; s < 12; s++) {
-      people.push({
-        msisdn: newNumber(next++),
-        kind: 'fraud_caller',
-        imsi: `4010${String(800000000 + next).padStart(11, '0')}`,
-        imei: `35${String(3000000000000 + c * 12 + s).padStart(13, '0')}`,
-        cells: [cell],
-        contacts: [],
-        group: `centre${c}`,
-      });
+    const textbook: Person[] = [];
+    for (let s = 0; s < 6; s++)
+      textbook.push(
+        add(
+          'simbox',
+          'box-textbook',
+          Array.from({ length: days }, (_, d) => modules[(s + d) % 4]),
+          [cell],
+        ),
+      );
+    family(textbook);
+    // Slots: 4 SIMs at once in each of 2 modules of a listed gateway TAC.
+    const slots: Person[] = [];
+    const slotModules = [imeiOf(GATEWAY_LISTED, ++serial), imeiOf(GATEWAY_LISTED, ++serial)];
+    const slotCell = cellName(Math.floor(random() * cellCount));
+    for (let s = 0; s < 8; s++) slots.push(add('simbox', 'box-slots', [slotModules[s % 2]], [slotCell]));
+    family(slots);
+    // Evasive: handset IMEIs changed every day, two cells, some SMS and data, calls among its own SIMs.
+    const evasive: Person[] = [];
+    const evasiveCells = [cellName(Math.floor(random() * cellCount)), cellName(Math.floor(random() * cellCount))];
+    for (let s = 0; s < 8; s++)
+      evasive.push(
+        add(
+          'simbox',
+          'box-evasive',
+          Array.from({ length: days }, () => imeiOf(pick(HANDSET), ++serial)),
+          evasiveCells,
+        ),
+      );
+    family(evasive);
+    // Call-centres: 10 handsets each taking a fresh SIM every day.
+    for (const variant of ['centre-list', 'centre-random'] as const) {
+      const handsets = Array.from({ length: 10 }, () => imeiOf(pick(HANDSET), ++serial));
+      const cells =
+        variant === 'centre-list' ? [cellName(Math.floor(random() * cellCount))] : [cellName(1), cellName(2)];
+      const centre: Person[] = [];
+      for (let d = 0; d < days; d++)
+        for (const handset of handsets) centre.push(add('fraud_caller', variant, [handset], cells, d));
+      family(centre);
     }
   }
   const ordinary = people.filter((p) => p.kind === 'normal');
   for (const p of people) {
-    if (p.kind === 'normal' || p.kind === 'taxi' || p.kind === 'business_agent')
+    if (p.kind === 'normal' || p.kind === 'taxi' || p.kind === 'courier' || p.kind === 'business_agent')
       for (let k = 0; k < 6; k++) p.contacts.push(pick(ordinary).msisdn);
     truth.set(`+${p.msisdn}`, p.kind);
   }
-  const wangiri = Array.from({ length: Math.max(1, Math.round(count / 5000)) }, (_, i) => 88213000000 + i * 101);
+  const wangiri = Array.from({ length: Math.max(2, Math.round(count / 5000)) }, (_, i) => 88213000000 + i * 101);
   for (const w of wangiri) truth.set(`+${w}`, 'wangiri');
 
   const chunkRows = options.chunkRows ?? 20000;
   let lines: string[] = [CDR_COLUMNS.join(',')];
   let id = 0;
   const rows: [number, string][] = [];
+  let today = 0;
   const emit = (
     p: Person,
     at: number,
@@ -125,33 +226,34 @@ export function* syntheticCdrs(options: SyntheticOptions): Generator<string, Map
     route: string,
     cell: string,
   ) => {
+    const imei = p.imeis[Math.min(today, p.imeis.length - 1)];
     rows.push([
       at,
-      `r${++id},KCELL,${event},${direction},+${p.msisdn},${other},${p.imsi},${p.imei},${cell},${timestamp(at)},${event === 'voice' ? duration : ''},${answered},${bytes},${route}`,
+      `r${++id},KCELL,${event},${direction},+${p.msisdn},${other},${p.imsi},${imei},${cell},${timestamp(at)},${event === 'voice' ? duration : ''},${answered},${bytes},${route}`,
     ]);
   };
+  const voiceOut = (p: Person, at: number, callee: string, seconds: number, cell: string) =>
+    emit(p, at, 'voice', 'out', callee, seconds, seconds > 0 ? '1' : '0', '', '', cell);
   const dayTime = (day: number, fromHour: number, toHour: number) =>
     START + day * 86_400_000 + (fromHour + random() * (toHour - fromHour)) * 3600_000;
   const randomCallee = () => `+${77050000000 + Math.floor(random() * 9_000_000)}`;
   const byNumber = new Map(people.map((p) => [p.msisdn, p]));
-  for (let day = 0; day < options.days; day++) {
+  const listCursor = new Map<number, number>();
+  for (let day = 0; day < days; day++) {
+    today = day;
     for (const p of people) {
+      if (p.day >= 0 && p.day !== day) continue;
       switch (p.kind) {
         case 'normal': {
           const calls = Math.floor(random() * 8);
           for (let k = 0; k < calls; k++) {
             const callee = random() < 0.85 ? pick(p.contacts) : Number(randomCallee().slice(1));
             const answered = random() < 0.8;
-            emit(
+            voiceOut(
               p,
               dayTime(day, 8, 23),
-              'voice',
-              'out',
               `+${callee}`,
               answered ? 20 + Math.floor(random() * 300) : 0,
-              answered ? '1' : '0',
-              '',
-              '',
               pick(p.cells),
             );
             const peer = byNumber.get(callee);
@@ -175,13 +277,16 @@ export function* syntheticCdrs(options: SyntheticOptions): Generator<string, Map
             );
           break;
         }
-        case 'taxi': {
-          for (let k = 0; k < 40; k++) {
+        case 'taxi':
+        case 'courier': {
+          const jobs = p.kind === 'taxi' ? 40 : 25;
+          for (let k = 0; k < jobs; k++) {
             const customer = randomCallee();
             const at = dayTime(day, 7, 23);
             const cell = cellName(Math.floor(random() * cellCount));
-            emit(p, at, 'voice', 'in', customer, 30, '1', '', 'domestic', cell);
-            emit(p, at + 300_000, 'voice', 'out', customer, 5 + Math.floor(random() * 40), '1', '', '', cell);
+            if (p.kind === 'taxi' || random() < 0.3)
+              emit(p, at, 'voice', 'in', customer, 30, '1', '', 'domestic', cell);
+            voiceOut(p, at + 300_000, customer, random() < 0.85 ? 5 + Math.floor(random() * 50) : 0, cell);
           }
           for (let k = 0; k < 10; k++)
             emit(p, dayTime(day, 0, 24), 'data', 'out', '', 0, '', '500000', '', pick(p.cells));
@@ -189,21 +294,23 @@ export function* syntheticCdrs(options: SyntheticOptions): Generator<string, Map
         }
         case 'business_agent': {
           for (let k = 0; k < 60; k++)
-            emit(
-              p,
-              dayTime(day, 9, 18),
-              'voice',
-              'out',
-              randomCallee(),
-              30 + Math.floor(random() * 200),
-              '1',
-              '',
-              '',
-              p.cells[0],
-            );
+            voiceOut(p, dayTime(day, 9, 18), randomCallee(), 30 + Math.floor(random() * 200), p.cells[0]);
           for (let k = 0; k < 25; k++)
             emit(p, dayTime(day, 9, 18), 'voice', 'in', randomCallee(), 90, '1', '', 'domestic', p.cells[0]);
           for (let k = 0; k < 5; k++) emit(p, dayTime(day, 9, 18), 'data', 'out', '', 0, '', '100000', '', p.cells[0]);
+          break;
+        }
+        case 'business_outbound': {
+          // A sales floor: outbound only, one handset and SIM per agent, office hours, real conversations.
+          if (day % 7 >= 5) break;
+          for (let k = 0; k < 80; k++)
+            voiceOut(
+              p,
+              dayTime(day, 9, 18),
+              randomCallee(),
+              random() < 0.65 ? 40 + Math.floor(random() * 360) : 0,
+              p.cells[0],
+            );
           break;
         }
         case 'iot': {
@@ -211,39 +318,77 @@ export function* syntheticCdrs(options: SyntheticOptions): Generator<string, Map
             emit(p, START + day * 86_400_000 + k * 3600_000, 'data', 'out', '', 0, '', '2048', '', p.cells[0]);
           break;
         }
-        case 'simbox': {
-          for (let k = 0; k < 90; k++) {
-            const answered = random() < 0.75;
-            emit(
+        case 'probe': {
+          const partner = byNumber.get(p.siblings[0]);
+          if (!partner) break;
+          for (let k = 0; k < 96; k += 2)
+            voiceOut(
               p,
-              dayTime(day, 8, 24),
-              'voice',
-              'out',
-              randomCallee(),
-              answered ? 30 + Math.floor(random() * 240) : 0,
-              answered ? '1' : '0',
-              '',
-              '',
+              START + day * 86_400_000 + k * 900_000 + (p.msisdn % 2) * 900_000,
+              `+${partner.msisdn}`,
+              30,
               p.cells[0],
             );
+          break;
+        }
+        case 'simbox': {
+          const evasive = p.variant === 'box-evasive';
+          const calls = p.variant === 'box-textbook' ? between(120, 150) : evasive ? between(50, 80) : between(80, 110);
+          for (let k = 0; k < calls; k++) {
+            const at = dayTime(day, 8, 24);
+            const cell = evasive ? p.cells[Math.floor((at - START) / 28_800_000) % p.cells.length] : p.cells[0];
+            if (evasive && random() < 0.15) {
+              // Fake human life: a call to another SIM of the box, which shows as its incoming call.
+              const sibling = byNumber.get(pick(p.siblings))!;
+              const seconds = 30 + Math.floor(random() * 200);
+              voiceOut(p, at, `+${sibling.msisdn}`, seconds, cell);
+              emit(sibling, at, 'voice', 'in', `+${p.msisdn}`, seconds, '1', '', 'on-net', cell);
+              continue;
+            }
+            const answered = random() < (evasive ? 0.55 : 0.6);
+            voiceOut(p, at, randomCallee(), answered ? lengthAround(evasive ? 90 : 120) : 0, cell);
+          }
+          if (evasive) {
+            for (let k = 0; k < 3; k++)
+              emit(p, dayTime(day, 9, 22), 'sms', 'out', randomCallee(), 0, '', '', '', p.cells[0]);
+            for (let k = 0; k < 4; k++)
+              emit(p, dayTime(day, 0, 24), 'data', 'out', '', 0, '', '200000', '', p.cells[0]);
           }
           break;
         }
         case 'fraud_caller': {
+          const list = p.variant === 'centre-list';
           for (let k = 0; k < 140; k++) {
-            const answered = random() < 0.45;
-            emit(
+            let callee: string;
+            if (list) {
+              // The next numbers of the centre's list: one range, a few numbers skipped.
+              const next =
+                (listCursor.get(p.msisdn) ?? 77071000000 + Math.floor(random() * 900_000) * 10) + between(1, 3);
+              listCursor.set(p.msisdn, next);
+              callee = `+${next}`;
+            } else callee = randomCallee();
+            const answered = random() < (list ? 0.3 : 0.4);
+            const hooked = random() < 0.05;
+            voiceOut(
               p,
-              dayTime(day, 9, 21),
-              'voice',
-              'out',
-              randomCallee(),
-              answered ? 2 + Math.floor(random() * 25) : 0,
-              answered ? '1' : '0',
-              '',
-              '',
-              p.cells[0],
+              dayTime(day, 9, list ? 19 : 21),
+              callee,
+              answered ? (hooked ? lengthAround(400) : between(2, 25)) : 0,
+              pick(p.cells),
             );
+            if (!list && random() < 0.03)
+              emit(
+                p,
+                dayTime(day, 9, 21),
+                'voice',
+                'in',
+                callee,
+                random() < 0.5 ? 20 : 0,
+                random() < 0.5 ? '1' : '0',
+                '',
+                'domestic',
+                p.cells[0],
+              );
           }
           break;
         }

@@ -11,9 +11,11 @@ import { parseArgs } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { clientSettings, loadConfig } from '../config.ts';
 import { loadPlan } from '../numbering/plan.ts';
+import { createNumberRegistry } from '../numbering/registry.ts';
 import { migrate, openPglite, openPostgres } from '../platform/sql.ts';
 import { createMemoryStream } from '../platform/stream.ts';
-import { createIngestService } from './service.ts';
+import { createSubscriberOwnership, sqlPortHistory } from './ownership.ts';
+import { createIngestService, IngestStopped } from './service.ts';
 import { createIngestStore } from './store.ts';
 import type { IngestResult } from './types.ts';
 
@@ -156,6 +158,15 @@ async function* parts(
   yield* cut(true);
 }
 
+/** A server's refusal of an upload, with the counts of what it kept before stopping (when it says). */
+class UploadRefused extends Error {
+  readonly kept: IngestResult | null;
+  constructor(message: string, kept: IngestResult | null) {
+    super(message);
+    this.kept = kept;
+  }
+}
+
 async function post(
   server: string,
   token: string,
@@ -181,15 +192,17 @@ async function post(
     const text = await response.text();
     if (response.ok) return JSON.parse(text) as IngestResult;
     let message = text.slice(0, 300);
+    let kept: IngestResult | null = null;
     try {
-      const parsed = JSON.parse(text) as { error?: { code: string; message: string } };
+      const parsed = JSON.parse(text) as { error?: { code: string; message: string }; kept?: IngestResult };
       if (parsed.error) message = `${parsed.error.code}: ${parsed.error.message}`;
+      kept = parsed.kept ?? null;
     } catch {}
     if (response.status >= 500) {
       lastError = new Error(`server answered ${response.status} ${message}`);
       continue;
     }
-    throw new Error(`server answered ${response.status} ${message}`);
+    throw new UploadRefused(`server answered ${response.status} ${message}`, kept);
   }
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
 }
@@ -259,7 +272,22 @@ export async function run(argv: string[]): Promise<number> {
       await migrate(sql);
       const plan = loadPlan(resolve(config.numberingPlan));
       const stream = createMemoryStream(() => {});
-      const service = createIngestService({ plan, store: createIngestStore(sql), stream });
+      const numbers = await createNumberRegistry(sql, plan);
+      const service = createIngestService({
+        plan,
+        store: createIngestStore(sql),
+        stream,
+        ownership: createSubscriberOwnership({
+          plan,
+          ownerOf: numbers.ownerOf,
+          portHistory: sqlPortHistory(sql, plan),
+        }),
+        limits: {
+          inflatedBytes: config.cdrInflatedLimitBytes,
+          maxCompressionRatio: config.cdrMaxCompressionRatio,
+          maxBadRows: config.cdrMaxBadRows,
+        },
+      });
       for (const path of positionals) {
         const size = statSync(path).size;
         let read = 0;
@@ -278,7 +306,13 @@ export async function run(argv: string[]): Promise<number> {
           show(path, size, size, totals, true);
         } catch (error) {
           failed++;
-          process.stderr.write(`\n${path}: ${(error as Error).message}\n`);
+          if (error instanceof IngestStopped) {
+            totals.accepted += error.kept.accepted;
+            totals.duplicates += error.kept.duplicates;
+            totals.quarantined += error.kept.quarantined;
+          }
+          const code = error instanceof IngestStopped ? `${error.code}: ` : '';
+          process.stderr.write(`\n${path}: ${code}${(error as Error).message}\n`);
         }
       }
       await stream.close();
@@ -317,7 +351,18 @@ export async function run(argv: string[]): Promise<number> {
         show(name, size, size, totals, true);
       } catch (error) {
         failed++;
-        process.stderr.write(`\n${path}: ${(error as Error).message}\n`);
+        let kept = '';
+        if (error instanceof UploadRefused && error.kept) {
+          // The server stopped this part but kept what it committed before the stop.
+          totals.accepted += error.kept.accepted;
+          totals.duplicates += error.kept.duplicates;
+          totals.quarantined += error.kept.quarantined;
+          kept =
+            `\n${path}: the server stopped the upload and kept ${error.kept.accepted} accepted, ` +
+            `${error.kept.duplicates} duplicate and ${error.kept.quarantined} quarantined rows of this part ` +
+            `(upload ${error.kept.uploadId}); fix the file and send it again: kept rows count as duplicates`;
+        }
+        process.stderr.write(`\n${path}: ${(error as Error).message}${kept}\n`);
       }
     }
   }

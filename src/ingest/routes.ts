@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { readerScope } from '../alerts/access.ts';
-import { AppError } from '../errors.ts';
+import { AppError, errorBody } from '../errors.ts';
 import { errorSchema, principalOf } from '../platform/http.ts';
-import type { IngestService } from './service.ts';
+import { type IngestService, IngestStopped } from './service.ts';
 import type { IngestStore } from './store.ts';
 
 /** Body types a CDR upload may declare; gzip is recognised by its magic bytes in any of them. */
@@ -47,10 +47,20 @@ const uploadSchema = {
   },
 } as const;
 
-/** The request body as a stream of chunks that stops with a 413 once it passes the limit. */
+/** An upload stopped by a limit: the error, and what the upload kept before the stop. */
+const stoppedSchema = {
+  type: 'object',
+  properties: { ...errorSchema.properties, kept: countsSchema },
+  required: ['error'],
+} as const;
+
+/**
+ * The request body as a stream of chunks that stops with a 413 once it passes the limit. Leaving
+ * the loop early does not destroy the request: an upload stopped by a limit still gets its answer.
+ */
 async function* limited(body: IncomingMessage, limit: number): AsyncGenerator<Uint8Array> {
   let received = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
+  for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     received += chunk.length;
     if (received > limit) {
       body.destroy();
@@ -58,6 +68,21 @@ async function* limited(body: IncomingMessage, limit: number): AsyncGenerator<Ui
     }
     yield chunk;
   }
+}
+
+/**
+ * Reads and drops what is left of a body whose upload was stopped, so that the client (still
+ * sending) reads the answer instead of a reset connection; a body that goes on past `limit`
+ * bytes is cut off.
+ */
+function discardRest(body: IncomingMessage, limit: number): void {
+  if (body.complete || body.destroyed) return;
+  let dropped = 0;
+  body.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > limit) body.destroy();
+  });
+  body.resume();
 }
 
 /**
@@ -84,11 +109,15 @@ export function registerIngestRoutes(
         schema: {
           summary: 'Upload CDRs (CSV with a header, or JSON Lines; gzip allowed)',
           description:
-            'Rows are validated one by one: bad rows and rows of another operator go to the quarantine with their ' +
+            'Rows are validated one by one: bad rows, rows of another operator and rows whose served subscriber ' +
+            "(msisdn) is not the uploading operator's at the row's time (numbering plan and MNP; reason " +
+            'NOT_OPERATOR_SUBSCRIBER — foreign numbers, inbound roamers, are kept) go to the quarantine with their ' +
             'line and reason, records already received (same operator and record_id) count as duplicates, the rest ' +
             'are accepted and handed to detection. An upload cut off midway keeps the batches already committed: ' +
             'send the file again and they count as duplicates. The quarantine keeps the first 100 000 bad rows of an ' +
-            'upload (all are counted).',
+            'upload (all are counted). An upload with too many bad rows (400 TOO_MANY_BAD_ROWS), or a gzip body ' +
+            'inflating too far (413 INFLATED_TOO_LARGE, COMPRESSION_RATIO_TOO_HIGH) is stopped: the answer is the ' +
+            'error plus `kept`, the counts of what was committed before the stop.',
           tags: ['cdr'],
           consumes: cdrContentTypes,
           querystring: {
@@ -104,10 +133,10 @@ export function registerIngestRoutes(
               operator: { type: 'string', maxLength: 40, description: 'admin token only: upload for this operator' },
             },
           },
-          response: { 200: countsSchema, '4xx': errorSchema },
+          response: { 200: countsSchema, '4xx': stoppedSchema },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const p = principalOf(request);
         const q = request.query as { file?: string; lineOffset: number; operator?: string };
         let operator: string;
@@ -120,16 +149,26 @@ export function registerIngestRoutes(
         if (type === 'application/json')
           throw new AppError('UNSUPPORTED_MEDIA_TYPE', `send CDRs as ${cdrContentTypes.slice(0, 4).join(', ')}`);
         const declared = Number(request.headers['content-length'] ?? 0);
-        if (declared > bodyLimit)
+        if (declared > bodyLimit) {
+          // The body is not read: closing the connection after the answer spares receiving it.
+          reply.header('connection', 'close');
           throw new AppError('PAYLOAD_TOO_LARGE', `a CDR upload is at most ${bodyLimit} bytes; send the file in parts`);
+        }
         const body = request.body as IncomingMessage | undefined;
         if (!body || typeof (body as { on?: unknown }).on !== 'function')
           throw new AppError('BAD_REQUEST', 'the body must be a CDR file');
-        return ingest.ingest(limited(body, bodyLimit), {
-          operator,
-          file: q.file ?? '',
-          lineOffset: q.lineOffset,
-        });
+        try {
+          return await ingest.ingest(limited(body, bodyLimit), {
+            operator,
+            file: q.file ?? '',
+            lineOffset: q.lineOffset,
+          });
+        } catch (error) {
+          discardRest(body, bodyLimit);
+          if (!(error instanceof IngestStopped)) throw error;
+          // The counts of what was kept travel with the error (the same fields as a 200 answer).
+          return reply.status(error.status).send({ ...errorBody(error.code, error.message), kept: error.kept });
+        }
       },
     );
   });

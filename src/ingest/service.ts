@@ -4,14 +4,15 @@ import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { type CdrBatch, digitString } from '../cdr/batch.ts';
-import { CdrTextParser } from '../cdr/reader.ts';
+import { CdrTextParser, QUARANTINE_PER_BATCH } from '../cdr/reader.ts';
 import { DIRECTION_NAMES, EVENT_NAMES, OTHER_NONE, ROUTE_NAMES } from '../cdr/types.ts';
-import { AppError } from '../errors.ts';
+import { AppError, type ErrorCode } from '../errors.ts';
 import { formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import type { EventStream } from '../platform/stream.ts';
 import { encodeBatch } from './codec.ts';
+import { createSubscriberOwnership, type SubscriberOwnership } from './ownership.ts';
 import type { IngestStore, QuarantineRow } from './store.ts';
 import type { CdrBatchEvent, IngestResult } from './types.ts';
 
@@ -26,6 +27,39 @@ const FUTURE_TOLERANCE_MS = 86_400_000;
  * this far, so that one wrong file cannot fill the records store.
  */
 export const MAX_STORED_QUARANTINE = 100_000;
+/** Inflated bytes below which the compression ratio is not judged (a small file's header and first rows). */
+const RATIO_FLOOR_BYTES = 1 << 20;
+/** Gzip layers unwrapped (a .gz file sent with Content-Encoding gzip); a third is refused. */
+const MAX_GZIP_LAYERS = 2;
+
+/** Bounds on the work one upload may cause, whatever its body. */
+export interface IngestLimits {
+  /** Bytes a gzip body may inflate to. */
+  inflatedBytes: number;
+  /** Largest inflated/compressed ratio of a gzip body (0: not checked). */
+  maxCompressionRatio: number;
+  /** Bad rows an upload may have before it is stopped (0: no limit). */
+  maxBadRows: number;
+}
+
+export const defaultIngestLimits: IngestLimits = {
+  inflatedBytes: 4 * 1024 * 1024 * 1024,
+  maxCompressionRatio: 100,
+  maxBadRows: 100_000,
+};
+
+/**
+ * An upload stopped part-way by a limit: the client sees the code and message, and what the
+ * upload kept (every batch committed before the stop stays; sending the file again after fixing
+ * it counts those rows as duplicates).
+ */
+export class IngestStopped extends AppError {
+  readonly kept: IngestResult;
+  constructor(code: ErrorCode, message: string, kept: IngestResult) {
+    super(code, message);
+    this.kept = kept;
+  }
+}
 
 export interface IngestRequest {
   /** The uploading operator; null for an admin import that takes each row's operator column as given. */
@@ -57,8 +91,14 @@ function renderRow(batch: CdrBatch, i: number): string {
   return JSON.stringify(row);
 }
 
-/** The body, gunzipped when it starts with gzip's magic bytes (whatever its headers said). */
-async function* decompressed(body: IngestBody): AsyncGenerator<Uint8Array | string> {
+/**
+ * The body, gunzipped when it starts with gzip's magic bytes (whatever its headers said).
+ * `gzip.layers` tells the consumer how many layers were unwrapped, so it can bound the output.
+ */
+async function* decompressed(
+  body: IngestBody,
+  gzip: { layers: number; compressedRead: () => number },
+): AsyncGenerator<Uint8Array | string> {
   const iterator = body[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let headBytes = 0;
@@ -75,20 +115,29 @@ async function* decompressed(body: IngestBody): AsyncGenerator<Uint8Array | stri
   }
   const prefix = Buffer.concat(head);
   async function* rest(): AsyncGenerator<Uint8Array | string> {
-    if (prefix.length > 0) yield prefix;
-    if (ended) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
+    try {
+      if (prefix.length > 0) yield prefix;
+      if (ended) return;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      // Stopped early: let go of the body (its reader lets the route answer and drop the rest).
+      if (!ended) await iterator.return?.();
     }
   }
   if (prefix.length >= 2 && prefix[0] === 0x1f && prefix[1] === 0x8b) {
+    if (gzip.layers >= MAX_GZIP_LAYERS)
+      throw new AppError('BAD_REQUEST', `the body is gzip inside gzip more than ${MAX_GZIP_LAYERS} times`);
     const gunzip = createGunzip({ chunkSize: 1 << 20 });
-    pipeline(Readable.from(rest()), gunzip, () => {});
+    // The ratio is judged on the body's bytes the outer layer has really inflated, not on those read ahead.
+    if (gzip.layers++ === 0) gzip.compressedRead = () => gunzip.bytesWritten;
+    pipeline(Readable.from(rest(), { objectMode: false, highWaterMark: 1 << 16 }), gunzip, () => {});
     try {
       // A gzip body inside gzip (Content-Encoding over a .gz file) is unwrapped once more.
-      yield* decompressed(gunzip);
+      yield* decompressed(gunzip, gzip);
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError('BAD_REQUEST', 'the body is not valid gzip');
@@ -108,11 +157,16 @@ export function createIngestService(deps: {
   plan: NumberingPlan;
   store: IngestStore;
   stream: EventStream;
+  /** Whose subscriber each row's served number is (default: the numbering plan's ranges only). */
+  ownership?: SubscriberOwnership;
+  limits?: Partial<IngestLimits>;
   metrics?: Metrics;
   clock?: () => number;
   batchRows?: number;
 }) {
   const { plan, store, stream } = deps;
+  const ownership = deps.ownership ?? createSubscriberOwnership({ plan });
+  const limits: IngestLimits = { ...defaultIngestLimits, ...deps.limits };
   const clock = deps.clock ?? Date.now;
   const batchRows = deps.batchRows ?? DEFAULT_BATCH_ROWS;
   const rowsCounter = deps.metrics?.counter('callshield_cdr_rows_total', 'CDR rows received by outcome', [
@@ -140,6 +194,17 @@ export function createIngestService(deps: {
       allowed[s] = request.operator === null || batch.strings[s] === request.operator ? 1 : 0;
     const latest = clock() + FUTURE_TOLERANCE_MS;
     const recordIds = batch.recordIds ?? [];
+    // Rows whose served subscriber the (row's) operator did not serve at the row's time.
+    const candidates: number[] = [];
+    for (let i = 0; i < batch.size; i++) if (allowed[batch.operator[i]] === 1) candidates.push(i);
+    const foreign = new Map<number, string>();
+    for (const f of await ownership.foreignRows(
+      candidates,
+      batch.msisdn,
+      batch.startedAt,
+      (i) => batch.strings[batch.operator[i]],
+    ))
+      foreign.set(f.row, f.reason);
     const keep: number[] = [];
     const operators: string[] = [];
     const ids: string[] = [];
@@ -153,6 +218,11 @@ export function createIngestService(deps: {
           reason: `operator ${operator.slice(0, 40)} is not the uploading operator ${request.operator}`,
           raw: renderRow(batch, i),
         });
+        continue;
+      }
+      const notOurs = foreign.get(i);
+      if (notOurs !== undefined) {
+        quarantine.push({ line: batch.line[i] + lineOffset, reason: notOurs, raw: renderRow(batch, i) });
         continue;
       }
       if (batch.startedAt[i] > latest) {
@@ -216,16 +286,54 @@ export function createIngestService(deps: {
     await store.beginUpload({ id: uploadId, operator: uploadOperator, file });
     const result: IngestResult = { uploadId, file, accepted: 0, duplicates: 0, quarantined: 0, bytes: 0 };
     const upload = { stored: 0 };
-    const parser = new CdrTextParser(file, plan, { recordIds: true, batchSize: batchRows });
+    const parser = new CdrTextParser(file, plan, {
+      recordIds: true,
+      batchSize: batchRows,
+      // A batch is handed over once it holds one bad row past the limit, so the stop comes there.
+      quarantinePerBatch: limits.maxBadRows > 0 ? Math.min(QUARANTINE_PER_BATCH, limits.maxBadRows + 1) : undefined,
+    });
     const decoder = new StringDecoder('utf8');
+    const gzip = { layers: 0, compressedRead: () => result.bytes };
+    let inflated = 0;
     let lineChars = 0;
     const add = (counts: { accepted: number; duplicates: number; quarantined: number }) => {
       result.accepted += counts.accepted;
       result.duplicates += counts.duplicates;
       result.quarantined += counts.quarantined;
+      if (limits.maxBadRows > 0 && result.quarantined > limits.maxBadRows)
+        throw new IngestStopped(
+          'TOO_MANY_BAD_ROWS',
+          `the upload stopped after more than ${limits.maxBadRows} bad rows (see the quarantine); ` +
+            `kept ${result.accepted} accepted rows before the stop`,
+          { ...result },
+        );
     };
+    /** Bounds the work of a gzip body: its inflated size and its ratio to the bytes received. */
+    function bound(bytes: number): void {
+      inflated += bytes;
+      if (gzip.layers === 0) return;
+      if (inflated > limits.inflatedBytes)
+        throw new IngestStopped(
+          'INFLATED_TOO_LARGE',
+          `the gzip body inflates past ${limits.inflatedBytes} bytes; send the file in parts ` +
+            `(kept ${result.accepted} accepted rows before the stop)`,
+          { ...result },
+        );
+      if (
+        limits.maxCompressionRatio > 0 &&
+        inflated > RATIO_FLOOR_BYTES &&
+        inflated > limits.maxCompressionRatio * gzip.compressedRead()
+      )
+        throw new IngestStopped(
+          'COMPRESSION_RATIO_TOO_HIGH',
+          `the gzip body inflates more than ${limits.maxCompressionRatio} times its size: not a CDR file ` +
+            `(kept ${result.accepted} accepted rows before the stop)`,
+          { ...result },
+        );
+    }
     async function counted(): Promise<void> {
-      for await (const chunk of decompressed(measured(body))) {
+      for await (const chunk of decompressed(measured(body), gzip)) {
+        bound(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength);
         const text = typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer);
         const newline = text.lastIndexOf('\n');
         lineChars = newline < 0 ? lineChars + text.length : text.length - newline - 1;

@@ -11,7 +11,7 @@ import type { ReputationIndex } from '../screening/reputation.ts';
 import type { Decision } from '../screening/types.ts';
 import { type Corroboration, isEvidenceAgainstCaller } from './reputation.ts';
 import { registerPublicRoutes, registerReportRoutes } from './routes.ts';
-import { createReportService } from './service.ts';
+import { createReportService, type SenderIdLookup } from './service.ts';
 import { createChannelStore, createReportStore } from './store.ts';
 
 const brandsFile = new URL('../../data/brands/kz.json', import.meta.url);
@@ -26,6 +26,7 @@ export async function createReports(deps: {
   clock: () => number;
   recentDecisions: (number: string) => Decision[];
   alertsOf?: (msisdn: string) => Promise<{ kind: string; status?: string }[]>;
+  senderIds?: SenderIdLookup;
 }) {
   const store = createReportStore(deps.sql);
   const channels = createChannelStore(deps.sql);
@@ -49,6 +50,7 @@ export async function createReports(deps: {
       reportsBeforeProof: deps.config.publicReportsBeforeProof,
       bits: deps.config.publicReportProofBits,
     },
+    senderIds: deps.senderIds,
   });
   const routeDeps = {
     reports,

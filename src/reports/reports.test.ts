@@ -368,7 +368,8 @@ describe('number and link checks', () => {
     assert.equal(verified.risk, 'low');
     assert.match(verified.label, /Halyk Bank/);
     assert.deepEqual(await publicNumber('+79161119999'), { number: '+79161119999', risk: 'unknown' });
-    const bad = await t.request('GET', '/public/v1/numbers/abc');
+    // Neither a number nor an SMS sender ID ("abc" would be a sender ID, answered as unregistered).
+    const bad = await t.request('GET', `/public/v1/numbers/${encodeURIComponent('abc!')}`);
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().error.code, 'INVALID_NUMBER');
   });

@@ -35,6 +35,13 @@ export interface ReportInput {
   reporterNumber?: unknown;
 }
 
+/** SMS sender IDs as the public pages see them (src/sms): reports about them, and checks of them. */
+export interface SenderIdLookup {
+  isSenderId(text: string): boolean;
+  /** The public answer about a sender ID, or null when the text is none; `reported` is its reports' risk. */
+  answer(text: string, language: Language, reported: Risk): { number: string; risk: Risk; label?: string } | null;
+}
+
 /**
  * Where a report came from. A web reporter is its subnet (see friction.ts): never its User-Agent,
  * which the sender chooses, so one machine cannot pass for four reporters.
@@ -69,6 +76,7 @@ export interface ReportServiceDeps {
   corroborate: (number: string) => Promise<Corroboration>;
   /** Proof-of-work friction for bursts of web reports. */
   proof: { reportsBeforeProof: number; bits: number };
+  senderIds?: SenderIdLookup;
 }
 
 export async function createReportService(deps: ReportServiceDeps) {
@@ -92,6 +100,8 @@ export async function createReportService(deps: ReportServiceDeps) {
   });
 
   const scores = new Map<string, number>();
+  /** Reports' risk of SMS sender IDs (numbers' risk is in the reputation index). */
+  const senderRisks = new Map<string, Risk>();
 
   async function refresh(number: string): Promise<Risk> {
     const now = clock();
@@ -109,6 +119,8 @@ export async function createReportService(deps: ReportServiceDeps) {
     if (score > 0) scores.set(number, score);
     else scores.delete(number);
     if (n >= 0) deps.reputation.set(n, risk);
+    else if (risk === 'unknown') senderRisks.delete(number.toLowerCase());
+    else senderRisks.set(number.toLowerCase(), risk);
     return risk;
   }
 
@@ -126,8 +138,10 @@ export async function createReportService(deps: ReportServiceDeps) {
       if (typeof input.number !== 'string') throw new AppError('VALIDATION_FAILED', '"number" must be a string');
       const n = plan.parse(input.number);
       // Fraudsters also write from messenger accounts and short names; numbers that parse are kept as E.164.
-      if (n < 0) throw new AppError('INVALID_NUMBER', '"number" is not a phone number');
-      number = formatNumber(n);
+      // An SMS may come from an alphanumeric sender ID, kept as written.
+      if (n < 0 && channel === 'sms' && deps.senderIds?.isSenderId(input.number)) number = input.number;
+      else if (n < 0) throw new AppError('INVALID_NUMBER', '"number" is not a phone number');
+      else number = formatNumber(n);
     }
     let url: string | undefined;
     if (input.url !== undefined && input.url !== null && input.url !== '') {
@@ -202,7 +216,11 @@ export async function createReportService(deps: ReportServiceDeps) {
     /** What a citizen may learn about a number: a risk and a label, nothing personal. */
     publicNumber(input: string, language: Language): { number: string; risk: Risk; label?: string } {
       const n = plan.parse(input);
-      if (n < 0) throw new AppError('INVALID_NUMBER', 'not a phone number');
+      if (n < 0) {
+        const sender = deps.senderIds?.answer(input, language, senderRisks.get(input.toLowerCase()) ?? 'unknown');
+        if (sender) return sender;
+        throw new AppError('INVALID_NUMBER', 'not a phone number');
+      }
       const number = formatNumber(n);
       const r = numberRisk(n, deps, clock());
       if (r.reason === 'DOES_NOT_CALL') return { number, risk: r.risk, label: publicLabels.DOES_NOT_CALL[language] };

@@ -14,6 +14,11 @@ export const labelTexts: Record<Exclude<LabelCode, 'VERIFIED_BUSINESS'>, Record<
     kk: 'Халықаралық қоңырау',
     en: 'International call',
   },
+  UNREGISTERED_SENDER: {
+    ru: 'Отправитель не зарегистрирован',
+    kk: 'Жіберуші тіркелмеген',
+    en: 'Unregistered sender',
+  },
 };
 
 const verifiedSuffix: Record<Language, string> = {

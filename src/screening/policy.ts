@@ -22,6 +22,13 @@ export const defaultActions: Record<ReasonCode, PolicyAction> = {
   IDENTITY_INVALID: 'label',
   // Fail open by default; `failurePolicy: closed` makes it block (see compilePolicy).
   ORIGIN_CHECK_UNAVAILABLE: 'monitor',
+  // SMS: a mere unregistered sender ID is labelled; one imitating a registered ID or a protected
+  // brand is blocked (src/sms/conclude.ts raises a label to a block for imitations).
+  SENDER_ID_UNREGISTERED: 'label',
+  SENDER_ID_WRONG_ROUTE: 'block',
+  // For a phishing link; a merely suspicious link is labelled at most.
+  PHISHING_LINK: 'block',
+  SMS_BURST: 'label',
 };
 
 /** Severity of an action: the verdict is the most severe enforced one. */

@@ -18,6 +18,12 @@ export const reasonCodes = [
   'ORIGIN_CHECK_UNAVAILABLE',
   // Extension: the SIP Identity header (STIR/SHAKEN) given with the call failed verification.
   'IDENTITY_INVALID',
+  // SMS screening (DESIGN.md §3.1): an alphanumeric sender ID not in the registry (or imitating one),
+  // a registered one on a route not registered for it, a phishing link in the text, a burst of one sender.
+  'SENDER_ID_UNREGISTERED',
+  'SENDER_ID_WRONG_ROUTE',
+  'PHISHING_LINK',
+  'SMS_BURST',
 ] as const;
 export type ReasonCode = (typeof reasonCodes)[number];
 
@@ -28,7 +34,9 @@ export type Verdict = 'allow' | 'label' | 'block';
 /** Verification status of a signed caller ID (ATIS-1000074 verstat). */
 export type Verstat = 'TN-Validation-Passed' | 'TN-Validation-Failed' | 'No-TN-Validation';
 export type PolicyAction = 'block' | 'label' | 'allow' | 'monitor';
-export type LabelCode = 'SUSPECTED_FRAUD' | 'INTERNATIONAL_CALL' | 'VERIFIED_BUSINESS';
+export type LabelCode = 'SUSPECTED_FRAUD' | 'INTERNATIONAL_CALL' | 'VERIFIED_BUSINESS' | 'UNREGISTERED_SENDER';
+/** What a decision screened: a call (the default) or a message (SMS). */
+export type Channel = 'call' | 'sms';
 
 /** A verify request after validation: numbers are E.164 integers, times epoch milliseconds. */
 export interface CallToVerify {
@@ -51,9 +59,13 @@ export interface CallToVerify {
 /** A screening decision as emitted on the decisions stream and counted in stats. */
 export interface Decision {
   decisionId: string;
+  /** The call's id; for a message (channel `sms`), its messageId. */
   callId: string;
+  /** Absent on calls decided before channels existed: read absent as `call`. */
+  channel?: Channel;
   operator: string;
   fromOperator?: string;
+  /** The calling number; for a message, its sender (a number, or an alphanumeric sender ID as sent). */
   a: string;
   b: string;
   ingress: Ingress;
@@ -70,4 +82,6 @@ export interface Decision {
   verstat?: Verstat;
   /** Microseconds spent deciding, waits included. */
   latencyUs: number;
+  /** SMS: registrable domains of the links found in the text (the text itself is never kept). */
+  linkDomains?: string[];
 }

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadPlan } from '../numbering/plan.ts';
-import { SCENARIOS, withEvasion } from './scenarios.ts';
+import { FAMILIES, type Family, randomScenario, SCENARIOS, withEvasion } from './scenarios.ts';
 import { DEFAULT_START_DATE, type SimulationProgress, simulate } from './simulate.ts';
 
 const USAGE = `usage: callshield simulate --out DIR [options]
@@ -14,6 +14,8 @@ const USAGE = `usage: callshield simulate --out DIR [options]
   --seed S          seed; the same seed gives byte-identical output (default 1)
   --scenario NAME   ${Object.keys(SCENARIOS).join(', ')} (default baseline)
   --evasion E       override every fraud evasion level, 0 (naive) to 1 (evasive)
+  --scenario random fraud behaviour drawn from wide ranges by the seed (--families F,… limits the
+                    behaviour families drawn from)
   --start DATE      first day, YYYY-MM-DD (default ${DEFAULT_START_DATE}, a Monday)
   --plan FILE       numbering plan (default data/numbering/kz.json)
   --out DIR         output directory (created if missing)
@@ -33,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
         seed: { type: 'string', default: '1' },
         scenario: { type: 'string', default: 'baseline' },
         evasion: { type: 'string' },
+        families: { type: 'string' },
         start: { type: 'string', default: DEFAULT_START_DATE },
         plan: { type: 'string', default: 'data/numbering/kz.json' },
         out: { type: 'string' },
@@ -54,7 +57,13 @@ export async function run(argv: string[]): Promise<number> {
   const days = integer(values.days as string, 'days', 1, 366, problems);
   const seed = integer(values.seed as string, 'seed', 0, 2 ** 32 - 1, problems);
   let scenario = SCENARIOS[values.scenario as string];
-  if (!scenario) problems.push(`unknown scenario "${values.scenario}" (known: ${Object.keys(SCENARIOS).join(', ')})`);
+  if (values.scenario === 'random') {
+    const families = values.families ? String(values.families).split(',') : [...FAMILIES];
+    const unknown = families.filter((f) => !(FAMILIES as readonly string[]).includes(f));
+    if (unknown.length > 0) problems.push(`unknown families ${unknown.join(', ')} (known: ${FAMILIES.join(', ')})`);
+    else scenario = randomScenario(seed, families as Family[]);
+  } else if (!scenario)
+    problems.push(`unknown scenario "${values.scenario}" (known: ${Object.keys(SCENARIOS).join(', ')}, random)`);
   if (values.evasion !== undefined) {
     const evasion = Number(values.evasion);
     if (!(evasion >= 0 && evasion <= 1)) problems.push('--evasion must be a number from 0 to 1');

@@ -357,7 +357,12 @@ export function randomDigits(random: Random, count: number): string {
 
 /** A 15-digit IMEI for a TAC: serial plus the Luhn check digit, as on real devices. */
 export function makeImei(random: Random, tac: string): string {
-  const body = tac + randomDigits(random, 6);
+  return imeiWithSerial(tac, randomDigits(random, 6));
+}
+
+/** A 15-digit IMEI of a TAC and a 6-digit serial (modules of one batch have consecutive serials). */
+export function imeiWithSerial(tac: string, serial: string): string {
+  const body = tac + serial;
   let sum = 0;
   for (let i = 0; i < 14; i++) {
     let d = body.charCodeAt(i) - 48;

@@ -18,6 +18,7 @@ import {
   GATEWAY_TACS,
   HANDSET_TACS,
   IOT_TACS,
+  imeiWithSerial,
   makeImei,
   PREMIUM_PREFIXES,
   PROBE_TACS,
@@ -25,6 +26,8 @@ import {
 } from './geography.ts';
 import { cumulate, type Random } from './random.ts';
 import type { Scenario } from './scenarios.ts';
+
+const FAMILY_TACS = { gateway: GATEWAY_TACS, handset: HANDSET_TACS, iot: IOT_TACS } as const;
 
 export const KIND_NORMAL = 0;
 export const KIND_TAXI = 1;
@@ -494,18 +497,27 @@ export function buildPopulation(
     const c = random.weighted(cityCumulative);
     const op = pickMobileOperator();
     const evasion = box.evasion;
+    const v = box.variation;
     // Evasive boxes swap SIMs every few hours so no SIM builds a long record; plain ones never do.
-    const shiftHours = evasion > 0.2 ? Math.max(6, Math.round(24 * (1 - 0.7 * evasion))) : hours;
+    let shiftHours = evasion > 0.2 ? Math.max(6, Math.round(24 * (1 - 0.7 * evasion))) : hours;
+    if (v) shiftHours = v.rotation === 'daily' ? 24 : v.rotation === 'shift' ? Math.max(1, v.shiftHours) : hours;
     const moves = evasion > 0.5;
-    const groupCells = moves ? [cityCell(c), cityCell(c), cityCell(c)] : [cityCell(c)];
-    const modules = box.modulesPerBox;
-    const rotateImeis = evasion > 0.3;
-    const firstDayImeis = Array.from({ length: modules }, () => makeImei(random, random.pick(GATEWAY_TACS)));
+    const cellCount = v ? Math.max(1, v.cells) : moves ? 3 : 1;
+    const groupCells = Array.from({ length: cellCount }, () => cityCell(c));
+    const modules = v?.staticSlots ? box.simsPerBox : box.modulesPerBox;
+    const rotateImeis = v ? v.newImeisDaily : evasion > 0.3;
+    const moduleTacs = v ? FAMILY_TACS[v.tacFamily] : GATEWAY_TACS;
+    const laterTacs = v ? moduleTacs : HANDSET_TACS;
+    let firstDayImeis: string[];
+    if (v?.staticSlots) {
+      // The ports of one gateway: modules of one batch, consecutive serials.
+      const tac = random.pick(moduleTacs);
+      const base = random.int(900_000);
+      firstDayImeis = Array.from({ length: modules }, (_, k) => imeiWithSerial(tac, String(base + k).padStart(6, '0')));
+    } else firstDayImeis = Array.from({ length: modules }, () => makeImei(random, random.pick(moduleTacs)));
     const imeisByDay = [firstDayImeis];
     for (let d = 1; d < days; d++)
-      imeisByDay.push(
-        rotateImeis ? firstDayImeis.map(() => makeImei(random, random.pick(HANDSET_TACS))) : firstDayImeis,
-      );
+      imeisByDay.push(rotateImeis ? firstDayImeis.map(() => makeImei(random, random.pick(laterTacs))) : firstDayImeis);
     const g = groups.length;
     groups.push({
       ...emptyGroup(`simbox-${b}`, KIND_SIMBOX, c, op),
@@ -532,7 +544,7 @@ export function buildPopulation(
           from: Math.max(0, from),
           to: Math.min(hours, from + shiftHours),
           // Aged SIMs (bought from people) for evasive boxes; fresh bulk SIMs otherwise.
-          ageDays: evasion > 0.5 ? random.between(200, 2000) : random.between(1, 30),
+          ageDays: evasion > 0.5 || v?.borrowedLife ? random.between(200, 2000) : random.between(1, 30),
         });
       }
     }
@@ -552,11 +564,12 @@ export function buildPopulation(
   for (let k = 1; k <= centres; k++) {
     const c = random.weighted(cityCumulative);
     const evasion = centre.evasion;
-    const spread = evasion > 0.5 ? 4 : 1;
+    const cv = centre.variation;
+    const spread = cv ? Math.max(1, cv.cells) : evasion > 0.5 ? 4 : 1;
     const groupCells = Array.from({ length: spread }, () => cityCell(c));
     const handsets = Array.from({ length: centre.simsPerCentre }, () => makeImei(random, random.pick(HANDSET_TACS)));
     const g = groups.length;
-    const shiftHours = 24;
+    const shiftHours = cv && !cv.freshSimDaily ? hours : 24;
     groups.push({
       ...emptyGroup(`fraud-centre-${k}`, KIND_FRAUD_CALLER, c, -1),
       first: msisdn.length,

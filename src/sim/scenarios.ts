@@ -30,12 +30,15 @@ export interface Scenario {
     callsPerSimPerDay: number;
     /** 0 = textbook box; 1 = fakes incoming calls, sends SMS, rotates SIMs and IMEIs, moves, uses aged SIMs. */
     evasion: number;
+    /** Behaviour drawn for randomised runs; absent in the named scenarios (evasion decides). */
+    variation?: SimboxVariation;
   };
   fraudCentres: {
     simsPerThousand: number;
     simsPerCentre: number;
     callsPerSimPerDay: number;
     evasion: number;
+    variation?: CentreVariation;
   };
   spoofing: {
     /** Spoofed calls from abroad per subscriber per day. */
@@ -49,6 +52,52 @@ export interface Scenario {
     victimsPerSourcePerNight: number;
     callBackShare: number;
   };
+}
+
+/** Hours profile names (src/sim/traffic.ts). */
+export type HoursProfile = 'human' | 'office' | 'flat' | 'evening';
+
+/**
+ * How one run's SIM-boxes behave, drawn from wide ranges by `randomScenario`, so that a model
+ * trained over many runs cannot learn one simulator's numbers.
+ */
+export interface SimboxVariation {
+  answerRate: number;
+  /** Median conversation length (s) of answered calls. */
+  medianDurationS: number;
+  /** How SIMs and IMEIs rotate: never, a new SIM per slot each day, per shift of some hours,
+   * or each call through a random module of the box. */
+  rotation: 'none' | 'daily' | 'shift' | 'per-call';
+  shiftHours: number;
+  /** TACs of the box's modules; `handset` boxes also get new IMEIs every day when `newImeisDaily`. */
+  tacFamily: 'gateway' | 'handset' | 'iot';
+  newImeisDaily: boolean;
+  cells: number;
+  hours: HoursProfile;
+  /** Share of calls placed to the box's own SIMs, to fake incoming calls. */
+  mimicryShare: number;
+  smsPerDay: number;
+  dataPerDay: number;
+  /** Aged SIMs that keep a few contacts calling back. */
+  borrowedLife: boolean;
+  /** A multi-port gateway: one module per SIM, consecutive module IMEIs, SIMs never moved. */
+  staticSlots?: boolean;
+}
+
+export interface CentreVariation {
+  answerRate: number;
+  /** Answered calls last up to this many seconds, except the hooked ones. */
+  shortMaxS: number;
+  hookedShare: number;
+  hours: HoursProfile;
+  /** Dials a list: consecutive numbers of one range. */
+  listDialling: boolean;
+  /** A fresh SIM in each handset every day (else one SIM for the whole run). */
+  freshSimDaily: boolean;
+  cells: number;
+  smsPerDay: number;
+  dataPerDay: number;
+  callbackRate: number;
 }
 
 const baseline: Scenario = {
@@ -125,5 +174,147 @@ export function withEvasion(scenario: Scenario, evasion: number): Scenario {
     simbox: { ...scenario.simbox, evasion },
     fraudCentres: { ...scenario.fraudCentres, evasion },
     spoofing: { ...scenario.spoofing, evasion },
+  };
+}
+
+/** Behaviour families of fraud, the units left out of training by `eval --leave-out`. */
+export const FAMILIES = [
+  'simbox-plain',
+  'simbox-static-slots',
+  'simbox-rotating',
+  'simbox-mimicry',
+  'simbox-handset-imei',
+  'centre-plain',
+  'centre-evasive',
+] as const;
+export type Family = (typeof FAMILIES)[number];
+
+/** A small seeded generator (independent of the simulation's own streams). */
+function drawer(seed: number) {
+  let a = (seed ^ 0x9e3779b9) >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    range: (lo: number, hi: number) => lo + next() * (hi - lo),
+    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)],
+  };
+}
+
+/** Draws SIM-box behaviour of one family. */
+export function simboxOfFamily(family: Family, seed: number): SimboxVariation {
+  const d = drawer(seed);
+  const plain: SimboxVariation = {
+    answerRate: d.range(0.45, 0.8),
+    medianDurationS: d.range(60, 240),
+    rotation: 'none',
+    shiftHours: 24,
+    tacFamily: 'gateway',
+    newImeisDaily: false,
+    cells: 1,
+    hours: d.pick(['human', 'human', 'flat', 'evening'] as const),
+    mimicryShare: 0,
+    smsPerDay: 0,
+    dataPerDay: 0,
+    borrowedLife: false,
+  };
+  if (family === 'simbox-static-slots')
+    return { ...plain, staticSlots: true, tacFamily: d.pick(['gateway', 'handset'] as const), cells: 1 };
+  if (family === 'simbox-rotating')
+    return {
+      ...plain,
+      rotation: d.pick(['daily', 'shift', 'per-call'] as const),
+      shiftHours: Math.round(d.range(4, 14)),
+      cells: d.pick([1, 1, 2]),
+    };
+  if (family === 'simbox-mimicry')
+    return {
+      ...plain,
+      mimicryShare: d.range(0.1, 0.4),
+      smsPerDay: d.range(0.5, 6),
+      dataPerDay: d.range(0.5, 4),
+      borrowedLife: d.next() < 0.5,
+      cells: d.pick([1, 2, 3]),
+      rotation: d.pick(['none', 'daily'] as const),
+    };
+  if (family === 'simbox-handset-imei')
+    return {
+      ...plain,
+      tacFamily: d.pick(['handset', 'iot'] as const),
+      newImeisDaily: d.next() < 0.6,
+      rotation: d.pick(['none', 'daily', 'shift'] as const),
+      shiftHours: Math.round(d.range(6, 14)),
+    };
+  return plain;
+}
+
+/** Draws call-centre behaviour of one family. */
+export function centreOfFamily(family: Family, seed: number): CentreVariation {
+  const d = drawer(seed + 7);
+  const plain: CentreVariation = {
+    answerRate: d.range(0.15, 0.45),
+    shortMaxS: d.range(12, 35),
+    hookedShare: d.range(0.02, 0.15),
+    hours: d.pick(['office', 'office', 'human'] as const),
+    listDialling: d.next() < 0.5,
+    freshSimDaily: d.next() < 0.6,
+    cells: 1,
+    smsPerDay: 0,
+    dataPerDay: 0,
+    callbackRate: d.range(0, 0.06),
+  };
+  if (family === 'centre-evasive')
+    return {
+      ...plain,
+      answerRate: d.range(0.3, 0.5),
+      shortMaxS: d.range(20, 50),
+      cells: d.pick([2, 3, 4]),
+      smsPerDay: d.range(0.5, 5),
+      dataPerDay: d.range(0.5, 5),
+      callbackRate: d.range(0.03, 0.1),
+    };
+  return plain;
+}
+
+/**
+ * A randomised scenario: the baseline country with this run's fraud behaviour drawn from the
+ * families given (a SIM-box family and a call-centre family each), volumes from wide ranges.
+ */
+export function randomScenario(seed: number, families: readonly Family[] = FAMILIES): Scenario {
+  const d = drawer(seed * 31 + 3);
+  const boxFamilies = families.filter((f) => f.startsWith('simbox'));
+  const centreFamilies = families.filter((f) => f.startsWith('centre'));
+  const boxFamily = boxFamilies.length > 0 ? d.pick(boxFamilies) : null;
+  const centreFamily = centreFamilies.length > 0 ? d.pick(centreFamilies) : null;
+  const modules = d.pick([2, 4, 8]);
+  return {
+    ...baseline,
+    name: `random-${seed}[${[boxFamily, centreFamily].filter(Boolean).join(',')}]`,
+    description: 'randomised fraud behaviour for training and evaluation',
+    taxiShare: d.range(0.002, 0.02),
+    courierShare: d.range(0.002, 0.015),
+    businessAgentShare: d.range(0.002, 0.015),
+    iotShare: d.range(0.01, 0.04),
+    probes: d.pick([4, 8, 12]),
+    simbox: {
+      simsPerThousand: boxFamily ? d.range(1.5, 4) : 0,
+      simsPerBox: modules * d.pick([1, 2, 4]),
+      modulesPerBox: modules,
+      callsPerSimPerDay: d.range(30, 180),
+      evasion: 0,
+      ...(boxFamily ? { variation: simboxOfFamily(boxFamily, seed) } : {}),
+    },
+    fraudCentres: {
+      simsPerThousand: centreFamily ? d.range(1, 3) : 0,
+      simsPerCentre: d.pick([6, 12, 20]),
+      callsPerSimPerDay: d.range(50, 220),
+      evasion: 0,
+      ...(centreFamily ? { variation: centreOfFamily(centreFamily, seed) } : {}),
+    },
   };
 }

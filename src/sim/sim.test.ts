@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseCdrText } from '../cdr/reader.ts';
 import { loadPlan } from '../numbering/plan.ts';
 import { Random } from './random.ts';
-import { SCENARIOS } from './scenarios.ts';
+import { FAMILIES, randomScenario, SCENARIOS } from './scenarios.ts';
 import { simulate } from './simulate.ts';
 
 const plan = loadPlan(new URL('../../data/numbering/kz.json', import.meta.url).pathname);
@@ -238,6 +238,48 @@ describe('simulator', () => {
     // Rotation: no SIM is on air for the whole two days.
     const hours = [...days.values()].map((s) => s.size);
     assert.ok(Math.max(...hours) < 40, `a SIM was active ${Math.max(...hours)} hours`);
+  });
+});
+
+describe('randomised scenarios', () => {
+  it('draw behaviour per family from the seed, and leave out the families not given', () => {
+    assert.deepEqual(
+      randomScenario(5, ['simbox-plain', 'centre-plain']),
+      randomScenario(5, ['simbox-plain', 'centre-plain']),
+    );
+    const rotating = randomScenario(9, ['simbox-rotating']);
+    assert.notEqual(rotating.simbox.variation?.rotation, 'none');
+    assert.equal(rotating.fraudCentres.simsPerThousand, 0, 'no call-centre family given');
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 40; seed++) seen.add(randomScenario(seed).name.replace(/^random-\d+/, ''));
+    for (const family of FAMILIES)
+      assert.ok(
+        [...seen].some((name) => name.includes(family)),
+        `${family} drawn`,
+      );
+  });
+
+  it('simulate list-dialling call-centres and boxes rotating modules per call, with their labels', async () => {
+    const dir = tempDir();
+    const scenario = randomScenario(3, ['simbox-rotating', 'centre-plain']);
+    scenario.simbox.variation = { ...scenario.simbox.variation!, rotation: 'per-call' };
+    scenario.fraudCentres.variation = { ...scenario.fraudCentres.variation!, listDialling: true };
+    await simulate({ plan, scenario, subscribers: 2000, days: 1, seed: 3, out: dir });
+    const run = readDir(dir);
+    const imeisOf = new Map<string, Set<string>>();
+    const callees: number[] = [];
+    for (const r of run.cdrs) {
+      const kind = run.truth.get(r.msisdn);
+      if (kind === 'simbox' && r.event === 'voice' && r.direction === 'out') {
+        const set = imeisOf.get(r.msisdn) ?? new Set<string>();
+        set.add(r.imei);
+        imeisOf.set(r.msisdn, set);
+      }
+      if (kind === 'fraud_caller' && r.direction === 'out' && callees.length < 50) callees.push(Number(r.other_party));
+    }
+    assert.ok(Math.max(...[...imeisOf.values()].map((s) => s.size)) > 1, 'a SIM goes through several modules');
+    const close = callees.slice(1).filter((c, k) => Math.abs(c - callees[k]) <= 100).length;
+    assert.ok(close > callees.length / 4, `consecutive numbers dialled (${close} of ${callees.length})`);
   });
 });
 

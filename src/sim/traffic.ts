@@ -25,7 +25,7 @@ import {
   WIDE_OFFSETS,
 } from './population.ts';
 import { cumulate, type Random } from './random.ts';
-import type { Scenario } from './scenarios.ts';
+import type { CentreVariation, HoursProfile, Scenario, SimboxVariation } from './scenarios.ts';
 
 export const CDR_HEADER =
   'record_id,operator,event,direction,msisdn,other_party,imsi,imei,cell_id,started_at,duration_s,answered,bytes,route\n';
@@ -142,6 +142,8 @@ export class TrafficGenerator {
   /** Mobile subscribers of the social range by operator, for SIM-boxes terminating on-net. */
   private readonly mobileSocialByOperator: Int32Array[];
   private readonly mobileSocial: Int32Array;
+  /** Where each list-dialling call-centre SIM is in its list. */
+  private readonly listCursor = new Map<number, number>();
 
   private hour = 0;
   private localHour = 0;
@@ -421,9 +423,54 @@ export class TrafficGenerator {
 
   // ---- SIM-boxes ----------------------------------------------------------------------------
 
+  /** Relative activity of this hour for a varied behaviour's hours profile. */
+  private profileNow(hours: HoursProfile): number {
+    if (hours === 'office') return PROFILE_FRAUD[this.localHour] * WEEK_FRAUD[this.weekday];
+    if (hours === 'flat') return PROFILE_FLAT[this.localHour];
+    if (hours === 'evening') return PROFILE_DATA[this.localHour] * WEEK_HUMAN[this.weekday];
+    return PROFILE_HUMAN[this.localHour] * WEEK_HUMAN[this.weekday];
+  }
+
+  /** A SIM-box of a randomised run: its behaviour drawn by `randomScenario`. */
+  private simboxVariedHour(i: number, v: SimboxVariation): void {
+    const p = this.population;
+    const random = this.random;
+    const g = p.groups[p.group[i]];
+    const rate = this.profileNow(v.hours);
+    const calls = random.poisson(this.scenario.simbox.callsPerSimPerDay * rate);
+    const imsi = v.rotation === 'per-call' ? p.device[i].slice(0, p.device[i].indexOf(',', 1) + 1) : '';
+    const imeis = g.imeisByDay[Math.min(this.day, g.imeisByDay.length - 1)];
+    for (let c = 0; c < calls; c++) {
+      const second = random.int(3600);
+      // Each call through whichever module is free.
+      if (v.rotation === 'per-call') p.device[i] = [imsi, imeis[random.int(imeis.length)], ','].join('');
+      if (v.mimicryShare > 0 && random.chance(v.mimicryShare)) {
+        for (let attempt = 0; attempt < 12; attempt++) {
+          const k = g.first + random.int(g.end - g.first);
+          if (k === i || this.hour < p.activeFrom[k] || this.hour >= p.activeTo[k]) continue;
+          this.call(i, k, second, random.chance(0.8) ? duration(random, 60, 0.8, 900) : 0);
+          break;
+        }
+        continue;
+      }
+      const j = this.victim(random.chance(0.75) ? p.operator[i] : -1);
+      this.call(i, j, second, random.chance(v.answerRate) ? duration(random, v.medianDurationS, 0.9, 3600) : 0);
+    }
+    const sms = random.poisson(v.smsPerDay * rate);
+    for (let s = 0; s < sms; s++) this.sms(i, this.victim(-1), random.int(3600));
+    const sessions = random.poisson(v.dataPerDay * rate);
+    for (let s = 0; s < sessions; s++) this.data(i, random.int(3600), Math.round(random.logNormal(300_000, 1)));
+    if (v.borrowedLife) this.borrowedLife(i, 2 * rate);
+  }
+
   private simboxHour(i: number): void {
     const p = this.population;
     if (this.hour < p.activeFrom[i] || this.hour >= p.activeTo[i]) return;
+    const variation = this.scenario.simbox.variation;
+    if (variation) {
+      this.simboxVariedHour(i, variation);
+      return;
+    }
     const random = this.random;
     const g = p.groups[p.group[i]];
     const evasion = g.evasion;
@@ -473,9 +520,49 @@ export class TrafficGenerator {
 
   // ---- domestic fraud call-centres ------------------------------------------------------------
 
+  /** Next number of a centre SIM's dialling list: consecutive numbers of one range, a few skipped. */
+  private listNumber(i: number): string {
+    let next = this.listCursor.get(i);
+    if (next === undefined) next = Number(this.population.msisdn[this.victim(-1)].slice(1)) - this.random.int(500);
+    next += 1 + this.random.int(3);
+    this.listCursor.set(i, next);
+    return `+${next}`;
+  }
+
+  /** A call-centre SIM of a randomised run. */
+  private fraudCallerVariedHour(i: number, v: CentreVariation): void {
+    const random = this.random;
+    const rate = this.profileNow(v.hours);
+    const calls = random.poisson(this.scenario.fraudCentres.callsPerSimPerDay * rate);
+    for (let c = 0; c < calls; c++) {
+      const second = random.int(3600);
+      let length = 0;
+      if (random.chance(v.answerRate))
+        length = random.chance(v.hookedShare)
+          ? duration(random, 600, 0.6, 3600)
+          : random.between(2, Math.round(v.shortMaxS));
+      if (v.listDialling) {
+        // Numbers of the list that are not subscribers of the simulated operators: the out record only.
+        this.voice(this.voiceOut, i, this.listNumber(i), this.hourPrefix + MINUTE_SECOND[second], length, '');
+      } else this.call(i, this.victim(-1), second, length);
+    }
+    const callbacks = random.poisson(this.scenario.fraudCentres.callsPerSimPerDay * rate * v.callbackRate);
+    for (let c = 0; c < callbacks; c++)
+      this.call(this.victim(-1), i, random.int(3600), random.chance(0.5) ? random.between(3, 60) : 0);
+    const sms = random.poisson(v.smsPerDay * rate);
+    for (let s = 0; s < sms; s++) this.sms(i, this.victim(-1), random.int(3600));
+    const sessions = random.poisson(v.dataPerDay * rate);
+    for (let s = 0; s < sessions; s++) this.data(i, random.int(3600), Math.round(random.logNormal(1_000_000, 1)));
+  }
+
   private fraudCallerHour(i: number): void {
     const p = this.population;
     if (this.hour < p.activeFrom[i] || this.hour >= p.activeTo[i]) return;
+    const variation = this.scenario.fraudCentres.variation;
+    if (variation) {
+      this.fraudCallerVariedHour(i, variation);
+      return;
+    }
     const random = this.random;
     const evasion = p.groups[p.group[i]].evasion;
     const rate =

@@ -6,15 +6,18 @@
 import type { Sql } from '../platform/sql.ts';
 import { type Decision, ingressTypes, reasonCodes } from '../screening/types.ts';
 
-export const metricNames = [
-  'screened',
-  'verdict:allow',
-  'verdict:label',
-  'verdict:block',
-  'shadow',
-  ...reasonCodes.map((r) => `reason:${r}`),
-  ...ingressTypes.map((i) => `ingress:${i}`),
-] as const;
+const channelMetrics = (prefix: string) => [
+  `${prefix}screened`,
+  `${prefix}verdict:allow`,
+  `${prefix}verdict:label`,
+  `${prefix}verdict:block`,
+  `${prefix}shadow`,
+  ...reasonCodes.map((r) => `${prefix}reason:${r}`),
+  ...ingressTypes.map((i) => `${prefix}ingress:${i}`),
+];
+/** Calls' metrics as they always were; messages' (SMS) the same names after `sms:`, counted apart. */
+const callMetricCount = channelMetrics('').length;
+export const metricNames = [...channelMetrics(''), ...channelMetrics('sms:')] as const;
 
 const metricIndex = new Map<string, number>(metricNames.map((m, i) => [m, i]));
 const reasonOffset = metricIndex.get(`reason:${reasonCodes[0]}`)!;
@@ -92,11 +95,12 @@ export function createDecisionCounter(sql: Sql) {
   return {
     count(decision: Decision, decidedAtMs: number): void {
       const counts = cell(Math.floor(decidedAtMs / HOUR) * HOUR, decision.operator);
-      counts[0]++;
-      counts[verdictIndex[decision.verdict]]++;
-      if (decision.shadow) counts[4]++;
-      for (const r of decision.reasons) counts[reasonOffset + reasonCodes.indexOf(r)]++;
-      counts[ingressOffset + ingressTypes.indexOf(decision.ingress)]++;
+      const base = decision.channel === 'sms' ? callMetricCount : 0;
+      counts[base]++;
+      counts[base + verdictIndex[decision.verdict]]++;
+      if (decision.shadow) counts[base + 4]++;
+      for (const r of decision.reasons) counts[base + reasonOffset + reasonCodes.indexOf(r)]++;
+      counts[base + ingressOffset + ingressTypes.indexOf(decision.ingress)]++;
     },
 
     /** Writes what was counted; a failed write keeps the counts for the next flush. */

@@ -26,6 +26,36 @@ const figureOf: Record<string, keyof Figures> = {
 
 const emptyFigures = (): Figures => ({ screened: 0, allowed: 0, labelled: 0, blocked: 0, shadow: 0 });
 
+/** Totals, by reason, by ingress, by operator and a series, from rollup rows of one channel. */
+function figuresOf(rows: { bucket: Date; operator_id: string; metric: string; n: number }[]) {
+  const totals = emptyFigures();
+  const byReason: Record<string, number> = {};
+  const byIngress: Record<string, number> = {};
+  const byOperator: Record<string, Figures> = {};
+  const series = new Map<string, Figures>();
+  for (const r of rows) {
+    const n = Number(r.n);
+    const figure = figureOf[r.metric];
+    if (figure) {
+      totals[figure] += n;
+      byOperator[r.operator_id] ??= emptyFigures();
+      byOperator[r.operator_id][figure] += n;
+      const t = new Date(r.bucket).toISOString();
+      let point = series.get(t);
+      if (!point) {
+        point = emptyFigures();
+        series.set(t, point);
+      }
+      point[figure] += n;
+    } else if (r.metric.startsWith('reason:')) {
+      byReason[r.metric.slice(7)] = (byReason[r.metric.slice(7)] ?? 0) + n;
+    } else if (r.metric.startsWith('ingress:')) {
+      byIngress[r.metric.slice(8)] = (byIngress[r.metric.slice(8)] ?? 0) + n;
+    }
+  }
+  return { totals, byReason, byIngress, byOperator, series: [...series].map(([t, f]) => ({ t, ...f })) };
+}
+
 /** Reads the rollups behind `GET /v1/stats`. */
 export function createStatsStore(sql: Sql) {
   return {
@@ -36,37 +66,28 @@ export function createStatsStore(sql: Sql) {
          group by 1, 2, 3 order by 1`,
         [q.from, q.to, q.groupBy, q.operator ?? null],
       );
-      const totals = emptyFigures();
-      const byReason: Record<string, number> = {};
-      const byIngress: Record<string, number> = {};
-      const byOperator: Record<string, Figures> = {};
-      const series = new Map<string, Figures>();
+      // Messages (SMS) are counted apart, under "sms:", and answered in `messages` of the same shape.
+      const callRows: typeof rows = [];
+      const messageRows: typeof rows = [];
       for (const r of rows) {
-        const n = Number(r.n);
-        const t = new Date(r.bucket).toISOString();
-        const figure = figureOf[r.metric];
-        if (figure) {
-          totals[figure] += n;
-          byOperator[r.operator_id] ??= emptyFigures();
-          byOperator[r.operator_id][figure] += n;
-          let point = series.get(t);
-          if (!point) {
-            point = emptyFigures();
-            series.set(t, point);
-          }
-          point[figure] += n;
-        } else if (r.metric.startsWith('reason:')) {
-          byReason[r.metric.slice(7)] = (byReason[r.metric.slice(7)] ?? 0) + n;
-        } else if (r.metric.startsWith('ingress:')) {
-          byIngress[r.metric.slice(8)] = (byIngress[r.metric.slice(8)] ?? 0) + n;
-        }
+        if (r.metric.startsWith('sms:')) messageRows.push({ ...r, metric: r.metric.slice(4) });
+        else callRows.push(r);
       }
+      const { totals, byReason, byIngress, byOperator, series } = figuresOf(callRows);
       const since = await sql.query<{ metric: string; n: number }>(
         `select metric, sum(count)::float8 as n from stats_totals where ($1::text is null or operator_id = $1) group by metric`,
         [q.operator ?? null],
       );
       const sinceLaunch = { ...emptyFigures(), byReason: {} as Record<string, number> };
+      const messagesSinceLaunch = { ...emptyFigures(), byReason: {} as Record<string, number> };
       for (const r of since.rows) {
+        if (r.metric.startsWith('sms:')) {
+          const metric = r.metric.slice(4);
+          const figure = figureOf[metric];
+          if (figure) messagesSinceLaunch[figure] += Number(r.n);
+          else if (metric.startsWith('reason:')) messagesSinceLaunch.byReason[metric.slice(7)] = Number(r.n);
+          continue;
+        }
         const figure = figureOf[r.metric];
         if (figure) sinceLaunch[figure] += Number(r.n);
         else if (r.metric.startsWith('reason:')) sinceLaunch.byReason[r.metric.slice(7)] = Number(r.n);
@@ -83,8 +104,9 @@ export function createStatsStore(sql: Sql) {
         byReason,
         byIngress,
         byOperator,
-        series: [...series].map(([t, f]) => ({ t, ...f })),
-        sinceLaunch: { launchedAt: launched.rows[0]?.value ?? null, ...sinceLaunch },
+        series,
+        sinceLaunch: { launchedAt: launched.rows[0]?.value ?? null, ...sinceLaunch, messages: messagesSinceLaunch },
+        messages: figuresOf(messageRows),
       };
     },
   };

@@ -90,8 +90,14 @@ export const api = {
 
   stats: (query: { from?: string; to?: string; groupBy?: 'hour' | 'day' } = {}) =>
     request<Stats>('GET', apiPaths.stats, { query }),
-  decisions: (query: { verdict?: string; reason?: string; operator?: string; number?: string; limit?: number }) =>
-    request<{ items: Decision[] }>('GET', apiPaths.decisions, { query }),
+  decisions: (query: {
+    verdict?: string;
+    reason?: string;
+    operator?: string;
+    number?: string;
+    channel?: string;
+    limit?: number;
+  }) => request<{ items: Decision[] }>('GET', apiPaths.decisions, { query }),
   decision: (decisionId: string) => request<Decision>('GET', apiPaths.decision, { params: { decisionId } }),
   lookup: (number: string) => request<Lookup>('GET', apiPaths.lookup, { params: { number } }),
 

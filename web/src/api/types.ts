@@ -38,7 +38,20 @@ export interface Stats {
   byIngress: Record<string, number>;
   byOperator: Record<string, Figures>;
   series: (Figures & { t: string })[];
-  sinceLaunch: Figures & { launchedAt: string | null; byReason: Record<string, number> };
+  sinceLaunch: Figures & {
+    launchedAt: string | null;
+    byReason: Record<string, number>;
+    /** Messages (SMS) since launch, counted apart from calls. */
+    messages?: Figures & { byReason: Record<string, number> };
+  };
+  /** Messages (SMS) of the period, counted apart from calls. */
+  messages?: {
+    totals: Figures;
+    byReason: Record<string, number>;
+    byIngress: Record<string, number>;
+    byOperator: Record<string, Figures>;
+    series: (Figures & { t: string })[];
+  };
 }
 
 export interface Lookup {

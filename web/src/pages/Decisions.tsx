@@ -76,6 +76,18 @@ export function DecisionDetails({ decision }: { decision: Decision }) {
           </dd>
         </>
       ) : null}
+      {decision.channel === 'sms' ? (
+        <>
+          <dt>{t('decisions.channel')}</dt>
+          <dd>{t('channel.sms')}</dd>
+          {decision.linkDomains?.length ? (
+            <>
+              <dt>{t('decisions.linkDomains')}</dt>
+              <dd className="mono">{decision.linkDomains.join(', ')}</dd>
+            </>
+          ) : null}
+        </>
+      ) : null}
       <dt>{t('decisions.id')}</dt>
       <dd className="mono">{decision.decisionId}</dd>
       <dt>{t('decisions.callId')}</dt>
@@ -135,13 +147,14 @@ export function DecisionsPage() {
   const [verdict, setVerdict] = useState('');
   const [reason, setReason] = useState('');
   const [operator, setOperator] = useState('');
+  const [channel, setChannel] = useState('');
   const [number, setNumber] = useState('');
   const [applied, setApplied] = useState('');
   const [live, setLive] = useState(true);
   const [selected, setSelected] = useState<Decision>();
   const { data, error } = usePoll(
-    () => api.decisions({ verdict, reason, operator, number: applied, limit: 200 }),
-    [verdict, reason, operator, applied, live],
+    () => api.decisions({ verdict, reason, operator, number: applied, channel, limit: 200 }),
+    [verdict, reason, operator, applied, channel, live],
     live ? 3000 : undefined,
   );
   async function open(d: Decision) {
@@ -174,6 +187,13 @@ export function DecisionsPage() {
             title={reason || undefined}
             maxWidth={280}
             options={reasons.map((r) => ({ value: r, label: reasonLabel(r, language), title: r }))}
+          />
+          <FilterSelect
+            label={t('decisions.channel')}
+            name="channel"
+            value={channel}
+            onChange={setChannel}
+            options={(['call', 'sms'] as const).map((c) => ({ value: c, label: t(`channel.${c}`) }))}
           />
           <label className="field">
             <span>{t('decisions.operator')}</span>

@@ -94,6 +94,23 @@ export function OverviewPage() {
         <Period id="year" title={t('overview.year')} figures={data?.thisYear.totals} from={year} />
         <Period id="launch" title={t('overview.sinceLaunch')} figures={day?.sinceLaunch} />
       </div>
+      <div className="grid cols-3">
+        <Period
+          id="sms-today"
+          title={`${t('overview.sms')} · ${t('overview.today')}`}
+          figures={day?.messages?.totals}
+        />
+        <Period
+          id="sms-year"
+          title={`${t('overview.sms')} · ${t('overview.year')}`}
+          figures={data?.thisYear.messages?.totals}
+        />
+        <Period
+          id="sms-launch"
+          title={`${t('overview.sms')} · ${t('overview.sinceLaunch')}`}
+          figures={day?.sinceLaunch.messages}
+        />
+      </div>
       <Panel
         title={t('overview.series')}
         actions={

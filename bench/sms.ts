@@ -1,0 +1,195 @@
+/**
+ * SMS screening: POST /v1/sms/verify over HTTP against the real server, next to a bare Fastify
+ * handler in the same run (as bench/http.ts does for calls), the batch form in messages/s, and
+ * submit_sm/s of an SMPP client through the SMPP firewall against the same upstream SMSC without it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import smpp, { type Session } from 'smpp';
+import { adminToken, key, load, startCallshield } from './http.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+
+function child(script: string, args: string[], pattern: RegExp): Promise<{ match: string; process: ChildProcess }> {
+  const proc = spawn(process.execPath, [join(root, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const m = seen.match(pattern);
+      if (m) resolve({ match: m[1], process: proc });
+    });
+    proc.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
+  });
+}
+
+/** Messages as an SMS hub sees them: bank and state sender IDs, unknown ones, look-alikes, numbers, links. */
+function smsBodies(n: number): string[] {
+  const at = new Date().toISOString();
+  const senders = ['KASPI', 'EGOV', 'HALYK', 'ACMESHOP', 'KASPI-BANK', 'Kaspl', '+77011234567', '+79161234567'];
+  const texts = [
+    undefined,
+    'Vash kod 4821. Ne soobshchaite ego nikomu.',
+    'Ваш платёж принят. Подробнее в приложении https://kaspi.kz/',
+    'Vash schet zablokirovan, podtverdite: https://kaspi-kz-bonus.top/login',
+  ];
+  return Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      messageId: `bench-sms-${i}`,
+      sender: senders[i % senders.length],
+      b: `+7777${String(5_000_000 + i).padStart(7, '0')}`,
+      at,
+      ingress: i % 16 === 7 ? 'international' : 'domestic',
+      ...(texts[(i >> 3) % texts.length] ? { text: texts[(i >> 3) % texts.length] } : {}),
+    }),
+  );
+}
+
+async function register(url: string, senderId: string, owner: string) {
+  await fetch(`${url}/v1/admin/sms-senders/${senderId}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ owner, routes: ['domestic', 'on-net'] }),
+  });
+}
+
+/** submit_sm/s of one bound ESME keeping `window` submits in flight for `seconds`. */
+async function submitRate(port: number, seconds: number, window = 200): Promise<{ rate: number; errors: number }> {
+  const session: Session = smpp.connect({ host: '127.0.0.1', port });
+  session.on('error', () => {});
+  await new Promise<void>((resolve) => session.once('connect', () => resolve()));
+  const send = session as unknown as Record<string, (o: object, cb: (pdu: { command_status: number }) => void) => void>;
+  await new Promise<void>((resolve, reject) =>
+    send.bind_transceiver({ system_id: 'bench', password: 'bench' }, (pdu) =>
+      pdu.command_status === 0 ? resolve() : reject(new Error(`bind refused: ${pdu.command_status}`)),
+    ),
+  );
+  const senders = ['KASPI', 'EGOV', 'ACMESHOP', '77011234567'];
+  let done = 0;
+  let errors = 0;
+  let i = 0;
+  const end = performance.now() + seconds * 1000;
+  await new Promise<void>((resolve) => {
+    let inFlight = 0;
+    const next = () => {
+      while (inFlight < window && performance.now() < end) {
+        inFlight++;
+        const sender = senders[i++ % senders.length];
+        send.submit_sm(
+          {
+            source_addr: sender,
+            source_addr_ton: /^\d+$/.test(sender) ? 1 : 5,
+            destination_addr: `7777${String(5_000_000 + (i % 100_000)).padStart(7, '0')}`,
+            dest_addr_ton: 1,
+            short_message: 'Vash kod 4821. Ne soobshchaite ego nikomu.',
+          },
+          (pdu) => {
+            inFlight--;
+            done++;
+            if (pdu.command_status !== 0) errors++;
+            if (performance.now() < end) next();
+            else if (inFlight === 0) resolve();
+          },
+        );
+      }
+    };
+    next();
+  });
+  session.destroy();
+  return { rate: done / seconds, errors };
+}
+
+export async function benchSms(seconds = 8): Promise<Record<string, number | string>> {
+  const bodies = smsBodies(4000);
+  // Calls decided without an origin wait (foreign and spoofed numbers), as bench/http.ts sends.
+  const callBodies = Array.from({ length: 4000 }, (_, i) =>
+    JSON.stringify({
+      callId: `bench-call-${i}`,
+      a: i % 2 ? `+7916${String(1_000_000 + i).padStart(7, '0')}` : `+7701${String(2_000_000 + i).padStart(7, '0')}`,
+      b: `+7777${String(5_000_000 + i).padStart(7, '0')}`,
+      at: new Date().toISOString(),
+      ingress: 'international',
+    }),
+  );
+  const bare = await child('bench/bare-server.ts', ['0'], /(http:\/\/127\.0\.0\.1:\d+)/);
+  const bareUrl = bare.match;
+  const smsc = await child('bench/smsc.ts', ['0'], /smsc (127\.0\.0\.1:\d+)/);
+  const smppPort = 20_000 + Math.floor(Math.random() * 20_000);
+  const server = await startCallshield({
+    CALLSHIELD_ROLES: 'screening,console,smpp',
+    CALLSHIELD_SMPP_PORT: String(smppPort),
+    CALLSHIELD_SMPP_UPSTREAM: smsc.match,
+    CALLSHIELD_SMPP_SYSTEM_ID: 'callshield',
+    CALLSHIELD_SMPP_PASSWORD: 'pw',
+    CALLSHIELD_SMPP_ACCOUNTS: 'bench:bench',
+    CALLSHIELD_SMPP_OPERATOR: 'BEELINE',
+    // The bench sends from a few senders only: no burst reason.
+    CALLSHIELD_SMS_BURST_THRESHOLD: '1000000',
+  });
+  try {
+    const token = await key(server.url, 'BEELINE');
+    for (const [id, owner] of [
+      ['KASPI', 'Kaspi Bank'],
+      ['EGOV', 'eGov'],
+      ['HALYK', 'Halyk Bank'],
+    ])
+      await register(server.url, id, owner);
+    await load(bareUrl, '/v1/calls/verify', undefined, bodies, 50, 3);
+    await load(server.url, '/v1/sms/verify', token, bodies, 50, 3);
+    await load(server.url, '/v1/calls/verify', token, callBodies, 50, 2);
+    // Rounds alternate between the bare handler, call verify and SMS verify, so that a busy moment
+    // of the machine hits all three alike.
+    const rounds = 4;
+    const bareRuns: Awaited<ReturnType<typeof load>>[] = [];
+    const callRuns: Awaited<ReturnType<typeof load>>[] = [];
+    const smsRuns: Awaited<ReturnType<typeof load>>[] = [];
+    for (let round = 0; round < rounds; round++) {
+      bareRuns.push(await load(bareUrl, '/v1/calls/verify', undefined, bodies, 50, 2));
+      callRuns.push(await load(server.url, '/v1/calls/verify', token, callBodies, 50, 2));
+      smsRuns.push(await load(server.url, '/v1/sms/verify', token, bodies, 50, 2));
+    }
+    const mean = (runs: { rps: number }[]) => runs.reduce((sum, r) => sum + r.rps, 0) / runs.length;
+    const latency = await load(server.url, '/v1/sms/verify', token, bodies, 10, seconds / 2);
+    const batchSize = 500;
+    const batches = Array.from({ length: 8 }, (_, k) =>
+      JSON.stringify({ messages: bodies.slice(k * batchSize, (k + 1) * batchSize).map((b) => JSON.parse(b)) }),
+    );
+    await load(server.url, '/v1/sms/verify/batch', token, batches, 8, 2);
+    const batch = await load(server.url, '/v1/sms/verify/batch', token, batches, 8, seconds);
+    const callBatches = Array.from({ length: 8 }, (_, k) =>
+      JSON.stringify({ calls: callBodies.slice(k * batchSize, (k + 1) * batchSize).map((b) => JSON.parse(b)) }),
+    );
+    await load(server.url, '/v1/calls/verify/batch', token, callBatches, 8, 2);
+    const callBatch = await load(server.url, '/v1/calls/verify/batch', token, callBatches, 8, seconds / 2);
+
+    // SMPP: the same client and window straight to the SMSC, then through the firewall.
+    const smscPort = Number(smsc.match.split(':')[1]);
+    await submitRate(smscPort, 2);
+    const direct = await submitRate(smscPort, seconds / 2);
+    await submitRate(smppPort, 2);
+    const through = await submitRate(smppPort, seconds / 2);
+    const bareRps = mean(bareRuns);
+    const smsRps = mean(smsRuns);
+    return {
+      'bare fastify req/s (50 conn)': Math.round(bareRps),
+      'call verify req/s (50 conn, same rounds)': Math.round(mean(callRuns)),
+      'call verify / bare ratio': (mean(callRuns) / bareRps).toFixed(2),
+      'sms verify req/s (50 conn)': Math.round(smsRps),
+      'sms verify / bare ratio': (smsRps / bareRps).toFixed(2),
+      'sms verify p50/p99 ms (10 conn)': `${latency.p50}/${latency.p99}`,
+      'sms verify errors': latency.errors + smsRuns.reduce((sum, r) => sum + r.errors, 0),
+      'call batch decisions/s (500 per request, 8 conn)': Math.round(callBatch.rps * batchSize),
+      'sms batch messages/s (500 per request, 8 conn)': Math.round(batch.rps * batchSize),
+      'sms batch p99 ms': batch.p99,
+      'sms batch errors': batch.errors,
+      'smpp submit_sm/s straight to the SMSC (window 200)': Math.round(direct.rate),
+      'smpp submit_sm/s through the firewall (window 200)': Math.round(through.rate),
+      'smpp through / straight ratio': (through.rate / direct.rate).toFixed(2),
+      'smpp errors (through)': through.errors,
+    };
+  } finally {
+    bare.process.kill('SIGTERM');
+    smsc.process.kill('SIGTERM');
+    server.stop();
+  }
+}

@@ -1,0 +1,414 @@
+/**
+ * The SMPP firewall between a real SMPP client (an ESME) and a real SMPP server (the upstream
+ * SMSC), both from the `smpp` package, over TCP on 127.0.0.1, screening in the same process.
+ */
+import assert from 'node:assert/strict';
+import { createServer as createTcpServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import smpp, { type PDU, type Session } from 'smpp';
+import { loadConfig } from '../config.ts';
+import { testAdminToken as admin, startTestApp, type TestApp } from '../platform/test-app.ts';
+import { type SmppFirewall, startSmppFirewall } from './firewall.ts';
+import { checkSmppSettings, screenOverHttp } from './module.ts';
+
+interface Upstream {
+  port: number;
+  /** Every byte the SMSC read, in order. */
+  bytes(): Buffer;
+  submits: PDU[];
+  binds: PDU[];
+  sessions: Session[];
+  close(): Promise<void>;
+}
+
+/** A real SMPP server as the SMSC: accepts the firewall's bind, answers every submit with its own id. */
+async function startUpstream(): Promise<Upstream> {
+  const chunks: Buffer[] = [];
+  const submits: PDU[] = [];
+  const binds: PDU[] = [];
+  const sessions: Session[] = [];
+  let ids = 0;
+  const server = smpp.createServer({}, (session) => {
+    sessions.push(session);
+    const read = session.socket.read.bind(session.socket);
+    session.socket.read = ((n?: number) => {
+      const chunk = read(n);
+      if (chunk) chunks.push(Buffer.from(chunk));
+      return chunk;
+    }) as typeof session.socket.read;
+    session.on('error', () => {});
+    session.on('bind_transceiver', (pdu: PDU) => {
+      binds.push(pdu);
+      const ok = pdu.system_id === 'fw' && pdu.password === 'fwpass';
+      session.send(pdu.response(ok ? {} : { command_status: smpp.errors.ESME_RBINDFAIL }));
+    });
+    session.on('submit_sm', (pdu: PDU) => {
+      submits.push(pdu);
+      session.send(pdu.response({ message_id: `smsc-${++ids}` }));
+    });
+    session.on('enquire_link', (pdu: PDU) => session.send(pdu.response()));
+    session.on('unbind', (pdu: PDU) => {
+      session.send(pdu.response());
+      session.close();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as { port: number }).port,
+    bytes: () => Buffer.concat(chunks),
+    submits,
+    binds,
+    sessions,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sessions) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface Esme {
+  session: Session;
+  /** Every byte the ESME wrote, PDU by PDU. */
+  written: Buffer[];
+  request(command: string, options?: Record<string, unknown>): Promise<PDU>;
+  close(): void;
+}
+
+/** A real SMPP client as the ESME, bound as a transceiver. */
+async function connectEsme(port: number, systemId = 'esme1', password = 'secret'): Promise<Esme & { bind: PDU }> {
+  const session = smpp.connect({ host: '127.0.0.1', port });
+  session.on('error', () => {});
+  const written: Buffer[] = [];
+  const write = session.socket.write.bind(session.socket);
+  session.socket.write = ((chunk: Buffer, ...rest: unknown[]) => {
+    written.push(Buffer.from(chunk));
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof session.socket.write;
+  await new Promise<void>((resolve) => session.once('connect', () => resolve()));
+  const request = (command: string, options: Record<string, unknown> = {}) =>
+    new Promise<PDU>((resolve) => {
+      (session as unknown as Record<string, (o: object, cb: (pdu: PDU) => void) => void>)[command](options, resolve);
+    });
+  const bind = await request('bind_transceiver', { system_id: systemId, password });
+  return { session, written, request, bind, close: () => session.destroy() };
+}
+
+const appSettings = (upstreamPort: number) => ({
+  roles: 'screening,console,smpp',
+  host: '127.0.0.1',
+  smppPort: 0,
+  smppUpstream: `127.0.0.1:${upstreamPort}`,
+  smppSystemId: 'fw',
+  smppPassword: 'fwpass',
+  smppAccounts: 'esme1:secret,abroad:secret:international',
+  smppOperator: 'BEELINE',
+  smppReassemblyMs: 3000,
+  smppScreenDeliver: 'true',
+});
+
+let upstream: Upstream;
+let t: TestApp;
+let firewallPort: number;
+let esme: Esme;
+
+const screened = async () =>
+  (await t.request('GET', '/v1/stats', { token: admin })).json().messages.totals.screened as number;
+
+/** A long text cut into UCS-2 parts of at most 67 characters, each with a concatenation UDH. */
+function ucs2Parts(text: string, reference: number, partLength = 67) {
+  const chunks: string[] = [];
+  for (let i = 0; i < text.length; i += partLength) chunks.push(text.slice(i, i + partLength));
+  return chunks.map((chunk, i) => ({
+    source_addr: 'KASPI',
+    source_addr_ton: 5,
+    destination_addr: '77771234567',
+    dest_addr_ton: 1,
+    data_coding: 8,
+    esm_class: 0x40,
+    short_message: { udh: Buffer.from([5, 0, 3, reference, chunks.length, i + 1]), message: chunk },
+  }));
+}
+
+before(async () => {
+  upstream = await startUpstream();
+  t = await startTestApp(appSettings(upstream.port));
+  const r = await t.request('PUT', '/v1/admin/sms-senders/KASPI', {
+    token: admin,
+    body: { owner: 'Kaspi Bank', routes: ['domestic'] },
+  });
+  assert.equal(r.statusCode, 201);
+  const listed = await t.request('POST', '/v1/links/phishing', {
+    token: admin,
+    body: { domain: 'kaspi-kz-bonus.top', reason: 'phishing campaign' },
+  });
+  assert.ok(listed.statusCode < 300, listed.body);
+  firewallPort = (t.app.modules.smpp as SmppFirewall).port;
+  const connected = await connectEsme(firewallPort);
+  assert.equal(connected.bind.command_status, 0, 'the ESME binds');
+  esme = connected;
+});
+after(async () => {
+  esme?.close();
+  await t?.close();
+  await upstream?.close();
+});
+
+describe('SMPP firewall', () => {
+  it('binds to the SMSC with its own account', () => {
+    assert.ok(upstream.binds.length >= 1);
+    assert.equal(upstream.binds[0].system_id, 'fw');
+  });
+
+  it('forwards an allowed message byte for byte, and gives the ESME the SMSC answer', async () => {
+    const before = upstream.submits.length;
+    const resp = await esme.request('submit_sm', {
+      source_addr: 'KASPI',
+      source_addr_ton: 5,
+      destination_addr: '77771234567',
+      dest_addr_ton: 1,
+      registered_delivery: 1,
+      short_message: 'Vash kod 4821. Ne soobshchaite ego nikomu.',
+    });
+    assert.equal(resp.command_status, 0);
+    assert.match(String(resp.message_id), /^smsc-\d+$/);
+    assert.equal(upstream.submits.length, before + 1);
+    const sent = esme.written.at(-1)!;
+    assert.equal(sent.readUInt32BE(4), smpp.commands.submit_sm.id);
+    assert.ok(upstream.bytes().includes(sent), 'the SMSC read the very bytes the ESME sent');
+  });
+
+  it('refuses a blocked message with ESME_RX_R_APPN and never lets it reach the SMSC', async () => {
+    const before = upstream.submits.length;
+    for (const [sender, text] of [
+      ['KASPI-BANK', 'Vash schet zablokirovan'],
+      ['KASPI', 'Podtverdite vhod: https://kaspi-kz-bonus.top/login'],
+    ]) {
+      const resp = await esme.request('submit_sm', {
+        source_addr: sender,
+        source_addr_ton: 5,
+        destination_addr: '77771234567',
+        short_message: text,
+      });
+      assert.equal(resp.command_status, smpp.errors.ESME_RX_R_APPN, sender);
+      assert.ok(!upstream.bytes().includes(esme.written.at(-1)!));
+    }
+    assert.equal(upstream.submits.length, before);
+  });
+
+  it('screens what the SMSC delivers to the ESME too, and lets receipts through', async () => {
+    const delivered: PDU[] = [];
+    const onDeliver = (pdu: PDU) => {
+      delivered.push(pdu);
+      esme.session.send(pdu.response());
+    };
+    esme.session.on('deliver_sm', onDeliver);
+    try {
+      const smsc = upstream.sessions[0];
+      const deliver = (options: Record<string, unknown>) =>
+        new Promise<PDU>((resolve) => {
+          (smsc as unknown as Record<string, (o: object, cb: (pdu: PDU) => void) => void>).deliver_sm(
+            { destination_addr: '77771234567', dest_addr_ton: 1, ...options },
+            resolve,
+          );
+        });
+      const blocked = await deliver({
+        source_addr: 'KASPI-BANK',
+        source_addr_ton: 5,
+        short_message: 'Karta zablokirovana',
+      });
+      assert.equal(blocked.command_status, smpp.errors.ESME_RX_R_APPN);
+      const allowed = await deliver({ source_addr: 'KASPI', source_addr_ton: 5, short_message: 'Kod 1234' });
+      assert.equal(allowed.command_status, 0, 'answered by the ESME through the firewall');
+      const receipt = await deliver({
+        source_addr: 'KASPI-BANK',
+        source_addr_ton: 5,
+        esm_class: 0x04,
+        short_message: 'id:1 sub:001 dlvrd:001 stat:DELIVRD err:000',
+      });
+      assert.equal(receipt.command_status, 0, 'a delivery receipt is not screened');
+      assert.deepEqual(
+        delivered.map((p) => p.source_addr),
+        ['KASPI', 'KASPI-BANK'],
+      );
+    } finally {
+      esme.session.off('deliver_sm', onDeliver);
+    }
+  });
+
+  it('screens a Kazakh number sent from abroad as calls are screened', async () => {
+    const abroad = await connectEsme(firewallPort, 'abroad', 'secret');
+    try {
+      const resp = await abroad.request('submit_sm', {
+        source_addr: '77011234567',
+        source_addr_ton: 1,
+        destination_addr: '77771234567',
+        short_message: 'Privet',
+      });
+      assert.equal(resp.command_status, smpp.errors.ESME_RX_R_APPN);
+    } finally {
+      abroad.close();
+    }
+  });
+
+  it('screens a 3-part Cyrillic message once and delivers it whole', async () => {
+    const text =
+      'Уважаемый клиент! Ваш платёж по кредиту принят, спасибо. ' +
+      'Остаток по договору и график платежей смотрите в приложении Kaspi.kz в разделе «Мой банк». ' +
+      'Поддержка работает круглосуточно: 9999.';
+    const parts = ucs2Parts(text, 42);
+    assert.equal(parts.length, 3);
+    const screenedBefore = await screened();
+    const before = upstream.submits.length;
+    const answers = await Promise.all(parts.map((p) => esme.request('submit_sm', p)));
+    assert.deepEqual(
+      answers.map((a) => a.command_status),
+      [0, 0, 0],
+    );
+    assert.equal((await screened()) - screenedBefore, 1, 'one decision for the whole message');
+    const delivered = upstream.submits.slice(before);
+    assert.equal(delivered.length, 3);
+    const joined = delivered.map((p) => (p.short_message as { message: string }).message).join('');
+    assert.equal(joined, text);
+    for (const sent of esme.written.slice(-3)) assert.ok(upstream.bytes().includes(sent));
+  });
+
+  it('refuses every part of a long message whose link is split across parts', async () => {
+    const text =
+      'Ваш счёт заблокирован из-за подозрительной операции. Чтобы разблокировать, войдите: https://kaspi-kz-bo' +
+      'nus.top/login и подтвердите данные карты в течение часа, иначе средства будут списаны.';
+    const parts = ucs2Parts(text, 43, 60);
+    assert.ok(parts.length >= 3);
+    const before = upstream.submits.length;
+    const answers = await Promise.all(parts.map((p) => esme.request('submit_sm', p)));
+    assert.ok(answers.every((a) => a.command_status === smpp.errors.ESME_RX_R_APPN));
+    assert.equal(upstream.submits.length, before);
+  });
+
+  it('answers a malformed PDU with an error status and keeps the bind', async () => {
+    const answers: PDU[] = [];
+    const listen = (pdu: PDU) => answers.push(pdu);
+    esme.session.on('pdu', listen);
+    try {
+      // A submit_sm cut off after its service_type and source TON/NPI.
+      const cut = Buffer.alloc(19);
+      cut.writeUInt32BE(19, 0);
+      cut.writeUInt32BE(smpp.commands.submit_sm.id, 4);
+      cut.writeUInt32BE(0x100001, 12);
+      // An operation no SMPP 3.4 peer knows.
+      const unknown = Buffer.alloc(16);
+      unknown.writeUInt32BE(16, 0);
+      unknown.writeUInt32BE(0x00000077, 4);
+      unknown.writeUInt32BE(0x100002, 12);
+      esme.session.socket.write(Buffer.concat([cut, unknown]));
+      const link = await esme.request('enquire_link');
+      assert.equal(link.command_status, 0);
+      const cutAnswer = answers.find((a) => a.sequence_number === 0x100001);
+      assert.equal(cutAnswer?.command, 'submit_sm_resp');
+      assert.notEqual(cutAnswer?.command_status, 0);
+      const unknownAnswer = answers.find((a) => a.sequence_number === 0x100002);
+      assert.equal(unknownAnswer?.command, 'generic_nack');
+      assert.equal(unknownAnswer?.command_status, smpp.errors.ESME_RINVCMDID);
+    } finally {
+      esme.session.off('pdu', listen);
+    }
+    const resp = await esme.request('submit_sm', {
+      source_addr: 'KASPI',
+      source_addr_ton: 5,
+      destination_addr: '77771234567',
+      short_message: 'Still bound',
+    });
+    assert.equal(resp.command_status, 0);
+  });
+
+  it('refuses a bind with a wrong password', async () => {
+    const stranger = await connectEsme(firewallPort, 'esme1', 'wrong');
+    try {
+      assert.equal(stranger.bind.command_status, smpp.errors.ESME_RBINDFAIL);
+    } finally {
+      stranger.close();
+    }
+  });
+
+  it('reconnects to the SMSC after the link drops', async () => {
+    const before = upstream.binds.length;
+    for (const s of upstream.sessions) s.destroy();
+    for (let i = 0; i < 100 && upstream.binds.length === before; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(upstream.binds.length > before, 'bound again');
+    await new Promise((r) => setTimeout(r, 50));
+    const resp = await esme.request('submit_sm', {
+      source_addr: 'KASPI',
+      source_addr_ton: 5,
+      destination_addr: '77771234567',
+      short_message: 'After the reconnection',
+    });
+    assert.equal(resp.command_status, 0);
+  });
+
+  it('answers unbind and closes', async () => {
+    const other = await connectEsme(firewallPort);
+    const resp = await other.request('unbind');
+    assert.equal(resp.command, 'unbind_resp');
+    await new Promise<void>((resolve) => other.session.once('close', () => resolve()));
+  });
+});
+
+describe('SMPP role settings', () => {
+  it('refuses to start without an upstream SMSC, its bind and the ESME accounts', () => {
+    assert.throws(
+      () => checkSmppSettings(loadConfig({ roles: 'screening,smpp' }, {})),
+      /CALLSHIELD_SMPP_UPSTREAM.*CALLSHIELD_SMPP_SYSTEM_ID.*CALLSHIELD_SMPP_ACCOUNTS.*CALLSHIELD_SMPP_OPERATOR/,
+    );
+    assert.throws(
+      () => checkSmppSettings(loadConfig({ roles: 'smpp', smppUpstream: '127.0.0.1:2775' }, {})),
+      /CALLSHIELD_SMPP_SCREENING_URL/,
+    );
+    assert.throws(() => loadConfig({ smppAccounts: 'no-password-here' }, {}), /smppAccounts/);
+    assert.throws(() => loadConfig({ smppUpstream: 'nowhere' }, {}), /smppUpstream/);
+    const ok = loadConfig({ smppAccounts: 'bank:pw,aggr:pw2:international', smppUpstream: 'smsc.example:2775' }, {});
+    assert.deepEqual(ok.smppAccounts?.[1], { systemId: 'aggr', password: 'pw2', ingress: 'international' });
+    assert.deepEqual(ok.smppUpstream, { host: 'smsc.example', port: 2775 });
+    assert.ok(!loadConfig({}, {}).roles.includes('smpp'), 'a plain serve runs no SMPP firewall');
+  });
+});
+
+describe('SMPP firewall without a reachable screening node', () => {
+  const quiet = { info() {}, warn() {} };
+  for (const [policy, expected] of [
+    ['closed', smpp.errors.ESME_RX_T_APPN],
+    ['open', 0],
+  ] as const) {
+    it(`fails ${policy}`, async () => {
+      // A port nothing listens on: the screening node is down.
+      const dead = createTcpServer();
+      await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', () => resolve()));
+      const deadPort = (dead.address() as { port: number }).port;
+      await new Promise((resolve) => dead.close(resolve));
+      const firewall = await startSmppFirewall({
+        host: '127.0.0.1',
+        port: 0,
+        upstream: { host: '127.0.0.1', port: upstream.port, systemId: 'fw', password: 'fwpass' },
+        accounts: [{ systemId: 'esme1', password: 'secret', ingress: 'domestic' }],
+        screen: screenOverHttp(`http://127.0.0.1:${deadPort}`, 'key', 200),
+        failurePolicy: policy,
+        reassemblyMs: 1000,
+        log: quiet,
+      });
+      const client = await connectEsme(firewall.port);
+      try {
+        const before = upstream.submits.length;
+        const resp = await client.request('submit_sm', {
+          source_addr: 'KASPI',
+          source_addr_ton: 5,
+          destination_addr: '77771234567',
+          short_message: 'Kod 1234',
+        });
+        assert.equal(resp.command_status, expected);
+        assert.equal(upstream.submits.length - before, policy === 'open' ? 1 : 0);
+      } finally {
+        client.close();
+        await firewall.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,577 @@
+/**
+ * The reference SMPP firewall (role `smpp`): ESMEs and aggregators bind to it as to an SMSC
+ * (SMPP 3.4); each bind gets its own bind to the upstream SMSC. Every submit_sm is screened;
+ * an allowed one is written upstream exactly as it came (same bytes, same sequence number), so
+ * the SMSC's submit_sm_resp (its message id) goes back to the ESME unchanged, and delivery
+ * receipts (deliver_sm) come back the same way. A blocked one is answered ESME_RX_R_APPN and
+ * never reaches the SMSC. The parts of a long message are held until all are in, screened once
+ * as one text, then delivered whole (or refused whole).
+ *
+ * PDUs are framed here (so that each keeps its raw bytes, and a bad one is answered alone without
+ * losing the bind) and decoded and encoded by the `smpp` package.
+ */
+import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
+import smpp, { type PDU } from 'smpp';
+import type { Ingress } from '../screening/types.ts';
+import { readSubmit, type SubmitProblem } from './message.ts';
+
+const HEADER = 16;
+/** A long message may come in one PDU (message_payload, up to 64 kB). */
+const MAX_PDU = 70_000;
+/** Sequence numbers of the firewall's own requests upstream, apart from those ESMEs use. */
+const OWN_SEQUENCE_BASE = 0x7f000000;
+const ENQUIRE_LINK_MS = 30_000;
+const SUBMIT_SM_RESP = 0x80000004;
+const RECONNECT_MAX_MS = 5_000;
+const MAX_SCREENED_TEXT = 10 * 1024;
+
+export interface SmppAccount {
+  systemId: string;
+  password: string;
+  ingress: Ingress;
+}
+
+export interface MessageToScreen {
+  messageId: string;
+  sender: string;
+  recipient: string;
+  ingress: Ingress;
+  text: string;
+}
+
+/** What screening said: a verdict, a refusal of the sender, or nothing (the engine cannot be reached). */
+export type ScreenOutcome = 'allow' | 'label' | 'block' | 'invalid-sender' | 'invalid-recipient' | 'unavailable';
+
+export interface FirewallOptions {
+  host: string;
+  port: number;
+  upstream: { host: string; port: number; systemId: string; password: string };
+  accounts: readonly SmppAccount[];
+  screen: (message: MessageToScreen) => ScreenOutcome | Promise<ScreenOutcome>;
+  /** When the engine cannot be reached: forward (open) or refuse with ESME_RX_T_APPN (closed). */
+  failurePolicy: 'open' | 'closed';
+  reassemblyMs: number;
+  /** Screen the deliver_sm of the SMSC too (delivery receipts pass unscreened). */
+  screenDeliver?: boolean;
+  log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
+}
+
+const status = (name: string): number => smpp.errors[name];
+
+/** Splits a TCP stream into PDUs; a length no PDU can have ends the stream (it cannot be resynchronised). */
+function framePdus(socket: Socket, onPdu: (raw: Buffer) => void, onBadLength: (length: number) => void) {
+  let buffered: Buffer = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    while (buffered.length >= 4) {
+      const length = buffered.readUInt32BE(0);
+      if (length < HEADER || length > MAX_PDU) {
+        onBadLength(length);
+        buffered = Buffer.alloc(0);
+        return;
+      }
+      if (buffered.length < length) break;
+      const raw = buffered.subarray(0, length);
+      buffered = buffered.subarray(length);
+      onPdu(raw);
+    }
+  });
+}
+
+function decode(raw: Buffer): PDU | Error {
+  const saved = smpp.PDU.maxLength;
+  try {
+    smpp.PDU.maxLength = MAX_PDU;
+    return new smpp.PDU(raw);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  } finally {
+    smpp.PDU.maxLength = saved;
+  }
+}
+
+const encode = (command: string, options: Record<string, unknown>): Buffer => new smpp.PDU(command, options).toBuffer();
+
+/** A delivery receipt or other SMSC notice (esm_class message type bits), not a message. */
+const isReceipt = (pdu: PDU) => ((pdu.esm_class as number | undefined) ?? 0) & 0x3c;
+
+type BindKind = 'bind_transmitter' | 'bind_receiver' | 'bind_transceiver';
+const bindKinds = new Set<string>(['bind_transmitter', 'bind_receiver', 'bind_transceiver']);
+
+/** The firewall's bind to the upstream SMSC for one ESME bind; reconnects by itself until closed. */
+class UpstreamLink {
+  private socket: Socket | null = null;
+  private sequence = OWN_SEQUENCE_BASE;
+  private bound = false;
+  private closed = false;
+  private retryMs = 250;
+  private keepAlive: NodeJS.Timeout | null = null;
+  private bindWaiter: ((ok: boolean) => void) | null = null;
+
+  private readonly options: FirewallOptions['upstream'];
+  private readonly kind: BindKind;
+  /** PDUs from the SMSC that are not answers to the firewall's own requests. */
+  private readonly onPdu: (raw: Buffer, pdu: PDU) => void;
+  private readonly onResponse: (raw: Buffer, sequence: number) => void;
+  private readonly onDown: () => void;
+  private readonly log: FirewallOptions['log'];
+
+  constructor(
+    options: FirewallOptions['upstream'],
+    kind: BindKind,
+    onPdu: (raw: Buffer, pdu: PDU) => void,
+    onResponse: (raw: Buffer, sequence: number) => void,
+    onDown: () => void,
+    log: FirewallOptions['log'],
+  ) {
+    this.options = options;
+    this.kind = kind;
+    this.onPdu = onPdu;
+    this.onResponse = onResponse;
+    this.onDown = onDown;
+    this.log = log;
+  }
+
+  get up() {
+    return this.bound && this.socket?.writable === true;
+  }
+
+  /** Connects and binds; resolves false when the SMSC refuses or cannot be reached. */
+  open(): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.bindWaiter = resolve;
+      this.connect();
+    });
+  }
+
+  private connect() {
+    const socket = tcpConnect({ host: this.options.host, port: this.options.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('connect', () => {
+      socket.write(
+        encode(this.kind, {
+          sequence_number: ++this.sequence,
+          system_id: this.options.systemId,
+          password: this.options.password,
+        }),
+      );
+    });
+    framePdus(
+      socket,
+      (raw) => this.received(raw),
+      () => socket.destroy(),
+    );
+    socket.on('error', () => {});
+    socket.on('close', () => this.lost(socket));
+  }
+
+  private received(raw: Buffer) {
+    // The SMSC's answers to relayed submits are most of the traffic: routed by their header alone.
+    if (raw.readUInt32BE(4) === SUBMIT_SM_RESP) return this.onResponse(raw, raw.readUInt32BE(12));
+    const pdu = decode(raw);
+    if (pdu instanceof Error) return;
+    switch (pdu.command) {
+      case `${this.kind}_resp`: {
+        const ok = pdu.command_status === 0;
+        if (ok) {
+          this.bound = true;
+          this.retryMs = 250;
+          this.keepAlive = setInterval(
+            () => this.write(encode('enquire_link', { sequence_number: this.next() })),
+            ENQUIRE_LINK_MS,
+          );
+          this.keepAlive.unref();
+        } else this.socket?.destroy();
+        this.bindWaiter?.(ok);
+        this.bindWaiter = null;
+        return;
+      }
+      case 'enquire_link':
+        this.write(encode('enquire_link_resp', { sequence_number: pdu.sequence_number }));
+        return;
+      case 'enquire_link_resp':
+      case 'unbind_resp':
+        return;
+      case 'unbind':
+        this.write(encode('unbind_resp', { sequence_number: pdu.sequence_number }));
+        this.socket?.end();
+        return;
+      default:
+        this.onPdu(raw, pdu);
+    }
+  }
+
+  private next() {
+    if (this.sequence >= 0x7fffffff) this.sequence = OWN_SEQUENCE_BASE;
+    return ++this.sequence;
+  }
+
+  private lost(socket: Socket) {
+    if (socket !== this.socket) return;
+    const wasBound = this.bound;
+    this.bound = false;
+    this.socket = null;
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    this.keepAlive = null;
+    if (this.bindWaiter) {
+      // Never bound: the ESME's bind fails rather than waiting for a reconnection.
+      this.bindWaiter(false);
+      this.bindWaiter = null;
+      return;
+    }
+    if (this.closed) return;
+    if (wasBound) {
+      this.log.warn({ upstream: `${this.options.host}:${this.options.port}` }, 'upstream SMSC link lost; reconnecting');
+      this.onDown();
+    }
+    const wait = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, RECONNECT_MAX_MS);
+    setTimeout(() => {
+      if (!this.closed) this.connect();
+    }, wait).unref();
+  }
+
+  write(raw: Buffer): boolean {
+    if (!this.socket?.writable) return false;
+    this.socket.write(raw);
+    return true;
+  }
+
+  close() {
+    this.closed = true;
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    if (this.socket?.writable && this.bound) {
+      this.socket.write(encode('unbind', { sequence_number: this.next() }));
+      const socket = this.socket;
+      setTimeout(() => socket.destroy(), 1000).unref();
+      socket.end();
+    } else this.socket?.destroy();
+  }
+}
+
+interface Part {
+  esme: EsmeLink;
+  raw: Buffer;
+  sequence: number;
+  text: string;
+}
+
+interface LongMessage {
+  parts: (Part | undefined)[];
+  have: number;
+  timer: NodeJS.Timeout;
+}
+
+/** One ESME connection and, once bound, its upstream link. */
+class EsmeLink {
+  account: SmppAccount | null = null;
+  kind: BindKind | null = null;
+  upstream: UpstreamLink | null = null;
+  /** Sequence numbers of the submits written upstream, awaiting the SMSC's answer. */
+  readonly awaiting = new Set<number>();
+  closed = false;
+
+  readonly id: number;
+  readonly socket: Socket;
+
+  constructor(id: number, socket: Socket) {
+    this.id = id;
+    this.socket = socket;
+  }
+
+  write(raw: Buffer) {
+    if (!this.closed && this.socket.writable) this.socket.write(raw);
+  }
+
+  answer(command: string, sequence: number, commandStatus: number, fields: Record<string, unknown> = {}) {
+    this.write(encode(command, { sequence_number: sequence, command_status: commandStatus, ...fields }));
+  }
+}
+
+export interface SmppFirewall {
+  readonly port: number;
+  /** Open ESME connections. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+export async function startSmppFirewall(options: FirewallOptions): Promise<SmppFirewall> {
+  const { log } = options;
+  const links = new Set<EsmeLink>();
+  const longMessages = new Map<string, LongMessage>();
+  let nextId = 0;
+
+  function onBind(esme: EsmeLink, pdu: PDU) {
+    const kind = pdu.command as BindKind;
+    const respond = (commandStatus: number) =>
+      esme.answer(
+        `${kind}_resp`,
+        pdu.sequence_number,
+        commandStatus,
+        commandStatus === 0 ? { system_id: 'callshield' } : {},
+      );
+    if (esme.kind) return respond(status('ESME_RALYBND'));
+    const account = options.accounts.find((a) => a.systemId === pdu.system_id);
+    if (!account || account.password !== pdu.password) {
+      log.warn(
+        { systemId: String(pdu.system_id ?? '').slice(0, 16) },
+        'SMPP bind refused: unknown system_id or wrong password',
+      );
+      return respond(status('ESME_RBINDFAIL'));
+    }
+    const upstream = new UpstreamLink(
+      options.upstream,
+      kind,
+      (raw, fromSmsc) => fromUpstream(esme, raw, fromSmsc),
+      (raw, sequence) => relayResponse(esme, raw, sequence),
+      () => failAwaiting(esme),
+      log,
+    );
+    esme.kind = kind;
+    esme.upstream = upstream;
+    upstream.open().then((ok) => {
+      if (esme.closed) return upstream.close();
+      if (!ok) {
+        esme.kind = null;
+        esme.upstream = null;
+        upstream.close();
+        return respond(status('ESME_RBINDFAIL'));
+      }
+      esme.account = account;
+      respond(0);
+    });
+  }
+
+  /** What the SMSC sends on an ESME's link: answers to its submits, delivery receipts and MO messages. */
+  function relayResponse(esme: EsmeLink, raw: Buffer, sequence: number) {
+    if (esme.awaiting.delete(sequence)) esme.write(raw);
+  }
+
+  function fromUpstream(esme: EsmeLink, raw: Buffer, pdu: PDU) {
+    if (pdu.isResponse()) return relayResponse(esme, raw, pdu.sequence_number);
+    if (pdu.command === 'deliver_sm' && options.screenDeliver && !isReceipt(pdu)) return screenDeliver(esme, raw, pdu);
+    // deliver_sm and the rest go to the ESME as they came; its answers go back the same way.
+    if (esme.kind === 'bind_transmitter') {
+      esme.upstream?.write(
+        encode(`${pdu.command}_resp`, {
+          sequence_number: pdu.sequence_number,
+          command_status: status('ESME_RINVBNDSTS'),
+        }),
+      );
+      return;
+    }
+    esme.write(raw);
+  }
+
+  /**
+   * A message the SMSC delivers to the ESME, screened alone (parts of a long one each by itself):
+   * blocked ones are answered to the SMSC with ESME_RX_R_APPN and never reach the ESME.
+   */
+  function screenDeliver(esme: EsmeLink, raw: Buffer, pdu: PDU) {
+    const refuse = (name: string) =>
+      esme.upstream?.write(
+        encode('deliver_sm_resp', { sequence_number: pdu.sequence_number, command_status: status(name) }),
+      );
+    const message = readSubmit(pdu);
+    if (typeof message === 'string') return refuse(message);
+    const settle = (outcome: ScreenOutcome) => {
+      if (outcome === 'block') return refuse('ESME_RX_R_APPN');
+      if (outcome === 'invalid-sender') return refuse('ESME_RINVSRCADR');
+      if (outcome === 'invalid-recipient') return refuse('ESME_RINVDSTADR');
+      if (outcome === 'unavailable' && options.failurePolicy === 'closed') return refuse('ESME_RX_T_APPN');
+      esme.write(raw);
+    };
+    let outcome: ScreenOutcome | Promise<ScreenOutcome>;
+    try {
+      outcome = options.screen({
+        messageId: `smpp-deliver-${esme.id}-${pdu.sequence_number}`,
+        sender: message.sender,
+        recipient: message.recipient,
+        ingress: esme.account?.ingress ?? 'domestic',
+        text: message.text.toWellFormed(),
+      });
+    } catch {
+      outcome = 'unavailable';
+    }
+    if (outcome instanceof Promise) outcome.then(settle, () => settle('unavailable'));
+    else settle(outcome);
+  }
+
+  /** The SMSC link dropped: submits it had not answered will never be; the ESME may send them again. */
+  function failAwaiting(esme: EsmeLink) {
+    for (const sequence of esme.awaiting) esme.answer('submit_sm_resp', sequence, status('ESME_RSYSERR'));
+    esme.awaiting.clear();
+  }
+
+  function deliver(part: Part, outcome: ScreenOutcome) {
+    const { esme, sequence } = part;
+    if (esme.closed) return;
+    if (outcome === 'block') return esme.answer('submit_sm_resp', sequence, status('ESME_RX_R_APPN'));
+    if (outcome === 'invalid-sender') return esme.answer('submit_sm_resp', sequence, status('ESME_RINVSRCADR'));
+    if (outcome === 'invalid-recipient') return esme.answer('submit_sm_resp', sequence, status('ESME_RINVDSTADR'));
+    if (outcome === 'unavailable' && options.failurePolicy === 'closed')
+      return esme.answer('submit_sm_resp', sequence, status('ESME_RX_T_APPN'));
+    if (!esme.upstream?.up) return esme.answer('submit_sm_resp', sequence, status('ESME_RSYSERR'));
+    esme.awaiting.add(sequence);
+    esme.upstream.write(part.raw);
+  }
+
+  function screenAndDeliver(parts: Part[], sender: string, recipient: string) {
+    const first = parts[0];
+    // A UCS-2 surrogate pair split by a part boundary is no reason to refuse a message.
+    let text = parts
+      .map((p) => p.text)
+      .join('')
+      .toWellFormed();
+    if (Buffer.byteLength(text) > MAX_SCREENED_TEXT)
+      text = Buffer.from(text).subarray(0, MAX_SCREENED_TEXT).toString('utf8');
+    const message: MessageToScreen = {
+      messageId: `smpp-${first.esme.id}-${first.sequence}`,
+      sender,
+      recipient,
+      ingress: first.esme.account?.ingress ?? 'domestic',
+      text,
+    };
+    const settle = (outcome: ScreenOutcome) => {
+      for (const part of parts) deliver(part, outcome);
+    };
+    let outcome: ScreenOutcome | Promise<ScreenOutcome>;
+    try {
+      outcome = options.screen(message);
+    } catch (error) {
+      log.warn({ err: error }, 'SMPP screening failed; the failure policy decides');
+      outcome = 'unavailable';
+    }
+    if (outcome instanceof Promise) outcome.then(settle, () => settle('unavailable'));
+    else settle(outcome);
+  }
+
+  function onSubmit(esme: EsmeLink, raw: Buffer, pdu: PDU) {
+    if (!esme.account || esme.kind === 'bind_receiver')
+      return esme.answer('submit_sm_resp', pdu.sequence_number, status('ESME_RINVBNDSTS'));
+    const message = readSubmit(pdu);
+    if (typeof message === 'string')
+      return esme.answer('submit_sm_resp', pdu.sequence_number, status(message satisfies SubmitProblem));
+    const part: Part = { esme, raw, sequence: pdu.sequence_number, text: message.text };
+    const c = message.concatenation;
+    if (!c) return screenAndDeliver([part], message.sender, message.recipient);
+    const key = `${message.sender}\u0000${message.recipient}\u0000${c.reference}\u0000${c.total}`;
+    let long = longMessages.get(key);
+    if (!long) {
+      const created: LongMessage = {
+        parts: new Array(c.total),
+        have: 0,
+        // Parts that never complete are screened as they are: an ESME that waits for each answer
+        // before the next part gets its answer after the wait, not never.
+        timer: setTimeout(() => {
+          longMessages.delete(key);
+          screenAndDeliver(
+            created.parts.filter((p) => p !== undefined),
+            message.sender,
+            message.recipient,
+          );
+        }, options.reassemblyMs),
+      };
+      created.timer.unref();
+      long = created;
+      longMessages.set(key, long);
+    }
+    const previous = long.parts[c.part - 1];
+    if (previous) previous.esme.answer('submit_sm_resp', previous.sequence, status('ESME_RSUBMITFAIL'));
+    else long.have++;
+    long.parts[c.part - 1] = part;
+    if (long.have === c.total) {
+      clearTimeout(long.timer);
+      longMessages.delete(key);
+      screenAndDeliver(long.parts as Part[], message.sender, message.recipient);
+    }
+  }
+
+  function onPdu(esme: EsmeLink, raw: Buffer) {
+    const sequence = raw.readUInt32BE(12);
+    const commandId = raw.readUInt32BE(4);
+    const pdu = decode(raw);
+    if (pdu instanceof Error) {
+      // A PDU whose body cannot be read is answered alone; the bind goes on.
+      const known = commandId & 0x80000000 ? undefined : smpp.commandsById[commandId]?.command;
+      const command = known && smpp.commands[`${known}_resp`] ? `${known}_resp` : 'generic_nack';
+      return esme.answer(command, sequence, status('ESME_RINVMSGLEN'));
+    }
+    if (pdu.command === 'unknown') return esme.answer('generic_nack', sequence, status('ESME_RINVCMDID'));
+    if (bindKinds.has(pdu.command)) return onBind(esme, pdu);
+    switch (pdu.command) {
+      case 'submit_sm':
+        return onSubmit(esme, raw, pdu);
+      case 'enquire_link':
+        return esme.answer('enquire_link_resp', sequence, 0);
+      case 'unbind':
+        esme.answer('unbind_resp', sequence, 0);
+        esme.socket.end();
+        return;
+      case 'deliver_sm_resp':
+      case 'data_sm_resp':
+        // The ESME's answers to what the SMSC sent it.
+        if (esme.account) esme.upstream?.write(raw);
+        return;
+      case 'generic_nack':
+      case 'enquire_link_resp':
+      case 'unbind_resp':
+        return;
+      default:
+        // Other operations (data_sm, submit_multi, query_sm, replace_sm, cancel_sm) are not screened
+        // here, so they are not let through.
+        if (pdu.isResponse()) return;
+        return esme.answer(
+          smpp.commands[`${pdu.command}_resp`] ? `${pdu.command}_resp` : 'generic_nack',
+          sequence,
+          status('ESME_RINVCMDID'),
+        );
+    }
+  }
+
+  const server: Server = createServer((socket) => {
+    const esme = new EsmeLink(++nextId, socket);
+    links.add(esme);
+    socket.setNoDelay(true);
+    framePdus(
+      socket,
+      (raw) => onPdu(esme, raw),
+      (length) => {
+        log.warn({ esme: esme.id, length }, 'SMPP PDU with an impossible length; closing the connection');
+        esme.answer('generic_nack', 0, status('ESME_RINVCMDLEN'));
+        socket.end();
+      },
+    );
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      esme.closed = true;
+      links.delete(esme);
+      esme.upstream?.close();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as { port: number }).port;
+  log.info({ port, upstream: `${options.upstream.host}:${options.upstream.port}` }, 'SMPP firewall listening');
+
+  return {
+    port,
+    connections: () => links.size,
+    async close() {
+      for (const long of longMessages.values()) clearTimeout(long.timer);
+      longMessages.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const esme of links) {
+        esme.upstream?.close();
+        esme.socket.destroy();
+      }
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { BrandCatalogue } from '../links/check.ts';
+import type { Sql } from '../platform/sql.ts';
+import { openTestPglite } from '../platform/test-app.ts';
+import { createSenderRegistry } from './registry.ts';
+
+const brands = JSON.parse(
+  readFileSync(new URL('../../data/brands/kz.json', import.meta.url), 'utf8'),
+) as BrandCatalogue;
+let sql: Sql;
+
+before(async () => {
+  sql = await openTestPglite();
+});
+after(() => sql.close());
+
+describe('sender-ID registry on two nodes sharing a records store', () => {
+  it('brings one node the other node registrations and removals when it refreshes', async () => {
+    const a = createSenderRegistry(sql, brands);
+    const b = createSenderRegistry(sql, brands);
+    await a.refresh();
+    await b.refresh();
+    await a.put('SHOP24', { owner: 'Shop 24', routes: ['domestic'] }, 'test');
+    assert.equal(b.standing('shop24').kind, 'unregistered');
+    await b.refresh();
+    assert.deepEqual(b.standing('shop24'), { kind: 'registered', owner: 'Shop 24', routes: ['domestic'] });
+    // A look-alike of a newly registered ID is known as one on the other node too.
+    assert.equal(b.standing('SHOP-24').kind, 'imitation');
+
+    await a.remove('Shop24', 'test');
+    await a.put('OTHER', { owner: 'Other', routes: ['on-net'] }, 'test');
+    await b.refresh();
+    assert.equal(b.standing('SHOP24').kind, 'unregistered');
+    assert.equal(b.standing('OTHER').kind, 'registered');
+    assert.equal(b.version, a.version);
+  });
+});

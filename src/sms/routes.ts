@@ -1,0 +1,274 @@
+import { isUtf8 } from 'node:buffer';
+import fastJson from 'fast-json-stringify';
+import type { FastifyInstance } from 'fastify';
+import { describePrincipal } from '../auth/principal.ts';
+import { AppError } from '../errors.ts';
+import { parseCsv } from '../platform/csv.ts';
+import {
+  errorSchema,
+  principalOf,
+  requireAdmin,
+  requireOperator,
+  sendResult,
+  syncQuerystring,
+  syncResponse,
+} from '../platform/http.ts';
+import { ingressTypes, reasonCodes } from '../screening/types.ts';
+import type { SenderRegistry } from './registry.ts';
+import type { SmsService } from './service.ts';
+
+const messageBody = {
+  type: 'object',
+  required: ['messageId', 'sender', 'b', 'at', 'ingress'],
+  properties: {
+    messageId: { type: 'string' },
+    sender: {
+      type: 'string',
+      description:
+        'A number (E.164 with or without +, or national format) or an alphanumeric sender ID: 1–11 letters of any script, digits, space and -._&',
+    },
+    b: { type: 'string', description: 'the recipient' },
+    at: { type: 'string', description: 'ISO 8601 date-time' },
+    ingress: { type: 'string', enum: ingressTypes },
+    fromOperator: { type: 'string', description: 'carrier that delivered the message' },
+    text: {
+      type: 'string',
+      description:
+        'At most 10 kB of UTF-8. Read for links, then dropped: never stored, logged or emitted; only the verdict, the reasons and the domains of phishing or suspicious links are kept.',
+    },
+  },
+} as const;
+
+const smsAnswer = {
+  type: 'object',
+  properties: {
+    decisionId: { type: 'string' },
+    verdict: { type: 'string', enum: ['allow', 'label', 'block'] },
+    reasons: { type: 'array', items: { type: 'string', enum: reasonCodes } },
+    label: { type: 'string' },
+    labelCode: { type: 'string' },
+    shadow: { type: 'boolean' },
+    shadowVerdict: { type: 'string' },
+  },
+  required: ['decisionId', 'verdict', 'reasons', 'shadow'],
+} as const;
+
+const senderSchema = {
+  type: 'object',
+  properties: {
+    senderId: { type: 'string' },
+    owner: { type: 'string' },
+    routes: { type: 'array', items: { type: 'string', enum: ingressTypes } },
+    version: { type: 'integer' },
+    updatedAt: { type: 'string' },
+  },
+} as const;
+
+const senderParam = {
+  type: 'object',
+  properties: { senderId: { type: 'string' } },
+  required: ['senderId'],
+} as const;
+
+export function registerSmsRoutes(
+  app: FastifyInstance,
+  deps: { sms: SmsService | null; registry: SenderRegistry; batchMaxItems: number },
+) {
+  const { sms, registry, batchMaxItems } = deps;
+  // Screening routes validate in the service (the batch answers a bad item in its place).
+  const documentedOnly = { validatorCompiler: () => () => true };
+  const answerJson = fastJson(smsAnswer as unknown as Parameters<typeof fastJson>[0]);
+
+  // Messages' texts must be valid UTF-8 (the body parser would turn bad bytes into U+FFFD silently).
+  // Bodies are read as bytes and checked here, in this scope only.
+  app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+      const bytes = body as Buffer;
+      if (!isUtf8(bytes)) return done(new AppError('INVALID_TEXT', 'the body is not valid UTF-8'), undefined);
+      try {
+        done(null, JSON.parse(bytes.toString('utf8')));
+      } catch {
+        done(new AppError('INVALID_JSON', 'the body is not valid JSON'), undefined);
+      }
+    });
+    if (!sms) return;
+
+    scope.post(
+      '/v1/sms/verify',
+      {
+        ...documentedOnly,
+        schema: {
+          summary: 'Screen an SMS before delivery',
+          description:
+            'Asked by an SMS hub or the terminating operator. Numeric senders go through the call checks; ' +
+            'alphanumeric sender IDs through the sender-ID registry; links in the text through the link check.',
+          tags: ['sms'],
+          body: messageBody,
+          response: { 200: smsAnswer, '4xx': errorSchema },
+        },
+      },
+      (request, reply) => {
+        const operator = requireOperator(request);
+        const result = sms.verify(request.body, operator);
+        return sendResult(reply, result);
+      },
+    );
+
+    scope.post(
+      '/v1/sms/verify/batch',
+      {
+        ...documentedOnly,
+        schema: {
+          summary: 'Screen many SMS',
+          description:
+            'Results in request order; a bad item gets {"error":{…}} in its place and does not fail the rest.',
+          tags: ['sms'],
+          body: {
+            type: 'object',
+            required: ['messages'],
+            properties: { messages: { type: 'array', items: messageBody } },
+          },
+          response: {
+            200: {
+              type: 'object',
+              properties: { results: { type: 'array', items: { anyOf: [smsAnswer, errorSchema] } } },
+            },
+            '4xx': errorSchema,
+          },
+        },
+        // Each answer through the compiled serializer of one answer (errors as they are): a schema
+        // with anyOf would make the serializer try every item against each branch.
+        serializerCompiler: () => (data: unknown) => {
+          const results = (data as { results?: unknown[] }).results;
+          if (!Array.isArray(results)) return JSON.stringify(data);
+          const pieces = new Array<string>(results.length);
+          for (let i = 0; i < results.length; i++) {
+            const r = results[i] as Record<string, unknown>;
+            pieces[i] = 'error' in r ? JSON.stringify(r) : answerJson(r);
+          }
+          return `{"results":[${pieces.join(',')}]}`;
+        },
+      },
+      (request, reply) => {
+        const operator = requireOperator(request);
+        const messages = (request.body as { messages?: unknown } | null)?.messages;
+        if (!Array.isArray(messages)) throw new AppError('VALIDATION_FAILED', '"messages" must be an array');
+        if (messages.length > batchMaxItems)
+          throw new AppError('BATCH_TOO_LARGE', `at most ${batchMaxItems} messages per batch`);
+        reply.send({ results: sms.verifyBatch(messages, operator) });
+        return reply;
+      },
+    );
+  });
+
+  app.put(
+    '/v1/admin/sms-senders/:senderId',
+    {
+      schema: {
+        summary: 'Register an SMS sender ID (or change its owner and routes)',
+        description: 'Routes are those by which the sender may arrive. Sender IDs compare case-insensitively.',
+        tags: ['sms'],
+        params: senderParam,
+        body: {
+          type: 'object',
+          required: ['owner', 'routes'],
+          properties: {
+            owner: { type: 'string' },
+            routes: { type: 'array', items: { type: 'string', enum: ingressTypes } },
+          },
+        },
+        response: { 200: senderSchema, 201: senderSchema, '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request);
+      const { senderId } = request.params as { senderId: string };
+      const r = await registry.put(senderId, request.body, describePrincipal(principalOf(request)));
+      return reply.status(r.created ? 201 : 200).send(r.sender);
+    },
+  );
+
+  app.delete(
+    '/v1/admin/sms-senders/:senderId',
+    {
+      schema: {
+        summary: 'Remove an SMS sender ID from the registry',
+        tags: ['sms'],
+        params: senderParam,
+        response: { '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request);
+      const { senderId } = request.params as { senderId: string };
+      if (!(await registry.remove(senderId, describePrincipal(principalOf(request)))))
+        throw new AppError('NOT_FOUND', 'no such sender ID in the registry');
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/v1/admin/sms-senders/import',
+    {
+      schema: {
+        summary: 'Import sender IDs from CSV (senderId,owner,routes; routes separated by ; or space)',
+        tags: ['sms'],
+        consumes: ['text/csv'],
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              imported: { type: 'integer' },
+              rejected: {
+                type: 'array',
+                items: { type: 'object', properties: { line: { type: 'integer' }, reason: { type: 'string' } } },
+              },
+              version: { type: 'integer' },
+            },
+          },
+          '4xx': errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request);
+      const rows = parseCsv(String(request.body ?? ''), ['senderId', 'owner', 'routes']);
+      if (!rows.ok) throw new AppError('VALIDATION_FAILED', rows.message);
+      const actor = describePrincipal(principalOf(request));
+      let imported = 0;
+      const rejected: { line: number; reason: string }[] = [];
+      for (let i = 0; i < rows.value.length; i++) {
+        const r = rows.value[i];
+        try {
+          await registry.put(r.senderId, { owner: r.owner, routes: r.routes.split(/[;\s|]+/).filter(Boolean) }, actor);
+          imported++;
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          // Line 1 is the header.
+          rejected.push({ line: i + 2, reason: error.message });
+        }
+      }
+      return { imported, rejected, version: registry.version };
+    },
+  );
+
+  app.get(
+    '/v1/sms-senders',
+    {
+      schema: {
+        summary: 'Incremental sync of the SMS sender-ID registry',
+        description:
+          'Changes after `since` (0 or absent: the whole registry, paged by `limit`; ask again with the returned version).',
+        tags: ['sms'],
+        querystring: syncQuerystring,
+        response: { 200: syncResponse(senderSchema), '4xx': errorSchema },
+      },
+    },
+    async (request) => {
+      principalOf(request);
+      const q = request.query as { since: number; limit: number };
+      return registry.changesSince(q.since, q.limit);
+    },
+  );
+}
