@@ -340,6 +340,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     keyring,
     recent,
     reputation,
+    numberRisk: prevention.service.risk,
     alertsOf: dataPath.alertsOf,
   });
 

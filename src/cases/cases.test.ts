@@ -237,6 +237,14 @@ describe('cases, link analysis and evidence export', () => {
     assert.deepEqual(of('report'), ['rep_1']);
     const boxItem = detail.caseItems.find((i) => i.type === 'imei');
     assert.deepEqual(boxItem?.operators, ['BEELINE', 'KCELL'], 'box A is in both operators’ records');
+    const holding = (await as(analyst, 'GET', '/v1/cases?alertId=alr_boxA1')).json() as { items: { id: string }[] };
+    assert.deepEqual(
+      holding.items.map((c) => c.id),
+      [id],
+      'the console finds the case already opened from this alert before it opens another',
+    );
+    const none = (await as(analyst, 'GET', '/v1/cases?alertId=alr_none')).json() as { items: unknown[] };
+    assert.deepEqual(none.items, []);
 
     const farm = await as(analyst, 'POST', '/v1/cases', { title: 'Box B', from: { device: 'box-B' } });
     const farmItems = (await as(analyst, 'GET', `/v1/cases/${(farm.json() as { id: string }).id}`)).json() as {

@@ -5,8 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
+import { ruleText } from '../../web/src/evidence.ts';
+import { messages } from '../../web/src/messages.ts';
 import { layoutHeight, layoutWidth } from './layout.ts';
 import type { CaseEvidence } from './service.ts';
+import type { AlertRecord } from './sources.ts';
 
 const fontCandidates = [
   ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'],
@@ -43,6 +46,8 @@ const words = {
     graphNote: 'Номера, SIM-карты, устройства, соты и оповещения, связанные через CDR (до 2 шагов).',
     seizedTitle: 'Изъятые предметы',
     alertsTitle: 'Оповещения системы обнаружения',
+    rulesTitle: 'Правила обнаружения, на которых основаны оповещения',
+    rules: 'Выполненные правила',
     timeline: 'Хронология',
     when: 'Когда',
     who: 'Кто',
@@ -88,6 +93,8 @@ const words = {
     graphNote: 'Numbers, SIMs, devices, cells and alerts connected through CDRs (up to 2 hops).',
     seizedTitle: 'Seized items',
     alertsTitle: 'Detection alerts',
+    rulesTitle: 'Detection rules the alerts rest on',
+    rules: 'Rules met',
     timeline: 'Timeline',
     when: 'When',
     who: 'Who',
@@ -130,6 +137,22 @@ const eventWords = {
     at: 'место',
     exported: 'выгрузка доказательств',
     files: 'файлов',
+    sources: {
+      alertId: 'оповещения',
+      device: 'устройства',
+      number: 'номера',
+      imsi: 'SIM (IMSI)',
+      imei: 'устройства (IMEI)',
+    },
+    items: {
+      number: 'номер',
+      imsi: 'SIM (IMSI)',
+      iccid: 'SIM (ICCID)',
+      imei: 'устройство (IMEI)',
+      cell: 'сота',
+      alert: 'оповещение',
+      report: 'жалоба',
+    },
     fields: { assignee: 'исполнитель', external_ref: 'номер уголовного дела', title: 'название', summary: 'описание' },
   },
   en: {
@@ -143,6 +166,16 @@ const eventWords = {
     at: 'at',
     exported: 'evidence exported',
     files: 'files',
+    sources: { alertId: 'alert', device: 'device', number: 'number', imsi: 'SIM (IMSI)', imei: 'device (IMEI)' },
+    items: {
+      number: 'number',
+      imsi: 'SIM (IMSI)',
+      iccid: 'SIM (ICCID)',
+      imei: 'device (IMEI)',
+      cell: 'cell',
+      alert: 'alert',
+      report: 'citizen report',
+    },
     fields: { assignee: 'assignee', external_ref: 'criminal case number', title: 'title', summary: 'summary' },
   },
 } as const;
@@ -158,16 +191,16 @@ export function describeEvent(
   const d = details as Record<string, unknown> & { items?: { type: string; value: string }[] };
   switch (kind) {
     case 'created':
-      return `${w.created}: ${d.title}`;
+      return `${w.created}: ${caseTitleIn(String(d.title), language)}`;
     case 'status':
       return `${w.status}: ${statuses[String(d.from)] ?? d.from} → ${statuses[String(d.to)] ?? d.to}${d.reason ? ` (${d.reason})` : ''}`;
     case 'items_added': {
       const items = d.items ?? [];
-      const shown = items.slice(0, 6).map((i) => `${i.type} ${i.value}`);
-      return `${w.added} ${items.length}${d.source ? ` (${w.from} ${d.source})` : ''}: ${shown.join(', ')}${items.length > 6 ? ' …' : ''}`;
+      const shown = items.slice(0, 6).map((i) => `${(w.items as Record<string, string>)[i.type] ?? i.type} ${i.value}`);
+      return `${w.added} ${items.length}${d.source ? ` (${w.from} ${sourceIn(String(d.source), language)})` : ''}: ${shown.join(', ')}${items.length > 6 ? ' …' : ''}`;
     }
     case 'item_removed':
-      return `${w.removed}: ${d.type} ${d.value}`;
+      return `${w.removed}: ${(w.items as Record<string, string>)[String(d.type)] ?? d.type} ${d.value}`;
     case 'note':
       return `${w.note}: ${d.text}`;
     case 'seized':
@@ -191,7 +224,11 @@ export async function renderSummaryPdf(
     size: 'A4',
     margin: 48,
     bufferPages: true,
-    info: { Title: `${w.heading}: ${detail.title}`, Author: 'callshield', Subject: detail.id },
+    info: {
+      Title: `${w.heading}: ${caseTitleIn(detail.title, meta.language)}`,
+      Author: 'callshield',
+      Subject: detail.id,
+    },
   });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
@@ -266,7 +303,12 @@ export async function renderSummaryPdf(
 
   // Title block.
   doc.font(bold).fontSize(9).fillColor('#5a6b82').text(`callshield · ${w.heading}`, left, doc.y, { width });
-  doc.moveDown(0.3).font(bold).fontSize(18).fillColor('#10233f').text(detail.title, { width });
+  doc
+    .moveDown(0.3)
+    .font(bold)
+    .fontSize(18)
+    .fillColor('#10233f')
+    .text(caseTitleIn(detail.title, meta.language), { width });
   doc.moveDown(0.6);
   const metaRows: [string, string][] = [
     [w.id, detail.id],
@@ -458,6 +500,21 @@ export async function renderSummaryPdf(
         ]),
     );
 
+  heading(w.rulesTitle);
+  const ruled = evidenceRules(alerts, meta.language);
+  if (ruled.length === 0) doc.text(w.none);
+  else
+    table(
+      [
+        { title: w.number, width: 0.2 },
+        { title: w.kind, width: 0.2 },
+        { title: w.rules, width: 0.6 },
+      ],
+      ruled
+        .slice(0, 60)
+        .map((r) => [r.number, (w.alertKinds as Record<string, string>)[r.kind] ?? r.kind, r.rules.join('; ')]),
+    );
+
   heading(w.timeline);
   table(
     [
@@ -465,7 +522,11 @@ export async function renderSummaryPdf(
       { title: w.who, width: 0.17 },
       { title: w.what, width: 0.63 },
     ],
-    detail.timeline.map((e) => [when(e.at), e.actor, describeEvent(e.kind, e.details, meta.language)]),
+    detail.timeline.map((e) => [
+      when(e.at),
+      e.actor.startsWith('user:') ? e.actor.slice(5) : e.actor,
+      describeEvent(e.kind, e.details, meta.language),
+    ]),
   );
 
   // Footer on every page: case id, page x / n, and where the digests are.
@@ -490,4 +551,36 @@ export async function renderSummaryPdf(
   }
   doc.end();
   return done;
+}
+
+/**
+ * The rules each alert met, in the summary's language (the console's translations of the
+ * detectors' sentences), so a prosecutor reads why the platform raised it.
+ */
+export function evidenceRules(
+  alerts: AlertRecord[],
+  language: SummaryLanguage,
+): { alertId: string; number: string; kind: string; rules: string[] }[] {
+  const t = (key: keyof (typeof messages)['en']) => messages[language][key];
+  return alerts.flatMap((a) => {
+    const rules = (a.evidence as { rules?: unknown }).rules;
+    if (!Array.isArray(rules) || rules.length === 0) return [];
+    return [{ alertId: a.id, number: a.msisdn, kind: a.kind, rules: rules.map((r) => ruleText(t, String(r))) }];
+  });
+}
+
+/** A case title the console made from an alert ("simbox +7776…") with the kind in words. */
+export function caseTitleIn(title: string, language: SummaryLanguage): string {
+  const match = /^(simbox|fraud_caller|wangiri)(\s.*)$/.exec(title);
+  if (!match) return title;
+  const kinds = words[language].alertKinds as Record<string, string>;
+  const kind = kinds[match[1]];
+  return `${kind.charAt(0).toUpperCase()}${kind.slice(1)}${match[2]}`;
+}
+
+/** Where items came from (`alertId alr_…`) in words. */
+function sourceIn(source: string, language: SummaryLanguage): string {
+  const [kind, ...rest] = source.split(' ');
+  const name = (eventWords[language].sources as Record<string, string>)[kind];
+  return name && rest.length > 0 ? `${name} ${rest.join(' ')}` : source;
 }

@@ -183,17 +183,23 @@ export function registerCaseRoutes(
     to: q.to ? new Date(q.to) : undefined,
   });
 
-  app.get<{ Querystring: { status?: CaseStatus } }>(
+  app.get<{ Querystring: { status?: CaseStatus; alertId?: string } }>(
     '/v1/cases',
     {
       schema: {
         summary: 'Cases, newest first (an operator analyst sees the cases holding records of their operator)',
         tags,
-        querystring: { type: 'object', properties: { status: { type: 'string', enum: caseStatuses } } },
+        querystring: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: caseStatuses },
+            alertId: { type: 'string', maxLength: 60, description: 'Only cases holding this alert' },
+          },
+        },
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: caseSummarySchema } } } },
       },
     },
-    async (request) => ({ items: await cases.list(scopeOf(request), request.query.status) }),
+    async (request) => ({ items: await cases.list(scopeOf(request), request.query.status, request.query.alertId) }),
   );
 
   app.post<{

@@ -247,8 +247,9 @@ export function createCaseService(deps: {
     detail,
     readable,
 
-    list(scope: CaseScope, status?: CaseStatus): Promise<CaseSummary[]> {
-      return store.list({ status, operator: scope.operator, limit: 500 });
+    /** Cases the reader may see, optionally only those holding an alert (one alert, one case). */
+    list(scope: CaseScope, status?: CaseStatus, alertId?: string): Promise<CaseSummary[]> {
+      return store.list({ status, operator: scope.operator, alertId, limit: 500 });
     },
 
     async create(

@@ -90,15 +90,17 @@ export function createCaseStore(sql: Sql, clock: () => number) {
     },
 
     /** Cases newest first; with an operator, only cases holding at least one of its items. */
-    async list(q: { status?: CaseStatus; operator?: string; limit: number }): Promise<CaseSummary[]> {
+    async list(q: { status?: CaseStatus; operator?: string; alertId?: string; limit: number }): Promise<CaseSummary[]> {
       const { rows } = await sql.query<CaseRow>(
         `select c.*, (select count(*) from case_items i where i.case_id = c.id
                         and ($2::text is null or $2 = any(i.operators) or i.operators = '{}')) as items
          from cases c
          where ($1::text is null or c.status = $1)
            and ($2::text is null or exists (select 1 from case_items i where i.case_id = c.id and $2 = any(i.operators)))
+           and ($4::text is null or exists (select 1 from case_items i where i.case_id = c.id
+                                             and i.type = 'alert' and i.value = $4))
          order by c.seq desc limit $3`,
-        [q.status ?? null, q.operator ?? null, q.limit],
+        [q.status ?? null, q.operator ?? null, q.limit, q.alertId ?? null],
       );
       return rows.map((r) => ({ ...toCase(r), items: Number(r.items ?? 0) }));
     },

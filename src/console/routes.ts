@@ -16,7 +16,7 @@ import type { OperatorRegistry } from '../operators/store.ts';
 import { errorSchema, requireRole } from '../platform/http.ts';
 import type { Sql } from '../platform/sql.ts';
 import type { createRecentDecisions } from '../screening/recent.ts';
-import type { ReputationIndex } from '../screening/reputation.ts';
+import type { ReputationIndex, Risk } from '../screening/reputation.ts';
 import { type Decision, reasonCodes } from '../screening/types.ts';
 import type { createStatsStore } from '../stats/store.ts';
 
@@ -28,6 +28,8 @@ export interface ConsoleRouteDeps {
   keyring: Keyring;
   recent: ReturnType<typeof createRecentDecisions>;
   reputation: ReputationIndex;
+  /** The one risk of a number (the public page's), once the reports module provides it. */
+  numberRisk?: (e164: number) => Risk;
   stats: ReturnType<typeof createStatsStore>;
   audit: AuditLog;
   clock: () => number;
@@ -250,7 +252,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleRouteDe
           createdAt: new Date(r.created_at).toISOString(),
           ...(r.expires_at ? { expiresAt: new Date(r.expires_at).toISOString() } : {}),
         })),
-        reputation: deps.reputation.risk(n),
+        reputation: deps.numberRisk ? deps.numberRisk(n) : deps.reputation.risk(n),
         decisions,
         alerts: deps.alertsOf ? await deps.alertsOf(number, scope) : [],
       };

@@ -215,6 +215,19 @@ describe('citizen reports', () => {
     assert.equal((await verify('+79161110010')).verdict, 'block');
     assert.equal((await t.request('GET', '/v1/reports/queue', { token: kcell })).statusCode, 403);
   });
+
+  it('gives a number one risk in the console lookup, the queue and on the public page', async () => {
+    await report('+79161110011', '10.3.0.1');
+    await t.request('POST', '/v1/lists/blocklist/entries', {
+      token: admin,
+      body: { number: '+79161110011', reason: 'detection' },
+    });
+    const lookup = (await t.request('GET', '/v1/numbers/+79161110011/lookup', { token: admin })).json();
+    const queued = (await t.request('GET', '/v1/reports/queue?limit=500', { token: admin })).json();
+    assert.equal((await publicNumber('+79161110011')).risk, 'high');
+    assert.equal(lookup.reputation, 'high');
+    assert.equal(queued.items.find((i: { number: string }) => i.number === '+79161110011').risk, 'high');
+  });
 });
 
 describe('reputation floods and spoofing', () => {

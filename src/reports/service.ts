@@ -17,6 +17,7 @@ import type { Language } from '../screening/labels.ts';
 import type { ReputationIndex, Risk } from '../screening/reputation.ts';
 import { createReportFriction, subnetOf } from './friction.ts';
 import { type Corroboration, reputationScore, riskOf } from './reputation.ts';
+import { numberRisk } from './risk.ts';
 import { createPhishingList, type createReportStore, reportCategories, reportChannels } from './store.ts';
 
 const DAY = 86_400_000;
@@ -221,17 +222,19 @@ export async function createReportService(deps: ReportServiceDeps) {
         throw new AppError('INVALID_NUMBER', 'not a phone number');
       }
       const number = formatNumber(n);
-      const now = clock();
-      if (deps.views.dno.find(n, now)) return { number, risk: 'high', label: publicLabels.DOES_NOT_CALL[language] };
-      if (deps.views.blocklist.find(n, now))
-        return { number, risk: 'high', label: publicLabels.SUSPECTED_FRAUD[language] };
-      const allowed = deps.views.allowlist.find(n, now);
-      if (allowed?.displayName)
-        return { number, risk: 'low', label: `${allowed.displayName} (${verifiedWord[language]})` };
-      const risk = deps.reputation.risk(n);
-      if (risk === 'high') return { number, risk, label: publicLabels.SUSPECTED_FRAUD[language] };
-      if (risk === 'medium') return { number, risk, label: publicLabels.REPORTED[language] };
-      return { number, risk: risk === 'low' ? 'low' : 'unknown' };
+      const r = numberRisk(n, deps, clock());
+      if (r.reason === 'DOES_NOT_CALL') return { number, risk: r.risk, label: publicLabels.DOES_NOT_CALL[language] };
+      if (r.reason === 'BLOCKLISTED' || r.reason === 'REPORTED_HIGH')
+        return { number, risk: r.risk, label: publicLabels.SUSPECTED_FRAUD[language] };
+      if (r.reason === 'VERIFIED')
+        return { number, risk: r.risk, label: `${r.displayName} (${verifiedWord[language]})` };
+      if (r.reason === 'REPORTED') return { number, risk: r.risk, label: publicLabels.REPORTED[language] };
+      return { number, risk: r.risk };
+    },
+
+    /** The one risk of a number, for the console (the public page's answer, without a label). */
+    risk(n: number): Risk {
+      return numberRisk(n, deps, clock()).risk;
     },
 
     checkLink(url: string): LinkCheck {

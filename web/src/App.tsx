@@ -19,6 +19,7 @@ import { LookupPage } from './pages/Lookup.tsx';
 import { MapPage } from './pages/Map.tsx';
 import { OperatorsPage } from './pages/Operators.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
+import { ReportsPage } from './pages/reports/ReportsPage.tsx';
 import { UsersPage } from './pages/Users.tsx';
 import { can, SessionContext } from './session.tsx';
 
@@ -133,6 +134,13 @@ const pages: PageDef[] = [
     allowed: can.seePersonalData,
     render: () => <CompliancePage />,
     badge: () => <OverdueBadge />,
+  },
+  {
+    path: '/reports',
+    title: 'nav.reports',
+    icon: icon('M4 4h16v12H7l-3 3zM8 8h8M8 12h5'),
+    allowed: can.actOnAlerts,
+    render: () => <ReportsPage />,
   },
 ];
 

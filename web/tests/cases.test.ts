@@ -82,6 +82,22 @@ describe('investigations in Chromium', () => {
     assert.deepEqual(events.filter((e) => e === 'status').length, 2);
     assert.ok(events.includes('external_ref') && events.includes('assignee'));
     await page.waitForSelector('[data-node]');
+    // The case's own entities first, with translated words instead of codes.
+    assert.match((await page.textContent('[data-case-title]')) ?? '', /^SIM-бокс \+7701/);
+    assert.match((await page.textContent('[data-event=items_added]')) ?? '', /подтянуто из оповещения alr_boxA1/);
+    assert.equal(
+      await page.getAttribute('[data-event=items_added] a[href*=alr_boxA1]', 'href'),
+      '/alerts?id=alr_boxA1',
+    );
+    // Expanding the device by keyboard fetches its neighbours: the cells it was seen at.
+    assert.equal(await page.locator('[data-node="cell:ALA-001"]').count(), 0);
+    await page.focus(`[data-expand="imei:${boxA}"]`);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-node="cell:ALA-001"]');
+    await page.waitForSelector('.node-detail');
+    // Drawn by Cytoscape on a canvas, box A and its SIMs grouped as one device.
+    await page.waitForSelector('[data-graph-canvas] canvas');
+    assert.equal(await page.getAttribute('[data-graph-canvas]', 'data-devices'), '1');
     await page.evaluate(() => scrollTo(0, 0));
     await shot(page, 'cases-01-case-page');
     await page.locator('.link-graph').scrollIntoViewIfNeeded();
@@ -99,6 +115,21 @@ describe('investigations in Chromium', () => {
     await page.waitForSelector('[data-event=exported]');
   });
 
+  it('asks before opening a second case from the same alert', async () => {
+    await page.goto(`${server.url}/alerts`);
+    await page.click('[data-alert=alr_boxA1]');
+    await page.click('[data-open-case=alr_boxA1]');
+    await page.waitForSelector('[data-case-exists]');
+    assert.match((await page.textContent('[data-case-exists]')) ?? '', /Дело по этому оповещению уже открыто/);
+    const before = (await server.api('GET', '/v1/cases')).json.items.length;
+    await page.click('[data-case-exists] button:has-text("Перейти к этому делу")');
+    await page.waitForSelector('[data-case-title]');
+    assert.equal((await server.api('GET', '/v1/cases')).json.items.length, before, 'no second case');
+    // The alert id on the timeline leads to the alert itself.
+    await page.click('[data-event=items_added] a[href*=alr_boxA1]');
+    await page.waitForSelector('dialog [data-open-case=alr_boxA1]');
+  });
+
   it('draws the link graph from a number, narrows it with the time filter and puts the cells on the map', async () => {
     await page.goto(`${server.url}/cases`);
     await page.waitForSelector('[data-case]');
@@ -107,7 +138,6 @@ describe('investigations in Chromium', () => {
     await page.fill('input[name=link-value]', '+77011110003');
     await page.click('button:has-text("Анализировать")');
     await page.waitForSelector(`[data-node="imei:${boxA}"]`);
-    await page.selectOption('select[name=graph-depth]', '1');
     await page.waitForFunction(() => document.querySelectorAll('[data-node]').length === 6);
     // SIM 3 sat in box A on 2 March and in box B from 5 March: one hop shows both boxes and cells.
     const nodes = async () =>
@@ -129,18 +159,10 @@ describe('investigations in Chromium', () => {
       'number:+77011110003',
     ]);
     await page.fill('input[name=graph-from]', '');
-    await page.selectOption('select[name=graph-depth]', '2');
-    await page.waitForSelector('[data-node="number:+77011110004"]');
-    // Dragging a node moves it; clicking shows what it is.
-    const node = page.locator(`[data-node="imei:${boxA}"] circle`);
-    const box = await node.boundingBox();
-    assert.ok(box);
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + 80, box.y + 40, { steps: 5 });
-    await page.mouse.up();
-    const moved = await node.boundingBox();
-    assert.ok(moved && Math.abs(moved.x - box.x) > 20, 'the node followed the pointer');
+    await page.waitForSelector('[data-node="cell:ALA-001"]');
+    // A click on a node in the picture fetches its neighbours (box A's other SIMs and numbers).
+    await page.click(`[data-expand="imei:${boxA}"]`);
+    await page.waitForSelector('[data-node="number:+77011110001"]');
     await page.waitForSelector('.node-detail');
     assert.equal(await page.locator('.cell-list li').count(), 3);
     await page.locator('.link-graph').scrollIntoViewIfNeeded();

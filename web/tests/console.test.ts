@@ -23,7 +23,8 @@ describe('analyst console in Chromium', () => {
 
   before(async () => {
     // A missing browser is a failure to fix (apt-get install chromium), never a silent skip.
-    server = await startServer();
+    // Alerts wait for an analyst here: the test confirms one by hand.
+    server = await startServer({ alertPolicy: { autoConfirmAbove: null } });
     traffic = await simulateTraffic(server);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });

@@ -28,7 +28,8 @@ describe('server texts in the language of the console, in Chromium', () => {
   let keys: Record<string, string>;
 
   before(async () => {
-    server = await startServer();
+    // Alerts wait for an analyst here, so the open ones show their evidence.
+    server = await startServer({ alertPolicy: { autoConfirmAbove: null } });
     ({ keys } = await simulateTraffic(server, 60));
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });

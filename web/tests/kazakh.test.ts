@@ -24,6 +24,7 @@ const navigation: MessageKey[] = [
   'nav.audit',
   'nav.users',
   'nav.compliance',
+  'nav.reports',
 ];
 
 describe('the console in Kazakh in Chromium', () => {

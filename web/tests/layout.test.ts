@@ -72,7 +72,8 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
   let pages: { path: string; ready: string }[];
 
   before(async () => {
-    server = await startServer();
+    // Alerts wait for an analyst here (no auto-confirmation), so the pages show open ones to act on.
+    server = await startServer({ alertPolicy: { autoConfirmAbove: null } });
     const traffic = await simulateTraffic(server, 200);
     const upload = await fetch(`${server.url}/v1/cdr`, {
       method: 'POST',
@@ -82,9 +83,19 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
     assert.equal(upload.status, 200, await upload.text());
     assert.equal((await server.api('POST', '/v1/detection/run')).status, 200);
     const alerts = (await server.api('GET', '/v1/alerts?status=open')).json.items;
-    assert.ok(alerts.length > 1, 'detection raised alerts');
+    assert.ok(
+      alerts.length > 1,
+      `detection raised alerts: ${JSON.stringify(alerts.map((a: { msisdn: string }) => a.msisdn))}`,
+    );
     const opened = await server.api('POST', '/v1/cases', { title: 'SIM-box Almaty', from: { alertId: alerts[0].id } });
     assert.equal(opened.status, 201, JSON.stringify(opened.json));
+    const reported = await server.api('POST', '/public/v1/reports', {
+      number: traffic.fraudster,
+      channel: 'call',
+      category: 'bank',
+      text: 'said he was from the bank',
+    });
+    assert.equal(reported.status, 202, JSON.stringify(reported.json));
     pages = [
       { path: '/', ready: '[data-bar]' },
       { path: '/decisions', ready: 'tr[data-decision]' },
@@ -99,6 +110,7 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
       { path: '/users', ready: '[data-form=create-user]' },
       { path: '/compliance', ready: 'tr[data-operator]' },
       { path: '/incidents', ready: '[data-empty], tr[data-incident]' },
+      { path: '/reports', ready: 'tr[data-queue-number]' },
     ];
     browser = await launchBrowser();
     // The console's CSP allows only its own scripts; axe-core is injected by the test.
@@ -192,7 +204,8 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
           };
         }),
       );
-      assert.equal(figures.length, 9);
+      // Calls' figures, and the SMS figures beside them once SMS screening counts messages.
+      assert.ok(figures.length >= 9, `${figures.length} figures`);
       // A national platform counts billions of calls: such figures stay whole too.
       const large = await page.$$eval('[data-figure]', (els) =>
         els.map((el) => {
@@ -202,7 +215,7 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
           return el.scrollWidth <= el.clientWidth + 1 && box.left >= panel.left && box.right <= panel.right + 1;
         }),
       );
-      assert.deepEqual(large, Array(9).fill(true));
+      assert.deepEqual(large, Array(figures.length).fill(true));
       for (const f of figures) {
         assert.match(f.text, /^[\d\s\u00a0\u202f]+$/, `a figure reads "${f.text}"`);
         assert.deepEqual(
@@ -263,7 +276,8 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
       trs.map((tr) => ({ name: tr.getAttribute('data-feature') ?? '', value: tr.children[1]?.textContent ?? '' })),
     );
     const shares = values.filter((v) => v.name.endsWith('Share'));
-    assert.ok(shares.length > 0, JSON.stringify(values));
+    // The models' evidence may be traits only (0 or 1): shares, where shown, read as percentages.
+    assert.ok(values.length > 0, 'the panel shows the evidence');
     for (const v of shares) assert.match(v.value, /^\d+(,\d)?\s?%$/, `${v.name}: ${v.value}`);
     for (const v of values)
       assert.doesNotMatch(v.value, /\d\.\d/, `${v.name}: ${v.value} has a decimal point in Russian`);

@@ -38,7 +38,10 @@ describe("citizens' page on a phone", () => {
     await page.fill('#report-text', 'Представился следователем, просил перевести деньги на безопасный счёт');
     await page.click('#report-form button[type=submit]');
     await page.waitForSelector('#report-result.ok');
-    assert.equal(await page.textContent('#report-result'), 'Спасибо! Сообщение принято.');
+    const sent = (await page.textContent('#report-result')) ?? '';
+    assert.match(sent, /^Спасибо! Сообщение принято\./);
+    const reportId = /Номер вашего сообщения: (rep_[\w-]+)/.exec(sent)?.[1];
+    assert.ok(reportId, `the citizen sees their report id: ${sent}`);
     await shot(page, 'public-2-report-sent');
     const queue = (await server.api('GET', '/v1/reports/queue')).json;
     const row = queue.items.find((i: { number: string }) => i.number === '+79161112233');
@@ -66,7 +69,9 @@ describe("citizens' page on a phone", () => {
     await page.fill('#check-link', 'https://kaspi.kz.secure-login.example.com/verify');
     await page.click('#link-form button[type=submit]');
     await page.waitForSelector('#link-result.bad');
-    assert.match((await page.textContent('#link-result')) ?? '', /Suspicious link/);
+    const warning = (await page.textContent('#link-result')) ?? '';
+    assert.match(warning, /Suspicious link/);
+    assert.match(warning, /only the start of the address/, 'the specific reason is shown');
     await page.fill('#check-link', 'https://kaspi.kz/shop');
     await page.click('#link-form button[type=submit]');
     await page.waitForSelector('#link-result.ok');

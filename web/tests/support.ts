@@ -26,11 +26,21 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<Server> {
+/** A server on a fresh data directory; `settings` adds to (or overrides) the test settings. */
+export async function startServer(settings: Record<string, unknown> = {}): Promise<Server> {
   ensureConsoleBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), 'callshield-console-'));
   const config = loadConfig(
-    { dataDir, port: 0, host: '127.0.0.1', logLevel: 'warn', adminToken, originWaitMs: 0, statsFlushMs: 200 },
+    {
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'warn',
+      adminToken,
+      originWaitMs: 0,
+      statsFlushMs: 200,
+      ...settings,
+    },
     {},
   );
   const app = await createApp(config, { scryptCost: { N: 4096, r: 8, p: 1 } });

@@ -51,6 +51,24 @@ const texts = {
     link_unknown: 'Сведений об этом сайте нет. Не вводите данные карты и коды.',
     link_suspicious: 'Подозрительная ссылка: похожа на сайт известной организации, но им не является.',
     link_phishing: 'Мошенническая ссылка! Не открывайте её.',
+    reportId: 'Номер вашего сообщения',
+    reportIdHint: 'Сохраните его: по нему полиция и оператор найдут ваше сообщение.',
+    reason_OFFICIAL_DOMAIN: 'Адрес совпадает с официальным сайтом организации.',
+    reason_SAME_AS_BRAND: 'Адрес совпадает с официальным сайтом организации.',
+    reason_KNOWN_PHISHING_DOMAIN: 'Сайт уже известен как мошеннический.',
+    reason_TYPO_OF_BRAND: 'Адрес отличается от официального одной-двумя буквами.',
+    reason_HOMOGLYPH_OF_BRAND: 'В адресе буквы другого алфавита, похожие на латинские.',
+    reason_LOOKALIKE_CHARACTERS: 'В адресе похожие символы вместо настоящих букв (например, 0 вместо o).',
+    reason_BRAND_ON_OTHER_DOMAIN: 'Название организации стоит на чужом сайте.',
+    reason_BRAND_IN_SUBDOMAIN: 'Название организации — лишь начало адреса, а сам сайт другой.',
+    reason_BRAND_IN_USER_INFO: 'Название организации стоит перед «@», а ссылка ведёт на другой сайт.',
+    reason_BRAND_WITH_EXTRA_WORDS: 'К названию организации добавлены слова (например, «-secure», «-login»).',
+    reason_USER_INFO_IN_LINK: 'В ссылке перед «@» спрятан текст, который сбивает с толку.',
+    reason_IP_ADDRESS_HOST: 'Вместо имени сайта — цифровой адрес.',
+    reason_URL_SHORTENER: 'Сокращённая ссылка скрывает, куда она ведёт.',
+    reason_RISKY_TOP_LEVEL_DOMAIN: 'Доменная зона, которую часто используют мошенники.',
+    reason_INTERNATIONALISED_DOMAIN: 'Адрес записан не латинскими буквами.',
+    reason_ASKS_FOR_CREDENTIALS_OR_PAYMENT: 'Ссылка ведёт на страницу входа или оплаты.',
   },
   kk: {
     title: 'Антифрод: телефон алаяқтарынан қорғау',
@@ -102,6 +120,24 @@ const texts = {
     link_unknown: 'Бұл сайт туралы мәлімет жоқ. Карта деректері мен кодтарды енгізбеңіз.',
     link_suspicious: 'Күдікті сілтеме: белгілі ұйымның сайтына ұқсайды, бірақ ол емес.',
     link_phishing: 'Алаяқтық сілтеме! Оны ашпаңыз.',
+    reportId: 'Хабарламаңыздың нөмірі',
+    reportIdHint: 'Оны сақтаңыз: полиция мен оператор хабарламаңызды осы нөмір бойынша табады.',
+    reason_OFFICIAL_DOMAIN: 'Мекенжай ұйымның ресми сайтымен сәйкес келеді.',
+    reason_SAME_AS_BRAND: 'Мекенжай ұйымның ресми сайтымен сәйкес келеді.',
+    reason_KNOWN_PHISHING_DOMAIN: 'Бұл сайт алаяқтық сайт ретінде белгілі.',
+    reason_TYPO_OF_BRAND: 'Мекенжай ресми мекенжайдан бір-екі әріппен ерекшеленеді.',
+    reason_HOMOGLYPH_OF_BRAND: 'Мекенжайда латын әріптеріне ұқсас басқа әліпби әріптері бар.',
+    reason_LOOKALIKE_CHARACTERS: 'Мекенжайда нағыз әріптердің орнына ұқсас таңбалар бар (мысалы, o орнына 0).',
+    reason_BRAND_ON_OTHER_DOMAIN: 'Ұйымның атауы бөгде сайтта тұр.',
+    reason_BRAND_IN_SUBDOMAIN: 'Ұйымның атауы тек мекенжайдың басында, ал сайттың өзі басқа.',
+    reason_BRAND_IN_USER_INFO: 'Ұйымның атауы «@» белгісінің алдында тұр, ал сілтеме басқа сайтқа апарады.',
+    reason_BRAND_WITH_EXTRA_WORDS: 'Ұйымның атауына сөздер қосылған (мысалы, «-secure», «-login»).',
+    reason_USER_INFO_IN_LINK: 'Сілтемеде «@» белгісінің алдында адастыратын мәтін жасырылған.',
+    reason_IP_ADDRESS_HOST: 'Сайт атауының орнына сандық мекенжай тұр.',
+    reason_URL_SHORTENER: 'Қысқартылған сілтеме қайда апаратынын жасырады.',
+    reason_RISKY_TOP_LEVEL_DOMAIN: 'Алаяқтар жиі қолданатын домен аймағы.',
+    reason_INTERNATIONALISED_DOMAIN: 'Мекенжай латын әріптерімен жазылмаған.',
+    reason_ASKS_FOR_CREDENTIALS_OR_PAYMENT: 'Сілтеме кіру немесе төлем бетіне апарады.',
   },
   en: {
     title: 'Anti-fraud: protection from phone scammers',
@@ -153,6 +189,24 @@ const texts = {
     link_unknown: 'We know nothing about this site. Do not enter card details or codes.',
     link_suspicious: 'Suspicious link: it looks like a known organisation\u2019s site but is not.',
     link_phishing: 'Phishing link! Do not open it.',
+    reportId: 'Your report number',
+    reportIdHint: 'Keep it: the police and the operator find your report by it.',
+    reason_OFFICIAL_DOMAIN: "The address is the organisation's official site.",
+    reason_SAME_AS_BRAND: "The address is the organisation's official site.",
+    reason_KNOWN_PHISHING_DOMAIN: 'This site is already known as a fraud site.',
+    reason_TYPO_OF_BRAND: 'The address differs from the official one by a letter or two.',
+    reason_HOMOGLYPH_OF_BRAND: 'The address uses letters from another alphabet that look like Latin ones.',
+    reason_LOOKALIKE_CHARACTERS: 'The address uses look-alike characters instead of real letters (such as 0 for o).',
+    reason_BRAND_ON_OTHER_DOMAIN: "The organisation's name sits on someone else's site.",
+    reason_BRAND_IN_SUBDOMAIN: "The organisation's name is only the start of the address; the site itself is another.",
+    reason_BRAND_IN_USER_INFO: "The organisation's name stands before an “@”, and the link goes to another site.",
+    reason_BRAND_WITH_EXTRA_WORDS: "Words were added to the organisation's name (such as “-secure”, “-login”).",
+    reason_USER_INFO_IN_LINK: 'The link hides misleading text before an “@”.',
+    reason_IP_ADDRESS_HOST: "A numeric address stands where the site's name should be.",
+    reason_URL_SHORTENER: 'A shortened link hides where it leads.',
+    reason_RISKY_TOP_LEVEL_DOMAIN: 'A domain ending that fraudsters use often.',
+    reason_INTERNATIONALISED_DOMAIN: 'The address is not written in Latin letters.',
+    reason_ASKS_FOR_CREDENTIALS_OR_PAYMENT: 'The link leads to a log-in or payment page.',
   },
 };
 
@@ -168,9 +222,18 @@ function applyLanguage() {
     b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
 }
 
-function show(id, text, tone) {
+function show(id, text, tone, details = []) {
   const el = document.getElementById(id);
   el.textContent = text;
+  if (details.length > 0) {
+    const list = document.createElement('ul');
+    for (const d of details) {
+      const item = document.createElement('li');
+      item.textContent = d;
+      list.append(item);
+    }
+    el.append(list);
+  }
   el.className = `result ${tone ?? ''}`;
 }
 
@@ -312,7 +375,8 @@ document.addEventListener('DOMContentLoaded', () => {
     if (when) body.at = new Date(when).toISOString();
     const result = await sendReport(body);
     if (result.status === 202) {
-      show('report-result', t('sent'), 'ok');
+      const id = result.body?.reportId;
+      show('report-result', t('sent'), 'ok', id ? [`${t('reportId')}: ${id}`, t('reportIdHint')] : []);
       event.target.reset();
     } else show('report-result', errorText(result), 'bad');
   });
@@ -337,8 +401,13 @@ document.addEventListener('DOMContentLoaded', () => {
     if (!url) return show('link-result', t('badLink'), 'warn');
     const result = await call(`/public/v1/links?url=${encodeURIComponent(url)}`);
     if (result.status !== 200) return show('link-result', errorText(result), 'bad');
-    const { verdict, brand } = result.body;
+    const { verdict, brand, reasons = [] } = result.body;
     const tone = verdict === 'trusted' ? 'ok' : verdict === 'unknown' ? 'warn' : 'bad';
-    show('link-result', `${t(`link_${verdict}`)}${brand && verdict === 'trusted' ? `: ${brand}` : ''}`, tone);
+    // The specific reasons, each once (two codes can share one sentence); unknown codes stay out.
+    const why =
+      verdict === 'trusted'
+        ? []
+        : [...new Set(reasons.map((r) => texts[lang][`reason_${r}`] ?? texts.en[`reason_${r}`]).filter(Boolean))];
+    show('link-result', `${t(`link_${verdict}`)}${brand && verdict === 'trusted' ? `: ${brand}` : ''}`, tone, why);
   });
 });

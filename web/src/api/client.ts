@@ -4,6 +4,7 @@ import type {
   Alert,
   ApiKey,
   AuditEntry,
+  CitizenReport,
   ComplianceReport,
   Decision,
   Incident,
@@ -12,6 +13,7 @@ import type {
   Lookup,
   Me,
   OperatorOverview,
+  ReportQueueItem,
   Role,
   Stats,
   User,
@@ -125,12 +127,23 @@ export const api = {
 
   alerts: (query: { kind?: string; status?: string; cursor?: string; limit?: number }) =>
     request<{ items: Alert[]; next: string | null }>('GET', apiPaths.alerts, { query }),
+  alert: (id: string) => request<Alert>('GET', apiPaths.alert, { params: { id } }),
   confirmAlert: (id: string, reason: string) =>
     request<unknown>('POST', apiPaths.alertConfirm, { params: { id }, body: { reason } }),
   dismissAlert: (id: string, reason: string) =>
     request<unknown>('POST', apiPaths.alertDismiss, { params: { id }, body: { reason } }),
 
-  cases: (status?: string) => request<{ items: CaseSummary[] }>('GET', apiPaths.cases, { query: { status } }),
+  cases: (status?: string, alertId?: string) =>
+    request<{ items: CaseSummary[] }>('GET', apiPaths.cases, { query: { status, alertId } }),
+  reportQueue: (query: { limit?: number; offset?: number } = {}) =>
+    request<{ items: ReportQueueItem[] }>('GET', apiPaths.reportQueue, { query }),
+  reportsOfNumber: (number: string) =>
+    request<{ number: string; items: CitizenReport[] }>('GET', apiPaths.reportsOfNumber, { params: { number } }),
+  decideReports: (number: string, decision: 'confirm' | 'reject', body: { reason: string; block?: boolean }) =>
+    request<unknown>('POST', decision === 'confirm' ? apiPaths.reportsConfirm : apiPaths.reportsReject, {
+      params: { number },
+      body,
+    }),
   createCase: (body: { title: string; summary?: string; from?: Record<string, string> }) =>
     request<{ id: string; pulled: number }>('POST', apiPaths.cases, { body }),
   caseDetail: (id: string) => request<CaseDetail>('GET', apiPaths.case, { params: { id } }),
@@ -146,10 +159,10 @@ export const api = {
     id: string,
     body: { kind: string; identifier?: string; description?: string; seizedAt: string; place: string },
   ) => request<unknown>('POST', apiPaths.caseSeized, { params: { id }, body }),
-  caseGraph: (id: string, query: { from?: string; to?: string; depth?: number }) =>
+  caseGraph: (id: string, query: { from?: string; to?: string; depth?: number; maxNodes?: number }) =>
     request<LinkGraph>('GET', apiPaths.caseGraph, { params: { id }, query }),
   caseExportUrl: (id: string, lang: string) => buildUrl(apiPaths.caseExport, { id }, { lang }),
-  links: (query: { type: string; value: string; from?: string; to?: string; depth?: number }) =>
+  links: (query: { type: string; value: string; from?: string; to?: string; depth?: number; maxNodes?: number }) =>
     request<LinkGraph>('GET', apiPaths.links, { query }),
 
   banks: () =>

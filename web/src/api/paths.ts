@@ -25,6 +25,7 @@ export const apiPaths = {
   auditExport: '/v1/audit/export',
   auditVerify: '/v1/audit/verify',
   alerts: '/v1/alerts',
+  alert: '/v1/alerts/{id}',
   alertConfirm: '/v1/alerts/{id}/confirm',
   alertDismiss: '/v1/alerts/{id}/dismiss',
   cases: '/v1/cases',
@@ -45,12 +46,21 @@ export const apiPaths = {
   compliance: '/v1/compliance',
   complianceReport: '/v1/compliance/report',
   complianceOverdue: '/v1/compliance/overdue',
+  reportQueue: '/v1/reports/queue',
+  reportsOfNumber: '/v1/reports/numbers/{number}',
+  reportsConfirm: '/v1/reports/numbers/{number}/confirm',
+  reportsReject: '/v1/reports/numbers/{number}/reject',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];
 
 /** Paths served by modules that may not exist yet on a server (the alerts API is built separately). */
-export const pendingPaths: readonly ApiPath[] = [apiPaths.alerts, apiPaths.alertConfirm, apiPaths.alertDismiss];
+export const pendingPaths: readonly ApiPath[] = [
+  apiPaths.alerts,
+  apiPaths.alert,
+  apiPaths.alertConfirm,
+  apiPaths.alertDismiss,
+];
 
 /** Fills `{name}` placeholders (encoded) and appends a query string without empty values. */
 export function buildUrl(

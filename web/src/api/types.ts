@@ -137,3 +137,34 @@ export interface Alert {
   createdAt?: string;
   updatedAt?: string;
 }
+
+/** A number in the citizens' report queue (`GET /v1/reports/queue`). */
+export interface ReportQueueItem {
+  number: string | null;
+  reports: number;
+  verifiedReports: number;
+  reporters: number;
+  firstAt: string;
+  lastAt: string;
+  categories: string[];
+  channels: string[];
+  urls: string[];
+  score: number;
+  risk: string;
+}
+
+/** One citizen's report about a number (`GET /v1/reports/numbers/{number}`). */
+export interface CitizenReport {
+  id: string;
+  channel: string;
+  category: string;
+  text: string | null;
+  url: string | null;
+  at: string;
+  receivedAt: string;
+  source: string;
+  verified: boolean;
+  reporterNumber: string | null;
+  status: string;
+  decidedBy: string | null;
+}

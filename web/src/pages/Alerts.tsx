@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiError, api } from '../api/client.ts';
 import type { Alert } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
-import { Link } from '../components/router.tsx';
+import { Link, useRouter } from '../components/router.tsx';
 import { Drawer, ErrorNotice, FilterSelect, openableRow, Panel, TableBox, TableState } from '../components/ui.tsx';
 import { evidenceLabel, featureLabel, ruleText } from '../evidence.ts';
 import { type Formatters, featureValue } from '../format.ts';
@@ -136,6 +136,12 @@ export function AlertsPage() {
     10_000,
   );
   const alerts = [...(data?.items ?? [])].sort(byPriority);
+  // A link to one alert (`/alerts?id=alr_…`, from a case, a list entry or a lookup) opens its panel.
+  const { path } = useRouter();
+  const linked = new URLSearchParams(path.split('?')[1] ?? '').get('id');
+  useEffect(() => {
+    if (linked) api.alert(linked).then(setSelected, setFailure);
+  }, [linked]);
 
   async function decide(action: 'confirm' | 'dismiss') {
     if (!selected) return;

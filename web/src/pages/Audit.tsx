@@ -4,9 +4,11 @@ import type { AuditEntry, VerifyResult } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { Drawer, ErrorNotice, openableRow, Panel, TableBox, TableState } from '../components/ui.tsx';
 import { useI18n } from '../i18n.tsx';
+import { actorName, useSpeak } from '../speak.tsx';
 
 export function AuditPage() {
   const { t, dateTime, number } = useI18n();
+  const { actionName } = useSpeak();
   const [filter, setFilter] = useState({ actor: '', action: '', target: '' });
   const [applied, setApplied] = useState(filter);
   const [more, setMore] = useState<AuditEntry[]>([]);
@@ -99,10 +101,12 @@ export function AuditPage() {
                 <tr key={e.seq} data-audit-action={e.action} {...openableRow(() => setSelected(e))}>
                   <td className="num mono muted">{e.seq}</td>
                   <td className="muted">{dateTime(e.at)}</td>
-                  <td>{e.actor}</td>
+                  <td>{actorName(e.actor)}</td>
                   <td className="muted">{e.role}</td>
                   <td>
-                    <span className="badge reason">{e.action}</span>
+                    <span className="badge reason" title={e.action}>
+                      {actionName(e.action)}
+                    </span>
                   </td>
                   <td className="mono">{e.target}</td>
                   <td className="mono muted">{e.clientIp}</td>
@@ -131,6 +135,9 @@ export function AuditPage() {
       </Panel>
       {selected && (
         <Drawer title={`${t('audit.title')} #${selected.seq}`} onClose={() => setSelected(undefined)}>
+          <p data-audit-summary>
+            <strong>{actionName(selected.action)}</strong> · {actorName(selected.actor)} · {dateTime(selected.at)}
+          </p>
           <pre className="json">{JSON.stringify(selected, null, 2)}</pre>
         </Drawer>
       )}

@@ -6,12 +6,14 @@ import { ErrorNotice, Panel, TableBox, TableState } from '../components/ui.tsx';
 import { errorLine } from '../errors.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
+import { actorName, useSpeak } from '../speak.tsx';
 
 const lists = ['blocklist', 'allowlist', 'dno', 'protected'] as const;
 const pageSize = 50;
 
 export function ListsPage() {
   const { t, dateTime, number: formatCount } = useI18n();
+  const { listReason } = useSpeak();
   const { me } = useSession();
   const editable = can.editLists(me.user.role);
   const [list, setList] = useState<(typeof lists)[number]>('blocklist');
@@ -162,10 +164,10 @@ export function ListsPage() {
                 <tr key={e.number} data-entry={e.number}>
                   <td className="mono">{e.number}</td>
                   <td>
-                    {e.reason}
+                    {listReason(e.reason)}
                     {e.displayName ? <span className="muted"> · {e.displayName}</span> : null}
                   </td>
-                  <td className="muted">{e.createdBy}</td>
+                  <td className="muted">{actorName(e.createdBy)}</td>
                   <td className="muted">{dateTime(e.createdAt)}</td>
                   <td className="muted">{e.expiresAt ? dateTime(e.expiresAt) : ''}</td>
                   <td className="muted">{e.source}</td>

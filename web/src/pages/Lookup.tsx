@@ -1,14 +1,19 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
-import type { Lookup } from '../api/types.ts';
+import type { CitizenReport, Lookup } from '../api/types.ts';
 import { Link, useRouter } from '../components/router.tsx';
 import { ErrorNotice, Loading, Panel, TableBox, TableState } from '../components/ui.tsx';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
+import { can, useSession } from '../session.tsx';
+import { actorName, useSpeak } from '../speak.tsx';
 import { kindName, statusName } from './Alerts.tsx';
 import { DecisionTable } from './Decisions.tsx';
+import { CitizenReports } from './reports/ReportsPage.tsx';
+import { useReportText } from './reports/text.ts';
 
 export function LookupPage({ number }: { number?: string }) {
   const { t, dateTime, score } = useI18n();
+  const { listReason } = useSpeak();
   const { navigate } = useRouter();
   const [input, setInput] = useState(number ?? '');
   const [result, setResult] = useState<Lookup>();
@@ -108,8 +113,8 @@ export function LookupPage({ number }: { number?: string }) {
                               {t(`list.${l.list}` as MessageKey)}
                             </span>
                           </td>
-                          <td>{l.reason}</td>
-                          <td className="muted">{l.createdBy}</td>
+                          <td>{listReason(l.reason)}</td>
+                          <td className="muted">{actorName(l.createdBy)}</td>
                           <td className="muted">{dateTime(l.createdAt)}</td>
                         </tr>
                       ))}
@@ -131,6 +136,7 @@ export function LookupPage({ number }: { number?: string }) {
               ))
             )}
           </Panel>
+          <LookupReports number={result.number} />
           <Panel title={`${t('lookup.decisions')} (${result.decisions.length})`} flush>
             <DecisionTable decisions={result.decisions} />
             <TableState data={result} count={result.decisions.length} empty={t('lookup.noDecisions')} />
@@ -138,5 +144,27 @@ export function LookupPage({ number }: { number?: string }) {
         </>
       )}
     </>
+  );
+}
+
+/** Citizens' reports about the number, for the roles that may read them. */
+function LookupReports({ number }: { number: string }) {
+  const { r } = useReportText();
+  const { me } = useSession();
+  const allowed = can.actOnAlerts(me.user.role);
+  const [reports, setReports] = useState<CitizenReport[]>();
+  const [error, setError] = useState<Error>();
+  useEffect(() => {
+    setReports(undefined);
+    if (allowed) api.reportsOfNumber(number).then((x) => setReports(x.items), setError);
+  }, [number, allowed]);
+  if (!allowed) return null;
+  return (
+    <Panel title={`${r('reportsOfNumber')}${reports ? ` (${reports.length})` : ''}`} flush>
+      <ErrorNotice error={error} />
+      <div data-lookup-reports>
+        <CitizenReports reports={reports} />
+      </div>
+    </Panel>
   );
 }

@@ -1,10 +1,11 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import { api } from '../../api/client.ts';
 import { DateField } from '../../components/DateField.tsx';
 import { usePoll } from '../../components/hooks.ts';
 import { Link } from '../../components/router.tsx';
 import { ErrorNotice, Loading, Panel, TableBox, TableState } from '../../components/ui.tsx';
 import { can, useSession } from '../../session.tsx';
+import { AlertLink, actorName, useSpeak } from '../../speak.tsx';
 import { GraphPanel } from './LinkGraph.tsx';
 import { useCaseText } from './text.ts';
 import type { TimelineEvent } from './types.ts';
@@ -12,23 +13,45 @@ import type { TimelineEvent } from './types.ts';
 const itemTypes = ['number', 'imsi', 'iccid', 'imei', 'cell', 'alert', 'report'];
 const seizedKinds = ['simbox', 'sim_card', 'phone', 'other'];
 
-/** One line for a timeline event; `named` gives the texts of statuses, item types and seized kinds. */
-function describe(e: TimelineEvent, named: (prefix: string, value: string) => string): string {
+type Speak = ReturnType<typeof useSpeak>;
+
+/**
+ * One line for a timeline event, in words: statuses, item types and seized kinds by their names,
+ * where items came from as a sentence, alert ids as links.
+ */
+function describe(e: TimelineEvent, named: (prefix: string, value: string) => string, speak: Speak): ReactNode {
   const d = e.details as Record<string, unknown> & { items?: { type: string; value: string }[] };
+  const value = (i: { type: string; value: string }) =>
+    i.type === 'alert' ? <AlertLink id={i.value} /> : <span className="mono">{i.value}</span>;
   switch (e.kind) {
     case 'created':
-      return String(d.title);
+      return speak.caseTitle(String(d.title));
     case 'status':
       return `${named('status', String(d.from))} → ${named('status', String(d.to))}${d.reason ? ` (${d.reason})` : ''}`;
-    case 'items_added':
-      return `+${d.items?.length ?? 0}${d.source ? ` · ${d.source}` : ''}: ${(d.items ?? [])
-        .slice(0, 5)
-        .map((i) => i.value)
-        .join(', ')}${(d.items?.length ?? 0) > 5 ? ' …' : ''}`;
+    case 'items_added': {
+      const items = d.items ?? [];
+      return (
+        <>
+          +{items.length}
+          {d.source ? <> · {speak.itemSource(String(d.source))}</> : null}:{' '}
+          {items.slice(0, 5).map((i, n) => (
+            <span key={`${i.type}:${i.value}`}>
+              {n > 0 ? ', ' : ''}
+              {named('item', i.type)} {value(i)}
+            </span>
+          ))}
+          {items.length > 5 ? ' …' : ''}
+        </>
+      );
+    }
     case 'item_removed':
-      return `− ${named('item', String(d.type))} ${d.value}`;
+      return (
+        <>
+          − {named('item', String(d.type))} {value({ type: String(d.type), value: String(d.value) })}
+        </>
+      );
     case 'note':
-      return String(d.text);
+      return speak.withAlertLinks(String(d.text));
     case 'seized':
       return `${named('seizedKind', String(d.kind))} ${d.identifier ?? ''} · ${d.place}`;
     case 'exported':
@@ -42,6 +65,7 @@ function describe(e: TimelineEvent, named: (prefix: string, value: string) => st
 export function CasePage({ id }: { id: string }) {
   const { c, named, dateTime, language } = useCaseText();
   const { me } = useSession();
+  const speak = useSpeak();
   const writer = can.actOnAlerts(me.user.role);
   const { data, error, refresh } = usePoll(() => api.caseDetail(id), [id]);
   const [failure, setFailure] = useState<Error>();
@@ -75,7 +99,7 @@ export function CasePage({ id }: { id: string }) {
       <Panel
         title={
           <span data-case-title>
-            {data.title}{' '}
+            {speak.caseTitle(data.title)}{' '}
             <span className={`badge case-${data.status}`} data-status={data.status}>
               {c(`status.${data.status}` as 'status.new')}
             </span>
@@ -163,11 +187,11 @@ export function CasePage({ id }: { id: string }) {
           </div>
         )}
         <p className="muted" style={{ marginTop: 10 }}>
-          {c('created')}: {dateTime(data.createdAt)} · {data.createdBy}
+          {c('created')}: {dateTime(data.createdAt)} · {actorName(data.createdBy)}
         </p>
       </Panel>
 
-      <GraphPanel reloadKey={`${id}:${data.caseItems.length}`} load={(q) => api.caseGraph(id, q)} />
+      <GraphPanel startOnly reloadKey={`${id}:${data.caseItems.length}`} load={(q) => api.caseGraph(id, q)} />
 
       <div className="grid cols-2">
         <Panel title={`${c('items')} (${data.caseItems.length})`} flush>
@@ -268,9 +292,9 @@ export function CasePage({ id }: { id: string }) {
             {[...data.timeline].reverse().map((e) => (
               <li key={e.seq} data-event={e.kind} style={{ marginBottom: 8 }}>
                 <div className="muted" style={{ fontSize: 12 }}>
-                  {dateTime(e.at)} · {e.actor} · {named('event', e.kind)}
+                  {dateTime(e.at)} · {actorName(e.actor)} · {named('event', e.kind)}
                 </div>
-                <div>{describe(e, named)}</div>
+                <div>{describe(e, named, speak)}</div>
               </li>
             ))}
           </ol>

@@ -5,6 +5,7 @@ import { usePoll } from '../../components/hooks.ts';
 import { Link, useRouter } from '../../components/router.tsx';
 import { ErrorNotice, Panel, TableBox, TableState } from '../../components/ui.tsx';
 import { can, useSession } from '../../session.tsx';
+import { useSpeak } from '../../speak.tsx';
 import { GraphPanel } from './LinkGraph.tsx';
 import { useCaseText } from './text.ts';
 
@@ -13,6 +14,7 @@ const fromKinds = ['', 'alertId', 'device', 'number', 'imsi', 'imei'] as const;
 /** The cases list, opening a case, and link analysis from any number, SIM or device. */
 export function CasesPage() {
   const { c, named, dateTime, number } = useCaseText();
+  const { caseTitle } = useSpeak();
   const { me } = useSession();
   const { navigate } = useRouter();
   const [status, setStatus] = useState('');
@@ -111,7 +113,7 @@ export function CasesPage() {
               {(data?.items ?? []).map((k) => (
                 <tr key={k.id} data-case={k.id}>
                   <td>
-                    <Link to={`/cases/${k.id}`}>{k.title}</Link>
+                    <Link to={`/cases/${k.id}`}>{caseTitle(k.title)}</Link>
                   </td>
                   <td>
                     <span className={`badge case-${k.status}`}>{c(`status.${k.status}` as 'status.new')}</span>

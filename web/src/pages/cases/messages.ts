@@ -44,7 +44,7 @@ export const en = {
   depth: 'Hops',
   truncated: 'The graph was cut at the node limit: narrow the time filter.',
   cells: 'Cells on the map',
-  noCells: 'No located cells (import cell locations with PUT /v1/cells).',
+  noCells: 'No cell of this graph has a known location yet (an administrator imports cell locations).',
   noCases: 'No cases yet',
   allStatuses: 'All statuses',
   noItems: 'No items in this case yet',
@@ -96,6 +96,19 @@ export const en = {
   'edge.in_device': 'in device',
   'edge.at_cell': 'at cell',
   'edge.alerted': 'alert',
+  caseExists: 'A case was already opened from this alert:',
+  openExisting: 'Go to that case',
+  openAnyway: 'Open another case anyway',
+  cancel: 'Cancel',
+  graphList: 'Nodes of the graph',
+  expand: 'Show neighbours',
+  expanded: 'neighbours shown',
+  graphHelp:
+    'Start from the case’s own numbers, SIMs and devices; click a node, or press Enter on it in the list, to fetch its neighbours. Devices with their SIMs and farms are grouped.',
+  device: 'device',
+  farm: 'farm',
+  connections: 'Connections',
+  more: 'more',
 };
 
 export type CaseTextKey = keyof typeof en;
@@ -140,7 +153,7 @@ export const ru: Record<CaseTextKey, string> = {
   depth: 'Шагов',
   truncated: 'Граф обрезан по числу узлов: сузьте период.',
   cells: 'Соты на карте',
-  noCells: 'Нет сот с координатами (загрузите их: PUT /v1/cells).',
+  noCells: 'У сот этого графа пока нет координат (их загружает администратор).',
   noCases: 'Дел пока нет',
   allStatuses: 'Все статусы',
   noItems: 'В деле пока нет объектов',
@@ -192,6 +205,19 @@ export const ru: Record<CaseTextKey, string> = {
   'edge.in_device': 'в устройстве',
   'edge.at_cell': 'в соте',
   'edge.alerted': 'оповещение',
+  caseExists: 'Дело по этому оповещению уже открыто:',
+  openExisting: 'Перейти к этому делу',
+  openAnyway: 'Всё равно открыть ещё одно дело',
+  cancel: 'Отмена',
+  graphList: 'Узлы графа',
+  expand: 'Показать соседей',
+  expanded: 'соседи показаны',
+  graphHelp:
+    'Граф начинается с номеров, SIM-карт и устройств дела; щёлкните узел или нажмите Enter на нём в списке, чтобы подгрузить его соседей. Устройства со своими SIM-картами и фермы сгруппированы.',
+  device: 'устройство',
+  farm: 'ферма',
+  more: 'ещё',
+  connections: 'Связи',
 };
 
 export const kk: Record<CaseTextKey, string> = {
@@ -234,7 +260,7 @@ export const kk: Record<CaseTextKey, string> = {
   depth: 'Қадам',
   truncated: 'Граф түйіндер саны бойынша қысқартылды: кезеңді тарылтыңыз.',
   cells: 'Картадағы ұяшықтар',
-  noCells: 'Координаттары бар ұяшықтар жоқ (оларды жүктеңіз: PUT /v1/cells).',
+  noCells: 'Бұл графтың ұяшықтарының әзірге координаттары жоқ (оларды әкімші жүктейді).',
   noCases: 'Әзірге іс жоқ',
   allStatuses: 'Барлық күйлер',
   noItems: 'Істе әзірге нысан жоқ',
@@ -286,6 +312,19 @@ export const kk: Record<CaseTextKey, string> = {
   'edge.in_device': 'құрылғыда',
   'edge.at_cell': 'ұяшықта',
   'edge.alerted': 'ескерту',
+  caseExists: 'Бұл ескерту бойынша іс бұрыннан ашылған:',
+  openExisting: 'Сол іске өту',
+  openAnyway: 'Бәрібір тағы бір іс ашу',
+  cancel: 'Бас тарту',
+  graphList: 'Граф түйіндері',
+  expand: 'Көршілерін көрсету',
+  expanded: 'көршілері көрсетілді',
+  graphHelp:
+    'Граф істің өз нөмірлерінен, SIM-карталарынан және құрылғыларынан басталады; көршілерін жүктеу үшін түйінді басыңыз немесе тізімде оның үстінде Enter басыңыз. SIM-карталарымен құрылғылар және фермалар топтастырылған.',
+  device: 'құрылғы',
+  farm: 'ферма',
+  more: 'тағы',
+  connections: 'Байланыстар',
 };
 
 export const caseMessages: Record<Language, Record<CaseTextKey, string>> = { en, ru, kk };
