@@ -1,10 +1,10 @@
 /**
  * `npm run bench`: prints the figures behind DESIGN.md §6 budgets. Each part can be run alone:
- * `npm run bench -- engine http sim detection ingest distributed compliance`.
+ * `npm run bench -- engine http sim detection ingest distributed distributed-verify compliance`.
  */
 import { benchCompliance } from './compliance.ts';
 import { benchDetection } from './detection.ts';
-import { benchDistributed } from './distributed.ts';
+import { benchDistributed, benchDistributedVerify } from './distributed.ts';
 import { benchEngine } from './engine.ts';
 import { benchHttp } from './http.ts';
 import { benchIngest } from './ingest.ts';
@@ -31,6 +31,11 @@ const parts: Record<string, { budget: string; run: () => Promise<Record<string, 
   distributed: {
     budget: 'verify req/s on 2 screening processes + Redis vs 1 embedded; CDRs/s through NATS vs in process',
     run: () => benchDistributed(),
+  },
+  'distributed-verify': {
+    budget:
+      'one screening process on Redis ≥ 0.70× the embedded one, alternating rounds; ≤ 1 Redis round trip per verify',
+    run: () => benchDistributedVerify(),
   },
   compliance: {
     budget: 'screening coverage: CDRs/s joined against verifies (no budget)',

@@ -286,13 +286,18 @@ export function createScreeningService(deps: ScreeningDeps) {
     const operator = assessment.confirmingOperator;
     if (operator === null || alreadyBlocked(assessment, policy))
       return answer(call, raw, started, null, assessment, now);
-    const consumed = origins.consume(call.a, call.b, operator);
+    // A remote store takes or waits in one round trip; the memory one answers at once when it can.
+    const consumed = origins.consumeOrWait
+      ? origins.consumeOrWait(call.a, call.b, operator, deps.originWaitMs)
+      : origins.consume(call.a, call.b, operator);
     if (phaseTiming.on) phaseMark(Phase.originLookup);
     if (consumed === true || consumed === 'unavailable') return answer(call, raw, started, consumed, assessment, now);
     const wait =
       consumed === false
         ? origins.waitFor(call.a, call.b, operator, deps.originWaitMs)
-        : consumed.then((c) => (c === false ? origins.waitFor(call.a, call.b, operator, deps.originWaitMs) : c));
+        : origins.consumeOrWait
+          ? consumed
+          : consumed.then((c) => (c === false ? origins.waitFor(call.a, call.b, operator, deps.originWaitMs) : c));
     if (phaseTiming.on) {
       const waitStarted = performance.now();
       return wait.then((confirmed) => {
