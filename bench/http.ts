@@ -51,6 +51,15 @@ export interface ProbeFigures {
 
 const probe = join(root, 'bench/phase-probe.ts');
 
+/**
+ * `npm run bench -- http --cpu-prof`: the callshield processes write V8 CPU profiles here (on a
+ * clean stop), for Chrome DevTools or `node --cpu-prof`'s usual readers.
+ */
+export const profileDir = join(tmpdir(), 'callshield-bench-profiles');
+export const profileEnv: Record<string, string> = process.argv.includes('--cpu-prof')
+  ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }
+  : {};
+
 function benchServer(child: ChildProcess, url: string, stop: () => void): BenchServer {
   return {
     url,
@@ -78,7 +87,7 @@ export async function startCallshield(env: Record<string, string> = {}, withProb
         ...process.env,
         CALLSHIELD_ADMIN_TOKEN: adminToken,
         CALLSHIELD_LOG_LEVEL: 'info',
-        ...(withProbe ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${probe}`.trim() } : {}),
+        ...(withProbe ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${probe}`.trim() } : profileEnv),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

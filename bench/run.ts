@@ -1,12 +1,13 @@
 /**
- * `npm run bench`: prints the figures behind DESIGN.md §6 budgets. Each part can be run alone:
+ * `npm run bench`: prints the figures behind DESIGN.md §6 budgets; with `--cpu-prof` the servers write
+ * CPU profiles. Each part can be run alone:
  * `npm run bench -- engine http sim detection ingest distributed distributed-verify compliance`.
  */
 import { benchCompliance } from './compliance.ts';
 import { benchDetection } from './detection.ts';
 import { benchDistributed, benchDistributedVerify } from './distributed.ts';
 import { benchEngine } from './engine.ts';
-import { benchHttp } from './http.ts';
+import { benchHttp, profileDir } from './http.ts';
 import { benchIngest } from './ingest.ts';
 import { benchSimulator } from './sim.ts';
 import { benchStir } from './stir.ts';
@@ -50,6 +51,7 @@ for (const name of asked) {
     process.exit(2);
   }
 }
+if (process.argv.includes('--cpu-prof')) process.stdout.write(`CPU profiles of the servers go to ${profileDir}\n`);
 for (const name of asked.length ? asked : Object.keys(parts)) {
   const part = parts[name];
   process.stdout.write(`\n== ${name} (budget: ${part.budget})\n`);

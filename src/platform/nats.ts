@@ -78,6 +78,9 @@ const streamLimits: Record<Subject, { maxAgeMs: number }> = {
 };
 const subjects = Object.keys(streamLimits) as Subject[];
 
+/** Events staged while a message awaits its acknowledgement, beyond which they are encoded anyway. */
+const STAGED_WHILE_ACK = 2000;
+
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
@@ -222,9 +225,25 @@ export async function createNatsStream(options: NatsStreamOptions): Promise<Even
   let outboxEvents = 0;
   let pumping: Promise<void> | null = null;
   let maxBytes = 900 * 1024;
+  /** Events staged and not yet encoded. */
+  let stagedCount = 0;
+  /** True while the pump waits for the acknowledgement of a message. */
+  let awaitingAck = false;
 
+  /**
+   * Encodes the staged events into the outbox, unless a message is awaiting its acknowledgement:
+   * then they wait for it and leave together as one message (one publish round trip per batch,
+   * however many turns of the event loop it spans), up to STAGED_WHILE_ACK events.
+   */
   function stageFlush(): void {
     stageScheduled = false;
+    if (awaitingAck && stagedCount < STAGED_WHILE_ACK) return;
+    encodeStaged();
+    void pump();
+  }
+
+  function encodeStaged(): void {
+    stagedCount = 0;
     for (const [subject, events] of staged) {
       if (events.length === 0) continue;
       const batch = events.splice(0);
@@ -270,28 +289,35 @@ export async function createNatsStream(options: NatsStreamOptions): Promise<Even
       outboxEvents -= dropped.events;
       options.onEvent?.({ type: 'dropped', subject: dropped.topic, count: dropped.events });
     }
-    void pump();
   }
 
   /** Sends the outbox in order; on failure keeps the message and retries (same id) once connected. */
   function pump(): Promise<void> {
     pumping ??= (async () => {
       let backoff = 100;
-      while (outbox.length > 0 && !closed) {
+      while (!closed) {
+        if (outbox.length === 0) {
+          // What was staged while the last message awaited its acknowledgement leaves now.
+          if (stagedCount > 0) encodeStaged();
+          if (outbox.length === 0) break;
+        }
         if (!connected || !js) {
           await Promise.race([whenReady(), delay(1000)]);
           continue;
         }
         const next = outbox[0];
         try {
+          awaitingAck = true;
           await js.publish(next.subject, next.body, { msgID: next.id, timeout: 2000 });
           if (outbox[0] === next) {
             outbox.shift();
             outboxEvents -= next.events;
           }
+          awaitingAck = false;
           publishing = true;
           backoff = 100;
         } catch {
+          awaitingAck = false;
           publishing = false;
           await delay(backoff);
           backoff = Math.min(backoff * 2, 1000);
@@ -472,6 +498,7 @@ export async function createNatsStream(options: NatsStreamOptions): Promise<Even
       const list = staged.get(subject);
       if (list) list.push(event);
       else staged.set(subject, [event]);
+      stagedCount++;
       if (!stageScheduled) {
         stageScheduled = true;
         setImmediate(stageFlush);
@@ -495,10 +522,10 @@ export async function createNatsStream(options: NatsStreamOptions): Promise<Even
       if (stageScheduled) await new Promise((resolve) => setImmediate(resolve));
       // Bounded: with NATS away the outbox waits for it, not the caller.
       const deadline = Date.now() + 5000;
-      while (outbox.length > 0 && Date.now() < deadline) await (pumping ?? pump());
+      while ((outbox.length > 0 || stagedCount > 0) && Date.now() < deadline) await (pumping ?? pump());
     },
     async close() {
-      if (stageScheduled) stageFlush();
+      if (stagedCount > 0) encodeStaged();
       const deadline = Date.now() + 3000;
       while (outbox.length > 0 && connected && Date.now() < deadline) {
         await Promise.race([pumping ?? pump(), delay(200)]);
