@@ -80,8 +80,6 @@ const subjects = Object.keys(streamLimits) as Subject[];
 
 /** How long published events gather before they are encoded into a message. */
 const STAGE_MS = 5;
-/** Events staged while a message awaits its acknowledgement, beyond which they are encoded anyway. */
-const STAGED_WHILE_ACK = 2000;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -229,17 +227,9 @@ export async function createNatsStream(options: NatsStreamOptions): Promise<Even
   let maxBytes = 900 * 1024;
   /** Events staged and not yet encoded. */
   let stagedCount = 0;
-  /** True while the pump waits for the acknowledgement of a message. */
-  let awaitingAck = false;
 
-  /**
-   * Encodes the staged events into the outbox, unless a message is awaiting its acknowledgement:
-   * then they wait for it and leave together as one message (one publish round trip per batch,
-   * however many turns of the event loop it spans), up to STAGED_WHILE_ACK events.
-   */
   function stageFlush(): void {
     stageScheduled = false;
-    if (awaitingAck && stagedCount < STAGED_WHILE_ACK) return;
     encodeStaged();
     void pump();
   }
@@ -297,29 +287,21 @@ export async function createNatsStream(options: NatsStreamOptions): Promise<Even
   function pump(): Promise<void> {
     pumping ??= (async () => {
       let backoff = 100;
-      while (!closed) {
-        if (outbox.length === 0) {
-          // What was staged while the last message awaited its acknowledgement leaves now.
-          if (stagedCount > 0) encodeStaged();
-          if (outbox.length === 0) break;
-        }
+      while (outbox.length > 0 && !closed) {
         if (!connected || !js) {
           await Promise.race([whenReady(), delay(1000)]);
           continue;
         }
         const next = outbox[0];
         try {
-          awaitingAck = true;
           await js.publish(next.subject, next.body, { msgID: next.id, timeout: 2000 });
           if (outbox[0] === next) {
             outbox.shift();
             outboxEvents -= next.events;
           }
-          awaitingAck = false;
           publishing = true;
           backoff = 100;
         } catch {
-          awaitingAck = false;
           publishing = false;
           await delay(backoff);
           backoff = Math.min(backoff * 2, 1000);
@@ -524,8 +506,9 @@ export async function createNatsStream(options: NatsStreamOptions): Promise<Even
     },
     async drain() {
       // Bounded: with NATS away the outbox waits for it, not the caller.
+      if (stagedCount > 0) encodeStaged();
       const deadline = Date.now() + 5000;
-      while ((outbox.length > 0 || stagedCount > 0) && Date.now() < deadline) await (pumping ?? pump());
+      while (outbox.length > 0 && Date.now() < deadline) await (pumping ?? pump());
     },
     async close() {
       if (stagedCount > 0) encodeStaged();
