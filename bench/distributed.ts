@@ -13,6 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { CdrTextParser } from '../src/cdr/reader.ts';
 import { cdrCodec, cdrPartitioning } from '../src/distributed/cdr-stream.ts';
 import {
@@ -28,7 +29,7 @@ import { encodeBatch } from '../src/ingest/codec.ts';
 import type { CdrBatchEvent } from '../src/ingest/types.ts';
 import { loadPlan } from '../src/numbering/plan.ts';
 import { createNatsStream } from '../src/platform/nats.ts';
-import { load } from './http.ts';
+import { load, profileEnv } from './http.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const ADMIN = 'bench-admin-token-0123456789abcdef';
@@ -256,6 +257,120 @@ export async function benchDistributed(seconds = 6): Promise<Record<string, numb
     return figures;
   } finally {
     await Promise.all(nodes.map((n) => n.kill()));
+    await Promise.all([redis.remove(), nats.remove()]);
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Commands that callshield's Lua scripts run (origins-redis.ts, burst-redis.ts); it sends none of them itself. */
+const scriptInnerCommands = new Set([
+  'hgetall',
+  'hincrby',
+  'hdel',
+  'sadd',
+  'smembers',
+  'pexpire',
+  'publish',
+  'incrby',
+  'get',
+]);
+
+/** Calls per Redis command so far, from INFO commandstats. */
+async function commandCalls(redis: Redis): Promise<Map<string, number>> {
+  const info = await redis.info('commandstats');
+  const calls = new Map<string, number>();
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1], Number(m[2]));
+  return calls;
+}
+
+/**
+ * Verify on one screening process on Redis against the embedded process, in alternating rounds
+ * at 50 connections (the machine's load hits both alike), with the Redis commands per verify
+ * from INFO commandstats over the Redis rounds (every command of the process counted, its
+ * background burst sync included).
+ */
+export async function benchDistributedVerify(rounds = 4, seconds = 3): Promise<Record<string, number | string>> {
+  const bodies = verifyBodies();
+  const figures: Record<string, number | string> = {};
+  const dataDir = mkdtempSync(join(tmpdir(), 'callshield-bench-embedded-'));
+  const [redis, nats, database] = await Promise.all([startRedis(), startNats(), tempDatabase()]);
+  const stats = new Redis(redis.url);
+  const nodes: Node[] = [];
+  try {
+    const embedded = await callshieldNode('screening,ingest,detect,console', {
+      ...common,
+      ...profileEnv,
+      CALLSHIELD_DATA_DIR: dataDir,
+    });
+    const onRedis = await callshieldNode('screening', {
+      ...common,
+      ...profileEnv,
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      NATS_URL: nats.url,
+    });
+    nodes.push(embedded, onRedis);
+    await embedded.start();
+    await onRedis.start();
+    const embeddedKey = await keyFor(embedded, 'TELE2');
+    const redisKey = await keyFor(onRedis, 'TELE2');
+    await registerOrigins(embedded, await keyFor(embedded, 'KCELL'));
+    await registerOrigins(onRedis, await keyFor(onRedis, 'KCELL'));
+    await load(embedded.url, '/v1/calls/verify', embeddedKey, bodies, 50, 2);
+    await load(onRedis.url, '/v1/calls/verify', redisKey, bodies, 50, 2);
+    const ratios: number[] = [];
+    let embeddedRps = 0;
+    let redisRps = 0;
+    let verifies = 0;
+    const before = await commandCalls(stats);
+    const p99s: string[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const e = await load(embedded.url, '/v1/calls/verify', embeddedKey, bodies, 50, seconds);
+      const d = await load(onRedis.url, '/v1/calls/verify', redisKey, bodies, 50, seconds);
+      embeddedRps += e.rps / rounds;
+      redisRps += d.rps / rounds;
+      verifies += d.requests;
+      ratios.push(d.rps / e.rps);
+      p99s.push(`${e.p99}/${d.p99}`);
+    }
+    const after = await commandCalls(stats);
+    // commandstats counts the commands a script runs as well as the script's own call; the node
+    // sends only scripts and pings, so the rest ran inside scripts, in the script's round trip.
+    const sent: string[] = [];
+    const inside: string[] = [];
+    let roundTrips = 0;
+    for (const [command, calls] of after) {
+      const delta = calls - (before.get(command) ?? 0);
+      if (command === 'info' || delta === 0) continue;
+      const share = `${command} ${(delta / verifies).toFixed(3)}`;
+      if (scriptInnerCommands.has(command)) inside.push(share);
+      else {
+        roundTrips += delta;
+        sent.push(share);
+      }
+    }
+    ratios.sort((x, y) => x - y);
+    figures['verify req/s, embedded process (50 conn)'] = Math.round(embeddedRps);
+    figures['verify req/s, 1 screening process on Redis (50 conn)'] = Math.round(redisRps);
+    figures['  on Redis / embedded, all rounds'] = (redisRps / embeddedRps).toFixed(2);
+    figures[`  on Redis / embedded per round (${rounds} rounds)`] = `${ratios.map((x) => x.toFixed(2)).join(', ')}`;
+    figures['  p99 ms embedded/Redis per round'] = p99s.join(', ');
+    figures['Redis commands sent per verify (all of the process)'] = (roundTrips / verifies).toFixed(3);
+    figures['  sent'] = sent.join(', ');
+    figures['  run inside those scripts'] = inside.join(', ');
+    figures['  verifies needing an origin confirmation'] = '1 in 2 (the other half: Russian numbers, no lookup)';
+    const e10 = await load(embedded.url, '/v1/calls/verify', embeddedKey, bodies, 10, seconds);
+    const d10 = await load(onRedis.url, '/v1/calls/verify', redisKey, bodies, 10, seconds);
+    figures['10 conn: req/s embedded | Redis'] =
+      `${Math.round(e10.rps)} | ${Math.round(d10.rps)} (${(d10.rps / e10.rps).toFixed(2)})`;
+    figures['10 conn: p50/p99 ms embedded | Redis'] = `${e10.p50}/${e10.p99} | ${d10.p50}/${d10.p99}`;
+    figures['errors'] = e10.errors + d10.errors;
+    return figures;
+  } finally {
+    stats.disconnect();
+    // SIGTERM: a clean stop, so that a CPU profile (--cpu-prof) is written.
+    await Promise.all(nodes.map((n) => n.kill('SIGTERM')));
     await Promise.all([redis.remove(), nats.remove()]);
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });

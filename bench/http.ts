@@ -5,10 +5,11 @@
  * processes; autocannon runs here.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { Phase, phaseNames } from '../src/platform/phases.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 export const adminToken = 'bench-admin-token-0123456789abcdef';
@@ -16,44 +17,105 @@ export const adminToken = 'bench-admin-token-0123456789abcdef';
 function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = '';
+    const onExit = (code: number | null) => reject(new Error(`server exited (${code}): ${seen.slice(-500)}`));
     const onData = (chunk: Buffer) => {
       seen += chunk.toString();
       const m = seen.match(pattern);
-      if (m) resolve(m[1] ?? m[0]);
+      if (!m) return;
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+      resolve(m[1] ?? m[0]);
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${seen.slice(-500)}`)));
+    child.once('exit', onExit);
   });
 }
 
-/** bin/callshield serve on embedded storage in a temporary directory, as a child process. */
-export async function startCallshield(env: Record<string, string> = {}): Promise<{ url: string; stop: () => void }> {
+/** A benchmarked server process: its URL, its pid, and a stop. */
+export interface BenchServer {
+  url: string;
+  pid: number;
+  /** The probe's figures since the last call (only when started with the phase probe). */
+  phases(): Promise<ProbeFigures>;
+  stop: () => void;
+}
+
+export interface ProbeFigures {
+  requests: number;
+  serverMs: number;
+  cpuMs: number;
+  phases: Record<string, number>;
+}
+
+const probe = join(root, 'bench/phase-probe.ts');
+
+/**
+ * `npm run bench -- http --cpu-prof`: the callshield processes write V8 CPU profiles here (on a
+ * clean stop), for Chrome DevTools or `node --cpu-prof`'s usual readers.
+ */
+export const profileDir = join(tmpdir(), 'callshield-bench-profiles');
+export const profileEnv: Record<string, string> = process.argv.includes('--cpu-prof')
+  ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }
+  : {};
+
+function benchServer(child: ChildProcess, url: string, stop: () => void): BenchServer {
+  return {
+    url,
+    pid: child.pid!,
+    phases() {
+      const line = waitForLine(child, /PHASES (\{.*\})\n/);
+      child.kill('SIGUSR2');
+      return line.then((json) => JSON.parse(json) as ProbeFigures);
+    },
+    stop,
+  };
+}
+
+/**
+ * bin/callshield serve on embedded storage in a temporary directory, as a child process;
+ * `withProbe` preloads the phase probe.
+ */
+export async function startCallshield(env: Record<string, string> = {}, withProbe = false): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'callshield-bench-'));
   const child = spawn(
     join(root, 'bin/callshield'),
     ['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
     {
-      env: { ...process.env, CALLSHIELD_ADMIN_TOKEN: adminToken, CALLSHIELD_LOG_LEVEL: 'info', ...env },
+      env: {
+        ...process.env,
+        CALLSHIELD_ADMIN_TOKEN: adminToken,
+        CALLSHIELD_LOG_LEVEL: 'info',
+        ...(withProbe ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${probe}`.trim() } : profileEnv),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   const url = await waitForLine(child, /callshield listening on (http:\/\/[^\s]+)/);
-  return {
-    url,
-    stop() {
-      child.kill('SIGTERM');
-      setTimeout(() => rmSync(dataDir, { recursive: true, force: true }), 2000).unref();
-    },
-  };
+  return benchServer(child, url, () => {
+    child.kill('SIGTERM');
+    setTimeout(() => rmSync(dataDir, { recursive: true, force: true }), 2000).unref();
+  });
 }
 
-async function startBare(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [join(root, 'bench/bare-server.ts'), '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function startBare(withProbe = false): Promise<BenchServer> {
+  const child = spawn(
+    process.execPath,
+    [...(withProbe ? ['--import', probe] : []), join(root, 'bench/bare-server.ts'), '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const url = await waitForLine(child, /(http:\/\/127\.0\.0\.1:\d+)/);
-  return { url, stop: () => child.kill('SIGTERM') };
+  return benchServer(child, url, () => child.kill('SIGTERM'));
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 /** A new API key of `operator`. */
@@ -123,6 +185,7 @@ export async function load(
   });
   return {
     rps: result.requests.average,
+    requests: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     max: result.latency.max,
@@ -130,53 +193,138 @@ export async function load(
   };
 }
 
+type Round = Awaited<ReturnType<typeof load>> & { cpuUsPerRequest: number };
+
+/** One load round, with the server's CPU time per request over it. */
+async function round(
+  server: BenchServer,
+  token: string | undefined,
+  bodies: string[],
+  connections: number,
+  seconds: number,
+) {
+  const cpuBefore = cpuMsOf(server.pid);
+  const result = await load(server.url, '/v1/calls/verify', token, bodies, connections, seconds);
+  const cpuMs = cpuMsOf(server.pid) - cpuBefore;
+  return { ...result, cpuUsPerRequest: (cpuMs * 1000) / Math.max(1, result.rps * seconds) };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  return (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
+};
+const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+const us = (ms: number, requests: number) => ((ms * 1000) / Math.max(1, requests)).toFixed(2);
+
+/**
+ * Rounds alternating between the bare handler and verify at `connections`, so that a busy moment
+ * of the machine hits both alike; each verify round is compared with the bare round just before.
+ */
+async function alternate(
+  bare: BenchServer,
+  server: BenchServer,
+  token: string,
+  bodies: string[],
+  connections: number,
+  rounds: number,
+  seconds: number,
+) {
+  const bareRuns: Round[] = [];
+  const verifyRuns: Round[] = [];
+  for (let r = 0; r < rounds; r++) {
+    bareRuns.push(await round(bare, undefined, bodies, connections, seconds));
+    verifyRuns.push(await round(server, token, bodies, connections, seconds));
+  }
+  const ratios = verifyRuns.map((v, i) => v.rps / bareRuns[i].rps).sort((x, y) => x - y);
+  const bareRps = mean(bareRuns.map((r) => r.rps));
+  const verifyRps = mean(verifyRuns.map((r) => r.rps));
+  const bareCpu = median(bareRuns.map((r) => r.cpuUsPerRequest));
+  const verifyCpu = median(verifyRuns.map((r) => r.cpuUsPerRequest));
+  const c = `(${connections} conn)`;
+  return {
+    [`bare fastify req/s ${c}`]: Math.round(bareRps),
+    [`verify req/s ${c}`]: Math.round(verifyRps),
+    [`verify / bare ratio ${c}, all rounds`]: (verifyRps / bareRps).toFixed(2),
+    [`verify / bare per round ${c}, ${rounds} rounds`]: `median ${median(ratios).toFixed(2)}, ${ratios[0].toFixed(2)}–${ratios[ratios.length - 1].toFixed(2)}`,
+    [`p50/p99 ms bare | verify ${c}, median round`]: `${median(bareRuns.map((r) => r.p50))}/${median(bareRuns.map((r) => r.p99))} | ${median(verifyRuns.map((r) => r.p50))}/${median(verifyRuns.map((r) => r.p99))}`,
+    [`verify p99 ms ${c}, worst round`]: Math.max(...verifyRuns.map((r) => r.p99)),
+    [`server CPU µs/request bare | verify ${c}`]: `${bareCpu.toFixed(1)} | ${verifyCpu.toFixed(1)} (bare/verify ${(bareCpu / verifyCpu).toFixed(2)})`,
+    [`verify errors ${c}`]: verifyRuns.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
+
+/**
+ * Where a verify's time goes: both servers again, with the phase probe preloaded (its hooks cost
+ * a little, so these runs are apart from the throughput rounds), at each connection count.
+ */
+async function breakdown(bodies: string[], seconds: number): Promise<Record<string, string>> {
+  const bare = await startBare(true);
+  const server = await startCallshield({}, true);
+  try {
+    const token = await key(server.url, 'BEELINE');
+    await load(bare.url, '/v1/calls/verify', undefined, bodies, 50, 2);
+    await load(server.url, '/v1/calls/verify', token, bodies, 50, 2);
+    const columns: { bare: ProbeFigures; verify: ProbeFigures }[] = [];
+    for (const connections of [10, 50]) {
+      await bare.phases();
+      await load(bare.url, '/v1/calls/verify', undefined, bodies, connections, seconds);
+      const bareFigures = await bare.phases();
+      await server.phases();
+      await load(server.url, '/v1/calls/verify', token, bodies, connections, seconds);
+      columns.push({ bare: bareFigures, verify: await server.phases() });
+    }
+    const rows: Record<string, string> = {};
+    const both = (f: (c: { bare: ProbeFigures; verify: ProbeFigures }) => string) => columns.map(f).join(' | ');
+    rows['breakdown, µs per request (10 conn | 50 conn)'] = 'probe preloaded; marks cost ≈ 0.1 µs each';
+    rows['  bare handler: server time (parse → answer sent)'] = both((c) => us(c.bare.serverMs, c.bare.requests));
+    rows['  bare handler: CPU'] = both((c) => us(c.bare.cpuMs, c.bare.requests));
+    rows['  verify: server time (parse → answer sent)'] = both((c) => us(c.verify.serverMs, c.verify.requests));
+    rows['  verify: CPU'] = both((c) => us(c.verify.cpuMs, c.verify.requests));
+    let named = columns.map(() => 0);
+    for (const name of Object.keys(columns[0].verify.phases)) {
+      rows[`    ${name}`] = both((c) => us(c.verify.phases[name], c.verify.requests));
+      named = named.map((sum, i) => sum + columns[i].verify.phases[name]);
+    }
+    rows['    logging'] = 'none: no log line for a 2xx at info';
+    rows['    rest (Fastify routing, hooks, Node HTTP; server time − phases)'] = columns
+      .map((c, i) => {
+        const inRequest = named[i] - c.verify.phases[phaseNames[Phase.delivery]];
+        return us(c.verify.serverMs - inRequest, c.verify.requests);
+      })
+      .join(' | ');
+    return rows;
+  } finally {
+    bare.stop();
+    server.stop();
+  }
+}
+
 export async function benchHttp(seconds = 8): Promise<Record<string, number | string>> {
   const bodies = verifyBodies(4000);
   const bare = await startBare();
   const server = await startCallshield();
+  const figures: Record<string, number | string> = {};
   try {
     const token = await key(server.url, 'BEELINE');
     // Both servers are warmed at full load first: the JIT, the young generation and the server's
     // caches settle in the first seconds, and a short warm-up measured callshield half-cold.
     await load(bare.url, '/v1/calls/verify', undefined, bodies, 50, 3);
     await load(server.url, '/v1/calls/verify', token, bodies, 50, 3);
-    // Rounds alternate between the two servers, so a busy moment of the machine hits both alike;
-    // each round's ratio is taken against the bare round just before it.
-    const rounds = 6;
-    const roundSeconds = 2;
-    const bareRuns: Awaited<ReturnType<typeof load>>[] = [];
-    const verifyRuns: Awaited<ReturnType<typeof load>>[] = [];
-    for (let round = 0; round < rounds; round++) {
-      bareRuns.push(await load(bare.url, '/v1/calls/verify', undefined, bodies, 50, roundSeconds));
-      verifyRuns.push(await load(server.url, '/v1/calls/verify', token, bodies, 50, roundSeconds));
-    }
-    const mean = (runs: { rps: number }[]) => runs.reduce((sum, r) => sum + r.rps, 0) / runs.length;
-    const ratios = verifyRuns.map((r, i) => r.rps / bareRuns[i].rps).sort((x, y) => x - y);
-    const median = (ratios[(rounds - 1) >> 1] + ratios[rounds >> 1]) / 2;
-    const bareLatency = await load(bare.url, '/v1/calls/verify', undefined, bodies, 10, seconds / 2);
-    const latency = await load(server.url, '/v1/calls/verify', token, bodies, 10, seconds);
+    Object.assign(figures, await alternate(bare, server, token, bodies, 50, 6, 2));
+    Object.assign(figures, await alternate(bare, server, token, bodies, 10, 6, 2));
     const batchSize = 500;
     const batches = Array.from({ length: 8 }, (_, k) =>
       JSON.stringify({ calls: bodies.slice(k * batchSize, (k + 1) * batchSize).map((b) => JSON.parse(b)) }),
     );
     await load(server.url, '/v1/calls/verify/batch', token, batches, 8, 2);
     const batch = await load(server.url, '/v1/calls/verify/batch', token, batches, 8, seconds);
-    const bareRps = mean(bareRuns);
-    const verifyRps = mean(verifyRuns);
-    return {
-      'bare fastify req/s (50 conn)': Math.round(bareRps),
-      'bare fastify p50/p99 ms (10 conn)': `${bareLatency.p50}/${bareLatency.p99}`,
-      'verify req/s (50 conn)': Math.round(verifyRps),
-      'verify p50/p99 ms (10 conn)': `${latency.p50}/${latency.p99}`,
-      'verify / bare ratio (all rounds)': (verifyRps / bareRps).toFixed(2),
-      [`verify / bare per round (${rounds} rounds)`]: `median ${median.toFixed(2)}, ${ratios[0].toFixed(2)}–${ratios[rounds - 1].toFixed(2)}`,
-      'verify errors': latency.errors + verifyRuns.reduce((sum, r) => sum + r.errors, 0),
-      'batch decisions/s (500 per request, 8 conn)': Math.round(batch.rps * batchSize),
-      'batch p99 ms': batch.p99,
-      'batch errors': batch.errors,
-    };
+    figures['batch decisions/s (500 per request, 8 conn)'] = Math.round(batch.rps * batchSize);
+    figures['batch p99 ms'] = batch.p99;
+    figures['batch errors'] = batch.errors;
   } finally {
     bare.stop();
     server.stop();
   }
+  Object.assign(figures, await breakdown(bodies, seconds / 2));
+  return figures;
 }

@@ -26,6 +26,7 @@ import { registerOperatorRoutes } from './operators/routes.ts';
 import { createOperatorRegistry } from './operators/store.ts';
 import { createHttpServer, principalOf } from './platform/http.ts';
 import { createMetrics, metricsReaderCheck } from './platform/metrics.ts';
+import { Phase, phaseMark, phaseTiming } from './platform/phases.ts';
 import { migrate, openPglite, openPostgres, type Sql } from './platform/sql.ts';
 import type { EventStream } from './platform/stream.ts';
 import { createReports } from './reports/index.ts';
@@ -141,8 +142,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   function recordDecision(decision: Decision, decidedAtMs: number) {
     counter.count(decision, decidedAtMs);
     recent.push(decision);
+    if (phaseTiming.on) phaseMark(Phase.record);
     stream.publish('decisions', decision);
+    if (phaseTiming.on) phaseMark(Phase.stream);
     decisionMetrics.record(decision.verdict, decision.reasons);
+    if (phaseTiming.on) phaseMark(Phase.metrics);
   }
   const policy = compilePolicy(config.policy, config.failurePolicy);
   const screening = createScreeningService({

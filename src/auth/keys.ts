@@ -29,6 +29,13 @@ export async function createKeyring(sql: Sql, adminToken: string) {
   const adminDigest = Buffer.from(sha256(adminToken), 'hex');
   const byHash = new Map<string, { id: string; operatorId: string; bank: boolean }>();
   const lastUsed = new Map<string, number>();
+  // Last use is kept to the second: the call path writes a number into the token's cache entry,
+  // and the flush collects them (no clock read and no map write per call).
+  let second = Date.now();
+  const ticker = setInterval(() => {
+    second = Date.now();
+  }, 1000);
+  ticker.unref();
   async function load(): Promise<void> {
     const { rows } = await sql.query<{
       id: string;
@@ -49,7 +56,21 @@ export async function createKeyring(sql: Sql, adminToken: string) {
   // Last-use times are written in the background, not on each call.
   const flusher = setInterval(() => void flushLastUsed(), 10_000);
   flusher.unref();
+  /** Moves the last uses noted in the token cache to the map the flush writes. */
+  function collectRecentUse(): void {
+    for (const entry of recent.values()) {
+      if (entry.usedAt > 0 && (entry.principal.kind === 'operator' || entry.principal.kind === 'bank')) {
+        lastUsed.set(entry.principal.keyId, Math.max(lastUsed.get(entry.principal.keyId) ?? 0, entry.usedAt));
+        entry.usedAt = 0;
+      }
+    }
+  }
+  function forgetRecent(): void {
+    collectRecentUse();
+    recent.clear();
+  }
   async function flushLastUsed() {
+    collectRecentUse();
     const entries = [...lastUsed];
     lastUsed.clear();
     for (const [id, at] of entries) {
@@ -69,20 +90,20 @@ export async function createKeyring(sql: Sql, adminToken: string) {
   }
 
   // Tokens seen recently, so a busy operator's key is hashed once, not on every call.
-  const recent = new Map<string, Principal>();
+  const recent = new Map<string, { principal: Principal; usedAt: number }>();
   const RECENT_MAX = 10_000;
 
   return {
     authenticate(token: string): Principal | null {
       const known = recent.get(token);
       if (known) {
-        if (known.kind === 'operator' || known.kind === 'bank') lastUsed.set(known.keyId, Date.now());
-        return known;
+        known.usedAt = second;
+        return known.principal;
       }
       const principal = lookup(token);
       if (principal) {
-        if (recent.size >= RECENT_MAX) recent.clear();
-        recent.set(token, principal);
+        if (recent.size >= RECENT_MAX) forgetRecent();
+        recent.set(token, { principal, usedAt: 0 });
       }
       return principal;
     },
@@ -119,7 +140,7 @@ export async function createKeyring(sql: Sql, adminToken: string) {
     /** Reads the keys again (another node issued or revoked one); forgets recently seen tokens. */
     async reload(): Promise<void> {
       await load();
-      recent.clear();
+      forgetRecent();
     },
 
     async revoke(operatorId: string, keyId: string, owner: KeyOwnerKind = 'operator'): Promise<boolean> {
@@ -129,7 +150,7 @@ export async function createKeyring(sql: Sql, adminToken: string) {
         [keyId, operatorId],
       );
       for (const r of rows) byHash.delete(r.key_hash);
-      recent.clear();
+      forgetRecent();
       return rows.length > 0;
     },
 
@@ -160,6 +181,7 @@ export async function createKeyring(sql: Sql, adminToken: string) {
 
     async close() {
       clearInterval(flusher);
+      clearInterval(ticker);
       await flushLastUsed();
     },
   };

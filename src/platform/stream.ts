@@ -4,6 +4,8 @@
  * never blocks the caller: events are queued and delivered in batches after the current request,
  * so the call path pays only for a push.
  */
+import { Phase, phaseAdd, phaseTiming } from './phases.ts';
+
 export type Subject = 'decisions' | 'lists.changes' | 'registry.changes' | 'cdr' | 'alerts';
 
 /** Handles a batch of events; resolving acknowledges them (see SubscribeOptions.group). */
@@ -110,7 +112,13 @@ export function createMemoryStream(onHandlerError: (subject: Subject, error: unk
       const batch = queue.splice(0, queue.length);
       for (const handler of handlers.get(subject) ?? []) {
         try {
-          await handler(batch);
+          if (phaseTiming.on && subject === 'decisions') {
+            // Bench only: the synchronous part of each subscriber's work on the decisions.
+            const started = performance.now();
+            const done = handler(batch);
+            phaseAdd(Phase.delivery, performance.now() - started);
+            await done;
+          } else await handler(batch);
         } catch (error) {
           onHandlerError(subject, error);
         }

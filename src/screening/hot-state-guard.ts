@@ -66,6 +66,14 @@ export function guardOriginRegistry(
       if (!health.up) return Promise.resolve(unavailable());
       return inner.waitFor(a, b, operator, timeoutMs).catch(failedCheck);
     },
+    ...(inner.consumeOrWait
+      ? {
+          consumeOrWait(a: number, b: number, operator: string, timeoutMs: number) {
+            if (!health.up) return Promise.resolve(unavailable());
+            return inner.consumeOrWait!(a, b, operator, timeoutMs).catch(failedCheck);
+          },
+        }
+      : {}),
     size: () => inner.size(),
     close: () => inner.close(),
   };

@@ -58,7 +58,7 @@ return 1`,
 interface Waiter {
   resolve(confirmed: boolean): void;
   reject(error: unknown): void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
   settled: boolean;
 }
 
@@ -118,6 +118,40 @@ export async function createRedisOriginRegistry(
     return (await consumeScript(client, [registrationsKey(k), options.clock()])) === 1;
   }
 
+  /**
+   * Takes a confirmation, or waits up to `timeoutMs` for one, starting with one script that does
+   * either. The wait's timer is set only once the script found nothing, so a call confirmed at
+   * once costs no timer.
+   */
+  function consumeOrWait(a: number, b: number, operator: string, timeoutMs: number): Promise<boolean> {
+    const k = id(a, b, operator);
+    const started = performance.now();
+    return new Promise<boolean>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, settled: false, timer: undefined };
+      const list = waiters.get(k);
+      if (list) list.push(waiter);
+      else waiters.set(k, [waiter]);
+      consumeOrWaitScript(client, [registrationsKey(k), waitersKey(k), options.clock(), channel, timeoutMs]).then(
+        (taken) => {
+          if (taken === 1) return settle(k, waiter, true);
+          if (waiter.settled) return;
+          // The wait counts from the call, not from the script's answer.
+          waiter.timer = setTimeout(
+            () => {
+              // The last word: a registration whose notification was lost still counts.
+              consume(a, b, operator).then(
+                (confirmed) => settle(k, waiter, confirmed),
+                (error) => settle(k, waiter, error instanceof Error ? error : new Error(String(error))),
+              );
+            },
+            Math.max(0, timeoutMs - (performance.now() - started)),
+          );
+        },
+        (error) => settle(k, waiter, error instanceof Error ? error : new Error(String(error))),
+      );
+    });
+  }
+
   function countRegistration(): void {
     const second = Math.floor(options.clock() / 1000);
     for (let s = lastSecond + 1; s <= second && s <= lastSecond + perSecond.length; s++) {
@@ -142,32 +176,9 @@ export async function createRedisOriginRegistry(
       countRegistration();
     },
     consume,
-    waitFor(a, b, operator, timeoutMs) {
-      const k = id(a, b, operator);
-      return new Promise<boolean>((resolve, reject) => {
-        const waiter: Waiter = {
-          resolve,
-          reject,
-          settled: false,
-          timer: setTimeout(() => {
-            // The last word: a registration whose notification was lost still counts.
-            consume(a, b, operator).then(
-              (taken) => settle(k, waiter, taken),
-              (error) => settle(k, waiter, error instanceof Error ? error : new Error(String(error))),
-            );
-          }, timeoutMs),
-        };
-        const list = waiters.get(k);
-        if (list) list.push(waiter);
-        else waiters.set(k, [waiter]);
-        consumeOrWaitScript(client, [registrationsKey(k), waitersKey(k), options.clock(), channel, timeoutMs]).then(
-          (taken) => {
-            if (taken === 1) settle(k, waiter, true);
-          },
-          (error) => settle(k, waiter, error instanceof Error ? error : new Error(String(error))),
-        );
-      });
-    },
+    waitFor: consumeOrWait,
+    // The script takes a confirmation or marks the caller waiting: one round trip either way.
+    consumeOrWait,
     size() {
       let total = 0;
       for (const n of perSecond) total += n;

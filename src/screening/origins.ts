@@ -28,6 +28,11 @@ export interface OriginRegistry {
   consume(a: number, b: number, operator: string): OriginCheck | Promise<OriginCheck>;
   /** Resolves true when a registration arrives (and is consumed) within timeoutMs, else false. */
   waitFor(a: number, b: number, operator: string, timeoutMs: number): Promise<OriginCheck>;
+  /**
+   * `consume`, then `waitFor` when nothing was there, in one step: a remote store answers both in
+   * one round trip. Optional: without it the service calls the two in turn.
+   */
+  consumeOrWait?(a: number, b: number, operator: string, timeoutMs: number): Promise<OriginCheck>;
   size(): number;
   close(): void | Promise<void>;
 }

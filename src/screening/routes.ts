@@ -2,6 +2,7 @@ import fastJson from 'fast-json-stringify';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
 import { errorSchema, requireOperator, sendResult } from '../platform/http.ts';
+import { phaseStart, phaseTiming } from '../platform/phases.ts';
 import type { ScreeningService } from './service.ts';
 import { ingressTypes, reasonCodes } from './types.ts';
 
@@ -136,6 +137,7 @@ export function registerScreeningRoutes(
     },
     // Not async: most calls are decided synchronously, and a promise per call is measurable here.
     (request, reply) => {
+      if (phaseTiming.on) phaseStart();
       const operator = requireOperator(request);
       const result = screening.verify(request.body, operator);
       if (!result.ok) return sendResult(reply, result);

@@ -9,6 +9,7 @@ import { AppError, type ErrorCode, fail, ok, type Result } from '../errors.ts';
 import { digitCount, formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import { type ParsedTime, parseOffsetTime } from '../platform/iso-time.ts';
+import { Phase, phaseAdd, phaseMark, phaseStart, phaseTiming } from '../platform/phases.ts';
 import type { BurstCounter } from './burst.ts';
 import {
   alreadyBlocked,
@@ -180,6 +181,7 @@ export function createScreeningService(deps: ScreeningDeps) {
     now: number,
   ): VerifyAnswer {
     const conclusion = concludeCall(assessment, confirmed, policy);
+    if (phaseTiming.on) phaseMark(Phase.engine);
     const decisionId = randomUUID();
     const label = conclusion.labelCode
       ? labelText(conclusion.labelCode, deps.labelLanguage, conclusion.displayName)
@@ -205,6 +207,7 @@ export function createScreeningService(deps: ScreeningDeps) {
     }
     if (conclusion.shadowVerdict) decision.shadowVerdict = conclusion.shadowVerdict;
     if (assessment.identity) decision.verstat = assessment.identity.verstat;
+    if (phaseTiming.on) phaseMark(Phase.decision);
     deps.onDecision(decision, now);
     const out: VerifyAnswer = {
       decisionId,
@@ -221,6 +224,7 @@ export function createScreeningService(deps: ScreeningDeps) {
       out.verstat = assessment.identity.verstat;
       if (assessment.identity.attest) out.attest = assessment.identity.attest;
     }
+    if (phaseTiming.on) phaseMark(Phase.decision);
     return out;
   }
 
@@ -258,6 +262,7 @@ export function createScreeningService(deps: ScreeningDeps) {
       }
       burstCount = hit;
     }
+    if (phaseTiming.on) phaseMark(Phase.burst);
     return finish(call, raw, started, now, burstCount);
   }
 
@@ -277,15 +282,30 @@ export function createScreeningService(deps: ScreeningDeps) {
         : finish(call, raw, started, now, burstCount, checked);
     }
     const assessment = noteIdentity(assessCall(call, state, policy, now, burstCount, deps.burstThreshold), identity);
+    if (phaseTiming.on) phaseMark(Phase.engine);
     const operator = assessment.confirmingOperator;
     if (operator === null || alreadyBlocked(assessment, policy))
       return answer(call, raw, started, null, assessment, now);
-    const consumed = origins.consume(call.a, call.b, operator);
+    // A remote store takes or waits in one round trip; the memory one answers at once when it can.
+    const consumed = origins.consumeOrWait
+      ? origins.consumeOrWait(call.a, call.b, operator, deps.originWaitMs)
+      : origins.consume(call.a, call.b, operator);
+    if (phaseTiming.on) phaseMark(Phase.originLookup);
     if (consumed === true || consumed === 'unavailable') return answer(call, raw, started, consumed, assessment, now);
     const wait =
       consumed === false
         ? origins.waitFor(call.a, call.b, operator, deps.originWaitMs)
-        : consumed.then((c) => (c === false ? origins.waitFor(call.a, call.b, operator, deps.originWaitMs) : c));
+        : origins.consumeOrWait
+          ? consumed
+          : consumed.then((c) => (c === false ? origins.waitFor(call.a, call.b, operator, deps.originWaitMs) : c));
+    if (phaseTiming.on) {
+      const waitStarted = performance.now();
+      return wait.then((confirmed) => {
+        phaseAdd(Phase.originWait, performance.now() - waitStarted);
+        phaseStart();
+        return answer(call, raw, started, confirmed, assessment, now);
+      });
+    }
     return wait.then((confirmed) => answer(call, raw, started, confirmed, assessment, now));
   }
 
@@ -294,6 +314,7 @@ export function createScreeningService(deps: ScreeningDeps) {
 
     verify(body: unknown, operator: string): Result<VerifyAnswer | Promise<VerifyAnswer>> {
       const call = parseVerify(body, operator);
+      if (phaseTiming.on) phaseMark(Phase.validation);
       if (!call.ok) return call as Result<never>;
       return ok(decide(call.value, body as RawNumbers));
     },
