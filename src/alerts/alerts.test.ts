@@ -252,3 +252,45 @@ describe('a SIM-box whose SIMs move between its modules', () => {
     assert.deepEqual(lifted.removed.sort(), modules);
   });
 });
+
+describe('unusual behaviour no detector foresaw (kind anomaly)', () => {
+  let t: DataPathTestApp;
+  before(async () => {
+    // A policy that would confirm anything scoring 0.5 or more, of every kind it knows.
+    t = await startDataPathApp({ alertPolicy: JSON.stringify({ autoConfirmAbove: 0.5 }) });
+  });
+  after(() => t.close());
+
+  it('reaches analysts as a low-priority alert naming the unusual features, never confirmed by the policy', async () => {
+    const kcell = await t.keyFor('KCELL');
+    await t.dataPath.alerts.recordRun({
+      alerts: [
+        {
+          kind: 'anomaly',
+          msisdn: '+77019000077',
+          score: 0.9,
+          evidence: { features: [], rules: ['unusual: distinct cells 12 (z 9.1 against the cell)'] },
+          firstSeen: '2025-03-03T03:00:00.000Z',
+          lastSeen: '2025-03-03T09:00:00.000Z',
+          reporters: ['KCELL'],
+        },
+      ],
+      cdrs: 0,
+      sims: 0,
+      imeis: 0,
+      sources: 0,
+      evicted: 0,
+      tookMs: 0,
+    });
+    const listed = (await t.call(testAdminToken, 'GET', '/v1/alerts?kind=anomaly')).json().items as AlertJson[];
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0].status, 'open', 'an outlier waits for an analyst');
+    assert.deepEqual(listed[0].evidence.rules, ['unusual: distinct cells 12 (z 9.1 against the cell)']);
+
+    // An analyst who confirms it blocks the number, but no SIM suspension is asked on an outlier.
+    const confirmed = await t.call(testAdminToken, 'POST', `/v1/alerts/${listed[0].id}/confirm`, { reason: 'checked' });
+    assert.equal(confirmed.statusCode, 200, confirmed.body);
+    assert.equal((confirmed.json() as AlertJson).actions?.blocklisted, true);
+    assert.deepEqual((await t.call(kcell, 'GET', '/v1/sim-suspensions?since=0')).json().items, []);
+  });
+});

@@ -66,7 +66,7 @@ export function createAlertService(deps: {
   async function applyActions(alert: StoredAlert, actor: string): Promise<void> {
     if (policy.blockNumbers)
       await lists.add('blocklist', [{ number: alert.msisdn, reason: blockReason(alert) }], actor, 'detection');
-    if (policy.suspendSims && alert.kind !== 'wangiri' && alert.operator) {
+    if (policy.suspendSims && (alert.kind === 'simbox' || alert.kind === 'fraud_caller') && alert.operator) {
       await suspensions.request({
         operator: alert.operator,
         msisdn: alert.msisdn,
@@ -119,6 +119,7 @@ export function createAlertService(deps: {
   }
 
   const autoConfirms = (kind: string, score: number) =>
+    kind !== 'anomaly' &&
     policy.autoConfirmAbove !== null &&
     score >= policy.autoConfirmAbove &&
     (policy.autoConfirmKinds as string[]).includes(kind);

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { AlertKind, Evidence } from '../detection/detectors.ts';
+import type { Evidence } from '../detection/detectors.ts';
 import type { Sql } from '../platform/sql.ts';
-import type { AlertStatus, StoredAlert, SuspensionStatus } from './types.ts';
+import type { AlertStatus, StoredAlert, StoredAlertKind, SuspensionStatus } from './types.ts';
 
 interface AlertRow {
   seq: number | string;
   id: string;
-  kind: AlertKind;
+  kind: StoredAlertKind;
   msisdn: string;
   imsi: string | null;
   imei: string | null;
@@ -67,7 +67,7 @@ const SELECT_ALERTS = `select a.*, s.id as suspension_id, s.status as suspension
 
 /** An alert as the detectors raise it, with whom it concerns. */
 export interface AlertInput {
-  kind: AlertKind;
+  kind: StoredAlertKind;
   msisdn: string;
   imsi?: string;
   imei?: string;
@@ -83,7 +83,7 @@ export interface AlertInput {
 /** What an upsert changed: the alert with whether it is new. */
 export interface UpsertedAlert {
   id: string;
-  kind: AlertKind;
+  kind: StoredAlertKind;
   msisdn: string;
   status: AlertStatus;
   score: number;
@@ -91,7 +91,7 @@ export interface UpsertedAlert {
 }
 
 export interface AlertQuery {
-  kind?: AlertKind;
+  kind?: StoredAlertKind;
   status?: AlertStatus;
   msisdn?: string;
   /** Only alerts this operator may see. */
@@ -125,7 +125,7 @@ export function createAlertStore(sql: Sql) {
       }));
       const { rows } = await sql.query<{
         id: string;
-        kind: AlertKind;
+        kind: StoredAlertKind;
         msisdn: string;
         status: AlertStatus;
         score: number;
@@ -217,7 +217,7 @@ export function createAlertStore(sql: Sql) {
          from alerts where ($1::text is null or $1 = any(operators))`,
         scope,
       );
-      const byKind = await sql.query<{ kind: AlertKind; status: AlertStatus; n: number }>(
+      const byKind = await sql.query<{ kind: StoredAlertKind; status: AlertStatus; n: number }>(
         `select kind, status, count(*)::int as n from alerts where ($1::text is null or $1 = any(operators))
          group by kind, status`,
         scope,

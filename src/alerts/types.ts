@@ -1,13 +1,23 @@
 import type { AlertKind, Evidence } from '../detection/detectors.ts';
 
-export const alertKinds = ['simbox', 'fraud_caller', 'wangiri'] as const satisfies readonly AlertKind[];
+/**
+ * Kinds of stored alerts: the detectors' kinds, and `anomaly` — a population outlier that no rule or
+ * model foresaw, raised at low priority for an analyst, never confirmed by the policy by itself.
+ */
+export type StoredAlertKind = AlertKind | 'anomaly';
+export const alertKinds = [
+  'simbox',
+  'fraud_caller',
+  'wangiri',
+  'anomaly',
+] as const satisfies readonly StoredAlertKind[];
 export const alertStatuses = ['open', 'confirmed', 'dismissed'] as const;
 export type AlertStatus = (typeof alertStatuses)[number];
 
 /** A stored alert, as `GET /v1/alerts` shows it (DESIGN.md §3 fields first). */
 export interface StoredAlert {
   id: string;
-  kind: AlertKind;
+  kind: StoredAlertKind;
   msisdn: string;
   imsi: string | null;
   imei: string | null;

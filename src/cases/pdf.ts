@@ -63,7 +63,12 @@ const words = {
     hidden: 'Скрыто записей других операторов',
     statuses: { new: 'новое', investigating: 'в работе', action_requested: 'запрошены действия', closed: 'закрыто' },
     legend: { number: 'номер', imsi: 'SIM (IMSI)', imei: 'устройство (IMEI)', cell: 'сота', alert: 'оповещение' },
-    alertKinds: { simbox: 'SIM-бокс', fraud_caller: 'мошеннический колл-центр', wangiri: 'вангири (обратный звонок)' },
+    alertKinds: {
+      simbox: 'SIM-бокс',
+      fraud_caller: 'мошеннический колл-центр',
+      wangiri: 'вангири (обратный звонок)',
+      anomaly: 'необычное поведение',
+    },
     alertStatuses: { open: 'ждёт решения', confirmed: 'подтверждено', dismissed: 'отклонено' },
   },
   en: {
@@ -110,7 +115,12 @@ const words = {
     hidden: 'Records of other operators hidden',
     statuses: { new: 'new', investigating: 'investigating', action_requested: 'action requested', closed: 'closed' },
     legend: { number: 'number', imsi: 'SIM (IMSI)', imei: 'device (IMEI)', cell: 'cell', alert: 'alert' },
-    alertKinds: { simbox: 'SIM-box', fraud_caller: 'fraud call-centre', wangiri: 'wangiri (call-back)' },
+    alertKinds: {
+      simbox: 'SIM-box',
+      fraud_caller: 'fraud call-centre',
+      wangiri: 'wangiri (call-back)',
+      anomaly: 'unusual behaviour',
+    },
     alertStatuses: { open: 'awaiting decision', confirmed: 'confirmed', dismissed: 'dismissed' },
   },
 } as const;

@@ -119,7 +119,7 @@ export function anomalies(store: FeatureStore, records: Map<number, SimRecord>, 
   return found.slice(0, limit).map(({ msisdn, unusual, score }) => {
     const sim = store.sims.get(msisdn);
     return {
-      kind: 'anomaly' as never,
+      kind: 'anomaly',
       msisdn: formatNumber(msisdn),
       score: Math.round(Math.min(1, score / (20 * ANOMALY_FEATURES.length)) * 1000) / 1000,
       evidence: {

@@ -29,9 +29,9 @@ import {
 
 export type AlertKind = 'simbox' | 'fraud_caller' | 'wangiri';
 
-/** One alert, as written to alerts.jsonl (DESIGN.md §3). */
+/** One alert, as written to alerts.jsonl (DESIGN.md §3); `anomaly` only from the backstop (anomaly.ts). */
 export interface Alert {
-  kind: AlertKind;
+  kind: AlertKind | 'anomaly';
   msisdn: string;
   imsi?: string;
   imei?: string;

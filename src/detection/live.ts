@@ -91,8 +91,9 @@ export class LiveDetection {
   /** Runs every detector on the current windows, then evicts idle entities. */
   run(): LiveRun {
     const started = performance.now();
-    const { alerts } = detect(this.store, this.models);
-    const live: LiveAlert[] = alerts.map((alert) => {
+    // Population outliers no detector foresaw reach analysts too, as low-priority `anomaly` alerts.
+    const { alerts, anomalies } = detect(this.store, this.models, { anomalies: true });
+    const live: LiveAlert[] = [...alerts, ...anomalies].map((alert) => {
       const number = Number(alert.msisdn.slice(1));
       const mask =
         alert.kind === 'wangiri' ? (this.sourceReporters.get(number) ?? 0) : (this.simReporters.get(number) ?? 0);

@@ -166,7 +166,7 @@ export function AlertsPage() {
             name="kind"
             value={kind}
             onChange={setKind}
-            options={['simbox', 'fraud_caller', 'wangiri'].map((k) => ({ value: k, label: kindName(t, k) }))}
+            options={['simbox', 'fraud_caller', 'wangiri', 'anomaly'].map((k) => ({ value: k, label: kindName(t, k) }))}
           />
           <FilterSelect
             label={t('alerts.status')}
