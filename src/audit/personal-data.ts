@@ -34,6 +34,12 @@ export const personalDataRoutes: Record<string, PersonalDataRoute> = {
   '/v1/campaigns': { action: 'campaigns.browse', target: () => '*' },
   // Which operator serves a subscriber now.
   '/v1/admin/mnp/:msisdn': { action: 'mnp.read', target: (p) => p.msisdn },
+  // The national lists name subscribers' numbers (blocked, protected): each sync or browse is a look.
+  '/v1/lists/:list': { action: 'lists.read', target: (p, q) => `${p.list}@${text(q.since) ?? '0'}` },
+  '/v1/lists/:list/entries': { action: 'lists.browse', target: (p) => p.list },
+  // Suspension requests name the SIM (number, IMSI); the device blocklist names IMEIs.
+  '/v1/sim-suspensions': { action: 'sim_suspensions.read', target: (_p, q) => `since ${text(q.since) ?? '0'}` },
+  '/v1/devices/blocklist': { action: 'devices.blocklist.read', target: (_p, q) => `since ${text(q.since) ?? '0'}` },
 };
 
 export function installPersonalDataAudit(app: FastifyInstance, audit: AuditLog): void {

@@ -106,7 +106,7 @@ describe('a gzip bomb uploaded to a running server', () => {
       assert.equal(cli.status, 1, cli.stderr);
       assert.match(
         cli.stderr,
-        /server answered 400 TOO_MANY_BAD_ROWS: the upload stopped after more than 100000 bad rows/,
+        /bad.csv: http:\/\/127.0.0.1:\d+\/v1\/cdr answered 400 TOO_MANY_BAD_ROWS: the upload stopped after more than 100000 bad rows/,
       );
       assert.match(cli.stderr, /kept 20 accepted, 0 duplicate and 100001 quarantined rows/);
       assert.match(cli.stderr, /0\/1 file\(s\): 20 accepted/);
