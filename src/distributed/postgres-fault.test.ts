@@ -101,3 +101,41 @@ describe('PostgreSQL restart under a running node', { timeout: 90_000 }, () => {
     finished = true;
   });
 });
+
+describe('PostgreSQL going away in the middle of a transaction', { timeout: 60_000 }, () => {
+  it('fails the transaction with DEPENDENCY_UNAVAILABLE instead of ending the process', async () => {
+    const server = await startPostgres();
+    assert.ok(server, 'needs root and the PostgreSQL server binaries for a private server');
+    const { openPostgres } = await import('../platform/sql.ts');
+    const sql = await openPostgres(server.databaseUrl);
+    try {
+      const outcome = await sql
+        .transaction(async (tx) => {
+          await tx.query('select 1');
+          // The server stops while this client is checked out of the pool.
+          await server.stop();
+          await tx.query('select 1');
+        })
+        .then(
+          () => 'committed',
+          (error: { code?: string }) => error.code,
+        );
+      assert.equal(outcome, 'DEPENDENCY_UNAVAILABLE');
+      // The process is still here, and the store answers again once the server is back.
+      await server.start();
+      assert.ok(
+        await eventually(
+          async () =>
+            await sql.query('select 1').then(
+              () => true,
+              () => false,
+            ),
+          20_000,
+        ),
+      );
+    } finally {
+      await sql.close().catch(() => {});
+      await server.remove();
+    }
+  });
+});

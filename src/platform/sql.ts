@@ -79,6 +79,12 @@ export async function openPostgres(url: string): Promise<Sql> {
         throw unavailable(error);
       });
       let broken = false;
+      // A checked-out client is not covered by the pool's error listener: a server that goes away
+      // mid-transaction would emit an unhandled 'error' and end the process. The query fails instead.
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('begin');
         const result = await work({ query: (text, params) => query(client, text, params) });
@@ -87,10 +93,11 @@ export async function openPostgres(url: string): Promise<Sql> {
       } catch (error) {
         await client.query('rollback').catch(() => {});
         const mapped = unavailable(error);
-        broken = mapped !== error;
+        broken ||= mapped !== error;
         throw mapped;
       } finally {
         // A client whose connection broke is dropped, not handed to the next caller.
+        client.off('error', onError);
         client.release(broken);
       }
     },
