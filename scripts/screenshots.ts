@@ -27,7 +27,18 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'callshield-screenshots-'));
   const adminToken = randomBytes(24).toString('base64url');
   const app = await createApp(
-    loadConfig({ dataDir, port: 0, host: '127.0.0.1', logLevel: 'warn', adminToken, statsFlushMs: 200 }, {}),
+    loadConfig(
+      {
+        dataDir,
+        port: 0,
+        host: '127.0.0.1',
+        logLevel: 'warn',
+        adminToken,
+        statsFlushMs: 200,
+        publicReportsBeforeProof: 100,
+      },
+      {},
+    ),
     { scryptCost: { N: 4096, r: 8, p: 1 } },
   );
   const { chromium } = await import('playwright-core');
@@ -72,6 +83,8 @@ async function main(): Promise<void> {
       keys.set(operator, key);
       await api('POST', '/v1/cdr', readFileSync(join(dir, file), 'utf8'), 'text/csv', key);
     }
+    const run = await api('POST', '/v1/detection/run');
+    say(`detection: ${JSON.stringify(run)}`);
     say('replaying live calls for 15 s …');
     const scenery = await loadScenery(dir, plan, 200 * 15);
     await drive({ server: url, adminToken, scenery, rate: 200, duration: 15, batchSize: 100, keys });
@@ -80,16 +93,25 @@ async function main(): Promise<void> {
     // The alert with the highest score, and citizens' reports about its number.
     const alerts = (await api('GET', '/v1/alerts?limit=200')).items as { id: string; msisdn: string; score: number }[];
     if (alerts.length === 0) throw new Error('the simulation raised no alerts');
-    const alert = [...alerts].sort((a, b) => b.score - a.score)[0];
-    for (const text of ['said he was from the bank and asked for the SMS code', 'a recorded voice about a parcel'])
-      await api(
-        'POST',
-        '/public/v1/reports',
-        JSON.stringify({ number: alert.msisdn, channel: 'call', category: 'bank', text }),
-        'application/json',
-      );
+    const ranked = [...alerts].sort((a, b) => b.score - a.score);
+    const alert = ranked[0];
+    const reports = [
+      { category: 'bank', text: 'said he was from the bank and asked for the SMS code' },
+      { category: 'bank', text: 'asked to move my savings to a "safe account"' },
+      { category: 'delivery', text: 'a recorded voice about a parcel held at customs' },
+    ];
+    for (const [i, a] of ranked.slice(0, 3).entries())
+      for (const report of reports.slice(i))
+        await api(
+          'POST',
+          '/public/v1/reports',
+          JSON.stringify({ number: a.msisdn, channel: 'call', ...report }),
+          'application/json',
+        );
 
     const page = await browser.newPage({ viewport });
+    // The README is in English: so is the console in its pictures.
+    await page.addInitScript("localStorage.setItem('callshield.language', 'en')");
     const first = app.firstAdmin;
     if (!first) throw new Error('no first admin');
     const password = `Screenshots-${randomBytes(6).toString('hex')}`;
