@@ -76,6 +76,23 @@ describe('alerts from CDRs uploaded to the server, and their actions', () => {
     assert.equal(all.length, 5);
   });
 
+  it('lists the highest score first with sort=score, paging through every alert once', async () => {
+    const all = (await t.call(testAdminToken, 'GET', '/v1/alerts')).json().items as AlertJson[];
+    const seen: AlertJson[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `/v1/alerts?sort=score&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = (await t.call(testAdminToken, 'GET', query)).json() as { items: AlertJson[]; next: string | null };
+      seen.push(...page.items);
+      cursor = page.next;
+    } while (cursor);
+    assert.deepEqual(seen.map((a) => a.id).sort(), all.map((a) => a.id).sort());
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i - 1].score >= seen[i].score, 'highest score first');
+    // A cursor pages the order it came from.
+    const timeCursor = (await t.call(testAdminToken, 'GET', '/v1/alerts?limit=2')).json().next as string;
+    assert.equal((await t.call(testAdminToken, 'GET', `/v1/alerts?sort=score&cursor=${timeCursor}`)).statusCode, 400);
+  });
+
   it('shows an operator only alerts about its subscribers or raised from its CDRs; another id is 404', async () => {
     const kcellView = (await t.call(kcell, 'GET', '/v1/alerts')).json().items as AlertJson[];
     assert.deepEqual(kcellView.map((a) => a.kind).sort(), ['simbox', 'simbox', 'simbox', 'simbox']);
