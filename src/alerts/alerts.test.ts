@@ -311,3 +311,43 @@ describe('unusual behaviour no detector foresaw (kind anomaly)', () => {
     assert.deepEqual((await t.call(kcell, 'GET', '/v1/sim-suspensions?since=0')).json().items, []);
   });
 });
+
+describe('alerts that stay quiet', () => {
+  let t: DataPathTestApp;
+
+  before(async () => {
+    t = await startDataPathApp({ alertPolicy: JSON.stringify({ autoConfirmAbove: null }) });
+    const kcell = await t.keyFor('KCELL');
+    assert.equal((await t.upload(kcell, simBoxCdrs('KCELL').text())).json().accepted, 240);
+    assert.equal((await t.call(testAdminToken, 'POST', '/v1/detection/run')).statusCode, 200);
+  });
+  after(() => t.close());
+
+  it('close by themselves after the quiet days, dismissed by the system and audited; decided ones stay', async () => {
+    const open = (await t.call(testAdminToken, 'GET', '/v1/alerts?kind=simbox')).json().items as AlertJson[];
+    assert.equal(open.length, 4);
+    const [quiet, confirmedQuiet, recent] = open;
+    const confirmed = await t.call(testAdminToken, 'POST', `/v1/alerts/${confirmedQuiet.id}/confirm`, {
+      reason: 'seen on site',
+    });
+    assert.equal(confirmed.statusCode, 200, confirmed.body);
+    // No new evidence for 20 days on two of them (one open, one confirmed).
+    await t.app.sql.query(`update alerts set updated_at = now() - interval '20 days' where id = any($1::text[])`, [
+      [quiet.id, confirmedQuiet.id],
+    ]);
+    assert.equal(await t.dataPath.alerts.closeQuiet(Date.now(), 14), 1);
+    const after = async (id: string) => (await t.call(testAdminToken, 'GET', `/v1/alerts/${id}`)).json();
+    const closed = await after(quiet.id);
+    assert.equal(closed.status, 'dismissed');
+    assert.equal(closed.decidedBy, 'system');
+    assert.equal(closed.decisionReason, 'quiet');
+    assert.equal((await after(confirmedQuiet.id)).status, 'confirmed');
+    assert.equal((await after(recent.id)).status, 'open');
+    const log = (await t.call(testAdminToken, 'GET', `/v1/audit?target=${quiet.id}`)).json();
+    const entry = (log.items ?? []).find((e: { action: string }) => e.action === 'alert.closed_quiet');
+    assert.ok(entry, JSON.stringify(log).slice(0, 300));
+    assert.equal(entry.actor, 'system');
+    // Closed once: the next sweep finds nothing more.
+    assert.equal(await t.dataPath.alerts.closeQuiet(Date.now(), 14), 0);
+  });
+});

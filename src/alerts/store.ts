@@ -162,6 +162,15 @@ export function createAlertStore(sql: Sql) {
            last_seen = greatest(alerts.last_seen, excluded.last_seen),
            owner_operator = coalesce(excluded.owner_operator, alerts.owner_operator),
            operators = array(select distinct o from unnest(alerts.operators || excluded.operators) as o order by o),
+           -- An alert closed for being quiet opens again when new evidence comes.
+           status = case when alerts.decision_reason = 'quiet' and alerts.decided_by = 'system' then 'open'
+             else alerts.status end,
+           decided_by = case when alerts.decision_reason = 'quiet' and alerts.decided_by = 'system' then null
+             else alerts.decided_by end,
+           decided_at = case when alerts.decision_reason = 'quiet' and alerts.decided_by = 'system' then null
+             else alerts.decided_at end,
+           decision_reason = case when alerts.decision_reason = 'quiet' and alerts.decided_by = 'system' then null
+             else alerts.decision_reason end,
            updated_at = now()
          where alerts.score is distinct from excluded.score
             or alerts.last_seen is distinct from greatest(alerts.last_seen, excluded.last_seen)
@@ -202,6 +211,21 @@ export function createAlertStore(sql: Sql) {
       const last = items[items.length - 1];
       const next = rows.length > q.limit ? (byScore ? scoreCursor(last) : String(last.seq)) : null;
       return { items, next };
+    },
+
+    /**
+     * Dismisses, as the system with reason "quiet", the open alerts that detection has not changed
+     * since `before` (no new evidence); returns them.
+     */
+    async closeQuiet(before: Date): Promise<{ id: string; kind: StoredAlertKind; msisdn: string; score: number }[]> {
+      const { rows } = await sql.query<{ id: string; kind: StoredAlertKind; msisdn: string; score: number }>(
+        `update alerts set status = 'dismissed', decided_by = 'system', decided_at = now(), decision_reason = 'quiet',
+           updated_at = now()
+         where status = 'open' and updated_at < $1
+         returning id, kind, msisdn, score`,
+        [before.toISOString()],
+      );
+      return rows.map((r) => ({ ...r, score: Number(r.score) }));
     },
 
     /**
