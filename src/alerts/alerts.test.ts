@@ -349,5 +349,28 @@ describe('alerts that stay quiet', () => {
     assert.equal(entry.actor, 'system');
     // Closed once: the next sweep finds nothing more.
     assert.equal(await t.dataPath.alerts.closeQuiet(Date.now(), 14), 0);
+    // New evidence (a later sighting) opens it again for analysts.
+    const lastSeen = new Date(Date.parse(closed.lastSeen ?? new Date().toISOString()) + 3_600_000).toISOString();
+    await t.dataPath.alerts.recordRun({
+      alerts: [
+        {
+          ...closed,
+          imsi: closed.imsi ?? undefined,
+          imei: closed.imei ?? undefined,
+          device: closed.device ?? undefined,
+          lastSeen,
+          reporters: ['KCELL'],
+        },
+      ],
+      cdrs: 0,
+      sims: 0,
+      imeis: 0,
+      sources: 0,
+      evicted: 0,
+      tookMs: 0,
+    });
+    const reopened = await after(quiet.id);
+    assert.equal(reopened.status, 'open');
+    assert.equal(reopened.decisionReason, null);
   });
 });
