@@ -5,43 +5,29 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createKeyring } from './auth/keys.ts';
 import { confineBankKeys, createBanks } from './banks/module.ts';
 import { createCases } from './cases/index.ts';
 import { createCompliance } from './compliance/index.ts';
 import type { Config } from './config.ts';
 import { createConsole } from './console/index.ts';
 import { createDataPath } from './datapath/index.ts';
-import { exportDependencyHealth, openEventStream, openHotState, watchRecords } from './distributed/adapters.ts';
-import { announcingKeyring, announcingOperators, type RegistryChange, startNodeSync } from './distributed/node-sync.ts';
-import { ListCache } from './lists/cache.ts';
-import { registerListRoutes } from './lists/routes.ts';
-import { createListService } from './lists/service.ts';
-import { createListStore } from './lists/store.ts';
-import type { ListChange } from './lists/types.ts';
+import { exportDependencyHealth, openEventStream, watchRecords } from './distributed/adapters.ts';
+import { type RegistryChange, startNodeSync } from './distributed/node-sync.ts';
+import { createLists } from './lists/module.ts';
+import { createNumbers } from './number-registry/module.ts';
 import { loadPlan } from './numbering/plan.ts';
-import { createNumberRegistry } from './numbering/registry.ts';
-import { registerNumberRoutes } from './numbering/routes.ts';
-import { registerOperatorRoutes } from './operators/routes.ts';
-import { createOperatorRegistry } from './operators/store.ts';
+import { createOperators } from './operators/module.ts';
+import { registerPlatformRoutes } from './platform/endpoints.ts';
 import { createHttpServer, principalOf } from './platform/http.ts';
-import { createMetrics, metricsReaderCheck } from './platform/metrics.ts';
-import { Phase, phaseMark, phaseTiming } from './platform/phases.ts';
+import { createMetrics } from './platform/metrics.ts';
 import { migrate, openPglite, openPostgres, type Sql } from './platform/sql.ts';
 import type { EventStream } from './platform/stream.ts';
 import { createReports } from './reports/index.ts';
-import type { ScreeningState } from './screening/engine.ts';
-import { compilePolicy } from './screening/policy.ts';
-import { createRecentDecisions } from './screening/recent.ts';
+import { createScreening } from './screening/module.ts';
 import { createReputationIndex } from './screening/reputation.ts';
-import { registerScreeningRoutes } from './screening/routes.ts';
-import { createScreeningService } from './screening/service.ts';
-import { type Decision, reasonCodes } from './screening/types.ts';
 import { checkSmppSettings, startSmppRole } from './smpp/module.ts';
 import { createSms } from './sms/module.ts';
-import { createDecisionCounter } from './stats/counter.ts';
-import { registerStatsRoutes } from './stats/routes.ts';
-import { createStatsStore } from './stats/store.ts';
+import { createStats } from './stats/module.ts';
 import { createStir } from './stir/index.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
@@ -89,47 +75,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const screeningRole = config.roles.includes('screening');
   const adminToken = config.adminToken ?? (await import('node:crypto')).randomBytes(24).toString('base64url');
 
+  // Modules, in dependency order: each builds its stores, services and routes from what it is given.
   // Distributed: changes made through this node are announced, so every node applies them.
   const announce = (change: RegistryChange) => stream.publish('registry.changes', change);
-  const operatorRegistry = await createOperatorRegistry(sql, plan.operators);
-  const operators = distributed ? announcingOperators(operatorRegistry, stream) : operatorRegistry;
-  const ownKeyring = await createKeyring(sql, adminToken);
-  const keyring = distributed ? announcingKeyring(ownKeyring, stream) : ownKeyring;
-  const numbers = await createNumberRegistry(sql, plan, distributed ? announce : undefined);
+  const log = () => http.log;
+  const operatorsModule = await createOperators({ sql, plan, adminToken, stream, distributed });
+  const { registry: operators, keyring } = operatorsModule;
+  const numbersModule = await createNumbers({ sql, plan, operators, announce: distributed ? announce : undefined });
+  const numbers = numbersModule.registry;
   const consoleRole = await createConsole({ sql, config, clock, scryptCost: options.scryptCost });
-
-  const listStore = createListStore(sql);
-  const listCache = new ListCache(plan.parse);
-  for (const change of await listStore.all()) listCache.apply(change);
-  const lists = createListService({ plan, store: listStore, cache: listCache, stream, clock });
-  stream.subscribe<ListChange>('lists.changes', (changes) => lists.applyRemote(changes));
-
+  const listsModule = await createLists({ sql, plan, stream, clock, log });
+  const lists = listsModule.service;
   const reputation = createReputationIndex();
-  const state: ScreeningState = {
-    plan,
-    ownerOf: numbers.ownerOf,
-    isParticipating: operators.isParticipating,
-    allowlist: listCache.view('allowlist'),
-    dno: listCache.view('dno'),
-    blocklist: listCache.view('blocklist'),
-    protectedNumbers: listCache.view('protected'),
-    isRoaming: numbers.isRoaming,
-    isReported: reputation.isReported,
-  };
-  // Only screening nodes use the hot state (other roles keep an unused in-memory one).
-  const hotState = await openHotState(config, { clock, metrics, log: () => http.log, useRedis: screeningRole });
-  const { origins, bursts } = hotState;
-  const counter = createDecisionCounter(sql);
-  const recent = createRecentDecisions(10_000);
-  // A console without screening shows the platform's decisions, as they come on the stream.
-  const unsubscribeRecent =
-    distributed && !screeningRole && config.roles.includes('console')
-      ? stream.subscribe<Decision>('decisions', (decisions) => {
-          for (const d of decisions) recent.push(d);
-        })
-      : () => {};
-
-  const decisionMetrics = metrics.decisionRecorder(['allow', 'label', 'block'], reasonCodes);
+  const stats = createStats({ sql, clock, flushMs: config.statsFlushMs, log });
+  const { counter } = stats;
   const stir = await createStir({
     sql,
     settings: config,
@@ -138,35 +97,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     metrics,
   });
-  /** Every decision, call or message: stats, recent decisions, the decisions stream, metrics. */
-  function recordDecision(decision: Decision, decidedAtMs: number) {
-    counter.count(decision, decidedAtMs);
-    recent.push(decision);
-    if (phaseTiming.on) phaseMark(Phase.record);
-    stream.publish('decisions', decision);
-    if (phaseTiming.on) phaseMark(Phase.stream);
-    decisionMetrics.record(decision.verdict, decision.reasons);
-    if (phaseTiming.on) phaseMark(Phase.metrics);
-  }
-  const policy = compilePolicy(config.policy, config.failurePolicy);
-  const screening = createScreeningService({
+  const screeningModule = await createScreening({
+    config,
     plan,
-    state,
-    policy,
-    origins,
-    bursts,
+    numbers,
+    operators,
+    lists: listsModule,
+    reputation,
+    stir,
+    counter,
+    stream,
+    metrics,
     clock,
-    originWaitMs: config.originWaitMs,
-    burstThreshold: config.burstThreshold,
-    labelLanguage: config.labelLanguage,
-    identityVerifier: stir.verifier,
-    onDecision: recordDecision,
+    log,
   });
+  const { state, policy, recent, hotState, origins, recordDecision } = screeningModule;
+  const screening = screeningModule.service;
 
-  metrics.gauge('callshield_origin_registrations', 'Live origin registrations', origins.size);
   metrics.gauge('callshield_ported_numbers', 'Numbers in the MNP registry', numbers.portedCount);
   metrics.gauge('callshield_roaming_registrations', 'Roaming registrations', numbers.roamingCount);
-  metrics.gauge('callshield_list_version', 'Highest list change applied on this node', () => listCache.version);
+  metrics.gauge('callshield_list_version', 'Highest list change applied on this node', () => listsModule.cache.version);
 
   const http = createHttpServer({
     bodyLimit: config.bodyLimitBytes,
@@ -180,51 +130,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   consoleRole.installHooks(http);
   confineBankKeys(http);
 
-  let healthy = { records: true };
   const recordsWatch = watchRecords(sql);
   const dependencies = (): Record<string, boolean> => ({
-    records: healthy.records && recordsWatch.up,
+    records: stats.recordsHealthy() && recordsWatch.up,
     ...(hotState.redis ? { redis: hotState.redis.up } : {}),
     ...(distributed ? { nats: stream.healthy } : {}),
   });
   exportDependencyHealth(metrics, dependencies);
-  http.get(
-    '/healthz',
-    { schema: { summary: 'Liveness and dependency health', tags: ['platform'] } },
-    async (_request, reply) => {
-      const up = dependencies();
-      const down = Object.keys(up).filter((name) => !up[name]);
-      return reply.status(200).send({
-        status: down.length === 0 ? 'ok' : 'degraded',
-        version,
-        roles: config.roles,
-        records: up.records ? 'ok' : 'down',
-        stream: stream.healthy ? 'ok' : 'down',
-        storage: sql.kind,
-        dependencies: Object.fromEntries(Object.entries(up).map(([name, ok]) => [name, ok ? 'ok' : 'down'])),
-        ...(down.length > 0 ? { down, failurePolicy: config.failurePolicy } : {}),
-      });
-    },
-  );
-  const mayReadMetrics = metricsReaderCheck(config.metricsToken);
-  http.get(
-    '/metrics',
-    {
-      schema: {
-        summary: 'Prometheus metrics: all with the admin token or CALLSHIELD_METRICS_TOKEN, dependency health without',
-        tags: ['platform'],
-      },
-    },
-    async (request, reply) => {
-      // Without the token only the node's own health is shown (dependencies up, request latency):
-      // operators' volumes and decision counts are for the platform's monitoring, not for anyone.
-      const text = mayReadMetrics(request)
-        ? await metrics.registry.metrics()
-        : await metrics.registry.getSingleMetricAsString('callshield_dependency_up');
-      return reply.header('content-type', metrics.registry.contentType).send(text);
-    },
-  );
-  http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+  registerPlatformRoutes(http, { config, version, sql, stream, metrics, dependencies });
 
   const dataPath = await createDataPath({
     config,
@@ -323,12 +236,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       principalOf(request);
       done();
     });
-    if (screeningRole) registerScreeningRoutes(scope, { screening, batchMaxItems: config.batchMaxItems });
-    registerListRoutes(scope, { lists, store: listStore });
-    registerNumberRoutes(scope, { plan, registry: numbers, operators });
-    registerOperatorRoutes(scope, { operators, keyring });
+    screeningModule.register(scope);
+    listsModule.register(scope);
+    numbersModule.register(scope);
+    operatorsModule.register(scope);
     stir.registerAdmin(scope);
-    registerStatsRoutes(scope, { store: createStatsStore(sql), counter, clock });
+    stats.register(scope);
     dataPath.register(scope);
     investigations.register(scope);
     banks.register(scope);
@@ -348,32 +261,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     alertsOf: dataPath.alertsOf,
   });
 
-  const timers = [
-    setInterval(() => {
-      counter.flush().then(
-        () => {
-          healthy = { records: true };
-        },
-        (error) => {
-          healthy = { records: false };
-          http.log.warn({ err: error }, 'stats flush failed; counts kept for the next try');
-        },
-      );
-    }, config.statsFlushMs),
-    setInterval(() => {
-      lists.sweepExpired().catch((error) => http.log.warn({ err: error }, 'list expiry sweep failed'));
-    }, 30_000),
-  ];
-  for (const t of timers) t.unref();
-
   const nodeSync = distributed
     ? startNodeSync({
         stream,
         // Every node answers from the list cache (screening, and public number checks).
-        lists: { store: listStore, cache: listCache },
+        lists: { store: listsModule.store, cache: listsModule.cache },
         numbers,
-        keyring: ownKeyring,
-        operators: operatorRegistry,
+        keyring: operatorsModule.ownKeyring,
+        operators: operatorsModule.own,
         intervalMs: config.syncIntervalSeconds * 1000,
         log: () => http.log,
       })
@@ -395,8 +290,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       keyring,
       numbers,
       lists,
-      listStore,
-      listCache,
+      listStore: listsModule.store,
+      listCache: listsModule.cache,
       reputation,
       screening,
       stir,
@@ -415,7 +310,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       smpp,
     },
     async close() {
-      for (const t of timers) clearInterval(t);
+      stats.stopFlushing();
+      listsModule.close();
       await smpp?.close();
       consoleRole.close();
       stir.close();
@@ -429,7 +325,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await duties.close();
       prevention.close();
       sms.close();
-      unsubscribeRecent();
+      screeningModule.close();
       await nodeSync?.close();
       recordsWatch.close();
       await hotState.close();

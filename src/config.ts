@@ -155,6 +155,8 @@ const configSchema = z
     detectionAfterCdrs: intFrom(1, 1_000_000_000).default(1_000_000),
     /** Feature window: entities idle longer are forgotten; the CDR journal is kept (and replayed) this long. */
     detectionWindowDays: intFrom(1, 90).default(14),
+    /** Open alerts without new evidence this many days close by themselves (dismissed, reason "quiet"); 0 never. */
+    alertQuietDays: intFrom(0, 3650).default(14),
     /** How long (operator, record_id) keys are kept to recognise re-sent CDRs. */
     cdrDedupDays: intFrom(1, 3650).default(90),
     /** How long link analysis keeps who used which SIM, device and cell (the CDR relation table), by day. */
@@ -344,6 +346,7 @@ const envNames: Record<string, string> = {
   detectionIntervalSeconds: 'CALLSHIELD_DETECTION_INTERVAL_SECONDS',
   detectionAfterCdrs: 'CALLSHIELD_DETECTION_AFTER_CDRS',
   detectionWindowDays: 'CALLSHIELD_DETECTION_WINDOW_DAYS',
+  alertQuietDays: 'CALLSHIELD_ALERT_QUIET_DAYS',
   cdrDedupDays: 'CALLSHIELD_CDR_DEDUP_DAYS',
   relationRetentionDays: 'CALLSHIELD_RELATION_RETENTION_DAYS',
   statsFlushMs: 'CALLSHIELD_STATS_FLUSH_MS',

@@ -76,6 +76,23 @@ describe('alerts from CDRs uploaded to the server, and their actions', () => {
     assert.equal(all.length, 5);
   });
 
+  it('lists the highest score first with sort=score, paging through every alert once', async () => {
+    const all = (await t.call(testAdminToken, 'GET', '/v1/alerts')).json().items as AlertJson[];
+    const seen: AlertJson[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `/v1/alerts?sort=score&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = (await t.call(testAdminToken, 'GET', query)).json() as { items: AlertJson[]; next: string | null };
+      seen.push(...page.items);
+      cursor = page.next;
+    } while (cursor);
+    assert.deepEqual(seen.map((a) => a.id).sort(), all.map((a) => a.id).sort());
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i - 1].score >= seen[i].score, 'highest score first');
+    // A cursor pages the order it came from.
+    const timeCursor = (await t.call(testAdminToken, 'GET', '/v1/alerts?limit=2')).json().next as string;
+    assert.equal((await t.call(testAdminToken, 'GET', `/v1/alerts?sort=score&cursor=${timeCursor}`)).statusCode, 400);
+  });
+
   it('shows an operator only alerts about its subscribers or raised from its CDRs; another id is 404', async () => {
     const kcellView = (await t.call(kcell, 'GET', '/v1/alerts')).json().items as AlertJson[];
     assert.deepEqual(kcellView.map((a) => a.kind).sort(), ['simbox', 'simbox', 'simbox', 'simbox']);
@@ -292,5 +309,68 @@ describe('unusual behaviour no detector foresaw (kind anomaly)', () => {
     assert.equal(confirmed.statusCode, 200, confirmed.body);
     assert.equal((confirmed.json() as AlertJson).actions?.blocklisted, true);
     assert.deepEqual((await t.call(kcell, 'GET', '/v1/sim-suspensions?since=0')).json().items, []);
+  });
+});
+
+describe('alerts that stay quiet', () => {
+  let t: DataPathTestApp;
+
+  before(async () => {
+    t = await startDataPathApp({ alertPolicy: JSON.stringify({ autoConfirmAbove: null }) });
+    const kcell = await t.keyFor('KCELL');
+    assert.equal((await t.upload(kcell, simBoxCdrs('KCELL').text())).json().accepted, 240);
+    assert.equal((await t.call(testAdminToken, 'POST', '/v1/detection/run')).statusCode, 200);
+  });
+  after(() => t.close());
+
+  it('close by themselves after the quiet days, dismissed by the system and audited; decided ones stay', async () => {
+    const open = (await t.call(testAdminToken, 'GET', '/v1/alerts?kind=simbox')).json().items as AlertJson[];
+    assert.equal(open.length, 4);
+    const [quiet, confirmedQuiet, recent] = open;
+    const confirmed = await t.call(testAdminToken, 'POST', `/v1/alerts/${confirmedQuiet.id}/confirm`, {
+      reason: 'seen on site',
+    });
+    assert.equal(confirmed.statusCode, 200, confirmed.body);
+    // No new evidence for 20 days on two of them (one open, one confirmed).
+    await t.app.sql.query(`update alerts set updated_at = now() - interval '20 days' where id = any($1::text[])`, [
+      [quiet.id, confirmedQuiet.id],
+    ]);
+    assert.equal(await t.dataPath.alerts.closeQuiet(Date.now(), 14), 1);
+    const after = async (id: string) => (await t.call(testAdminToken, 'GET', `/v1/alerts/${id}`)).json();
+    const closed = await after(quiet.id);
+    assert.equal(closed.status, 'dismissed');
+    assert.equal(closed.decidedBy, 'system');
+    assert.equal(closed.decisionReason, 'quiet');
+    assert.equal((await after(confirmedQuiet.id)).status, 'confirmed');
+    assert.equal((await after(recent.id)).status, 'open');
+    const log = (await t.call(testAdminToken, 'GET', `/v1/audit?target=${quiet.id}`)).json();
+    const entry = (log.items ?? []).find((e: { action: string }) => e.action === 'alert.closed_quiet');
+    assert.ok(entry, JSON.stringify(log).slice(0, 300));
+    assert.equal(entry.actor, 'system');
+    // Closed once: the next sweep finds nothing more.
+    assert.equal(await t.dataPath.alerts.closeQuiet(Date.now(), 14), 0);
+    // New evidence (a later sighting) opens it again for analysts.
+    const lastSeen = new Date(Date.parse(closed.lastSeen ?? new Date().toISOString()) + 3_600_000).toISOString();
+    await t.dataPath.alerts.recordRun({
+      alerts: [
+        {
+          ...closed,
+          imsi: closed.imsi ?? undefined,
+          imei: closed.imei ?? undefined,
+          device: closed.device ?? undefined,
+          lastSeen,
+          reporters: ['KCELL'],
+        },
+      ],
+      cdrs: 0,
+      sims: 0,
+      imeis: 0,
+      sources: 0,
+      evicted: 0,
+      tookMs: 0,
+    });
+    const reopened = await after(quiet.id);
+    assert.equal(reopened.status, 'open');
+    assert.equal(reopened.decisionReason, null);
   });
 });

@@ -8,6 +8,7 @@ import { errorSchema, principalOf, requireRole, syncQuerystring, syncResponse } 
 import { readerScope } from './access.ts';
 import type { DeviceBlocklist, SuspensionStore } from './actions-store.ts';
 import type { AlertService } from './service.ts';
+import { parseScoreCursor } from './store.ts';
 import { alertKinds, alertStatuses, suspensionOutcomes } from './types.ts';
 
 const nullableString = { type: ['string', 'null'] } as const;
@@ -120,8 +121,9 @@ export function registerAlertRoutes(
     '/v1/alerts',
     {
       schema: {
-        summary: 'Detection alerts, newest first',
-        description: 'Filter by kind and status; page with the returned `next` as `cursor`.',
+        summary: 'Detection alerts, newest first (or the highest score first with sort=score)',
+        description:
+          'Filter by kind and status; `sort=score` orders by score, then the newest. Page with the returned `next` as `cursor` (with the same sort).',
         tags: ['alerts'],
         querystring: {
           type: 'object',
@@ -129,7 +131,8 @@ export function registerAlertRoutes(
             kind: { type: 'string', enum: alertKinds },
             status: { type: 'string', enum: alertStatuses },
             msisdn: { type: 'string', maxLength: 40 },
-            cursor: { type: 'string', pattern: '^[0-9]{1,18}$' },
+            cursor: { type: 'string', maxLength: 60, pattern: '^([0-9]{1,18}|s[-0-9.e+]{1,30}_[0-9]{1,18})$' },
+            sort: { type: 'string', enum: ['time', 'score'], default: 'time' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
           },
         },
@@ -149,8 +152,13 @@ export function registerAlertRoutes(
         status?: (typeof alertStatuses)[number];
         msisdn?: string;
         cursor?: string;
+        sort: 'time' | 'score';
         limit: number;
       };
+      // A cursor pages the order it came from: a time cursor with sort=score (or the reverse) is refused.
+      const after = q.sort === 'score' && q.cursor ? parseScoreCursor(q.cursor) : undefined;
+      if (q.cursor && (q.sort === 'score' ? !after : q.cursor.startsWith('s')))
+        throw new AppError('VALIDATION_FAILED', 'this cursor pages another order: send the sort it came with');
       let msisdn: string | undefined;
       if (q.msisdn) {
         msisdn = alerts.normalise(q.msisdn) ?? undefined;
@@ -162,7 +170,9 @@ export function registerAlertRoutes(
         status: q.status,
         msisdn,
         operator: scope.operator,
-        before: q.cursor ? Number(q.cursor) : undefined,
+        before: q.cursor && q.sort !== 'score' ? Number(q.cursor) : undefined,
+        sort: q.sort,
+        after: after ?? undefined,
         limit: q.limit,
       });
     },

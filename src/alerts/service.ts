@@ -211,6 +211,26 @@ export function createAlertService(deps: {
       return { created, updated, confirmed };
     },
 
+    /**
+     * Closes the open alerts without new evidence for `quietDays` (dismissed by the system, reason
+     * "quiet"; an open alert has no actions to withdraw), each audited and announced.
+     */
+    async closeQuiet(now: number, quietDays: number): Promise<number> {
+      const closed = await store.closeQuiet(new Date(now - quietDays * 86_400_000));
+      for (const a of closed) {
+        deps.stream.publish('alerts', { type: 'dismissed', id: a.id, kind: a.kind, msisdn: a.msisdn, by: 'system' });
+        await deps.audit?.append({
+          actor: 'system',
+          role: 'policy',
+          action: 'alert.closed_quiet',
+          target: a.id,
+          details: { kind: a.kind, msisdn: a.msisdn, score: a.score, quietDays },
+          clientIp: '',
+        });
+      }
+      return closed.length;
+    },
+
     confirm,
     dismiss,
 

@@ -65,6 +65,16 @@ const toAlert = (r: AlertRow): StoredAlert => ({
 const SELECT_ALERTS = `select a.*, s.id as suspension_id, s.status as suspension_status, s.note as suspension_note,
   s.acked_at as suspension_acked_at from alerts a left join sim_suspensions s on s.alert_id = a.id`;
 
+/** The paging cursor in score order: `s<score>_<seq>` (a score written back exactly as read). */
+const scoreCursor = (a: StoredAlert) => `s${a.score}_${a.seq}`;
+
+/** The (score, seq) of a score-order cursor, or null when it is not one. */
+export function parseScoreCursor(cursor: string): { score: number; seq: number } | null {
+  const m = /^s(-?[0-9.]+(?:e[-+]?[0-9]+)?)_([0-9]{1,18})$/.exec(cursor);
+  if (!m || !Number.isFinite(Number(m[1]))) return null;
+  return { score: Number(m[1]), seq: Number(m[2]) };
+}
+
 /** An alert as the detectors raise it, with whom it concerns. */
 export interface AlertInput {
   kind: StoredAlertKind;
@@ -98,6 +108,10 @@ export interface AlertQuery {
   operator?: string;
   /** Alerts with a seq below this (newest first paging). */
   before?: number;
+  /** `score`: the highest score first, then the newest (default: the newest first). */
+  sort?: 'time' | 'score';
+  /** Score paging: alerts after this (score, seq) in score order. */
+  after?: { score: number; seq: number };
   limit: number;
 }
 
@@ -148,6 +162,15 @@ export function createAlertStore(sql: Sql) {
            last_seen = greatest(alerts.last_seen, excluded.last_seen),
            owner_operator = coalesce(excluded.owner_operator, alerts.owner_operator),
            operators = array(select distinct o from unnest(alerts.operators || excluded.operators) as o order by o),
+           -- An alert closed for being quiet opens again when new evidence comes.
+           status = case when alerts.decision_reason = 'quiet' and alerts.decided_by = 'system' then 'open'
+             else alerts.status end,
+           decided_by = case when alerts.decision_reason = 'quiet' and alerts.decided_by = 'system' then null
+             else alerts.decided_by end,
+           decided_at = case when alerts.decision_reason = 'quiet' and alerts.decided_by = 'system' then null
+             else alerts.decided_at end,
+           decision_reason = case when alerts.decision_reason = 'quiet' and alerts.decided_by = 'system' then null
+             else alerts.decision_reason end,
            updated_at = now()
          where alerts.score is distinct from excluded.score
             or alerts.last_seen is distinct from greatest(alerts.last_seen, excluded.last_seen)
@@ -165,16 +188,44 @@ export function createAlertStore(sql: Sql) {
     },
 
     async list(q: AlertQuery): Promise<{ items: StoredAlert[]; next: string | null }> {
+      const byScore = q.sort === 'score';
       const { rows } = await sql.query<AlertRow>(
         `${SELECT_ALERTS}
          where ($1::text is null or a.kind = $1) and ($2::text is null or a.status = $2)
            and ($3::text is null or a.msisdn = $3) and ($4::text is null or $4 = any(a.operators))
            and ($5::bigint is null or a.seq < $5)
-         order by a.seq desc limit $6`,
-        [q.kind ?? null, q.status ?? null, q.msisdn ?? null, q.operator ?? null, q.before ?? null, q.limit + 1],
+           and ($7::float8 is null or (a.score, a.seq) < ($7::float8, $8::bigint))
+         order by ${byScore ? 'a.score desc, a.seq desc' : 'a.seq desc'} limit $6`,
+        [
+          q.kind ?? null,
+          q.status ?? null,
+          q.msisdn ?? null,
+          q.operator ?? null,
+          q.before ?? null,
+          q.limit + 1,
+          q.after?.score ?? null,
+          q.after?.seq ?? null,
+        ],
       );
       const items = rows.slice(0, q.limit).map(toAlert);
-      return { items, next: rows.length > q.limit ? String(items[items.length - 1].seq) : null };
+      const last = items[items.length - 1];
+      const next = rows.length > q.limit ? (byScore ? scoreCursor(last) : String(last.seq)) : null;
+      return { items, next };
+    },
+
+    /**
+     * Dismisses, as the system with reason "quiet", the open alerts that detection has not changed
+     * since `before` (no new evidence); returns them.
+     */
+    async closeQuiet(before: Date): Promise<{ id: string; kind: StoredAlertKind; msisdn: string; score: number }[]> {
+      const { rows } = await sql.query<{ id: string; kind: StoredAlertKind; msisdn: string; score: number }>(
+        `update alerts set status = 'dismissed', decided_by = 'system', decided_at = now(), decision_reason = 'quiet',
+           updated_at = now()
+         where status = 'open' and updated_at < $1
+         returning id, kind, msisdn, score`,
+        [before.toISOString()],
+      );
+      return rows.map((r) => ({ ...r, score: Number(r.score) }));
     },
 
     /**

@@ -157,6 +157,10 @@ export async function createDataPath(deps: {
     ingestStore
       .sweep(new Date(now - config.detectionWindowDays * DAY_MS), new Date(now - config.cdrDedupDays * DAY_MS))
       .catch((error) => log.warn({ err: error }, 'CDR retention sweep failed'));
+    if (config.alertQuietDays > 0)
+      alerts
+        .closeQuiet(now, config.alertQuietDays)
+        .catch((error) => log.warn({ err: error }, 'closing quiet alerts failed'));
   }, SWEEP_MS);
   sweeper.unref();
 

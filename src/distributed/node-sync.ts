@@ -12,7 +12,7 @@ import type { Keyring } from '../auth/keys.ts';
 import type { ListCache } from '../lists/cache.ts';
 import type { ListStore } from '../lists/store.ts';
 import { type ListChange, listNames } from '../lists/types.ts';
-import type { NumberChange, NumberRegistry } from '../numbering/registry.ts';
+import type { NumberChange, NumberRegistry } from '../number-registry/registry.ts';
 import type { OperatorRegistry } from '../operators/store.ts';
 import type { EventStream } from '../platform/stream.ts';
 

@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { clientSettings, loadConfig } from '../config.ts';
+import { createNumberRegistry } from '../number-registry/registry.ts';
 import { loadPlan } from '../numbering/plan.ts';
-import { createNumberRegistry } from '../numbering/registry.ts';
 import {
   CliError,
   describeError,

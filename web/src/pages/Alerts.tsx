@@ -11,7 +11,13 @@ import { can, useSession } from '../session.tsx';
 import { OpenCaseButton } from './cases/OpenCaseButton.tsx';
 
 /** Loads alerts; null when the server has no alerts API yet (404). */
-export async function loadAlerts(query: { kind?: string; status?: string; cursor?: string; limit?: number }) {
+export async function loadAlerts(query: {
+  kind?: string;
+  status?: string;
+  cursor?: string;
+  limit?: number;
+  sort?: 'time' | 'score';
+}) {
   try {
     return await api.alerts(query);
   } catch (error) {
@@ -33,7 +39,7 @@ interface Contribution {
 
 /**
  * The alerts an analyst should look at first: the highest score first, then the most recently
- * raised. (The server pages newest first; the console sorts the page it loaded.)
+ * raised. The server pages in this order (`sort=score`); the console keeps it within the page.
  */
 export function byPriority(a: Alert, b: Alert): number {
   if (b.score !== a.score) return b.score - a.score;
@@ -131,7 +137,7 @@ export function AlertsPage() {
   const [reason, setReason] = useState('');
   const [failure, setFailure] = useState<Error>();
   const { data, error, refresh } = usePoll(
-    () => loadAlerts({ kind, status, limit: alertsPage }),
+    () => loadAlerts({ kind, status, limit: alertsPage, sort: 'score' }),
     [kind, status],
     10_000,
   );

@@ -5,9 +5,9 @@
  * carried on the registry-changes stream) and applied by every other node (`applyRemote`).
  */
 
+import { formatNumber } from '../numbering/numbers.ts';
+import type { NumberingPlan } from '../numbering/plan.ts';
 import type { Sql } from '../platform/sql.ts';
-import { formatNumber } from './numbers.ts';
-import type { NumberingPlan } from './plan.ts';
 
 export interface RoamingRegistration {
   msisdn: string;

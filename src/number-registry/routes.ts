@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
+import { formatNumber } from '../numbering/numbers.ts';
+import type { NumberingPlan } from '../numbering/plan.ts';
 import type { OperatorRegistry } from '../operators/store.ts';
 import { parseCsv } from '../platform/csv.ts';
 import { errorSchema, principalOf, requireAdmin, requireOperator } from '../platform/http.ts';
 import { parseTime } from '../screening/service.ts';
-import { formatNumber } from './numbers.ts';
-import type { NumberingPlan } from './plan.ts';
 import type { NumberRegistry } from './registry.ts';
 
 const msisdnParam = { type: 'object', properties: { msisdn: { type: 'string' } }, required: ['msisdn'] } as const;
