@@ -315,7 +315,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     log: http.log,
   });
-  investigations.useIncidentTrails(banks.incidentTrail);
+  investigations.setIncidentTrails(banks.incidentTrail);
 
   stir.registerPublic(http);
   http.register(async (scope) => {

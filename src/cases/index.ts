@@ -56,7 +56,7 @@ export async function createCases(deps: {
     sources,
     relations,
     /** The banks module hands over incidents' contact trails for the export. */
-    useIncidentTrails: cases.useIncidentTrails,
+    setIncidentTrails: cases.setIncidentTrails,
     register(scope: FastifyInstance): void {
       registerCaseRoutes(scope, { cases, sources, audit: deps.audit, clock: deps.clock });
     },

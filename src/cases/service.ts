@@ -281,7 +281,7 @@ export function createCaseService(deps: {
     detail,
 
     /** Where the export finds incidents' contact trails (the banks module calls this). */
-    useIncidentTrails(fn: IncidentTrails): void {
+    setIncidentTrails(fn: IncidentTrails): void {
       trails = fn;
     },
     readable,
