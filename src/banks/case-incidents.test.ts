@@ -42,7 +42,8 @@ describe('bank incidents in cases', () => {
       body: {
         incidentId: 'hb-77',
         victim: VICTIM,
-        at: new Date().toISOString(),
+        // The money left a little after the call.
+        at: new Date(Date.now() + 1000).toISOString(),
         kind: 'transfer',
         amount: 480000,
         currency: 'KZT',
@@ -55,7 +56,8 @@ describe('bank incidents in cases', () => {
       await eventually(async () => {
         const r = await t.request('GET', '/v1/bank/incidents/hb-77', { token: bankKey });
         return ((r.json() as { contacts?: { number: string }[] }).contacts ?? []).some((c) => c.number === FRAUD);
-      }, 10_000),
+      }, 20_000),
+      'the trail holds the call',
     );
 
     const created = await t.request('POST', '/v1/cases', { token: admin, body: { title: 'Перевод 480 000 ₸' } });
