@@ -103,6 +103,14 @@ describe('bank incidents in cases', () => {
     assert.ok(manifest.files.some((f) => f.name === 'incidents.csv'));
     assert.ok(manifest.files.some((f) => f.name === 'incident_contacts.csv'));
     assert.ok(files['summary.pdf'].byteLength > 1000);
+
+    // And it leaves the case again (the value's slash escaped in the path).
+    const removed = await t.request('DELETE', `/v1/cases/${id}/items/incident/${encodeURIComponent('HALYK/hb-77')}`, {
+      token: admin,
+    });
+    assert.ok(removed.statusCode < 300, removed.body);
+    const after = (await t.request('GET', `/v1/cases/${id}`, { token: admin })).json() as { caseItems: unknown[] };
+    assert.equal(after.caseItems.length, 0);
   });
 
   it('a bank key reaches no case', async () => {
