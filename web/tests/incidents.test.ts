@@ -99,6 +99,15 @@ describe('incidents in Chromium', () => {
     );
   });
 
+  it('the alert the incidents raised lists them, each with its own "add to case"', async () => {
+    const view = await server.api('GET', '/v1/bank/incidents/kb-1?bank=KASPIBANK');
+    const alertId = view.json.alerts[0].id as string;
+    await page.goto(`${server.url}/alerts`);
+    await page.click(`tr[data-alert="${alertId}"]`);
+    await page.waitForSelector('[data-alert-incident="KASPIBANK/kb-1"] [data-add-to-case]');
+    await page.waitForSelector('[data-alert-incident="HALYK/hb-1"] [data-add-to-case]');
+  });
+
   it('an admin adds a bank and issues its key, shown once, which works at once', async () => {
     await page.goto(`${server.url}/incidents`);
     await page.fill('input[name=bank-id]', 'JUSAN');

@@ -16,70 +16,10 @@ import {
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
 import { kindName, statusName } from './Alerts.tsx';
-import type { CaseSummary } from './cases/types.ts';
+import { AddIncidentToCase } from './cases/AddIncidentToCase.tsx';
 
 const incidentKind = (t: (k: MessageKey) => string, kind: string) => valueName(t, 'incidents.kind', kind);
 const riskName = (t: (k: MessageKey) => string, risk: string) => valueName(t, 'incidents.risk', risk);
-
-/** Adds the incident to a case the analyst picks, or to a new one, and links to it. */
-function AddToCase({ incident }: { incident: Incident }) {
-  const { t } = useI18n();
-  const [cases, setCases] = useState<CaseSummary[]>();
-  const [chosen, setChosen] = useState('');
-  const [added, setAdded] = useState<string>();
-  const [failure, setFailure] = useState<Error>();
-  const value = `${incident.bank}/${incident.incidentId}`;
-  async function add() {
-    try {
-      const id =
-        chosen || (await api.createCase({ title: `${incident.bank} ${incident.incidentId} ${incident.victim}` })).id;
-      await api.addCaseItems(id, [{ type: 'incident', value }]);
-      setAdded(id);
-    } catch (err) {
-      setFailure(err as Error);
-    }
-  }
-  return (
-    <div data-add-to-case={value}>
-      {cases === undefined ? (
-        <button
-          type="button"
-          className="btn ghost small"
-          onClick={() =>
-            void api.cases().then((r) => setCases(r.items.filter((c) => c.status !== 'closed')), setFailure)
-          }
-        >
-          {t('incidents.addToCase')} →
-        </button>
-      ) : (
-        <div className="toolbar">
-          <select
-            name="case"
-            value={chosen}
-            onChange={(e) => setChosen(e.target.value)}
-            aria-label={t('incidents.addToCase')}
-          >
-            <option value="">{t('incidents.newCase')}</option>
-            {cases.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.title}
-              </option>
-            ))}
-          </select>
-          <button type="button" className="btn small" onClick={() => void add()}>
-            {t('incidents.addToCase')}
-          </button>
-        </div>
-      )}
-      {added && (
-        <p role="status" data-added-to-case={added}>
-          {t('incidents.addedToCase')}: <Link to={`/cases/${added}`}>{added}</Link>
-        </p>
-      )}
-      <ErrorNotice error={failure} />
-    </div>
-  );
-}
 
 /** One incident: the banks involved, the alerts behind its suspects, and the victim's contact trail. */
 function IncidentView({ incident, onClose }: { incident: Incident; onClose(): void }) {
@@ -117,7 +57,7 @@ function IncidentView({ incident, onClose }: { incident: Incident; onClose(): vo
         <dt>{t('incidents.banks')}</dt>
         <dd data-banks>{[incident.bank, ...(data?.otherBanks ?? [])].join(', ')}</dd>
       </dl>
-      {can.actOnAlerts(me.user.role) && <AddToCase incident={incident} />}
+      {can.actOnAlerts(me.user.role) && <AddIncidentToCase incident={incident} />}
       <h3>{t('incidents.alerts')}</h3>
       {data && data.alerts.length === 0 && <div className="empty">{t('common.empty')}</div>}
       <ul>
