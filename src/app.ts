@@ -228,6 +228,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     log: http.log,
   });
+  investigations.setIncidentTrails(banks.incidentTrail);
 
   stir.registerPublic(http);
   http.register(async (scope) => {

@@ -23,7 +23,7 @@ import type { Decision } from '../screening/types.ts';
 import { createWebhooks } from '../webhooks/module.ts';
 import { loadSecretKeys, type SecretKeys, secretKeysFrom } from '../webhooks/secret-key.ts';
 import { createContactIndex } from './contacts.ts';
-import { registerBankRoutes } from './routes.ts';
+import { rankContacts, registerBankRoutes } from './routes.ts';
 import { createBankService } from './service.ts';
 import { createBankStore } from './store.ts';
 
@@ -160,11 +160,29 @@ export async function createBanks(deps: {
   );
   void warnings;
 
+  /** An incident's trail as a case export lists it: contacts before the loss, riskiest first. */
+  async function incidentTrail(incident: { victim: string; at: string; suspects: string[] }) {
+    const to = Date.parse(incident.at);
+    const { contacts: found } = await contacts.trail(incident.victim, to - lookbackMs, to);
+    const suspects = new Set(incident.suspects);
+    return rankContacts(
+      found.map((c) => {
+        const n = deps.plan.parse(c.number);
+        return {
+          ...c,
+          reputation: n >= 0 ? deps.reputation.risk(n) : ('unknown' as const),
+          suspect: suspects.has(c.number),
+        };
+      }),
+    );
+  }
+
   return {
     store,
     service,
     contacts,
     webhooks,
+    incidentTrail,
 
     register(scope: FastifyInstance): void {
       registerBankRoutes(scope, {

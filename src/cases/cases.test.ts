@@ -361,6 +361,8 @@ describe('cases, link analysis and evidence export', () => {
       'cells.csv',
       'devices.csv',
       'graph.json',
+      'incident_contacts.csv',
+      'incidents.csv',
       'manifest.json',
       'numbers.csv',
       'reports.csv',

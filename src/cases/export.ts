@@ -136,6 +136,42 @@ export async function buildCaseExport(
         reports.map((r) => [r.id, r.number, r.channel, r.category, r.at, r.status, r.verified, r.text, r.url]),
       ),
     ),
+    'incidents.csv': text.encode(
+      toCsv(
+        ['bank', 'incident_id', 'victim', 'at', 'kind', 'amount', 'currency', 'suspects', 'received_at', 'contacts'],
+        evidence.incidents.map((i) => [
+          i.bank,
+          i.incidentId,
+          i.victim,
+          i.at,
+          i.kind,
+          i.amount,
+          i.currency,
+          i.suspects.join(' '),
+          i.receivedAt,
+          i.contacts.length,
+        ]),
+      ),
+    ),
+    'incident_contacts.csv': text.encode(
+      toCsv(
+        ['bank', 'incident_id', 'number', 'at', 'channel', 'verdict', 'reasons', 'reputation', 'suspect', 'source'],
+        evidence.incidents.flatMap((i) =>
+          i.contacts.map((c) => [
+            i.bank,
+            i.incidentId,
+            c.number,
+            c.at,
+            c.channel,
+            c.verdict,
+            (c.reasons ?? []).join(' '),
+            c.reputation,
+            c.suspect,
+            c.source.join(' '),
+          ]),
+        ),
+      ),
+    ),
     'seized_items.csv': text.encode(
       toCsv(
         ['id', 'kind', 'identifier', 'description', 'seized_at', 'place', 'operators', 'added_by', 'added_at'],

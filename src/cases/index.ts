@@ -55,6 +55,8 @@ export async function createCases(deps: {
     cases,
     sources,
     relations,
+    /** The banks module hands over incidents' contact trails for the export. */
+    setIncidentTrails: cases.setIncidentTrails,
     register(scope: FastifyInstance): void {
       registerCaseRoutes(scope, { cases, sources, audit: deps.audit, clock: deps.clock });
     },

@@ -46,6 +46,12 @@ const words = {
     graphNote: 'Номера, SIM-карты, устройства, соты и оповещения, связанные через CDR (до 2 шагов).',
     seizedTitle: 'Изъятые предметы',
     alertsTitle: 'Оповещения системы обнаружения',
+    incidentsTitle: 'Инциденты банков: потерпевший, ущерб, подозреваемые и звонки до потери',
+    bank: 'Банк',
+    victim: 'Потерпевший',
+    amount: 'Сумма',
+    suspects: 'Подозреваемые',
+    trail: 'Контакты до потери',
     rulesTitle: 'Правила обнаружения, на которых основаны оповещения',
     rules: 'Выполненные правила',
     timeline: 'Хронология',
@@ -98,6 +104,12 @@ const words = {
     graphNote: 'Numbers, SIMs, devices, cells and alerts connected through CDRs (up to 2 hops).',
     seizedTitle: 'Seized items',
     alertsTitle: 'Detection alerts',
+    incidentsTitle: 'Bank incidents: victim, loss, suspects and contacts before the loss',
+    bank: 'Bank',
+    victim: 'Victim',
+    amount: 'Amount',
+    suspects: 'Suspects',
+    trail: 'Contacts before the loss',
     rulesTitle: 'Detection rules the alerts rest on',
     rules: 'Rules met',
     timeline: 'Timeline',
@@ -509,6 +521,31 @@ export async function renderSummaryPdf(
           `${a.imsi ?? '—'} / ${a.imei ?? '—'}`,
         ]),
     );
+
+  if (evidence.incidents.length > 0) {
+    heading(w.incidentsTitle);
+    table(
+      [
+        { title: w.bank, width: 0.16 },
+        { title: w.victim, width: 0.16 },
+        { title: w.when, width: 0.17 },
+        { title: w.amount, width: 0.15 },
+        { title: w.suspects, width: 0.2 },
+        { title: w.trail, width: 0.16 },
+      ],
+      evidence.incidents.slice(0, 60).map((i) => [
+        `${i.bank} ${i.incidentId}`,
+        i.victim,
+        when(i.at),
+        `${i.kind} ${i.amount ?? '—'} ${i.currency ?? ''}`.trim(),
+        i.suspects.join(', ') || '—',
+        i.contacts
+          .slice(0, 5)
+          .map((c) => `${c.number} ${c.verdict ?? ''}`.trim())
+          .join(', ') || '—',
+      ]),
+    );
+  }
 
   heading(w.rulesTitle);
   const ruled = evidenceRules(alerts, meta.language);

@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts';
 import { formatNumber, MALFORMED } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import { type Graph, linkGraph } from './graph.ts';
-import type { AlertRecord, CaseSources, Identifiers, RelationFilter } from './sources.ts';
+import type { AlertRecord, CaseSources, Identifiers, IncidentRecord, RelationFilter } from './sources.ts';
 import type { CaseStore, NewItem, StoredEvent } from './store.ts';
 import type {
   CaseDetail,
@@ -41,6 +41,21 @@ export type CreateFrom =
   | { imsi: string }
   | { imei: string };
 
+/** One contact of an incident's trail, as the export lists it (src/banks computes the trail). */
+export interface IncidentTrailContact {
+  number: string;
+  at: string;
+  channel: string;
+  verdict?: string;
+  reasons?: string[];
+  reputation?: string;
+  suspect: boolean;
+  source: string[];
+}
+
+/** The contact trail of an incident: calls and messages the victim received before the loss. */
+export type IncidentTrails = (incident: IncidentRecord) => Promise<IncidentTrailContact[]>;
+
 /** Whether an operator-scoped reader sees something that concerns these operators. */
 const visibleTo = (scope: CaseScope, operators: string[] | null) =>
   scope.operator === undefined || operators === null || operators.includes(scope.operator);
@@ -52,6 +67,8 @@ export function createCaseService(deps: {
   ownerOf: (e164: number) => string | null;
 }) {
   const { store, sources, plan } = deps;
+  /** Set by the banks module once it exists (the trail lives in its contact index). */
+  let trails: IncidentTrails | undefined;
 
   function normaliseNumber(input: string): string {
     const parsed = plan.parse(input);
@@ -67,6 +84,8 @@ export function createCaseService(deps: {
       throw new AppError('BAD_REQUEST', 'an IMEI is 14–16 digits');
     if (item.type === 'iccid' && !/^\d{18,22}F?$/i.test(value))
       throw new AppError('BAD_REQUEST', 'an ICCID is 18–22 digits');
+    if (item.type === 'incident' && !/^[^/\s]+\/\S+$/.test(value))
+      throw new AppError('BAD_REQUEST', 'an incident is named <bank>/<incidentId>');
     if (!value) throw new AppError('BAD_REQUEST', 'an item needs a value');
     return { ...item, value };
   }
@@ -103,8 +122,23 @@ export function createCaseService(deps: {
     const reports = new Map(
       (await sources.reportsById(items.filter((i) => i.type === 'report').map((i) => i.value))).map((r) => [r.id, r]),
     );
+    const incidents = new Map(
+      (await sources.incidentsByKey(items.filter((i) => i.type === 'incident').map((i) => i.value))).map((r) => [
+        r.key,
+        r,
+      ]),
+    );
     return items.map((i) => {
       const key = `${i.type}:${i.value}`;
+      if (i.type === 'incident') {
+        const incident = incidents.get(i.value);
+        if (!incident) throw new AppError('NOT_FOUND', `no incident ${i.value}`);
+        // The victim's operator, and the operators of the suspects' numbers.
+        for (const n of [incident.victim, ...incident.suspects]) {
+          const owner = ownerOfNumber(n);
+          if (owner) mark(key, owner);
+        }
+      }
       if (i.type === 'alert') {
         const alert = alerts.get(i.value);
         if (!alert) throw new AppError('NOT_FOUND', `no alert ${i.value}`);
@@ -245,6 +279,11 @@ export function createCaseService(deps: {
   return {
     normaliseNumber,
     detail,
+
+    /** Where the export finds incidents' contact trails (the banks module calls this). */
+    setIncidentTrails(fn: IncidentTrails): void {
+      trails = fn;
+    },
     readable,
 
     /** Cases the reader may see, optionally only those holding an alert (one alert, one case). */
@@ -372,13 +411,16 @@ export function createCaseService(deps: {
         scope.operator === undefined ? true : ownerOfNumber(r.number) === scope.operator,
       );
       const cells = await sources.cells(of('cell'));
+      const incidents: (IncidentRecord & { contacts: IncidentTrailContact[] })[] = [];
+      for (const incident of await sources.incidentsByKey(of('incident')))
+        incidents.push({ ...incident, contacts: trails ? await trails(incident) : [] });
       const activity = await sources.activity(ids, scope.operator);
       const graph = await graphFrom(
         seedsOf(d.caseItems, alerts),
         { operator: scope.operator },
         { depth: 2, maxNodes: 150 },
       );
-      return { detail: d, alerts, relations, reports, cells, activity, graph };
+      return { detail: d, alerts, relations, reports, cells, incidents, activity, graph };
     },
 
     async recordExport(id: string, actor: string, details: Record<string, unknown>): Promise<void> {

@@ -27,6 +27,21 @@ export interface ReportRecord {
   verified: boolean;
 }
 
+/** A bank's incident (src/banks), named in a case as `<bank>/<incidentId>`. */
+export interface IncidentRecord {
+  key: string;
+  bank: string;
+  incidentId: string;
+  victim: string;
+  at: string;
+  kind: string;
+  amount: number | null;
+  currency: string | null;
+  /** Numbers the bank named and contacts of the trail marked as the suspect. */
+  suspects: string[];
+  receivedAt: string;
+}
+
 export interface CellRecord {
   cell: string;
   lat: number;
@@ -142,6 +157,39 @@ export function createCaseSources(sql: Sql) {
         [ids],
       );
       return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
+    },
+
+    /** Incidents by `<bank>/<incidentId>`. */
+    async incidentsByKey(keys: string[]): Promise<IncidentRecord[]> {
+      if (keys.length === 0) return [];
+      const { rows } = await sql.query<{
+        bank_id: string;
+        incident_id: string;
+        victim: string;
+        at: Date;
+        kind: string;
+        amount: number | string | null;
+        currency: string | null;
+        suspect_numbers: string[];
+        marked_suspects: string[];
+        received_at: Date;
+      }>(
+        `select bank_id, incident_id, victim, at, kind, amount, currency, suspect_numbers, marked_suspects, received_at
+         from bank_incidents where bank_id || '/' || incident_id = any($1::text[]) order by at, bank_id, incident_id`,
+        [keys],
+      );
+      return rows.map((r) => ({
+        key: `${r.bank_id}/${r.incident_id}`,
+        bank: r.bank_id,
+        incidentId: r.incident_id,
+        victim: r.victim,
+        at: new Date(r.at).toISOString(),
+        kind: r.kind,
+        amount: r.amount === null ? null : Number(r.amount),
+        currency: r.currency,
+        suspects: [...new Set([...(r.suspect_numbers ?? []), ...(r.marked_suspects ?? [])])],
+        receivedAt: new Date(r.received_at).toISOString(),
+      }));
     },
 
     /** Relations touching any of the identifiers, aggregated over the days of the filter. */

@@ -3,7 +3,8 @@
 export const caseStatuses = ['new', 'investigating', 'action_requested', 'closed'] as const;
 export type CaseStatus = (typeof caseStatuses)[number];
 
-export const itemTypes = ['alert', 'number', 'imsi', 'iccid', 'imei', 'cell', 'report'] as const;
+/** `incident`: a bank's incident, named `<bank>/<incidentId>` (src/banks). */
+export const itemTypes = ['alert', 'number', 'imsi', 'iccid', 'imei', 'cell', 'report', 'incident'] as const;
 export type ItemType = (typeof itemTypes)[number];
 
 export const seizedKinds = ['sim_card', 'simbox', 'phone', 'other'] as const;

@@ -21,7 +21,7 @@ const USAGE = `usage: callshield simulate --out DIR [options]
   --plan FILE       numbering plan (default data/numbering/kz.json)
   --out DIR         output directory (created if missing)
 
-Writes cdr-<OPERATOR>.csv, cells.csv, mnp.csv, roaming.csv, dno.csv, reports.jsonl, truth.csv and
+Writes cdr-<OPERATOR>.csv, cells.csv, mnp.csv, roaming.csv, dno.csv, reports.jsonl, incidents.jsonl, truth.csv and
 manifest.json. Scenarios are described in src/sim/README.md.
 `;
 

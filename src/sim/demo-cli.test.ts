@@ -1,5 +1,5 @@
 /**
- * `callshield demo` as a newcomer runs it: it loads cell locations, keeps its operators' API keys
+ * `callshield demo` as a newcomer runs it: it loads cell locations, keeps its operators' and banks' API keys
  * in the data directory (a restart creates none), and stops cleanly on SIGTERM.
  */
 import assert from 'node:assert/strict';
@@ -62,12 +62,20 @@ describe('callshield demo', () => {
     const keys = JSON.parse(readFileSync(join(dataDir, 'demo-keys.json'), 'utf8')) as Record<string, string>;
     assert.ok(Object.keys(keys).length >= 3, JSON.stringify(Object.keys(keys)));
     assert.match(first.stdout, /API keys: 0 reused, [1-9]\d* created/);
+    // Two banks with keys kept beside the operators', their customers and their incidents.
+    assert.match(
+      first.stdout,
+      /banks HALYK, KASPI: keys 0 reused, 2 created; [1-9]\d* customers; \d+\/\d+ incidents filed/,
+    );
+    assert.ok(keys['bank:HALYK'] && keys['bank:KASPI'], JSON.stringify(Object.keys(keys)));
+    const operatorKeys = Object.keys(keys).filter((k) => !k.startsWith('bank:')).length;
 
     // A restart on the same data directory uses the same keys and creates none.
     const second = await runUntilReplaying(dataDir);
     assert.equal(second.code, 0);
     assert.deepEqual(JSON.parse(readFileSync(join(dataDir, 'demo-keys.json'), 'utf8')), keys);
-    assert.match(second.stdout, new RegExp(`API keys: ${Object.keys(keys).length} reused, 0 created`));
+    assert.match(second.stdout, new RegExp(`API keys: ${operatorKeys} reused, 0 created`));
+    assert.match(second.stdout, /banks HALYK, KASPI: keys 2 reused, 0 created/);
     assert.doesNotMatch(second.stdout, /keys created/);
   });
 });

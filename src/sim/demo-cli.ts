@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { createApp } from '../app.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { inputError, intFlag, parseFlags, runCommand, usageError } from '../platform/cli.ts';
+import { bankKeyName, type DemoBanks, setUpDemoBanks } from './demo-banks.ts';
 import { drive, formatReport, loadScenery } from './driver.ts';
 import { SCENARIOS } from './scenarios.ts';
 import { simulate } from './simulate.ts';
@@ -77,9 +78,12 @@ async function demo(argv: string[]): Promise<number> {
     throw error;
   }
   const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
+  // The demo's banks receive their warnings on 127.0.0.1 (a receiver inside the demo).
+  const webhookAllowHosts = process.env.CALLSHIELD_WEBHOOK_ALLOW_HOSTS ? undefined : '127.0.0.1';
   const app = await createApp(
-    loadConfig({ port: values.port, dataDir: values['data-dir'], host: '127.0.0.1', adminToken }),
+    loadConfig({ port: values.port, dataDir: values['data-dir'], host: '127.0.0.1', adminToken, webhookAllowHosts }),
   );
+  let banks: DemoBanks | undefined;
   try {
     const url = (await app.http.listen({ port: config.port, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
     const say = (line: string) => process.stdout.write(`demo: ${line}\n`);
@@ -119,6 +123,11 @@ async function demo(argv: string[]): Promise<number> {
     const keys = new Map<string, string>();
     let created = 0;
     for (const [operator, key] of readKeys(keysPath)) {
+      // Banks' keys are checked where the banks are set up (demo-banks.ts).
+      if (operator.startsWith(bankKeyName(''))) {
+        keys.set(operator, key);
+        continue;
+      }
       const check = await api('GET', '/v1/operators', key);
       const items = (check.json?.items ?? []) as { id?: string }[];
       if (check.status === 200 && items.some((o) => o.id === operator)) keys.set(operator, key);
@@ -173,11 +182,16 @@ async function demo(argv: string[]): Promise<number> {
     }
     if (stopping()) return 0;
 
+    // Two banks, their customers and the incidents of the simulation's victims.
+    banks = await setUpDemoBanks({ api, adminToken, dir, keys, saveKeys, say });
+    if (stopping()) return 0;
+
     // Ten minutes of distinct calls; each minute replays the next stretch of them, from a place
     // that differs between runs, so the traffic changes from minute to minute.
     const scenery = await loadScenery(dir, plan, Math.min(2_000_000, Math.ceil(rate * 600)));
     for (const operator of scenery.operators) await keyFor(operator);
-    say(`API keys: ${keys.size - created} reused, ${created} created (kept in ${keysPath})`);
+    const operatorKeys = [...keys.keys()].filter((k) => !k.startsWith(bankKeyName(''))).length;
+    say(`API keys: ${operatorKeys - created} reused, ${created} created (kept in ${keysPath})`);
     const perMinute = rate * 60;
     let start = randomInt(Math.max(1, scenery.calls.length));
     const deadline = Date.now() + minutes * 60_000;
@@ -202,6 +216,8 @@ async function demo(argv: string[]): Promise<number> {
       // The drive may have made a key for a roamer's home operator that had none yet.
       if (keys.size > keysSaved) saveKeys();
       process.stdout.write(formatReport(report));
+      const warned = [...banks.received].map(([bank, n]) => `${bank} ${n}`).join(', ');
+      say(`potential-victim warnings received by the banks: ${warned || 'none yet'}`);
     }
     return 0;
   } catch (error) {
@@ -209,6 +225,7 @@ async function demo(argv: string[]): Promise<number> {
     if (stopping()) return 0;
     throw error;
   } finally {
+    await banks?.close();
     await app.close();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NumberingPlan } from '../numbering/plan.ts';
+import { bankIncidents } from './banks.ts';
 import { COUNTRIES } from './geography.ts';
 import type { ChunkedOutput } from './output.ts';
 import {
@@ -99,6 +100,12 @@ export async function simulate(options: SimulationOptions): Promise<SimulationSu
   write('roaming.csv', roamingCsv(population, startDate, days));
   write('dno.csv', `number,reason\n${population.dno.map((d) => `${d.number},${d.reason}\n`).join('')}`);
   write('reports.jsonl', traffic.reports.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  write(
+    'incidents.jsonl',
+    bankIncidents(traffic.hooked, seed)
+      .map((i) => `${JSON.stringify(i)}\n`)
+      .join(''),
+  );
   const truth = truthRows(population, traffic);
   write('truth.csv', `msisdn,kind,group\n${truth.map((t) => `${t.msisdn},${t.kind},${t.group}\n`).join('')}`);
 

@@ -32,7 +32,7 @@ export const CDR_HEADER =
 
 /** Kazakhstan has one time zone, UTC+5, since March 2024. */
 export const UTC_OFFSET = '+05:00';
-const UTC_OFFSET_HOURS = 5;
+export const UTC_OFFSET_HOURS = 5;
 
 // Event types of people (ordinary subscribers and legitimate heavy users).
 const E_CALL_PERSONAL = 0;
@@ -103,6 +103,14 @@ export interface CitizenReport {
   at: string;
 }
 
+/** A long call from a fraud caller: the victim may lose money afterwards. */
+export interface HookedCall {
+  caller: string;
+  victim: string;
+  /** When the call ended, ms since the epoch. */
+  endedMs: number;
+}
+
 export interface TrafficOptions {
   population: Population;
   scenario: Scenario;
@@ -123,6 +131,8 @@ export class TrafficGenerator {
   readonly spoofUsed: Uint8Array;
   readonly wangiriUsed: Uint8Array;
   readonly reports: CitizenReport[] = [];
+  /** Victims a fraud caller kept on the line (src/sim/banks.ts turns some into bank incidents). */
+  readonly hooked: HookedCall[] = [];
 
   private readonly population: Population;
   private readonly scenario: Scenario;
@@ -581,6 +591,13 @@ export class TrafficGenerator {
             ? duration(random, 45, 0.9, 900)
             : random.between(3, 40);
         if (hooked && random.chance(0.3)) this.report(p.msisdn[i], 'fraud', second, random.between(1, 30));
+        // Recorded without a draw, so the traffic stays the same whether or not incidents are made.
+        if (hooked)
+          this.hooked.push({
+            caller: p.msisdn[i],
+            victim: p.msisdn[j],
+            endedMs: this.startUtcMs + (this.hour * 3600 + second + length) * 1000,
+          });
       }
       this.call(i, j, second, length);
     }

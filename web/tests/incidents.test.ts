@@ -1,7 +1,7 @@
 /**
  * Browser test of the Incidents page in Chromium: a bank's incident, its contact trail with the
  * suspect first, the other bank and the alert behind the suspect, and an analyst marking a contact
- * as the suspect. Screenshot in .tmp/console-screenshots/incidents.png.
+ * as the suspect, then adding the incident to a case. Screenshot in .tmp/console-screenshots/incidents.png.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -80,6 +80,32 @@ describe('incidents in Chromium', () => {
     await page.waitForSelector(`[data-contact="${NEIGHBOUR}"].trail-suspect`);
     const r = await server.api('GET', '/v1/bank/incidents?bank=KASPIBANK');
     assert.deepEqual(r.json.items[0].markedSuspects, [NEIGHBOUR]);
+  });
+
+  it('an analyst adds the incident to a new case, which lists it', async () => {
+    const box = '[data-add-to-case="KASPIBANK/kb-1"]';
+    await page.click(`${box} button`);
+    await page.waitForSelector(`${box} select[name=case]`);
+    await page.click(`${box} .toolbar button`);
+    await page.waitForSelector('[data-added-to-case]');
+    const caseId = await page.getAttribute('[data-added-to-case]', 'data-added-to-case');
+    assert.ok(caseId);
+    await page.click('[data-added-to-case] a');
+    await page.waitForSelector('[data-item="incident:KASPIBANK/kb-1"]');
+    const detail = await server.api('GET', `/v1/cases/${caseId}`);
+    assert.deepEqual(
+      detail.json.caseItems.map((i: { type: string; value: string }) => `${i.type}:${i.value}`),
+      ['incident:KASPIBANK/kb-1'],
+    );
+  });
+
+  it('the alert the incidents raised lists them, each with its own "add to case"', async () => {
+    const view = await server.api('GET', '/v1/bank/incidents/kb-1?bank=KASPIBANK');
+    const alertId = view.json.alerts[0].id as string;
+    await page.goto(`${server.url}/alerts`);
+    await page.click(`tr[data-alert="${alertId}"]`);
+    await page.waitForSelector('[data-alert-incident="KASPIBANK/kb-1"] [data-add-to-case]');
+    await page.waitForSelector('[data-alert-incident="HALYK/hb-1"] [data-add-to-case]');
   });
 
   it('an admin adds a bank and issues its key, shown once, which works at once', async () => {

@@ -8,6 +8,7 @@ import { evidenceLabel, featureLabel, ruleText } from '../evidence.ts';
 import { type Formatters, featureValue } from '../format.ts';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
+import { AddIncidentToCase } from './cases/AddIncidentToCase.tsx';
 import { OpenCaseButton } from './cases/OpenCaseButton.tsx';
 
 /** Loads alerts; null when the server has no alerts API yet (404). */
@@ -245,6 +246,22 @@ export function AlertsPage() {
           {can.actOnAlerts(me.user.role) && <OpenCaseButton alert={selected} />}
           <h3>{t('alerts.evidence')}</h3>
           <Evidence evidence={selected.evidence ?? {}} />
+          {can.actOnAlerts(me.user.role) && Array.isArray(selected.evidence?.incidents) && (
+            <>
+              <h3>{t('nav.incidents')}</h3>
+              <ul>
+                {(selected.evidence.incidents as { bank: string; incidentId: string; at: string }[]).map((i) => (
+                  <li key={`${i.bank}/${i.incidentId}`} data-alert-incident={`${i.bank}/${i.incidentId}`}>
+                    <span className="mono">
+                      {i.bank} · {i.incidentId}
+                    </span>{' '}
+                    · {dateTime(i.at)}
+                    <AddIncidentToCase incident={i} />
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
           {can.actOnAlerts(me.user.role) && selected.status === 'open' && (
             <div style={{ marginTop: 18, display: 'flex', flexDirection: 'column', gap: 10 }}>
               <ErrorNotice error={failure} />

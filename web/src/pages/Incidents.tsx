@@ -16,6 +16,7 @@ import {
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
 import { kindName, statusName } from './Alerts.tsx';
+import { AddIncidentToCase } from './cases/AddIncidentToCase.tsx';
 
 const incidentKind = (t: (k: MessageKey) => string, kind: string) => valueName(t, 'incidents.kind', kind);
 const riskName = (t: (k: MessageKey) => string, risk: string) => valueName(t, 'incidents.risk', risk);
@@ -56,6 +57,7 @@ function IncidentView({ incident, onClose }: { incident: Incident; onClose(): vo
         <dt>{t('incidents.banks')}</dt>
         <dd data-banks>{[incident.bank, ...(data?.otherBanks ?? [])].join(', ')}</dd>
       </dl>
+      {can.actOnAlerts(me.user.role) && <AddIncidentToCase incident={incident} />}
       <h3>{t('incidents.alerts')}</h3>
       {data && data.alerts.length === 0 && <div className="empty">{t('common.empty')}</div>}
       <ul>

@@ -10,7 +10,7 @@ import { GraphPanel } from './LinkGraph.tsx';
 import { useCaseText } from './text.ts';
 import type { TimelineEvent } from './types.ts';
 
-const itemTypes = ['number', 'imsi', 'iccid', 'imei', 'cell', 'alert', 'report'];
+const itemTypes = ['number', 'imsi', 'iccid', 'imei', 'cell', 'alert', 'report', 'incident'];
 const seizedKinds = ['simbox', 'sim_card', 'phone', 'other'];
 
 type Speak = ReturnType<typeof useSpeak>;
