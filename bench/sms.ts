@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import smpp, { type Session } from 'smpp';
-import { adminToken, key, load, startCallshield } from './http.ts';
+import { adminToken, cpuMsOf, key, load, startCallshield } from './http.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -140,15 +140,27 @@ export async function benchSms(seconds = 8): Promise<Record<string, number | str
     // Rounds alternate between the bare handler, call verify and SMS verify, so that a busy moment
     // of the machine hits all three alike.
     const rounds = 4;
-    const bareRuns: Awaited<ReturnType<typeof load>>[] = [];
-    const callRuns: Awaited<ReturnType<typeof load>>[] = [];
-    const smsRuns: Awaited<ReturnType<typeof load>>[] = [];
+    // Each round also takes the server's CPU time per request (user + system, from /proc): on a
+    // shared machine that is steadier than requests/s.
+    type Run = Awaited<ReturnType<typeof load>> & { cpuUs: number };
+    const measured = async (url: string, pid: number, path: string, t: string | undefined, b: string[]) => {
+      const before = cpuMsOf(pid);
+      const run = await load(url, path, t, b, 50, 2);
+      return { ...run, cpuUs: ((cpuMsOf(pid) - before) * 1000) / Math.max(1, run.requests) };
+    };
+    const bareRuns: Run[] = [];
+    const callRuns: Run[] = [];
+    const smsRuns: Run[] = [];
     for (let round = 0; round < rounds; round++) {
-      bareRuns.push(await load(bareUrl, '/v1/calls/verify', undefined, bodies, 50, 2));
-      callRuns.push(await load(server.url, '/v1/calls/verify', token, callBodies, 50, 2));
-      smsRuns.push(await load(server.url, '/v1/sms/verify', token, bodies, 50, 2));
+      bareRuns.push(await measured(bareUrl, bare.process.pid!, '/v1/calls/verify', undefined, bodies));
+      callRuns.push(await measured(server.url, server.pid, '/v1/calls/verify', token, callBodies));
+      smsRuns.push(await measured(server.url, server.pid, '/v1/sms/verify', token, bodies));
     }
     const mean = (runs: { rps: number }[]) => runs.reduce((sum, r) => sum + r.rps, 0) / runs.length;
+    const medianCpu = (runs: Run[]) => {
+      const sorted = runs.map((r) => r.cpuUs).sort((x, y) => x - y);
+      return (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
+    };
     const latency = await load(server.url, '/v1/sms/verify', token, bodies, 10, seconds / 2);
     const batchSize = 500;
     const batches = Array.from({ length: 8 }, (_, k) =>
@@ -176,6 +188,7 @@ export async function benchSms(seconds = 8): Promise<Record<string, number | str
       'call verify / bare ratio': (mean(callRuns) / bareRps).toFixed(2),
       'sms verify req/s (50 conn)': Math.round(smsRps),
       'sms verify / bare ratio': (smsRps / bareRps).toFixed(2),
+      'server CPU µs/request bare | call verify | sms verify (50 conn, median round)': `${medianCpu(bareRuns).toFixed(1)} | ${medianCpu(callRuns).toFixed(1)} | ${medianCpu(smsRuns).toFixed(1)}`,
       'sms verify p50/p99 ms (10 conn)': `${latency.p50}/${latency.p99}`,
       'sms verify errors': latency.errors + smsRuns.reduce((sum, r) => sum + r.errors, 0),
       'call batch decisions/s (500 per request, 8 conn)': Math.round(callBatch.rps * batchSize),

@@ -9,7 +9,14 @@ import { auditActorOf } from '../audit/context.ts';
 import type { AuditLog } from '../audit/log.ts';
 import { appendRouteHook } from '../platform/http.ts';
 
-const skipped = [/^\/v1\/calls\//, /^\/v1\/cdr/, /^\/public\//, /^\/v1\/console\//, /^\/v1\/roaming\//];
+const skipped = [
+  /^\/v1\/calls\//,
+  /^\/v1\/sms\/verify/,
+  /^\/v1\/cdr/,
+  /^\/public\//,
+  /^\/v1\/console\//,
+  /^\/v1\/roaming\//,
+];
 
 /** Body fields never copied into the log. */
 const secretField = /password|token|apikey|secret/i;

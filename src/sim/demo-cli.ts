@@ -2,6 +2,9 @@
  * `callshield demo` (npm run demo): a newcomer's first look. Starts the platform, simulates a
  * small country, uploads its CDRs as the operators would (so detection raises alerts), and
  * replays its call signalling live, so the console shows traffic, decisions, alerts and figures.
+ * Simulated SMS are screened beside the calls (banks' and state's registered sender IDs, shops,
+ * look-alike senders, phishing links, spoofed numbers, SIM-box bulk sends), so the Overview and the
+ * decisions (channel SMS) show messages too.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,9 +16,10 @@ import { bankKeyName, type DemoBanks, setUpDemoBanks } from './demo-banks.ts';
 import { drive, formatReport, loadScenery } from './driver.ts';
 import { SCENARIOS } from './scenarios.ts';
 import { simulate } from './simulate.ts';
+import { simulateSms } from './sms.ts';
 
 const USAGE = `usage: callshield demo [--port 8080] [--data-dir ./data] [--subscribers 10000] [--scenario spoofing-wave]
-                      [--rate 200] [--minutes 60]
+                      [--rate 200] [--sms-rate 100] [--minutes 60]
 `;
 
 /** Where the demo keeps its operators' API keys, so restarts and minutes reuse them. */
@@ -47,6 +51,7 @@ async function demo(argv: string[]): Promise<number> {
     subscribers: { type: 'string', default: '10000' },
     scenario: { type: 'string', default: 'spoofing-wave' },
     rate: { type: 'string', default: '200' },
+    'sms-rate': { type: 'string' },
     minutes: { type: 'string', default: '60' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -59,6 +64,8 @@ async function demo(argv: string[]): Promise<number> {
     throw usageError(`unknown scenario "${values.scenario}" (known: ${Object.keys(SCENARIOS).join(', ')})`);
   const subscribers = intFlag('subscribers', values.subscribers, 10_000, 1000, 1_000_000);
   const rate = intFlag('rate', values.rate, 200, 1, 100_000);
+  // Half as many messages as calls unless told: enough for a SIM-box farm's numbers to burst.
+  const smsRate = intFlag('sms-rate', values['sms-rate'], Math.ceil(rate / 2), 0, 100_000);
   const minutes = intFlag('minutes', values.minutes, 60, 1, 100_000);
   if (values.port !== undefined && !(/^\d{1,5}$/.test(values.port) && Number(values.port) <= 65535))
     throw usageError(`--port must be a whole number from 1 to 65535, got "${values.port}"`);
@@ -192,11 +199,15 @@ async function demo(argv: string[]): Promise<number> {
     for (const operator of scenery.operators) await keyFor(operator);
     const operatorKeys = [...keys.keys()].filter((k) => !k.startsWith(bankKeyName(''))).length;
     say(`API keys: ${operatorKeys - created} reused, ${created} created (kept in ${keysPath})`);
+    // Ten minutes of distinct messages, replayed in a loop like the calls.
+    const sms =
+      smsRate > 0 ? { rate: smsRate, messages: simulateSms(2026, Math.min(200_000, smsRate * 600)) } : undefined;
+    let smsStart = 0;
     const perMinute = rate * 60;
     let start = randomInt(Math.max(1, scenery.calls.length));
     const deadline = Date.now() + minutes * 60_000;
     let setup = true;
-    say('replaying live calls (Ctrl-C to stop)');
+    say(sms ? `replaying live calls and ${smsRate} SMS/s (Ctrl-C to stop)` : 'replaying live calls (Ctrl-C to stop)');
     while (!stopping() && Date.now() < deadline) {
       const report = await drive({
         server: url,
@@ -210,7 +221,9 @@ async function demo(argv: string[]): Promise<number> {
         keys,
         start,
         signal: stopper.signal,
+        sms: sms && { ...sms, start: smsStart },
       });
+      if (sms) smsStart = (smsStart + smsRate * 60) % sms.messages.length;
       setup = false;
       start = (start + perMinute) % scenery.calls.length;
       // The drive may have made a key for a roamer's home operator that had none yet.

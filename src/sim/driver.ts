@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import { Random } from './random.ts';
+import { replaySms, type SimulatedSms, simulatedPhishingDomains, simulatedSenders } from './sms.ts';
 
 export type Ingress = 'international' | 'domestic' | 'on-net';
 
@@ -140,6 +141,22 @@ export interface DriveOptions {
   start?: number;
   /** Stops the drive early (within a tick); the report covers what was sent. */
   signal?: AbortSignal;
+  /**
+   * Simulated SMS (src/sim/sms.ts) to replay beside the calls at `rate` messages per second, in a
+   * loop if needed, through the SMS screening of the operators' keys in turn. The setup registers
+   * the simulated banks' and state's sender IDs and the phishing campaigns' domains first.
+   */
+  sms?: { messages: readonly SimulatedSms[]; rate: number; start?: number };
+}
+
+/** What the SMS screening answered during a drive, per truth label. */
+export interface SmsDriveReport {
+  offered: number;
+  verified: number;
+  errors: number;
+  messagesPerSecond: number;
+  /** truth label → verdict → count. */
+  verdicts: Record<string, Record<string, number>>;
 }
 
 export interface DriveReport {
@@ -153,6 +170,8 @@ export interface DriveReport {
   reasons: Record<string, number>;
   setupFailures: number;
   verifyBatchMs: { p50: number; p99: number };
+  /** Present when messages were replayed too. */
+  sms?: SmsDriveReport;
 }
 
 interface VerifyResult {
@@ -226,10 +245,32 @@ export async function drive(options: DriveOptions): Promise<DriveReport> {
       };
       return post(`/v1/roaming/${encodeURIComponent(r.msisdn)}`, key, body, 'PUT');
     });
+    const sms = options.sms && options.sms.rate > 0 && options.sms.messages.length > 0;
+    if (sms) {
+      // Sender IDs of the banks and the state, and the campaigns' domains as analysts would list them.
+      tasks.push(
+        ...simulatedSenders.map(
+          (s) => () =>
+            post(
+              `/v1/admin/sms-senders/${encodeURIComponent(s.senderId)}`,
+              options.adminToken,
+              { owner: s.owner, routes: s.routes },
+              'PUT',
+            ),
+        ),
+        ...simulatedPhishingDomains.map(
+          (domain) => () =>
+            post('/v1/links/phishing', options.adminToken, { domain, reason: 'simulated phishing campaign' }),
+        ),
+      );
+    }
     setupFailures += await runLimited(tasks, 16);
     setupFailures += await runLimited(roamingTasks, 16);
     log(
       `registered ${scenery.ported.length} ported numbers, ${scenery.dno.length} DNO numbers, ${scenery.roaming.length} roamers` +
+        (sms
+          ? `, ${simulatedSenders.length} SMS sender IDs, ${simulatedPhishingDomains.length} phishing domains`
+          : '') +
         (setupFailures > 0 ? ` (${setupFailures} failed)` : ''),
     );
   }
@@ -242,6 +283,33 @@ export async function drive(options: DriveOptions): Promise<DriveReport> {
   let errors = 0;
   let next = Math.max(0, Math.floor(options.start ?? 0));
   const runTag = Date.now().toString(36);
+  const smsReport: SmsDriveReport = { offered: 0, verified: 0, errors: 0, messagesPerSecond: 0, verdicts: {} };
+  let nextSms = Math.max(0, Math.floor(options.sms?.start ?? 0));
+  let smsOwed = 0;
+  const sendSms = async (messages: SimulatedSms[], token: string) => {
+    const tally = await replaySms(
+      messages,
+      async (path, body) => {
+        const r = await post(path, token, body);
+        return { status: r.status, body: r.json };
+      },
+      batchSize,
+    ).catch(() => null);
+    if (!tally) {
+      smsReport.errors += messages.length;
+      return;
+    }
+    for (const [truth, counts] of Object.entries(tally)) {
+      for (const verdict of ['allow', 'label', 'block'] as const) {
+        if (counts[verdict] === 0) continue;
+        smsReport.verdicts[truth] ??= {};
+        const row = smsReport.verdicts[truth];
+        row[verdict] = (row[verdict] ?? 0) + counts[verdict];
+        smsReport.verified += counts[verdict];
+      }
+      smsReport.errors += counts.errors;
+    }
+  };
 
   const sendTick = async (calls: (ReplayCall & { callId: string; at: string })[]) => {
     const originations = groupBy(
@@ -312,8 +380,20 @@ export async function drive(options: DriveOptions): Promise<DriveReport> {
     owed += (options.rate * tickMs) / 1000;
     const count = Math.floor(owed);
     owed -= count;
-    if (count === 0) continue;
     const at = new Date().toISOString();
+    let messages: SimulatedSms[] = [];
+    if (options.sms && options.sms.rate > 0 && options.sms.messages.length > 0) {
+      smsOwed += (options.sms.rate * tickMs) / 1000;
+      const due = Math.floor(smsOwed);
+      smsOwed -= due;
+      // Sent now, under this run's message IDs, by the SMS hub of each operator in turn.
+      messages = Array.from({ length: due }, () => {
+        const m = options.sms!.messages[nextSms % options.sms!.messages.length];
+        return { ...m, messageId: `sim-sms-${runTag}-${nextSms++}`, at };
+      });
+      smsReport.offered += due;
+    }
+    if (count === 0 && messages.length === 0) continue;
     const calls = [];
     for (let k = 0; k < count; k++) {
       const call = scenery.calls[next % scenery.calls.length];
@@ -322,7 +402,13 @@ export async function drive(options: DriveOptions): Promise<DriveReport> {
     }
     offered += count;
     while (inFlight.size >= 8) await Promise.race(inFlight);
-    const promise: Promise<void> = sendTick(calls).finally(() => inFlight.delete(promise));
+    const smsToken = keys.get(scenery.operators[tick % scenery.operators.length])!;
+    const promise: Promise<void> = Promise.all([
+      calls.length > 0 ? sendTick(calls) : undefined,
+      messages.length > 0 ? sendSms(messages, smsToken) : undefined,
+    ])
+      .then(() => {})
+      .finally(() => inFlight.delete(promise));
     inFlight.add(promise);
     if (performance.now() - lastReport >= 5000) {
       lastReport = performance.now();
@@ -346,6 +432,9 @@ export async function drive(options: DriveOptions): Promise<DriveReport> {
     reasons,
     setupFailures,
     verifyBatchMs: { p50: quantile(0.5), p99: quantile(0.99) },
+    ...(options.sms && options.sms.rate > 0
+      ? { sms: { ...smsReport, messagesPerSecond: Math.round(smsReport.verified / seconds) } }
+      : {}),
   };
 }
 
@@ -372,6 +461,27 @@ export function formatReport(report: DriveReport): string {
     'spoofed calls should be blocked or labelled; legit and roamer calls allowed. SIM-box and fraud-caller',
     'calls come from real SIMs, so screening lets them through: they are found from CDRs (callshield analyze).',
   );
+  if (report.sms) {
+    const sms = report.sms;
+    lines.push(
+      '',
+      `SMS: offered ${sms.offered} messages: ${sms.verified} verified (${sms.messagesPerSecond}/s), ${sms.errors} errors`,
+      '',
+      `${'truth'.padEnd(18)}${verdictNames.map((v) => v.padStart(10)).join('')}${'stopped'.padStart(10)}`,
+    );
+    for (const [truth, counts] of Object.entries(sms.verdicts).sort()) {
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      const stopped = (counts.block ?? 0) + (counts.label ?? 0);
+      lines.push(
+        `${truth.padEnd(18)}${verdictNames.map((v) => String(counts[v] ?? 0).padStart(10)).join('')}${`${((100 * stopped) / total).toFixed(1)} %`.padStart(10)}`,
+      );
+    }
+    lines.push(
+      '',
+      'bank and state messages should be allowed, shops labelled; look-alike senders, phishing links and spoofed',
+      "numbers blocked; a SIM-box farm's bulk sends labelled once its numbers burst.",
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -9,7 +9,8 @@ import { type BrandCatalogue, checkLink, parseLink } from '../links/check.ts';
 const LINK =
   /(?:https?:\/\/)?(?:(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?\.)+\p{L}[\p{L}\p{N}-]{0,62}[\p{L}\p{N}]|https?:\/\/\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?(?:[/?#][^\s<>"'«»]*)?/giu;
 const TRAILING = /[.,;:!?)\]}'"»]+$/u;
-const WORD_BREAK = /[\s<>"'«»]+/u;
+/** A link's host as written, when nothing but a path, query or fragment follows it (no user-info, no port). */
+const PLAIN_HOST = /^(?:https?:\/\/)?([^/?#:@]+)(?:[/?#][^@]*)?$/i;
 /** A message carries a few links; past this many the rest are not read (the worst seen so far stands). */
 const MAX_LINKS = 10;
 
@@ -30,16 +31,23 @@ export function createLinkJudge(brands: BrandCatalogue, isPhishing: (domain: str
   let verdicts = new Map<string, { check: ReturnType<typeof checkLink>; until: number }>();
   // A link's verdict and domain depend on its host (and user-info, then not cached), not on its path:
   // verdicts are kept by host name, so no more of a text than the domain it links to stays in memory.
+  // A host as written maps to one parsed host name, so a link seen lately is answered without
+  // parsing it as a URL again; links with user-info or a port take the long way.
   function check(link: string, now: number): ReturnType<typeof checkLink> {
+    const plain = PLAIN_HOST.exec(link);
+    const written = plain ? plain[1].toLowerCase() : null;
+    if (written !== null) {
+      const known = verdicts.get(written);
+      if (known && known.until > now) return known.check;
+    }
     const url = parseLink(link);
     if (!url) return null;
     if (url.username || url.password) return checkLink(link, brands, isPhishing);
-    const host = url.hostname;
-    const known = verdicts.get(host);
-    if (known && known.until > now) return known.check;
     const fresh = checkLink(link, brands, isPhishing);
-    if (verdicts.size >= VERDICT_CACHE_MAX) verdicts = new Map();
-    verdicts.set(host, { check: fresh, until: now + VERDICT_TTL_MS });
+    if (written !== null) {
+      if (verdicts.size >= VERDICT_CACHE_MAX) verdicts = new Map();
+      verdicts.set(written, { check: fresh, until: now + VERDICT_TTL_MS });
+    }
     return fresh;
   }
 
@@ -49,13 +57,18 @@ export function createLinkJudge(brands: BrandCatalogue, isPhishing: (domain: str
     let domains: string[] | null = null;
     const now = performance.now();
     // Links are looked for only in the words that have a dot: the pattern tried at every position
-    // of a whole text costs more than the rest of the decision.
+    // of a whole text costs more than the rest of the decision. Words are found around each dot
+    // rather than by splitting the whole text.
     const links: string[] = [];
-    for (const word of text.split(WORD_BREAK)) {
-      if (word.indexOf('.') < 0) continue;
+    for (let dot = text.indexOf('.'); dot >= 0 && links.length < MAX_LINKS; ) {
+      let start = dot;
+      while (start > 0 && !isWordBreak(text.charCodeAt(start - 1))) start--;
+      let end = dot + 1;
+      while (end < text.length && !isWordBreak(text.charCodeAt(end))) end++;
+      const word = text.slice(start, end);
       LINK.lastIndex = 0;
       for (let m = LINK.exec(word); m !== null && links.length < MAX_LINKS; m = LINK.exec(word)) links.push(m[0]);
-      if (links.length >= MAX_LINKS) break;
+      dot = text.indexOf('.', end);
     }
     for (const found of links) {
       const link = found.replace(TRAILING, '');
@@ -70,6 +83,25 @@ export function createLinkJudge(brands: BrandCatalogue, isPhishing: (domain: str
     }
     return worst === null ? NONE : { worst, domains: domains ?? [] };
   };
+}
+
+/** Ends a word: white space (as \\s has it), <, >, ", ', « and ». */
+function isWordBreak(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return c === 0x22 || c === 0x27 || c === 0x3c || c === 0x3e;
+  return (
+    c === 0xa0 ||
+    c === 0xab ||
+    c === 0xbb ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 export type LinkJudge = ReturnType<typeof createLinkJudge>;

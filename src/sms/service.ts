@@ -161,7 +161,11 @@ export function parseMessage(plan: NumberingPlan, body: unknown, operator: strin
   if (text !== undefined && text !== null) {
     // The messages say what is wrong, never what the text was.
     if (typeof text !== 'string') return fail('INVALID_TEXT', '"text" must be a string');
-    if (text.length > MAX_TEXT_BYTES || Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES)
+    // A UTF-16 unit is at most 3 bytes of UTF-8: short texts need no measuring.
+    if (
+      text.length > MAX_TEXT_BYTES ||
+      (text.length * 3 > MAX_TEXT_BYTES && Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES)
+    )
       return fail('INVALID_TEXT', `"text" has more than ${MAX_TEXT_BYTES} bytes of UTF-8`);
     if (!text.isWellFormed()) return fail('INVALID_TEXT', '"text" is not valid Unicode (a lone surrogate)');
   }
