@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { simBoxCdrs } from '../../src/datapath/test-support.ts';
-import { launchBrowser, logIn, type Server, shot, startServer } from './support.ts';
+import { logIn, openAsFirstAdmin, type Server, shot, startServer } from './support.ts';
 
 const adminPassword = 'Chief-passphrase-for-duties-7';
 const DAY = 86_400_000;
@@ -71,11 +71,7 @@ describe("operators' duties in Chromium", () => {
     await upload(keys.BEELINE, `${lines.join('\n')}\n`);
     await server.app.stream.drain();
 
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
-    const first = server.app.firstAdmin;
-    assert.ok(first);
-    await logIn(page, server.url, first.username, first.password, adminPassword);
+    ({ browser, page } = await openAsFirstAdmin(server, adminPassword, { width: 1500, height: 1000 }));
   });
   after(async () => {
     await browser?.close();
