@@ -11,6 +11,9 @@ import { kindName, statusName } from './Alerts.tsx';
 
 const incidentKind = (t: (k: MessageKey) => string, kind: string) => valueName(t, 'incidents.kind', kind);
 const riskName = (t: (k: MessageKey) => string, risk: string) => valueName(t, 'incidents.risk', risk);
+/** An incident's amount with its currency, or a dash when the bank gave none. */
+const amountText = (incident: Incident, number: (n: number) => string) =>
+  incident.amount !== undefined ? `${number(incident.amount)} ${incident.currency ?? ''}` : '—';
 
 /** One incident: the banks involved, the alerts behind its suspects, and the victim's contact trail. */
 function IncidentView({ incident, onClose }: { incident: Incident; onClose(): void }) {
@@ -42,9 +45,7 @@ function IncidentView({ incident, onClose }: { incident: Incident; onClose(): vo
         <dt>{t('incidents.kind')}</dt>
         <dd>{incidentKind(t, incident.kind)}</dd>
         <dt>{t('incidents.amount')}</dt>
-        <dd className="mono">
-          {incident.amount !== undefined ? `${number(incident.amount)} ${incident.currency ?? ''}` : '—'}
-        </dd>
+        <dd className="mono">{amountText(incident, number)}</dd>
         <dt>{t('incidents.banks')}</dt>
         <dd data-banks>{[incident.bank, ...(data?.otherBanks ?? [])].join(', ')}</dd>
       </dl>
@@ -235,7 +236,7 @@ export function IncidentsPage() {
               <td className="mono">{i.incidentId}</td>
               <td className="mono">{i.victim}</td>
               <td>{incidentKind(t, i.kind)}</td>
-              <td className="num mono">{i.amount !== undefined ? `${number(i.amount)} ${i.currency ?? ''}` : '—'}</td>
+              <td className="num mono">{amountText(i, number)}</td>
               <td className="mono">{[...new Set([...i.suspectNumbers, ...i.markedSuspects])].join(', ') || '—'}</td>
             </tr>
           ))}
