@@ -185,3 +185,13 @@ export async function openAsFirstAdmin(
   await logIn(page, server.url, first.username, first.password, newPassword);
   return { browser, page };
 }
+
+/** An operator uploads a CDR file (CSV) with its API key; anything but 200 fails the test. */
+export async function uploadCdrs(server: Server, operatorKey: string, csv: string) {
+  const response = await fetch(`${server.url}/v1/cdr`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${operatorKey}`, 'content-type': 'text/csv' },
+    body: csv,
+  });
+  assert.equal(response.status, 200, await response.text());
+}
