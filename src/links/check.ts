@@ -7,6 +7,9 @@
  */
 import { domainToUnicode } from 'node:url';
 import { parse as parseDomain } from 'tldts';
+import { digitsForLetters, editDistance, homoglyphs, joinedLetters, mapped } from './lookalike.ts';
+
+export { editDistance };
 
 export interface Brand {
   name: string;
@@ -34,73 +37,16 @@ export interface LinkCheck {
   domain?: string;
 }
 
-/** Characters that look like Latin letters, mapped to them (Cyrillic, Greek, digits, lookalike pairs). */
-const homoglyphs: Record<string, string> = {
-  а: 'a',
-  в: 'b',
-  е: 'e',
-  ё: 'e',
-  к: 'k',
-  м: 'm',
-  н: 'h',
-  о: 'o',
-  р: 'p',
-  с: 'c',
-  т: 't',
-  у: 'y',
-  х: 'x',
-  і: 'i',
-  ј: 'j',
-  ѕ: 's',
-  һ: 'h',
-  ԁ: 'd',
-  ԛ: 'q',
-  ԝ: 'w',
-  ӏ: 'l',
-  ɡ: 'g',
-  α: 'a',
-  β: 'b',
-  ε: 'e',
-  ι: 'i',
-  κ: 'k',
-  ο: 'o',
-  ρ: 'p',
-  τ: 't',
-  υ: 'u',
-  χ: 'x',
-  ν: 'v',
-};
+/** Characters that look like Latin letters in a domain: the shared table and a few more. */
+const domainHomoglyphs: Record<string, string> = { ...homoglyphs, ԛ: 'q', ԝ: 'w', ɡ: 'g' };
+/** The digits read as letters in a domain label. */
+const domainDigits: Record<string, string> = Object.fromEntries(
+  ['0', '1', '3', '5'].map((digit) => [digit, digitsForLetters[digit]]),
+);
 
 /** The "skeleton" of a label: what a reader sees, so that kаspi (Cyrillic а) and kasp1 read as kaspi. */
 export function skeleton(label: string): string {
-  let out = '';
-  for (const ch of label.normalize('NFKC').toLowerCase()) out += homoglyphs[ch] ?? ch;
-  return out
-    .replace(/rn/g, 'm')
-    .replace(/vv/g, 'w')
-    .replace(/0/g, 'o')
-    .replace(/1/g, 'l')
-    .replace(/3/g, 'e')
-    .replace(/5/g, 's');
-}
-
-/** Damerau-Levenshtein distance (adjacent transpositions count one), stopping above `max`. */
-export function editDistance(a: string, b: string, max = 2): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) =>
-    Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
+  return mapped(joinedLetters(mapped(label.normalize('NFKC').toLowerCase(), domainHomoglyphs)), domainDigits);
 }
 
 const credentialWords =

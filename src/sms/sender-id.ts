@@ -2,7 +2,8 @@
  * Alphanumeric SMS sender IDs (DESIGN.md §3.1): what one may be, how two compare, and when an
  * unregistered one imitates a registered ID or a protected brand. Pure functions.
  */
-import { type BrandCatalogue, editDistance } from '../links/check.ts';
+import type { BrandCatalogue } from '../links/check.ts';
+import { digitsForLetters, editDistance, homoglyphs, joinedLetters, mapped } from '../links/lookalike.ts';
 
 /** 1–11 characters: letters of any script (with their marks), digits, space and `-._&`. */
 const SENDER_ID = /^[\p{L}\p{M}\p{Nd} ._&-]{1,11}$/u;
@@ -84,59 +85,8 @@ const transliteration: Record<string, string> = {
   я: 'ya',
 };
 
-/** Cyrillic and Greek letters that look like Latin ones: "КАЅРІ" looks like "kaspi". */
-const homoglyphs: Record<string, string> = {
-  а: 'a',
-  в: 'b',
-  е: 'e',
-  ё: 'e',
-  к: 'k',
-  қ: 'k',
-  м: 'm',
-  н: 'h',
-  о: 'o',
-  ө: 'o',
-  р: 'p',
-  с: 'c',
-  т: 't',
-  у: 'y',
-  ү: 'y',
-  х: 'x',
-  і: 'i',
-  ј: 'j',
-  ѕ: 's',
-  һ: 'h',
-  ԁ: 'd',
-  ӏ: 'l',
-  α: 'a',
-  β: 'b',
-  ε: 'e',
-  ι: 'i',
-  κ: 'k',
-  ο: 'o',
-  ρ: 'p',
-  τ: 't',
-  υ: 'u',
-  χ: 'x',
-  ν: 'v',
-};
-
-/** Digits written for letters. */
-const digitsForLetters: Record<string, string> = {
-  '0': 'o',
-  '1': 'l',
-  '3': 'e',
-  '4': 'a',
-  '5': 's',
-  '7': 't',
-  '8': 'b',
-};
-
-function mapped(text: string, table: Record<string, string>): string {
-  let out = '';
-  for (const ch of text) out += table[ch] ?? ch;
-  return out;
-}
+/** Letters that look like Latin ones: the shared table and the Kazakh letters "КАСПИ" may be spelt with. */
+const senderHomoglyphs: Record<string, string> = { ...homoglyphs, қ: 'k', ө: 'o', ү: 'y' };
 
 /**
  * The ways a reader may read a sender ID, each as lower-case Latin words: as seen (homoglyphs), as
@@ -145,8 +95,8 @@ function mapped(text: string, table: Record<string, string>): string {
 export function readings(senderId: string): string[][] {
   const lower = senderId.normalize('NFKC').toLowerCase();
   const out = new Set<string>();
-  for (const latin of [mapped(lower, homoglyphs), mapped(lower, transliteration)]) {
-    const lettered = mapped(latin, digitsForLetters).replace(/rn/g, 'm').replace(/vv/g, 'w');
+  for (const latin of [mapped(lower, senderHomoglyphs), mapped(lower, transliteration)]) {
+    const lettered = joinedLetters(mapped(latin, digitsForLetters));
     out.add(latin);
     out.add(lettered);
     out.add(lettered.replace(/l/g, 'i'));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { beelineCdrs, boxA, cellsCsv, insertAlertsAndReports, kcellCdrs } from '../../src/cases/test-support.ts';
-import { adminToken, launchBrowser, logIn, type Server, shot, startServer } from './support.ts';
+import { adminToken, openAsFirstAdmin, type Server, shot, startServer } from './support.ts';
 
 const adminPassword = 'Chief-passphrase-for-cases-7';
 
@@ -36,11 +36,7 @@ describe('investigations in Chromium', () => {
     await upload('/v1/cells', cellsCsv, adminToken, 'PUT');
     await insertAlertsAndReports(server.app.sql);
     await server.app.stream.drain();
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-    const first = server.app.firstAdmin;
-    assert.ok(first);
-    await logIn(page, server.url, first.username, first.password, adminPassword);
+    ({ browser, page } = await openAsFirstAdmin(server, adminPassword));
   });
   after(async () => {
     await browser?.close();

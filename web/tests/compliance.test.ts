@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { simBoxCdrs } from '../../src/datapath/test-support.ts';
-import { launchBrowser, logIn, type Server, shot, startServer } from './support.ts';
+import { logIn, openAsFirstAdmin, type Server, shot, startServer, uploadCdrs } from './support.ts';
 
 const adminPassword = 'Chief-passphrase-for-duties-7';
 const DAY = 86_400_000;
@@ -25,14 +25,7 @@ describe("operators' duties in Chromium", () => {
     const keys: Record<string, string> = {};
     for (const op of ['KCELL', 'BEELINE'])
       keys[op] = (await server.api('POST', `/v1/admin/operators/${op}/keys`)).json.apiKey;
-    const upload = async (key: string, body: string) => {
-      const r = await fetch(`${server.url}/v1/cdr`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
-        body,
-      });
-      assert.equal(r.status, 200, await r.text());
-    };
+    const upload = (key: string, body: string) => uploadCdrs(server, key, body);
     // Kcell: a SIM-box whose four SIMs it is asked to suspend; it answers one, the rest run late.
     await upload(keys.KCELL, simBoxCdrs('KCELL').text());
     await server.api('POST', '/v1/detection/run');
@@ -71,11 +64,7 @@ describe("operators' duties in Chromium", () => {
     await upload(keys.BEELINE, `${lines.join('\n')}\n`);
     await server.app.stream.drain();
 
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
-    const first = server.app.firstAdmin;
-    assert.ok(first);
-    await logIn(page, server.url, first.username, first.password, adminPassword);
+    ({ browser, page } = await openAsFirstAdmin(server, adminPassword, { width: 1500, height: 1000 }));
   });
   after(async () => {
     await browser?.close();

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { simBoxCdrs } from '../../src/datapath/test-support.ts';
 import { openPglite } from '../../src/platform/sql.ts';
-import { launchBrowser, logIn, type Server, shot, simulateTraffic, startServer } from './support.ts';
+import { launchBrowser, logIn, type Server, shot, simulateTraffic, startServer, uploadCdrs } from './support.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const adminPassword = 'Chief-passphrase-for-tests-1';
@@ -132,12 +132,7 @@ describe('analyst console in Chromium', () => {
 
   it('confirms a SIM-box alert and finds the number on the blocklist', async () => {
     // Kcell uploads CDRs of a SIM-box; detection raises alerts that wait for an analyst.
-    const upload = await fetch(`${server.url}/v1/cdr`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${traffic.keys.KCELL}`, 'content-type': 'text/csv' },
-      body: simBoxCdrs('KCELL').text(),
-    });
-    assert.equal(upload.status, 200, await upload.text());
+    await uploadCdrs(server, traffic.keys.KCELL, simBoxCdrs('KCELL').text());
     assert.equal((await server.api('POST', '/v1/detection/run')).status, 200);
     await page.goto(`${server.url}/alerts`);
     await page.waitForSelector('tr[data-alert]');

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { simBoxCdrs, victim } from '../../src/datapath/test-support.ts';
 import { featureLabel, ruleText } from '../src/evidence.ts';
 import { type MessageKey, ru } from '../src/messages.ts';
-import { launchBrowser, logIn, type Server, shot, simulateTraffic, startServer } from './support.ts';
+import { launchBrowser, logIn, type Server, shot, simulateTraffic, startServer, uploadCdrs } from './support.ts';
 
 const adminPassword = 'Chief-passphrase-for-evidence-5';
 const rotatedSim = '+77019000009';
@@ -52,16 +52,15 @@ describe('server texts in the language of the console, in Chromium', () => {
   });
 
   it("shows an alert's rules and features in Russian", async () => {
-    const upload = await fetch(`${server.url}/v1/cdr`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${keys.KCELL}`, 'content-type': 'text/csv' },
-      // The box, and a SIM rotated into one of its modules after two calls: alerted with the box.
-      body: simBoxCdrs('KCELL')
+    // The box, and a SIM rotated into one of its modules after two calls: alerted with the box.
+    await uploadCdrs(
+      server,
+      keys.KCELL,
+      simBoxCdrs('KCELL')
         .voice(rotatedSim, 'out', victim(900), 800, 120, 'ALA-7', { imei: '861111111111110' })
         .voice(rotatedSim, 'out', victim(901), 812, 150, 'ALA-7', { imei: '861111111111110' })
         .text(),
-    });
-    assert.equal(upload.status, 200, await upload.text());
+    );
     assert.equal((await server.api('POST', '/v1/detection/run')).status, 200);
     const items = (await server.api('GET', '/v1/alerts?status=open')).json.items as AlertItem[];
     const alert = items.find((a) => (a.evidence.features?.length ?? 0) > 0 && (a.evidence.rules?.length ?? 0) > 0);

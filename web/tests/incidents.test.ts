@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, logIn, type Server, shot, startServer } from './support.ts';
+import { openAsFirstAdmin, type Server, shot, startServer } from './support.ts';
 
 const FRAUD = '+905321234567';
 const NEIGHBOUR = '+77051112233';
@@ -51,11 +51,7 @@ describe('incidents in Chromium', () => {
       );
       assert.equal(r.status, 202);
     }
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-    const first = server.app.firstAdmin;
-    assert.ok(first);
-    await logIn(page, server.url, first.username, first.password, adminPassword);
+    ({ browser, page } = await openAsFirstAdmin(server, adminPassword));
   });
   after(async () => {
     await browser?.close();

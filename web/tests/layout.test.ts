@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { simBoxCdrs } from '../../src/datapath/test-support.ts';
 import { en, ru } from '../src/messages.ts';
-import { launchBrowser, logIn, type Server, shot, simulateTraffic, startServer } from './support.ts';
+import { launchBrowser, logIn, type Server, shot, simulateTraffic, startServer, uploadCdrs } from './support.ts';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const password = 'Layout-passphrase-for-tests-3';
@@ -75,12 +75,7 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
     // Alerts wait for an analyst here (no auto-confirmation), so the pages show open ones to act on.
     server = await startServer({ alertPolicy: { autoConfirmAbove: null } });
     const traffic = await simulateTraffic(server, 200);
-    const upload = await fetch(`${server.url}/v1/cdr`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${traffic.keys.KCELL}`, 'content-type': 'text/csv' },
-      body: simBoxCdrs('KCELL').text(),
-    });
-    assert.equal(upload.status, 200, await upload.text());
+    await uploadCdrs(server, traffic.keys.KCELL, simBoxCdrs('KCELL').text());
     assert.equal((await server.api('POST', '/v1/detection/run')).status, 200);
     const alerts = (await server.api('GET', '/v1/alerts?status=open')).json.items;
     assert.ok(

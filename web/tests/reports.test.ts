@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, logIn, type Server, shot, startServer } from './support.ts';
+import { openAsFirstAdmin, type Server, shot, startServer } from './support.ts';
 
 const reported = '+77021234567';
 
@@ -29,11 +29,7 @@ describe('reports and the analyst’s language in Chromium', () => {
       number: '+77029876543',
       reason: 'detection alert alr_test1: fraud caller (score 1)',
     });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-    const first = server.app.firstAdmin;
-    assert.ok(first);
-    await logIn(page, server.url, first.username, first.password, 'Chief-passphrase-for-reports-7');
+    ({ browser, page } = await openAsFirstAdmin(server, 'Chief-passphrase-for-reports-7'));
   });
   after(async () => {
     await browser?.close();

@@ -168,3 +168,30 @@ export async function logIn(page: Page, url: string, username: string, password:
 export async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
 }
+
+/**
+ * Chromium with one page of the given size, logged in as the server's first admin (who changes
+ * the one-time password to `newPassword`). The caller closes the browser.
+ */
+export async function openAsFirstAdmin(
+  server: Server,
+  newPassword: string,
+  viewport: { width: number; height: number } = { width: 1440, height: 1000 },
+): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport });
+  const first = server.app.firstAdmin;
+  assert.ok(first, 'a fresh data directory creates the first admin');
+  await logIn(page, server.url, first.username, first.password, newPassword);
+  return { browser, page };
+}
+
+/** An operator uploads a CDR file (CSV) with its API key; anything but 200 fails the test. */
+export async function uploadCdrs(server: Server, operatorKey: string, csv: string) {
+  const response = await fetch(`${server.url}/v1/cdr`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${operatorKey}`, 'content-type': 'text/csv' },
+    body: csv,
+  });
+  assert.equal(response.status, 200, await response.text());
+}

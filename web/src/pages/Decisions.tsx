@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { reasonCodes } from '../../../src/screening/types.ts';
 import { api } from '../api/client.ts';
 import type { Decision } from '../api/types.ts';
+import { DataTable, Field } from '../components/DataTable.tsx';
 import { usePoll } from '../components/hooks.ts';
 import { Link } from '../components/router.tsx';
 import {
@@ -11,7 +12,6 @@ import {
   openableRow,
   Panel,
   Reasons,
-  TableBox,
   TableState,
   VerdictBadge,
 } from '../components/ui.tsx';
@@ -103,42 +103,40 @@ export function DecisionDetails({ decision }: { decision: Decision }) {
 export function DecisionTable({ decisions, onOpen }: { decisions: Decision[]; onOpen?: (d: Decision) => void }) {
   const { t, time } = useI18n();
   return (
-    <TableBox label={t('decisions.title')}>
-      <table>
-        <thead>
-          <tr>
-            <th>{t('decisions.time')}</th>
-            <th>{t('decisions.verdict')}</th>
-            <th>{t('decisions.caller')}</th>
-            <th>{t('decisions.callee')}</th>
-            <th>{t('decisions.operator')}</th>
-            {onOpen && <th>{t('decisions.from')}</th>}
-            <th>{t('decisions.reasons')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {decisions.map((d) => (
-            <tr
-              key={d.decisionId}
-              {...(onOpen ? openableRow(() => onOpen(d)) : {})}
-              data-decision={onOpen ? d.decisionId : undefined}
-            >
-              <td className="mono">{time(d.decidedAt)}</td>
-              <td>
-                <VerdictBadge verdict={d.verdict} shadow={d.shadow} />
-              </td>
-              <td className="mono">{d.a}</td>
-              <td className="mono">{d.b}</td>
-              <td>{d.operator}</td>
-              {onOpen && <td>{d.fromOperator ?? '—'}</td>}
-              <td>
-                <Reasons reasons={d.reasons} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableBox>
+    <DataTable
+      label={t('decisions.title')}
+      head={
+        <>
+          <th>{t('decisions.time')}</th>
+          <th>{t('decisions.verdict')}</th>
+          <th>{t('decisions.caller')}</th>
+          <th>{t('decisions.callee')}</th>
+          <th>{t('decisions.operator')}</th>
+          {onOpen && <th>{t('decisions.from')}</th>}
+          <th>{t('decisions.reasons')}</th>
+        </>
+      }
+    >
+      {decisions.map((d) => (
+        <tr
+          key={d.decisionId}
+          {...(onOpen ? openableRow(() => onOpen(d)) : {})}
+          data-decision={onOpen ? d.decisionId : undefined}
+        >
+          <td className="mono">{time(d.decidedAt)}</td>
+          <td>
+            <VerdictBadge verdict={d.verdict} shadow={d.shadow} />
+          </td>
+          <td className="mono">{d.a}</td>
+          <td className="mono">{d.b}</td>
+          <td>{d.operator}</td>
+          {onOpen && <td>{d.fromOperator ?? '—'}</td>}
+          <td>
+            <Reasons reasons={d.reasons} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -195,8 +193,7 @@ export function DecisionsPage() {
             onChange={setChannel}
             options={(['call', 'sms'] as const).map((c) => ({ value: c, label: t(`channel.${c}`) }))}
           />
-          <label className="field">
-            <span>{t('decisions.operator')}</span>
+          <Field label={t('decisions.operator')}>
             <input
               name="operator"
               value={operator}
@@ -204,16 +201,15 @@ export function DecisionsPage() {
               placeholder="KCELL"
               size={12}
             />
-          </label>
-          <label className="field">
-            <span>{t('decisions.number')}</span>
+          </Field>
+          <Field label={t('decisions.number')}>
             <input
               name="number"
               value={number}
               onChange={(e) => setNumber(e.target.value)}
               placeholder="+77011234567"
             />
-          </label>
+          </Field>
           <button className="btn" type="submit">
             {t('common.search')}
           </button>

@@ -1,18 +1,10 @@
 import { useState } from 'react';
 import { api } from '../api/client.ts';
 import type { Incident, IncidentDetail } from '../api/types.ts';
+import { DataTable, Field, IssuedKey } from '../components/DataTable.tsx';
 import { usePoll } from '../components/hooks.ts';
 import { Link } from '../components/router.tsx';
-import {
-  Drawer,
-  ErrorNotice,
-  openableRow,
-  Panel,
-  Reasons,
-  TableBox,
-  TableState,
-  VerdictBadge,
-} from '../components/ui.tsx';
+import { Drawer, ErrorNotice, openableRow, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
 import { kindName, statusName } from './Alerts.tsx';
@@ -20,6 +12,9 @@ import { AddIncidentToCase } from './cases/AddIncidentToCase.tsx';
 
 const incidentKind = (t: (k: MessageKey) => string, kind: string) => valueName(t, 'incidents.kind', kind);
 const riskName = (t: (k: MessageKey) => string, risk: string) => valueName(t, 'incidents.risk', risk);
+/** An incident's amount with its currency, or a dash when the bank gave none. */
+const amountText = (incident: Incident, number: (n: number) => string) =>
+  incident.amount !== undefined ? `${number(incident.amount)} ${incident.currency ?? ''}` : '—';
 
 /** One incident: the banks involved, the alerts behind its suspects, and the victim's contact trail. */
 function IncidentView({ incident, onClose }: { incident: Incident; onClose(): void }) {
@@ -51,9 +46,7 @@ function IncidentView({ incident, onClose }: { incident: Incident; onClose(): vo
         <dt>{t('incidents.kind')}</dt>
         <dd>{incidentKind(t, incident.kind)}</dd>
         <dt>{t('incidents.amount')}</dt>
-        <dd className="mono">
-          {incident.amount !== undefined ? `${number(incident.amount)} ${incident.currency ?? ''}` : '—'}
-        </dd>
+        <dd className="mono">{amountText(incident, number)}</dd>
         <dt>{t('incidents.banks')}</dt>
         <dd data-banks>{[incident.bank, ...(data?.otherBanks ?? [])].join(', ')}</dd>
       </dl>
@@ -69,54 +62,54 @@ function IncidentView({ incident, onClose }: { incident: Incident; onClose(): vo
         ))}
       </ul>
       <h3>{t('incidents.trail')}</h3>
-      <TableBox label={t('incidents.trail')}>
-        <table className="trail-table">
-          <thead>
-            <tr>
-              <th>{t('incidents.number')}</th>
-              <th>{t('incidents.at')}</th>
-              <th>{t('incidents.verdict')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(data?.contacts ?? []).map((c) => (
-              <tr
-                key={`${c.number}|${c.at}|${c.channel}`}
-                data-contact={c.number}
-                className={c.suspect ? 'trail-suspect' : ''}
-              >
-                <td className="trail-cell mono">
-                  <Link to={`/lookup/${encodeURIComponent(c.number)}`}>{c.number}</Link>
-                  <div className="muted" data-reputation={c.reputation}>
-                    {t('incidents.risk')}: {riskName(t, c.reputation)}
-                  </div>
-                  {c.alert && <span className="badge block">{kindName(t, c.alert.kind)}</span>}
-                  {can.actOnAlerts(me.user.role) && (
-                    <div>
-                      <button type="button" className="btn ghost small" onClick={() => void mark(c.number, !c.suspect)}>
-                        {t(c.suspect ? 'incidents.unmark' : 'incidents.mark')}
-                      </button>
-                    </div>
-                  )}
-                </td>
-                <td className="trail-cell">
-                  {dateTime(c.at)}
-                  <div className="muted">{t(c.channel === 'sms' ? 'incidents.sms' : 'incidents.call')}</div>
-                </td>
-                <td className="trail-cell">
-                  {c.verdict ? (
-                    <VerdictBadge verdict={c.verdict} />
-                  ) : (
-                    <span className="muted">{t('incidents.cdrOnly')}</span>
-                  )}
-                  {c.reasons && c.reasons.length > 0 && <Reasons reasons={c.reasons} />}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableBox>
-      <TableState data={data} count={data?.contacts.length ?? 0} />
+      <DataTable
+        label={t('incidents.trail')}
+        className="trail-table"
+        head={
+          <>
+            <th>{t('incidents.number')}</th>
+            <th>{t('incidents.at')}</th>
+            <th>{t('incidents.verdict')}</th>
+          </>
+        }
+        data={data}
+        count={data?.contacts.length ?? 0}
+      >
+        {(data?.contacts ?? []).map((c) => (
+          <tr
+            key={`${c.number}|${c.at}|${c.channel}`}
+            data-contact={c.number}
+            className={c.suspect ? 'trail-suspect' : ''}
+          >
+            <td className="trail-cell mono">
+              <Link to={`/lookup/${encodeURIComponent(c.number)}`}>{c.number}</Link>
+              <div className="muted" data-reputation={c.reputation}>
+                {t('incidents.risk')}: {riskName(t, c.reputation)}
+              </div>
+              {c.alert && <span className="badge block">{kindName(t, c.alert.kind)}</span>}
+              {can.actOnAlerts(me.user.role) && (
+                <div>
+                  <button type="button" className="btn ghost small" onClick={() => void mark(c.number, !c.suspect)}>
+                    {t(c.suspect ? 'incidents.unmark' : 'incidents.mark')}
+                  </button>
+                </div>
+              )}
+            </td>
+            <td className="trail-cell">
+              {dateTime(c.at)}
+              <div className="muted">{t(c.channel === 'sms' ? 'incidents.sms' : 'incidents.call')}</div>
+            </td>
+            <td className="trail-cell">
+              {c.verdict ? (
+                <VerdictBadge verdict={c.verdict} />
+              ) : (
+                <span className="muted">{t('incidents.cdrOnly')}</span>
+              )}
+              {c.reasons && c.reasons.length > 0 && <Reasons reasons={c.reasons} />}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </Drawer>
   );
 }
@@ -156,8 +149,7 @@ function BanksPanel() {
             });
           }}
         >
-          <label className="field">
-            <span>{t('banks.id')}</span>
+          <Field label={t('banks.id')}>
             <input
               name="bank-id"
               value={id}
@@ -165,59 +157,50 @@ function BanksPanel() {
               required
               pattern="[A-Za-z0-9_]{2,32}"
             />
-          </label>
-          <label className="field">
-            <span>{t('banks.name')}</span>
+          </Field>
+          <Field label={t('banks.name')}>
             <input name="bank-name" value={name} onChange={(e) => setName(e.target.value)} required />
-          </label>
+          </Field>
           <button type="submit" className="btn">
             {t('banks.add')}
           </button>
         </form>
       )}
-      {issued && (
-        <div className="notice ok" style={{ marginTop: 12 }}>
-          {issued.bank}: {t('operators.newKey')}
-          <div className="secret" data-new-key>
-            {issued.apiKey}
-          </div>
-        </div>
-      )}
-      <TableBox label={t('banks.title')}>
-        <table>
-          <thead>
-            <tr>
-              <th>{t('banks.id')}</th>
-              <th>{t('banks.name')}</th>
-              <th className="num">{t('banks.customers')}</th>
-              {admin && <th />}
-            </tr>
-          </thead>
-          <tbody>
-            {(data?.items ?? []).map((b) => (
-              <tr key={b.id} data-bank={b.id}>
-                <td className="mono">{b.id}</td>
-                <td>{b.name}</td>
-                <td className="num mono">{number(b.customers)}</td>
-                {admin && (
-                  <td className="num">
-                    <button
-                      type="button"
-                      className="btn ghost small"
-                      onClick={() =>
-                        void run(async () => setIssued({ bank: b.id, apiKey: (await api.issueBankKey(b.id)).apiKey }))
-                      }
-                    >
-                      {t('operators.issue')}
-                    </button>
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableBox>
-      <TableState data={data} count={data?.items.length ?? 0} />
+      {issued && <IssuedKey owner={issued.bank} apiKey={issued.apiKey} />}
+      <DataTable
+        label={t('banks.title')}
+        head={
+          <>
+            <th>{t('banks.id')}</th>
+            <th>{t('banks.name')}</th>
+            <th className="num">{t('banks.customers')}</th>
+            {admin && <th />}
+          </>
+        }
+        data={data}
+        count={data?.items.length ?? 0}
+      >
+        {(data?.items ?? []).map((b) => (
+          <tr key={b.id} data-bank={b.id}>
+            <td className="mono">{b.id}</td>
+            <td>{b.name}</td>
+            <td className="num mono">{number(b.customers)}</td>
+            {admin && (
+              <td className="num">
+                <button
+                  type="button"
+                  className="btn ghost small"
+                  onClick={() =>
+                    void run(async () => setIssued({ bank: b.id, apiKey: (await api.issueBankKey(b.id)).apiKey }))
+                  }
+                >
+                  {t('operators.issue')}
+                </button>
+              </td>
+            )}
+          </tr>
+        ))}
+      </DataTable>
     </Panel>
   );
 }
@@ -232,41 +215,34 @@ export function IncidentsPage() {
       <BanksPanel />
       <ErrorNotice error={error} />
       <Panel flush>
-        <TableBox label={t('nav.incidents')}>
-          <table>
-            <thead>
-              <tr>
-                <th>{t('incidents.at')}</th>
-                <th>{t('incidents.bank')}</th>
-                <th>{t('incidents.id')}</th>
-                <th>{t('incidents.victim')}</th>
-                <th>{t('incidents.kind')}</th>
-                <th className="num">{t('incidents.amount')}</th>
-                <th>{t('incidents.suspects')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(data?.items ?? []).map((i) => (
-                <tr
-                  key={`${i.bank}/${i.incidentId}`}
-                  data-incident={i.incidentId}
-                  {...openableRow(() => setSelected(i))}
-                >
-                  <td>{dateTime(i.at)}</td>
-                  <td>{i.bank}</td>
-                  <td className="mono">{i.incidentId}</td>
-                  <td className="mono">{i.victim}</td>
-                  <td>{incidentKind(t, i.kind)}</td>
-                  <td className="num mono">
-                    {i.amount !== undefined ? `${number(i.amount)} ${i.currency ?? ''}` : '—'}
-                  </td>
-                  <td className="mono">{[...new Set([...i.suspectNumbers, ...i.markedSuspects])].join(', ') || '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableBox>
-        <TableState data={data} count={data?.items.length ?? 0} />
+        <DataTable
+          label={t('nav.incidents')}
+          head={
+            <>
+              <th>{t('incidents.at')}</th>
+              <th>{t('incidents.bank')}</th>
+              <th>{t('incidents.id')}</th>
+              <th>{t('incidents.victim')}</th>
+              <th>{t('incidents.kind')}</th>
+              <th className="num">{t('incidents.amount')}</th>
+              <th>{t('incidents.suspects')}</th>
+            </>
+          }
+          data={data}
+          count={data?.items.length ?? 0}
+        >
+          {(data?.items ?? []).map((i) => (
+            <tr key={`${i.bank}/${i.incidentId}`} data-incident={i.incidentId} {...openableRow(() => setSelected(i))}>
+              <td>{dateTime(i.at)}</td>
+              <td>{i.bank}</td>
+              <td className="mono">{i.incidentId}</td>
+              <td className="mono">{i.victim}</td>
+              <td>{incidentKind(t, i.kind)}</td>
+              <td className="num mono">{amountText(i, number)}</td>
+              <td className="mono">{[...new Set([...i.suspectNumbers, ...i.markedSuspects])].join(', ') || '—'}</td>
+            </tr>
+          ))}
+        </DataTable>
       </Panel>
       {selected && <IncidentView incident={selected} onClose={() => setSelected(undefined)} />}
     </>

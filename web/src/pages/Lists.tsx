@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
+import { DataTable, Field } from '../components/DataTable.tsx';
 import { DateField } from '../components/DateField.tsx';
 import { usePoll } from '../components/hooks.ts';
-import { ErrorNotice, Panel, TableBox, TableState } from '../components/ui.tsx';
+import { ErrorNotice, Panel } from '../components/ui.tsx';
 import { errorLine } from '../errors.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
@@ -81,10 +82,9 @@ export function ListsPage() {
                 setApplied(prefix.trim());
               }}
             >
-              <label className="field">
-                <span>{t('lists.number')}</span>
+              <Field label={t('lists.number')}>
                 <input name="prefix" value={prefix} onChange={(e) => setPrefix(e.target.value)} placeholder="+7701…" />
-              </label>
+              </Field>
               <button className="btn ghost" type="submit">
                 {t('common.search')}
               </button>
@@ -110,8 +110,7 @@ export function ListsPage() {
           </div>
           {editable && (
             <form className="toolbar" style={{ marginTop: 14 }} onSubmit={add} data-form="add-entry">
-              <label className="field">
-                <span>{t('lists.number')}</span>
+              <Field label={t('lists.number')}>
                 <input
                   name="number"
                   required
@@ -119,16 +118,15 @@ export function ListsPage() {
                   onChange={(e) => setForm({ ...form, number: e.target.value })}
                   placeholder="+77011234567"
                 />
-              </label>
-              <label className="field" style={{ flex: '1 1 260px' }}>
-                <span>{t('lists.reason')}</span>
+              </Field>
+              <Field label={t('lists.reason')} style={{ flex: '1 1 260px' }}>
                 <input
                   name="reason"
                   required
                   value={form.reason}
                   onChange={(e) => setForm({ ...form, reason: e.target.value })}
                 />
-              </label>
+              </Field>
               <DateField
                 label={t('lists.expires')}
                 name="expiresAt"
@@ -146,55 +144,55 @@ export function ListsPage() {
       {message && <div className={`notice ${message.ok ? 'ok' : 'error'}`}>{message.text}</div>}
       <ErrorNotice error={error} />
       <Panel flush>
-        <TableBox label={t(`list.${list}` as MessageKey)}>
-          <table>
-            <thead>
-              <tr>
-                <th>{t('lists.number')}</th>
-                <th>{t('lists.reason')}</th>
-                <th>{t('lists.who')}</th>
-                <th>{t('lists.when')}</th>
-                <th>{t('lists.expires')}</th>
-                <th>{t('lists.source')}</th>
-                {editable && <th />}
-              </tr>
-            </thead>
-            <tbody>
-              {(data?.items ?? []).map((e) => (
-                <tr key={e.number} data-entry={e.number}>
-                  <td className="mono">{e.number}</td>
-                  <td>
-                    {listReason(e.reason)}
-                    {e.displayName ? <span className="muted"> · {e.displayName}</span> : null}
-                  </td>
-                  <td className="muted">{actorName(e.createdBy)}</td>
-                  <td className="muted">{dateTime(e.createdAt)}</td>
-                  <td className="muted">{e.expiresAt ? dateTime(e.expiresAt) : ''}</td>
-                  <td className="muted">{e.source}</td>
-                  {editable && (
-                    <td className="num">
-                      <button
-                        type="button"
-                        className="btn danger small"
-                        onClick={() => {
-                          if (confirm(`${t('lists.confirmRemove')} ${e.number}`)) {
-                            void act(async () => {
-                              await api.removeEntry(list, e.number);
-                              return `${e.number} ✕`;
-                            });
-                          }
-                        }}
-                      >
-                        {t('lists.remove')}
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableBox>
-        <TableState data={data} count={data?.items.length ?? 0} empty={t('lists.none')} />
+        <DataTable
+          label={t(`list.${list}` as MessageKey)}
+          head={
+            <>
+              <th>{t('lists.number')}</th>
+              <th>{t('lists.reason')}</th>
+              <th>{t('lists.who')}</th>
+              <th>{t('lists.when')}</th>
+              <th>{t('lists.expires')}</th>
+              <th>{t('lists.source')}</th>
+              {editable && <th />}
+            </>
+          }
+          data={data}
+          count={data?.items.length ?? 0}
+          empty={t('lists.none')}
+        >
+          {(data?.items ?? []).map((e) => (
+            <tr key={e.number} data-entry={e.number}>
+              <td className="mono">{e.number}</td>
+              <td>
+                {listReason(e.reason)}
+                {e.displayName ? <span className="muted"> · {e.displayName}</span> : null}
+              </td>
+              <td className="muted">{actorName(e.createdBy)}</td>
+              <td className="muted">{dateTime(e.createdAt)}</td>
+              <td className="muted">{e.expiresAt ? dateTime(e.expiresAt) : ''}</td>
+              <td className="muted">{e.source}</td>
+              {editable && (
+                <td className="num">
+                  <button
+                    type="button"
+                    className="btn danger small"
+                    onClick={() => {
+                      if (confirm(`${t('lists.confirmRemove')} ${e.number}`)) {
+                        void act(async () => {
+                          await api.removeEntry(list, e.number);
+                          return `${e.number} ✕`;
+                        });
+                      }
+                    }}
+                  >
+                    {t('lists.remove')}
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </DataTable>
         {data && (offset > 0 || data.items.length === pageSize) && (
           <div className="pager toolbar">
             <button
