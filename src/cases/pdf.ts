@@ -3,18 +3,13 @@
  * graph drawn as vector graphics, the seized items, the alerts and the timeline. Text is set in an
  * embedded DejaVu Sans (Cyrillic and Kazakh letters; the PDF base fonts have neither).
  */
-import { existsSync } from 'node:fs';
-import PDFDocument from 'pdfkit';
+
 import { ruleText } from '../../web/src/evidence.ts';
 import { messages } from '../../web/src/messages.ts';
+import { startPdf } from '../platform/pdf.ts';
 import { layoutHeight, layoutWidth } from './layout.ts';
 import type { CaseEvidence } from './service.ts';
 import type { AlertRecord } from './sources.ts';
-
-const fontCandidates = [
-  ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'],
-  ['/usr/share/fonts/TTF/DejaVuSans.ttf', '/usr/share/fonts/TTF/DejaVuSans-Bold.ttf'],
-];
 
 export type SummaryLanguage = 'ru' | 'en';
 
@@ -242,33 +237,10 @@ export async function renderSummaryPdf(
 ): Promise<Buffer> {
   const w = words[meta.language];
   const { detail, alerts, relations, graph, activity } = evidence;
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 48,
-    bufferPages: true,
-    info: {
-      Title: `${w.heading}: ${caseTitleIn(detail.title, meta.language)}`,
-      Author: 'callshield',
-      Subject: detail.id,
-    },
+  const { doc, done, regular, bold, left, width, bottom } = startPdf({
+    Title: `${w.heading}: ${caseTitleIn(detail.title, meta.language)}`,
+    Subject: detail.id,
   });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  const fonts = fontCandidates.find(([regular]) => existsSync(regular));
-  const regular = fonts ? 'body' : 'Helvetica';
-  const bold = fonts ? 'bold' : 'Helvetica-Bold';
-  if (fonts) {
-    doc.registerFont('body', fonts[0]);
-    doc.registerFont('bold', existsSync(fonts[1]) ? fonts[1] : fonts[0]);
-  }
-  const left = doc.page.margins.left;
-  const width = doc.page.width - left - doc.page.margins.right;
-  const bottom = () => doc.page.height - doc.page.margins.bottom;
   const ensure = (height: number) => {
     if (doc.y + height > bottom()) doc.addPage();
   };

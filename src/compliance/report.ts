@@ -3,17 +3,12 @@
  * line per operator) and a PDF (ru, kk or en) set in an embedded DejaVu Sans like the case summary,
  * with a page per operator: the month's figures, a daily chart and the overdue requests.
  */
-import { existsSync } from 'node:fs';
-import PDFDocument from 'pdfkit';
+
+import { startPdf } from '../platform/pdf.ts';
 import type { ComplianceReport } from './service.ts';
 
 export const reportLanguages = ['ru', 'kk', 'en'] as const;
 export type ReportLanguage = (typeof reportLanguages)[number];
-
-const fontCandidates = [
-  ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'],
-  ['/usr/share/fonts/TTF/DejaVuSans.ttf', '/usr/share/fonts/TTF/DejaVuSans-Bold.ttf'],
-];
 
 const words: Record<ReportLanguage, Record<string, string>> = {
   ru: {
@@ -198,28 +193,10 @@ export function reportCsv(report: ComplianceReport): string {
 /** The PDF: a page (or more) per operator. */
 export async function reportPdf(report: ComplianceReport, language: ReportLanguage, month: string): Promise<Buffer> {
   const w = words[language];
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 48,
-    bufferPages: true,
-    info: { Title: `${w.heading} ${month}`, Author: 'callshield', Subject: month },
+  const { doc, done, regular, bold, left, width, bottom } = startPdf({
+    Title: `${w.heading} ${month}`,
+    Subject: month,
   });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const fonts = fontCandidates.find(([regular]) => existsSync(regular));
-  const regular = fonts ? 'body' : 'Helvetica';
-  const bold = fonts ? 'bold' : 'Helvetica-Bold';
-  if (fonts) {
-    doc.registerFont('body', fonts[0]);
-    doc.registerFont('bold', existsSync(fonts[1]) ? fonts[1] : fonts[0]);
-  }
-  const left = doc.page.margins.left;
-  const width = doc.page.width - left - doc.page.margins.right;
-  const bottom = () => doc.page.height - doc.page.margins.bottom;
   const heading = (text: string) => {
     if (doc.y + 60 > bottom()) doc.addPage();
     doc.moveDown(0.6).font(bold).fontSize(12).fillColor('#10233f').text(text, left, doc.y, { width });
