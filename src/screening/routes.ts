@@ -27,16 +27,21 @@ const verifyBody = {
   },
 } as const;
 
+/** The fields of a screening answer that calls and messages share (DESIGN.md §3, §3.1). */
+export const decisionAnswerProperties = {
+  decisionId: { type: 'string' },
+  verdict: { type: 'string', enum: ['allow', 'label', 'block'] },
+  reasons: { type: 'array', items: { type: 'string', enum: reasonCodes } },
+  label: { type: 'string' },
+  labelCode: { type: 'string' },
+  shadow: { type: 'boolean' },
+  shadowVerdict: { type: 'string' },
+} as const;
+
 const verifyAnswer = {
   type: 'object',
   properties: {
-    decisionId: { type: 'string' },
-    verdict: { type: 'string', enum: ['allow', 'label', 'block'] },
-    reasons: { type: 'array', items: { type: 'string', enum: reasonCodes } },
-    label: { type: 'string' },
-    labelCode: { type: 'string' },
-    shadow: { type: 'boolean' },
-    shadowVerdict: { type: 'string' },
+    ...decisionAnswerProperties,
     verstat: { type: 'string', enum: ['TN-Validation-Passed', 'TN-Validation-Failed', 'No-TN-Validation'] },
     attest: { type: 'string', enum: ['A', 'B', 'C'] },
   },

@@ -13,7 +13,8 @@ import {
   syncQuerystring,
   syncResponse,
 } from '../platform/http.ts';
-import { ingressTypes, reasonCodes } from '../screening/types.ts';
+import { decisionAnswerProperties } from '../screening/routes.ts';
+import { ingressTypes } from '../screening/types.ts';
 import type { SenderRegistry } from './registry.ts';
 import type { SmsAnswer, SmsService } from './service.ts';
 
@@ -41,15 +42,7 @@ const messageBody = {
 
 const smsAnswer = {
   type: 'object',
-  properties: {
-    decisionId: { type: 'string' },
-    verdict: { type: 'string', enum: ['allow', 'label', 'block'] },
-    reasons: { type: 'array', items: { type: 'string', enum: reasonCodes } },
-    label: { type: 'string' },
-    labelCode: { type: 'string' },
-    shadow: { type: 'boolean' },
-    shadowVerdict: { type: 'string' },
-  },
+  properties: decisionAnswerProperties,
   required: ['decisionId', 'verdict', 'reasons', 'shadow'],
 } as const;
 
