@@ -37,7 +37,8 @@ export function requireBank(request: FastifyRequest): string {
   return p.bankId;
 }
 
-interface RankedContact extends TrailContact {
+/** A contact of an incident's trail, as `GET /v1/bank/incidents/{id}` ranks and answers it. */
+export interface RankedContact extends TrailContact {
   reputation: Risk;
   suspect: boolean;
   alert?: { id: string; kind: string; status: string; score: number };

@@ -5,6 +5,7 @@
  */
 import type { AuditEntry, VerifyResult } from '../../../src/audit/log.ts';
 import type { ApiKeyInfo as ApiKey } from '../../../src/auth/keys.ts';
+import type { RankedContact as TrailContact } from '../../../src/banks/routes.ts';
 import type { Incident } from '../../../src/banks/store.ts';
 import type { ComplianceReport, ComplianceRow } from '../../../src/compliance/service.ts';
 import type { ListEntry } from '../../../src/lists/types.ts';
@@ -24,21 +25,6 @@ export type {
   User,
   VerifyResult,
 };
-
-/** A contact of an incident's trail, as `GET /v1/bank/incidents/{id}` ranks it. */
-export interface TrailContact {
-  number: string;
-  at: string;
-  channel: 'call' | 'sms';
-  verdict?: string;
-  reasons?: string[];
-  source: ('decision' | 'cdr')[];
-  answered?: boolean;
-  durationS?: number;
-  reputation: 'unknown' | 'low' | 'medium' | 'high';
-  suspect: boolean;
-  alert?: { id: string; kind: string; status: string; score: number };
-}
 
 export interface IncidentDetail extends Incident {
   lookbackHours: number;
