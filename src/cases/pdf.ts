@@ -237,24 +237,15 @@ export async function renderSummaryPdf(
 ): Promise<Buffer> {
   const w = words[meta.language];
   const { detail, alerts, relations, graph, activity } = evidence;
-  const { doc, done, regular, bold, left, width, bottom } = startPdf({
+  const pdf = startPdf({
     Title: `${w.heading}: ${caseTitleIn(detail.title, meta.language)}`,
     Subject: detail.id,
   });
+  const { doc, done, regular, bold, left, width, bottom } = pdf;
   const ensure = (height: number) => {
     if (doc.y + height > bottom()) doc.addPage();
   };
-  const heading = (text: string) => {
-    ensure(40);
-    doc.moveDown(0.6).font(bold).fontSize(13).fillColor('#10233f').text(text, left, doc.y, { width });
-    doc
-      .moveTo(left, doc.y + 2)
-      .lineTo(left + width, doc.y + 2)
-      .lineWidth(0.6)
-      .strokeColor('#b8c4d6')
-      .stroke();
-    doc.moveDown(0.5).font(regular).fontSize(9.5).fillColor('#1b1f24');
-  };
+  const heading = (text: string) => pdf.heading(text, { fontSize: 13, room: 40 });
 
   /** A table with wrapped cells; starts a new page (repeating the header) when it runs out. */
   const table = (columns: { title: string; width: number }[], rows: string[][]) => {

@@ -193,21 +193,9 @@ export function reportCsv(report: ComplianceReport): string {
 /** The PDF: a page (or more) per operator. */
 export async function reportPdf(report: ComplianceReport, language: ReportLanguage, month: string): Promise<Buffer> {
   const w = words[language];
-  const { doc, done, regular, bold, left, width, bottom } = startPdf({
-    Title: `${w.heading} ${month}`,
-    Subject: month,
-  });
-  const heading = (text: string) => {
-    if (doc.y + 60 > bottom()) doc.addPage();
-    doc.moveDown(0.6).font(bold).fontSize(12).fillColor('#10233f').text(text, left, doc.y, { width });
-    doc
-      .moveTo(left, doc.y + 2)
-      .lineTo(left + width, doc.y + 2)
-      .lineWidth(0.6)
-      .strokeColor('#b8c4d6')
-      .stroke();
-    doc.moveDown(0.5).font(regular).fontSize(9.5).fillColor('#1b1f24');
-  };
+  const pdf = startPdf({ Title: `${w.heading} ${month}`, Subject: month });
+  const { doc, done, regular, bold, left, width, bottom } = pdf;
+  const heading = (text: string) => pdf.heading(text, { fontSize: 12, room: 60 });
   const pair = (k: string, v: string) => {
     if (doc.y + 16 > bottom()) doc.addPage();
     const y = doc.y;

@@ -22,6 +22,11 @@ export interface PdfPage {
   width: number;
   /** The lowest y text may reach on the current page. */
   bottom(): number;
+  /**
+   * A section heading underlined across the page, on a new page when less than `room` points are
+   * left; the body font follows it.
+   */
+  heading(text: string, options: { fontSize: number; room: number }): void;
 }
 
 export function startPdf(info: { Title: string; Subject: string }): PdfPage {
@@ -42,14 +47,29 @@ export function startPdf(info: { Title: string; Subject: string }): PdfPage {
     doc.registerFont('body', fonts[0]);
     doc.registerFont('bold', existsSync(fonts[1]) ? fonts[1] : fonts[0]);
   }
+  const regular = fonts ? 'body' : 'Helvetica';
+  const bold = fonts ? 'bold' : 'Helvetica-Bold';
   const left = doc.page.margins.left;
+  const width = doc.page.width - left - doc.page.margins.right;
+  const bottom = () => doc.page.height - doc.page.margins.bottom;
   return {
     doc,
     done,
-    regular: fonts ? 'body' : 'Helvetica',
-    bold: fonts ? 'bold' : 'Helvetica-Bold',
+    regular,
+    bold,
     left,
-    width: doc.page.width - left - doc.page.margins.right,
-    bottom: () => doc.page.height - doc.page.margins.bottom,
+    width,
+    bottom,
+    heading(text, { fontSize, room }) {
+      if (doc.y + room > bottom()) doc.addPage();
+      doc.moveDown(0.6).font(bold).fontSize(fontSize).fillColor('#10233f').text(text, left, doc.y, { width });
+      doc
+        .moveTo(left, doc.y + 2)
+        .lineTo(left + width, doc.y + 2)
+        .lineWidth(0.6)
+        .strokeColor('#b8c4d6')
+        .stroke();
+      doc.moveDown(0.5).font(regular).fontSize(9.5).fillColor('#1b1f24');
+    },
   };
 }
