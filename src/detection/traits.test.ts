@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { parseCdrText } from '../cdr/reader.ts';
 import { CdrLines, victim } from '../cdr/test-support.ts';
 import { loadPlan } from '../numbering/plan.ts';
+import { imeiWithSerial } from '../sim/geography.ts';
 import { FeatureStore } from './features.ts';
 import { detect, loadModels } from './pipeline.ts';
 import { loadTacTable, TacTable } from './tac.ts';
@@ -18,19 +19,7 @@ function detectIn(cdrs: CdrLines, tacs = loadTacTable()) {
 }
 
 /** A 15-digit IMEI: TAC + 6-digit serial + Luhn check digit. */
-function imei(tac: string, serial: number): string {
-  const body = tac + String(serial).padStart(6, '0');
-  let sum = 0;
-  for (let i = 0; i < 14; i++) {
-    let d = body.charCodeAt(i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return body + String((10 - (sum % 10)) % 10);
-}
+const imei = (tac: string, serial: number) => imeiWithSerial(tac, String(serial).padStart(6, '0'));
 
 /** Deterministic pseudo-random numbers in [0, 1). */
 function sequence(seed: number): () => number {
