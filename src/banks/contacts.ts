@@ -1,7 +1,7 @@
 /**
  * The contact index behind incident trails: every screening decision (from the decisions stream,
  * never the call path) is a contact "callee received a call or message from caller". Contacts are
- * buffered and written every second as one block per callee bucket, gzipped off the event loop and
+ * buffered and written every ten seconds (sooner once 64 k wait) as one block per callee bucket, gzipped off the event loop and
  * sealed (AES-256-GCM), because a row per decision would cost the embedded store more than
  * screening the call; folding a decision costs a push. The bucket is a keyed hash of the callee, so
  * a trail opens only the victim's blocks over the look-back window. CDR `in` rows of the victim are read from the ingest journal when a trail is
@@ -19,7 +19,13 @@ import type { BankStore, ContactBlock } from './store.ts';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-const FLUSH_MS = 1_000;
+/**
+ * Each flush writes up to BUCKETS blocks, and a block costs a gzip, a seal and a row whatever its
+ * size, so blocks are written rarely and big: every ten seconds, or once this many contacts wait.
+ * A trail reads the waiting contacts too, so it misses nothing meanwhile.
+ */
+const FLUSH_MS = 10_000;
+const FLUSH_ROWS = 65_536;
 /** Callee buckets: a trail decodes 1/BUCKETS of the window's contacts. */
 export const BUCKETS = 256;
 /** Buffered contacts beyond this are dropped rather than letting memory grow. */
@@ -193,6 +199,8 @@ export function createContactIndex(deps: {
   let unwritten: ContactBlock[] = [];
   let dropped = 0;
   let flushing: Promise<void> | null = null;
+  /** The contacts a flush under way is writing (a trail still reads them from here). */
+  let inFlight: ContactColumns | null = null;
   const reasonBits = new Map<string, number>();
   const reasonNames: string[] = [];
   let lastAtText = '';
@@ -223,6 +231,7 @@ export function createContactIndex(deps: {
     flushing = (async () => {
       if (buffer.size === 0 && unwritten.length === 0) return;
       const taken = buffer;
+      inFlight = taken;
       buffer = new ContactColumns();
       const byBucket = new Map<number, number[]>();
       for (let i = 0; i < taken.size; i++) {
@@ -258,6 +267,7 @@ export function createContactIndex(deps: {
       .catch((error) => deps.onError(error, 'storing recent contacts'))
       .finally(() => {
         flushing = null;
+        inFlight = null;
       });
     return flushing;
   }
@@ -297,6 +307,7 @@ export function createContactIndex(deps: {
           reasons,
         );
       }
+      if (buffer.size >= FLUSH_ROWS && !flushing) void flush();
     },
 
     dropped: () => dropped,
@@ -314,20 +325,21 @@ export function createContactIndex(deps: {
       const victimNumber = e164Value(victim);
       const found: DecodedContact[] = [];
       if (!Number.isNaN(victimNumber)) {
-        const pending = buffer;
-        for (let i = 0; i < pending.size; i++) {
-          if (pending.callee[i] !== victimNumber || pending.at[i] < from || pending.at[i] > to) continue;
-          const names: string[] = [];
-          for (let bit = 0; bit < reasonNames.length; bit++)
-            if (pending.reasons[i] & (1 << bit)) names.push(reasonNames[bit]);
-          found.push({
-            at: pending.at[i],
-            caller: pending.callerText.get(i) ?? formatNumber(pending.caller[i]),
-            sms: (pending.flags[i] & 1) === 1,
-            verdict: VERDICTS[pending.flags[i] >> 1] ?? 'allow',
-            reasons: names,
-          });
-        }
+        // Contacts not yet written: those waiting, and those of a flush under way.
+        for (const pending of inFlight ? [buffer, inFlight] : [buffer])
+          for (let i = 0; i < pending.size; i++) {
+            if (pending.callee[i] !== victimNumber || pending.at[i] < from || pending.at[i] > to) continue;
+            const names: string[] = [];
+            for (let bit = 0; bit < reasonNames.length; bit++)
+              if (pending.reasons[i] & (1 << bit)) names.push(reasonNames[bit]);
+            found.push({
+              at: pending.at[i],
+              caller: pending.callerText.get(i) ?? formatNumber(pending.caller[i]),
+              sms: (pending.flags[i] & 1) === 1,
+              verdict: VERDICTS[pending.flags[i] >> 1] ?? 'allow',
+              reasons: names,
+            });
+          }
         for (const block of await deps.store.contactBlocks(bucketOf(victimNumber), from, to))
           found.push(...decodeBlock(await gunzipAsync(deps.open(block)), victimNumber, from, to));
       }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { migrate } from '../platform/sql.ts';
+import { recordsAdapters } from '../platform/test-support.ts';
 import { CoverageJoin, ROUTE_DOMESTIC, ROUTE_INTERNATIONAL } from './coverage.ts';
+import { createComplianceStore } from './store.ts';
 
 const DAY = 86_400_000;
 const dayOf = (ms: number) => Math.floor((ms + 5 * 3_600_000) / DAY);
@@ -90,4 +93,29 @@ describe('coverage join of verifies and CDRs', () => {
     assert.equal(of('BEELINE', 'domestic')?.screened, 1);
     assert.equal(of('KCELL', 'international')?.screened, 0);
   });
+});
+
+describe('coverage index kept over a restart in the records store', () => {
+  for (const [name, open] of recordsAdapters) {
+    it(`saves the index at a stop and gives it back once at the next start (${name})`, async () => {
+      const { sql, done } = await open();
+      try {
+        await migrate(sql);
+        const store = createComplianceStore(sql);
+        const join = new CoverageJoin({ dayOf, retentionMs: DAY });
+        for (let i = 0; i < 5000; i++) join.verify('BEELINE', A + i, B, t0 + i);
+        const saved = join.snapshot();
+        await store.saveSnapshot(saved, new Date(t0));
+        const taken = await store.takeSnapshot();
+        assert.ok(taken);
+        assert.deepEqual(Buffer.from(taken.payload), Buffer.from(saved));
+        assert.equal(taken.savedAt.getTime(), t0);
+        const again = new CoverageJoin({ dayOf, retentionMs: DAY });
+        assert.equal(again.restore(taken.payload, t0 + 60_000), 5000);
+        assert.equal(await store.takeSnapshot(), null, 'a snapshot is restored once');
+      } finally {
+        await done();
+      }
+    });
+  }
 });
