@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { e164Value } from '../numbering/numbers.ts';
 import type { Decision } from '../screening/types.ts';
 import { secretKeysFrom } from '../webhooks/secret-key.ts';
-import { createContactIndex, e164Value } from './contacts.ts';
+import { createContactIndex } from './contacts.ts';
 import type { BankStore, ContactBlock } from './store.ts';
 
 it('contacts folded from decisions come back, sealed in stored blocks, for their callee only', async () => {

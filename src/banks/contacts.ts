@@ -12,7 +12,7 @@ import { gunzip, gzip } from 'node:zlib';
 import { DIRECTION_NAMES, EVENT_NAMES, OTHER_E164, OTHER_SHORT_CODE } from '../cdr/types.ts';
 import { decodeBatch } from '../ingest/codec.ts';
 import type { JournalBatch } from '../ingest/store.ts';
-import { formatNumber } from '../numbering/numbers.ts';
+import { e164Value, formatNumber } from '../numbering/numbers.ts';
 import type { Decision } from '../screening/types.ts';
 import type { BankStore, ContactBlock } from './store.ts';
 
@@ -65,18 +65,6 @@ export interface TrailContact {
 const VERDICTS = ['allow', 'label', 'block'];
 /** Reasons beyond this many distinct codes are not kept in the trail (there are about 20). */
 const MAX_REASON_CODES = 32;
-
-/** Digits of "+E.164" as a number, or NaN (sender IDs, malformed numbers): no string is made. */
-export function e164Value(text: string): number {
-  if (text.length < 2 || text.length > 17 || text.charCodeAt(0) !== 43) return Number.NaN;
-  let n = 0;
-  for (let i = 1; i < text.length; i++) {
-    const d = text.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return Number.NaN;
-    n = n * 10 + d;
-  }
-  return n;
-}
 
 /**
  * Contacts held column-wise, so that folding a decision writes a few numbers and allocates

@@ -6,6 +6,7 @@ import type { CdrBatch } from '../cdr/batch.ts';
 import { DIRECTION_IN, EVENT_VOICE, OTHER_E164, ROUTE_DOMESTIC, ROUTE_INTERNATIONAL } from '../cdr/types.ts';
 import { AppError } from '../errors.ts';
 import { decodeBatch } from '../ingest/codec.ts';
+import { e164Value } from '../numbering/numbers.ts';
 import { type ParsedTime, parseOffsetTime } from '../platform/iso-time.ts';
 import type { Decision } from '../screening/types.ts';
 import { dateOf, dayNumber, type WorkCalendar } from './calendar.ts';
@@ -105,19 +106,12 @@ export function createComplianceService(deps: {
     join.expire(now);
   }
 
-  /** Digits of a "+E.164" text as an integer, or -1. */
-  function e164(text: string): number {
-    if (text.length < 2 || text.length > 17 || text.charCodeAt(0) !== 43) return -1;
-    const n = Number(text.slice(1));
-    return Number.isSafeInteger(n) ? n : -1;
-  }
-
   /** Folds decisions: each verify an operator made waits for (or meets) its CDR. */
   function addDecisions(decisions: Decision[]): void {
     for (const d of decisions) {
-      const a = e164(d.a);
-      const b = e164(d.b);
-      if (a < 0 || b < 0) continue;
+      const a = e164Value(d.a);
+      const b = e164Value(d.b);
+      if (Number.isNaN(a) || Number.isNaN(b)) continue;
       if (!parseOffsetTime(d.at, 0, d.at.length, parsed)) continue;
       join.verify(d.operator, a, b, parsed.timeMs);
     }

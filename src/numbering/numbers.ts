@@ -78,3 +78,15 @@ export function digitCount(n: number): number {
 export function digitAt(n: number, length: number, k: number): number {
   return Math.floor(n / POWERS[length - 1 - k]) % 10;
 }
+
+/** Digits of "+E.164" as a number, or NaN (sender IDs, malformed numbers): no string is made. */
+export function e164Value(text: string): number {
+  if (text.length < 2 || text.length > 17 || text.charCodeAt(0) !== 43) return Number.NaN;
+  let n = 0;
+  for (let i = 1; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
