@@ -136,6 +136,24 @@ for (const [name, open, sharedAcrossNodes] of adapters) {
       assert.equal(await origins.waitFor(A, B + 1, 'KCELL', 50), false);
     });
 
+    it('answers many verifies asked at once, each on its own registration', async () => {
+      const state = await start();
+      const { origins } = await state.node();
+      // Even callers registered beforehand; caller 3 registers while waiting; the rest never do.
+      for (let i = 0; i < 40; i += 2) await origins.register(A + i, B, 'KCELL');
+      const asked = Array.from({ length: 40 }, (_, i) => origins.waitFor(A + i, B, 'KCELL', i === 3 ? 2000 : 100));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await origins.register(A + 3, B, 'KCELL');
+      const answers = await Promise.all(asked);
+      assert.deepEqual(
+        answers.map((confirmed, i) => (confirmed ? i : -1)).filter((i) => i >= 0),
+        [...Array.from({ length: 20 }, (_, k) => 2 * k), 3].sort((x, y) => x - y),
+      );
+      // Each confirmed verify took one confirmation of its own registration only.
+      assert.equal(await origins.consume(A, B, 'KCELL'), true);
+      assert.equal(await origins.consume(A + 1, B, 'KCELL'), false);
+    });
+
     // A single process has nothing to share: these tests exist for the shared adapters only.
     const acrossNodes = sharedAcrossNodes ? it : () => {};
 

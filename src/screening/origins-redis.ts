@@ -14,35 +14,51 @@ import type { RedisConnection } from '../platform/redis.ts';
 import { redisScript } from '../platform/redis.ts';
 import type { OriginRegistry, OriginRegistryOptions } from './origins.ts';
 
+/** Takes the confirmation of `key` expiring first (dropping expired ones): true when one was taken. */
 const TAKE = `
-local now = tonumber(ARGV[1])
-local fields = redis.call('HGETALL', KEYS[1])
-local best, bestExpiry = nil, nil
-for i = 1, #fields, 2 do
-  local expiry = tonumber(fields[i])
-  if expiry <= now then
-    redis.call('HDEL', KEYS[1], fields[i])
-  elseif tonumber(fields[i + 1]) > 0 and (bestExpiry == nil or expiry < bestExpiry) then
-    best, bestExpiry = fields[i], expiry
+local function take(key, now)
+  local fields = redis.call('HGETALL', key)
+  local best, bestExpiry = nil, nil
+  for i = 1, #fields, 2 do
+    local expiry = tonumber(fields[i])
+    if expiry <= now then
+      redis.call('HDEL', key, fields[i])
+    elseif tonumber(fields[i + 1]) > 0 and (bestExpiry == nil or expiry < bestExpiry) then
+      best, bestExpiry = fields[i], expiry
+    end
   end
-end
-if best ~= nil then
-  if redis.call('HINCRBY', KEYS[1], best, -1) <= 0 then redis.call('HDEL', KEYS[1], best) end
-  return 1
+  if best == nil then return false end
+  if redis.call('HINCRBY', key, best, -1) <= 0 then redis.call('HDEL', key, best) end
+  return true
 end
 `;
 
 /** KEYS: registrations; ARGV: now. 1 when a confirmation was taken. */
-const consumeScript = redisScript(`${TAKE}\nreturn 0`, 1);
+const consumeScript = redisScript(`${TAKE}\nif take(KEYS[1], tonumber(ARGV[1])) then return 1 end\nreturn 0`, 1);
 
-/** KEYS: registrations, waiters; ARGV: now, channel, wait ms. Takes one, or marks the caller waiting. */
+/**
+ * The verifies of one turn of the event loop in one call: KEYS are (registrations, waiters) pairs,
+ * ARGV now, the channel, then each pair's wait ms. Each pair takes a confirmation or marks the
+ * caller waiting; the answer holds a 1 or 0 per pair.
+ */
 const consumeOrWaitScript = redisScript(
   `${TAKE}
-redis.call('SADD', KEYS[2], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]) + 1000)
-return 0`,
-  2,
+local now = tonumber(ARGV[1])
+local out = {}
+for p = 1, #KEYS, 2 do
+  if take(KEYS[p], now) then
+    out[#out + 1] = 1
+  else
+    redis.call('SADD', KEYS[p + 1], ARGV[2])
+    redis.call('PEXPIRE', KEYS[p + 1], tonumber(ARGV[2 + (p + 1) / 2]) + 1000)
+    out[#out + 1] = 0
+  end
+end
+return out`,
+  null,
 );
+/** Verifies sent in one script call at most (a call's Lua time stays short). */
+const MAX_BATCH = 256;
 
 /** KEYS: registrations, waiters; ARGV: expiry, confirmations, ttl ms, notification. */
 const registerScript = redisScript(
@@ -118,10 +134,57 @@ export async function createRedisOriginRegistry(
     return (await consumeScript(client, [registrationsKey(k), options.clock()])) === 1;
   }
 
+  /** Verifies asking in this turn of the event loop, sent together once it has read its sockets. */
+  let asking: {
+    k: string;
+    waiter: Waiter;
+    a: number;
+    b: number;
+    operator: string;
+    timeoutMs: number;
+    started: number;
+  }[] = [];
+
+  function sendAsking(): void {
+    const batch = asking.slice(0, MAX_BATCH);
+    asking = asking.slice(batch.length);
+    if (asking.length > 0) setImmediate(sendAsking);
+    const args: (string | number)[] = [batch.length * 2];
+    for (const q of batch) args.push(registrationsKey(q.k), waitersKey(q.k));
+    args.push(options.clock(), channel);
+    for (const q of batch) args.push(q.timeoutMs);
+    consumeOrWaitScript(client, args).then(
+      (replies) => {
+        batch.forEach((q, i) => {
+          if ((replies as number[])[i] === 1) {
+            settle(q.k, q.waiter, true);
+            return;
+          }
+          if (q.waiter.settled) return;
+          // The wait counts from the call, not from the script's answer.
+          q.waiter.timer = setTimeout(
+            () => {
+              // The last word: a registration whose notification was lost still counts.
+              consume(q.a, q.b, q.operator).then(
+                (confirmed) => settle(q.k, q.waiter, confirmed),
+                (error) => settle(q.k, q.waiter, error instanceof Error ? error : new Error(String(error))),
+              );
+            },
+            Math.max(0, q.timeoutMs - (performance.now() - q.started)),
+          );
+        });
+      },
+      (error) => {
+        for (const q of batch) settle(q.k, q.waiter, error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  }
+
   /**
    * Takes a confirmation, or waits up to `timeoutMs` for one, starting with one script that does
-   * either. The wait's timer is set only once the script found nothing, so a call confirmed at
-   * once costs no timer.
+   * either — one script for all the verifies of a turn of the event loop (at 50 connections,
+   * several arrive together). The wait's timer is set only once the script found nothing, so a call
+   * confirmed at once costs no timer.
    */
   function consumeOrWait(a: number, b: number, operator: string, timeoutMs: number): Promise<boolean> {
     const k = id(a, b, operator);
@@ -131,24 +194,8 @@ export async function createRedisOriginRegistry(
       const list = waiters.get(k);
       if (list) list.push(waiter);
       else waiters.set(k, [waiter]);
-      consumeOrWaitScript(client, [registrationsKey(k), waitersKey(k), options.clock(), channel, timeoutMs]).then(
-        (taken) => {
-          if (taken === 1) return settle(k, waiter, true);
-          if (waiter.settled) return;
-          // The wait counts from the call, not from the script's answer.
-          waiter.timer = setTimeout(
-            () => {
-              // The last word: a registration whose notification was lost still counts.
-              consume(a, b, operator).then(
-                (confirmed) => settle(k, waiter, confirmed),
-                (error) => settle(k, waiter, error instanceof Error ? error : new Error(String(error))),
-              );
-            },
-            Math.max(0, timeoutMs - (performance.now() - started)),
-          );
-        },
-        (error) => settle(k, waiter, error instanceof Error ? error : new Error(String(error))),
-      );
+      if (asking.length === 0) setImmediate(sendAsking);
+      asking.push({ k, waiter, a, b, operator, timeoutMs, started });
     });
   }
 
