@@ -129,7 +129,7 @@ export async function key(url: string, operator: string): Promise<string> {
 }
 
 /** Calls that need no origin wait: Russian numbers, spoofed Kazakh numbers, on-net subscribers. */
-function verifyBodies(n: number): string[] {
+export function verifyBodies(n: number): string[] {
   const at = new Date().toISOString();
   return Array.from({ length: n }, (_, i) => {
     const kind = i % 4;

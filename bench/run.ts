@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints the figures behind DESIGN.md §6 budgets; with `--cpu-prof` the servers write
  * CPU profiles. Each part can be run alone: `npm run bench -- engine http sim detection ingest bomb
- * sms stir distributed distributed-verify compliance warnings`.
+ * sms stir distributed distributed-verify compliance warnings soak` (soak, a long run, only by name).
  */
 import { benchBomb } from './bomb.ts';
 import { benchCompliance } from './compliance.ts';
@@ -12,10 +12,14 @@ import { benchHttp, profileDir } from './http.ts';
 import { benchIngest } from './ingest.ts';
 import { benchSimulator } from './sim.ts';
 import { benchSms } from './sms.ts';
+import { benchSoak } from './soak.ts';
 import { benchStir } from './stir.ts';
 import { benchWarnings } from './warnings.ts';
 
-const parts: Record<string, { budget: string; run: () => Promise<Record<string, number | string>> }> = {
+const parts: Record<
+  string,
+  { budget: string; run: () => Promise<Record<string, number | string>>; byNameOnly?: boolean }
+> = {
   engine: { budget: '≥ 1 M decisions/s on one core', run: async () => benchEngine() },
   http: {
     budget:
@@ -54,13 +58,18 @@ const parts: Record<string, { budget: string; run: () => Promise<Record<string, 
     budget: 'screening coverage: CDRs/s joined against verifies (no budget)',
     run: () => benchCompliance(),
   },
+  soak: {
+    budget: 'memory of a node under verify load flat over 30 minutes (--minutes N); run by name only',
+    run: () => benchSoak(),
+    byNameOnly: true,
+  },
   warnings: {
     budget: 'verify req/s with potential-victim warnings flowing within 10 % of without; warnings delivered/s',
     run: () => benchWarnings(),
   },
 };
 
-const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const asked = process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && all[i - 1] !== '--minutes');
 for (const name of asked) {
   if (!parts[name]) {
     process.stderr.write(`unknown bench part "${name}" (parts: ${Object.keys(parts).join(', ')})\n`);
@@ -68,7 +77,7 @@ for (const name of asked) {
   }
 }
 if (process.argv.includes('--cpu-prof')) process.stdout.write(`CPU profiles of the servers go to ${profileDir}\n`);
-for (const name of asked.length ? asked : Object.keys(parts)) {
+for (const name of asked.length ? asked : Object.keys(parts).filter((p) => !parts[p].byNameOnly)) {
   const part = parts[name];
   process.stdout.write(`\n== ${name} (budget: ${part.budget})\n`);
   const figures = await part.run();
