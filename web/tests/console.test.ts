@@ -211,13 +211,13 @@ describe('analyst console in Chromium', () => {
 
       // The API answers the same way whatever the page shows.
       const viaApi = await analyst.evaluate(async () => {
-        const stats = await (await fetch('/v1/stats')).json();
+        const stats = (await (await fetch('/v1/stats')).json()) as { byOperator: Record<string, unknown> };
         const other = await fetch('/v1/decisions?operator=BEELINE');
-        const operators = await (await fetch('/v1/console/operators')).json();
+        const operators = (await (await fetch('/v1/console/operators')).json()) as { items: { id: string }[] };
         return {
           statsOperators: Object.keys(stats.byOperator),
           other: other.status,
-          operators: operators.items.map((o: { id: string }) => o.id),
+          operators: operators.items.map((o) => o.id),
         };
       });
       assert.deepEqual(viaApi, { statsOperators: ['KCELL'], other: 403, operators: ['KCELL'] });
