@@ -1,3 +1,4 @@
+import { type Fact, type Fields, isRecord, scalarText } from './facts.ts';
 import { type Formatters, featureValue } from './format.ts';
 import { en, type MessageKey } from './messages.ts';
 
@@ -69,23 +70,7 @@ export function traitText(t: T, name: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/**
- * One labelled fact of an alert's evidence: its value as text, a list of labelled facts under it
- * (the parts of a record, the items of a list), or both (a trait with its strength and the values
- * it rests on). `key` is the evidence's own name, kept for tooltips and tests.
- */
-export interface EvidenceRow {
-  key: string;
-  label: string;
-  text?: string;
-  rows?: EvidenceRow[];
-}
-
 const isoDate = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
-
-type Fields = Record<string, unknown>;
-const isRecord = (value: unknown): value is Fields =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** The label of a key, where `parent` names what holds it (the kinds of `traitScores`, the traits of `inputs`). */
 function keyLabel(t: T, key: string, parent: string): string {
@@ -115,12 +100,11 @@ function stringText(t: T, f: Formatters, key: string, parent: string, value: str
 function plainText(t: T, f: Formatters, key: string, parent: string, value: unknown): string {
   if (typeof value === 'number') return numberText(f, key, parent, value);
   if (typeof value === 'string') return stringText(t, f, key, parent, value);
-  if (value === null || value === undefined) return '—';
-  return String(value);
+  return scalarText(t, f, value);
 }
 
 /** One item of a list of records: a trait, an unusual feature, a bank incident, or numbered. */
-function itemRow(t: T, f: Formatters, item: Fields, index: number, parent: string): EvidenceRow {
+function itemRow(t: T, f: Formatters, item: Fields, index: number, parent: string): Fact {
   const partsOf = (record: Fields, skip: string[], within: string) =>
     Object.entries(record)
       .filter(([k]) => !skip.includes(k))
@@ -151,7 +135,7 @@ function itemRow(t: T, f: Formatters, item: Fields, index: number, parent: strin
     };
   }
   if (typeof item.bank === 'string' && typeof item.incidentId === 'string') {
-    const rows: EvidenceRow[] = [];
+    const rows: Fact[] = [];
     if (typeof item.kind === 'string')
       rows.push({ key: 'kind', label: t('incidents.kind'), text: stringText(t, f, 'kind', 'incidents', item.kind) });
     if (typeof item.amount === 'number')
@@ -171,7 +155,7 @@ function itemRow(t: T, f: Formatters, item: Fields, index: number, parent: strin
   return { key: String(index + 1), label: String(index + 1), rows: partsOf(item, [], parent) };
 }
 
-function row(t: T, f: Formatters, key: string, value: unknown, parent: string): EvidenceRow {
+function row(t: T, f: Formatters, key: string, value: unknown, parent: string): Fact {
   const name = keyLabel(t, key, parent);
   if (Array.isArray(value)) {
     if (value.some(isRecord))
@@ -208,7 +192,7 @@ export function evidenceRows(
   t: T,
   f: Formatters,
   omit: string[] = ['features', 'rules'],
-): EvidenceRow[] {
+): Fact[] {
   return Object.entries(evidence)
     .filter(([key]) => !omit.includes(key))
     .map(([key, value]) => row(t, f, key, value, ''));

@@ -14,7 +14,8 @@ import { errorCodes } from '../../src/errors.ts';
 import { ingressTypes, type LabelCode, reasonCodes } from '../../src/screening/types.ts';
 import { ApiError } from '../src/api/client.ts';
 import { errorLine, errorText } from '../src/errors.ts';
-import { type EvidenceRow, evidenceLabel, evidenceRows, featureLabel, ruleText, traitText } from '../src/evidence.ts';
+import { evidenceLabel, evidenceRows, featureLabel, ruleText, traitText } from '../src/evidence.ts';
+import type { Fact } from '../src/facts.ts';
 import { formatters } from '../src/format.ts';
 import { cityNames, en, kk, labelCodeLabel, type MessageKey, reasonLabel, ru } from '../src/messages.ts';
 import * as cases from '../src/pages/cases/messages.ts';
@@ -258,7 +259,7 @@ describe('alert evidence texts', () => {
       textsOf(en),
       formatters('en'),
     );
-    const flat = (list: EvidenceRow[]): string[] => list.flatMap((r) => [r.label, r.text ?? '', ...flat(r.rows ?? [])]);
+    const flat = (list: Fact[]): string[] => list.flatMap((r) => [r.label, r.text ?? '', ...flat(r.rows ?? [])]);
     assert.doesNotMatch(flat(rows).join(' '), /[{}[\]"]/);
     assert.deepEqual(
       rows.map((r) => r.key),

@@ -3,8 +3,17 @@ import { ApiError, api } from '../api/client.ts';
 import type { Alert } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { Link, useRouter } from '../components/router.tsx';
-import { Drawer, ErrorNotice, FilterSelect, openableRow, Panel, TableBox, TableState } from '../components/ui.tsx';
-import { type EvidenceRow, evidenceRows, featureLabel, ruleText } from '../evidence.ts';
+import {
+  Drawer,
+  ErrorNotice,
+  FactList,
+  FilterSelect,
+  openableRow,
+  Panel,
+  TableBox,
+  TableState,
+} from '../components/ui.tsx';
+import { evidenceRows, featureLabel, ruleText } from '../evidence.ts';
 import { featureValue } from '../format.ts';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
@@ -50,36 +59,6 @@ export function byPriority(a: Alert, b: Alert): number {
 
 /** How many alerts the list loads at once (the server's largest page). */
 const alertsPage = 500;
-
-/**
- * Labelled facts of the evidence. A record or a list shows under its label, its parts indented
- * below; an item with a value of its own (a trait's strength) keeps it beside the label.
- */
-function EvidenceList({ rows, nested = false }: { rows: EvidenceRow[]; nested?: boolean }) {
-  return (
-    <dl className={nested ? 'kv nested' : 'kv'} style={nested ? undefined : { marginTop: 12 }}>
-      {rows.map((row) => {
-        const parts = row.rows && row.rows.length > 0 ? row.rows : undefined;
-        return (
-          <div
-            key={row.key}
-            {...(nested ? { 'data-part': row.key } : { 'data-evidence': row.key })}
-            className={parts ? (row.text === undefined ? 'group' : 'group valued') : undefined}
-            style={{ display: 'contents' }}
-          >
-            <dt title={row.key}>{row.label}</dt>
-            {row.text !== undefined && <dd className="value mono">{row.text}</dd>}
-            {parts && (
-              <dd className="parts">
-                <EvidenceList rows={parts} nested />
-              </dd>
-            )}
-          </div>
-        );
-      })}
-    </dl>
-  );
-}
 
 /**
  * Evidence as analysts read it, in the console's language: the rules that held, then each feature
@@ -136,7 +115,7 @@ function Evidence({ evidence, omit = [] }: { evidence: Record<string, unknown>; 
           </tbody>
         </table>
       )}
-      {rest.length > 0 && <EvidenceList rows={rest} />}
+      {rest.length > 0 && <FactList facts={rest} attribute="evidence" />}
     </>
   );
 }
