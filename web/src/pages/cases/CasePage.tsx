@@ -21,7 +21,12 @@ type Speak = ReturnType<typeof useSpeak>;
  */
 function ItemValue({ type, value }: { type: string; value: string }) {
   const { me } = useSession();
-  if (type === 'number') return <Link to={`/lookup/${encodeURIComponent(value)}`}>{value}</Link>;
+  if (type === 'number')
+    return (
+      <Link to={`/lookup/${encodeURIComponent(value)}`} className="mono">
+        {value}
+      </Link>
+    );
   if (type === 'alert') return <AlertLink id={value} />;
   const slash = value.indexOf('/');
   if (type === 'incident' && slash > 0 && can.actOnAlerts(me.user.role))
