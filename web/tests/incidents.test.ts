@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { openAsFirstAdmin, type Server, shot, startServer } from './support.ts';
+import { openAsFirstAdmin, operatorKey, type Server, shot, startServer } from './support.ts';
 
 const FRAUD = '+905321234567';
 const NEIGHBOUR = '+77051112233';
@@ -20,7 +20,7 @@ describe('incidents in Chromium', () => {
 
   before(async () => {
     server = await startServer();
-    const operatorKey = (await server.api('POST', '/v1/admin/operators/BEELINE/keys')).json.apiKey;
+    const beeline = await operatorKey(server, 'BEELINE');
     const bankKeys: Record<string, string> = {};
     for (const id of ['HALYK', 'KASPIBANK']) {
       assert.equal((await server.api('POST', '/v1/admin/banks', { id, name: id })).status, 201);
@@ -34,7 +34,7 @@ describe('incidents in Chromium', () => {
         'POST',
         '/v1/calls/verify',
         { callId: `inc-${i}`, a, b, at: new Date().toISOString(), ingress: 'international' },
-        operatorKey,
+        beeline,
       );
       assert.equal(r.status, 200);
     }
