@@ -123,12 +123,29 @@ export function formatters(language: Language): Formatters {
   return value;
 }
 
+/** The detectors' defining traits (TRAIT_IDS of src/detection/traits.ts), whose strengths run from 0 to 1. */
+export const traitIds: ReadonlySet<string> = new Set([
+  'volume',
+  'outgoing',
+  'noLife',
+  'strangers',
+  'onePlace',
+  'device',
+  'gateway',
+  'conversations',
+  'colocated',
+  'failed',
+  'dialledList',
+  'office',
+]);
+
 /**
- * How a model feature's value reads: shares as percentages, durations and gaps with their units,
- * data volumes in bytes, anything else as a number. Names follow the detectors' features.
+ * How a model feature's value reads: shares and trait strengths as percentages, durations and gaps
+ * with their units, data volumes in bytes, anything else as a number. Names follow the detectors'
+ * features.
  */
 export function featureValue(f: Formatters, name: string, value: number): string {
-  if (/Share$|^reciprocity$/.test(name)) return f.percent(value);
+  if (/Share$|^reciprocity$/.test(name) || traitIds.has(name)) return f.percent(value);
   if (/^duration|DurationS$|^gapMedianS$/.test(name)) return f.duration(value);
   if (name === 'dataBytes') return f.bytes(value);
   return f.number(value, 1);

@@ -19,6 +19,31 @@ export function AlertLink({ id }: { id: string }) {
   );
 }
 
+/** Where one bank incident opens: its panel on the Incidents page. */
+export function incidentPath(bank: string, incidentId: string): string {
+  return `/incidents?bank=${encodeURIComponent(bank)}&id=${encodeURIComponent(incidentId)}`;
+}
+
+/**
+ * A bank incident as a link to its panel on the Incidents page, shown as `bank/id` (the case
+ * item's value) unless told otherwise.
+ */
+export function IncidentLink({
+  bank,
+  incidentId,
+  children,
+}: {
+  bank: string;
+  incidentId: string;
+  children?: ReactNode;
+}) {
+  return (
+    <Link to={incidentPath(bank, incidentId)} className="mono">
+      {children ?? `${bank}/${incidentId}`}
+    </Link>
+  );
+}
+
 /** `user:admin` → `admin`; other principals (`operator:KCELL`, `system`) stay as they are. */
 export function actorName(actor: string | null | undefined): string {
   if (!actor) return '—';

@@ -7,7 +7,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { beelineCdrs, boxA, cellsCsv, insertAlertsAndReports, kcellCdrs } from '../../src/cases/test-support.ts';
-import { adminToken, openAsFirstAdmin, type Server, shot, startServer } from './support.ts';
+import {
+  adminToken,
+  openAsFirstAdmin,
+  operatorKey,
+  type Server,
+  shot,
+  startServer,
+  uploadCdrs,
+  uploadCsv,
+} from './support.ts';
 
 const adminPassword = 'Chief-passphrase-for-cases-7';
 
@@ -18,22 +27,9 @@ describe('investigations in Chromium', () => {
 
   before(async () => {
     server = await startServer();
-    const upload = async (path: string, body: string, token: string, method = 'POST') => {
-      const r = await fetch(`${server.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
-        body,
-      });
-      assert.equal(r.status, 200, await r.text());
-    };
-    for (const [operator, file] of [
-      ['KCELL', kcellCdrs],
-      ['BEELINE', beelineCdrs],
-    ]) {
-      const key = (await server.api('POST', `/v1/admin/operators/${operator}/keys`)).json.apiKey;
-      await upload('/v1/cdr', file, key);
-    }
-    await upload('/v1/cells', cellsCsv, adminToken, 'PUT');
+    await uploadCdrs(server, await operatorKey(server, 'KCELL'), kcellCdrs);
+    await uploadCdrs(server, await operatorKey(server, 'BEELINE'), beelineCdrs);
+    await uploadCsv(server, adminToken, '/v1/cells', cellsCsv, 'PUT');
     await insertAlertsAndReports(server.app.sql);
     await server.app.stream.drain();
     ({ browser, page } = await openAsFirstAdmin(server, adminPassword));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { simBoxCdrs } from '../../src/datapath/test-support.ts';
-import { logIn, openAsFirstAdmin, type Server, shot, startServer, uploadCdrs } from './support.ts';
+import { logIn, openAsFirstAdmin, operatorKey, type Server, shot, startServer, uploadCdrs } from './support.ts';
 
 const adminPassword = 'Chief-passphrase-for-duties-7';
 const DAY = 86_400_000;
@@ -23,8 +23,7 @@ describe("operators' duties in Chromium", () => {
   before(async () => {
     server = await startServer();
     const keys: Record<string, string> = {};
-    for (const op of ['KCELL', 'BEELINE'])
-      keys[op] = (await server.api('POST', `/v1/admin/operators/${op}/keys`)).json.apiKey;
+    for (const op of ['KCELL', 'BEELINE']) keys[op] = await operatorKey(server, op);
     const upload = (key: string, body: string) => uploadCdrs(server, key, body);
     // Kcell: a SIM-box whose four SIMs it is asked to suspend; it answers one, the rest run late.
     await upload(keys.KCELL, simBoxCdrs('KCELL').text());

@@ -119,6 +119,22 @@ describe('analyst console in Chromium', () => {
     await page.click('text=Проверить цепочку');
     await page.waitForSelector('[data-verify=ok]');
     await shot(page, '05-audit');
+    // An entry opens as labelled facts, the request's details under their own names, not as JSON.
+    await page.click(`tr[data-audit-action="number.lookup"]:has-text("${traffic.fraudster}")`);
+    await page.waitForSelector('dialog [data-audit-field=details]');
+    assert.equal(await page.textContent('dialog [data-audit-field=actor] dd'), 'user:admin');
+    assert.equal(await page.textContent('dialog [data-audit-field=target] dd'), traffic.fraudster);
+    assert.equal(await page.textContent('dialog [data-audit-field=clientIp] dd'), '127.0.0.1');
+    assert.equal(await page.textContent('dialog [data-audit-field=hash] dd'), audit.items[0].hash);
+    await page.keyboard.press('Escape');
+    await page.reload();
+    await page.click('tr[data-audit-action="audit.verify"]');
+    await page.waitForSelector('dialog [data-audit-field=details] [data-part=ok]');
+    assert.equal(await page.textContent('dialog [data-audit-field=details] [data-part=ok] dd'), 'Да');
+    const entry = (await page.textContent('dialog dl.kv')) ?? '';
+    assert.doesNotMatch(entry, /\{"|"\w+":/, entry);
+    await shot(page, '05-audit-entry');
+    await page.keyboard.press('Escape');
   });
 
   it('adds a number to the blocklist from the lists page', async () => {
@@ -211,13 +227,13 @@ describe('analyst console in Chromium', () => {
 
       // The API answers the same way whatever the page shows.
       const viaApi = await analyst.evaluate(async () => {
-        const stats = await (await fetch('/v1/stats')).json();
+        const stats = (await (await fetch('/v1/stats')).json()) as { byOperator: Record<string, unknown> };
         const other = await fetch('/v1/decisions?operator=BEELINE');
-        const operators = await (await fetch('/v1/console/operators')).json();
+        const operators = (await (await fetch('/v1/console/operators')).json()) as { items: { id: string }[] };
         return {
           statsOperators: Object.keys(stats.byOperator),
           other: other.status,
-          operators: operators.items.map((o: { id: string }) => o.id),
+          operators: operators.items.map((o) => o.id),
         };
       });
       assert.deepEqual(viaApi, { statsOperators: ['KCELL'], other: 403, operators: ['KCELL'] });

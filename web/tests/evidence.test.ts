@@ -1,24 +1,33 @@
 /**
  * The console speaks the analyst's language where the server speaks English: in Russian (the
  * default) a wrong password shows the Russian text of INVALID_CREDENTIALS, and a real alert's
- * evidence shows its rules and feature labels translated (messages.ts), not the detectors' words.
+ * evidence shows its rules and feature labels translated (messages.ts), not the detectors' words,
+ * and what the model read and the traits that hold as labelled values, never as JSON.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { simBoxCdrs, victim } from '../../src/datapath/test-support.ts';
-import { featureLabel, ruleText } from '../src/evidence.ts';
+import { featureLabel, ruleText, traitText } from '../src/evidence.ts';
+import { formatters } from '../src/format.ts';
 import { type MessageKey, ru } from '../src/messages.ts';
 import { launchBrowser, logIn, type Server, shot, simulateTraffic, startServer, uploadCdrs } from './support.ts';
 
 const adminPassword = 'Chief-passphrase-for-evidence-5';
 const rotatedSim = '+77019000009';
 const t = (key: MessageKey) => ru[key] ?? key;
+const f = formatters('ru');
 
 interface AlertItem {
   id: string;
   kind: string;
-  evidence: { features?: { feature: string }[]; rules?: string[] };
+  evidence: {
+    features?: { feature: string }[];
+    rules?: string[];
+    inputs?: Record<string, number>;
+    traits?: { trait: string; strength: number; values: Record<string, number> }[];
+    modelProbability?: number;
+  };
 }
 
 describe('server texts in the language of the console, in Chromium', () => {
@@ -97,6 +106,55 @@ describe('server texts in the language of the console, in Chromium', () => {
       assert.equal(shown, featureLabel(t, name));
     }
     await shot(page, 'ru-alert-evidence');
+  });
+
+  it('shows what the model read and the traits that hold as labelled values, not as JSON', async () => {
+    const items = (await server.api('GET', '/v1/alerts?status=open')).json.items as AlertItem[];
+    const alert = items.find((a) => Object.keys(a.evidence.inputs ?? {}).length > 0 && a.evidence.traits?.length);
+    assert.ok(alert?.evidence.inputs && alert.evidence.traits, `an alert with model inputs among ${items.length}`);
+    await page.click('.drawer button:has-text("Закрыть")');
+    await page.click(`tr[data-alert="${alert.id}"]`);
+    const inputs = '.drawer [data-evidence=inputs]';
+    await page.waitForSelector(inputs);
+    assert.equal(await page.textContent(`${inputs} > dt`), ru['evidence.inputs']);
+    const shown = await page.$$eval(`${inputs} > dd > dl > [data-part]`, (rows) =>
+      rows.map((row) => ({
+        name: row.getAttribute('data-part') ?? '',
+        label: row.querySelector('dt')?.textContent ?? '',
+        value: row.querySelector('dd')?.textContent ?? '',
+      })),
+    );
+    assert.deepEqual(
+      shown,
+      Object.entries(alert.evidence.inputs).map(([name, strength]) => ({
+        name,
+        label: featureLabel(t, name),
+        value: f.percent(strength),
+      })),
+    );
+    for (const { name, label } of shown) assert.notEqual(label, name, `input ${name} shown without a label`);
+
+    // Each trait that holds: its Russian name, its strength, and the feature values it rests on.
+    for (const trait of alert.evidence.traits) {
+      const row = `.drawer [data-evidence=traits] [data-part="${trait.trait}"]`;
+      assert.equal(await page.textContent(`${row} > dt`), traitText(t, trait.trait));
+      assert.notEqual(traitText(t, trait.trait), trait.trait, `trait "${trait.trait}" has no Russian name`);
+      assert.equal(await page.textContent(`${row} > dd.value`), f.percent(trait.strength));
+      for (const feature of Object.keys(trait.values)) {
+        const part = `${row} [data-part="${feature}"]`;
+        assert.equal(await page.textContent(`${part} > dt`), featureLabel(t, feature));
+        assert.ok(await page.textContent(`${part} > dd.value`), `${feature} of "${trait.trait}" has a value`);
+      }
+    }
+    if (alert.evidence.modelProbability !== undefined)
+      assert.equal(
+        await page.textContent('.drawer [data-evidence=modelProbability] dd'),
+        f.percent(alert.evidence.modelProbability),
+      );
+    // No fact of the evidence shows the server's JSON.
+    const evidence = (await page.$$eval('.drawer [data-evidence]', (rows) => rows.map((r) => r.textContent))).join(' ');
+    assert.doesNotMatch(evidence, /[{}[\]]|"\w+":/, evidence);
+    await shot(page, 'ru-alert-evidence-inputs');
   });
 
   it('labels the other facts of a rotated SIM and translates its rule with the number in it', async () => {

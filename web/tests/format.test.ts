@@ -1,7 +1,8 @@
 /** The console's numbers, shares, durations and dates in each language, and typed dates read back. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { featureValue, formatters, parseDateInput } from '../src/format.ts';
+import { TRAIT_IDS } from '../../src/detection/traits.ts';
+import { featureValue, formatters, parseDateInput, traitIds } from '../src/format.ts';
 
 /** Intl separates groups and units with (narrow) no-break spaces; tests compare with plain ones. */
 const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
@@ -26,6 +27,12 @@ describe('console formatters', () => {
     assert.equal(en.percent(0.695), '69.5%');
     assert.equal(plain(featureValue(ru, 'outShare', 1)), '100 %');
     assert.equal(plain(featureValue(ru, 'reciprocity', 0.25)), '25 %');
+  });
+
+  it('writes the strength of every defining trait of the detectors as a percentage', () => {
+    assert.deepEqual([...traitIds].sort(), [...TRAIT_IDS].sort());
+    assert.equal(plain(featureValue(ru, 'volume', 1)), '100 %');
+    assert.equal(plain(featureValue(ru, 'office', 0.778)), '77,8 %');
   });
 
   it('writes durations and data volumes with their units', () => {

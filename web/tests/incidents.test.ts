@@ -1,12 +1,13 @@
 /**
  * Browser test of the Incidents page in Chromium: a bank's incident, its contact trail with the
  * suspect first, the other bank and the alert behind the suspect, and an analyst marking a contact
- * as the suspect, then adding the incident to a case. Screenshot in .tmp/console-screenshots/incidents.png.
+ * as the suspect, then adding the incident to a case, whose item links back to the incident.
+ * Screenshot in .tmp/console-screenshots/incidents.png.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { openAsFirstAdmin, type Server, shot, startServer } from './support.ts';
+import { openAsFirstAdmin, operatorKey, type Server, shot, startServer } from './support.ts';
 
 const FRAUD = '+905321234567';
 const NEIGHBOUR = '+77051112233';
@@ -19,7 +20,7 @@ describe('incidents in Chromium', () => {
 
   before(async () => {
     server = await startServer();
-    const operatorKey = (await server.api('POST', '/v1/admin/operators/BEELINE/keys')).json.apiKey;
+    const beeline = await operatorKey(server, 'BEELINE');
     const bankKeys: Record<string, string> = {};
     for (const id of ['HALYK', 'KASPIBANK']) {
       assert.equal((await server.api('POST', '/v1/admin/banks', { id, name: id })).status, 201);
@@ -33,7 +34,7 @@ describe('incidents in Chromium', () => {
         'POST',
         '/v1/calls/verify',
         { callId: `inc-${i}`, a, b, at: new Date().toISOString(), ingress: 'international' },
-        operatorKey,
+        beeline,
       );
       assert.equal(r.status, 200);
     }
@@ -95,6 +96,26 @@ describe('incidents in Chromium', () => {
     );
   });
 
+  it("the case's incident is a link, reached by keyboard, that opens the incident", async () => {
+    const link = page.locator('[data-item="incident:KASPIBANK/kb-1"] a');
+    assert.equal((await link.textContent())?.trim(), 'KASPIBANK/kb-1');
+    assert.equal(await link.getAttribute('href'), '/incidents?bank=KASPIBANK&id=kb-1');
+    // Tab moves through the page's links and fields until it reaches the incident, Enter opens it.
+    let reached = false;
+    for (let i = 0; i < 100 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await link.evaluate((a) => a === document.activeElement);
+    }
+    assert.ok(reached, 'Tab reaches the incident link');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`dialog [data-contact="${FRAUD}"]`);
+    assert.match(page.url(), /\/incidents\?bank=KASPIBANK&id=kb-1$/);
+    assert.equal(await page.textContent('[data-banks]'), 'KASPIBANK, HALYK');
+    // The timeline names the incident with the same link.
+    await page.goBack();
+    await page.waitForSelector('[data-event=items_added] a[href="/incidents?bank=KASPIBANK&id=kb-1"]');
+  });
+
   it('the alert the incidents raised lists them, each with its own "add to case"', async () => {
     const view = await server.api('GET', '/v1/bank/incidents/kb-1?bank=KASPIBANK');
     const alertId = view.json.alerts[0].id as string;
@@ -102,6 +123,12 @@ describe('incidents in Chromium', () => {
     await page.click(`tr[data-alert="${alertId}"]`);
     await page.waitForSelector('[data-alert-incident="KASPIBANK/kb-1"] [data-add-to-case]');
     await page.waitForSelector('[data-alert-incident="HALYK/hb-1"] [data-add-to-case]');
+    // Listed once, in their own section, not again among the evidence.
+    assert.equal(await page.locator('dialog [data-evidence=incidents]').count(), 0);
+    await page.click('[data-alert-incident="HALYK/hb-1"] a[href="/incidents?bank=HALYK&id=hb-1"]');
+    await page.waitForSelector('dialog [data-banks]');
+    assert.match(page.url(), /\/incidents\?bank=HALYK&id=hb-1$/);
+    assert.equal((await page.textContent('dialog header h2'))?.trim(), 'HALYK · hb-1');
   });
 
   it('an admin adds a bank and issues its key, shown once, which works at once', async () => {

@@ -2,8 +2,9 @@
  * The console's texts are complete in every language: Russian and Kazakh have exactly the English
  * keys, no text is empty, Kazakh is a translation (not Russian left in place), and the technical
  * tokens (IMEI, ZIP, CSV, 403, PUT /v1/cells…) are kept as they are. Every error code of the API,
- * every feature of the detection models and every rule sentence of the detectors has its text, and
- * every screening reason code (src/screening/types.ts) its label.
+ * every feature of the detection models, every rule sentence and trait name of the detectors and
+ * every fact of an alert's evidence has its text, and every screening reason code
+ * (src/screening/types.ts) its label.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,7 +14,9 @@ import { errorCodes } from '../../src/errors.ts';
 import { ingressTypes, type LabelCode, reasonCodes } from '../../src/screening/types.ts';
 import { ApiError } from '../src/api/client.ts';
 import { errorLine, errorText } from '../src/errors.ts';
-import { evidenceLabel, featureLabel, ruleText } from '../src/evidence.ts';
+import { evidenceLabel, evidenceRows, featureLabel, ruleText, traitText } from '../src/evidence.ts';
+import type { Fact } from '../src/facts.ts';
+import { formatters } from '../src/format.ts';
 import { cityNames, en, kk, labelCodeLabel, type MessageKey, reasonLabel, ru } from '../src/messages.ts';
 import * as cases from '../src/pages/cases/messages.ts';
 import * as compliance from '../src/pages/compliance/messages.ts';
@@ -190,6 +193,109 @@ describe('alert evidence texts', () => {
         for (const value of values) assert.ok(translated.includes(value), `${translated} lacks ${value}`);
       }
     }
+  });
+
+  it('names every defining trait the detectors write, in every language', () => {
+    const source = readFileSync(join(detection, 'traits.ts'), 'utf8');
+    const names = [...source.matchAll(/trait\(\s*'(\w+)',\s*'([^']+)'/g)].map((m) => m[2]);
+    assert.ok(names.length >= 10, `${names.length} traits read from traits.ts`);
+    for (const name of names) {
+      assert.ok(
+        Object.entries(en).some(([key, text]) => key.startsWith('trait.') && text === name),
+        `no English text reproduces the trait "${name}"`,
+      );
+      const english = traitText(textsOf(en), name);
+      assert.equal(english, name.charAt(0).toUpperCase() + name.slice(1));
+      for (const dictionary of [ru, kk]) assert.notEqual(traitText(textsOf(dictionary), name), english, name);
+    }
+    assert.equal(traitText(textsOf(ru), 'a trait added tomorrow'), 'A trait added tomorrow');
+  });
+
+  it('labels the facts of an alert beside its rules and features, in every language', () => {
+    // The keys of the evidence the detectors, the device pass, the backstop and the banks write.
+    const keys = [
+      'traits',
+      'otherKind',
+      'traitScores',
+      'modelProbability',
+      'inputs',
+      'detector',
+      'model',
+      'imeis',
+      'deviceSims',
+      'priority',
+      'unusual',
+      'incidents',
+      'kind',
+      'score',
+      'median',
+      'z',
+    ];
+    for (const key of keys)
+      for (const dictionary of [en, ru, kk]) assert.notEqual(evidenceLabel(textsOf(dictionary), key), key, key);
+    // What raised the alert: the traits, the model or both (decideKind), or the backstop's sentence.
+    const anomaly = /detector: '([^']+)'/.exec(readFileSync(join(detection, 'anomaly.ts'), 'utf8'))?.[1];
+    assert.ok(anomaly, 'the backstop names itself');
+    for (const value of ['traits', 'model', 'traits+model', anomaly]) {
+      const shown = evidenceRows({ detector: value }, textsOf(ru), formatters('ru'))[0].text;
+      assert.ok(shown && shown !== value, `detector "${value}" shown as ${shown}`);
+    }
+  });
+
+  it('shows records and lists of the evidence as labelled values, never as JSON', () => {
+    const rows = evidenceRows(
+      {
+        features: [],
+        rules: [],
+        otherKind: {
+          kind: 'fraud_caller',
+          score: 0.84,
+          traits: [{ trait: 'bulk volume', strength: 1, values: { outPerActiveDay: 60 } }],
+        },
+        inputs: { volume: 1, office: 0.778 },
+        unusual: [{ feature: 'outShare', value: 0.97, median: 0.42, z: 5.25 }],
+        somethingNew: { nested: [{ a: 1 }] },
+      },
+      textsOf(en),
+      formatters('en'),
+    );
+    const flat = (list: Fact[]): string[] => list.flatMap((r) => [r.label, r.text ?? '', ...flat(r.rows ?? [])]);
+    assert.doesNotMatch(flat(rows).join(' '), /[{}[\]"]/);
+    assert.deepEqual(
+      rows.map((r) => r.key),
+      ['otherKind', 'inputs', 'unusual', 'somethingNew'],
+    );
+    const [otherKind, inputs, unusual] = rows;
+    assert.deepEqual(
+      otherKind.rows?.map((r) => [r.label, r.text]),
+      [
+        [en['evidence.kind'], en['alerts.kind.fraud_caller']],
+        [en['evidence.score'], '0.84'],
+        [en['evidence.traits'], undefined],
+      ],
+    );
+    assert.deepEqual(otherKind.rows?.[2].rows?.[0], {
+      key: 'bulk volume',
+      label: 'Bulk volume',
+      text: '100%',
+      rows: [{ key: 'outPerActiveDay', label: en['feature.outPerActiveDay'], text: '60' }],
+    });
+    assert.deepEqual(
+      inputs.rows?.map((r) => [r.label, r.text]),
+      [
+        [en['feature.volume'], '100%'],
+        [en['feature.office'], '77.8%'],
+      ],
+    );
+    assert.deepEqual(unusual.rows?.[0], {
+      key: 'outShare',
+      label: en['feature.outShare'],
+      text: '97%',
+      rows: [
+        { key: 'median', label: en['evidence.median'], text: '42%' },
+        { key: 'z', label: en['evidence.z'], text: '5.3' },
+      ],
+    });
   });
 
   it('shows an unknown rule as the server wrote it', () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { openAsFirstAdmin, type Server, shot, startServer } from './support.ts';
+import { openAsFirstAdmin, operatorKey, type Server, shot, startServer } from './support.ts';
 
 const reported = '+77021234567';
 
@@ -24,7 +24,7 @@ describe('reports and the analyst’s language in Chromium', () => {
           .status,
         202,
       );
-    await server.api('POST', '/v1/admin/operators/KCELL/keys');
+    await operatorKey(server, 'KCELL');
     await server.api('POST', '/v1/lists/blocklist/entries', {
       number: '+77029876543',
       reason: 'detection alert alr_test1: fraud caller (score 1)',

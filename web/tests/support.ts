@@ -87,7 +87,7 @@ export async function simulateTraffic(server: Server, calls = 400) {
   const rnd = random(42);
   const operators = Object.keys(prefixes);
   const keys: Record<string, string> = {};
-  for (const op of operators) keys[op] = (await server.api('POST', `/v1/admin/operators/${op}/keys`)).json.apiKey;
+  for (const op of operators) keys[op] = await operatorKey(server, op);
   const numberOf = (op: string) => {
     const list = prefixes[op];
     return `+7${list[Math.floor(rnd() * list.length)]}${String(Math.floor(rnd() * 1e7)).padStart(7, '0')}`;
@@ -186,12 +186,24 @@ export async function openAsFirstAdmin(
   return { browser, page };
 }
 
-/** An operator uploads a CDR file (CSV) with its API key; anything but 200 fails the test. */
-export async function uploadCdrs(server: Server, operatorKey: string, csv: string) {
-  const response = await fetch(`${server.url}/v1/cdr`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${operatorKey}`, 'content-type': 'text/csv' },
+/** Issues an API key for an operator (which the server then knows); returns the key. */
+export async function operatorKey(server: Server, operator: string): Promise<string> {
+  const { status, json } = await server.api('POST', `/v1/admin/operators/${operator}/keys`);
+  assert.equal(typeof json?.apiKey, 'string', `no key for ${operator}: ${status} ${JSON.stringify(json)}`);
+  return json.apiKey;
+}
+
+/** Sends a CSV file (CDRs, cells) with a key; anything but 200 fails the test. */
+export async function uploadCsv(server: Server, token: string, path: string, csv: string, method = 'POST') {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
     body: csv,
   });
   assert.equal(response.status, 200, await response.text());
+}
+
+/** An operator uploads a CDR file (CSV) with its API key; anything but 200 fails the test. */
+export async function uploadCdrs(server: Server, key: string, csv: string) {
+  await uploadCsv(server, key, '/v1/cdr', csv);
 }

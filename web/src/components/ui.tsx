@@ -1,5 +1,6 @@
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef } from 'react';
 import { errorText } from '../errors.ts';
+import type { Fact } from '../facts.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { reasonLabel } from '../messages.ts';
 
@@ -275,4 +276,44 @@ export function openableRow(open: () => void) {
       }
     },
   };
+}
+
+/**
+ * Labelled facts (an alert's evidence, an audit entry): a value beside its label; a record or list
+ * under its label with its parts indented below, an item's own value (a trait's strength) kept
+ * beside the label. Each top-level fact carries `data-<attribute>` with its key, nested ones
+ * `data-part`.
+ */
+export function FactList({
+  facts,
+  attribute,
+  nested = false,
+}: {
+  facts: Fact[];
+  attribute?: string;
+  nested?: boolean;
+}) {
+  return (
+    <dl className={nested ? 'kv nested' : 'kv'} style={nested ? undefined : { marginTop: 12 }}>
+      {facts.map((fact) => {
+        const parts = fact.rows && fact.rows.length > 0 ? fact.rows : undefined;
+        return (
+          <div
+            key={fact.key}
+            {...{ [nested || !attribute ? 'data-part' : `data-${attribute}`]: fact.key }}
+            className={parts ? (fact.text === undefined ? 'group' : 'group valued') : undefined}
+            style={{ display: 'contents' }}
+          >
+            <dt title={fact.key}>{fact.label}</dt>
+            {fact.text !== undefined && <dd className="value mono">{fact.text}</dd>}
+            {parts && (
+              <dd className="parts">
+                <FactList facts={parts} nested />
+              </dd>
+            )}
+          </div>
+        );
+      })}
+    </dl>
+  );
 }

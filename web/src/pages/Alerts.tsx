@@ -3,11 +3,21 @@ import { ApiError, api } from '../api/client.ts';
 import type { Alert } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { Link, useRouter } from '../components/router.tsx';
-import { Drawer, ErrorNotice, FilterSelect, openableRow, Panel, TableBox, TableState } from '../components/ui.tsx';
-import { evidenceLabel, featureLabel, ruleText } from '../evidence.ts';
-import { type Formatters, featureValue } from '../format.ts';
+import {
+  Drawer,
+  ErrorNotice,
+  FactList,
+  FilterSelect,
+  openableRow,
+  Panel,
+  TableBox,
+  TableState,
+} from '../components/ui.tsx';
+import { evidenceRows, featureLabel, ruleText } from '../evidence.ts';
+import { featureValue } from '../format.ts';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
+import { IncidentLink } from '../speak.tsx';
 import { AddIncidentToCase } from './cases/AddIncidentToCase.tsx';
 import { OpenCaseButton } from './cases/OpenCaseButton.tsx';
 
@@ -50,27 +60,17 @@ export function byPriority(a: Alert, b: Alert): number {
 /** How many alerts the list loads at once (the server's largest page). */
 const alertsPage = 500;
 
-const isoDate = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
-
-/** An evidence value as text: lists joined, numbers, shares, durations and dates in the language's conventions. */
-function evidenceValue(key: string, value: unknown, f: Formatters): string {
-  if (Array.isArray(value)) return value.map((v) => evidenceValue(key, v, f)).join(', ');
-  if (typeof value === 'number') return featureValue(f, key, value);
-  if (typeof value === 'string' && isoDate.test(value)) return f.dateTime(value);
-  if (value !== null && typeof value === 'object') return JSON.stringify(value);
-  return String(value ?? '');
-}
-
 /**
  * Evidence as analysts read it, in the console's language: the rules that held, then each feature
- * with its weight in the score, then the other facts (the server's English shows for anything new).
+ * with its weight in the score, then the other facts as labelled values (the server's English shows
+ * for anything new). `omit` names facts the panel shows in a section of their own.
  */
-function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
+function Evidence({ evidence, omit = [] }: { evidence: Record<string, unknown>; omit?: string[] }) {
   const i18n = useI18n();
   const { t, number } = i18n;
   const features = (Array.isArray(evidence.features) ? evidence.features : []) as Contribution[];
   const rules = (Array.isArray(evidence.rules) ? evidence.rules : []) as string[];
-  const rest = Object.entries(evidence).filter(([k]) => k !== 'features' && k !== 'rules');
+  const rest = evidenceRows(evidence, t, i18n, ['features', 'rules', ...omit]);
   const max = Math.max(1e-9, ...features.map((f) => Math.abs(f.contribution ?? 0)));
   return (
     <>
@@ -115,16 +115,7 @@ function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
           </tbody>
         </table>
       )}
-      {rest.length > 0 && (
-        <dl className="kv" style={{ marginTop: 12 }}>
-          {rest.map(([key, value]) => (
-            <div key={key} data-evidence={key} style={{ display: 'contents' }}>
-              <dt title={key}>{evidenceLabel(t, key)}</dt>
-              <dd className="mono">{evidenceValue(key, value, i18n)}</dd>
-            </div>
-          ))}
-        </dl>
-      )}
+      {rest.length > 0 && <FactList facts={rest} attribute="evidence" />}
     </>
   );
 }
@@ -162,6 +153,9 @@ export function AlertsPage() {
       setFailure(err as Error);
     }
   }
+
+  // Bank incidents behind the alert get a section of their own, each linked and addable to a case.
+  const listsIncidents = can.actOnAlerts(me.user.role) && Array.isArray(selected?.evidence?.incidents);
 
   if (data === null) return <div className="notice">{t('alerts.unavailable')}</div>;
   return (
@@ -245,16 +239,16 @@ export function AlertsPage() {
           </p>
           {can.actOnAlerts(me.user.role) && <OpenCaseButton alert={selected} />}
           <h3>{t('alerts.evidence')}</h3>
-          <Evidence evidence={selected.evidence ?? {}} />
-          {can.actOnAlerts(me.user.role) && Array.isArray(selected.evidence?.incidents) && (
+          <Evidence evidence={selected.evidence ?? {}} omit={listsIncidents ? ['incidents'] : []} />
+          {listsIncidents && (
             <>
               <h3>{t('nav.incidents')}</h3>
               <ul>
                 {(selected.evidence.incidents as { bank: string; incidentId: string; at: string }[]).map((i) => (
                   <li key={`${i.bank}/${i.incidentId}`} data-alert-incident={`${i.bank}/${i.incidentId}`}>
-                    <span className="mono">
+                    <IncidentLink bank={i.bank} incidentId={i.incidentId}>
                       {i.bank} · {i.incidentId}
-                    </span>{' '}
+                    </IncidentLink>{' '}
                     · {dateTime(i.at)}
                     <AddIncidentToCase incident={i} />
                   </li>

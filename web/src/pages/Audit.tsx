@@ -2,13 +2,34 @@ import { useState } from 'react';
 import { api } from '../api/client.ts';
 import type { AuditEntry, VerifyResult } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
-import { Drawer, ErrorNotice, openableRow, Panel, TableBox, TableState } from '../components/ui.tsx';
+import { Drawer, ErrorNotice, FactList, openableRow, Panel, TableBox, TableState } from '../components/ui.tsx';
+import { type Fact, recordFacts } from '../facts.ts';
 import { useI18n } from '../i18n.tsx';
 import { actorName, useSpeak } from '../speak.tsx';
 
 export function AuditPage() {
-  const { t, dateTime, number } = useI18n();
+  const i18n = useI18n();
+  const { t, dateTime, number } = i18n;
   const { actionName } = useSpeak();
+  /** An entry as labelled facts, its details under their own names (as the request gave them). */
+  const entryFacts = (e: AuditEntry): Fact[] => {
+    const action = actionName(e.action);
+    const details = recordFacts(e.details ?? {}, t, i18n);
+    return [
+      { key: 'seq', label: '#', text: String(e.seq) },
+      { key: 'at', label: t('audit.at'), text: dateTime(e.at) },
+      { key: 'actor', label: t('audit.actor'), text: e.actor },
+      { key: 'role', label: t('users.role'), text: e.role },
+      { key: 'action', label: t('audit.action'), text: action === e.action ? action : `${action} (${e.action})` },
+      { key: 'target', label: t('audit.target'), text: e.target },
+      { key: 'clientIp', label: t('audit.ip'), text: e.clientIp },
+      details.length
+        ? { key: 'details', label: t('audit.details'), rows: details }
+        : { key: 'details', label: t('audit.details'), text: '—' },
+      { key: 'prevHash', label: t('audit.prevHash'), text: e.prevHash },
+      { key: 'hash', label: t('audit.hash'), text: e.hash },
+    ];
+  };
   const [filter, setFilter] = useState({ actor: '', action: '', target: '' });
   const [applied, setApplied] = useState(filter);
   const [more, setMore] = useState<AuditEntry[]>([]);
@@ -138,7 +159,7 @@ export function AuditPage() {
           <p data-audit-summary>
             <strong>{actionName(selected.action)}</strong> · {actorName(selected.actor)} · {dateTime(selected.at)}
           </p>
-          <pre className="json">{JSON.stringify(selected, null, 2)}</pre>
+          <FactList facts={entryFacts(selected)} attribute="audit-field" />
         </Drawer>
       )}
     </>

@@ -1,9 +1,9 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
 import type { Incident, IncidentDetail } from '../api/types.ts';
 import { DataTable, Field, IssuedKey } from '../components/DataTable.tsx';
 import { usePoll } from '../components/hooks.ts';
-import { Link } from '../components/router.tsx';
+import { Link, useRouter } from '../components/router.tsx';
 import { Drawer, ErrorNotice, openableRow, Panel, Reasons, VerdictBadge } from '../components/ui.tsx';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
@@ -18,7 +18,7 @@ const amountText = (incident: Incident, number: (n: number) => string) =>
 
 /** One incident: the banks involved, the alerts behind its suspects, and the victim's contact trail. */
 function IncidentView({ incident, onClose }: { incident: Incident; onClose(): void }) {
-  const { t, dateTime, number } = useI18n();
+  const { t, dateTime, number, score } = useI18n();
   const { me } = useSession();
   const [failure, setFailure] = useState<Error>();
   const { data, error, refresh } = usePoll<IncidentDetail>(
@@ -56,8 +56,10 @@ function IncidentView({ incident, onClose }: { incident: Incident; onClose(): vo
       <ul>
         {(data?.alerts ?? []).map((a) => (
           <li key={a.id} data-linked-alert={a.id}>
-            <span className="mono">{a.number}</span> · {kindName(t, a.kind)} · {statusName(t, a.status)} ·{' '}
-            {a.score.toFixed(2)}
+            <Link to={`/alerts?id=${encodeURIComponent(a.id)}`} className="mono">
+              {a.number}
+            </Link>{' '}
+            · {kindName(t, a.kind)} · {statusName(t, a.status)} · {score(a.score)}
           </li>
         ))}
       </ul>
@@ -209,11 +211,20 @@ function BanksPanel() {
 export function IncidentsPage() {
   const { t, dateTime, number } = useI18n();
   const [selected, setSelected] = useState<Incident>();
+  const [failure, setFailure] = useState<Error>();
   const { data, error } = usePoll(() => api.incidents({ limit: 200 }), [], 15_000);
+  // A link to one incident (`/incidents?bank=…&id=…`, from a case or an alert) opens its panel.
+  const { path } = useRouter();
+  const linked = new URLSearchParams(path.split('?')[1] ?? '');
+  const linkedBank = linked.get('bank');
+  const linkedId = linked.get('id');
+  useEffect(() => {
+    if (linkedBank && linkedId) api.incident(linkedId, linkedBank).then(setSelected, setFailure);
+  }, [linkedBank, linkedId]);
   return (
     <>
       <BanksPanel />
-      <ErrorNotice error={error} />
+      <ErrorNotice error={error ?? failure} />
       <Panel flush>
         <DataTable
           label={t('nav.incidents')}

@@ -5,7 +5,7 @@ import { usePoll } from '../../components/hooks.ts';
 import { Link } from '../../components/router.tsx';
 import { ErrorNotice, Loading, Panel, TableBox, TableState } from '../../components/ui.tsx';
 import { can, useSession } from '../../session.tsx';
-import { AlertLink, actorName, useSpeak } from '../../speak.tsx';
+import { AlertLink, actorName, IncidentLink, useSpeak } from '../../speak.tsx';
 import { GraphPanel } from './LinkGraph.tsx';
 import { useCaseText } from './text.ts';
 import type { TimelineEvent } from './types.ts';
@@ -16,13 +16,31 @@ const seizedKinds = ['simbox', 'sim_card', 'phone', 'other'];
 type Speak = ReturnType<typeof useSpeak>;
 
 /**
+ * A case item's value: numbers lead to their lookup, alerts and bank incidents to their panels
+ * (incidents only for those who may open the Incidents page); other values are text.
+ */
+function ItemValue({ type, value }: { type: string; value: string }) {
+  const { me } = useSession();
+  if (type === 'number')
+    return (
+      <Link to={`/lookup/${encodeURIComponent(value)}`} className="mono">
+        {value}
+      </Link>
+    );
+  if (type === 'alert') return <AlertLink id={value} />;
+  const slash = value.indexOf('/');
+  if (type === 'incident' && slash > 0 && can.actOnAlerts(me.user.role))
+    return <IncidentLink bank={value.slice(0, slash)} incidentId={value.slice(slash + 1)} />;
+  return <span className="mono">{value}</span>;
+}
+
+/**
  * One line for a timeline event, in words: statuses, item types and seized kinds by their names,
  * where items came from as a sentence, alert ids as links.
  */
 function describe(e: TimelineEvent, named: (prefix: string, value: string) => string, speak: Speak): ReactNode {
   const d = e.details as Record<string, unknown> & { items?: { type: string; value: string }[] };
-  const value = (i: { type: string; value: string }) =>
-    i.type === 'alert' ? <AlertLink id={i.value} /> : <span className="mono">{i.value}</span>;
+  const value = (i: { type: string; value: string }) => <ItemValue type={i.type} value={i.value} />;
   switch (e.kind) {
     case 'created':
       return speak.caseTitle(String(d.title));
@@ -244,11 +262,7 @@ export function CasePage({ id }: { id: string }) {
                   <tr key={`${i.type}:${i.value}`} data-item={`${i.type}:${i.value}`}>
                     <td>{named('item', i.type)}</td>
                     <td className="mono">
-                      {i.type === 'number' ? (
-                        <Link to={`/lookup/${encodeURIComponent(i.value)}`}>{i.value}</Link>
-                      ) : (
-                        i.value
-                      )}
+                      <ItemValue type={i.type} value={i.value} />
                     </td>
                     <td>{i.operators.join(', ')}</td>
                   </tr>
