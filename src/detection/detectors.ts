@@ -9,6 +9,7 @@ import {
   standardise,
   type Transform,
 } from './model.ts';
+import { NumberTable } from './number-table.ts';
 import {
   heldTraits,
   MODEL_TRAIT_FLOOR,
@@ -78,7 +79,8 @@ export const SOURCE_MODEL_INPUTS: [keyof SourceFeatures, Transform][] = [
  * SIM features plus the ones that need the whole population: bulk-calling SIMs sharing its main
  * cell, and the SIMs of its farm (SIMs linked through shared IMEIs, transitively).
  */
-export type SimRecord = SimFeatures & { colocatedBulkSims: number; farmSims: number; siblingModules: number };
+export type SimRecord = SimFeatures &
+  FarmTraffic & { colocatedBulkSims: number; farmSims: number; siblingModules: number };
 
 /** IMEI serials (the 6 digits after the TAC) this close are one batch of modules: the ports of one gateway. */
 const SIBLING_SERIAL_DISTANCE = 1000;
@@ -96,16 +98,23 @@ export function isBulkCaller(f: SimFeatures): boolean {
 
 /** Features of every SIM, with the count of other bulk-calling SIMs sharing its main cell. */
 export function simRecords(store: FeatureStore): Map<number, SimRecord> {
-  const base = new Map<number, SimFeatures>();
+  // Per SIM in the store's order (arrays, not maps keyed by large numbers).
+  const sims = [...store.sims.values()];
+  const raw = sims.map((sim) => store.simFeatures(sim));
+  const topCells = Int32Array.from(sims, (sim) => sim.cellCounts.top());
+  const farms = farmsOf(store);
+  // Calls and SMS between SIMs of one farm are not traffic with the outside world: a box fakes
+  // incoming calls among its own SIMs to look like people. The voice figures that judge a SIM
+  // are those with the outside world; the farm's own traffic is kept apart (farmCalls…).
+  const internal = farmTraffic(sims, raw, topCells, farms);
+  const base = raw.map((f, i) => outsideWorld(f, internal[i]));
   const bulkByCell = new Map<number, number>();
-  const topCellOf = new Map<number, number>();
   // Bulk callers' devices by main cell: TAC and serial of each IMEI.
   const devicesByCell = new Map<number, { msisdn: number; tac: number; serial: number }[]>();
-  for (const [msisdn, sim] of store.sims) {
-    const f = store.simFeatures(sim);
-    base.set(msisdn, f);
-    const cell = sim.cellCounts.top();
-    topCellOf.set(msisdn, cell);
+  for (let i = 0; i < sims.length; i++) {
+    const sim = sims[i];
+    const f = base[i];
+    const cell = topCells[i];
     if (cell >= 0 && isBulkCaller(f)) {
       bulkByCell.set(cell, (bulkByCell.get(cell) ?? 0) + 1);
       // Ports of a gateway have no life of their own (no SMS, no data): only such SIMs are compared.
@@ -115,25 +124,183 @@ export function simRecords(store: FeatureStore): Map<number, SimRecord> {
         if (digits < 14) continue;
         const body = Math.floor(sim.imeis[k] / 10 ** (digits - 14));
         const list = devicesByCell.get(cell) ?? [];
-        list.push({ msisdn, tac: Math.floor(body / 1_000_000), serial: body % 1_000_000 });
+        list.push({ msisdn: sim.msisdn, tac: Math.floor(body / 1_000_000), serial: body % 1_000_000 });
         devicesByCell.set(cell, list);
       }
     }
   }
   const siblings = siblingModules(devicesByCell);
-  const farms = farmSizes(store);
   const out = new Map<number, SimRecord>();
-  for (const [msisdn, f] of base) {
-    const cell = topCellOf.get(msisdn) ?? -1;
+  for (let i = 0; i < sims.length; i++) {
+    const msisdn = sims[i].msisdn;
+    const f = base[i];
+    const cell = topCells[i];
     const here = cell >= 0 ? (bulkByCell.get(cell) ?? 0) : 0;
     out.set(msisdn, {
       ...f,
+      farmCallsIn: f.farmCallsIn ?? 0,
+      farmCallsOut: f.farmCallsOut ?? 0,
+      farmSms: f.farmSms ?? 0,
       colocatedBulkSims: Math.max(0, here - (isBulkCaller(f) ? 1 : 0)),
-      farmSims: farms.get(msisdn) ?? 1,
+      farmSims: farms.get(msisdn)?.size ?? 1,
       siblingModules: siblings.get(msisdn) ?? 0,
     });
   }
   return out;
+}
+
+/** A SIM's calls and SMS with other SIMs of its own farm (counted apart from its outside traffic). */
+export interface FarmTraffic {
+  /** Calls received from, and made to, SIMs of the same farm. */
+  farmCallsIn: number;
+  farmCallsOut: number;
+  /** SMS exchanged with SIMs of the same farm. */
+  farmSms: number;
+}
+
+interface FarmPeers extends FarmTraffic {
+  /** Distinct farm SIMs called, and calling in. */
+  callees: number;
+  callers: number;
+}
+
+/**
+ * Calls and SMS between SIMs of one farm, per SIM, from each SIM's counts of its callers and SMS
+ * senders (so the calls a SIM made to a sibling are read from the sibling's counts). Two SIMs are
+ * of one farm when they went through the same IMEIs (transitively), or when they share a place
+ * (one's main cell among the other's cells) and either both sit in gateway-like devices (a gateway
+ * TAC, SIMs sharing an IMEI or at the same hours in one, a SIM through several IMEIs: what a SIM
+ * must have to be a SIM-box at all) or, both with little life of their own, their devices are
+ * modules of one batch (same TAC, close serials). People calling their neighbours are neither.
+ */
+function farmTraffic(
+  sims: SimState[],
+  raw: SimFeatures[],
+  topCells: Int32Array,
+  farms: Map<number, { root: number; size: number }>,
+): (FarmPeers | null)[] {
+  // What the relation needs of each SIM, gathered once; senders found without boxing their numbers.
+  const peers: FarmPeer[] = [];
+  const byNumber = new NumberTable<FarmPeer>(sims.length);
+  for (let i = 0; i < sims.length; i++) {
+    const f = raw[i];
+    const peer: FarmPeer = {
+      sim: sims[i],
+      farm: farms.get(sims[i].msisdn)?.root ?? -1,
+      cell: topCells[i],
+      gatewayLike: f.gatewayTac > 0 || f.concurrentSimsOnImei >= 1 || f.simsPerImei >= 2 || f.imeisPerSim >= 3,
+      // Ports of a gateway have little life of their own, even a box faking some.
+      port: f.lifePerCall < 0.3,
+      bodies: null,
+      traffic: null,
+    };
+    peers.push(peer);
+    byNumber.add(sims[i].msisdn, peer);
+  }
+  const linked = (a: FarmPeer, b: FarmPeer) => {
+    if (a.farm >= 0 && a.farm === b.farm) return true;
+    const gateways = a.gatewayLike && b.gatewayLike;
+    if (!gateways && !(a.port && b.port)) return false;
+    if (!((b.cell >= 0 && a.sim.cells.has(b.cell)) || (a.cell >= 0 && b.sim.cells.has(a.cell)))) return false;
+    return gateways || sameBatch(bodiesOf(a), bodiesOf(b));
+  };
+  const traffic = (p: FarmPeer) => {
+    p.traffic ??= { farmCallsIn: 0, farmCallsOut: 0, farmSms: 0, callees: 0, callers: 0 };
+    return p.traffic;
+  };
+  for (const receiver of peers) {
+    const calls = receiver.sim.callerCounts;
+    const sms = receiver.sim.smsSenderCounts;
+    if ((calls.size === 0 && sms.size === 0) || (receiver.farm < 0 && !receiver.gatewayLike && !receiver.port))
+      continue;
+    for (const key of calls.keyList()) {
+      const sender = byNumber.get(key);
+      if (!sender || sender === receiver || !linked(sender, receiver)) continue;
+      const n = calls.get(key);
+      const r = traffic(receiver);
+      r.farmCallsIn += n;
+      r.callers++;
+      const s = traffic(sender);
+      s.farmCallsOut += n;
+      s.callees++;
+    }
+    for (const key of sms.keyList()) {
+      const sender = byNumber.get(key);
+      if (!sender || sender === receiver || !linked(sender, receiver)) continue;
+      const n = sms.get(key);
+      traffic(receiver).farmSms += n;
+      traffic(sender).farmSms += n;
+    }
+  }
+  return peers.map((p) => p.traffic);
+}
+
+/** What the farm relation reads of one SIM. */
+interface FarmPeer {
+  sim: SimState;
+  /** Its farm through shared IMEIs (-1 when it shared none). */
+  farm: number;
+  cell: number;
+  gatewayLike: boolean;
+  port: boolean;
+  /** The 14-digit bodies (TAC + serial) of its IMEIs, when asked for. */
+  bodies: number[] | null;
+  traffic: FarmPeers | null;
+}
+
+function bodiesOf(p: FarmPeer): number[] {
+  if (!p.bodies) {
+    const sim = p.sim;
+    p.bodies = [];
+    for (let k = 0; k < sim.imeis.length; k++)
+      if (sim.imeiDigits[k] >= 14) p.bodies.push(Math.floor(sim.imeis[k] / 10 ** (sim.imeiDigits[k] - 14)));
+  }
+  return p.bodies;
+}
+
+/** Whether two SIMs were seen in modules of one batch: IMEIs of the same TAC with close serials. */
+function sameBatch(a: number[], b: number[]): boolean {
+  for (const x of a)
+    for (const y of b)
+      if (
+        Math.floor(x / 1_000_000) === Math.floor(y / 1_000_000) &&
+        Math.abs((x % 1_000_000) - (y % 1_000_000)) <= SIBLING_SERIAL_DISTANCE
+      )
+        return true;
+  return false;
+}
+
+/** A SIM's features with its farm's own calls and SMS set aside: its traffic with the outside world. */
+function outsideWorld(
+  f: SimFeatures,
+  farm: (FarmTraffic & Partial<FarmPeers>) | null,
+): SimFeatures & Partial<FarmTraffic> {
+  if (!farm || farm.farmCallsIn + farm.farmCallsOut + farm.farmSms === 0) return f;
+  // Counts of a Space-Saving counter can run over: never more than the SIM's own traffic.
+  const callsIn = Math.min(farm.farmCallsIn, f.voiceIn);
+  const callsOut = Math.min(farm.farmCallsOut, f.voiceOut);
+  const sms = Math.min(farm.farmSms, f.smsCount);
+  const voiceOut = f.voiceOut - callsOut;
+  const voiceIn = f.voiceIn - callsIn;
+  const distinctCallees = Math.max(0, f.distinctCallees - (farm.callees ?? 0));
+  const callbacks = Math.max(0, f.callbackShare * f.voiceOut - callsOut);
+  const smsCount = f.smsCount - sms;
+  return {
+    ...f,
+    voiceOut,
+    voiceIn,
+    outShare: voiceOut + voiceIn > 0 ? voiceOut / (voiceOut + voiceIn) : 0,
+    outPerActiveDay: f.voiceOut > 0 ? (f.outPerActiveDay * voiceOut) / f.voiceOut : 0,
+    distinctCallees,
+    calleesPerOutCall: voiceOut > 0 ? Math.min(1, distinctCallees / voiceOut) : 0,
+    callbackShare: voiceOut > 0 ? callbacks / voiceOut : 0,
+    distinctCallers: Math.max(0, f.distinctCallers - (farm.callers ?? 0)),
+    smsCount,
+    lifePerCall: (smsCount + f.dataEvents) / Math.max(1, voiceOut),
+    farmCallsIn: callsIn,
+    farmCallsOut: callsOut,
+    farmSms: sms,
+  };
 }
 
 /**
@@ -164,8 +331,8 @@ function siblingModules(
   return out;
 }
 
-/** SIMs linked through IMEIs they shared (a box's SIMs rotating through its modules): size of each SIM's farm. */
-function farmSizes(store: FeatureStore): Map<number, number> {
+/** SIMs linked through IMEIs they shared (a box's SIMs rotating through its modules): each SIM's farm and its size. */
+function farmsOf(store: FeatureStore): Map<number, { root: number; size: number }> {
   const parent = new Map<number, number>();
   const find = (x: number): number => {
     let root = x;
@@ -193,8 +360,11 @@ function farmSizes(store: FeatureStore): Map<number, number> {
     const root = find(sim);
     sizes.set(root, (sizes.get(root) ?? 0) + 1);
   }
-  const out = new Map<number, number>();
-  for (const sim of parent.keys()) out.set(sim, sizes.get(find(sim)) ?? 1);
+  const out = new Map<number, { root: number; size: number }>();
+  for (const sim of parent.keys()) {
+    const root = find(sim);
+    out.set(sim, { root, size: sizes.get(root) ?? 1 });
+  }
   return out;
 }
 

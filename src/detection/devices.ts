@@ -45,7 +45,19 @@ export function groupDevices(store: FeatureStore, alerts: Alert[]): Alert[] {
   const added: Alert[] = [];
   const byMsisdn = new Map<number, Alert>();
   for (const a of alerts) if (a.kind !== 'wangiri') byMsisdn.set(Number(a.msisdn.slice(1)), a);
-  // Rotated SIMs: other SIMs seen on the IMEIs of alerted SIM-box SIMs.
+  // Rotated SIMs: other SIMs seen on the multi-SIM IMEIs of alerted SIM-box SIMs. The box's SIMs
+  // (alerted, or seen on those IMEIs) call each other to fake incoming calls: those calls are set
+  // aside when judging whether a rotated SIM's voice is outgoing.
+  const boxSims = new Set<number>();
+  for (const [msisdn, alert] of byMsisdn) {
+    if (alert.kind !== 'simbox') continue;
+    boxSims.add(msisdn);
+    for (const imei of store.sims.get(msisdn)?.imeis ?? []) {
+      const device = store.imeis.get(imei);
+      if (device && device.sims.size + device.simsOverflow >= ROTATED_MIN_SIMS_ON_IMEI)
+        for (const other of device.sims) boxSims.add(other);
+    }
+  }
   for (const [msisdn, alert] of [...byMsisdn]) {
     if (alert.kind !== 'simbox') continue;
     const sim = store.sims.get(msisdn);
@@ -57,14 +69,15 @@ export function groupDevices(store: FeatureStore, alerts: Alert[]): Alert[] {
         if (byMsisdn.has(other)) continue;
         const otherSim = store.sims.get(other);
         if (!otherSim) continue;
-        const voice = otherSim.voiceOut + otherSim.voiceIn;
-        const outgoing = otherSim.voiceOut >= ROTATED_MIN_OUT && otherSim.voiceOut / voice >= ROTATED_MIN_OUT_SHARE;
+        let fromBox = 0;
+        for (const [caller, n] of otherSim.callerCounts.counts)
+          if (caller !== other && boxSims.has(caller)) fromBox += n;
+        const outsideIn = Math.max(0, otherSim.voiceIn - fromBox);
+        const outgoing =
+          otherSim.voiceOut >= ROTATED_MIN_OUT &&
+          otherSim.voiceOut / (otherSim.voiceOut + outsideIn) >= ROTATED_MIN_OUT_SHARE;
         // Or a SIM whose only calls came from the box's own SIMs (faked incoming calls).
-        const callers = otherSim.recentCallers.values();
-        const internal =
-          otherSim.voiceOut === 0 &&
-          callers.length > 0 &&
-          callers.every((c) => device.sims.has(c) || byMsisdn.get(c)?.kind === 'simbox');
+        const internal = otherSim.voiceOut === 0 && otherSim.voiceIn > 0 && outsideIn === 0;
         if (!outgoing && !internal) continue;
         const rotated: Alert = {
           kind: 'simbox',
@@ -76,11 +89,16 @@ export function groupDevices(store: FeatureStore, alerts: Alert[]): Alert[] {
             features: [],
             rules: [
               `rotated into the IMEI of alerted SIM-box SIM ${alert.msisdn}`,
-              internal ? 'only called by the box’s own SIMs' : 'mostly outgoing voice',
+              internal
+                ? 'only called by the box’s own SIMs'
+                : fromBox > 0
+                  ? 'mostly outgoing voice, calls from the box’s own SIMs set aside'
+                  : 'mostly outgoing voice',
             ],
             model: alert.evidence.model,
             voiceOut: otherSim.voiceOut,
             voiceIn: otherSim.voiceIn,
+            ...(fromBox > 0 ? { callsInFromBox: Math.min(fromBox, otherSim.voiceIn) } : {}),
           },
           firstSeen: new Date(otherSim.firstSeen).toISOString(),
           lastSeen: new Date(otherSim.lastSeen).toISOString(),

@@ -28,6 +28,8 @@ const NIGHT_END_HOUR = 6;
 /** Duration histogram bin upper edges (seconds). */
 const DURATION_EDGES = [1, 3, 6, 10, 20, 30, 60, 120, 300, 600, 1800, Number.POSITIVE_INFINITY];
 const RECENT_CALLERS = 48;
+/** Callers and SMS senders counted per SIM (Space-Saving): a box's SIMs call each other from few numbers. */
+const PEER_COUNTERS = 16;
 const MAX_IMEIS_PER_SIM = 8;
 const MAX_CELLS_PER_SIM = 64;
 const MAX_SIMS_PER_KEY = 256;
@@ -74,6 +76,14 @@ export class SimState {
   readonly contacts = new TopCounter(16);
   /** Last callers, most recent last: to see call-backs. */
   readonly recentCallers = new RecentNumbers(RECENT_CALLERS);
+  /**
+   * Heaviest callers and SMS senders with their counts: calls and SMS from SIMs of this SIM's own
+   * farm (a box faking incoming traffic among its SIMs) are told apart from the outside world's
+   * once the population is known (detectors.ts), in both directions — the other SIM's counter holds
+   * the calls this one made to it.
+   */
+  readonly callerCounts = new TopCounter(PEER_COUNTERS);
+  readonly smsSenderCounts = new TopCounter(PEER_COUNTERS);
   readonly cellCounts = new TopCounter(8);
   readonly cells = new Set<number>();
   readonly imeis: number[] = [];
@@ -403,7 +413,10 @@ export class FeatureStore {
       else this.foldVoiceIn(sim, other, at, localHour, durationS, answered, route);
     } else if (event === EVENT_SMS) {
       if (direction === DIRECTION_OUT) sim.smsOut++;
-      else sim.smsIn++;
+      else {
+        sim.smsIn++;
+        if (other >= 0) sim.smsSenderCounts.add(other);
+      }
     } else if (event === EVENT_DATA) {
       sim.dataEvents++;
       sim.dataBytes += bytes;
@@ -470,6 +483,7 @@ export class FeatureStore {
     if (route === ROUTE_INTERNATIONAL) sim.inInternational++;
     if (other >= 0) {
       sim.callers.add(other);
+      sim.callerCounts.add(other);
       if (sim.contacts.has(other)) sim.inFromContact++;
       sim.recentCallers.touch(other);
       if (route === ROUTE_INTERNATIONAL) {

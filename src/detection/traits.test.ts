@@ -259,3 +259,91 @@ test('staff phones bought in one batch (consecutive IMEIs, one cell) used by peo
   }
   assert.deepEqual(detectIn(cdrs), []);
 });
+
+/**
+ * Eight gateway ports in one cell, one SIM each, 100 calls per SIM over three days, a third of
+ * which go to another SIM of the box (`fake`: the box faking incoming calls, and SMS too, among its
+ * own SIMs) or come in from customers' own phones elsewhere (`people`: an office PBX on a GSM
+ * gateway), and a little SMS and data of their own.
+ */
+function portsWithIncoming(callersIn: 'fake' | 'people'): { cdrs: CdrLines; sims: string[] } {
+  const cdrs = new CdrLines('KCELL');
+  const random = sequence(61);
+  const cell = 'KZ-ALA-0700';
+  const sims = Array.from({ length: 8 }, (_, k) => `+7701444${String(3000 + k)}`);
+  const modules = sims.map((_, k) => imei(GATEWAY_TAC, 120_000 + k * 41_000));
+  let stranger = 0;
+  for (let k = 0; k < sims.length; k++) {
+    for (let n = 0; n < 100; n++) {
+      const minute = (n % 3) * 1440 + 60 + Math.floor(random() * 780);
+      if (n % 3 === 0) {
+        const seconds = random() < 0.8 ? 40 + Math.floor(random() * 200) : 0;
+        if (callersIn === 'fake') {
+          const sibling = (k + 1 + Math.floor(random() * (sims.length - 1))) % sims.length;
+          cdrs.voice(sims[k], 'out', sims[sibling], minute, seconds, cell, { imei: modules[k] });
+          cdrs.voice(sims[sibling], 'in', sims[k], minute, seconds, cell, { imei: modules[sibling] });
+        } else {
+          cdrs.voice(sims[k], 'in', victim(700_000 + stranger++), minute, seconds, cell, { imei: modules[k] });
+        }
+        continue;
+      }
+      const answered = random() < 0.6;
+      cdrs.voice(
+        sims[k],
+        'out',
+        victim(10_000 + Math.floor(random() * 600_000)),
+        minute,
+        answered ? 45 + Math.floor(random() * 400) : 0,
+        cell,
+        {
+          imei: modules[k],
+        },
+      );
+    }
+    for (let day = 0; day < 3; day++) {
+      const minute = day * 1440 + 300 + k;
+      cdrs.sms(sims[k], victim(800_000 + day * 10 + k), minute, cell);
+      cdrs.data(sims[k], minute + 30, cell);
+      if (callersIn === 'fake') {
+        const sibling = sims[(k + 1) % sims.length];
+        cdrs.sms(sims[k], sibling, minute + 60, cell);
+        cdrs.raw(`sms-in-${day}-${k},KCELL,sms,in,${sibling},${sims[k]},,,${cell},${CdrLines.at(minute + 60)},,,,`);
+      }
+    }
+  }
+  return { cdrs, sims };
+}
+
+test('a SIM-box faking incoming calls and SMS among its own SIMs, with a little SMS and data → simbox, the farm’s own traffic set aside', () => {
+  const { cdrs, sims } = portsWithIncoming('fake');
+  const alerts = detectIn(cdrs);
+  assert.deepEqual(
+    sims.map((sim) => alerts.find((a) => a.msisdn === sim)?.kind),
+    sims.map(() => 'simbox'),
+  );
+  const outgoing = (alerts[0].evidence.traits as { trait: string; values: Record<string, number> }[]).find(
+    (t) => t.trait === 'outgoing only',
+  );
+  assert.ok(outgoing, 'outgoing only holds once the box’s own calls are set aside');
+  assert.ok(outgoing.values.farmCallsIn > 0 && outgoing.values.farmCallsOut > 0, JSON.stringify(outgoing.values));
+  assert.equal(outgoing.values.outShare, 1);
+});
+
+test('the same gateway ports called by customers from their own phones (an office PBX) → no alert', () => {
+  assert.deepEqual(detectIn(portsWithIncoming('people').cdrs), []);
+});
+
+test('a person calling many numbers and called back by unrelated people, with life of their own → no alert', () => {
+  const cdrs = new CdrLines('BEELINE');
+  const random = sequence(67);
+  const sim = '+77053334444';
+  const phone = imei(HANDSET_TAC, 4444);
+  for (let n = 0; n < 150; n++) {
+    const minute = (n % 3) * 1440 + 60 + Math.floor(random() * 780);
+    const other = victim(900_000 + Math.floor(random() * 90_000));
+    const seconds = random() < 0.7 ? 40 + Math.floor(random() * 300) : 0;
+    cdrs.voice(sim, n % 3 === 0 ? 'in' : 'out', other, minute, seconds, 'KZ-ALA-0701', { imei: phone });
+    if (n % 10 === 0) cdrs.data(sim, minute + 2, 'KZ-ALA-0701');
+  }
+  assert.deepEqual(detectIn(cdrs), []);
+});

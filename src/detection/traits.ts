@@ -70,11 +70,14 @@ export function simTraits(f: SimRecord): TraitVerdict {
   const outgoing = trait('outgoing', 'outgoing only', ramp(f.outShare, 0.6, 0.95), {
     outShare: f.outShare,
     voiceIn: f.voiceIn,
+    farmCallsIn: f.farmCallsIn,
+    farmCallsOut: f.farmCallsOut,
   });
   const noLife = trait('noLife', 'no human life (SMS, data, contacts calling in)', 1 - ramp(f.lifePerCall, 0.05, 0.6), {
     smsCount: f.smsCount,
     dataEvents: f.dataEvents,
     lifePerCall: f.lifePerCall,
+    farmSms: f.farmSms,
   });
   const strangers = trait(
     'strangers',
