@@ -1,11 +1,14 @@
 /**
- * Composition root: builds every adapter and module from the config and wires them. Nothing else
- * creates shared state; tests build an app the same way with their own config.
+ * Composition root: builds every adapter and module from the config, the modules in dependency
+ * order, then lists them: their routes are registered in that order and they close in reverse
+ * (src/platform/module.ts). Nothing else creates shared state; tests build an app the same way
+ * with their own config.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { confineBankKeys, createBanks } from './banks/module.ts';
+import { createBanks } from './banks/module.ts';
 import { createCases } from './cases/index.ts';
 import { createCompliance } from './compliance/index.ts';
 import type { Config } from './config.ts';
@@ -18,8 +21,9 @@ import { createNumbers } from './number-registry/module.ts';
 import { loadPlan } from './numbering/plan.ts';
 import { createOperators } from './operators/module.ts';
 import { registerPlatformRoutes } from './platform/endpoints.ts';
-import { createHttpServer, principalOf } from './platform/http.ts';
+import { createHttpServer } from './platform/http.ts';
 import { createMetrics } from './platform/metrics.ts';
+import { closeModules, type Module, registerModules } from './platform/module.ts';
 import { migrate, openPglite, openPostgres, type Sql } from './platform/sql.ts';
 import type { EventStream } from './platform/stream.ts';
 import { createReports } from './reports/index.ts';
@@ -52,7 +56,7 @@ export interface App {
   /** About the audit signing key, to be shown at start (created, or missing). */
   auditNotice?: string;
   close(): Promise<void>;
-  /** Modules, for tests and other roles. */
+  /** The modules by name, the plan, reputation, metrics and the SMPP firewall: for tests and other roles. */
   modules: Record<string, unknown>;
 }
 
@@ -72,51 +76,56 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Streams and hot state by URL: NATS JetStream and Redis in distributed mode, in process otherwise.
   const stream = await openEventStream(config, { metrics, log: () => http.log });
   const distributed = stream.kind === 'nats';
-  const screeningRole = config.roles.includes('screening');
-  const adminToken = config.adminToken ?? (await import('node:crypto')).randomBytes(24).toString('base64url');
-
-  // Modules, in dependency order: each builds its stores, services and routes from what it is given.
+  const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
+  const log = () => http.log;
+  // What any module may take.
+  const shared = { config, sql, plan, stream, metrics, clock };
   // Distributed: changes made through this node are announced, so every node applies them.
   const announce = (change: RegistryChange) => stream.publish('registry.changes', change);
-  const log = () => http.log;
-  const operatorsModule = await createOperators({ sql, plan, adminToken, stream, distributed });
-  const { registry: operators, keyring } = operatorsModule;
-  const numbersModule = await createNumbers({ sql, plan, operators, announce: distributed ? announce : undefined });
-  const numbers = numbersModule.registry;
-  const consoleRole = await createConsole({ sql, config, clock, scryptCost: options.scryptCost });
-  const listsModule = await createLists({ sql, plan, stream, clock, log });
-  const lists = listsModule.service;
+
+  // Modules in dependency order: each builds its stores, services and routes from what it is given.
+  const operators = await createOperators({ ...shared, adminToken, distributed });
+  const { keyring } = operators;
+  const numbers = await createNumbers({
+    ...shared,
+    operators: operators.registry,
+    announce: distributed ? announce : undefined,
+  });
+  const consoleRole = await createConsole({
+    ...shared,
+    scryptCost: options.scryptCost,
+    // Asked for once every module exists.
+    routes: () => ({
+      plan,
+      numbers: numbers.registry,
+      operators: operators.registry,
+      keyring,
+      recent: screening.recent,
+      reputation,
+      numberRisk: prevention.service.risk,
+      alertsOf: dataPath.alertsOf,
+    }),
+  });
+  const { audit } = consoleRole;
+  const lists = await createLists({ ...shared, log });
   const reputation = createReputationIndex();
   const stats = createStats({ sql, clock, flushMs: config.statsFlushMs, log });
-  const { counter } = stats;
   const stir = await createStir({
-    sql,
+    ...shared,
     settings: config,
     country: plan.country,
-    operatorName: (id) => operators.get(id)?.name,
-    clock,
-    metrics,
+    operatorName: (id) => operators.registry.get(id)?.name,
   });
-  const screeningModule = await createScreening({
-    config,
-    plan,
-    numbers,
-    operators,
-    lists: listsModule,
+  const screening = await createScreening({
+    ...shared,
+    lists,
     reputation,
     stir,
-    counter,
-    stream,
-    metrics,
-    clock,
     log,
+    numbers: numbers.registry,
+    operators: operators.registry,
+    counter: stats.counter,
   });
-  const { state, policy, recent, hotState, origins, recordDecision } = screeningModule;
-  const screening = screeningModule.service;
-
-  metrics.gauge('callshield_ported_numbers', 'Numbers in the MNP registry', numbers.portedCount);
-  metrics.gauge('callshield_roaming_registrations', 'Roaming registrations', numbers.roamingCount);
-  metrics.gauge('callshield_list_version', 'Highest list change applied on this node', () => listsModule.cache.version);
 
   const http = createHttpServer({
     bodyLimit: config.bodyLimitBytes,
@@ -127,151 +136,111 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     version,
     trustProxy: config.trustProxy,
   });
-  consoleRole.installHooks(http);
-  confineBankKeys(http);
-
-  const recordsWatch = watchRecords(sql);
-  const dependencies = (): Record<string, boolean> => ({
-    records: stats.recordsHealthy() && recordsWatch.up,
-    ...(hotState.redis ? { redis: hotState.redis.up } : {}),
-    ...(distributed ? { nats: stream.healthy } : {}),
-  });
-  exportDependencyHealth(metrics, dependencies);
-  registerPlatformRoutes(http, { config, version, sql, stream, metrics, dependencies });
+  const { ownerOf } = numbers.registry;
+  const journal = (afterId: number, since: Date, limit: number) => dataPath.ingestStore.journal(afterId, since, limit);
 
   const dataPath = await createDataPath({
-    config,
-    sql,
-    plan,
-    stream,
-    metrics,
-    lists,
-    ownerOf: numbers.ownerOf,
-    operatorExists: (id) => operators.get(id) !== undefined,
-    audit: consoleRole.audit,
-    clock,
+    ...shared,
+    lists: lists.service,
+    ownerOf,
+    audit,
     log: http.log,
+    operatorExists: (id) => operators.registry.get(id) !== undefined,
   });
-
   const investigations = await createCases({
-    sql,
-    plan,
-    stream,
-    audit: consoleRole.audit,
-    ownerOf: numbers.ownerOf,
-    journal: (afterId, since, limit) => dataPath.ingestStore.journal(afterId, since, limit),
-    clock,
+    ...shared,
+    audit,
+    ownerOf,
+    journal,
     log: http.log,
     retention: { relationDays: config.relationRetentionDays, journalDays: config.detectionWindowDays },
   });
-
-  const duties = await createCompliance({
-    config,
-    sql,
-    stream,
-    operators,
-    audit: consoleRole.audit,
-    clock,
+  const compliance = await createCompliance({
+    ...shared,
+    audit,
     log: http.log,
+    operators: operators.registry,
   });
-
   const sms = await createSms({
-    sql,
-    plan,
-    state,
-    policy,
-    clock,
+    ...shared,
+    log,
+    state: screening.state,
+    policy: screening.policy,
     labelLanguage: config.labelLanguage,
-    screening: screeningRole,
+    screening: config.roles.includes('screening'),
     // The phishing list is the prevention module's, built next (asked only once requests come).
     isPhishing: (domain) => prevention.service.phishing.has(domain),
     burstWindowSeconds: config.burstWindowSeconds,
     burstThreshold: config.smsBurstThreshold,
-    redis: hotState.redis,
+    redis: screening.hotState.redis,
     redisPrefix: config.redisPrefix,
     batchMaxItems: config.batchMaxItems,
     syncIntervalMs: distributed ? config.syncIntervalSeconds * 1000 : 0,
-    onDecision: recordDecision,
-    log: () => http.log,
+    onDecision: screening.recordDecision,
   });
-
   const prevention = await createReports({
-    sql,
-    config,
-    plan,
+    ...shared,
     reputation,
-    lists,
-    views: { blocklist: state.blocklist, dno: state.dno, allowlist: state.allowlist },
-    clock,
-    recentDecisions: (number) => recent.list((d) => d.a === number, 100),
+    lists: lists.service,
+    views: { blocklist: screening.state.blocklist, dno: screening.state.dno, allowlist: screening.state.allowlist },
+    recentDecisions: (number) => screening.recent.list((d) => d.a === number, 100),
     alertsOf: (msisdn) => dataPath.alertsOf(msisdn),
     senderIds: sms.publicSenders,
   });
-  await prevention.registerPublic(http);
-  // Trusted report channels authenticate with their own keys, so these routes sit outside the
-  // scope below, which wants an operator key, the admin token or a console session.
-  http.register(async (scope) => prevention.registerPrivate(scope));
-
   const banks = await createBanks({
-    sql,
-    config,
-    plan,
-    stream,
-    metrics,
+    ...shared,
     keyring,
     reputation,
+    ownerOf,
+    journal,
+    audit,
+    log: http.log,
     alerts: dataPath.alerts,
     citizenReports: (number) => prevention.service.scoreOf(number) > 0,
-    ownerOf: numbers.ownerOf,
-    journal: (afterId, since, limit) => dataPath.ingestStore.journal(afterId, since, limit),
-    audit: consoleRole.audit,
-    clock,
-    log: http.log,
   });
   investigations.setIncidentTrails(banks.incidentTrail);
 
-  stir.registerPublic(http);
-  http.register(async (scope) => {
-    // Every route of this scope needs a caller: answer 401 before reading the body.
-    scope.addHook('onRequest', (request, _reply, done) => {
-      principalOf(request);
-      done();
-    });
-    screeningModule.register(scope);
-    listsModule.register(scope);
-    numbersModule.register(scope);
-    operatorsModule.register(scope);
-    stir.registerAdmin(scope);
-    stats.register(scope);
-    dataPath.register(scope);
-    investigations.register(scope);
-    banks.register(scope);
-    duties.register(scope);
-    sms.register(scope);
+  // A new feature: its module built above, and one line here.
+  const modules: Module[] = [
+    operators,
+    numbers,
+    consoleRole,
+    lists,
+    stats,
+    stir,
+    screening,
+    dataPath,
+    investigations,
+    compliance,
+    sms,
+    prevention,
+    banks,
+  ];
+
+  const recordsWatch = watchRecords(sql);
+  const dependencies = (): Record<string, boolean> => ({
+    records: stats.recordsHealthy() && recordsWatch.up,
+    ...(screening.hotState.redis ? { redis: screening.hotState.redis.up } : {}),
+    ...(distributed ? { nats: stream.healthy } : {}),
   });
+  exportDependencyHealth(metrics, dependencies);
+  // Hooks that must see every route come first, then the platform's own endpoints.
+  for (const module of modules) module.installHooks?.(http);
+  registerPlatformRoutes(http, { config, version, sql, stream, metrics, dependencies });
+  await registerModules(http, modules);
+
   // The SMPP firewall (role smpp) listens on its own port from here on.
   const smpp = config.roles.includes('smpp') ? await startSmppRole({ config, sms, log: http.log }) : null;
-  await consoleRole.register(http, {
-    plan,
-    numbers,
-    operators,
-    keyring,
-    recent,
-    reputation,
-    numberRisk: prevention.service.risk,
-    alertsOf: dataPath.alertsOf,
-  });
-
   const nodeSync = distributed
     ? startNodeSync({
         stream,
         // Every node answers from the list cache (screening, and public number checks).
-        lists: { store: listsModule.store, cache: listsModule.cache },
-        numbers,
-        keyring: operatorsModule.ownKeyring,
-        operators: operatorsModule.own,
+        lists: { store: lists.store, cache: lists.cache },
+        numbers: numbers.registry,
+        keyring: operators.ownKeyring,
+        operators: operators.own,
         intervalMs: config.syncIntervalSeconds * 1000,
-        log: () => http.log,
+        log,
       })
     : null;
 
@@ -285,53 +254,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     adminToken,
     firstAdmin: consoleRole.firstAdmin,
     auditNotice: consoleRole.auditNotice,
-    modules: {
-      plan,
-      operators,
-      keyring,
-      numbers,
-      lists,
-      listStore: listsModule.store,
-      listCache: listsModule.cache,
-      reputation,
-      screening,
-      stir,
-      origins,
-      counter,
-      recent,
-      metrics,
-      audit: consoleRole.audit,
-      users: consoleRole.users,
-      dataPath,
-      prevention,
-      investigations,
-      banks,
-      compliance: duties,
-      sms,
-      smpp,
-    },
+    modules: { plan, reputation, metrics, smpp, ...Object.fromEntries(modules.map((m) => [m.name, m])) },
     async close() {
-      stats.stopFlushing();
-      listsModule.close();
+      // The doors first: no new messages or requests, and those in flight finish.
       await smpp?.close();
-      consoleRole.close();
-      stir.close();
       await http.close();
       // Events already published (the last decisions, CDR batches) reach their subscribers
       // before those close: campaign figures and relations miss nothing at a clean stop.
       await stream.drain().catch(() => {});
-      await dataPath.close();
-      await investigations.close();
-      await banks.close();
-      await duties.close();
-      prevention.close();
-      sms.close();
-      screeningModule.close();
+      await closeModules(modules);
+      // The shared adapters last: modules flush through them as they close.
       await nodeSync?.close();
       recordsWatch.close();
-      await hotState.close();
+      await screening.hotState.close();
       await stream.close();
-      await counter.flush().catch(() => {});
+      await stats.counter.flush().catch(() => {});
       await keyring.close();
       if (!options.sql) await sql.close();
     },

@@ -178,6 +178,9 @@ export async function createBanks(deps: {
   }
 
   return {
+    name: 'banks',
+    /** Bank keys reach only the bank and webhook routes. */
+    installHooks: confineBankKeys,
     store,
     service,
     contacts,

@@ -52,6 +52,7 @@ export async function createCases(deps: {
   sweeper.unref();
 
   return {
+    name: 'investigations',
     cases,
     sources,
     relations,

@@ -85,6 +85,7 @@ export async function createCompliance(deps: {
   timer.unref();
 
   return {
+    name: 'compliance',
     compliance,
     calendar,
     register(scope: FastifyInstance): void {

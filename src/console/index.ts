@@ -1,7 +1,7 @@
 /**
  * The console role: users and sessions, the audit log, the console's API helpers and the built
- * web console. The composition root calls `createConsole` before the HTTP server exists (the
- * server needs its session authenticator) and `register` once the server and modules exist.
+ * web console. The composition root creates it before the HTTP server (the server needs its
+ * session authenticator); its routes read modules built later, asked for when they are registered.
  */
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -26,6 +26,8 @@ export interface ConsoleOptions {
   clock?: () => number;
   /** Tests lower the password hashing cost. */
   scryptCost?: { N: number; r: number; p: number };
+  /** What the console's routes read from other modules (built after the console: asked for when registering). */
+  routes: () => Omit<ConsoleRouteDeps, 'sql' | 'audit' | 'stats' | 'clock'>;
 }
 
 export async function createConsole(options: ConsoleOptions) {
@@ -48,6 +50,7 @@ export async function createConsole(options: ConsoleOptions) {
   sweeper.unref();
 
   return {
+    name: 'console',
     audit,
     /** Said once at start (serve prints it): the audit key was created, or checkpoints are unsigned. */
     auditNotice: protection.notice,
@@ -63,10 +66,8 @@ export async function createConsole(options: ConsoleOptions) {
     },
 
     /** Routes and the static console. */
-    async register(
-      http: FastifyInstance,
-      modules: Omit<ConsoleRouteDeps, 'sql' | 'audit' | 'stats' | 'clock'>,
-    ): Promise<void> {
+    async registerPublic(http: FastifyInstance): Promise<void> {
+      const modules = options.routes();
       // A scope of its own: the OpenAPI document sees these routes, and login needs no caller.
       await http.register(async (scope) => {
         registerUserRoutes(scope, {

@@ -1,8 +1,7 @@
 /**
  * The data path of DESIGN.md §2, composed for the app: CDR ingestion (role `ingest`), the
  * detection worker (role `detect`), alerts with their policy and actions, spoofing campaigns from
- * the decisions stream, and their routes. The composition root calls `createDataPath` once the
- * shared modules exist and `register` on the authenticated route scope.
+ * the decisions stream, and their routes (in the authenticated scope).
  */
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -165,6 +164,7 @@ export async function createDataPath(deps: {
   sweeper.unref();
 
   return {
+    name: 'dataPath',
     ingest,
     ingestStore,
     alerts,

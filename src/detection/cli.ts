@@ -1,7 +1,7 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadPlan } from '../numbering/plan.ts';
+import { intFlag, parseFlags, runCommand, usageError } from '../platform/cli.ts';
 import { resolveInputs } from './inputs.ts';
 import { analyzeFilesThreaded } from './parallel.ts';
 import { loadModels } from './pipeline.ts';
@@ -21,22 +21,18 @@ const USAGE = `usage: callshield analyze <paths…> [--cells FILE] [--model FILE
  * Bad rows are counted and the first ones shown; they never stop the run.
  */
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseOptions>;
-  try {
-    parsed = parseOptions(argv);
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
+  return runCommand('analyze', USAGE, () => analyze(argv));
+}
+
+async function analyze(argv: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(argv);
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (!values.out || positionals.length === 0) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  if (positionals.length === 0) throw usageError('name at least one CDR file or directory');
+  if (!values.out) throw usageError('--out FILE is needed (where the alerts are written)');
+  const threads = values.threads === undefined ? undefined : intFlag('threads', values.threads, 1, 1, 256);
   const inputs = await resolveInputs(positionals);
   for (const item of inputs.skipped) process.stderr.write(`skipped ${item.path}: ${item.reason}\n`);
   if (inputs.files.length === 0) {
@@ -63,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     );
   };
   const result = await analyzeFilesThreaded(inputs.files, PLAN_PATH, plan, models, {
-    threads: values.threads === undefined ? undefined : Math.max(1, Number(values.threads) || 1),
+    threads,
     anomalies: values.anomalies,
     onProgress: (p) => progress(p.rows, p.bad, false),
   });
@@ -90,10 +86,9 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function parseOptions(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  return parseFlags(
+    argv,
+    {
       out: { type: 'string' },
       cells: { type: 'string' },
       model: { type: 'string' },
@@ -102,5 +97,6 @@ function parseOptions(argv: string[]) {
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
-  });
+    true,
+  );
 }

@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadPlan } from '../numbering/plan.ts';
+import { intFlag, parseFlags, runCommand } from '../platform/cli.ts';
 import { simulatorAvailable } from './dataset.ts';
 import {
   averagePrecision,
@@ -101,20 +101,20 @@ async function independentGenerator(): Promise<
 
 /** `callshield eval`: the leave-one-family-out table and the independent generators. */
 export async function run(argv: string[]): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    ({ values } = parse(argv));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  return runCommand('eval', USAGE, () => evaluate(argv));
+}
+
+async function evaluate(argv: string[]): Promise<number> {
+  const { values } = parse(argv);
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
+  const runs = intFlag('runs', values.runs, 6, 0, 10_000);
+  const testRuns = intFlag('test-runs', values['test-runs'], 2, 1, 10_000);
+  const subscribers = intFlag('subscribers', values.subscribers, 3000, 10, 50_000_000);
+  const days = intFlag('days', values.days, 3, 1, 366);
   const plan = loadPlan(PLAN_PATH);
-  const subscribers = Number(values.subscribers);
-  const days = Number(values.days);
   const rows: TableRow[] = [];
   const print = (newRows: TableRow[]) => {
     rows.push(...newRows);
@@ -134,11 +134,10 @@ export async function run(argv: string[]): Promise<number> {
     for (const family of leaveOut) {
       const others = FAMILIES.filter((f) => f !== family);
       const sets = [];
-      for (const r of trainingRuns(Number(values.runs), subscribers, days, others))
-        sets.push((await simulatedRun(r, plan)).set);
+      for (const r of trainingRuns(runs, subscribers, days, others)) sets.push((await simulatedRun(r, plan)).set);
       const models = fitModels(sets);
       const scores: RunScore[] = [];
-      for (let k = 0; k < Number(values['test-runs']); k++) {
+      for (let k = 0; k < testRuns; k++) {
         const test: SimulatedRun = { scenario: 'random', subscribers, days, seed: 5001 + k, families: [family] };
         const held = await simulatedRun(test, plan);
         scores.push(scoreRun(held.store, held.truth, models));
@@ -184,19 +183,16 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
-      'leave-out': { type: 'string' },
-      runs: { type: 'string', default: '6' },
-      'test-runs': { type: 'string', default: '2' },
-      subscribers: { type: 'string', default: '3000' },
-      days: { type: 'string', default: '3' },
-      data: { type: 'string', multiple: true },
-      'no-independent': { type: 'boolean', default: false },
-      model: { type: 'string' },
-      json: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
+  return parseFlags(argv, {
+    'leave-out': { type: 'string' },
+    runs: { type: 'string' },
+    'test-runs': { type: 'string' },
+    subscribers: { type: 'string' },
+    days: { type: 'string' },
+    data: { type: 'string', multiple: true },
+    'no-independent': { type: 'boolean', default: false },
+    model: { type: 'string' },
+    json: { type: 'string' },
+    help: { type: 'boolean', default: false },
   });
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadPlan } from '../numbering/plan.ts';
+import { intFlag, parseFlags, runCommand } from '../platform/cli.ts';
 import { isTestSubscriber, type LabelledSet, simulatorAvailable } from './dataset.ts';
 import { SIM_MODEL_INPUTS, SOURCE_MODEL_INPUTS, simGates } from './detectors.ts';
 import { labelledDir, type SimulatedRun, scoreRun, simulatedRun, summarise, sumScores } from './evaluate.ts';
@@ -190,20 +190,22 @@ const USAGE = `usage: callshield train [--runs N] [--subscribers N] [--days D] [
  * the model file with its version, training summary and metrics.
  */
 export async function run(argv: string[]): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    ({ values } = parse(argv));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  return runCommand('train', USAGE, () => train(argv));
+}
+
+async function train(argv: string[]): Promise<number> {
+  const { values } = parse(argv);
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
+  const runCount = intFlag('runs', values.runs, 10, 0, 10_000);
+  const subscribers = intFlag('subscribers', values.subscribers, 4000, 10, 50_000_000);
+  const days = intFlag('days', values.days, 3, 1, 366);
+  const out = values.out ?? MODEL_PATH;
   const plan = loadPlan(PLAN_PATH);
   const sets: LabelledSet[] = [];
-  const runs = trainingRuns(Number(values.runs), Number(values.subscribers), Number(values.days));
+  const runs = trainingRuns(runCount, subscribers, days);
   if (!simulatorAvailable() && !values.data?.length && !values['from-decisions']) {
     process.stderr.write('no simulator in this checkout: give --data DIR or --from-decisions\n');
     return 2;
@@ -249,26 +251,23 @@ export async function run(argv: string[]): Promise<number> {
     sim: models.sim,
     source: models.source,
   };
-  writeFileSync(values.out, `${JSON.stringify(file, null, 1)}\n`);
+  writeFileSync(out, `${JSON.stringify(file, null, 1)}\n`);
   process.stderr.write(
-    `wrote ${values.out}: model ${models.version}, thresholds ${JSON.stringify({ ...models.sim.thresholds, ...models.source.thresholds })}\n` +
+    `wrote ${out}: model ${models.version}, thresholds ${JSON.stringify({ ...models.sim.thresholds, ...models.source.thresholds })}\n` +
       `held-out metrics: ${JSON.stringify(metrics)}\n`,
   );
   return 0;
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
-      runs: { type: 'string', default: '10' },
-      subscribers: { type: 'string', default: '4000' },
-      days: { type: 'string', default: '3' },
-      data: { type: 'string', multiple: true },
-      'from-decisions': { type: 'boolean', default: false },
-      'data-dir': { type: 'string' },
-      out: { type: 'string', default: MODEL_PATH },
-      help: { type: 'boolean', default: false },
-    },
+  return parseFlags(argv, {
+    runs: { type: 'string' },
+    subscribers: { type: 'string' },
+    days: { type: 'string' },
+    data: { type: 'string', multiple: true },
+    'from-decisions': { type: 'boolean', default: false },
+    'data-dir': { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
   });
 }

@@ -4,6 +4,7 @@
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { NumberingPlan } from '../numbering/plan.ts';
+import type { Metrics } from '../platform/metrics.ts';
 import type { Sql } from '../platform/sql.ts';
 import type { EventStream } from '../platform/stream.ts';
 import { ListCache } from './cache.ts';
@@ -16,6 +17,7 @@ export async function createLists(deps: {
   sql: Sql;
   plan: NumberingPlan;
   stream: EventStream;
+  metrics: Metrics;
   clock: () => number;
   log: () => FastifyBaseLogger;
 }) {
@@ -28,7 +30,9 @@ export async function createLists(deps: {
     service.sweepExpired().catch((error) => deps.log().warn({ err: error }, 'list expiry sweep failed'));
   }, 30_000);
   sweep.unref();
+  deps.metrics.gauge('callshield_list_version', 'Highest list change applied on this node', () => cache.version);
   return {
+    name: 'lists',
     service,
     store,
     cache,

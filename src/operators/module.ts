@@ -23,6 +23,7 @@ export async function createOperators(deps: {
   const ownKeyring = await createKeyring(deps.sql, deps.adminToken);
   const keyring = deps.distributed ? announcingKeyring(ownKeyring, deps.stream) : ownKeyring;
   return {
+    name: 'operators',
     /** The registry others use (announcing in distributed mode). */
     registry,
     keyring,

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +53,8 @@ describe('callshield CLI errors', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('an unknown flag names the flag and prints the command usage, exit 2, for every command', async () => {
-    for (const command of ['serve', 'admin', 'audit', 'simulate', 'drive', 'ingest', 'report', 'generate', 'demo']) {
+    const commands = ['serve', 'admin', 'audit', 'simulate', 'drive', 'ingest', 'report', 'demo'];
+    for (const command of commands.concat(['analyze', 'train', 'eval', 'generate'])) {
       const r = await callshield([command, '--frob']);
       assert.equal(r.code, 2, command);
       assert.equal(firstLine(r.stderr), `callshield ${command}: unknown option --frob`);
@@ -66,6 +67,43 @@ describe('callshield CLI errors', () => {
     const r = await callshield(['ingest', 'x.csv', '--server']);
     assert.equal(r.code, 2);
     assert.equal(firstLine(r.stderr), 'callshield ingest: --server needs a value');
+  });
+
+  it('detection commands name a flag without its value, or a bad number, and do not run', async () => {
+    const model = join(dir, 'model.json');
+    const cases: [string[], string][] = [
+      [['analyze', dir, '--out'], 'callshield analyze: --out needs a value'],
+      [
+        ['analyze', dir, '--out', join(dir, 'a.jsonl'), '--threads', 'two'],
+        'callshield analyze: --threads must be a whole number from 1 to 256, got "two"',
+      ],
+      [['analyze', '--out', join(dir, 'a.jsonl')], 'callshield analyze: name at least one CDR file or directory'],
+      [
+        ['train', '--runs', 'x', '--out', model],
+        'callshield train: --runs must be a whole number from 0 to 10000, got "x"',
+      ],
+      [
+        ['train', '--days', '0', '--out', model],
+        'callshield train: --days must be a whole number from 1 to 366, got "0"',
+      ],
+      [
+        ['eval', '--subscribers', '3k'],
+        'callshield eval: --subscribers must be a whole number from 10 to 50000000, got "3k"',
+      ],
+      [['generate', '--seed'], 'callshield generate: --seed needs a value'],
+      [
+        ['generate', '--subscribers', 'many', '--days', '1', '--seed', '1', '--out', dir],
+        'callshield generate: --subscribers must be a non-negative integer, got "many"',
+      ],
+    ];
+    for (const [args, line] of cases) {
+      const r = await callshield(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(firstLine(r.stderr), line);
+      assert.match(r.stderr, new RegExp(`usage: callshield ${args[0]}`));
+    }
+    // A refused training run writes no model file.
+    assert.equal(existsSync(model), false);
   });
 
   it('an unknown command lists the commands, exit 2', async () => {

@@ -38,7 +38,12 @@ export function parseFlags<O extends ParseArgsOptionsConfig>(
   argv: string[],
   options: O,
   allowPositionals = false,
-): { values: { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] } {
+): {
+  values: {
+    [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : O[K]['multiple'] extends true ? string[] : string;
+  };
+  positionals: string[];
+} {
   try {
     const parsed = parseArgs({ args: argv, options, allowPositionals, strict: true });
     return parsed as never;

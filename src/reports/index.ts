@@ -62,11 +62,16 @@ export async function createReports(deps: {
     publicReportsPerMinute: deps.config.publicReportsPerMinute,
   };
   return {
+    name: 'prevention',
     service: reports,
-    /** Public routes (own scope, rate-limited) on the server. */
-    registerPublic: (http: FastifyInstance) => registerPublicRoutes(http, routeDeps),
-    /** Channel and analyst routes, in the authenticated scope or beside it. */
-    registerPrivate: (scope: FastifyInstance) => registerReportRoutes(scope, routeDeps),
+    async registerPublic(http: FastifyInstance): Promise<void> {
+      // Public routes (own scope, rate-limited).
+      await registerPublicRoutes(http, routeDeps);
+      // Channel and analyst routes: trusted report channels authenticate with their own keys, so
+      // these sit in a scope of their own, outside the one that wants an operator key, the admin
+      // token or a console session.
+      http.register(async (scope) => registerReportRoutes(scope, routeDeps));
+    },
     close: () => reports.close(),
   };
 }

@@ -91,6 +91,7 @@ export async function createScreening(deps: {
   metrics.gauge('callshield_origin_registrations', 'Live origin registrations', origins.size);
 
   return {
+    name: 'screening',
     service,
     state,
     policy,

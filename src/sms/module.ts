@@ -98,6 +98,7 @@ export async function createSms(deps: SmsModuleDeps) {
     },
   };
   return {
+    name: 'sms',
     registry,
     service,
     publicSenders,

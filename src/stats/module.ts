@@ -24,13 +24,15 @@ export function createStats(deps: { sql: Sql; clock: () => number; flushMs: numb
   }, deps.flushMs);
   flushTimer.unref();
   return {
+    name: 'stats',
     counter,
     /** False after a failed flush, until one succeeds. */
     recordsHealthy: () => recordsHealthy,
     register(scope: FastifyInstance): void {
       registerStatsRoutes(scope, { store: createStatsStore(deps.sql), counter, clock: deps.clock });
     },
-    stopFlushing(): void {
+    /** Stops the timer; the app flushes the counter once nothing counts any more. */
+    close(): void {
       clearInterval(flushTimer);
     },
   };

@@ -89,12 +89,15 @@ export async function createStir(deps: StirDeps) {
   refresher.unref();
 
   return {
+    name: 'stir',
     authority,
     verifier,
     service,
     fetcher,
+    /** The repository and the signing and verification services (operators' keys, checked by the routes). */
     registerPublic: (http: FastifyInstance) => registerStirPublicRoutes(http, { stir: service, authority }),
-    registerAdmin: (scope: FastifyInstance) => registerStirAdminRoutes(scope, { authority }),
+    /** Certificate administration. */
+    register: (scope: FastifyInstance) => registerStirAdminRoutes(scope, { authority }),
     close() {
       clearInterval(refresher);
       verifier.close();

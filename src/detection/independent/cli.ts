@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { describeError, eta } from '../../platform/cli.ts';
+import { eta, parseFlags, runCommand, usageError } from '../../platform/cli.ts';
 import { MIN_SUBSCRIBERS, writeIndependentDataset } from './generate.ts';
 
 const USAGE = `usage: callshield generate --subscribers N --days D --seed S --out DIR [--habits plain|mixed] [--quiet]
@@ -27,25 +26,19 @@ function positiveInteger(name: string, text: string | undefined): number | strin
 
 /** `callshield generate`: the independent CDR generator (src/detection/independent). */
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        subscribers: { type: 'string' },
-        days: { type: 'string' },
-        seed: { type: 'string' },
-        out: { type: 'string' },
-        habits: { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`callshield generate: ${describeError(error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  return runCommand('generate', USAGE, () => generate(argv));
+}
+
+async function generate(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, {
+    subscribers: { type: 'string' },
+    days: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    habits: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  });
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -62,10 +55,7 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof seed === 'number' && seed > 0xffffffff) problems.push('--seed must fit in 32 bits');
   if (!values.out) problems.push('--out is required');
   if (habits !== 'plain' && habits !== 'mixed') problems.push(`--habits must be plain or mixed, got "${habits}"`);
-  if (problems.length > 0) {
-    process.stderr.write(`callshield generate: ${problems.join('; ')}\n\n${USAGE}`);
-    return 2;
-  }
+  if (problems.length > 0) throw usageError(problems.join('; '));
   const started = performance.now();
   const result = await writeIndependentDataset({
     seed: seed as number,
