@@ -1,7 +1,7 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPlan } from '../numbering/plan.ts';
-import { intFlag, parseFlags, runCommand, usageError } from '../platform/cli.ts';
+import { inputError, intFlag, parseFlags, runCommand, usageError } from '../platform/cli.ts';
 import { resolveInputs } from './inputs.ts';
 import { analyzeFilesThreaded } from './parallel.ts';
 import { loadModels } from './pipeline.ts';
@@ -35,16 +35,10 @@ async function analyze(argv: string[]): Promise<number> {
   const threads = values.threads === undefined ? undefined : intFlag('threads', values.threads, 1, 1, 256);
   const inputs = await resolveInputs(positionals);
   for (const item of inputs.skipped) process.stderr.write(`skipped ${item.path}: ${item.reason}\n`);
-  if (inputs.files.length === 0) {
-    process.stderr.write(`no CDR files to analyze in ${positionals.join(', ')}\n`);
-    return 2;
-  }
+  if (inputs.files.length === 0) throw inputError(`no CDR files to analyze in ${positionals.join(', ')}`);
   if (values.cells && !existsSync(values.cells))
     process.stderr.write(`skipped --cells ${values.cells}: no such file\n`);
-  if (values.model && !existsSync(values.model)) {
-    process.stderr.write(`no model file ${values.model}\n`);
-    return 2;
-  }
+  if (values.model && !existsSync(values.model)) throw inputError(`--model ${values.model}: no such file`);
   const plan = loadPlan(PLAN_PATH);
   const models = loadModels(values.model);
   const started = performance.now();

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPlan } from '../numbering/plan.ts';
-import { intFlag, parseFlags, runCommand } from '../platform/cli.ts';
+import { intFlag, parseFlags, runCommand, usageError } from '../platform/cli.ts';
 import { simulatorAvailable } from './dataset.ts';
 import {
   averagePrecision,
@@ -127,10 +127,8 @@ async function evaluate(argv: string[]): Promise<number> {
     const { FAMILIES } = await import('../sim/scenarios.ts');
     const leaveOut = values['leave-out'] ? values['leave-out'].split(',') : [...FAMILIES];
     const unknown = leaveOut.filter((f) => !(FAMILIES as readonly string[]).includes(f));
-    if (unknown.length > 0) {
-      process.stderr.write(`unknown families ${unknown.join(', ')} (known: ${FAMILIES.join(', ')})\n`);
-      return 2;
-    }
+    if (unknown.length > 0)
+      throw usageError(`--leave-out: unknown families ${unknown.join(', ')} (known: ${FAMILIES.join(', ')})`);
     for (const family of leaveOut) {
       const others = FAMILIES.filter((f) => f !== family);
       const sets = [];

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CDR_COLUMNS } from '../cdr/parse.ts';
 import { type DataPathTestApp, startDataPathApp } from '../datapath/test-support.ts';
 
 const bin = new URL('../../bin/callshield', import.meta.url).pathname;
@@ -104,6 +105,26 @@ describe('callshield CLI errors', () => {
     }
     // A refused training run writes no model file.
     assert.equal(existsSync(model), false);
+  });
+
+  it('analyze with nothing to read, or a missing model, and eval with an unknown family: one line, exit 2', async () => {
+    const empty = mkdtempSync(join(dir, 'empty-'));
+    const out = join(dir, 'alerts.jsonl');
+    const nothing = await callshield(['analyze', empty, '--out', out]);
+    assert.equal(nothing.code, 2);
+    assert.equal(nothing.stderr.trim(), `callshield analyze: no CDR files to analyze in ${empty}`);
+    writeFileSync(join(empty, 'cdr.csv'), `${CDR_COLUMNS.join(',')}\n`);
+    const model = join(dir, 'no-model.json');
+    const noModel = await callshield(['analyze', empty, '--out', out, '--model', model]);
+    assert.equal(noModel.code, 2);
+    assert.equal(noModel.stderr.trim(), `callshield analyze: --model ${model}: no such file`);
+    const family = await callshield(['eval', '--leave-out', 'simbox-teleport']);
+    assert.equal(family.code, 2);
+    assert.match(
+      firstLine(family.stderr),
+      /^callshield eval: --leave-out: unknown families simbox-teleport \(known: simbox-plain, /,
+    );
+    assert.equal(existsSync(out), false, 'nothing was written');
   });
 
   it('an unknown command lists the commands, exit 2', async () => {
