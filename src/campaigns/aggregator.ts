@@ -1,4 +1,4 @@
-import { DistinctCounter, TopCounter } from '../detection/sketch.ts';
+import { DistinctCounter, HashedTopCounter } from '../detection/sketch.ts';
 import { formatNumber } from '../numbering/numbers.ts';
 import { type ParsedTime, parseOffsetTime } from '../platform/iso-time.ts';
 import type { Decision, ReasonCode } from '../screening/types.ts';
@@ -31,7 +31,7 @@ interface HourBucket {
   shadow: number;
   byReason: Map<ReasonCode, number>;
   carriers: Map<string, CarrierTally>;
-  numbers: TopCounter;
+  numbers: HashedTopCounter;
   /** Top numbers loaded from the store at start (number → calls, in stored order), counted apart from those seen since. */
   restored: Map<number, number> | null;
   /** Changed since the last flush took the bucket. */
@@ -156,7 +156,7 @@ export class SpoofingCampaigns {
       shadow: 0,
       byReason: new Map(),
       carriers: new Map(),
-      numbers: new TopCounter(this.topNumbers),
+      numbers: new HashedTopCounter(this.topNumbers),
       restored: null,
       changed: false,
     };

@@ -227,3 +227,160 @@ export class TopCounter {
     return best;
   }
 }
+
+/**
+ * The same Space-Saving counter as {@link TopCounter}, for capacities in the hundreds or more
+ * (the campaigns' top numbers per hour): a Map finds a key and a binary min-heap on
+ * (count, order taken in) finds the smallest counter, so an addition costs O(log capacity) instead
+ * of a scan. Replacement, insertion order and ties are exactly those of `TopCounter`: the victim
+ * is the smallest counter taken in first, and the key that replaces it moves to the end.
+ */
+export class HashedTopCounter {
+  total = 0;
+  private readonly slotOf = new Map<number, number>();
+  private readonly keys: Float64Array;
+  private readonly values: Float64Array;
+  /** When each slot took its key in (a running number): the insertion order. */
+  private readonly takenIn: Float64Array;
+  /** Heap of slots, smallest (value, takenIn) first, and each slot's place in it. */
+  private readonly heap: Int32Array;
+  private readonly place: Int32Array;
+  private length = 0;
+  private nextTakenIn = 0;
+  private readonly capacity: number;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.keys = new Float64Array(capacity);
+    this.values = new Float64Array(capacity);
+    this.takenIn = new Float64Array(capacity);
+    this.heap = new Int32Array(capacity);
+    this.place = new Int32Array(capacity);
+  }
+
+  get size(): number {
+    return this.length;
+  }
+
+  add(key: number): void {
+    this.total++;
+    const slot = this.slotOf.get(key);
+    if (slot !== undefined) {
+      this.values[slot]++;
+      this.siftDown(this.place[slot]);
+      return;
+    }
+    if (this.capacity === 0) return;
+    const n = this.length;
+    if (n < this.capacity) {
+      this.keys[n] = key;
+      this.values[n] = 1;
+      this.takenIn[n] = this.nextTakenIn++;
+      this.heap[n] = n;
+      this.place[n] = n;
+      this.length = n + 1;
+      this.slotOf.set(key, n);
+      // A new counter of 1 taken in last sorts after every other counter of 1: sift it up.
+      this.siftUp(n);
+      return;
+    }
+    const victim = this.heap[0];
+    this.slotOf.delete(this.keys[victim]);
+    this.slotOf.set(key, victim);
+    this.keys[victim] = key;
+    this.values[victim]++;
+    this.takenIn[victim] = this.nextTakenIn++;
+    this.siftDown(0);
+  }
+
+  has(key: number): boolean {
+    return this.slotOf.has(key);
+  }
+
+  /** The count of a key, 0 when it is not held. */
+  get(key: number): number {
+    const slot = this.slotOf.get(key);
+    return slot === undefined ? 0 : this.values[slot];
+  }
+
+  /** Slots in insertion order. */
+  private ordered(): number[] {
+    const slots = Array.from({ length: this.length }, (_, i) => i);
+    return slots.sort((a, b) => this.takenIn[a] - this.takenIn[b]);
+  }
+
+  /** The keys held, in insertion order. */
+  keyList(): number[] {
+    return this.ordered().map((slot) => this.keys[slot]);
+  }
+
+  /** Key → count, in insertion order. */
+  get counts(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const slot of this.ordered()) out.set(this.keys[slot], this.values[slot]);
+    return out;
+  }
+
+  /** Share of all additions that went to the `k` heaviest keys. */
+  topShare(k: number): number {
+    if (this.total === 0) return 0;
+    const values = Array.from(this.values.subarray(0, this.length)).sort((a, b) => b - a);
+    let sum = 0;
+    for (let i = 0; i < k && i < values.length; i++) sum += values[i];
+    return Math.min(1, sum / this.total);
+  }
+
+  /** The heaviest key (the first of equals in insertion order), or -1 when empty. */
+  top(): number {
+    let best = -1;
+    for (let slot = 0; slot < this.length; slot++) {
+      if (
+        best < 0 ||
+        this.values[slot] > this.values[best] ||
+        (this.values[slot] === this.values[best] && this.takenIn[slot] < this.takenIn[best])
+      ) {
+        best = slot;
+      }
+    }
+    return best < 0 ? -1 : this.keys[best];
+  }
+
+  private less(a: number, b: number): boolean {
+    const va = this.values[a];
+    const vb = this.values[b];
+    return va < vb || (va === vb && this.takenIn[a] < this.takenIn[b]);
+  }
+
+  private swap(i: number, j: number): void {
+    const heap = this.heap;
+    const a = heap[i];
+    const b = heap[j];
+    heap[i] = b;
+    heap[j] = a;
+    this.place[b] = i;
+    this.place[a] = j;
+  }
+
+  private siftUp(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(this.heap[i], this.heap[parent])) return;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private siftDown(i: number): void {
+    const n = this.length;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) return;
+      const right = left + 1;
+      let child = left;
+      if (right < n && this.less(this.heap[right], this.heap[left])) child = right;
+      if (!this.less(this.heap[child], this.heap[i])) return;
+      this.swap(i, child);
+      i = child;
+    }
+  }
+}
