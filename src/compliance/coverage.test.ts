@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { migrate } from '../platform/sql.ts';
 import { recordsAdapters } from '../platform/test-support.ts';
-import { CoverageJoin, ROUTE_DOMESTIC, ROUTE_INTERNATIONAL } from './coverage.ts';
+import { CoverageJoin, MAX_EQUAL_KEYS_PER_MINUTE, ROUTE_DOMESTIC, ROUTE_INTERNATIONAL } from './coverage.ts';
 import { createComplianceStore } from './store.ts';
 
 const DAY = 86_400_000;
@@ -71,6 +71,19 @@ describe('coverage join of verifies and CDRs', () => {
     for (let k = 0; k < 5000; k += 2) join.cdr('ALTEL', A + k, B + k, t0 + 30_000, ROUTE_INTERNATIONAL);
     assert.deepEqual(totals(join), { calls: 2500, screened: 2500 });
     assert.equal(join.stats().keys, 2500);
+  });
+
+  it('holds a few verifies of one pair in a minute (redials), not thousands (retries or a hostile client)', () => {
+    const join = new CoverageJoin({ dayOf });
+    for (let k = 0; k < 3; k++) join.verify('ALTEL', A, B, t0 + k * 1000);
+    for (let k = 0; k < 3; k++) join.cdr('ALTEL', A, B, t0 + k * 1000, ROUTE_INTERNATIONAL);
+    assert.deepEqual(totals(join), { calls: 3, screened: 3 });
+    for (let k = 0; k < 20_000; k++) join.verify('ALTEL', A, B, t0 + 10_000);
+    assert.equal(join.stats().keys, MAX_EQUAL_KEYS_PER_MINUTE);
+    // Other pairs of the same minute are still held and matched.
+    join.verify('ALTEL', A + 1, B, t0 + 10_000);
+    join.cdr('ALTEL', A + 1, B, t0 + 10_000, ROUTE_INTERNATIONAL);
+    assert.deepEqual(totals(join), { calls: 1, screened: 1 });
   });
 
   it('carries its keys over a restart through a snapshot, leaving out those past the retention', () => {

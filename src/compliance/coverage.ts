@@ -17,6 +17,12 @@ export const MATCH_WINDOW_MS = 120_000;
 const MINUTE_MS = 60_000;
 const EMPTY = 0;
 const TAKEN = 1;
+/**
+ * At most this many slots of one (a, b) key in one minute: a redial or two is real traffic, a
+ * thousand verifies of one pair in a minute are retries or a hostile client, and would otherwise
+ * make one long probe run that every later key of that minute walks.
+ */
+export const MAX_EQUAL_KEYS_PER_MINUTE = 8;
 
 export const ROUTE_INTERNATIONAL = 0;
 export const ROUTE_DOMESTIC = 1;
@@ -51,16 +57,21 @@ class MinuteTable {
     this.tags = new Int32Array(capacity);
   }
 
-  insert(key: number, time: number, tag: number): void {
+  /** Adds a key; false (and nothing stored) when the minute already holds the most of it. */
+  insert(key: number, time: number, tag: number): boolean {
     if ((this.used + 1) * 2 > this.keys.length) this.grow();
     const mask = this.keys.length - 1;
     let i = key & mask;
-    while (this.keys[i] !== EMPTY) i = (i + 1) & mask;
+    let equal = 0;
+    for (; this.keys[i] !== EMPTY; i = (i + 1) & mask) {
+      if (this.keys[i] === key && ++equal >= MAX_EQUAL_KEYS_PER_MINUTE) return false;
+    }
     this.keys[i] = key;
     this.times[i] = time;
     this.tags[i] = tag;
     this.size++;
     this.used++;
+    return true;
   }
 
   /** Takes the key nearest `time` within the window; returns its tag, or -1 when none. */
@@ -104,14 +115,15 @@ class MinuteTable {
 class KeyIndex {
   readonly minutes = new Map<number, MinuteTable>();
 
-  add(key: number, time: number, tag: number): void {
+  /** Adds a key; false when its minute already holds the most of it (see MAX_EQUAL_KEYS_PER_MINUTE). */
+  add(key: number, time: number, tag: number): boolean {
     const minute = Math.floor(time / MINUTE_MS);
     let table = this.minutes.get(minute);
     if (!table) {
       table = new MinuteTable();
       this.minutes.set(minute, table);
     }
-    table.insert(key, time, tag);
+    return table.insert(key, time, tag);
   }
 
   /** Takes a key within ±120 s of `time`; its tag, or -1. */
@@ -195,8 +207,7 @@ export class CoverageJoin {
         return;
       }
     }
-    this.index(this.verifies, operator).add(key, time, 0);
-    this.keys++;
+    if (this.index(this.verifies, operator).add(key, time, 0)) this.keys++;
   }
 
   /** An incoming voice CDR of the operator: `a` called its subscriber `b` at `time`, entering by `route`. */
@@ -212,8 +223,7 @@ export class CoverageJoin {
       return;
     }
     // The verify may still be on its way (a decision stream behind the CDR upload).
-    this.index(this.waitingCdrs, operator).add(key, time, day * 2 + route);
-    this.keys++;
+    if (this.index(this.waitingCdrs, operator).add(key, time, day * 2 + route)) this.keys++;
   }
 
   /** Forgets minutes older than the retention before `now`, then the oldest until under the cap. */
@@ -314,8 +324,7 @@ export class CoverageJoin {
       const index = this.index(run.side === 0 ? this.verifies : this.waitingCdrs, run.operator);
       for (let end = k + run.count; k < end; k++) {
         if (times[k] < oldest) continue;
-        index.add(keys[k], times[k], tags[k]);
-        restored++;
+        if (index.add(keys[k], times[k], tags[k])) restored++;
       }
     }
     this.keys += restored;
