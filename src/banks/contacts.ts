@@ -1,7 +1,7 @@
 /**
  * The contact index behind incident trails: every screening decision (from the decisions stream,
  * never the call path) is a contact "callee received a call or message from caller". Contacts are
- * buffered and written every ten seconds (sooner once 64 k wait) as one block per callee bucket, gzipped off the event loop and
+ * buffered and written every ten seconds (sooner once 256 k wait) as one block per callee bucket, gzipped off the event loop and
  * sealed (AES-256-GCM), because a row per decision would cost the embedded store more than
  * screening the call; folding a decision costs a push. The bucket is a keyed hash of the callee, so
  * a trail opens only the victim's blocks over the look-back window. CDR `in` rows of the victim are read from the ingest journal when a trail is
@@ -25,7 +25,7 @@ const gunzipAsync = promisify(gunzip);
  * A trail reads the waiting contacts too, so it misses nothing meanwhile.
  */
 const FLUSH_MS = 10_000;
-const FLUSH_ROWS = 65_536;
+const FLUSH_ROWS = 262_144;
 /** Callee buckets: a trail decodes 1/BUCKETS of the window's contacts. */
 export const BUCKETS = 256;
 /** Buffered contacts beyond this are dropped rather than letting memory grow. */
