@@ -3,6 +3,8 @@
  * `Intl` formatters per language, built once and shared by every page (through i18n.tsx), so that
  * Russian and Kazakh show "86,7" and "69,5 %" and English "86.7" and "69.5%" everywhere.
  */
+
+import { TRAIT_IDS } from '../../src/detection/traits.ts';
 import type { Language } from './messages.ts';
 
 export const locales: Record<Language, string> = { ru: 'ru-RU', kk: 'kk-KZ', en: 'en-GB' };
@@ -123,21 +125,8 @@ export function formatters(language: Language): Formatters {
   return value;
 }
 
-/** The detectors' defining traits (TRAIT_IDS of src/detection/traits.ts), whose strengths run from 0 to 1. */
-export const traitIds: ReadonlySet<string> = new Set([
-  'volume',
-  'outgoing',
-  'noLife',
-  'strangers',
-  'onePlace',
-  'device',
-  'gateway',
-  'conversations',
-  'colocated',
-  'failed',
-  'dialledList',
-  'office',
-]);
+/** The detectors' defining traits, whose strengths run from 0 to 1. */
+export const traitIds: ReadonlySet<string> = new Set(TRAIT_IDS);
 
 /**
  * How a model feature's value reads: shares and trait strengths as percentages, durations and gaps
