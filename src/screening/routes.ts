@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
 import { errorSchema, requireOperator, sendResult } from '../platform/http.ts';
 import { phaseStart, phaseTiming } from '../platform/phases.ts';
+import { type AnswerFields, answerSerializer, resultsSerializer } from './answer-json.ts';
 import type { ScreeningService } from './service.ts';
 import { ingressTypes, reasonCodes } from './types.ts';
 
@@ -38,7 +39,7 @@ export const decisionAnswerProperties = {
   shadowVerdict: { type: 'string' },
 } as const;
 
-const verifyAnswer = {
+export const verifyAnswer = {
   type: 'object',
   properties: {
     ...decisionAnswerProperties,
@@ -71,33 +72,10 @@ export function registerScreeningRoutes(
   // A schema with anyOf makes fast-json-stringify test every item against each branch; the batch
   // answers are plain data, so JSON.stringify is both correct and faster.
   const plainSerializer = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
-  // The verify batch: each answer through the compiled serializer of one answer, errors as they
-  // are, written straight into one buffer. Concatenating a 100 KB string of a thousand pieces
-  // costs a flattening pass to measure it and an encoding pass to send it; a buffer costs neither.
-  const answerJson = fastJson(verifyAnswer as unknown as Parameters<typeof fastJson>[0]);
-  const verifyBatchSerializer = {
-    serializerCompiler: () => (data: unknown) => {
-      const results = (data as { results?: unknown[] }).results;
-      // Error answers (4xx) have no results and keep their usual form.
-      if (!Array.isArray(results)) return JSON.stringify(data);
-      const pieces = new Array<string>(results.length);
-      let bound = 16;
-      for (let i = 0; i < results.length; i++) {
-        const r = results[i] as Record<string, unknown>;
-        pieces[i] = 'error' in r ? JSON.stringify(r) : answerJson(r);
-        // A UTF-16 unit is at most 3 bytes of UTF-8.
-        bound += pieces[i].length * 3 + 1;
-      }
-      const out = Buffer.allocUnsafe(bound);
-      let at = out.write('{"results":[', 0);
-      for (let i = 0; i < pieces.length; i++) {
-        if (i > 0) out[at++] = 0x2c; // ,
-        at += out.write(pieces[i], at);
-      }
-      at += out.write(']}', at);
-      return out.subarray(0, at) as unknown as string;
-    },
-  };
+  // Answers written by hand, byte for byte as the compiled serializer of verifyAnswer would
+  // (answer-json.ts); the batch's straight into one buffer.
+  const answerJson = answerSerializer();
+  const verifyBatchSerializer = { serializerCompiler: () => resultsSerializer(answerJson) };
   const checkBatch = (body: unknown): unknown[] => {
     const calls = (body as { calls?: unknown } | null)?.calls;
     if (!Array.isArray(calls)) throw new AppError('VALIDATION_FAILED', '"calls" must be an array');
@@ -139,6 +117,11 @@ export function registerScreeningRoutes(
         body: verifyBody,
         response: { 200: verifyAnswer, '4xx': errorSchema },
       },
+      // Other statuses keep the schemas' compiled serializers.
+      serializerCompiler: ({ schema, httpStatus }: { schema: unknown; httpStatus?: string }) =>
+        httpStatus === '200'
+          ? (data: unknown) => answerJson(data as AnswerFields)
+          : fastJson(schema as Parameters<typeof fastJson>[0]),
     },
     // Not async: most calls are decided synchronously, and a promise per call is measurable here.
     (request, reply) => {

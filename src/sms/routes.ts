@@ -13,10 +13,11 @@ import {
   syncQuerystring,
   syncResponse,
 } from '../platform/http.ts';
+import { type AnswerFields, answerSerializer, resultsSerializer } from '../screening/answer-json.ts';
 import { decisionAnswerProperties } from '../screening/routes.ts';
 import { ingressTypes } from '../screening/types.ts';
 import type { SenderRegistry } from './registry.ts';
-import type { SmsAnswer, SmsService } from './service.ts';
+import type { SmsService } from './service.ts';
 
 const messageBody = {
   type: 'object',
@@ -40,7 +41,7 @@ const messageBody = {
   },
 } as const;
 
-const smsAnswer = {
+export const smsAnswer = {
   type: 'object',
   properties: decisionAnswerProperties,
   required: ['decisionId', 'verdict', 'reasons', 'shadow'],
@@ -62,35 +63,6 @@ const senderParam = {
   properties: { senderId: { type: 'string' } },
   required: ['senderId'],
 } as const;
-
-/**
- * An answer as JSON, byte for byte as the compiled serializer of `smsAnswer` writes it,
- * without its per-character escaping pass: decision IDs (UUIDs), verdicts, reason and label codes
- * are plain ASCII by construction; only labels (owners' names) need escaping, and they repeat, so
- * each is escaped once.
- */
-function answerSerializer() {
-  let quoted = new Map<string, string>();
-  const quote = (text: string): string => {
-    let json = quoted.get(text);
-    if (json === undefined) {
-      json = JSON.stringify(text);
-      if (quoted.size >= 10_000) quoted = new Map();
-      quoted.set(text, json);
-    }
-    return json;
-  };
-  return (a: SmsAnswer): string => {
-    let out = `{"decisionId":"${a.decisionId}","verdict":"${a.verdict}","reasons":[`;
-    for (let i = 0; i < a.reasons.length; i++) out += i === 0 ? `"${a.reasons[i]}"` : `,"${a.reasons[i]}"`;
-    // The compiled serializer writes the required fields first.
-    out += a.shadow ? '],"shadow":true' : '],"shadow":false';
-    if (a.label !== undefined) out += `,"label":${quote(a.label)}`;
-    if (a.labelCode !== undefined) out += `,"labelCode":"${a.labelCode}"`;
-    if (a.shadowVerdict !== undefined) out += `,"shadowVerdict":"${a.shadowVerdict}"`;
-    return `${out}}`;
-  };
-}
 
 export function registerSmsRoutes(
   app: FastifyInstance,
@@ -133,7 +105,7 @@ export function registerSmsRoutes(
         // encodes it again on the socket. Other statuses keep the schemas' compiled serializers.
         serializerCompiler: ({ schema, httpStatus }: { schema: unknown; httpStatus?: string }) => {
           if (httpStatus !== '200') return fastJson(schema as Parameters<typeof fastJson>[0]);
-          return (data: unknown) => Buffer.from(answerJson(data as SmsAnswer)) as unknown as string;
+          return (data: unknown) => Buffer.from(answerJson(data as AnswerFields)) as unknown as string;
         },
       },
       (request, reply) => {
@@ -165,18 +137,9 @@ export function registerSmsRoutes(
             '4xx': errorSchema,
           },
         },
-        // Each answer through the compiled serializer of one answer (errors as they are): a schema
-        // with anyOf would make the serializer try every item against each branch.
-        serializerCompiler: () => (data: unknown) => {
-          const results = (data as { results?: unknown[] }).results;
-          if (!Array.isArray(results)) return JSON.stringify(data);
-          const pieces = new Array<string>(results.length);
-          for (let i = 0; i < results.length; i++) {
-            const r = results[i] as Record<string, unknown>;
-            pieces[i] = 'error' in r ? JSON.stringify(r) : answerJson(r as unknown as SmsAnswer);
-          }
-          return `{"results":[${pieces.join(',')}]}`;
-        },
+        // Each answer written by hand (answer-json.ts): a schema with anyOf would make the compiled
+        // serializer try every item against each branch.
+        serializerCompiler: () => resultsSerializer(answerJson),
       },
       (request, reply) => {
         const operator = requireOperator(request);

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fastJson from 'fast-json-stringify';
+import { smsAnswer } from '../sms/routes.ts';
+import { type AnswerFields, answerSerializer, resultsSerializer } from './answer-json.ts';
+import { verifyAnswer } from './routes.ts';
+
+const answers: AnswerFields[] = [
+  { decisionId: '0b6f1f9e-4a49-4c1e-9a57-3f7c0c1d2e3f', verdict: 'allow', reasons: [], shadow: false },
+  {
+    decisionId: '7d1c2b3a-1111-4222-8333-444455556666',
+    verdict: 'block',
+    reasons: ['SPOOFED_DOMESTIC_FROM_INTERNATIONAL', 'BLOCKLISTED'],
+    shadow: false,
+  },
+  {
+    decisionId: 'a',
+    verdict: 'label',
+    reasons: ['HIGH_RISK'],
+    shadow: true,
+    label: 'Возможное мошенничество «банк» "Kaspi" \\ \n\t\u0001 😀 Алаяқтық',
+    labelCode: 'FRAUD_RISK',
+    shadowVerdict: 'block',
+  },
+  {
+    decisionId: 'b',
+    verdict: 'allow',
+    reasons: [],
+    shadow: false,
+    verstat: 'TN-Validation-Passed',
+    attest: 'A',
+  },
+  { decisionId: 'c', verdict: 'label', reasons: ['SMS_LOOKALIKE_SENDER'], shadow: false, label: '', labelCode: 'L' },
+];
+
+test('call and SMS answers are written byte for byte as the compiled serializers of their schemas write them', () => {
+  const json = answerSerializer();
+  const compiledCall = fastJson(verifyAnswer as unknown as Parameters<typeof fastJson>[0]);
+  const compiledSms = fastJson(smsAnswer as unknown as Parameters<typeof fastJson>[0]);
+  for (const a of answers) {
+    // Twice: the second time the label comes from the cache of escaped labels.
+    for (let k = 0; k < 2; k++) {
+      assert.equal(json(a), compiledCall(a));
+      if (a.verstat === undefined) assert.equal(json(a), compiledSms(a));
+    }
+  }
+});
+
+test('a batch answer holds every answer and every item error in order, as one UTF-8 buffer', () => {
+  const write = resultsSerializer(answerSerializer());
+  const error = { error: { code: 'INVALID_NUMBER', message: '"b" is not a phone number' } };
+  const results = [answers[0], error, ...answers.slice(1)];
+  const out = write({ results }) as unknown as Buffer;
+  assert.ok(Buffer.isBuffer(out));
+  assert.deepEqual(JSON.parse(out.toString('utf8')), { results });
+  // An error answer of the whole request keeps its usual form.
+  const refused = { code: 'BATCH_TOO_LARGE', message: 'at most 1000 calls per batch' };
+  assert.equal(write(refused), JSON.stringify(refused));
+});
