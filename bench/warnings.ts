@@ -7,7 +7,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { adminToken, key, load, startCallshield } from './http.ts';
+import { adminToken, cpuMsOf, key, load, startCallshield } from './http.ts';
 
 const SUSPECTS = 50;
 const suspect = (i: number) => `+90532${String(4_100_000 + (i % SUSPECTS)).padStart(7, '0')}`;
@@ -99,9 +99,18 @@ export async function benchWarnings(seconds = 2, share = 100): Promise<Record<st
     const quiet: number[] = [];
     const flowing: number[] = [];
     const deliveredBefore = await deliveredTotal(server.url);
+    // Server CPU per request, the steadiest figure when the machine is shared: [ms, requests].
+    const cpu = { quiet: [0, 0], flowing: [0, 0] };
+    const measured = async (bodies: string[], into: number[], side: number[]) => {
+      const before = cpuMsOf(server.pid);
+      const r = await load(server.url, '/v1/calls/verify', token, bodies, 50, seconds);
+      side[0] += cpuMsOf(server.pid) - before;
+      side[1] += r.requests;
+      into.push(r.rps);
+    };
     for (let round = 0; round < rounds; round++) {
-      quiet.push((await load(server.url, '/v1/calls/verify', token, take(0), 50, seconds)).rps);
-      flowing.push((await load(server.url, '/v1/calls/verify', token, take(share), 50, seconds)).rps);
+      await measured(take(0), quiet, cpu.quiet);
+      await measured(take(share), flowing, cpu.flowing);
     }
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
     const ratios = flowing.map((f, i) => f / quiet[i]).sort((x, y) => x - y);
@@ -132,6 +141,7 @@ export async function benchWarnings(seconds = 2, share = 100): Promise<Record<st
       [`verify req/s without warnings (50 conn, ${rounds} rounds)`]: Math.round(mean(quiet)),
       [`verify req/s with warnings (1 call in ${share})`]: Math.round(mean(flowing)),
       'with / without per round': `median ${((ratios[2] + ratios[3]) / 2).toFixed(2)}, ${ratios[0].toFixed(2)}–${ratios[rounds - 1].toFixed(2)}`,
+      'server CPU µs per request without | with warnings': `${((cpu.quiet[0] * 1000) / cpu.quiet[1]).toFixed(1)} | ${((cpu.flowing[0] * 1000) / cpu.flowing[1]).toFixed(1)}`,
       'deliveries during the rounds': (await deliveredTotal(server.url)) - deliveredBefore,
       'warnings delivered/s (burst, 2 deliveries a warning)': Math.round(delivered / elapsed),
       'burst deliveries': `${delivered} of ${expected} in ${elapsed.toFixed(1)} s`,
