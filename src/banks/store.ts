@@ -1,4 +1,4 @@
-import type { Sql } from '../platform/sql.ts';
+import { type Sql, statisticsKeeper } from '../platform/sql.ts';
 
 export const incidentKinds = ['transfer', 'card', 'loan', 'other'] as const;
 export type IncidentKind = (typeof incidentKinds)[number];
@@ -63,6 +63,8 @@ const toIncident = (r: IncidentRow): Incident => ({
 const CUSTOMER_SLICE = 2000;
 
 export function createBankStore(sql: Sql) {
+  // Warnings look customers up by hash on every flush: keep the planner on the hash index.
+  const customerStatistics = statisticsKeeper(sql, 'bank_customers');
   return {
     async createBank(b: { id: string; name: string; createdBy: string }): Promise<Bank | null> {
       const { rows } = await sql.query<{ id: string; name: string; created_at: Date; created_by: string }>(
@@ -186,6 +188,7 @@ export function createBankStore(sql: Sql) {
         );
         added += affectedRows;
       }
+      await customerStatistics.changed(added);
       return added;
     },
 
@@ -198,6 +201,7 @@ export function createBankStore(sql: Sql) {
         );
         removed += affectedRows;
       }
+      await customerStatistics.changed(removed);
       return removed;
     },
 
