@@ -3,9 +3,9 @@
  * to the folding thread as one transferred buffer, never more than `window` batches ahead of it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { readCdrFile } from '../cdr/reader.ts';
 import { encodeBatch } from '../ingest/codec.ts';
 import { loadPlan } from '../numbering/plan.ts';
+import { readCdrFileBytes } from './csv-bytes.ts';
 
 export interface ParseThreadData {
   planPath: string;
@@ -39,7 +39,7 @@ port.on('message', () => {
 
 async function main(): Promise<void> {
   for (const path of data.paths) {
-    const summary = await readCdrFile(
+    const summary = await readCdrFileBytes(
       path,
       plan,
       async (batch) => {
