@@ -228,7 +228,7 @@ export interface SourceFeatures {
 }
 
 /**
- * The feature windows of every entity. Feed CDRs with `addBatch` (columnar, fast) or `addRow`;
+ * The feature windows of every entity. Feed CDRs with `addBatch` (columnar);
  * read features with `simFeatures`. `evictIdle` drops entities not seen since a time, which is
  * how a long-running ingest keeps memory bounded to the active population.
  */
@@ -272,12 +272,26 @@ export class FeatureStore {
     return this.plan.isDomestic(number);
   }
 
-  /** Folds every row of a batch in. */
+  /**
+   * Folds every row of a batch in: per row, the SIM's own windows (`foldSim`), its device
+   * (`foldDevice`), its cell (`foldCell`) and, for a call in from abroad, the calling number
+   * (`foldSource`). Each touches only its entity's state, so their order within a row is free.
+   */
   addBatch(batch: CdrBatch): void {
     // Batch-local string ids → global cell ids, once per distinct string of the batch.
     const local = new Int32Array(batch.strings.length).fill(-2);
-    for (let i = 0; i < batch.size; i++) {
-      const localCell = batch.cell[i];
+    const size = batch.size;
+    const msisdns = batch.msisdn;
+    const cells = batch.cell;
+    const startedAt = batch.startedAt;
+    const imeis = batch.imei;
+    const events = batch.event;
+    const directions = batch.direction;
+    const routes = batch.route;
+    const otherKinds = batch.otherKind;
+    const simTable = this.simTable;
+    for (let i = 0; i < size; i++) {
+      const localCell = cells[i];
       let cell = -1;
       if (localCell >= 0) {
         cell = local[localCell];
@@ -286,58 +300,40 @@ export class FeatureStore {
           local[localCell] = cell;
         }
       }
-      this.fold(
-        batch.msisdn[i],
-        batch.event[i],
-        batch.direction[i],
-        batch.otherKind[i] === OTHER_E164 ? batch.otherParty[i] : -1,
-        batch.imsi[i],
-        batch.imsiDigits[i],
-        batch.imei[i],
-        batch.imeiDigits[i],
-        cell,
-        batch.startedAt[i],
-        batch.localHour[i],
-        batch.durationS[i],
-        batch.answered[i] === ANSWERED_YES,
-        batch.bytes[i],
-        batch.route[i],
-      );
+      const at = startedAt[i];
+      this.rows++;
+      if (at > this.latest) this.latest = at;
+      if (at < this.earliest) this.earliest = at;
+      const msisdn = msisdns[i];
+      let sim = simTable.get(msisdn);
+      if (sim === undefined) {
+        sim = new SimState(msisdn);
+        this.sims.set(msisdn, sim);
+        simTable.add(msisdn, sim);
+      }
+      this.foldSim(sim, batch, i);
+      if (imeis[i] >= 0) this.foldDevice(sim, batch, i, cell);
+      if (cell >= 0) this.foldCell(sim, cell, events[i], directions[i]);
+      if (
+        events[i] === EVENT_VOICE &&
+        directions[i] !== DIRECTION_OUT &&
+        routes[i] === ROUTE_INTERNATIONAL &&
+        otherKinds[i] === OTHER_E164 &&
+        batch.otherParty[i] >= 0
+      )
+        this.foldSource(batch, i, msisdn);
     }
   }
 
-  /** Folds one CDR given field by field (codes as in src/cdr/types.ts). */
-  fold(
-    msisdn: number,
-    event: number,
-    direction: number,
-    other: number,
-    imsi: number,
-    imsiDigits: number,
-    imei: number,
-    imeiDigits: number,
-    cell: number,
-    at: number,
-    localHour: number,
-    durationS: number,
-    answered: boolean,
-    bytes: number,
-    route: number,
-  ): void {
-    this.rows++;
-    if (at > this.latest) this.latest = at;
-    if (at < this.earliest) this.earliest = at;
-    let sim = this.simTable.get(msisdn);
-    if (sim === undefined) {
-      sim = new SimState(msisdn);
-      this.sims.set(msisdn, sim);
-      this.simTable.add(msisdn, sim);
-    }
+  /** A SIM's own windows: activity, volumes, calls made and received, SMS, data. */
+  private foldSim(sim: SimState, batch: CdrBatch, i: number): void {
+    const at = batch.startedAt[i];
     if (at < sim.firstSeen) sim.firstSeen = at;
     if (at > sim.lastSeen) sim.lastSeen = at;
+    const imsi = batch.imsi[i];
     if (imsi >= 0) {
       sim.imsi = imsi;
-      sim.imsiDigits = imsiDigits;
+      sim.imsiDigits = batch.imsiDigits[i];
     }
     const day = Math.floor(at / DAY_MS);
     const hourBit = Math.floor(at / 3_600_000) % HOUR_RING;
@@ -345,82 +341,116 @@ export class FeatureStore {
     if (Number.isNaN(sim.firstDay)) sim.firstDay = day;
     const dayOffset = day - sim.firstDay;
     if (dayOffset >= 0 && dayOffset < 31) sim.activeDayBits |= 1 << dayOffset;
-    if (imei >= 0) {
-      let device: ImeiState;
-      if (sim.lastImei === imei && sim.lastDeviceGeneration === this.generation) {
-        // Same device as this SIM's last CDR: it is in the SIM's list and the SIM in its set.
-        device = sim.lastDevice!;
-      } else {
-        if (sim.imeis.length < MAX_IMEIS_PER_SIM && !sim.imeis.includes(imei)) {
-          sim.imeis.push(imei);
-          sim.imeiDigits.push(imeiDigits);
-        }
-        let found = this.imeiTable.get(imei);
-        if (found === undefined) {
-          found = new ImeiState(imei);
-          found.digits = imeiDigits;
-          this.imeis.set(imei, found);
-          this.imeiTable.add(imei, found);
-        }
-        device = found;
-        if (!device.sims.has(msisdn)) {
-          if (device.sims.size < MAX_SIMS_PER_KEY) device.sims.add(msisdn);
-          else device.simsOverflow++;
-        }
-        // A SIM past the device's limit is counted again on each CDR, so it is never cached.
-        if (device.sims.has(msisdn)) {
-          sim.lastImei = imei;
-          sim.lastDevice = device;
-          sim.lastDeviceGeneration = this.generation;
-        }
-      }
-      if (device.lastSim !== msisdn) {
-        if (device.lastSim >= 0) device.handovers++;
-        device.lastSim = msisdn;
-      }
-      if (cell >= 0 && cell !== device.lastCell) {
-        if (device.cells.size < MAX_CELLS_PER_SIM) device.cells.add(cell);
-        device.lastCell = cell;
-      }
-      if (at < device.firstSeen) device.firstSeen = at;
-      if (at > device.lastSeen) device.lastSeen = at;
-    }
-    if (cell >= 0) {
-      sim.cellCounts.add(cell);
-      let cellState: CellState;
-      if (cell === sim.lastCell) {
-        // Same cell as this SIM's last CDR: already in its set and counted in the cell (cells are never evicted).
-        cellState = sim.lastCellState!;
-      } else {
-        if (sim.cells.size < MAX_CELLS_PER_SIM) sim.cells.add(cell);
-        let found = this.cells.get(cell);
-        if (found === undefined) {
-          found = new CellState(cell);
-          this.cells.set(cell, found);
-        }
-        cellState = found;
-        cellState.sims.add(msisdn);
-        sim.lastCell = cell;
-        sim.lastCellState = cellState;
-      }
-      if (event === EVENT_VOICE) {
-        if (direction === DIRECTION_OUT) cellState.voiceOut++;
-        else cellState.voiceIn++;
-      }
-    }
+    const event = batch.event[i];
+    const out = batch.direction[i] === DIRECTION_OUT;
     if (event === EVENT_VOICE) {
-      if (direction === DIRECTION_OUT) this.foldVoiceOut(sim, other, at, localHour, durationS, answered, day);
-      else this.foldVoiceIn(sim, other, at, localHour, durationS, answered, route);
+      const other = batch.otherKind[i] === OTHER_E164 ? batch.otherParty[i] : -1;
+      const answered = batch.answered[i] === ANSWERED_YES;
+      if (out) this.foldVoiceOut(sim, other, at, batch.localHour[i], batch.durationS[i], answered, day);
+      else this.foldVoiceIn(sim, other, answered, batch.route[i]);
     } else if (event === EVENT_SMS) {
-      if (direction === DIRECTION_OUT) sim.smsOut++;
+      if (out) sim.smsOut++;
       else {
         sim.smsIn++;
-        if (other >= 0) sim.smsSenderCounts.add(other);
+        // Only E.164 senders with a known number count (not short codes or empty senders).
+        if (batch.otherKind[i] === OTHER_E164 && batch.otherParty[i] >= 0) sim.smsSenderCounts.add(batch.otherParty[i]);
       }
     } else if (event === EVENT_DATA) {
       sim.dataEvents++;
-      sim.dataBytes += bytes;
+      sim.dataBytes += batch.bytes[i];
     }
+  }
+
+  /** The device (IMEI) of a row with one: its SIMs, hand-overs, cells and life span. */
+  private foldDevice(sim: SimState, batch: CdrBatch, i: number, cell: number): void {
+    const imei = batch.imei[i];
+    const msisdn = sim.msisdn;
+    const at = batch.startedAt[i];
+    let device: ImeiState;
+    if (sim.lastImei === imei && sim.lastDeviceGeneration === this.generation) {
+      // Same device as this SIM's last CDR: it is in the SIM's list and the SIM in its set.
+      device = sim.lastDevice!;
+    } else {
+      const imeiDigits = batch.imeiDigits[i];
+      if (sim.imeis.length < MAX_IMEIS_PER_SIM && !sim.imeis.includes(imei)) {
+        sim.imeis.push(imei);
+        sim.imeiDigits.push(imeiDigits);
+      }
+      let found = this.imeiTable.get(imei);
+      if (found === undefined) {
+        found = new ImeiState(imei);
+        found.digits = imeiDigits;
+        this.imeis.set(imei, found);
+        this.imeiTable.add(imei, found);
+      }
+      device = found;
+      if (!device.sims.has(msisdn)) {
+        if (device.sims.size < MAX_SIMS_PER_KEY) device.sims.add(msisdn);
+        else device.simsOverflow++;
+      }
+      // A SIM past the device's limit is counted again on each CDR, so it is never cached.
+      if (device.sims.has(msisdn)) {
+        sim.lastImei = imei;
+        sim.lastDevice = device;
+        sim.lastDeviceGeneration = this.generation;
+      }
+    }
+    if (device.lastSim !== msisdn) {
+      if (device.lastSim >= 0) device.handovers++;
+      device.lastSim = msisdn;
+    }
+    if (cell >= 0 && cell !== device.lastCell) {
+      if (device.cells.size < MAX_CELLS_PER_SIM) device.cells.add(cell);
+      device.lastCell = cell;
+    }
+    if (at < device.firstSeen) device.firstSeen = at;
+    if (at > device.lastSeen) device.lastSeen = at;
+  }
+
+  /** The cell of a row with one: the SIM's cells and the cell's SIMs and voice counts. */
+  private foldCell(sim: SimState, cell: number, event: number, direction: number): void {
+    sim.cellCounts.add(cell);
+    let cellState: CellState;
+    if (cell === sim.lastCell) {
+      // Same cell as this SIM's last CDR: already in its set and counted in the cell (cells are never evicted).
+      cellState = sim.lastCellState!;
+    } else {
+      if (sim.cells.size < MAX_CELLS_PER_SIM) sim.cells.add(cell);
+      let found = this.cells.get(cell);
+      if (found === undefined) {
+        found = new CellState(cell);
+        this.cells.set(cell, found);
+      }
+      cellState = found;
+      cellState.sims.add(sim.msisdn);
+      sim.lastCell = cell;
+      sim.lastCellState = cellState;
+    }
+    if (event === EVENT_VOICE) {
+      if (direction === DIRECTION_OUT) cellState.voiceOut++;
+      else cellState.voiceIn++;
+    }
+  }
+
+  /** A call in from abroad with a number: that number as a wangiri source candidate. */
+  private foldSource(batch: CdrBatch, i: number, victim: number): void {
+    const number = batch.otherParty[i];
+    const at = batch.startedAt[i];
+    const durationS = batch.durationS[i];
+    let source = this.sourceTable.get(number);
+    if (source === undefined) {
+      source = new SourceState(number);
+      this.sources.set(number, source);
+      this.sourceTable.add(number, source);
+    }
+    source.calls++;
+    if (batch.answered[i] === ANSWERED_YES) source.answered++;
+    source.durationSum += durationS;
+    if (durationS <= 1) source.zeroDuration++;
+    if (batch.localHour[i] < NIGHT_END_HOUR) source.night++;
+    source.victims.add(victim);
+    if (at < source.firstSeen) source.firstSeen = at;
+    if (at > source.lastSeen) source.lastSeen = at;
   }
 
   private foldVoiceOut(
@@ -469,15 +499,7 @@ export class FeatureStore {
     if (Number.isNaN(sim.lastOutAt) || at > sim.lastOutAt) sim.lastOutAt = at;
   }
 
-  private foldVoiceIn(
-    sim: SimState,
-    other: number,
-    at: number,
-    localHour: number,
-    durationS: number,
-    answered: boolean,
-    route: number,
-  ): void {
+  private foldVoiceIn(sim: SimState, other: number, answered: boolean, route: number): void {
     sim.voiceIn++;
     if (answered) sim.inAnswered++;
     if (route === ROUTE_INTERNATIONAL) sim.inInternational++;
@@ -486,22 +508,6 @@ export class FeatureStore {
       sim.callerCounts.add(other);
       if (sim.contacts.has(other)) sim.inFromContact++;
       sim.recentCallers.touch(other);
-      if (route === ROUTE_INTERNATIONAL) {
-        let source = this.sourceTable.get(other);
-        if (source === undefined) {
-          source = new SourceState(other);
-          this.sources.set(other, source);
-          this.sourceTable.add(other, source);
-        }
-        source.calls++;
-        if (answered) source.answered++;
-        source.durationSum += durationS;
-        if (durationS <= 1) source.zeroDuration++;
-        if (localHour < NIGHT_END_HOUR) source.night++;
-        source.victims.add(sim.msisdn);
-        if (at < source.firstSeen) source.firstSeen = at;
-        if (at > source.lastSeen) source.lastSeen = at;
-      }
     }
   }
 
