@@ -45,32 +45,99 @@ const OFFICE_TO_HOUR = 19;
 /** Answered calls at least this long are conversations (duration histogram bin edge). */
 const CONVERSATION_S = 30;
 
+/**
+ * A SIM's numbers, in one array of doubles per SIM (indexes below): counters, times, the last
+ * callee, IMEI and cell, the out-calls of the last days, the hour and duration histograms and the
+ * ring of active hours. One object the fold touches instead of a field per number (each double
+ * field a heap number of its own) and three typed arrays.
+ */
+const S_IMSI = 0;
+const S_IMSI_DIGITS = 1;
+const S_FIRST_SEEN = 2;
+const S_LAST_SEEN = 3;
+const S_VOICE_OUT = 4;
+const S_VOICE_IN = 5;
+const S_SMS_OUT = 6;
+const S_SMS_IN = 7;
+const S_DATA_EVENTS = 8;
+const S_DATA_BYTES = 9;
+const S_OUT_ANSWERED = 10;
+const S_OUT_SHORT = 11;
+const S_OUT_DURATION_SUM = 12;
+const S_OUT_TO_DOMESTIC = 13;
+const S_OUT_TO_KNOWN_CALLER = 14;
+const S_IN_ANSWERED = 15;
+const S_IN_INTERNATIONAL = 16;
+const S_IN_FROM_CONTACT = 17;
+const S_LAST_CALLEE = 18;
+const S_SEQUENTIAL_CALLEES = 19;
+const S_LAST_OUT_AT = 20;
+const S_GAP_COUNT = 21;
+const S_GAP_LOG_SUM = 22;
+const S_GAP_LOG_SQUARES = 23;
+const S_GAPS_UNDER_60 = 24;
+const S_ACTIVE_DAY_BITS = 25;
+const S_FIRST_DAY = 26;
+const S_LAST_IMEI = 27;
+const S_LAST_DEVICE_GENERATION = 28;
+const S_LAST_CELL = 29;
+/** Days with out-calls held (at most OUT_DAYS), then their days and their counts, in no order. */
+const S_DAYS_HELD = 30;
+const OUT_DAYS = 14;
+const S_DAY = 31;
+const S_DAY_COUNT = S_DAY + OUT_DAYS + 1;
+const S_HOURS = S_DAY_COUNT + OUT_DAYS + 1;
+const S_DURATIONS = S_HOURS + 24;
+const S_ACTIVE_HOURS = S_DURATIONS + DURATION_EDGES.length;
+const S_SIZE = S_ACTIVE_HOURS + HOUR_RING / 32;
+
+/** A new SIM's numbers; copies of it are arrays of unboxed doubles from the start. */
+const SIM_NUMBERS: number[] = Array.from({ length: S_SIZE }, () => 0.5).fill(0);
+SIM_NUMBERS[S_IMSI] = -1;
+SIM_NUMBERS[S_FIRST_SEEN] = Number.POSITIVE_INFINITY;
+SIM_NUMBERS[S_LAST_SEEN] = Number.NEGATIVE_INFINITY;
+SIM_NUMBERS[S_LAST_CALLEE] = -1;
+SIM_NUMBERS[S_LAST_OUT_AT] = Number.NaN;
+SIM_NUMBERS[S_FIRST_DAY] = Number.NaN;
+SIM_NUMBERS[S_LAST_IMEI] = -1;
+SIM_NUMBERS[S_LAST_DEVICE_GENERATION] = -1;
+SIM_NUMBERS[S_LAST_CELL] = -1;
+
 /** Running state of one SIM (keyed by MSISDN). */
 export class SimState {
   readonly msisdn: number;
-  imsi = -1;
-  imsiDigits = 0;
-  firstSeen = Number.POSITIVE_INFINITY;
-  lastSeen = Number.NEGATIVE_INFINITY;
-  voiceOut = 0;
-  voiceIn = 0;
-  smsOut = 0;
-  smsIn = 0;
-  dataEvents = 0;
-  dataBytes = 0;
-  outAnswered = 0;
-  outShort = 0;
-  outDurationSum = 0;
-  outToDomestic = 0;
-  outToKnownCaller = 0;
-  inAnswered = 0;
-  inInternational = 0;
-  inFromContact = 0;
+  /** The numbers (S_… indexes); read them through the named properties below. */
+  readonly n: number[] = SIM_NUMBERS.slice();
+  declare readonly imsi: number;
+  declare readonly imsiDigits: number;
+  declare readonly firstSeen: number;
+  declare readonly lastSeen: number;
+  declare readonly voiceOut: number;
+  declare readonly voiceIn: number;
+  declare readonly smsOut: number;
+  declare readonly smsIn: number;
+  declare readonly dataEvents: number;
+  declare readonly dataBytes: number;
+  declare readonly outAnswered: number;
+  declare readonly outShort: number;
+  declare readonly outDurationSum: number;
+  declare readonly outToDomestic: number;
+  declare readonly outToKnownCaller: number;
+  declare readonly inAnswered: number;
+  declare readonly inInternational: number;
+  declare readonly inFromContact: number;
   /** Last callee dialled, and how many callees were within a short numeric distance of the one before. */
-  lastCallee = -1;
-  sequentialCallees = 0;
-  readonly durationHistogram = new Uint32Array(DURATION_EDGES.length);
-  readonly hourHistogram = new Uint32Array(24);
+  declare readonly lastCallee: number;
+  declare readonly sequentialCallees: number;
+  /** Out-call gaps, by event time. */
+  declare readonly lastOutAt: number;
+  declare readonly gapCount: number;
+  declare readonly gapLogSum: number;
+  declare readonly gapLogSquares: number;
+  declare readonly gapsUnder60: number;
+  /** Active days as a bit set (day index from the first event, up to 31 days). */
+  declare readonly activeDayBits: number;
+  declare readonly firstDay: number;
   readonly callees = new DistinctCounter(32);
   readonly callers = new DistinctCounter(16);
   readonly contacts = new TopCounter(16);
@@ -88,30 +155,50 @@ export class SimState {
   readonly cells = new Set<number>();
   readonly imeis: number[] = [];
   imeiDigits: number[] = [];
-  /** Out-call gaps, by event time. */
-  lastOutAt = Number.NaN;
-  gapCount = 0;
-  gapLogSum = 0;
-  gapLogSquares = 0;
-  gapsUnder60 = 0;
-  /** Hours with any event, a ring of bits by absolute hour: SIMs in one device at the same hours. */
-  readonly activeHours = new Uint32Array(HOUR_RING / 32);
-  /** Active days as a bit set (day index from the first event, up to 31 days). */
-  activeDayBits = 0;
-  firstDay = Number.NaN;
-  readonly outPerDay = new Map<number, number>();
   /** The device of this SIM's last CDR with an IMEI, while it holds this SIM (skips the lookups). */
-  lastImei = -1;
   lastDevice: ImeiState | null = null;
-  lastDeviceGeneration = -1;
-  /** The cell of this SIM's last CDR and its state: the SIM is already counted in it. */
-  lastCell = -1;
+  /** The state of the cell of this SIM's last CDR: the SIM is already counted in it. */
   lastCellState: CellState | null = null;
 
   constructor(msisdn: number) {
     this.msisdn = msisdn;
   }
 }
+
+for (const [name, index] of Object.entries({
+  imsi: S_IMSI,
+  imsiDigits: S_IMSI_DIGITS,
+  firstSeen: S_FIRST_SEEN,
+  lastSeen: S_LAST_SEEN,
+  voiceOut: S_VOICE_OUT,
+  voiceIn: S_VOICE_IN,
+  smsOut: S_SMS_OUT,
+  smsIn: S_SMS_IN,
+  dataEvents: S_DATA_EVENTS,
+  dataBytes: S_DATA_BYTES,
+  outAnswered: S_OUT_ANSWERED,
+  outShort: S_OUT_SHORT,
+  outDurationSum: S_OUT_DURATION_SUM,
+  outToDomestic: S_OUT_TO_DOMESTIC,
+  outToKnownCaller: S_OUT_TO_KNOWN_CALLER,
+  inAnswered: S_IN_ANSWERED,
+  inInternational: S_IN_INTERNATIONAL,
+  inFromContact: S_IN_FROM_CONTACT,
+  lastCallee: S_LAST_CALLEE,
+  sequentialCallees: S_SEQUENTIAL_CALLEES,
+  lastOutAt: S_LAST_OUT_AT,
+  gapCount: S_GAP_COUNT,
+  gapLogSum: S_GAP_LOG_SUM,
+  gapLogSquares: S_GAP_LOG_SQUARES,
+  gapsUnder60: S_GAPS_UNDER_60,
+  activeDayBits: S_ACTIVE_DAY_BITS,
+  firstDay: S_FIRST_DAY,
+}))
+  Object.defineProperty(SimState.prototype, name, {
+    get(this: SimState) {
+      return this.n[index];
+    },
+  });
 
 /** Running state of one IMEI (device). */
 export class ImeiState {
@@ -327,20 +414,24 @@ export class FeatureStore {
 
   /** A SIM's own windows: activity, volumes, calls made and received, SMS, data. */
   private foldSim(sim: SimState, batch: CdrBatch, i: number): void {
+    const n = sim.n;
     const at = batch.startedAt[i];
-    if (at < sim.firstSeen) sim.firstSeen = at;
-    if (at > sim.lastSeen) sim.lastSeen = at;
+    if (at < n[S_FIRST_SEEN]) n[S_FIRST_SEEN] = at;
+    if (at > n[S_LAST_SEEN]) n[S_LAST_SEEN] = at;
     const imsi = batch.imsi[i];
     if (imsi >= 0) {
-      sim.imsi = imsi;
-      sim.imsiDigits = batch.imsiDigits[i];
+      n[S_IMSI] = imsi;
+      n[S_IMSI_DIGITS] = batch.imsiDigits[i];
     }
     const day = Math.floor(at / DAY_MS);
     const hourBit = Math.floor(at / 3_600_000) % HOUR_RING;
-    if (hourBit >= 0) sim.activeHours[hourBit >>> 5] |= 1 << (hourBit & 31);
-    if (Number.isNaN(sim.firstDay)) sim.firstDay = day;
-    const dayOffset = day - sim.firstDay;
-    if (dayOffset >= 0 && dayOffset < 31) sim.activeDayBits |= 1 << dayOffset;
+    if (hourBit >= 0) {
+      const word = S_ACTIVE_HOURS + (hourBit >>> 5);
+      n[word] = (n[word] | (1 << (hourBit & 31))) >>> 0;
+    }
+    if (Number.isNaN(n[S_FIRST_DAY])) n[S_FIRST_DAY] = day;
+    const dayOffset = day - n[S_FIRST_DAY];
+    if (dayOffset >= 0 && dayOffset < 31) n[S_ACTIVE_DAY_BITS] = n[S_ACTIVE_DAY_BITS] | (1 << dayOffset);
     const event = batch.event[i];
     const out = batch.direction[i] === DIRECTION_OUT;
     if (event === EVENT_VOICE) {
@@ -349,15 +440,15 @@ export class FeatureStore {
       if (out) this.foldVoiceOut(sim, other, at, batch.localHour[i], batch.durationS[i], answered, day);
       else this.foldVoiceIn(sim, other, answered, batch.route[i]);
     } else if (event === EVENT_SMS) {
-      if (out) sim.smsOut++;
+      if (out) n[S_SMS_OUT]++;
       else {
-        sim.smsIn++;
+        n[S_SMS_IN]++;
         // Only E.164 senders with a known number count (not short codes or empty senders).
         if (batch.otherKind[i] === OTHER_E164 && batch.otherParty[i] >= 0) sim.smsSenderCounts.add(batch.otherParty[i]);
       }
     } else if (event === EVENT_DATA) {
-      sim.dataEvents++;
-      sim.dataBytes += batch.bytes[i];
+      n[S_DATA_EVENTS]++;
+      n[S_DATA_BYTES] += batch.bytes[i];
     }
   }
 
@@ -367,7 +458,8 @@ export class FeatureStore {
     const msisdn = sim.msisdn;
     const at = batch.startedAt[i];
     let device: ImeiState;
-    if (sim.lastImei === imei && sim.lastDeviceGeneration === this.generation) {
+    const n = sim.n;
+    if (n[S_LAST_IMEI] === imei && n[S_LAST_DEVICE_GENERATION] === this.generation) {
       // Same device as this SIM's last CDR: it is in the SIM's list and the SIM in its set.
       device = sim.lastDevice!;
     } else {
@@ -390,9 +482,9 @@ export class FeatureStore {
       }
       // A SIM past the device's limit is counted again on each CDR, so it is never cached.
       if (device.sims.has(msisdn)) {
-        sim.lastImei = imei;
+        n[S_LAST_IMEI] = imei;
         sim.lastDevice = device;
-        sim.lastDeviceGeneration = this.generation;
+        n[S_LAST_DEVICE_GENERATION] = this.generation;
       }
     }
     if (device.lastSim !== msisdn) {
@@ -411,7 +503,7 @@ export class FeatureStore {
   private foldCell(sim: SimState, cell: number, event: number, direction: number): void {
     sim.cellCounts.add(cell);
     let cellState: CellState;
-    if (cell === sim.lastCell) {
+    if (cell === sim.n[S_LAST_CELL]) {
       // Same cell as this SIM's last CDR: already in its set and counted in the cell (cells are never evicted).
       cellState = sim.lastCellState!;
     } else {
@@ -423,7 +515,7 @@ export class FeatureStore {
       }
       cellState = found;
       cellState.sims.add(sim.msisdn);
-      sim.lastCell = cell;
+      sim.n[S_LAST_CELL] = cell;
       sim.lastCellState = cellState;
     }
     if (event === EVENT_VOICE) {
@@ -462,51 +554,64 @@ export class FeatureStore {
     answered: boolean,
     day: number,
   ): void {
-    sim.voiceOut++;
-    sim.hourHistogram[localHour]++;
-    sim.outPerDay.set(day, (sim.outPerDay.get(day) ?? 0) + 1);
-    if (sim.outPerDay.size > 14) {
-      // Keep two weeks of daily counts: drop the oldest day.
-      const oldest = Math.min(...sim.outPerDay.keys());
-      sim.outPerDay.delete(oldest);
+    const n = sim.n;
+    n[S_VOICE_OUT]++;
+    n[S_HOURS + localHour]++;
+    // Out-calls per day, two weeks of them: a new day past that drops the oldest.
+    const held = n[S_DAYS_HELD];
+    let k = 0;
+    while (k < held && n[S_DAY + k] !== day) k++;
+    if (k < held) n[S_DAY_COUNT + k]++;
+    else {
+      n[S_DAY + k] = day;
+      n[S_DAY_COUNT + k] = 1;
+      if (held + 1 > OUT_DAYS) {
+        let oldest = 0;
+        for (let j = 1; j <= held; j++) if (n[S_DAY + j] < n[S_DAY + oldest]) oldest = j;
+        n[S_DAY + oldest] = n[S_DAY + held];
+        n[S_DAY_COUNT + oldest] = n[S_DAY_COUNT + held];
+      } else n[S_DAYS_HELD] = held + 1;
     }
     if (answered) {
-      sim.outAnswered++;
-      sim.outDurationSum += durationS;
-      if (durationS < SHORT_CALL_S) sim.outShort++;
+      n[S_OUT_ANSWERED]++;
+      n[S_OUT_DURATION_SUM] += durationS;
+      if (durationS < SHORT_CALL_S) n[S_OUT_SHORT]++;
       let bin = 0;
       while (durationS >= DURATION_EDGES[bin]) bin++;
-      sim.durationHistogram[bin]++;
+      n[S_DURATIONS + bin]++;
     }
     if (other >= 0) {
-      const step = other - sim.lastCallee;
-      if (sim.lastCallee >= 0 && step !== 0 && step <= SEQUENTIAL_DISTANCE && step >= -SEQUENTIAL_DISTANCE)
-        sim.sequentialCallees++;
-      sim.lastCallee = other;
+      const lastCallee = n[S_LAST_CALLEE];
+      const step = other - lastCallee;
+      if (lastCallee >= 0 && step !== 0 && step <= SEQUENTIAL_DISTANCE && step >= -SEQUENTIAL_DISTANCE)
+        n[S_SEQUENTIAL_CALLEES]++;
+      n[S_LAST_CALLEE] = other;
       sim.callees.add(other);
       sim.contacts.add(other);
-      if (this.isDomestic(other)) sim.outToDomestic++;
-      if (sim.recentCallers.has(other)) sim.outToKnownCaller++;
+      if (this.isDomestic(other)) n[S_OUT_TO_DOMESTIC]++;
+      if (sim.recentCallers.has(other)) n[S_OUT_TO_KNOWN_CALLER]++;
     }
-    if (!Number.isNaN(sim.lastOutAt) && at >= sim.lastOutAt) {
-      const gap = (at - sim.lastOutAt) / 1000;
-      sim.gapCount++;
+    const lastOutAt = n[S_LAST_OUT_AT];
+    if (!Number.isNaN(lastOutAt) && at >= lastOutAt) {
+      const gap = (at - lastOutAt) / 1000;
+      n[S_GAP_COUNT]++;
       const logGap = Math.log1p(gap);
-      sim.gapLogSum += logGap;
-      sim.gapLogSquares += logGap * logGap;
-      if (gap < 60) sim.gapsUnder60++;
+      n[S_GAP_LOG_SUM] += logGap;
+      n[S_GAP_LOG_SQUARES] += logGap * logGap;
+      if (gap < 60) n[S_GAPS_UNDER_60]++;
     }
-    if (Number.isNaN(sim.lastOutAt) || at > sim.lastOutAt) sim.lastOutAt = at;
+    if (Number.isNaN(lastOutAt) || at > lastOutAt) n[S_LAST_OUT_AT] = at;
   }
 
   private foldVoiceIn(sim: SimState, other: number, answered: boolean, route: number): void {
-    sim.voiceIn++;
-    if (answered) sim.inAnswered++;
-    if (route === ROUTE_INTERNATIONAL) sim.inInternational++;
+    const n = sim.n;
+    n[S_VOICE_IN]++;
+    if (answered) n[S_IN_ANSWERED]++;
+    if (route === ROUTE_INTERNATIONAL) n[S_IN_INTERNATIONAL]++;
     if (other >= 0) {
       sim.callers.add(other);
       sim.callerCounts.add(other);
-      if (sim.contacts.has(other)) sim.inFromContact++;
+      if (sim.contacts.has(other)) n[S_IN_FROM_CONTACT]++;
       sim.recentCallers.touch(other);
     }
   }
@@ -541,16 +646,18 @@ export class FeatureStore {
         // Other SIMs in this device at the same hours (a gateway's slots), whatever the order of
         // the CDR files: a phone taking SIMs one after another has none.
         let overlapping = 0;
-        const mine = countBits(sim.activeHours);
+        const n = sim.n;
+        const mine = countBits(n, S_ACTIVE_HOURS, HOUR_RING / 32);
         for (const other of device.sims) {
           if (other === sim.msisdn) continue;
           const o = this.sims.get(other);
           if (!o) continue;
           // Same hours for most of the quieter SIM's life: slots of one gateway, not a desk phone
           // shared by shifts or a handset given a new SIM each day.
+          const on = o.n;
           let both = 0;
-          for (let w = 0; w < o.activeHours.length; w++) both += popcount(o.activeHours[w] & sim.activeHours[w]);
-          const quieter = Math.min(mine, countBits(o.activeHours));
+          for (let w = S_ACTIVE_HOURS; w < S_SIZE; w++) both += popcount(on[w] & n[w]);
+          const quieter = Math.min(mine, countBits(on, S_ACTIVE_HOURS, HOUR_RING / 32));
           if (quieter >= 2 && both >= CONCURRENT_SHARE * quieter) overlapping++;
         }
         if (overlapping > concurrent) concurrent = overlapping;
@@ -570,22 +677,25 @@ export class FeatureStore {
     const distinctCallees = sim.callees.count;
     let activeDays = 0;
     for (let bits = sim.activeDayBits; bits !== 0; bits &= bits - 1) activeDays++;
+    const n = sim.n;
     let maxOutPerDay = 0;
-    for (const n of sim.outPerDay.values()) if (n > maxOutPerDay) maxOutPerDay = n;
+    for (let k = 0; k < n[S_DAYS_HELD]; k++) if (n[S_DAY_COUNT + k] > maxOutPerDay) maxOutPerDay = n[S_DAY_COUNT + k];
     // Reciprocity: of the heaviest contacts, how many also called this SIM.
     let reciprocal = 0;
-    for (const contact of sim.contacts.keyList())
-      if (sim.callers.has(contact) || sim.recentCallers.has(contact)) reciprocal++;
     const contactCount = sim.contacts.size;
+    for (let k = 0; k < contactCount; k++) {
+      const contact = sim.contacts.keyAt(k);
+      if (sim.callers.has(contact) || sim.recentCallers.has(contact)) reciprocal++;
+    }
     const gapMean = sim.gapCount > 0 ? sim.gapLogSum / sim.gapCount : 0;
     const gapVariance = sim.gapCount > 1 ? Math.max(0, sim.gapLogSquares / sim.gapCount - gapMean * gapMean) : 0;
     const topCell = sim.cellCounts.top();
     const device = this.deviceTraits(sim);
     let office = 0;
-    for (let h = OFFICE_FROM_HOUR; h < OFFICE_TO_HOUR; h++) office += sim.hourHistogram[h];
+    for (let h = OFFICE_FROM_HOUR; h < OFFICE_TO_HOUR; h++) office += n[S_HOURS + h];
     let conversations = 0;
     for (let b = 0; b < DURATION_EDGES.length; b++)
-      if (b > 0 && DURATION_EDGES[b - 1] >= CONVERSATION_S) conversations += sim.durationHistogram[b];
+      if (b > 0 && DURATION_EDGES[b - 1] >= CONVERSATION_S) conversations += n[S_DURATIONS + b];
     return {
       voiceOut: sim.voiceOut,
       voiceIn: sim.voiceIn,
@@ -600,11 +710,11 @@ export class FeatureStore {
       answeredShare: sim.voiceOut > 0 ? sim.outAnswered / sim.voiceOut : 0,
       shortShare: sim.outAnswered > 0 ? sim.outShort / sim.outAnswered : 0,
       unansweredShare: sim.voiceOut > 0 ? 1 - sim.outAnswered / sim.voiceOut : 0,
-      durationP10: histogramQuantile(sim.durationHistogram, 0.1),
-      durationMedian: histogramQuantile(sim.durationHistogram, 0.5),
-      durationP90: histogramQuantile(sim.durationHistogram, 0.9),
-      nightShare: sim.voiceOut > 0 ? nightCount(sim.hourHistogram) / sim.voiceOut : 0,
-      hourlyEntropy: entropy(sim.hourHistogram),
+      durationP10: histogramQuantile(n, S_DURATIONS, 0.1),
+      durationMedian: histogramQuantile(n, S_DURATIONS, 0.5),
+      durationP90: histogramQuantile(n, S_DURATIONS, 0.9),
+      nightShare: sim.voiceOut > 0 ? nightCount(n, S_HOURS) / sim.voiceOut : 0,
+      hourlyEntropy: entropy(n, S_HOURS, 24),
       gapMedianS: sim.gapCount > 0 ? Math.expm1(gapMean) : 0,
       gapLogSpread: Math.sqrt(gapVariance),
       burstShare: sim.gapCount > 0 ? sim.gapsUnder60 / sim.gapCount : 0,
@@ -671,25 +781,31 @@ function popcount(x: number): number {
   return (Math.imul((w + (w >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }
 
-function countBits(words: Uint32Array): number {
+/** Set bits of the 32-bit words values[from, from + length). */
+function countBits(values: ArrayLike<number>, from: number, length: number): number {
   let n = 0;
-  for (let k = 0; k < words.length; k++) n += popcount(words[k]);
+  for (let k = from; k < from + length; k++) n += popcount(values[k]);
   return n;
 }
 
-function nightCount(hours: Uint32Array): number {
+/** Out-calls placed at night, from the hour histogram at values[from, from + 24). */
+function nightCount(values: ArrayLike<number>, from: number): number {
   let n = 0;
-  for (let h = 0; h < NIGHT_END_HOUR; h++) n += hours[h];
+  for (let h = 0; h < NIGHT_END_HOUR; h++) n += values[from + h];
   return n;
 }
 
-/** Shannon entropy (bits) of the hour-of-day histogram; 0 for one busy hour, 4.58 for flat. */
-export function entropy(histogram: Uint32Array): number {
+/**
+ * Shannon entropy (bits) of the hour-of-day histogram (values[from, from + length), by default
+ * the whole of it); 0 for one busy hour, 4.58 for flat.
+ */
+export function entropy(histogram: ArrayLike<number>, from = 0, length = histogram.length - from): number {
   let total = 0;
-  for (const v of histogram) total += v;
+  for (let k = from; k < from + length; k++) total += histogram[k];
   if (total === 0) return 0;
   let h = 0;
-  for (const v of histogram) {
+  for (let k = from; k < from + length; k++) {
+    const v = histogram[k];
     if (v === 0) continue;
     const p = v / total;
     h -= p * Math.log2(p);
@@ -697,15 +813,19 @@ export function entropy(histogram: Uint32Array): number {
   return h;
 }
 
-/** Quantile of answered durations from the histogram, as the bin's upper edge (capped at 3600 s). */
-function histogramQuantile(histogram: Uint32Array, q: number): number {
+/**
+ * Quantile of answered durations from the duration histogram at values[from, from + bins), as the
+ * bin's upper edge (capped at 3600 s).
+ */
+function histogramQuantile(values: ArrayLike<number>, from: number, q: number): number {
+  const bins = DURATION_EDGES.length;
   let total = 0;
-  for (const v of histogram) total += v;
+  for (let i = 0; i < bins; i++) total += values[from + i];
   if (total === 0) return 0;
   const target = q * total;
   let sum = 0;
-  for (let i = 0; i < histogram.length; i++) {
-    sum += histogram[i];
+  for (let i = 0; i < bins; i++) {
+    sum += values[from + i];
     if (sum >= target) return Math.min(3600, DURATION_EDGES[i]);
   }
   return 3600;
