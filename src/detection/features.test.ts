@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { CdrBatch } from '../cdr/batch.ts';
 import { readCdrFile } from '../cdr/reader.ts';
 import { loadPlan } from '../numbering/plan.ts';
 import { findCdrFiles, simulate, simulatorAvailable } from './dataset.ts';
@@ -41,9 +42,24 @@ function snapshot(store: FeatureStore): string {
   return lines.join('\n');
 }
 
-async function fold(batchSize: number): Promise<FeatureStore> {
+/** The simulator run folded in batches of `batchSize` rows, `group` batches at a time. */
+async function fold(batchSize: number, group = 1): Promise<FeatureStore> {
   const store = new FeatureStore(plan);
-  for (const file of findCdrFiles(dir)) await readCdrFile(file, plan, (batch) => store.addBatch(batch), { batchSize });
+  let pending: CdrBatch[] = [];
+  for (const file of findCdrFiles(dir))
+    await readCdrFile(
+      file,
+      plan,
+      (batch) => {
+        pending.push(batch);
+        if (pending.length < group) return;
+        if (group === 1) store.addBatch(batch);
+        else store.addBatches(pending);
+        pending = [];
+      },
+      { batchSize },
+    );
+  if (pending.length > 0) store.addBatches(pending);
   return store;
 }
 
@@ -54,11 +70,13 @@ async function fold(batchSize: number): Promise<FeatureStore> {
  */
 const BEFORE = 'f0b45d7bac16fd3860be4d0c99dc3a74a6c6acfecb8ebeef3527e73136a22bb8';
 
-test('the fold gives the same features as the single-pass fold did, whatever the batch size', {
+test('the fold gives the same features as the single-pass fold did, whatever the batch size and grouping', {
   skip: !simulatorAvailable(),
 }, async () => {
   const whole = snapshot(await fold(65536));
   const digest = createHash('sha256').update(whole).digest('hex');
   assert.equal(digest, BEFORE);
   assert.equal(snapshot(await fold(333)), whole);
+  assert.equal(snapshot(await fold(4096, 7)), whole);
+  assert.equal(snapshot(await fold(1 << 20, 1000)), whole);
 });

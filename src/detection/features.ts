@@ -160,8 +160,12 @@ export class SimState {
   /** The state of the cell of this SIM's last CDR: the SIM is already counted in it. */
   lastCellState: CellState | null = null;
 
-  constructor(msisdn: number) {
+  /** Order of creation in its store among the SIMs it holds (the SIM-by-SIM fold's order). */
+  slot: number;
+
+  constructor(msisdn: number, slot = 0) {
     this.msisdn = msisdn;
+    this.slot = slot;
   }
 }
 
@@ -332,6 +336,16 @@ export class FeatureStore {
   private readonly sourceTable = new NumberTable<SourceState>();
   /** Bumped by each eviction: cached device references of older generations are stale. */
   private generation = 0;
+  /** SIMs made so far: each SIM's slot, the order of the SIM-by-SIM fold. */
+  private slots = 0;
+  /** Cell states by global cell id (cells are never evicted). */
+  private readonly cellStates: CellState[] = [];
+  /** Per row of the batches being folded: SIM, global cell id, batch, row in it; then the SIM-by-SIM order. */
+  private rowSims: SimState[] = [];
+  private rowCells = new Int32Array(0);
+  private rowBatch = new Int32Array(0);
+  private rowIndex = new Int32Array(0);
+  private rowOrder = new Int32Array(0);
   readonly plan: NumberingPlan;
   readonly tacs: TacTable;
   /** Latest event time seen (the window's "now"). */
@@ -359,57 +373,114 @@ export class FeatureStore {
     return this.plan.isDomestic(number);
   }
 
-  /**
-   * Folds every row of a batch in: per row, the SIM's own windows (`foldSim`), its device
-   * (`foldDevice`), its cell (`foldCell`) and, for a call in from abroad, the calling number
-   * (`foldSource`). Each touches only its entity's state, so their order within a row is free.
-   */
+  /** Folds every row of a batch in. */
   addBatch(batch: CdrBatch): void {
-    // Batch-local string ids → global cell ids, once per distinct string of the batch.
-    const local = new Int32Array(batch.strings.length).fill(-2);
-    const size = batch.size;
-    const msisdns = batch.msisdn;
-    const cells = batch.cell;
-    const startedAt = batch.startedAt;
-    const imeis = batch.imei;
-    const events = batch.event;
-    const directions = batch.direction;
-    const routes = batch.route;
-    const otherKinds = batch.otherKind;
-    const simTable = this.simTable;
-    for (let i = 0; i < size; i++) {
-      const localCell = cells[i];
-      let cell = -1;
-      if (localCell >= 0) {
-        cell = local[localCell];
-        if (cell === -2) {
-          cell = this.cellId(batch.strings[localCell]);
-          local[localCell] = cell;
-        }
-      }
-      const at = startedAt[i];
-      this.rows++;
-      if (at > this.latest) this.latest = at;
-      if (at < this.earliest) this.earliest = at;
-      const msisdn = msisdns[i];
-      let sim = simTable.get(msisdn);
-      if (sim === undefined) {
-        sim = new SimState(msisdn);
-        this.sims.set(msisdn, sim);
-        simTable.add(msisdn, sim);
-      }
-      this.foldSim(sim, batch, i);
-      if (imeis[i] >= 0) this.foldDevice(sim, batch, i, cell);
-      if (cell >= 0) this.foldCell(sim, cell, events[i], directions[i]);
-      if (
-        events[i] === EVENT_VOICE &&
-        directions[i] !== DIRECTION_OUT &&
-        routes[i] === ROUTE_INTERNATIONAL &&
-        otherKinds[i] === OTHER_E164 &&
-        batch.otherParty[i] >= 0
-      )
-        this.foldSource(batch, i, msisdn);
+    this.addBatches([batch]);
+  }
+
+  /**
+   * Folds every row of several batches in, as `addBatch` on each in turn would. First, in row
+   * order: cells named, SIMs found or created, devices (`foldDevice`: hand-overs are an order
+   * between SIMs) and calls in from abroad (`foldSource`). Then each SIM's own windows (`foldSim`)
+   * and cells (`foldCell`) SIM after SIM, each SIM's rows in their order: a SIM's state depends
+   * only on its own rows, and with many rows per SIM its state is read from memory once, not once
+   * per row (the rows of a file are in time order, every SIM in turn).
+   */
+  addBatches(batches: CdrBatch[]): void {
+    let total = 0;
+    for (const batch of batches) total += batch.size;
+    if (this.rowSims.length < total) {
+      this.rowSims = new Array(total);
+      this.rowCells = new Int32Array(total);
+      this.rowBatch = new Int32Array(total);
+      this.rowIndex = new Int32Array(total);
+      this.rowOrder = new Int32Array(total);
     }
+    const rowSims = this.rowSims;
+    const rowCells = this.rowCells;
+    const rowBatch = this.rowBatch;
+    const rowIndex = this.rowIndex;
+    const simTable = this.simTable;
+    let r = 0;
+    for (let b = 0; b < batches.length; b++) {
+      const batch = batches[b];
+      // Batch-local string ids → global cell ids, once per distinct string of the batch.
+      const local = new Int32Array(batch.strings.length).fill(-2);
+      const size = batch.size;
+      const msisdns = batch.msisdn;
+      const cells = batch.cell;
+      const startedAt = batch.startedAt;
+      const imeis = batch.imei;
+      const events = batch.event;
+      const directions = batch.direction;
+      const routes = batch.route;
+      const otherKinds = batch.otherKind;
+      for (let i = 0; i < size; i++, r++) {
+        const localCell = cells[i];
+        let cell = -1;
+        if (localCell >= 0) {
+          cell = local[localCell];
+          if (cell === -2) {
+            cell = this.cellId(batch.strings[localCell]);
+            local[localCell] = cell;
+          }
+          // A cell's state is made by its first row, as the cells are listed in that order.
+          if (this.cellStates[cell] === undefined) {
+            const state = new CellState(cell);
+            this.cellStates[cell] = state;
+            this.cells.set(cell, state);
+          }
+        }
+        const at = startedAt[i];
+        if (at > this.latest) this.latest = at;
+        if (at < this.earliest) this.earliest = at;
+        const msisdn = msisdns[i];
+        let sim = simTable.get(msisdn);
+        if (sim === undefined) {
+          sim = new SimState(msisdn, this.slots++);
+          this.sims.set(msisdn, sim);
+          simTable.add(msisdn, sim);
+        }
+        rowSims[r] = sim;
+        rowCells[r] = cell;
+        rowBatch[r] = b;
+        rowIndex[r] = i;
+        if (imeis[i] >= 0) this.foldDevice(sim, batch, i, cell);
+        if (
+          routes[i] === ROUTE_INTERNATIONAL &&
+          events[i] === EVENT_VOICE &&
+          directions[i] !== DIRECTION_OUT &&
+          otherKinds[i] === OTHER_E164 &&
+          batch.otherParty[i] >= 0
+        )
+          this.foldSource(batch, i, msisdn);
+      }
+    }
+    this.rows += total;
+    // The rows SIM by SIM (a stable counting sort on the SIM's slot), then each SIM's windows.
+    const order = this.rowOrder;
+    if (total * 8 >= this.slots) {
+      const starts = new Int32Array(this.slots + 1);
+      for (let k = 0; k < total; k++) starts[rowSims[k].slot + 1]++;
+      for (let k = 1; k <= this.slots; k++) starts[k] += starts[k - 1];
+      for (let k = 0; k < total; k++) order[starts[rowSims[k].slot]++] = k;
+    } else {
+      // Few rows against many SIMs: sort the rows' (slot, row) keys instead.
+      const keys = new Float64Array(total);
+      for (let k = 0; k < total; k++) keys[k] = rowSims[k].slot * total + k;
+      keys.sort();
+      for (let k = 0; k < total; k++) order[k] = keys[k] % total;
+    }
+    for (let k = 0; k < total; k++) {
+      const row = order[k];
+      const sim = rowSims[row];
+      const batch = batches[rowBatch[row]];
+      const i = rowIndex[row];
+      this.foldSim(sim, batch, i);
+      const cell = rowCells[row];
+      if (cell >= 0) this.foldCell(sim, cell, batch.event[i], batch.direction[i]);
+    }
+    rowSims.fill(undefined as unknown as SimState, 0, total);
   }
 
   /** A SIM's own windows: activity, volumes, calls made and received, SMS, data. */
@@ -508,12 +579,7 @@ export class FeatureStore {
       cellState = sim.lastCellState!;
     } else {
       if (sim.cells.size < MAX_CELLS_PER_SIM) sim.cells.add(cell);
-      let found = this.cells.get(cell);
-      if (found === undefined) {
-        found = new CellState(cell);
-        this.cells.set(cell, found);
-      }
-      cellState = found;
+      cellState = this.cellStates[cell];
       cellState.sims.add(sim.msisdn);
       sim.n[S_LAST_CELL] = cell;
       sim.lastCellState = cellState;
@@ -768,6 +834,8 @@ export class FeatureStore {
     for (const [key, device] of this.imeis) if (device.lastSeen < beforeMs) this.imeis.delete(key);
     for (const [key, source] of this.sources) if (source.lastSeen < beforeMs) this.sources.delete(key);
     this.simTable.rebuild(this.sims);
+    this.slots = 0;
+    for (const sim of this.sims.values()) sim.slot = this.slots++;
     this.imeiTable.rebuild(this.imeis);
     this.sourceTable.rebuild(this.sources);
     this.generation++;

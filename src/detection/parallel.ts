@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { CdrBatch } from '../cdr/batch.ts';
 import type { QuarantineItem } from '../cdr/types.ts';
 import { decodeBatch } from '../ingest/codec.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
@@ -10,12 +11,17 @@ import { type AnalyzeProgress, type AnalyzeResult, analyzeFiles, type DetectionM
 const BATCH_ROWS = 65_536;
 /** Parsed batches waiting to be folded, at most: bounds memory to a few batches. */
 const WINDOW = 4;
+/**
+ * Rows folded together (`FeatureStore.addBatches`): the more rows of one SIM in a group, the less
+ * its state is fetched from memory; a group is a few dozen megabytes of columns.
+ */
+const GROUP_ROWS = 8 * BATCH_ROWS;
 
 /**
  * `analyze` on two threads: a parsing thread reads the files (text → columnar batches) while this
  * thread folds each batch into the feature windows, so the two halves of the work run side by
- * side on two cores. Batches are folded in file order, so the result is the same as
- * `analyzeFiles` on one thread (which it falls back to on a single core).
+ * side on two cores. Batches are folded in file order, several at a time (`GROUP_ROWS`), so the
+ * result is the same as `analyzeFiles` on one thread (which it falls back to on a single core).
  */
 export async function analyzeFilesThreaded(
   paths: string[],
@@ -39,6 +45,14 @@ export async function analyzeFilesThreaded(
   let file = paths[0] ?? '';
   const data: ParseThreadData = { planPath, paths, batchSize: BATCH_ROWS, window: WINDOW };
   const worker = new Worker(new URL('./parse-thread.ts', import.meta.url), { workerData: data });
+  // Batches received and not folded yet: the parser runs on meanwhile (they are no longer its).
+  let group: CdrBatch[] = [];
+  let grouped = 0;
+  const foldGroup = () => {
+    if (group.length > 0) store.addBatches(group);
+    group = [];
+    grouped = 0;
+  };
   try {
     await new Promise<void>((resolve, reject) => {
       worker.on('error', reject);
@@ -46,17 +60,22 @@ export async function analyzeFilesThreaded(
       worker.on('message', (message: ParseThreadMessage) => {
         try {
           if (message.type === 'batch') {
-            store.addBatch(decodeBatch(message.payload, { share: true }));
+            const batch = decodeBatch(message.payload, { share: true });
+            group.push(batch);
+            grouped += batch.size;
             // The parser may run ahead again.
             worker.postMessage(1);
+            if (grouped >= GROUP_ROWS) foldGroup();
             rows += message.rows;
             bad += message.quarantine.length;
             for (const item of message.quarantine) if (quarantine.length < keep) quarantine.push(item);
             options.onProgress?.({ rows, bad, file });
           } else if (message.type === 'file') {
             file = paths[paths.indexOf(message.file) + 1] ?? message.file;
-          } else if (message.type === 'done') resolve();
-          else if (message.type === 'error') reject(new Error(message.message));
+          } else if (message.type === 'done') {
+            foldGroup();
+            resolve();
+          } else if (message.type === 'error') reject(new Error(message.message));
         } catch (error) {
           reject(error);
         }
