@@ -9,18 +9,21 @@ import type { ParseThreadData, ParseThreadMessage } from './parse-thread.ts';
 import { type AnalyzeProgress, type AnalyzeResult, analyzeFiles, type DetectionModels, detect } from './pipeline.ts';
 
 const BATCH_ROWS = 65_536;
-/** Parsed batches waiting to be folded, at most: bounds memory to a few batches. */
-const WINDOW = 4;
 /**
- * Rows folded together (`FeatureStore.addBatches`): the more rows of one SIM in a group, the less
- * its state is fetched from memory; a group is a few dozen megabytes of columns.
+ * Batches folded together (`FeatureStore.addBatches`): the more rows of one SIM in a group, the
+ * less its state is fetched from memory; a group is a few dozen megabytes of columns.
  */
-const GROUP_ROWS = 8 * BATCH_ROWS;
+const GROUP_BATCHES = 8;
+/**
+ * Parsed batches waiting to be folded, at most: bounds memory to a few groups. While a group is
+ * folded no credit goes back, so the parser may run a whole group ahead and keep parsing.
+ */
+const WINDOW = 2 * GROUP_BATCHES;
 
 /**
  * `analyze` on two threads: a parsing thread reads the files (text → columnar batches) while this
  * thread folds each batch into the feature windows, so the two halves of the work run side by
- * side on two cores. Batches are folded in file order, several at a time (`GROUP_ROWS`), so the
+ * side on two cores. Batches are folded in file order, several at a time (`GROUP_BATCHES`), so the
  * result is the same as `analyzeFiles` on one thread (which it falls back to on a single core).
  */
 export async function analyzeFilesThreaded(
@@ -47,11 +50,9 @@ export async function analyzeFilesThreaded(
   const worker = new Worker(new URL('./parse-thread.ts', import.meta.url), { workerData: data });
   // Batches received and not folded yet: the parser runs on meanwhile (they are no longer its).
   let group: CdrBatch[] = [];
-  let grouped = 0;
   const foldGroup = () => {
     if (group.length > 0) store.addBatches(group);
     group = [];
-    grouped = 0;
   };
   try {
     await new Promise<void>((resolve, reject) => {
@@ -62,10 +63,9 @@ export async function analyzeFilesThreaded(
           if (message.type === 'batch') {
             const batch = decodeBatch(message.payload, { share: true });
             group.push(batch);
-            grouped += batch.size;
             // The parser may run ahead again.
             worker.postMessage(1);
-            if (grouped >= GROUP_ROWS) foldGroup();
+            if (group.length >= GROUP_BATCHES) foldGroup();
             rows += message.rows;
             bad += message.quarantine.length;
             for (const item of message.quarantine) if (quarantine.length < keep) quarantine.push(item);
