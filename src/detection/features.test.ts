@@ -4,7 +4,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { CdrBatch } from '../cdr/batch.ts';
-import { readCdrFile } from '../cdr/reader.ts';
+import { parseCdrText, readCdrFile } from '../cdr/reader.ts';
+import { CDR_HEADER } from '../cdr/test-support.ts';
 import { loadPlan } from '../numbering/plan.ts';
 import { findCdrFiles, simulate, simulatorAvailable } from './dataset.ts';
 import { simRecords } from './detectors.ts';
@@ -79,4 +80,44 @@ test('the fold gives the same features as the single-pass fold did, whatever the
   assert.equal(snapshot(await fold(333)), whole);
   assert.equal(snapshot(await fold(4096, 7)), whole);
   assert.equal(snapshot(await fold(1 << 20, 1000)), whole);
+});
+
+/**
+ * Rows that push the device bookkeeping to its edges: 400 SIMs through one IMEI (past the limit
+ * of SIMs kept per device), the same IMEI spelt with 14, 15 and 16 digits, SIMs hopping between
+ * devices and cells, all interleaved.
+ */
+function crowdedDevice(): string {
+  const lines = [CDR_HEADER];
+  let seed = 1;
+  const next = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
+  for (let k = 0; k < 20_000; k++) {
+    const sim = 77010000000 + Math.floor(next() * 400);
+    const imei =
+      next() < 0.7 ? '352906116834153' : next() < 0.5 ? '0352906116834153' : `35290611683415${Math.floor(next() * 3)}`;
+    const at = `${new Date(Date.UTC(2025, 2, 3) + k * 20_000).toISOString().slice(0, 19)}+05:00`;
+    const event = next() < 0.7 ? 'voice' : 'sms';
+    const other = `+7705${1_000_000 + Math.floor(next() * 50)}`;
+    const direction = next() < 0.6 ? 'out' : 'in';
+    lines.push(
+      `${k},KCELL,${event},${direction},+${sim},${other},,${imei},C${Math.floor(next() * 5)},${at},${Math.floor(next() * 100)},${next() < 0.5 ? 1 : 0},,`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `crowdedDevice` as the single-pass fold folded it (batches of 2 000 rows, idle SIMs evicted after the third). */
+const CROWDED_BEFORE = 'fed3fd7247f7f51c5733cc42860d65bfa5f06f0b458425d6efa58cf26ca92ddd';
+
+test('a device past its SIM limit, IMEI spellings and an eviction fold as the single-pass fold did', () => {
+  const store = new FeatureStore(plan);
+  const { batches } = parseCdrText(crowdedDevice(), 'crowded.csv', plan, { batchSize: 2000 });
+  batches.forEach((batch, k) => {
+    store.addBatch(batch);
+    if (k === 2) store.evictIdle(store.latest - 6 * 3_600_000);
+  });
+  assert.equal(createHash('sha256').update(snapshot(store)).digest('hex'), CROWDED_BEFORE);
 });

@@ -218,8 +218,15 @@ export class ImeiState {
   handovers = 0;
   firstSeen = Number.POSITIVE_INFINITY;
   lastSeen = Number.NEGATIVE_INFINITY;
-  constructor(imei: number) {
+  /** Order of creation in its store among the devices it holds (the device-by-device fold's order). */
+  slot: number;
+  /** Whether `lastSim` is in `sims` (not one counted over the limit). */
+  lastSimHeld = false;
+  /** While the group that made it is folded: its first row there (-1 after). */
+  firstRow = -1;
+  constructor(imei: number, slot = 0) {
     this.imei = imei;
+    this.slot = slot;
   }
 }
 
@@ -346,6 +353,10 @@ export class FeatureStore {
   private rowBatch = new Int32Array(0);
   private rowIndex = new Int32Array(0);
   private rowOrder = new Int32Array(0);
+  private rowDevices: (ImeiState | null)[] = [];
+  /** Devices made so far (each device's slot); those made by the group being folded. */
+  private deviceSlots = 0;
+  private readonly newDevices: ImeiState[] = [];
   readonly plan: NumberingPlan;
   readonly tacs: TacTable;
   /** Latest event time seen (the window's "now"). */
@@ -380,11 +391,12 @@ export class FeatureStore {
 
   /**
    * Folds every row of several batches in, as `addBatch` on each in turn would. First, in row
-   * order: cells named, SIMs found or created, devices (`foldDevice`: hand-overs are an order
-   * between SIMs) and calls in from abroad (`foldSource`). Then each SIM's own windows (`foldSim`)
-   * and cells (`foldCell`) SIM after SIM, each SIM's rows in their order: a SIM's state depends
-   * only on its own rows, and with many rows per SIM its state is read from memory once, not once
-   * per row (the rows of a file are in time order, every SIM in turn).
+   * order: cells named, SIMs found or made, calls in from abroad (`foldSource`). Then SIM by SIM,
+   * each SIM's rows in their order: its own windows (`foldSim`), cells (`foldCell`) and IMEIs
+   * (`deviceOf`). Then device by device, each device's rows in their order (`foldDevice`: its
+   * SIMs and hand-overs). A SIM's state depends only on its own rows and a device's on its own, so
+   * the result is the same; but with many rows per SIM in a group, its state is fetched from
+   * memory once, not once per row (the rows of a file are in time order, every SIM in turn).
    */
   addBatches(batches: CdrBatch[]): void {
     let total = 0;
@@ -395,7 +407,9 @@ export class FeatureStore {
       this.rowBatch = new Int32Array(total);
       this.rowIndex = new Int32Array(total);
       this.rowOrder = new Int32Array(total);
+      this.rowDevices = new Array(total).fill(null);
     }
+    const rowDevices = this.rowDevices;
     const rowSims = this.rowSims;
     const rowCells = this.rowCells;
     const rowBatch = this.rowBatch;
@@ -410,7 +424,6 @@ export class FeatureStore {
       const msisdns = batch.msisdn;
       const cells = batch.cell;
       const startedAt = batch.startedAt;
-      const imeis = batch.imei;
       const events = batch.event;
       const directions = batch.direction;
       const routes = batch.route;
@@ -445,7 +458,6 @@ export class FeatureStore {
         rowCells[r] = cell;
         rowBatch[r] = b;
         rowIndex[r] = i;
-        if (imeis[i] >= 0) this.foldDevice(sim, batch, i, cell);
         if (
           routes[i] === ROUTE_INTERNATIONAL &&
           events[i] === EVENT_VOICE &&
@@ -479,8 +491,40 @@ export class FeatureStore {
       this.foldSim(sim, batch, i);
       const cell = rowCells[row];
       if (cell >= 0) this.foldCell(sim, cell, batch.event[i], batch.direction[i]);
+      rowDevices[row] = batch.imei[i] >= 0 ? this.deviceOf(sim, batch, i, row) : null;
+    }
+    // Devices made by this group, listed in the order of their first rows (as a row-by-row fold would).
+    if (this.newDevices.length > 0) {
+      this.newDevices.sort((a, b) => a.firstRow - b.firstRow);
+      for (const device of this.newDevices) {
+        this.imeis.set(device.imei, device);
+        device.firstRow = -1;
+      }
+      this.newDevices.length = 0;
+    }
+    // Then device by device, each device's rows in their order: its SIMs, hand-overs and cells.
+    const deviceStarts = new Int32Array(this.deviceSlots + 1);
+    let withDevice = 0;
+    for (let k = 0; k < total; k++) {
+      const device = rowDevices[k];
+      if (device !== null) {
+        deviceStarts[device.slot + 1]++;
+        withDevice++;
+      }
+    }
+    for (let k = 1; k <= this.deviceSlots; k++) deviceStarts[k] += deviceStarts[k - 1];
+    for (let k = 0; k < total; k++) {
+      const device = rowDevices[k];
+      if (device !== null) order[deviceStarts[device.slot]++] = k;
+    }
+    for (let k = 0; k < withDevice; k++) {
+      const row = order[k];
+      const batch = batches[rowBatch[row]];
+      const i = rowIndex[row];
+      this.foldDevice(rowDevices[row]!, rowSims[row].msisdn, rowCells[row], batch.startedAt[i]);
     }
     rowSims.fill(undefined as unknown as SimState, 0, total);
+    rowDevices.fill(null, 0, total);
   }
 
   /** A SIM's own windows: activity, volumes, calls made and received, SMS, data. */
@@ -524,14 +568,16 @@ export class FeatureStore {
   }
 
   /** The device (IMEI) of a row with one: its SIMs, hand-overs, cells and life span. */
-  private foldDevice(sim: SimState, batch: CdrBatch, i: number, cell: number): void {
+  /**
+   * The device of a SIM's row with an IMEI, made when new (listed in `imeis` once the group is
+   * folded); the SIM's list of IMEIs.
+   */
+  private deviceOf(sim: SimState, batch: CdrBatch, i: number, row: number): ImeiState {
     const imei = batch.imei[i];
-    const msisdn = sim.msisdn;
-    const at = batch.startedAt[i];
-    let device: ImeiState;
     const n = sim.n;
+    let device: ImeiState;
     if (n[S_LAST_IMEI] === imei && n[S_LAST_DEVICE_GENERATION] === this.generation) {
-      // Same device as this SIM's last CDR: it is in the SIM's list and the SIM in its set.
+      // Same device as this SIM's last CDR: already in the SIM's list.
       device = sim.lastDevice!;
     } else {
       const imeiDigits = batch.imeiDigits[i];
@@ -541,27 +587,40 @@ export class FeatureStore {
       }
       let found = this.imeiTable.get(imei);
       if (found === undefined) {
-        found = new ImeiState(imei);
+        found = new ImeiState(imei, this.deviceSlots++);
         found.digits = imeiDigits;
-        this.imeis.set(imei, found);
+        found.firstRow = row;
         this.imeiTable.add(imei, found);
+        this.newDevices.push(found);
       }
       device = found;
-      if (!device.sims.has(msisdn)) {
-        if (device.sims.size < MAX_SIMS_PER_KEY) device.sims.add(msisdn);
-        else device.simsOverflow++;
-      }
-      // A SIM past the device's limit is counted again on each CDR, so it is never cached.
-      if (device.sims.has(msisdn)) {
-        n[S_LAST_IMEI] = imei;
-        sim.lastDevice = device;
-        n[S_LAST_DEVICE_GENERATION] = this.generation;
-      }
+      n[S_LAST_IMEI] = imei;
+      sim.lastDevice = device;
+      n[S_LAST_DEVICE_GENERATION] = this.generation;
     }
+    if (row < device.firstRow) {
+      // A device new in this group is as its first row made it.
+      device.firstRow = row;
+      device.digits = batch.imeiDigits[i];
+    }
+    return device;
+  }
+
+  /** A device's row: its SIMs (up to a limit, then counted over), hand-overs, cells and life span. */
+  private foldDevice(device: ImeiState, msisdn: number, cell: number, at: number): void {
     if (device.lastSim !== msisdn) {
+      // A SIM not in the device yet joins it, or is counted over the limit on each of its rows.
+      if (device.sims.has(msisdn)) device.lastSimHeld = true;
+      else if (device.sims.size < MAX_SIMS_PER_KEY) {
+        device.sims.add(msisdn);
+        device.lastSimHeld = true;
+      } else {
+        device.simsOverflow++;
+        device.lastSimHeld = false;
+      }
       if (device.lastSim >= 0) device.handovers++;
       device.lastSim = msisdn;
-    }
+    } else if (!device.lastSimHeld) device.simsOverflow++;
     if (cell >= 0 && cell !== device.lastCell) {
       if (device.cells.size < MAX_CELLS_PER_SIM) device.cells.add(cell);
       device.lastCell = cell;
@@ -836,6 +895,8 @@ export class FeatureStore {
     this.simTable.rebuild(this.sims);
     this.slots = 0;
     for (const sim of this.sims.values()) sim.slot = this.slots++;
+    this.deviceSlots = 0;
+    for (const device of this.imeis.values()) device.slot = this.deviceSlots++;
     this.imeiTable.rebuild(this.imeis);
     this.sourceTable.rebuild(this.sources);
     this.generation++;
