@@ -10,6 +10,7 @@ import { loadPlan } from '../numbering/plan.ts';
 import { findCdrFiles, simulate, simulatorAvailable } from './dataset.ts';
 import { simRecords } from './detectors.ts';
 import { FeatureStore } from './features.ts';
+import { NumberTable } from './number-table.ts';
 
 const plan = loadPlan(join(import.meta.dirname, '..', '..', 'data', 'numbering', 'kz.json'));
 let dir = '';
@@ -43,24 +44,40 @@ function snapshot(store: FeatureStore): string {
   return lines.join('\n');
 }
 
-/** The simulator run folded in batches of `batchSize` rows, `group` batches at a time. */
-async function fold(batchSize: number, group = 1): Promise<FeatureStore> {
+/**
+ * The simulator run folded in batches of `batchSize` rows, `group` batches at a time; with
+ * `numbered`, each row's SIM numbered in order of first appearance (as analyze's parser does).
+ */
+async function fold(batchSize: number, group = 1, numbered = false): Promise<FeatureStore> {
   const store = new FeatureStore(plan);
+  const numbers = new NumberTable<number>();
   let pending: CdrBatch[] = [];
+  let pendingIds: Int32Array[] = [];
+  const flush = () => {
+    if (group === 1 && !numbered) store.addBatch(pending[0]);
+    else store.addBatches(pending, numbered ? pendingIds : null);
+    pending = [];
+    pendingIds = [];
+  };
   for (const file of findCdrFiles(dir))
     await readCdrFile(
       file,
       plan,
       (batch) => {
         pending.push(batch);
-        if (pending.length < group) return;
-        if (group === 1) store.addBatch(batch);
-        else store.addBatches(pending);
-        pending = [];
+        pendingIds.push(
+          Int32Array.from(batch.msisdn.subarray(0, batch.size), (msisdn) => {
+            const id = numbers.get(msisdn);
+            if (id !== undefined) return id;
+            numbers.add(msisdn, numbers.size);
+            return numbers.size - 1;
+          }),
+        );
+        if (pending.length >= group) flush();
       },
       { batchSize },
     );
-  if (pending.length > 0) store.addBatches(pending);
+  if (pending.length > 0) flush();
   return store;
 }
 
@@ -71,7 +88,7 @@ async function fold(batchSize: number, group = 1): Promise<FeatureStore> {
  */
 const BEFORE = 'f0b45d7bac16fd3860be4d0c99dc3a74a6c6acfecb8ebeef3527e73136a22bb8';
 
-test('the fold gives the same features as the single-pass fold did, whatever the batch size and grouping', {
+test('the fold gives the same features as the single-pass fold did, whatever the batch size, grouping and SIM numbering', {
   skip: !simulatorAvailable(),
 }, async () => {
   const whole = snapshot(await fold(65536));
@@ -80,6 +97,7 @@ test('the fold gives the same features as the single-pass fold did, whatever the
   assert.equal(snapshot(await fold(333)), whole);
   assert.equal(snapshot(await fold(4096, 7)), whole);
   assert.equal(snapshot(await fold(1 << 20, 1000)), whole);
+  assert.equal(snapshot(await fold(5000, 3, true)), whole);
 });
 
 /**

@@ -343,8 +343,9 @@ export class FeatureStore {
   private readonly sourceTable = new NumberTable<SourceState>();
   /** Bumped by each eviction: cached device references of older generations are stale. */
   private generation = 0;
-  /** SIMs made so far: each SIM's slot, the order of the SIM-by-SIM fold. */
+  /** SIMs made so far: each SIM's slot, the order of the SIM-by-SIM fold; the SIMs by slot. */
   private slots = 0;
+  private readonly simsBySlot: SimState[] = [];
   /** Cell states by global cell id (cells are never evicted). */
   private readonly cellStates: CellState[] = [];
   /** Per row of the batches being folded: SIM, global cell id, batch, row in it; then the SIM-by-SIM order. */
@@ -390,7 +391,10 @@ export class FeatureStore {
   }
 
   /**
-   * Folds every row of several batches in, as `addBatch` on each in turn would. First, in row
+   * Folds every row of several batches in, as `addBatch` on each in turn would. `simIds`, when
+   * given, numbers each row's SIM (one Int32Array per batch) 0, 1, 2… in the order the SIMs first
+   * appear in all the rows this store is ever given — what a reader that sees every row can work
+   * out on its own thread — and spares a lookup per row; they are ignored once SIMs were evicted. First, in row
    * order: cells named, SIMs found or made, calls in from abroad (`foldSource`). Then SIM by SIM,
    * each SIM's rows in their order: its own windows (`foldSim`), cells (`foldCell`) and IMEIs
    * (`deviceOf`). Then device by device, each device's rows in their order (`foldDevice`: its
@@ -398,7 +402,10 @@ export class FeatureStore {
    * the result is the same; but with many rows per SIM in a group, its state is fetched from
    * memory once, not once per row (the rows of a file are in time order, every SIM in turn).
    */
-  addBatches(batches: CdrBatch[]): void {
+  addBatches(batches: CdrBatch[], simIds: Int32Array[] | null = null): void {
+    // SIM numbers given by the reader (`simIds`, see below) stand for lookups while they can.
+    const ids = simIds !== null && this.generation === 0 ? simIds : null;
+    const bySlot = this.simsBySlot;
     let total = 0;
     for (const batch of batches) total += batch.size;
     if (this.rowSims.length < total) {
@@ -428,6 +435,7 @@ export class FeatureStore {
       const directions = batch.direction;
       const routes = batch.route;
       const otherKinds = batch.otherKind;
+      const batchIds = ids === null ? null : ids[b];
       for (let i = 0; i < size; i++, r++) {
         const localCell = cells[i];
         let cell = -1;
@@ -448,11 +456,13 @@ export class FeatureStore {
         if (at > this.latest) this.latest = at;
         if (at < this.earliest) this.earliest = at;
         const msisdn = msisdns[i];
-        let sim = simTable.get(msisdn);
+        let sim = batchIds === null ? simTable.get(msisdn) : bySlot[batchIds[i]];
         if (sim === undefined) {
+          if (batchIds !== null && batchIds[i] !== this.slots) throw new Error('SIM numbers out of order');
           sim = new SimState(msisdn, this.slots++);
           this.sims.set(msisdn, sim);
           simTable.add(msisdn, sim);
+          bySlot.push(sim);
         }
         rowSims[r] = sim;
         rowCells[r] = cell;
@@ -894,7 +904,11 @@ export class FeatureStore {
     for (const [key, source] of this.sources) if (source.lastSeen < beforeMs) this.sources.delete(key);
     this.simTable.rebuild(this.sims);
     this.slots = 0;
-    for (const sim of this.sims.values()) sim.slot = this.slots++;
+    this.simsBySlot.length = 0;
+    for (const sim of this.sims.values()) {
+      sim.slot = this.slots++;
+      this.simsBySlot.push(sim);
+    }
     this.deviceSlots = 0;
     for (const device of this.imeis.values()) device.slot = this.deviceSlots++;
     this.imeiTable.rebuild(this.imeis);

@@ -50,9 +50,11 @@ export async function analyzeFilesThreaded(
   const worker = new Worker(new URL('./parse-thread.ts', import.meta.url), { workerData: data });
   // Batches received and not folded yet: the parser runs on meanwhile (they are no longer its).
   let group: CdrBatch[] = [];
+  let groupIds: Int32Array[] = [];
   const foldGroup = () => {
-    if (group.length > 0) store.addBatches(group);
+    if (group.length > 0) store.addBatches(group, groupIds);
     group = [];
+    groupIds = [];
   };
   try {
     await new Promise<void>((resolve, reject) => {
@@ -63,6 +65,7 @@ export async function analyzeFilesThreaded(
           if (message.type === 'batch') {
             const batch = decodeBatch(message.payload, { share: true });
             group.push(batch);
+            groupIds.push(message.simIds);
             // The parser may run ahead again.
             worker.postMessage(1);
             if (group.length >= GROUP_BATCHES) foldGroup();
