@@ -755,7 +755,7 @@ export class FeatureStore {
   simsPerImei(sim: SimState): number {
     let most = sim.imeis.length > 0 ? 1 : 0;
     for (const imei of sim.imeis) {
-      const device = this.imeis.get(imei);
+      const device = this.imeiTable.get(imei);
       if (device) most = Math.max(most, device.sims.size + device.simsOverflow);
     }
     return most;
@@ -775,7 +775,7 @@ export class FeatureStore {
     let gateway = 0;
     let module = 0;
     for (let k = 0; k < sim.imeis.length; k++) {
-      const device = this.imeis.get(sim.imeis[k]);
+      const device = this.imeiTable.get(sim.imeis[k]);
       if (device && device.handovers > handovers) handovers = device.handovers;
       if (device && device.sims.size > 1) {
         // Other SIMs in this device at the same hours (a gateway's slots), whatever the order of
@@ -785,7 +785,7 @@ export class FeatureStore {
         const mine = countBits(n, S_ACTIVE_HOURS, HOUR_RING / 32);
         for (const other of device.sims) {
           if (other === sim.msisdn) continue;
-          const o = this.sims.get(other);
+          const o = this.simTable.get(other);
           if (!o) continue;
           // Same hours for most of the quieter SIM's life: slots of one gateway, not a desk phone
           // shared by shifts or a handset given a new SIM each day.
@@ -797,7 +797,7 @@ export class FeatureStore {
         }
         if (overlapping > concurrent) concurrent = overlapping;
         const span = device.lastSeen - device.firstSeen;
-        if (span > 0) lifeShare = Math.min(lifeShare, (sim.lastSeen - sim.firstSeen) / span);
+        if (span > 0) lifeShare = Math.min(lifeShare, (n[S_LAST_SEEN] - n[S_FIRST_SEEN]) / span);
       }
       const family = this.tacs.familyOf(sim.imeis[k], sim.imeiDigits[k]);
       if (family === 'gateway') gateway = 1;
@@ -808,11 +808,12 @@ export class FeatureStore {
 
   /** The features of one SIM at the window's current state. */
   simFeatures(sim: SimState): SimFeatures {
-    const voice = sim.voiceOut + sim.voiceIn;
+    // The numbers read straight from the SIM's array (S_… indexes), not through its properties.
+    const n = sim.n;
+    const voice = n[S_VOICE_OUT] + n[S_VOICE_IN];
     const distinctCallees = sim.callees.count;
     let activeDays = 0;
-    for (let bits = sim.activeDayBits; bits !== 0; bits &= bits - 1) activeDays++;
-    const n = sim.n;
+    for (let bits = n[S_ACTIVE_DAY_BITS]; bits !== 0; bits &= bits - 1) activeDays++;
     let maxOutPerDay = 0;
     for (let k = 0; k < n[S_DAYS_HELD]; k++) if (n[S_DAY_COUNT + k] > maxOutPerDay) maxOutPerDay = n[S_DAY_COUNT + k];
     // Reciprocity: of the heaviest contacts, how many also called this SIM.
@@ -822,8 +823,8 @@ export class FeatureStore {
       const contact = sim.contacts.keyAt(k);
       if (sim.callers.has(contact) || sim.recentCallers.has(contact)) reciprocal++;
     }
-    const gapMean = sim.gapCount > 0 ? sim.gapLogSum / sim.gapCount : 0;
-    const gapVariance = sim.gapCount > 1 ? Math.max(0, sim.gapLogSquares / sim.gapCount - gapMean * gapMean) : 0;
+    const gapMean = n[S_GAP_COUNT] > 0 ? n[S_GAP_LOG_SUM] / n[S_GAP_COUNT] : 0;
+    const gapVariance = n[S_GAP_COUNT] > 1 ? Math.max(0, n[S_GAP_LOG_SQUARES] / n[S_GAP_COUNT] - gapMean * gapMean) : 0;
     const topCell = sim.cellCounts.top();
     const device = this.deviceTraits(sim);
     let office = 0;
@@ -832,49 +833,49 @@ export class FeatureStore {
     for (let b = 0; b < DURATION_EDGES.length; b++)
       if (b > 0 && DURATION_EDGES[b - 1] >= CONVERSATION_S) conversations += n[S_DURATIONS + b];
     return {
-      voiceOut: sim.voiceOut,
-      voiceIn: sim.voiceIn,
-      outShare: voice > 0 ? sim.voiceOut / voice : 0,
-      outPerActiveDay: activeDays > 0 ? sim.voiceOut / activeDays : 0,
+      voiceOut: n[S_VOICE_OUT],
+      voiceIn: n[S_VOICE_IN],
+      outShare: voice > 0 ? n[S_VOICE_OUT] / voice : 0,
+      outPerActiveDay: activeDays > 0 ? n[S_VOICE_OUT] / activeDays : 0,
       maxOutPerDay,
       distinctCallees,
-      calleesPerOutCall: sim.voiceOut > 0 ? Math.min(1, distinctCallees / sim.voiceOut) : 0,
+      calleesPerOutCall: n[S_VOICE_OUT] > 0 ? Math.min(1, distinctCallees / n[S_VOICE_OUT]) : 0,
       top5ContactShare: sim.contacts.topShare(5),
       reciprocity: contactCount > 0 ? reciprocal / contactCount : 0,
-      callbackShare: sim.voiceOut > 0 ? sim.outToKnownCaller / sim.voiceOut : 0,
-      answeredShare: sim.voiceOut > 0 ? sim.outAnswered / sim.voiceOut : 0,
-      shortShare: sim.outAnswered > 0 ? sim.outShort / sim.outAnswered : 0,
-      unansweredShare: sim.voiceOut > 0 ? 1 - sim.outAnswered / sim.voiceOut : 0,
+      callbackShare: n[S_VOICE_OUT] > 0 ? n[S_OUT_TO_KNOWN_CALLER] / n[S_VOICE_OUT] : 0,
+      answeredShare: n[S_VOICE_OUT] > 0 ? n[S_OUT_ANSWERED] / n[S_VOICE_OUT] : 0,
+      shortShare: n[S_OUT_ANSWERED] > 0 ? n[S_OUT_SHORT] / n[S_OUT_ANSWERED] : 0,
+      unansweredShare: n[S_VOICE_OUT] > 0 ? 1 - n[S_OUT_ANSWERED] / n[S_VOICE_OUT] : 0,
       durationP10: histogramQuantile(n, S_DURATIONS, 0.1),
       durationMedian: histogramQuantile(n, S_DURATIONS, 0.5),
       durationP90: histogramQuantile(n, S_DURATIONS, 0.9),
-      nightShare: sim.voiceOut > 0 ? nightCount(n, S_HOURS) / sim.voiceOut : 0,
+      nightShare: n[S_VOICE_OUT] > 0 ? nightCount(n, S_HOURS) / n[S_VOICE_OUT] : 0,
       hourlyEntropy: entropy(n, S_HOURS, 24),
-      gapMedianS: sim.gapCount > 0 ? Math.expm1(gapMean) : 0,
+      gapMedianS: n[S_GAP_COUNT] > 0 ? Math.expm1(gapMean) : 0,
       gapLogSpread: Math.sqrt(gapVariance),
-      burstShare: sim.gapCount > 0 ? sim.gapsUnder60 / sim.gapCount : 0,
+      burstShare: n[S_GAP_COUNT] > 0 ? n[S_GAPS_UNDER_60] / n[S_GAP_COUNT] : 0,
       distinctCells: sim.cells.size,
       topCellShare: topCell >= 0 ? sim.cellCounts.get(topCell) / sim.cellCounts.total : 0,
       imeisPerSim: sim.imeis.length,
       simsPerImei: this.simsPerImei(sim),
-      smsCount: sim.smsOut + sim.smsIn,
-      dataEvents: sim.dataEvents,
-      dataBytes: sim.dataBytes,
-      internationalInShare: sim.voiceIn > 0 ? sim.inInternational / sim.voiceIn : 0,
-      domesticCalleeShare: sim.voiceOut > 0 ? sim.outToDomestic / sim.voiceOut : 0,
+      smsCount: n[S_SMS_OUT] + n[S_SMS_IN],
+      dataEvents: n[S_DATA_EVENTS],
+      dataBytes: n[S_DATA_BYTES],
+      internationalInShare: n[S_VOICE_IN] > 0 ? n[S_IN_INTERNATIONAL] / n[S_VOICE_IN] : 0,
+      domesticCalleeShare: n[S_VOICE_OUT] > 0 ? n[S_OUT_TO_DOMESTIC] / n[S_VOICE_OUT] : 0,
       distinctCallers: sim.callers.count,
       activeDays,
-      simAgeDays: Number.isFinite(this.latest) ? (this.latest - sim.firstSeen) / DAY_MS : 0,
-      officeHourShare: sim.voiceOut > 0 ? office / sim.voiceOut : 0,
-      conversationShare: sim.outAnswered > 0 ? conversations / sim.outAnswered : 0,
-      sequentialShare: sim.voiceOut > 1 ? sim.sequentialCallees / (sim.voiceOut - 1) : 0,
+      simAgeDays: Number.isFinite(this.latest) ? (this.latest - n[S_FIRST_SEEN]) / DAY_MS : 0,
+      officeHourShare: n[S_VOICE_OUT] > 0 ? office / n[S_VOICE_OUT] : 0,
+      conversationShare: n[S_OUT_ANSWERED] > 0 ? conversations / n[S_OUT_ANSWERED] : 0,
+      sequentialShare: n[S_VOICE_OUT] > 1 ? n[S_SEQUENTIAL_CALLEES] / (n[S_VOICE_OUT] - 1) : 0,
       imeiHandovers: device.handovers,
       concurrentSimsOnImei: device.concurrent,
       imeiLifeShare: device.lifeShare,
       gatewayTac: device.gateway,
       moduleTac: device.module,
-      lifePerCall: (sim.smsOut + sim.smsIn + sim.dataEvents) / Math.max(1, sim.voiceOut),
-      inFromContactShare: sim.voiceIn > 0 ? sim.inFromContact / sim.voiceIn : 0,
+      lifePerCall: (n[S_SMS_OUT] + n[S_SMS_IN] + n[S_DATA_EVENTS]) / Math.max(1, n[S_VOICE_OUT]),
+      inFromContactShare: n[S_VOICE_IN] > 0 ? n[S_IN_FROM_CONTACT] / n[S_VOICE_IN] : 0,
     };
   }
 
