@@ -218,6 +218,8 @@ export class CdrByteParser {
     this.plan = plan;
     this.rowParser = new RowParser(plan);
     this.positions = positions;
+    this.starts.fill(-1);
+    this.ends.fill(-1);
     this.lineNumber = linesBefore;
     this.batchSize = options.batchSize ?? 65536;
     this.quarantinePerBatch = Math.max(
@@ -336,10 +338,9 @@ export class CdrByteParser {
     const positions = this.positions;
     const fieldCount = positions.length;
     if (count + 1 !== fieldCount) return UNSURE;
+    // Every column of the header is set below; those it lacks stay -1 (set once, in the constructor).
     const starts = this.starts;
     const ends = this.ends;
-    starts.fill(-1);
-    ends.fill(-1);
     const commas = this.commas;
     let fieldStart = start;
     for (let field = 0; field < fieldCount; field++) {
