@@ -96,6 +96,11 @@ const rows = [
   `r36,${GOOD},2025-03-03T10:00:00.123,60,1,,`,
   `r37,${GOOD},yesterday,60,1,,`,
   `r38,${GOOD},2025-03-03T10:00:00Zx,60,1,,`,
+  // The date and hour of the row before, with a minute or second out of range, then a leap second.
+  `r38a,${GOOD},2025-03-03T10:61:00+05:00,60,1,,`,
+  `r38b,${GOOD},2025-03-03T10:00:61+05:00,60,1,,`,
+  `r38c,${GOOD},2025-03-03T10:59:60+05:00,60,1,,`,
+  `r38d,${GOOD},2025-03-03T24:00:00+05:00,60,1,,`,
   // Amounts and enums.
   `r39,${GOOD},${TIME},.5,1,,`,
   `r40,${GOOD},${TIME},5.,1,,`,

@@ -201,6 +201,11 @@ export class CdrByteParser {
   private readonly scratch = new Scratch();
   /** Where the commas of the current line are (a longer line goes to the text parser). */
   private readonly commas = new Int32Array(64);
+  /** The first 13 bytes (date and hour) of the last time read with a valid date, and what they gave. */
+  private readonly timeHead = new Uint8Array(13);
+  private timeHeadValid = false;
+  private timeDays = 0;
+  private timeHour = 0;
   private readonly names = new NameTable();
   private batch: CdrBatch;
   lineNumber: number;
@@ -407,29 +412,42 @@ export class CdrByteParser {
     if (end - start < 20 || b[start + 4] !== 45 || b[start + 7] !== 45) return false;
     const sep = b[start + 10];
     if ((sep !== 84 && sep !== 32) || b[start + 13] !== 58 || b[start + 16] !== 58) return false;
-    const year = digitsAt(b, start, start + 4);
-    const month = digitsAt(b, start + 5, start + 7);
-    const day = digitsAt(b, start + 8, start + 10);
-    const hour = digitsAt(b, start + 11, start + 13);
+    // Rows come in time order: the date and hour are most often the last row's (13 bytes).
+    const head = this.timeHead;
+    let same = this.timeHeadValid;
+    for (let k = 0; same && k < 13; k++) same = b[start + k] === head[k];
+    let days: number;
+    let hour: number;
+    if (same) {
+      days = this.timeDays;
+      hour = this.timeHour;
+    } else {
+      const year = digitsAt(b, start, start + 4);
+      const month = digitsAt(b, start + 5, start + 7);
+      const day = digitsAt(b, start + 8, start + 10);
+      hour = digitsAt(b, start + 11, start + 13);
+      if (
+        !(
+          year >= 0 &&
+          month >= 1 &&
+          month <= 12 &&
+          day >= 1 &&
+          day <= DAYS_IN_MONTH[month] &&
+          (month !== 2 || day < 29 || isLeapYear(year)) &&
+          hour >= 0 &&
+          hour <= 23
+        )
+      )
+        return false;
+      days = daysFromCivil(year, month, day);
+      for (let k = 0; k < 13; k++) head[k] = b[start + k];
+      this.timeHeadValid = true;
+      this.timeDays = days;
+      this.timeHour = hour;
+    }
     const minute = digitsAt(b, start + 14, start + 16);
     const second = digitsAt(b, start + 17, start + 19);
-    if (
-      !(
-        year >= 0 &&
-        month >= 1 &&
-        month <= 12 &&
-        day >= 1 &&
-        day <= DAYS_IN_MONTH[month] &&
-        (month !== 2 || day < 29 || isLeapYear(year)) &&
-        hour >= 0 &&
-        hour <= 23 &&
-        minute >= 0 &&
-        minute <= 59 &&
-        second >= 0 &&
-        second <= 60
-      )
-    )
-      return false;
+    if (!(minute >= 0 && minute <= 59 && second >= 0 && second <= 60)) return false;
     let i = start + 19;
     let fraction = 0;
     if (b[i] === 46) {
@@ -468,7 +486,6 @@ export class CdrByteParser {
     } else {
       return false;
     }
-    const days = daysFromCivil(year, month, day);
     this.scratch.timeMs =
       days * MS_PER_DAY + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + Math.round(fraction);
     this.scratch.localHour = hour;
