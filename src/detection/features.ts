@@ -479,20 +479,10 @@ export class FeatureStore {
       }
     }
     this.rows += total;
-    // The rows SIM by SIM (a stable counting sort on the SIM's slot), then each SIM's windows.
+    // The rows SIM by SIM (a stable sort on the SIM's slot), then each SIM's windows.
     const order = this.rowOrder;
-    if (total * 8 >= this.slots) {
-      const starts = new Int32Array(this.slots + 1);
-      for (let k = 0; k < total; k++) starts[rowSims[k].slot + 1]++;
-      for (let k = 1; k <= this.slots; k++) starts[k] += starts[k - 1];
-      for (let k = 0; k < total; k++) order[starts[rowSims[k].slot]++] = k;
-    } else {
-      // Few rows against many SIMs: sort the rows' (slot, row) keys instead.
-      const keys = new Float64Array(total);
-      for (let k = 0; k < total; k++) keys[k] = rowSims[k].slot * total + k;
-      keys.sort();
-      for (let k = 0; k < total; k++) order[k] = keys[k] % total;
-    }
+    for (let k = 0; k < total; k++) order[k] = k;
+    sortRows(order, total, (row) => rowSims[row].slot, this.slots);
     for (let k = 0; k < total; k++) {
       const row = order[k];
       const sim = rowSims[row];
@@ -513,20 +503,9 @@ export class FeatureStore {
       this.newDevices.length = 0;
     }
     // Then device by device, each device's rows in their order: its SIMs, hand-overs and cells.
-    const deviceStarts = new Int32Array(this.deviceSlots + 1);
     let withDevice = 0;
-    for (let k = 0; k < total; k++) {
-      const device = rowDevices[k];
-      if (device !== null) {
-        deviceStarts[device.slot + 1]++;
-        withDevice++;
-      }
-    }
-    for (let k = 1; k <= this.deviceSlots; k++) deviceStarts[k] += deviceStarts[k - 1];
-    for (let k = 0; k < total; k++) {
-      const device = rowDevices[k];
-      if (device !== null) order[deviceStarts[device.slot]++] = k;
-    }
+    for (let k = 0; k < total; k++) if (rowDevices[k] !== null) order[withDevice++] = k;
+    sortRows(order, withDevice, (row) => rowDevices[row]!.slot, this.deviceSlots);
     for (let k = 0; k < withDevice; k++) {
       const row = order[k];
       const batch = batches[rowBatch[row]];
@@ -973,4 +952,26 @@ function histogramQuantile(values: ArrayLike<number>, from: number, q: number): 
     if (sum >= target) return Math.min(3600, DURATION_EDGES[i]);
   }
   return 3600;
+}
+
+/**
+ * Sorts rows[0, count) by their entity's slot (0 ≤ slot < slots), rows of one entity kept in
+ * their order: a counting sort when the rows are many against the slots, else a sort of
+ * (slot, position) keys, so that a small batch into a large store costs no pass over every slot.
+ */
+function sortRows(rows: Int32Array, count: number, slotOf: (row: number) => number, slots: number): void {
+  if (count === 0) return;
+  if (count * 8 >= slots) {
+    const starts = new Int32Array(slots + 1);
+    const copy = rows.slice(0, count);
+    for (let k = 0; k < count; k++) starts[slotOf(copy[k]) + 1]++;
+    for (let k = 1; k <= slots; k++) starts[k] += starts[k - 1];
+    for (let k = 0; k < count; k++) rows[starts[slotOf(copy[k])]++] = copy[k];
+  } else {
+    const keys = new Float64Array(count);
+    for (let k = 0; k < count; k++) keys[k] = slotOf(rows[k]) * count + k;
+    keys.sort();
+    const copy = rows.slice(0, count);
+    for (let k = 0; k < count; k++) rows[k] = copy[keys[k] % count];
+  }
 }
