@@ -133,6 +133,9 @@ const rows = [
   'garbage',
   `r64,KCELL,voice,out,+77011230001,+77051234567,,,ALA-3,${TIME},1,1,,ALA-\u00ff`,
   `r65,KCELL,voice,out,+77011230001,+77051234567,,,ALA-1,${TIME},1,"1",,`,
+  // More commas than the byte reader keeps track of.
+  `r66,${GOOD},${TIME},1,1,,${','.repeat(70)}`,
+  `r67,KCELL,voice,out,+77011230001,+77051234567,,,ALA\u00001,${TIME},1,1,,`,
 ];
 
 test('the byte reader gives the batches, quarantine and summary of the text reader, row for row', async () => {
