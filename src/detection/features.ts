@@ -354,6 +354,8 @@ export class FeatureStore {
   private rowBatch = new Int32Array(0);
   private rowIndex = new Int32Array(0);
   private rowOrder = new Int32Array(0);
+  /** Per row: its SIM's slot, then its device's (the sort keys). */
+  private rowSlots = new Int32Array(0);
   private rowDevices: (ImeiState | null)[] = [];
   /** Devices made so far (each device's slot); those made by the group being folded. */
   private deviceSlots = 0;
@@ -414,6 +416,7 @@ export class FeatureStore {
       this.rowBatch = new Int32Array(total);
       this.rowIndex = new Int32Array(total);
       this.rowOrder = new Int32Array(total);
+      this.rowSlots = new Int32Array(total);
       this.rowDevices = new Array(total).fill(null);
     }
     const rowDevices = this.rowDevices;
@@ -421,6 +424,7 @@ export class FeatureStore {
     const rowCells = this.rowCells;
     const rowBatch = this.rowBatch;
     const rowIndex = this.rowIndex;
+    const rowSlots = this.rowSlots;
     const simTable = this.simTable;
     let r = 0;
     for (let b = 0; b < batches.length; b++) {
@@ -465,6 +469,7 @@ export class FeatureStore {
           bySlot.push(sim);
         }
         rowSims[r] = sim;
+        rowSlots[r] = sim.slot;
         rowCells[r] = cell;
         rowBatch[r] = b;
         rowIndex[r] = i;
@@ -482,7 +487,7 @@ export class FeatureStore {
     // The rows SIM by SIM (a stable sort on the SIM's slot), then each SIM's windows.
     const order = this.rowOrder;
     for (let k = 0; k < total; k++) order[k] = k;
-    sortRows(order, total, (row) => rowSims[row].slot, this.slots);
+    sortRows(order, total, rowSlots, this.slots);
     for (let k = 0; k < total; k++) {
       const row = order[k];
       const sim = rowSims[row];
@@ -504,8 +509,14 @@ export class FeatureStore {
     }
     // Then device by device, each device's rows in their order: its SIMs, hand-overs and cells.
     let withDevice = 0;
-    for (let k = 0; k < total; k++) if (rowDevices[k] !== null) order[withDevice++] = k;
-    sortRows(order, withDevice, (row) => rowDevices[row]!.slot, this.deviceSlots);
+    for (let k = 0; k < total; k++) {
+      const device = rowDevices[k];
+      if (device !== null) {
+        order[withDevice++] = k;
+        rowSlots[k] = device.slot;
+      }
+    }
+    sortRows(order, withDevice, rowSlots, this.deviceSlots);
     for (let k = 0; k < withDevice; k++) {
       const row = order[k];
       const batch = batches[rowBatch[row]];
@@ -955,23 +966,25 @@ function histogramQuantile(values: ArrayLike<number>, from: number, q: number): 
 }
 
 /**
- * Sorts rows[0, count) by their entity's slot (0 ≤ slot < slots), rows of one entity kept in
- * their order: a counting sort when the rows are many against the slots, else a sort of
+ * Sorts rows[0, count) by their entity's slot (slotOf[row], 0 ≤ slot < slots), rows of one entity
+ * kept in their order: a counting sort when the rows are many against the slots, else a sort of
  * (slot, position) keys, so that a small batch into a large store costs no pass over every slot.
  */
-function sortRows(rows: Int32Array, count: number, slotOf: (row: number) => number, slots: number): void {
+function sortRows(rows: Int32Array, count: number, slotOf: Int32Array, slots: number): void {
   if (count === 0) return;
+  const copy = rows.slice(0, count);
   if (count * 8 >= slots) {
     const starts = new Int32Array(slots + 1);
-    const copy = rows.slice(0, count);
-    for (let k = 0; k < count; k++) starts[slotOf(copy[k]) + 1]++;
+    for (let k = 0; k < count; k++) starts[slotOf[copy[k]] + 1]++;
     for (let k = 1; k <= slots; k++) starts[k] += starts[k - 1];
-    for (let k = 0; k < count; k++) rows[starts[slotOf(copy[k])]++] = copy[k];
+    for (let k = 0; k < count; k++) {
+      const row = copy[k];
+      rows[starts[slotOf[row]]++] = row;
+    }
   } else {
     const keys = new Float64Array(count);
-    for (let k = 0; k < count; k++) keys[k] = slotOf(rows[k]) * count + k;
+    for (let k = 0; k < count; k++) keys[k] = slotOf[copy[k]] * count + k;
     keys.sort();
-    const copy = rows.slice(0, count);
     for (let k = 0; k < count; k++) rows[k] = copy[keys[k] % count];
   }
 }
