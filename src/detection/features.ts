@@ -204,6 +204,9 @@ for (const [name, index] of Object.entries({
     },
   });
 
+/** An ImeiState's firstRow until its group's device pass finds its first row. */
+const NEW_DEVICE = 2 ** 31;
+
 /** Running state of one IMEI (device). */
 export class ImeiState {
   readonly imei: number;
@@ -222,7 +225,7 @@ export class ImeiState {
   slot: number;
   /** Whether `lastSim` is in `sims` (not one counted over the limit). */
   lastSimHeld = false;
-  /** While the group that made it is folded: its first row there (-1 after). */
+  /** While the group that made it is folded: its first row there (NEW_DEVICE until found; -1 after). */
   firstRow = -1;
   constructor(imei: number, slot = 0) {
     this.imei = imei;
@@ -496,16 +499,7 @@ export class FeatureStore {
       this.foldSim(sim, batch, i);
       const cell = rowCells[row];
       if (cell >= 0) this.foldCell(sim, cell, batch.event[i], batch.direction[i]);
-      rowDevices[row] = batch.imei[i] >= 0 ? this.deviceOf(sim, batch, i, row) : null;
-    }
-    // Devices made by this group, listed in the order of their first rows (as a row-by-row fold would).
-    if (this.newDevices.length > 0) {
-      this.newDevices.sort((a, b) => a.firstRow - b.firstRow);
-      for (const device of this.newDevices) {
-        this.imeis.set(device.imei, device);
-        device.firstRow = -1;
-      }
-      this.newDevices.length = 0;
+      rowDevices[row] = batch.imei[i] >= 0 ? this.deviceOf(sim, batch, i) : null;
     }
     // Then device by device, each device's rows in their order: its SIMs, hand-overs and cells.
     let withDevice = 0;
@@ -521,7 +515,22 @@ export class FeatureStore {
       const row = order[k];
       const batch = batches[rowBatch[row]];
       const i = rowIndex[row];
-      this.foldDevice(rowDevices[row]!, rowSims[row].msisdn, rowCells[row], batch.startedAt[i]);
+      const device = rowDevices[row]!;
+      if (device.firstRow === NEW_DEVICE) {
+        // A device new in this group is as its first row (the first of its rows here) made it.
+        device.firstRow = row;
+        device.digits = batch.imeiDigits[i];
+      }
+      this.foldDevice(device, rowSims[row].msisdn, rowCells[row], batch.startedAt[i]);
+    }
+    // Devices made by this group, listed in the order of their first rows (as a row-by-row fold would).
+    if (this.newDevices.length > 0) {
+      this.newDevices.sort((a, b) => a.firstRow - b.firstRow);
+      for (const device of this.newDevices) {
+        this.imeis.set(device.imei, device);
+        device.firstRow = -1;
+      }
+      this.newDevices.length = 0;
     }
     rowSims.fill(undefined as unknown as SimState, 0, total);
     rowDevices.fill(null, 0, total);
@@ -572,7 +581,7 @@ export class FeatureStore {
    * The device of a SIM's row with an IMEI, made when new (listed in `imeis` once the group is
    * folded); the SIM's list of IMEIs.
    */
-  private deviceOf(sim: SimState, batch: CdrBatch, i: number, row: number): ImeiState {
+  private deviceOf(sim: SimState, batch: CdrBatch, i: number): ImeiState {
     const imei = batch.imei[i];
     const n = sim.n;
     let device: ImeiState;
@@ -589,7 +598,7 @@ export class FeatureStore {
       if (found === undefined) {
         found = new ImeiState(imei, this.deviceSlots++);
         found.digits = imeiDigits;
-        found.firstRow = row;
+        found.firstRow = NEW_DEVICE;
         this.imeiTable.add(imei, found);
         this.newDevices.push(found);
       }
@@ -597,11 +606,6 @@ export class FeatureStore {
       n[S_LAST_IMEI] = imei;
       sim.lastDevice = device;
       n[S_LAST_DEVICE_GENERATION] = this.generation;
-    }
-    if (row < device.firstRow) {
-      // A device new in this group is as its first row made it.
-      device.firstRow = row;
-      device.digits = batch.imeiDigits[i];
     }
     return device;
   }
