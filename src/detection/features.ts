@@ -45,32 +45,99 @@ const OFFICE_TO_HOUR = 19;
 /** Answered calls at least this long are conversations (duration histogram bin edge). */
 const CONVERSATION_S = 30;
 
+/**
+ * A SIM's numbers, in one array of doubles per SIM (indexes below): counters, times, the last
+ * callee, IMEI and cell, the out-calls of the last days, the hour and duration histograms and the
+ * ring of active hours. One object the fold touches instead of a field per number (each double
+ * field a heap number of its own) and three typed arrays.
+ */
+const S_IMSI = 0;
+const S_IMSI_DIGITS = 1;
+const S_FIRST_SEEN = 2;
+const S_LAST_SEEN = 3;
+const S_VOICE_OUT = 4;
+const S_VOICE_IN = 5;
+const S_SMS_OUT = 6;
+const S_SMS_IN = 7;
+const S_DATA_EVENTS = 8;
+const S_DATA_BYTES = 9;
+const S_OUT_ANSWERED = 10;
+const S_OUT_SHORT = 11;
+const S_OUT_DURATION_SUM = 12;
+const S_OUT_TO_DOMESTIC = 13;
+const S_OUT_TO_KNOWN_CALLER = 14;
+const S_IN_ANSWERED = 15;
+const S_IN_INTERNATIONAL = 16;
+const S_IN_FROM_CONTACT = 17;
+const S_LAST_CALLEE = 18;
+const S_SEQUENTIAL_CALLEES = 19;
+const S_LAST_OUT_AT = 20;
+const S_GAP_COUNT = 21;
+const S_GAP_LOG_SUM = 22;
+const S_GAP_LOG_SQUARES = 23;
+const S_GAPS_UNDER_60 = 24;
+const S_ACTIVE_DAY_BITS = 25;
+const S_FIRST_DAY = 26;
+const S_LAST_IMEI = 27;
+const S_LAST_DEVICE_GENERATION = 28;
+const S_LAST_CELL = 29;
+/** Days with out-calls held (at most OUT_DAYS), then their days and their counts, in no order. */
+const S_DAYS_HELD = 30;
+const OUT_DAYS = 14;
+const S_DAY = 31;
+const S_DAY_COUNT = S_DAY + OUT_DAYS + 1;
+const S_HOURS = S_DAY_COUNT + OUT_DAYS + 1;
+const S_DURATIONS = S_HOURS + 24;
+const S_ACTIVE_HOURS = S_DURATIONS + DURATION_EDGES.length;
+const S_SIZE = S_ACTIVE_HOURS + HOUR_RING / 32;
+
+/** A new SIM's numbers; copies of it are arrays of unboxed doubles from the start. */
+const SIM_NUMBERS: number[] = Array.from({ length: S_SIZE }, () => 0.5).fill(0);
+SIM_NUMBERS[S_IMSI] = -1;
+SIM_NUMBERS[S_FIRST_SEEN] = Number.POSITIVE_INFINITY;
+SIM_NUMBERS[S_LAST_SEEN] = Number.NEGATIVE_INFINITY;
+SIM_NUMBERS[S_LAST_CALLEE] = -1;
+SIM_NUMBERS[S_LAST_OUT_AT] = Number.NaN;
+SIM_NUMBERS[S_FIRST_DAY] = Number.NaN;
+SIM_NUMBERS[S_LAST_IMEI] = -1;
+SIM_NUMBERS[S_LAST_DEVICE_GENERATION] = -1;
+SIM_NUMBERS[S_LAST_CELL] = -1;
+
 /** Running state of one SIM (keyed by MSISDN). */
 export class SimState {
   readonly msisdn: number;
-  imsi = -1;
-  imsiDigits = 0;
-  firstSeen = Number.POSITIVE_INFINITY;
-  lastSeen = Number.NEGATIVE_INFINITY;
-  voiceOut = 0;
-  voiceIn = 0;
-  smsOut = 0;
-  smsIn = 0;
-  dataEvents = 0;
-  dataBytes = 0;
-  outAnswered = 0;
-  outShort = 0;
-  outDurationSum = 0;
-  outToDomestic = 0;
-  outToKnownCaller = 0;
-  inAnswered = 0;
-  inInternational = 0;
-  inFromContact = 0;
+  /** The numbers (S_… indexes); read them through the named properties below. */
+  readonly n: number[] = SIM_NUMBERS.slice();
+  declare readonly imsi: number;
+  declare readonly imsiDigits: number;
+  declare readonly firstSeen: number;
+  declare readonly lastSeen: number;
+  declare readonly voiceOut: number;
+  declare readonly voiceIn: number;
+  declare readonly smsOut: number;
+  declare readonly smsIn: number;
+  declare readonly dataEvents: number;
+  declare readonly dataBytes: number;
+  declare readonly outAnswered: number;
+  declare readonly outShort: number;
+  declare readonly outDurationSum: number;
+  declare readonly outToDomestic: number;
+  declare readonly outToKnownCaller: number;
+  declare readonly inAnswered: number;
+  declare readonly inInternational: number;
+  declare readonly inFromContact: number;
   /** Last callee dialled, and how many callees were within a short numeric distance of the one before. */
-  lastCallee = -1;
-  sequentialCallees = 0;
-  readonly durationHistogram = new Uint32Array(DURATION_EDGES.length);
-  readonly hourHistogram = new Uint32Array(24);
+  declare readonly lastCallee: number;
+  declare readonly sequentialCallees: number;
+  /** Out-call gaps, by event time. */
+  declare readonly lastOutAt: number;
+  declare readonly gapCount: number;
+  declare readonly gapLogSum: number;
+  declare readonly gapLogSquares: number;
+  declare readonly gapsUnder60: number;
+  /** Active days as a bit set (day index from the first event, up to 31 days). */
+  declare readonly activeDayBits: number;
+  declare readonly firstDay: number;
   readonly callees = new DistinctCounter(32);
   readonly callers = new DistinctCounter(16);
   readonly contacts = new TopCounter(16);
@@ -88,30 +155,57 @@ export class SimState {
   readonly cells = new Set<number>();
   readonly imeis: number[] = [];
   imeiDigits: number[] = [];
-  /** Out-call gaps, by event time. */
-  lastOutAt = Number.NaN;
-  gapCount = 0;
-  gapLogSum = 0;
-  gapLogSquares = 0;
-  gapsUnder60 = 0;
-  /** Hours with any event, a ring of bits by absolute hour: SIMs in one device at the same hours. */
-  readonly activeHours = new Uint32Array(HOUR_RING / 32);
-  /** Active days as a bit set (day index from the first event, up to 31 days). */
-  activeDayBits = 0;
-  firstDay = Number.NaN;
-  readonly outPerDay = new Map<number, number>();
   /** The device of this SIM's last CDR with an IMEI, while it holds this SIM (skips the lookups). */
-  lastImei = -1;
   lastDevice: ImeiState | null = null;
-  lastDeviceGeneration = -1;
-  /** The cell of this SIM's last CDR and its state: the SIM is already counted in it. */
-  lastCell = -1;
+  /** The state of the cell of this SIM's last CDR: the SIM is already counted in it. */
   lastCellState: CellState | null = null;
 
-  constructor(msisdn: number) {
+  /** Order of creation in its store among the SIMs it holds (the SIM-by-SIM fold's order). */
+  slot: number;
+
+  constructor(msisdn: number, slot = 0) {
     this.msisdn = msisdn;
+    this.slot = slot;
   }
 }
+
+for (const [name, index] of Object.entries({
+  imsi: S_IMSI,
+  imsiDigits: S_IMSI_DIGITS,
+  firstSeen: S_FIRST_SEEN,
+  lastSeen: S_LAST_SEEN,
+  voiceOut: S_VOICE_OUT,
+  voiceIn: S_VOICE_IN,
+  smsOut: S_SMS_OUT,
+  smsIn: S_SMS_IN,
+  dataEvents: S_DATA_EVENTS,
+  dataBytes: S_DATA_BYTES,
+  outAnswered: S_OUT_ANSWERED,
+  outShort: S_OUT_SHORT,
+  outDurationSum: S_OUT_DURATION_SUM,
+  outToDomestic: S_OUT_TO_DOMESTIC,
+  outToKnownCaller: S_OUT_TO_KNOWN_CALLER,
+  inAnswered: S_IN_ANSWERED,
+  inInternational: S_IN_INTERNATIONAL,
+  inFromContact: S_IN_FROM_CONTACT,
+  lastCallee: S_LAST_CALLEE,
+  sequentialCallees: S_SEQUENTIAL_CALLEES,
+  lastOutAt: S_LAST_OUT_AT,
+  gapCount: S_GAP_COUNT,
+  gapLogSum: S_GAP_LOG_SUM,
+  gapLogSquares: S_GAP_LOG_SQUARES,
+  gapsUnder60: S_GAPS_UNDER_60,
+  activeDayBits: S_ACTIVE_DAY_BITS,
+  firstDay: S_FIRST_DAY,
+}))
+  Object.defineProperty(SimState.prototype, name, {
+    get(this: SimState) {
+      return this.n[index];
+    },
+  });
+
+/** An ImeiState's firstRow until its group's device pass finds its first row. */
+const NEW_DEVICE = 2 ** 31;
 
 /** Running state of one IMEI (device). */
 export class ImeiState {
@@ -127,8 +221,15 @@ export class ImeiState {
   handovers = 0;
   firstSeen = Number.POSITIVE_INFINITY;
   lastSeen = Number.NEGATIVE_INFINITY;
-  constructor(imei: number) {
+  /** Order of creation in its store among the devices it holds (the device-by-device fold's order). */
+  slot: number;
+  /** Whether `lastSim` is in `sims` (not one counted over the limit). */
+  lastSimHeld = false;
+  /** While the group that made it is folded: its first row there (NEW_DEVICE until found; -1 after). */
+  firstRow = -1;
+  constructor(imei: number, slot = 0) {
     this.imei = imei;
+    this.slot = slot;
   }
 }
 
@@ -228,7 +329,7 @@ export interface SourceFeatures {
 }
 
 /**
- * The feature windows of every entity. Feed CDRs with `addBatch` (columnar, fast) or `addRow`;
+ * The feature windows of every entity. Feed CDRs with `addBatch` (columnar);
  * read features with `simFeatures`. `evictIdle` drops entities not seen since a time, which is
  * how a long-running ingest keeps memory bounded to the active population.
  */
@@ -245,6 +346,23 @@ export class FeatureStore {
   private readonly sourceTable = new NumberTable<SourceState>();
   /** Bumped by each eviction: cached device references of older generations are stale. */
   private generation = 0;
+  /** SIMs made so far: each SIM's slot, the order of the SIM-by-SIM fold; the SIMs by slot. */
+  private slots = 0;
+  private readonly simsBySlot: SimState[] = [];
+  /** Cell states by global cell id (cells are never evicted). */
+  private readonly cellStates: CellState[] = [];
+  /** Per row of the batches being folded: SIM, global cell id, batch, row in it; then the SIM-by-SIM order. */
+  private rowSims: SimState[] = [];
+  private rowCells = new Int32Array(0);
+  private rowBatch = new Int32Array(0);
+  private rowIndex = new Int32Array(0);
+  private rowOrder = new Int32Array(0);
+  /** Per row: its SIM's slot, then its device's (the sort keys). */
+  private rowSlots = new Int32Array(0);
+  private rowDevices: (ImeiState | null)[] = [];
+  /** Devices made so far (each device's slot); those made by the group being folded. */
+  private deviceSlots = 0;
+  private readonly newDevices: ImeiState[] = [];
   readonly plan: NumberingPlan;
   readonly tacs: TacTable;
   /** Latest event time seen (the window's "now"). */
@@ -274,153 +392,286 @@ export class FeatureStore {
 
   /** Folds every row of a batch in. */
   addBatch(batch: CdrBatch): void {
-    // Batch-local string ids → global cell ids, once per distinct string of the batch.
-    const local = new Int32Array(batch.strings.length).fill(-2);
-    for (let i = 0; i < batch.size; i++) {
-      const localCell = batch.cell[i];
-      let cell = -1;
-      if (localCell >= 0) {
-        cell = local[localCell];
-        if (cell === -2) {
-          cell = this.cellId(batch.strings[localCell]);
-          local[localCell] = cell;
-        }
-      }
-      this.fold(
-        batch.msisdn[i],
-        batch.event[i],
-        batch.direction[i],
-        batch.otherKind[i] === OTHER_E164 ? batch.otherParty[i] : -1,
-        batch.imsi[i],
-        batch.imsiDigits[i],
-        batch.imei[i],
-        batch.imeiDigits[i],
-        cell,
-        batch.startedAt[i],
-        batch.localHour[i],
-        batch.durationS[i],
-        batch.answered[i] === ANSWERED_YES,
-        batch.bytes[i],
-        batch.route[i],
-      );
-    }
+    this.addBatches([batch]);
   }
 
-  /** Folds one CDR given field by field (codes as in src/cdr/types.ts). */
-  fold(
-    msisdn: number,
-    event: number,
-    direction: number,
-    other: number,
-    imsi: number,
-    imsiDigits: number,
-    imei: number,
-    imeiDigits: number,
-    cell: number,
-    at: number,
-    localHour: number,
-    durationS: number,
-    answered: boolean,
-    bytes: number,
-    route: number,
-  ): void {
-    this.rows++;
-    if (at > this.latest) this.latest = at;
-    if (at < this.earliest) this.earliest = at;
-    let sim = this.simTable.get(msisdn);
-    if (sim === undefined) {
-      sim = new SimState(msisdn);
-      this.sims.set(msisdn, sim);
-      this.simTable.add(msisdn, sim);
+  /**
+   * Folds every row of several batches in, as `addBatch` on each in turn would. `simIds`, when
+   * given, numbers each row's SIM (one Int32Array per batch) 0, 1, 2… in the order the SIMs first
+   * appear in all the rows this store is ever given — what a reader that sees every row can work
+   * out on its own thread — and spares a lookup per row; they are ignored once SIMs were evicted. First, in row
+   * order: cells named, SIMs found or made, calls in from abroad (`foldSource`). Then SIM by SIM,
+   * each SIM's rows in their order: its own windows (`foldSim`), cells (`foldCell`) and IMEIs
+   * (`deviceOf`). Then device by device, each device's rows in their order (`foldDevice`: its
+   * SIMs and hand-overs). A SIM's state depends only on its own rows and a device's on its own, so
+   * the result is the same; but with many rows per SIM in a group, its state is fetched from
+   * memory once, not once per row (the rows of a file are in time order, every SIM in turn).
+   */
+  addBatches(batches: CdrBatch[], simIds: Int32Array[] | null = null): void {
+    // SIM numbers given by the reader (`simIds`, see below) stand for lookups while they can.
+    const ids = simIds !== null && this.generation === 0 ? simIds : null;
+    const bySlot = this.simsBySlot;
+    let total = 0;
+    for (const batch of batches) total += batch.size;
+    if (this.rowSims.length < total) {
+      this.rowSims = new Array(total);
+      this.rowCells = new Int32Array(total);
+      this.rowBatch = new Int32Array(total);
+      this.rowIndex = new Int32Array(total);
+      this.rowOrder = new Int32Array(total);
+      this.rowSlots = new Int32Array(total);
+      this.rowDevices = new Array(total).fill(null);
     }
-    if (at < sim.firstSeen) sim.firstSeen = at;
-    if (at > sim.lastSeen) sim.lastSeen = at;
+    const rowDevices = this.rowDevices;
+    const rowSims = this.rowSims;
+    const rowCells = this.rowCells;
+    const rowBatch = this.rowBatch;
+    const rowIndex = this.rowIndex;
+    const rowSlots = this.rowSlots;
+    const simTable = this.simTable;
+    let r = 0;
+    for (let b = 0; b < batches.length; b++) {
+      const batch = batches[b];
+      // Batch-local string ids → global cell ids, once per distinct string of the batch.
+      const local = new Int32Array(batch.strings.length).fill(-2);
+      const size = batch.size;
+      const msisdns = batch.msisdn;
+      const cells = batch.cell;
+      const startedAt = batch.startedAt;
+      const events = batch.event;
+      const directions = batch.direction;
+      const routes = batch.route;
+      const otherKinds = batch.otherKind;
+      const batchIds = ids === null ? null : ids[b];
+      for (let i = 0; i < size; i++, r++) {
+        const localCell = cells[i];
+        let cell = -1;
+        if (localCell >= 0) {
+          cell = local[localCell];
+          if (cell === -2) {
+            cell = this.cellId(batch.strings[localCell]);
+            local[localCell] = cell;
+          }
+          // A cell's state is made by its first row, as the cells are listed in that order.
+          if (this.cellStates[cell] === undefined) {
+            const state = new CellState(cell);
+            this.cellStates[cell] = state;
+            this.cells.set(cell, state);
+          }
+        }
+        const at = startedAt[i];
+        if (at > this.latest) this.latest = at;
+        if (at < this.earliest) this.earliest = at;
+        const msisdn = msisdns[i];
+        let sim = batchIds === null ? simTable.get(msisdn) : bySlot[batchIds[i]];
+        if (sim === undefined) {
+          if (batchIds !== null && batchIds[i] !== this.slots) throw new Error('SIM numbers out of order');
+          sim = new SimState(msisdn, this.slots++);
+          this.sims.set(msisdn, sim);
+          simTable.add(msisdn, sim);
+          bySlot.push(sim);
+        }
+        rowSims[r] = sim;
+        rowSlots[r] = sim.slot;
+        rowCells[r] = cell;
+        rowBatch[r] = b;
+        rowIndex[r] = i;
+        if (
+          routes[i] === ROUTE_INTERNATIONAL &&
+          events[i] === EVENT_VOICE &&
+          directions[i] !== DIRECTION_OUT &&
+          otherKinds[i] === OTHER_E164 &&
+          batch.otherParty[i] >= 0
+        )
+          this.foldSource(batch, i, msisdn);
+      }
+    }
+    this.rows += total;
+    // The rows SIM by SIM (a stable sort on the SIM's slot), then each SIM's windows.
+    const order = this.rowOrder;
+    for (let k = 0; k < total; k++) order[k] = k;
+    sortRows(order, total, rowSlots, this.slots);
+    for (let k = 0; k < total; k++) {
+      const row = order[k];
+      const sim = rowSims[row];
+      const batch = batches[rowBatch[row]];
+      const i = rowIndex[row];
+      this.foldSim(sim, batch, i);
+      const cell = rowCells[row];
+      if (cell >= 0) this.foldCell(sim, cell, batch.event[i], batch.direction[i]);
+      rowDevices[row] = batch.imei[i] >= 0 ? this.deviceOf(sim, batch, i) : null;
+    }
+    // Then device by device, each device's rows in their order: its SIMs, hand-overs and cells.
+    let withDevice = 0;
+    for (let k = 0; k < total; k++) {
+      const device = rowDevices[k];
+      if (device !== null) {
+        order[withDevice++] = k;
+        rowSlots[k] = device.slot;
+      }
+    }
+    sortRows(order, withDevice, rowSlots, this.deviceSlots);
+    for (let k = 0; k < withDevice; k++) {
+      const row = order[k];
+      const batch = batches[rowBatch[row]];
+      const i = rowIndex[row];
+      const device = rowDevices[row]!;
+      if (device.firstRow === NEW_DEVICE) {
+        // A device new in this group is as its first row (the first of its rows here) made it.
+        device.firstRow = row;
+        device.digits = batch.imeiDigits[i];
+      }
+      this.foldDevice(device, rowSims[row].msisdn, rowCells[row], batch.startedAt[i]);
+    }
+    // Devices made by this group, listed in the order of their first rows (as a row-by-row fold would).
+    if (this.newDevices.length > 0) {
+      this.newDevices.sort((a, b) => a.firstRow - b.firstRow);
+      for (const device of this.newDevices) {
+        this.imeis.set(device.imei, device);
+        device.firstRow = -1;
+      }
+      this.newDevices.length = 0;
+    }
+    rowSims.fill(undefined as unknown as SimState, 0, total);
+    rowDevices.fill(null, 0, total);
+  }
+
+  /** A SIM's own windows: activity, volumes, calls made and received, SMS, data. */
+  private foldSim(sim: SimState, batch: CdrBatch, i: number): void {
+    const n = sim.n;
+    const at = batch.startedAt[i];
+    if (at < n[S_FIRST_SEEN]) n[S_FIRST_SEEN] = at;
+    if (at > n[S_LAST_SEEN]) n[S_LAST_SEEN] = at;
+    const imsi = batch.imsi[i];
     if (imsi >= 0) {
-      sim.imsi = imsi;
-      sim.imsiDigits = imsiDigits;
+      n[S_IMSI] = imsi;
+      n[S_IMSI_DIGITS] = batch.imsiDigits[i];
     }
     const day = Math.floor(at / DAY_MS);
     const hourBit = Math.floor(at / 3_600_000) % HOUR_RING;
-    if (hourBit >= 0) sim.activeHours[hourBit >>> 5] |= 1 << (hourBit & 31);
-    if (Number.isNaN(sim.firstDay)) sim.firstDay = day;
-    const dayOffset = day - sim.firstDay;
-    if (dayOffset >= 0 && dayOffset < 31) sim.activeDayBits |= 1 << dayOffset;
-    if (imei >= 0) {
-      let device: ImeiState;
-      if (sim.lastImei === imei && sim.lastDeviceGeneration === this.generation) {
-        // Same device as this SIM's last CDR: it is in the SIM's list and the SIM in its set.
-        device = sim.lastDevice!;
-      } else {
-        if (sim.imeis.length < MAX_IMEIS_PER_SIM && !sim.imeis.includes(imei)) {
-          sim.imeis.push(imei);
-          sim.imeiDigits.push(imeiDigits);
-        }
-        let found = this.imeiTable.get(imei);
-        if (found === undefined) {
-          found = new ImeiState(imei);
-          found.digits = imeiDigits;
-          this.imeis.set(imei, found);
-          this.imeiTable.add(imei, found);
-        }
-        device = found;
-        if (!device.sims.has(msisdn)) {
-          if (device.sims.size < MAX_SIMS_PER_KEY) device.sims.add(msisdn);
-          else device.simsOverflow++;
-        }
-        // A SIM past the device's limit is counted again on each CDR, so it is never cached.
-        if (device.sims.has(msisdn)) {
-          sim.lastImei = imei;
-          sim.lastDevice = device;
-          sim.lastDeviceGeneration = this.generation;
-        }
-      }
-      if (device.lastSim !== msisdn) {
-        if (device.lastSim >= 0) device.handovers++;
-        device.lastSim = msisdn;
-      }
-      if (cell >= 0 && cell !== device.lastCell) {
-        if (device.cells.size < MAX_CELLS_PER_SIM) device.cells.add(cell);
-        device.lastCell = cell;
-      }
-      if (at < device.firstSeen) device.firstSeen = at;
-      if (at > device.lastSeen) device.lastSeen = at;
+    if (hourBit >= 0) {
+      const word = S_ACTIVE_HOURS + (hourBit >>> 5);
+      n[word] = (n[word] | (1 << (hourBit & 31))) >>> 0;
     }
-    if (cell >= 0) {
-      sim.cellCounts.add(cell);
-      let cellState: CellState;
-      if (cell === sim.lastCell) {
-        // Same cell as this SIM's last CDR: already in its set and counted in the cell (cells are never evicted).
-        cellState = sim.lastCellState!;
-      } else {
-        if (sim.cells.size < MAX_CELLS_PER_SIM) sim.cells.add(cell);
-        let found = this.cells.get(cell);
-        if (found === undefined) {
-          found = new CellState(cell);
-          this.cells.set(cell, found);
-        }
-        cellState = found;
-        cellState.sims.add(msisdn);
-        sim.lastCell = cell;
-        sim.lastCellState = cellState;
-      }
-      if (event === EVENT_VOICE) {
-        if (direction === DIRECTION_OUT) cellState.voiceOut++;
-        else cellState.voiceIn++;
-      }
-    }
+    if (Number.isNaN(n[S_FIRST_DAY])) n[S_FIRST_DAY] = day;
+    const dayOffset = day - n[S_FIRST_DAY];
+    if (dayOffset >= 0 && dayOffset < 31) n[S_ACTIVE_DAY_BITS] = n[S_ACTIVE_DAY_BITS] | (1 << dayOffset);
+    const event = batch.event[i];
+    const out = batch.direction[i] === DIRECTION_OUT;
     if (event === EVENT_VOICE) {
-      if (direction === DIRECTION_OUT) this.foldVoiceOut(sim, other, at, localHour, durationS, answered, day);
-      else this.foldVoiceIn(sim, other, at, localHour, durationS, answered, route);
+      const other = batch.otherKind[i] === OTHER_E164 ? batch.otherParty[i] : -1;
+      const answered = batch.answered[i] === ANSWERED_YES;
+      if (out) this.foldVoiceOut(sim, other, at, batch.localHour[i], batch.durationS[i], answered, day);
+      else this.foldVoiceIn(sim, other, answered, batch.route[i]);
     } else if (event === EVENT_SMS) {
-      if (direction === DIRECTION_OUT) sim.smsOut++;
+      if (out) n[S_SMS_OUT]++;
       else {
-        sim.smsIn++;
-        if (other >= 0) sim.smsSenderCounts.add(other);
+        n[S_SMS_IN]++;
+        // Only E.164 senders with a known number count (not short codes or empty senders).
+        if (batch.otherKind[i] === OTHER_E164 && batch.otherParty[i] >= 0) sim.smsSenderCounts.add(batch.otherParty[i]);
       }
     } else if (event === EVENT_DATA) {
-      sim.dataEvents++;
-      sim.dataBytes += bytes;
+      n[S_DATA_EVENTS]++;
+      n[S_DATA_BYTES] += batch.bytes[i];
     }
+  }
+
+  /** The device (IMEI) of a row with one: its SIMs, hand-overs, cells and life span. */
+  /**
+   * The device of a SIM's row with an IMEI, made when new (listed in `imeis` once the group is
+   * folded); the SIM's list of IMEIs.
+   */
+  private deviceOf(sim: SimState, batch: CdrBatch, i: number): ImeiState {
+    const imei = batch.imei[i];
+    const n = sim.n;
+    let device: ImeiState;
+    if (n[S_LAST_IMEI] === imei && n[S_LAST_DEVICE_GENERATION] === this.generation) {
+      // Same device as this SIM's last CDR: already in the SIM's list.
+      device = sim.lastDevice!;
+    } else {
+      const imeiDigits = batch.imeiDigits[i];
+      if (sim.imeis.length < MAX_IMEIS_PER_SIM && !sim.imeis.includes(imei)) {
+        sim.imeis.push(imei);
+        sim.imeiDigits.push(imeiDigits);
+      }
+      let found = this.imeiTable.get(imei);
+      if (found === undefined) {
+        found = new ImeiState(imei, this.deviceSlots++);
+        found.digits = imeiDigits;
+        found.firstRow = NEW_DEVICE;
+        this.imeiTable.add(imei, found);
+        this.newDevices.push(found);
+      }
+      device = found;
+      n[S_LAST_IMEI] = imei;
+      sim.lastDevice = device;
+      n[S_LAST_DEVICE_GENERATION] = this.generation;
+    }
+    return device;
+  }
+
+  /** A device's row: its SIMs (up to a limit, then counted over), hand-overs, cells and life span. */
+  private foldDevice(device: ImeiState, msisdn: number, cell: number, at: number): void {
+    if (device.lastSim !== msisdn) {
+      // A SIM not in the device yet joins it, or is counted over the limit on each of its rows.
+      if (device.sims.has(msisdn)) device.lastSimHeld = true;
+      else if (device.sims.size < MAX_SIMS_PER_KEY) {
+        device.sims.add(msisdn);
+        device.lastSimHeld = true;
+      } else {
+        device.simsOverflow++;
+        device.lastSimHeld = false;
+      }
+      if (device.lastSim >= 0) device.handovers++;
+      device.lastSim = msisdn;
+    } else if (!device.lastSimHeld) device.simsOverflow++;
+    if (cell >= 0 && cell !== device.lastCell) {
+      if (device.cells.size < MAX_CELLS_PER_SIM) device.cells.add(cell);
+      device.lastCell = cell;
+    }
+    if (at < device.firstSeen) device.firstSeen = at;
+    if (at > device.lastSeen) device.lastSeen = at;
+  }
+
+  /** The cell of a row with one: the SIM's cells and the cell's SIMs and voice counts. */
+  private foldCell(sim: SimState, cell: number, event: number, direction: number): void {
+    sim.cellCounts.add(cell);
+    let cellState: CellState;
+    if (cell === sim.n[S_LAST_CELL]) {
+      // Same cell as this SIM's last CDR: already in its set and counted in the cell (cells are never evicted).
+      cellState = sim.lastCellState!;
+    } else {
+      if (sim.cells.size < MAX_CELLS_PER_SIM) sim.cells.add(cell);
+      cellState = this.cellStates[cell];
+      cellState.sims.add(sim.msisdn);
+      sim.n[S_LAST_CELL] = cell;
+      sim.lastCellState = cellState;
+    }
+    if (event === EVENT_VOICE) {
+      if (direction === DIRECTION_OUT) cellState.voiceOut++;
+      else cellState.voiceIn++;
+    }
+  }
+
+  /** A call in from abroad with a number: that number as a wangiri source candidate. */
+  private foldSource(batch: CdrBatch, i: number, victim: number): void {
+    const number = batch.otherParty[i];
+    const at = batch.startedAt[i];
+    const durationS = batch.durationS[i];
+    let source = this.sourceTable.get(number);
+    if (source === undefined) {
+      source = new SourceState(number);
+      this.sources.set(number, source);
+      this.sourceTable.add(number, source);
+    }
+    source.calls++;
+    if (batch.answered[i] === ANSWERED_YES) source.answered++;
+    source.durationSum += durationS;
+    if (durationS <= 1) source.zeroDuration++;
+    if (batch.localHour[i] < NIGHT_END_HOUR) source.night++;
+    source.victims.add(victim);
+    if (at < source.firstSeen) source.firstSeen = at;
+    if (at > source.lastSeen) source.lastSeen = at;
   }
 
   private foldVoiceOut(
@@ -432,76 +683,65 @@ export class FeatureStore {
     answered: boolean,
     day: number,
   ): void {
-    sim.voiceOut++;
-    sim.hourHistogram[localHour]++;
-    sim.outPerDay.set(day, (sim.outPerDay.get(day) ?? 0) + 1);
-    if (sim.outPerDay.size > 14) {
-      // Keep two weeks of daily counts: drop the oldest day.
-      const oldest = Math.min(...sim.outPerDay.keys());
-      sim.outPerDay.delete(oldest);
+    const n = sim.n;
+    n[S_VOICE_OUT]++;
+    n[S_HOURS + localHour]++;
+    // Out-calls per day, two weeks of them: a new day past that drops the oldest.
+    const held = n[S_DAYS_HELD];
+    let k = 0;
+    while (k < held && n[S_DAY + k] !== day) k++;
+    if (k < held) n[S_DAY_COUNT + k]++;
+    else {
+      n[S_DAY + k] = day;
+      n[S_DAY_COUNT + k] = 1;
+      if (held + 1 > OUT_DAYS) {
+        let oldest = 0;
+        for (let j = 1; j <= held; j++) if (n[S_DAY + j] < n[S_DAY + oldest]) oldest = j;
+        n[S_DAY + oldest] = n[S_DAY + held];
+        n[S_DAY_COUNT + oldest] = n[S_DAY_COUNT + held];
+      } else n[S_DAYS_HELD] = held + 1;
     }
     if (answered) {
-      sim.outAnswered++;
-      sim.outDurationSum += durationS;
-      if (durationS < SHORT_CALL_S) sim.outShort++;
+      n[S_OUT_ANSWERED]++;
+      n[S_OUT_DURATION_SUM] += durationS;
+      if (durationS < SHORT_CALL_S) n[S_OUT_SHORT]++;
       let bin = 0;
       while (durationS >= DURATION_EDGES[bin]) bin++;
-      sim.durationHistogram[bin]++;
+      n[S_DURATIONS + bin]++;
     }
     if (other >= 0) {
-      const step = other - sim.lastCallee;
-      if (sim.lastCallee >= 0 && step !== 0 && step <= SEQUENTIAL_DISTANCE && step >= -SEQUENTIAL_DISTANCE)
-        sim.sequentialCallees++;
-      sim.lastCallee = other;
+      const lastCallee = n[S_LAST_CALLEE];
+      const step = other - lastCallee;
+      if (lastCallee >= 0 && step !== 0 && step <= SEQUENTIAL_DISTANCE && step >= -SEQUENTIAL_DISTANCE)
+        n[S_SEQUENTIAL_CALLEES]++;
+      n[S_LAST_CALLEE] = other;
       sim.callees.add(other);
       sim.contacts.add(other);
-      if (this.isDomestic(other)) sim.outToDomestic++;
-      if (sim.recentCallers.has(other)) sim.outToKnownCaller++;
+      if (this.isDomestic(other)) n[S_OUT_TO_DOMESTIC]++;
+      if (sim.recentCallers.has(other)) n[S_OUT_TO_KNOWN_CALLER]++;
     }
-    if (!Number.isNaN(sim.lastOutAt) && at >= sim.lastOutAt) {
-      const gap = (at - sim.lastOutAt) / 1000;
-      sim.gapCount++;
+    const lastOutAt = n[S_LAST_OUT_AT];
+    if (!Number.isNaN(lastOutAt) && at >= lastOutAt) {
+      const gap = (at - lastOutAt) / 1000;
+      n[S_GAP_COUNT]++;
       const logGap = Math.log1p(gap);
-      sim.gapLogSum += logGap;
-      sim.gapLogSquares += logGap * logGap;
-      if (gap < 60) sim.gapsUnder60++;
+      n[S_GAP_LOG_SUM] += logGap;
+      n[S_GAP_LOG_SQUARES] += logGap * logGap;
+      if (gap < 60) n[S_GAPS_UNDER_60]++;
     }
-    if (Number.isNaN(sim.lastOutAt) || at > sim.lastOutAt) sim.lastOutAt = at;
+    if (Number.isNaN(lastOutAt) || at > lastOutAt) n[S_LAST_OUT_AT] = at;
   }
 
-  private foldVoiceIn(
-    sim: SimState,
-    other: number,
-    at: number,
-    localHour: number,
-    durationS: number,
-    answered: boolean,
-    route: number,
-  ): void {
-    sim.voiceIn++;
-    if (answered) sim.inAnswered++;
-    if (route === ROUTE_INTERNATIONAL) sim.inInternational++;
+  private foldVoiceIn(sim: SimState, other: number, answered: boolean, route: number): void {
+    const n = sim.n;
+    n[S_VOICE_IN]++;
+    if (answered) n[S_IN_ANSWERED]++;
+    if (route === ROUTE_INTERNATIONAL) n[S_IN_INTERNATIONAL]++;
     if (other >= 0) {
       sim.callers.add(other);
       sim.callerCounts.add(other);
-      if (sim.contacts.has(other)) sim.inFromContact++;
+      if (sim.contacts.has(other)) n[S_IN_FROM_CONTACT]++;
       sim.recentCallers.touch(other);
-      if (route === ROUTE_INTERNATIONAL) {
-        let source = this.sourceTable.get(other);
-        if (source === undefined) {
-          source = new SourceState(other);
-          this.sources.set(other, source);
-          this.sourceTable.add(other, source);
-        }
-        source.calls++;
-        if (answered) source.answered++;
-        source.durationSum += durationS;
-        if (durationS <= 1) source.zeroDuration++;
-        if (localHour < NIGHT_END_HOUR) source.night++;
-        source.victims.add(sim.msisdn);
-        if (at < source.firstSeen) source.firstSeen = at;
-        if (at > source.lastSeen) source.lastSeen = at;
-      }
     }
   }
 
@@ -509,7 +749,7 @@ export class FeatureStore {
   simsPerImei(sim: SimState): number {
     let most = sim.imeis.length > 0 ? 1 : 0;
     for (const imei of sim.imeis) {
-      const device = this.imeis.get(imei);
+      const device = this.imeiTable.get(imei);
       if (device) most = Math.max(most, device.sims.size + device.simsOverflow);
     }
     return most;
@@ -529,27 +769,29 @@ export class FeatureStore {
     let gateway = 0;
     let module = 0;
     for (let k = 0; k < sim.imeis.length; k++) {
-      const device = this.imeis.get(sim.imeis[k]);
+      const device = this.imeiTable.get(sim.imeis[k]);
       if (device && device.handovers > handovers) handovers = device.handovers;
       if (device && device.sims.size > 1) {
         // Other SIMs in this device at the same hours (a gateway's slots), whatever the order of
         // the CDR files: a phone taking SIMs one after another has none.
         let overlapping = 0;
-        const mine = countBits(sim.activeHours);
+        const n = sim.n;
+        const mine = countBits(n, S_ACTIVE_HOURS, HOUR_RING / 32);
         for (const other of device.sims) {
           if (other === sim.msisdn) continue;
-          const o = this.sims.get(other);
+          const o = this.simTable.get(other);
           if (!o) continue;
           // Same hours for most of the quieter SIM's life: slots of one gateway, not a desk phone
           // shared by shifts or a handset given a new SIM each day.
+          const on = o.n;
           let both = 0;
-          for (let w = 0; w < o.activeHours.length; w++) both += popcount(o.activeHours[w] & sim.activeHours[w]);
-          const quieter = Math.min(mine, countBits(o.activeHours));
+          for (let w = S_ACTIVE_HOURS; w < S_SIZE; w++) both += popcount(on[w] & n[w]);
+          const quieter = Math.min(mine, countBits(on, S_ACTIVE_HOURS, HOUR_RING / 32));
           if (quieter >= 2 && both >= CONCURRENT_SHARE * quieter) overlapping++;
         }
         if (overlapping > concurrent) concurrent = overlapping;
         const span = device.lastSeen - device.firstSeen;
-        if (span > 0) lifeShare = Math.min(lifeShare, (sim.lastSeen - sim.firstSeen) / span);
+        if (span > 0) lifeShare = Math.min(lifeShare, (n[S_LAST_SEEN] - n[S_FIRST_SEEN]) / span);
       }
       const family = this.tacs.familyOf(sim.imeis[k], sim.imeiDigits[k]);
       if (family === 'gateway') gateway = 1;
@@ -560,70 +802,74 @@ export class FeatureStore {
 
   /** The features of one SIM at the window's current state. */
   simFeatures(sim: SimState): SimFeatures {
-    const voice = sim.voiceOut + sim.voiceIn;
+    // The numbers read straight from the SIM's array (S_… indexes), not through its properties.
+    const n = sim.n;
+    const voice = n[S_VOICE_OUT] + n[S_VOICE_IN];
     const distinctCallees = sim.callees.count;
     let activeDays = 0;
-    for (let bits = sim.activeDayBits; bits !== 0; bits &= bits - 1) activeDays++;
+    for (let bits = n[S_ACTIVE_DAY_BITS]; bits !== 0; bits &= bits - 1) activeDays++;
     let maxOutPerDay = 0;
-    for (const n of sim.outPerDay.values()) if (n > maxOutPerDay) maxOutPerDay = n;
+    for (let k = 0; k < n[S_DAYS_HELD]; k++) if (n[S_DAY_COUNT + k] > maxOutPerDay) maxOutPerDay = n[S_DAY_COUNT + k];
     // Reciprocity: of the heaviest contacts, how many also called this SIM.
     let reciprocal = 0;
-    for (const contact of sim.contacts.keyList())
-      if (sim.callers.has(contact) || sim.recentCallers.has(contact)) reciprocal++;
     const contactCount = sim.contacts.size;
-    const gapMean = sim.gapCount > 0 ? sim.gapLogSum / sim.gapCount : 0;
-    const gapVariance = sim.gapCount > 1 ? Math.max(0, sim.gapLogSquares / sim.gapCount - gapMean * gapMean) : 0;
+    for (let k = 0; k < contactCount; k++) {
+      const contact = sim.contacts.keyAt(k);
+      if (sim.callers.has(contact) || sim.recentCallers.has(contact)) reciprocal++;
+    }
+    const gapMean = n[S_GAP_COUNT] > 0 ? n[S_GAP_LOG_SUM] / n[S_GAP_COUNT] : 0;
+    const gapVariance = n[S_GAP_COUNT] > 1 ? Math.max(0, n[S_GAP_LOG_SQUARES] / n[S_GAP_COUNT] - gapMean * gapMean) : 0;
     const topCell = sim.cellCounts.top();
     const device = this.deviceTraits(sim);
     let office = 0;
-    for (let h = OFFICE_FROM_HOUR; h < OFFICE_TO_HOUR; h++) office += sim.hourHistogram[h];
+    for (let h = OFFICE_FROM_HOUR; h < OFFICE_TO_HOUR; h++) office += n[S_HOURS + h];
     let conversations = 0;
     for (let b = 0; b < DURATION_EDGES.length; b++)
-      if (b > 0 && DURATION_EDGES[b - 1] >= CONVERSATION_S) conversations += sim.durationHistogram[b];
+      if (b > 0 && DURATION_EDGES[b - 1] >= CONVERSATION_S) conversations += n[S_DURATIONS + b];
     return {
-      voiceOut: sim.voiceOut,
-      voiceIn: sim.voiceIn,
-      outShare: voice > 0 ? sim.voiceOut / voice : 0,
-      outPerActiveDay: activeDays > 0 ? sim.voiceOut / activeDays : 0,
+      voiceOut: n[S_VOICE_OUT],
+      voiceIn: n[S_VOICE_IN],
+      outShare: voice > 0 ? n[S_VOICE_OUT] / voice : 0,
+      outPerActiveDay: activeDays > 0 ? n[S_VOICE_OUT] / activeDays : 0,
       maxOutPerDay,
       distinctCallees,
-      calleesPerOutCall: sim.voiceOut > 0 ? Math.min(1, distinctCallees / sim.voiceOut) : 0,
+      calleesPerOutCall: n[S_VOICE_OUT] > 0 ? Math.min(1, distinctCallees / n[S_VOICE_OUT]) : 0,
       top5ContactShare: sim.contacts.topShare(5),
       reciprocity: contactCount > 0 ? reciprocal / contactCount : 0,
-      callbackShare: sim.voiceOut > 0 ? sim.outToKnownCaller / sim.voiceOut : 0,
-      answeredShare: sim.voiceOut > 0 ? sim.outAnswered / sim.voiceOut : 0,
-      shortShare: sim.outAnswered > 0 ? sim.outShort / sim.outAnswered : 0,
-      unansweredShare: sim.voiceOut > 0 ? 1 - sim.outAnswered / sim.voiceOut : 0,
-      durationP10: histogramQuantile(sim.durationHistogram, 0.1),
-      durationMedian: histogramQuantile(sim.durationHistogram, 0.5),
-      durationP90: histogramQuantile(sim.durationHistogram, 0.9),
-      nightShare: sim.voiceOut > 0 ? nightCount(sim.hourHistogram) / sim.voiceOut : 0,
-      hourlyEntropy: entropy(sim.hourHistogram),
-      gapMedianS: sim.gapCount > 0 ? Math.expm1(gapMean) : 0,
+      callbackShare: n[S_VOICE_OUT] > 0 ? n[S_OUT_TO_KNOWN_CALLER] / n[S_VOICE_OUT] : 0,
+      answeredShare: n[S_VOICE_OUT] > 0 ? n[S_OUT_ANSWERED] / n[S_VOICE_OUT] : 0,
+      shortShare: n[S_OUT_ANSWERED] > 0 ? n[S_OUT_SHORT] / n[S_OUT_ANSWERED] : 0,
+      unansweredShare: n[S_VOICE_OUT] > 0 ? 1 - n[S_OUT_ANSWERED] / n[S_VOICE_OUT] : 0,
+      durationP10: histogramQuantile(n, S_DURATIONS, 0.1),
+      durationMedian: histogramQuantile(n, S_DURATIONS, 0.5),
+      durationP90: histogramQuantile(n, S_DURATIONS, 0.9),
+      nightShare: n[S_VOICE_OUT] > 0 ? nightCount(n, S_HOURS) / n[S_VOICE_OUT] : 0,
+      hourlyEntropy: entropy(n, S_HOURS, 24),
+      gapMedianS: n[S_GAP_COUNT] > 0 ? Math.expm1(gapMean) : 0,
       gapLogSpread: Math.sqrt(gapVariance),
-      burstShare: sim.gapCount > 0 ? sim.gapsUnder60 / sim.gapCount : 0,
+      burstShare: n[S_GAP_COUNT] > 0 ? n[S_GAPS_UNDER_60] / n[S_GAP_COUNT] : 0,
       distinctCells: sim.cells.size,
       topCellShare: topCell >= 0 ? sim.cellCounts.get(topCell) / sim.cellCounts.total : 0,
       imeisPerSim: sim.imeis.length,
       simsPerImei: this.simsPerImei(sim),
-      smsCount: sim.smsOut + sim.smsIn,
-      dataEvents: sim.dataEvents,
-      dataBytes: sim.dataBytes,
-      internationalInShare: sim.voiceIn > 0 ? sim.inInternational / sim.voiceIn : 0,
-      domesticCalleeShare: sim.voiceOut > 0 ? sim.outToDomestic / sim.voiceOut : 0,
+      smsCount: n[S_SMS_OUT] + n[S_SMS_IN],
+      dataEvents: n[S_DATA_EVENTS],
+      dataBytes: n[S_DATA_BYTES],
+      internationalInShare: n[S_VOICE_IN] > 0 ? n[S_IN_INTERNATIONAL] / n[S_VOICE_IN] : 0,
+      domesticCalleeShare: n[S_VOICE_OUT] > 0 ? n[S_OUT_TO_DOMESTIC] / n[S_VOICE_OUT] : 0,
       distinctCallers: sim.callers.count,
       activeDays,
-      simAgeDays: Number.isFinite(this.latest) ? (this.latest - sim.firstSeen) / DAY_MS : 0,
-      officeHourShare: sim.voiceOut > 0 ? office / sim.voiceOut : 0,
-      conversationShare: sim.outAnswered > 0 ? conversations / sim.outAnswered : 0,
-      sequentialShare: sim.voiceOut > 1 ? sim.sequentialCallees / (sim.voiceOut - 1) : 0,
+      simAgeDays: Number.isFinite(this.latest) ? (this.latest - n[S_FIRST_SEEN]) / DAY_MS : 0,
+      officeHourShare: n[S_VOICE_OUT] > 0 ? office / n[S_VOICE_OUT] : 0,
+      conversationShare: n[S_OUT_ANSWERED] > 0 ? conversations / n[S_OUT_ANSWERED] : 0,
+      sequentialShare: n[S_VOICE_OUT] > 1 ? n[S_SEQUENTIAL_CALLEES] / (n[S_VOICE_OUT] - 1) : 0,
       imeiHandovers: device.handovers,
       concurrentSimsOnImei: device.concurrent,
       imeiLifeShare: device.lifeShare,
       gatewayTac: device.gateway,
       moduleTac: device.module,
-      lifePerCall: (sim.smsOut + sim.smsIn + sim.dataEvents) / Math.max(1, sim.voiceOut),
-      inFromContactShare: sim.voiceIn > 0 ? sim.inFromContact / sim.voiceIn : 0,
+      lifePerCall: (n[S_SMS_OUT] + n[S_SMS_IN] + n[S_DATA_EVENTS]) / Math.max(1, n[S_VOICE_OUT]),
+      inFromContactShare: n[S_VOICE_IN] > 0 ? n[S_IN_FROM_CONTACT] / n[S_VOICE_IN] : 0,
     };
   }
 
@@ -652,6 +898,14 @@ export class FeatureStore {
     for (const [key, device] of this.imeis) if (device.lastSeen < beforeMs) this.imeis.delete(key);
     for (const [key, source] of this.sources) if (source.lastSeen < beforeMs) this.sources.delete(key);
     this.simTable.rebuild(this.sims);
+    this.slots = 0;
+    this.simsBySlot.length = 0;
+    for (const sim of this.sims.values()) {
+      sim.slot = this.slots++;
+      this.simsBySlot.push(sim);
+    }
+    this.deviceSlots = 0;
+    for (const device of this.imeis.values()) device.slot = this.deviceSlots++;
     this.imeiTable.rebuild(this.imeis);
     this.sourceTable.rebuild(this.sources);
     this.generation++;
@@ -665,25 +919,31 @@ function popcount(x: number): number {
   return (Math.imul((w + (w >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }
 
-function countBits(words: Uint32Array): number {
+/** Set bits of the 32-bit words values[from, from + length). */
+function countBits(values: ArrayLike<number>, from: number, length: number): number {
   let n = 0;
-  for (let k = 0; k < words.length; k++) n += popcount(words[k]);
+  for (let k = from; k < from + length; k++) n += popcount(values[k]);
   return n;
 }
 
-function nightCount(hours: Uint32Array): number {
+/** Out-calls placed at night, from the hour histogram at values[from, from + 24). */
+function nightCount(values: ArrayLike<number>, from: number): number {
   let n = 0;
-  for (let h = 0; h < NIGHT_END_HOUR; h++) n += hours[h];
+  for (let h = 0; h < NIGHT_END_HOUR; h++) n += values[from + h];
   return n;
 }
 
-/** Shannon entropy (bits) of the hour-of-day histogram; 0 for one busy hour, 4.58 for flat. */
-export function entropy(histogram: Uint32Array): number {
+/**
+ * Shannon entropy (bits) of the hour-of-day histogram (values[from, from + length), by default
+ * the whole of it); 0 for one busy hour, 4.58 for flat.
+ */
+export function entropy(histogram: ArrayLike<number>, from = 0, length = histogram.length - from): number {
   let total = 0;
-  for (const v of histogram) total += v;
+  for (let k = from; k < from + length; k++) total += histogram[k];
   if (total === 0) return 0;
   let h = 0;
-  for (const v of histogram) {
+  for (let k = from; k < from + length; k++) {
+    const v = histogram[k];
     if (v === 0) continue;
     const p = v / total;
     h -= p * Math.log2(p);
@@ -691,16 +951,44 @@ export function entropy(histogram: Uint32Array): number {
   return h;
 }
 
-/** Quantile of answered durations from the histogram, as the bin's upper edge (capped at 3600 s). */
-function histogramQuantile(histogram: Uint32Array, q: number): number {
+/**
+ * Quantile of answered durations from the duration histogram at values[from, from + bins), as the
+ * bin's upper edge (capped at 3600 s).
+ */
+function histogramQuantile(values: ArrayLike<number>, from: number, q: number): number {
+  const bins = DURATION_EDGES.length;
   let total = 0;
-  for (const v of histogram) total += v;
+  for (let i = 0; i < bins; i++) total += values[from + i];
   if (total === 0) return 0;
   const target = q * total;
   let sum = 0;
-  for (let i = 0; i < histogram.length; i++) {
-    sum += histogram[i];
+  for (let i = 0; i < bins; i++) {
+    sum += values[from + i];
     if (sum >= target) return Math.min(3600, DURATION_EDGES[i]);
   }
   return 3600;
+}
+
+/**
+ * Sorts rows[0, count) by their entity's slot (slotOf[row], 0 ≤ slot < slots), rows of one entity
+ * kept in their order: a counting sort when the rows are many against the slots, else a sort of
+ * (slot, position) keys, so that a small batch into a large store costs no pass over every slot.
+ */
+function sortRows(rows: Int32Array, count: number, slotOf: Int32Array, slots: number): void {
+  if (count === 0) return;
+  const copy = rows.slice(0, count);
+  if (count * 8 >= slots) {
+    const starts = new Int32Array(slots + 1);
+    for (let k = 0; k < count; k++) starts[slotOf[copy[k]] + 1]++;
+    for (let k = 1; k <= slots; k++) starts[k] += starts[k - 1];
+    for (let k = 0; k < count; k++) {
+      const row = copy[k];
+      rows[starts[slotOf[row]]++] = row;
+    }
+  } else {
+    const keys = new Float64Array(count);
+    for (let k = 0; k < count; k++) keys[k] = slotOf[copy[k]] * count + k;
+    keys.sort();
+    for (let k = 0; k < count; k++) rows[k] = copy[keys[k] % count];
+  }
 }

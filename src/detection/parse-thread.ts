@@ -3,9 +3,10 @@
  * to the folding thread as one transferred buffer, never more than `window` batches ahead of it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { readCdrFile } from '../cdr/reader.ts';
 import { encodeBatch } from '../ingest/codec.ts';
 import { loadPlan } from '../numbering/plan.ts';
+import { readCdrFileBytes } from './csv-bytes.ts';
+import { NumberTable } from './number-table.ts';
 
 export interface ParseThreadData {
   planPath: string;
@@ -19,6 +20,8 @@ export type ParseThreadMessage =
   | {
       type: 'batch';
       payload: Uint8Array;
+      /** Each row's SIM numbered in order of first appearance in all the files (`FeatureStore.addBatches`). */
+      simIds: Int32Array;
       rows: number;
       quarantine: { file: string; line: number; reason: string; raw: string }[];
     }
@@ -30,6 +33,9 @@ const data = workerData as ParseThreadData;
 const port = parentPort!;
 const plan = loadPlan(data.planPath);
 let credits = data.window;
+// SIM numbers by MSISDN, given in order of first appearance: the folding thread's SIMs, in order.
+const simIds = new NumberTable<number>(1 << 16);
+let nextSimId = 0;
 let wake: (() => void) | null = null;
 port.on('message', () => {
   credits++;
@@ -39,20 +45,31 @@ port.on('message', () => {
 
 async function main(): Promise<void> {
   for (const path of data.paths) {
-    const summary = await readCdrFile(
+    const summary = await readCdrFileBytes(
       path,
       plan,
       async (batch) => {
         while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
         credits--;
         const payload = encodeBatch(batch);
+        const ids = new Int32Array(batch.size);
+        for (let i = 0; i < batch.size; i++) {
+          const msisdn = batch.msisdn[i];
+          let id = simIds.get(msisdn);
+          if (id === undefined) {
+            id = nextSimId++;
+            simIds.add(msisdn, id);
+          }
+          ids[i] = id;
+        }
         const message: ParseThreadMessage = {
           type: 'batch',
           payload,
+          simIds: ids,
           rows: batch.size,
           quarantine: batch.quarantine,
         };
-        port.postMessage(message, [payload.buffer as ArrayBuffer]);
+        port.postMessage(message, [payload.buffer as ArrayBuffer, ids.buffer as ArrayBuffer]);
       },
       { batchSize: data.batchSize },
     );

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CdrBatch } from '../cdr/batch.ts';
-import { readCdrFile } from '../cdr/reader.ts';
 import type { QuarantineItem } from '../cdr/types.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import { anomalies } from './anomaly.ts';
+import { readCdrFileBytes } from './csv-bytes.ts';
 import {
   type Alert,
   type SimScore,
@@ -88,7 +88,7 @@ export async function analyzeFiles(
   let rows = 0;
   let bad = 0;
   for (const path of paths) {
-    await readCdrFile(path, plan, (batch: CdrBatch) => {
+    await readCdrFileBytes(path, plan, (batch: CdrBatch) => {
       store.addBatch(batch);
       rows += batch.size;
       bad += batch.quarantine.length;

@@ -46,3 +46,22 @@ test('an empty hashed top counter answers like an empty linear one', () => {
   assert.deepEqual(hashed.keyList(), []);
   assert.equal(hashed.get(5), 0);
 });
+
+test('topShare sums the k heaviest counts as a sorted copy would, with keyAt and countAt in insertion order', () => {
+  const next = random(7);
+  for (const capacity of [1, 5, 16, 40]) {
+    const counter = new TopCounter(capacity);
+    for (let i = 0; i < 500; i++) {
+      counter.add(77_000_000_000 + Math.floor(next() * 60));
+      const counts = [...counter.counts.values()].sort((a, b) => b - a);
+      for (const k of [1, 3, 5, 16, 50]) {
+        const expected = Math.min(1, counts.slice(0, k).reduce((a, b) => a + b, 0) / counter.total);
+        assert.equal(counter.topShare(k), expected);
+      }
+      assert.deepEqual(
+        Array.from({ length: counter.size }, (_, j) => [counter.keyAt(j), counter.countAt(j)]),
+        [...counter.counts],
+      );
+    }
+  }
+});

@@ -205,12 +205,42 @@ export class TopCounter {
     return out;
   }
 
-  /** Share of all additions that went to the `k` heaviest keys. */
+  /** The i-th key held, in insertion order (i < size). */
+  keyAt(i: number): number {
+    return this.keys[i];
+  }
+
+  /** The i-th key's count, in insertion order (i < size). */
+  countAt(i: number): number {
+    return this.values[i];
+  }
+
+  /**
+   * Share of all additions that went to the `k` heaviest keys. The counts are whole numbers, so
+   * their sum is exact in any order: the k largest are picked in place, without a sorted copy.
+   */
   topShare(k: number): number {
     if (this.total === 0) return 0;
-    const values = this.values.slice(0, this.length).sort((a, b) => b - a);
+    const values = this.values;
+    const n = this.length;
     let sum = 0;
-    for (let i = 0; i < k && i < values.length; i++) sum += values[i];
+    if (k >= n) for (let i = 0; i < n; i++) sum += values[i];
+    else {
+      // k rounds of "largest not taken yet" over at most a few dozen counts; taken ones are marked
+      // in a bit set (capacities above 32 fall back to a scratch copy).
+      if (n <= 32) {
+        let taken = 0;
+        for (let round = 0; round < k; round++) {
+          let best = -1;
+          for (let i = 0; i < n; i++) if ((taken & (1 << i)) === 0 && (best < 0 || values[i] > values[best])) best = i;
+          taken |= 1 << best;
+          sum += values[best];
+        }
+      } else {
+        const sorted = values.slice(0, n).sort((a, b) => b - a);
+        for (let i = 0; i < k; i++) sum += sorted[i];
+      }
+    }
     return Math.min(1, sum / this.total);
   }
 
