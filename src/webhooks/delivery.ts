@@ -140,33 +140,41 @@ export function createDeliveryWorker(deps: {
     };
   }
 
+  /** One attempt of each claimed delivery, then their outcomes recorded in one statement. */
+  async function attemptAll(due: ClaimedDelivery[]): Promise<void> {
+    const outcomes = await Promise.all(
+      due.map((d) =>
+        attempt(d).catch((error): Outcome => {
+          deps.onError(error, `webhook delivery ${d.id}`);
+          return {
+            id: d.id,
+            status: 'pending',
+            httpStatus: null,
+            error: 'internal error',
+            nextAt: deps.clock() + settings.firstRetryMs,
+          };
+        }),
+      ),
+    );
+    await deps.store.settle(outcomes, deps.clock());
+    const delivered = outcomes.filter((o) => o.status === 'delivered').length;
+    if (delivered > 0) deps.onDelivered?.(delivered);
+  }
+
   /** Sends every due delivery, a batch at a time; resolves when none is due. */
   async function drainDue(): Promise<void> {
     for (;;) {
       kicked = false;
       const due = await deps.store.claim(deps.clock(), settings.batch, settings.leaseMs);
       if (due.length === 0) return;
-      const outcomes = await Promise.all(
-        due.map((d) =>
-          attempt(d).catch((error): Outcome => {
-            deps.onError(error, `webhook delivery ${d.id}`);
-            return {
-              id: d.id,
-              status: 'pending',
-              httpStatus: null,
-              error: 'internal error',
-              nextAt: deps.clock() + settings.firstRetryMs,
-            };
-          }),
-        ),
-      );
-      await deps.store.settle(outcomes, deps.clock());
-      const delivered = outcomes.filter((o) => o.status === 'delivered').length;
-      if (delivered > 0) deps.onDelivered?.(delivered);
+      await attemptAll(due);
       // A short claim took every due delivery: the next look is the poll (or a kick).
       if (stopped || due.length < settings.batch) return;
     }
   }
+
+  /** First attempts of deliveries queued already claimed (enqueueClaimed), under way. */
+  const firstAttempts = new Set<Promise<void>>();
 
   function schedule(delayMs: number) {
     if (stopped) return;
@@ -190,6 +198,15 @@ export function createDeliveryWorker(deps: {
     start() {
       schedule(0);
     },
+    /** Deliveries this process queued with their lease: their first attempt starts now. */
+    deliver(claimed: ClaimedDelivery[]) {
+      if (claimed.length === 0) return;
+      if (stopped) return; // Their lease runs out and the next start (or another node) sends them.
+      const sending: Promise<void> = attemptAll(claimed)
+        .catch((error) => deps.onError(error, 'webhook deliveries'))
+        .finally(() => firstAttempts.delete(sending));
+      firstAttempts.add(sending);
+    },
     /** New deliveries were queued: look now rather than at the next poll. */
     kick() {
       kicked = true;
@@ -199,6 +216,7 @@ export function createDeliveryWorker(deps: {
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
+      await Promise.all(firstAttempts);
       agents.http.destroy();
       agents.https.destroy();
     },

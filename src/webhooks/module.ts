@@ -147,12 +147,16 @@ export async function createWebhooks(deps: {
         }
       }
       let n = 0;
-      for (let start = 0; start < items.length; start += 1000)
-        n += await store.enqueue(items.slice(start, start + 1000), deps.clock());
-      if (n > 0) {
-        queued.inc({ event: 'potential_victim' }, n);
-        worker?.kick();
+      for (let start = 0; start < items.length; start += 1000) {
+        const slice = items.slice(start, start + 1000);
+        if (worker) {
+          // Queued with this worker's lease and sent at once: no claim statement for a first attempt.
+          const claimed = await store.enqueueClaimed(slice, deps.clock(), deliverySettings.leaseMs);
+          worker.deliver(claimed);
+          n += claimed.length;
+        } else n += await store.enqueue(slice, deps.clock());
       }
+      if (n > 0) queued.inc({ event: 'potential_victim' }, n);
       return n;
     },
 

@@ -71,6 +71,50 @@ const toWebhook = (r: WebhookRow): StoredWebhook => ({
 
 /** Subscriptions and their deliveries in the records store. */
 export function createWebhookStore(sql: Sql) {
+  const claimedRow = (r: {
+    id: string;
+    webhook_id: string;
+    event_id: string;
+    event: string;
+    body: string;
+    attempts: number;
+    created_at: Date;
+  }): ClaimedDelivery => ({
+    id: String(r.id),
+    webhookId: r.webhook_id,
+    eventId: r.event_id,
+    event: r.event,
+    body: r.body,
+    attempts: Number(r.attempts),
+    createdAt: new Date(r.created_at).getTime(),
+  });
+
+  /** Inserts deliveries, leased until `lockedUntil` when given; the rows inserted. */
+  async function insertDeliveries(
+    items: { webhookId: string; eventId: string; event: string; body: string }[],
+    now: number,
+    lockedUntil: number | null,
+  ): Promise<ClaimedDelivery[]> {
+    if (items.length === 0) return [];
+    const { rows } = await sql.query<Parameters<typeof claimedRow>[0]>(
+      `insert into webhook_deliveries (webhook_id, event_id, event, body, next_at, created_at, locked_until)
+       select x.webhook_id, x.event_id, x.event, x.body, to_timestamp($2 / 1000.0), to_timestamp($2 / 1000.0),
+         to_timestamp($6 / 1000.0)
+       from unnest($1::text[], $3::text[], $4::text[], $5::text[]) as x(webhook_id, event_id, event, body)
+       on conflict (webhook_id, event_id) do nothing
+       returning id, webhook_id, event_id, event, body, attempts, created_at`,
+      [
+        items.map((i) => i.webhookId),
+        now,
+        items.map((i) => i.eventId),
+        items.map((i) => i.event),
+        items.map((i) => i.body),
+        lockedUntil,
+      ],
+    );
+    return rows.map(claimedRow);
+  }
+
   return {
     async create(w: { owner: WebhookOwner; url: string; events: string[]; secretEnc: string; createdBy: string }) {
       const id = `whk_${randomBytes(9).toString('base64url')}`;
@@ -111,25 +155,28 @@ export function createWebhookStore(sql: Sql) {
     },
 
     /** Queues one event for some subscriptions; an event already queued for a subscription is skipped. */
+    /**
+     * Queues deliveries (an event already queued for a subscription is not queued again); returns
+     * how many were queued.
+     */
     async enqueue(
       items: { webhookId: string; eventId: string; event: string; body: string }[],
       now: number,
     ): Promise<number> {
-      if (items.length === 0) return 0;
-      const { affectedRows } = await sql.query(
-        `insert into webhook_deliveries (webhook_id, event_id, event, body, next_at, created_at)
-         select x.webhook_id, x.event_id, x.event, x.body, to_timestamp($2 / 1000.0), to_timestamp($2 / 1000.0)
-         from unnest($1::text[], $3::text[], $4::text[], $5::text[]) as x(webhook_id, event_id, event, body)
-         on conflict (webhook_id, event_id) do nothing`,
-        [
-          items.map((i) => i.webhookId),
-          now,
-          items.map((i) => i.eventId),
-          items.map((i) => i.event),
-          items.map((i) => i.body),
-        ],
-      );
-      return affectedRows;
+      return (await insertDeliveries(items, now, null)).length;
+    },
+
+    /**
+     * Queues deliveries already claimed by the caller for their first attempt (a lease until
+     * `now + leaseMs`, as `claim` takes): the worker that queues them sends them at once, without
+     * a claim statement; if it dies first, the lease runs out and any worker takes them.
+     */
+    async enqueueClaimed(
+      items: { webhookId: string; eventId: string; event: string; body: string }[],
+      now: number,
+      leaseMs: number,
+    ): Promise<ClaimedDelivery[]> {
+      return insertDeliveries(items, now, now + leaseMs);
     },
 
     /**
@@ -155,15 +202,7 @@ export function createWebhookStore(sql: Sql) {
          returning id, webhook_id, event_id, event, body, attempts, created_at`,
         [now, now + leaseMs, limit],
       );
-      return rows.map((r) => ({
-        id: String(r.id),
-        webhookId: r.webhook_id,
-        eventId: r.event_id,
-        event: r.event,
-        body: r.body,
-        attempts: Number(r.attempts),
-        createdAt: new Date(r.created_at).getTime(),
-      }));
+      return rows.map(claimedRow);
     },
 
     /** Records the outcomes of attempts: delivered, retried at `nextAt`, or given up. */
