@@ -30,7 +30,7 @@ export async function benchSoak(): Promise<Record<string, number | string>> {
   const minutes = minutesAsked();
   const server = await startCallshield();
   try {
-    const token = await key(server.url, 'TELE2');
+    const token = await key(server.url, 'BEELINE');
     // Distinct calls throughout (callIds and callees), so per-call state cannot hide in a reused key.
     const bodies = verifyBodies(400_000);
     // One minute of load settles the caches, pools and the young generation before the first reading.
