@@ -69,17 +69,20 @@ const toWebhook = (r: WebhookRow): StoredWebhook => ({
   createdBy: r.created_by,
 });
 
+/** A delivery's row as the claiming statements return it. */
+interface DeliveryRow {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event: string;
+  body: string;
+  attempts: number;
+  created_at: Date;
+}
+
 /** Subscriptions and their deliveries in the records store. */
 export function createWebhookStore(sql: Sql) {
-  const claimedRow = (r: {
-    id: string;
-    webhook_id: string;
-    event_id: string;
-    event: string;
-    body: string;
-    attempts: number;
-    created_at: Date;
-  }): ClaimedDelivery => ({
+  const claimedRow = (r: DeliveryRow): ClaimedDelivery => ({
     id: String(r.id),
     webhookId: r.webhook_id,
     eventId: r.event_id,
@@ -96,7 +99,7 @@ export function createWebhookStore(sql: Sql) {
     lockedUntil: number | null,
   ): Promise<ClaimedDelivery[]> {
     if (items.length === 0) return [];
-    const { rows } = await sql.query<Parameters<typeof claimedRow>[0]>(
+    const { rows } = await sql.query<DeliveryRow>(
       `insert into webhook_deliveries (webhook_id, event_id, event, body, next_at, created_at, locked_until)
        select x.webhook_id, x.event_id, x.event, x.body, to_timestamp($2 / 1000.0), to_timestamp($2 / 1000.0),
          to_timestamp($6 / 1000.0)
@@ -184,15 +187,7 @@ export function createWebhookStore(sql: Sql) {
      * one sends; a worker that dies lets its lease run out and another takes them.
      */
     async claim(now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-      const { rows } = await sql.query<{
-        id: string;
-        webhook_id: string;
-        event_id: string;
-        event: string;
-        body: string;
-        attempts: number;
-        created_at: Date;
-      }>(
+      const { rows } = await sql.query<DeliveryRow>(
         `update webhook_deliveries set locked_until = to_timestamp($2 / 1000.0)
          where id in (
            select id from webhook_deliveries
