@@ -272,6 +272,12 @@ const configSchema = z
           .filter(Boolean),
       )
       .default([]),
+    /**
+     * Keys the coverage join keeps at most (verifies waiting for their CDR and CDRs waiting for
+     * their verify), 32–64 bytes each: at a high verify rate the index fills to this cap and
+     * holds it, the oldest minutes going first.
+     */
+    coverageMaxKeys: intFrom(10_000, 1_000_000_000).default(10_000_000),
     /** How far before a bank incident its contact trail looks. */
     incidentLookbackHours: intFrom(1, 24 * 30).default(72),
     /**
@@ -381,6 +387,7 @@ const envNames: Record<string, string> = {
   secretKey: 'CALLSHIELD_SECRET_KEY',
   webhookAllowHosts: 'CALLSHIELD_WEBHOOK_ALLOW_HOSTS',
   incidentLookbackHours: 'CALLSHIELD_INCIDENT_LOOKBACK_HOURS',
+  coverageMaxKeys: 'CALLSHIELD_COVERAGE_MAX_KEYS',
   suspensionDeadline: 'CALLSHIELD_SUSPENSION_DEADLINE',
   auditKeyFile: 'CALLSHIELD_AUDIT_KEY',
   auditCheckpointsFile: 'CALLSHIELD_AUDIT_CHECKPOINTS',

@@ -35,6 +35,7 @@ export async function createCompliance(deps: {
     calendar,
     operators: () => deps.operators.list().map((o) => ({ id: o.id, name: o.name })),
     deadlineSetting: config.suspensionDeadline.text,
+    maxKeys: config.coverageMaxKeys,
     clock: deps.clock,
     onError: (error, what) => log.warn({ err: error }, `${what} failed`),
   });
