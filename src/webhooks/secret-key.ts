@@ -3,7 +3,15 @@
  * webhook secrets, HMAC-SHA256 for keyed hashes of bank customers. Each purpose gets its own
  * HKDF-derived key, so a leaked hash key says nothing about the encryption key.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -19,14 +27,19 @@ export interface SecretKeys {
   open(sealed: Buffer): Buffer;
 }
 
-const derive = (master: Buffer, purpose: string) =>
-  Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `callshield:${purpose}`, 32));
+/**
+ * A purpose's key, as a KeyObject: node:crypto takes a Buffer key by first testing it for a
+ * KeyObject and a CryptoKey the slow way, which made an HMAC of a bank customer cost about 10 µs
+ * instead of 1.8, and a block's AES-GCM set-up 13 µs instead of 3.7.
+ */
+const derive = (master: Buffer, purpose: string): KeyObject =>
+  createSecretKey(Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `callshield:${purpose}`, 32)));
 
 export function secretKeysFrom(master: string | Buffer, source: SecretKeys['source']): SecretKeys {
   const masterBytes = Buffer.isBuffer(master) ? master : Buffer.from(master, 'utf8');
   const aesKey = derive(masterBytes, 'webhook-secrets');
   const blockKey = derive(masterBytes, 'data-blocks');
-  const hmacKeys = new Map<string, Buffer>();
+  const hmacKeys = new Map<string, KeyObject>();
   const hmacKey = (purpose: string) => {
     let key = hmacKeys.get(purpose);
     if (!key) {
