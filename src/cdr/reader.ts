@@ -4,7 +4,15 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import { CdrBatch } from './batch.ts';
-import { appendValues, COLUMN_COUNT, mapHeader, RowParser, splitQuotedCsv, valuesFromObject } from './parse.ts';
+import {
+  appendCsvRow,
+  appendValues,
+  COLUMN_COUNT,
+  mapHeader,
+  RowParser,
+  splitQuotedCsv,
+  valuesFromObject,
+} from './parse.ts';
 
 /** Longest raw text kept in a quarantine item, so one huge bad line cannot fill memory. */
 const MAX_RAW = 1000;
@@ -154,44 +162,17 @@ export class CdrTextParser {
   }
 
   private csvRow(s: string, start: number, end: number): string | null {
-    const positions = this.positions;
-    const starts = this.starts;
-    const ends = this.ends;
-    starts.fill(-1);
-    ends.fill(-1);
-    // Fields are found by searching for commas (a native scan) rather than reading each character.
-    // A field starting with a quote sends the line to the quote-aware path (a quote elsewhere in a
-    // field is an ordinary character there too).
-    let field = 0;
-    let fieldStart = start;
-    const fieldCount = positions.length;
-    for (;;) {
-      if (s.charCodeAt(fieldStart) === 34 /* " */ && fieldStart < end) return this.quotedCsvRow(s.slice(start, end));
-      let comma = s.indexOf(',', fieldStart);
-      if (comma < 0 || comma > end) comma = end;
-      if (field < fieldCount) {
-        const column = positions[field];
-        if (column >= 0) {
-          starts[column] = fieldStart;
-          ends[column] = comma;
-        }
-      }
-      field++;
-      if (comma === end) break;
-      fieldStart = comma + 1;
-    }
-    if (field !== fieldCount) return `expected ${fieldCount} fields, found ${field}`;
-    return this.rowParser.append(this.batch, s, starts, ends, this.lineNumber);
-  }
-
-  private quotedCsvRow(line: string): string | null {
-    const fields = splitQuotedCsv(line);
-    if (fields === null) return 'unbalanced quotes';
-    if (fields.length !== this.positions.length)
-      return `expected ${this.positions.length} fields, found ${fields.length}`;
-    const values: (string | undefined)[] = new Array(COLUMN_COUNT).fill(undefined);
-    for (let k = 0; k < fields.length; k++) if (this.positions[k] >= 0) values[this.positions[k]] = fields[k];
-    return appendValues(this.rowParser, this.batch, values, this.lineNumber, this.starts, this.ends);
+    return appendCsvRow(
+      this.rowParser,
+      this.batch,
+      s,
+      start,
+      end,
+      this.positions,
+      this.lineNumber,
+      this.starts,
+      this.ends,
+    );
   }
 
   private jsonRow(s: string, start: number, end: number): string | null {

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { CdrBatch } from '../cdr/batch.ts';
-import { appendValues, COLUMN_COUNT, mapHeader, RowParser, splitQuotedCsv } from '../cdr/parse.ts';
+import { appendCsvRow, COLUMN_COUNT, mapHeader, RowParser, splitQuotedCsv } from '../cdr/parse.ts';
 import {
   type BatchHandler,
   type CdrParserOptions,
@@ -301,41 +301,19 @@ export class CdrByteParser {
     }
   }
 
-  /** The text parser's CSV row (src/cdr/reader.ts `csvRow` and `quotedCsvRow`). */
+  /** A row left to text: read as the upload parser reads it. */
   private textRow(s: string): string | null {
-    const positions = this.positions;
-    const starts = this.textStarts;
-    const ends = this.textEnds;
-    starts.fill(-1);
-    ends.fill(-1);
-    const end = s.length;
-    let field = 0;
-    let fieldStart = 0;
-    const fieldCount = positions.length;
-    for (;;) {
-      if (s.charCodeAt(fieldStart) === QUOTE && fieldStart < end) {
-        const fields = splitQuotedCsv(s);
-        if (fields === null) return 'unbalanced quotes';
-        if (fields.length !== fieldCount) return `expected ${fieldCount} fields, found ${fields.length}`;
-        const values: (string | undefined)[] = new Array(COLUMN_COUNT).fill(undefined);
-        for (let k = 0; k < fields.length; k++) if (positions[k] >= 0) values[positions[k]] = fields[k];
-        return appendValues(this.rowParser, this.batch, values, this.lineNumber, starts, ends);
-      }
-      let comma = s.indexOf(',', fieldStart);
-      if (comma < 0 || comma > end) comma = end;
-      if (field < fieldCount) {
-        const column = positions[field];
-        if (column >= 0) {
-          starts[column] = fieldStart;
-          ends[column] = comma;
-        }
-      }
-      field++;
-      if (comma === end) break;
-      fieldStart = comma + 1;
-    }
-    if (field !== fieldCount) return `expected ${fieldCount} fields, found ${field}`;
-    return this.rowParser.append(this.batch, s, starts, ends, this.lineNumber);
+    return appendCsvRow(
+      this.rowParser,
+      this.batch,
+      s,
+      0,
+      s.length,
+      this.positions,
+      this.lineNumber,
+      this.textStarts,
+      this.textEnds,
+    );
   }
 
   /** Takes the row's fields from its commas and appends it when every one is plainly valid; UNSURE otherwise. */
