@@ -198,7 +198,8 @@ export interface ReadSummary {
 /** Called with each batch; may return a promise to slow the reader down (back-pressure). */
 export type BatchHandler = (batch: CdrBatch) => void | Promise<void>;
 
-async function isGzip(path: string): Promise<boolean> {
+/** Whether a file is gzip, by its magic bytes (not its name). */
+export async function isGzip(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
   try {
     const magic = Buffer.alloc(2);

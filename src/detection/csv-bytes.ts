@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { CdrBatch } from '../cdr/batch.ts';
@@ -8,6 +7,7 @@ import {
   type BatchHandler,
   type CdrParserOptions,
   CdrTextParser,
+  isGzip,
   QUARANTINE_PER_BATCH,
   type ReadSummary,
 } from '../cdr/reader.ts';
@@ -612,17 +612,6 @@ function amount(b: Uint8Array, start: number, end: number): number {
     return value;
   }
   return Number.NaN;
-}
-
-async function isGzip(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  try {
-    const magic = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(magic, 0, 2, 0);
-    return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
