@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
 import { errorSchema, requireOperator, sendResult } from '../platform/http.ts';
 import { phaseStart, phaseTiming } from '../platform/phases.ts';
+import { parseJsonBody } from '../platform/wire-path.ts';
 import { type AnswerFields, answerSerializer, resultsSerializer } from './answer-json.ts';
 import type { ScreeningService } from './service.ts';
 import { ingressTypes, reasonCodes } from './types.ts';
@@ -139,6 +140,17 @@ export function registerScreeningRoutes(
       return reply;
     },
   );
+
+  // The same answers for the ordinary requests of switches, in front of Fastify (platform/wire-path.ts).
+  app.wirePath.serve('/v1/calls/verify', {
+    parse: parseJsonBody,
+    answer(body, operator) {
+      const result = screening.verify(body, operator);
+      if (!result.ok) throw new AppError(result.code, result.message);
+      const answer = result.value;
+      return answer instanceof Promise ? answer.then(answerJson) : answerJson(answer);
+    },
+  });
 
   app.post(
     '/v1/calls/originate/batch',

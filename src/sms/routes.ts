@@ -64,6 +64,16 @@ const senderParam = {
   required: ['senderId'],
 } as const;
 
+/** A message body: valid UTF-8 (INVALID_TEXT) holding JSON (INVALID_JSON). */
+function parseMessageBody(bytes: Buffer): unknown {
+  if (!isUtf8(bytes)) throw new AppError('INVALID_TEXT', 'the body is not valid UTF-8');
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new AppError('INVALID_JSON', 'the body is not valid JSON');
+  }
+}
+
 export function registerSmsRoutes(
   app: FastifyInstance,
   deps: { sms: SmsService | null; registry: SenderRegistry; batchMaxItems: number },
@@ -78,12 +88,10 @@ export function registerSmsRoutes(
   app.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
-      const bytes = body as Buffer;
-      if (!isUtf8(bytes)) return done(new AppError('INVALID_TEXT', 'the body is not valid UTF-8'), undefined);
       try {
-        done(null, JSON.parse(bytes.toString('utf8')));
-      } catch {
-        done(new AppError('INVALID_JSON', 'the body is not valid JSON'), undefined);
+        done(null, parseMessageBody(body as Buffer));
+      } catch (error) {
+        done(error as Error, undefined);
       }
     });
     if (!sms) return;
@@ -114,6 +122,16 @@ export function registerSmsRoutes(
         return sendResult(reply, result);
       },
     );
+
+    // The same answers for the ordinary requests of SMS hubs, in front of Fastify (platform/wire-path.ts).
+    scope.wirePath.serve('/v1/sms/verify', {
+      parse: parseMessageBody,
+      answer(body, operator) {
+        const result = sms.verify(body, operator);
+        if (!result.ok) throw new AppError(result.code, result.message);
+        return answerJson(result.value);
+      },
+    });
 
     scope.post(
       '/v1/sms/verify/batch',

@@ -1,0 +1,206 @@
+/**
+ * The wire path (wire-path.ts) answers switches' ordinary requests in front of Fastify: each
+ * request below is sent once over real HTTP (where the wire path takes those of the ordinary
+ * shape) and once through Fastify alone (inject), and both answers must be the same.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { testAdminToken as admin, startTestApp, type TestApp } from './test-app.ts';
+
+let t: TestApp;
+let base: string;
+let beeline: string;
+let kcell: string;
+/** Requests the wire path took. */
+let taken = 0;
+let seq = 0;
+
+before(async () => {
+  t = await startTestApp();
+  const wire = t.app.http.wirePath;
+  const take = wire.take;
+  wire.take = (request, response) => {
+    const took = take(request, response);
+    if (took) taken++;
+    return took;
+  };
+  beeline = await t.keyFor('BEELINE');
+  kcell = await t.keyFor('KCELL');
+  base = await t.app.http.listen({ port: 0, host: '127.0.0.1' });
+});
+after(() => t.close());
+
+interface Sent {
+  path: string;
+  body: string | Uint8Array;
+  token?: string;
+  contentType?: string;
+}
+
+interface Seen {
+  status: number;
+  type: string | undefined;
+  body: unknown;
+}
+
+/** The answer's JSON with its decisionId (new for every decision) replaced by its shape. */
+function comparable(status: number, type: string | undefined, text: string): Seen {
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  if (body && typeof body === 'object' && 'decisionId' in body) {
+    const id = (body as { decisionId: unknown }).decisionId;
+    body = { ...body, decisionId: typeof id === 'string' && id.length === 36 ? 'uuid' : id };
+  }
+  return { status, type, body };
+}
+
+const headersOf = (r: Sent): Record<string, string> => ({
+  ...(r.token ? { authorization: `Bearer ${r.token}` } : {}),
+  'content-type': r.contentType ?? 'application/json',
+});
+
+async function overHttp(r: Sent): Promise<Seen> {
+  const response = await fetch(base + r.path, { method: 'POST', headers: headersOf(r), body: r.body });
+  return comparable(response.status, response.headers.get('content-type') ?? undefined, await response.text());
+}
+
+async function throughInject(r: Sent): Promise<Seen> {
+  const response = await t.app.http.inject({
+    method: 'POST',
+    url: r.path,
+    headers: headersOf(r),
+    payload: typeof r.body === 'string' ? r.body : Buffer.from(r.body),
+  });
+  const type = response.headers['content-type'];
+  return comparable(response.statusCode, typeof type === 'string' ? type : undefined, response.body);
+}
+
+/** A call of its own (a fresh caller, so that bursts do not differ between the two sends). */
+function call(fields: Record<string, unknown> = {}) {
+  seq++;
+  return {
+    callId: `wire-${seq}`,
+    a: `+7916${String(1_000_000 + seq).padStart(7, '0')}`,
+    b: '+77771234567',
+    at: new Date().toISOString(),
+    ingress: 'international',
+    ...fields,
+  };
+}
+
+/** Sends the request both ways (each with its own fresh copy) and compares the answers. */
+async function same(make: () => Sent, expectedStatus: number, expectedCode?: string) {
+  const fastify = await throughInject(make());
+  const http = await overHttp(make());
+  assert.deepEqual(http, fastify);
+  assert.equal(http.status, expectedStatus, JSON.stringify(http.body));
+  if (expectedCode) assert.equal((http.body as { error: { code: string } }).error.code, expectedCode);
+  return http;
+}
+
+describe('the wire path', () => {
+  it('answers ordinary verify requests itself, as Fastify would', async () => {
+    const before = taken;
+    let n = 0;
+    const cases: [Record<string, unknown>, string][] = [
+      [{}, 'allow'], // a Russian number from abroad
+      [{ a: '+77011234567' }, 'block'], // a Kazakh number from abroad without roaming
+      [{ a: 'not a number' }, 'block'], // malformed CLI
+      [{ a: '+77011234567', ingress: 'domestic', fromOperator: 'KCELL' }, 'block'], // nobody originated it
+      [{ a: '87771234567', ingress: 'on-net' }, 'allow'], // national format, own subscriber
+    ];
+    for (const [fields, verdict] of cases) {
+      const seen = await same(
+        () => ({ path: '/v1/calls/verify', token: beeline, body: JSON.stringify(call(fields)) }),
+        200,
+      );
+      assert.equal((seen.body as { verdict: string }).verdict, verdict, JSON.stringify(fields));
+      assert.equal(seen.type, 'application/json; charset=utf-8');
+      n++;
+    }
+    // The HTTP half of each case was the wire path's.
+    assert.equal(taken - before, n);
+  });
+
+  it('waits for a racing originate on the wire path too', async () => {
+    const c = call({ a: '+77011234567', b: '+77771230000', ingress: 'domestic', fromOperator: 'KCELL' });
+    const answer = fetch(`${base}/v1/calls/verify`, {
+      method: 'POST',
+      headers: headersOf({ path: '', body: '', token: beeline }),
+      body: JSON.stringify(c),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const originated = await fetch(`${base}/v1/calls/originate`, {
+      method: 'POST',
+      headers: headersOf({ path: '', body: '', token: kcell }),
+      body: JSON.stringify({ callId: 'k-wire', a: c.a, b: c.b, at: c.at }),
+    });
+    assert.equal(originated.status, 202);
+    const r = await answer;
+    assert.equal(r.status, 200);
+    assert.equal(((await r.json()) as { verdict: string }).verdict, 'allow');
+  });
+
+  it('refuses bad bodies with the same errors', async () => {
+    const before = taken;
+    const verify =
+      (body: string | Uint8Array, token = beeline) =>
+      () => ({ path: '/v1/calls/verify', token, body });
+    await same(verify('{"callId":'), 400, 'INVALID_JSON');
+    await same(verify('{"__proto__":{"admin":true},"callId":"x"}'), 400, 'INVALID_JSON');
+    await same(verify('{"constructor":{"prototype":{"admin":true}}}'), 400, 'INVALID_JSON');
+    await same(verify(JSON.stringify(call({ callId: undefined }))), 400, 'VALIDATION_FAILED');
+    await same(verify(JSON.stringify(call({ b: 'nobody' }))), 400, 'INVALID_NUMBER');
+    await same(verify(JSON.stringify(call({ at: 'yesterday' }))), 400, 'INVALID_TIME');
+    await same(verify(JSON.stringify(call({ ingress: 'moon' }))), 400, 'VALIDATION_FAILED');
+    await same(verify('[1,2]'), 400, 'VALIDATION_FAILED');
+    assert.equal(taken - before, 8);
+    // Requests of another shape go to Fastify on both sides.
+    await same(verify(JSON.stringify(call()), 'cs_not_a_key'), 401, 'UNAUTHORIZED');
+    await same(verify(JSON.stringify(call()), admin), 403, 'FORBIDDEN');
+    await same(() => ({ path: '/v1/calls/verify', token: beeline, body: 'x', contentType: 'text/plain' }), 400);
+    await same(() => ({ path: '/v1/calls/verify', body: JSON.stringify(call()) }), 401, 'UNAUTHORIZED');
+    assert.equal(taken - before, 8);
+  });
+
+  it('screens SMS on the wire path, bad text and all', async () => {
+    const message = (fields: Record<string, unknown> = {}) => ({
+      messageId: `wire-sms-${++seq}`,
+      sender: `+7916${String(2_000_000 + seq).padStart(7, '0')}`,
+      b: '+77771234567',
+      at: new Date().toISOString(),
+      ingress: 'international',
+      text: 'Ваш код 1234',
+      ...fields,
+    });
+    const sms = (body: string | Uint8Array) => () => ({ path: '/v1/sms/verify', token: beeline, body });
+    const seen = await same(() => sms(JSON.stringify(message()))(), 200);
+    assert.equal((seen.body as { verdict: string }).verdict, 'allow');
+    const phishing = await same(
+      () =>
+        sms(JSON.stringify(message({ sender: 'KASPI-BANK', text: 'Карта заблокирована: http://kaspi-bank.top/x' })))(),
+      200,
+    );
+    assert.notEqual((phishing.body as { verdict: string }).verdict, 'allow');
+    const invalidUtf8 = Buffer.concat([Buffer.from('{"text":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    await same(sms(invalidUtf8), 400, 'INVALID_TEXT');
+    await same(sms('{"sender":'), 400, 'INVALID_JSON');
+    await same(sms(JSON.stringify(message({ sender: '' }))), 400);
+  });
+
+  it('counts its requests in the request-duration metric under the route', async () => {
+    const count = async () => {
+      const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.includes('_count{') && l.includes('route="/v1/calls/verify"') && l.includes('status="200"'));
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    };
+    const before = await count();
+    for (let i = 0; i < 3; i++)
+      await overHttp({ path: '/v1/calls/verify', token: beeline, body: JSON.stringify(call()) });
+    assert.equal((await count()) - before, 3);
+  });
+});

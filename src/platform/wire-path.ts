@@ -1,0 +1,180 @@
+/**
+ * The wire path: the routes a switch asks on every call (and an SMS hub on every message) answered
+ * straight from Node's HTTP server, in front of Fastify.
+ *
+ * On those routes Fastify's request and reply objects, its hooks, routing and content-type
+ * machinery cost more CPU than deciding the call (DESIGN.md §6's budget is set against a bare
+ * handler). The wire path takes a request only in the one ordinary shape an operator's switch
+ * sends — `POST` to the exact path, a JSON body with its length declared and within the limit, a
+ * bearer key of an operator — and reads, decides and writes it itself. Every other request (no key,
+ * another principal, another content type, a chunked or encoded body, a query string, a server
+ * closing) goes to Fastify untouched, which answers it exactly as before. The Fastify route stays
+ * registered: it documents the route in OpenAPI, serves those other requests and `inject` in tests.
+ *
+ * What a taken request gets is what Fastify would have sent: the same status, headers that matter
+ * (content type and length) and bytes, the same error codes (INVALID_JSON for a body that is not
+ * JSON or carries `__proto__`/`constructor.prototype`, the route's own parse errors, the service's
+ * errors, 500 INTERNAL logged), and the same request-duration metric. `src/platform/wire-path.test.ts`
+ * sends one set of requests both ways and compares the answers.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import secureJson from 'secure-json-parse';
+import type { Principal } from '../auth/principal.ts';
+import { AppError, errorBody } from '../errors.ts';
+import { Phase, phaseAdd, phaseStart, phaseTiming } from './phases.ts';
+
+/** One route of the wire path. */
+export interface WireRoute {
+  /** The body's bytes to the request value; throws an AppError (or any error: INVALID_JSON). */
+  parse(bytes: Buffer): unknown;
+  /** The 200 answer's JSON for an operator, or a promise of it; throws an AppError for a refusal. */
+  answer(body: unknown, operatorId: string): string | Buffer | Promise<string | Buffer>;
+}
+
+export interface WirePath {
+  /** Serves `POST path` on the wire path (the same path must also be a Fastify route). */
+  serve(path: string, route: WireRoute): void;
+  /** Takes the request if it has the ordinary shape (true), or leaves it to Fastify (false). */
+  take(request: IncomingMessage, response: ServerResponse): boolean;
+  /** From now on every request goes to Fastify (it answers 503 while closing). */
+  close(): void;
+}
+
+export interface WirePathOptions {
+  bodyLimit: number;
+  authenticate: (token: string) => Principal | null;
+  requestDuration?: { child(labels: Record<string, string>): { observe(value: number): void } };
+  /** Unexpected errors (answered 500 INTERNAL). */
+  logError(error: unknown): void;
+}
+
+const jsonType = 'application/json; charset=utf-8';
+const parseOptions = { protoAction: 'error', constructorAction: 'error' } as const;
+
+/** A JSON body as Fastify's default parser reads it (UTF-8, prototype poisoning refused). */
+export function parseJsonBody(bytes: Buffer): unknown {
+  return secureJson.parse(bytes.toString('utf8'), undefined, parseOptions);
+}
+
+interface Served extends WireRoute {
+  path: string;
+  /** Request-duration children by status. */
+  durations: Map<number, { observe(value: number): void }>;
+}
+
+export function createWirePath(options: WirePathOptions): WirePath {
+  const routes = new Map<string, Served>();
+  const { bodyLimit, authenticate, requestDuration, logError } = options;
+  let open = true;
+
+  const observe = (route: Served, status: number, started: number) => {
+    if (!requestDuration) return;
+    let child = route.durations.get(status);
+    if (!child) {
+      child = requestDuration.child({ route: route.path, method: 'POST', status: String(status) });
+      route.durations.set(status, child);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (phaseTiming.on) {
+      const t = performance.now();
+      child.observe(seconds);
+      phaseAdd(Phase.requestMetrics, performance.now() - t);
+    } else child.observe(seconds);
+  };
+
+  const send = (route: Served, response: ServerResponse, status: number, payload: string | Buffer, started: number) => {
+    const t = phaseTiming.on ? performance.now() : 0;
+    response.writeHead(status, {
+      'content-type': jsonType,
+      'content-length': typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length,
+    });
+    response.end(payload);
+    if (phaseTiming.on) phaseAdd(Phase.write, performance.now() - t);
+    observe(route, status, started);
+  };
+
+  const fail = (route: Served, response: ServerResponse, error: unknown, started: number) => {
+    if (error instanceof AppError) {
+      send(route, response, error.status, JSON.stringify(errorBody(error.code, error.message)), started);
+    } else {
+      logError(error);
+      send(route, response, 500, JSON.stringify(errorBody('INTERNAL', 'internal error; it has been logged')), started);
+    }
+  };
+
+  const decide = (route: Served, response: ServerResponse, bytes: Buffer, operatorId: string, started: number) => {
+    let body: unknown;
+    try {
+      body = route.parse(bytes);
+    } catch (error) {
+      return fail(
+        route,
+        response,
+        error instanceof AppError ? error : new AppError('INVALID_JSON', 'the body is not valid JSON'),
+        started,
+      );
+    }
+    if (phaseTiming.on) {
+      phaseAdd(Phase.parse, performance.now() - started);
+      phaseStart();
+    }
+    let answer: string | Buffer | Promise<string | Buffer>;
+    try {
+      answer = route.answer(body, operatorId);
+    } catch (error) {
+      return fail(route, response, error, started);
+    }
+    if (answer instanceof Promise) {
+      answer.then(
+        (payload) => send(route, response, 200, payload, started),
+        (error) => fail(route, response, error, started),
+      );
+    } else send(route, response, 200, answer, started);
+  };
+
+  return {
+    serve(path, route) {
+      routes.set(path, { ...route, path, durations: new Map() });
+    },
+
+    take(request, response) {
+      if (!open || request.method !== 'POST') return false;
+      const route = routes.get(request.url as string);
+      if (!route) return false;
+      const headers = request.headers;
+      const type = headers['content-type'];
+      if (type !== 'application/json' && type?.toLowerCase() !== jsonType) return false;
+      if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return false;
+      const length = Number(headers['content-length']);
+      if (!(length > 0 && length <= bodyLimit)) return false;
+      const authorization = headers.authorization;
+      if (!authorization?.startsWith('Bearer ')) return false;
+      const started = performance.now();
+      const principal = authenticate(authorization.slice(7).trim());
+      if (principal?.kind !== 'operator') return false;
+      if (phaseTiming.on) phaseAdd(Phase.auth, performance.now() - started);
+      const operatorId = principal.operatorId;
+
+      let first: Buffer | undefined;
+      let chunks: Buffer[] | undefined;
+      request.on('data', (chunk: Buffer) => {
+        if (first === undefined) first = chunk;
+        else {
+          chunks ??= [first];
+          chunks.push(chunk);
+        }
+      });
+      request.on('end', () => {
+        const bytes = chunks ? Buffer.concat(chunks) : first;
+        // Node's parser delivers exactly content-length bytes, or the request is aborted.
+        if (bytes?.length === length) decide(route, response, bytes, operatorId, started);
+        else fail(route, response, new AppError('BAD_REQUEST', 'the request cannot be processed'), started);
+      });
+      return true;
+    },
+
+    close() {
+      open = false;
+    },
+  };
+}
