@@ -1,6 +1,6 @@
 import { DistinctCounter, HashedTopCounter } from '../detection/sketch.ts';
 import { formatNumber } from '../numbering/numbers.ts';
-import { type ParsedTime, parseOffsetTime } from '../platform/iso-time.ts';
+import { OffsetTimeReader } from '../platform/iso-time.ts';
 import type { Decision, ReasonCode } from '../screening/types.ts';
 
 /** The reasons that mark a call as spoofed: a domestic number arriving from abroad, or an origin its owner never started. */
@@ -96,7 +96,7 @@ export class SpoofingCampaigns {
   private readonly buckets = new Map<number, HourBucket>();
   private readonly keepHours: number;
   private readonly topNumbers: number;
-  private readonly decidedAt: ParsedTime = { timeMs: 0, localHour: 0 };
+  private readonly decidedAt = new OffsetTimeReader();
 
   constructor(options: { keepHours?: number; topNumbersPerHour?: number } = {}) {
     this.keepHours = options.keepHours ?? 7 * 24;
@@ -112,8 +112,8 @@ export class SpoofingCampaigns {
       if (d.channel === 'sms') continue;
       // Every decision of the platform passes here: no allocation for the ones that are skipped.
       if (!d.reasons.some(isSpoofingReason)) continue;
-      if (!parseOffsetTime(d.decidedAt, 0, d.decidedAt.length, this.decidedAt)) continue;
-      const bucket = this.bucketOf(Math.floor(this.decidedAt.timeMs / HOUR_MS));
+      if (!this.decidedAt.read(d.decidedAt)) continue;
+      const bucket = this.bucketOf(Math.floor(this.decidedAt.parsed.timeMs / HOUR_MS));
       bucket.changed = true;
       bucket.calls++;
       if (!enforced) bucket.shadow++;

@@ -7,7 +7,7 @@ import { DIRECTION_IN, EVENT_VOICE, OTHER_E164, ROUTE_DOMESTIC, ROUTE_INTERNATIO
 import { AppError } from '../errors.ts';
 import { decodeBatch } from '../ingest/codec.ts';
 import { e164Value } from '../numbering/numbers.ts';
-import { type ParsedTime, parseOffsetTime } from '../platform/iso-time.ts';
+import { OffsetTimeReader } from '../platform/iso-time.ts';
 import type { Decision } from '../screening/types.ts';
 import { dateOf, dayNumber, type WorkCalendar } from './calendar.ts';
 import {
@@ -96,7 +96,7 @@ export function createComplianceService(deps: {
   const records = new Map<string, RecordsDelta>();
   const uploads = new Map<string, UploadSeen>();
   const lastUploadIds = new Map<string, string>();
-  const parsed: ParsedTime = { timeMs: 0, localHour: 0 };
+  const verifiedAt = new OffsetTimeReader();
   let lastExpiry = 0;
 
   function expireNow(): void {
@@ -112,8 +112,8 @@ export function createComplianceService(deps: {
       const a = e164Value(d.a);
       const b = e164Value(d.b);
       if (Number.isNaN(a) || Number.isNaN(b)) continue;
-      if (!parseOffsetTime(d.at, 0, d.at.length, parsed)) continue;
-      join.verify(d.operator, a, b, parsed.timeMs);
+      if (!verifiedAt.read(d.at)) continue;
+      join.verify(d.operator, a, b, verifiedAt.parsed.timeMs);
     }
     expireNow();
   }

@@ -133,3 +133,22 @@ function parseTimeSlow(value: string, out: ParsedTime): boolean {
   out.localHour = new Date(ms + offsetMinutes * 60_000).getUTCHours();
   return true;
 }
+
+/**
+ * parseOffsetTime with a memory of the last text: the decisions of one millisecond share their
+ * `decidedAt` string, and calls of one second (a batch, a busy switch) their `at`, so a fold over
+ * the decisions stream reads each text once. `read` returns false as parseOffsetTime does.
+ */
+export class OffsetTimeReader {
+  readonly parsed: ParsedTime = { timeMs: 0, localHour: 0 };
+  private text = '';
+  private ok = false;
+
+  read(s: string): boolean {
+    if (s !== this.text) {
+      this.text = s;
+      this.ok = parseOffsetTime(s, 0, s.length, this.parsed);
+    }
+    return this.ok;
+  }
+}

@@ -5,10 +5,10 @@
  * through the link check. The text is read for links in this call and then dropped: it is never
  * stored, logged, emitted or answered — only the verdict, the reasons and the links' domains are.
  */
-import { randomUUID } from 'node:crypto';
 import { fail, ok, type Result } from '../errors.ts';
 import { digitCount, formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
+import { newDecisionId } from '../platform/ids.ts';
 import type { BurstCounter } from '../screening/burst.ts';
 import { assessCall, type ScreeningState } from '../screening/engine.ts';
 import { type Language, labelText } from '../screening/labels.ts';
@@ -270,7 +270,7 @@ export function createSmsService(deps: SmsDeps) {
       labelCode = 'VERIFIED_BUSINESS';
     const label = labelCode ? labelText(labelCode, deps.labelLanguage, displayName) : undefined;
 
-    const decisionId = randomUUID();
+    const decisionId = newDecisionId();
     const decision: Decision = {
       decisionId,
       callId: message.messageId,
