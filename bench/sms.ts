@@ -24,7 +24,7 @@ function child(script: string, args: string[], pattern: RegExp): Promise<{ match
 }
 
 /** Messages as an SMS hub sees them: bank and state sender IDs, unknown ones, look-alikes, numbers, links. */
-function smsBodies(n: number): string[] {
+export function smsBodies(n: number): string[] {
   const at = new Date().toISOString();
   const senders = ['KASPI', 'EGOV', 'HALYK', 'ACMESHOP', 'KASPI-BANK', 'Kaspl', '+77011234567', '+79161234567'];
   const texts = [
@@ -45,7 +45,7 @@ function smsBodies(n: number): string[] {
   );
 }
 
-async function register(url: string, senderId: string, owner: string) {
+export async function register(url: string, senderId: string, owner: string) {
   await fetch(`${url}/v1/admin/sms-senders/${senderId}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { e164Value } from '../numbering/numbers.ts';
 import type { Decision } from '../screening/types.ts';
 import { secretKeysFrom } from '../webhooks/secret-key.ts';
@@ -106,6 +107,47 @@ it('keeps the blocks a failed write left behind for the next flush', async () =>
   assert.deepEqual(
     contacts.map((c) => c.number),
     ['+905321234567'],
+  );
+  await index.close();
+});
+
+it('reads blocks written in the earlier layout (caller texts in the header, no text column)', async () => {
+  const keys = secretKeysFrom('contacts-test-key-0123456789', 'config');
+  const now = Date.parse('2026-12-04T10:00:00Z');
+  const victim = 77771234501;
+  // Two rows to the victim: an SMS from a sender ID (row 0) and a call from a number (row 1).
+  const n = 2;
+  const body = Buffer.alloc(n * 29);
+  new Float64Array(body.buffer, body.byteOffset, n).set([victim, victim]);
+  new Float64Array(body.buffer, body.byteOffset + n * 8, n).set([Number.NaN, 905321234567]);
+  new Float64Array(body.buffer, body.byteOffset + n * 16, n).set([now - 60_000, now - 30_000]);
+  new Uint32Array(body.buffer, body.byteOffset + n * 24, n).set([0, 1]);
+  new Uint8Array(body.buffer, body.byteOffset + n * 28, n).set([1, 2 << 1]);
+  const header = Buffer.from(JSON.stringify({ n, reasons: ['REPORTED_CLI'], callers: { 0: 'HALYK' } }));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  const payload = keys.seal(gzipSync(Buffer.concat([length, header, body])));
+  const store = {
+    insertContactBlocks: async () => {},
+    contactBlocks: async () => [payload],
+    sweepContacts: async () => 0,
+  } as unknown as BankStore;
+  const index = createContactIndex({
+    store,
+    bucketSeed: 1,
+    seal: keys.seal,
+    open: keys.open,
+    clock: () => now,
+    retentionMs: 86_400_000,
+    onError: (error) => assert.fail(String(error)),
+  });
+  const { contacts } = await index.trail('+77771234501', now - 3_600_000, now);
+  assert.deepEqual(
+    contacts.map((c) => [c.number, c.channel, c.verdict, c.reasons]),
+    [
+      ['HALYK', 'sms', 'allow', []],
+      ['+905321234567', 'call', 'block', ['REPORTED_CLI']],
+    ],
   );
   await index.close();
 });

@@ -69,7 +69,8 @@ const MAX_REASON_CODES = 32;
 /**
  * Contacts held column-wise, so that folding a decision writes a few numbers and allocates
  * nothing: callee and caller as E.164 numbers (a caller that is not one, e.g. an SMS sender ID,
- * kept aside as text), time, verdict and SMS flag, and the reasons as a bit set.
+ * as the index of its text among the few distinct ones), time, verdict and SMS flag, and the
+ * reasons as a bit set.
  */
 class ContactColumns {
   size = 0;
@@ -78,7 +79,11 @@ class ContactColumns {
   at = new Float64Array(1024);
   flags = new Uint8Array(1024);
   reasons = new Uint32Array(1024);
-  callerText = new Map<number, string>();
+  /** Index in `texts` of a caller that is not a number, or -1. */
+  textOf = new Int32Array(1024);
+  /** The distinct caller texts (SMS sender IDs repeat: a bank sends thousands of messages). */
+  texts: string[] = [];
+  private textIds = new Map<string, number>();
 
   push(callee: number, caller: number, callerText: string | null, at: number, flags: number, reasons: number) {
     if (this.size === this.callee.length) this.grow();
@@ -88,11 +93,26 @@ class ContactColumns {
     this.at[i] = at;
     this.flags[i] = flags;
     this.reasons[i] = reasons;
-    if (callerText !== null) this.callerText.set(i, callerText);
+    let text = -1;
+    if (callerText !== null) {
+      text = this.textIds.get(callerText) ?? -1;
+      if (text < 0) {
+        text = this.texts.length;
+        this.texts.push(callerText);
+        this.textIds.set(callerText, text);
+      }
+    }
+    this.textOf[i] = text;
+  }
+
+  /** The caller of row i: its text, or its number as +E.164. */
+  callerAt(i: number): string {
+    const text = this.textOf[i];
+    return text >= 0 ? this.texts[text] : formatNumber(this.caller[i]);
   }
 
   private grow() {
-    const grown = <T extends Float64Array | Uint8Array | Uint32Array>(a: T): T => {
+    const grown = <T extends Float64Array | Uint8Array | Uint32Array | Int32Array>(a: T): T => {
       const b = new (a.constructor as new (n: number) => T)(a.length * 2);
       b.set(a);
       return b;
@@ -102,19 +122,27 @@ class ContactColumns {
     this.at = grown(this.at);
     this.flags = grown(this.flags);
     this.reasons = grown(this.reasons);
+    this.textOf = grown(this.textOf);
   }
 }
 
-/** A block as stored (before gzip and sealing): a JSON header, then the columns. */
+/**
+ * A block as stored (before gzip and sealing): a JSON header (`n`, the reason names, the caller
+ * texts of the block), then the columns: callee, caller, time (float64), reasons (bits), caller
+ * text (its index in the header's texts, or -1) and flags. Blocks written before caller texts were
+ * a column carry the texts in the header as `callers` (row → text) and no text column; both read.
+ */
 function encodeBlock(columns: ContactColumns, rows: number[], reasonNames: string[]): Buffer {
   const n = rows.length;
-  const callers: Record<number, string> = {};
-  const body = Buffer.alloc(n * (8 + 8 + 8 + 4 + 1));
+  const texts: string[] = [];
+  const local = new Int32Array(columns.texts.length).fill(-1);
+  const body = Buffer.alloc(n * (8 + 8 + 8 + 4 + 4 + 1));
   const callee = new Float64Array(body.buffer, body.byteOffset, n);
   const caller = new Float64Array(body.buffer, body.byteOffset + n * 8, n);
   const at = new Float64Array(body.buffer, body.byteOffset + n * 16, n);
   const reasons = new Uint32Array(body.buffer, body.byteOffset + n * 24, n);
-  const flags = new Uint8Array(body.buffer, body.byteOffset + n * 28, n);
+  const textOf = new Int32Array(body.buffer, body.byteOffset + n * 28, n);
+  const flags = new Uint8Array(body.buffer, body.byteOffset + n * 32, n);
   for (let k = 0; k < n; k++) {
     const i = rows[k];
     callee[k] = columns.callee[i];
@@ -122,10 +150,14 @@ function encodeBlock(columns: ContactColumns, rows: number[], reasonNames: strin
     at[k] = columns.at[i];
     reasons[k] = columns.reasons[i];
     flags[k] = columns.flags[i];
-    const text = columns.callerText.get(i);
-    if (text !== undefined) callers[k] = text;
+    const text = columns.textOf[i];
+    if (text >= 0 && local[text] < 0) {
+      local[text] = texts.length;
+      texts.push(columns.texts[text]);
+    }
+    textOf[k] = text >= 0 ? local[text] : -1;
   }
-  const header = Buffer.from(JSON.stringify({ n, reasons: reasonNames, callers }));
+  const header = Buffer.from(JSON.stringify({ n, reasons: reasonNames, texts }));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
   return Buffer.concat([length, header, body]);
@@ -145,24 +177,28 @@ function decodeBlock(block: Buffer, victim: number, from: number, to: number): D
   const header = JSON.parse(block.subarray(4, 4 + headerLength).toString('utf8')) as {
     n: number;
     reasons: string[];
-    callers: Record<string, string>;
+    texts?: string[];
+    callers?: Record<string, string>;
   };
   const n = header.n;
+  const texts = header.texts;
   // Copied out: the columns must sit on 8-byte boundaries.
   const body = Buffer.from(block.subarray(4 + headerLength));
   const callee = new Float64Array(body.buffer, body.byteOffset, n);
   const caller = new Float64Array(body.buffer, body.byteOffset + n * 8, n);
   const at = new Float64Array(body.buffer, body.byteOffset + n * 16, n);
   const reasons = new Uint32Array(body.buffer, body.byteOffset + n * 24, n);
-  const flags = new Uint8Array(body.buffer, body.byteOffset + n * 28, n);
+  const textOf = texts ? new Int32Array(body.buffer, body.byteOffset + n * 28, n) : null;
+  const flags = new Uint8Array(body.buffer, body.byteOffset + n * (texts ? 32 : 28), n);
   const out: DecodedContact[] = [];
   for (let k = 0; k < n; k++) {
     if (callee[k] !== victim || at[k] < from || at[k] > to) continue;
     const names: string[] = [];
     for (let bit = 0; bit < header.reasons.length; bit++) if (reasons[k] & (1 << bit)) names.push(header.reasons[bit]);
+    const text = textOf ? texts?.[textOf[k]] : header.callers?.[k];
     out.push({
       at: at[k],
-      caller: header.callers[k] ?? formatNumber(caller[k]),
+      caller: text ?? formatNumber(caller[k]),
       sms: (flags[k] & 1) === 1,
       verdict: VERDICTS[flags[k] >> 1] ?? 'allow',
       reasons: names,
@@ -322,7 +358,7 @@ export function createContactIndex(deps: {
               if (pending.reasons[i] & (1 << bit)) names.push(reasonNames[bit]);
             found.push({
               at: pending.at[i],
-              caller: pending.callerText.get(i) ?? formatNumber(pending.caller[i]),
+              caller: pending.callerAt(i),
               sms: (pending.flags[i] & 1) === 1,
               verdict: VERDICTS[pending.flags[i] >> 1] ?? 'allow',
               reasons: names,
