@@ -320,7 +320,8 @@ export function createContactIndex(deps: {
           lastAt = Number.isNaN(parsed) ? deps.clock() : parsed;
         }
         let reasons = 0;
-        for (const r of d.reasons) reasons |= bitOf(r);
+        const codes = d.reasons;
+        for (let k = 0; k < codes.length; k++) reasons |= bitOf(codes[k]);
         const verdict = d.verdict === 'block' ? 2 : d.verdict === 'label' ? 1 : 0;
         buffer.push(
           callee,

@@ -65,9 +65,13 @@ export function createLinkJudge(brands: BrandCatalogue, isPhishing: (domain: str
       while (start > 0 && !isWordBreak(text.charCodeAt(start - 1))) start--;
       let end = dot + 1;
       while (end < text.length && !isWordBreak(text.charCodeAt(end))) end++;
-      const word = text.slice(start, end);
-      LINK.lastIndex = 0;
-      for (let m = LINK.exec(word); m !== null && links.length < MAX_LINKS; m = LINK.exec(word)) links.push(m[0]);
+      // A host name has a dot followed by a letter or a digit; a word whose dots all end a
+      // sentence or a number ("принят.", "4821.") cannot hold a link.
+      if (hasInnerDot(text, start, end)) {
+        const word = text.slice(start, end);
+        LINK.lastIndex = 0;
+        for (let m = LINK.exec(word); m !== null && links.length < MAX_LINKS; m = LINK.exec(word)) links.push(m[0]);
+      }
       dot = text.indexOf('.', end);
     }
     for (const found of links) {
@@ -83,6 +87,15 @@ export function createLinkJudge(brands: BrandCatalogue, isPhishing: (domain: str
     }
     return worst === null ? NONE : { worst, domains: domains ?? [] };
   };
+}
+
+/** Whether text[start, end) has a dot followed by an ASCII letter or digit, or by any non-ASCII character. */
+function hasInnerDot(text: string, start: number, end: number): boolean {
+  for (let i = text.indexOf('.', start); i >= 0 && i < end - 1; i = text.indexOf('.', i + 1)) {
+    const c = text.charCodeAt(i + 1);
+    if ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c >= 0x80) return true;
+  }
+  return false;
 }
 
 /** Ends a word: white space (as \\s has it), <, >, ", ', « and ». */

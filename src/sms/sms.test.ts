@@ -187,6 +187,13 @@ describe('links in the text', () => {
     assert.deepEqual(bad.reasons, ['PHISHING_LINK']);
     const own = (await verify('KASPI', { text: 'Kod 4821. https://kaspi.kz/' })).json();
     assert.equal(own.verdict, 'allow');
+    // A host written bare at the end of a sentence, between words whose dots end sentences.
+    const inSentence = (
+      await verify('KASPI', { text: 'Schet zablokirovan. Vojdite na kaspi-kz-bonus.top. Srochno.' })
+    ).json();
+    assert.deepEqual(inSentence.reasons, ['PHISHING_LINK'], JSON.stringify(inSentence));
+    const sentencesOnly = (await verify('KASPI', { text: 'Vash kod 4821. Ne soobshchaite ego nikomu.' })).json();
+    assert.deepEqual(sentencesOnly.reasons, []);
   });
 
   it('blocks a link to a known phishing domain, also without a scheme and among other words', async () => {
