@@ -25,6 +25,7 @@ export const phaseNames = [
   'stream publish (queue)',
   'metrics (decision counters)',
   'serialisation',
+  "answer wait (wire path: the turn's answers are written together)",
   'write (onSend → response finished)',
   'request metrics (histogram)',
   'after the reply: stream delivery',
@@ -44,9 +45,10 @@ export const Phase = {
   stream: 10,
   metrics: 11,
   serialisation: 12,
-  write: 13,
-  requestMetrics: 14,
-  delivery: 15,
+  answerWait: 13,
+  write: 14,
+  requestMetrics: 15,
+  delivery: 16,
 } as const;
 
 /** `on` is read on the call path; the probe sets it before the app is built. */

@@ -124,6 +124,27 @@ describe('the wire path', () => {
     assert.equal(taken - before, n);
   });
 
+  it('gives each of many concurrent requests its own answer (answers of a turn are written together)', async () => {
+    const before = taken;
+    // Allowed and blocked calls interleaved, all in flight at once over separate connections.
+    const calls = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? call({ a: '+77011234567' }) : call()));
+    const answers = await Promise.all(
+      calls.map((c) =>
+        fetch(`${base}/v1/calls/verify`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${beeline}`, 'content-type': 'application/json' },
+          body: JSON.stringify(c),
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as { verdict: string; decisionId: string } })),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((a) => `${a.status} ${a.body.verdict}`),
+      calls.map((_, i) => (i % 3 === 0 ? '200 block' : '200 allow')),
+    );
+    assert.equal(new Set(answers.map((a) => a.body.decisionId)).size, calls.length);
+    assert.equal(taken - before, calls.length);
+  });
+
   it('waits for a racing originate on the wire path too', async () => {
     const c = call({ a: '+77011234567', b: '+77771230000', ingress: 'domestic', fromOperator: 'KCELL' });
     const answer = fetch(`${base}/v1/calls/verify`, {

@@ -56,6 +56,17 @@ export function parseJsonBody(bytes: Buffer): unknown {
   return secureJson.parse(bytes.toString('utf8'), undefined, parseOptions);
 }
 
+/** An answer waiting for the end of the turn (see `send`). */
+interface Answer {
+  route: Served;
+  response: ServerResponse;
+  status: number;
+  payload: string | Buffer;
+  started: number;
+  /** When it was queued (phase timing only). */
+  queued: number;
+}
+
 interface Served extends WireRoute {
   path: string;
   /** Request-duration children by status. */
@@ -82,8 +93,31 @@ export function createWirePath(options: WirePathOptions): WirePath {
     } else child.observe(seconds);
   };
 
-  const send = (route: Served, response: ServerResponse, status: number, payload: string | Buffer, started: number) => {
+  /**
+   * Answers are written together once the turn of the event loop that decided them is over (in
+   * `setImmediate`, right after the poll phase read every request that had arrived), not one by
+   * one as each is decided. On loopback and on a virtual machine a `write` that wakes an idle peer
+   * costs several µs more than one that finds it awake: written back to back, only the first of a
+   * turn's answers pays for that, and the switch gets its answers (and sends its next calls) in a
+   * burst. In the bench this cut the server's CPU per verify by about a sixth; the wait it adds is
+   * the rest of one turn, a few µs.
+   */
+  const pending: Answer[] = [];
+  let flushScheduled = false;
+  const writeAnswers = () => {
+    flushScheduled = false;
+    const answers = pending.splice(0);
+    for (const a of answers) {
+      try {
+        write(a);
+      } catch (error) {
+        logError(error);
+      }
+    }
+  };
+  const write = ({ route, response, status, payload, started, queued }: Answer) => {
     const t = phaseTiming.on ? performance.now() : 0;
+    if (phaseTiming.on) phaseAdd(Phase.answerWait, t - queued);
     response.writeHead(status, {
       'content-type': jsonType,
       'content-length': typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length,
@@ -91,6 +125,13 @@ export function createWirePath(options: WirePathOptions): WirePath {
     response.end(payload);
     if (phaseTiming.on) phaseAdd(Phase.write, performance.now() - t);
     observe(route, status, started);
+  };
+  const send = (route: Served, response: ServerResponse, status: number, payload: string | Buffer, started: number) => {
+    pending.push({ route, response, status, payload, started, queued: phaseTiming.on ? performance.now() : 0 });
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(writeAnswers);
+    }
   };
 
   const fail = (route: Served, response: ServerResponse, error: unknown, started: number) => {
