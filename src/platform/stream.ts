@@ -144,7 +144,7 @@ export function createMemoryStream(onHandlerError: (subject: Subject, error: unk
     scheduled = false;
     for (const [subject, byName] of groups) {
       for (const group of byName.values()) {
-        if (group.members.length === 0) continue;
+        if (group.members.length === 0 || group.redeliver.length === 0) continue;
         for (const again of group.redeliver.splice(0)) {
           const delivered = deliverToGroup(subject, group, again.events, again.deliveries + 1);
           if (delivered) await delivered;
