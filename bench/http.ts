@@ -286,7 +286,7 @@ async function breakdown(bodies: string[], seconds: number): Promise<Record<stri
       named = named.map((sum, i) => sum + columns[i].verify.phases[name]);
     }
     rows['    logging'] = 'none: no log line for a 2xx at info';
-    rows['    rest (Fastify routing, hooks, Node HTTP; server time − phases)'] = columns
+    rows['    rest (Node HTTP, and each answer waiting for the writes before it; server time − phases)'] = columns
       .map((c, i) => {
         const inRequest = named[i] - c.verify.phases[phaseNames[Phase.delivery]];
         return us(c.verify.serverMs - inRequest, c.verify.requests);
