@@ -7,8 +7,8 @@ const WINDOW = 60_000;
 it('counts each of many numbers apart, through the table growing', () => {
   const bursts = createMemoryBurstCounter(WINDOW);
   const numbers = Array.from({ length: 5000 }, (_, i) => 77_010_000_000 + i * 7919);
-  // SMS sender IDs are counted under negative keys beside the numbers.
-  numbers.push(-1, -123_456_789);
+  // SMS sender IDs are counted under negative keys beside the numbers (and 0, the empty mark, too).
+  numbers.push(-1, -123_456_789, 0);
   for (let round = 1; round <= 3; round++)
     for (const n of numbers) assert.equal(bursts.hit(n, 1_000), round, `number ${n}, round ${round}`);
   bursts.close();

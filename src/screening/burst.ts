@@ -60,6 +60,9 @@ class Slots {
   }
 }
 
+/** The key of the number 0 (keys are whole numbers; 0 marks an empty slot). */
+const ZERO = 0.5;
+
 /** A 32-bit mix of a number's integer value (E.164 numbers exceed 32 bits). */
 function hashOf(key: number): number {
   let h = Math.imul((key % 0x100000000) ^ 0x9e3779b9, 0x85ebca6b);
@@ -76,7 +79,8 @@ export function createMemoryBurstCounter(windowMs: number): BurstCounter {
   return {
     hit(e164, now) {
       const window = Math.floor(now / windowMs);
-      const i = slots.slot(e164, window);
+      // 0 marks an empty slot: a number 0, were one ever asked, is kept under a key no number has.
+      const i = slots.slot(e164 === 0 ? ZERO : e164, window);
       if (slots.windows[i] !== window) {
         slots.previous[i] = slots.windows[i] === window - 1 ? slots.current[i] : 0;
         slots.current[i] = 0;
