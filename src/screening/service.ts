@@ -8,7 +8,7 @@ import { AppError, type ErrorCode, fail, ok, type Result } from '../errors.ts';
 import { digitCount, formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import { newDecisionId } from '../platform/ids.ts';
-import { type ParsedTime, parseOffsetTime } from '../platform/iso-time.ts';
+import { OffsetTimeReader } from '../platform/iso-time.ts';
 import { Phase, phaseAdd, phaseMark, phaseStart, phaseTiming } from '../platform/phases.ts';
 import type { BurstCounter } from './burst.ts';
 import {
@@ -93,25 +93,15 @@ function textProblem(value: unknown, field: string, required: boolean): string |
 }
 
 const ISO_PREFIX = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
-const parsedTime: ParsedTime = { timeMs: 0, localHour: 0 };
-
-let lastTimeText = '';
-let lastTimeMs = Number.NaN;
+/** Calls of one second (a batch, a busy switch) often carry the same text: it is read once. */
+const atReader = new OffsetTimeReader();
 
 /** Epoch ms of an ISO 8601 date-time, or NaN for a bare date or garbage. */
 function timeOf(value: unknown): number {
   if (typeof value !== 'string') return Number.NaN;
-  // Calls of one second (a batch, a busy switch) often carry the same text: read it once.
-  if (value === lastTimeText) return lastTimeMs;
   // The usual form with an offset is read digit by digit; other ISO forms go through Date.parse.
-  const ms = parseOffsetTime(value, 0, value.length, parsedTime)
-    ? parsedTime.timeMs
-    : ISO_PREFIX.test(value)
-      ? Date.parse(value)
-      : Number.NaN;
-  lastTimeText = value;
-  lastTimeMs = ms;
-  return ms;
+  if (atReader.read(value)) return atReader.parsed.timeMs;
+  return ISO_PREFIX.test(value) ? Date.parse(value) : Number.NaN;
 }
 
 /** The number as "+E.164": the caller's own text when it already is exactly that (no new string). */
