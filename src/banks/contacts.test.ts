@@ -7,6 +7,24 @@ import { secretKeysFrom } from '../webhooks/secret-key.ts';
 import { createContactIndex } from './contacts.ts';
 import type { BankStore, ContactBlock } from './store.ts';
 
+const keys = secretKeysFrom('contacts-test-key-0123456789', 'config');
+
+/** A contact index on `store`, sealing with the tests' key, at a fixed `now`, keeping a day. */
+const indexOn = (
+  store: BankStore,
+  now: number,
+  onError: (error: unknown) => void = (error) => assert.fail(String(error)),
+) =>
+  createContactIndex({
+    store,
+    bucketSeed: 1234567,
+    seal: keys.seal,
+    open: keys.open,
+    clock: () => now,
+    retentionMs: 86_400_000,
+    onError,
+  });
+
 it('contacts folded from decisions come back, sealed in stored blocks, for their callee only', async () => {
   const stored: ContactBlock[] = [];
   const store = {
@@ -17,17 +35,8 @@ it('contacts folded from decisions come back, sealed in stored blocks, for their
         .map((b) => Buffer.from(b.payload, 'base64')),
     sweepContacts: async () => 0,
   } as unknown as BankStore;
-  const keys = secretKeysFrom('contacts-test-key-0123456789', 'config');
   const now = Date.parse('2026-12-04T10:00:00Z');
-  const index = createContactIndex({
-    store,
-    bucketSeed: 1234567,
-    seal: keys.seal,
-    open: keys.open,
-    clock: () => now,
-    retentionMs: 86_400_000,
-    onError: (error) => assert.fail(String(error)),
-  });
+  const index = indexOn(store, now);
   const decision = (i: number, a: string, b: string, extra: Partial<Decision> & { messageId?: string } = {}) =>
     ({
       decisionId: `d${i}`,
@@ -85,18 +94,9 @@ it('keeps the blocks a failed write left behind for the next flush', async () =>
       stored.filter((b) => b.bucket === bucket).map((b) => Buffer.from(b.payload, 'base64')),
     sweepContacts: async () => 0,
   } as unknown as BankStore;
-  const keys = secretKeysFrom('contacts-test-key-0123456789', 'config');
   const errors: unknown[] = [];
   const now = Date.now();
-  const index = createContactIndex({
-    store,
-    bucketSeed: 7,
-    seal: keys.seal,
-    open: keys.open,
-    clock: () => now,
-    retentionMs: 86_400_000,
-    onError: (error) => errors.push(error),
-  });
+  const index = indexOn(store, now, (error) => errors.push(error));
   const at = new Date(now - 1000).toISOString();
   index.add([{ decisionId: 'x', a: '+905321234567', b: '+77771234501', at, verdict: 'allow', reasons: [] } as never]);
   await index.flush();
@@ -112,7 +112,6 @@ it('keeps the blocks a failed write left behind for the next flush', async () =>
 });
 
 it('reads blocks written in the earlier layout (caller texts in the header, no text column)', async () => {
-  const keys = secretKeysFrom('contacts-test-key-0123456789', 'config');
   const now = Date.parse('2026-12-04T10:00:00Z');
   const victim = 77771234501;
   // Two rows to the victim: an SMS from a sender ID (row 0) and a call from a number (row 1).
@@ -132,15 +131,7 @@ it('reads blocks written in the earlier layout (caller texts in the header, no t
     contactBlocks: async () => [payload],
     sweepContacts: async () => 0,
   } as unknown as BankStore;
-  const index = createContactIndex({
-    store,
-    bucketSeed: 1,
-    seal: keys.seal,
-    open: keys.open,
-    clock: () => now,
-    retentionMs: 86_400_000,
-    onError: (error) => assert.fail(String(error)),
-  });
+  const index = indexOn(store, now);
   const { contacts } = await index.trail('+77771234501', now - 3_600_000, now);
   assert.deepEqual(
     contacts.map((c) => [c.number, c.channel, c.verdict, c.reasons]),
