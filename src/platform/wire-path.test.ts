@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { testAdminToken as admin, startTestApp, type TestApp } from './test-app.ts';
+import { parseJsonBody, parseUtf8JsonBody } from './wire-path.ts';
 
 let t: TestApp;
 let base: string;
@@ -223,5 +224,38 @@ describe('the wire path', () => {
     for (let i = 0; i < 3; i++)
       await overHttp({ path: '/v1/calls/verify', token: beeline, body: JSON.stringify(call()) });
     assert.equal((await count()) - before, 3);
+  });
+});
+
+describe('large UTF-8 bodies', () => {
+  // Messages in Russian and Kazakh, an emoji (four UTF-8 bytes), a key that is not ASCII: over the
+  // size at which the body is read as Latin-1 and its strings decoded afterwards.
+  const messages = Array.from({ length: 700 }, (_, i) => ({
+    messageId: `m-${i}`,
+    sender: i % 3 ? 'KASPI' : 'Каспи',
+    text: `Ваш код ${i}. Қазақстан — ғ, ә, ө, ү, ұ, і 🙂 «кавычки» "quotes" \\ back\nslash`,
+    ключ: ['а', 'b', { вложенный: 'ё' }],
+  }));
+  const text = JSON.stringify({ messages });
+
+  it('reads them as the whole text decoded would read', () => {
+    const bytes = Buffer.from(text);
+    assert.ok(bytes.length > 100_000);
+    assert.deepEqual(parseUtf8JsonBody(bytes), JSON.parse(text));
+    const ascii = JSON.stringify({
+      messages: messages.map((m) => ({ ...m, text: m.messageId, sender: 'X', ключ: 1 })),
+    });
+    assert.deepEqual(parseUtf8JsonBody(Buffer.from(ascii)), JSON.parse(ascii));
+  });
+
+  it('reads \\u escapes mixed with raw UTF-8, and refuses prototype poisoning', () => {
+    const escaped = text.replace('Ваш код 5.', '\\u0416\\u00e9 Ваш код 5.');
+    assert.equal(
+      (parseUtf8JsonBody(Buffer.from(escaped)) as { messages: { text: string }[] }).messages[5].text.slice(0, 12),
+      'Жé Ваш код 5',
+    );
+    const poisoned = `{"__proto__":{"admin":true},${text.slice(1)}`;
+    assert.throws(() => parseUtf8JsonBody(Buffer.from(poisoned)), /prototype/);
+    assert.throws(() => parseJsonBody(Buffer.from(poisoned)), /prototype/);
   });
 });

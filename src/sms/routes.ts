@@ -13,6 +13,7 @@ import {
   syncQuerystring,
   syncResponse,
 } from '../platform/http.ts';
+import { parseUtf8JsonBody } from '../platform/wire-path.ts';
 import { type AnswerFields, answerSerializer, resultsSerializer } from '../screening/answer-json.ts';
 import { decisionAnswerProperties } from '../screening/routes.ts';
 import { ingressTypes } from '../screening/types.ts';
@@ -64,11 +65,11 @@ const senderParam = {
   required: ['senderId'],
 } as const;
 
-/** A message body: valid UTF-8 (INVALID_TEXT) holding JSON (INVALID_JSON). */
+/** A message body: valid UTF-8 (INVALID_TEXT) holding JSON (INVALID_JSON; prototype poisoning refused as on calls). */
 function parseMessageBody(bytes: Buffer): unknown {
   if (!isUtf8(bytes)) throw new AppError('INVALID_TEXT', 'the body is not valid UTF-8');
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    return parseUtf8JsonBody(bytes);
   } catch {
     throw new AppError('INVALID_JSON', 'the body is not valid JSON');
   }
