@@ -137,6 +137,12 @@ describe("operators' duties over HTTP (suspension deadline PT1H)", () => {
       });
     // Three verifies reach the platform before the CDRs are uploaded, three only after.
     for (let i = 0; i < 3; i++) assert.equal((await verify(i)).statusCode, 200);
+    // An SMS from the seventh caller to its subscriber, sent as the call was made, screens no call.
+    const sms = await t.request('POST', '/v1/sms/verify', {
+      token: beeline,
+      body: { messageId: 'm-6', sender: caller(6), b: subscriber(6), at: at(12, 40), ingress: 'international' },
+    });
+    assert.equal(sms.statusCode, 200);
     await t.app.stream.drain();
     const cdrs = new CdrLines('BEELINE', 100);
     let id = 0;

@@ -106,9 +106,13 @@ export function createComplianceService(deps: {
     join.expire(now);
   }
 
-  /** Folds decisions: each verify an operator made waits for (or meets) its CDR. */
+  /**
+   * Folds decisions: each call verify an operator made waits for (or meets) its CDR. Messages are
+   * left out: coverage is of incoming voice CDRs, which an SMS verify never answers.
+   */
   function addDecisions(decisions: Decision[]): void {
     for (const d of decisions) {
+      if (d.channel === 'sms') continue;
       const a = e164Value(d.a);
       const b = e164Value(d.b);
       if (Number.isNaN(a) || Number.isNaN(b)) continue;
