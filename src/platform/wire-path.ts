@@ -80,22 +80,53 @@ export function parseUtf8JsonBody(bytes: Buffer): unknown {
 
 /** A string read as Latin-1, decoded as the UTF-8 it holds. */
 function decodeString(text: string): string {
-  return nonAscii.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text;
+  return nonAscii.test(text) ? utf8Of(text) : text;
 }
 
-/** `value` with every string (and key) read as Latin-1 decoded as the UTF-8 it holds. */
+/** The UTF-8 that a string read as Latin-1 holds. */
+const utf8Of = (text: string): string => Buffer.from(text, 'latin1').toString('utf8');
+
+/** Keys known to be ASCII: a batch repeats the same few keys in every item (bounded, then started again). */
+let asciiKeys = new Set<string>();
+
+function isAsciiKey(key: string): boolean {
+  if (asciiKeys.has(key)) return true;
+  if (nonAscii.test(key)) return false;
+  if (asciiKeys.size >= 1024) asciiKeys = new Set();
+  asciiKeys.add(key);
+  return true;
+}
+
+/**
+ * `value` with every string (and key) read as Latin-1 decoded as the UTF-8 it holds. Only the
+ * strings that change are written back.
+ */
 function decodeStrings(value: unknown): unknown {
   if (typeof value === 'string') return decodeString(value);
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = decodeStrings(value[i]);
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      if (typeof item === 'string') {
+        if (nonAscii.test(item)) value[i] = utf8Of(item);
+      } else if (typeof item === 'object' && item !== null) {
+        const decoded = decodeStrings(item);
+        if (decoded !== item) value[i] = decoded;
+      }
+    }
     return value;
   }
   const object = value as Record<string, unknown>;
   let keyToDecode = false;
   for (const key in object) {
-    if (nonAscii.test(key)) keyToDecode = true;
-    object[key] = decodeStrings(object[key]);
+    if (!keyToDecode && !isAsciiKey(key)) keyToDecode = true;
+    const item = object[key];
+    if (typeof item === 'string') {
+      if (nonAscii.test(item)) object[key] = utf8Of(item);
+    } else if (typeof item === 'object' && item !== null) {
+      const decoded = decodeStrings(item);
+      if (decoded !== item) object[key] = decoded;
+    }
   }
   if (!keyToDecode) return object;
   // Rebuilt so that the keys keep their order.
