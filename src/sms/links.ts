@@ -51,27 +51,29 @@ export function createLinkJudge(brands: BrandCatalogue, isPhishing: (domain: str
     return fresh;
   }
 
-  return function judgeLinks(text: string): LinkFinding {
+  /** The links of a text judged at `now` (ms; verdicts of the last ten seconds are reused). */
+  return function judgeLinks(text: string, now: number): LinkFinding {
     if (text.indexOf('.') < 0) return NONE;
     let worst: LinkFinding['worst'] = null;
     let domains: string[] | null = null;
-    const now = performance.now();
     // Links are looked for only in the words that have a dot: the pattern tried at every position
     // of a whole text costs more than the rest of the decision. Words are found around each dot
     // rather than by splitting the whole text.
     const links: string[] = [];
     for (let dot = text.indexOf('.'); dot >= 0 && links.length < MAX_LINKS; ) {
+      // A host name has a dot followed by a letter or a digit; a dot that ends a sentence or a
+      // number ("принят.", "4821.") starts no link, and its word is not even looked at.
+      if (!isInnerDot(text, dot)) {
+        dot = text.indexOf('.', dot + 1);
+        continue;
+      }
       let start = dot;
       while (start > 0 && !isWordBreak(text.charCodeAt(start - 1))) start--;
       let end = dot + 1;
       while (end < text.length && !isWordBreak(text.charCodeAt(end))) end++;
-      // A host name has a dot followed by a letter or a digit; a word whose dots all end a
-      // sentence or a number ("принят.", "4821.") cannot hold a link.
-      if (hasInnerDot(text, start, end)) {
-        const word = text.slice(start, end);
-        LINK.lastIndex = 0;
-        for (let m = LINK.exec(word); m !== null && links.length < MAX_LINKS; m = LINK.exec(word)) links.push(m[0]);
-      }
+      const word = text.slice(start, end);
+      LINK.lastIndex = 0;
+      for (let m = LINK.exec(word); m !== null && links.length < MAX_LINKS; m = LINK.exec(word)) links.push(m[0]);
       dot = text.indexOf('.', end);
     }
     for (const found of links) {
@@ -89,13 +91,12 @@ export function createLinkJudge(brands: BrandCatalogue, isPhishing: (domain: str
   };
 }
 
-/** Whether text[start, end) has a dot followed by an ASCII letter or digit, or by any non-ASCII character. */
-function hasInnerDot(text: string, start: number, end: number): boolean {
-  for (let i = text.indexOf('.', start); i >= 0 && i < end - 1; i = text.indexOf('.', i + 1)) {
-    const c = text.charCodeAt(i + 1);
-    if ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c >= 0x80) return true;
-  }
-  return false;
+/** Whether the dot at `dot` is followed, in its word, by an ASCII letter or digit or any other non-ASCII character. */
+function isInnerDot(text: string, dot: number): boolean {
+  if (dot + 1 >= text.length) return false;
+  const c = text.charCodeAt(dot + 1);
+  if (c < 0x80) return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
+  return !isWordBreak(c);
 }
 
 /** Ends a word: white space (as \\s has it), <, >, ", ', « and ». */
