@@ -195,8 +195,10 @@ export function createSmsService(deps: SmsDeps) {
     return severity;
   }
 
-  function decide(message: MessageToVerify): SmsAnswer {
-    const started = performance.now();
+  /** When the last decision was made (performance.now()): a batch's next decision starts there. */
+  let lastDecided = 0;
+
+  function decide(message: MessageToVerify, started = performance.now()): SmsAnswer {
     const now = clock();
     let reasons = 0;
     let imitation = false;
@@ -236,7 +238,7 @@ export function createSmsService(deps: SmsDeps) {
     let linkDomains: string[] | undefined;
     let phishing = false;
     if (message.text) {
-      const found = deps.judgeLinks(message.text);
+      const found = deps.judgeLinks(message.text, now);
       if (found.worst !== null) {
         reasons |= PHISHING_LINK;
         phishing = found.worst === 'phishing';
@@ -271,6 +273,7 @@ export function createSmsService(deps: SmsDeps) {
     const label = labelCode ? labelText(labelCode, deps.labelLanguage, displayName) : undefined;
 
     const decisionId = newDecisionId();
+    lastDecided = performance.now();
     const decision: Decision = {
       decisionId,
       callId: message.messageId,
@@ -287,7 +290,7 @@ export function createSmsService(deps: SmsDeps) {
       verdict,
       reasons: list,
       shadow,
-      latencyUs: Math.round((performance.now() - started) * 1000),
+      latencyUs: Math.round((lastDecided - started) * 1000),
     };
     if (message.fromOperator) decision.fromOperator = message.fromOperator;
     if (labelCode) {
@@ -318,12 +321,19 @@ export function createSmsService(deps: SmsDeps) {
       return ok(decide(message.value));
     },
 
-    /** Answers every item in order; a bad item gets its error and does not fail the rest. */
+    /**
+     * Answers every item in order; a bad item gets its error and does not fail the rest. Each
+     * message's latency runs from the end of the one before (its validation included): one clock
+     * read a message instead of two.
+     */
     verifyBatch(items: unknown[], operator: string): (SmsAnswer | ItemError)[] {
+      let started = performance.now();
       return items.map((item) => {
         const message = parseMessage(plan, item, operator);
         if (!message.ok) return { error: { code: message.code, message: message.message } };
-        return decide(message.value);
+        const answer = decide(message.value, started);
+        started = lastDecided;
+        return answer;
       });
     },
   };
