@@ -74,16 +74,26 @@ const MAX_REASON_CODES = 32;
  */
 class ContactColumns {
   size = 0;
-  callee = new Float64Array(1024);
-  caller = new Float64Array(1024);
-  at = new Float64Array(1024);
-  flags = new Uint8Array(1024);
-  reasons = new Uint32Array(1024);
+  callee: Float64Array;
+  caller: Float64Array;
+  at: Float64Array;
+  flags: Uint8Array;
+  reasons: Uint32Array;
   /** Index in `texts` of a caller that is not a number, or -1. */
-  textOf = new Int32Array(1024);
+  textOf: Int32Array;
   /** The distinct caller texts (SMS sender IDs repeat: a bank sends thousands of messages). */
   texts: string[] = [];
   private textIds = new Map<string, number>();
+
+  /** Room for `capacity` contacts before the columns grow (a flush sizes the next buffer by its own). */
+  constructor(capacity = 1024) {
+    this.callee = new Float64Array(capacity);
+    this.caller = new Float64Array(capacity);
+    this.at = new Float64Array(capacity);
+    this.flags = new Uint8Array(capacity);
+    this.reasons = new Uint32Array(capacity);
+    this.textOf = new Int32Array(capacity);
+  }
 
   push(callee: number, caller: number, callerText: string | null, at: number, flags: number, reasons: number) {
     if (this.size === this.callee.length) this.grow();
@@ -256,7 +266,8 @@ export function createContactIndex(deps: {
       if (buffer.size === 0 && unwritten.length === 0) return;
       const taken = buffer;
       inFlight = taken;
-      buffer = new ContactColumns();
+      // The next ten seconds are likely as busy as the last: room for as many, without growing.
+      buffer = new ContactColumns(Math.min(MAX_BUFFER, Math.max(1024, taken.size)));
       const byBucket = new Map<number, number[]>();
       for (let i = 0; i < taken.size; i++) {
         const b = bucketOf(taken.callee[i]);
