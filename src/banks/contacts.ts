@@ -8,15 +8,17 @@
  * asked for, so a trail grows as later CDRs land.
  */
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { Worker } from 'node:worker_threads';
+import { gunzip } from 'node:zlib';
 import { DIRECTION_NAMES, EVENT_NAMES, OTHER_E164, OTHER_SHORT_CODE } from '../cdr/types.ts';
 import { decodeBatch } from '../ingest/codec.ts';
 import type { JournalBatch } from '../ingest/store.ts';
 import { e164Value, formatNumber } from '../numbering/numbers.ts';
 import type { Decision } from '../screening/types.ts';
+import { bucketOf, type ContactRows, type PackedBlock } from './contact-blocks.ts';
+import type { PackAnswer, PackRequest } from './contact-blocks-thread.ts';
 import type { BankStore, ContactBlock } from './store.ts';
 
-const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
 /**
@@ -26,8 +28,6 @@ const gunzipAsync = promisify(gunzip);
  */
 const FLUSH_MS = 10_000;
 const FLUSH_ROWS = 262_144;
-/** Callee buckets: a trail decodes 1/BUCKETS of the window's contacts. */
-export const BUCKETS = 256;
 /** Buffered contacts beyond this are dropped rather than letting memory grow. */
 const MAX_BUFFER = 500_000;
 /** Blocks kept for the next flush when the records store refused them (about five minutes' worth). */
@@ -72,7 +72,7 @@ const MAX_REASON_CODES = 32;
  * as the index of its text among the few distinct ones), time, verdict and SMS flag, and the
  * reasons as a bit set.
  */
-class ContactColumns {
+class ContactColumns implements ContactRows {
   size = 0;
   callee: Float64Array;
   caller: Float64Array;
@@ -136,43 +136,6 @@ class ContactColumns {
   }
 }
 
-/**
- * A block as stored (before gzip and sealing): a JSON header (`n`, the reason names, the caller
- * texts of the block), then the columns: callee, caller, time (float64), reasons (bits), caller
- * text (its index in the header's texts, or -1) and flags. Blocks written before caller texts were
- * a column carry the texts in the header as `callers` (row → text) and no text column; both read.
- */
-function encodeBlock(columns: ContactColumns, rows: number[], reasonNames: string[]): Buffer {
-  const n = rows.length;
-  const texts: string[] = [];
-  const local = new Int32Array(columns.texts.length).fill(-1);
-  const body = Buffer.alloc(n * (8 + 8 + 8 + 4 + 4 + 1));
-  const callee = new Float64Array(body.buffer, body.byteOffset, n);
-  const caller = new Float64Array(body.buffer, body.byteOffset + n * 8, n);
-  const at = new Float64Array(body.buffer, body.byteOffset + n * 16, n);
-  const reasons = new Uint32Array(body.buffer, body.byteOffset + n * 24, n);
-  const textOf = new Int32Array(body.buffer, body.byteOffset + n * 28, n);
-  const flags = new Uint8Array(body.buffer, body.byteOffset + n * 32, n);
-  for (let k = 0; k < n; k++) {
-    const i = rows[k];
-    callee[k] = columns.callee[i];
-    caller[k] = columns.caller[i];
-    at[k] = columns.at[i];
-    reasons[k] = columns.reasons[i];
-    flags[k] = columns.flags[i];
-    const text = columns.textOf[i];
-    if (text >= 0 && local[text] < 0) {
-      local[text] = texts.length;
-      texts.push(columns.texts[text]);
-    }
-    textOf[k] = text >= 0 ? local[text] : -1;
-  }
-  const header = Buffer.from(JSON.stringify({ n, reasons: reasonNames, texts }));
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(header.length);
-  return Buffer.concat([length, header, body]);
-}
-
 interface DecodedContact {
   at: number;
   caller: string;
@@ -217,6 +180,67 @@ function decodeBlock(block: Buffer, victim: number, from: number, to: number): D
   return out;
 }
 
+/**
+ * The packing thread of a contact index (contact-blocks-thread.ts), started at the first flush and
+ * again after a failure. It holds the process open only while a flush waits for it.
+ */
+function createPacker() {
+  let worker: Worker | null = null;
+  let nextId = 0;
+  const waiting = new Map<number, { resolve: (blocks: PackedBlock[]) => void; reject: (error: Error) => void }>();
+  const failAll = (error: Error) => {
+    for (const w of waiting.values()) w.reject(error);
+    waiting.clear();
+  };
+  const start = (): Worker => {
+    const started = new Worker(new URL('./contact-blocks-thread.ts', import.meta.url));
+    started.on('message', (answer: PackAnswer) => {
+      const w = waiting.get(answer.id);
+      waiting.delete(answer.id);
+      if (waiting.size === 0) started.unref();
+      if (!w) return;
+      if ('error' in answer) w.reject(new Error(`packing contact blocks failed: ${answer.error}`));
+      else w.resolve(answer.blocks);
+    });
+    started.on('error', (error) => {
+      if (worker === started) worker = null;
+      failAll(error);
+    });
+    started.on('exit', (code) => {
+      if (worker === started) worker = null;
+      failAll(new Error(`the contact packing thread stopped (exit ${code})`));
+    });
+    return started;
+  };
+  return {
+    /** The blocks of `columns`' rows; the columns are copied, so trails may go on reading them. */
+    pack(columns: ContactColumns, reasonNames: string[], seed: number): Promise<PackedBlock[]> {
+      worker ??= start();
+      const thread = worker;
+      const n = columns.size;
+      const callee = columns.callee.slice(0, n);
+      const caller = columns.caller.slice(0, n);
+      const at = columns.at.slice(0, n);
+      const flags = columns.flags.slice(0, n);
+      const reasons = columns.reasons.slice(0, n);
+      const textOf = columns.textOf.slice(0, n);
+      const rows: ContactRows = { size: n, callee, caller, at, flags, reasons, textOf, texts: columns.texts };
+      const moved = [callee.buffer, caller.buffer, at.buffer, flags.buffer, reasons.buffer, textOf.buffer];
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        thread.ref();
+        thread.postMessage({ id, rows, reasonNames, seed } satisfies PackRequest, moved);
+      });
+    },
+    close(): void {
+      const thread = worker;
+      worker = null;
+      void thread?.terminate();
+    },
+  };
+}
+
 export function createContactIndex(deps: {
   store: BankStore;
   /** A secret seed for the callee buckets (they must not tell who was called). */
@@ -230,6 +254,7 @@ export function createContactIndex(deps: {
   onError: (error: unknown, what: string) => void;
 }) {
   let buffer = new ContactColumns();
+  const packer = createPacker();
   let unwritten: ContactBlock[] = [];
   let dropped = 0;
   let flushing: Promise<void> | null = null;
@@ -251,15 +276,6 @@ export function createContactIndex(deps: {
     return 1 << bit;
   };
 
-  /** A keyed mix of the callee's number: its bucket says nothing without the seed. */
-  const bucketOf = (callee: number): number => {
-    const low = (callee % 4294967296) >>> 0;
-    const high = Math.floor(callee / 4294967296) >>> 0;
-    let h = Math.imul(low ^ deps.bucketSeed, 0x9e3779b1);
-    h = Math.imul(h ^ high ^ (h >>> 15), 0x85ebca6b);
-    return ((h ^ (h >>> 13)) >>> 0) >>> 24;
-  };
-
   async function flush(): Promise<void> {
     if (flushing) return flushing;
     flushing = (async () => {
@@ -268,24 +284,15 @@ export function createContactIndex(deps: {
       inFlight = taken;
       // The next ten seconds are likely as busy as the last: room for as many, without growing.
       buffer = new ContactColumns(Math.min(MAX_BUFFER, Math.max(1024, taken.size)));
-      const byBucket = new Map<number, number[]>();
-      for (let i = 0; i < taken.size; i++) {
-        const b = bucketOf(taken.callee[i]);
-        const rows = byBucket.get(b);
-        if (rows) rows.push(i);
-        else byBucket.set(b, [i]);
-      }
-      const names = [...reasonNames];
-      const blocks = await Promise.all(
-        [...byBucket].map(async ([bucket, rows]): Promise<ContactBlock> => {
-          let from = Number.POSITIVE_INFINITY;
-          let to = Number.NEGATIVE_INFINITY;
-          for (const i of rows) {
-            if (taken.at[i] < from) from = taken.at[i];
-            if (taken.at[i] > to) to = taken.at[i];
-          }
-          const packed = await gzipAsync(encodeBlock(taken, rows, names), { level: 1 });
-          return { bucket, from, to, rows: rows.length, payload: deps.seal(packed).toString('base64') };
+      // Bucketed, encoded and gzipped on the packing thread; sealed here, where the key is.
+      const packed = await packer.pack(taken, [...reasonNames], deps.bucketSeed);
+      const blocks = packed.map(
+        (b): ContactBlock => ({
+          bucket: b.bucket,
+          from: b.from,
+          to: b.to,
+          rows: b.rows,
+          payload: deps.seal(Buffer.from(b.packed.buffer, b.packed.byteOffset, b.packed.byteLength)).toString('base64'),
         }),
       );
       // Blocks a failed write left behind go first; beyond a few minutes' worth they are dropped.
@@ -376,7 +383,7 @@ export function createContactIndex(deps: {
               reasons: names,
             });
           }
-        for (const block of await deps.store.contactBlocks(bucketOf(victimNumber), from, to))
+        for (const block of await deps.store.contactBlocks(bucketOf(victimNumber, deps.bucketSeed), from, to))
           found.push(...decodeBlock(await gunzipAsync(deps.open(block)), victimNumber, from, to));
       }
       // A contact handed out twice by the stream (a retried batch) is shown once.
@@ -460,6 +467,7 @@ export function createContactIndex(deps: {
       clearInterval(flusher);
       clearInterval(sweeper);
       await flush();
+      packer.close();
     },
   };
 }
