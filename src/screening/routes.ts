@@ -76,7 +76,7 @@ export function registerScreeningRoutes(
   // Answers written by hand, byte for byte as the compiled serializer of verifyAnswer would
   // (answer-json.ts); the batch's straight into one buffer.
   const answerJson = answerSerializer();
-  const verifyBatchSerializer = { serializerCompiler: () => resultsSerializer(answerJson) };
+  const verifyBatchSerializer = { serializerCompiler: () => resultsSerializer() };
   const checkBatch = (body: unknown): unknown[] => {
     const calls = (body as { calls?: unknown } | null)?.calls;
     if (!Array.isArray(calls)) throw new AppError('VALIDATION_FAILED', '"calls" must be an array');

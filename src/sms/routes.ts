@@ -158,7 +158,7 @@ export function registerSmsRoutes(
         },
         // Each answer written by hand (answer-json.ts): a schema with anyOf would make the compiled
         // serializer try every item against each branch.
-        serializerCompiler: () => resultsSerializer(answerJson),
+        serializerCompiler: () => resultsSerializer(),
       },
       (request, reply) => {
         const operator = requireOperator(request);
