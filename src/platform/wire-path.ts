@@ -60,6 +60,8 @@ export function parseJsonBody(bytes: Buffer): unknown {
 /** Over this many bytes a body with non-ASCII text may decode to a string V8 keeps apart (see below). */
 const largeBody = 64 * 1024;
 const unicodeEscape = Buffer.from('\\u');
+const protoWord = Buffer.from('__proto__');
+const constructorWord = Buffer.from('constructor');
 const nonAscii = /[\x80-\xff]/;
 
 /**
@@ -74,7 +76,13 @@ const nonAscii = /[\x80-\xff]/;
  */
 export function parseUtf8JsonBody(bytes: Buffer): unknown {
   if (bytes.length <= largeBody || bytes.indexOf(unicodeEscape) !== -1) return parseJsonBody(bytes);
-  const value = secureJson.parse(bytes.toString('latin1'), undefined, parseOptions);
+  const text = bytes.toString('latin1');
+  // Without `\u` escapes a poisoning key can only be written as it is: a body holding neither word
+  // needs no more than JSON.parse (secure-json-parse would look for both with its regexes).
+  const value =
+    bytes.indexOf(protoWord) === -1 && bytes.indexOf(constructorWord) === -1
+      ? JSON.parse(text)
+      : secureJson.parse(text, undefined, parseOptions);
   return isAscii(bytes) ? value : decodeStrings(value);
 }
 
@@ -86,16 +94,12 @@ function decodeString(text: string): string {
 /** The UTF-8 that a string read as Latin-1 holds. */
 const utf8Of = (text: string): string => Buffer.from(text, 'latin1').toString('utf8');
 
-/** Keys known to be ASCII: a batch repeats the same few keys in every item (bounded, then started again). */
-let asciiKeys = new Set<string>();
-
-function isAsciiKey(key: string): boolean {
-  if (asciiKeys.has(key)) return true;
-  if (nonAscii.test(key)) return false;
-  if (asciiKeys.size >= 1024) asciiKeys = new Set();
-  asciiKeys.add(key);
-  return true;
-}
+/**
+ * The ASCII keys met at each position of the last objects: the items of a batch repeat the same
+ * keys in the same order, and JSON.parse gives each the same (internalized) string, so a key is
+ * known by one comparison. Kept for the first 64 positions.
+ */
+const asciiKeys: string[] = [];
 
 /**
  * `value` with every string (and key) read as Latin-1 decoded as the UTF-8 it holds. Only the
@@ -118,8 +122,13 @@ function decodeStrings(value: unknown): unknown {
   }
   const object = value as Record<string, unknown>;
   let keyToDecode = false;
+  let position = 0;
   for (const key in object) {
-    if (!keyToDecode && !isAsciiKey(key)) keyToDecode = true;
+    if (key !== asciiKeys[position]) {
+      if (nonAscii.test(key)) keyToDecode = true;
+      else if (position < 64) asciiKeys[position] = key;
+    }
+    position++;
     const item = object[key];
     if (typeof item === 'string') {
       if (nonAscii.test(item)) object[key] = utf8Of(item);
