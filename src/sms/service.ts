@@ -198,8 +198,11 @@ export function createSmsService(deps: SmsDeps) {
   /** When the last decision was made (performance.now()): a batch's next decision starts there. */
   let lastDecided = 0;
 
-  function decide(message: MessageToVerify, started = performance.now()): SmsAnswer {
-    const now = clock();
+  /**
+   * Decides one message at `now` (a batch's messages share the time it was taken at); its latency
+   * runs from `started`.
+   */
+  function decide(message: MessageToVerify, started = performance.now(), now = clock()): SmsAnswer {
     let reasons = 0;
     let imitation = false;
     let displayName: string | undefined;
@@ -300,14 +303,8 @@ export function createSmsService(deps: SmsDeps) {
     if (shadow) decision.shadowVerdict = verdicts[any];
     if (linkDomains) decision.linkDomains = linkDomains;
     deps.onDecision(decision, now);
-
-    const out: SmsAnswer = { decisionId, verdict, reasons: list, shadow };
-    if (label) {
-      out.label = label;
-      out.labelCode = labelCode;
-    }
-    if (shadow) out.shadowVerdict = verdicts[any];
-    return out;
+    // The answer's fields are the decision's own: the serializers read those and no others.
+    return decision;
   }
 
   return {
@@ -322,16 +319,17 @@ export function createSmsService(deps: SmsDeps) {
     },
 
     /**
-     * Answers every item in order; a bad item gets its error and does not fail the rest. Each
-     * message's latency runs from the end of the one before (its validation included): one clock
-     * read a message instead of two.
+     * Answers every item in order; a bad item gets its error and does not fail the rest. The
+     * messages are decided at the time the batch is taken up, and each one's latency runs from the
+     * end of the one before (its validation included): one clock read a message instead of two.
      */
     verifyBatch(items: unknown[], operator: string): (SmsAnswer | ItemError)[] {
       let started = performance.now();
+      const now = clock();
       return items.map((item) => {
         const message = parseMessage(plan, item, operator);
         if (!message.ok) return { error: { code: message.code, message: message.message } };
-        const answer = decide(message.value, started);
+        const answer = decide(message.value, started, now);
         started = lastDecided;
         return answer;
       });
