@@ -3,7 +3,7 @@
  * Only the verdict and the registrable domains of the links that raised a reason leave this file:
  * the text is read here and kept nowhere.
  */
-import { type BrandCatalogue, checkLink, parseLink } from '../links/check.ts';
+import { type BrandCatalogue, checkLink, type LinkCheck, parseLink } from '../links/check.ts';
 
 /** A link with a scheme, or a bare host name with a letter top-level domain, with its path. */
 const LINK =
@@ -51,16 +51,25 @@ export function createLinkJudge(brands: BrandCatalogue, isPhishing: (domain: str
     return fresh;
   }
 
+  /**
+   * The verdict kept for the word text[start, end) when it is one plain link (see plainLinkHost)
+   * to a host judged lately; undefined otherwise (the word then takes the long way).
+   */
+  function known(text: string, start: number, end: number, now: number): LinkCheck | undefined {
+    const host = plainLinkHost(text, start, end);
+    if (host === null) return undefined;
+    const kept = verdicts.get(host);
+    return kept && kept.until > now ? (kept.check ?? undefined) : undefined;
+  }
+
   /** The links of a text judged at `now` (ms; verdicts of the last ten seconds are reused). */
   return function judgeLinks(text: string, now: number): LinkFinding {
     if (text.indexOf('.') < 0) return NONE;
-    let worst: LinkFinding['worst'] = null;
-    let domains: string[] | null = null;
     // Links are looked for only in the words that have a dot: the pattern tried at every position
     // of a whole text costs more than the rest of the decision. Words are found around each dot
     // rather than by splitting the whole text.
-    const links: string[] = [];
-    for (let dot = text.indexOf('.'); dot >= 0 && links.length < MAX_LINKS; ) {
+    const checks: (LinkCheck | null)[] = [];
+    for (let dot = text.indexOf('.'); dot >= 0 && checks.length < MAX_LINKS; ) {
       // A host name has a dot followed by a letter or a digit; a dot that ends a sentence or a
       // number ("принят.", "4821.") starts no link, and its word is not even looked at.
       if (!isInnerDot(text, dot)) {
@@ -71,14 +80,21 @@ export function createLinkJudge(brands: BrandCatalogue, isPhishing: (domain: str
       while (start > 0 && !isWordBreak(text.charCodeAt(start - 1))) start--;
       let end = dot + 1;
       while (end < text.length && !isWordBreak(text.charCodeAt(end))) end++;
-      const word = text.slice(start, end);
-      LINK.lastIndex = 0;
-      for (let m = LINK.exec(word); m !== null && links.length < MAX_LINKS; m = LINK.exec(word)) links.push(m[0]);
+      // A campaign sends one link many times: a word that is just a link to a host judged lately
+      // is answered without the patterns.
+      const kept = known(text, start, end, now);
+      if (kept !== undefined) checks.push(kept);
+      else {
+        const word = text.slice(start, end);
+        LINK.lastIndex = 0;
+        for (let m = LINK.exec(word); m !== null && checks.length < MAX_LINKS; m = LINK.exec(word))
+          checks.push(check(m[0].replace(TRAILING, ''), now));
+      }
       dot = text.indexOf('.', end);
     }
-    for (const found of links) {
-      const link = found.replace(TRAILING, '');
-      const verdict = check(link, now);
+    let worst: LinkFinding['worst'] = null;
+    let domains: string[] | null = null;
+    for (const verdict of checks) {
       if (!verdict || (verdict.verdict !== 'phishing' && verdict.verdict !== 'suspicious')) continue;
       if (verdict.verdict === 'phishing') worst = 'phishing';
       else if (worst === null) worst = 'suspicious';
@@ -89,6 +105,63 @@ export function createLinkJudge(brands: BrandCatalogue, isPhishing: (domain: str
     }
     return worst === null ? NONE : { worst, domains: domains ?? [] };
   };
+}
+
+/**
+ * The host, in lower case, of a word text[start, end) that LINK reads whole as one link and
+ * PLAIN_HOST as a plain host: an optional http:// or https:// (any case), a host name of ASCII
+ * letters, digits and hyphens (labels of 1 to 63 characters that start and end with a letter or a
+ * digit, two or more, the last one starting with a letter), then nothing, or a path, query or
+ * fragment without an @. Null for every other word, which the patterns read as before.
+ */
+export function plainLinkHost(text: string, start: number, end: number): string | null {
+  const hostStart = afterScheme(text, start, end);
+  let i = hostStart;
+  let labels = 0;
+  for (;;) {
+    const labelStart = i;
+    while (i < end && isHostChar(text.charCodeAt(i))) i++;
+    const length = i - labelStart;
+    if (length === 0 || length > 63) return null;
+    if (text.charCodeAt(labelStart) === 0x2d || text.charCodeAt(i - 1) === 0x2d) return null;
+    labels++;
+    if (i < end && text.charCodeAt(i) === 0x2e) {
+      i++;
+      continue;
+    }
+    // The last label is the top-level domain: two characters or more, the first a letter.
+    if (labels < 2 || length < 2 || !isAsciiLetter(text.charCodeAt(labelStart))) return null;
+    break;
+  }
+  const hostEnd = i;
+  if (i < end) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x2f && c !== 0x3f && c !== 0x23) return null;
+    for (; i < end; i++) if (text.charCodeAt(i) === 0x40) return null;
+  }
+  return text.slice(hostStart, hostEnd).toLowerCase();
+}
+
+/** Where the host starts after an http:// or https:// (any case) at `i`; `i` when there is none. */
+function afterScheme(text: string, i: number, end: number): number {
+  if (end - i < 8) return i;
+  const h = text.charCodeAt(i) | 0x20;
+  const t1 = text.charCodeAt(i + 1) | 0x20;
+  const t2 = text.charCodeAt(i + 2) | 0x20;
+  const p = text.charCodeAt(i + 3) | 0x20;
+  if (h !== 0x68 || t1 !== 0x74 || t2 !== 0x74 || p !== 0x70) return i;
+  let j = i + 4;
+  if ((text.charCodeAt(j) | 0x20) === 0x73) j++;
+  return text.charCodeAt(j) === 0x3a && text.charCodeAt(j + 1) === 0x2f && text.charCodeAt(j + 2) === 0x2f ? j + 3 : i;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+}
+
+/** An ASCII letter, digit or hyphen. */
+function isHostChar(c: number): boolean {
+  return isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d;
 }
 
 /** Whether the dot at `dot` is followed, in its word, by an ASCII letter or digit or any other non-ASCII character. */
