@@ -15,13 +15,16 @@ import type { BurstCounter } from './burst.ts';
 /**
  * One call per sync, whatever the number of numbers: KEYS are (window, previous window) pairs,
  * ARGV the key lifetime then each pair's count to add. Returns (window total, previous total) pairs.
+ * A window's key gets its lifetime when the INCRBY creates it (its total is then what was added):
+ * counted from then, it outlives the window and the next one, where it is the previous window.
  */
 const syncScript = redisScript(
   `local out = {}
 local lifetime = tonumber(ARGV[1])
 for i = 1, #KEYS, 2 do
-  local total = redis.call('INCRBY', KEYS[i], ARGV[(i + 1) / 2 + 1])
-  redis.call('PEXPIRE', KEYS[i], lifetime)
+  local added = tonumber(ARGV[(i + 1) / 2 + 1])
+  local total = redis.call('INCRBY', KEYS[i], added)
+  if total == added then redis.call('PEXPIRE', KEYS[i], lifetime) end
   out[#out + 1] = total
   out[#out + 1] = tonumber(redis.call('GET', KEYS[i + 1]) or '0')
 end

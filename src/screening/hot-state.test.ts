@@ -206,3 +206,33 @@ for (const [name, open, sharedAcrossNodes] of adapters) {
     });
   });
 }
+
+describe('burst counts in Redis', () => {
+  it('gives each window of counts a lifetime in Redis, so that no count outlives the window after it', async () => {
+    const { prefix, cleanup } = redisTestPrefix();
+    const redis = await openRedis(redisTestUrl(), { commandTimeoutMs: 1000 });
+    const bursts = createRedisBurstCounter(redis, WINDOW, prefix);
+    try {
+      // Counts go to Redis on the second client, which connects on its own.
+      while (redis.relaxed.status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 10));
+      const now = Date.now();
+      const lifetime = 2 * WINDOW + 1000;
+      await bursts.hit(A, now);
+      await bursts.sync();
+      const [key] = await redis.client.keys(`${prefix}burst:${A}:*`);
+      assert.ok(key, 'the window was counted in Redis');
+      const first = await redis.client.pttl(key);
+      assert.ok(first > lifetime - 5000 && first <= lifetime, `lifetime ${first} ms`);
+      await bursts.hit(A, now);
+      await bursts.sync();
+      assert.equal(await redis.client.get(key), '2');
+      // Added to, the window still expires.
+      const second = await redis.client.pttl(key);
+      assert.ok(second > 0 && second <= lifetime, `lifetime ${second} ms`);
+    } finally {
+      bursts.close();
+      await redis.close();
+      await cleanup();
+    }
+  });
+});
