@@ -111,6 +111,40 @@ it('keeps the blocks a failed write left behind for the next flush', async () =>
   await index.close();
 });
 
+it('packs a flush on the main thread when its packing thread fails, and loses no contact', async () => {
+  const stored: ContactBlock[] = [];
+  const store = {
+    insertContactBlocks: async (blocks: ContactBlock[]) => void stored.push(...blocks),
+    contactBlocks: async (bucket: number) =>
+      stored.filter((b) => b.bucket === bucket).map((b) => Buffer.from(b.payload, 'base64')),
+    sweepContacts: async () => 0,
+  } as unknown as BankStore;
+  const errors: string[] = [];
+  const now = Date.now();
+  const index = createContactIndex({
+    store,
+    bucketSeed: 1234567,
+    seal: keys.seal,
+    open: keys.open,
+    clock: () => now,
+    retentionMs: 86_400_000,
+    onError: (_error, what) => errors.push(what),
+    packer: { pack: async () => Promise.reject(new Error('the thread stopped')), close: () => {} },
+  });
+  const at = new Date(now - 1000).toISOString();
+  index.add([{ decisionId: 'x', a: '+905321234567', b: '+77771234501', at, verdict: 'block', reasons: [] } as never]);
+  await index.flush();
+  assert.equal(errors.length, 1);
+  assert.match(errors[0], /packed on the main thread/);
+  assert.equal(stored.length, 1);
+  const { contacts } = await index.trail('+77771234501', now - 60_000, now);
+  assert.deepEqual(
+    contacts.map((c) => [c.number, c.verdict]),
+    [['+905321234567', 'block']],
+  );
+  await index.close();
+});
+
 it('reads blocks written in the earlier layout (caller texts in the header, no text column)', async () => {
   const now = Date.parse('2026-12-04T10:00:00Z');
   const victim = 77771234501;

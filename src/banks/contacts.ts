@@ -15,7 +15,7 @@ import { decodeBatch } from '../ingest/codec.ts';
 import type { JournalBatch } from '../ingest/store.ts';
 import { e164Value, formatNumber } from '../numbering/numbers.ts';
 import type { Decision } from '../screening/types.ts';
-import { bucketOf, type ContactRows, type PackedBlock } from './contact-blocks.ts';
+import { bucketOf, type ContactRows, type PackedBlock, packBlocks } from './contact-blocks.ts';
 import type { PackAnswer, PackRequest } from './contact-blocks-thread.ts';
 import type { BankStore, ContactBlock } from './store.ts';
 
@@ -185,38 +185,36 @@ function decodeBlock(block: Buffer, victim: number, from: number, to: number): D
  * again after a failure. It holds the process open only while a flush waits for it.
  */
 function createPacker() {
-  let worker: Worker | null = null;
+  type Waiting = Map<number, { resolve: (blocks: PackedBlock[]) => void; reject: (error: Error) => void }>;
+  let thread: { worker: Worker; waiting: Waiting } | null = null;
   let nextId = 0;
-  const waiting = new Map<number, { resolve: (blocks: PackedBlock[]) => void; reject: (error: Error) => void }>();
-  const failAll = (error: Error) => {
-    for (const w of waiting.values()) w.reject(error);
-    waiting.clear();
-  };
-  const start = (): Worker => {
-    const started = new Worker(new URL('./contact-blocks-thread.ts', import.meta.url));
-    started.on('message', (answer: PackAnswer) => {
+  const start = () => {
+    const worker = new Worker(new URL('./contact-blocks-thread.ts', import.meta.url));
+    const waiting: Waiting = new Map();
+    const current = { worker, waiting };
+    // A thread that failed or stopped fails what it was asked, not what a later thread is asked.
+    const failAll = (error: Error) => {
+      if (thread === current) thread = null;
+      for (const w of waiting.values()) w.reject(error);
+      waiting.clear();
+    };
+    worker.on('message', (answer: PackAnswer) => {
       const w = waiting.get(answer.id);
       waiting.delete(answer.id);
-      if (waiting.size === 0) started.unref();
+      if (waiting.size === 0) worker.unref();
       if (!w) return;
       if ('error' in answer) w.reject(new Error(`packing contact blocks failed: ${answer.error}`));
       else w.resolve(answer.blocks);
     });
-    started.on('error', (error) => {
-      if (worker === started) worker = null;
-      failAll(error);
-    });
-    started.on('exit', (code) => {
-      if (worker === started) worker = null;
-      failAll(new Error(`the contact packing thread stopped (exit ${code})`));
-    });
-    return started;
+    worker.on('error', failAll);
+    worker.on('exit', (code) => failAll(new Error(`the contact packing thread stopped (exit ${code})`)));
+    return current;
   };
   return {
     /** The blocks of `columns`' rows; the columns are copied, so trails may go on reading them. */
-    pack(columns: ContactColumns, reasonNames: string[], seed: number): Promise<PackedBlock[]> {
-      worker ??= start();
-      const thread = worker;
+    pack(columns: ContactRows, reasonNames: string[], seed: number): Promise<PackedBlock[]> {
+      thread ??= start();
+      const { worker, waiting } = thread;
       const n = columns.size;
       const callee = columns.callee.slice(0, n);
       const caller = columns.caller.slice(0, n);
@@ -229,14 +227,14 @@ function createPacker() {
       const id = nextId++;
       return new Promise((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        thread.ref();
-        thread.postMessage({ id, rows, reasonNames, seed } satisfies PackRequest, moved);
+        worker.ref();
+        worker.postMessage({ id, rows, reasonNames, seed } satisfies PackRequest, moved);
       });
     },
     close(): void {
-      const thread = worker;
-      worker = null;
-      void thread?.terminate();
+      const current = thread;
+      thread = null;
+      void current?.worker.terminate();
     },
   };
 }
@@ -252,9 +250,11 @@ export function createContactIndex(deps: {
   retentionMs: number;
   journal?: (afterId: number, since: Date, limit: number) => Promise<JournalBatch[]>;
   onError: (error: unknown, what: string) => void;
+  /** Packs a flush's blocks (default: on a thread of their own). */
+  packer?: { pack: (rows: ContactRows, reasonNames: string[], seed: number) => Promise<PackedBlock[]>; close(): void };
 }) {
   let buffer = new ContactColumns();
-  const packer = createPacker();
+  const packer = deps.packer ?? createPacker();
   let unwritten: ContactBlock[] = [];
   let dropped = 0;
   let flushing: Promise<void> | null = null;
@@ -285,7 +285,15 @@ export function createContactIndex(deps: {
       // The next ten seconds are likely as busy as the last: room for as many, without growing.
       buffer = new ContactColumns(Math.min(MAX_BUFFER, Math.max(1024, taken.size)));
       // Bucketed, encoded and gzipped on the packing thread; sealed here, where the key is.
-      const packed = await packer.pack(taken, [...reasonNames], deps.bucketSeed);
+      const names = [...reasonNames];
+      let packed: PackedBlock[];
+      try {
+        packed = await packer.pack(taken, names, deps.bucketSeed);
+      } catch (error) {
+        // The contacts are still here: packed on this thread rather than lost.
+        deps.onError(error, 'packing recent contacts on their thread (packed on the main thread instead)');
+        packed = packBlocks(taken, names, deps.bucketSeed);
+      }
       const blocks = packed.map(
         (b): ContactBlock => ({
           bucket: b.bucket,
