@@ -88,11 +88,8 @@ export function parseUtf8JsonBody(bytes: Buffer): unknown {
 
 /** A string read as Latin-1, decoded as the UTF-8 it holds. */
 function decodeString(text: string): string {
-  return nonAscii.test(text) ? utf8Of(text) : text;
+  return nonAscii.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text;
 }
-
-/** The UTF-8 that a string read as Latin-1 holds. */
-const utf8Of = (text: string): string => Buffer.from(text, 'latin1').toString('utf8');
 
 /**
  * The ASCII keys met at each position of the last objects: the items of a batch repeat the same
@@ -110,13 +107,8 @@ function decodeStrings(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const item = value[i];
-      if (typeof item === 'string') {
-        if (nonAscii.test(item)) value[i] = utf8Of(item);
-      } else if (typeof item === 'object' && item !== null) {
-        const decoded = decodeStrings(item);
-        if (decoded !== item) value[i] = decoded;
-      }
+      const decoded = decodeStrings(value[i]);
+      if (decoded !== value[i]) value[i] = decoded;
     }
     return value;
   }
@@ -129,13 +121,8 @@ function decodeStrings(value: unknown): unknown {
       else if (position < 64) asciiKeys[position] = key;
     }
     position++;
-    const item = object[key];
-    if (typeof item === 'string') {
-      if (nonAscii.test(item)) object[key] = utf8Of(item);
-    } else if (typeof item === 'object' && item !== null) {
-      const decoded = decodeStrings(item);
-      if (decoded !== item) object[key] = decoded;
-    }
+    const decoded = decodeStrings(object[key]);
+    if (decoded !== object[key]) object[key] = decoded;
   }
   if (!keyToDecode) return object;
   // Rebuilt so that the keys keep their order.
