@@ -13,7 +13,8 @@ const keys = secretKeysFrom('contacts-test-key-0123456789', 'config');
 const indexOn = (
   store: BankStore,
   now: number,
-  onError: (error: unknown) => void = (error) => assert.fail(String(error)),
+  onError: (error: unknown, what: string) => void = (error) => assert.fail(String(error)),
+  packer?: Parameters<typeof createContactIndex>[0]['packer'],
 ) =>
   createContactIndex({
     store,
@@ -23,18 +24,26 @@ const indexOn = (
     clock: () => now,
     retentionMs: 86_400_000,
     onError,
+    packer,
   });
 
-it('contacts folded from decisions come back, sealed in stored blocks, for their callee only', async () => {
-  const stored: ContactBlock[] = [];
-  const store = {
-    insertContactBlocks: async (blocks: ContactBlock[]) => void stored.push(...blocks),
+/** A records store keeping contact blocks in `stored`; its first `failures` writes fail. */
+const storeKeeping = (stored: ContactBlock[], failures = 0) =>
+  ({
+    insertContactBlocks: async (blocks: ContactBlock[]) => {
+      if (failures-- > 0) throw new Error('records store down');
+      stored.push(...blocks);
+    },
     contactBlocks: async (bucket: number, from: number, to: number) =>
       stored
         .filter((b) => b.bucket === bucket && b.to >= from && b.from <= to)
         .map((b) => Buffer.from(b.payload, 'base64')),
     sweepContacts: async () => 0,
-  } as unknown as BankStore;
+  }) as unknown as BankStore;
+
+it('contacts folded from decisions come back, sealed in stored blocks, for their callee only', async () => {
+  const stored: ContactBlock[] = [];
+  const store = storeKeeping(stored);
   const now = Date.parse('2026-12-04T10:00:00Z');
   const index = indexOn(store, now);
   const decision = (i: number, a: string, b: string, extra: Partial<Decision> & { messageId?: string } = {}) =>
@@ -84,16 +93,7 @@ it('reads +E.164 without making strings, and nothing else', () => {
 
 it('keeps the blocks a failed write left behind for the next flush', async () => {
   const stored: ContactBlock[] = [];
-  let failures = 1;
-  const store = {
-    insertContactBlocks: async (blocks: ContactBlock[]) => {
-      if (failures-- > 0) throw new Error('records store down');
-      stored.push(...blocks);
-    },
-    contactBlocks: async (bucket: number) =>
-      stored.filter((b) => b.bucket === bucket).map((b) => Buffer.from(b.payload, 'base64')),
-    sweepContacts: async () => 0,
-  } as unknown as BankStore;
+  const store = storeKeeping(stored, 1);
   const errors: unknown[] = [];
   const now = Date.now();
   const index = indexOn(store, now, (error) => errors.push(error));
@@ -113,23 +113,11 @@ it('keeps the blocks a failed write left behind for the next flush', async () =>
 
 it('packs a flush on the main thread when its packing thread fails, and loses no contact', async () => {
   const stored: ContactBlock[] = [];
-  const store = {
-    insertContactBlocks: async (blocks: ContactBlock[]) => void stored.push(...blocks),
-    contactBlocks: async (bucket: number) =>
-      stored.filter((b) => b.bucket === bucket).map((b) => Buffer.from(b.payload, 'base64')),
-    sweepContacts: async () => 0,
-  } as unknown as BankStore;
   const errors: string[] = [];
   const now = Date.now();
-  const index = createContactIndex({
-    store,
-    bucketSeed: 1234567,
-    seal: keys.seal,
-    open: keys.open,
-    clock: () => now,
-    retentionMs: 86_400_000,
-    onError: (_error, what) => errors.push(what),
-    packer: { pack: async () => Promise.reject(new Error('the thread stopped')), close: () => {} },
+  const index = indexOn(storeKeeping(stored), now, (_error, what) => errors.push(what), {
+    pack: async () => Promise.reject(new Error('the thread stopped')),
+    close: () => {},
   });
   const at = new Date(now - 1000).toISOString();
   index.add([{ decisionId: 'x', a: '+905321234567', b: '+77771234501', at, verdict: 'block', reasons: [] } as never]);
