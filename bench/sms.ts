@@ -157,10 +157,11 @@ export async function benchSms(seconds = 8): Promise<Record<string, number | str
       smsRuns.push(await measured(server.url, server.pid, '/v1/sms/verify', token, bodies));
     }
     const mean = (runs: { rps: number }[]) => runs.reduce((sum, r) => sum + r.rps, 0) / runs.length;
-    const medianCpu = (runs: Run[]) => {
-      const sorted = runs.map((r) => r.cpuUs).sort((x, y) => x - y);
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((x, y) => x - y);
       return (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
     };
+    const medianCpu = (runs: Run[]) => median(runs.map((r) => r.cpuUs));
     const latency = await load(server.url, '/v1/sms/verify', token, bodies, 10, seconds / 2);
     const batchSize = 500;
     const batches = Array.from({ length: 8 }, (_, k) =>
@@ -202,7 +203,7 @@ export async function benchSms(seconds = 8): Promise<Record<string, number | str
       'call batch decisions/s (500 per request, 8 conn)': Math.round(mean(callBatchRuns) * batchSize),
       'sms batch messages/s (500 per request, 8 conn)': Math.round(mean(batchRuns) * batchSize),
       [`sms | call batch per round, ${rounds} alternating rounds (k/s)`]: `${perRound(batchRuns)} | ${perRound(callBatchRuns)}`,
-      'sms / call batch per round': `median ${((batchRatios[(rounds - 1) >> 1] + batchRatios[rounds >> 1]) / 2).toFixed(2)}, ${batchRatios[0].toFixed(2)}–${batchRatios[rounds - 1].toFixed(2)}`,
+      'sms / call batch per round': `median ${median(batchRatios).toFixed(2)}, ${batchRatios[0].toFixed(2)}–${batchRatios[rounds - 1].toFixed(2)}`,
       'sms batch p99 ms (worst round)': Math.max(...batchRuns.map((r) => r.p99)),
       'sms batch errors': batchRuns.reduce((sum, r) => sum + r.errors, 0),
       'smpp submit_sm/s straight to the SMSC (window 200)': Math.round(direct.rate),
