@@ -39,6 +39,9 @@ function tailOf(a: AnswerFields): string {
   return `${out}}`;
 }
 
+/** The label field of an answer, with its leading comma. */
+const labelField = (label: string): string => `,"label":${JSON.stringify(label)}`;
+
 /** `make(label)` of each label met, kept for the next answers (at most MAX_QUOTED, then started again). */
 function labelCache<T>(make: (label: string) => T): (label: string) => T {
   let made = new Map<string, T>();
@@ -54,7 +57,7 @@ function labelCache<T>(make: (label: string) => T): (label: string) => T {
 }
 
 export function answerSerializer(): (a: AnswerFields) => string {
-  const labelJson = labelCache((label) => `,"label":${JSON.stringify(label)}`);
+  const labelJson = labelCache(labelField);
   return (a) => headOf(a) + (a.label !== undefined ? labelJson(a.label) : '') + tailOf(a);
 }
 
@@ -67,7 +70,7 @@ export function answerSerializer(): (a: AnswerFields) => string {
  * answer a two-byte string to encode. Error answers (4xx) have no results and keep their usual form.
  */
 export function resultsSerializer(): (data: unknown) => string {
-  const labelBytes = labelCache((label) => Buffer.from(`,"label":${JSON.stringify(label)}`, 'utf8'));
+  const labelBytes = labelCache((label) => Buffer.from(labelField(label), 'utf8'));
   return (data) => {
     const results = (data as { results?: unknown[] }).results;
     if (!Array.isArray(results)) return JSON.stringify(data);
@@ -87,10 +90,13 @@ export function resultsSerializer(): (data: unknown) => string {
         bound += heads[i].length * 3 + 1;
         continue;
       }
-      heads[i] = headOf(r);
-      labels[i] = r.label !== undefined ? labelBytes(r.label) : null;
-      tails[i] = tailOf(r);
-      bound += heads[i].length + (labels[i]?.length ?? 0) + (tails[i]?.length ?? 0) + 1;
+      const head = headOf(r);
+      const label = r.label !== undefined ? labelBytes(r.label) : null;
+      const tail = tailOf(r);
+      heads[i] = head;
+      labels[i] = label;
+      tails[i] = tail;
+      bound += head.length + (label?.length ?? 0) + tail.length + 1;
     }
     const out = Buffer.allocUnsafe(bound);
     let at = out.write('{"results":[', 0, 'latin1');
