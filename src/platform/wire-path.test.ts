@@ -252,6 +252,28 @@ describe('large UTF-8 bodies', () => {
     assert.deepEqual(parseUtf8JsonBody(Buffer.from(ascii)), JSON.parse(ascii));
   });
 
+  it('reads a batch in pieces as the whole text decoded would, whatever its items hide', () => {
+    // Texts that end in `},{` put the bytes a piece may end at inside strings, again and again.
+    const tricky = messages.map((m, i) => ({ ...m, text: i % 2 ? `${m.text} },{` : `${m.text}},{"x":1}],"y":[{` }));
+    for (const body of [{ messages: tricky }, { calls: tricky.map((m, i) => (i % 7 ? m : [m.text, i, null, true])) }]) {
+      const text = JSON.stringify(body);
+      assert.ok(text.length > 100_000);
+      assert.deepEqual(parseUtf8JsonBody(Buffer.from(text)), JSON.parse(text));
+    }
+    // Other shapes are read whole: a second key after the array, white space, a bare array.
+    const items = JSON.stringify(tricky);
+    for (const text of [
+      `{"messages":${items},"more":${items}}`,
+      `{"messages": ${items}}`,
+      `{"messages":${items}}\n`,
+      items,
+    ])
+      assert.deepEqual(parseUtf8JsonBody(Buffer.from(text)), JSON.parse(text));
+    // A piece that is not JSON fails the body as a whole would.
+    for (const broken of [`{"messages":${items.slice(0, -1)},]}`, `{"messages":${items.replace('},{"', '},,{"')}}`])
+      assert.throws(() => parseUtf8JsonBody(Buffer.from(broken)), SyntaxError);
+  });
+
   it('reads \\u escapes mixed with raw UTF-8, and refuses prototype poisoning', () => {
     const escaped = text.replace('Ваш код 5.', '\\u0416\\u00e9 Ваш код 5.');
     assert.equal(

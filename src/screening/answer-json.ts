@@ -65,9 +65,12 @@ export function answerSerializer(): (a: AnswerFields) => string {
  * The serializer of a batch answer `{"results":[…]}`, written straight into one buffer, each answer
  * as `answerSerializer` writes it and an item's error as it is. Concatenating a 100 KB string of a
  * thousand pieces costs a flattening pass to measure it and an encoding pass to send it; a buffer
- * costs neither. The ASCII parts of an answer are copied as one byte a character, and each label
- * (Cyrillic, mostly) is encoded to UTF-8 once and copied: a label joined to the rest made the whole
- * answer a two-byte string to encode. Error answers (4xx) have no results and keep their usual form.
+ * costs neither. The ASCII text between two labels (the tail of one answer, the heads and tails of
+ * the unlabelled answers after it, the head of the next) is joined and copied in one write, one
+ * byte a character, and each label (Cyrillic, mostly) is encoded to UTF-8 once and copied: a label
+ * joined to the rest made the whole answer a two-byte string to encode, and a write per head and
+ * tail cost more than the copying (0.77 → 0.49 µs an answer in a micro-bench of the SMS bench's
+ * answers). Error answers (4xx) have no results and keep their usual form.
  */
 export function resultsSerializer(): (data: unknown) => string {
   const labelBytes = labelCache((label) => Buffer.from(labelField(label), 'utf8'));
@@ -75,44 +78,45 @@ export function resultsSerializer(): (data: unknown) => string {
     const results = (data as { results?: unknown[] }).results;
     if (!Array.isArray(results)) return JSON.stringify(data);
     const n = results.length;
-    // Per item: its ASCII head (or its error as JSON), its label's bytes, its ASCII tail.
-    const heads = new Array<string>(n);
-    const labels = new Array<Buffer | null>(n);
-    const tails = new Array<string | null>(n);
+    // The answer as runs of ASCII text with a label's bytes (or an error's UTF-8) after each.
+    const runs: string[] = [];
+    const breaks: (Buffer | string)[] = [];
+    let run = '{"results":[';
     let bound = 16;
     for (let i = 0; i < n; i++) {
+      if (i > 0) run += ',';
       const r = results[i] as AnswerFields | { error: unknown };
       if ('error' in r) {
-        heads[i] = JSON.stringify(r);
-        labels[i] = null;
-        tails[i] = null;
-        // A UTF-16 unit is at most 3 bytes of UTF-8.
-        bound += heads[i].length * 3 + 1;
+        const error = JSON.stringify(r);
+        runs.push(run);
+        breaks.push(error);
+        bound += run.length + error.length * 3;
+        run = '';
         continue;
       }
-      const head = headOf(r);
-      const label = r.label !== undefined ? labelBytes(r.label) : null;
-      const tail = tailOf(r);
-      heads[i] = head;
-      labels[i] = label;
-      tails[i] = tail;
-      bound += head.length + (label?.length ?? 0) + tail.length + 1;
-    }
-    const out = Buffer.allocUnsafe(bound);
-    let at = out.write('{"results":[', 0, 'latin1');
-    for (let i = 0; i < n; i++) {
-      if (i > 0) out[at++] = 0x2c; // ,
-      const tail = tails[i];
-      if (tail === null) {
-        at += out.write(heads[i], at, 'utf8');
-        continue;
+      run += headOf(r);
+      if (r.label !== undefined) {
+        const label = labelBytes(r.label);
+        runs.push(run);
+        breaks.push(label);
+        bound += run.length + label.length;
+        run = '';
       }
-      at += out.write(heads[i], at, 'latin1');
-      const label = labels[i];
-      if (label !== null) at += label.copy(out, at);
-      at += out.write(tail, at, 'latin1');
+      run += tailOf(r);
     }
-    at += out.write(']}', at, 'latin1');
+    run += ']}';
+    const out = Buffer.allocUnsafe(bound + run.length);
+    let at = 0;
+    for (let k = 0; k < runs.length; k++) {
+      at += out.write(runs[k], at, 'latin1');
+      const b = breaks[k];
+      if (typeof b === 'string') at += out.write(b, at, 'utf8');
+      else {
+        out.set(b, at);
+        at += b.length;
+      }
+    }
+    at += out.write(run, at, 'latin1');
     // Fastify sends a Buffer as it is; the serializer's type says string.
     return out.subarray(0, at) as unknown as string;
   };
