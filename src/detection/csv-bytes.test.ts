@@ -188,3 +188,40 @@ test('the byte reader matches the text reader on every file of a mixed-habits in
     assert.deepEqual(actual, expected, file);
   }
 });
+
+test('the byte reader matches the text reader when the widths of fields change from row to row', async () => {
+  // Each field drawn from spellings of several widths, valid and not, so that the commas expected
+  // where the last rows had them are often somewhere else: inside the next field, one field on,
+  // at the end of a shorter line.
+  const choices: string[][] = [
+    ['r1', 'record-0000000002', ''],
+    ['KCELL', 'TELE2', 'KCELLX', '', 'K,CELL'],
+    ['voice', 'sms', 'data', 'voic'],
+    ['out', 'in', ''],
+    ['+77011230001', '+7701123000', '87011230001', '+770112300011', '', '+77011230001,1'],
+    ['+77051234567', '102', '', '+442071234567', '+7705,1234567'],
+    ['401020000000001', '40102000000001', '', '4010200000,00001'],
+    ['352906116834153', '35290611683415', '', 'x52906116834153'],
+    ['ALA-1', 'KZ-ALA-0030', '', 'ALA,1', 'ALA\n1'],
+    [TIME, '2025-03-03T10:00:00.5Z', '2025-03-03T10:00:00', '2025-03-03T10:00:00+05,00', ''],
+    ['60', '0', '3600', '', '1.5', '6,0'],
+    ['1', '0', 'true', ''],
+    ['', '123456', '12,3'],
+    ['', 'domestic', 'international', 'on-net', 'on,net'],
+  ];
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    // Mostly the first spelling (so its width is learnt), now and then another.
+    const fields = choices.map((options) => (random(8) === 0 ? options[random(options.length)] : options[0]));
+    lines.push(random(50) === 0 ? fields.join(',').slice(0, random(80)) : fields.join(','));
+  }
+  const path = join(root, 'widths.csv');
+  writeFileSync(path, `${CDR_HEADER}\n${lines.join('\n')}\n`);
+  await assertSame(path, 64);
+  await assertSame(path, 65536);
+});

@@ -127,12 +127,13 @@ class NameTable {
   private hashes = new Int32Array(1024);
   private count = 0;
 
-  /** The index of the name in `batch`'s dictionary (interned there on first use), or -1 when not ASCII. */
+  /** The index of the name in `batch`'s dictionary (interned there on first use), or -1 when not ASCII or holding a comma or newline. */
   index(b: Uint8Array, start: number, end: number, batch: CdrBatch): number {
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) {
       const c = b[i];
-      if (c >= 0x80) return -1;
+      // A comma or newline in a name is a field `split` skipped wrongly: the line is read again.
+      if (c >= 0x80 || c === COMMA || c === NEWLINE) return -1;
       h = Math.imul(h ^ c, 0x01000193);
     }
     const mask = this.slots.length - 1;
@@ -201,6 +202,10 @@ export class CdrByteParser {
   private readonly scratch = new Scratch();
   /** Where the commas of the current line are (a longer line goes to the text parser). */
   private readonly commas = new Int32Array(64);
+  /** Per field of a line: its width in the last line that had it non-empty, and whether `split` may skip it. */
+  private readonly widths = new Int32Array(64);
+  private readonly skippable = new Uint8Array(64);
+  private splitCount = 0;
   /** The first 13 bytes (date and hour) of the last time read with a valid date, and what they gave. */
   private readonly timeHead = new Uint8Array(13);
   private timeHeadValid = false;
@@ -223,6 +228,8 @@ export class CdrByteParser {
     this.plan = plan;
     this.rowParser = new RowParser(plan);
     this.positions = positions;
+    for (let field = 0; field < positions.length && field < this.skippable.length; field++)
+      this.skippable[field] = positions[field] >= 0 && positions[field] !== C_RECORD_ID ? 1 : 0;
     this.starts.fill(-1);
     this.ends.fill(-1);
     this.lineNumber = linesBefore;
@@ -248,29 +255,90 @@ export class CdrByteParser {
 
   /**
    * Reads the lines of b from `from` on, each up to its newline; returns where the last line
-   * without a newline starts (b.length when there is none). Newlines and commas are found in one
-   * pass over the bytes.
+   * without a newline starts (b.length when there is none).
+   *
+   * A line is first split where the last lines' fields were (`split`): a field whose width is
+   * known is skipped over when a comma stands right after it, so most bytes of a row are read
+   * once, by the field's own parsing, not also to find commas. That split is kept only when the
+   * row is added from bytes: every skipped field is then one `append` has read through and found
+   * to hold no comma and no newline, so the commas found are the line's commas and the newline
+   * its end. Otherwise the line is read the careful way: its end found, its commas counted one by
+   * one, as before the split existed.
    */
   scan(b: Buffer, from: number, out: CdrBatch[]): number {
-    const commas = this.commas;
-    const most = commas.length;
     const n = b.length;
     let lineStart = from;
-    let count = 0;
-    for (let i = from; i < n; i++) {
-      const c = b[i];
-      if (c <= COMMA) {
-        if (c === COMMA) {
-          if (count < most) commas[count] = i;
-          count++;
-        } else if (c === NEWLINE) {
-          this.line(b, lineStart, i, count, out);
-          lineStart = i + 1;
-          count = 0;
+    while (lineStart < n) {
+      const newline = this.split(b, lineStart, n);
+      if (newline >= 0) {
+        let end = newline;
+        if (end > lineStart && b[end - 1] === CR) end--;
+        // The row is numbered before it is appended (`append` writes its line).
+        this.lineNumber++;
+        if (end > lineStart && this.bytesRow(b, lineStart, end, this.splitCount) === ADDED) {
+          this.rows++;
+          if (this.batch.size >= this.batchSize) {
+            out.push(this.batch);
+            this.batch = this.newBatch();
+          }
+          lineStart = newline + 1;
+          continue;
         }
+        this.lineNumber--;
       }
+      const real = b.indexOf(NEWLINE, lineStart);
+      if (real < 0) return lineStart;
+      let count = 0;
+      for (let i = lineStart; i < real; i++)
+        if (b[i] === COMMA) {
+          if (count < this.commas.length) this.commas[count] = i;
+          count++;
+        }
+      this.line(b, lineStart, real, count, out);
+      lineStart = real + 1;
     }
     return lineStart;
+  }
+
+  /**
+   * The commas of the line from `start` as the last lines' field widths foretell them (into
+   * this.commas, their number into this.splitCount), and the newline that ends it; -1 when b ends
+   * first or the line has more commas than are kept. Fields that `append` does not read through
+   * (record IDs, columns it ignores) and the last field are always read byte by byte.
+   */
+  private split(b: Buffer, start: number, n: number): number {
+    const commas = this.commas;
+    const most = commas.length;
+    const widths = this.widths;
+    const skippable = this.skippable;
+    const last = this.positions.length - 1;
+    let i = start;
+    let count = 0;
+    for (;;) {
+      if (count < last && skippable[count] === 1) {
+        const j = i + widths[count];
+        if (j > i && j < n && b[j] === COMMA) {
+          commas[count++] = j;
+          i = j + 1;
+          continue;
+        }
+      }
+      let k = i;
+      for (; k < n; k++) {
+        const c = b[k];
+        if (c <= COMMA && (c === COMMA || c === NEWLINE)) break;
+      }
+      if (k >= n) return -1;
+      if (b[k] === NEWLINE) {
+        this.splitCount = count;
+        return k;
+      }
+      if (count >= most) return -1;
+      commas[count] = k;
+      if (k > i) widths[count] = k - i;
+      count++;
+      i = k + 1;
+    }
   }
 
   /** One line, b[start, end) without its newline, with `count` commas at this.commas. */
