@@ -63,6 +63,9 @@ const C_ANSWERED = 11;
 const C_BYTES = 12;
 const C_ROUTE = 13;
 
+/** The narrowest field `CdrByteParser.split` skips over. */
+const MIN_SKIP = 5;
+
 /** The fast path cannot decide this row: the text parser reads it. */
 const UNSURE = 1;
 const ADDED = 0;
@@ -285,6 +288,8 @@ export class CdrByteParser {
           continue;
         }
         this.lineNumber--;
+        // Widths learnt from a wrong split would mislead the next lines: learnt again from the next.
+        this.widths.fill(0);
       }
       const real = b.indexOf(NEWLINE, lineStart);
       if (real < 0) return lineStart;
@@ -317,7 +322,8 @@ export class CdrByteParser {
     for (;;) {
       if (count < last && skippable[count] === 1) {
         const j = i + widths[count];
-        if (j > i && j < n && b[j] === COMMA) {
+        // An empty field is not skipped: the width of a full one would reach into the next fields.
+        if (j > i && j < n && b[j] === COMMA && b[i] !== COMMA) {
           commas[count++] = j;
           i = j + 1;
           continue;
@@ -335,7 +341,8 @@ export class CdrByteParser {
       }
       if (count >= most) return -1;
       commas[count] = k;
-      if (k > i) widths[count] = k - i;
+      // Narrow fields (durations, flags, enums) change width from row to row: not worth skipping.
+      if (k > i) widths[count] = k - i >= MIN_SKIP ? k - i : 0;
       count++;
       i = k + 1;
     }
