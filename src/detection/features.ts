@@ -472,7 +472,8 @@ export class FeatureStore {
           bySlot.push(sim);
         }
         rowSims[r] = sim;
-        rowSlots[r] = sim.slot;
+        // The reader's number is the SIM's slot: the SIM's state is not touched before its turn.
+        rowSlots[r] = batchIds === null ? sim.slot : batchIds[i];
         rowCells[r] = cell;
         rowBatch[r] = b;
         rowIndex[r] = i;
