@@ -32,6 +32,13 @@ return out`,
   null,
 );
 
+/**
+ * Numbers per sync script, at most. Redis runs a script to its end before any other command: one
+ * script for a sync's thousands of numbers held every other node's calls (origin confirmations) for
+ * milliseconds; scripts of this size, sent one after the other, let them in between.
+ */
+const SYNC_CHUNK = 256;
+
 interface Slot {
   window: number;
   /** The platform's count of this window, as Redis last answered (this node's sent calls included). */
@@ -69,41 +76,49 @@ export function createRedisBurstCounter(
       slot.unsent = 0;
       return taken;
     });
-    const keys: string[] = [];
-    const counts: number[] = [];
-    numbers.forEach((n, i) => {
-      keys.push(key(n, sent[i].window), key(n, sent[i].window - 1));
-      counts.push(sent[i].count);
-    });
-    for (const [n, window, count] of late) {
-      keys.push(key(n, window), key(n, window - 1));
-      counts.push(count);
-    }
-    let replies: number[] | null;
-    try {
-      // The keys go as KEYS of a script with a variable count: its key count is the first argument.
-      replies = (await syncScript(redis.relaxed, [keys.length, ...keys, lifetime, ...counts])) as number[];
-    } catch {
-      replies = null;
-    }
-    if (!replies) {
-      // Not added: count them again next time (the platform's totals stay as last seen).
-      numbers.forEach((n, i) => {
+    // Every count to add: the numbers counted since the last sync, then windows that ended unsent.
+    const total = numbers.length + late.length;
+    for (let from = 0; from < total; from += SYNC_CHUNK) {
+      const to = Math.min(total, from + SYNC_CHUNK);
+      const keys: string[] = [];
+      const counts: number[] = [];
+      for (let i = from; i < to; i++) {
+        const [n, window, count] =
+          i < numbers.length ? [numbers[i], sent[i].window, sent[i].count] : late[i - numbers.length];
+        keys.push(key(n, window), key(n, window - 1));
+        counts.push(count);
+      }
+      let replies: number[] | null;
+      try {
+        // The keys go as KEYS of a script with a variable count: its key count is the first argument.
+        replies = (await syncScript(redis.relaxed, [keys.length, ...keys, lifetime, ...counts])) as number[];
+      } catch {
+        replies = null;
+      }
+      if (!replies) {
+        // Not added, this part and the rest: counted again next time (the platform's totals stay as last seen).
+        for (let i = from; i < total; i++) {
+          if (i >= numbers.length) {
+            leftovers.push(late[i - numbers.length]);
+            continue;
+          }
+          const n = numbers[i];
+          const slot = slots.get(n);
+          if (slot && slot.window === sent[i].window) slot.unsent += sent[i].count;
+          else if (sent[i].count > 0) leftovers.push([n, sent[i].window, sent[i].count]);
+          dirty.add(n);
+        }
+        redis.failed();
+        return;
+      }
+      for (let i = from; i < to && i < numbers.length; i++) {
+        const n = numbers[i];
         const slot = slots.get(n);
-        if (slot && slot.window === sent[i].window) slot.unsent += sent[i].count;
-        else if (sent[i].count > 0) leftovers.push([n, sent[i].window, sent[i].count]);
-        dirty.add(n);
-      });
-      leftovers.push(...late);
-      redis.failed();
-      return;
+        if (!slot || slot.window !== sent[i].window) continue;
+        slot.known = Number(replies[2 * (i - from)]);
+        slot.previous = Math.max(slot.previous, Number(replies[2 * (i - from) + 1]));
+      }
     }
-    numbers.forEach((n, i) => {
-      const slot = slots.get(n);
-      if (!slot || slot.window !== sent[i].window) return;
-      slot.known = Number(replies![2 * i]);
-      slot.previous = Math.max(slot.previous, Number(replies![2 * i + 1]));
-    });
   }
 
   let syncing: Promise<void> | null = null;

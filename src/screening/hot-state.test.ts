@@ -204,6 +204,21 @@ for (const [name, open, sharedAcrossNodes] of adapters) {
       await sync(nodeA);
       assert.equal(await nodeA.bursts.hit(A, now), 6);
     });
+
+    acrossNodes('counts the platform for each of a thousand numbers called in one sync', async () => {
+      const state = await start();
+      const nodeA = await state.node();
+      const nodeB = await state.node();
+      const sync = (node: { bursts: BurstCounter }) => (node.bursts as { sync?: () => Promise<void> }).sync?.();
+      const now = Date.now();
+      const numbers = Array.from({ length: 1000 }, (_, i) => A + 1 + i);
+      // Node A calls each number as many times as its place in the list modulo 3, plus one.
+      for (const [i, n] of numbers.entries()) for (let k = 0; k <= i % 3; k++) await nodeA.bursts.hit(n, now);
+      await sync(nodeA);
+      for (const n of numbers) await nodeB.bursts.hit(n, now);
+      await sync(nodeB);
+      for (const [i, n] of numbers.entries()) assert.equal(await nodeB.bursts.hit(n, now), (i % 3) + 3, `number ${i}`);
+    });
   });
 }
 
