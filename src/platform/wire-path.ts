@@ -108,7 +108,8 @@ function parseItems(bytes: Buffer): unknown {
       const boundary = end - start > itemsPiece ? bytes.indexOf(itemBoundary, start + itemsPiece) : -1;
       const pieceEnd = boundary >= 0 && boundary < end ? boundary + 1 : end;
       const piece = JSON.parse(`[${bytes.toString('utf8', start, pieceEnd)}]`) as unknown[];
-      items = items.length === 0 ? piece : items.concat(piece);
+      if (items.length === 0) items = piece;
+      else for (let k = 0; k < piece.length; k++) items.push(piece[k]);
       start = pieceEnd + 1;
     }
   } catch {
