@@ -12,6 +12,7 @@ import { analyzeFilesThreaded } from '../src/detection/parallel.ts';
 import { loadModels } from '../src/detection/pipeline.ts';
 import { writeSynthetic } from '../src/detection/synthetic.ts';
 import { loadPlan } from '../src/numbering/plan.ts';
+import { median } from './stats.ts';
 
 const PLAN_PATH = join(import.meta.dirname, '..', 'data', 'numbering', 'kz.json');
 
@@ -101,10 +102,6 @@ export async function benchDetection(targetCdrs = 3_000_000, rounds = 2): Promis
   }
   if (existsSync(dir) && readdirSync(dir).length > 0) rmSync(dir, { recursive: true, force: true });
   if (found === null) throw new Error('no round ran');
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((x, y) => x - y);
-    return (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
-  };
   const seconds = median(analyzeSeconds);
   const round2 = (x: number) => Math.round(x * 100) / 100;
   const out: Record<string, number | string> = {

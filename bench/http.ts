@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Phase, phaseNames } from '../src/platform/phases.ts';
+import { median } from './stats.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 export const adminToken = 'bench-admin-token-0123456789abcdef';
@@ -209,10 +210,6 @@ async function round(
   return { ...result, cpuUsPerRequest: (cpuMs * 1000) / Math.max(1, result.rps * seconds) };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  return (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
-};
 const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
 const us = (ms: number, requests: number) => ((ms * 1000) / Math.max(1, requests)).toFixed(2);
 

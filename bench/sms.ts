@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import smpp, { type Session } from 'smpp';
 import { adminToken, cpuMsOf, key, load, startCallshield } from './http.ts';
+import { median } from './stats.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -157,10 +158,6 @@ export async function benchSms(seconds = 8): Promise<Record<string, number | str
       smsRuns.push(await measured(server.url, server.pid, '/v1/sms/verify', token, bodies));
     }
     const mean = (runs: { rps: number }[]) => runs.reduce((sum, r) => sum + r.rps, 0) / runs.length;
-    const median = (values: number[]) => {
-      const sorted = [...values].sort((x, y) => x - y);
-      return (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
-    };
     const medianCpu = (runs: Run[]) => median(runs.map((r) => r.cpuUs));
     const latency = await load(server.url, '/v1/sms/verify', token, bodies, 10, seconds / 2);
     const batchSize = 500;

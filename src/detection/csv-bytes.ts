@@ -280,10 +280,7 @@ export class CdrByteParser {
         this.lineNumber++;
         if (end > lineStart && this.bytesRow(b, lineStart, end, this.splitCount) === ADDED) {
           this.rows++;
-          if (this.batch.size >= this.batchSize) {
-            out.push(this.batch);
-            this.batch = this.newBatch();
-          }
+          this.handOverWhenFull(out);
           lineStart = newline + 1;
           continue;
         }
@@ -370,6 +367,11 @@ export class CdrByteParser {
       }
     }
     if (reason === null) this.rows++;
+    this.handOverWhenFull(out);
+  }
+
+  /** Hands the batch over once it holds as many rows, or quarantined rows, as it may. */
+  private handOverWhenFull(out: CdrBatch[]): void {
     if (this.batch.size >= this.batchSize || this.batch.quarantine.length >= this.quarantinePerBatch) {
       out.push(this.batch);
       this.batch = this.newBatch();

@@ -76,10 +76,14 @@ function plainJson(bytes: Buffer): boolean {
   );
 }
 
+/** A body read by secure-json-parse, as Fastify's default parser reads it. */
+function parseSecure(bytes: Buffer): unknown {
+  return secureJson.parse(bytes.toString('utf8'), undefined, parseOptions);
+}
+
 /** A JSON body as Fastify's default parser reads it (UTF-8, prototype poisoning refused). */
 export function parseJsonBody(bytes: Buffer): unknown {
-  if (bytes.length > smallBody && plainJson(bytes)) return JSON.parse(bytes.toString('utf8'));
-  return secureJson.parse(bytes.toString('utf8'), undefined, parseOptions);
+  return bytes.length > smallBody && plainJson(bytes) ? JSON.parse(bytes.toString('utf8')) : parseSecure(bytes);
 }
 
 /** Bytes of the text decoded in one piece when a batch body is read piecewise (`parseItems`). */
@@ -131,7 +135,8 @@ function parseItems(bytes: Buffer): unknown {
  * Latin-1 reading would mix with raw bytes) or a poisoning word is decoded whole.
  */
 export function parseUtf8JsonBody(bytes: Buffer): unknown {
-  if (bytes.length <= largeBody || !plainJson(bytes)) return parseJsonBody(bytes);
+  if (bytes.length <= largeBody) return parseJsonBody(bytes);
+  if (!plainJson(bytes)) return parseSecure(bytes);
   const items = parseItems(bytes);
   if (items !== undefined) return items;
   const value = JSON.parse(bytes.toString('latin1'));
