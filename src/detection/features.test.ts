@@ -6,10 +6,11 @@ import { after, before, test } from 'node:test';
 import type { CdrBatch } from '../cdr/batch.ts';
 import { parseCdrText, readCdrFile } from '../cdr/reader.ts';
 import { CDR_HEADER } from '../cdr/test-support.ts';
+import { decodeBatch, encodeBatch } from '../ingest/codec.ts';
 import { loadPlan } from '../numbering/plan.ts';
 import { findCdrFiles, simulate, simulatorAvailable } from './dataset.ts';
 import { simRecords } from './detectors.ts';
-import { FeatureStore } from './features.ts';
+import { FeatureStore, simOrder } from './features.ts';
 import { NumberTable } from './number-table.ts';
 
 const plan = loadPlan(join(import.meta.dirname, '..', '..', 'data', 'numbering', 'kz.json'));
@@ -46,15 +47,22 @@ function snapshot(store: FeatureStore): string {
 
 /**
  * The simulator run folded in batches of `batchSize` rows, `group` batches at a time; with
- * `numbered`, each row's SIM numbered in order of first appearance (as analyze's parser does).
+ * `numbered`, each row's SIM numbered in order of first appearance; with `presorted`, also each
+ * batch put in SIM order before it is folded (as analyze's parsing thread does).
  */
-async function fold(batchSize: number, group = 1, numbered = false): Promise<FeatureStore> {
+async function fold(batchSize: number, group = 1, numbered = false, presorted = false): Promise<FeatureStore> {
   const store = new FeatureStore(plan);
   const numbers = new NumberTable<number>();
   let pending: CdrBatch[] = [];
   let pendingIds: Int32Array[] = [];
   const flush = () => {
-    if (group === 1 && !numbered) store.addBatch(pending[0]);
+    if (presorted)
+      pending.forEach((batch, b) => {
+        const rowOf = simOrder(pendingIds[b], batch.size);
+        const slots = rowOf.map((row) => pendingIds[b][row]);
+        store.addBatchInSimOrder(decodeBatch(encodeBatch(batch, rowOf)), slots, rowOf);
+      });
+    else if (group === 1 && !numbered) store.addBatch(pending[0]);
     else store.addBatches(pending, numbered ? pendingIds : null);
     pending = [];
     pendingIds = [];
@@ -88,7 +96,7 @@ async function fold(batchSize: number, group = 1, numbered = false): Promise<Fea
  */
 const BEFORE = 'f0b45d7bac16fd3860be4d0c99dc3a74a6c6acfecb8ebeef3527e73136a22bb8';
 
-test('the fold gives the same features as the single-pass fold did, whatever the batch size, grouping and SIM numbering', {
+test('the fold gives the same features as the single-pass fold did, whatever the batch size, grouping, SIM numbering and row order', {
   skip: !simulatorAvailable(),
 }, async () => {
   const whole = snapshot(await fold(65536));
@@ -98,6 +106,8 @@ test('the fold gives the same features as the single-pass fold did, whatever the
   assert.equal(snapshot(await fold(4096, 7)), whole);
   assert.equal(snapshot(await fold(1 << 20, 1000)), whole);
   assert.equal(snapshot(await fold(5000, 3, true)), whole);
+  assert.equal(snapshot(await fold(65536, 1, true, true)), whole);
+  assert.equal(snapshot(await fold(777, 1, true, true)), whole);
 });
 
 /**

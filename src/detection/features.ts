@@ -8,6 +8,7 @@ import {
   OTHER_E164,
   ROUTE_INTERNATIONAL,
 } from '../cdr/types.ts';
+import { decodeBatch, encodeBatch } from '../ingest/codec.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import { NumberTable } from './number-table.ts';
 import { DistinctCounter, RecentNumbers, TopCounter } from './sketch.ts';
@@ -351,15 +352,15 @@ export class FeatureStore {
   private readonly simsBySlot: SimState[] = [];
   /** Cell states by global cell id (cells are never evicted). */
   private readonly cellStates: CellState[] = [];
-  /** Per row of the batches being folded: SIM, global cell id, batch, row in it; then the SIM-by-SIM order. */
-  private rowSims: SimState[] = [];
+  /**
+   * Per row of the batch being folded (in SIM order): its global cell id, its device; its
+   * position from its position read (the inverse of `rowOf`); the device pass's order and sort keys.
+   */
   private rowCells = new Int32Array(0);
-  private rowBatch = new Int32Array(0);
-  private rowIndex = new Int32Array(0);
-  private rowOrder = new Int32Array(0);
-  /** Per row: its SIM's slot, then its device's (the sort keys). */
-  private rowSlots = new Int32Array(0);
   private rowDevices: (ImeiState | null)[] = [];
+  private rowAt = new Int32Array(0);
+  private rowOrder = new Int32Array(0);
+  private rowSlots = new Int32Array(0);
   /** Devices made so far (each device's slot); those made by the group being folded. */
   private deviceSlots = 0;
   private readonly newDevices: ImeiState[] = [];
@@ -399,132 +400,148 @@ export class FeatureStore {
    * Folds every row of several batches in, as `addBatch` on each in turn would. `simIds`, when
    * given, numbers each row's SIM (one Int32Array per batch) 0, 1, 2… in the order the SIMs first
    * appear in all the rows this store is ever given — what a reader that sees every row can work
-   * out on its own thread — and spares a lookup per row; they are ignored once SIMs were evicted. First, in row
-   * order: cells named, SIMs found or made, calls in from abroad (`foldSource`). Then SIM by SIM,
-   * each SIM's rows in their order: its own windows (`foldSim`), cells (`foldCell`) and IMEIs
-   * (`deviceOf`). Then device by device, each device's rows in their order (`foldDevice`: its
-   * SIMs and hand-overs). A SIM's state depends only on its own rows and a device's on its own, so
-   * the result is the same; but with many rows per SIM in a group, its state is fetched from
-   * memory once, not once per row (the rows of a file are in time order, every SIM in turn).
+   * out on its own thread — and spares a lookup per row; they are ignored once SIMs were evicted.
+   * Each batch is put in SIM order (`simOrder`) and folded by `addBatchInSimOrder`.
    */
   addBatches(batches: CdrBatch[], simIds: Int32Array[] | null = null): void {
-    // SIM numbers given by the reader (`simIds`, see below) stand for lookups while they can.
     const ids = simIds !== null && this.generation === 0 ? simIds : null;
-    const bySlot = this.simsBySlot;
-    let total = 0;
-    for (const batch of batches) total += batch.size;
-    if (this.rowSims.length < total) {
-      this.rowSims = new Array(total);
-      this.rowCells = new Int32Array(total);
-      this.rowBatch = new Int32Array(total);
-      this.rowIndex = new Int32Array(total);
-      this.rowOrder = new Int32Array(total);
-      this.rowSlots = new Int32Array(total);
-      this.rowDevices = new Array(total).fill(null);
-    }
-    const rowDevices = this.rowDevices;
-    const rowSims = this.rowSims;
-    const rowCells = this.rowCells;
-    const rowBatch = this.rowBatch;
-    const rowIndex = this.rowIndex;
-    const rowSlots = this.rowSlots;
-    const simTable = this.simTable;
-    let r = 0;
     for (let b = 0; b < batches.length; b++) {
       const batch = batches[b];
-      // Batch-local string ids → global cell ids, once per distinct string of the batch.
-      const local = new Int32Array(batch.strings.length).fill(-2);
-      const size = batch.size;
-      const msisdns = batch.msisdn;
-      const cells = batch.cell;
-      const startedAt = batch.startedAt;
-      const events = batch.event;
-      const directions = batch.direction;
-      const routes = batch.route;
-      const otherKinds = batch.otherKind;
-      const batchIds = ids === null ? null : ids[b];
-      for (let i = 0; i < size; i++, r++) {
-        const localCell = cells[i];
-        let cell = -1;
-        if (localCell >= 0) {
-          cell = local[localCell];
-          if (cell === -2) {
-            cell = this.cellId(batch.strings[localCell]);
-            local[localCell] = cell;
-          }
-          // A cell's state is made by its first row, as the cells are listed in that order.
-          if (this.cellStates[cell] === undefined) {
-            const state = new CellState(cell);
-            this.cellStates[cell] = state;
-            this.cells.set(cell, state);
-          }
+      const slots = ids === null ? this.slotsOf(batch) : ids[b];
+      const rowOf = simOrder(slots, batch.size);
+      const sortedSlots = new Int32Array(batch.size);
+      for (let k = 0; k < batch.size; k++) sortedSlots[k] = slots[rowOf[k]];
+      this.foldInSimOrder(decodeBatch(encodeBatch(batch, rowOf), { share: true }), sortedSlots, rowOf);
+    }
+  }
+
+  /** Each row's SIM slot, the SIMs new to the store made in the order of their first rows. */
+  private slotsOf(batch: CdrBatch): Int32Array {
+    const slots = new Int32Array(batch.size);
+    for (let i = 0; i < batch.size; i++) {
+      const msisdn = batch.msisdn[i];
+      let sim = this.simTable.get(msisdn);
+      if (sim === undefined) sim = this.makeSim(msisdn);
+      slots[i] = sim.slot;
+    }
+    return slots;
+  }
+
+  private makeSim(msisdn: number): SimState {
+    const sim = new SimState(msisdn, this.slots++);
+    this.sims.set(msisdn, sim);
+    this.simTable.add(msisdn, sim);
+    this.simsBySlot.push(sim);
+    return sim;
+  }
+
+  /**
+   * Folds a batch put in SIM order by its reader: `slots[k]` numbers row k's SIM as `simIds` of
+   * `addBatches` do, the rows are sorted by it with each SIM's rows in their order (`simOrder`),
+   * and `rowOf[k]` is row k's position in the order read. Only for a store that never evicted.
+   */
+  addBatchInSimOrder(batch: CdrBatch, slots: Int32Array, rowOf: Int32Array): void {
+    if (this.generation > 0) throw new Error('SIM numbers of a reader cannot follow a store that evicted SIMs');
+    this.foldInSimOrder(batch, slots, rowOf);
+  }
+
+  /**
+   * The fold of a batch in SIM order. First, in the order read: cells named and made (the cells
+   * are listed in the order of their first rows), calls in from abroad (`foldSource`). Then SIM
+   * by SIM, each SIM's rows in their order: its own windows (`foldSim`), cells (`foldCell`) and
+   * IMEIs (`deviceOf`). Then device by device, each device's rows in the order read (`foldDevice`:
+   * its SIMs and hand-overs). A SIM's state depends only on its own rows and a device's on its
+   * own, so the result is that of a fold row by row in the order read; but a SIM's state is fetched
+   * from memory once per batch, not once per row (the rows of a file are in time order, every SIM
+   * in turn), and the rows are read one after the other.
+   */
+  private foldInSimOrder(batch: CdrBatch, slots: Int32Array, rowOf: Int32Array): void {
+    const size = batch.size;
+    if (this.rowCells.length < size) {
+      this.rowCells = new Int32Array(size);
+      this.rowAt = new Int32Array(size);
+      this.rowOrder = new Int32Array(size);
+      this.rowSlots = new Int32Array(size);
+      this.rowDevices = new Array(size).fill(null);
+    }
+    const { rowCells, rowAt, rowOrder, rowSlots, rowDevices } = this;
+    const msisdns = batch.msisdn;
+    const cells = batch.cell;
+    const startedAt = batch.startedAt;
+    const events = batch.event;
+    const directions = batch.direction;
+    const routes = batch.route;
+    const otherKinds = batch.otherKind;
+    const imeis = batch.imei;
+    for (let k = 0; k < size; k++) rowAt[rowOf[k]] = k;
+    // Batch-local string ids → global cell ids, once per distinct string of the batch.
+    const local = new Int32Array(batch.strings.length).fill(-2);
+    for (let j = 0; j < size; j++) {
+      const k = rowAt[j];
+      const localCell = cells[k];
+      let cell = -1;
+      if (localCell >= 0) {
+        cell = local[localCell];
+        if (cell === -2) {
+          cell = this.cellId(batch.strings[localCell]);
+          local[localCell] = cell;
         }
-        const at = startedAt[i];
-        if (at > this.latest) this.latest = at;
-        if (at < this.earliest) this.earliest = at;
-        const msisdn = msisdns[i];
-        let sim = batchIds === null ? simTable.get(msisdn) : bySlot[batchIds[i]];
-        if (sim === undefined) {
-          if (batchIds !== null && batchIds[i] !== this.slots) throw new Error('SIM numbers out of order');
-          sim = new SimState(msisdn, this.slots++);
-          this.sims.set(msisdn, sim);
-          simTable.add(msisdn, sim);
-          bySlot.push(sim);
+        // A cell's state is made by its first row, as the cells are listed in that order.
+        if (this.cellStates[cell] === undefined) {
+          const state = new CellState(cell);
+          this.cellStates[cell] = state;
+          this.cells.set(cell, state);
         }
-        rowSims[r] = sim;
-        // The reader's number is the SIM's slot: the SIM's state is not touched before its turn.
-        rowSlots[r] = batchIds === null ? sim.slot : batchIds[i];
-        rowCells[r] = cell;
-        rowBatch[r] = b;
-        rowIndex[r] = i;
-        if (
-          routes[i] === ROUTE_INTERNATIONAL &&
-          events[i] === EVENT_VOICE &&
-          directions[i] !== DIRECTION_OUT &&
-          otherKinds[i] === OTHER_E164 &&
-          batch.otherParty[i] >= 0
-        )
-          this.foldSource(batch, i, msisdn);
       }
+      rowCells[k] = cell;
+      if (
+        routes[k] === ROUTE_INTERNATIONAL &&
+        events[k] === EVENT_VOICE &&
+        directions[k] !== DIRECTION_OUT &&
+        otherKinds[k] === OTHER_E164 &&
+        batch.otherParty[k] >= 0
+      )
+        this.foldSource(batch, k, msisdns[k]);
     }
-    this.rows += total;
-    // The rows SIM by SIM (a stable sort on the SIM's slot), then each SIM's windows.
-    const order = this.rowOrder;
-    for (let k = 0; k < total; k++) order[k] = k;
-    sortRows(order, total, rowSlots, this.slots);
-    for (let k = 0; k < total; k++) {
-      const row = order[k];
-      const sim = rowSims[row];
-      const batch = batches[rowBatch[row]];
-      const i = rowIndex[row];
-      this.foldSim(sim, batch, i);
-      const cell = rowCells[row];
-      if (cell >= 0) this.foldCell(sim, cell, batch.event[i], batch.direction[i]);
-      rowDevices[row] = batch.imei[i] >= 0 ? this.deviceOf(sim, batch, i) : null;
+    // SIM by SIM.
+    const bySlot = this.simsBySlot;
+    for (let k = 0; k < size; k++) {
+      const slot = slots[k];
+      let sim = bySlot[slot];
+      if (sim === undefined) {
+        if (slot !== this.slots) throw new Error('SIM numbers out of order');
+        sim = this.makeSim(msisdns[k]);
+      }
+      const at = startedAt[k];
+      if (at > this.latest) this.latest = at;
+      if (at < this.earliest) this.earliest = at;
+      this.foldSim(sim, batch, k);
+      const cell = rowCells[k];
+      if (cell >= 0) this.foldCell(sim, cell, events[k], directions[k]);
+      if (imeis[k] >= 0) rowDevices[k] = this.deviceOf(sim, batch, k);
     }
-    // Then device by device, each device's rows in their order: its SIMs, hand-overs and cells.
+    // Then device by device, each device's rows in the order read: its SIMs, hand-overs and cells.
     let withDevice = 0;
-    for (let k = 0; k < total; k++) {
+    for (let j = 0; j < size; j++) {
+      const k = rowAt[j];
       const device = rowDevices[k];
       if (device !== null) {
-        order[withDevice++] = k;
+        rowOrder[withDevice++] = k;
         rowSlots[k] = device.slot;
       }
     }
-    sortRows(order, withDevice, rowSlots, this.deviceSlots);
-    for (let k = 0; k < withDevice; k++) {
-      const row = order[k];
-      const batch = batches[rowBatch[row]];
-      const i = rowIndex[row];
-      const device = rowDevices[row]!;
+    sortRows(rowOrder, withDevice, rowSlots, this.deviceSlots);
+    for (let w = 0; w < withDevice; w++) {
+      const k = rowOrder[w];
+      const device = rowDevices[k]!;
       if (device.firstRow === NEW_DEVICE) {
-        // A device new in this group is as its first row (the first of its rows here) made it.
-        device.firstRow = row;
-        device.digits = batch.imeiDigits[i];
+        // A device new in this batch is as its first row (in the order read) made it.
+        device.firstRow = rowOf[k];
+        device.digits = batch.imeiDigits[k];
       }
-      this.foldDevice(device, rowSims[row].msisdn, rowCells[row], batch.startedAt[i]);
+      this.foldDevice(device, msisdns[k], rowCells[k], startedAt[k]);
     }
-    // Devices made by this group, listed in the order of their first rows (as a row-by-row fold would).
+    // Devices made by this batch, listed in the order of their first rows (as a row-by-row fold would).
     if (this.newDevices.length > 0) {
       this.newDevices.sort((a, b) => a.firstRow - b.firstRow);
       for (const device of this.newDevices) {
@@ -533,8 +550,8 @@ export class FeatureStore {
       }
       this.newDevices.length = 0;
     }
-    rowSims.fill(undefined as unknown as SimState, 0, total);
-    rowDevices.fill(null, 0, total);
+    rowDevices.fill(null, 0, size);
+    this.rows += size;
   }
 
   /** A SIM's own windows: activity, volumes, calls made and received, SMS, data. */
@@ -968,6 +985,19 @@ function histogramQuantile(values: ArrayLike<number>, from: number, q: number): 
     if (sum >= target) return Math.min(3600, DURATION_EDGES[i]);
   }
   return 3600;
+}
+
+/**
+ * The order that puts a batch's rows in SIM order: positions 0…size−1 sorted by their SIM's slot
+ * (`slots`), each SIM's rows in their order; `encodeBatch(batch, order)` makes the sorted batch.
+ */
+export function simOrder(slots: Int32Array, size: number): Int32Array {
+  let count = 0;
+  for (let i = 0; i < size; i++) if (slots[i] >= count) count = slots[i] + 1;
+  const order = new Int32Array(size);
+  for (let i = 0; i < size; i++) order[i] = i;
+  sortRows(order, size, slots, count);
+  return order;
 }
 
 /**

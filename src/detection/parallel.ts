@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { CdrBatch } from '../cdr/batch.ts';
 import type { QuarantineItem } from '../cdr/types.ts';
 import { decodeBatch } from '../ingest/codec.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
@@ -10,21 +9,17 @@ import { type AnalyzeProgress, type AnalyzeResult, analyzeFiles, type DetectionM
 
 const BATCH_ROWS = 65_536;
 /**
- * Batches folded together (`FeatureStore.addBatches`). Larger groups measured no faster on a
- * 3 M-row set (1 to 64 batches), and the last group is folded after the parser is done.
+ * Parsed batches waiting to be folded, at most: bounds memory to a few batches. The credit for a
+ * batch goes back before it is folded, so the parser keeps parsing meanwhile.
  */
-const GROUP_BATCHES = 2;
-/**
- * Parsed batches waiting to be folded, at most: bounds memory to a few groups. While a group is
- * folded no credit goes back, so the parser may run groups ahead and keep parsing.
- */
-const WINDOW = 4 * GROUP_BATCHES;
+const WINDOW = 4;
 
 /**
  * `analyze` on two threads: a parsing thread reads the files (text → columnar batches) while this
  * thread folds each batch into the feature windows, so the two halves of the work run side by
- * side on two cores. Batches are folded in file order, several at a time (`GROUP_BATCHES`), so the
- * result is the same as `analyzeFiles` on one thread (which it falls back to on a single core).
+ * side on two cores. The parser also puts each batch in SIM order (`FeatureStore.addBatchInSimOrder`);
+ * batches are folded in file order, so the result is the same as `analyzeFiles` on one thread
+ * (which it falls back to on a single core).
  */
 export async function analyzeFilesThreaded(
   paths: string[],
@@ -48,14 +43,6 @@ export async function analyzeFilesThreaded(
   let file = paths[0] ?? '';
   const data: ParseThreadData = { planPath, paths, batchSize: BATCH_ROWS, window: WINDOW };
   const worker = new Worker(new URL('./parse-thread.ts', import.meta.url), { workerData: data });
-  // Batches received and not folded yet: the parser runs on meanwhile (they are no longer its).
-  let group: CdrBatch[] = [];
-  let groupIds: Int32Array[] = [];
-  const foldGroup = () => {
-    if (group.length > 0) store.addBatches(group, groupIds);
-    group = [];
-    groupIds = [];
-  };
   try {
     await new Promise<void>((resolve, reject) => {
       worker.on('error', reject);
@@ -63,12 +50,9 @@ export async function analyzeFilesThreaded(
       worker.on('message', (message: ParseThreadMessage) => {
         try {
           if (message.type === 'batch') {
-            const batch = decodeBatch(message.payload, { share: true });
-            group.push(batch);
-            groupIds.push(message.simIds);
-            // The parser may run ahead again.
+            // The parser may run ahead again (the batch is no longer its).
             worker.postMessage(1);
-            if (group.length >= GROUP_BATCHES) foldGroup();
+            store.addBatchInSimOrder(decodeBatch(message.payload, { share: true }), message.simIds, message.rowOf);
             rows += message.rows;
             bad += message.quarantine.length;
             for (const item of message.quarantine) if (quarantine.length < keep) quarantine.push(item);
@@ -76,7 +60,6 @@ export async function analyzeFilesThreaded(
           } else if (message.type === 'file') {
             file = paths[paths.indexOf(message.file) + 1] ?? message.file;
           } else if (message.type === 'done') {
-            foldGroup();
             resolve();
           } else if (message.type === 'error') reject(new Error(message.message));
         } catch (error) {

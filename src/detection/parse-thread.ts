@@ -1,11 +1,13 @@
 /**
  * The parsing half of the threaded `analyze`: reads CDR files in order and hands each batch over
- * to the folding thread as one transferred buffer, never more than `window` batches ahead of it.
+ * to the folding thread as transferred buffers, its rows in SIM order, never more than `window`
+ * batches ahead of it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeBatch } from '../ingest/codec.ts';
 import { loadPlan } from '../numbering/plan.ts';
 import { readCdrFileBytes } from './csv-bytes.ts';
+import { simOrder } from './features.ts';
 import { NumberTable } from './number-table.ts';
 
 export interface ParseThreadData {
@@ -19,9 +21,12 @@ export interface ParseThreadData {
 export type ParseThreadMessage =
   | {
       type: 'batch';
+      /** The batch's rows in SIM order (`simOrder`). */
       payload: Uint8Array;
       /** Each row's SIM numbered in order of first appearance in all the files (`FeatureStore.addBatches`). */
       simIds: Int32Array;
+      /** Each row's position in the order read (`FeatureStore.addBatchInSimOrder`). */
+      rowOf: Int32Array;
       rows: number;
       quarantine: { file: string; line: number; reason: string; raw: string }[];
     }
@@ -51,7 +56,6 @@ async function main(): Promise<void> {
       async (batch) => {
         while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
         credits--;
-        const payload = encodeBatch(batch);
         const ids = new Int32Array(batch.size);
         for (let i = 0; i < batch.size; i++) {
           const msisdn = batch.msisdn[i];
@@ -62,14 +66,24 @@ async function main(): Promise<void> {
           }
           ids[i] = id;
         }
+        // Sorted here, on the thread that has time to spare, for the fold to read SIM by SIM.
+        const rowOf = simOrder(ids, batch.size);
+        const payload = encodeBatch(batch, rowOf);
+        const sortedIds = new Int32Array(batch.size);
+        for (let k = 0; k < batch.size; k++) sortedIds[k] = ids[rowOf[k]];
         const message: ParseThreadMessage = {
           type: 'batch',
           payload,
-          simIds: ids,
+          simIds: sortedIds,
+          rowOf,
           rows: batch.size,
           quarantine: batch.quarantine,
         };
-        port.postMessage(message, [payload.buffer as ArrayBuffer, ids.buffer as ArrayBuffer]);
+        port.postMessage(message, [
+          payload.buffer as ArrayBuffer,
+          sortedIds.buffer as ArrayBuffer,
+          rowOf.buffer as ArrayBuffer,
+        ]);
       },
       { batchSize: data.batchSize },
     );
