@@ -71,12 +71,39 @@ export function encodeBatch(batch: CdrBatch, keep: Int32Array | null = null): Ui
   for (const c of COLUMNS) {
     const source = batch[c.name] as TypedColumn;
     const Type = source.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => TypedColumn;
-    const target = new Type(out.buffer, offset, size);
-    if (keep === null) target.set(source.subarray(0, size));
-    else for (let i = 0; i < size; i++) target[i] = source[keep[i]];
+    if (keep === null) new Type(out.buffer, offset, size).set(source.subarray(0, size));
+    else gather(c.bytes, out.buffer, offset, source, keep);
     offset += align8(size * c.bytes);
   }
   return out;
+}
+
+/**
+ * Writes `source[keep[i]]` for each i at `offset` of `buffer`, read as elements of `bytes` bytes
+ * (each column as raw bits of its width): one loop per width, each of which only ever meets one
+ * kind of typed array. One loop that met every column's kind took about a quarter longer on the
+ * sorted batches of `analyze` (tens of ns a row, most of it waiting on memory).
+ */
+function gather(bytes: number, buffer: ArrayBuffer, offset: number, source: TypedColumn, keep: Int32Array): void {
+  const size = keep.length;
+  const from = source.byteOffset;
+  if (bytes === 8)
+    gather8(new Float64Array(buffer, offset, size), new Float64Array(source.buffer, from, source.length), keep);
+  else if (bytes === 4)
+    gather4(new Int32Array(buffer, offset, size), new Int32Array(source.buffer, from, source.length), keep);
+  else gather1(new Uint8Array(buffer, offset, size), new Uint8Array(source.buffer, from, source.length), keep);
+}
+
+function gather8(target: Float64Array, source: Float64Array, keep: Int32Array): void {
+  for (let i = 0; i < keep.length; i++) target[i] = source[keep[i]];
+}
+
+function gather4(target: Int32Array, source: Int32Array, keep: Int32Array): void {
+  for (let i = 0; i < keep.length; i++) target[i] = source[keep[i]];
+}
+
+function gather1(target: Uint8Array, source: Uint8Array, keep: Int32Array): void {
+  for (let i = 0; i < keep.length; i++) target[i] = source[keep[i]];
 }
 
 /**
