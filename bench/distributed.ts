@@ -29,7 +29,7 @@ import { encodeBatch } from '../src/ingest/codec.ts';
 import type { CdrBatchEvent } from '../src/ingest/types.ts';
 import { loadPlan } from '../src/numbering/plan.ts';
 import { createNatsStream } from '../src/platform/nats.ts';
-import { load, profileEnv } from './http.ts';
+import { cpuMsOf, load, profileEnv } from './http.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const ADMIN = 'bench-admin-token-0123456789abcdef';
@@ -325,9 +325,19 @@ export async function benchDistributedVerify(rounds = 4, seconds = 3): Promise<R
     let verifies = 0;
     const before = await commandCalls(stats);
     const p99s: string[] = [];
+    // CPU time of each process in the rounds of its setup, per request: where a verify's cost lies.
+    const cpuOf = (pid: number | undefined) => (pid === undefined ? 0 : cpuMsOf(pid));
+    const cpu = { embedded: 0, onRedis: 0, redis: 0, nats: 0, embeddedRequests: 0 };
     for (let r = 0; r < rounds; r++) {
+      const mark = cpuOf(embedded.pid);
       const e = await load(embedded.url, '/v1/calls/verify', embeddedKey, bodies, 50, seconds);
+      cpu.embedded += cpuOf(embedded.pid) - mark;
+      cpu.embeddedRequests += e.requests;
+      const marks = [cpuOf(onRedis.pid), cpuOf(redis.pid), cpuOf(nats.pid)];
       const d = await load(onRedis.url, '/v1/calls/verify', redisKey, bodies, 50, seconds);
+      cpu.onRedis += cpuOf(onRedis.pid) - marks[0];
+      cpu.redis += cpuOf(redis.pid) - marks[1];
+      cpu.nats += cpuOf(nats.pid) - marks[2];
       embeddedRps += e.rps / rounds;
       redisRps += d.rps / rounds;
       verifies += d.requests;
@@ -356,6 +366,10 @@ export async function benchDistributedVerify(rounds = 4, seconds = 3): Promise<R
     figures['  on Redis / embedded, all rounds'] = (redisRps / embeddedRps).toFixed(2);
     figures[`  on Redis / embedded per round (${rounds} rounds)`] = `${ratios.map((x) => x.toFixed(2)).join(', ')}`;
     figures['  p99 ms embedded/Redis per round'] = p99s.join(', ');
+    const perRequest = (ms: number, requests: number) => ((ms * 1000) / requests).toFixed(1);
+    figures['CPU µs per verify: embedded | on Redis: node + redis-server + nats-server'] =
+      `${perRequest(cpu.embedded, cpu.embeddedRequests)} | ${perRequest(cpu.onRedis, verifies)} + ` +
+      `${perRequest(cpu.redis, verifies)} + ${perRequest(cpu.nats, verifies)}`;
     figures['Redis commands sent per verify (all of the process)'] = (roundTrips / verifies).toFixed(3);
     figures['  sent'] = sent.join(', ');
     figures['  run inside those scripts'] = inside.join(', ');

@@ -69,6 +69,8 @@ export interface PrivateService {
   readonly port: number;
   readonly url: string;
   readonly running: boolean;
+  /** The process id while it runs (benchmarks read its CPU time). */
+  readonly pid: number | undefined;
   start(): Promise<void>;
   /** SIGKILL by default: the service dies as in a crash. */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -90,6 +92,9 @@ function privateService(
     url,
     get running() {
       return child !== null;
+    },
+    get pid() {
+      return child?.pid;
     },
     async start() {
       if (child) return;
@@ -208,6 +213,8 @@ export async function startPostgres(): Promise<(PrivateService & { databaseUrl: 
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     databaseUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    // pg_ctl starts the server in the background: its pid is not a child's.
+    pid: undefined,
     get running() {
       return running;
     },
@@ -265,6 +272,8 @@ export interface Node {
   readonly url: string;
   readonly port: number;
   readonly running: boolean;
+  /** The process id while it runs (benchmarks read its CPU time). */
+  readonly pid: number | undefined;
   output(): string;
   start(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -283,6 +292,9 @@ export async function callshieldNode(roles: string, settings: Record<string, str
     port,
     get running() {
       return child !== null;
+    },
+    get pid() {
+      return child?.pid;
     },
     output: () => log,
     async start() {

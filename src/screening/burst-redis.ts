@@ -8,25 +8,33 @@
  * Redis being away costs no call any time: counting goes on per node until it is back.
  * The window is the same two-fixed-windows approximation of a sliding one as the memory counter.
  */
+import { NumberTable } from '../detection/number-table.ts';
 import type { RedisConnection } from '../platform/redis.ts';
 import { redisScript } from '../platform/redis.ts';
 import type { BurstCounter } from './burst.ts';
 
 /**
- * One call per sync, whatever the number of numbers: KEYS are (window, previous window) pairs,
- * ARGV the key lifetime then each pair's count to add. Returns (window total, previous total) pairs.
+ * One call per sync, whatever the number of numbers: KEYS are the windows to add to (ARGV[2] of
+ * them), then the previous windows whose totals are asked for; ARGV the key lifetime, that count,
+ * then each window's count to add. Returns the windows' totals, then the previous windows' totals.
  * A window's key gets its lifetime when the INCRBY creates it (its total is then what was added):
  * counted from then, it outlives the window and the next one, where it is the previous window.
+ * The previous windows are read by one MGET: a command called from Lua costs Redis about as much
+ * again as the command itself, so one for all of them instead of a GET each.
  */
 const syncScript = redisScript(
-  `local out = {}
-local lifetime = tonumber(ARGV[1])
-for i = 1, #KEYS, 2 do
-  local added = tonumber(ARGV[(i + 1) / 2 + 1])
+  `local lifetime = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
+local out = {}
+for i = 1, n do
+  local added = tonumber(ARGV[i + 2])
   local total = redis.call('INCRBY', KEYS[i], added)
   if total == added then redis.call('PEXPIRE', KEYS[i], lifetime) end
-  out[#out + 1] = total
-  out[#out + 1] = tonumber(redis.call('GET', KEYS[i + 1]) or '0')
+  out[i] = total
+end
+if #KEYS > n then
+  local previous = redis.call('MGET', unpack(KEYS, n + 1))
+  for j = 1, #previous do out[n + j] = tonumber(previous[j] or '0') end
 end
 return out`,
   null,
@@ -39,14 +47,41 @@ return out`,
  */
 const SYNC_CHUNK = 256;
 
+/**
+ * For how long into a window a number's sync also reads the previous window's platform total. The
+ * nodes send their counts every `syncMs`, so the previous window's total is final a sync or two
+ * after it ended (later only after Redis was away, when a node sends what it kept): it is read
+ * while the window is young, and once for a number first counted later, not on every sync.
+ */
+const PREVIOUS_SETTLES_MS = 5000;
+
 interface Slot {
+  readonly e164: number;
   window: number;
+  /** The Redis keys of this window and of the previous one (made once a window, not once a sync). */
+  key: string;
+  previousKey: string;
   /** The platform's count of this window, as Redis last answered (this node's sent calls included). */
   known: number;
   /** Calls of this window counted here and not yet added in Redis. */
   unsent: number;
   /** The platform's count of the previous window. */
   previous: number;
+  /** Whether it is in the list of slots to sync. */
+  dirty: boolean;
+  /** Whether the previous window's platform total was read in this window. */
+  previousRead: boolean;
+}
+
+/** One count to add at a sync: a slot's calls of its window, or calls of a window that ended unsent. */
+interface Sent {
+  slot: Slot | null;
+  e164: number;
+  window: number;
+  count: number;
+  key: string;
+  /** The previous window's key when its total is asked for. */
+  previousKey: string | null;
 }
 
 export function createRedisBurstCounter(
@@ -55,68 +90,95 @@ export function createRedisBurstCounter(
   prefix: string,
   syncMs = 100,
 ): BurstCounter & { sync(): Promise<void> } {
-  const slots = new Map<number, Slot>();
-  /** Numbers counted since the last sync. */
-  let dirty = new Set<number>();
+  // Slots by number in a table that looks a number up without boxing it, as the memory counter's.
+  let slots = new NumberTable<Slot>();
+  let all: Slot[] = [];
+  /** Slots counted since the last sync. */
+  let dirty: Slot[] = [];
   /** Counts of windows that ended before they were sent: [number, window, count]. */
   let leftovers: [number, number, number][] = [];
+  /** The latest time a call was counted at: how old the windows are. */
+  let latest = 0;
   const key = (e164: number, window: number) => `${prefix}burst:${e164}:${window}`;
   // Alive through the next window, where it is the previous one.
   const lifetime = 2 * windowMs + 1000;
 
+  /** Puts a slot's calls back when they could not be sent (sent again next time). */
+  function unsend(item: Sent): void {
+    const slot = item.slot;
+    if (slot === null) leftovers.push([item.e164, item.window, item.count]);
+    else {
+      if (slot.window === item.window) slot.unsent += item.count;
+      else if (item.count > 0) leftovers.push([item.e164, item.window, item.count]);
+      if (!slot.dirty) {
+        slot.dirty = true;
+        dirty.push(slot);
+      }
+    }
+  }
+
   async function sync(): Promise<void> {
-    if (dirty.size === 0 && leftovers.length === 0) return;
-    const numbers = [...dirty];
-    const late = leftovers;
-    dirty = new Set();
-    leftovers = [];
-    const sent = numbers.map((n) => {
-      const slot = slots.get(n)!;
-      const taken = { window: slot.window, count: slot.unsent };
-      slot.unsent = 0;
-      return taken;
-    });
+    if (dirty.length === 0 && leftovers.length === 0) return;
     // Every count to add: the numbers counted since the last sync, then windows that ended unsent.
-    const total = numbers.length + late.length;
-    for (let from = 0; from < total; from += SYNC_CHUNK) {
-      const to = Math.min(total, from + SYNC_CHUNK);
+    const items: Sent[] = [];
+    for (const slot of dirty) {
+      slot.dirty = false;
+      const ask = !slot.previousRead || latest - slot.window * windowMs < PREVIOUS_SETTLES_MS;
+      items.push({
+        slot,
+        e164: slot.e164,
+        window: slot.window,
+        count: slot.unsent,
+        key: slot.key,
+        previousKey: ask ? slot.previousKey : null,
+      });
+      slot.unsent = 0;
+    }
+    for (const [e164, window, count] of leftovers)
+      items.push({ slot: null, e164, window, count, key: key(e164, window), previousKey: null });
+    dirty = [];
+    leftovers = [];
+    for (let from = 0; from < items.length; from += SYNC_CHUNK) {
+      const to = Math.min(items.length, from + SYNC_CHUNK);
       const keys: string[] = [];
       const counts: number[] = [];
+      const previousKeys: string[] = [];
       for (let i = from; i < to; i++) {
-        const [n, window, count] =
-          i < numbers.length ? [numbers[i], sent[i].window, sent[i].count] : late[i - numbers.length];
-        keys.push(key(n, window), key(n, window - 1));
-        counts.push(count);
+        keys.push(items[i].key);
+        counts.push(items[i].count);
+        const previousKey = items[i].previousKey;
+        if (previousKey !== null) previousKeys.push(previousKey);
       }
       let replies: number[] | null;
       try {
         // The keys go as KEYS of a script with a variable count: its key count is the first argument.
-        replies = (await syncScript(redis.relaxed, [keys.length, ...keys, lifetime, ...counts])) as number[];
+        replies = (await syncScript(redis.relaxed, [
+          keys.length + previousKeys.length,
+          ...keys,
+          ...previousKeys,
+          lifetime,
+          keys.length,
+          ...counts,
+        ])) as number[];
       } catch {
         replies = null;
       }
       if (!replies) {
         // Not added, this part and the rest: counted again next time (the platform's totals stay as last seen).
-        for (let i = from; i < total; i++) {
-          if (i >= numbers.length) {
-            leftovers.push(late[i - numbers.length]);
-            continue;
-          }
-          const n = numbers[i];
-          const slot = slots.get(n);
-          if (slot && slot.window === sent[i].window) slot.unsent += sent[i].count;
-          else if (sent[i].count > 0) leftovers.push([n, sent[i].window, sent[i].count]);
-          dirty.add(n);
-        }
+        for (let i = from; i < items.length; i++) unsend(items[i]);
         redis.failed();
         return;
       }
-      for (let i = from; i < to && i < numbers.length; i++) {
-        const n = numbers[i];
-        const slot = slots.get(n);
-        if (!slot || slot.window !== sent[i].window) continue;
-        slot.known = Number(replies[2 * (i - from)]);
-        slot.previous = Math.max(slot.previous, Number(replies[2 * (i - from) + 1]));
+      let asked = to - from;
+      for (let i = from; i < to; i++) {
+        const item = items[i];
+        const previous = item.previousKey === null ? -1 : Number(replies[asked++]);
+        const slot = item.slot;
+        if (slot === null || slot.window !== item.window) continue;
+        slot.known = Number(replies[i - from]);
+        if (previous < 0) continue;
+        slot.previousRead = true;
+        if (previous > slot.previous) slot.previous = previous;
       }
     }
   }
@@ -131,26 +193,48 @@ export function createRedisBurstCounter(
   // Numbers idle for two windows are forgotten, so memory follows the active numbers.
   const sweeper = setInterval(() => {
     const window = Math.floor(Date.now() / windowMs);
-    for (const [n, slot] of slots) if (slot.window < window - 1 && slot.unsent === 0) slots.delete(n);
+    const kept = all.filter((slot) => slot.window >= window - 1 || slot.unsent > 0 || slot.dirty);
+    if (kept.length === all.length) return;
+    all = kept;
+    slots = new NumberTable<Slot>(all.length);
+    for (const slot of all) slots.add(slot.e164, slot);
   }, windowMs);
   sweeper.unref();
 
   return {
     hit(e164, now) {
       const window = Math.floor(now / windowMs);
+      if (now > latest) latest = now;
       let slot = slots.get(e164);
-      if (!slot) {
-        slot = { window, known: 0, unsent: 0, previous: 0 };
-        slots.set(e164, slot);
+      if (slot === undefined) {
+        slot = {
+          e164,
+          window,
+          key: key(e164, window),
+          previousKey: key(e164, window - 1),
+          known: 0,
+          unsent: 0,
+          previous: 0,
+          dirty: false,
+          previousRead: false,
+        };
+        slots.add(e164, slot);
+        all.push(slot);
       } else if (slot.window !== window) {
         if (slot.unsent > 0) leftovers.push([e164, slot.window, slot.unsent]);
         slot.previous = slot.window === window - 1 ? slot.known + slot.unsent : 0;
         slot.known = 0;
         slot.unsent = 0;
         slot.window = window;
+        slot.key = key(e164, window);
+        slot.previousKey = key(e164, window - 1);
+        slot.previousRead = false;
       }
       slot.unsent++;
-      dirty.add(e164);
+      if (!slot.dirty) {
+        slot.dirty = true;
+        dirty.push(slot);
+      }
       const overlap = 1 - (now - window * windowMs) / windowMs;
       return slot.known + slot.unsent + Math.floor(slot.previous * overlap);
     },

@@ -206,6 +206,39 @@ for (const [name, open, sharedAcrossNodes] of adapters) {
       assert.equal(await nodeA.bursts.hit(A, now), 6);
     });
 
+    acrossNodes(
+      "weighs the platform's previous window in, on a node that first sees the number early or late in a window",
+      async () => {
+        const state = await start();
+        const nodeA = await state.node();
+        const nodeB = await state.node();
+        const nodeC = await state.node();
+        const base = Math.floor(Date.now() / WINDOW) * WINDOW;
+        for (let i = 0; i < 8; i++) await nodeA.bursts.hit(A, base + 1000);
+        await sync(nodeA);
+        // Node B's first call of the number comes right after the window turned.
+        const early = base + WINDOW + 100;
+        assert.equal(await nodeB.bursts.hit(A, early), 1);
+        await sync(nodeB);
+        // Node A's last two calls of the old window reach Redis after B first read it.
+        await nodeA.bursts.hit(A, base + 2000);
+        await nodeA.bursts.hit(A, base + 2000);
+        await sync(nodeA);
+        // B learns of them at the sync after its next call, the window still young.
+        await nodeB.bursts.hit(A, early);
+        await sync(nodeB);
+        // Its own three calls of this window, and all 10 of the previous one but for 0.17 % of it.
+        assert.equal(await nodeB.bursts.hit(A, early), 3 + Math.floor(10 * (1 - 100 / WINDOW)));
+        // Node C's first call of the number comes three quarters into the window.
+        const late = base + WINDOW + (3 * WINDOW) / 4;
+        assert.equal(await nodeC.bursts.hit(A, late), 1);
+        await sync(nodeB);
+        await sync(nodeC);
+        // B's 3 and C's 1 of this window, C's next included, and a quarter of the previous 10.
+        assert.equal(await nodeC.bursts.hit(A, late), 5 + 2);
+      },
+    );
+
     acrossNodes('counts the platform for each of a thousand numbers called in one sync', async () => {
       const state = await start();
       const nodeA = await state.node();
