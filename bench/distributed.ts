@@ -273,7 +273,7 @@ const scriptInnerCommands = new Set([
   'pexpire',
   'publish',
   'incrby',
-  'get',
+  'mget',
 ]);
 
 /** Calls per Redis command so far, from INFO commandstats. */
