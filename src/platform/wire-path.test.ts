@@ -44,16 +44,21 @@ interface Seen {
   body: unknown;
 }
 
-/** The answer's JSON with its decisionId (new for every decision) replaced by its shape. */
+/** The answer's JSON with its decisionIds (new for every decision) replaced by their shape. */
 function comparable(status: number, type: string | undefined, text: string): Seen {
   let body: unknown = text;
   try {
     body = JSON.parse(text);
   } catch {}
-  if (body && typeof body === 'object' && 'decisionId' in body) {
-    const id = (body as { decisionId: unknown }).decisionId;
-    body = { ...body, decisionId: typeof id === 'string' && id.length === 36 ? 'uuid' : id };
-  }
+  const shaped = (answer: unknown): unknown => {
+    if (!answer || typeof answer !== 'object' || !('decisionId' in answer)) return answer;
+    const id = (answer as { decisionId: unknown }).decisionId;
+    return { ...answer, decisionId: typeof id === 'string' && id.length === 36 ? 'uuid' : id };
+  };
+  body = shaped(body);
+  // A batch's answers, each with its own decisionId.
+  if (body && typeof body === 'object' && Array.isArray((body as { results?: unknown }).results))
+    body = { ...body, results: (body as { results: unknown[] }).results.map(shaped) };
   return { status, type, body };
 }
 
@@ -185,6 +190,36 @@ describe('the wire path', () => {
     await same(() => ({ path: '/v1/calls/verify', token: beeline, body: 'x', contentType: 'text/plain' }), 400);
     await same(() => ({ path: '/v1/calls/verify', body: JSON.stringify(call()) }), 401, 'UNAUTHORIZED');
     assert.equal(taken - before, 8);
+  });
+
+  it('answers batch requests itself, as Fastify would, a bad item in its place', async () => {
+    const before = taken;
+    const batch =
+      (calls: unknown, token = beeline) =>
+      () => ({ path: '/v1/calls/verify/batch', token, body: JSON.stringify({ calls }) });
+    // Over 4 kB: the body is read without the poisoning regexes when it holds none of their words.
+    const many = () => Array.from({ length: 60 }, (_, i) => call(i % 2 === 0 ? {} : { a: '+77011234567' }));
+    const seen = await same(() => batch(many())(), 200);
+    const results = (seen.body as { results: { verdict: string }[] }).results;
+    assert.equal(results.length, 60);
+    assert.deepEqual(
+      results.slice(0, 4).map((r) => r.verdict),
+      ['allow', 'block', 'allow', 'block'],
+    );
+    assert.equal(seen.type, 'application/json; charset=utf-8');
+    const mixed = await same(() => batch([call(), call({ b: 'nobody' }), call({ a: '+77011234567' })])(), 200);
+    const [first, bad, third] = (mixed.body as { results: { verdict?: string; error?: { code: string } }[] }).results;
+    assert.equal(first.verdict, 'allow');
+    assert.equal(bad.error?.code, 'INVALID_NUMBER');
+    assert.equal(third.verdict, 'block');
+    await same(batch({ not: 'a list' }), 400, 'VALIDATION_FAILED');
+    await same(() => ({ path: '/v1/calls/verify/batch', token: beeline, body: '{"calls":[' }), 400, 'INVALID_JSON');
+    const poisoned = JSON.stringify({ calls: [...many(), { constructor: { prototype: { x: 1 } } }] });
+    await same(() => ({ path: '/v1/calls/verify/batch', token: beeline, body: poisoned }), 400, 'INVALID_JSON');
+    assert.equal(taken - before, 5);
+    // Another principal goes to Fastify on both sides.
+    await same(batch([call()], admin), 403, 'FORBIDDEN');
+    assert.equal(taken - before, 5);
   });
 
   it('screens SMS on the wire path, bad text and all', async () => {

@@ -206,4 +206,15 @@ export function registerScreeningRoutes(
       return { results: await screening.verifyBatch(checkBatch(request.body), operator) };
     },
   );
+
+  // The batch form too, for switches' ordinary requests: its body read by `parseJsonBody`, which
+  // spares a large body without `__proto__`, `constructor` or `\u` secure-json-parse's two regexes
+  // over the whole text (Fastify's parser runs them on every body).
+  const batchJson = resultsSerializer();
+  app.wirePath.serve('/v1/calls/verify/batch', {
+    parse: parseJsonBody,
+    answer(body, operator) {
+      return screening.verifyBatch(checkBatch(body), operator).then((results) => batchJson({ results }));
+    },
+  });
 }
