@@ -6,11 +6,11 @@ import { after, before, test } from 'node:test';
 import type { CdrBatch } from '../cdr/batch.ts';
 import { parseCdrText, readCdrFile } from '../cdr/reader.ts';
 import { CDR_HEADER } from '../cdr/test-support.ts';
-import { decodeBatch, encodeBatch } from '../ingest/codec.ts';
+import { decodeBatch } from '../ingest/codec.ts';
 import { loadPlan } from '../numbering/plan.ts';
 import { findCdrFiles, simulate, simulatorAvailable } from './dataset.ts';
 import { simRecords } from './detectors.ts';
-import { FeatureStore, simOrder } from './features.ts';
+import { FeatureStore, inSimOrder } from './features.ts';
 import { NumberTable } from './number-table.ts';
 
 const plan = loadPlan(join(import.meta.dirname, '..', '..', 'data', 'numbering', 'kz.json'));
@@ -58,9 +58,8 @@ async function fold(batchSize: number, group = 1, numbered = false, presorted = 
   const flush = () => {
     if (presorted)
       pending.forEach((batch, b) => {
-        const rowOf = simOrder(pendingIds[b], batch.size);
-        const slots = rowOf.map((row) => pendingIds[b][row]);
-        store.addBatchInSimOrder(decodeBatch(encodeBatch(batch, rowOf)), slots, rowOf);
+        const sorted = inSimOrder(batch, pendingIds[b]);
+        store.addBatchInSimOrder(decodeBatch(sorted.payload), sorted.slots, sorted.rowOf);
       });
     else if (group === 1 && !numbered) store.addBatch(pending[0]);
     else store.addBatches(pending, numbered ? pendingIds : null);

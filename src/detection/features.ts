@@ -205,7 +205,7 @@ for (const [name, index] of Object.entries({
     },
   });
 
-/** An ImeiState's firstRow until its group's device pass finds its first row. */
+/** An ImeiState's firstRow until its batch's device pass finds its first row. */
 const NEW_DEVICE = 2 ** 31;
 
 /** Running state of one IMEI (device). */
@@ -226,7 +226,7 @@ export class ImeiState {
   slot: number;
   /** Whether `lastSim` is in `sims` (not one counted over the limit). */
   lastSimHeld = false;
-  /** While the group that made it is folded: its first row there (NEW_DEVICE until found; -1 after). */
+  /** While the batch that made it is folded: its first row there (NEW_DEVICE until found; -1 after). */
   firstRow = -1;
   constructor(imei: number, slot = 0) {
     this.imei = imei;
@@ -361,7 +361,7 @@ export class FeatureStore {
   private rowAt = new Int32Array(0);
   private rowOrder = new Int32Array(0);
   private rowSlots = new Int32Array(0);
-  /** Devices made so far (each device's slot); those made by the group being folded. */
+  /** Devices made so far (each device's slot); those made by the batch being folded. */
   private deviceSlots = 0;
   private readonly newDevices: ImeiState[] = [];
   readonly plan: NumberingPlan;
@@ -401,17 +401,14 @@ export class FeatureStore {
    * given, numbers each row's SIM (one Int32Array per batch) 0, 1, 2… in the order the SIMs first
    * appear in all the rows this store is ever given — what a reader that sees every row can work
    * out on its own thread — and spares a lookup per row; they are ignored once SIMs were evicted.
-   * Each batch is put in SIM order (`simOrder`) and folded by `addBatchInSimOrder`.
+   * Each batch is put in SIM order (`inSimOrder`) and folded as `addBatchInSimOrder` folds.
    */
   addBatches(batches: CdrBatch[], simIds: Int32Array[] | null = null): void {
     const ids = simIds !== null && this.generation === 0 ? simIds : null;
     for (let b = 0; b < batches.length; b++) {
       const batch = batches[b];
-      const slots = ids === null ? this.slotsOf(batch) : ids[b];
-      const rowOf = simOrder(slots, batch.size);
-      const sortedSlots = new Int32Array(batch.size);
-      for (let k = 0; k < batch.size; k++) sortedSlots[k] = slots[rowOf[k]];
-      this.foldInSimOrder(decodeBatch(encodeBatch(batch, rowOf), { share: true }), sortedSlots, rowOf);
+      const sorted = inSimOrder(batch, ids === null ? this.slotsOf(batch) : ids[b]);
+      this.foldInSimOrder(decodeBatch(sorted.payload, { share: true }), sorted.slots, sorted.rowOf);
     }
   }
 
@@ -437,7 +434,7 @@ export class FeatureStore {
 
   /**
    * Folds a batch put in SIM order by its reader: `slots[k]` numbers row k's SIM as `simIds` of
-   * `addBatches` do, the rows are sorted by it with each SIM's rows in their order (`simOrder`),
+   * `addBatches` do, the rows are sorted by it with each SIM's rows in their order (`inSimOrder`),
    * and `rowOf[k]` is row k's position in the order read. Only for a store that never evicted.
    */
   addBatchInSimOrder(batch: CdrBatch, slots: Int32Array, rowOf: Int32Array): void {
@@ -596,7 +593,7 @@ export class FeatureStore {
 
   /** The device (IMEI) of a row with one: its SIMs, hand-overs, cells and life span. */
   /**
-   * The device of a SIM's row with an IMEI, made when new (listed in `imeis` once the group is
+   * The device of a SIM's row with an IMEI, made when new (listed in `imeis` once the batch is
    * folded); the SIM's list of IMEIs.
    */
   private deviceOf(sim: SimState, batch: CdrBatch, i: number): ImeiState {
@@ -988,16 +985,23 @@ function histogramQuantile(values: ArrayLike<number>, from: number, q: number): 
 }
 
 /**
- * The order that puts a batch's rows in SIM order: positions 0…size−1 sorted by their SIM's slot
- * (`slots`), each SIM's rows in their order; `encodeBatch(batch, order)` makes the sorted batch.
+ * A batch put in SIM order, as `FeatureStore.addBatchInSimOrder` takes it: its rows sorted by
+ * their SIM's slot (`slots`, one per row), each SIM's rows in their order, encoded (`encodeBatch`);
+ * the slots in that order; and each row's position in the batch as given (`rowOf`).
  */
-export function simOrder(slots: Int32Array, size: number): Int32Array {
+export function inSimOrder(
+  batch: CdrBatch,
+  slots: Int32Array,
+): { payload: Uint8Array; slots: Int32Array; rowOf: Int32Array } {
+  const size = batch.size;
   let count = 0;
   for (let i = 0; i < size; i++) if (slots[i] >= count) count = slots[i] + 1;
-  const order = new Int32Array(size);
-  for (let i = 0; i < size; i++) order[i] = i;
-  sortRows(order, size, slots, count);
-  return order;
+  const rowOf = new Int32Array(size);
+  for (let i = 0; i < size; i++) rowOf[i] = i;
+  sortRows(rowOf, size, slots, count);
+  const sorted = new Int32Array(size);
+  for (let k = 0; k < size; k++) sorted[k] = slots[rowOf[k]];
+  return { payload: encodeBatch(batch, rowOf), slots: sorted, rowOf };
 }
 
 /**

@@ -4,10 +4,9 @@
  * batches ahead of it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeBatch } from '../ingest/codec.ts';
 import { loadPlan } from '../numbering/plan.ts';
 import { readCdrFileBytes } from './csv-bytes.ts';
-import { simOrder } from './features.ts';
+import { inSimOrder } from './features.ts';
 import { NumberTable } from './number-table.ts';
 
 export interface ParseThreadData {
@@ -21,7 +20,7 @@ export interface ParseThreadData {
 export type ParseThreadMessage =
   | {
       type: 'batch';
-      /** The batch's rows in SIM order (`simOrder`). */
+      /** The batch's rows in SIM order (`inSimOrder`). */
       payload: Uint8Array;
       /** Each row's SIM numbered in order of first appearance in all the files (`FeatureStore.addBatches`). */
       simIds: Int32Array;
@@ -66,22 +65,19 @@ async function main(): Promise<void> {
           }
           ids[i] = id;
         }
-        // Sorted here, on the thread that has time to spare, for the fold to read SIM by SIM.
-        const rowOf = simOrder(ids, batch.size);
-        const payload = encodeBatch(batch, rowOf);
-        const sortedIds = new Int32Array(batch.size);
-        for (let k = 0; k < batch.size; k++) sortedIds[k] = ids[rowOf[k]];
+        // Sorted here, for the fold to read SIM by SIM (on the fold's thread it measured no faster).
+        const { payload, slots, rowOf } = inSimOrder(batch, ids);
         const message: ParseThreadMessage = {
           type: 'batch',
           payload,
-          simIds: sortedIds,
+          simIds: slots,
           rowOf,
           rows: batch.size,
           quarantine: batch.quarantine,
         };
         port.postMessage(message, [
           payload.buffer as ArrayBuffer,
-          sortedIds.buffer as ArrayBuffer,
+          slots.buffer as ArrayBuffer,
           rowOf.buffer as ArrayBuffer,
         ]);
       },

@@ -76,7 +76,9 @@ export function registerScreeningRoutes(
   // Answers written by hand, byte for byte as the compiled serializer of verifyAnswer would
   // (answer-json.ts); the batch's straight into one buffer.
   const answerJson = answerSerializer();
-  const verifyBatchSerializer = { serializerCompiler: () => resultsSerializer() };
+  // One batch serializer (and its cache of labels) for the Fastify route and the wire path.
+  const batchJson = resultsSerializer();
+  const verifyBatchSerializer = { serializerCompiler: () => batchJson };
   const checkBatch = (body: unknown): unknown[] => {
     const calls = (body as { calls?: unknown } | null)?.calls;
     if (!Array.isArray(calls)) throw new AppError('VALIDATION_FAILED', '"calls" must be an array');
@@ -210,7 +212,6 @@ export function registerScreeningRoutes(
   // The batch form too, for switches' ordinary requests: its body read by `parseJsonBody`, which
   // spares a large body without `__proto__`, `constructor` or `\u` secure-json-parse's two regexes
   // over the whole text (Fastify's parser runs them on every body).
-  const batchJson = resultsSerializer();
   app.wirePath.serve('/v1/calls/verify/batch', {
     parse: parseJsonBody,
     answer(body, operator) {
