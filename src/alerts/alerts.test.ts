@@ -158,6 +158,12 @@ describe('alerts from CDRs uploaded to the server, and their actions', () => {
       version: pulled.version,
       items: [],
     });
+    // A version past any integer of the store is a bad request, not an internal error.
+    for (const path of ['/v1/sim-suspensions', '/v1/devices/blocklist']) {
+      const huge = await t.call(kcell, 'GET', `${path}?since=99999999999999999999`);
+      assert.equal(huge.statusCode, 400, huge.body);
+      assert.equal(huge.json().error.code, 'VALIDATION_FAILED');
+    }
     assert.deepEqual((await t.call(beeline, 'GET', '/v1/sim-suspensions?since=0')).json().items, []);
     const foreignAck = await t.call(beeline, 'POST', `/v1/sim-suspensions/${request.id}/ack`, { outcome: 'suspended' });
     assert.equal(foreignAck.statusCode, 404);

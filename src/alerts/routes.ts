@@ -236,7 +236,7 @@ export function registerAlertRoutes(
         querystring: {
           type: 'object',
           properties: {
-            since: { type: 'integer', minimum: 0, default: 0 },
+            since: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
             limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
             operator: { type: 'string', maxLength: 40 },
           },

@@ -165,6 +165,24 @@ describe('audit log hash chain', () => {
     assert.equal(result.entries, 20);
   });
 
+  it('records an action whose request held NUL or a lone surrogate, and the chain still verifies', async () => {
+    const audit = await chain(1);
+    const entry = await audit.append({
+      actor: 'admin',
+      role: 'admin',
+      action: 'operators.keys.create',
+      target: 'TELE2\u0000',
+      clientIp: '127.0.0.1',
+      details: { body: { note: 'a\u0000b', '\u0000': '\ud800', list: ['\udc00x'] } },
+    });
+    assert.equal(entry.seq, 2);
+    const stored = (await audit.query({ limit: 1 })).items[0];
+    assert.equal(stored.action, 'operators.keys.create');
+    assert.equal(stored.target, 'TELE2\uFFFD');
+    assert.deepEqual(stored.details, { body: { note: 'a\uFFFDb', '\uFFFD': '\uFFFD', list: ['\uFFFDx'] } });
+    assert.deepEqual(await audit.verify(), { ok: true, entries: 2, headSeq: 2, headHash: entry.hash });
+  });
+
   it('writes canonical JSON and safe CSV', () => {
     assert.equal(
       canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } }),

@@ -104,6 +104,25 @@ export type VerifyResult =
     }
   | { ok: false; entries: number; problem: string; seq?: number };
 
+/**
+ * A text PostgreSQL can keep in text and jsonb columns: NUL and lone surrogates (which a request
+ * may carry in a body, a path or a query) become U+FFFD. Without this the append of such a
+ * request's entry fails, and the action it records goes unaudited.
+ */
+function storableText(text: string): string {
+  const wellFormed = text.toWellFormed();
+  return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '\uFFFD') : wellFormed;
+}
+
+/** A JSON value with every string and key made storable (`storableText`). */
+function storable(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(storable);
+  // fromEntries defines each key as data, `__proto__` included.
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [storableText(key), storable(item)]));
+}
+
 export function createAuditLog(deps: {
   sql: Sql;
   clock?: () => number;
@@ -124,12 +143,12 @@ export function createAuditLog(deps: {
       seq: prevSeq + 1,
       id: `aud_${randomBytes(8).toString('hex')}`,
       at: new Date(clock()).toISOString(),
-      actor: input.actor,
+      actor: storableText(input.actor),
       role: input.role,
-      action: input.action,
-      target: input.target,
+      action: storableText(input.action),
+      target: storableText(input.target),
       // Round-trips through JSON so that what is hashed is exactly what the store gives back.
-      details: JSON.parse(JSON.stringify(input.details ?? {})),
+      details: storable(JSON.parse(JSON.stringify(input.details ?? {}))) as Record<string, unknown>,
       clientIp: input.clientIp,
       prevHash,
     };

@@ -157,6 +157,12 @@ function parsePhone(s: string, start: number, end: number, plan: NumberingPlan, 
   return true;
 }
 
+/** Whether s[start, end) holds U+0000, which PostgreSQL text cannot keep (the row is quarantined). */
+function holdsNul(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (s.charCodeAt(i) === 0) return true;
+  return false;
+}
+
 function equalsAt(s: string, start: number, end: number, word: string): boolean {
   if (end - start !== word.length) return false;
   for (let i = 0; i < word.length; i++) if (s.charCodeAt(start + i) !== word.charCodeAt(i)) return false;
@@ -209,6 +215,8 @@ export class RowParser {
     const operatorStart = starts[C_OPERATOR];
     const operatorEnd = ends[C_OPERATOR];
     if (operatorStart < 0 || operatorStart === operatorEnd) return 'operator is empty';
+    if (holdsNul(s, recordStart, ends[C_RECORD_ID])) return 'record_id holds a NUL character';
+    if (holdsNul(s, operatorStart, operatorEnd)) return 'operator holds a NUL character';
     const event = starts[C_EVENT] < 0 ? -1 : parseEvent(s, starts[C_EVENT], ends[C_EVENT]);
     if (event < 0) return 'event is not voice, sms or data';
     let direction = -1;
@@ -286,6 +294,7 @@ export class RowParser {
     }
     const route = starts[C_ROUTE] < 0 ? ROUTE_NONE : parseRoute(s, starts[C_ROUTE], ends[C_ROUTE]);
     if (route < 0) return 'route is not international, domestic or on-net';
+    if (starts[C_CELL] >= 0 && holdsNul(s, starts[C_CELL], ends[C_CELL])) return 'cell_id holds a NUL character';
 
     // The row is valid: copy it in.
     const i = batch.size++;

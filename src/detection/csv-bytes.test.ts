@@ -136,6 +136,8 @@ const rows = [
   // More commas than the byte reader keeps track of.
   `r66,${GOOD},${TIME},1,1,,${','.repeat(70)}`,
   `r67,KCELL,voice,out,+77011230001,+77051234567,,,ALA\u00001,${TIME},1,1,,`,
+  `r68\u0000,KCELL,voice,out,+77011230001,+77051234567,,,ALA-1,${TIME},1,1,,`,
+  `r69,KC\u0000ELL,voice,out,+77011230001,+77051234567,,,ALA-1,${TIME},1,1,,`,
 ];
 
 test('the byte reader gives the batches, quarantine and summary of the text reader, row for row', async () => {

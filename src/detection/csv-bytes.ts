@@ -98,6 +98,11 @@ function digitsAt(b: Uint8Array, start: number, end: number): number {
   return value;
 }
 
+function holdsNul(b: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (b[i] === 0) return true;
+  return false;
+}
+
 function bytesEqual(b: Uint8Array, start: number, end: number, word: Uint8Array): boolean {
   if (end - start !== word.length) return false;
   for (let i = 0; i < word.length; i++) if (b[start + i] !== word[i]) return false;
@@ -130,13 +135,14 @@ class NameTable {
   private hashes = new Int32Array(1024);
   private count = 0;
 
-  /** The index of the name in `batch`'s dictionary (interned there on first use), or -1 when not ASCII or holding a comma or newline. */
+  /** The index of the name in `batch`'s dictionary (interned there on first use), or -1 when not ASCII or holding a comma, newline or NUL. */
   index(b: Uint8Array, start: number, end: number, batch: CdrBatch): number {
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) {
       const c = b[i];
-      // A comma or newline in a name is a field `split` skipped wrongly: the line is read again.
-      if (c >= 0x80 || c === COMMA || c === NEWLINE) return -1;
+      // A comma or newline in a name is a field `split` skipped wrongly: the line is read again;
+      // a NUL quarantines it there (PostgreSQL text cannot keep one).
+      if (c >= 0x80 || c === COMMA || c === NEWLINE || c === 0) return -1;
       h = Math.imul(h ^ c, 0x01000193);
     }
     const mask = this.slots.length - 1;
@@ -553,6 +559,9 @@ export class CdrByteParser {
     if (starts[C_RECORD_ID] < 0 || starts[C_RECORD_ID] === ends[C_RECORD_ID]) return UNSURE;
     const operatorStart = starts[C_OPERATOR];
     if (operatorStart < 0 || operatorStart === ends[C_OPERATOR]) return UNSURE;
+    // A NUL in a kept text field quarantines the row (src/cdr/parse.ts): the text reader says why.
+    // Names (operator, cell) are read for one by `NameTable.index`.
+    if (holdsNul(b, starts[C_RECORD_ID], ends[C_RECORD_ID])) return UNSURE;
     const evStart = starts[C_EVENT];
     if (evStart < 0) return UNSURE;
     const evEnd = ends[C_EVENT];

@@ -62,6 +62,30 @@ describe('POST /v1/cdr', () => {
     assert.deepEqual((await t.call(beeline, 'GET', '/v1/cdr/quarantine')).json(), { items: [], next: null });
   });
 
+  it('quarantines a row whose record_id, operator or cell_id holds NUL, and keeps the good rows', async () => {
+    const file = new CdrLines('KCELL', 40)
+      .voice('+77011000041', 'out', victim(41), 0, 60, 'ALA-1')
+      .raw('k-nul\u00001,KCELL,voice,out,+77011000042,+77051000000,,,ALA-1,2025-03-03T08:00:00+05:00,60,1,,') // line 3
+      .raw('k-nul-2,KCELL,voice,out,+77011000042,+77051000000,,,ALA\u00001,2025-03-03T08:00:00+05:00,60,1,,') // line 4
+      .raw('k-nul-3,KC\u0000ELL,voice,out,+77011000042,+77051000000,,,ALA-1,2025-03-03T08:00:00+05:00,60,1,,') // line 5
+      .voice('+77011000043', 'out', victim(43), 1, 30, 'ALA-1');
+    const r = await t.upload(kcell, file.text(), { file: 'kcell-nul.csv' });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.deepEqual(counts(r), { accepted: 2, duplicates: 0, quarantined: 3 });
+    const items = (await t.call(kcell, 'GET', '/v1/cdr/quarantine')).json() as {
+      items: { file: string; line: number; reason: string }[];
+    };
+    const reasons = items.items.filter((i) => i.file === 'kcell-nul.csv').map((i) => [i.line, i.reason]);
+    assert.deepEqual(
+      reasons.sort(([a], [b]) => Number(a) - Number(b)),
+      [
+        [3, 'record_id holds a NUL character'],
+        [4, 'cell_id holds a NUL character'],
+        [5, 'operator holds a NUL character'],
+      ],
+    );
+  });
+
   it('counts a re-sent file as duplicates, and its bad rows are not stored twice', async () => {
     const file = new CdrLines('KCELL', 100)
       .voice('+77011000011', 'out', victim(11), 0, 60, 'ALA-1')

@@ -161,7 +161,7 @@ export function registerListRoutes(app: FastifyInstance, deps: { lists: ListServ
           properties: {
             prefix: { type: 'string' },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            offset: { type: 'integer', minimum: 0, default: 0 },
+            offset: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
           },
         },
       },

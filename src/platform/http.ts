@@ -337,7 +337,7 @@ export const errorSchema = {
 export const syncQuerystring = {
   type: 'object',
   properties: {
-    since: { type: 'integer', minimum: 0, default: 0 },
+    since: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
     limit: { type: 'integer', minimum: 1, maximum: 100000, default: 10000 },
   },
 } as const;

@@ -35,7 +35,9 @@ export async function openPglite(dir: string): Promise<Sql> {
 export function pgliteSql(db: import('@electric-sql/pglite').PGlite): Sql {
   const wrap = (q: { query: typeof db.query }) => ({
     async query<T>(text: string, params?: unknown[]): Promise<SqlRows<T>> {
-      const r = await q.query<T>(text, params as unknown[]);
+      const r = await q.query<T>(text, params as unknown[]).catch((error: unknown) => {
+        throw unstorable(error);
+      });
       // PGlite runs each statement synchronously on this thread and resolves at once, so a chain
       // of statements (a CDR upload, a relation fold) would run as one long block of microtasks
       // and hold every call waiting for its answer. One turn of the event loop after each
@@ -121,6 +123,18 @@ function unavailable(error: unknown): unknown {
     );
   return connection
     ? new AppError('DEPENDENCY_UNAVAILABLE', 'the records store is unavailable for a moment; try again')
+    : unstorable(error);
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000 (22021), nor jsonb a `\u0000` escape (22P05): such a value can
+ * only come from a request, and is refused as one (400 VALIDATION_FAILED) rather than answered as
+ * an internal error. Other errors pass unchanged.
+ */
+function unstorable(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '22021' || code === '22P05'
+    ? new AppError('VALIDATION_FAILED', 'a text holds a NUL character (U+0000), which cannot be stored')
     : error;
 }
 

@@ -402,6 +402,22 @@ describe('number and link checks', () => {
     assert.equal(r.json().error.code, 'PAYLOAD_TOO_LARGE');
   });
 
+  it('refuses a text or a link holding NUL with a 400, not an internal error', async () => {
+    for (const extra of [{ text: 'call me\u0000back' }, { url: 'https://kaspi-bonus.example/\u0000' }]) {
+      const r = await report('+79161110013', '10.3.0.2', extra);
+      assert.equal(r.statusCode, 400, r.body);
+      assert.equal(r.json().error.code, 'VALIDATION_FAILED');
+    }
+    // The next report from the same network still goes through.
+    assert.equal((await report('+79161110013', '10.3.0.2')).statusCode, 202);
+  });
+
+  it('refuses a page offset past any page with a 400', async () => {
+    const r = await t.request('GET', '/v1/reports/queue?offset=99999999999999999999', { token: admin });
+    assert.equal(r.statusCode, 400, r.body);
+    assert.equal(r.json().error.code, 'VALIDATION_FAILED');
+  });
+
   it("serves the citizens' page", async () => {
     const page = await t.request('GET', '/public/');
     assert.equal(page.statusCode, 200);

@@ -324,7 +324,7 @@ export async function registerReportRoutes(app: FastifyInstance, deps: ReportRou
           type: 'object',
           properties: {
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-            offset: { type: 'integer', minimum: 0, default: 0 },
+            offset: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
           },
         },
       },
@@ -423,7 +423,7 @@ export async function registerReportRoutes(app: FastifyInstance, deps: ReportRou
           type: 'object',
           properties: {
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            offset: { type: 'integer', minimum: 0, default: 0 },
+            offset: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
           },
         },
       },

@@ -35,6 +35,14 @@ before(async () => {
 after(() => t.close());
 
 describe('sender-ID registry', () => {
+  it('answers a version past any integer of the store with a 400, not an internal error', async () => {
+    for (const since of ['99999999999999999999', '9007199254740992']) {
+      const r = await t.request('GET', `/v1/sms-senders?since=${since}`, { token: beeline });
+      assert.equal(r.statusCode, 400, r.body);
+      assert.equal(r.json().error.code, 'VALIDATION_FAILED');
+    }
+  });
+
   it('registers, changes and removes sender IDs, and operators sync the changes by version', async () => {
     const first = await t.request('GET', '/v1/sms-senders?since=0', { token: beeline });
     assert.equal(first.statusCode, 200);
