@@ -3,7 +3,7 @@
  * SMSC), both from the `smpp` package, over TCP on 127.0.0.1, screening in the same process.
  */
 import assert from 'node:assert/strict';
-import { createServer as createTcpServer } from 'node:net';
+import { createConnection, createServer as createTcpServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import smpp, { type PDU, type Session } from 'smpp';
 import { loadConfig } from '../config.ts';
@@ -411,4 +411,251 @@ describe('SMPP firewall without a reachable screening node', () => {
       }
     });
   }
+});
+
+describe('SMPP firewall against careless and hostile peers', () => {
+  const quiet = { info() {}, warn() {} };
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const pdu = (command: string, options: Record<string, unknown>) => new smpp.PDU(command, options).toBuffer();
+  const submit = (sequence: number, text: string, extra: Record<string, unknown> = {}) =>
+    pdu('submit_sm', {
+      sequence_number: sequence,
+      source_addr: 'SHOP',
+      source_addr_ton: 5,
+      destination_addr: '77771234567',
+      dest_addr_ton: 1,
+      short_message: text,
+      ...extra,
+    });
+  /** A part of a long message, its UDH (16-bit reference) opening message_payload or short_message. */
+  const part = (sequence: number, reference: number, total: number, n: number, text: string, inPayload = false) => {
+    const field = { udh: Buffer.from([6, 8, 4, reference >> 8, reference & 0xff, total, n]), message: text };
+    return submit(
+      sequence,
+      '',
+      inPayload ? { esm_class: 0x40, message_payload: field } : { esm_class: 0x40, short_message: field },
+    );
+  };
+  const answersTo = (client: Esme) => {
+    const answers: PDU[] = [];
+    client.session.on('pdu', (p: PDU) => answers.push(p));
+    return answers;
+  };
+  /** The PDUs read from a raw socket. */
+  const readPdus = (socket: Socket) => {
+    const read: PDU[] = [];
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 16 && pending.length >= pending.readUInt32BE(0)) {
+        read.push(new smpp.PDU(pending.subarray(0, pending.readUInt32BE(0))));
+        pending = pending.subarray(pending.readUInt32BE(0));
+      }
+    });
+    return read;
+  };
+  const until = async (done: () => boolean) => {
+    for (let i = 0; i < 200 && !done(); i++) await wait(20);
+  };
+
+  let firewall: SmppFirewall;
+  before(async () => {
+    firewall = await startSmppFirewall({
+      host: '127.0.0.1',
+      port: 0,
+      upstream: { host: '127.0.0.1', port: upstream.port, systemId: 'fw', password: 'fwpass' },
+      accounts: [
+        { systemId: 'esme1', password: 'secret', ingress: 'domestic' },
+        { systemId: 'esme2', password: 'secret', ingress: 'domestic' },
+      ],
+      screen: (m) => (m.text.includes('phish.example') ? 'block' : 'allow'),
+      failurePolicy: 'open',
+      reassemblyMs: 300,
+      screenDeliver: true,
+      log: quiet,
+    });
+  });
+  after(() => firewall?.close());
+
+  it('answers every submit when the ESME reuses a sequence number still in flight', async () => {
+    const client = await connectEsme(firewall.port);
+    try {
+      const answers = answersTo(client);
+      const before = upstream.submits.length;
+      client.session.socket.write(Buffer.concat([submit(0x200001, 'first'), submit(0x200001, 'second')]));
+      await until(() => answers.length >= 2);
+      assert.equal(upstream.submits.length - before, 2, 'both forwarded');
+      assert.deepEqual(
+        answers.map((a) => [a.command, a.sequence_number, a.command_status]),
+        [
+          ['submit_sm_resp', 0x200001, 0],
+          ['submit_sm_resp', 0x200001, 0],
+        ],
+        'each gets the SMSC answer',
+      );
+    } finally {
+      client.close();
+    }
+  });
+
+  it("keeps one account's long message out of reach of another account's parts", async () => {
+    const victim = await connectEsme(firewall.port, 'esme1');
+    const other = await connectEsme(firewall.port, 'esme2');
+    try {
+      const victimAnswers = answersTo(victim);
+      const otherAnswers = answersTo(other);
+      victim.session.socket.write(part(0x200101, 77, 2, 1, 'Your order 5512 has shipped, '));
+      await wait(20);
+      // Same sender, recipient and reference from another account: not part of the victim's message.
+      other.session.socket.write(part(0x200201, 77, 2, 2, 'track it at phish.example'));
+      await wait(20);
+      victim.session.socket.write(part(0x200102, 77, 2, 2, 'it arrives on Friday.'));
+      await until(() => victimAnswers.length >= 2 && otherAnswers.length >= 1);
+      assert.deepEqual(
+        victimAnswers.map((a) => [a.sequence_number, a.command_status]),
+        [
+          [0x200101, 0],
+          [0x200102, 0],
+        ],
+      );
+      assert.deepEqual(
+        otherAnswers.map((a) => [a.sequence_number, a.command_status]),
+        [[0x200201, smpp.errors.ESME_RX_R_APPN]],
+      );
+    } finally {
+      victim.close();
+      other.close();
+    }
+  });
+
+  it('screens a long message whose parts carry their UDH in message_payload as one text', async () => {
+    const client = await connectEsme(firewall.port);
+    try {
+      const answers = answersTo(client);
+      const before = upstream.submits.length;
+      client.session.socket.write(
+        Buffer.concat([
+          part(0x200301, 0x1234, 2, 1, 'Your card is locked, unlock it at https://phi', true),
+          part(0x200302, 0x1234, 2, 2, 'sh.example/login today', true),
+        ]),
+      );
+      await until(() => answers.length >= 2);
+      assert.deepEqual(
+        answers.map((a) => a.command_status),
+        [smpp.errors.ESME_RX_R_APPN, smpp.errors.ESME_RX_R_APPN],
+      );
+      assert.equal(upstream.submits.length, before);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('holds a bounded amount of unfinished long messages per bind and throttles the rest', async () => {
+    const client = await connectEsme(firewall.port);
+    try {
+      const answers = answersTo(client);
+      const parts: Buffer[] = [];
+      // 70 first parts of 16 kB that never complete: more than a bind may have held.
+      for (let i = 0; i < 70; i++) parts.push(part(0x200400 + i, 0x4000 + i, 2, 1, 'x'.repeat(16_000), true));
+      client.session.socket.write(Buffer.concat(parts));
+      await until(() => answers.length >= 70);
+      const throttled = answers.filter((a) => a.command_status === smpp.errors.ESME_RTHROTTLED);
+      assert.ok(throttled.length >= 1, 'parts past the bound are refused, to be sent again');
+      assert.ok(throttled.length < 70, 'parts within the bound are held, then screened after the wait');
+      assert.equal(answers.length, 70, 'every part is answered');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('screens the data_sm of the SMSC like its deliver_sm', async () => {
+    const client = await connectEsme(firewall.port);
+    const delivered: PDU[] = [];
+    client.session.on('data_sm', (p: PDU) => {
+      delivered.push(p);
+      client.session.send(p.response());
+    });
+    try {
+      const smsc = upstream.sessions.at(-1)!;
+      const answer = await new Promise<PDU>((resolve) => {
+        (smsc as unknown as Record<string, (o: object, cb: (pdu: PDU) => void) => void>).data_sm(
+          {
+            source_addr: 'SHOP',
+            source_addr_ton: 5,
+            destination_addr: '77771234567',
+            dest_addr_ton: 1,
+            data_coding: 0,
+            message_payload: 'Parcel held, pay the fee at phish.example',
+          },
+          resolve,
+        );
+      });
+      assert.equal(answer.command_status, smpp.errors.ESME_RX_R_APPN);
+      await wait(50);
+      assert.equal(delivered.length, 0, 'the ESME never sees it');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('reads nothing more from a connection after a length no PDU can have', async () => {
+    const socket = createConnection({ host: '127.0.0.1', port: firewall.port, allowHalfOpen: true });
+    socket.on('error', () => {});
+    await new Promise((resolve) => socket.once('connect', resolve));
+    try {
+      const bound = readPdus(socket);
+      socket.write(pdu('bind_transceiver', { sequence_number: 1, system_id: 'esme1', password: 'secret' }));
+      await until(() => bound.length > 0);
+      assert.equal(bound[0].command_status, 0);
+      const before = upstream.submits.length;
+      const impossible = Buffer.alloc(8);
+      impossible.writeUInt32BE(8, 0);
+      socket.write(impossible);
+      await wait(50);
+      // The peer keeps its half open and goes on writing: these bytes are no PDUs of the bind.
+      socket.write(submit(0x200501, 'after the framing was lost'));
+      await wait(200);
+      assert.equal(upstream.submits.length, before);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('stops answering bind attempts from an address that keeps guessing passwords', async () => {
+    const guesser = await startSmppFirewall({
+      host: '127.0.0.1',
+      port: 0,
+      upstream: { host: '127.0.0.1', port: upstream.port, systemId: 'fw', password: 'fwpass' },
+      accounts: [{ systemId: 'esme1', password: 'secret', ingress: 'domestic' }],
+      screen: () => 'allow',
+      failurePolicy: 'open',
+      reassemblyMs: 300,
+      log: quiet,
+    });
+    const socket = createConnection({ host: '127.0.0.1', port: guesser.port });
+    socket.on('error', () => {});
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    try {
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const answers = readPdus(socket);
+      const guesses: Buffer[] = [];
+      for (let i = 0; i < 50; i++)
+        guesses.push(pdu('bind_transceiver', { sequence_number: i + 1, system_id: 'esme1', password: `guess${i}` }));
+      guesses.push(pdu('bind_transceiver', { sequence_number: 999, system_id: 'esme1', password: 'secret' }));
+      socket.write(Buffer.concat(guesses));
+      const gone = await Promise.race([closed.then(() => true), wait(3000).then(() => false)]);
+      assert.ok(gone, 'the connection is closed');
+      assert.ok(answers.length < 51, 'before all the guesses are tried');
+      assert.ok(answers.every((a) => a.command_status === smpp.errors.ESME_RBINDFAIL));
+    } finally {
+      socket.destroy();
+    }
+    const late = await connectEsme(guesser.port, 'esme1', 'secret').catch(() => null);
+    try {
+      assert.notEqual(late?.bind.command_status, 0, 'even the right password is refused for a while');
+    } finally {
+      late?.close();
+      await guesser.close();
+    }
+  });
 });

@@ -10,6 +10,7 @@
  * PDUs are framed here (so that each keeps its raw bytes, and a bad one is answered alone without
  * losing the bind) and decoded and encoded by the `smpp` package.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import smpp, { type PDU } from 'smpp';
 import type { Ingress } from '../screening/types.ts';
@@ -24,6 +25,26 @@ const ENQUIRE_LINK_MS = 30_000;
 const SUBMIT_SM_RESP = 0x80000004;
 const RECONNECT_MAX_MS = 5_000;
 const MAX_SCREENED_TEXT = 10 * 1024;
+/**
+ * Bytes of long-message parts one bind may have held, waiting for the rest: past it, a part that
+ * does not complete its message is answered ESME_RTHROTTLED (the ESME sends it again later).
+ */
+const MAX_HELD_BYTES = 1024 * 1024;
+/**
+ * Refused binds from one address within the window past which its binds are refused unread and
+ * the connection closed: a password cannot be guessed at the speed of the link.
+ */
+const MAX_BIND_FAILURES = 10;
+const BIND_FAILURE_WINDOW_MS = 15 * 60_000;
+/** Addresses whose refused binds are remembered; the oldest are forgotten first. */
+const MAX_BIND_FAILURE_ADDRESSES = 10_000;
+
+const digest = (value: unknown) =>
+  createHash('sha256')
+    .update(String(value ?? ''))
+    .digest();
+/** Compared in constant time: how long a refusal takes says nothing of how much of the password was right. */
+const samePassword = (given: unknown, expected: string) => timingSafeEqual(digest(given), digest(expected));
 
 export interface SmppAccount {
   systemId: string;
@@ -61,13 +82,18 @@ const status = (name: string): number => smpp.errors[name];
 /** Splits a TCP stream into PDUs; a length no PDU can have ends the stream (it cannot be resynchronised). */
 function framePdus(socket: Socket, onPdu: (raw: Buffer) => void, onBadLength: (length: number) => void) {
   let buffered: Buffer = Buffer.alloc(0);
+  let lost = false;
   socket.on('data', (chunk: Buffer) => {
+    // Once a length is impossible, what follows is no PDU: a peer that keeps its half of the
+    // connection open must not get later bytes read as requests.
+    if (lost) return;
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     while (buffered.length >= 4) {
       const length = buffered.readUInt32BE(0);
       if (length < HEADER || length > MAX_PDU) {
-        onBadLength(length);
+        lost = true;
         buffered = Buffer.alloc(0);
+        onBadLength(length);
         return;
       }
       if (buffered.length < length) break;
@@ -268,9 +294,14 @@ class EsmeLink {
   account: SmppAccount | null = null;
   kind: BindKind | null = null;
   upstream: UpstreamLink | null = null;
-  /** Sequence numbers of the submits written upstream, awaiting the SMSC's answer. */
-  readonly awaiting = new Set<number>();
+  /**
+   * Sequence numbers of the submits written upstream, awaiting the SMSC's answer, with how many
+   * submits carry each (an ESME may reuse a number while the first is in flight; each gets its answer).
+   */
+  readonly awaiting = new Map<number, number>();
   closed = false;
+  /** Bytes of this bind's parts of long messages held for reassembly. */
+  heldBytes = 0;
 
   readonly id: number;
   readonly socket: Socket;
@@ -300,7 +331,21 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
   const { log } = options;
   const links = new Set<EsmeLink>();
   const longMessages = new Map<string, LongMessage>();
+  /** Times of the refused binds of each client address, oldest address first. */
+  const bindFailures = new Map<string, number[]>();
   let nextId = 0;
+
+  function recentBindFailures(address: string, now: number): number[] {
+    const times = (bindFailures.get(address) ?? []).filter((at) => now - at < BIND_FAILURE_WINDOW_MS);
+    if (times.length === 0) bindFailures.delete(address);
+    return times;
+  }
+
+  function recordBindFailure(address: string, times: number[], now: number) {
+    bindFailures.delete(address);
+    bindFailures.set(address, [...times, now]);
+    if (bindFailures.size > MAX_BIND_FAILURE_ADDRESSES) bindFailures.delete(bindFailures.keys().next().value!);
+  }
 
   function onBind(esme: EsmeLink, pdu: PDU) {
     const kind = pdu.command as BindKind;
@@ -312,11 +357,22 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
         commandStatus === 0 ? { system_id: 'callshield' } : {},
       );
     if (esme.kind) return respond(status('ESME_RALYBND'));
+    const address = esme.socket.remoteAddress ?? '';
+    const now = Date.now();
+    const failures = recentBindFailures(address, now);
+    if (failures.length >= MAX_BIND_FAILURES) {
+      respond(status('ESME_RBINDFAIL'));
+      esme.socket.end();
+      return;
+    }
     const account = options.accounts.find((a) => a.systemId === pdu.system_id);
-    if (!account || account.password !== pdu.password) {
+    if (!account || !samePassword(pdu.password, account.password)) {
+      recordBindFailure(address, failures, now);
       log.warn(
-        { systemId: String(pdu.system_id ?? '').slice(0, 16) },
-        'SMPP bind refused: unknown system_id or wrong password',
+        { systemId: String(pdu.system_id ?? '').slice(0, 16), address },
+        failures.length + 1 >= MAX_BIND_FAILURES
+          ? 'SMPP bind refused: unknown system_id or wrong password; binds from this address refused for a while'
+          : 'SMPP bind refused: unknown system_id or wrong password',
       );
       return respond(status('ESME_RBINDFAIL'));
     }
@@ -345,12 +401,18 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
 
   /** What the SMSC sends on an ESME's link: answers to its submits, delivery receipts and MO messages. */
   function relayResponse(esme: EsmeLink, raw: Buffer, sequence: number) {
-    if (esme.awaiting.delete(sequence)) esme.write(raw);
+    const waiting = esme.awaiting.get(sequence);
+    if (waiting === undefined) return;
+    if (waiting > 1) esme.awaiting.set(sequence, waiting - 1);
+    else esme.awaiting.delete(sequence);
+    esme.write(raw);
   }
 
   function fromUpstream(esme: EsmeLink, raw: Buffer, pdu: PDU) {
     if (pdu.isResponse()) return relayResponse(esme, raw, pdu.sequence_number);
-    if (pdu.command === 'deliver_sm' && options.screenDeliver && !isReceipt(pdu)) return screenDeliver(esme, raw, pdu);
+    // data_sm carries messages to the ESME as deliver_sm does: screened alike, or it would be a way around.
+    if ((pdu.command === 'deliver_sm' || pdu.command === 'data_sm') && options.screenDeliver && !isReceipt(pdu))
+      return screenDeliver(esme, raw, pdu);
     // deliver_sm and the rest go to the ESME as they came; its answers go back the same way.
     if (esme.kind === 'bind_transmitter') {
       esme.upstream?.write(
@@ -371,7 +433,7 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
   function screenDeliver(esme: EsmeLink, raw: Buffer, pdu: PDU) {
     const refuse = (name: string) =>
       esme.upstream?.write(
-        encode('deliver_sm_resp', { sequence_number: pdu.sequence_number, command_status: status(name) }),
+        encode(`${pdu.command}_resp`, { sequence_number: pdu.sequence_number, command_status: status(name) }),
       );
     const message = readSubmit(pdu);
     if (typeof message === 'string') return refuse(message);
@@ -400,7 +462,8 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
 
   /** The SMSC link dropped: submits it had not answered will never be; the ESME may send them again. */
   function failAwaiting(esme: EsmeLink) {
-    for (const sequence of esme.awaiting) esme.answer('submit_sm_resp', sequence, status('ESME_RSYSERR'));
+    for (const [sequence, waiting] of esme.awaiting)
+      for (let i = 0; i < waiting; i++) esme.answer('submit_sm_resp', sequence, status('ESME_RSYSERR'));
     esme.awaiting.clear();
   }
 
@@ -413,7 +476,7 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
     if (outcome === 'unavailable' && options.failurePolicy === 'closed')
       return esme.answer('submit_sm_resp', sequence, status('ESME_RX_T_APPN'));
     if (!esme.upstream?.up) return esme.answer('submit_sm_resp', sequence, status('ESME_RSYSERR'));
-    esme.awaiting.add(sequence);
+    esme.awaiting.set(sequence, (esme.awaiting.get(sequence) ?? 0) + 1);
     esme.upstream.write(part.raw);
   }
 
@@ -456,8 +519,16 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
     const part: Part = { esme, raw, sequence: pdu.sequence_number, text: message.text };
     const c = message.concatenation;
     if (!c) return screenAndDeliver([part], message.sender, message.recipient);
-    const key = `${message.sender}\u0000${message.recipient}\u0000${c.reference}\u0000${c.total}`;
+    // Parts are gathered per account (an aggregator may spread them over its binds), never
+    // across accounts: another ESME's parts must not complete, poison or displace these.
+    const key = `${esme.account.systemId}\u0000${message.sender}\u0000${message.recipient}\u0000${c.reference}\u0000${c.total}`;
     let long = longMessages.get(key);
+    const completes = long !== undefined && !long.parts[c.part - 1] && long.have + 1 === c.total;
+    if (!completes && esme.heldBytes + raw.length > MAX_HELD_BYTES)
+      return esme.answer('submit_sm_resp', pdu.sequence_number, status('ESME_RTHROTTLED'));
+    const release = (parts: readonly (Part | undefined)[]) => {
+      for (const p of parts) if (p) p.esme.heldBytes -= p.raw.length;
+    };
     if (!long) {
       const created: LongMessage = {
         parts: new Array(c.total),
@@ -466,6 +537,7 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
         // before the next part gets its answer after the wait, not never.
         timer: setTimeout(() => {
           longMessages.delete(key);
+          release(created.parts);
           screenAndDeliver(
             created.parts.filter((p) => p !== undefined),
             message.sender,
@@ -478,12 +550,16 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
       longMessages.set(key, long);
     }
     const previous = long.parts[c.part - 1];
-    if (previous) previous.esme.answer('submit_sm_resp', previous.sequence, status('ESME_RSUBMITFAIL'));
-    else long.have++;
+    if (previous) {
+      release([previous]);
+      previous.esme.answer('submit_sm_resp', previous.sequence, status('ESME_RSUBMITFAIL'));
+    } else long.have++;
     long.parts[c.part - 1] = part;
+    esme.heldBytes += raw.length;
     if (long.have === c.total) {
       clearTimeout(long.timer);
       longMessages.delete(key);
+      release(long.parts);
       screenAndDeliver(long.parts as Part[], message.sender, message.recipient);
     }
   }

@@ -46,8 +46,9 @@ function textOf(value: unknown, dataCoding: number): string {
 }
 
 function concatenationOf(pdu: PDU): Concatenation | null {
-  const short = pdu.short_message as { udh?: Buffer[] } | undefined;
-  for (const ie of short?.udh ?? []) {
+  // With the UDH indicator set, the header opens whichever field carries the text.
+  const udh = [pdu.short_message, pdu.message_payload].flatMap((field) => (field as { udh?: Buffer[] })?.udh ?? []);
+  for (const ie of udh) {
     if (ie[0] === 0x00 && ie[1] === 0x03 && ie.length >= 5) return { reference: ie[2], total: ie[3], part: ie[4] };
     if (ie[0] === 0x08 && ie[1] === 0x04 && ie.length >= 6)
       return { reference: (ie[2] << 8) | ie[3], total: ie[4], part: ie[5] };
@@ -62,8 +63,10 @@ function concatenationOf(pdu: PDU): Concatenation | null {
 
 /** The message of a decoded submit_sm, or the reason it cannot be screened. */
 export function readSubmit(pdu: PDU): SubmittedMessage | SubmitProblem {
-  // A body cut short leaves the later mandatory fields unread.
-  if (!('short_message' in pdu) || typeof pdu.data_coding !== 'number') return 'ESME_RINVMSGLEN';
+  // A body cut short leaves the later mandatory fields unread (data_sm has no short_message: its
+  // text is in message_payload).
+  if ((!('short_message' in pdu) && pdu.command !== 'data_sm') || typeof pdu.data_coding !== 'number')
+    return 'ESME_RINVMSGLEN';
   const sender = address(pdu.source_addr, pdu.source_addr_ton);
   if (sender === null) return 'ESME_RINVSRCADR';
   const recipient = address(pdu.destination_addr, pdu.dest_addr_ton);
