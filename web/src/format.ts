@@ -9,6 +9,17 @@ import type { Language } from './messages.ts';
 
 export const locales: Record<Language, string> = { ru: 'ru-RU', kk: 'kk-KZ', en: 'en-GB' };
 
+/**
+ * The locale a language's figures and dates are written in. Debian's Chromium carries no Kazakh
+ * formats: kk-KZ falls back to ICU's root (0.96, 1,034, 2026-12-06, "5 sec"). Kazakh writes numbers
+ * and dates as Russian does (0,96, 1 034, 06.12.2026), so ru-KZ stands in where kk-KZ is missing.
+ */
+function formatLocale(language: Language): string {
+  const locale = locales[language];
+  if (language === 'kk' && new Intl.NumberFormat(locale).format(1.5) !== '1,5') return 'ru-KZ';
+  return locale;
+}
+
 export interface Formatters {
   locale: string;
   /** A count or measure; fractions keep at most `digits` places (2 unless told). */
@@ -44,7 +55,7 @@ const cache = new Map<Language, Formatters>();
 export function formatters(language: Language): Formatters {
   const known = cache.get(language);
   if (known) return known;
-  const locale = locales[language];
+  const locale = formatLocale(language);
   const numbers = new Map<number, Intl.NumberFormat>();
   const numberFormat = (digits: number) => {
     let format = numbers.get(digits);

@@ -73,6 +73,9 @@ describe("operators' duties in Chromium", () => {
   it('shows every operator with its figures, trend lines and the overdue requests', async () => {
     await page.goto(`${server.url}/compliance`);
     await page.waitForSelector('tr[data-operator=BEELINE] [data-figure=calls]');
+    // The period's dates read day first, as the console's Russian writes them, not the browser's mm/dd/yyyy.
+    for (const field of ['from', 'to'])
+      assert.match(await page.inputValue(`input[name=${field}]`), /^\d{2}\.\d{2}\.\d{4}$/, field);
     const operators = await page.$$eval('table[data-compliance] tbody tr', (rows) =>
       rows.map((r) => r.getAttribute('data-operator')),
     );

@@ -119,6 +119,19 @@ describe('analyst console in Chromium', () => {
     await page.click('text=Проверить цепочку');
     await page.waitForSelector('[data-verify=ok]');
     await shot(page, '05-audit');
+    // Every action and role reads in words (the pages looked at above too), the code only in a tooltip.
+    const entries = await page.$$eval('tr[data-audit-action]', (rows) =>
+      rows.map((tr) => ({
+        action: tr.getAttribute('data-audit-action') ?? '',
+        text: tr.querySelector('.badge')?.textContent ?? '',
+        role: tr.children[3]?.textContent ?? '',
+      })),
+    );
+    assert.ok(entries.some((e) => e.action === 'decisions.browse'));
+    for (const e of entries) {
+      assert.notEqual(e.text, e.action, `the audit action ${e.action} reads as its code`);
+      assert.match(e.role, /^([А-Яа-яЁё ]+|—)$/, `the role of ${e.action} reads "${e.role}"`);
+    }
     // An entry opens as labelled facts, the request's details under their own names, not as JSON.
     await page.click(`tr[data-audit-action="number.lookup"]:has-text("${traffic.fraudster}")`);
     await page.waitForSelector('dialog [data-audit-field=details]');

@@ -75,6 +75,8 @@ describe('the console in Kazakh in Chromium', () => {
     ]);
     const figures = await page.locator('[data-period=today] .figure .name').allTextContents();
     assert.deepEqual(figures, [kk['overview.screened'], kk['overview.blocked'], kk['overview.labelled']]);
+    const smsFigures = await page.locator('[data-period=sms-today] .figure .name').allTextContents();
+    assert.deepEqual(smsFigures, [kk['overview.smsScreened'], kk['overview.blocked'], kk['overview.labelled']]);
     const panels = await page.locator('.panel > header h2').allTextContents();
     assert.deepEqual(panels, [
       kk['overview.series'],
@@ -96,6 +98,10 @@ describe('the console in Kazakh in Chromium', () => {
         .map((e) => e.textContent),
     );
     assert.deepEqual(overflowing, []);
+    // Dates as Kazakh writes them (day first), also in a browser without Kazakh formats (ICU's root: 2026-12-06).
+    await page.waitForSelector(`text=${kk['overview.launched']}`);
+    const live = (await page.textContent('.panel > header .toolbar .muted')) ?? '';
+    assert.match(live, new RegExp(`${kk['overview.launched']} \\d{2}\\.\\d{2}\\.\\d{4}, \\d{2}:\\d{2}:\\d{2}`), live);
     await shot(page, 'kk-01-overview');
   });
 

@@ -201,6 +201,9 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
       );
       // Calls' figures, and the SMS figures beside them once SMS screening counts messages.
       assert.ok(figures.length >= 9, `${figures.length} figures`);
+      // The SMS periods count messages, not calls.
+      assert.equal(await page.textContent('[data-period=today] .figure .name'), ru['overview.screened']);
+      assert.equal(await page.textContent('[data-period=sms-today] .figure .name'), ru['overview.smsScreened']);
       // A national platform counts billions of calls: such figures stay whole too.
       const large = await page.$$eval('[data-figure]', (els) =>
         els.map((el) => {

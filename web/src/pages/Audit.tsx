@@ -4,7 +4,7 @@ import type { AuditEntry, VerifyResult } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { Drawer, ErrorNotice, FactList, openableRow, Panel, TableBox, TableState } from '../components/ui.tsx';
 import { type Fact, recordFacts } from '../facts.ts';
-import { useI18n } from '../i18n.tsx';
+import { useI18n, valueName } from '../i18n.tsx';
 import { actorName, useSpeak } from '../speak.tsx';
 
 export function AuditPage() {
@@ -19,7 +19,7 @@ export function AuditPage() {
       { key: 'seq', label: '#', text: String(e.seq) },
       { key: 'at', label: t('audit.at'), text: dateTime(e.at) },
       { key: 'actor', label: t('audit.actor'), text: e.actor },
-      { key: 'role', label: t('users.role'), text: e.role },
+      { key: 'role', label: t('users.role'), text: valueName(t, 'role', e.role) },
       { key: 'action', label: t('audit.action'), text: action === e.action ? action : `${action} (${e.action})` },
       { key: 'target', label: t('audit.target'), text: e.target },
       { key: 'clientIp', label: t('audit.ip'), text: e.clientIp },
@@ -123,7 +123,7 @@ export function AuditPage() {
                   <td className="num mono muted">{e.seq}</td>
                   <td className="muted">{dateTime(e.at)}</td>
                   <td>{actorName(e.actor)}</td>
-                  <td className="muted">{e.role}</td>
+                  <td className="muted">{valueName(t, 'role', e.role)}</td>
                   <td>
                     <span className="badge reason" title={e.action}>
                       {actionName(e.action)}

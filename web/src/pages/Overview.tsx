@@ -30,7 +30,20 @@ function hourly(stats: Stats | undefined): (Figures & { t: string })[] {
   return out;
 }
 
-function Period({ id, title, figures, from }: { id: string; title: string; figures?: Figures; from?: string }) {
+function Period({
+  id,
+  title,
+  figures,
+  from,
+  sms,
+}: {
+  id: string;
+  title: string;
+  figures?: Figures;
+  from?: string;
+  /** The figures count messages, not calls. */
+  sms?: boolean;
+}) {
   const { t, number } = useI18n();
   const value = (n: number | undefined) => (n === undefined ? '—' : number(n));
   return (
@@ -42,7 +55,7 @@ function Period({ id, title, figures, from }: { id: string; title: string; figur
             <div className="value" data-figure="screened">
               {value(figures?.screened)}
             </div>
-            <div className="name">{t('overview.screened')}</div>
+            <div className="name">{t(sms ? 'overview.smsScreened' : 'overview.screened')}</div>
           </div>
           <div className="figure block">
             <div className="value" data-figure="blocked">
@@ -99,16 +112,19 @@ export function OverviewPage() {
       <div className="grid cols-3">
         <Period
           id="sms-today"
+          sms
           title={`${t('overview.sms')} · ${t('overview.today')}`}
           figures={day?.messages?.totals}
         />
         <Period
           id="sms-year"
+          sms
           title={`${t('overview.sms')} · ${t('overview.year')}`}
           figures={data?.thisYear.messages?.totals}
         />
         <Period
           id="sms-launch"
+          sms
           title={`${t('overview.sms')} · ${t('overview.sinceLaunch')}`}
           figures={day?.sinceLaunch.messages}
         />

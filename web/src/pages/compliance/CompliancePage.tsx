@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api } from '../../api/client.ts';
 import type { ComplianceRow } from '../../api/types.ts';
+import { DateField } from '../../components/DateField.tsx';
 import { usePoll } from '../../components/hooks.ts';
 import { ErrorNotice, Panel, TableBox } from '../../components/ui.tsx';
 import { useSession } from '../../session.tsx';
@@ -231,14 +232,8 @@ export function CompliancePage() {
             setPeriod({ from, to });
           }}
         >
-          <label className="field">
-            <span>{c('from')}</span>
-            <input type="date" name="from" value={from} max={to} onChange={(e) => setFrom(e.target.value)} />
-          </label>
-          <label className="field">
-            <span>{c('to')}</span>
-            <input type="date" name="to" value={to} min={from} onChange={(e) => setTo(e.target.value)} />
-          </label>
+          <DateField label={c('from')} name="from" value={from} onChange={setFrom} />
+          <DateField label={c('to')} name="to" value={to} onChange={setTo} />
           <button type="submit" className="btn">
             {c('apply')}
           </button>
