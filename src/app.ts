@@ -129,6 +129,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const http = createHttpServer({
     bodyLimit: config.bodyLimitBytes,
+    idleTimeoutMs: config.httpIdleTimeoutMs,
     logLevel: config.logLevel,
     authenticate: keyring.authenticate,
     authenticateSession: consoleRole.authenticateSession,

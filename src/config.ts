@@ -134,6 +134,12 @@ const configSchema = z
     /** Distributed mode: how often a node re-reads lists, keys and operators as a safety net behind the streams. */
     syncIntervalSeconds: intFrom(1, 3600).default(30),
     bodyLimitBytes: intFrom(1024, 512 * 1024 * 1024).default(1024 * 1024),
+    /**
+     * A connection whose client owes bytes of its request (headers or body) and sends none for this
+     * long is closed: a slow client cannot hold connections open. Idle, not total, time: a long CDR
+     * upload that keeps sending is never cut, nor is a request the server takes long to answer.
+     */
+    httpIdleTimeoutMs: intFrom(10, 3_600_000).default(60_000),
     cdrBodyLimitBytes: intFrom(1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
     batchMaxItems: intFrom(1, 100_000).default(5000),
     /** A gzip CDR upload is stopped (413) once it has inflated past this many bytes. */
@@ -343,6 +349,7 @@ const envNames: Record<string, string> = {
   detectPartitions: 'CALLSHIELD_DETECT_PARTITIONS',
   syncIntervalSeconds: 'CALLSHIELD_SYNC_INTERVAL_SECONDS',
   bodyLimitBytes: 'CALLSHIELD_BODY_LIMIT_BYTES',
+  httpIdleTimeoutMs: 'CALLSHIELD_HTTP_IDLE_TIMEOUT_MS',
   cdrBodyLimitBytes: 'CALLSHIELD_CDR_BODY_LIMIT_BYTES',
   batchMaxItems: 'CALLSHIELD_BATCH_MAX_ITEMS',
   cdrInflatedLimitBytes: 'CALLSHIELD_CDR_INFLATED_LIMIT_BYTES',

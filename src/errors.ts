@@ -4,6 +4,18 @@
  */
 export const errorCodes = {
   BAD_REQUEST: 400,
+  /** Not an HTTP/1.1 request Node can read (a raw non-ASCII byte in the path, a negative Content-Length…). */
+  MALFORMED_REQUEST: 400,
+  /** A path that is not valid percent-encoded UTF-8 (`%ff`). */
+  INVALID_PATH: 400,
+  /** A part of the path longer than any identifier of the API. */
+  PATH_TOO_LONG: 414,
+  /** Request headers larger than Node reads. */
+  HEADERS_TOO_LARGE: 431,
+  /** The request did not arrive in time. */
+  REQUEST_TIMEOUT: 408,
+  /** A reported or checked link with a scheme other than http or https (`javascript:`, `data:`…). */
+  UNSUPPORTED_URL_SCHEME: 400,
   INVALID_JSON: 400,
   VALIDATION_FAILED: 400,
   INVALID_NUMBER: 400,
@@ -29,6 +41,8 @@ export const errorCodes = {
   INVALID_TRANSITION: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A CDR upload with a Content-Encoding other than gzip or identity (br, deflate, zstd…). */
+  UNSUPPORTED_CONTENT_ENCODING: 415,
   BATCH_TOO_LARGE: 413,
   /** A gzip CDR upload inflates past CALLSHIELD_CDR_INFLATED_LIMIT_BYTES (what was committed before is kept). */
   INFLATED_TOO_LARGE: 413,

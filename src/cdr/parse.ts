@@ -68,6 +68,13 @@ export const REQUIRED_COLUMNS: readonly CdrColumn[] = [
 const MAX_SAFE_DIGITS = 15;
 
 /**
+ * The earliest `started_at` a CDR may carry, 2000-01-01T00:00:00Z: older is a wrong clock or a
+ * placeholder (`0001-01-01`), not a call, and the records store cannot even fold such a date. The
+ * latest is relative to the clock: FUTURE_TOLERANCE_MS in src/ingest/service.ts.
+ */
+export const EARLIEST_STARTED_AT_MS = Date.UTC(2000, 0, 1);
+
+/**
  * The parser's scratch state for one row: its outputs land here and are copied into the batch
  * only when the whole row is valid, so a bad row leaves no trace in the batch.
  */
@@ -267,6 +274,7 @@ export class RowParser {
     }
     if (starts[C_STARTED] < 0 || !parseOffsetTime(s, starts[C_STARTED], ends[C_STARTED], scratch))
       return 'started_at is not ISO 8601 with an offset';
+    if (scratch.timeMs < EARLIEST_STARTED_AT_MS) return 'started_at is before the year 2000';
     let duration = 0;
     const durStart = starts[C_DURATION];
     if (durStart >= 0 && durStart !== ends[C_DURATION]) {

@@ -101,6 +101,13 @@ const rows = [
   `r38b,${GOOD},2025-03-03T10:00:61+05:00,60,1,,`,
   `r38c,${GOOD},2025-03-03T10:59:60+05:00,60,1,,`,
   `r38d,${GOOD},2025-03-03T24:00:00+05:00,60,1,,`,
+  // Before the year 2000 (EARLIEST_STARTED_AT_MS): quarantined; the offset decides on either side of the line
+  // (r38h is 1999-12-31T23:59:59Z, r38i 2000-01-01T00:00:00Z).
+  `r38e,${GOOD},0001-01-01T00:00:00Z,60,1,,`,
+  `r38f,${GOOD},1999-12-31T23:59:59.999Z,60,1,,`,
+  `r38g,${GOOD},2000-01-01T00:00:00Z,60,1,,`,
+  `r38h,${GOOD},2000-01-01T04:59:59+05:00,60,1,,`,
+  `r38i,${GOOD},1999-12-31T23:00:00-01:00,60,1,,`,
   // Amounts and enums.
   `r39,${GOOD},${TIME},.5,1,,`,
   `r40,${GOOD},${TIME},5.,1,,`,
@@ -145,6 +152,12 @@ test('the byte reader gives the batches, quarantine and summary of the text read
   writeFileSync(path, `\uFEFF${CDR_HEADER}\r\n${rows.join('\n')}`);
   await assertSame(path);
   await assertSame(path, 65536);
+  // Both refuse a time before the year 2000 with its reason (and keep one just after).
+  const refused = (await readWith(readCdrFileBytes, path, {})).batches
+    .flatMap((batch) => batch.quarantine)
+    .filter((q) => q.reason === 'started_at is before the year 2000')
+    .map((q) => q.raw.slice(0, q.raw.indexOf(',')));
+  assert.deepEqual(refused, ['r38e', 'r38f', 'r38h']);
   const crlf = join(root, 'crlf.csv');
   writeFileSync(crlf, `\n\r\n${CDR_HEADER}\r\n${rows.join('\r\n')}\r\n`);
   await assertSame(crlf);

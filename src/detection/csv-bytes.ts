@@ -2,7 +2,14 @@ import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { CdrBatch } from '../cdr/batch.ts';
-import { appendCsvRow, COLUMN_COUNT, mapHeader, RowParser, splitQuotedCsv } from '../cdr/parse.ts';
+import {
+  appendCsvRow,
+  COLUMN_COUNT,
+  EARLIEST_STARTED_AT_MS,
+  mapHeader,
+  RowParser,
+  splitQuotedCsv,
+} from '../cdr/parse.ts';
 import {
   type BatchHandler,
   type CdrParserOptions,
@@ -608,6 +615,8 @@ export class CdrByteParser {
       imeiDigits = scratch.digits;
     }
     if (starts[C_STARTED] < 0 || !this.time(b, starts[C_STARTED], ends[C_STARTED])) return UNSURE;
+    // Too old: the text reader quarantines it with its reason.
+    if (scratch.timeMs < EARLIEST_STARTED_AT_MS) return UNSURE;
     let duration = 0;
     const durStart = starts[C_DURATION];
     if (durStart >= 0 && durStart !== ends[C_DURATION]) {

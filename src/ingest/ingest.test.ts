@@ -86,6 +86,28 @@ describe('POST /v1/cdr', () => {
     );
   });
 
+  it('quarantines a row dated before the year 2000 (the records store cannot fold year 0001)', async () => {
+    const file = new CdrLines('KCELL', 60)
+      .voice('+77011000061', 'out', victim(61), 0, 60, 'ALA-1')
+      .raw(`k-old-1,KCELL,voice,out,+77011000061,${victim(62)},,,ALA-1,0001-01-01T00:00:00Z,60,1,,`) // line 3
+      .raw(`k-old-2,KCELL,voice,out,+77011000061,${victim(62)},,,ALA-1,2000-01-01T04:59:59+05:00,60,1,,`) // line 4
+      .raw(`k-old-3,KCELL,voice,out,+77011000061,${victim(62)},,,ALA-1,2000-01-01T00:00:00Z,60,1,,`); // line 5: kept
+    const r = await t.upload(kcell, file.text(), { file: 'kcell-old.csv' });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.deepEqual(counts(r), { accepted: 2, duplicates: 0, quarantined: 2 });
+    const items = (await t.call(kcell, 'GET', '/v1/cdr/quarantine')).json() as {
+      items: { file: string; line: number; reason: string }[];
+    };
+    const reasons = items.items.filter((i) => i.file === 'kcell-old.csv').map((i) => [i.line, i.reason]);
+    assert.deepEqual(
+      reasons.sort(([a], [b]) => Number(a) - Number(b)),
+      [
+        [3, 'started_at is before the year 2000'],
+        [4, 'started_at is before the year 2000'],
+      ],
+    );
+  });
+
   it('counts a re-sent file as duplicates, and its bad rows are not stored twice', async () => {
     const file = new CdrLines('KCELL', 100)
       .voice('+77011000011', 'out', victim(11), 0, 60, 'ALA-1')
@@ -147,6 +169,19 @@ describe('POST /v1/cdr', () => {
     // The admin token uploads only for a named operator.
     assert.equal((await t.upload(testAdminToken, body)).statusCode, 403);
     assert.equal((await t.upload(kcell, body, { contentType: 'application/json' })).statusCode, 415);
+    // A compression other than gzip is not read as text.
+    for (const encoding of ['br', 'deflate', 'gzip, br']) {
+      const encoded = await t.upload(kcell, body, { headers: { 'content-encoding': encoding } });
+      assert.equal(encoded.statusCode, 415, encoding);
+      assert.deepEqual(encoded.json(), {
+        error: {
+          code: 'UNSUPPORTED_CONTENT_ENCODING',
+          message: 'a CDR upload is sent plain or with Content-Encoding gzip',
+        },
+      });
+    }
+    const gzipped = await t.upload(kcell, gzipSync(body), { headers: { 'content-encoding': 'gzip' } });
+    assert.equal(gzipped.statusCode, 200, gzipped.body);
     const big = await t.upload(kcell, `${CDR_HEADER}\n${'x'.repeat(70 * 1024)}\n`);
     assert.equal(big.statusCode, 413);
     assert.equal(big.json().error.code, 'PAYLOAD_TOO_LARGE');

@@ -18,6 +18,12 @@ export const cdrContentTypes = [
   'application/octet-stream',
 ];
 
+/**
+ * Content-Encoding values a CDR upload may declare: a gzip body is recognised by its magic bytes
+ * and inflated; any other coding (br, deflate, zstd…) would be read as CSV text, so it is refused.
+ */
+const cdrContentEncodings = new Set(['', 'identity', 'gzip', 'x-gzip']);
+
 const countsSchema = {
   type: 'object',
   properties: {
@@ -117,7 +123,8 @@ export function registerIngestRoutes(
             'send the file again and they count as duplicates. The quarantine keeps the first 100 000 bad rows of an ' +
             'upload (all are counted). An upload with too many bad rows (400 TOO_MANY_BAD_ROWS), or a gzip body ' +
             'inflating too far (413 INFLATED_TOO_LARGE, COMPRESSION_RATIO_TOO_HIGH) is stopped: the answer is the ' +
-            'error plus `kept`, the counts of what was committed before the stop.',
+            'error plus `kept`, the counts of what was committed before the stop. A Content-Encoding other than ' +
+            'gzip or identity is refused (415 UNSUPPORTED_CONTENT_ENCODING).',
           tags: ['cdr'],
           consumes: cdrContentTypes,
           querystring: {
@@ -148,6 +155,18 @@ export function registerIngestRoutes(
         const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
         if (type === 'application/json')
           throw new AppError('UNSUPPORTED_MEDIA_TYPE', `send CDRs as ${cdrContentTypes.slice(0, 4).join(', ')}`);
+        const encoding = request.headers['content-encoding'];
+        if (
+          encoding !== undefined &&
+          !encoding.split(',').every((c) => cdrContentEncodings.has(c.trim().toLowerCase()))
+        ) {
+          // The body is not read (as for a body over the limit below).
+          reply.header('connection', 'close');
+          throw new AppError(
+            'UNSUPPORTED_CONTENT_ENCODING',
+            'a CDR upload is sent plain or with Content-Encoding gzip',
+          );
+        }
         const declared = Number(request.headers['content-length'] ?? 0);
         if (declared > bodyLimit) {
           // The body is not read: closing the connection after the answer spares receiving it.

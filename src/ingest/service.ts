@@ -20,7 +20,10 @@ import type { CdrBatchEvent, IngestResult } from './types.ts';
 const DEFAULT_BATCH_ROWS = 65_536;
 /** A line longer than this is not a CDR: the body is refused rather than buffered without end. */
 const MAX_LINE_CHARS = 1 << 20;
-/** Records stamped further ahead than this are refused: a wrong clock or offset, not a call. */
+/**
+ * Records stamped further ahead than this are refused: a wrong clock or offset, not a call. (The
+ * earliest time is absolute, checked by both CDR readers: EARLIEST_STARTED_AT_MS in src/cdr/parse.ts.)
+ */
 const FUTURE_TOLERANCE_MS = 86_400_000;
 /**
  * Bad rows stored per upload: a file of nothing but garbage is counted in full but stored only

@@ -52,10 +52,28 @@ export function skeleton(label: string): string {
 const credentialWords =
   /(login|signin|sign-in|verify|secure|account|update|bonus|prize|gift|pay|payment|card|karta|oplata|kabinet|vhod|auth|support|help|refund|vozvrat|delivery|dostavka|track)/;
 
+/**
+ * Whether a pasted link is a web link by its scheme: http, https, or none (`kaspi-bonus.top/login`,
+ * taken as http). Read as a browser reads a link, which drops tabs and line breaks and skips leading
+ * spaces and control characters, so `java\nscript:alert(1)` names the scheme `javascript`. A name
+ * with a dot (or `localhost`) before a port (`kaspi.kz:8080/login`) is a host, not a scheme.
+ */
+export function hasWebScheme(input: string): boolean {
+  let text = input.replace(/[\t\n\r]/g, '');
+  let start = 0;
+  while (start < text.length && text.charCodeAt(start) <= 0x20) start++;
+  text = text.slice(start);
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text);
+  if (!scheme) return true;
+  const name = scheme[1].toLowerCase();
+  if (name === 'http' || name === 'https') return true;
+  return (name.includes('.') || name === 'localhost') && /^\d+(?:[/?#]|$)/.test(text.slice(scheme[0].length));
+}
+
 /** Parses what a citizen pasted: with or without scheme, with surrounding spaces. */
 export function parseLink(input: string): URL | null {
   const text = input.trim();
-  if (text.length === 0 || text.length > 2048 || /\s/.test(text)) return null;
+  if (text.length === 0 || text.length > 2048 || /\s/.test(text) || !hasWebScheme(text)) return null;
   try {
     const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;

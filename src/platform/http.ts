@@ -3,7 +3,10 @@
  * `{"error":{"code","message"}}`), bearer-token authentication, the OpenAPI document, and
  * request metrics. Modules add their routes through `register*Routes(app, deps)` functions.
  */
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import ajvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Principal } from '../auth/principal.ts';
@@ -25,6 +28,8 @@ declare module 'fastify' {
 
 export interface HttpOptions {
   bodyLimit: number;
+  /** A connection whose client owes request bytes and sends none for this long is closed (0: never). */
+  idleTimeoutMs?: number;
   logLevel: string;
   authenticate: (token: string) => Principal | null;
   /** Console sessions: the value of the session cookie to a principal (only asked when no bearer token). */
@@ -57,16 +62,38 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   const wireOn = options.wirePath !== false;
   const app = Fastify({
     // Node's server as Fastify would make it, with the wire path in front of Fastify's handler.
-    // (Fastify's defaults: keep-alive 72 s, no request or connection timeout.)
+    // (Fastify's defaults: keep-alive 72 s, no request timeout.) A total request timeout would cut
+    // a long CDR upload (up to 256 MiB on a slow link), so the bound is on silence instead: the
+    // socket's idle timeout closes a connection whose client owes bytes and sends none (a body
+    // announced by Content-Length and never finished), but not one waiting for a slow answer.
     serverFactory: (handler) => {
+      const exchanges = new WeakMap<Socket, ServerResponse>();
       const server = createServer((request, response) => {
+        exchanges.set(request.socket, response);
         if (!(wireOn && wire.take(request, response))) handler(request, response);
       });
       server.keepAliveTimeout = 72_000;
       server.requestTimeout = 0;
-      server.setTimeout(0);
+      server.setTimeout(options.idleTimeoutMs ?? 0, (socket: Socket) => {
+        const response = exchanges.get(socket);
+        // The whole request is in and the server is still answering (a detection run, an export).
+        if (response && !response.writableEnded && response.req.complete) return;
+        socket.destroy();
+      });
       return server;
     },
+    // The router's own refusals, in our error shape, without echoing the path.
+    frameworkErrors: (error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply) => {
+      if (error.code === 'FST_ERR_BAD_URL')
+        return reply.status(400).send(errorBody('INVALID_PATH', 'the path is not valid percent-encoded UTF-8'));
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+        return reply.status(414).send(errorBody('PATH_TOO_LONG', 'a part of the path is too long'));
+      request.log.error({ err: error }, 'unhandled error');
+      return reply.status(500).send(errorBody('INTERNAL', 'internal error; it has been logged'));
+    },
+    clientErrorHandler: answerClientError,
+    // Ajv with one more rule: numbers are finite (see finiteNumbers).
+    schemaController: { compilersFactory: { buildValidator: finiteNumbers(ajvCompiler()) } },
     bodyLimit: options.bodyLimit,
     logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
     // No log line per request: the call path must not pay for logging.
@@ -190,6 +217,81 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     },
   });
   return app;
+}
+
+/**
+ * Answers a request Node's parser refused before Fastify saw it (raw non-ASCII bytes in the path,
+ * a negative Content-Length, headers too large, a timeout) in our error shape, then closes the
+ * connection, as Fastify's default handler does with its own body.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // A reset connection has nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message]: [number, ErrorCode, string] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'HEADERS_TOO_LARGE', 'the request headers are too large']
+        : [400, 'MALFORMED_REQUEST', 'the request is not valid HTTP/1.1'];
+  const body = JSON.stringify(errorBody(code, message));
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy();
+}
+
+/**
+ * Fastify's validator compiler (Ajv) with one more rule: numbers are finite. Ajv's type coercion
+ * reads the text "Infinity" or "1e400" (in a query string, a path, a JSON string) as Infinity after
+ * its own finite check, and its minimum and maximum let a non-finite value through, so `?since=1e400`
+ * reached handlers (and the database) as Infinity. A schema that declares no number pays nothing.
+ */
+function finiteNumbers(build: ValidatorFactory): ValidatorFactory {
+  return (externalSchemas, options) => {
+    const compile = build(externalSchemas, options);
+    return (route) => {
+      const validate = compile(route);
+      if (!/"(?:number|integer)"/.test(JSON.stringify(route.schema))) return validate;
+      const checked = ((data: unknown, context?: unknown) => {
+        if (!(validate as (data: unknown, context?: unknown) => boolean)(data, context)) {
+          checked.errors = validate.errors;
+          return false;
+        }
+        const where = nonFiniteAt(data);
+        if (where === undefined) return true;
+        checked.errors = [
+          { instancePath: where, schemaPath: '#', keyword: 'finite', params: {}, message: 'must be a finite number' },
+        ];
+        return false;
+      }) as typeof validate;
+      // Fastify hands Ajv the request as parent (so that a coerced root can be replaced) when it sees this.
+      checked.schemaEnv = validate.schemaEnv;
+      return checked;
+    };
+  };
+}
+
+/** The JSON pointer of the first non-finite number in a value, if any (no recursion: bodies nest freely). */
+function nonFiniteAt(data: unknown): string | undefined {
+  const values: unknown[] = [data];
+  const paths: string[] = [''];
+  while (values.length > 0) {
+    const value = values.pop();
+    const path = paths.pop() as string;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return path;
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        if (typeof item === 'number' || (item !== null && typeof item === 'object')) {
+          values.push(item);
+          paths.push(`${path}/${key}`);
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 /**

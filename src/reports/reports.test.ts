@@ -392,6 +392,7 @@ describe('number and link checks', () => {
     });
     const bad = await t.request('GET', '/public/v1/links?url=javascript:alert(1)');
     assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().error.code, 'UNSUPPORTED_URL_SCHEME');
     const huge = await t.request('GET', `/public/v1/links?url=${'a'.repeat(3000)}`);
     assert.equal(huge.statusCode, 400);
   });
@@ -410,6 +411,38 @@ describe('number and link checks', () => {
     }
     // The next report from the same network still goes through.
     assert.equal((await report('+79161110013', '10.3.0.2')).statusCode, 202);
+  });
+
+  it('refuses a reported or checked link that is not http or https with a 400, and keeps bare hosts', async () => {
+    const refused = {
+      error: { code: 'UNSUPPORTED_URL_SCHEME', message: '"url" must be an http or https link' },
+    };
+    const links = [
+      'javascript:alert(1)',
+      'JavaScript://kaspi.kz/%0aalert(1)',
+      ' java\nscript:alert(1)',
+      'javascript:1/alert(1)',
+      'data:text/html,<script>alert(1)</script>',
+      'vbscript:msgbox(1)',
+      'mailto:help@kaspi.kz',
+      'file:///etc/passwd',
+    ];
+    for (const [i, url] of links.entries()) {
+      const r = await report('+79161110014', `10.60.${i}.1`, { url });
+      assert.equal(r.statusCode, 400, url);
+      assert.deepEqual(r.json(), refused, url);
+      const checked = await t.request('GET', `/public/v1/links?url=${encodeURIComponent(url)}`);
+      assert.equal(checked.statusCode, 400, url);
+      assert.deepEqual(checked.json(), refused, url);
+    }
+    for (const [i, url] of [
+      'kaspi-bonus.top/login',
+      'https://kaspi-bonus.top/login',
+      'kaspi-bonus.top:8080/x',
+    ].entries()) {
+      assert.equal((await report('+79161110014', `10.61.${i}.1`, { url })).statusCode, 202, url);
+      assert.equal((await t.request('GET', `/public/v1/links?url=${encodeURIComponent(url)}`)).statusCode, 200, url);
+    }
   });
 
   it('refuses a page offset past any page with a 400', async () => {

@@ -7,7 +7,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.ts';
 import type { BrandCatalogue, LinkCheck } from '../links/check.ts';
-import { checkLink } from '../links/check.ts';
+import { checkLink, hasWebScheme } from '../links/check.ts';
 import type { ListService } from '../lists/service.ts';
 import { formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
@@ -148,6 +148,8 @@ export async function createReportService(deps: ReportServiceDeps) {
       if (typeof input.url !== 'string' || input.url.length > 2048)
         throw new AppError('VALIDATION_FAILED', '"url" must be a link of at most 2048 characters');
       url = input.url.trim();
+      // Analysts open reported links: a javascript:, data: or other non-web link never reaches them.
+      if (!hasWebScheme(url)) throw new AppError('UNSUPPORTED_URL_SCHEME', '"url" must be an http or https link');
     }
     if (!number && !url) throw new AppError('VALIDATION_FAILED', 'a report needs a "number" or a "url"');
     let text: string | undefined;
@@ -238,6 +240,7 @@ export async function createReportService(deps: ReportServiceDeps) {
     },
 
     checkLink(url: string): LinkCheck {
+      if (!hasWebScheme(url)) throw new AppError('UNSUPPORTED_URL_SCHEME', '"url" must be an http or https link');
       const result = checkLink(url, deps.brands, phishing.has);
       if (!result) throw new AppError('VALIDATION_FAILED', '"url" is not a web link');
       return result;

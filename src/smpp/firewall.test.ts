@@ -3,7 +3,7 @@
  * SMSC), both from the `smpp` package, over TCP on 127.0.0.1, screening in the same process.
  */
 import assert from 'node:assert/strict';
-import { createConnection, createServer as createTcpServer, type Socket } from 'node:net';
+import { createConnection, createServer as createTcpServer, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import smpp, { type PDU, type Session } from 'smpp';
 import { loadConfig } from '../config.ts';
@@ -21,8 +21,11 @@ interface Upstream {
   close(): Promise<void>;
 }
 
-/** A real SMPP server as the SMSC: accepts the firewall's bind, answers every submit with its own id. */
-async function startUpstream(): Promise<Upstream> {
+/**
+ * A real SMPP server as the SMSC: accepts the firewall's bind, answers every submit with its own id
+ * (or, `answerSubmits: false`, none: the test answers them, or not).
+ */
+async function startUpstream({ answerSubmits = true } = {}): Promise<Upstream> {
   const chunks: Buffer[] = [];
   const submits: PDU[] = [];
   const binds: PDU[] = [];
@@ -44,7 +47,7 @@ async function startUpstream(): Promise<Upstream> {
     });
     session.on('submit_sm', (pdu: PDU) => {
       submits.push(pdu);
-      session.send(pdu.response({ message_id: `smsc-${++ids}` }));
+      if (answerSubmits) session.send(pdu.response({ message_id: `smsc-${++ids}` }));
     });
     session.on('enquire_link', (pdu: PDU) => session.send(pdu.response()));
     session.on('unbind', (pdu: PDU) => {
@@ -656,6 +659,241 @@ describe('SMPP firewall against careless and hostile peers', () => {
     } finally {
       late?.close();
       await guesser.close();
+    }
+  });
+});
+
+describe('SMPP firewall in front of a real SMSC', () => {
+  const quiet = { info() {}, warn() {} };
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const until = async (done: () => boolean, tries = 150) => {
+    for (let i = 0; i < tries && !done(); i++) await wait(20);
+  };
+  const start = (overrides: Partial<Parameters<typeof startSmppFirewall>[0]> = {}) =>
+    startSmppFirewall({
+      host: '127.0.0.1',
+      port: 0,
+      upstream: { host: '127.0.0.1', port: upstream.port, systemId: 'fw', password: 'fwpass' },
+      accounts: [
+        { systemId: 'esme1', password: 'secret', ingress: 'domestic' },
+        { systemId: 'esme2', password: 'secret', ingress: 'domestic' },
+      ],
+      screen: () => 'allow',
+      failurePolicy: 'open',
+      reassemblyMs: 300,
+      log: quiet,
+      ...overrides,
+    });
+  const call = (session: Session, command: string, options: Record<string, unknown>) =>
+    new Promise<PDU>((resolve) => {
+      (session as unknown as Record<string, (o: object, cb: (pdu: PDU) => void) => void>)[command](options, resolve);
+    });
+  const message = (text: string) => ({
+    source_addr: 'SHOP',
+    source_addr_ton: 5,
+    destination_addr: '77771234567',
+    dest_addr_ton: 1,
+    registered_delivery: 1,
+    short_message: text,
+  });
+  /** The deliver_sm each ESME receives, each answered as a real ESME does (unless held: then in `held`). */
+  const deliveries = (client: Esme) => {
+    const got: PDU[] & { held?: PDU[] } = [];
+    client.session.on('deliver_sm', (p: PDU) => {
+      got.push(p);
+      if (got.held) got.held.push(p);
+      else client.session.send(p.response());
+    });
+    return got;
+  };
+
+  it('gives a delivery receipt to the account that sent the message, whichever upstream bind it comes on', async () => {
+    // Every ESME bind shares the firewall's system_id at the SMSC, which may hand a receipt to any of them.
+    const firewall = await start();
+    const a = await connectEsme(firewall.port, 'esme1');
+    const linkOfA = upstream.sessions.at(-1)!;
+    const b = await connectEsme(firewall.port, 'esme2');
+    const linkOfB = upstream.sessions.at(-1)!;
+    assert.notEqual(linkOfA, linkOfB);
+    try {
+      const toA = deliveries(a);
+      const toB = deliveries(b);
+      const sent = await a.request('submit_sm', message('Your parcel is on its way'));
+      assert.equal(sent.command_status, 0);
+      const messageId = String(sent.message_id);
+      const receipt = (extra: Record<string, unknown>) =>
+        call(linkOfB, 'deliver_sm', {
+          source_addr: '77771234567',
+          destination_addr: 'SHOP',
+          esm_class: 0x04,
+          ...extra,
+        });
+      const byText = await receipt({
+        short_message: `id:${messageId} sub:001 dlvrd:001 submit date:2612061200 done date:2612061201 stat:DELIVRD err:000 text:Your parcel`,
+      });
+      assert.equal(byText.command_status, 0, 'answered by A through the firewall');
+      const byTlv = await receipt({ receipted_message_id: messageId, message_state: 2, short_message: '' });
+      assert.equal(byTlv.command_status, 0);
+      assert.equal(toA.length, 2, 'both receipts reach A');
+      assert.equal(toB.length, 0, 'B never sees them');
+      // A message on A's own link and a receipt on B's, in flight to A under the same sequence
+      // number: A sees two numbers, and each SMSC link gets its answer.
+      toA.held = [];
+      const mo = call(linkOfA, 'deliver_sm', { ...message('STOP'), esm_class: 0, sequence_number: 0x500001 });
+      const third = receipt({ receipted_message_id: messageId, message_state: 2, sequence_number: 0x500001 });
+      await until(() => toA.held!.length === 2);
+      assert.equal(new Set(toA.held.map((p) => p.sequence_number)).size, 2);
+      for (const p of toA.held) a.session.send(p.response());
+      toA.held = undefined;
+      assert.deepEqual([(await mo).command_status, (await third).command_status, toB.length], [0, 0, 0]);
+
+      a.close();
+      await until(() => firewall.connections() === 1);
+      const noBind = await receipt({ receipted_message_id: messageId, message_state: 2, short_message: '' });
+      assert.equal(noBind.command_status, smpp.errors.ESME_RX_T_APPN, 'kept by the SMSC until A binds again');
+      assert.equal(toB.length, 0, 'never given to another account');
+    } finally {
+      a.close();
+      b.close();
+      await firewall.close();
+    }
+  });
+
+  it('answers ESME_RSYSERR to a submit the SMSC never answers, and drops its late answer', async () => {
+    const silent = await startUpstream({ answerSubmits: false });
+    const firewall = await start({
+      upstream: { host: '127.0.0.1', port: silent.port, systemId: 'fw', password: 'fwpass' },
+      submitTimeoutMs: 200,
+    });
+    const client = await connectEsme(firewall.port);
+    try {
+      const answers: PDU[] = [];
+      client.session.on('pdu', (p: PDU) => answers.push(p));
+      const answer = await Promise.race([client.request('submit_sm', message('Hello')), wait(5000).then(() => null)]);
+      assert.equal(answer?.command_status, smpp.errors.ESME_RSYSERR, 'answered after the wait, not never');
+      // The SMSC answers at last: the ESME has had its answer already.
+      silent.sessions[0].send(silent.submits[0].response({ message_id: 'late' }));
+      await wait(50);
+      assert.equal((await client.request('enquire_link')).command_status, 0);
+      assert.deepEqual(
+        answers.filter((p) => p.command === 'submit_sm_resp').map((p) => p.command_status),
+        [smpp.errors.ESME_RSYSERR],
+      );
+    } finally {
+      client.close();
+      await firewall.close();
+      await silent.close();
+    }
+  });
+
+  it('answers a PDU of the SMSC it cannot read, as it does an ESME', async () => {
+    const firewall = await start();
+    const client = await connectEsme(firewall.port);
+    const smsc = upstream.sessions.at(-1)!;
+    try {
+      const forwarded: PDU[] = [];
+      client.session.on('pdu', (p: PDU) => forwarded.push(p));
+      const answers: PDU[] = [];
+      smsc.on('pdu', (p: PDU) => answers.push(p));
+      // A deliver_sm cut off after its source address, and an operation no SMPP 3.4 peer knows.
+      const full = new smpp.PDU('deliver_sm', { sequence_number: 0x300001, ...message('cut') }).toBuffer();
+      const cut = Buffer.from(full.subarray(0, 25));
+      cut.writeUInt32BE(25, 0);
+      const unknown = Buffer.alloc(16);
+      unknown.writeUInt32BE(16, 0);
+      unknown.writeUInt32BE(0x00000077, 4);
+      unknown.writeUInt32BE(0x300002, 12);
+      smsc.socket.write(Buffer.concat([cut, unknown]));
+      await until(() => answers.length >= 2);
+      assert.deepEqual(
+        answers.map((p) => [p.command, p.sequence_number, p.command_status]),
+        [
+          ['deliver_sm_resp', 0x300001, smpp.errors.ESME_RINVMSGLEN],
+          ['generic_nack', 0x300002, smpp.errors.ESME_RINVCMDID],
+        ],
+      );
+      assert.equal(forwarded.length, 0, 'neither reaches the ESME');
+      assert.equal((await client.request('submit_sm', message('Still bound'))).command_status, 0);
+    } finally {
+      client.close();
+      await firewall.close();
+    }
+  });
+
+  it('stops reading an ESME while the SMSC does not take what was written to it', async () => {
+    const slow = await startUpstream();
+    const firewall = await start({
+      upstream: { host: '127.0.0.1', port: slow.port, systemId: 'fw', password: 'fwpass' },
+    });
+    const client = await connectEsme(firewall.port);
+    try {
+      const smsc = slow.sessions[0];
+      smsc.pause();
+      const answers: PDU[] = [];
+      client.session.on('submit_sm_resp', (p: PDU) => answers.push(p));
+      // 24 MB of submits: more than the kernel buffers between the three of them can hold (each
+      // within the 16 kB the `smpp` package reads by default).
+      const submit = new smpp.PDU('submit_sm', {
+        sequence_number: 1,
+        ...message(''),
+        message_payload: 'x'.repeat(16_000),
+      }).toBuffer();
+      const count = 1500;
+      for (let i = 0; i < count; i++) {
+        const copy = Buffer.from(submit);
+        copy.writeUInt32BE(0x400000 + i, 12);
+        // Past the recorder of connectEsme: these bytes need not be kept twice.
+        Socket.prototype.write.call(client.session.socket, copy);
+      }
+      // Until the firewall has read all it will read.
+      let last = -1;
+      for (let still = 0; still < 10 && client.session.socket.writableLength > 0; ) {
+        await wait(50);
+        const now = client.session.socket.writableLength;
+        still = now === last ? still + 1 : 0;
+        last = now;
+      }
+      assert.ok(
+        client.session.socket.writableLength > 8 * 1024 * 1024,
+        'the firewall leaves what the SMSC cannot take yet unread, instead of holding it in memory',
+      );
+      smsc.resume();
+      await until(() => answers.length === count, 1500);
+      assert.equal(answers.length, count, 'every submit is delivered once the SMSC reads again');
+      assert.ok(answers.every((p) => p.command_status === 0));
+    } finally {
+      client.close();
+      await firewall.close();
+      await slow.close();
+    }
+  });
+
+  it('closes a connection that does not bind in time', async () => {
+    const firewall = await start({ bindTimeoutMs: 200 });
+    const socket = createConnection({ host: '127.0.0.1', port: firewall.port });
+    socket.on('error', () => {});
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    try {
+      const gone = await Promise.race([closed.then(() => true), wait(5000).then(() => false)]);
+      assert.ok(gone, 'the firewall closed it');
+      await until(() => firewall.connections() === 0);
+      assert.equal(firewall.connections(), 0);
+    } finally {
+      socket.destroy();
+      await firewall.close();
+    }
+  });
+
+  it('tells an ESME whose bind the SMSC refuses that the system failed, not that its password is wrong', async () => {
+    const firewall = await start({
+      upstream: { host: '127.0.0.1', port: upstream.port, systemId: 'fw', password: 'stale' },
+    });
+    const client = await connectEsme(firewall.port);
+    try {
+      assert.equal(client.bind.command_status, smpp.errors.ESME_RSYSERR);
+    } finally {
+      client.close();
+      await firewall.close();
     }
   });
 });

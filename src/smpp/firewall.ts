@@ -2,8 +2,9 @@
  * The reference SMPP firewall (role `smpp`): ESMEs and aggregators bind to it as to an SMSC
  * (SMPP 3.4); each bind gets its own bind to the upstream SMSC. Every submit_sm is screened;
  * an allowed one is written upstream exactly as it came (same bytes, same sequence number), so
- * the SMSC's submit_sm_resp (its message id) goes back to the ESME unchanged, and delivery
- * receipts (deliver_sm) come back the same way. A blocked one is answered ESME_RX_R_APPN and
+ * the SMSC's submit_sm_resp (its message id) goes back to the ESME unchanged, and its delivery
+ * receipts (deliver_sm) go to the account whose message they are about (by that id: every bind
+ * shares one system_id at the SMSC, which may give them to any). A blocked one is answered ESME_RX_R_APPN and
  * never reaches the SMSC. The parts of a long message are held until all are in, screened once
  * as one text, then delivered whole (or refused whole).
  *
@@ -14,7 +15,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import smpp, { type PDU } from 'smpp';
 import type { Ingress } from '../screening/types.ts';
-import { readSubmit, type SubmitProblem } from './message.ts';
+import { isCutShort, readReceiptMessageId, readSubmit, type SubmitProblem } from './message.ts';
+import { ReceiptRoutes } from './receipts.ts';
 
 const HEADER = 16;
 /** A long message may come in one PDU (message_payload, up to 64 kB). */
@@ -38,6 +40,18 @@ const MAX_BIND_FAILURES = 10;
 const BIND_FAILURE_WINDOW_MS = 15 * 60_000;
 /** Addresses whose refused binds are remembered; the oldest are forgotten first. */
 const MAX_BIND_FAILURE_ADDRESSES = 10_000;
+/**
+ * Wait for the SMSC's answer to a relayed submit: past it the ESME is answered ESME_RSYSERR (the
+ * system failed, send again) rather than left waiting, and the SMSC's late answer is dropped.
+ */
+const SUBMIT_ANSWER_TIMEOUT_MS = 30_000;
+/** A connection that has not bound (upstream bind included) within this is closed. */
+const BIND_TIMEOUT_MS = 30_000;
+/**
+ * deliver_sm/data_sm sent to one ESME and not yet answered that are remembered (an SMSC's window is
+ * far smaller); past it the oldest is forgotten and its answer, if it ever comes, dropped.
+ */
+const MAX_UNANSWERED_DELIVERIES = 10_000;
 
 const digest = (value: unknown) =>
   createHash('sha256')
@@ -74,6 +88,10 @@ export interface FirewallOptions {
   reassemblyMs: number;
   /** Screen the deliver_sm of the SMSC too (delivery receipts pass unscreened). */
   screenDeliver?: boolean;
+  /** Wait for the SMSC's answer to a submit (default SUBMIT_ANSWER_TIMEOUT_MS). */
+  submitTimeoutMs?: number;
+  /** Time a connection has to bind (default BIND_TIMEOUT_MS). */
+  bindTimeoutMs?: number;
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
 }
 
@@ -118,6 +136,21 @@ function decode(raw: Buffer): PDU | Error {
 
 const encode = (command: string, options: Record<string, unknown>): Buffer => new smpp.PDU(command, options).toBuffer();
 
+/**
+ * The answer to a request whose body cannot be read (its own response with ESME_RINVMSGLEN) or
+ * whose operation is unknown (generic_nack with ESME_RINVCMDID); null for a response, which is
+ * never answered.
+ */
+function answerToUnreadable(raw: Buffer, pdu: PDU | Error): Buffer | null {
+  const commandId = raw.readUInt32BE(4);
+  const sequence_number = raw.readUInt32BE(12);
+  if (commandId & 0x80000000) return null;
+  const known = pdu instanceof Error || pdu.command !== 'unknown' ? smpp.commandsById[commandId]?.command : undefined;
+  if (!known) return encode('generic_nack', { sequence_number, command_status: status('ESME_RINVCMDID') });
+  const command = smpp.commands[`${known}_resp`] ? `${known}_resp` : 'generic_nack';
+  return encode(command, { sequence_number, command_status: status('ESME_RINVMSGLEN') });
+}
+
 /** A delivery receipt or other SMSC notice (esm_class message type bits), not a message. */
 const isReceipt = (pdu: PDU) => ((pdu.esm_class as number | undefined) ?? 0) & 0x3c;
 
@@ -133,6 +166,8 @@ class UpstreamLink {
   private retryMs = 250;
   private keepAlive: NodeJS.Timeout | null = null;
   private bindWaiter: ((ok: boolean) => void) | null = null;
+  /** The socket's buffer is full: the ESME is not read until it drains. */
+  private congested = false;
 
   private readonly options: FirewallOptions['upstream'];
   private readonly kind: BindKind;
@@ -140,21 +175,26 @@ class UpstreamLink {
   private readonly onPdu: (raw: Buffer, pdu: PDU) => void;
   private readonly onResponse: (raw: Buffer, sequence: number) => void;
   private readonly onDown: () => void;
+  private readonly onCongestion: (congested: boolean) => void;
   private readonly log: FirewallOptions['log'];
 
   constructor(
     options: FirewallOptions['upstream'],
     kind: BindKind,
-    onPdu: (raw: Buffer, pdu: PDU) => void,
-    onResponse: (raw: Buffer, sequence: number) => void,
-    onDown: () => void,
+    handlers: {
+      onPdu: (raw: Buffer, pdu: PDU) => void;
+      onResponse: (raw: Buffer, sequence: number) => void;
+      onDown: () => void;
+      onCongestion: (congested: boolean) => void;
+    },
     log: FirewallOptions['log'],
   ) {
     this.options = options;
     this.kind = kind;
-    this.onPdu = onPdu;
-    this.onResponse = onResponse;
-    this.onDown = onDown;
+    this.onPdu = handlers.onPdu;
+    this.onResponse = handlers.onResponse;
+    this.onDown = handlers.onDown;
+    this.onCongestion = handlers.onCongestion;
     this.log = log;
   }
 
@@ -186,17 +226,35 @@ class UpstreamLink {
     framePdus(
       socket,
       (raw) => this.received(raw),
-      () => socket.destroy(),
+      () => {
+        this.log.warn({ upstream: `${this.options.host}:${this.options.port}` }, 'SMSC sent an impossible PDU length');
+        socket.end(encode('generic_nack', { sequence_number: 0, command_status: status('ESME_RINVCMDLEN') }));
+        setTimeout(() => socket.destroy(), 1000).unref();
+      },
     );
     socket.on('error', () => {});
     socket.on('close', () => this.lost(socket));
+    socket.on('drain', () => this.drained(socket));
+  }
+
+  private drained(socket: Socket) {
+    if (socket !== this.socket || !this.congested) return;
+    this.congested = false;
+    this.onCongestion(false);
   }
 
   private received(raw: Buffer) {
     // The SMSC's answers to relayed submits are most of the traffic: routed by their header alone.
     if (raw.readUInt32BE(4) === SUBMIT_SM_RESP) return this.onResponse(raw, raw.readUInt32BE(12));
     const pdu = decode(raw);
-    if (pdu instanceof Error) return;
+    const cutShort =
+      !(pdu instanceof Error) && (pdu.command === 'deliver_sm' || pdu.command === 'data_sm') && isCutShort(pdu);
+    if (pdu instanceof Error || pdu.command === 'unknown' || cutShort) {
+      // Answered as an ESME's would be: the SMSC learns of it instead of waiting for an answer.
+      const answer = answerToUnreadable(raw, pdu);
+      if (answer) this.write(answer);
+      return;
+    }
     switch (pdu.command) {
       case `${this.kind}_resp`: {
         const ok = pdu.command_status === 0;
@@ -240,6 +298,11 @@ class UpstreamLink {
     this.socket = null;
     if (this.keepAlive) clearInterval(this.keepAlive);
     this.keepAlive = null;
+    if (this.congested) {
+      // Nothing waits to be written any more; the ESME is read again (its submits are answered ESME_RSYSERR).
+      this.congested = false;
+      this.onCongestion(false);
+    }
     if (this.bindWaiter) {
       // Never bound: the ESME's bind fails rather than waiting for a reconnection.
       this.bindWaiter(false);
@@ -258,9 +321,13 @@ class UpstreamLink {
     }, wait).unref();
   }
 
+  /** Writes to the SMSC; false when the link is down. A full buffer pauses the ESME until it drains. */
   write(raw: Buffer): boolean {
     if (!this.socket?.writable) return false;
-    this.socket.write(raw);
+    if (!this.socket.write(raw) && !this.congested) {
+      this.congested = true;
+      this.onCongestion(true);
+    }
     return true;
   }
 
@@ -295,13 +362,22 @@ class EsmeLink {
   kind: BindKind | null = null;
   upstream: UpstreamLink | null = null;
   /**
-   * Sequence numbers of the submits written upstream, awaiting the SMSC's answer, with how many
-   * submits carry each (an ESME may reuse a number while the first is in flight; each gets its answer).
+   * Sequence numbers of the submits written upstream, awaiting the SMSC's answer, with the timer of
+   * each submit that carries it, oldest first (an ESME may reuse a number while the first is in
+   * flight; each gets its answer).
    */
-  readonly awaiting = new Map<number, number>();
+  readonly awaiting = new Map<number, NodeJS.Timeout[]>();
+  /**
+   * deliver_sm/data_sm written to this ESME and not yet answered, by the sequence number the ESME
+   * saw: the link the SMSC sent each on and its sequence number there (a receipt may come from
+   * another bind's link, whose numbers may clash with this one's).
+   */
+  readonly delivering = new Map<number, { from: UpstreamLink; sequence: number }>();
+  private ownSequence = OWN_SEQUENCE_BASE;
   closed = false;
   /** Bytes of this bind's parts of long messages held for reassembly. */
   heldBytes = 0;
+  bindTimer: NodeJS.Timeout | null = null;
 
   readonly id: number;
   readonly socket: Socket;
@@ -313,6 +389,15 @@ class EsmeLink {
 
   write(raw: Buffer) {
     if (!this.closed && this.socket.writable) this.socket.write(raw);
+  }
+
+  /** A sequence number for a deliver_sm whose own is taken by another in flight to this ESME. */
+  freeSequence(): number {
+    do {
+      if (this.ownSequence >= 0x7fffffff) this.ownSequence = OWN_SEQUENCE_BASE;
+      this.ownSequence++;
+    } while (this.delivering.has(this.ownSequence));
+    return this.ownSequence;
   }
 
   answer(command: string, sequence: number, commandStatus: number, fields: Record<string, unknown> = {}) {
@@ -333,6 +418,12 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
   const longMessages = new Map<string, LongMessage>();
   /** Times of the refused binds of each client address, oldest address first. */
   const bindFailures = new Map<string, number[]>();
+  /** Which account each message id the SMSC gave belongs to: where its receipts go. */
+  const receiptRoutes = new ReceiptRoutes();
+  /** The live receiver and transceiver binds of each account. */
+  const receivers = new Map<string, Set<EsmeLink>>();
+  const submitTimeoutMs = options.submitTimeoutMs ?? SUBMIT_ANSWER_TIMEOUT_MS;
+  const bindTimeoutMs = options.bindTimeoutMs ?? BIND_TIMEOUT_MS;
   let nextId = 0;
 
   function recentBindFailures(address: string, now: number): number[] {
@@ -376,12 +467,16 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
       );
       return respond(status('ESME_RBINDFAIL'));
     }
-    const upstream = new UpstreamLink(
+    const upstream: UpstreamLink = new UpstreamLink(
       options.upstream,
       kind,
-      (raw, fromSmsc) => fromUpstream(esme, raw, fromSmsc),
-      (raw, sequence) => relayResponse(esme, raw, sequence),
-      () => failAwaiting(esme),
+      {
+        onPdu: (raw, fromSmsc) => fromUpstream(esme, upstream, raw, fromSmsc),
+        onResponse: (raw, sequence) => relayResponse(esme, raw, sequence),
+        onDown: () => failAwaiting(esme),
+        // What the SMSC has not taken yet stays in memory: the ESME is not read meanwhile.
+        onCongestion: (congested) => (congested ? esme.socket.pause() : esme.socket.resume()),
+      },
       log,
     );
     esme.kind = kind;
@@ -392,30 +487,94 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
         esme.kind = null;
         esme.upstream = null;
         upstream.close();
-        return respond(status('ESME_RBINDFAIL'));
+        // The ESME's credentials were right; the SMSC could not be bound: a system failure, to be
+        // retried, not a refusal (ESME_RBINDFAIL would tell it to check its password).
+        log.warn({ systemId: account.systemId }, 'SMPP bind failed: the upstream SMSC refused or cannot be reached');
+        return respond(status('ESME_RSYSERR'));
       }
       esme.account = account;
+      if (esme.bindTimer) clearTimeout(esme.bindTimer);
+      if (kind !== 'bind_transmitter') {
+        const binds = receivers.get(account.systemId) ?? new Set<EsmeLink>();
+        receivers.set(account.systemId, binds);
+        binds.add(esme);
+      }
       respond(0);
     });
   }
 
+  /** The SMSC accepted a submit: remember whose message id it is, for its receipts. */
+  function rememberMessageId(esme: EsmeLink, raw: Buffer) {
+    if (!esme.account || raw.readUInt32BE(4) !== SUBMIT_SM_RESP || raw.readUInt32BE(8) !== 0) return;
+    const end = raw.indexOf(0, HEADER);
+    if (end > HEADER) receiptRoutes.remember(raw.toString('latin1', HEADER, end), esme.account.systemId);
+  }
+
   /** What the SMSC sends on an ESME's link: answers to its submits, delivery receipts and MO messages. */
   function relayResponse(esme: EsmeLink, raw: Buffer, sequence: number) {
-    const waiting = esme.awaiting.get(sequence);
-    if (waiting === undefined) return;
-    if (waiting > 1) esme.awaiting.set(sequence, waiting - 1);
-    else esme.awaiting.delete(sequence);
+    const timers = esme.awaiting.get(sequence);
+    // None: an answer to nothing, or one that came after the wait (the ESME was answered already;
+    // if it has reused the number since, the late answer is taken as the new submit's: the bytes
+    // go upstream unchanged, so the two cannot be told apart).
+    if (timers === undefined) return;
+    clearTimeout(timers.shift());
+    if (timers.length === 0) esme.awaiting.delete(sequence);
+    rememberMessageId(esme, raw);
     esme.write(raw);
   }
 
-  function fromUpstream(esme: EsmeLink, raw: Buffer, pdu: PDU) {
+  /** A submit written to the SMSC: answered ESME_RSYSERR if the SMSC has not answered it in time. */
+  function awaitAnswer(esme: EsmeLink, sequence: number) {
+    const timer = setTimeout(() => {
+      const timers = esme.awaiting.get(sequence);
+      const index = timers?.indexOf(timer) ?? -1;
+      if (!timers || index < 0) return;
+      timers.splice(index, 1);
+      if (timers.length === 0) esme.awaiting.delete(sequence);
+      esme.answer('submit_sm_resp', sequence, status('ESME_RSYSERR'));
+    }, submitTimeoutMs);
+    timer.unref();
+    const timers = esme.awaiting.get(sequence);
+    if (timers) timers.push(timer);
+    else esme.awaiting.set(sequence, [timer]);
+  }
+
+  function fromUpstream(esme: EsmeLink, link: UpstreamLink, raw: Buffer, pdu: PDU) {
     if (pdu.isResponse()) return relayResponse(esme, raw, pdu.sequence_number);
+    const carriesMessage = pdu.command === 'deliver_sm' || pdu.command === 'data_sm';
+    if (carriesMessage && isReceipt(pdu)) return routeReceipt(esme, link, raw, pdu);
     // data_sm carries messages to the ESME as deliver_sm does: screened alike, or it would be a way around.
-    if ((pdu.command === 'deliver_sm' || pdu.command === 'data_sm') && options.screenDeliver && !isReceipt(pdu))
-      return screenDeliver(esme, raw, pdu);
-    // deliver_sm and the rest go to the ESME as they came; its answers go back the same way.
+    if (carriesMessage && options.screenDeliver) return screenDeliver(esme, link, raw, pdu);
+    toEsme(esme, link, raw, pdu);
+  }
+
+  const canReceive = (esme: EsmeLink) => !esme.closed && esme.account !== null && esme.kind !== 'bind_transmitter';
+
+  /**
+   * A receipt goes to the account whose submit it is about, whichever of the binds sharing the
+   * firewall's upstream system_id the SMSC gave it to; one whose message id is unknown (forgotten,
+   * or from before a restart) goes to the bind it came on.
+   */
+  function routeReceipt(arrival: EsmeLink, link: UpstreamLink, raw: Buffer, pdu: PDU) {
+    const messageId = readReceiptMessageId(pdu);
+    const account = messageId === undefined ? undefined : receiptRoutes.accountOf(messageId);
+    if (account === undefined) return toEsme(arrival, link, raw, pdu);
+    if (canReceive(arrival) && arrival.account?.systemId === account) return toEsme(arrival, link, raw, pdu);
+    for (const esme of receivers.get(account) ?? []) if (canReceive(esme)) return toEsme(esme, link, raw, pdu);
+    // No bind of that account can take it now: ESME_RX_T_APPN (temporary) makes the SMSC keep it
+    // and retry, so it reaches the account when it binds again; it is never given to another one.
+    link.write(
+      encode(`${pdu.command}_resp`, { sequence_number: pdu.sequence_number, command_status: status('ESME_RX_T_APPN') }),
+    );
+  }
+
+  /**
+   * deliver_sm and the rest go to the ESME as they came (a deliver_sm under another sequence
+   * number if one in flight to it has the same); its answers go back to the link they came on.
+   */
+  function toEsme(esme: EsmeLink, link: UpstreamLink, raw: Buffer, pdu: PDU) {
     if (esme.kind === 'bind_transmitter') {
-      esme.upstream?.write(
+      link.write(
         encode(`${pdu.command}_resp`, {
           sequence_number: pdu.sequence_number,
           command_status: status('ESME_RINVBNDSTS'),
@@ -423,18 +582,39 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
       );
       return;
     }
-    esme.write(raw);
+    if (pdu.command !== 'deliver_sm' && pdu.command !== 'data_sm') return esme.write(raw);
+    let sequence = pdu.sequence_number;
+    let bytes = raw;
+    if (esme.delivering.has(sequence)) {
+      sequence = esme.freeSequence();
+      bytes = Buffer.from(raw);
+      bytes.writeUInt32BE(sequence, 12);
+    }
+    esme.delivering.set(sequence, { from: link, sequence: pdu.sequence_number });
+    if (esme.delivering.size > MAX_UNANSWERED_DELIVERIES) esme.delivering.delete(esme.delivering.keys().next().value!);
+    esme.write(bytes);
+  }
+
+  /** The ESME's answer to a deliver_sm or data_sm, to the SMSC link it came on, under its number there. */
+  function answerToSmsc(esme: EsmeLink, raw: Buffer, sequence: number) {
+    const delivered = esme.delivering.get(sequence);
+    if (!delivered) return;
+    esme.delivering.delete(sequence);
+    let bytes = raw;
+    if (delivered.sequence !== sequence) {
+      bytes = Buffer.from(raw);
+      bytes.writeUInt32BE(delivered.sequence, 12);
+    }
+    delivered.from.write(bytes);
   }
 
   /**
    * A message the SMSC delivers to the ESME, screened alone (parts of a long one each by itself):
    * blocked ones are answered to the SMSC with ESME_RX_R_APPN and never reach the ESME.
    */
-  function screenDeliver(esme: EsmeLink, raw: Buffer, pdu: PDU) {
+  function screenDeliver(esme: EsmeLink, link: UpstreamLink, raw: Buffer, pdu: PDU) {
     const refuse = (name: string) =>
-      esme.upstream?.write(
-        encode(`${pdu.command}_resp`, { sequence_number: pdu.sequence_number, command_status: status(name) }),
-      );
+      link.write(encode(`${pdu.command}_resp`, { sequence_number: pdu.sequence_number, command_status: status(name) }));
     const message = readSubmit(pdu);
     if (typeof message === 'string') return refuse(message);
     const settle = (outcome: ScreenOutcome) => {
@@ -442,7 +622,7 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
       if (outcome === 'invalid-sender') return refuse('ESME_RINVSRCADR');
       if (outcome === 'invalid-recipient') return refuse('ESME_RINVDSTADR');
       if (outcome === 'unavailable' && options.failurePolicy === 'closed') return refuse('ESME_RX_T_APPN');
-      esme.write(raw);
+      toEsme(esme, link, raw, pdu);
     };
     let outcome: ScreenOutcome | Promise<ScreenOutcome>;
     try {
@@ -462,8 +642,11 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
 
   /** The SMSC link dropped: submits it had not answered will never be; the ESME may send them again. */
   function failAwaiting(esme: EsmeLink) {
-    for (const [sequence, waiting] of esme.awaiting)
-      for (let i = 0; i < waiting; i++) esme.answer('submit_sm_resp', sequence, status('ESME_RSYSERR'));
+    for (const [sequence, timers] of esme.awaiting)
+      for (const timer of timers) {
+        clearTimeout(timer);
+        esme.answer('submit_sm_resp', sequence, status('ESME_RSYSERR'));
+      }
     esme.awaiting.clear();
   }
 
@@ -476,7 +659,7 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
     if (outcome === 'unavailable' && options.failurePolicy === 'closed')
       return esme.answer('submit_sm_resp', sequence, status('ESME_RX_T_APPN'));
     if (!esme.upstream?.up) return esme.answer('submit_sm_resp', sequence, status('ESME_RSYSERR'));
-    esme.awaiting.set(sequence, (esme.awaiting.get(sequence) ?? 0) + 1);
+    awaitAnswer(esme, sequence);
     esme.upstream.write(part.raw);
   }
 
@@ -566,15 +749,13 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
 
   function onPdu(esme: EsmeLink, raw: Buffer) {
     const sequence = raw.readUInt32BE(12);
-    const commandId = raw.readUInt32BE(4);
     const pdu = decode(raw);
-    if (pdu instanceof Error) {
+    if (pdu instanceof Error || pdu.command === 'unknown') {
       // A PDU whose body cannot be read is answered alone; the bind goes on.
-      const known = commandId & 0x80000000 ? undefined : smpp.commandsById[commandId]?.command;
-      const command = known && smpp.commands[`${known}_resp`] ? `${known}_resp` : 'generic_nack';
-      return esme.answer(command, sequence, status('ESME_RINVMSGLEN'));
+      const answer = answerToUnreadable(raw, pdu);
+      if (answer) esme.write(answer);
+      return;
     }
-    if (pdu.command === 'unknown') return esme.answer('generic_nack', sequence, status('ESME_RINVCMDID'));
     if (bindKinds.has(pdu.command)) return onBind(esme, pdu);
     switch (pdu.command) {
       case 'submit_sm':
@@ -588,8 +769,7 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
       case 'deliver_sm_resp':
       case 'data_sm_resp':
         // The ESME's answers to what the SMSC sent it.
-        if (esme.account) esme.upstream?.write(raw);
-        return;
+        return answerToSmsc(esme, raw, sequence);
       case 'generic_nack':
       case 'enquire_link_resp':
       case 'unbind_resp':
@@ -610,6 +790,12 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
     const esme = new EsmeLink(++nextId, socket);
     links.add(esme);
     socket.setNoDelay(true);
+    esme.bindTimer = setTimeout(() => {
+      if (esme.account) return;
+      log.info({ esme: esme.id, address: socket.remoteAddress }, 'SMPP connection not bound in time; closing it');
+      socket.destroy();
+    }, bindTimeoutMs);
+    esme.bindTimer.unref();
     framePdus(
       socket,
       (raw) => onPdu(esme, raw),
@@ -623,6 +809,9 @@ export async function startSmppFirewall(options: FirewallOptions): Promise<SmppF
     socket.on('close', () => {
       esme.closed = true;
       links.delete(esme);
+      if (esme.bindTimer) clearTimeout(esme.bindTimer);
+      for (const timers of esme.awaiting.values()) for (const timer of timers) clearTimeout(timer);
+      if (esme.account) receivers.get(esme.account.systemId)?.delete(esme);
       esme.upstream?.close();
     });
   });

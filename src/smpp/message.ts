@@ -61,12 +61,17 @@ function concatenationOf(pdu: PDU): Concatenation | null {
   return null;
 }
 
+/**
+ * A submit_sm, deliver_sm or data_sm whose body was cut short: the package decodes what there is
+ * and leaves the later mandatory fields unread (data_sm has no short_message: its text is in
+ * message_payload).
+ */
+export const isCutShort = (pdu: PDU) =>
+  (!('short_message' in pdu) && pdu.command !== 'data_sm') || typeof pdu.data_coding !== 'number';
+
 /** The message of a decoded submit_sm, or the reason it cannot be screened. */
 export function readSubmit(pdu: PDU): SubmittedMessage | SubmitProblem {
-  // A body cut short leaves the later mandatory fields unread (data_sm has no short_message: its
-  // text is in message_payload).
-  if ((!('short_message' in pdu) && pdu.command !== 'data_sm') || typeof pdu.data_coding !== 'number')
-    return 'ESME_RINVMSGLEN';
+  if (isCutShort(pdu)) return 'ESME_RINVMSGLEN';
   const sender = address(pdu.source_addr, pdu.source_addr_ton);
   if (sender === null) return 'ESME_RINVSRCADR';
   const recipient = address(pdu.destination_addr, pdu.dest_addr_ton);
@@ -83,4 +88,16 @@ export function readSubmit(pdu: PDU): SubmittedMessage | SubmitProblem {
     text,
     concatenation: concatenation && concatenation.total > 1 ? concatenation : null,
   };
+}
+
+/**
+ * The message id a delivery receipt (deliver_sm or data_sm) is about: the receipted_message_id
+ * TLV, else the `id:` field of the receipt text (SMPP 3.4 Appendix B).
+ */
+export function readReceiptMessageId(pdu: PDU): string | undefined {
+  const tlv = pdu.receipted_message_id;
+  if (typeof tlv === 'string' && tlv.length > 0) return tlv;
+  const dataCoding = typeof pdu.data_coding === 'number' ? pdu.data_coding : 0;
+  const text = textOf(pdu.short_message, dataCoding) || textOf(pdu.message_payload, dataCoding);
+  return /(?:^|\s)id:(\S+)/i.exec(text)?.[1];
 }

@@ -333,6 +333,7 @@ async function sendReport(body) {
 function errorText(result) {
   if (result.status === 429) return t('tooMany');
   if (result.body?.error?.code === 'INVALID_NUMBER') return t('badNumber');
+  if (result.body?.error?.code === 'UNSUPPORTED_URL_SCHEME') return t('badLink');
   if (result.body?.error?.code === 'VALIDATION_FAILED' && /url|link/i.test(result.body.error.message))
     return t('badLink');
   return t('failed');
