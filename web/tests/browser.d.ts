@@ -16,6 +16,7 @@ interface PageRect {
 /** An element of the page, as far as the tests read it. */
 interface HTMLElement {
   id: string;
+  tagName: string;
   className: string;
   clientWidth: number;
   scrollWidth: number;
@@ -40,3 +41,10 @@ declare const document: {
 declare const window: { innerWidth: number; innerHeight: number };
 
 declare function scrollTo(x: number, y: number): void;
+
+/** An element's style as drawn, as far as the tests read it (its focus ring). */
+declare function getComputedStyle(element: HTMLElement): {
+  outlineStyle: string;
+  outlineWidth: string;
+  outlineColor: string;
+};

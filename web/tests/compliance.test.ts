@@ -76,6 +76,9 @@ describe("operators' duties in Chromium", () => {
     // The period's dates read day first, as the console's Russian writes them, not the browser's mm/dd/yyyy.
     for (const field of ['from', 'to'])
       assert.match(await page.inputValue(`input[name=${field}]`), /^\d{2}\.\d{2}\.\d{4}$/, field);
+    // The deadline setting (2WD by default) reads in words, not as its code.
+    assert.equal(await page.getAttribute('[data-deadline-setting]', 'data-deadline-setting'), '2WD');
+    assert.equal((await page.textContent('[data-deadline-setting]'))?.trim(), '2 рабочих дня');
     const operators = await page.$$eval('table[data-compliance] tbody tr', (rows) =>
       rows.map((r) => r.getAttribute('data-operator')),
     );
@@ -96,6 +99,48 @@ describe("operators' duties in Chromium", () => {
     const pdf = await page.getAttribute('[data-report=pdf]', 'href');
     assert.match(pdf ?? '', /^\/v1\/compliance\/report\?month=\d{4}-\d{2}&lang=\w\w&format=pdf$/);
     await shot(page, 'compliance-national');
+  });
+
+  it("chooses the report's month by keyboard from months named in the console's language", async () => {
+    await page.goto(`${server.url}/compliance`);
+    await page.waitForSelector('tr[data-operator=BEELINE]');
+    const reportMonth = () =>
+      page.getAttribute('[data-report=pdf]', 'href').then((href) => /month=(\d{4}-\d{2})/.exec(href ?? '')?.[1]);
+    // Last month in Almaty, named in Russian: not the browser's month input, which speaks its own language.
+    const lastMonth = new Date(Date.now() + 5 * 3_600_000);
+    lastMonth.setUTCDate(0);
+    assert.equal(await reportMonth(), lastMonth.toISOString().slice(0, 7));
+    assert.equal(await page.locator('input[type=month]').count(), 0);
+    const month = page.locator('select[name=report-month]');
+    const named = (await month.locator('option:checked').textContent())?.trim() ?? '';
+    assert.match(named, /^[А-ЯЁ][а-яё]+ \d{4}$/, named);
+    // Tab reaches the field from the period's, the arrow keys choose another month, and a ring shows the focus.
+    await page.focus('input[name=to]');
+    for (let i = 0; i < 20; i++) {
+      if ((await page.evaluate(() => document.activeElement?.getAttribute('name'))) === 'report-month') break;
+      await page.keyboard.press('Tab');
+    }
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'report-month');
+    const ring = await month.evaluate((el) => {
+      const style = getComputedStyle(el);
+      return { style: style.outlineStyle, width: style.outlineWidth, color: style.outlineColor };
+    });
+    assert.deepEqual(ring, { style: 'solid', width: '2px', color: 'rgb(31, 78, 140)' });
+    await page.keyboard.press('ArrowDown');
+    const earlier = new Date(lastMonth);
+    earlier.setUTCDate(0);
+    await page.waitForFunction(
+      (m) => document.querySelector('[data-report=pdf]')?.getAttribute('href')?.includes(`month=${m}&`),
+      earlier.toISOString().slice(0, 7),
+    );
+    // In Kazakh, the months and the deadline in Kazakh.
+    await page.click('.langs button:has-text("Қаз")');
+    await page.waitForFunction(() => document.documentElement.getAttribute('lang') === 'kk');
+    const kazakh = (await month.locator('option:checked').textContent())?.trim() ?? '';
+    assert.match(kazakh, /^\d{4} ж\. [а-яәғқңөұүһі]+$/, kazakh);
+    assert.equal((await page.textContent('[data-deadline-setting]'))?.trim(), '2 жұмыс күні');
+    await shot(page, 'compliance-month-kk');
+    await page.click('.langs button:has-text("Рус")');
   });
 
   it("keeps an operator analyst to their own operator's row", async () => {

@@ -46,6 +46,30 @@ async function seriousViolations(page: Page): Promise<string[]> {
     );
 }
 
+/**
+ * Words a user would see in the wrong form: a select's option, a column header or a badge that
+ * begins in lower case (the console capitalises them in every language), and the browser's own
+ * date, month or time inputs, which name months and order dates in the browser's language.
+ */
+async function wordingProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    const main = document.querySelector('main') ?? document.documentElement;
+    // The new case's "from" options finish their label's sentence ("…связано с номером").
+    const options = [...main.querySelectorAll('select:not([name=case-from]) option')];
+    for (const el of [...options, ...main.querySelectorAll('th, .badge')]) {
+      const text = el.textContent?.trim() ?? '';
+      if (/^\p{Ll}/u.test(text)) problems.push(`${el.tagName.toLowerCase()} "${text}" begins in lower case`);
+    }
+    for (const input of main.querySelectorAll('input')) {
+      const type = input.getAttribute('type') ?? 'text';
+      if (['date', 'datetime-local', 'month', 'week', 'time'].includes(type))
+        problems.push(`input[name=${input.getAttribute('name')}] is the browser's ${type} input`);
+    }
+    return problems;
+  });
+}
+
 /** What a user would see wrong with the layout: sideways page scroll, boxes past the window's edge. */
 async function layoutProblems(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -164,7 +188,7 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
     }
   }
 
-  it('keeps every page within the window at 768 px, the narrowest width the console supports', async () => {
+  it('keeps every page within the window at 768 px, the narrowest width the console supports, its words capitalised', async () => {
     await page.setViewportSize({ width: 768, height: 900 });
     // Kazakh's long words too.
     for (const language of ['ru', 'kk']) {
@@ -174,6 +198,7 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
         await page.waitForSelector(ready);
         await page.waitForFunction(() => !document.querySelector('[data-loading]'));
         assert.deepEqual(await layoutProblems(page), [], `${path}, ${language}, 768 px`);
+        assert.deepEqual(await wordingProblems(page), [], `${path}, ${language}, 768 px`);
       }
     }
   });

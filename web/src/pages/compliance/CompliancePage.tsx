@@ -3,8 +3,10 @@ import { api } from '../../api/client.ts';
 import type { ComplianceRow } from '../../api/types.ts';
 import { DateField } from '../../components/DateField.tsx';
 import { usePoll } from '../../components/hooks.ts';
+import { MonthField } from '../../components/MonthField.tsx';
 import { ErrorNotice, Panel, TableBox } from '../../components/ui.tsx';
 import { useSession } from '../../session.tsx';
+import { deadlineText } from './deadline.ts';
 import { useComplianceText } from './text.ts';
 
 const DAY = 86_400_000;
@@ -145,6 +147,7 @@ function Row({ row }: { row: ComplianceRow }) {
 
 function Report({ operators, own }: { operators: string[]; own: string | null }) {
   const { c, language } = useComplianceText();
+  const thisMonth = almatyDate(Date.now()).slice(0, 7);
   const lastMonth = new Date(Date.now() + ALMATY);
   lastMonth.setUTCDate(0);
   const [month, setMonth] = useState(lastMonth.toISOString().slice(0, 7));
@@ -154,10 +157,7 @@ function Report({ operators, own }: { operators: string[]; own: string | null })
   return (
     <Panel title={c('report')}>
       <div className="filters" style={{ display: 'flex', gap: 12, alignItems: 'flex-end', flexWrap: 'wrap' }}>
-        <label className="field">
-          <span>{c('month')}</span>
-          <input type="month" name="report-month" value={month} onChange={(e) => setMonth(e.target.value)} />
-        </label>
+        <MonthField label={c('month')} name="report-month" value={month} onChange={setMonth} today={thisMonth} />
         {!own && (
           <label className="field">
             <span>{c('operator')}</span>
@@ -195,7 +195,7 @@ function Report({ operators, own }: { operators: string[]; own: string | null })
 
 /** Operators' duties (DESIGN.md §3.1): one row per operator; an operator analyst sees its own. */
 export function CompliancePage() {
-  const { c, number, dateTime } = useComplianceText();
+  const { c, t, language, number, dateTime } = useComplianceText();
   const { me } = useSession();
   const own = me.user.operatorId ?? null;
   const today = almatyDate(Date.now());
@@ -219,7 +219,10 @@ export function CompliancePage() {
         actions={
           data && (
             <span className="muted" style={{ fontSize: 12 }}>
-              {c('deadlineSetting')}: <span className="mono">{data.deadline}</span>
+              {c('deadlineSetting')}:{' '}
+              <span data-deadline-setting={data.deadline} title={data.deadline}>
+                {deadlineText(data.deadline, t, language)}
+              </span>
             </span>
           )
         }
