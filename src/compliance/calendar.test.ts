@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../config.ts';
 import { loadCalendar } from './calendar.ts';
-import { deadlineOf, parseDeadline } from './deadline.ts';
+import { deadlineInWords, deadlineOf, parseDeadline } from './deadline.ts';
 
 const calendar = loadCalendar();
 /** An instant given in Almaty time. */
@@ -47,6 +47,17 @@ describe('CALLSHIELD_SUSPENSION_DEADLINE', () => {
     assert.deepEqual(parseDeadline('PT3S'), { kind: 'duration', ms: 3000, text: 'PT3S' });
     assert.deepEqual(parseDeadline('2wd'), { kind: 'workingDays', days: 2, text: '2WD' });
     assert.equal(loadConfig({}, {}).suspensionDeadline.text, '2WD');
+  });
+
+  it('reads in words in the console and the monthly report, as written when it does not parse', () => {
+    assert.equal(deadlineInWords('2WD', 'ru'), '2 рабочих дня');
+    assert.equal(deadlineInWords('5WD', 'ru'), '5 рабочих дней');
+    assert.equal(deadlineInWords('1WD', 'en'), '1 working day');
+    assert.equal(deadlineInWords('2WD', 'kk'), '2 жұмыс күні');
+    assert.equal(deadlineInWords('PT90M', 'ru'), '1 час 30 минут');
+    assert.equal(deadlineInWords('P2DT1H', 'en'), '2 days 1 hour');
+    assert.equal(deadlineInWords('PT48H', 'kk'), '2 күн');
+    assert.equal(deadlineInWords('banana', 'ru'), 'banana');
   });
 
   it('refuses what does not parse, naming the variable', () => {

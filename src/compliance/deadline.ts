@@ -36,3 +36,60 @@ export function parseDeadline(input: string): DeadlineSetting | string {
 export function deadlineOf(setting: DeadlineSetting, calendar: WorkCalendar, requestedAt: number): number {
   return setting.kind === 'duration' ? requestedAt + setting.ms : calendar.addWorkingDays(requestedAt, setting.days);
 }
+
+type Unit = 'workingDays' | 'days' | 'hours' | 'minutes';
+type Forms = Record<Unit, Partial<Record<Intl.LDMLPluralRule, string>> & { other: string }>;
+
+/** A deadline's units by plural category ({n} is the count), in the console's and the report's languages. */
+const DEADLINE_FORMS: Record<'ru' | 'kk' | 'en', Forms> = {
+  ru: {
+    workingDays: {
+      one: '{n} рабочий день',
+      few: '{n} рабочих дня',
+      many: '{n} рабочих дней',
+      other: '{n} рабочего дня',
+    },
+    days: { one: '{n} день', few: '{n} дня', many: '{n} дней', other: '{n} дня' },
+    hours: { one: '{n} час', few: '{n} часа', many: '{n} часов', other: '{n} часа' },
+    minutes: { one: '{n} минута', few: '{n} минуты', many: '{n} минут', other: '{n} минуты' },
+  },
+  kk: {
+    workingDays: { other: '{n} жұмыс күні' },
+    days: { other: '{n} күн' },
+    hours: { other: '{n} сағат' },
+    minutes: { other: '{n} минут' },
+  },
+  en: {
+    workingDays: { one: '{n} working day', other: '{n} working days' },
+    days: { one: '{n} day', other: '{n} days' },
+    hours: { one: '{n} hour', other: '{n} hours' },
+    minutes: { one: '{n} minute', other: '{n} minutes' },
+  },
+};
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * The setting in words (`2WD` → "2 рабочих дня", `PT90M` → "1 час 30 минут"), for the console and
+ * the monthly report; a setting that does not parse stays as written.
+ */
+export function deadlineInWords(setting: string, language: 'ru' | 'kk' | 'en'): string {
+  const parsed = parseDeadline(setting);
+  if (typeof parsed === 'string') return setting;
+  const forms = DEADLINE_FORMS[language];
+  const plural = new Intl.PluralRules(language);
+  const count = (unit: Unit, n: number) =>
+    (forms[unit][plural.select(n)] ?? forms[unit].other).replace('{n}', String(n));
+  if (parsed.kind === 'workingDays') return count('workingDays', parsed.days);
+  const parts: string[] = [];
+  const days = Math.floor(parsed.ms / DAY_MS);
+  const hours = Math.floor((parsed.ms % DAY_MS) / HOUR_MS);
+  // Seconds round to the minute; a deadline under a minute still reads as one.
+  const minutes = Math.max(Math.round((parsed.ms % HOUR_MS) / MINUTE_MS), parsed.ms < MINUTE_MS ? 1 : 0);
+  if (days) parts.push(count('days', days));
+  if (hours) parts.push(count('hours', hours));
+  if (minutes) parts.push(count('minutes', minutes));
+  return parts.join(' ');
+}

@@ -5,6 +5,7 @@
  */
 
 import { startPdf } from '../platform/pdf.ts';
+import { deadlineInWords } from './deadline.ts';
 import type { ComplianceReport } from './service.ts';
 
 export const reportLanguages = ['ru', 'kk', 'en'] as const;
@@ -221,7 +222,7 @@ export async function reportPdf(report: ComplianceReport, language: ReportLangua
     pair(w.month, month);
     pair(w.period, `${report.from} — ${report.to}`);
     pair(w.generated, report.generatedAt.replace('T', ' ').slice(0, 16) + ' UTC');
-    pair(w.deadline, report.deadline);
+    pair(w.deadline, deadlineInWords(report.deadline, language));
 
     heading(w.suspensions);
     const s = row.suspensions;

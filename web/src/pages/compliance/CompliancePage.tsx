@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { deadlineInWords } from '../../../../src/compliance/deadline.ts';
 import { api } from '../../api/client.ts';
 import type { ComplianceRow } from '../../api/types.ts';
 import { DateField } from '../../components/DateField.tsx';
@@ -6,7 +7,6 @@ import { usePoll } from '../../components/hooks.ts';
 import { MonthField } from '../../components/MonthField.tsx';
 import { ErrorNotice, Panel, TableBox } from '../../components/ui.tsx';
 import { useSession } from '../../session.tsx';
-import { deadlineText } from './deadline.ts';
 import { useComplianceText } from './text.ts';
 
 const DAY = 86_400_000;
@@ -195,7 +195,7 @@ function Report({ operators, own }: { operators: string[]; own: string | null })
 
 /** Operators' duties (DESIGN.md §3.1): one row per operator; an operator analyst sees its own. */
 export function CompliancePage() {
-  const { c, t, language, number, dateTime } = useComplianceText();
+  const { c, language, number, dateTime } = useComplianceText();
   const { me } = useSession();
   const own = me.user.operatorId ?? null;
   const today = almatyDate(Date.now());
@@ -221,7 +221,7 @@ export function CompliancePage() {
             <span className="muted" style={{ fontSize: 12 }}>
               {c('deadlineSetting')}:{' '}
               <span data-deadline-setting={data.deadline} title={data.deadline}>
-                {deadlineText(data.deadline, t, language)}
+                {deadlineInWords(data.deadline, language)}
               </span>
             </span>
           )
