@@ -150,6 +150,17 @@ describe('webhooks', () => {
     }
   });
 
+  it('refuses URLs carrying credentials, which would be stored and audited in plain', async () => {
+    for (const url of ['http://hook:p4ssw0rd@127.0.0.1:9/hook', 'http://good.example@127.0.0.1:9/hook']) {
+      const r = await t.request('POST', '/v1/webhooks', {
+        token: keys.HALYK,
+        body: { url, events: ['potential_victim'], secret: 'x'.repeat(24) },
+      });
+      assert.equal(r.statusCode, 400, `${url}: ${r.body}`);
+      assert.equal((r.json() as { error: { code: string } }).error.code, 'VALIDATION_FAILED');
+    }
+  });
+
   it('each participant lists, reads and deletes only its own webhooks', async () => {
     const own = await t.request('GET', '/v1/webhooks', { token: keys.KCELL });
     assert.deepEqual(

@@ -419,4 +419,51 @@ describe('cases, link analysis and evidence export', () => {
     assert.ok(!kcellNumbers.includes('+77051110005'));
     assert.ok(!new TextDecoder().decode(kcellZip['cdr_relations.csv']).includes('BEELINE'));
   });
+
+  it("a suspect's operator exports its part of a bank incident's trail, not the victim's other callers", async () => {
+    assert.equal((await admin('POST', '/v1/admin/banks', { id: 'HALYK', name: 'Halyk' })).statusCode, 201);
+    const bankKey = (await admin('POST', '/v1/admin/banks/HALYK/keys', {})).json().apiKey as string;
+    const beeline = await t.keyFor('BEELINE');
+    const victim = '+77051119999';
+    const now = Date.now();
+    // Beeline asks about three calls to its subscriber: from a Kcell SIM, a Tele2 and a Russian number.
+    for (const [i, a] of ['+77011110002', '+77471234567', '+79161234567'].entries()) {
+      const r = await t.request('POST', '/v1/calls/verify', {
+        token: beeline,
+        body: { callId: `trail-${i}`, a, b: victim, at: new Date(now - 3_600_000).toISOString(), ingress: 'domestic' },
+      });
+      assert.equal(r.statusCode, 200, r.body);
+    }
+    await t.app.stream.drain();
+    const filed = await t.request('POST', '/v1/bank/incidents', {
+      token: bankKey,
+      body: {
+        incidentId: 'INC-TRAIL',
+        victim,
+        at: new Date(now).toISOString(),
+        kind: 'transfer',
+        suspectNumbers: ['+77011110002'],
+      },
+    });
+    assert.equal(filed.statusCode, 202, filed.body);
+    const { id } = (await as(analyst, 'POST', '/v1/cases', { title: 'Incident trail' })).json() as { id: string };
+    const added = await as(analyst, 'POST', `/v1/cases/${id}/items`, {
+      items: [{ type: 'incident', value: 'HALYK/INC-TRAIL' }],
+    });
+    assert.equal(added.statusCode, 201, added.body);
+    const contactsOf = async (cookie: string) => {
+      const r = await as(cookie, 'GET', `/v1/cases/${id}/export`);
+      assert.equal(r.statusCode, 200, r.body);
+      const files = unzipSync(new Uint8Array(r.rawPayload));
+      return (
+        parse(new TextDecoder().decode(files['incident_contacts.csv']), { columns: true }) as Record<string, string>[]
+      )
+        .map((c) => c.number)
+        .sort();
+    };
+    const whole = ['+77011110002', '+77471234567', '+79161234567'];
+    assert.deepEqual(await contactsOf(analyst), whole);
+    assert.deepEqual(await contactsOf(beelineAnalyst), whole, "the victim's operator sees the whole trail");
+    assert.deepEqual(await contactsOf(kcellAnalyst), ['+77011110002'], "the suspect's operator sees its own SIM only");
+  });
 });

@@ -412,8 +412,16 @@ export function createCaseService(deps: {
       );
       const cells = await sources.cells(of('cell'));
       const incidents: (IncidentRecord & { contacts: IncidentTrailContact[] })[] = [];
-      for (const incident of await sources.incidentsByKey(of('incident')))
-        incidents.push({ ...incident, contacts: trails ? await trails(incident) : [] });
+      for (const incident of await sources.incidentsByKey(of('incident'))) {
+        const contacts = trails ? await trails(incident) : [];
+        // The trail is the victim's incoming traffic: whole for the victim's operator, otherwise
+        // only the contacts that are the reader's own subscribers (a suspect's operator sees its part).
+        const whole = scope.operator === undefined || ownerOfNumber(incident.victim) === scope.operator;
+        incidents.push({
+          ...incident,
+          contacts: whole ? contacts : contacts.filter((c) => ownerOfNumber(c.number) === scope.operator),
+        });
+      }
       const activity = await sources.activity(ids, scope.operator);
       const graph = await graphFrom(
         seedsOf(d.caseItems, alerts),

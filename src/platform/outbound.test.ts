@@ -56,6 +56,10 @@ describe('outbound guard', () => {
     'http://[fe80::1]/',
     'http://[fd00:ec2::254]/',
     'http://[64:ff9b::a00:1]/',
+    'http://[::127.0.0.1]:PORT/',
+    'http://0177.0.0.1:PORT/',
+    'http://0x7f.1:PORT/',
+    'http://good.example@127.0.0.1:PORT/',
   ];
   for (const template of refused) {
     test(`refuses ${template} before any connection`, async () => {
@@ -107,6 +111,21 @@ describe('outbound guard', () => {
     const guard = createOutboundGuard({ allowHosts: [`127.0.0.1:${port}`] });
     const result = await guard.check(new URL(`http://127.0.0.1:${port + 1}/`));
     assert.equal(result.ok, false);
+  });
+
+  test('a listed name:port does not open other ports of the name (checked after DNS)', async () => {
+    const guard = createOutboundGuard({
+      allowHosts: ['repo.internal:8443'],
+      resolve: async () => [{ address: '10.0.0.5', family: 4 }],
+    });
+    assert.equal((await guard.check(new URL('https://repo.internal:8443/'))).ok, true);
+    assert.equal((await guard.check(new URL('http://repo.internal:6379/'))).ok, false);
+    const byAddress = createOutboundGuard({
+      allowHosts: ['10.0.0.5:8443'],
+      resolve: async () => [{ address: '10.0.0.5', family: 4 }],
+    });
+    assert.equal((await byAddress.check(new URL('https://any.example:8443/'))).ok, true);
+    assert.equal((await byAddress.check(new URL('https://any.example:6379/'))).ok, false);
   });
 
   test('[::1] listed by its bracketed host:port', async () => {

@@ -44,6 +44,8 @@ type Address = ipaddr.IPv4 | ipaddr.IPv6;
 /** Metadata services named explicitly, so a refusal says what was aimed at. */
 const metadataAddresses = new Set(['169.254.169.254', '169.254.170.2', 'fd00:ec2::254', '100.100.100.200']);
 
+const globalUnicast6 = ipaddr.IPv6.parse('2000::');
+
 interface HostEntry {
   host: string;
   port?: string;
@@ -72,7 +74,11 @@ function forbiddenReason(address: Address): string | undefined {
   // Only ordinary public unicast leaves the building: loopback, private, uniqueLocal, linkLocal,
   // carrierGradeNat, multicast, unspecified, broadcast, reserved, and the IPv6 ranges that embed an
   // IPv4 address (6to4, teredo, NAT64) are all refused.
-  return range === 'unicast' ? undefined : range;
+  if (range !== 'unicast') return range;
+  // ipaddr.js calls whatever it has no name for unicast, IPv4-compatible ::127.0.0.1 included; IPv6
+  // global unicast is 2000::/3 and nothing outside it is a public destination.
+  if (address.kind() === 'ipv6' && !(address as ipaddr.IPv6).match(globalUnicast6, 3)) return 'reserved';
+  return undefined;
 }
 
 function parseAllowList(entries: string[]) {
@@ -162,7 +168,9 @@ export function createOutboundGuard(options: OutboundGuardOptions): OutboundGuar
     }
     for (const { address } of addresses) {
       const parsed = parseAddress(address);
-      const why = parsed ? judge(hostname, parsed) : `${hostname} resolves to ${address}, not an address`;
+      // The port counts here: `repo.internal:8443` allowed does not open repo.internal:6379. (The
+      // connect-time lookup never sees the port, so this check is where a listed port holds.)
+      const why = parsed ? judge(hostname, parsed, port) : `${hostname} resolves to ${address}, not an address`;
       if (why) return refusal(why);
     }
     return { ok: true };

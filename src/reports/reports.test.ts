@@ -478,6 +478,33 @@ describe('banks and their DNO numbers', () => {
     assert.equal((await t.request('DELETE', '/v1/channel/dno/+77272590000', { token: kaspi })).statusCode, 404);
     assert.equal((await t.request('DELETE', '/v1/channel/dno/+77272590000', { token: halyk })).statusCode, 204);
   });
+
+  it("does not let a bank take over another bank's or the national DNO entry by registering it again", async () => {
+    const halyk = await channelKey('halyk-2', 'bank');
+    const kaspi = await channelKey('kaspi-2', 'bank');
+    const registered = await t.request('POST', '/v1/channel/dno', {
+      token: halyk,
+      body: { number: '+77272590010', reason: 'Halyk contact centre' },
+    });
+    assert.equal(registered.statusCode, 201, registered.body);
+    const national = await t.request('POST', '/v1/lists/dno/entries', {
+      token: admin,
+      body: { number: '+77172590011', reason: 'government line' },
+    });
+    assert.equal(national.statusCode, 201, national.body);
+    for (const number of ['+77272590010', '+77172590011']) {
+      const again = await t.request('POST', '/v1/channel/dno', { token: kaspi, body: { number, reason: 'mine' } });
+      assert.equal(again.statusCode, 409, again.body);
+      assert.equal((await t.request('DELETE', `/v1/channel/dno/${number}`, { token: kaspi })).statusCode, 404);
+      assert.equal((await verify(number)).verdict, 'block', number);
+    }
+    // The registering bank renews its own entry.
+    const renewed = await t.request('POST', '/v1/channel/dno', {
+      token: halyk,
+      body: { number: '+77272590010', reason: 'Halyk contact centre, renewed' },
+    });
+    assert.equal(renewed.statusCode, 201, renewed.body);
+  });
 });
 
 describe('rate limits on every public endpoint', () => {

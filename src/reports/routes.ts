@@ -241,6 +241,12 @@ export async function registerReportRoutes(app: FastifyInstance, deps: ReportRou
       const channel = await channelOf(request);
       if (channel.kind !== 'bank') throw new AppError('FORBIDDEN', 'only bank channels register DNO numbers');
       const body = request.body as { number: string; reason: string };
+      // Registering again would take the entry over (its source is overwritten), and with it the
+      // right to remove it: a bank adds and renews only numbers no one else has registered.
+      const n = deps.plan.parse(body.number);
+      const existing = n >= 0 ? await deps.lists.entry('dno', formatNumber(n)) : null;
+      if (existing && existing.source !== `bank:${channel.id}`)
+        throw new AppError('CONFLICT', 'the number is already on the DNO list, registered by someone else');
       const [change] = await deps.lists.add(
         'dno',
         [{ number: body.number, reason: body.reason }],

@@ -104,6 +104,10 @@ export function createDeliveryWorker(deps: {
         },
       );
       request.on('timeout', () => request.destroy(new Error('timed out')));
+      // `timeout` above is the socket's idle time: a receiver dripping a byte at a time would hold the
+      // attempt (and the batch it is in) for ever. This caps the whole exchange.
+      const cap = setTimeout(() => request.destroy(new Error('timed out')), settings.timeoutMs);
+      request.on('close', () => clearTimeout(cap));
       request.on('error', (error: NodeJS.ErrnoException) =>
         resolveAttempt({
           ok: false,

@@ -196,6 +196,13 @@ export async function createWebhooks(deps: {
           } catch {
             throw new AppError('VALIDATION_FAILED', '"url" is not a URL');
           }
+          // Credentials in the URL would be kept and audited in plain (and shown by GET /v1/webhooks);
+          // the receiver authenticates deliveries by the signature made with the encrypted secret.
+          if (url.username !== '' || url.password !== '')
+            throw new AppError(
+              'VALIDATION_FAILED',
+              '"url" must not carry a user name or password: check the signature',
+            );
           const checked = await deps.guard.check(url);
           if (!checked.ok) throw new AppError('URL_NOT_ALLOWED', checked.message);
           const hook = await store.create({

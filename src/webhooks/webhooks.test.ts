@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
 import { describe, it } from 'node:test';
-import { retryDelayMs, signatureOf } from './delivery.ts';
+import { createOutboundGuard } from '../platform/outbound.ts';
+import { createDeliveryWorker, deliverySettings, retryDelayMs, signatureOf } from './delivery.ts';
 import { secretKeysFrom } from './secret-key.ts';
+import type { WebhookStore } from './store.ts';
 
 describe('webhook delivery', () => {
   it('retries first within 5 s, doubling up to 10 minutes', () => {
@@ -17,6 +20,56 @@ describe('webhook delivery', () => {
   it('signs the raw body with HMAC-SHA256 of the secret', () => {
     const body = '{"id":"evt_1"}';
     assert.equal(signatureOf('s3cret', body), `sha256=${createHmac('sha256', 's3cret').update(body).digest('hex')}`);
+  });
+
+  it('gives up on a receiver that drips its answer, though it never goes quiet', async () => {
+    // A 127.0.0.1 receiver that sends a header line every 20 ms for 2 s, then a 200: the socket is
+    // never idle, so only a cap on the whole exchange ends the attempt before the 200.
+    const sockets = new Set<import('node:net').Socket>();
+    const receiver = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\n');
+        let lines = 0;
+        const drip = setInterval(() => {
+          if (socket.destroyed) return clearInterval(drip);
+          if (++lines < 100) return void socket.write(`x-drip-${lines}: 1\r\n`);
+          clearInterval(drip);
+          socket.end('content-length: 0\r\n\r\n');
+        }, 20);
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as AddressInfo).port;
+    const settled: Parameters<WebhookStore['settle']>[0] = [];
+    const store = {
+      claim: async () => [],
+      settle: async (outcomes: Parameters<WebhookStore['settle']>[0]) => {
+        settled.push(...outcomes);
+      },
+    } as unknown as WebhookStore;
+    const worker = createDeliveryWorker({
+      store,
+      guard: createOutboundGuard({ allowHosts: [`127.0.0.1:${port}`] }),
+      target: async () => ({ url: `http://127.0.0.1:${port}/hook`, secret: 'a-secret-of-16-chars' }),
+      clock: () => 0,
+      onError: () => {},
+      settings: { ...deliverySettings, timeoutMs: 200 },
+    });
+    try {
+      const body = '{"id":"evt_1"}';
+      worker.deliver([
+        { id: 'd1', webhookId: 'w1', eventId: 'evt_1', event: 'potential_victim', body, attempts: 0, createdAt: 0 },
+      ]);
+      await worker.close();
+      assert.equal(settled.length, 1);
+      assert.equal(settled[0].status, 'pending', 'not delivered: retried later');
+      assert.equal(settled[0].error, 'timed out');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 });
 
