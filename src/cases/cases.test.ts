@@ -217,6 +217,31 @@ describe('cases, link analysis and evidence export', () => {
     );
   });
 
+  it('two analysts editing one case: a change made meanwhile answers 409, not silently overwritten', async () => {
+    const { id } = (await as(analyst, 'POST', '/v1/cases', { title: 'Shared case', assignee: 'aigerim' })).json() as {
+      id: string;
+    };
+    // Both open the case with assignee "aigerim"; the first saves "timur".
+    const first = await as(analyst, 'PATCH', `/v1/cases/${id}`, { assignee: 'timur', base: { assignee: 'aigerim' } });
+    assert.equal(first.statusCode, 204, first.body);
+    // The second, still seeing "aigerim", saves "dana": refused, "timur" stays.
+    const second = await as(analyst, 'PATCH', `/v1/cases/${id}`, { assignee: 'dana', base: { assignee: 'aigerim' } });
+    assert.equal(second.statusCode, 409, second.body);
+    assert.equal(second.json().error.code, 'CONFLICT');
+    assert.match(second.json().error.message, /assignee/);
+    assert.equal((await as(analyst, 'GET', `/v1/cases/${id}`)).json().assignee, 'timur');
+    // A field the other did not touch saves; the same value saved twice is no conflict.
+    assert.equal(
+      (await as(analyst, 'PATCH', `/v1/cases/${id}`, { externalRef: 'УД 1', base: { externalRef: null } })).statusCode,
+      204,
+    );
+    assert.equal(
+      (await as(analyst, 'PATCH', `/v1/cases/${id}`, { assignee: 'timur', base: { assignee: 'aigerim' } })).statusCode,
+      204,
+    );
+    assert.equal((await as(analyst, 'PATCH', `/v1/cases/${id}`, { base: { assignee: 'timur' } })).statusCode, 400);
+  });
+
   it('a case opened from an alert pulls in its SIM, device, the device’s other SIMs, cells, alerts and reports', async () => {
     const r = await as(analyst, 'POST', '/v1/cases', { title: 'SIM-box Almaty', from: { alertId: 'alr_boxA1' } });
     assert.equal(r.statusCode, 201, r.body);

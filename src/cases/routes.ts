@@ -268,7 +268,13 @@ export function registerCaseRoutes(
 
   app.patch<{
     Params: { id: string };
-    Body: Partial<{ title: string; summary: string | null; assignee: string | null; externalRef: string | null }>;
+    Body: Partial<{
+      title: string;
+      summary: string | null;
+      assignee: string | null;
+      externalRef: string | null;
+      base: Partial<Record<string, string | null>>;
+    }>;
   }>(
     '/v1/cases/:id',
     {
@@ -285,13 +291,27 @@ export function registerCaseRoutes(
             summary: { type: ['string', 'null'], maxLength: 5000 },
             assignee: { type: ['string', 'null'], maxLength: 100 },
             externalRef: { type: ['string', 'null'], maxLength: 100 },
+            base: {
+              type: 'object',
+              description:
+                'The values the editor started from; a field changed meanwhile by someone else answers 409 CONFLICT instead of being overwritten',
+              additionalProperties: false,
+              properties: {
+                title: { type: 'string', maxLength: 200 },
+                summary: { type: ['string', 'null'], maxLength: 5000 },
+                assignee: { type: ['string', 'null'], maxLength: 100 },
+                externalRef: { type: ['string', 'null'], maxLength: 100 },
+              },
+            },
           },
         },
       },
     },
     async (request, reply) => {
       requireRole(request, ...writers);
-      await cases.update(request.params.id, request.body, actorOf(request));
+      const { base, ...patch } = request.body;
+      if (Object.keys(patch).length === 0) throw new AppError('VALIDATION_FAILED', 'nothing to change');
+      await cases.update(request.params.id, patch, actorOf(request), base);
       return reply.status(204).send();
     },
   );

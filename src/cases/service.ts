@@ -309,9 +309,12 @@ export function createCaseService(deps: {
       id: string,
       patch: Partial<{ title: string; summary: string | null; assignee: string | null; externalRef: string | null }>,
       actor: string,
+      base?: Partial<Record<string, string | null>>,
     ): Promise<void> {
       await readable(id, { operator: undefined });
-      await store.update(id, patch, actor);
+      const { conflicts } = await store.update(id, patch, actor, base);
+      if (conflicts.length > 0)
+        throw new AppError('CONFLICT', `changed meanwhile by someone else: ${conflicts.join(', ')}; reload the case`);
     },
 
     async transition(id: string, to: CaseStatus, reason: string | null, actor: string): Promise<void> {

@@ -115,21 +115,34 @@ export function createCaseStore(sql: Sql, clock: () => number) {
     },
 
     /** Updates fields; one timeline event per changed field. */
+    /**
+     * Applies a patch; with `base` (the values the editor started from), a field someone else
+     * changed meanwhile is not overwritten: nothing is written and those fields are returned.
+     */
     async update(
       id: string,
       patch: Partial<{ title: string; summary: string | null; assignee: string | null; externalRef: string | null }>,
       actor: string,
-    ): Promise<void> {
+      base: Partial<Record<string, string | null>> = {},
+    ): Promise<{ conflicts: string[] }> {
       const columns: Record<string, string> = {
         title: 'title',
         summary: 'summary',
         assignee: 'assignee',
         externalRef: 'external_ref',
       };
-      await sql.transaction(async (tx) => {
+      return sql.transaction(async (tx) => {
         const { rows } = await tx.query<CaseRow>('select * from cases where id = $1 for update', [id]);
         const current = rows[0] ? toCase(rows[0]) : null;
-        if (!current) return;
+        if (!current) return { conflicts: [] };
+        const conflicts = Object.entries(patch)
+          .filter(([field, value]) => {
+            if (value === undefined || !(field in base)) return false;
+            const now = current[field as keyof CaseRecord] ?? null;
+            return now !== (base[field] ?? null) && now !== value;
+          })
+          .map(([field]) => field);
+        if (conflicts.length > 0) return { conflicts };
         for (const [field, value] of Object.entries(patch)) {
           if (value === undefined) continue;
           const before = current[field as keyof CaseRecord];
@@ -140,6 +153,7 @@ export function createCaseStore(sql: Sql, clock: () => number) {
             details: { from: before, to: value },
           });
         }
+        return { conflicts: [] };
       });
     },
 

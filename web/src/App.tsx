@@ -220,16 +220,20 @@ function Shell({ me, onLogout }: { me: Me; onLogout(): void }) {
 
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
+  // A session that ended under an open page (idle or absolute expiry): the page stays mounted
+  // behind the login, so what the analyst was typing survives signing in again as the same user.
+  const [expired, setExpired] = useState(false);
   const refresh = useCallback(async () => {
     try {
       setMe(await api.me());
+      setExpired(false);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) setMe(null);
       else throw error;
     }
   }, []);
   useEffect(() => {
-    setUnauthorizedHandler(() => setMe(null));
+    setUnauthorizedHandler(() => setExpired(true));
     void refresh();
   }, [refresh]);
   if (me === undefined) return null;
@@ -237,12 +241,23 @@ export function App() {
   if (me.mustChangePassword) return <ChangePasswordPage onChanged={() => void refresh()} />;
   return (
     <SessionContext.Provider value={{ me, refresh }}>
-      <Shell
-        me={me}
-        onLogout={() => {
-          void api.logout().finally(() => setMe(null));
-        }}
-      />
+      {/* Keyed by user: someone else signing in starts from a clean page, never another's drafts. */}
+      <div key={me.user.username} className="session-holder" inert={expired}>
+        <Shell
+          me={me}
+          onLogout={() => {
+            void api.logout().finally(() => {
+              setExpired(false);
+              setMe(null);
+            });
+          }}
+        />
+      </div>
+      {expired && (
+        <div className="session-expired" data-session-expired>
+          <LoginPage onLoggedIn={() => void refresh()} />
+        </div>
+      )}
     </SessionContext.Provider>
   );
 }

@@ -160,4 +160,51 @@ describe('investigations in Chromium', () => {
     await page.locator('.link-graph').scrollIntoViewIfNeeded();
     await shot(page, 'cases-04-link-analysis');
   });
+
+  it('keeps the alert filters on coming back, and shows a confirmed alert’s SIM suspension request', async () => {
+    await page.goto(`${server.url}/alerts`);
+    await page.selectOption('select[name=kind]', 'simbox');
+    await page.waitForSelector('[data-alert=alr_boxB4]');
+    await page.click('[data-alert=alr_boxB4]');
+    // Which SIM, device and period the alert is about.
+    assert.equal(await page.textContent('dialog [data-device]'), 'box-B');
+    await page.fill('dialog textarea[name=reason]', 'box B seen by the field team');
+    await page.click('dialog button:has-text("Подтвердить")');
+    await page.waitForSelector('dialog', { state: 'detached' });
+    await page.selectOption('select[name=status]', 'confirmed');
+    await page.waitForSelector('[data-alert=alr_boxB4]');
+    // A look at a number, then back to the queue by the menu and by Back: the filters are kept.
+    await page.click('nav a[href="/cases"]');
+    await page.waitForSelector('[data-case]');
+    await page.click('nav a[href="/alerts"]');
+    await page.waitForSelector('[data-alert=alr_boxB4]');
+    assert.equal(await page.inputValue('select[name=kind]'), 'simbox');
+    assert.equal(await page.inputValue('select[name=status]'), 'confirmed');
+    await page.goBack();
+    await page.goBack();
+    await page.waitForSelector('[data-alert=alr_boxB4]');
+    assert.equal(await page.inputValue('select[name=status]'), 'confirmed');
+    // The analyst sees the decision and that the SIM's operator was asked to suspend it.
+    await page.click('[data-alert=alr_boxB4]');
+    await page.waitForSelector('dialog [data-suspension=requested]');
+    assert.match((await page.textContent('dialog [data-decided]')) ?? '', /box B seen by the field team/);
+    await page.keyboard.press('Escape');
+  });
+
+  it('keeps what the analyst was typing when the session expires, and saves it after signing in again', async () => {
+    const { id } = (await server.api('POST', '/v1/cases', { title: 'Session case' })).json;
+    await page.goto(`${server.url}/cases/${id}`);
+    await page.waitForSelector('[data-case-title]');
+    await page.fill('input[name=note]', 'Witness statement, two pages');
+    await page.context().clearCookies();
+    await page.click('form:has(input[name=note]) button[type=submit]');
+    await page.waitForSelector('[data-session-expired] input[name=username]');
+    await page.fill('[data-session-expired] input[name=username]', server.app.firstAdmin?.username ?? '');
+    await page.fill('[data-session-expired] input[name=password]', adminPassword);
+    await page.click('[data-session-expired] button[type=submit]');
+    await page.waitForSelector('[data-session-expired]', { state: 'detached' });
+    assert.equal(await page.inputValue('input[name=note]'), 'Witness statement, two pages');
+    await page.click('form:has(input[name=note]) button[type=submit]');
+    await page.waitForSelector('[data-event=note]');
+  });
 });

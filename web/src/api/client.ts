@@ -147,8 +147,16 @@ export const api = {
   createCase: (body: { title: string; summary?: string; from?: Record<string, string> }) =>
     request<{ id: string; pulled: number }>('POST', apiPaths.cases, { body }),
   caseDetail: (id: string) => request<CaseDetail>('GET', apiPaths.case, { params: { id } }),
-  updateCase: (id: string, body: Partial<{ title: string; assignee: string | null; externalRef: string | null }>) =>
-    request<void>('PATCH', apiPaths.case, { params: { id }, body }),
+  updateCase: (
+    id: string,
+    body: Partial<{
+      title: string;
+      assignee: string | null;
+      externalRef: string | null;
+      /** The values the edit started from (a change meanwhile answers 409). */
+      base: Partial<{ title: string; assignee: string | null; externalRef: string | null }>;
+    }>,
+  ) => request<void>('PATCH', apiPaths.case, { params: { id }, body }),
   moveCase: (id: string, to: string, reason?: string) =>
     request<void>('POST', apiPaths.caseTransition, { params: { id }, body: { to, ...(reason ? { reason } : {}) } }),
   addCaseNote: (id: string, text: string, shared: boolean) =>

@@ -122,6 +122,12 @@ export interface Alert {
   /** When detection raised it. */
   createdAt?: string;
   updatedAt?: string;
+  decidedBy?: string | null;
+  decidedAt?: string | null;
+  decisionReason?: string | null;
+  /** The SIM suspension request a confirmation sent to the SIM's operator, with its outcome. */
+  suspension?: { id: string; status: string; note: string | null; ackedAt: string | null } | null;
+  actions?: { blocklisted: boolean; deviceBlocked: boolean };
 }
 
 /** A number in the citizens' report queue (`GET /v1/reports/queue`). */

@@ -17,7 +17,7 @@ import { evidenceRows, featureLabel, ruleText } from '../evidence.ts';
 import { featureValue } from '../format.ts';
 import { type MessageKey, useI18n, valueName } from '../i18n.tsx';
 import { can, useSession } from '../session.tsx';
-import { IncidentLink } from '../speak.tsx';
+import { actorName, IncidentLink } from '../speak.tsx';
 import { AddIncidentToCase } from './cases/AddIncidentToCase.tsx';
 import { OpenCaseButton } from './cases/OpenCaseButton.tsx';
 
@@ -55,6 +55,17 @@ interface Contribution {
 export function byPriority(a: Alert, b: Alert): number {
   if (b.score !== a.score) return b.score - a.score;
   return (b.createdAt ?? '').localeCompare(a.createdAt ?? '');
+}
+
+const filtersKey = 'callshield.alerts.filters';
+
+/** The alert filters last chosen in this tab. */
+function savedFilters(): { kind?: string; status?: string } {
+  try {
+    return JSON.parse(sessionStorage.getItem(filtersKey) ?? '{}') as { kind?: string; status?: string };
+  } catch {
+    return {};
+  }
 }
 
 /** How many alerts the list loads at once (the server's largest page). */
@@ -123,8 +134,18 @@ function Evidence({ evidence, omit = [] }: { evidence: Record<string, unknown>; 
 export function AlertsPage() {
   const { t, score, dateTime } = useI18n();
   const { me } = useSession();
-  const [kind, setKind] = useState('');
-  const [status, setStatus] = useState('open');
+  // The filters live in the address (Back returns to them) and in this tab's memory (the menu's
+  // link returns to them too), so triage resumes where it was after a look at a number or a case.
+  const { path, navigate } = useRouter();
+  const query = new URLSearchParams(path.split('?')[1] ?? '');
+  const saved = savedFilters();
+  const kind = query.get('kind') ?? saved.kind ?? '';
+  const status = query.get('status') ?? saved.status ?? 'open';
+  const setFilter = (name: 'kind' | 'status', value: string) => {
+    const next = new URLSearchParams({ kind, status, [name]: value });
+    sessionStorage.setItem(filtersKey, JSON.stringify(Object.fromEntries(next)));
+    navigate(`/alerts?${next}`);
+  };
   const [selected, setSelected] = useState<Alert>();
   const [reason, setReason] = useState('');
   const [failure, setFailure] = useState<Error>();
@@ -135,8 +156,7 @@ export function AlertsPage() {
   );
   const alerts = [...(data?.items ?? [])].sort(byPriority);
   // A link to one alert (`/alerts?id=alr_…`, from a case, a list entry or a lookup) opens its panel.
-  const { path } = useRouter();
-  const linked = new URLSearchParams(path.split('?')[1] ?? '').get('id');
+  const linked = query.get('id');
   useEffect(() => {
     if (linked) api.alert(linked).then(setSelected, setFailure);
   }, [linked]);
@@ -166,14 +186,14 @@ export function AlertsPage() {
             label={t('alerts.kind')}
             name="kind"
             value={kind}
-            onChange={setKind}
+            onChange={(v) => setFilter('kind', v)}
             options={['simbox', 'fraud_caller', 'wangiri', 'anomaly'].map((k) => ({ value: k, label: kindName(t, k) }))}
           />
           <FilterSelect
             label={t('alerts.status')}
             name="status"
             value={status}
-            onChange={setStatus}
+            onChange={(v) => setFilter('status', v)}
             options={statuses.map((st) => ({ value: st, label: statusName(t, st) }))}
           />
         </div>
@@ -233,6 +253,53 @@ export function AlertsPage() {
             <dd data-operator>{selected.operator ?? selected.operators?.join(', ') ?? ''}</dd>
             <dt>{t('alerts.status')}</dt>
             <dd>{statusName(t, selected.status)}</dd>
+            {selected.imsi && (
+              <>
+                <dt>IMSI</dt>
+                <dd className="mono">{selected.imsi}</dd>
+              </>
+            )}
+            {selected.imei && (
+              <>
+                <dt>IMEI</dt>
+                <dd className="mono">{selected.imei}</dd>
+              </>
+            )}
+            {selected.device && (
+              <>
+                <dt>{t('alerts.device')}</dt>
+                <dd className="mono" data-device>
+                  {selected.device}
+                </dd>
+              </>
+            )}
+            {selected.firstSeen && selected.lastSeen && (
+              <>
+                <dt>{t('alerts.active')}</dt>
+                <dd>
+                  {dateTime(selected.firstSeen)} – {dateTime(selected.lastSeen)}
+                </dd>
+              </>
+            )}
+            {selected.decidedAt && (
+              <>
+                <dt>{t('alerts.decided')}</dt>
+                <dd data-decided>
+                  {dateTime(selected.decidedAt)} · {actorName(selected.decidedBy ?? '')}
+                  {selected.decisionReason ? ` · ${selected.decisionReason}` : ''}
+                </dd>
+              </>
+            )}
+            {selected.suspension && (
+              <>
+                <dt>{t('alerts.suspension')}</dt>
+                <dd data-suspension={selected.suspension.status}>
+                  {valueName(t, 'alerts.suspension', selected.suspension.status)}
+                  {selected.suspension.ackedAt ? ` · ${dateTime(selected.suspension.ackedAt)}` : ''}
+                  {selected.suspension.note ? ` · ${selected.suspension.note}` : ''}
+                </dd>
+              </>
+            )}
           </dl>
           <p>
             <Link to={`/lookup/${encodeURIComponent(selected.msisdn)}`}>{t('nav.lookup')} →</Link>

@@ -167,12 +167,20 @@ export function CasePage({ id }: { id: string }) {
               className="btn ghost"
               data-save-case
               onClick={() =>
-                void act(() =>
-                  api.updateCase(id, {
+                void act(async () => {
+                  // With the values this page started from: another analyst's change meanwhile is
+                  // answered 409, not silently overwritten.
+                  await api.updateCase(id, {
                     ...(assignee !== undefined ? { assignee: assignee || null } : {}),
                     ...(externalRef !== undefined ? { externalRef: externalRef || null } : {}),
-                  }),
-                )
+                    base: {
+                      ...(assignee !== undefined ? { assignee: data.assignee } : {}),
+                      ...(externalRef !== undefined ? { externalRef: data.externalRef } : {}),
+                    },
+                  });
+                  setAssignee(undefined);
+                  setExternalRef(undefined);
+                })
               }
               disabled={assignee === undefined && externalRef === undefined}
             >
