@@ -397,6 +397,20 @@ describe('number and link checks', () => {
     assert.equal(huge.statusCode, 400);
   });
 
+  it('checks a link as pasted from a message, without the quotes and punctuation around it', async () => {
+    const check = async (url: string) =>
+      (await t.request('GET', `/public/v1/links?url=${encodeURIComponent(url)}`)).json();
+    for (const url of ['kaspi.kz»', '«kaspi.kz».', '"https://kaspi.kz/",', '(kaspi.kz)'])
+      assert.equal((await check(url)).verdict, 'trusted', `${url}: the official site, not a look-alike`);
+    const lookalike = await check('(kaspi-bank.top/pay),');
+    assert.equal(lookalike.domain, 'kaspi-bank.top');
+    assert.ok(lookalike.reasons.includes('RISKY_TOP_LEVEL_DOMAIN'), JSON.stringify(lookalike));
+    const r = await report('+79161110015', '10.3.0.9', { url: '«kaspi-bank.top/pay».' });
+    assert.equal(r.statusCode, 202, r.body);
+    const items = (await t.request('GET', '/v1/reports/numbers/+79161110015', { token: admin })).json().items;
+    assert.equal(items[0].url, 'kaspi-bank.top/pay', 'analysts see the link itself');
+  });
+
   it('limits the size of public bodies', async () => {
     const r = await report('+79161110011', '10.3.0.1', { text: 'x'.repeat(20_000) });
     assert.equal(r.statusCode, 413);

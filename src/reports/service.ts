@@ -25,6 +25,17 @@ const DAY = 86_400_000;
 const REPORT_HORIZON_DAYS = 90;
 const CLEARED_DAYS = 30;
 
+/**
+ * A link as a citizen copies it out of a message: the quotes, brackets and sentence punctuation
+ * around it are not part of it (`«kaspi.kz».` is kaspi.kz, not a look-alike of it).
+ */
+export function trimPastedLink(text: string): string {
+  return text
+    .trim()
+    .replace(/^["'«»“”„‘’‹›(<[{]+/u, '')
+    .replace(/["'«»“”„‘’‹›)>\]},.;:!?…]+$/u, '');
+}
+
 export interface ReportInput {
   number?: unknown;
   channel?: unknown;
@@ -147,9 +158,10 @@ export async function createReportService(deps: ReportServiceDeps) {
     if (input.url !== undefined && input.url !== null && input.url !== '') {
       if (typeof input.url !== 'string' || input.url.length > 2048)
         throw new AppError('VALIDATION_FAILED', '"url" must be a link of at most 2048 characters');
-      url = input.url.trim();
+      url = trimPastedLink(input.url) || undefined;
       // Analysts open reported links: a javascript:, data: or other non-web link never reaches them.
-      if (!hasWebScheme(url)) throw new AppError('UNSUPPORTED_URL_SCHEME', '"url" must be an http or https link');
+      if (url && !hasWebScheme(url))
+        throw new AppError('UNSUPPORTED_URL_SCHEME', '"url" must be an http or https link');
     }
     if (!number && !url) throw new AppError('VALIDATION_FAILED', 'a report needs a "number" or a "url"');
     let text: string | undefined;
@@ -239,7 +251,8 @@ export async function createReportService(deps: ReportServiceDeps) {
       return numberRisk(n, deps, clock()).risk;
     },
 
-    checkLink(url: string): LinkCheck {
+    checkLink(pasted: string): LinkCheck {
+      const url = trimPastedLink(pasted);
       if (!hasWebScheme(url)) throw new AppError('UNSUPPORTED_URL_SCHEME', '"url" must be an http or https link');
       const result = checkLink(url, deps.brands, phishing.has);
       if (!result) throw new AppError('VALIDATION_FAILED', '"url" is not a web link');

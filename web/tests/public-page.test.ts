@@ -13,7 +13,8 @@ describe("citizens' page on a phone", () => {
   let page: Page;
 
   before(async () => {
-    server = await startServer();
+    // Room for every report these tests send (the limit itself is tested in src/reports).
+    server = await startServer({ publicReportsPerMinute: 100 });
     browser = await launchBrowser();
     page = await browser.newPage({
       viewport: { width: 390, height: 844 },
@@ -93,6 +94,98 @@ describe("citizens' page on a phone", () => {
     const queue = (await server.api('GET', '/v1/reports/queue')).json;
     const row = (queue.items as { number: string; reports: number }[]).find((r) => r.number === '+79161112244');
     assert.equal(row?.reports, 5);
+  });
+
+  it('ties an error to its field and takes the citizen there', async () => {
+    await page.click('[data-lang=ru]');
+    await page.click('#tab-report');
+    await page.fill('#report-number', 'не помню');
+    await page.click('#report-form button[type=submit]');
+    await page.waitForSelector('#report-result.bad');
+    assert.equal(await page.textContent('#report-result'), 'Это не похоже на номер телефона.');
+    assert.equal(await page.getAttribute('#report-number', 'aria-invalid'), 'true');
+    assert.equal(await page.getAttribute('#report-number', 'aria-describedby'), 'report-result');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'report-number');
+    await page.fill('#report-number', '8 701 555 12 34');
+    await page.fill('#report-when', '2099-01-01T10:00');
+    await page.click('#report-form button[type=submit]');
+    assert.equal(await page.textContent('#report-result'), 'Дата и время не могут быть в будущем.');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'report-when');
+    assert.equal(await page.getAttribute('#report-number', 'aria-invalid'), null, 'the number is fine now');
+    await page.fill('#report-when', '');
+  });
+
+  it('says so when the network is down or the server is busy, keeping what the citizen wrote', async () => {
+    const text = 'Звонили из «службы безопасности банка»';
+    try {
+      await page.route('**/public/v1/reports', (route) => route.abort('internetdisconnected'));
+      await page.fill('#report-number', '8 701 555 12 35');
+      await page.fill('#report-text', text);
+      await page.click('#report-form button[type=submit]');
+      await page.waitForSelector('#report-result.bad', { timeout: 5_000 });
+      assert.match((await page.textContent('#report-result')) ?? '', /^Нет связи с сервером/);
+      assert.equal(await page.inputValue('#report-text'), text);
+      await page.unroute('**/public/v1/reports');
+      await page.route('**/public/v1/reports', (route) =>
+        route.fulfill({ status: 429, contentType: 'application/json', body: '{"error":{"code":"RATE_LIMITED"}}' }),
+      );
+      await page.click('#report-form button[type=submit]');
+      await page.waitForFunction(() =>
+        /Слишком много/.test(document.getElementById('report-result')!.textContent ?? ''),
+      );
+      assert.equal(await page.inputValue('#report-text'), text);
+    } finally {
+      await page.unroute('**/public/v1/reports');
+    }
+  });
+
+  it('sends one report for a double tap', async () => {
+    // Each press sends its first request at once (a proof of work, when asked for, follows with a header).
+    let presses = 0;
+    await page.route('**/public/v1/reports', (route) => {
+      if (!route.request().headers()['x-callshield-proof']) presses++;
+      return route.continue();
+    });
+    try {
+      await page.fill('#report-number', '+7 916 111 22 55');
+      await page.dblclick('#report-form button[type=submit]');
+      await page.waitForSelector('#report-result.ok', { timeout: 30_000 });
+      assert.equal(presses, 1, 'the second tap sent a second report');
+    } finally {
+      await page.unroute('**/public/v1/reports');
+    }
+  });
+
+  it('lets a citizen type an SMS sender name with letters', async () => {
+    await page.check('#report-form input[value=sms]');
+    assert.equal(await page.getAttribute('#report-number', 'type'), 'text');
+    assert.equal(await page.getAttribute('#report-number', 'inputmode'), 'text');
+    assert.match((await page.textContent('label[for=report-number]')) ?? '', /имя отправителя SMS/);
+    await page.check('#report-form input[value=call]');
+    assert.equal(await page.getAttribute('#report-number', 'type'), 'tel', 'a call keeps the dial pad');
+  });
+
+  it('never calls a reported number unsuspicious, nor a look-alike of no one a brand look-alike', async () => {
+    // +79161112244 has five anonymous reports from one network: a "low" risk, too few to judge.
+    await page.click('#tab-number');
+    await page.fill('#check-number', '+7 916 111 22 44');
+    await page.click('#number-form button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('number-result')!.textContent !== '');
+    const answer = (await page.textContent('#number-result')) ?? '';
+    assert.doesNotMatch(answer, /не вызывает подозрений/, answer);
+    assert.match(answer, /Будьте осторожны/);
+    assert.equal(await page.getAttribute('#number-result', 'class'), 'result ', 'not painted safe-green');
+    await page.click('#tab-link');
+    await page.fill('#check-link', '192.168.1.1/login');
+    await page.click('#link-form button[type=submit]');
+    await page.waitForSelector('#link-result.bad');
+    const link = (await page.textContent('#link-result')) ?? '';
+    assert.match(link, /^Подозрительная ссылка\./);
+    assert.doesNotMatch(link, /известной организации/, link);
+    await page.fill('#check-link', 'kaspi-bank.top/pay');
+    await page.click('#link-form button[type=submit]');
+    await page.waitForFunction(() => /Kaspi/.test(document.getElementById('link-result')!.textContent ?? ''));
+    assert.match((await page.textContent('#link-result')) ?? '', /похожа на сайт «Kaspi»/);
   });
 
   it('fits the phone screen without sideways scrolling', async () => {

@@ -11,7 +11,9 @@ const texts = {
     chCall: 'Звонок',
     chSms: 'SMS',
     chMessenger: 'Мессенджер',
+    languages: 'Язык',
     numberLabel: 'Номер, с которого звонили или писали',
+    numberLabelSms: 'Номер или имя отправителя SMS (например, KASPI)',
     categoryLabel: 'Кем представились?',
     catBank: 'Сотрудник банка',
     catPolice: 'Полиция, прокуратура, КНБ',
@@ -27,7 +29,7 @@ const texts = {
     urlLabel: 'Ссылка, если прислали (необязательно)',
     textLabel: 'Что говорили или о чём просили (необязательно)',
     send: 'Отправить сообщение',
-    checkNumberLabel: 'Номер телефона',
+    checkNumberLabel: 'Номер телефона или имя отправителя SMS',
     checkLinkLabel: 'Ссылка',
     check: 'Проверить',
     adviceTitle: 'Что делать дальше',
@@ -40,16 +42,20 @@ const texts = {
     needNumberOrUrl: 'Укажите номер или ссылку.',
     badNumber: 'Это не похоже на номер телефона.',
     badLink: 'Это не похоже на ссылку.',
+    badWhen: 'Дата и время не могут быть в будущем.',
+    offline: 'Нет связи с сервером. Проверьте интернет и попробуйте ещё раз: введённое сохранено.',
     tooMany: 'Слишком много запросов. Попробуйте через минуту.',
     working: 'Из вашей сети пришло много сообщений: проверяем, что отправляет человек (несколько секунд)…',
     failed: 'Не удалось отправить. Попробуйте ещё раз.',
     risk_unknown: 'Сведений о мошенничестве с этого номера нет. Будьте осторожны.',
     risk_low: 'Номер не вызывает подозрений.',
+    risk_fewReports: 'На этот номер есть отдельные жалобы, но их пока мало для вывода. Будьте осторожны.',
     risk_medium: 'На этот номер жалуются. Будьте очень осторожны.',
     risk_high: 'Опасно: номер связан с мошенничеством.',
     link_trusted: 'Официальный сайт',
     link_unknown: 'Сведений об этом сайте нет. Не вводите данные карты и коды.',
-    link_suspicious: 'Подозрительная ссылка: похожа на сайт известной организации, но им не является.',
+    link_suspicious: 'Подозрительная ссылка. Не вводите на этом сайте данные карты и коды.',
+    link_suspicious_brand: 'Подозрительная ссылка: похожа на сайт «{brand}», но им не является.',
     link_phishing: 'Мошенническая ссылка! Не открывайте её.',
     reportId: 'Номер вашего сообщения',
     reportIdHint: 'Сохраните его: по нему полиция и оператор найдут ваше сообщение.',
@@ -80,7 +86,9 @@ const texts = {
     chCall: 'Қоңырау',
     chSms: 'SMS',
     chMessenger: 'Мессенджер',
+    languages: 'Тіл',
     numberLabel: 'Қоңырау шалған немесе жазған нөмір',
+    numberLabelSms: 'SMS жіберушінің нөмірі немесе атауы (мысалы, KASPI)',
     categoryLabel: 'Кім болып таныстырды?',
     catBank: 'Банк қызметкері',
     catPolice: 'Полиция, прокуратура, ҰҚК',
@@ -96,7 +104,7 @@ const texts = {
     urlLabel: 'Жіберілген сілтеме (міндетті емес)',
     textLabel: 'Не айтты немесе не сұрады (міндетті емес)',
     send: 'Хабарлама жіберу',
-    checkNumberLabel: 'Телефон нөмірі',
+    checkNumberLabel: 'Телефон нөмірі немесе SMS жіберушінің атауы',
     checkLinkLabel: 'Сілтеме',
     check: 'Тексеру',
     adviceTitle: 'Әрі қарай не істеу керек',
@@ -109,16 +117,20 @@ const texts = {
     needNumberOrUrl: 'Нөмірді немесе сілтемені көрсетіңіз.',
     badNumber: 'Бұл телефон нөміріне ұқсамайды.',
     badLink: 'Бұл сілтемеге ұқсамайды.',
+    badWhen: 'Күні мен уақыты болашақта бола алмайды.',
+    offline: 'Сервермен байланыс жоқ. Интернетті тексеріп, қайталап көріңіз: енгізілгендер сақталды.',
     tooMany: 'Сұраулар тым көп. Бір минуттан кейін қайталаңыз.',
     working: 'Сіздің желіңізден хабарлар көп келді: жіберуші адам екенін тексереміз (бірнеше секунд)…',
     failed: 'Жіберу мүмкін болмады. Қайталап көріңіз.',
     risk_unknown: 'Бұл нөмір туралы алаяқтық мәліметі жоқ. Сақ болыңыз.',
     risk_low: 'Нөмір күдік тудырмайды.',
+    risk_fewReports: 'Бұл нөмірге жекелеген шағымдар бар, бірақ қорытынды жасауға әлі аз. Сақ болыңыз.',
     risk_medium: 'Бұл нөмірге шағымдар бар. Өте сақ болыңыз.',
     risk_high: 'Қауіпті: нөмір алаяқтықпен байланысты.',
     link_trusted: 'Ресми сайт',
     link_unknown: 'Бұл сайт туралы мәлімет жоқ. Карта деректері мен кодтарды енгізбеңіз.',
-    link_suspicious: 'Күдікті сілтеме: белгілі ұйымның сайтына ұқсайды, бірақ ол емес.',
+    link_suspicious: 'Күдікті сілтеме. Бұл сайтқа карта деректері мен кодтарды енгізбеңіз.',
+    link_suspicious_brand: 'Күдікті сілтеме: «{brand}» сайтына ұқсайды, бірақ ол емес.',
     link_phishing: 'Алаяқтық сілтеме! Оны ашпаңыз.',
     reportId: 'Хабарламаңыздың нөмірі',
     reportIdHint: 'Оны сақтаңыз: полиция мен оператор хабарламаңызды осы нөмір бойынша табады.',
@@ -149,7 +161,9 @@ const texts = {
     chCall: 'Call',
     chSms: 'SMS',
     chMessenger: 'Messenger',
+    languages: 'Language',
     numberLabel: 'The number that called or wrote',
+    numberLabelSms: 'The number or name of the SMS sender (such as KASPI)',
     categoryLabel: 'Who did they claim to be?',
     catBank: 'Bank employee',
     catPolice: 'Police, prosecutor, security service',
@@ -165,7 +179,7 @@ const texts = {
     urlLabel: 'The link, if they sent one (optional)',
     textLabel: 'What they said or asked for (optional)',
     send: 'Send report',
-    checkNumberLabel: 'Phone number',
+    checkNumberLabel: 'Phone number or SMS sender name',
     checkLinkLabel: 'Link',
     check: 'Check',
     adviceTitle: 'What to do next',
@@ -178,16 +192,20 @@ const texts = {
     needNumberOrUrl: 'Give a number or a link.',
     badNumber: 'This does not look like a phone number.',
     badLink: 'This does not look like a link.',
+    badWhen: 'The date and time cannot be in the future.',
+    offline: 'No connection to the server. Check your internet and try again: what you entered is kept.',
     tooMany: 'Too many requests. Try again in a minute.',
     working: 'Many reports came from your network: checking that a person is sending this (a few seconds)…',
     failed: 'Could not send. Please try again.',
     risk_unknown: 'We know of no fraud from this number. Stay careful.',
     risk_low: 'This number raises no suspicion.',
+    risk_fewReports: 'A few people have reported this number, not yet enough to judge. Stay careful.',
     risk_medium: 'People have reported this number. Be very careful.',
     risk_high: 'Danger: this number is linked to fraud.',
     link_trusted: 'Official site',
     link_unknown: 'We know nothing about this site. Do not enter card details or codes.',
-    link_suspicious: 'Suspicious link: it looks like a known organisation\u2019s site but is not.',
+    link_suspicious: 'Suspicious link. Do not enter card details or codes on this site.',
+    link_suspicious_brand: 'Suspicious link: it looks like the site of {brand} but is not.',
     link_phishing: 'Phishing link! Do not open it.',
     reportId: 'Your report number',
     reportIdHint: 'Keep it: the police and the operator find your report by it.',
@@ -218,6 +236,7 @@ function applyLanguage() {
   document.documentElement.lang = lang;
   for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
   document.title = t('title');
+  document.querySelector('nav.languages')?.setAttribute('aria-label', t('languages'));
   for (const b of document.querySelectorAll('[data-lang]'))
     b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
 }
@@ -237,13 +256,33 @@ function show(id, text, tone, details = []) {
   el.className = `result ${tone ?? ''}`;
 }
 
+/** A request to the server; no connection is an answer too (status 0), never a silent failure. */
 async function call(url, options) {
-  const response = await fetch(url, {
-    ...options,
-    headers: { 'content-type': 'application/json', 'accept-language': lang, ...(options?.headers ?? {}) },
-  });
+  let response;
+  try {
+    response = await fetch(url, {
+      ...options,
+      headers: { 'content-type': 'application/json', 'accept-language': lang, ...(options?.headers ?? {}) },
+    });
+  } catch {
+    return { status: 0, body: {} };
+  }
   const body = await response.json().catch(() => ({}));
   return { status: response.status, body };
+}
+
+/** Marks the field a message is about and takes the citizen (and a screen reader) to it. */
+function markInvalid(field, messageId) {
+  field.setAttribute('aria-invalid', 'true');
+  field.setAttribute('aria-describedby', messageId);
+  field.focus();
+}
+
+function clearInvalid(form) {
+  for (const field of form.querySelectorAll('[aria-invalid]')) {
+    field.removeAttribute('aria-invalid');
+    field.removeAttribute('aria-describedby');
+  }
 }
 
 // SHA-256 in plain script: WebCrypto is missing on pages not served over HTTPS, and one short
@@ -330,17 +369,41 @@ async function sendReport(body) {
   return result;
 }
 
+/** Which field of the report a refusal is about: 'number', 'url', 'at' or null. */
+function fieldOf(result) {
+  const error = result.body?.error;
+  if (error?.code === 'INVALID_NUMBER') return 'number';
+  if (error?.code === 'UNSUPPORTED_URL_SCHEME') return 'url';
+  if (error?.code === 'INVALID_TIME') return 'at';
+  if (error?.code === 'VALIDATION_FAILED' && /"at"/.test(error.message)) return 'at';
+  if (error?.code === 'VALIDATION_FAILED' && /url|link/i.test(error.message)) return 'url';
+  return null;
+}
+
 function errorText(result) {
+  if (result.status === 0) return t('offline');
   if (result.status === 429) return t('tooMany');
-  if (result.body?.error?.code === 'INVALID_NUMBER') return t('badNumber');
-  if (result.body?.error?.code === 'UNSUPPORTED_URL_SCHEME') return t('badLink');
-  if (result.body?.error?.code === 'VALIDATION_FAILED' && /url|link/i.test(result.body.error.message))
-    return t('badLink');
+  const field = fieldOf(result);
+  if (field === 'number') return t('badNumber');
+  if (field === 'url') return t('badLink');
+  if (field === 'at') return t('badWhen');
   return t('failed');
+}
+
+/** An SMS may come from a name (KASPI): its field takes letters, not only a phone's dial pad. */
+function adaptNumberField() {
+  const sms = document.querySelector('#report-form input[name="channel"]:checked')?.value === 'sms';
+  const field = document.getElementById('report-number');
+  field.type = sms ? 'text' : 'tel';
+  field.inputMode = sms ? 'text' : 'tel';
+  const label = document.querySelector('label[for="report-number"]');
+  label.dataset.t = sms ? 'numberLabelSms' : 'numberLabel';
+  label.textContent = t(label.dataset.t);
 }
 
 document.addEventListener('DOMContentLoaded', () => {
   applyLanguage();
+  adaptNumberField();
   for (const b of document.querySelectorAll('[data-lang]')) {
     b.addEventListener('click', () => {
       lang = b.dataset.lang;
@@ -358,13 +421,28 @@ document.addEventListener('DOMContentLoaded', () => {
     });
   }
 
+  for (const radio of document.querySelectorAll('#report-form input[name="channel"]'))
+    radio.addEventListener('change', adaptNumberField);
+
+  // One report per press: a second press (or a double tap) while one is on its way sends nothing.
+  let sending = false;
   document.getElementById('report-form').addEventListener('submit', async (event) => {
     event.preventDefault();
+    if (sending) return;
+    const fields = event.target.elements;
+    clearInvalid(event.target);
     const form = new FormData(event.target);
     const number = String(form.get('number') ?? '').trim();
     const url = String(form.get('url') ?? '').trim();
-    if (!number && !url) return show('report-result', t('needNumberOrUrl'), 'warn');
+    if (!number && !url) {
+      show('report-result', t('needNumberOrUrl'), 'warn');
+      return markInvalid(fields.number, 'report-result');
+    }
     const when = String(form.get('at') ?? '');
+    if (when && new Date(when).getTime() > Date.now() + 60_000) {
+      show('report-result', t('badWhen'), 'warn');
+      return markInvalid(fields.at, 'report-result');
+    }
     const body = {
       channel: form.get('channel'),
       category: form.get('category'),
@@ -374,34 +452,67 @@ document.addEventListener('DOMContentLoaded', () => {
     const text = String(form.get('text') ?? '').trim();
     if (text) body.text = text;
     if (when) body.at = new Date(when).toISOString();
-    const result = await sendReport(body);
+    const submit = event.target.querySelector('button[type="submit"]');
+    sending = true;
+    submit.setAttribute('aria-disabled', 'true');
+    let result;
+    try {
+      result = await sendReport(body);
+    } finally {
+      sending = false;
+      submit.removeAttribute('aria-disabled');
+    }
     if (result.status === 202) {
       const id = result.body?.reportId;
       show('report-result', t('sent'), 'ok', id ? [`${t('reportId')}: ${id}`, t('reportIdHint')] : []);
       event.target.reset();
-    } else show('report-result', errorText(result), 'bad');
+      adaptNumberField();
+    } else {
+      show('report-result', errorText(result), 'bad');
+      const field = fieldOf(result);
+      if (field) markInvalid(fields[field], 'report-result');
+    }
   });
 
   document.getElementById('number-form').addEventListener('submit', async (event) => {
     event.preventDefault();
-    const number = document.getElementById('check-number').value.trim();
-    if (!number) return show('number-result', t('badNumber'), 'warn');
+    const field = document.getElementById('check-number');
+    clearInvalid(event.target);
+    const number = field.value.trim();
+    if (!number) {
+      show('number-result', t('badNumber'), 'warn');
+      return markInvalid(field, 'number-result');
+    }
     const result = await call(`/public/v1/numbers/${encodeURIComponent(number)}?lang=${lang}`);
-    if (result.status !== 200) return show('number-result', errorText(result), 'bad');
+    if (result.status !== 200) {
+      show('number-result', errorText(result), 'bad');
+      if (fieldOf(result)) markInvalid(field, 'number-result');
+      return;
+    }
     const { risk, label } = result.body;
-    show(
-      'number-result',
-      `${result.body.number}: ${t(`risk_${risk}`)}${label ? ` — ${label}` : ''}`,
-      risk === 'high' ? 'bad' : risk === 'medium' ? 'warn' : 'ok',
-    );
+    // "low" is a verified caller (it comes with its name) or a number with a few reports, too few
+    // to judge: never "no suspicion" for a number people have reported.
+    const fewReports = risk === 'low' && !label;
+    const verdict = fewReports ? t('risk_fewReports') : t(`risk_${risk}`);
+    const tone = risk === 'high' ? 'bad' : risk === 'medium' ? 'warn' : risk === 'low' && !fewReports ? 'ok' : '';
+    show('number-result', `${result.body.number}: ${verdict}${label ? ` — ${label}` : ''}`, tone);
   });
 
   document.getElementById('link-form').addEventListener('submit', async (event) => {
     event.preventDefault();
-    const url = document.getElementById('check-link').value.trim();
-    if (!url) return show('link-result', t('badLink'), 'warn');
+    const field = document.getElementById('check-link');
+    clearInvalid(event.target);
+    const url = field.value.trim();
+    if (!url) {
+      show('link-result', t('badLink'), 'warn');
+      return markInvalid(field, 'link-result');
+    }
     const result = await call(`/public/v1/links?url=${encodeURIComponent(url)}`);
-    if (result.status !== 200) return show('link-result', errorText(result), 'bad');
+    if (result.status !== 200) {
+      show('link-result', errorText(result), 'bad');
+      if (fieldOf(result)) markInvalid(field, 'link-result');
+      return;
+    }
     const { verdict, brand, reasons = [] } = result.body;
     const tone = verdict === 'trusted' ? 'ok' : verdict === 'unknown' ? 'warn' : 'bad';
     // The specific reasons, each once (two codes can share one sentence); unknown codes stay out.
@@ -409,6 +520,11 @@ document.addEventListener('DOMContentLoaded', () => {
       verdict === 'trusted'
         ? []
         : [...new Set(reasons.map((r) => texts[lang][`reason_${r}`] ?? texts.en[`reason_${r}`]).filter(Boolean))];
-    show('link-result', `${t(`link_${verdict}`)}${brand && verdict === 'trusted' ? `: ${brand}` : ''}`, tone, why);
+    // "Looks like a known organisation's site" only when the check names the organisation.
+    const headline =
+      verdict === 'suspicious' && brand
+        ? t('link_suspicious_brand').replace('{brand}', brand)
+        : `${t(`link_${verdict}`)}${brand && verdict === 'trusted' ? `: ${brand}` : ''}`;
+    show('link-result', headline, tone, why);
   });
 });
