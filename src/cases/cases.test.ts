@@ -491,4 +491,112 @@ describe('cases, link analysis and evidence export', () => {
     assert.deepEqual(await contactsOf(beelineAnalyst), whole, "the victim's operator sees the whole trail");
     assert.deepEqual(await contactsOf(kcellAnalyst), ['+77011110002'], "the suspect's operator sees its own SIM only");
   });
+
+  it("exports who decided an alert and the operator's answer to its SIM suspension request, scoped per operator", async () => {
+    // A fraud-caller SIM of Kcell's, raised from Kcell's and Beeline's CDRs: both operators see the alert.
+    await t.app.sql.query(
+      `insert into alerts (id, kind, msisdn, imsi, imei, score, evidence, first_seen, last_seen, owner_operator, operators)
+       values ('alr_caller9', 'fraud_caller', '+77019990000', '401020000009999', '359999999999999', 0.72, '{"rules":[]}',
+               '2026-03-01T04:00:00Z', '2026-03-01T05:00:00Z', 'KCELL', '{BEELINE,KCELL}')`,
+    );
+    const reason = 'протокол осмотра: SIM в колл-центре на ул. Абая 10';
+    const confirmed = await as(analyst, 'POST', '/v1/alerts/alr_caller9/confirm', { reason });
+    assert.equal(confirmed.statusCode, 200, confirmed.body);
+    const decided = confirmed.json() as { decidedBy: string; decidedAt: string };
+    const kcellKey = await t.keyFor('KCELL');
+    const pulled = (await t.request('GET', '/v1/sim-suspensions?since=0', { token: kcellKey })).json() as {
+      items: { id: string; alertId: string; createdAt: string; deadline: string }[];
+    };
+    const request = pulled.items.find((i) => i.alertId === 'alr_caller9');
+    assert.ok(request, 'the confirmation asked Kcell to suspend the SIM');
+    const note = 'SIM заблокирована 03.03, абонент — ТОО «Ромашка»';
+    const acked = await t.request('POST', `/v1/sim-suspensions/${request.id}/ack`, {
+      token: kcellKey,
+      body: { outcome: 'suspended', note },
+    });
+    assert.equal(acked.statusCode, 200, acked.body);
+    const ack = acked.json() as { ackedAt: string; ackedBy: string };
+
+    const opened = await as(analyst, 'POST', '/v1/cases', { title: 'Колл-центр', from: { alertId: 'alr_caller9' } });
+    assert.equal(opened.statusCode, 201, opened.body);
+    const { id } = opened.json() as { id: string };
+    const exported = async (cookie: string) => {
+      const r = await as(cookie, 'GET', `/v1/cases/${id}/export`);
+      assert.equal(r.statusCode, 200, r.body);
+      const files = unzipSync(new Uint8Array(r.rawPayload));
+      const manifest = JSON.parse(new TextDecoder().decode(files['manifest.json'])) as {
+        files: { name: string; sha256: string; bytes: number }[];
+      };
+      for (const f of manifest.files) {
+        assert.equal(createHash('sha256').update(files[f.name]).digest('hex'), f.sha256, f.name);
+        assert.equal(files[f.name].byteLength, f.bytes, f.name);
+      }
+      const rows = parse(new TextDecoder().decode(files['alerts.csv']), { columns: true }) as Record<string, string>[];
+      const row = rows.find((a) => a.id === 'alr_caller9');
+      assert.ok(row, 'the alert is in alerts.csv');
+      return { row, rows, pdf: Buffer.from(files['summary.pdf']) };
+    };
+
+    const { row, pdf } = await exported(analyst);
+    assert.equal(row.status, 'confirmed');
+    assert.equal(row.decided_by, decided.decidedBy);
+    assert.match(row.decided_by, /^user:/);
+    assert.equal(row.decided_at, decided.decidedAt);
+    assert.equal(row.decision_reason, reason);
+    assert.equal(row.suspension_id, request.id);
+    assert.equal(row.suspension_operator, 'KCELL');
+    assert.equal(row.suspension_status, 'suspended');
+    assert.equal(row.suspension_requested_at, request.createdAt);
+    assert.equal(row.suspension_requested_by, decided.decidedBy);
+    assert.equal(row.suspension_deadline, request.deadline);
+    assert.equal(row.suspension_overdue, 'false');
+    assert.equal(row.suspension_acked_at, ack.ackedAt);
+    assert.equal(row.suspension_acked_by, ack.ackedBy);
+    assert.match(row.suspension_acked_by, /^operator:KCELL:/);
+    assert.equal(row.suspension_ack_late, 'false');
+    assert.equal(row.suspension_note, note);
+    for (const column of ['decided_at', 'suspension_requested_at', 'suspension_deadline', 'suspension_acked_at'])
+      assert.match(row[column], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, `${column} in ISO UTC`);
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+
+    // Kcell, asked to suspend, sees its own answer; Beeline sees the alert and the decision, not Kcell's note.
+    assert.equal((await exported(kcellAnalyst)).row.suspension_note, note);
+    const beeline = (await exported(beelineAnalyst)).row;
+    assert.equal(beeline.decision_reason, reason);
+    assert.equal(beeline.suspension_note, '');
+    assert.equal(beeline.suspension_id, '');
+    assert.equal(beeline.suspension_acked_by, '');
+
+    // Past its deadline, an unanswered request is overdue in the export.
+    await t.app.sql.query(
+      `insert into alerts (id, kind, msisdn, score, evidence, owner_operator, operators)
+       values ('alr_caller8', 'fraud_caller', '+77019990008', 0.7, '{"rules":[]}', 'KCELL', '{KCELL}')`,
+    );
+    assert.equal((await as(analyst, 'POST', '/v1/alerts/alr_caller8/confirm', { reason: 'seen' })).statusCode, 200);
+    await as(analyst, 'POST', `/v1/cases/${id}/items`, { items: [{ type: 'alert', value: 'alr_caller8' }] });
+    // One confirmed by the first analyst and later dismissed by another: the request stays Aigerim's.
+    await t.app.sql.query(
+      `insert into alerts (id, kind, msisdn, score, evidence, owner_operator, operators)
+       values ('alr_caller7', 'fraud_caller', '+77019990007', 0.7, '{"rules":[]}', 'KCELL', '{KCELL}')`,
+    );
+    assert.equal((await as(analyst, 'POST', '/v1/alerts/alr_caller7/confirm', { reason: 'seen' })).statusCode, 200);
+    await as(analyst, 'POST', `/v1/cases/${id}/items`, { items: [{ type: 'alert', value: 'alr_caller7' }] });
+    t.advance(30 * 86_400_000);
+    // A month on, the morning's sessions have lapsed: a colleague signs in.
+    const dana = await user('dana', 'analyst');
+    const dismissed = await as(dana, 'POST', '/v1/alerts/alr_caller7/dismiss', { reason: 'corporate line' });
+    assert.equal(dismissed.statusCode, 200, dismissed.body);
+    const later = await exported(dana);
+    const unanswered = later.rows.find((a) => a.id === 'alr_caller8');
+    assert.equal(later.row.suspension_overdue, 'false', 'an answered request is never overdue');
+    assert.equal(unanswered?.suspension_status, 'requested');
+    assert.equal(unanswered?.suspension_overdue, 'true');
+    const withdrawn = later.rows.find((a) => a.id === 'alr_caller7');
+    assert.equal(withdrawn?.status, 'dismissed');
+    assert.equal(withdrawn?.decided_by, (dismissed.json() as { decidedBy: string }).decidedBy);
+    assert.equal(withdrawn?.decision_reason, 'corporate line');
+    assert.equal(withdrawn?.suspension_status, 'cancelled');
+    assert.equal(withdrawn?.suspension_requested_by, decided.decidedBy, 'who confirmed it, from the audit log');
+    assert.equal(withdrawn?.suspension_overdue, 'false');
+  });
 });

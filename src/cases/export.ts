@@ -6,8 +6,9 @@
 import { createHash } from 'node:crypto';
 import { zipSync } from 'fflate';
 import { canonicalJson } from '../audit/log.ts';
-import { describeEvent, renderSummaryPdf, type SummaryLanguage } from './pdf.ts';
+import { describeEvent, renderSummaryPdf, type SummaryLanguage, suspensionTimeliness } from './pdf.ts';
 import type { CaseEvidence } from './service.ts';
+import type { AlertRecord } from './sources.ts';
 
 /** One CSV cell: RFC 4180 quoting, and a leading = + - @ defused so no spreadsheet runs it as a formula. */
 function cell(value: unknown): string {
@@ -21,6 +22,45 @@ export function toCsv(columns: string[], rows: unknown[][]): string {
 }
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** The decision on an alert and its SIM suspension request: columns appended to alerts.csv. */
+const alertActionColumns = [
+  'decided_by',
+  'decided_at',
+  'decision_reason',
+  'suspension_id',
+  'suspension_operator',
+  'suspension_status',
+  'suspension_requested_at',
+  'suspension_requested_by',
+  'suspension_deadline',
+  'suspension_overdue',
+  'suspension_acked_at',
+  'suspension_acked_by',
+  'suspension_ack_late',
+  'suspension_note',
+];
+
+function alertActionCells(a: AlertRecord, generatedAt: string): unknown[] {
+  const s = a.suspension;
+  const { overdue, late } = suspensionTimeliness(s, generatedAt);
+  return [
+    a.decidedBy,
+    a.decidedAt,
+    a.decisionReason,
+    s?.id,
+    s?.operator,
+    s?.status,
+    s?.requestedAt,
+    s?.requestedBy,
+    s?.deadline,
+    overdue,
+    s?.ackedAt,
+    s?.ackedBy,
+    late,
+    s?.note,
+  ];
+}
 
 export interface ExportedCase {
   zip: Buffer;
@@ -74,6 +114,7 @@ export async function buildCaseExport(
           'first_seen',
           'last_seen',
           'evidence',
+          ...alertActionColumns,
         ],
         alerts.map((a) => [
           a.id,
@@ -88,6 +129,7 @@ export async function buildCaseExport(
           a.firstSeen,
           a.lastSeen,
           a.evidence,
+          ...alertActionCells(a, meta.generatedAt),
         ]),
       ),
     ),

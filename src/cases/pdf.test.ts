@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { caseTitleIn, describeEvent, evidenceRules } from './pdf.ts';
+import { caseTitleIn, decisionText, describeEvent, evidenceRules, suspensionText } from './pdf.ts';
 import type { AlertRecord } from './sources.ts';
 
 const alert = (id: string, rules: string[]): AlertRecord => ({
@@ -16,6 +16,10 @@ const alert = (id: string, rules: string[]): AlertRecord => ({
   firstSeen: null,
   lastSeen: null,
   evidence: { rules },
+  decidedBy: null,
+  decidedAt: null,
+  decisionReason: null,
+  suspension: null,
 });
 
 describe('case summary: evidence rules', () => {
@@ -50,5 +54,55 @@ describe('case summary: words, not codes', () => {
     );
     assert.equal(line, 'добавлено 2 (из оповещения alr_1): оповещение alr_1, устройство (IMEI) 35693803564380');
     assert.doesNotMatch(line, /alertId/);
+  });
+});
+
+describe('case summary: decisions and SIM suspension requests', () => {
+  const request = {
+    id: 'sus_1',
+    operator: 'KCELL',
+    status: 'requested',
+    requestedAt: '2026-03-02T06:00:00.000Z',
+    requestedBy: 'user:aigerim',
+    deadline: '2026-03-04T13:00:00.000Z',
+    ackedAt: null,
+    ackedBy: null,
+    note: null,
+  };
+
+  it('says who decided, when and why', () => {
+    const decided = {
+      ...alert('alr_1', []),
+      status: 'confirmed',
+      decidedBy: 'user:aigerim',
+      decidedAt: '2026-03-02T06:00:00.000Z',
+      decisionReason: 'GoIP box seen on site',
+    };
+    assert.equal(
+      decisionText(decided, 'en'),
+      'confirmed 2026-03-02 06:00 UTC; by: aigerim; reason: GoIP box seen on site',
+    );
+    assert.equal(decisionText(alert('alr_2', []), 'ru'), 'ждёт решения');
+  });
+
+  it('marks an unanswered request past its deadline overdue, and an answer after it late', () => {
+    assert.equal(
+      suspensionText(request, 'en', '2026-03-05T00:00:00.000Z'),
+      'KCELL: requested 2026-03-02 06:00 UTC (by: aigerim); deadline 2026-03-04 13:00 UTC; awaiting answer; OVERDUE',
+    );
+    assert.doesNotMatch(suspensionText(request, 'en', '2026-03-03T00:00:00.000Z'), /OVERDUE/);
+    const late = {
+      ...request,
+      status: 'suspended',
+      ackedAt: '2026-03-05T08:00:00.000Z',
+      ackedBy: 'operator:KCELL:key_1',
+      note: 'SIM blocked',
+    };
+    assert.equal(
+      suspensionText(late, 'ru', '2026-03-06T00:00:00.000Z'),
+      'KCELL: запрошено 2026-03-02 06:00 UTC (кто: aigerim); срок 2026-03-04 13:00 UTC; ' +
+        'SIM заблокирована — ответ 2026-03-05 08:00 UTC (operator:KCELL:key_1); «SIM blocked»; ответ после срока',
+    );
+    assert.equal(suspensionText(null, 'en', '2026-03-06T00:00:00.000Z'), 'none requested');
   });
 });

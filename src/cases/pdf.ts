@@ -9,7 +9,7 @@ import { messages } from '../../web/src/messages.ts';
 import { startPdf } from '../platform/pdf.ts';
 import { layoutHeight, layoutWidth } from './layout.ts';
 import type { CaseEvidence } from './service.ts';
-import type { AlertRecord } from './sources.ts';
+import type { AlertRecord, AlertSuspension } from './sources.ts';
 
 export type SummaryLanguage = 'ru' | 'en';
 
@@ -71,6 +71,23 @@ const words = {
       anomaly: 'необычное поведение',
     },
     alertStatuses: { open: 'ждёт решения', confirmed: 'подтверждено', dismissed: 'отклонено' },
+    actionsTitle: 'Решения по оповещениям и запросы на блокировку SIM',
+    decision: 'Решение',
+    suspension: 'Запрос оператору на блокировку SIM',
+    actorBy: 'кто',
+    why: 'основание',
+    requested: 'запрошено',
+    deadline: 'срок',
+    answered: 'ответ',
+    overdue: 'ПРОСРОЧЕН',
+    late: 'ответ после срока',
+    noRequest: 'не запрашивалась',
+    suspensionStatuses: {
+      requested: 'ждёт ответа',
+      suspended: 'SIM заблокирована',
+      rejected: 'отказ',
+      cancelled: 'отозван',
+    },
   },
   en: {
     heading: 'Case summary',
@@ -129,6 +146,23 @@ const words = {
       anomaly: 'unusual behaviour',
     },
     alertStatuses: { open: 'awaiting decision', confirmed: 'confirmed', dismissed: 'dismissed' },
+    actionsTitle: 'Decisions on the alerts and SIM suspension requests',
+    decision: 'Decision',
+    suspension: 'SIM suspension request to the operator',
+    actorBy: 'by',
+    why: 'reason',
+    requested: 'requested',
+    deadline: 'deadline',
+    answered: 'answer',
+    overdue: 'OVERDUE',
+    late: 'answered after the deadline',
+    noRequest: 'none requested',
+    suspensionStatuses: {
+      requested: 'awaiting answer',
+      suspended: 'SIM suspended',
+      rejected: 'rejected',
+      cancelled: 'withdrawn',
+    },
   },
 } as const;
 
@@ -141,6 +175,57 @@ const typeColour: Record<string, string> = {
 };
 
 const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+
+/** An actor as the summary names it (`user:aigerim` → `aigerim`). */
+const actorName = (actor: string) => (actor.startsWith('user:') ? actor.slice(5) : actor);
+
+/**
+ * Whether a suspension request is overdue at `at` (unanswered past its deadline; compliance's rule)
+ * and whether its answer came late. Empty when there is no request or no deadline to judge by.
+ */
+export function suspensionTimeliness(
+  s: AlertRecord['suspension'],
+  at: string,
+): { overdue: boolean | null; late: boolean | null } {
+  if (!s || s.deadline === null) return { overdue: null, late: null };
+  const deadline = Date.parse(s.deadline);
+  return {
+    overdue: s.status === 'requested' && s.ackedAt === null && deadline < Date.parse(at),
+    late: s.ackedAt === null ? null : Date.parse(s.ackedAt) > deadline,
+  };
+}
+
+/** The decision on an alert in words: status, when, by whom, why; or its status when undecided. */
+export function decisionText(a: AlertRecord, language: SummaryLanguage): string {
+  const w = words[language];
+  const status = (w.alertStatuses as Record<string, string>)[a.status] ?? a.status;
+  if (!a.decidedAt) return status;
+  return [
+    `${status} ${when(a.decidedAt)}`,
+    a.decidedBy ? `${w.actorBy}: ${actorName(a.decidedBy)}` : '',
+    a.decisionReason ? `${w.why}: ${a.decisionReason}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
+/** A SIM suspension request in words, judged overdue or late as of `at` (the export's time). */
+export function suspensionText(s: AlertSuspension | null, language: SummaryLanguage, at: string): string {
+  const w = words[language];
+  if (!s) return w.noRequest;
+  const { overdue, late } = suspensionTimeliness(s, at);
+  const status = (w.suspensionStatuses as Record<string, string>)[s.status] ?? s.status;
+  return [
+    `${s.operator}: ${w.requested} ${when(s.requestedAt)}${s.requestedBy ? ` (${w.actorBy}: ${actorName(s.requestedBy)})` : ''}`,
+    s.deadline ? `${w.deadline} ${when(s.deadline)}` : '',
+    `${status}${s.ackedAt ? ` — ${w.answered} ${when(s.ackedAt)}${s.ackedBy ? ` (${s.ackedBy})` : ''}` : ''}`,
+    s.note ? `«${s.note}»` : '',
+    overdue ? w.overdue : '',
+    late ? w.late : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
 
 const eventWords = {
   ru: {
@@ -484,6 +569,25 @@ export async function renderSummaryPdf(
           `${a.imsi ?? '—'} / ${a.imei ?? '—'}`,
         ]),
     );
+
+  const decided = alerts.filter((a) => a.decidedAt || a.suspension);
+  if (decided.length > 0) {
+    heading(w.actionsTitle);
+    table(
+      [
+        { title: w.number, width: 0.17 },
+        { title: w.decision, width: 0.35 },
+        { title: w.suspension, width: 0.48 },
+      ],
+      decided
+        .slice(0, 60)
+        .map((a) => [
+          a.msisdn,
+          decisionText(a, meta.language),
+          suspensionText(a.suspension, meta.language, meta.generatedAt),
+        ]),
+    );
+  }
 
   if (evidence.incidents.length > 0) {
     heading(w.incidentsTitle);

@@ -13,6 +13,30 @@ export interface AlertRecord extends AlertLink {
   firstSeen: string | null;
   lastSeen: string | null;
   evidence: Record<string, unknown>;
+  /** The analyst's (or the policy's) decision on the alert: who confirmed or dismissed it, when and why. */
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionReason: string | null;
+  /**
+   * The SIM suspension request the alert led to, with the owning operator's answer. Null when there
+   * is none, or when it is addressed to another operator than an operator-scoped reader's.
+   */
+  suspension: AlertSuspension | null;
+}
+
+/** A SIM suspension request as the evidence export shows it. */
+export interface AlertSuspension {
+  id: string;
+  /** The operator asked to suspend (the number's owner). */
+  operator: string;
+  status: string;
+  requestedAt: string;
+  /** Whose confirmation made the request (`policy` for the auto-confirm); null when the record no longer tells. */
+  requestedBy: string | null;
+  deadline: string | null;
+  ackedAt: string | null;
+  ackedBy: string | null;
+  note: string | null;
 }
 
 export interface ReportRecord {
@@ -78,6 +102,18 @@ interface AlertRow {
   first_seen: Date | null;
   last_seen: Date | null;
   evidence: Record<string, unknown> | string;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_reason: string | null;
+  suspension_id: string | null;
+  suspension_operator: string | null;
+  suspension_status: string | null;
+  suspension_created_at: Date | null;
+  suspension_requested_by: string | null;
+  suspension_deadline: Date | null;
+  suspension_acked_at: Date | null;
+  suspension_acked_by: string | null;
+  suspension_note: string | null;
 }
 
 const toAlert = (r: AlertRow): AlertRecord => ({
@@ -93,17 +129,51 @@ const toAlert = (r: AlertRow): AlertRecord => ({
   firstSeen: isoOrNull(r.first_seen),
   lastSeen: isoOrNull(r.last_seen),
   evidence: typeof r.evidence === 'string' ? JSON.parse(r.evidence) : r.evidence,
+  decidedBy: r.decided_by,
+  decidedAt: isoOrNull(r.decided_at),
+  decisionReason: r.decision_reason,
+  suspension:
+    r.suspension_id && r.suspension_operator && r.suspension_status && r.suspension_created_at
+      ? {
+          id: r.suspension_id,
+          operator: r.suspension_operator,
+          status: r.suspension_status,
+          requestedAt: new Date(r.suspension_created_at).toISOString(),
+          requestedBy: r.suspension_requested_by,
+          deadline: isoOrNull(r.suspension_deadline),
+          ackedAt: isoOrNull(r.suspension_acked_at),
+          ackedBy: r.suspension_acked_by,
+          note: r.suspension_note,
+        }
+      : null,
 });
 
-const ALERT_COLUMNS = 'id, kind, msisdn, imsi, imei, device, score, status, operators, first_seen, last_seen, evidence';
+/**
+ * Alerts with their decision and SIM suspension request. `$scope` is the reader's operator (null:
+ * national): a request addressed to another operator is left out whole, so an operator reader never
+ * sees another operator's answer or note. Who requested it: the confirmation that made it — the
+ * alert's current decision while it stays confirmed, else the last confirmation the audit log holds
+ * (the console's `alerts.confirm.post` by a person, `alert.auto_confirm` by the policy).
+ */
+const alertSelect = (scope: string) => `select a.id, a.kind, a.msisdn, a.imsi, a.imei, a.device, a.score, a.status,
+    a.operators, a.first_seen, a.last_seen, a.evidence, a.decided_by, a.decided_at, a.decision_reason,
+    s.id as suspension_id, s.operator_id as suspension_operator, s.status as suspension_status,
+    s.created_at as suspension_created_at, s.deadline_at as suspension_deadline, s.acked_at as suspension_acked_at,
+    s.acked_by as suspension_acked_by, s.note as suspension_note,
+    case when s.id is null then null when a.status = 'confirmed' then a.decided_by
+      else (select case when l.action = 'alert.auto_confirm' then 'policy' else l.actor end from audit_log l
+            where l.target = a.id and (l.action = 'alert.auto_confirm'
+              or (l.action = 'alerts.confirm.post' and l.details->>'status' = '200'))
+            order by l.seq desc limit 1) end as suspension_requested_by
+  from alerts a left join sim_suspensions s on s.alert_id = a.id and (${scope}::text is null or s.operator_id = ${scope})`;
 
 export function createCaseSources(sql: Sql) {
   return {
     async alertsById(ids: string[], operator?: string): Promise<AlertRecord[]> {
       if (ids.length === 0) return [];
       const { rows } = await sql.query<AlertRow>(
-        `select ${ALERT_COLUMNS} from alerts where id = any($1::text[]) and ($2::text is null or $2 = any(operators))
-         order by seq`,
+        `${alertSelect('$2')} where a.id = any($1::text[]) and ($2::text is null or $2 = any(a.operators))
+         order by a.seq`,
         [ids, operator ?? null],
       );
       return rows.map(toAlert);
@@ -111,8 +181,8 @@ export function createCaseSources(sql: Sql) {
 
     async alertsOfDevice(device: string, operator?: string): Promise<AlertRecord[]> {
       const { rows } = await sql.query<AlertRow>(
-        `select ${ALERT_COLUMNS} from alerts where device = $1 and ($2::text is null or $2 = any(operators))
-         order by seq limit 1000`,
+        `${alertSelect('$2')} where a.device = $1 and ($2::text is null or $2 = any(a.operators))
+         order by a.seq limit 1000`,
         [device, operator ?? null],
       );
       return rows.map(toAlert);
@@ -121,9 +191,9 @@ export function createCaseSources(sql: Sql) {
     async alertsAbout(numbers: string[], imeis: string[], operator?: string): Promise<AlertRecord[]> {
       if (numbers.length === 0 && imeis.length === 0) return [];
       const { rows } = await sql.query<AlertRow>(
-        `select ${ALERT_COLUMNS} from alerts
-         where (msisdn = any($1::text[]) or imei = any($2::text[])) and ($3::text is null or $3 = any(operators))
-         order by seq limit 2000`,
+        `${alertSelect('$3')}
+         where (a.msisdn = any($1::text[]) or a.imei = any($2::text[])) and ($3::text is null or $3 = any(a.operators))
+         order by a.seq limit 2000`,
         [numbers, imeis, operator ?? null],
       );
       return rows.map(toAlert);

@@ -207,4 +207,59 @@ describe('investigations in Chromium', () => {
     await page.click('form:has(input[name=note]) button[type=submit]');
     await page.waitForSelector('[data-event=note]');
   });
+
+  it('pages the alert list past the first page with the server’s cursor, and filters it by a number typed as a citizen would', async () => {
+    // Eight more alerts (the page size is made small through the API's limit, not by raising hundreds).
+    const values = [
+      ...[0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1].map(
+        (score, i) => `('alr_page${i + 1}', 'fraud_caller', '+7701222000${i + 1}', ${score}, '{}', 'KCELL', '{KCELL}')`,
+      ),
+      `('alr_callerA1', 'fraud_caller', '+77011110001', 0.5, '{}', 'KCELL', '{KCELL}')`,
+    ];
+    await server.app.sql.query(
+      `insert into alerts (id, kind, msisdn, score, evidence, owner_operator, operators)
+       values ${values.join(', ')}`,
+    );
+    const all = (await server.api('GET', '/v1/alerts?limit=500')).json.items as { id: string }[];
+    assert.ok(all.length >= 10);
+    await page.goto(`${server.url}/alerts?kind=&status=&limit=3`);
+    await page.waitForSelector('[data-alert=alr_boxA1]');
+    assert.equal(await page.locator('tr[data-alert]').count(), 3);
+    assert.equal(await page.locator('[data-alert=alr_page7]').count(), 0);
+    // "Load more" until the server has no next page: the lowest-scored alert is reached.
+    for (let shown = 3; (await page.locator('[data-load-more]').count()) > 0; ) {
+      await page.click('[data-load-more]');
+      shown = Math.min(shown + 3, all.length);
+      await page.waitForFunction((n) => document.querySelectorAll('tr[data-alert]').length === n, shown);
+    }
+    assert.equal(await page.locator('tr[data-alert]').count(), all.length);
+    assert.equal(await page.getAttribute('tr[data-alert]:last-child', 'data-alert'), 'alr_page7');
+    assert.equal(await page.getAttribute('[data-alerts-shown]', 'data-alerts-shown'), String(all.length));
+    await shot(page, 'cases-05-alerts-paged');
+
+    const rowsOf = async () =>
+      (await page.locator('tr[data-alert] [data-msisdn]').allTextContents()).map((m) => m.trim()).sort();
+    // The number as a citizen types it, in the national and the international form.
+    for (const typed of ['8 701 111 0001', '+7 701 111-00-01']) {
+      await page.fill('input[name=msisdn]', typed);
+      await page.press('input[name=msisdn]', 'Enter');
+      await page.waitForFunction(() => document.querySelectorAll('tr[data-alert]').length === 2);
+      assert.deepEqual(await rowsOf(), ['+77011110001', '+77011110001']);
+      assert.deepEqual(
+        (
+          await page.locator('tr[data-alert]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-alert')))
+        ).sort(),
+        ['alr_boxA1', 'alr_callerA1'],
+      );
+      assert.equal(await page.locator('[data-load-more]').count(), 0);
+    }
+    assert.match(page.url(), /msisdn=/);
+    // Not a number: the server's refusal is shown, not an empty list passed off as "no alerts".
+    await page.fill('input[name=msisdn]', 'abc');
+    await page.press('input[name=msisdn]', 'Enter');
+    await page.waitForSelector('.notice.error[data-error-code=INVALID_NUMBER]');
+    await page.click('[data-clear-number]');
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-alert]').length === 3);
+    assert.equal(await page.inputValue('input[name=msisdn]'), '');
+  });
 });

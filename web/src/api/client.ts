@@ -125,8 +125,14 @@ export const api = {
     buildUrl(apiPaths.auditExport, {}, query),
   auditVerify: () => request<VerifyResult>('GET', apiPaths.auditVerify),
 
-  alerts: (query: { kind?: string; status?: string; cursor?: string; limit?: number; sort?: 'time' | 'score' }) =>
-    request<{ items: Alert[]; next: string | null }>('GET', apiPaths.alerts, { query }),
+  alerts: (query: {
+    kind?: string;
+    status?: string;
+    msisdn?: string;
+    cursor?: string;
+    limit?: number;
+    sort?: 'time' | 'score';
+  }) => request<{ items: Alert[]; next: string | null }>('GET', apiPaths.alerts, { query }),
   alert: (id: string) => request<Alert>('GET', apiPaths.alert, { params: { id } }),
   confirmAlert: (id: string, reason: string) =>
     request<unknown>('POST', apiPaths.alertConfirm, { params: { id }, body: { reason } }),

@@ -25,6 +25,7 @@ import { OpenCaseButton } from './cases/OpenCaseButton.tsx';
 export async function loadAlerts(query: {
   kind?: string;
   status?: string;
+  msisdn?: string;
   cursor?: string;
   limit?: number;
   sort?: 'time' | 'score';
@@ -59,10 +60,17 @@ export function byPriority(a: Alert, b: Alert): number {
 
 const filtersKey = 'callshield.alerts.filters';
 
+interface AlertFilters {
+  kind?: string;
+  status?: string;
+  /** The number as the analyst typed it (8 701 …, +7 701 …); the server reads it. */
+  msisdn?: string;
+}
+
 /** The alert filters last chosen in this tab. */
-function savedFilters(): { kind?: string; status?: string } {
+function savedFilters(): AlertFilters {
   try {
-    return JSON.parse(sessionStorage.getItem(filtersKey) ?? '{}') as { kind?: string; status?: string };
+    return JSON.parse(sessionStorage.getItem(filtersKey) ?? '{}') as AlertFilters;
   } catch {
     return {};
   }
@@ -70,6 +78,18 @@ function savedFilters(): { kind?: string; status?: string } {
 
 /** How many alerts the list loads at once (the server's largest page). */
 const alertsPage = 500;
+
+/** The page size: the address's `limit` when it is one the server takes (1–500), else the largest page. */
+export function pageSizeOf(limit: string | null): number {
+  const n = Number(limit);
+  return limit && Number.isInteger(n) && n >= 1 && n <= alertsPage ? n : alertsPage;
+}
+
+/** The first page and the pages loaded after it, once each (a refreshed first page wins). */
+export function joinPages(first: Alert[], more: Alert[]): Alert[] {
+  const seen = new Set(first.map((a) => a.id));
+  return [...first, ...more.filter((a) => !seen.has(a.id))];
+}
 
 /**
  * Evidence as analysts read it, in the console's language: the rules that held, then each feature
@@ -141,20 +161,59 @@ export function AlertsPage() {
   const saved = savedFilters();
   const kind = query.get('kind') ?? saved.kind ?? '';
   const status = query.get('status') ?? saved.status ?? 'open';
-  const setFilter = (name: 'kind' | 'status', value: string) => {
-    const next = new URLSearchParams({ kind, status, [name]: value });
-    sessionStorage.setItem(filtersKey, JSON.stringify(Object.fromEntries(next)));
+  const msisdn = query.get('msisdn') ?? saved.msisdn ?? '';
+  const limitParam = query.get('limit');
+  const pageSize = pageSizeOf(limitParam);
+  const setFilter = (name: keyof AlertFilters, value: string) => {
+    const chosen = { kind, status, msisdn, [name]: value };
+    sessionStorage.setItem(filtersKey, JSON.stringify(chosen));
+    // Chosen filters start again from the first page (the key keeps pages of others out meanwhile).
+    setPages(undefined);
+    const next = new URLSearchParams({ kind: chosen.kind, status: chosen.status });
+    if (chosen.msisdn) next.set('msisdn', chosen.msisdn);
+    if (limitParam) next.set('limit', limitParam);
     navigate(`/alerts?${next}`);
   };
+  const [typedNumber, setTypedNumber] = useState(msisdn);
+  useEffect(() => setTypedNumber(msisdn), [msisdn]);
   const [selected, setSelected] = useState<Alert>();
   const [reason, setReason] = useState('');
   const [failure, setFailure] = useState<Error>();
+  const filterKey = JSON.stringify([kind, status, msisdn, pageSize]);
   const { data, error, refresh } = usePoll(
-    () => loadAlerts({ kind, status, limit: alertsPage, sort: 'score' }),
-    [kind, status],
+    () => loadAlerts({ kind, status, msisdn: msisdn || undefined, limit: pageSize, sort: 'score' }),
+    [filterKey],
     10_000,
   );
-  const alerts = [...(data?.items ?? [])].sort(byPriority);
+  // Pages after the first, loaded by "load more" with the server's cursor for these filters; the
+  // poll refreshes the first page only, so what the analyst paged to stays in place.
+  const [pages, setPages] = useState<{ key: string; items: Alert[]; next: string | null }>();
+  const [paging, setPaging] = useState<Error>();
+  const [loadingMore, setLoadingMore] = useState(false);
+  const more = pages?.key === filterKey ? pages : undefined;
+  const next = more ? more.next : (data?.next ?? null);
+  const alerts = joinPages(data?.items ?? [], more?.items ?? []).sort(byPriority);
+
+  async function loadMore() {
+    if (!next) return;
+    setLoadingMore(true);
+    try {
+      const page = await loadAlerts({
+        kind,
+        status,
+        msisdn: msisdn || undefined,
+        limit: pageSize,
+        sort: 'score',
+        cursor: next,
+      });
+      if (page) setPages({ key: filterKey, items: [...(more?.items ?? []), ...page.items], next: page.next });
+      setPaging(undefined);
+    } catch (err) {
+      setPaging(err as Error);
+    } finally {
+      setLoadingMore(false);
+    }
+  }
   // A link to one alert (`/alerts?id=alr_…`, from a case, a list entry or a lookup) opens its panel.
   const linked = query.get('id');
   useEffect(() => {
@@ -164,8 +223,17 @@ export function AlertsPage() {
   async function decide(action: 'confirm' | 'dismiss') {
     if (!selected) return;
     try {
-      if (action === 'confirm') await api.confirmAlert(selected.id, reason);
-      else await api.dismissAlert(selected.id, reason);
+      const decided = (
+        action === 'confirm' ? await api.confirmAlert(selected.id, reason) : await api.dismissAlert(selected.id, reason)
+      ) as Alert;
+      // An alert on a later page shows its new status, or leaves when the status filter no longer holds it.
+      if (more)
+        setPages({
+          ...more,
+          items: more.items.flatMap((a) =>
+            a.id !== decided.id ? [a] : !status || decided.status === status ? [decided] : [],
+          ),
+        });
       setSelected(undefined);
       setReason('');
       await refresh();
@@ -196,6 +264,35 @@ export function AlertsPage() {
             onChange={(v) => setFilter('status', v)}
             options={statuses.map((st) => ({ value: st, label: statusName(t, st) }))}
           />
+          <form
+            className="toolbar"
+            data-form="alert-number"
+            onSubmit={(e) => {
+              e.preventDefault();
+              setFilter('msisdn', typedNumber.trim());
+            }}
+          >
+            <label className="field">
+              <span>{t('alerts.number')}</span>
+              <input
+                name="msisdn"
+                type="search"
+                inputMode="tel"
+                autoComplete="off"
+                placeholder={t('alerts.numberHint')}
+                value={typedNumber}
+                onChange={(e) => setTypedNumber(e.target.value)}
+              />
+            </label>
+            <button type="submit" className="btn ghost">
+              {t('common.search')}
+            </button>
+            {msisdn && (
+              <button type="button" className="btn ghost" data-clear-number onClick={() => setFilter('msisdn', '')}>
+                {t('alerts.clearNumber')}
+              </button>
+            )}
+          </form>
         </div>
       </Panel>
       <ErrorNotice error={error} />
@@ -239,6 +336,25 @@ export function AlertsPage() {
           </table>
         </TableBox>
         <TableState data={data} count={alerts.length} empty={t('alerts.none')} />
+        {data && alerts.length > 0 && (
+          <div className="toolbar" style={{ padding: '10px 14px' }}>
+            <span className="muted" data-alerts-shown={alerts.length}>
+              {t('alerts.shown')}: {alerts.length}
+            </span>
+            {next !== null && (
+              <button
+                type="button"
+                className="btn ghost"
+                data-load-more
+                disabled={loadingMore}
+                onClick={() => void loadMore()}
+              >
+                {t('common.more')}
+              </button>
+            )}
+          </div>
+        )}
+        <ErrorNotice error={paging} />
       </Panel>
       {selected && (
         <Drawer title={`${kindName(t, selected.kind)} · ${selected.msisdn}`} onClose={() => setSelected(undefined)}>
