@@ -79,6 +79,19 @@ export function digitAt(n: number, length: number, k: number): number {
   return Math.floor(n / POWERS[length - 1 - k]) % 10;
 }
 
+/**
+ * Whether a parsed number can exist: one of the plan's own country code must have exactly the
+ * national number length (a typo one digit short or long would otherwise be a separate number);
+ * other country codes keep E.164's general bounds, which parseNumber already checks.
+ */
+export function isPossibleNumber(e164: number, national: NationalFormat): boolean {
+  if (e164 < 0) return false;
+  const length = digitCount(e164);
+  const ccLength = national.countryCode.length;
+  if (length <= ccLength || Math.floor(e164 / POWERS[length - ccLength]) !== Number(national.countryCode)) return true;
+  return length === ccLength + national.nationalNumberLength;
+}
+
 /** Digits of "+E.164" as a number, or NaN (sender IDs, malformed numbers): no string is made. */
 export function e164Value(text: string): number {
   if (text.length < 2 || text.length > 17 || text.charCodeAt(0) !== 43) return Number.NaN;

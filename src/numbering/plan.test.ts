@@ -57,6 +57,21 @@ describe('Kazakh numbering plan', () => {
     assert.equal(plan.classify(plan.parse('+770112345678')).zone, 'malformed');
   });
 
+  it("parses only possible numbers for what people type: the plan's own country code at its national length", () => {
+    assert.equal(plan.parsePossible('+7 701 123 45 67'), 77011234567);
+    assert.equal(plan.parsePossible('8 701 123 45 67'), 77011234567);
+    assert.equal(plan.parsePossible('+79161234567'), 79161234567);
+    for (const typo of ['+7 701 123 45 6', '+770112345678', '7701123456', '+7916123456', 'abc']) {
+      assert.equal(plan.parsePossible(typo), MALFORMED, typo);
+    }
+    // Other country codes keep E.164's bounds (7 to 15 digits).
+    assert.equal(plan.parsePossible('+905321234567'), 905321234567);
+    assert.equal(plan.parsePossible('+3531234567'), 3531234567);
+    assert.equal(plan.parsePossible('+491511234567890'), 491511234567890);
+    // Screening's parse still takes them, so a malformed caller is answered, not refused.
+    assert.equal(plan.parse('+7701123456'), 7701123456);
+  });
+
   it('treats other country codes as foreign', () => {
     assert.deepEqual(plan.classify(plan.parse('+905321234567')), { zone: 'foreign', country: null });
   });

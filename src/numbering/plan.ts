@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { digitAt, digitCount, MALFORMED, type NationalFormat, parseNumber } from './numbers.ts';
+import { digitAt, digitCount, isPossibleNumber, MALFORMED, type NationalFormat, parseNumber } from './numbers.ts';
 import type { Allocation, Classification, NumberingPlanFile } from './types.ts';
 
 /**
@@ -12,6 +12,12 @@ export interface NumberingPlan extends NationalFormat {
   allocations: Allocation[];
   /** Parses user input into an E.164 integer (MALFORMED when it is not a number). */
   parse(input: string): number;
+  /**
+   * Like parse, and MALFORMED too for a number of the plan's own country code whose national
+   * length is wrong: for what people type (reports, number checks), where a typo must not become
+   * a number of its own. Screening keeps parse, and answers such a caller as malformed.
+   */
+  parsePossible(input: string): number;
   /** Zone, allocation and range owner of a parsed number. */
   classify(e164: number): Classification;
   /** Operator id owning the range of a domestic number, or null. */
@@ -141,6 +147,10 @@ export function compilePlan(file: NumberingPlanFile): NumberingPlan {
     operators: file.operators,
     allocations,
     parse: (input) => parseNumber(input, national),
+    parsePossible(input) {
+      const n = parseNumber(input, national);
+      return isPossibleNumber(n, national) ? n : MALFORMED;
+    },
     classify,
     rangeOwner(n) {
       const c = classify(n);

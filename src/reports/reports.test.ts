@@ -374,6 +374,39 @@ describe('number and link checks', () => {
     assert.equal(bad.json().error.code, 'INVALID_NUMBER');
   });
 
+  it('refuses a Kazakh number a digit short or long, and accepts the usual ways of writing one and foreign numbers', async () => {
+    for (const [i, typo] of ['+7 701 123 45 6', '+7 701 123 45 678', '7701123456'].entries()) {
+      const reported = await report(typo, `10.61.${i}.1`);
+      assert.equal(reported.statusCode, 400, typo);
+      assert.equal(reported.json().error.code, 'INVALID_NUMBER', typo);
+      const checked = await t.request('GET', `/public/v1/numbers/${encodeURIComponent(typo)}?lang=en`);
+      assert.equal(checked.statusCode, 400, typo);
+      assert.equal(checked.json().error.code, 'INVALID_NUMBER', typo);
+    }
+    const accepted = {
+      '8 701 123 45 67': '+77011234567',
+      '+7 (701) 123-45-67': '+77011234567',
+      '+90 532 123 45 67': '+905321234567',
+      '+44 20 7946 0958': '+442079460958',
+    };
+    for (const [i, [written, e164]] of Object.entries(accepted).entries()) {
+      assert.equal((await report(written, `10.62.${i}.1`)).statusCode, 202, written);
+      assert.equal((await publicNumber(written)).number, e164, written);
+    }
+    // An SMS short code is still a sender, kept as written.
+    assert.equal((await report('7494', '10.63.0.1', { channel: 'sms', category: 'bank' })).statusCode, 202);
+    // A trusted channel's reporter number is checked the same way.
+    const key = await channelKey('length-check-bot', 'bot');
+    const short = await t.request('POST', '/v1/reports', {
+      token: key,
+      body: { number: '+79161110077', channel: 'call', category: 'bank', reporterNumber: '+7701111010' },
+    });
+    assert.equal(short.statusCode, 400);
+    // Screening still answers such a caller, as malformed, never with a 400.
+    const decision = await verify('+7701123456');
+    assert.ok(decision.reasons.includes('MALFORMED_CLI'), JSON.stringify(decision));
+  });
+
   it('checks links against the brands and the phishing list analysts keep', async () => {
     const check = async (url: string) =>
       (await t.request('GET', `/public/v1/links?url=${encodeURIComponent(url)}`)).json();

@@ -319,6 +319,11 @@ export async function registerReportRoutes(app: FastifyInstance, deps: ReportRou
   );
 
   const analysts = ['admin', 'supervisor', 'analyst'] as const;
+  /** The public risk of a reported number or sender ID; a number stored before the length check stays listed. */
+  const queueRisk = (reported: string) => {
+    const n = deps.plan.parse(reported);
+    return n >= 0 ? deps.reports.risk(n) : deps.reports.publicNumber(reported, 'en').risk;
+  };
 
   app.get(
     '/v1/reports/queue',
@@ -351,7 +356,7 @@ export async function registerReportRoutes(app: FastifyInstance, deps: ReportRou
           channels: r.channels,
           urls: r.urls,
           score: r.number ? Number(deps.reports.scoreOf(r.number).toFixed(2)) : 0,
-          risk: r.number ? deps.reports.publicNumber(r.number, 'en').risk : 'unknown',
+          risk: r.number ? queueRisk(r.number) : 'unknown',
         })),
       };
     },

@@ -147,9 +147,11 @@ export async function createReportService(deps: ReportServiceDeps) {
     let number: string | null = null;
     if (input.number !== undefined && input.number !== null && input.number !== '') {
       if (typeof input.number !== 'string') throw new AppError('VALIDATION_FAILED', '"number" must be a string');
-      const n = plan.parse(input.number);
+      // A number of our own country code with a digit too few or too many is a typo, refused rather
+      // than kept as a number of its own in the reputation.
+      const n = plan.parsePossible(input.number);
       // Fraudsters also write from messenger accounts and short names; numbers that parse are kept as E.164.
-      // An SMS may come from an alphanumeric sender ID, kept as written.
+      // An SMS may come from an alphanumeric sender ID or a short code, kept as written.
       if (n < 0 && channel === 'sms' && deps.senderIds?.isSenderId(input.number)) number = input.number;
       else if (n < 0) throw new AppError('INVALID_NUMBER', '"number" is not a phone number');
       else number = formatNumber(n);
@@ -180,7 +182,7 @@ export async function createReportService(deps: ReportServiceDeps) {
     }
     let reporterNumber: string | undefined;
     if (requireReporter) {
-      const r = typeof input.reporterNumber === 'string' ? plan.parse(input.reporterNumber) : -1;
+      const r = typeof input.reporterNumber === 'string' ? plan.parsePossible(input.reporterNumber) : -1;
       if (r < 0)
         throw new AppError('VALIDATION_FAILED', '"reporterNumber" (the verified number of the reporter) is required');
       reporterNumber = formatNumber(r);
@@ -229,7 +231,7 @@ export async function createReportService(deps: ReportServiceDeps) {
 
     /** What a citizen may learn about a number: a risk and a label, nothing personal. */
     publicNumber(input: string, language: Language): { number: string; risk: Risk; label?: string } {
-      const n = plan.parse(input);
+      const n = plan.parsePossible(input);
       if (n < 0) {
         const sender = deps.senderIds?.answer(input, language, senderRisks.get(input.toLowerCase()) ?? 'unknown');
         if (sender) return sender;

@@ -34,6 +34,9 @@ describe("citizens' page on a phone", () => {
     await page.waitForSelector('#report-form');
     assert.equal(await page.textContent('#tab-report'), 'Сообщить');
     await shot(page, 'public-1-report-ru');
+    // No category is chosen for the citizen: a default would bias what reports say.
+    assert.equal(await page.inputValue('#report-category'), '');
+    assert.equal(await page.textContent('#report-category option:checked'), 'Выберите…');
     await page.fill('#report-number', '8 916 111 22 33');
     await page.selectOption('#report-category', 'police');
     await page.fill('#report-text', 'Представился следователем, просил перевести деньги на безопасный счёт');
@@ -99,6 +102,29 @@ describe("citizens' page on a phone", () => {
   it('ties an error to its field and takes the citizen there', async () => {
     await page.click('[data-lang=ru]');
     await page.click('#tab-report');
+    let sent = 0;
+    await page.route('**/public/v1/reports', (route) => {
+      sent++;
+      return route.continue();
+    });
+    // The category is required (DESIGN.md: "category" is not optional) and has no default.
+    await page.fill('#report-number', '8 701 555 12 33');
+    await page.selectOption('#report-category', '');
+    await page.click('#report-form button[type=submit]');
+    await page.waitForSelector('#report-result.warn');
+    assert.equal(await page.textContent('#report-result'), 'Выберите, кем представились.');
+    assert.equal(await page.getAttribute('#report-category', 'aria-invalid'), 'true');
+    assert.equal(await page.getAttribute('#report-category', 'aria-describedby'), 'report-result');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'report-category');
+    assert.equal(sent, 0, 'nothing is sent without a category');
+    await page.unroute('**/public/v1/reports');
+    await page.selectOption('#report-category', 'relatives');
+    // A Kazakh number one digit short is not a number (the server refuses it).
+    await page.fill('#report-number', '+7 701 123 45 6');
+    await page.click('#report-form button[type=submit]');
+    await page.waitForSelector('#report-result.bad');
+    assert.equal(await page.textContent('#report-result'), 'Это не похоже на номер телефона.');
+    assert.equal(await page.getAttribute('#report-category', 'aria-invalid'), null, 'the category is fine now');
     await page.fill('#report-number', 'не помню');
     await page.click('#report-form button[type=submit]');
     await page.waitForSelector('#report-result.bad');
@@ -186,6 +212,69 @@ describe("citizens' page on a phone", () => {
     await page.click('#link-form button[type=submit]');
     await page.waitForFunction(() => /Kaspi/.test(document.getElementById('link-result')!.textContent ?? ''));
     assert.match((await page.textContent('#link-result')) ?? '', /похожа на сайт «Kaspi»/);
+  });
+
+  it('speaks of a sender, not a number, when an SMS sender ID is dangerous', async () => {
+    const expected = {
+      ru: /^KASPI-BANK: Опасно: отправитель связан с мошенничеством\./,
+      kk: /^KASPI-BANK: Қауіпті: жіберуші алаяқтықпен байланысты\./,
+      en: /^KASPI-BANK: Danger: this sender is linked to fraud\./,
+    };
+    for (const [language, sentence] of Object.entries(expected)) {
+      await page.click(`[data-lang=${language}]`);
+      await page.click('#tab-number');
+      await page.evaluate(() => {
+        document.getElementById('number-result')!.className = 'result';
+      });
+      await page.fill('#check-number', 'KASPI-BANK');
+      await page.click('#number-form button[type=submit]');
+      await page.waitForSelector('#number-result.bad');
+      const answer = (await page.textContent('#number-result')) ?? '';
+      assert.match(answer, sentence, answer);
+      assert.doesNotMatch(answer, /номер|нөмір|number/i, answer);
+    }
+    await page.click('[data-lang=ru]');
+  });
+
+  it('follows the ARIA tabs pattern: arrows, Home and End move between tabs and select them', async () => {
+    await page.click('#tab-report');
+    const state = () =>
+      page.evaluate(() => ({
+        focused: document.activeElement?.id,
+        selected: [...document.querySelectorAll('[role=tab][aria-selected=true]')].map((t) => t.id),
+        inTabOrder: [...document.querySelectorAll('[role=tab]')]
+          .filter((t) => t.getAttribute('tabindex') === '0')
+          .map((t) => t.id),
+        visible: [...document.querySelectorAll('[role=tabpanel]')]
+          .filter((p) => p.getAttribute('hidden') === null)
+          .map((p) => p.id),
+      }));
+    assert.deepEqual(await state(), {
+      focused: 'tab-report',
+      selected: ['tab-report'],
+      inTabOrder: ['tab-report'],
+      visible: ['panel-report'],
+    });
+    await page.keyboard.press('ArrowRight');
+    assert.deepEqual(await state(), {
+      focused: 'tab-number',
+      selected: ['tab-number'],
+      inTabOrder: ['tab-number'],
+      visible: ['panel-number'],
+    });
+    await page.keyboard.press('End');
+    assert.equal((await state()).selected[0], 'tab-link');
+    await page.keyboard.press('ArrowRight');
+    assert.equal((await state()).focused, 'tab-report', 'the arrows wrap around');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal((await state()).selected[0], 'tab-link');
+    await page.keyboard.press('Home');
+    assert.deepEqual((await state()).visible, ['panel-report']);
+    // Tab leaves the tab list for the panel, instead of walking through every tab.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('role')), null);
+    for (const tab of ['tab-report', 'tab-number', 'tab-link'])
+      assert.match((await page.getAttribute(`#${tab}`, 'aria-controls')) ?? '', /^panel-/);
   });
 
   it('fits the phone screen without sideways scrolling', async () => {

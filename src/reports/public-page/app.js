@@ -15,6 +15,8 @@ const texts = {
     numberLabel: 'Номер, с которого звонили или писали',
     numberLabelSms: 'Номер или имя отправителя SMS (например, KASPI)',
     categoryLabel: 'Кем представились?',
+    catChoose: 'Выберите…',
+    needCategory: 'Выберите, кем представились.',
     catBank: 'Сотрудник банка',
     catPolice: 'Полиция, прокуратура, КНБ',
     catRelatives: 'Родственник в беде',
@@ -52,6 +54,11 @@ const texts = {
     risk_fewReports: 'На этот номер есть отдельные жалобы, но их пока мало для вывода. Будьте осторожны.',
     risk_medium: 'На этот номер жалуются. Будьте очень осторожны.',
     risk_high: 'Опасно: номер связан с мошенничеством.',
+    sender_risk_unknown: 'Сведений о мошенничестве от этого отправителя нет. Будьте осторожны.',
+    sender_risk_low: 'Отправитель не вызывает подозрений.',
+    sender_risk_fewReports: 'На этого отправителя есть отдельные жалобы, но их пока мало для вывода. Будьте осторожны.',
+    sender_risk_medium: 'На этого отправителя жалуются. Будьте очень осторожны.',
+    sender_risk_high: 'Опасно: отправитель связан с мошенничеством.',
     link_trusted: 'Официальный сайт',
     link_unknown: 'Сведений об этом сайте нет. Не вводите данные карты и коды.',
     link_suspicious: 'Подозрительная ссылка. Не вводите на этом сайте данные карты и коды.',
@@ -90,6 +97,8 @@ const texts = {
     numberLabel: 'Қоңырау шалған немесе жазған нөмір',
     numberLabelSms: 'SMS жіберушінің нөмірі немесе атауы (мысалы, KASPI)',
     categoryLabel: 'Кім болып таныстырды?',
+    catChoose: 'Таңдаңыз…',
+    needCategory: 'Кім болып таныстырғанын таңдаңыз.',
     catBank: 'Банк қызметкері',
     catPolice: 'Полиция, прокуратура, ҰҚК',
     catRelatives: 'Қиын жағдайдағы туыс',
@@ -127,6 +136,11 @@ const texts = {
     risk_fewReports: 'Бұл нөмірге жекелеген шағымдар бар, бірақ қорытынды жасауға әлі аз. Сақ болыңыз.',
     risk_medium: 'Бұл нөмірге шағымдар бар. Өте сақ болыңыз.',
     risk_high: 'Қауіпті: нөмір алаяқтықпен байланысты.',
+    sender_risk_unknown: 'Бұл жіберуші туралы алаяқтық мәліметі жоқ. Сақ болыңыз.',
+    sender_risk_low: 'Жіберуші күдік тудырмайды.',
+    sender_risk_fewReports: 'Бұл жіберушіге жекелеген шағымдар бар, бірақ қорытынды жасауға әлі аз. Сақ болыңыз.',
+    sender_risk_medium: 'Бұл жіберушіге шағымдар бар. Өте сақ болыңыз.',
+    sender_risk_high: 'Қауіпті: жіберуші алаяқтықпен байланысты.',
     link_trusted: 'Ресми сайт',
     link_unknown: 'Бұл сайт туралы мәлімет жоқ. Карта деректері мен кодтарды енгізбеңіз.',
     link_suspicious: 'Күдікті сілтеме. Бұл сайтқа карта деректері мен кодтарды енгізбеңіз.',
@@ -165,6 +179,8 @@ const texts = {
     numberLabel: 'The number that called or wrote',
     numberLabelSms: 'The number or name of the SMS sender (such as KASPI)',
     categoryLabel: 'Who did they claim to be?',
+    catChoose: 'Choose…',
+    needCategory: 'Choose who they claimed to be.',
     catBank: 'Bank employee',
     catPolice: 'Police, prosecutor, security service',
     catRelatives: 'A relative in trouble',
@@ -202,6 +218,11 @@ const texts = {
     risk_fewReports: 'A few people have reported this number, not yet enough to judge. Stay careful.',
     risk_medium: 'People have reported this number. Be very careful.',
     risk_high: 'Danger: this number is linked to fraud.',
+    sender_risk_unknown: 'We know of no fraud from this sender. Stay careful.',
+    sender_risk_low: 'This sender raises no suspicion.',
+    sender_risk_fewReports: 'A few people have reported this sender, not yet enough to judge. Stay careful.',
+    sender_risk_medium: 'People have reported this sender. Be very careful.',
+    sender_risk_high: 'Danger: this sender is linked to fraud.',
     link_trusted: 'Official site',
     link_unknown: 'We know nothing about this site. Do not enter card details or codes.',
     link_suspicious: 'Suspicious link. Do not enter card details or codes on this site.',
@@ -369,10 +390,11 @@ async function sendReport(body) {
   return result;
 }
 
-/** Which field of the report a refusal is about: 'number', 'url', 'at' or null. */
+/** Which field of the report a refusal is about: 'number', 'category', 'url', 'at' or null. */
 function fieldOf(result) {
   const error = result.body?.error;
   if (error?.code === 'INVALID_NUMBER') return 'number';
+  if (error?.code === 'VALIDATION_FAILED' && /category/.test(error.message)) return 'category';
   if (error?.code === 'UNSUPPORTED_URL_SCHEME') return 'url';
   if (error?.code === 'INVALID_TIME') return 'at';
   if (error?.code === 'VALIDATION_FAILED' && /"at"/.test(error.message)) return 'at';
@@ -385,6 +407,7 @@ function errorText(result) {
   if (result.status === 429) return t('tooMany');
   const field = fieldOf(result);
   if (field === 'number') return t('badNumber');
+  if (field === 'category') return t('needCategory');
   if (field === 'url') return t('badLink');
   if (field === 'at') return t('badWhen');
   return t('failed');
@@ -411,13 +434,31 @@ document.addEventListener('DOMContentLoaded', () => {
       applyLanguage();
     });
   }
+  // The ARIA tabs pattern: one tab in the Tab order (roving tabindex); arrows, Home and End move
+  // between tabs and select the one they reach (three light panels: nothing to wait for).
   const tabs = [...document.querySelectorAll('[role="tab"]')];
+  const selectTab = (tab, focus) => {
+    for (const other of tabs) {
+      const selected = other === tab;
+      other.setAttribute('aria-selected', String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      document.getElementById(other.getAttribute('aria-controls')).hidden = !selected;
+    }
+    if (focus) tab.focus();
+  };
   for (const tab of tabs) {
-    tab.addEventListener('click', () => {
-      for (const other of tabs) {
-        other.setAttribute('aria-selected', String(other === tab));
-        document.getElementById(other.getAttribute('aria-controls')).hidden = other !== tab;
-      }
+    tab.addEventListener('click', () => selectTab(tab, false));
+    tab.addEventListener('keydown', (event) => {
+      const at = tabs.indexOf(tab);
+      const to = {
+        ArrowRight: tabs[(at + 1) % tabs.length],
+        ArrowLeft: tabs[(at - 1 + tabs.length) % tabs.length],
+        Home: tabs[0],
+        End: tabs[tabs.length - 1],
+      }[event.key];
+      if (!to) return;
+      event.preventDefault();
+      selectTab(to, true);
     });
   }
 
@@ -438,6 +479,12 @@ document.addEventListener('DOMContentLoaded', () => {
       show('report-result', t('needNumberOrUrl'), 'warn');
       return markInvalid(fields.number, 'report-result');
     }
+    // The contract requires a category, and no default stands in for the citizen's choice.
+    const category = String(form.get('category') ?? '');
+    if (!category) {
+      show('report-result', t('needCategory'), 'warn');
+      return markInvalid(fields.category, 'report-result');
+    }
     const when = String(form.get('at') ?? '');
     if (when && new Date(when).getTime() > Date.now() + 60_000) {
       show('report-result', t('badWhen'), 'warn');
@@ -445,7 +492,7 @@ document.addEventListener('DOMContentLoaded', () => {
     }
     const body = {
       channel: form.get('channel'),
-      category: form.get('category'),
+      category,
       ...(number ? { number } : {}),
       ...(url ? { url } : {}),
     };
@@ -493,7 +540,9 @@ document.addEventListener('DOMContentLoaded', () => {
     // "low" is a verified caller (it comes with its name) or a number with a few reports, too few
     // to judge: never "no suspicion" for a number people have reported.
     const fewReports = risk === 'low' && !label;
-    const verdict = fewReports ? t('risk_fewReports') : t(`risk_${risk}`);
+    // Numbers come back as +E.164; anything else is an SMS sender ID (KASPI-BANK), not a number.
+    const about = /^\+\d+$/.test(result.body.number) ? '' : 'sender_';
+    const verdict = t(`${about}${fewReports ? 'risk_fewReports' : `risk_${risk}`}`);
     const tone = risk === 'high' ? 'bad' : risk === 'medium' ? 'warn' : risk === 'low' && !fewReports ? 'ok' : '';
     show('number-result', `${result.body.number}: ${verdict}${label ? ` — ${label}` : ''}`, tone);
   });
