@@ -380,3 +380,56 @@ describe('alerts that stay quiet', () => {
     assert.equal(reopened.decisionReason, null);
   });
 });
+
+describe('an alert seen by an operator that does not own its number', () => {
+  let t: DataPathTestApp;
+  after(() => t.close());
+
+  it("shows the owner's answer to the suspension request to the owner and national readers only", async () => {
+    t = await startDataPathApp({ alertPolicy: JSON.stringify({ autoConfirmAbove: null }) });
+    const kcell = await t.keyFor('KCELL');
+    const beeline = await t.keyFor('BEELINE');
+    // Kcell's CDRs show a SIM-box; one of its numbers has since been ported to Beeline.
+    assert.equal((await t.upload(kcell, simBoxCdrs('KCELL').text())).json().accepted, 240);
+    const port = await t.call(testAdminToken, 'PUT', '/v1/admin/mnp/+77019000000', { operator: 'BEELINE' });
+    assert.equal(port.statusCode, 200, port.body);
+    assert.equal((await t.call(testAdminToken, 'POST', '/v1/detection/run')).statusCode, 200);
+    const [alert] = (await t.call(testAdminToken, 'GET', '/v1/alerts?msisdn=%2B77019000000')).json()
+      .items as (AlertJson & { operator: string | null })[];
+    // Beeline owns the number; Kcell sees the alert because its CDRs raised it.
+    assert.equal(alert.operator, 'BEELINE');
+    assert.deepEqual(alert.operators, ['BEELINE', 'KCELL']);
+    assert.equal((await t.call(kcell, 'GET', `/v1/alerts/${alert.id}`)).statusCode, 200);
+
+    const confirmed = await t.call(testAdminToken, 'POST', `/v1/alerts/${alert.id}/confirm`, { reason: 'box seized' });
+    assert.equal(confirmed.statusCode, 200, confirmed.body);
+    const [request] = (await t.call(beeline, 'GET', '/v1/sim-suspensions?since=0')).json().items;
+    assert.equal(request.alertId, alert.id);
+    const ack = await t.call(beeline, 'POST', `/v1/sim-suspensions/${request.id}/ack`, {
+      outcome: 'suspended',
+      note: 'subscriber Ivanov, contract 4471, blocked at 14:02',
+    });
+    assert.equal(ack.statusCode, 200, ack.body);
+
+    const suspensionSeenBy = async (token: string) => {
+      const one = (await t.call(token, 'GET', `/v1/alerts/${alert.id}`)).json() as AlertJson;
+      const listed = ((await t.call(token, 'GET', '/v1/alerts')).json().items as AlertJson[]).find(
+        (a) => a.id === alert.id,
+      );
+      assert.ok(listed, 'the alert is listed');
+      const pick = (a: AlertJson) => ({ status: a.suspension?.status, note: a.suspension?.note });
+      assert.deepEqual(pick(listed), pick(one), 'the list and the single alert agree');
+      return pick(one);
+    };
+    const answer = { status: 'suspended', note: 'subscriber Ivanov, contract 4471, blocked at 14:02' };
+    assert.deepEqual(await suspensionSeenBy(beeline), answer);
+    assert.deepEqual(await suspensionSeenBy(testAdminToken), answer);
+    // Kcell learns that the SIM was suspended, not what Beeline wrote about its subscriber.
+    assert.deepEqual(await suspensionSeenBy(kcell), { status: 'suspended', note: null });
+    const lookedUp = await t.dataPath.alertsOf('+77019000000', 'KCELL');
+    assert.deepEqual(
+      lookedUp.map((a) => a.suspension?.note),
+      [null],
+    );
+  });
+});

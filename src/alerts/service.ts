@@ -8,7 +8,7 @@ import type { NumberingPlan } from '../numbering/plan.ts';
 import type { Sql } from '../platform/sql.ts';
 import type { EventStream } from '../platform/stream.ts';
 import type { DeviceBlocklist, SuspensionStore } from './actions-store.ts';
-import type { AlertInput, AlertStore } from './store.ts';
+import type { AlertInput, AlertQuery, AlertStore } from './store.ts';
 import type { StoredAlert } from './types.ts';
 
 /**
@@ -22,6 +22,17 @@ function imeisOf(alert: StoredAlert): string[] {
   const seen = Array.isArray(alert.evidence.imeis) ? alert.evidence.imeis : [];
   const all = [alert.imei, ...seen].filter((x): x is string => typeof x === 'string' && x.length > 0);
   return [...new Set(all)];
+}
+
+/**
+ * An alert as a reader confined to `operator` may see it (undefined: a national reader, who sees it
+ * whole). The note on the SIM suspension is the owning operator's own answer and may describe its
+ * subscriber; another operator that sees the alert (its CDRs raised it) learns from the status
+ * whether the SIM was suspended, but not the note.
+ */
+function asSeenBy<T extends StoredAlert>(alert: T, operator: string | undefined): T {
+  if (operator === undefined || operator === alert.operator || alert.suspension?.note == null) return alert;
+  return { ...alert, suspension: { ...alert.suspension, note: null } };
 }
 
 /** A stored alert with the state of the actions it led to. */
@@ -116,6 +127,12 @@ export function createAlertService(deps: {
     if (alert.status === 'confirmed') await withdrawActions(alert, actor);
     deps.stream.publish('alerts', { type: 'dismissed', id, kind: alert.kind, msisdn: alert.msisdn, by: actor });
     return view(decided);
+  }
+
+  /** Alerts a query asks for, as the operator it is confined to (if any) may see them. */
+  async function list(q: AlertQuery): Promise<{ items: StoredAlert[]; next: string | null }> {
+    const page = await store.list(q);
+    return { items: page.items.map((alert) => asSeenBy(alert, q.operator)), next: page.next };
   }
 
   const autoConfirms = (kind: string, score: number) =>
@@ -238,10 +255,10 @@ export function createAlertService(deps: {
     async get(id: string, operator?: string): Promise<AlertView | null> {
       const alert = await store.get(id);
       if (!alert || (operator !== undefined && !alert.operators.includes(operator))) return null;
-      return view(alert);
+      return asSeenBy(await view(alert), operator);
     },
 
-    list: store.list,
+    list,
     figures: store.figures,
 
     /** A number as alerts store it (+E.164), or null when it is not a number. */
@@ -254,7 +271,7 @@ export function createAlertService(deps: {
     async alertsOf(msisdn: string, operatorId?: string): Promise<StoredAlert[]> {
       const number = plan.parse(msisdn);
       if (number < 0) return [];
-      const { items } = await store.list({ msisdn: formatNumber(number), operator: operatorId, limit: 50 });
+      const { items } = await list({ msisdn: formatNumber(number), operator: operatorId, limit: 50 });
       return items;
     },
   };
