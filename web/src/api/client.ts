@@ -73,6 +73,17 @@ async function request<T>(
   return data as T;
 }
 
+/** The alert list's filters and page (GET /v1/alerts). */
+// A type, not an interface: it must fit the query's index signature.
+export type AlertQuery = {
+  kind?: string;
+  status?: string;
+  msisdn?: string;
+  cursor?: string;
+  limit?: number;
+  sort?: 'time' | 'score';
+};
+
 export const api = {
   login: (username: string, password: string) => request<Me>('POST', apiPaths.login, { body: { username, password } }),
   logout: () => request<void>('POST', apiPaths.logout),
@@ -125,14 +136,7 @@ export const api = {
     buildUrl(apiPaths.auditExport, {}, query),
   auditVerify: () => request<VerifyResult>('GET', apiPaths.auditVerify),
 
-  alerts: (query: {
-    kind?: string;
-    status?: string;
-    msisdn?: string;
-    cursor?: string;
-    limit?: number;
-    sort?: 'time' | 'score';
-  }) => request<{ items: Alert[]; next: string | null }>('GET', apiPaths.alerts, { query }),
+  alerts: (query: AlertQuery) => request<{ items: Alert[]; next: string | null }>('GET', apiPaths.alerts, { query }),
   alert: (id: string) => request<Alert>('GET', apiPaths.alert, { params: { id } }),
   confirmAlert: (id: string, reason: string) =>
     request<unknown>('POST', apiPaths.alertConfirm, { params: { id }, body: { reason } }),

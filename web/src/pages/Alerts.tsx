@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { ApiError, api } from '../api/client.ts';
+import { type AlertQuery, ApiError, api } from '../api/client.ts';
 import type { Alert } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
 import { Link, useRouter } from '../components/router.tsx';
@@ -22,14 +22,7 @@ import { AddIncidentToCase } from './cases/AddIncidentToCase.tsx';
 import { OpenCaseButton } from './cases/OpenCaseButton.tsx';
 
 /** Loads alerts; null when the server has no alerts API yet (404). */
-export async function loadAlerts(query: {
-  kind?: string;
-  status?: string;
-  msisdn?: string;
-  cursor?: string;
-  limit?: number;
-  sort?: 'time' | 'score';
-}) {
+export async function loadAlerts(query: AlertQuery) {
   try {
     return await api.alerts(query);
   } catch (error) {
