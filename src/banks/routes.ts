@@ -166,6 +166,7 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
       schema: {
         summary: 'A bank reports a loss: victim, time, kind, amount and the numbers it suspects',
         tags: ['banks'],
+        security: [{ bearer: [] }],
         body: { type: 'object' },
         response: { 202: { type: 'object', properties: { incidentId: { type: 'string' } } }, '4xx': errorSchema },
       },

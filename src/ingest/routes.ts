@@ -126,6 +126,7 @@ export function registerIngestRoutes(
             'error plus `kept`, the counts of what was committed before the stop. A Content-Encoding other than ' +
             'gzip or identity is refused (415 UNSUPPORTED_CONTENT_ENCODING).',
           tags: ['cdr'],
+          security: [{ bearer: [] }],
           consumes: cdrContentTypes,
           querystring: {
             type: 'object',

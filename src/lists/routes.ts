@@ -113,7 +113,12 @@ export function registerListRoutes(app: FastifyInstance, deps: { lists: ListServ
     '/v1/lists/:list/entries/:number',
     {
       preValidation: unknownList,
-      schema: { summary: 'Remove a number from a list', tags: ['lists'], response: { '4xx': errorSchema } },
+      schema: {
+        summary: 'Remove a number from a list',
+        description: '404 UNKNOWN_LIST for another list name, NOT_FOUND when the number is not on the list.',
+        tags: ['lists'],
+        response: { 204: { type: 'null', description: 'removed' }, '4xx': errorSchema },
+      },
     },
     async (request, reply) => {
       requireListEditor(request);

@@ -34,7 +34,11 @@ export function registerNumberRoutes(
     {
       schema: {
         summary: 'Register a subscriber abroad (home operator only)',
+        description:
+          'Answers 200 with the registration. 400 INVALID_NUMBER (not an allocated domestic number), INVALID_TIME, ' +
+          'VALIDATION_FAILED (`until` not after `since`); 403 NOT_NUMBER_OWNER when the number is not yours.',
         tags: ['numbers'],
+        security: [{ bearer: [] }],
         params: msisdnParam,
         body: {
           type: 'object',
@@ -71,9 +75,11 @@ export function registerNumberRoutes(
     {
       schema: {
         summary: 'End a roaming registration',
+        description: '403 NOT_NUMBER_OWNER when the number is not yours; 404 NOT_FOUND when it has no registration.',
         tags: ['numbers'],
+        security: [{ bearer: [] }],
         params: msisdnParam,
-        response: { '4xx': errorSchema },
+        response: { 204: { type: 'null', description: 'the registration is removed' }, '4xx': errorSchema },
       },
     },
     async (request, reply) => {
@@ -90,6 +96,7 @@ export function registerNumberRoutes(
       schema: {
         summary: 'Read a roaming registration',
         tags: ['numbers'],
+        security: [{ bearer: [] }],
         params: msisdnParam,
         response: { '4xx': errorSchema },
       },

@@ -200,7 +200,18 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     return reply.status(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
 
+  // Routes declared on the root before the swagger plugin loads (the platform's /healthz, /metrics)
+  // escape its own onRoute hook: they are collected here and added to the document by openApiRoutes.
+  const declaredRoutes: RouteForDocument[] = [];
+  app.addHook('onRoute', (route) => {
+    declaredRoutes.push({ method: route.method, url: route.url, schema: route.schema, config: route.config });
+  });
   app.register(swagger, {
+    transform: ({ schema, url, route }) => ({ schema: documentedSchema(schema, url, route), url }),
+    transformObject: (document) =>
+      'openapiObject' in document
+        ? (addUndocumentedRoutes(document.openapiObject as OpenApiDocument, declaredRoutes) as never)
+        : document.swaggerObject,
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -211,9 +222,26 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
           'upload CDRs and act on alerts. Errors are {"error":{"code","message"}}.',
       },
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'admin token or operator API key' } },
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'Authorization: Bearer <token>: the admin token (CALLSHIELD_ADMIN_TOKEN), an operator API key ' +
+              '(POST /v1/admin/operators/{id}/keys), a bank API key (POST /v1/admin/banks/{id}/keys) or a ' +
+              'report-channel key. Each operation says which of them it takes.',
+          },
+          cookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: sessionCookieName,
+            description:
+              'console session (POST /v1/console/login sets it); asked only when no Authorization header is sent',
+          },
+        },
       },
-      security: [{ bearer: [] }],
+      // Either scheme; operations taking only API keys narrow it, public ones clear it.
+      security: [{ bearer: [] }, { cookie: [] }],
     },
   });
   return app;
@@ -453,4 +481,128 @@ export function syncResponse(entry: object) {
       removed: { type: 'array', items: { type: 'string' } },
     },
   } as const;
+}
+
+/** A route as the OpenAPI document needs it. */
+interface RouteForDocument {
+  method: string | string[];
+  url: string;
+  schema?: unknown;
+  config?: unknown;
+}
+
+type RouteSchema = Record<string, unknown> & {
+  response?: Record<string, unknown>;
+  security?: Array<Record<string, string[]>>;
+  hide?: boolean;
+};
+
+interface OpenApiDocument {
+  paths: Record<string, Record<string, unknown>>;
+}
+
+/** The error answers any route can give, by status, with the codes behind them. */
+const commonErrors: Record<string, string> = {
+  400:
+    'VALIDATION_FAILED (a parameter or field breaks the schema), INVALID_JSON, BAD_REQUEST, INVALID_PATH; ' +
+    'and the 400 codes the operation names',
+  401: 'UNAUTHORIZED: no token or session, or one that is not valid',
+  403: 'FORBIDDEN: this kind of token or this console role may not make the call; and the 403 codes the operation names',
+  404: 'NOT_FOUND: no such resource, or one the caller may not see (answered alike)',
+  413: 'PAYLOAD_TOO_LARGE: the body is larger than the limit',
+  415: 'UNSUPPORTED_MEDIA_TYPE: a Content-Type the operation does not take',
+  429: 'RATE_LIMITED: too many requests from this client; try again later',
+  500: 'INTERNAL: an unexpected failure (logged; the message says nothing more)',
+  503: 'DEPENDENCY_UNAVAILABLE or NOT_READY: a dependency is down or the node is not ready; retry',
+};
+
+/** Routes declared outside the modules (src/platform/endpoints.ts), with the access they really have. */
+const platformRouteSecurity: Record<string, Array<Record<string, string[]>>> = {
+  '/healthz': [],
+  // Without a token /metrics answers the dependency health only.
+  '/metrics': [{}, { bearer: [] }],
+};
+
+const isPublic = (security: unknown): boolean =>
+  Array.isArray(security) && (security.length === 0 || security.some((s) => Object.keys(s).length === 0));
+
+/**
+ * A route's schema as the OpenAPI document shows it (the route's own schema is not changed: it
+ * validates and serialises): the security it takes (bearer or console cookie unless it says), and
+ * every error status it can answer with the `{"error":{"code","message"}}` shape. A route that
+ * documents no success answer gets `2XX`, not a guessed status.
+ */
+export function documentedSchema(schema: unknown, url: string, route: RouteForDocument): RouteSchema {
+  const own = (schema ?? {}) as RouteSchema;
+  if (own.hide) return own;
+  const security = own.security ?? platformRouteSecurity[url];
+  const methods = (Array.isArray(route.method) ? route.method : [route.method]).map((m) => m.toUpperCase());
+  const takesBody = methods.some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH');
+  const rateLimited =
+    url.startsWith('/public/') ||
+    url === '/v1/console/login' ||
+    Boolean((route.config as { rateLimit?: unknown } | undefined)?.rateLimit);
+  const response: Record<string, unknown> = { ...(own.response ?? {}) };
+  if (!Object.keys(response).some((status) => status.startsWith('2'))) {
+    response['2XX'] = { description: 'success (see the operation description)' };
+  }
+  const statuses = ['400'];
+  if (!isPublic(security)) statuses.push('401', '403');
+  if (url.includes(':') || url.includes('{')) statuses.push('404');
+  if (takesBody) statuses.push('413', '415');
+  if (rateLimited) statuses.push('429');
+  statuses.push('500', '503');
+  for (const status of statuses) {
+    if (!(status in response)) response[status] = { ...errorSchema, description: commonErrors[status] };
+  }
+  // Errors are JSON even where the success answer is a file (`produces: ['text/csv']`).
+  for (const [status, value] of Object.entries(response)) {
+    const { description, content, ...body } = value as { description?: string; content?: unknown };
+    if (/^[45]/.test(status) && content === undefined)
+      response[status] = {
+        description: description ?? commonErrors[status[0] === '4' ? '400' : '500'],
+        content: { 'application/json': { schema: body } },
+      };
+  }
+  return { ...own, ...(security ? { security } : {}), response };
+}
+
+/** Adds the routes the swagger plugin did not see (declared on the root before it loaded). */
+function addUndocumentedRoutes(document: OpenApiDocument, routes: RouteForDocument[]): OpenApiDocument {
+  for (const route of routes) {
+    const own = (route.schema ?? {}) as RouteSchema;
+    if (own.hide || route.url === '*') continue;
+    const url = route.url.replace(/:(\w+)/g, '{$1}');
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== 'HEAD');
+    for (const method of methods) {
+      const item = document.paths[url] ?? {};
+      if (item[method.toLowerCase()]) continue;
+      const schema = documentedSchema(own, route.url, route);
+      const responses: Record<string, unknown> = {};
+      for (const [status, value] of Object.entries(schema.response ?? {})) {
+        const { description, ...body } = value as { description?: string; type?: string; content?: unknown };
+        responses[status.toUpperCase()] = body.content
+          ? { description, content: body.content }
+          : body.type === undefined
+            ? { description: description ?? 'success' }
+            : { description: description ?? 'answer', content: { 'application/json': { schema: body } } };
+      }
+      const parameters = [...route.url.matchAll(/:(\w+)/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      }));
+      item[method.toLowerCase()] = {
+        ...(schema.summary ? { summary: schema.summary } : {}),
+        ...(schema.description ? { description: schema.description } : {}),
+        ...(schema.tags ? { tags: schema.tags } : {}),
+        ...(parameters.length > 0 ? { parameters } : {}),
+        ...(schema.security ? { security: schema.security } : {}),
+        responses,
+      };
+      document.paths[url] = item;
+    }
+  }
+  return document;
 }

@@ -95,8 +95,17 @@ export function registerScreeningRoutes(
         description:
           'Sent by the originating operator on every call its subscriber starts. 403 NOT_NUMBER_OWNER when `a` is not yours (numbering plan + MNP).',
         tags: ['screening'],
+        security: [{ bearer: [] }],
         body: originateBody,
-        response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, '4xx': errorSchema },
+        response: {
+          202: { type: 'object', properties: { accepted: { type: 'boolean' } } },
+          400: { ...errorSchema, description: 'VALIDATION_FAILED, INVALID_JSON, INVALID_NUMBER, INVALID_TIME (`at`)' },
+          403: {
+            ...errorSchema,
+            description: 'NOT_NUMBER_OWNER: `a` is not yours; FORBIDDEN: not an operator API key',
+          },
+          '4xx': errorSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -117,8 +126,17 @@ export function registerScreeningRoutes(
           'Asked by the terminating or transit operator. Answers allow / label / block with reason codes. ' +
           'May wait up to the configured origin wait (150 ms by default) for a racing originate.',
         tags: ['screening'],
+        security: [{ bearer: [] }],
         body: verifyBody,
-        response: { 200: verifyAnswer, '4xx': errorSchema },
+        response: {
+          200: verifyAnswer,
+          400: {
+            ...errorSchema,
+            description: 'VALIDATION_FAILED (a field breaks the schema), INVALID_JSON, INVALID_TIME (`at`)',
+          },
+          403: { ...errorSchema, description: 'FORBIDDEN: calls are screened with an operator API key' },
+          '4xx': errorSchema,
+        },
       },
       // Other statuses keep the schemas' compiled serializers.
       serializerCompiler: ({ schema, httpStatus }: { schema: unknown; httpStatus?: string }) =>
@@ -161,7 +179,11 @@ export function registerScreeningRoutes(
       ...plainSerializer,
       schema: {
         summary: 'Register many originations',
+        description:
+          'Results in request order; an item that fails gets {"error":{…}} in its place (e.g. NOT_NUMBER_OWNER) and ' +
+          'does not fail the rest. 413 BATCH_TOO_LARGE past CALLSHIELD_BATCH_MAX_ITEMS.',
         tags: ['screening'],
+        security: [{ bearer: [] }],
         body: batchOf({}),
         response: {
           200: {
@@ -194,8 +216,12 @@ export function registerScreeningRoutes(
       ...verifyBatchSerializer,
       schema: {
         summary: 'Screen many calls',
-        description: 'Results in request order; a bad item gets {"error":{…}} in its place and does not fail the rest.',
+        description:
+          'Results in request order; a bad item gets {"error":{…}} in its place and does not fail the rest. ' +
+          'The whole batch is refused with 400 VALIDATION_FAILED when `calls` is not an array, 413 BATCH_TOO_LARGE ' +
+          'past CALLSHIELD_BATCH_MAX_ITEMS, 403 FORBIDDEN without an operator API key.',
         tags: ['screening'],
+        security: [{ bearer: [] }],
         body: batchOf({}),
         response: {
           200: { type: 'object', properties: { results: { type: 'array', items: itemOrError(verifyAnswer) } } },

@@ -107,6 +107,7 @@ export function registerSmsRoutes(
             'Asked by an SMS hub or the terminating operator. Numeric senders go through the call checks; ' +
             'alphanumeric sender IDs through the sender-ID registry; links in the text through the link check.',
           tags: ['sms'],
+          security: [{ bearer: [] }],
           body: messageBody,
           response: { 200: smsAnswer, '4xx': errorSchema },
         },
@@ -143,6 +144,7 @@ export function registerSmsRoutes(
           description:
             'Results in request order; a bad item gets {"error":{…}} in its place and does not fail the rest.',
           tags: ['sms'],
+          security: [{ bearer: [] }],
           body: {
             type: 'object',
             required: ['messages'],
