@@ -56,6 +56,8 @@ export const errorCodes = {
   NOT_READY: 503,
   /** A dependency the request needs (hot state, streams) is down; the platform recovers by itself. */
   DEPENDENCY_UNAVAILABLE: 503,
+  /** The node is closing (a restart, a deploy): a request that still reaches it is refused; send it again. */
+  SHUTTING_DOWN: 503,
   INTERNAL: 500,
   /** A webhook URL that resolves to a loopback, private or link-local address (src/webhooks). */
   URL_NOT_ALLOWED: 400,

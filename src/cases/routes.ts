@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/log.ts';
 import { describePrincipal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
 import { parseCsv } from '../platform/csv.ts';
-import { requireRole } from '../platform/http.ts';
+import { errorSchema, requireRole } from '../platform/http.ts';
 import { buildCaseExport } from './export.ts';
 import type { CaseService, CreateFrom, ItemInput } from './service.ts';
 import type { CaseSources } from './sources.ts';
@@ -131,6 +131,9 @@ const graphSchema = {
     truncated: { type: 'boolean' },
   },
 } as const;
+
+/** A change that answers nothing but its status. */
+const noContent = (description: string) => ({ 204: { type: 'null', description } }) as const;
 
 const graphQuery = {
   from: { type: 'string', format: 'date-time' },
@@ -305,6 +308,19 @@ export function registerCaseRoutes(
             },
           },
         },
+        response: {
+          ...noContent('changed (no body)'),
+          400: {
+            ...errorSchema,
+            description: 'VALIDATION_FAILED: nothing to change, or a field breaks the schema; INVALID_JSON',
+          },
+          404: { ...errorSchema, description: 'NOT_FOUND: no such case' },
+          409: {
+            ...errorSchema,
+            description:
+              'CONFLICT: a field named in `base` was changed meanwhile by someone else (nothing is changed; reload the case)',
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -333,6 +349,16 @@ export function registerCaseRoutes(
             reason: { type: 'string', maxLength: 1000 },
           },
         },
+        response: {
+          ...noContent('moved (no body)'),
+          404: { ...errorSchema, description: 'NOT_FOUND: no such case' },
+          409: {
+            ...errorSchema,
+            description:
+              'INVALID_TRANSITION: the workflow does not lead from the case’s status to `to`; ' +
+              'CONFLICT: the case changed status meanwhile (reload it)',
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -354,6 +380,10 @@ export function registerCaseRoutes(
           required: ['text'],
           additionalProperties: false,
           properties: { text: { type: 'string', minLength: 1, maxLength: 5000 }, shared: { type: 'boolean' } },
+        },
+        response: {
+          ...noContent('added to the timeline (no body)'),
+          404: { ...errorSchema, description: 'NOT_FOUND: no such case, or one outside the reader’s operator scope' },
         },
       },
     },
@@ -418,6 +448,15 @@ export function registerCaseRoutes(
             type: { type: 'string', enum: itemTypes },
             value: { type: 'string', maxLength: 100 },
           },
+        },
+        response: {
+          ...noContent('removed (no body)'),
+          400: {
+            ...errorSchema,
+            description:
+              'VALIDATION_FAILED: an item type the API does not know; INVALID_NUMBER: a `number` item whose value is not a telephone number',
+          },
+          404: { ...errorSchema, description: 'NOT_FOUND: no such case, or the case does not hold this item' },
         },
       },
     },

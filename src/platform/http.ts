@@ -60,6 +60,8 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     logError: (error) => app.log.error({ err: error }, 'unhandled error'),
   });
   const wireOn = options.wirePath !== false;
+  /** Set when close() begins: from then on every request is refused with 503 SHUTTING_DOWN. */
+  let closing = false;
   const app = Fastify({
     // Node's server as Fastify would make it, with the wire path in front of Fastify's handler.
     // (Fastify's defaults: keep-alive 72 s, no request timeout.) A total request timeout would cut
@@ -70,7 +72,8 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
       const exchanges = new WeakMap<Socket, ServerResponse>();
       const server = createServer((request, response) => {
         exchanges.set(request.socket, response);
-        if (!(wireOn && wire.take(request, response))) handler(request, response);
+        if (closing) refuseWhileClosing(response);
+        else if (!(wireOn && wire.take(request, response))) handler(request, response);
       });
       server.keepAliveTimeout = 72_000;
       server.requestTimeout = 0;
@@ -101,7 +104,9 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     // A child logger per request costs more than deciding the call; requests log through the root.
     childLoggerFactory: (logger) => logger,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
-    return503OnClosing: true,
+    // Fastify's own 503 while closing has its own body ({statusCode,error,message}): requests that
+    // arrive then (on a connection still open) are refused in front of it instead (refuseWhileClosing).
+    return503OnClosing: false,
     // A hop count believes that many proxies nearest to the server.
     trustProxy:
       typeof options.trustProxy === 'number'
@@ -110,8 +115,10 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   });
   app.decorateRequest('principal', null);
   app.decorate('wirePath', wire);
-  // While closing, Fastify answers every request (503).
+  // While closing, every request is refused (503 SHUTTING_DOWN), the wire path's ones too. Fastify's
+  // router closes just before this hook: a request arriving in between is still served.
   app.addHook('preClose', (done) => {
+    closing = true;
     wire.close();
     done();
   });
@@ -245,6 +252,19 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
     },
   });
   return app;
+}
+
+/** The answer to a request that arrives while the server closes: retry, on another node if there is one. */
+const shuttingDownBody = JSON.stringify(errorBody('SHUTTING_DOWN', 'this server is shutting down; send it again'));
+
+function refuseWhileClosing(response: ServerResponse): void {
+  // The connection closes after the answer, so that a client's next request opens one elsewhere.
+  response.writeHead(503, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(shuttingDownBody),
+    connection: 'close',
+  });
+  response.end(shuttingDownBody);
 }
 
 /**
@@ -513,7 +533,9 @@ const commonErrors: Record<string, string> = {
   415: 'UNSUPPORTED_MEDIA_TYPE: a Content-Type the operation does not take',
   429: 'RATE_LIMITED: too many requests from this client; try again later',
   500: 'INTERNAL: an unexpected failure (logged; the message says nothing more)',
-  503: 'DEPENDENCY_UNAVAILABLE or NOT_READY: a dependency is down or the node is not ready; retry',
+  503:
+    'DEPENDENCY_UNAVAILABLE or NOT_READY: a dependency is down or the node is not ready; SHUTTING_DOWN: the node ' +
+    'is closing (the connection is closed after the answer); retry',
 };
 
 /** Routes declared outside the modules (src/platform/endpoints.ts), with the access they really have. */

@@ -4,6 +4,7 @@
  * operators' main routes (through the real server, wire path included) match the documented schemas.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import { startTestApp, type TestApp, testAdminToken } from './test-app.ts';
@@ -12,7 +13,7 @@ type Operation = {
   operationId?: string;
   security?: Array<Record<string, string[]>>;
   parameters?: Array<{ name: string; in: string }>;
-  responses: Record<string, { content?: Record<string, { schema: object }> }>;
+  responses: Record<string, { description?: string; content?: Record<string, { schema: object }> }>;
 };
 type Document = {
   openapi: string;
@@ -53,12 +54,16 @@ before(async () => {
 });
 after(() => t.close());
 
-/** Sends a real request and checks its answer against the documented response of its status. */
+/**
+ * Sends a real request and checks its answer against the documented response of its status: a 204
+ * must be documented as itself (under a `2XX` a generated client expects a JSON body), any other
+ * status may fall under its class (`2XX`, `4XX`) unless `exact`.
+ */
 async function exchange(
   method: string,
   path: string,
   template: string,
-  options: { token?: string; body?: unknown; raw?: string; contentType?: string } = {},
+  options: { token?: string; body?: unknown; raw?: string; contentType?: string; exact?: boolean } = {},
 ) {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -73,12 +78,16 @@ async function exchange(
   const status = response.status;
   const operation = doc.paths[template]?.[method.toLowerCase()];
   assert.ok(operation, `${method} ${template} is documented`);
+  const exact = options.exact || status === 204;
   const documented =
-    operation.responses[String(status)] ?? operation.responses[`${String(status)[0]}XX`] ?? operation.responses.default;
+    operation.responses[String(status)] ??
+    (exact ? undefined : (operation.responses[`${String(status)[0]}XX`] ?? operation.responses.default));
   assert.ok(documented, `${method} ${template}: status ${status} is documented (${text.slice(0, 200)})`);
   const body = text === '' ? undefined : JSON.parse(text);
-  if (status === 204) assert.equal(text, '', `${method} ${template}: 204 without a body`);
-  else {
+  if (status === 204) {
+    assert.equal(text, '', `${method} ${template}: 204 without a body`);
+    assert.equal(documented.content, undefined, `${method} ${template}: 204 documented without a body`);
+  } else {
     const schema = documented.content?.['application/json']?.schema;
     assert.ok(schema, `${method} ${template} ${status}: a documented JSON schema`);
     const validate = ajv.compile(schema);
@@ -87,7 +96,17 @@ async function exchange(
       `${method} ${template} ${status}: ${text.slice(0, 300)} does not match: ${ajv.errorsText(validate.errors)}`,
     );
   }
-  return { status, body };
+  return { status, body, headers: response.headers };
+}
+
+/** The error answer of an operation at a status, as documented (`{"error":{"code","message"}}`). */
+function documentedError(path: string, method: string, status: string) {
+  const response = doc.paths[path]?.[method]?.responses[status];
+  const schema = response?.content?.['application/json']?.schema as {
+    properties?: { error?: { required?: string[] } };
+  };
+  assert.deepEqual(schema?.properties?.error?.required, ['code', 'message'], `${method} ${path} ${status}`);
+  return response;
 }
 
 describe('OpenAPI document', () => {
@@ -158,6 +177,48 @@ describe('OpenAPI document', () => {
       assert.deepEqual(doc.paths[path][method].security, [{ bearer: [] }], `${method} ${path}`);
     assert.deepEqual(doc.paths['/public/v1/reports'].post.security, []);
     assert.ok(doc.paths['/public/v1/reports'].post.responses['429']);
+  });
+
+  it('documents the changes of a case as 204 without a body, and the conflicts of an edit', () => {
+    for (const [method, path] of [
+      ['patch', '/v1/cases/{id}'],
+      ['post', '/v1/cases/{id}/transition'],
+      ['post', '/v1/cases/{id}/notes'],
+      ['delete', '/v1/cases/{id}/items/{type}/{value}'],
+    ]) {
+      const responses = doc.paths[path][method].responses;
+      const successes = Object.keys(responses).filter((s) => s.startsWith('2'));
+      assert.deepEqual(successes, ['204'], `${method} ${path}: 204 is its only success`);
+      assert.equal(responses['204'].content, undefined, `${method} ${path}: 204 without a body`);
+      documentedError(path, method, '404');
+    }
+    assert.match(documentedError('/v1/cases/{id}', 'patch', '409')?.description ?? '', /CONFLICT/);
+    assert.match(documentedError('/v1/cases/{id}/transition', 'post', '409')?.description ?? '', /INVALID_TRANSITION/);
+  });
+
+  it("documents the webhooks as an operator's or a bank's, with their error codes", () => {
+    const routes: Array<[string, string, string[]]> = [
+      ['post', '/v1/webhooks', ['201', '400', '401', '403']],
+      ['get', '/v1/webhooks', ['200', '401', '403']],
+      ['delete', '/v1/webhooks/{id}', ['204', '401', '403', '404']],
+      ['get', '/v1/webhooks/{id}/deliveries', ['200', '401', '403', '404']],
+    ];
+    for (const [method, path, statuses] of routes) {
+      const operation = doc.paths[path][method];
+      // An API key: a console session or the admin token gets 403.
+      assert.deepEqual(operation.security, [{ bearer: [] }], `${method} ${path}`);
+      for (const status of statuses)
+        if (status.startsWith('2')) assert.ok(operation.responses[status], `${method} ${path} ${status}`);
+        else documentedError(path, method, status);
+    }
+    assert.match(documentedError('/v1/webhooks', 'post', '400')?.description ?? '', /URL_NOT_ALLOWED/);
+    assert.match(documentedError('/v1/webhooks', 'get', '403')?.description ?? '', /operator or bank/);
+    assert.equal(doc.paths['/v1/webhooks/{id}'].delete.responses['204'].content, undefined);
+  });
+
+  it("documents the public report's proof of work and rate limit", () => {
+    assert.match(documentedError('/public/v1/reports', 'post', '428')?.description ?? '', /PROOF_OF_WORK_REQUIRED/);
+    assert.match(documentedError('/public/v1/reports', 'post', '429')?.description ?? '', /RATE_LIMITED/);
   });
 
   it("validates the real answers of the operators' main routes", async () => {
@@ -327,16 +388,119 @@ describe('OpenAPI document', () => {
       400,
     );
     assert.equal((await exchange('GET', '/v1/webhooks', '/v1/webhooks', { token: kcell })).status, 200);
+    const notAnOwner = await exchange('GET', '/v1/webhooks', '/v1/webhooks', { token: testAdminToken, exact: true });
+    assert.equal(notAnOwner.status, 403);
+    assert.equal(notAnOwner.body.error.code, 'FORBIDDEN');
+    assert.equal(
+      (await exchange('POST', '/v1/webhooks', '/v1/webhooks', { token: testAdminToken, body: hook, exact: true }))
+        .status,
+      403,
+    );
     const deliveries = `/v1/webhooks/${created.body.id}/deliveries`;
     assert.equal((await exchange('GET', deliveries, '/v1/webhooks/{id}/deliveries', { token: kcell })).status, 200);
-    assert.equal((await exchange('GET', deliveries, '/v1/webhooks/{id}/deliveries', { token: beeline })).status, 404);
+    assert.equal(
+      (await exchange('GET', deliveries, '/v1/webhooks/{id}/deliveries', { token: beeline, exact: true })).status,
+      404,
+    );
     assert.equal(
       (await exchange('DELETE', `/v1/webhooks/${created.body.id}`, '/v1/webhooks/{id}', { token: kcell })).status,
       204,
     );
     assert.equal(
-      (await exchange('DELETE', `/v1/webhooks/${created.body.id}`, '/v1/webhooks/{id}', { token: kcell })).status,
+      (await exchange('DELETE', `/v1/webhooks/${created.body.id}`, '/v1/webhooks/{id}', { token: kcell, exact: true }))
+        .status,
       404,
     );
+  });
+
+  it('validates the real answers of the changes of a case', async () => {
+    const admin = { token: testAdminToken, exact: true };
+    const created = await exchange('POST', '/v1/cases', '/v1/cases', {
+      ...admin,
+      body: { title: 'SIM-box in Almaty' },
+    });
+    assert.equal(created.status, 201);
+    const path = `/v1/cases/${created.body.id}`;
+    const patch = (body: unknown) => exchange('PATCH', path, '/v1/cases/{id}', { ...admin, body });
+    assert.equal((await patch({ title: 'SIM-box farm in Almaty' })).status, 204);
+    // Someone else changed the title since this editor read it.
+    const conflict = await patch({ title: 'Another title', base: { title: 'SIM-box in Almaty' } });
+    assert.equal(conflict.status, 409);
+    assert.equal(conflict.body.error.code, 'CONFLICT');
+    assert.equal((await patch({ base: { title: 'x' } })).status, 400);
+    assert.equal(
+      (await exchange('PATCH', '/v1/cases/nope', '/v1/cases/{id}', { ...admin, body: { title: 'x' } })).status,
+      404,
+    );
+    const transition = (to: string) =>
+      exchange('POST', `${path}/transition`, '/v1/cases/{id}/transition', { ...admin, body: { to } });
+    assert.equal((await transition('investigating')).status, 204);
+    const invalid = await transition('new');
+    assert.equal(invalid.status, 409);
+    assert.equal(invalid.body.error.code, 'INVALID_TRANSITION');
+    assert.equal(
+      (await exchange('POST', `${path}/notes`, '/v1/cases/{id}/notes', { ...admin, body: { text: 'seen on site' } }))
+        .status,
+      204,
+    );
+    const items = await exchange('POST', `${path}/items`, '/v1/cases/{id}/items', {
+      ...admin,
+      body: { items: [{ type: 'number', value: '+77011234567' }] },
+    });
+    assert.equal(items.status, 201);
+    const item = `${path}/items/number/${encodeURIComponent('+77011234567')}`;
+    const template = '/v1/cases/{id}/items/{type}/{value}';
+    assert.equal((await exchange('DELETE', item, template, admin)).status, 204);
+    assert.equal((await exchange('DELETE', item, template, admin)).status, 404);
+    assert.equal((await exchange('DELETE', `${path}/items/number/nonsense`, template, admin)).status, 400);
+    assert.equal((await exchange('DELETE', item, template, {})).status, 401);
+  });
+
+  it('validates the real answers of a burst of public reports: proof of work, then the rate limit', async () => {
+    const report = { number: '+79161110001', channel: 'call', category: 'bank' };
+    const statuses: number[] = [];
+    let limited: Awaited<ReturnType<typeof exchange>> | undefined;
+    // Three free reports an hour from one address, then a proof of work each, then the rate limit.
+    for (let i = 0; i < 20 && !limited; i++) {
+      const r = await exchange('POST', '/public/v1/reports', '/public/v1/reports', { body: report, exact: true });
+      statuses.push(r.status);
+      if (r.status === 428) assert.equal(r.body.error.code, 'PROOF_OF_WORK_REQUIRED');
+      if (r.status === 429) limited = r;
+    }
+    assert.deepEqual(statuses.slice(0, 4), [202, 202, 202, 428]);
+    assert.ok(limited, `the rate limit is reached: ${statuses.join(' ')}`);
+    assert.equal(limited.body.error.code, 'RATE_LIMITED');
+    assert.ok(limited.headers.get('retry-after'), 'Retry-After says when to try again');
+  });
+});
+
+describe('a server that is closing', () => {
+  it('refuses a request arriving on an open connection with 503 SHUTTING_DOWN, as documented', async () => {
+    const closing = await startTestApp();
+    const address = new URL(await closing.app.http.listen({ port: 0, host: '127.0.0.1' }));
+    // A request whose head is not complete yet keeps its connection open while the server closes.
+    const socket = connect(Number(address.port), '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.write('GET /healthz HTTP/1.1\r\nHost: callshield\r\n', () => resolve());
+    });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk) => received.push(chunk));
+    const answered = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const closed = closing.close();
+    // The server stops listening once its close has begun; then the request's head is finished.
+    while (closing.app.http.server.listening) await new Promise((resolve) => setTimeout(resolve, 5));
+    socket.write('\r\n');
+    await answered;
+    await closed;
+    const answer = Buffer.concat(received).toString('utf8');
+    assert.match(answer, /^HTTP\/1\.1 503 /);
+    assert.match(answer, /\r\nconnection: close\r\n/i);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    assert.equal(body.error.code, 'SHUTTING_DOWN');
+    const documented = documentedError('/healthz', 'get', '503');
+    assert.match(documented?.description ?? '', /SHUTTING_DOWN/);
+    const validate = ajv.compile(documented?.content?.['application/json']?.schema as object);
+    assert.ok(validate(body), `${JSON.stringify(body)}: ${ajv.errorsText(validate.errors)}`);
   });
 });

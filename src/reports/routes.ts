@@ -76,6 +76,10 @@ export async function registerPublicRoutes(app: FastifyInstance, deps: ReportRou
         config: { rateLimit: { max: deps.publicReportsPerMinute, timeWindow: 60_000 } },
         schema: {
           summary: 'Report a fraud call, SMS or link (citizens, no key)',
+          description:
+            'After a few reports in an hour from one address (more from its subnet) each further report needs a ' +
+            'proof of work: 428 PROOF_OF_WORK_REQUIRED until it is sent as the X-Callshield-Proof header ' +
+            '("<challenge>:<nonce>", see GET /public/v1/reports/challenge). Past the rate limit, 429 RATE_LIMITED.',
           tags: ['public'],
           security: [],
           body: {
@@ -92,6 +96,19 @@ export async function registerPublicRoutes(app: FastifyInstance, deps: ReportRou
           },
           response: {
             202: { type: 'object', properties: { reportId: { type: 'string' } }, required: ['reportId'] },
+            428: {
+              ...errorSchema,
+              description:
+                'PROOF_OF_WORK_REQUIRED: many reports came from your network; get a challenge from ' +
+                'GET /public/v1/reports/challenge, solve it and send the report again with X-Callshield-Proof ' +
+                '(also when the proof sent is wrong, expired, used or of another network)',
+            },
+            429: {
+              ...errorSchema,
+              description:
+                'RATE_LIMITED: too many reports or requests from this address; the message and the Retry-After ' +
+                'header say when to try again',
+            },
             '4xx': errorSchema,
           },
         },

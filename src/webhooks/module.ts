@@ -49,6 +49,35 @@ const webhookSchema = {
   },
 } as const;
 
+const nullableString = { type: ['string', 'null'] } as const;
+
+const deliverySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    eventId: { type: 'string' },
+    event: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+    attempts: { type: 'integer' },
+    nextAt: { ...nullableString, description: 'when the next attempt is due (pending deliveries only)' },
+    lastStatus: { type: ['integer', 'null'], description: 'HTTP status of the last attempt' },
+    lastError: nullableString,
+    createdAt: { type: 'string' },
+    deliveredAt: nullableString,
+  },
+} as const;
+
+/** Webhooks are an operator's or a bank's: its API key, never a console session or the admin token. */
+const ownerSecurity = [{ bearer: [] }];
+const notOwner = {
+  ...errorSchema,
+  description: 'FORBIDDEN: not an operator or bank API key (webhooks belong to an operator or a bank)',
+} as const;
+const unknownWebhook = {
+  ...errorSchema,
+  description: 'NOT_FOUND: no such webhook, or one of another operator or bank (answered alike)',
+} as const;
+
 export async function createWebhooks(deps: {
   sql: Sql;
   keys: SecretKeys;
@@ -175,6 +204,7 @@ export async function createWebhooks(deps: {
           schema: {
             summary: 'Subscribe a webhook (operator or bank key): events are POSTed signed to the URL',
             tags: ['webhooks'],
+            security: ownerSecurity,
             body: {
               type: 'object',
               required: ['url', 'events', 'secret'],
@@ -184,7 +214,17 @@ export async function createWebhooks(deps: {
                 secret: { type: 'string', minLength: 16, maxLength: 512 },
               },
             },
-            response: { 201: { type: 'object', properties: { id: { type: 'string' } } }, '4xx': errorSchema },
+            response: {
+              201: { type: 'object', properties: { id: { type: 'string' } } },
+              400: {
+                ...errorSchema,
+                description:
+                  'VALIDATION_FAILED: a field breaks the schema, `url` is not a URL or carries a user name or password; ' +
+                  'URL_NOT_ALLOWED: `url` resolves to a loopback, private or link-local address; INVALID_JSON',
+              },
+              403: notOwner,
+              '4xx': errorSchema,
+            },
           },
         },
         async (request, reply) => {
@@ -230,7 +270,11 @@ export async function createWebhooks(deps: {
           schema: {
             summary: "The caller's webhooks (never their secrets)",
             tags: ['webhooks'],
-            response: { 200: { type: 'object', properties: { items: { type: 'array', items: webhookSchema } } } },
+            security: ownerSecurity,
+            response: {
+              200: { type: 'object', properties: { items: { type: 'array', items: webhookSchema } } },
+              403: notOwner,
+            },
           },
         },
         async (request) => {
@@ -242,7 +286,19 @@ export async function createWebhooks(deps: {
 
       scope.delete(
         '/v1/webhooks/:id',
-        { schema: { summary: 'Delete a webhook', tags: ['webhooks'], response: { '4xx': errorSchema } } },
+        {
+          schema: {
+            summary: 'Delete a webhook (its pending deliveries are not sent)',
+            tags: ['webhooks'],
+            security: ownerSecurity,
+            response: {
+              204: { type: 'null', description: 'deleted (no body)' },
+              403: notOwner,
+              404: unknownWebhook,
+              '4xx': errorSchema,
+            },
+          },
+        },
         async (request, reply) => {
           const hook = await own(request);
           await store.remove(hook.id);
@@ -263,7 +319,9 @@ export async function createWebhooks(deps: {
         {
           schema: {
             summary: 'Delivery log of a webhook, newest first',
+            description: 'Pages with `before`: pass the `next` of the previous page (null on the last one).',
             tags: ['webhooks'],
+            security: ownerSecurity,
             querystring: {
               type: 'object',
               properties: {
@@ -271,7 +329,15 @@ export async function createWebhooks(deps: {
                 before: { type: 'integer', minimum: 1 },
               },
             },
-            response: { '4xx': errorSchema },
+            response: {
+              200: {
+                type: 'object',
+                properties: { items: { type: 'array', items: deliverySchema }, next: nullableString },
+              },
+              403: notOwner,
+              404: unknownWebhook,
+              '4xx': errorSchema,
+            },
           },
         },
         async (request) => {
