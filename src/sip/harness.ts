@@ -211,6 +211,8 @@ export async function runUac(options: {
   extraHeader?: string;
   rate?: number;
   timeoutSeconds?: number;
+  /** More SIPp arguments, e.g. ['-cid_str', '…'] for the Call-ID. */
+  sippArgs?: string[];
 }): Promise<SippResult> {
   const sipp = findProgram('sipp', 'sip-tester');
   const dir = tempDir('callshield-sipp-uac-');
@@ -243,6 +245,7 @@ export async function runUac(options: {
     '-trace_logs',
     '-log_file',
     logFile,
+    ...(options.sippArgs ?? []),
     `127.0.0.1:${options.target}`,
   ];
   const child = spawn(sipp, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -257,12 +260,17 @@ export interface Uas {
   port: number;
   /** Lines logged so far, one per answered call: "answered <call-id> verdict=… label=…". */
   answered(): string[];
+  /** Lines logged for re-INVITEs inside answered calls: "reinvite <call-id> verdict=… label=… pai=…". */
+  reinvites(): string[];
   /** Waits until `count` calls were answered (or the time is up). */
   waitForAnswers(count: number, timeoutMs?: number): Promise<string[]>;
   stop(): Promise<void>;
 }
 
-/** Starts a SIPp UAS that answers every call with 200 and logs the callshield headers it saw. */
+/**
+ * Starts a SIPp UAS that answers every call with 200 and logs the callshield headers it saw (and those
+ * of a re-INVITE inside the call, as "reinvite <call-id> …").
+ */
 export async function startUas(): Promise<Uas> {
   const sipp = findProgram('sipp', 'sip-tester');
   const dir = tempDir('callshield-sipp-uas-');
@@ -285,17 +293,19 @@ export async function startUas(): Promise<Uas> {
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output = tail(child);
-  const answered = () =>
+  const logged = (prefix: string) =>
     existsSync(logFile)
       ? readFileSync(logFile, 'utf8')
           .split('\n')
-          .filter((line) => line.startsWith('answered '))
+          .filter((line) => line.startsWith(prefix))
       : [];
+  const answered = () => logged('answered ');
   await new Promise((r) => setTimeout(r, 200));
   if (child.exitCode !== null) throw new Error(`sipp UAS exited at start:\n${output()}`);
   return {
     port,
     answered,
+    reinvites: () => logged('reinvite '),
     async waitForAnswers(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (answered().length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

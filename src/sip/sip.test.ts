@@ -36,6 +36,8 @@ let x5u: X5uServer;
 let keyDir: string | undefined;
 let blackHole: Server;
 const heldSockets = new Set<Socket>();
+/** Connections the never-answering callshield accepted: one per verify the SBC started. */
+let blackHoleConnections = 0;
 let kcellKey: string;
 
 /** Polls a condition for up to 5 s (a counter updated by another process after the call ended). */
@@ -77,6 +79,7 @@ before(
 
     // A callshield that accepts connections and never answers: the SBC must give up and let calls through.
     blackHole = createServer((socket) => {
+      blackHoleConnections++;
       heldSockets.add(socket);
       socket.on('close', () => heldSockets.delete(socket));
     });
@@ -274,7 +277,8 @@ describe('reference SBC with SIPp', { timeout: 120_000 }, () => {
     const line = lines.find((l) => l.includes('verstat='));
     assert.ok(line, `no verstat seen by the UAS:\n${lines.join('\n')}\n${kcellSigningSbc.log().slice(-2000)}`);
     assert.match(line, /verdict=allow;decision=[0-9a-f-]+;verstat=TN-Validation-Passed/);
-    assert.match(line, /pai=<sip:\+77011110009@[^;>]+;user=phone;verstat=TN-Validation-Passed>/);
+    // ATIS-1000074 / TS 24.229: verstat is a tel URI parameter, so in a SIP URI it goes before the @.
+    assert.match(line, /pai= *<sip:\+77011110009;verstat=TN-Validation-Passed@[^;>]+;user=phone>/);
     assert.equal((await kcellSigningSbc.statistics()).sign_failed, 0);
   });
 
@@ -303,6 +307,129 @@ describe('reference SBC with SIPp', { timeout: 120_000 }, () => {
       headers: [`Identity: ${tampered}`],
     });
     assert.equal(refused, 'SIP/2.0 438 Invalid Identity Header');
+  });
+
+  it('screens a call whose Call-ID JSON cannot take as it is (a quote) or callshield refuses (too long)', async () => {
+    // Either used to make callshield answer 400, and the SBC let the spoofed call through unscreened.
+    for (const [i, cid] of [`it's-%u-%p@%s`, `${'x'.repeat(200)}-%u-%p@%s`].entries()) {
+      const r = await runUac({
+        scenario: 'uac-rejected.xml',
+        target: beelineSbc.ports.international,
+        calls: [{ a: `+7701111002${i}`, b: `+7777111002${i}` }],
+        sippArgs: ['-cid_str', cid],
+      });
+      assert.equal(r.code, 0, explain(r));
+      assert.match(r.logged.join('\n'), /reasons=SPOOFED_DOMESTIC_FROM_ABROAD/);
+    }
+  });
+
+  it('screens a call whose Identity header is longer than any PASSporT as unsigned', async () => {
+    const r = await runUac({
+      scenario: 'uac-rejected.xml',
+      target: beelineSbc.ports.international,
+      calls: [{ a: '+77011110022', b: '+77771110022' }],
+      extraHeader: `Identity: ${'e'.repeat(5000)}`,
+    });
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.logged.join('\n'), /reasons=SPOOFED_DOMESTIC_FROM_ABROAD/);
+  });
+
+  it('connects a forwarded call: the origin is confirmed against the number the caller dialled', async () => {
+    // KCELL's +77011110023 called BEELINE's +77771110023, who forwards to +77071110023: the forwarded
+    // leg arrives with the dialled number in Diversion (or History-Info).
+    for (const [i, header] of [
+      'Diversion: <sip:+77771110023@127.0.0.1;user=phone>;reason=unconditional;counter=1',
+      'History-Info: <sip:+77771110024@127.0.0.1;user=phone>;index=1, <sip:+77071110024@127.0.0.1;user=phone>;index=1.1',
+    ].entries()) {
+      const [a, dialled, target] = [`+7701111002${3 + i}`, `+7777111002${3 + i}`, `+7707111002${3 + i}`];
+      const reported = await t.request('POST', '/v1/calls/originate', {
+        token: kcellKey,
+        body: { callId: `forwarded-${i}`, a, b: dialled, at: new Date().toISOString() },
+      });
+      assert.equal(reported.statusCode, 202, reported.body);
+      const r = await runUac({
+        scenario: 'uac-connect.xml',
+        target: beelineSbc.ports.domestic,
+        calls: [{ a, b: target }],
+        extraHeader: header,
+      });
+      assert.equal(r.code, 0, explain(r));
+      assert.match(answeredFor(`to=sip:${target}`)[0] ?? '', /verdict=allow/, uas.answered().join('\n'));
+    }
+  });
+
+  it('takes the caller from Remote-Party-ID when the From is anonymous and there is no P-Asserted-Identity', async () => {
+    const reported = await t.request('POST', '/v1/calls/originate', {
+      token: kcellKey,
+      body: { callId: 'rpid', a: '+77011110025', b: '+77771110025', at: new Date().toISOString() },
+    });
+    assert.equal(reported.statusCode, 202, reported.body);
+    const r = await runUac({
+      scenario: 'uac-connect.xml',
+      target: beelineSbc.ports.domestic,
+      calls: [{ a: 'anonymous', b: '+77771110025' }],
+      extraHeader: 'Remote-Party-ID: <sip:+77011110025@127.0.0.1>;party=calling;screen=yes;privacy=full',
+    });
+    assert.equal(r.code, 0, explain(r));
+    assert.match(answeredFor('to=sip:+77771110025')[0] ?? '', /verdict=allow/, uas.answered().join('\n'));
+  });
+
+  it('reads a calling number with tel parameters in its user part (no user=phone) as the number', async () => {
+    const reported = await t.request('POST', '/v1/calls/originate', {
+      token: kcellKey,
+      body: { callId: 'cpc', a: '+77011110026', b: '+77771110026', at: new Date().toISOString() },
+    });
+    assert.equal(reported.statusCode, 202, reported.body);
+    // It was read as "+77011110026;cpc=ordinary": MALFORMED_CLI, a genuine call rejected with 608.
+    const status = await sendInvite(beelineSbc.ports.domestic, { a: '+77011110026;cpc=ordinary', b: '+77771110026' });
+    assert.equal(status, 'SIP/2.0 200 OK');
+  });
+
+  it('keeps a verstat and callshield headers written in by the other network out of a re-INVITE', async () => {
+    const reported = await t.request('POST', '/v1/calls/originate', {
+      token: kcellKey,
+      body: { callId: 'reinvite', a: '+77011110027', b: '+77771110027', at: new Date().toISOString() },
+    });
+    assert.equal(reported.statusCode, 202, reported.body);
+    const r = await runUac({
+      scenario: 'uac-reinvite.xml',
+      target: beelineSbc.ports.domestic,
+      calls: [{ a: '+77011110027', b: '+77771110027' }],
+    });
+    assert.equal(r.code, 0, explain(r));
+    const [line] = uas.reinvites();
+    assert.ok(line, 'the UAS saw no re-INVITE');
+    assert.doesNotMatch(line, /verstat|Verified bank|forged/);
+  });
+
+  it('lets calls queued behind a silent callshield through without waiting their turn', async () => {
+    // Six async workers, each held 1 s by a callshield that never answers: without a bound on the wait
+    // for a worker, call n of a burst waits n/6 seconds (minutes under real traffic) and every call is
+    // still sent to callshield in turn.
+    const calls = Array.from({ length: 30 }, (_, i) => ({ a: `+4420712${String(40000 + i)}`, b: '+77771110028' }));
+    const connectionsBefore = blackHoleConnections;
+    const answeredBefore = uas.answered().filter((l) => l.includes('to=sip:+77771110028')).length;
+    const r = await runUac({
+      scenario: 'uac-connect.xml',
+      target: downSbc.ports.international,
+      calls,
+      rate: 300,
+      timeoutSeconds: 60,
+    });
+    assert.equal(r.code, 0, explain(r));
+    const answered = uas
+      .answered()
+      .filter((l) => l.includes('to=sip:+77771110028'))
+      .slice(answeredBefore);
+    assert.equal(answered.length, calls.length);
+    assert.ok(
+      answered.every((l) => l.includes('verdict=unavailable')),
+      answered.join('\n'),
+    );
+    assert.ok(
+      blackHoleConnections - connectionsBefore < calls.length,
+      `every queued call still waited for callshield (${blackHoleConnections - connectionsBefore} verifies)`,
+    );
   });
 
   it('carries a burst of 300 calls with none lost', async () => {
