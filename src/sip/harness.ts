@@ -258,7 +258,7 @@ export async function runUac(options: {
 
 export interface Uas {
   port: number;
-  /** Lines logged so far, one per answered call: "answered <call-id> verdict=… label=…". */
+  /** Lines logged so far, one per answered call: "answered <call-id> to=… verdict=… label=… pai=… from=…". */
   answered(): string[];
   /** Lines logged for re-INVITEs inside answered calls: "reinvite <call-id> verdict=… label=… pai=…". */
   reinvites(): string[];

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -39,6 +40,53 @@ const heldSockets = new Set<Socket>();
 /** Connections the never-answering callshield accepted: one per verify the SBC started. */
 let blackHoleConnections = 0;
 let kcellKey: string;
+/** A callshield stand-in answering verify with a chosen label, and BEELINE SBCs using it (display on, off). */
+let scriptedCallshield: HttpServer;
+let labelSbc: Kamailio;
+let labelOffSbc: Kamailio;
+
+/** A label with what a quoted-string must escape (a quote, a backslash) and Cyrillic. */
+const scriptedLabel = 'Возможно мошенничество: "ООО \\ Рога"';
+/** What the stand-in answers, by the last two digits of the called number. */
+function scriptedAnswer(called: string): Record<string, unknown> {
+  const base = { decisionId: '00000000-0000-4000-8000-000000000031', reasons: [], shadow: false };
+  switch (called.slice(-2)) {
+    case '31':
+      return { ...base, verdict: 'label', reasons: ['REPUTATION'], label: scriptedLabel };
+    case '33':
+      return {
+        ...base,
+        verdict: 'label',
+        reasons: ['REPUTATION'],
+        label: scriptedLabel,
+        verstat: 'TN-Validation-Passed',
+      };
+    default:
+      return { ...base, verdict: 'allow' };
+  }
+}
+
+/** The display name and URI of a name-addr header value as a handset reads them (RFC 3261 quoted-string). */
+function nameAddr(value: string): { display: string | null; uri: string } {
+  const quoted = /^\s*"((?:[^"\\]|\\.)*)"\s*<([^>]*)>/.exec(value);
+  if (quoted) return { display: quoted[1].replace(/\\(.)/g, '$1'), uri: quoted[2] };
+  const plain = /^\s*([^<"]*?)\s*<([^>]*)>/.exec(value);
+  if (plain) return { display: plain[1] === '' ? null : plain[1], uri: plain[2] };
+  return { display: null, uri: value.trim() };
+}
+
+/** The caller identities (From, P-Asserted-Identity) the UAS saw on the call to `called`. */
+function identitiesAt(called: string): {
+  from: ReturnType<typeof nameAddr>;
+  pai: ReturnType<typeof nameAddr> | null;
+  line: string;
+} {
+  const line = answeredFor(`to=sip:${called} `)[0];
+  assert.ok(line, `the UAS saw no call to ${called}:\n${uas.answered().join('\n')}`);
+  const pai = / pai=(.*?) from=/.exec(line)?.[1] ?? '';
+  const from = / from=(.*)$/.exec(line)![1];
+  return { from: nameAddr(from), pai: pai.trim() === '' ? null : nameAddr(pai), line };
+}
 
 /** Polls a condition for up to 5 s (a counter updated by another process after the call ended). */
 async function eventually(condition: () => Promise<boolean>): Promise<boolean> {
@@ -132,6 +180,39 @@ before(
       nextHopInterconnect: `sip:127.0.0.1:${beelineSbc.ports.domestic}`,
       defines: { WITH_STIR_SIGNING: '', STIR_X5U: `"${issued.json().x5u}"`, STIR_KEY_FILE: `"${keyFile}"` },
     });
+    scriptedCallshield = createHttpServer((request, response) => {
+      let body = '';
+      request.setEncoding('utf8');
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        if (request.url !== '/v1/calls/verify') {
+          response.writeHead(202).end();
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        response.end(JSON.stringify(scriptedAnswer(JSON.parse(body).b)));
+      });
+    });
+    await new Promise<void>((resolve) => scriptedCallshield.listen(0, '127.0.0.1', resolve));
+    const scriptedUrl = `http://127.0.0.1:${(scriptedCallshield.address() as { port: number }).port}`;
+    labelSbc = await startKamailio({
+      name: 'label',
+      callshieldUrl: scriptedUrl,
+      apiKey: beelineKey,
+      nextHopCore: core,
+      nextHopInterconnect: core,
+    });
+    labelOffSbc = await startKamailio({
+      name: 'label-off',
+      callshieldUrl: scriptedUrl,
+      apiKey: beelineKey,
+      nextHopCore: core,
+      nextHopInterconnect: core,
+      defines: { CALLSHIELD_LABEL_DISPLAY: '0' },
+    });
+
     // secsipid as an independent verifier of what callshield signs (fetches x5u over HTTPS).
     await t.request('POST', '/v1/admin/stir/operators/BEELINE/certificates', { token: admin, body: {} });
     secsipidVerifier = await startKamailio(
@@ -157,8 +238,11 @@ after(async () => {
     downSbc?.stop(),
     kcellSigningSbc?.stop(),
     secsipidVerifier?.stop(),
+    labelSbc?.stop(),
+    labelOffSbc?.stop(),
     uas?.stop(),
   ]);
+  scriptedCallshield?.close();
   for (const socket of heldSockets) socket.destroy();
   blackHole?.close();
   await t?.close();
@@ -239,6 +323,77 @@ describe('reference SBC with SIPp', { timeout: 120_000 }, () => {
     const line = lines.find((l) => l.includes('verdict=label'));
     assert.ok(line, lines.join('\n'));
     assert.match(line, /label=International call/);
+    // …and as the caller's display name, the number kept.
+    const { from, pai } = identitiesAt('+77771110006');
+    assert.deepEqual(from, { display: 'International call', uri: from.uri });
+    assert.match(from.uri, /^sip:\+442071230006@/);
+    assert.equal(pai, null, 'no P-Asserted-Identity is made up for a caller that came without one');
+  });
+
+  it('shows the label as the display name of the caller in From and P-Asserted-Identity', async () => {
+    const r = await runUac({
+      scenario: 'uac-connect.xml',
+      target: labelSbc.ports.domestic,
+      calls: [{ a: '+77011110031', b: '+77771110031' }],
+      extraHeader: 'P-Asserted-Identity: "Kaspi Bank" <sip:+77011110031@127.0.0.1;user=phone>',
+    });
+    assert.equal(r.code, 0, explain(r));
+    const { from, pai, line } = identitiesAt('+77771110031');
+    assert.equal(from.display, scriptedLabel, line);
+    assert.match(from.uri, /^sip:\+77011110031@127\.0\.0\.1:\d+$/);
+    // The caller's own display name (a fraudster's choice) is not shown beside the warning.
+    assert.deepEqual(pai, { display: scriptedLabel, uri: 'sip:+77011110031@127.0.0.1;user=phone' }, line);
+    // Cores that show X-Callshield-Label themselves still get it.
+    assert.match(line, /verdict=label;decision=[0-9a-f-]+ label=Возможно мошенничество/);
+  });
+
+  it('shows the label on a signed call beside the verstat, and on the international trunk', async () => {
+    const signed = await runUac({
+      scenario: 'uac-connect.xml',
+      target: labelSbc.ports.domestic,
+      calls: [{ a: '+77011110033', b: '+77771110033' }],
+    });
+    assert.equal(signed.code, 0, explain(signed));
+    const { from, pai, line } = identitiesAt('+77771110033');
+    assert.equal(from.display, scriptedLabel, line);
+    assert.deepEqual(pai, {
+      display: scriptedLabel,
+      uri: 'sip:+77011110033;verstat=TN-Validation-Passed@127.0.0.1;user=phone',
+    });
+    const international = await runUac({
+      scenario: 'uac-connect.xml',
+      target: labelSbc.ports.international,
+      calls: [{ a: '+442071230031', b: '+77771110131' }],
+    });
+    assert.equal(international.code, 0, explain(international));
+    assert.equal(identitiesAt('+77771110131').from.display, scriptedLabel);
+  });
+
+  it('leaves the display name of an allowed call, and of a labelled one with the setting off, as it came', async () => {
+    const pai = 'P-Asserted-Identity: "Kaspi Bank" <sip:+77011110032@127.0.0.1;user=phone>';
+    const allowed = await runUac({
+      scenario: 'uac-connect.xml',
+      target: labelSbc.ports.domestic,
+      calls: [{ a: '+77011110032', b: '+77771110032' }],
+      extraHeader: pai,
+    });
+    assert.equal(allowed.code, 0, explain(allowed));
+    const seen = identitiesAt('+77771110032');
+    assert.match(seen.line, /verdict=allow/);
+    assert.equal(seen.from.display, null, seen.line);
+    assert.deepEqual(seen.pai, { display: 'Kaspi Bank', uri: 'sip:+77011110032@127.0.0.1;user=phone' });
+
+    const off = await runUac({
+      scenario: 'uac-connect.xml',
+      target: labelOffSbc.ports.domestic,
+      calls: [{ a: '+77011110032', b: '+77771110231' }],
+      extraHeader: pai,
+    });
+    assert.equal(off.code, 0, explain(off));
+    const unchanged = identitiesAt('+77771110231');
+    assert.match(unchanged.line, /verdict=label;decision=[0-9a-f-]+ label=Возможно мошенничество/);
+    assert.equal(unchanged.from.display, null, unchanged.line);
+    assert.deepEqual(unchanged.pai, { display: 'Kaspi Bank', uri: 'sip:+77011110032@127.0.0.1;user=phone' });
   });
 
   it('removes a verstat the caller wrote in itself', async () => {
@@ -274,7 +429,7 @@ describe('reference SBC with SIPp', { timeout: 120_000 }, () => {
     });
     assert.equal(r.code, 0, explain(r));
     const lines = await uas.waitForAnswers(1);
-    const line = lines.find((l) => l.includes('verstat='));
+    const line = lines.find((l) => l.includes('to=sip:+77771110009 ') && l.includes('verstat='));
     assert.ok(line, `no verstat seen by the UAS:\n${lines.join('\n')}\n${kcellSigningSbc.log().slice(-2000)}`);
     assert.match(line, /verdict=allow;decision=[0-9a-f-]+;verstat=TN-Validation-Passed/);
     // ATIS-1000074 / TS 24.229: verstat is a tel URI parameter, so in a SIP URI it goes before the @.
