@@ -16,6 +16,16 @@ const analysts = ['admin', 'supervisor', 'analyst'] as const;
 const FUTURE_SLACK_MS = 5 * 60_000;
 const MAX_SUSPECTS = 50;
 const MAX_CUSTOMERS_PER_CALL = 100_000;
+/**
+ * Trails a bank is given, per 24 h of filing, for victims it has not registered among its customers.
+ * DESIGN.md §3.1 gives an incident's trail to the bank whatever the victim, so an incident could be
+ * filed only to read a stranger's incoming calls; a bank's losses are its own customers', whose
+ * trails stay unbounded, and the trails past this bound are left to the platform's analysts.
+ */
+export const STRANGER_TRAILS_PER_DAY = 100;
+const STRANGER_TRAIL_WINDOW_MS = 86_400_000;
+/** A bank's incidents looked at to count its strangers' trails (its latest ones in the window). */
+const STRANGER_TRAIL_SCAN = 20_000;
 
 export interface BankRoutesDeps {
   store: BankStore;
@@ -143,7 +153,13 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
 
   app.delete(
     '/v1/admin/banks/:id/keys/:keyId',
-    { schema: { summary: "Revoke a bank's key", tags: ['banks'], response: { '4xx': errorSchema } } },
+    {
+      schema: {
+        summary: "Revoke a bank's key",
+        tags: ['banks'],
+        response: { 204: { type: 'null', description: 'revoked (no body)' }, '4xx': errorSchema },
+      },
+    },
     async (request, reply) => {
       requireAdmin(request);
       const { id, keyId } = request.params as { id: string; keyId: string };
@@ -208,6 +224,7 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
         await audit(request, 'bank.incident.file', `${bank}/${incidentId}`, {
           kind: incident.kind,
           suspects: suspectNumbers.length,
+          customer: (await service.customersAmong(bank, [victim])).has(victim),
         });
         await service.afterIncident(incident);
       }
@@ -231,6 +248,32 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
       : await store.incidentsById(incidentId);
     if (found.length === 0) throw new AppError('NOT_FOUND', 'no such incident');
     return found[0];
+  }
+
+  /**
+   * Whether the filing bank may read this incident's trail: always for its registered customer;
+   * for anyone else while the victim is among the first STRANGER_TRAILS_PER_DAY distinct strangers
+   * of the bank's incidents filed in the 24 h up to this one. Anchored to the filing, the answer
+   * does not open up once the burst has aged (which would let a bank file now and read tomorrow).
+   */
+  async function trailGate(incident: Incident): Promise<{ customer: boolean; allowed: boolean }> {
+    if ((await service.customersAmong(incident.bank, [incident.victim])).has(incident.victim))
+      return { customer: true, allowed: true };
+    const victims = await store.victimsFiledBefore(
+      incident.bank,
+      incident.incidentId,
+      STRANGER_TRAIL_WINDOW_MS,
+      STRANGER_TRAIL_SCAN,
+    );
+    const customers = await service.customersAmong(incident.bank, victims);
+    const strangers = new Set<string>();
+    for (const v of victims) {
+      if (customers.has(v)) continue;
+      strangers.add(v);
+      if (v === incident.victim) break;
+    }
+    const rank = [...strangers].indexOf(incident.victim);
+    return { customer: false, allowed: rank >= 0 && rank < STRANGER_TRAILS_PER_DAY };
   }
 
   async function withTrail(incident: Incident) {
@@ -288,12 +331,28 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
     },
     async (request) => {
       const incident = await visibleIncident(request);
+      const target = `${incident.bank}/${incident.incidentId}`;
+      const byBank = principalOf(request).kind === 'bank';
+      // Every look at a bank's trail says whether the victim is its customer, so that the audit
+      // shows a bank reading strangers' calls.
+      const gate = byBank ? await trailGate(incident) : null;
+      if (gate && !gate.allowed) {
+        await audit(request, 'bank.incident.trail_refused', target, { victim: incident.victim, customer: false });
+        throw new AppError(
+          'RATE_LIMITED',
+          `this bank was given the trails of ${STRANGER_TRAILS_PER_DAY} victims that are not its registered customers ` +
+            'in the 24 h before this incident; the incident is filed and escalated, and its trail is left to the ' +
+            "platform's analysts (register the bank's customers with PUT /v1/bank/customers)",
+        );
+      }
       const view = await withTrail(incident);
-      await audit(request, 'bank.incident.view', `${incident.bank}/${incident.incidentId}`, {
+      await audit(request, 'bank.incident.view', target, {
         victim: incident.victim,
+        contacts: view.contacts.length,
+        ...(gate ? { customer: gate.customer } : {}),
       });
       // A bank learns nothing about other banks' incidents.
-      if (principalOf(request).kind === 'bank') {
+      if (byBank) {
         const { otherBanks: _, ...own } = view;
         return own;
       }

@@ -278,6 +278,16 @@ export function createBankService(deps: {
       }
     },
 
+    /** Which of these numbers the bank registered among its customers (compared by keyed hash). */
+    async customersAmong(bank: string, numbers: string[]): Promise<Set<string>> {
+      const hashes = new Map<string, string>();
+      for (const n of new Set(numbers)) hashes.set(deps.hashSubscriber(n), n);
+      const banksOf = await store.banksOf([...hashes.keys()]);
+      const out = new Set<string>();
+      for (const [hash, number] of hashes) if (banksOf.get(hash)?.includes(bank)) out.add(number);
+      return out;
+    },
+
     async updateCustomers(bank: string, add: string[], remove: string[]): Promise<{ added: number; removed: number }> {
       const addHashes = add.map((n) => deps.hashSubscriber(n));
       const removeHashes = remove.map((n) => deps.hashSubscriber(n));

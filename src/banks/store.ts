@@ -145,6 +145,27 @@ export function createBankStore(sql: Sql) {
       return rows.map(toIncident);
     },
 
+    /**
+     * Victims of a bank's incidents received in the `windowMs` up to this incident's receipt (this
+     * one included), oldest first; the latest `limit` of them when there are more.
+     */
+    async victimsFiledBefore(bank: string, incidentId: string, windowMs: number, limit: number): Promise<string[]> {
+      // The incident's own receipt is compared in the database, at its full precision.
+      const { rows } = await sql.query<{ victim: string }>(
+        `select victim from (
+           select b.victim, b.received_at, b.incident_id
+           from bank_incidents b,
+             (select received_at from bank_incidents where bank_id = $1 and incident_id = $2) as me
+           where b.bank_id = $1
+             and b.received_at > me.received_at - $3::float8 * interval '1 millisecond'
+             and (b.received_at < me.received_at or (b.received_at = me.received_at and b.incident_id <= $2))
+           order by b.received_at desc, b.incident_id desc limit $4) as latest
+         order by received_at, incident_id`,
+        [bank, incidentId, windowMs, limit],
+      );
+      return rows.map((r) => r.victim);
+    },
+
     /** Marks (or unmarks) a contact of the trail as the suspect. */
     async markSuspect(bank: string, incidentId: string, number: string, suspect: boolean): Promise<Incident | null> {
       const { rows } = await sql.query<IncidentRow>(
