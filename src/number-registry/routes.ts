@@ -10,6 +10,19 @@ import type { NumberRegistry } from './registry.ts';
 
 const msisdnParam = { type: 'object', properties: { msisdn: { type: 'string' } }, required: ['msisdn'] } as const;
 
+/** A roaming registration as answered (RoamingRegistration): `until` only when it has an end. */
+const roamingSchema = {
+  type: 'object',
+  required: ['msisdn', 'operator', 'visitedCountry', 'since'],
+  properties: {
+    msisdn: { type: 'string' },
+    operator: { type: 'string' },
+    visitedCountry: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+  },
+} as const;
+
 export function registerNumberRoutes(
   app: FastifyInstance,
   deps: { plan: NumberingPlan; registry: NumberRegistry; operators: OperatorRegistry },
@@ -49,7 +62,7 @@ export function registerNumberRoutes(
             until: { type: 'string' },
           },
         },
-        response: { '4xx': errorSchema },
+        response: { 200: roamingSchema, '4xx': errorSchema },
       },
     },
     async (request, reply) => {
@@ -98,7 +111,7 @@ export function registerNumberRoutes(
         tags: ['numbers'],
         security: [{ bearer: [] }],
         params: msisdnParam,
-        response: { '4xx': errorSchema },
+        response: { 200: roamingSchema, '4xx': errorSchema },
       },
     },
     async (request) => {

@@ -131,7 +131,13 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: { operators: 
 
   app.delete(
     '/v1/admin/operators/:id/keys/:keyId',
-    { schema: { summary: 'Revoke a key', tags: ['admin'], response: { '4xx': errorSchema } } },
+    {
+      schema: {
+        summary: 'Revoke a key',
+        tags: ['admin'],
+        response: { 204: { type: 'null', description: 'revoked (no body)' }, '4xx': errorSchema },
+      },
+    },
     async (request, reply) => {
       requireAdmin(request);
       const { id, keyId } = request.params as { id: string; keyId: string };

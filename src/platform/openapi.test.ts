@@ -196,6 +196,51 @@ describe('OpenAPI document', () => {
     assert.match(documentedError('/v1/cases/{id}/transition', 'post', '409')?.description ?? '', /INVALID_TRANSITION/);
   });
 
+  it('documents the removals and the logout as 204 without a body, and answers so', async () => {
+    const removals: Array<[string, string]> = [
+      ['post', '/v1/console/logout'],
+      ['delete', '/v1/admin/sms-senders/{senderId}'],
+      ['delete', '/v1/admin/operators/{id}/keys/{keyId}'],
+      ['delete', '/v1/admin/banks/{id}/keys/{keyId}'],
+      ['delete', '/v1/channel/dno/{number}'],
+      ['delete', '/v1/roaming/{msisdn}'],
+    ];
+    for (const [method, path] of removals) {
+      const responses = doc.paths[path][method].responses;
+      const successes = Object.keys(responses).filter((s) => s.startsWith('2'));
+      assert.deepEqual(successes, ['204'], `${method} ${path}: 204 is its only success`);
+      assert.equal(responses['204'].content, undefined, `${method} ${path}: 204 without a body`);
+    }
+    const admin = { token: testAdminToken, exact: true };
+    assert.equal((await exchange('POST', '/v1/console/logout', '/v1/console/logout', { exact: true })).status, 204);
+    const sender = '/v1/admin/sms-senders/OPENAPI';
+    const senderTemplate = '/v1/admin/sms-senders/{senderId}';
+    const registered = await exchange('PUT', sender, senderTemplate, {
+      ...admin,
+      body: { owner: 'OpenAPI test', routes: ['domestic'] },
+    });
+    assert.equal(registered.status, 201);
+    assert.equal((await exchange('DELETE', sender, senderTemplate, admin)).status, 204);
+    assert.equal((await exchange('DELETE', sender, senderTemplate, admin)).status, 404);
+    const key = await t.request('POST', '/v1/admin/operators/KCELL/keys', { token: testAdminToken, body: {} });
+    assert.equal(key.statusCode, 201);
+    const keyPath = `/v1/admin/operators/KCELL/keys/${key.json().id}`;
+    const keyTemplate = '/v1/admin/operators/{id}/keys/{keyId}';
+    assert.equal((await exchange('DELETE', keyPath, keyTemplate, admin)).status, 204);
+    assert.equal((await exchange('DELETE', keyPath, keyTemplate, admin)).status, 404);
+    const bank = await t.request('POST', '/v1/admin/banks', {
+      token: testAdminToken,
+      body: { id: 'OPENAPI_BANK', name: 'OpenAPI bank' },
+    });
+    assert.equal(bank.statusCode, 201);
+    const bankKey = await t.request('POST', '/v1/admin/banks/OPENAPI_BANK/keys', { token: testAdminToken, body: {} });
+    assert.equal(bankKey.statusCode, 201);
+    const bankKeyPath = `/v1/admin/banks/OPENAPI_BANK/keys/${bankKey.json().id}`;
+    const bankKeyTemplate = '/v1/admin/banks/{id}/keys/{keyId}';
+    assert.equal((await exchange('DELETE', bankKeyPath, bankKeyTemplate, admin)).status, 204);
+    assert.equal((await exchange('DELETE', bankKeyPath, bankKeyTemplate, admin)).status, 404);
+  });
+
   it("documents the webhooks as an operator's or a bank's, with their error codes", () => {
     const routes: Array<[string, string, string[]]> = [
       ['post', '/v1/webhooks', ['201', '400', '401', '403']],
@@ -332,16 +377,28 @@ describe('OpenAPI document', () => {
       415,
     );
     // Roaming.
+    // The registration as answered, under its own documented 200 (not a `2XX` fallback).
     const roaming = { visitedCountry: 'TR', since: at };
-    assert.equal(
-      (await exchange('PUT', '/v1/roaming/77011234567', '/v1/roaming/{msisdn}', { token: kcell, body: roaming }))
-        .status,
-      200,
-    );
-    assert.equal(
-      (await exchange('GET', '/v1/roaming/77011234567', '/v1/roaming/{msisdn}', { token: kcell })).status,
-      200,
-    );
+    const registered = await exchange('PUT', '/v1/roaming/77011234567', '/v1/roaming/{msisdn}', {
+      token: kcell,
+      body: roaming,
+      exact: true,
+    });
+    assert.equal(registered.status, 200);
+    assert.deepEqual(registered.body, { msisdn: '+77011234567', operator: 'KCELL', visitedCountry: 'TR', since: at });
+    const read = await exchange('GET', '/v1/roaming/77011234567', '/v1/roaming/{msisdn}', {
+      token: kcell,
+      exact: true,
+    });
+    assert.equal(read.status, 200);
+    assert.deepEqual(read.body, registered.body);
+    const until = new Date(Date.parse(at) + 86_400_000).toISOString();
+    const bounded = await exchange('PUT', '/v1/roaming/77011234567', '/v1/roaming/{msisdn}', {
+      token: kcell,
+      body: { ...roaming, until },
+      exact: true,
+    });
+    assert.equal(bounded.body.until, until);
     assert.equal(
       (await exchange('PUT', '/v1/roaming/77011234567', '/v1/roaming/{msisdn}', { token: beeline, body: roaming }))
         .status,

@@ -280,7 +280,7 @@ export async function registerReportRoutes(app: FastifyInstance, deps: ReportRou
       schema: {
         summary: 'A bank removes one of its own DNO registrations',
         tags: ['reports'],
-        response: { '4xx': errorSchema },
+        response: { 204: { type: 'null', description: 'removed (no body)' }, '4xx': errorSchema },
       },
     },
     async (request, reply) => {

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { createApp } from '../app.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { inputError, intFlag, parseFlags, runCommand, usageError } from '../platform/cli.ts';
+import { analystTriage, DEMO_ALERT_POLICY, firstAdminAgain } from './demo-analyst.ts';
 import { bankKeyName, type DemoBanks, setUpDemoBanks } from './demo-banks.ts';
 import { drive, formatReport, loadScenery } from './driver.ts';
 import { SCENARIOS } from './scenarios.ts';
@@ -87,29 +88,22 @@ async function demo(argv: string[]): Promise<number> {
   const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
   // The demo's banks receive their warnings on 127.0.0.1 (a receiver inside the demo).
   const webhookAllowHosts = process.env.CALLSHIELD_WEBHOOK_ALLOW_HOSTS ? undefined : '127.0.0.1';
+  // SIM boxes and fraud callers wait for an analyst, so the console's queue has work (demo-analyst.ts).
+  const alertPolicy = process.env.CALLSHIELD_ALERT_POLICY ? undefined : DEMO_ALERT_POLICY;
   const app = await createApp(
-    loadConfig({ port: values.port, dataDir: values['data-dir'], host: '127.0.0.1', adminToken, webhookAllowHosts }),
+    loadConfig({
+      port: values.port,
+      dataDir: values['data-dir'],
+      host: '127.0.0.1',
+      adminToken,
+      webhookAllowHosts,
+      alertPolicy,
+    }),
   );
   let banks: DemoBanks | undefined;
   try {
     const url = (await app.http.listen({ port: config.port, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
     const say = (line: string) => process.stdout.write(`demo: ${line}\n`);
-    say(`console at ${url}/  (citizens' page at ${url}/public/)`);
-    if (app.firstAdmin)
-      say(
-        `log in as "${app.firstAdmin.username}" with the one-time password ${app.firstAdmin.password} (you choose a new one at first login)`,
-      );
-    say(`admin API token: ${adminToken}`);
-
-    const dir = resolve(config.dataDir, `demo-${values.scenario}-${subscribers}`);
-    const plan = (app.modules.plan ?? null) as Parameters<typeof loadScenery>[1];
-    if (!existsSync(join(dir, 'truth.csv'))) {
-      say(`simulating ${subscribers} subscribers, scenario ${values.scenario} …`);
-      const stopped = new Promise<void>((resolve) => stopper.signal.addEventListener('abort', () => resolve()));
-      await Promise.race([simulate({ plan, scenario, subscribers, days: 1, seed: 2026, out: dir }), stopped]);
-      leaveNow = stopping();
-    }
-    if (stopping()) return 0;
 
     const api = async (method: string, path: string, token: string, body?: string, contentType?: string) => {
       const response = await fetch(`${url}${path}`, {
@@ -123,6 +117,24 @@ async function demo(argv: string[]): Promise<number> {
         json: (await response.json().catch(() => null)) as Record<string, unknown> | null,
       };
     };
+
+    say(`console at ${url}/  (citizens' page at ${url}/public/)`);
+    const firstAdmin = app.firstAdmin ?? (await firstAdminAgain(api, adminToken));
+    if (firstAdmin)
+      say(
+        `log in as "${firstAdmin.username}" with the one-time password ${firstAdmin.password} (you choose a new one at first login)`,
+      );
+    say(`admin API token: ${adminToken}`);
+
+    const dir = resolve(config.dataDir, `demo-${values.scenario}-${subscribers}`);
+    const plan = (app.modules.plan ?? null) as Parameters<typeof loadScenery>[1];
+    if (!existsSync(join(dir, 'truth.csv'))) {
+      say(`simulating ${subscribers} subscribers, scenario ${values.scenario} …`);
+      const stopped = new Promise<void>((resolve) => stopper.signal.addEventListener('abort', () => resolve()));
+      await Promise.race([simulate({ plan, scenario, subscribers, days: 1, seed: 2026, out: dir }), stopped]);
+      leaveNow = stopping();
+    }
+    if (stopping()) return 0;
 
     // One API key per operator, kept in the data directory: a key that the server still knows
     // (it sees its own operator) is used again, across minutes and restarts.
@@ -191,6 +203,10 @@ async function demo(argv: string[]): Promise<number> {
 
     // Two banks, their customers and the incidents of the simulation's victims.
     banks = await setUpDemoBanks({ api, adminToken, dir, keys, saveKeys, say });
+    if (stopping()) return 0;
+
+    // The first start's analyst confirms a few SIM boxes and fraud callers; the rest wait in the queue.
+    await analystTriage({ url, api, adminToken, say, signal: stopper.signal });
     if (stopping()) return 0;
 
     // Ten minutes of distinct calls; each minute replays the next stretch of them, from a place

@@ -208,7 +208,7 @@ export function registerSmsRoutes(
         summary: 'Remove an SMS sender ID from the registry',
         tags: ['sms'],
         params: senderParam,
-        response: { '4xx': errorSchema },
+        response: { 204: { type: 'null', description: 'removed (no body)' }, '4xx': errorSchema },
       },
     },
     async (request, reply) => {

@@ -162,7 +162,13 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
 
   app.post(
     '/v1/console/logout',
-    { schema: { summary: 'End the session', tags: ['console'], response: { '4xx': errorSchema } } },
+    {
+      schema: {
+        summary: 'End the session',
+        tags: ['console'],
+        response: { 204: { type: 'null', description: 'the session is ended (no body)' }, '4xx': errorSchema },
+      },
+    },
     async (request, reply) => {
       const token = sessionCookieOf(request.headers.cookie);
       const session = token ? await users.sessionOf(token) : null;

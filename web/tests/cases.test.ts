@@ -262,4 +262,38 @@ describe('investigations in Chromium', () => {
     await page.waitForFunction(() => document.querySelectorAll('tr[data-alert]').length === 3);
     assert.equal(await page.inputValue('input[name=msisdn]'), '');
   });
+
+  it('skips no alert while paging when a new higher-scored alert arrives between two refreshes', async () => {
+    // The console's clock is driven by the test, so its 10-second refresh comes when told.
+    await page.clock.install();
+    await page.goto(`${server.url}/alerts?kind=&status=&limit=3`);
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-alert]').length === 3);
+    await page.click('[data-load-more]');
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-alert]').length === 6);
+    const shownIds = () =>
+      page.locator('tr[data-alert]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-alert') ?? ''));
+    const before = await shownIds();
+    // A new alert above every other one: the third row moves to the second page, the sixth to the third.
+    await server.app.sql.query(
+      `insert into alerts (id, kind, msisdn, score, evidence, owner_operator, operators)
+       values ('alr_newTop', 'simbox', '+77012220099', 0.999, '{}', 'KCELL', '{KCELL}')`,
+    );
+    await page.clock.fastForward(10_000);
+    await page.waitForSelector('tr[data-alert=alr_newTop]');
+    const refreshed = await shownIds();
+    assert.equal(refreshed[0], 'alr_newTop');
+    // The loaded depth is kept: the row pushed off the first page is still shown, below its old place.
+    assert.deepEqual(refreshed.slice(1), before.slice(0, 5));
+    // Paging on reaches every alert once, the one that left the second page included.
+    while ((await page.locator('[data-load-more]').count()) > 0) {
+      const shown = await page.locator('tr[data-alert]').count();
+      await page.click('[data-load-more]');
+      await page.waitForFunction((n) => document.querySelectorAll('tr[data-alert]').length > n, shown);
+    }
+    const all = (await server.api('GET', '/v1/alerts?limit=500')).json.items as { id: string }[];
+    const ids = await shownIds();
+    assert.equal(new Set(ids).size, ids.length, 'each alert once');
+    assert.deepEqual([...ids].sort(), all.map((a) => a.id).sort());
+    assert.ok(ids.includes(before[5]), `${before[5]}, pushed off the second page, is reached`);
+  });
 });

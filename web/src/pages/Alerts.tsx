@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { type AlertQuery, ApiError, api } from '../api/client.ts';
 import type { Alert } from '../api/types.ts';
 import { usePoll } from '../components/hooks.ts';
@@ -78,7 +78,7 @@ export function pageSizeOf(limit: string | null): number {
   return limit && Number.isInteger(n) && n >= 1 && n <= alertsPage ? n : alertsPage;
 }
 
-/** The first page and the pages loaded after it, once each (a refreshed first page wins). */
+/** The pages of a refresh, each alert once (one that moved between two requests shows where first seen). */
 export function joinPages(first: Alert[], more: Alert[]): Alert[] {
   const seen = new Set(first.map((a) => a.id));
   return [...first, ...more.filter((a) => !seen.has(a.id))];
@@ -160,8 +160,7 @@ export function AlertsPage() {
   const setFilter = (name: keyof AlertFilters, value: string) => {
     const chosen = { kind, status, msisdn, [name]: value };
     sessionStorage.setItem(filtersKey, JSON.stringify(chosen));
-    // Chosen filters start again from the first page (the key keeps pages of others out meanwhile).
-    setPages(undefined);
+    // Chosen filters start again from the first page (the loaded depth belongs to the filters).
     const next = new URLSearchParams({ kind: chosen.kind, status: chosen.status });
     if (chosen.msisdn) next.set('msisdn', chosen.msisdn);
     if (limitParam) next.set('limit', limitParam);
@@ -173,36 +172,41 @@ export function AlertsPage() {
   const [reason, setReason] = useState('');
   const [failure, setFailure] = useState<Error>();
   const filterKey = JSON.stringify([kind, status, msisdn, pageSize]);
+  // How many pages the analyst has loaded for these filters. Each refresh (every 10 s, and after a
+  // decision) reloads that many from the top with the server's cursor, so the list and its "load
+  // more" cursor stay one consistent walk: a new higher-scored alert pushes the last row of a page
+  // onto the next one instead of between two pages nobody reloads, where it was skipped.
+  const depth = useRef({ key: filterKey, pages: 1 });
+  if (depth.current.key !== filterKey) depth.current = { key: filterKey, pages: 1 };
   const { data, error, refresh } = usePoll(
-    () => loadAlerts({ kind, status, msisdn: msisdn || undefined, limit: pageSize, sort: 'score' }),
+    async () => {
+      const query = { kind, status, msisdn: msisdn || undefined, limit: pageSize, sort: 'score' } as const;
+      const first = await loadAlerts(query);
+      if (!first) return first;
+      let items = first.items;
+      let next = first.next;
+      // The depth is read at each step: a "load more" during a refresh extends that refresh too.
+      for (let loaded = 1; next && depth.current.key === filterKey && loaded < depth.current.pages; loaded++) {
+        const page = await loadAlerts({ ...query, cursor: next });
+        if (!page) break;
+        items = joinPages(items, page.items);
+        next = page.next;
+      }
+      return { items, next };
+    },
     [filterKey],
     10_000,
   );
-  // Pages after the first, loaded by "load more" with the server's cursor for these filters; the
-  // poll refreshes the first page only, so what the analyst paged to stays in place.
-  const [pages, setPages] = useState<{ key: string; items: Alert[]; next: string | null }>();
-  const [paging, setPaging] = useState<Error>();
   const [loadingMore, setLoadingMore] = useState(false);
-  const more = pages?.key === filterKey ? pages : undefined;
-  const next = more ? more.next : (data?.next ?? null);
-  const alerts = joinPages(data?.items ?? [], more?.items ?? []).sort(byPriority);
-
+  const next = data?.next ?? null;
+  const alerts = [...(data?.items ?? [])].sort(byPriority);
   async function loadMore() {
     if (!next) return;
     setLoadingMore(true);
+    depth.current = { key: filterKey, pages: depth.current.pages + 1 };
     try {
-      const page = await loadAlerts({
-        kind,
-        status,
-        msisdn: msisdn || undefined,
-        limit: pageSize,
-        sort: 'score',
-        cursor: next,
-      });
-      if (page) setPages({ key: filterKey, items: [...(more?.items ?? []), ...page.items], next: page.next });
-      setPaging(undefined);
-    } catch (err) {
-      setPaging(err as Error);
+      // A failed page shows as the list's error; the next refresh tries the same depth again.
+      await refresh();
     } finally {
       setLoadingMore(false);
     }
@@ -216,17 +220,9 @@ export function AlertsPage() {
   async function decide(action: 'confirm' | 'dismiss') {
     if (!selected) return;
     try {
-      const decided = (
-        action === 'confirm' ? await api.confirmAlert(selected.id, reason) : await api.dismissAlert(selected.id, reason)
-      ) as Alert;
-      // An alert on a later page shows its new status, or leaves when the status filter no longer holds it.
-      if (more)
-        setPages({
-          ...more,
-          items: more.items.flatMap((a) =>
-            a.id !== decided.id ? [a] : !status || decided.status === status ? [decided] : [],
-          ),
-        });
+      if (action === 'confirm') await api.confirmAlert(selected.id, reason);
+      else await api.dismissAlert(selected.id, reason);
+      // The refresh reloads every page shown: the alert shows its new status, or leaves the list.
       setSelected(undefined);
       setReason('');
       await refresh();
@@ -347,7 +343,6 @@ export function AlertsPage() {
             )}
           </div>
         )}
-        <ErrorNotice error={paging} />
       </Panel>
       {selected && (
         <Drawer title={`${kindName(t, selected.kind)} · ${selected.msisdn}`} onClose={() => setSelected(undefined)}>
