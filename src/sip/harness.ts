@@ -269,9 +269,9 @@ export interface Uas {
 
 /**
  * Starts a SIPp UAS that answers every call with 200 and logs the callshield headers it saw (and those
- * of a re-INVITE inside the call, as "reinvite <call-id> …").
+ * of a re-INVITE inside the call, as "reinvite <call-id> …"). `uas-hangup.xml` ends each call itself.
  */
-export async function startUas(): Promise<Uas> {
+export async function startUas(scenario = 'uas.xml'): Promise<Uas> {
   const sipp = findProgram('sipp', 'sip-tester');
   const dir = tempDir('callshield-sipp-uas-');
   const port = await freeUdpPort();
@@ -280,7 +280,7 @@ export async function startUas(): Promise<Uas> {
     sipp,
     [
       '-sf',
-      join(scenarioDir, 'uas.xml'),
+      join(scenarioDir, scenario),
       '-i',
       '127.0.0.1',
       '-p',

@@ -44,6 +44,9 @@ let kcellKey: string;
 let scriptedCallshield: HttpServer;
 let labelSbc: Kamailio;
 let labelOffSbc: Kamailio;
+/** A callee that ends its calls itself, behind a BEELINE SBC using the stand-in. */
+let hangupUas: Uas;
+let labelHangupSbc: Kamailio;
 
 /** A label with what a quoted-string must escape (a quote, a backslash) and Cyrillic. */
 const scriptedLabel = 'Возможно мошенничество: "ООО \\ Рога"';
@@ -213,6 +216,15 @@ before(
       defines: { CALLSHIELD_LABEL_DISPLAY: '0' },
     });
 
+    hangupUas = await startUas('uas-hangup.xml');
+    labelHangupSbc = await startKamailio({
+      name: 'label-hangup',
+      callshieldUrl: scriptedUrl,
+      apiKey: beelineKey,
+      nextHopCore: `sip:127.0.0.1:${hangupUas.port}`,
+      nextHopInterconnect: `sip:127.0.0.1:${hangupUas.port}`,
+    });
+
     // secsipid as an independent verifier of what callshield signs (fetches x5u over HTTPS).
     await t.request('POST', '/v1/admin/stir/operators/BEELINE/certificates', { token: admin, body: {} });
     secsipidVerifier = await startKamailio(
@@ -240,7 +252,9 @@ after(async () => {
     secsipidVerifier?.stop(),
     labelSbc?.stop(),
     labelOffSbc?.stop(),
+    labelHangupSbc?.stop(),
     uas?.stop(),
+    hangupUas?.stop(),
   ]);
   scriptedCallshield?.close();
   for (const socket of heldSockets) socket.destroy();
@@ -394,6 +408,46 @@ describe('reference SBC with SIPp', { timeout: 120_000 }, () => {
     assert.match(unchanged.line, /verdict=label;decision=[0-9a-f-]+ label=Возможно мошенничество/);
     assert.equal(unchanged.from.display, null, unchanged.line);
     assert.deepEqual(unchanged.pai, { display: 'Kaspi Bank', uri: 'sip:+77011110032@127.0.0.1;user=phone' });
+  });
+
+  it("keeps the label from the caller's network: answers and the callee's BYE carry the caller's own From", async () => {
+    for (const [a, b] of [
+      ['+77011110034', '+77771110031'],
+      ['+77011110035', '+77771110032'],
+    ]) {
+      const r = await runUac({
+        scenario: 'uac-callee-hangup.xml',
+        target: labelHangupSbc.ports.domestic,
+        calls: [{ a, b }],
+      });
+      assert.equal(r.code, 0, `${explain(r)}\n${labelHangupSbc.log().slice(-3000)}`);
+      const logged = (name: string) => {
+        const line = r.logged.find((l) => l.startsWith(`${name}=`));
+        assert.ok(line, `the caller logged no ${name}:\n${r.logged.join('\n')}`);
+        return line.slice(name.length + 1);
+      };
+      const sent = { display: 'Caller Own Name', uri: logged('ok-from').match(/<([^>]*)>/)?.[1] ?? '' };
+      assert.match(sent.uri, new RegExp(`^sip:\\${a}@127\\.0\\.0\\.1:\\d+$`));
+      // The 200 OK: the From the caller sent (display name included), never the label.
+      assert.deepEqual(nameAddr(logged('ok-from')), sent, r.logged.join('\n'));
+      assert.match(logged('ok-from'), /;tag=\d+SIPpTag00/);
+      assert.doesNotMatch(r.logged.join('\n'), /Возможно/);
+      // The callee's BYE: its To is the caller's own From (tag kept), its From the callee's To.
+      assert.deepEqual(nameAddr(logged('bye-to')), sent, r.logged.join('\n'));
+      assert.match(logged('bye-to'), /;tag=\d+SIPpTag00/);
+      assert.equal(nameAddr(logged('bye-from')).uri, nameAddr(logged('ok-to')).uri);
+      const line = hangupUas.answered().find((l) => l.includes(`to=sip:${b} `));
+      assert.ok(line, hangupUas.answered().join('\n'));
+      const from = nameAddr(/ from=(.*)$/.exec(line)![1]);
+      if (b.endsWith('31')) {
+        // …while the callee saw the label.
+        assert.match(line, /verdict=label;/);
+        assert.deepEqual(from, { display: scriptedLabel, uri: sent.uri }, line);
+      } else {
+        assert.match(line, /verdict=allow;/);
+        assert.deepEqual(from, sent, line);
+      }
+    }
   });
 
   it('removes a verstat the caller wrote in itself', async () => {
