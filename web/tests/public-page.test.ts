@@ -7,6 +7,17 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, type Server, shot, startServer } from './support.ts';
 
+/**
+ * Sends the report form once its last result is cleared, so that waiting for a result's tone waits
+ * for this report's answer, not the one before (a proof of work can hold it for seconds).
+ */
+async function sendReport(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    document.getElementById('report-result')!.className = 'result';
+  });
+  await page.click('#report-form button[type=submit]');
+}
+
 describe("citizens' page on a phone", () => {
   let server: Server;
   let browser: Browser;
@@ -40,7 +51,7 @@ describe("citizens' page on a phone", () => {
     await page.fill('#report-number', '8 916 111 22 33');
     await page.selectOption('#report-category', 'police');
     await page.fill('#report-text', 'Представился следователем, просил перевести деньги на безопасный счёт');
-    await page.click('#report-form button[type=submit]');
+    await sendReport(page);
     await page.waitForSelector('#report-result.ok');
     const sent = (await page.textContent('#report-result')) ?? '';
     assert.match(sent, /^Спасибо! Сообщение принято\./);
@@ -86,12 +97,9 @@ describe("citizens' page on a phone", () => {
   it('keeps taking reports after a burst from one address, solving the proof of work the server asks for', async () => {
     await page.click('#tab-report');
     for (let i = 0; i < 5; i++) {
-      await page.evaluate(() => {
-        document.getElementById('report-result')!.className = 'result';
-      });
       await page.fill('#report-number', '+7 916 111 22 44');
       await page.selectOption('#report-category', 'bank');
-      await page.click('#report-form button[type=submit]');
+      await sendReport(page);
       await page.waitForSelector('#report-result.ok', { timeout: 30_000 });
     }
     const queue = (await server.api('GET', '/v1/reports/queue')).json;
@@ -110,7 +118,7 @@ describe("citizens' page on a phone", () => {
     // The category is required (DESIGN.md: "category" is not optional) and has no default.
     await page.fill('#report-number', '8 701 555 12 33');
     await page.selectOption('#report-category', '');
-    await page.click('#report-form button[type=submit]');
+    await sendReport(page);
     await page.waitForSelector('#report-result.warn');
     assert.equal(await page.textContent('#report-result'), 'Выберите, кем представились.');
     assert.equal(await page.getAttribute('#report-category', 'aria-invalid'), 'true');
@@ -121,12 +129,12 @@ describe("citizens' page on a phone", () => {
     await page.selectOption('#report-category', 'relatives');
     // A Kazakh number one digit short is not a number (the server refuses it).
     await page.fill('#report-number', '+7 701 123 45 6');
-    await page.click('#report-form button[type=submit]');
+    await sendReport(page);
     await page.waitForSelector('#report-result.bad');
     assert.equal(await page.textContent('#report-result'), 'Это не похоже на номер телефона.');
     assert.equal(await page.getAttribute('#report-category', 'aria-invalid'), null, 'the category is fine now');
     await page.fill('#report-number', 'не помню');
-    await page.click('#report-form button[type=submit]');
+    await sendReport(page);
     await page.waitForSelector('#report-result.bad');
     assert.equal(await page.textContent('#report-result'), 'Это не похоже на номер телефона.');
     assert.equal(await page.getAttribute('#report-number', 'aria-invalid'), 'true');
@@ -134,7 +142,7 @@ describe("citizens' page on a phone", () => {
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'report-number');
     await page.fill('#report-number', '8 701 555 12 34');
     await page.fill('#report-when', '2099-01-01T10:00');
-    await page.click('#report-form button[type=submit]');
+    await sendReport(page);
     assert.equal(await page.textContent('#report-result'), 'Дата и время не могут быть в будущем.');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'report-when');
     assert.equal(await page.getAttribute('#report-number', 'aria-invalid'), null, 'the number is fine now');
@@ -147,7 +155,7 @@ describe("citizens' page on a phone", () => {
       await page.route('**/public/v1/reports', (route) => route.abort('internetdisconnected'));
       await page.fill('#report-number', '8 701 555 12 35');
       await page.fill('#report-text', text);
-      await page.click('#report-form button[type=submit]');
+      await sendReport(page);
       await page.waitForSelector('#report-result.bad', { timeout: 5_000 });
       assert.match((await page.textContent('#report-result')) ?? '', /^Нет связи с сервером/);
       assert.equal(await page.inputValue('#report-text'), text);
@@ -155,7 +163,7 @@ describe("citizens' page on a phone", () => {
       await page.route('**/public/v1/reports', (route) =>
         route.fulfill({ status: 429, contentType: 'application/json', body: '{"error":{"code":"RATE_LIMITED"}}' }),
       );
-      await page.click('#report-form button[type=submit]');
+      await sendReport(page);
       await page.waitForFunction(() =>
         /Слишком много/.test(document.getElementById('report-result')!.textContent ?? ''),
       );
