@@ -116,8 +116,10 @@ export function createComplianceService(deps: {
       const a = e164Value(d.a);
       const b = e164Value(d.b);
       if (Number.isNaN(a) || Number.isNaN(b)) continue;
-      if (!verifiedAt.read(d.at)) continue;
-      join.verify(d.operator, a, b, verifiedAt.parsed.timeMs);
+      // Screening takes an `at` without an offset too (read by Date.parse): the verify still counts.
+      const time = verifiedAt.read(d.at) ? verifiedAt.parsed.timeMs : Date.parse(d.at);
+      if (Number.isNaN(time)) continue;
+      join.verify(d.operator, a, b, time);
     }
     expireNow();
   }

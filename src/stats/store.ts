@@ -1,3 +1,4 @@
+import { loadCalendar } from '../compliance/calendar.ts';
 import type { Sql } from '../platform/sql.ts';
 
 export interface StatsQuery {
@@ -56,15 +57,24 @@ function figuresOf(rows: { bucket: Date; operator_id: string; metric: string; n:
   return { totals, byReason, byIngress, byOperator, series: [...series].map(([t, f]) => ({ t, ...f })) };
 }
 
-/** Reads the rollups behind `GET /v1/stats`. */
-export function createStatsStore(sql: Sql) {
+/**
+ * Reads the rollups behind `GET /v1/stats`. Days are the country's local days (Almaty, UTC+5, by
+ * the calendar the operators' duties use), not the database session's: a call at 23:59:59 and one
+ * at 00:00:00 local time fall on two days, and a day's bucket is the instant its local day starts.
+ */
+export function createStatsStore(sql: Sql, options: { utcOffsetMinutes?: number } = {}) {
+  const dayOffsetMinutes = options.utcOffsetMinutes ?? loadCalendar().offsetMs / 60_000;
   return {
     async query(q: StatsQuery) {
+      // Hours are stored as UTC hours; only a day needs the local offset to be cut.
+      const offset = q.groupBy === 'day' ? dayOffsetMinutes : 0;
       const { rows } = await sql.query<{ bucket: Date; operator_id: string; metric: string; n: number }>(
-        `select date_trunc($3, hour) as bucket, operator_id, metric, sum(count)::float8 as n
+        `select (date_trunc($3, (hour at time zone 'UTC') + make_interval(mins => $5::int))
+                 - make_interval(mins => $5::int)) at time zone 'UTC' as bucket,
+                operator_id, metric, sum(count)::float8 as n
          from stats_hourly where hour >= $1 and hour < $2 and ($4::text is null or operator_id = $4)
          group by 1, 2, 3 order by 1`,
-        [q.from, q.to, q.groupBy, q.operator ?? null],
+        [q.from, q.to, q.groupBy, q.operator ?? null, offset],
       );
       // Messages (SMS) are counted apart, under "sms:", and answered in `messages` of the same shape.
       const callRows: typeof rows = [];
