@@ -124,6 +124,27 @@ test('JSON Lines with the same keys, numbers as JSON numbers, bad JSON quarantin
   assert.equal(batches[0].quarantine[0].line, 2);
 });
 
+test('a UTF-8 byte order mark loses no row: before a quoted CSV header or a JSON Lines file', () => {
+  const quoted = HEADER.split(',')
+    .map((c) => `"${c}"`)
+    .join(',');
+  const csv = parseCdrText(`\ufeff${quoted}\r\n${VOICE_OUT}\r\n`, 'bom.csv', plan);
+  assert.deepEqual([csv.rows, csv.bad], [1, 0]);
+  const json =
+    '{"record_id":"a","operator":"BEELINE","event":"voice","direction":"out","msisdn":"+77051234567","other_party":"+77011112233","started_at":"2025-03-01T10:15:00+05:00","duration_s":61,"answered":1}';
+  const jsonl = parseCdrText(`\ufeff${json}\n${json.replace('"a"', '"b"')}`, 'bom.jsonl', plan);
+  assert.deepEqual([jsonl.rows, jsonl.bad], [2, 0]);
+});
+
+test('a file whose lines end with a lone CR is quarantined with the reason, not read as one header', () => {
+  const { rows, bad, batches } = parseCdrText(`${HEADER}\r${VOICE_OUT}\r${VOICE_OUT}\r`, 'mac.csv', plan);
+  assert.deepEqual([rows, bad], [0, 1]);
+  assert.deepEqual(
+    batches.flatMap((b) => b.quarantine.map((q) => [q.line, q.reason])),
+    [[1, 'bad header: lines end with a lone CR; end them with LF or CRLF']],
+  );
+});
+
 test('gzip files are detected by magic bytes and read in batches', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cdr-test-'));
   const path = join(dir, 'cdrs.data'); // no .gz in the name on purpose

@@ -128,6 +128,8 @@ export class CdrTextParser {
   private line(s: string, start: number, end: number, out: CdrBatch[]): void {
     this.lineNumber++;
     if (end > start && s.charCodeAt(end - 1) === 13) end--;
+    // A UTF-8 byte order mark (written by Windows tools) is not part of the first header or row.
+    if (this.lineNumber === 1 && start < end && s.charCodeAt(start) === 0xfeff) start++;
     if (end === start) return;
     if (this.format === FORMAT_UNKNOWN) {
       // The first line is a CSV header or already a JSON Lines row.
@@ -154,6 +156,13 @@ export class CdrTextParser {
       return this.format;
     }
     this.format = FORMAT_CSV;
+    const cr = s.indexOf('\r', start);
+    if (cr >= 0 && cr < end) {
+      // Lines ended by a lone CR (classic Mac) make the whole file one header line: its rows would
+      // vanish without a trace, so the line is quarantined with the reason instead.
+      this.headerError = 'bad header: lines end with a lone CR; end them with LF or CRLF';
+      return FORMAT_UNKNOWN;
+    }
     const names = splitQuotedCsv(s.slice(start, end)) ?? [];
     const mapped = mapHeader(names);
     if (typeof mapped === 'string') this.headerError = `bad header: ${mapped}`;

@@ -61,15 +61,15 @@ const stoppedSchema = {
 } as const;
 
 /**
- * The request body as a stream of chunks that stops with a 413 once it passes the limit. Leaving
- * the loop early does not destroy the request: an upload stopped by a limit still gets its answer.
+ * The request body as a stream of chunks that stops with a 413 once it passes the limit. Neither
+ * the stop nor leaving the loop early destroys the request: an upload stopped by a limit (a chunked
+ * body declares no length to refuse it by) still gets its answer, the rest is dropped by discardRest.
  */
 async function* limited(body: IncomingMessage, limit: number): AsyncGenerator<Uint8Array> {
   let received = 0;
   for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     received += chunk.length;
     if (received > limit) {
-      body.destroy();
       throw new AppError('PAYLOAD_TOO_LARGE', `a CDR upload is at most ${limit} bytes; send the file in parts`);
     }
     yield chunk;
@@ -122,8 +122,9 @@ export function registerIngestRoutes(
             'are accepted and handed to detection. An upload cut off midway keeps the batches already committed: ' +
             'send the file again and they count as duplicates. The quarantine keeps the first 100 000 bad rows of an ' +
             'upload (all are counted). An upload with too many bad rows (400 TOO_MANY_BAD_ROWS), or a gzip body ' +
-            'inflating too far (413 INFLATED_TOO_LARGE, COMPRESSION_RATIO_TOO_HIGH) is stopped: the answer is the ' +
-            'error plus `kept`, the counts of what was committed before the stop. A Content-Encoding other than ' +
+            'inflating too far (413 INFLATED_TOO_LARGE, COMPRESSION_RATIO_TOO_HIGH) is stopped, as is a body found ' +
+            'bad part-way (invalid or truncated gzip, 400; past the size limit without a Content-Length, 413): the ' +
+            'answer is the error plus `kept`, the counts of what was committed before the stop. A Content-Encoding other than ' +
             'gzip or identity is refused (415 UNSUPPORTED_CONTENT_ENCODING).',
           tags: ['cdr'],
           security: [{ bearer: [] }],

@@ -362,6 +362,10 @@ export function createIngestService(deps: {
       await counted();
     } catch (error) {
       await store.finishUpload(uploadId, 'failed', result.bytes).catch(() => {});
+      // A body refused part-way (bad gzip, a line too long, past the size limit) has kept the
+      // batches committed before: the answer says so, as for a stop by a limit.
+      if (error instanceof AppError && !(error instanceof IngestStopped))
+        throw new IngestStopped(error.code, error.message, { ...result });
       throw error;
     }
     await store.finishUpload(uploadId, 'complete', result.bytes);
