@@ -20,6 +20,56 @@ function formatLocale(language: Language): string {
   return locale;
 }
 
+/**
+ * The platform's time zone (data/calendar/kz.json). The server cuts the days of `/v1/stats` at
+ * Almaty midnight, so the console counts "today" and "this year" and names days on that clock too:
+ * an analyst whose browser is set to another zone still sees the day the figures belong to.
+ */
+export const platformTimeZone = 'Asia/Almaty';
+
+const DAY_MS = 86_400_000;
+const platformClock = new Intl.DateTimeFormat('en-GB', {
+  timeZone: platformTimeZone,
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+  hourCycle: 'h23',
+});
+
+/** What the platform's clock reads at an instant, written as if that reading were UTC (whole seconds). */
+function platformWallClock(ms: number): number {
+  const parts: Record<string, number> = {};
+  for (const part of platformClock.formatToParts(ms)) parts[part.type] = Number(part.value);
+  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+}
+
+/** How far the platform's clock is ahead of UTC at an instant. */
+const platformOffsetAt = (ms: number) => platformWallClock(ms) - Math.floor(ms / 1000) * 1000;
+
+/** The instant at which the platform's clock reads `wall` (a reading written as if it were UTC). */
+function fromPlatformWallClock(wall: number): number {
+  // The offset is the one in force at the instant found, not at `wall` read as UTC.
+  return wall - platformOffsetAt(wall - platformOffsetAt(wall));
+}
+
+/** The platform's date of an instant, "2026-03-10". */
+export function platformDate(ms: number): string {
+  return new Date(platformWallClock(ms)).toISOString().slice(0, 10);
+}
+
+/** The instant the platform's day holding `ms` begins: Almaty midnight, as the server's day buckets. */
+export function startOfPlatformDay(ms: number): Date {
+  return new Date(fromPlatformWallClock(Math.floor(platformWallClock(ms) / DAY_MS) * DAY_MS));
+}
+
+/** The instant the platform's year holding `ms` begins: 1 January, 00:00 in Almaty. */
+export function startOfPlatformYear(ms: number): Date {
+  return new Date(fromPlatformWallClock(Date.UTC(new Date(platformWallClock(ms)).getUTCFullYear(), 0, 1)));
+}
+
 export interface Formatters {
   locale: string;
   /** A count or measure; fractions keep at most `digits` places (2 unless told). */
@@ -42,6 +92,10 @@ export interface Formatters {
   time(iso: string): string;
   /** A time of day to the minute: "14:51". */
   hourMinute(iso: string): string;
+  /** A time of day to the minute on the platform's clock (Almaty), whatever the browser's zone: "14:51". */
+  platformHourMinute(iso: string): string;
+  /** The platform's (Almaty) day and month of an instant, as a chart names a day: "10.03". */
+  platformDayMonth(iso: string): string;
 }
 
 type DurationFormatConstructor = new (
@@ -88,6 +142,17 @@ export function formatters(language: Language): Formatters {
   const dateFormat = new Intl.DateTimeFormat(locale, { day: '2-digit', month: '2-digit', year: 'numeric' });
   const timeFormat = new Intl.DateTimeFormat(locale, { timeStyle: 'medium' });
   const hourMinuteFormat = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' });
+  const platformHourMinuteFormat = new Intl.DateTimeFormat(locale, {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: platformTimeZone,
+  });
+  const platformDayMonthFormat = new Intl.DateTimeFormat(locale, {
+    day: '2-digit',
+    month: '2-digit',
+    timeZone: platformTimeZone,
+  });
   const valid = (iso: string, format: (d: Date) => string) => {
     const d = new Date(iso);
     return Number.isNaN(d.getTime()) ? iso : format(d);
@@ -131,6 +196,8 @@ export function formatters(language: Language): Formatters {
     date: (iso) => valid(iso, (d) => dateFormat.format(d)),
     time: (iso) => valid(iso, (d) => timeFormat.format(d)),
     hourMinute: (iso) => valid(iso, (d) => hourMinuteFormat.format(d)),
+    platformHourMinute: (iso) => valid(iso, (d) => platformHourMinuteFormat.format(d)),
+    platformDayMonth: (iso) => valid(iso, (d) => platformDayMonthFormat.format(d)),
   };
   cache.set(language, value);
   return value;

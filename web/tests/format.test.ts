@@ -1,8 +1,18 @@
 /** The console's numbers, shares, durations and dates in each language, and typed dates read back. */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { TRAIT_IDS } from '../../src/detection/traits.ts';
-import { featureValue, formatters, parseDateInput, traitIds } from '../src/format.ts';
+import {
+  featureValue,
+  formatters,
+  parseDateInput,
+  platformDate,
+  platformTimeZone,
+  startOfPlatformDay,
+  startOfPlatformYear,
+  traitIds,
+} from '../src/format.ts';
 
 /** Intl separates groups and units with (narrow) no-break spaces; tests compare with plain ones. */
 const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
@@ -53,6 +63,38 @@ describe('console formatters', () => {
     assert.equal(ru.dateTime(at), '04.12.2026, 14:51:03');
     assert.equal(ru.hourMinute(at), '14:51');
     assert.equal(ru.dateTime('not a date'), 'not a date');
+  });
+});
+
+describe('the platform’s day', () => {
+  const ru = formatters('ru');
+  const en = formatters('en');
+
+  it('is the day of the calendar the server cuts /v1/stats by', () => {
+    const calendar = JSON.parse(readFileSync(new URL('../../data/calendar/kz.json', import.meta.url), 'utf8'));
+    assert.equal(platformTimeZone, calendar.timeZone);
+  });
+
+  it('begins at Almaty midnight, whatever the zone the console runs in', () => {
+    // 08:00 on 10 March in Almaty; one second before Almaty's midnight; Almaty's first hour of 2026.
+    assert.equal(startOfPlatformDay(Date.parse('2026-03-10T03:00:00Z')).toISOString(), '2026-03-09T19:00:00.000Z');
+    assert.equal(startOfPlatformDay(Date.parse('2026-03-09T18:59:59Z')).toISOString(), '2026-03-08T19:00:00.000Z');
+    assert.equal(startOfPlatformDay(Date.parse('2026-03-09T19:00:00Z')).toISOString(), '2026-03-09T19:00:00.000Z');
+    assert.equal(startOfPlatformYear(Date.parse('2026-03-10T03:00:00Z')).toISOString(), '2025-12-31T19:00:00.000Z');
+    assert.equal(startOfPlatformYear(Date.parse('2025-12-31T19:30:00Z')).toISOString(), '2025-12-31T19:00:00.000Z');
+    assert.equal(startOfPlatformYear(Date.parse('2025-12-31T18:59:59Z')).toISOString(), '2024-12-31T19:00:00.000Z');
+    assert.equal(platformDate(Date.parse('2026-03-09T19:00:00Z')), '2026-03-10');
+    assert.equal(platformDate(Date.parse('2026-03-09T18:59:59Z')), '2026-03-09');
+  });
+
+  it('names hours and days on Almaty’s clock', () => {
+    // A day bucket as the server sends it: the instant 10 March begins in Almaty.
+    const bucket = '2026-03-09T19:00:00.000Z';
+    assert.equal(ru.platformHourMinute(bucket), '00:00');
+    assert.equal(en.platformHourMinute(bucket), '00:00');
+    assert.equal(ru.platformDayMonth(bucket), '10.03');
+    assert.equal(en.platformDayMonth(bucket), '10/03');
+    assert.equal(ru.platformDayMonth('not a date'), 'not a date');
   });
 });
 

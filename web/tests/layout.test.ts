@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { simBoxCdrs } from '../../src/datapath/test-support.ts';
 import { en, ru } from '../src/messages.ts';
@@ -341,5 +342,99 @@ describe('console layout, accessibility and keyboard in Chromium', () => {
     assert.equal(await page.getAttribute('.langs button[lang=en]', 'aria-pressed'), 'true');
     assert.equal(await page.getAttribute('.nav a[aria-current=page]', 'href'), '/alerts');
     assert.equal((await page.textContent('.nav a[aria-current=page]'))?.trim(), en['nav.alerts']);
+  });
+
+  it('counts today and this year, and names the chart’s hours and days, on Almaty’s clock in a browser set to New York', async () => {
+    // 08:00 on 10 March 2026 in Almaty is still 23:00 on 9 March in New York (UTC-4 since 8 March).
+    const now = Date.parse('2026-03-10T03:00:00Z');
+    const almatyToday = '2026-03-09T19:00:00.000Z';
+    const almatyYear = '2025-12-31T19:00:00.000Z';
+    const newYorkToday = '2026-03-09T04:00:00.000Z';
+    const newYorkYear = '2026-01-01T05:00:00.000Z';
+    // Calls the two clocks put on different days: 01:00 on 1 January 2026 in Almaty (still 2025 in
+    // New York); 15:00 on 9 March in Almaty (New York's "today"); 01:00 on 10 March in Almaty.
+    await server.app.sql.query(
+      `insert into stats_hourly (hour, operator_id, metric, count) values
+         ('2025-12-31T20:00:00Z', 'KCELL', 'screened', 7), ('2025-12-31T20:00:00Z', 'KCELL', 'verdict:block', 2),
+         ('2026-03-09T10:00:00Z', 'KCELL', 'screened', 11), ('2026-03-09T10:00:00Z', 'KCELL', 'verdict:block', 3),
+         ('2026-03-09T20:00:00Z', 'KCELL', 'screened', 13), ('2026-03-09T20:00:00Z', 'KCELL', 'verdict:label', 5)
+       on conflict (hour, operator_id, metric) do update set count = stats_hourly.count + excluded.count`,
+    );
+    // The figures the Overview's periods show, as the API counts them from a period's start.
+    const totals = async (from: string) => {
+      const { screened, blocked, labelled } = (await server.api('GET', `/v1/stats?from=${from}&groupBy=day`)).json
+        .totals as Record<string, number>;
+      return { screened, blocked, labelled };
+    };
+    const today = await totals(almatyToday);
+    const year = await totals(almatyYear);
+    // The test tells the two days apart only if their figures differ.
+    assert.equal(today.screened - (await totals(newYorkToday)).screened, -11);
+    assert.equal(year.screened - (await totals(newYorkYear)).screened, 7);
+
+    const newYork = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      storageState: await context.storageState(),
+      timezoneId: 'America/New_York',
+    });
+    try {
+      await newYork.addInitScript(() => localStorage.setItem('callshield.language', 'ru'));
+      const analyst = await newYork.newPage();
+      analyst.setDefaultTimeout(10_000);
+      await analyst.clock.setFixedTime(now);
+      await analyst.goto(`${server.url}/`);
+      assert.equal(
+        await analyst.evaluate(() => new Date().getTimezoneOffset()),
+        240,
+        'the browser is on New York time',
+      );
+      await analyst.waitForSelector('[data-period=today]');
+      assert.equal(await analyst.getAttribute('[data-period=today]', 'data-from'), almatyToday);
+      assert.equal(await analyst.getAttribute('[data-period=year]', 'data-from'), almatyYear);
+      const shown = (period: string) =>
+        analyst.$eval(`[data-period=${period}]`, (el) =>
+          Object.fromEntries(
+            ['screened', 'blocked', 'labelled'].map((name) => [
+              name,
+              Number(el.querySelector(`[data-figure=${name}]`)?.textContent?.replace(/\D/g, '')),
+            ]),
+          ),
+        );
+      // The page shows dashes until its first answers: read until it shows figures, then compare.
+      let figures = { today: await shown('today'), year: await shown('year') };
+      for (let i = 0; i < 100 && !(figures.today.screened > 0 && figures.year.screened > 0); i++) {
+        await sleep(100);
+        figures = { today: await shown('today'), year: await shown('year') };
+      }
+      assert.deepEqual(figures, { today, year });
+
+      // The last 24 hours end at 03:00 UTC; every third hour is named on Almaty's clock, and each
+      // Almaty day under its first hour: 9 March from 09:00, 10 March from midnight.
+      const ticks = await analyst.$$eval('[data-tick]', (els) =>
+        els.map((el) => ({
+          at: el.getAttribute('data-tick'),
+          hour: el.querySelector('text:not([data-day])')?.textContent,
+          day: el.querySelector('[data-day]')?.textContent ?? null,
+        })),
+      );
+      const hour = (at: string, h: string, day: string | null = null) => ({
+        at: `2026-03-${at}:00:00.000Z`,
+        hour: h,
+        day,
+      });
+      assert.deepEqual(ticks, [
+        hour('09T04', '09:00', '09.03'),
+        hour('09T07', '12:00'),
+        hour('09T10', '15:00'),
+        hour('09T13', '18:00'),
+        hour('09T16', '21:00'),
+        hour('09T19', '00:00', '10.03'),
+        hour('09T22', '03:00'),
+        hour('10T01', '06:00'),
+      ]);
+      await shot(analyst, 'layout-overview-new-york');
+    } finally {
+      await newYork.close();
+    }
   });
 });

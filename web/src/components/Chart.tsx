@@ -6,7 +6,10 @@ export interface Series {
   values: number[];
 }
 
-/** A small time-series chart in SVG: lines with a light fill, hour ticks, a nice y scale. */
+/**
+ * A small time-series chart in SVG: lines with a light fill, a nice y scale, and hour ticks on the
+ * platform's clock (Almaty) with the day under the first tick of each day, whatever the browser's zone.
+ */
 export function TimeChart({
   times,
   series,
@@ -19,9 +22,9 @@ export function TimeChart({
   label: string;
   height?: number;
 }) {
-  const { number, hourMinute } = useI18n();
+  const { number, platformHourMinute, platformDayMonth } = useI18n();
   const width = 900;
-  const pad = { left: 56, right: 14, top: 12, bottom: 26 };
+  const pad = { left: 56, right: 14, top: 12, bottom: 40 };
   const max = niceMax(Math.max(1, ...series.flatMap((s) => s.values)));
   const n = Math.max(times.length, 2);
   const x = (i: number) => pad.left + (i / (n - 1)) * (width - pad.left - pad.right);
@@ -47,13 +50,23 @@ export function TimeChart({
             </text>
           </g>
         ))}
-        {times.map((t, i) =>
-          i % labelEvery === 0 ? (
-            <text key={t} x={x(i)} y={height - 8} textAnchor="middle" fontSize="11" fill="#5d6b7e">
-              {hourMinute(t)}
-            </text>
-          ) : null,
-        )}
+        {times.map((t, i) => {
+          if (i % labelEvery !== 0) return null;
+          const day = platformDayMonth(t);
+          const newDay = i === 0 || platformDayMonth(times[i - labelEvery]) !== day;
+          return (
+            <g key={t} data-tick={t}>
+              <text x={x(i)} y={height - 22} textAnchor="middle" fontSize="11" fill="#5d6b7e">
+                {platformHourMinute(t)}
+              </text>
+              {newDay ? (
+                <text data-day x={x(i)} y={height - 6} textAnchor="middle" fontSize="11" fill="#5d6b7e">
+                  {day}
+                </text>
+              ) : null}
+            </g>
+          );
+        })}
         {series.map((s) => {
           if (s.values.length === 0) return null;
           const points = s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`);

@@ -3,17 +3,13 @@ import type { Figures, Stats } from '../api/types.ts';
 import { TimeChart } from '../components/Chart.tsx';
 import { usePoll } from '../components/hooks.ts';
 import { Bars, ErrorNotice, Panel } from '../components/ui.tsx';
+import { startOfPlatformDay, startOfPlatformYear } from '../format.ts';
 import { useI18n } from '../i18n.tsx';
 import { reasonLabel } from '../messages.ts';
 
-function startOfToday(): string {
-  const d = new Date();
-  d.setHours(0, 0, 0, 0);
-  return d.toISOString();
-}
-function startOfYear(): string {
-  return new Date(new Date().getFullYear(), 0, 1).toISOString();
-}
+// "Today" and "this year" are the platform's (Almaty), as the server cuts its days, not the browser's.
+const startOfToday = (): string => startOfPlatformDay(Date.now()).toISOString();
+const startOfYear = (): string => startOfPlatformYear(Date.now()).toISOString();
 
 /** The last 24 hours hour by hour, hours without calls as zeros (the API returns only busy hours). */
 function hourly(stats: Stats | undefined): (Figures & { t: string })[] {
