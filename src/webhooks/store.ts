@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { loadCalendar } from '../compliance/calendar.ts';
 import type { Sql } from '../platform/sql.ts';
 
 /** Who owns a webhook: an operator or a bank (the key's principal). */
@@ -81,7 +82,8 @@ interface DeliveryRow {
 }
 
 /** Subscriptions and their deliveries in the records store. */
-export function createWebhookStore(sql: Sql) {
+export function createWebhookStore(sql: Sql, options: { utcOffsetMinutes?: number } = {}) {
+  const dayOffsetMinutes = options.utcOffsetMinutes ?? loadCalendar().offsetMs / 60_000;
   const claimedRow = (r: DeliveryRow): ClaimedDelivery => ({
     id: String(r.id),
     webhookId: r.webhook_id,
@@ -278,11 +280,12 @@ export function createWebhookStore(sql: Sql) {
     /** Warnings queued per day (UTC), for the console's Overview. */
     async perDay(event: string, since: number): Promise<{ day: string; events: number; deliveries: number }[]> {
       const { rows } = await sql.query<{ day: string; events: number | string; deliveries: number | string }>(
-        `select to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD') as day,
+        // The country's local days (the calendar's offset, Almaty UTC+5), as `GET /v1/stats` cuts them.
+        `select to_char(date_trunc('day', (created_at at time zone 'UTC') + make_interval(mins => $3::int)), 'YYYY-MM-DD') as day,
            count(distinct event_id) as events, count(*) as deliveries
          from webhook_deliveries where event = $1 and created_at >= to_timestamp($2 / 1000.0)
          group by 1 order by 1`,
-        [event, since],
+        [event, since, dayOffsetMinutes],
       );
       return rows.map((r) => ({ day: r.day, events: Number(r.events), deliveries: Number(r.deliveries) }));
     },
