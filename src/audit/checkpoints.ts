@@ -193,17 +193,34 @@ export function createCheckpointer(options: {
 export interface Anchors {
   bySeq: Map<number, string>;
   newestSeq: number;
+  /** The oldest entry a checkpoint covers: the entries before it were written before signing was set up. */
+  oldestSeq: number;
+  /**
+   * The checkpoints are those of the only writer, which signs every entry it appends (embedded
+   * mode: one process holds the database). An entry after the oldest checkpoint without one of its
+   * own was then not appended by the server: it was written straight into the database.
+   */
+  everyEntry: boolean;
 }
 
 export type AnchorResult = { ok: true; anchors: Anchors; count: number } | { ok: false; problem: string };
 
-/** Checks every checkpoint's signature and turns them into anchors for the chain walk. */
-export function anchorsFrom(publicKey: KeyObject, checkpoints: Checkpoint[], badLines: number[] = []): AnchorResult {
+/**
+ * Checks every checkpoint's signature and turns them into anchors for the chain walk. `everyEntry`:
+ * these are all the checkpoints of the only writer (see `Anchors`).
+ */
+export function anchorsFrom(
+  publicKey: KeyObject,
+  checkpoints: Checkpoint[],
+  badLines: number[] = [],
+  options: { everyEntry?: boolean } = {},
+): AnchorResult {
   if (badLines.length > 0) {
     return { ok: false, problem: `the checkpoint file has lines that are not checkpoints (${badLines.join(', ')})` };
   }
   const bySeq = new Map<number, string>();
   let newestSeq = 0;
+  let oldestSeq = 0;
   for (const checkpoint of checkpoints) {
     if (!checkpointSignatureValid(publicKey, checkpoint)) {
       return {
@@ -217,6 +234,8 @@ export function anchorsFrom(publicKey: KeyObject, checkpoints: Checkpoint[], bad
     }
     bySeq.set(checkpoint.seq, checkpoint.hash);
     if (checkpoint.seq > newestSeq) newestSeq = checkpoint.seq;
+    if (oldestSeq === 0 || checkpoint.seq < oldestSeq) oldestSeq = checkpoint.seq;
   }
-  return { ok: true, anchors: { bySeq, newestSeq }, count: checkpoints.length };
+  const everyEntry = options.everyEntry ?? false;
+  return { ok: true, anchors: { bySeq, newestSeq, oldestSeq, everyEntry }, count: checkpoints.length };
 }

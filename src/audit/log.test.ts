@@ -373,3 +373,100 @@ describe('a rewrite caught by the NATS copy of the checkpoints alone', () => {
     }
   });
 });
+
+describe('entries written into the database after signing began (embedded mode)', () => {
+  /** A log of n entries appended by the server (embedded: checkpoints in a file beside the database). */
+  async function signedLog(n: number) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'callshield-audit-forge-'));
+    const config = { dataDir, natsPrefix: 'callshield', natsReplicas: 1 };
+    const sql = await openPglite('memory://');
+    await migrate(sql);
+    const protection = await openAuditProtection(config, { clock: Date.now, onError: (e) => assert.fail(String(e)) });
+    const audit = createAuditLog({ sql, checkpointer: protection.checkpointer });
+    const append = (target: string) =>
+      audit.append({ actor: 'user:mallory', role: 'analyst', action: 'number.lookup', target, clientIp: '10.0.0.7' });
+    for (let i = 1; i <= n; i++) await append(`+7701777000${i}`);
+    const verify = async () => {
+      const anchors = await protection.anchors();
+      assert.ok(anchors?.ok);
+      return audit.verify(5000, anchors.anchors);
+    };
+    const done = async () => {
+      await protection.close();
+      await sql.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+    return { sql, config, audit, append, verify, done };
+  }
+
+  /** An insider appends an entry with a correct link and hash and moves the head (no trigger stops inserts). */
+  async function forgeAppend(sql: Sql, target: string) {
+    const head = (await sql.query<{ seq: number | string; hash: string }>('select seq, hash from audit_head')).rows[0];
+    const draft = {
+      seq: Number(head.seq) + 1,
+      id: `aud_${randomBytes(8).toString('hex')}`,
+      at: new Date().toISOString(),
+      actor: 'user:alice',
+      role: 'analyst',
+      action: 'number.lookup',
+      target,
+      details: {},
+      clientIp: '10.0.0.8',
+      prevHash: head.hash,
+    };
+    const hash = entryHash(draft);
+    await sql.query(
+      `insert into audit_log (seq, id, at, actor, role, action, target, details, client_ip, prev_hash, hash)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        draft.seq,
+        draft.id,
+        new Date(draft.at),
+        draft.actor,
+        draft.role,
+        draft.action,
+        target,
+        '{}',
+        draft.clientIp,
+        draft.prevHash,
+        hash,
+      ],
+    );
+    await sql.query('update audit_head set seq = $1, hash = $2', [draft.seq, hash]);
+  }
+
+  it('an entry forged onto the end is caught once the server appends after it, with its number', async () => {
+    const log = await signedLog(4);
+    try {
+      // Blames alice for a lookup she never made; the chain and the head check.
+      await forgeAppend(log.sql, '+77017770099');
+      assert.equal((await log.audit.verify()).ok, true);
+      // The server's next append links to the forged entry and signs the new head.
+      await log.append('+77017770005');
+      const result = await log.verify();
+      assert.equal(result.ok, false);
+      assert.equal(!result.ok && result.seq, 5);
+      assert.match(!result.ok ? result.problem : '', /entry 5 has no signed checkpoint/);
+      const cli = await verifyAuditWithCheckpoints(createAuditLog({ sql: log.sql }), log.config);
+      assert.equal(!cli.result.ok && cli.result.seq, 5);
+    } finally {
+      await log.done();
+    }
+  });
+
+  it('the newest entries cut off, head recomputed, are caught by the checkpoints', async () => {
+    const log = await signedLog(5);
+    try {
+      await log.sql.query('alter table audit_log disable trigger user');
+      await log.sql.query('delete from audit_log where seq >= 4');
+      await log.sql.query('update audit_head set seq = 3, hash = (select hash from audit_log where seq = 3)');
+      await log.sql.query('alter table audit_log enable trigger user');
+      assert.equal((await log.audit.verify()).ok, true);
+      const result = await log.verify();
+      assert.equal(result.ok, false);
+      assert.match(!result.ok ? result.problem : '', /names entry 5 but the log ends at entry 3/);
+    } finally {
+      await log.done();
+    }
+  });
+});

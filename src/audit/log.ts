@@ -226,7 +226,8 @@ export function createAuditLog(deps: {
     /**
      * Walks the whole chain in order: every hash recomputed, every link checked, no seq missing,
      * and the last entry equal to the recorded head. With anchors (signed checkpoints), every
-     * anchored entry must still have the signed hash and the chain must reach the newest anchor.
+     * anchored entry must still have the signed hash and the chain must reach the newest anchor;
+     * when the anchors are every entry's (`everyEntry`), no entry between two of them may lack one.
      */
     async verify(pageSize = 5000, anchors?: Anchors): Promise<VerifyResult> {
       let prevHash = genesisHash;
@@ -261,6 +262,21 @@ export function createAuditLog(deps: {
               entries,
               seq: entry.seq,
               problem: `entry ${entry.seq} does not match its signed checkpoint (the log was rewritten)`,
+            };
+          }
+          // The only writer signs each entry it appends, in order: an unsigned entry between two
+          // signed ones was put there through the database (with its hash and the head recomputed).
+          if (
+            signed === undefined &&
+            anchors?.everyEntry &&
+            entry.seq > anchors.oldestSeq &&
+            entry.seq < anchors.newestSeq
+          ) {
+            return {
+              ok: false,
+              entries,
+              seq: entry.seq,
+              problem: `entry ${entry.seq} has no signed checkpoint of its own though later entries do: the server did not append it (it was written into the database), or could not write its checkpoint and said so then`,
             };
           }
           prevHash = hash;
