@@ -4,7 +4,10 @@
  * store is down, or after a failure until it answers again, calls do not try it at all:
  * - an origin check is 'unavailable' and the policy decides (ORIGIN_CHECK_UNAVAILABLE: allowed
  *   and noted when failing open, blocked when failing closed);
- * - a burst count is skipped (0: no CALL_BURST), since one node alone cannot count the platform;
+ * - a burst count that answers at once (the Redis counter counts in memory and sends its counts
+ *   in the background) goes on: this node's calls are a lower bound of the platform's, so a burst
+ *   it sees alone is one, and they are added to the platform's count once the store is back; one
+ *   that would wait on the store is not waited for (0: no CALL_BURST);
  * - an originate is refused with DEPENDENCY_UNAVAILABLE, so the operator knows it did not count.
  * Every fallback is reported (metrics), and nothing here needs a restart to recover.
  */
@@ -90,14 +93,20 @@ export function guardBurstCounter(
   };
   return {
     hit(e164, now) {
-      if (!health.up) return skipped();
       const count = inner.hit(e164, now);
-      return typeof count === 'number'
-        ? count
-        : count.catch(() => {
-            health.failed();
-            return skipped();
-          });
+      if (typeof count === 'number') {
+        // Counted without the platform's latest totals while the store is away: noted, not lost.
+        if (!health.up) onFallback('burst_count');
+        return count;
+      }
+      if (!health.up) {
+        count.catch(() => {});
+        return skipped();
+      }
+      return count.catch(() => {
+        health.failed();
+        return skipped();
+      });
     },
     close: () => inner.close(),
   };

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { eventually, startRedis } from '../distributed/harness.ts';
 import { redisTestPrefix, redisTestUrl } from '../distributed/test-support.ts';
 import { openRedis, type RedisConnection } from '../platform/redis.ts';
 import { type BurstCounter, createMemoryBurstCounter } from './burst.ts';
 import { createRedisBurstCounter } from './burst-redis.ts';
+import { guardBurstCounter } from './hot-state-guard.ts';
 import { createMemoryOriginRegistry, type OriginRegistry, type OriginRegistryOptions } from './origins.ts';
 import { createRedisOriginRegistry } from './origins-redis.ts';
 
@@ -281,6 +283,45 @@ describe('burst counts in Redis', () => {
       bursts.close();
       await redis.close();
       await cleanup();
+    }
+  });
+});
+
+describe('burst counts with Redis away', () => {
+  it('go on counting on the node, and reach the platform once Redis is back', async () => {
+    // A PRIVATE redis-server, killed and started again (the shared one is never touched).
+    const server = await startRedis();
+    const redis = await openRedis(server.url, { commandTimeoutMs: 200 });
+    const counter = createRedisBurstCounter(redis, WINDOW, 'cs:');
+    const fallbacks: string[] = [];
+    const bursts = guardBurstCounter(counter, redis, (operation) => fallbacks.push(operation));
+    try {
+      while (redis.relaxed.status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 10));
+      const now = Date.now();
+      assert.equal(await bursts.hit(A, now), 1);
+      assert.equal(await bursts.hit(A, now), 2);
+      await counter.sync();
+
+      await server.stop();
+      assert.ok(await eventually(async () => !redis.up, 5000), 'the connection counts Redis down');
+      // A burst through this node alone is still a burst: its calls go on adding up.
+      const during = [];
+      for (let i = 0; i < 3; i++) during.push(await bursts.hit(A, now));
+      assert.deepEqual(during, [3, 4, 5]);
+      assert.ok(fallbacks.includes('burst_count'), 'counting without the platform is reported');
+      await counter.sync();
+
+      // The new server starts empty: it gets the calls counted while it was away.
+      await server.start();
+      assert.ok(await eventually(async () => redis.up && redis.relaxed.status === 'ready', 10_000));
+      await counter.sync();
+      const [key] = await redis.client.keys(`cs:burst:${A}:*`);
+      assert.ok(key, 'the calls counted during the outage reached Redis');
+      assert.equal(await redis.client.get(key), '3');
+    } finally {
+      bursts.close();
+      await redis.close();
+      await server.remove();
     }
   });
 });
