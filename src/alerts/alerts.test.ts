@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { unzipSync } from 'fflate';
 import {
   CdrLines,
   type DataPathTestApp,
@@ -430,6 +432,86 @@ describe('an alert seen by an operator that does not own its number', () => {
     assert.deepEqual(
       lookedUp.map((a) => a.suspension?.note),
       [null],
+    );
+  });
+});
+
+describe('a cited alert that detection updates on new CDRs', () => {
+  let t: DataPathTestApp;
+  after(() => t.close());
+
+  it('exports unchanged against the update recorded by detection, and changed after an SQL edit', async () => {
+    t = await startDataPathApp({ alertPolicy: JSON.stringify({ autoConfirmAbove: null }) });
+    const kcell = await t.keyFor('KCELL');
+    assert.equal((await t.upload(kcell, simBoxCdrs('KCELL').text())).json().accepted, 240);
+    assert.equal((await t.call(testAdminToken, 'POST', '/v1/detection/run')).statusCode, 200);
+    const [alert] = (await t.call(testAdminToken, 'GET', '/v1/alerts?msisdn=%2B77019000000')).json()
+      .items as AlertJson[];
+    const opened = await t.call(testAdminToken, 'POST', '/v1/cases', { title: 'SIM-box on ALA-7' });
+    assert.equal(opened.statusCode, 201, opened.body);
+    const caseId = (opened.json() as { id: string }).id;
+    const added = await t.call(testAdminToken, 'POST', `/v1/cases/${caseId}/items`, {
+      items: [{ type: 'alert', value: alert.id }],
+    });
+    assert.equal(added.statusCode, 201, added.body);
+    const citation = (await t.call(testAdminToken, 'GET', `/v1/audit?action=case.items.cite&target=${caseId}`)).json()
+      .items[0] as { seq: number; details: { citations: { sha256: string }[] } };
+
+    // The same SIM keeps calling new numbers later that day; detection runs again on the new CDRs.
+    const later = new CdrLines('KCELL', 10_000);
+    for (let k = 0; k < 30; k++)
+      later.voice('+77019000000', 'out', victim(900 + k), 800 + k * 6, 110, 'ALA-7', {
+        imei: '861111111111110',
+        imsi: '401010000000000',
+      });
+    assert.equal((await t.upload(kcell, later.text())).json().accepted, 30);
+    const rerun = (await t.call(testAdminToken, 'POST', '/v1/detection/run')).json() as { updated: number };
+    assert.ok(rerun.updated >= 1, JSON.stringify(rerun));
+    const updates = (
+      await t.call(testAdminToken, 'GET', `/v1/audit?action=alert.evidence_updated&target=${alert.id}`)
+    ).json().items as { seq: number; actor: string; details: { sha256: string } }[];
+    assert.equal(updates.length, 1, 'one entry for the one run that updated it');
+    assert.equal(updates[0].actor, 'system');
+    assert.notEqual(updates[0].details.sha256, citation.details.citations[0].sha256, 'detection changed its content');
+
+    const exported = async () => {
+      const r = await t.call(testAdminToken, 'GET', `/v1/cases/${caseId}/export?lang=en`);
+      assert.equal(r.statusCode, 200, r.body);
+      const files = unzipSync(new Uint8Array(r.rawPayload));
+      const rows = parse(new TextDecoder().decode(files['alerts.csv']), { columns: true }) as Record<string, string>[];
+      const row = rows.find((a) => a.id === alert.id);
+      assert.ok(row, 'the cited alert is in alerts.csv');
+      const manifest = JSON.parse(new TextDecoder().decode(files['manifest.json'])) as {
+        citedRecords: {
+          changedSinceCitation: { id: string; expectedAuditSeq: number }[];
+          updatedByPlatform: unknown[];
+        };
+      };
+      return { row, citedRecords: manifest.citedRecords };
+    };
+
+    const afterUpdate = await exported();
+    assert.equal(afterUpdate.row.evidence_changed_since_citation, 'false');
+    assert.equal(afterUpdate.row.evidence_digest_at_citation, citation.details.citations[0].sha256);
+    assert.equal(afterUpdate.row.evidence_digest_now, updates[0].details.sha256);
+    assert.equal(afterUpdate.row.evidence_digest_expected, updates[0].details.sha256);
+    assert.equal(afterUpdate.row.evidence_digest_expected_from, 'platform update (alert.evidence_updated)');
+    assert.equal(afterUpdate.row.evidence_digest_expected_audit_seq, String(updates[0].seq));
+    assert.equal(afterUpdate.row.evidence_citation_audit_seq, String(citation.seq));
+    assert.deepEqual(afterUpdate.citedRecords.changedSinceCitation, []);
+    assert.deepEqual(afterUpdate.citedRecords.updatedByPlatform, [
+      { type: 'alert', id: alert.id, expectedDigest: updates[0].details.sha256, auditSeq: updates[0].seq },
+    ]);
+
+    // An insider then rewrites the evidence in the database: no entry says the platform did it.
+    await t.app.sql.query(`update alerts set evidence = '{"rules":[],"features":[]}' where id = $1`, [alert.id]);
+    const afterEdit = await exported();
+    assert.equal(afterEdit.row.evidence_changed_since_citation, 'true');
+    assert.equal(afterEdit.row.evidence_digest_expected, updates[0].details.sha256);
+    assert.equal(afterEdit.row.evidence_digest_expected_audit_seq, String(updates[0].seq));
+    assert.deepEqual(
+      afterEdit.citedRecords.changedSinceCitation.map((c) => [c.id, c.expectedAuditSeq]),
+      [[alert.id, updates[0].seq]],
     );
   });
 });

@@ -8,6 +8,7 @@ import type { NumberingPlan } from '../numbering/plan.ts';
 import type { Sql } from '../platform/sql.ts';
 import type { EventStream } from '../platform/stream.ts';
 import type { DeviceBlocklist, SuspensionStore } from './actions-store.ts';
+import { alertDigest, contentForm, evidenceUpdatedAction } from './digest.ts';
 import type { AlertInput, AlertQuery, AlertStore } from './store.ts';
 import type { StoredAlert } from './types.ts';
 
@@ -152,7 +153,11 @@ export function createAlertService(deps: {
     owner === null || reporters.includes(owner);
 
   return {
-    /** Stores the alerts of a detection run and applies the policy to new and changed open ones. */
+    /**
+     * Stores the alerts of a detection run and applies the policy to new and changed open ones.
+     * Each alert it rewrites gets an `alert.evidence_updated` audit entry with its new digest, so a
+     * case that cited the alert tells this change from one made outside the platform (digest.ts).
+     */
     async recordRun(run: LiveRun): Promise<{ created: number; updated: number; confirmed: number }> {
       /** Whose data raised each alert, and whether that includes the number's own operator. */
       const evidenceOf = new Map<string, boolean>();
@@ -182,7 +187,24 @@ export function createAlertService(deps: {
         const changed = await store.upsert(inputs.slice(start, start + UPSERT_CHUNK));
         for (const c of changed) {
           if (c.created) created++;
-          else updated++;
+          else {
+            updated++;
+            // Before anything else can happen to it: an update without its entry reads as tampering.
+            await deps.audit?.append({
+              actor: 'system',
+              role: 'detection',
+              action: evidenceUpdatedAction,
+              target: c.id,
+              details: {
+                form: contentForm,
+                algorithm: 'SHA-256',
+                sha256: alertDigest(c.content),
+                score: c.score,
+                lastSeen: c.content.lastSeen,
+              },
+              clientIp: '',
+            });
+          }
           deps.stream.publish('alerts', {
             type: c.created ? 'raised' : 'updated',
             id: c.id,

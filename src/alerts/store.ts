@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Evidence } from '../detection/detectors.ts';
 import type { Sql } from '../platform/sql.ts';
+import type { AlertContent } from './digest.ts';
 import type { AlertStatus, StoredAlert, StoredAlertKind, SuspensionStatus } from './types.ts';
 
 interface AlertRow {
@@ -90,7 +91,7 @@ export interface AlertInput {
   operators: string[];
 }
 
-/** What an upsert changed: the alert with whether it is new. */
+/** What an upsert changed: the alert with whether it is new, and its content as written. */
 export interface UpsertedAlert {
   id: string;
   kind: StoredAlertKind;
@@ -98,6 +99,8 @@ export interface UpsertedAlert {
   status: AlertStatus;
   score: number;
   created: boolean;
+  /** What the alert's digest covers (digest.ts), as the row now holds it. */
+  content: AlertContent;
 }
 
 export interface AlertQuery {
@@ -137,14 +140,13 @@ export function createAlertStore(sql: Sql) {
         owner_operator: a.owner,
         operators: a.operators,
       }));
-      const { rows } = await sql.query<{
-        id: string;
-        kind: StoredAlertKind;
-        msisdn: string;
-        status: AlertStatus;
-        score: number;
-        created: boolean;
-      }>(
+      const { rows } = await sql.query<
+        Pick<
+          AlertRow,
+          'id' | 'kind' | 'msisdn' | 'status' | 'score' | 'imsi' | 'imei' | 'device' | 'evidence' | 'created_at'
+        > &
+          Pick<AlertRow, 'first_seen' | 'last_seen'> & { created: boolean }
+      >(
         `insert into alerts (id, kind, msisdn, imsi, imei, device, score, evidence, first_seen, last_seen,
            owner_operator, operators)
          select x.id, x.kind, x.msisdn, x.imsi, x.imei, x.device, x.score, x.evidence, x.first_seen, x.last_seen,
@@ -176,10 +178,34 @@ export function createAlertStore(sql: Sql) {
             or alerts.last_seen is distinct from greatest(alerts.last_seen, excluded.last_seen)
             or alerts.device is distinct from coalesce(excluded.device, alerts.device)
             or not (alerts.operators @> excluded.operators)
-         returning id, kind, msisdn, status, score, (xmax::text = '0') as created`,
+         returning id, kind, msisdn, status, score, imsi, imei, device, evidence, first_seen, last_seen, created_at,
+           (xmax::text = '0') as created`,
         [JSON.stringify(records)],
       );
-      return rows.map((r) => ({ ...r, score: Number(r.score), created: r.created === true }));
+      return rows.map((r) => {
+        const score = Number(r.score);
+        return {
+          id: r.id,
+          kind: r.kind,
+          msisdn: r.msisdn,
+          status: r.status,
+          score,
+          created: r.created === true,
+          content: {
+            id: r.id,
+            kind: r.kind,
+            msisdn: r.msisdn,
+            imsi: r.imsi,
+            imei: r.imei,
+            device: r.device,
+            score,
+            evidence: (typeof r.evidence === 'string' ? JSON.parse(r.evidence) : r.evidence) as Record<string, unknown>,
+            firstSeen: iso(r.first_seen),
+            lastSeen: iso(r.last_seen),
+            createdAt: iso(r.created_at),
+          },
+        };
+      });
     },
 
     async get(id: string): Promise<StoredAlert | null> {

@@ -445,6 +445,139 @@ describe('cases, link analysis and evidence export', () => {
     assert.ok(!new TextDecoder().decode(kcellZip['cdr_relations.csv']).includes('BEELINE'));
   });
 
+  it('records the digest of a cited alert in the audit log and shows in the export when the alert changed since', async () => {
+    await t.app.sql.query(
+      `insert into alerts (id, kind, msisdn, imsi, imei, score, evidence, first_seen, last_seen, owner_operator, operators)
+       values ('alr_cited1', 'fraud_caller', '+77019990011', '401020000009911', '359999999999911', 0.88,
+               '{"rules":["short unanswered calls"],"outgoing":412,"distinctCallees":380}',
+               '2026-03-03T04:00:00Z', '2026-03-03T09:00:00Z', 'KCELL', '{KCELL}'),
+              ('alr_cited2', 'fraud_caller', '+77019990012', null, null, 0.75, '{"rules":[]}',
+               null, null, 'KCELL', '{KCELL}')`,
+    );
+    const opened = await as(analyst, 'POST', '/v1/cases', { title: 'Колл-центр на Абая' });
+    assert.equal(opened.statusCode, 201, opened.body);
+    const { id } = opened.json() as { id: string };
+    const added = await as(analyst, 'POST', `/v1/cases/${id}/items`, {
+      items: [{ type: 'alert', value: 'alr_cited1' }],
+    });
+    assert.equal(added.statusCode, 201, added.body);
+    // A citation from before digests were kept: the item row with no entry in the audit log.
+    await t.app.sql.query(
+      `insert into case_items (case_id, type, value, operators, added_by) values ($1, 'alert', 'alr_cited2', '{KCELL}', 'user:aigerim')`,
+      [id],
+    );
+
+    const cited = (await admin('GET', `/v1/audit?action=case.items.cite&target=${id}`)).json() as {
+      items: { seq: number; details: { citations: { type: string; value: string; sha256: string }[] } }[];
+    };
+    assert.equal(cited.items.length, 1);
+    const [citation] = cited.items[0].details.citations;
+    assert.equal(citation.type, 'alert');
+    assert.equal(citation.value, 'alr_cited1');
+    assert.match(citation.sha256, /^[0-9a-f]{64}$/);
+
+    const exported = async () => {
+      const r = await as(analyst, 'GET', `/v1/cases/${id}/export?lang=en`);
+      assert.equal(r.statusCode, 200, r.body);
+      const files = unzipSync(new Uint8Array(r.rawPayload));
+      const manifest = JSON.parse(new TextDecoder().decode(files['manifest.json'])) as {
+        files: { name: string; sha256: string; bytes: number }[];
+        citedRecords: {
+          checked: number;
+          unchanged: number;
+          notRecorded: number;
+          changedSinceCitation: unknown[];
+          updatedByPlatform: unknown[];
+        };
+      };
+      for (const f of manifest.files) {
+        assert.equal(createHash('sha256').update(files[f.name]).digest('hex'), f.sha256, f.name);
+        assert.equal(files[f.name].byteLength, f.bytes, f.name);
+      }
+      const rows = parse(new TextDecoder().decode(files['alerts.csv']), { columns: true }) as Record<string, string>[];
+      const row = (alertId: string) => {
+        const found = rows.find((a) => a.id === alertId);
+        assert.ok(found, `${alertId} is in alerts.csv`);
+        return found;
+      };
+      return { one: row('alr_cited1'), two: row('alr_cited2'), manifest, sha256: r.headers['x-content-sha256'] };
+    };
+
+    const before = await exported();
+    assert.equal(before.one.evidence_digest_at_citation, citation.sha256);
+    assert.equal(before.one.evidence_digest_now, citation.sha256);
+    assert.equal(before.one.evidence_changed_since_citation, 'false');
+    assert.equal(before.one.evidence_citation_audit_seq, String(cited.items[0].seq));
+    assert.equal(before.two.evidence_digest_at_citation, 'not recorded');
+    assert.equal(before.two.evidence_changed_since_citation, 'not recorded');
+    assert.match(before.two.evidence_digest_now, /^[0-9a-f]{64}$/);
+    assert.deepEqual(before.manifest.citedRecords, {
+      checked: 2,
+      unchanged: 1,
+      notRecorded: 1,
+      changedSinceCitation: [],
+      updatedByPlatform: [],
+    });
+
+    // An insider rewrites the evidence in the database; the export alone would stay self-consistent.
+    await t.app.sql.query(
+      `update alerts set evidence = '{"rules":["short unanswered calls"],"outgoing":41,"distinctCallees":38}'
+       where id = 'alr_cited1'`,
+    );
+    // Citing it again changes nothing: an item already in the case is not cited anew.
+    assert.equal(
+      (await as(analyst, 'POST', `/v1/cases/${id}/items`, { items: [{ type: 'alert', value: 'alr_cited1' }] }))
+        .statusCode,
+      201,
+    );
+    const afterwards = await exported();
+    assert.equal(afterwards.one.evidence, '{"distinctCallees":38,"outgoing":41,"rules":["short unanswered calls"]}');
+    assert.equal(afterwards.one.evidence_digest_at_citation, citation.sha256, 'the digest from the audit entry');
+    assert.notEqual(afterwards.one.evidence_digest_now, citation.sha256);
+    assert.match(afterwards.one.evidence_digest_now, /^[0-9a-f]{64}$/);
+    assert.equal(afterwards.one.evidence_changed_since_citation, 'true');
+    assert.equal(afterwards.one.evidence_citation_audit_seq, String(cited.items[0].seq));
+    assert.equal(afterwards.two.evidence_changed_since_citation, 'not recorded');
+    assert.deepEqual(afterwards.manifest.citedRecords.changedSinceCitation, [
+      {
+        type: 'alert',
+        id: 'alr_cited1',
+        digestAtCitation: citation.sha256,
+        digestNow: afterwards.one.evidence_digest_now,
+        auditSeq: cited.items[0].seq,
+        expectedDigest: citation.sha256,
+        expectedFrom: 'citation',
+        expectedAuditSeq: cited.items[0].seq,
+      },
+    ]);
+    assert.equal(afterwards.one.evidence_digest_expected_from, 'citation');
+    assert.equal(afterwards.one.evidence_digest_expected_audit_seq, String(cited.items[0].seq));
+    const exports = (await admin('GET', `/v1/audit?action=case.export&target=${id}`)).json() as {
+      items: { details: { sha256: string; changedSinceCitation: string[] } }[];
+    };
+    assert.equal(exports.items[0].details.sha256, afterwards.sha256);
+    assert.deepEqual(exports.items[0].details.changedSinceCitation, ['alert:alr_cited1']);
+    assert.deepEqual(exports.items[1].details.changedSinceCitation, []);
+  });
+
+  it('records the digests of the alerts a case pulls in when opened from an alert', async () => {
+    const opened = await as(analyst, 'POST', '/v1/cases', { title: 'Box B', from: { alertId: 'alr_boxB4' } });
+    assert.equal(opened.statusCode, 201, opened.body);
+    const { id } = opened.json() as { id: string };
+    const cited = (await admin('GET', `/v1/audit?action=case.items.cite&target=${id}`)).json() as {
+      items: { details: { source: string; citations: { type: string; value: string }[] } }[];
+    };
+    assert.equal(cited.items.length, 1);
+    assert.equal(cited.items[0].details.source, 'alertId alr_boxB4');
+    assert.ok(cited.items[0].details.citations.some((c) => c.type === 'alert' && c.value === 'alr_boxB4'));
+    const r = await as(analyst, 'GET', `/v1/cases/${id}/export`);
+    const rows = parse(new TextDecoder().decode(unzipSync(new Uint8Array(r.rawPayload))['alerts.csv']), {
+      columns: true,
+    }) as Record<string, string>[];
+    assert.ok(rows.length > 0);
+    for (const row of rows) assert.equal(row.evidence_changed_since_citation, 'false', row.id);
+  });
+
   it("a suspect's operator exports its part of a bank incident's trail, not the victim's other callers", async () => {
     assert.equal((await admin('POST', '/v1/admin/banks', { id: 'HALYK', name: 'Halyk' })).statusCode, 201);
     const bankKey = (await admin('POST', '/v1/admin/banks/HALYK/keys', {})).json().apiKey as string;
@@ -490,6 +623,19 @@ describe('cases, link analysis and evidence export', () => {
     assert.deepEqual(await contactsOf(analyst), whole);
     assert.deepEqual(await contactsOf(beelineAnalyst), whole, "the victim's operator sees the whole trail");
     assert.deepEqual(await contactsOf(kcellAnalyst), ['+77011110002'], "the suspect's operator sees its own SIM only");
+    // The incident's content was digested when cited, and is unchanged at export.
+    const manifest = JSON.parse(
+      new TextDecoder().decode(
+        unzipSync(new Uint8Array((await as(analyst, 'GET', `/v1/cases/${id}/export`)).rawPayload))['manifest.json'],
+      ),
+    ) as { citedRecords: unknown };
+    assert.deepEqual(manifest.citedRecords, {
+      checked: 1,
+      unchanged: 1,
+      notRecorded: 0,
+      changedSinceCitation: [],
+      updatedByPlatform: [],
+    });
   });
 
   it("exports who decided an alert and the operator's answer to its SIM suspension request, scoped per operator", async () => {

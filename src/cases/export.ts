@@ -1,11 +1,14 @@
 /**
  * The evidence export of a case: a ZIP of CSVs of the underlying records, the PDF summary and a
  * manifest with the SHA-256 digest and size of every other file, so that a court can check that
- * nothing was changed after the export (the export's own digest goes to the audit log).
+ * nothing was changed after the export (the export's own digest goes to the audit log). Cited
+ * alerts and reports also carry their content digest at citation (from the audit log) and now, so
+ * that a record changed in the database before the export is shown, not silently copied (citations.ts).
  */
 import { createHash } from 'node:crypto';
 import { zipSync } from 'fflate';
 import { canonicalJson } from '../audit/log.ts';
+import { citationCells, citationColumns, citationKey, expectedFromText } from './citations.ts';
 import { describeEvent, renderSummaryPdf, type SummaryLanguage, suspensionTimeliness } from './pdf.ts';
 import type { CaseEvidence } from './service.ts';
 import type { AlertRecord } from './sources.ts';
@@ -73,7 +76,8 @@ export async function buildCaseExport(
   evidence: CaseEvidence,
   meta: { generatedAt: string; generatedBy: string; operator: string | undefined; language: SummaryLanguage },
 ): Promise<ExportedCase> {
-  const { detail, alerts, relations, reports, cells } = evidence;
+  const { detail, alerts, relations, reports, cells, citations } = evidence;
+  const cited = (type: string, value: string) => citationCells(citations.get(citationKey(type, value)));
   const items = (type: string) => detail.caseItems.filter((i) => i.type === type);
   const itemRows = (type: string) =>
     items(type).map((i) => [i.value, i.operators.join(' '), i.addedBy, i.addedAt, i.note]);
@@ -115,6 +119,7 @@ export async function buildCaseExport(
           'last_seen',
           'evidence',
           ...alertActionColumns,
+          ...citationColumns,
         ],
         alerts.map((a) => [
           a.id,
@@ -130,6 +135,7 @@ export async function buildCaseExport(
           a.lastSeen,
           a.evidence,
           ...alertActionCells(a, meta.generatedAt),
+          ...cited('alert', a.id),
         ]),
       ),
     ),
@@ -174,12 +180,25 @@ export async function buildCaseExport(
     ),
     'reports.csv': text.encode(
       toCsv(
-        ['id', 'number', 'channel', 'category', 'at', 'status', 'verified', 'text', 'url'],
-        reports.map((r) => [r.id, r.number, r.channel, r.category, r.at, r.status, r.verified, r.text, r.url]),
+        ['id', 'number', 'channel', 'category', 'at', 'status', 'verified', 'text', 'url', ...citationColumns],
+        reports.map((r) => [
+          r.id,
+          r.number,
+          r.channel,
+          r.category,
+          r.at,
+          r.status,
+          r.verified,
+          r.text,
+          r.url,
+          ...cited('report', r.id),
+        ]),
       ),
     ),
     'incidents.csv': text.encode(
       toCsv(
+        // The header is a contract (src/banks pins it): an incident's citation check is in the PDF
+        // and the manifest's citedRecords.
         ['bank', 'incident_id', 'victim', 'at', 'kind', 'amount', 'currency', 'suspects', 'received_at', 'contacts'],
         evidence.incidents.map((i) => [
           i.bank,
@@ -239,6 +258,7 @@ export async function buildCaseExport(
     'graph.json': text.encode(`${JSON.stringify(evidence.graph, null, 1)}\n`),
     'summary.pdf': new Uint8Array(await renderSummaryPdf(evidence, meta)),
   };
+  const checks = [...citations.values()];
   const listed = Object.entries(files).map(([name, data]) => ({ name, sha256: sha256(data), bytes: data.byteLength }));
   const manifest = {
     case: detail.id,
@@ -247,6 +267,29 @@ export async function buildCaseExport(
     scope: meta.operator ?? 'all operators',
     algorithm: 'SHA-256',
     files: listed,
+    // The cited alerts, reports and incidents against the digests the audit log kept when each was
+    // cited (the *_digest_* columns of alerts.csv, reports.csv and incidents.csv hold the detail).
+    citedRecords: {
+      checked: checks.length,
+      unchanged: checks.filter((c) => c.changed === false).length,
+      notRecorded: checks.filter((c) => c.changed === null).length,
+      changedSinceCitation: checks
+        .filter((c) => c.changed === true)
+        .map((c) => ({
+          type: c.type,
+          id: c.value,
+          digestAtCitation: c.digestAtCitation,
+          digestNow: c.digestNow,
+          auditSeq: c.auditSeq,
+          expectedDigest: c.expectedDigest,
+          expectedFrom: c.expectedFrom ? expectedFromText[c.expectedFrom] : null,
+          expectedAuditSeq: c.expectedAuditSeq,
+        })),
+      // Records detection rewrote after citation, checked against its latest recorded digest.
+      updatedByPlatform: checks
+        .filter((c) => c.expectedFrom === 'platform_update')
+        .map((c) => ({ type: c.type, id: c.value, expectedDigest: c.expectedDigest, auditSeq: c.expectedAuditSeq })),
+    },
   };
   files['manifest.json'] = text.encode(`${JSON.stringify(manifest, null, 2)}\n`);
   // Fixed entry times keep the archive's bytes a function of its contents.

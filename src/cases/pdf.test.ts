@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { caseTitleIn, decisionText, describeEvent, evidenceRules, suspensionText } from './pdf.ts';
+import type { CitationCheck } from './citations.ts';
+import {
+  caseTitleIn,
+  citationRows,
+  citationSummary,
+  decisionText,
+  describeEvent,
+  evidenceRules,
+  suspensionText,
+} from './pdf.ts';
 import type { AlertRecord } from './sources.ts';
 
 const alert = (id: string, rules: string[]): AlertRecord => ({
@@ -16,6 +25,7 @@ const alert = (id: string, rules: string[]): AlertRecord => ({
   firstSeen: null,
   lastSeen: null,
   evidence: { rules },
+  createdAt: null,
   decidedBy: null,
   decidedAt: null,
   decisionReason: null,
@@ -104,5 +114,75 @@ describe('case summary: decisions and SIM suspension requests', () => {
         'SIM заблокирована — ответ 2026-03-05 08:00 UTC (operator:KCELL:key_1); «SIM blocked»; ответ после срока',
     );
     assert.equal(suspensionText(null, 'en', '2026-03-06T00:00:00.000Z'), 'none requested');
+  });
+});
+
+describe('case summary: integrity of the cited records', () => {
+  const digest = (c: string) => c.repeat(64);
+  const checks: CitationCheck[] = [
+    {
+      type: 'alert',
+      value: 'alr_1',
+      digestAtCitation: digest('a'),
+      digestNow: digest('a'),
+      changed: false,
+      auditSeq: 7,
+      citedAt: '2026-03-02T06:00:00.000Z',
+      expectedDigest: digest('a'),
+      expectedFrom: 'citation',
+      expectedAuditSeq: 7,
+      expectedAt: '2026-03-02T06:00:00.000Z',
+    },
+    {
+      type: 'report',
+      value: 'rep_1',
+      digestAtCitation: null,
+      digestNow: digest('c'),
+      changed: null,
+      auditSeq: null,
+      citedAt: null,
+      expectedDigest: null,
+      expectedFrom: null,
+      expectedAuditSeq: null,
+      expectedAt: null,
+    },
+    {
+      type: 'alert',
+      value: 'alr_2',
+      digestAtCitation: digest('a'),
+      digestNow: digest('b'),
+      changed: true,
+      auditSeq: 9,
+      citedAt: '2026-03-02T07:00:00.000Z',
+      expectedDigest: digest('a'),
+      expectedFrom: 'citation',
+      expectedAuditSeq: 9,
+      expectedAt: '2026-03-02T07:00:00.000Z',
+    },
+  ];
+
+  it('lists changed records first, with both digests and the audit entry that recorded the first', () => {
+    const rows = citationRows(checks, 'en');
+    assert.deepEqual(rows[0], [
+      'alert alr_2',
+      `${digest('a')} (audit entry #9, 2026-03-02 07:00 UTC)`,
+      digest('b'),
+      'CHANGED SINCE CITATION',
+    ]);
+    assert.deepEqual(rows[1], [
+      'report rep_1',
+      'not recorded (cited before digests were kept)',
+      digest('c'),
+      'not recorded (cited before digests were kept)',
+    ]);
+    assert.equal(rows[2][3], 'unchanged');
+    assert.equal(citationRows(checks, 'ru')[0][3], 'ИЗМЕНЕНА ПОСЛЕ ВКЛЮЧЕНИЯ В ДЕЛО');
+  });
+
+  it('sums the check up in one line', () => {
+    assert.equal(
+      citationSummary(checks, 'en'),
+      'checked: 3; unchanged: 1; CHANGED SINCE CITATION: 1; not recorded (cited before digests were kept): 1',
+    );
   });
 });

@@ -7,6 +7,7 @@
 import { ruleText } from '../../web/src/evidence.ts';
 import { messages } from '../../web/src/messages.ts';
 import { startPdf } from '../platform/pdf.ts';
+import type { CitationCheck } from './citations.ts';
 import { layoutHeight, layoutWidth } from './layout.ts';
 import type { CaseEvidence } from './service.ts';
 import type { AlertRecord, AlertSuspension } from './sources.ts';
@@ -88,6 +89,23 @@ const words = {
       rejected: 'отказ',
       cancelled: 'отозван',
     },
+    integrityTitle: 'Неизменность записей, включённых в дело',
+    integrityWarning: 'ВНИМАНИЕ',
+    integrityChanged: 'записи изменены после включения в дело',
+    integrityNote:
+      'SHA-256 содержания каждого оповещения, жалобы и инцидента записывается в журнал аудита (цепочка хешей, подписанные контрольные точки) при включении в дело и сверяется при выгрузке. Когда детекция сама обновляет оповещение по новым CDR, новая сумма тоже записывается в журнал и ожидается она: изменённой считается только запись, изменённая в обход платформы.',
+    record: 'Запись',
+    digestAtCitation: 'SHA-256 ожидаемая (включение или обновление платформой)',
+    digestNow: 'SHA-256 сейчас',
+    result: 'Итог',
+    unchanged: 'не изменена',
+    changed: 'ИЗМЕНЕНА ПОСЛЕ ВКЛЮЧЕНИЯ В ДЕЛО',
+    notRecorded: 'не записана (включена до учёта сумм)',
+    checked: 'проверено',
+    auditEntry: 'запись аудита',
+    platformUpdate: 'обновлена детекцией по новым CDR',
+    citedIn: 'включена записью',
+    items: { alert: 'оповещение', report: 'жалоба', incident: 'инцидент' },
   },
   en: {
     heading: 'Case summary',
@@ -163,6 +181,23 @@ const words = {
       rejected: 'rejected',
       cancelled: 'withdrawn',
     },
+    integrityTitle: 'Integrity of the cited records',
+    integrityWarning: 'WARNING',
+    integrityChanged: 'records changed after the case cited them',
+    integrityNote:
+      'The SHA-256 of each alert, report and incident is written to the audit log (hash chain, signed checkpoints) when a case cites it, and checked at every export. When detection itself updates an alert on new CDRs, the new digest is written to the audit log too and is the one expected: only a record changed outside the platform shows as changed.',
+    record: 'Record',
+    digestAtCitation: 'SHA-256 expected (citation or platform update)',
+    digestNow: 'SHA-256 now',
+    result: 'Result',
+    unchanged: 'unchanged',
+    changed: 'CHANGED SINCE CITATION',
+    notRecorded: 'not recorded (cited before digests were kept)',
+    checked: 'checked',
+    auditEntry: 'audit entry',
+    platformUpdate: 'updated by detection on new CDRs',
+    citedIn: 'cited in entry',
+    items: { alert: 'alert', report: 'report', incident: 'incident' },
   },
 } as const;
 
@@ -225,6 +260,37 @@ export function suspensionText(s: AlertSuspension | null, language: SummaryLangu
   ]
     .filter(Boolean)
     .join('; ');
+}
+
+/** One line per count: how many cited records were checked, unchanged, changed, not recorded. */
+export function citationSummary(checks: CitationCheck[], language: SummaryLanguage): string {
+  const w = words[language];
+  const changed = checks.filter((c) => c.changed === true).length;
+  const notRecorded = checks.filter((c) => c.changed === null).length;
+  return [
+    `${w.checked}: ${checks.length}`,
+    `${w.unchanged}: ${checks.length - changed - notRecorded}`,
+    `${w.changed}: ${changed}`,
+    `${w.notRecorded}: ${notRecorded}`,
+  ].join('; ');
+}
+
+/** The check of each cited record as a table row, changed ones first. */
+export function citationRows(checks: CitationCheck[], language: SummaryLanguage): string[][] {
+  const w = words[language];
+  const rank = (c: CitationCheck) => (c.changed === true ? 0 : c.changed === null ? 1 : 2);
+  return [...checks]
+    .sort((a, b) => rank(a) - rank(b))
+    .map((c) => [
+      `${w.items[c.type]} ${c.value}`,
+      c.expectedFrom === 'platform_update' && c.expectedDigest
+        ? `${c.expectedDigest} (${w.platformUpdate}, ${w.auditEntry} #${c.expectedAuditSeq}${c.expectedAt ? `, ${when(c.expectedAt)}` : ''}; ${w.citedIn} #${c.auditSeq})`
+        : c.digestAtCitation
+          ? `${c.digestAtCitation}${c.auditSeq !== null ? ` (${w.auditEntry} #${c.auditSeq}${c.citedAt ? `, ${when(c.citedAt)}` : ''})` : ''}`
+          : w.notRecorded,
+      c.digestNow,
+      c.changed === true ? w.changed : c.changed === false ? w.unchanged : w.notRecorded,
+    ]);
 }
 
 const eventWords = {
@@ -391,6 +457,14 @@ export async function renderSummaryPdf(
     [w.scope, meta.operator ? `${w.scopeOne} ${meta.operator}` : w.scopeAll],
   ];
   if (detail.hidden > 0) metaRows.push([w.hidden, String(detail.hidden)]);
+  const checks = [...evidence.citations.values()];
+  const changed = checks.filter((c) => c.changed === true);
+  // On the first page: whoever reads only the cover must still learn that records moved.
+  if (changed.length > 0)
+    metaRows.push([
+      w.integrityWarning,
+      `${w.integrityChanged}: ${changed.map((c) => `${w.items[c.type]} ${c.value}`).join(', ')} — ${w.integrityTitle}`,
+    ]);
   for (const [k, v] of metaRows) {
     const y = doc.y;
     doc.font(bold).fontSize(9.5).fillColor('#5a6b82').text(k, left, y, { width: 150 });
@@ -569,6 +643,28 @@ export async function renderSummaryPdf(
           `${a.imsi ?? '—'} / ${a.imei ?? '—'}`,
         ]),
     );
+
+  if (checks.length > 0) {
+    heading(w.integrityTitle);
+    doc.font(regular).fontSize(9).fillColor('#1b1f24').text(w.integrityNote, { width });
+    doc
+      .moveDown(0.3)
+      .font(changed.length > 0 ? bold : regular)
+      .fillColor(changed.length > 0 ? '#b00020' : '#1b1f24')
+      .text(citationSummary(checks, meta.language), { width })
+      .fillColor('#1b1f24')
+      .moveDown(0.3);
+    // Every changed record is listed, however many; the unchanged only up to the usual bound.
+    table(
+      [
+        { title: w.record, width: 0.2 },
+        { title: w.digestAtCitation, width: 0.32 },
+        { title: w.digestNow, width: 0.28 },
+        { title: w.result, width: 0.2 },
+      ],
+      citationRows(checks, meta.language).slice(0, Math.max(60, changed.length)),
+    );
+  }
 
   const decided = alerts.filter((a) => a.decidedAt || a.suspension);
   if (decided.length > 0) {

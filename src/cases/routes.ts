@@ -5,6 +5,7 @@ import { describePrincipal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
 import { parseCsv } from '../platform/csv.ts';
 import { errorSchema, requireRole } from '../platform/http.ts';
+import { type Citation, citationAction, citationForm } from './citations.ts';
 import { buildCaseExport } from './export.ts';
 import type { CaseService, CreateFrom, ItemInput } from './service.ts';
 import type { CaseSources } from './sources.ts';
@@ -165,6 +166,26 @@ export function registerCaseRoutes(
   const audited = (request: FastifyRequest, action: string, target: string, details: Record<string, unknown>) =>
     audit.append({ ...auditActorOf(request), action, target, details });
 
+  /**
+   * Records the content digests of the alerts, reports and incidents an addition cited, in an entry
+   * of their own (the generic action entry holds the request, not what the records said), so the
+   * export can tell a record changed since (citations.ts).
+   */
+  const recordCitations = async (
+    request: FastifyRequest,
+    caseId: string,
+    source: string | null,
+    citations: Citation[],
+  ) => {
+    if (citations.length === 0) return;
+    await audited(request, citationAction, caseId, {
+      form: citationForm,
+      algorithm: 'SHA-256',
+      source,
+      citations,
+    });
+  };
+
   const withLocations = async <G extends { nodes: { type: string; value: string }[] }>(graph: G) => {
     const located = new Map(
       (await deps.sources.cells(graph.nodes.filter((n) => n.type === 'cell').map((n) => n.value))).map((c) => [
@@ -243,8 +264,11 @@ export function registerCaseRoutes(
     },
     async (request, reply) => {
       requireRole(request, ...writers);
-      const created = await cases.create(request.body, actorOf(request), { operator: undefined });
-      return reply.status(201).send(created);
+      const { id, pulled, source, citations } = await cases.create(request.body, actorOf(request), {
+        operator: undefined,
+      });
+      await recordCitations(request, id, source, citations);
+      return reply.status(201).send({ id, pulled });
     },
   );
 
@@ -429,7 +453,8 @@ export function registerCaseRoutes(
     },
     async (request, reply) => {
       requireRole(request, ...writers);
-      const items = await cases.addItems(request.params.id, request.body.items, actorOf(request));
+      const { items, citations } = await cases.addItems(request.params.id, request.body.items, actorOf(request));
+      await recordCitations(request, request.params.id, 'manual', citations);
       return reply.status(201).send({ items });
     },
   );
@@ -588,6 +613,9 @@ export function registerCaseRoutes(
         operator: scope.operator,
         language: request.query.lang,
       });
+      const changed = [...evidence.citations.values()]
+        .filter((c) => c.changed === true)
+        .map((c) => `${c.type}:${c.value}`);
       await cases.recordExport(request.params.id, actor, {
         files: exported.files.length + 1,
         sha256: exported.sha256,
@@ -598,6 +626,7 @@ export function registerCaseRoutes(
         bytes: exported.zip.byteLength,
         files: exported.files,
         scope: scope.operator ?? 'all',
+        changedSinceCitation: changed,
       });
       return reply
         .header('content-type', 'application/zip')

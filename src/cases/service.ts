@@ -4,9 +4,21 @@
  * items, notes and seized items. Every change is a timeline event (store.ts); the routes put every
  * action in the audit log.
  */
+
+import { alertDigest } from '../alerts/digest.ts';
 import { AppError } from '../errors.ts';
 import { formatNumber, MALFORMED } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
+import {
+  type Citation,
+  type CitationCheck,
+  checkCitation,
+  citationKey,
+  incidentDigest,
+  platformUpdates,
+  recordedDigests,
+  reportDigest,
+} from './citations.ts';
 import { type Graph, linkGraph } from './graph.ts';
 import type { AlertRecord, CaseSources, Identifiers, IncidentRecord, RelationFilter } from './sources.ts';
 import type { CaseStore, NewItem, StoredEvent } from './store.ts';
@@ -95,8 +107,11 @@ export function createCaseService(deps: {
     return parsed === MALFORMED ? null : deps.ownerOf(parsed);
   };
 
-  /** Whose records each item belongs to: number owners, operators whose CDRs show it, alert readers. */
-  async function withOperators(items: ItemInput[]): Promise<NewItem[]> {
+  /**
+   * Whose records each item belongs to (number owners, operators whose CDRs show it, alert readers),
+   * and the content digest of each cited alert, report and incident as read now (citations.ts).
+   */
+  async function withOperators(items: ItemInput[]): Promise<{ items: NewItem[]; digests: Map<string, string> }> {
     const ids: Identifiers = { numbers: [], imsis: [], imeis: [], cells: [] };
     for (const i of items) {
       if (i.type === 'number') ids.numbers.push(i.value);
@@ -128,7 +143,11 @@ export function createCaseService(deps: {
         r,
       ]),
     );
-    return items.map((i) => {
+    const digests = new Map<string, string>();
+    for (const a of alerts.values()) digests.set(citationKey('alert', a.id), alertDigest(a));
+    for (const r of reports.values()) digests.set(citationKey('report', r.id), reportDigest(r));
+    for (const r of incidents.values()) digests.set(citationKey('incident', r.key), incidentDigest(r));
+    const resolved = items.map((i) => {
       const key = `${i.type}:${i.value}`;
       if (i.type === 'incident') {
         const incident = incidents.get(i.value);
@@ -155,7 +174,17 @@ export function createCaseService(deps: {
       if (i.operator) mark(key, i.operator);
       return { type: i.type, value: i.value, note: i.note ?? null, operators: [...(seenBy.get(key) ?? [])].sort() };
     });
+    return { items: resolved, digests };
   }
+
+  /** The digests of the cited records among the items an addition actually put in the case. */
+  const citationsOf = (fresh: NewItem[], digests: Map<string, string>): Citation[] =>
+    fresh.flatMap((i) => {
+      const sha256 = digests.get(citationKey(i.type, i.value));
+      return sha256 && (i.type === 'alert' || i.type === 'report' || i.type === 'incident')
+        ? [{ type: i.type, value: i.value, sha256 }]
+        : [];
+    });
 
   /**
    * Everything connected to a seed: the alerts' numbers, SIMs and devices; every SIM and number
@@ -295,14 +324,14 @@ export function createCaseService(deps: {
       input: { title: string; summary?: string; assignee?: string; externalRef?: string; from?: CreateFrom },
       actor: string,
       scope: CaseScope,
-    ): Promise<{ id: string; pulled: number }> {
+    ): Promise<{ id: string; pulled: number; source: string | null; citations: Citation[] }> {
       const pulled = input.from ? await connected(await seedOf(input.from, scope)) : [];
       // Resolved before the case exists, so a bad seed leaves no empty case behind.
-      const items = await withOperators(pulled);
+      const { items, digests } = await withOperators(pulled);
       const id = await store.create(input, actor);
       const source = input.from ? Object.entries(input.from)[0].join(' ') : null;
-      await store.addItems(id, items, actor, source);
-      return { id, pulled: items.length };
+      const fresh = await store.addItems(id, items, actor, source);
+      return { id, pulled: items.length, source, citations: citationsOf(fresh, digests) };
     },
 
     async update(
@@ -336,12 +365,23 @@ export function createCaseService(deps: {
       await store.note(id, text, operators, actor);
     },
 
-    async addItems(id: string, input: ItemInput[], actor: string): Promise<CaseItem[]> {
+    /**
+     * Adds items; answers them with the digests of the records newly cited, which the caller must
+     * put in the audit log (an item already in the case is not cited again).
+     */
+    async addItems(
+      id: string,
+      input: ItemInput[],
+      actor: string,
+    ): Promise<{ items: CaseItem[]; citations: Citation[] }> {
       await readable(id, { operator: undefined });
-      const items = await withOperators(input.map(normaliseItem));
-      await store.addItems(id, items, actor, 'manual');
+      const { items, digests } = await withOperators(input.map(normaliseItem));
+      const fresh = await store.addItems(id, items, actor, 'manual');
       const added = new Set(items.map((i) => `${i.type}:${i.value}`));
-      return (await store.items(id)).filter((i) => added.has(`${i.type}:${i.value}`));
+      return {
+        items: (await store.items(id)).filter((i) => added.has(`${i.type}:${i.value}`)),
+        citations: citationsOf(fresh, digests),
+      };
     },
 
     async removeItem(id: string, type: ItemType, value: string, actor: string): Promise<void> {
@@ -431,7 +471,20 @@ export function createCaseService(deps: {
         { operator: scope.operator },
         { depth: 2, maxNodes: 150 },
       );
-      return { detail: d, alerts, relations, reports, cells, incidents, activity, graph };
+      // Each cited record as it is now, against its digest in the audit entry that cited it.
+      // An alert detection rewrote since is expected as the latest platform update recorded it.
+      const recorded = recordedDigests(await sources.citationEntries(id));
+      const updates = platformUpdates(await sources.alertUpdateEntries(alerts.map((a) => a.id)));
+      const citations = new Map<string, CitationCheck>();
+      const check = (type: 'alert' | 'report' | 'incident', value: string, digestNow: string) =>
+        citations.set(
+          citationKey(type, value),
+          checkCitation(type, value, digestNow, recorded, type === 'alert' ? updates.get(value) : undefined),
+        );
+      for (const a of alerts) check('alert', a.id, alertDigest(a));
+      for (const r of reports) check('report', r.id, reportDigest(r));
+      for (const i of incidents) check('incident', i.key, incidentDigest(i));
+      return { detail: d, alerts, relations, reports, cells, incidents, activity, graph, citations };
     },
 
     async recordExport(id: string, actor: string, details: Record<string, unknown>): Promise<void> {

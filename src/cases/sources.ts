@@ -3,7 +3,10 @@
  * table and cell locations. Read-only; every query takes the reader's operator, so an operator
  * analyst's view is cut in SQL and never assembled first and filtered later.
  */
+
+import { evidenceUpdatedAction } from '../alerts/digest.ts';
 import type { Sql } from '../platform/sql.ts';
+import { citationAction } from './citations.ts';
 import type { AlertLink, Relation } from './graph.ts';
 
 export interface AlertRecord extends AlertLink {
@@ -13,6 +16,8 @@ export interface AlertRecord extends AlertLink {
   firstSeen: string | null;
   lastSeen: string | null;
   evidence: Record<string, unknown>;
+  /** When detection first raised it (digested with the content when a case cites it). */
+  createdAt: string | null;
   /** The analyst's (or the policy's) decision on the alert: who confirmed or dismissed it, when and why. */
   decidedBy: string | null;
   decidedAt: string | null;
@@ -63,6 +68,8 @@ export interface IncidentRecord {
   currency: string | null;
   /** Numbers the bank named and contacts of the trail marked as the suspect. */
   suspects: string[];
+  /** The numbers the bank named itself (the marks come later, from analysts and the bank). */
+  namedSuspects: string[];
   receivedAt: string;
 }
 
@@ -102,6 +109,7 @@ interface AlertRow {
   first_seen: Date | null;
   last_seen: Date | null;
   evidence: Record<string, unknown> | string;
+  created_at: Date | null;
   decided_by: string | null;
   decided_at: Date | null;
   decision_reason: string | null;
@@ -129,6 +137,7 @@ const toAlert = (r: AlertRow): AlertRecord => ({
   firstSeen: isoOrNull(r.first_seen),
   lastSeen: isoOrNull(r.last_seen),
   evidence: typeof r.evidence === 'string' ? JSON.parse(r.evidence) : r.evidence,
+  createdAt: isoOrNull(r.created_at),
   decidedBy: r.decided_by,
   decidedAt: isoOrNull(r.decided_at),
   decisionReason: r.decision_reason,
@@ -156,7 +165,7 @@ const toAlert = (r: AlertRow): AlertRecord => ({
  * (the console's `alerts.confirm.post` by a person, `alert.auto_confirm` by the policy).
  */
 const alertSelect = (scope: string) => `select a.id, a.kind, a.msisdn, a.imsi, a.imei, a.device, a.score, a.status,
-    a.operators, a.first_seen, a.last_seen, a.evidence, a.decided_by, a.decided_at, a.decision_reason,
+    a.operators, a.first_seen, a.last_seen, a.evidence, a.created_at, a.decided_by, a.decided_at, a.decision_reason,
     s.id as suspension_id, s.operator_id as suspension_operator, s.status as suspension_status,
     s.created_at as suspension_created_at, s.deadline_at as suspension_deadline, s.acked_at as suspension_acked_at,
     s.acked_by as suspension_acked_by, s.note as suspension_note,
@@ -258,6 +267,7 @@ export function createCaseSources(sql: Sql) {
         amount: r.amount === null ? null : Number(r.amount),
         currency: r.currency,
         suspects: [...new Set([...(r.suspect_numbers ?? []), ...(r.marked_suspects ?? [])])],
+        namedSuspects: r.suspect_numbers ?? [],
         receivedAt: new Date(r.received_at).toISOString(),
       }));
     },
@@ -321,6 +331,52 @@ export function createCaseSources(sql: Sql) {
       return rows.map((r) => ({
         day: typeof r.day === 'string' ? r.day.slice(0, 10) : r.day.toISOString().slice(0, 10),
         events: Number(r.events),
+      }));
+    },
+
+    /**
+     * The audit entries that recorded the digests of the records a case cited (citations.ts), oldest
+     * first. Read straight from the hash-chained log; `callshield audit verify` against the signed
+     * checkpoints is what shows these entries are as written.
+     */
+    async citationEntries(caseId: string): Promise<{ seq: number; at: string; details: Record<string, unknown> }[]> {
+      const { rows } = await sql.query<{
+        seq: number | string;
+        at: Date | string;
+        details: Record<string, unknown> | string;
+      }>('select seq, at, details from audit_log where target = $1 and action = $2 order by seq', [
+        caseId,
+        citationAction,
+      ]);
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        at: new Date(r.at).toISOString(),
+        details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details,
+      }));
+    },
+
+    /**
+     * The audit entries in which detection recorded the new digest of alerts it rewrote
+     * (`alert.evidence_updated`, src/alerts/digest.ts), oldest first.
+     */
+    async alertUpdateEntries(
+      alertIds: string[],
+    ): Promise<{ seq: number; at: string; target: string; details: Record<string, unknown> }[]> {
+      if (alertIds.length === 0) return [];
+      const { rows } = await sql.query<{
+        seq: number | string;
+        at: Date | string;
+        target: string;
+        details: Record<string, unknown> | string;
+      }>('select seq, at, target, details from audit_log where action = $1 and target = any($2::text[]) order by seq', [
+        evidenceUpdatedAction,
+        alertIds,
+      ]);
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        at: new Date(r.at).toISOString(),
+        target: r.target,
+        details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details,
       }));
     },
 
