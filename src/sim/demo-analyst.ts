@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AlertPolicy } from '../config.ts';
+import type { Api } from './demo-banks.ts';
 
 /** The alert policy `callshield demo` starts the platform with (unless CALLSHIELD_ALERT_POLICY says otherwise). */
 export const DEMO_ALERT_POLICY: AlertPolicy = Object.freeze({
@@ -27,14 +28,6 @@ export const DEMO_ANALYST_CONFIRMS: Readonly<Record<'simbox' | 'fraud_caller', n
 
 /** The demo's analyst's user name. */
 export const DEMO_ANALYST = 'demo-analyst';
-
-type Api = (
-  method: string,
-  path: string,
-  token: string,
-  body?: string,
-  contentType?: string,
-) => Promise<{ status: number; json: Record<string, unknown> | null }>;
 
 interface AlertItem {
   id: string;

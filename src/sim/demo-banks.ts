@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { bankOf, SIM_BANKS, type SimIncident } from './banks.ts';
 
-type Api = (
+/** The demo's call of its own server's API. */
+export type Api = (
   method: string,
   path: string,
   token: string,
