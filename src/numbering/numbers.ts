@@ -60,6 +60,24 @@ export function parseNumber(input: string, national: NationalFormat): number {
   return value;
 }
 
+/**
+ * Whether what a person typed is the national format gone wrong: digits without a `+` that start
+ * with the trunk prefix ("8 701 123 45 6", a digit short) and are not a whole national number. Read
+ * as E.164 they would be a number of another country (+870 is Inmarsat), so `parsePossible` refuses
+ * them. A switch's bare E.164 digits ("77011234567") are not touched: its prefix is the country code.
+ */
+export function isNationalTypo(input: string, national: NationalFormat): boolean {
+  const prefix = national.nationalPrefix;
+  if (prefix.length === 0 || prefix === national.countryCode) return false;
+  let digits = '';
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    if (c === 43 /* + */) return false;
+    if (c >= 48 && c <= 57) digits += input[i];
+  }
+  return digits.startsWith(prefix) && digits.length !== prefix.length + national.nationalNumberLength;
+}
+
 /** Returns the number as "+E.164". */
 export function formatNumber(e164: number): string {
   return `+${e164}`;

@@ -61,13 +61,26 @@ describe('Kazakh numbering plan', () => {
     assert.equal(plan.parsePossible('+7 701 123 45 67'), 77011234567);
     assert.equal(plan.parsePossible('8 701 123 45 67'), 77011234567);
     assert.equal(plan.parsePossible('+79161234567'), 79161234567);
-    for (const typo of ['+7 701 123 45 6', '+770112345678', '7701123456', '+7916123456', 'abc']) {
+    // The national format a digit short or long is not +870… (Inmarsat) or +8701… either.
+    for (const typo of [
+      '+7 701 123 45 6',
+      '+770112345678',
+      '7701123456',
+      '+7916123456',
+      'abc',
+      '8 701 123 45 6',
+      '8 701 123 45 678',
+      '8-701-123-45',
+    ]) {
       assert.equal(plan.parsePossible(typo), MALFORMED, typo);
     }
     // Other country codes keep E.164's bounds (7 to 15 digits).
     assert.equal(plan.parsePossible('+905321234567'), 905321234567);
     assert.equal(plan.parsePossible('+3531234567'), 3531234567);
     assert.equal(plan.parsePossible('+491511234567890'), 491511234567890);
+    // With its +, a number of a country code starting with 8 is that country's.
+    assert.equal(plan.parsePossible('+870 772 123 456'), 870772123456);
+    assert.equal(plan.parsePossible('+86 138 1234 5678'), 8613812345678);
     // Screening's parse still takes them, so a malformed caller is answered, not refused.
     assert.equal(plan.parse('+7701123456'), 7701123456);
   });

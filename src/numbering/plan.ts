@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { digitAt, digitCount, isPossibleNumber, MALFORMED, type NationalFormat, parseNumber } from './numbers.ts';
+import {
+  digitAt,
+  digitCount,
+  isNationalTypo,
+  isPossibleNumber,
+  MALFORMED,
+  type NationalFormat,
+  parseNumber,
+} from './numbers.ts';
 import type { Allocation, Classification, NumberingPlanFile } from './types.ts';
 
 /**
@@ -14,8 +22,9 @@ export interface NumberingPlan extends NationalFormat {
   parse(input: string): number;
   /**
    * Like parse, and MALFORMED too for a number of the plan's own country code whose national
-   * length is wrong: for what people type (reports, number checks), where a typo must not become
-   * a number of its own. Screening keeps parse, and answers such a caller as malformed.
+   * length is wrong, or digits typed in the national format (trunk prefix first, no `+`) that are
+   * not a whole national number: for what people type (reports, number checks), where a typo must
+   * not become a number of its own. Screening keeps parse, and answers such a caller as malformed.
    */
   parsePossible(input: string): number;
   /** Zone, allocation and range owner of a parsed number. */
@@ -148,6 +157,7 @@ export function compilePlan(file: NumberingPlanFile): NumberingPlan {
     allocations,
     parse: (input) => parseNumber(input, national),
     parsePossible(input) {
+      if (typeof input === 'string' && isNationalTypo(input, national)) return MALFORMED;
       const n = parseNumber(input, national);
       return isPossibleNumber(n, national) ? n : MALFORMED;
     },
