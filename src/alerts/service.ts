@@ -11,6 +11,7 @@ import type { DeviceBlocklist, SuspensionStore } from './actions-store.ts';
 import { alertDigest, contentForm, evidenceUpdatedAction } from './digest.ts';
 import type { AlertInput, AlertQuery, AlertStore } from './store.ts';
 import type { StoredAlert } from './types.ts';
+import { seesOwnersAnswer } from './visibility.ts';
 
 /**
  * Alerts upserted per statement: small, since the embedded records store runs on the event loop
@@ -27,12 +28,10 @@ function imeisOf(alert: StoredAlert): string[] {
 
 /**
  * An alert as a reader confined to `operator` may see it (undefined: a national reader, who sees it
- * whole). The note on the SIM suspension is the owning operator's own answer and may describe its
- * subscriber; another operator that sees the alert (its CDRs raised it) learns from the status
- * whether the SIM was suspended, but not the note.
+ * whole): the SIM suspension's state, without the owning operator's note (`seesOwnersAnswer`).
  */
 function asSeenBy<T extends StoredAlert>(alert: T, operator: string | undefined): T {
-  if (operator === undefined || operator === alert.operator || alert.suspension?.note == null) return alert;
+  if (seesOwnersAnswer(operator, alert.operator) || alert.suspension?.note == null) return alert;
   return { ...alert, suspension: { ...alert.suspension, note: null } };
 }
 

@@ -705,13 +705,23 @@ describe('cases, link analysis and evidence export', () => {
       assert.match(row[column], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, `${column} in ISO UTC`);
     assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
 
-    // Kcell, asked to suspend, sees its own answer; Beeline sees the alert and the decision, not Kcell's note.
+    // Kcell, asked to suspend, sees its own answer; Beeline sees the alert, the decision and that the
+    // SIM was suspended (as its console shows it), not Kcell's note or who at Kcell answered.
     assert.equal((await exported(kcellAnalyst)).row.suspension_note, note);
     const beeline = (await exported(beelineAnalyst)).row;
     assert.equal(beeline.decision_reason, reason);
+    assert.equal(beeline.suspension_id, request.id);
+    assert.equal(beeline.suspension_status, 'suspended');
+    assert.equal(beeline.suspension_acked_at, ack.ackedAt);
     assert.equal(beeline.suspension_note, '');
-    assert.equal(beeline.suspension_id, '');
     assert.equal(beeline.suspension_acked_by, '');
+    const beelineAlert = (await as(beelineAnalyst, 'GET', '/v1/alerts/alr_caller9')).json() as {
+      suspension: { status: string; note: string | null };
+    };
+    assert.deepEqual(
+      { status: beelineAlert.suspension.status, note: beelineAlert.suspension.note },
+      { status: beeline.suspension_status, note: null },
+    );
 
     // Past its deadline, an unanswered request is overdue in the export.
     await t.app.sql.query(

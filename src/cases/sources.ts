@@ -5,6 +5,7 @@
  */
 
 import { evidenceUpdatedAction } from '../alerts/digest.ts';
+import { seesOwnersAnswer } from '../alerts/visibility.ts';
 import type { Sql } from '../platform/sql.ts';
 import { citationAction } from './citations.ts';
 import type { AlertLink, Relation } from './graph.ts';
@@ -24,7 +25,8 @@ export interface AlertRecord extends AlertLink {
   decisionReason: string | null;
   /**
    * The SIM suspension request the alert led to, with the owning operator's answer. Null when there
-   * is none, or when it is addressed to another operator than an operator-scoped reader's.
+   * is none. An operator-scoped reader other than the owner sees its state, not the owner's note or
+   * who answered (`seesOwnersAnswer`, as in the console).
    */
   suspension: AlertSuspension | null;
 }
@@ -124,7 +126,7 @@ interface AlertRow {
   suspension_note: string | null;
 }
 
-const toAlert = (r: AlertRow): AlertRecord => ({
+const toAlert = (r: AlertRow, reader: string | undefined): AlertRecord => ({
   id: r.id,
   kind: r.kind,
   msisdn: r.msisdn,
@@ -151,20 +153,18 @@ const toAlert = (r: AlertRow): AlertRecord => ({
           requestedBy: r.suspension_requested_by,
           deadline: isoOrNull(r.suspension_deadline),
           ackedAt: isoOrNull(r.suspension_acked_at),
-          ackedBy: r.suspension_acked_by,
-          note: r.suspension_note,
+          ackedBy: seesOwnersAnswer(reader, r.suspension_operator) ? r.suspension_acked_by : null,
+          note: seesOwnersAnswer(reader, r.suspension_operator) ? r.suspension_note : null,
         }
       : null,
 });
 
 /**
- * Alerts with their decision and SIM suspension request. `$scope` is the reader's operator (null:
- * national): a request addressed to another operator is left out whole, so an operator reader never
- * sees another operator's answer or note. Who requested it: the confirmation that made it — the
+ * Alerts with their decision and SIM suspension request (one per alert at most). Who requested it: the confirmation that made it — the
  * alert's current decision while it stays confirmed, else the last confirmation the audit log holds
  * (the console's `alerts.confirm.post` by a person, `alert.auto_confirm` by the policy).
  */
-const alertSelect = (scope: string) => `select a.id, a.kind, a.msisdn, a.imsi, a.imei, a.device, a.score, a.status,
+const alertSelect = `select a.id, a.kind, a.msisdn, a.imsi, a.imei, a.device, a.score, a.status,
     a.operators, a.first_seen, a.last_seen, a.evidence, a.created_at, a.decided_by, a.decided_at, a.decision_reason,
     s.id as suspension_id, s.operator_id as suspension_operator, s.status as suspension_status,
     s.created_at as suspension_created_at, s.deadline_at as suspension_deadline, s.acked_at as suspension_acked_at,
@@ -174,38 +174,38 @@ const alertSelect = (scope: string) => `select a.id, a.kind, a.msisdn, a.imsi, a
             where l.target = a.id and (l.action = 'alert.auto_confirm'
               or (l.action = 'alerts.confirm.post' and l.details->>'status' = '200'))
             order by l.seq desc limit 1) end as suspension_requested_by
-  from alerts a left join sim_suspensions s on s.alert_id = a.id and (${scope}::text is null or s.operator_id = ${scope})`;
+  from alerts a left join sim_suspensions s on s.alert_id = a.id`;
 
 export function createCaseSources(sql: Sql) {
   return {
     async alertsById(ids: string[], operator?: string): Promise<AlertRecord[]> {
       if (ids.length === 0) return [];
       const { rows } = await sql.query<AlertRow>(
-        `${alertSelect('$2')} where a.id = any($1::text[]) and ($2::text is null or $2 = any(a.operators))
+        `${alertSelect} where a.id = any($1::text[]) and ($2::text is null or $2 = any(a.operators))
          order by a.seq`,
         [ids, operator ?? null],
       );
-      return rows.map(toAlert);
+      return rows.map((r) => toAlert(r, operator));
     },
 
     async alertsOfDevice(device: string, operator?: string): Promise<AlertRecord[]> {
       const { rows } = await sql.query<AlertRow>(
-        `${alertSelect('$2')} where a.device = $1 and ($2::text is null or $2 = any(a.operators))
+        `${alertSelect} where a.device = $1 and ($2::text is null or $2 = any(a.operators))
          order by a.seq limit 1000`,
         [device, operator ?? null],
       );
-      return rows.map(toAlert);
+      return rows.map((r) => toAlert(r, operator));
     },
 
     async alertsAbout(numbers: string[], imeis: string[], operator?: string): Promise<AlertRecord[]> {
       if (numbers.length === 0 && imeis.length === 0) return [];
       const { rows } = await sql.query<AlertRow>(
-        `${alertSelect('$3')}
+        `${alertSelect}
          where (a.msisdn = any($1::text[]) or a.imei = any($2::text[])) and ($3::text is null or $3 = any(a.operators))
          order by a.seq limit 2000`,
         [numbers, imeis, operator ?? null],
       );
-      return rows.map(toAlert);
+      return rows.map((r) => toAlert(r, operator));
     },
 
     async reportsAbout(numbers: string[]): Promise<ReportRecord[]> {
