@@ -53,6 +53,18 @@ const credentialWords =
   /(login|signin|sign-in|verify|secure|account|update|bonus|prize|gift|pay|payment|card|karta|oplata|kabinet|vhod|auth|support|help|refund|vozvrat|delivery|dostavka|track)/;
 
 /**
+ * A link as it is copied out of a message, or found in one: the quotes, brackets and sentence
+ * punctuation around it are not part of it (`«kaspi.kz».` is kaspi.kz, not a look-alike of it).
+ * Citizens' reports and link checks, and the links of an SMS text, are trimmed by this one rule.
+ */
+export function trimPastedLink(text: string): string {
+  return text
+    .trim()
+    .replace(/^["'«»“”„‘’‹›(<[{]+/u, '')
+    .replace(/["'«»“”„‘’‹›)>\]},.;:!?…]+$/u, '');
+}
+
+/**
  * Whether a pasted link is a web link by its scheme: http, https, or none (`kaspi-bonus.top/login`,
  * taken as http). Read as a browser reads a link, which drops tabs and line breaks and skips leading
  * spaces and control characters, so `java\nscript:alert(1)` names the scheme `javascript`. A name

@@ -7,7 +7,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.ts';
 import type { BrandCatalogue, LinkCheck } from '../links/check.ts';
-import { checkLink, hasWebScheme } from '../links/check.ts';
+import { checkLink, hasWebScheme, trimPastedLink } from '../links/check.ts';
 import type { ListService } from '../lists/service.ts';
 import { formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
@@ -24,17 +24,6 @@ const DAY = 86_400_000;
 /** Reports older than this no longer count at all (they have decayed to almost nothing). */
 const REPORT_HORIZON_DAYS = 90;
 const CLEARED_DAYS = 30;
-
-/**
- * A link as a citizen copies it out of a message: the quotes, brackets and sentence punctuation
- * around it are not part of it (`«kaspi.kz».` is kaspi.kz, not a look-alike of it).
- */
-export function trimPastedLink(text: string): string {
-  return text
-    .trim()
-    .replace(/^["'«»“”„‘’‹›(<[{]+/u, '')
-    .replace(/["'«»“”„‘’‹›)>\]},.;:!?…]+$/u, '');
-}
 
 export interface ReportInput {
   number?: unknown;

@@ -3,12 +3,11 @@
  * Only the verdict and the registrable domains of the links that raised a reason leave this file:
  * the text is read here and kept nowhere.
  */
-import { type BrandCatalogue, checkLink, type LinkCheck, parseLink } from '../links/check.ts';
+import { type BrandCatalogue, checkLink, type LinkCheck, parseLink, trimPastedLink } from '../links/check.ts';
 
 /** A link with a scheme, or a bare host name with a letter top-level domain, with its path. */
 const LINK =
   /(?:https?:\/\/)?(?:(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?\.)+\p{L}[\p{L}\p{N}-]{0,62}[\p{L}\p{N}]|https?:\/\/\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?(?:[/?#][^\s<>"'«»]*)?/giu;
-const TRAILING = /[.,;:!?)\]}'"»]+$/u;
 /** A link's host as written, when nothing but a path, query or fragment follows it (no user-info, no port). */
 const PLAIN_HOST = /^(?:https?:\/\/)?([^/?#:@]+)(?:[/?#][^@]*)?$/i;
 /** A message carries a few links; past this many the rest are not read (the worst seen so far stands). */
@@ -88,7 +87,7 @@ export function createLinkJudge(brands: BrandCatalogue, isPhishing: (domain: str
         const word = text.slice(start, end);
         LINK.lastIndex = 0;
         for (let m = LINK.exec(word); m !== null && checks.length < MAX_LINKS; m = LINK.exec(word))
-          checks.push(check(m[0].replace(TRAILING, ''), now));
+          checks.push(check(trimPastedLink(m[0]), now));
       }
       dot = text.indexOf('.', end);
     }
