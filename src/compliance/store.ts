@@ -3,7 +3,7 @@
  * by the day of the call), the last upload of each operator, and the figures of a period read
  * back, with the suspension requests' deadlines and acknowledgements from sim_suspensions.
  */
-import type { Sql } from '../platform/sql.ts';
+import { localDaySql, type Sql } from '../platform/sql.ts';
 import { dateOf } from './calendar.ts';
 import type { CoverageDelta } from './coverage.ts';
 
@@ -250,7 +250,7 @@ export function createComplianceStore(sql: Sql) {
     /** Requests made per operator and local day (offset in minutes), for the trend lines. */
     async requestsByDay(start: Date, end: Date, offsetMinutes: number, operator?: string) {
       const { rows } = await sql.query<{ day: string; operator_id: string; requested: unknown }>(
-        `select to_char((created_at at time zone 'UTC') + make_interval(mins => $3::int), 'YYYY-MM-DD') as day, operator_id,
+        `select ${localDaySql('created_at', '$3')} as day, operator_id,
            count(*) as requested
          from sim_suspensions
          where status <> 'cancelled' and created_at >= $1 and created_at < $2 and ($4::text is null or operator_id = $4)

@@ -207,3 +207,12 @@ export function statisticsKeeper(sql: SqlQueryable, table: string): { changed(ro
     },
   };
 }
+
+/**
+ * SQL of the local calendar day (`YYYY-MM-DD`) of a timestamptz column, for an offset from UTC in
+ * minutes given as a parameter (`$n`): the country's days (Almaty, UTC+5) as `GET /v1/stats` cuts
+ * them, whatever the session's time zone.
+ */
+export function localDaySql(column: string, offsetMinutesParam: string): string {
+  return `to_char((${column} at time zone 'UTC') + make_interval(mins => ${offsetMinutesParam}::int), 'YYYY-MM-DD')`;
+}

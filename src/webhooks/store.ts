@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadCalendar } from '../compliance/calendar.ts';
-import type { Sql } from '../platform/sql.ts';
+import { localDaySql, type Sql } from '../platform/sql.ts';
 
 /** Who owns a webhook: an operator or a bank (the key's principal). */
 export interface WebhookOwner {
@@ -281,7 +281,7 @@ export function createWebhookStore(sql: Sql, options: { utcOffsetMinutes?: numbe
     async perDay(event: string, since: number): Promise<{ day: string; events: number; deliveries: number }[]> {
       const { rows } = await sql.query<{ day: string; events: number | string; deliveries: number | string }>(
         // The country's local days (the calendar's offset, Almaty UTC+5), as `GET /v1/stats` cuts them.
-        `select to_char(date_trunc('day', (created_at at time zone 'UTC') + make_interval(mins => $3::int)), 'YYYY-MM-DD') as day,
+        `select ${localDaySql('created_at', '$3')} as day,
            count(distinct event_id) as events, count(*) as deliveries
          from webhook_deliveries where event = $1 and created_at >= to_timestamp($2 / 1000.0)
          group by 1 order by 1`,
