@@ -177,6 +177,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     redisPrefix: config.redisPrefix,
     batchMaxItems: config.batchMaxItems,
     syncIntervalMs: distributed ? config.syncIntervalSeconds * 1000 : 0,
+    announce: distributed ? () => announce({ kind: 'senders' }) : undefined,
     onDecision: screening.recordDecision,
   });
   const prevention = await createReports({
@@ -240,6 +241,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         numbers: numbers.registry,
         keyring: operators.ownKeyring,
         operators: operators.own,
+        senders: sms.registry,
         intervalMs: config.syncIntervalSeconds * 1000,
         log,
       })

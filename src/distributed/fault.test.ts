@@ -146,6 +146,32 @@ describe('distributed mode under faults', { timeout: 120_000 }, () => {
     );
   });
 
+  it('brings a sender-ID registration and its removal made on one node to the other at once', async () => {
+    const sms = (node: Node, sender: string) =>
+      call(node.url, 'POST', '/v1/sms/verify', {
+        token: keys.TELE2,
+        body: { messageId: `m${++callNumber}`, sender, b: TELE2_B, at: now(), ingress: 'domestic' },
+      });
+    const reasonsOf = async (node: Node, sender: string) => (await sms(node, sender)).body.reasons as string[];
+    assert.ok((await reasonsOf(nodeB, 'ACMEPOST')).includes('SENDER_ID_UNREGISTERED'));
+    const registered = await call(nodeA.url, 'PUT', '/v1/admin/sms-senders/ACMEPOST', {
+      token: ADMIN,
+      body: { owner: 'Acme Post', routes: ['domestic'] },
+    });
+    assert.equal(registered.status, 201, registered.text);
+    // Long before the periodic re-read (30 s): the registration is announced.
+    assert.ok(
+      await eventually(async () => (await reasonsOf(nodeB, 'ACMEPOST')).length === 0, 3000),
+      'node B knows the registered sender ID',
+    );
+    const removed = await call(nodeA.url, 'DELETE', '/v1/admin/sms-senders/ACMEPOST', { token: ADMIN });
+    assert.equal(removed.status, 204, removed.text);
+    assert.ok(
+      await eventually(async () => (await reasonsOf(nodeB, 'ACMEPOST')).includes('SENDER_ID_UNREGISTERED'), 3000),
+      'node B forgets the removed sender ID',
+    );
+  });
+
   it('keeps answering with Redis down, under each node’s policy, says so, and recovers by itself', async () => {
     await redis.stop();
     const open = await verify(nodeA, KCELL_A, TELE2_B);

@@ -379,3 +379,54 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
     await delay(everyMs);
   }
 }
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of a service, for the faults a network makes that a stopped
+ * process does not: `hold` keeps the service's answers back (a slow or stalled server: the
+ * commands still run there, their answers come late), `release` lets them through in order.
+ */
+export interface TcpProxy {
+  readonly port: number;
+  hold(): void;
+  release(): void;
+  close(): Promise<void>;
+}
+
+export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  let holding = false;
+  const held: [Socket, Buffer][] = [];
+  const server = createServer((client) => {
+    const upstream = new Socket();
+    sockets.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.on('data', (chunk) => upstream.write(chunk));
+    upstream.on('data', (chunk) => {
+      if (holding) held.push([client, chunk]);
+      else client.write(chunk);
+    });
+    upstream.connect(targetPort, '127.0.0.1');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    hold() {
+      holding = true;
+    },
+    release() {
+      holding = false;
+      for (const [client, chunk] of held.splice(0)) if (!client.destroyed) client.write(chunk);
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

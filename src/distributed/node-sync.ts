@@ -3,7 +3,7 @@
  * roaming, operators and API keys from memory; a change made through any node is written to the
  * records store and announced on a stream, and every node applies it within moments:
  * - list changes on `lists.changes` (the list service publishes them),
- * - MNP and roaming changes, and "keys/operators changed", on `registry.changes`.
+ * - MNP and roaming changes, and "keys/operators/SMS sender IDs changed", on `registry.changes`.
  * Behind the streams, a safety net: every `intervalMs` lists are caught up from the records store
  * (changes since the last catch-up) and keys and operators re-read; when the stream comes back
  * after an outage, everything is re-read, since announcements made meanwhile may be lost.
@@ -17,7 +17,7 @@ import type { OperatorRegistry } from '../operators/store.ts';
 import type { EventStream } from '../platform/stream.ts';
 
 /** What travels on `registry.changes`. */
-export type RegistryChange = NumberChange | { kind: 'keys' } | { kind: 'operators' };
+export type RegistryChange = NumberChange | { kind: 'keys' } | { kind: 'operators' } | { kind: 'senders' };
 
 interface Log {
   warn(details: object, message: string): void;
@@ -70,15 +70,20 @@ export function startNodeSync(deps: {
   numbers: NumberRegistry;
   keyring: Pick<Keyring, 'reload'>;
   operators: Pick<OperatorRegistry, 'reload'>;
+  /** The SMS sender-ID registry (re-read on its own timer, and at once when told of a change). */
+  senders: { refresh(): Promise<void> };
   intervalMs: number;
   log: () => Log;
 }) {
   const { stream, lists, numbers } = deps;
   const unsubscribe = stream.subscribe<RegistryChange>('registry.changes', async (changes) => {
-    const numberChanges = changes.filter((c): c is NumberChange => c.kind !== 'keys' && c.kind !== 'operators');
+    const numberChanges = changes.filter(
+      (c): c is NumberChange => c.kind !== 'keys' && c.kind !== 'operators' && c.kind !== 'senders',
+    );
     if (numberChanges.length > 0) await numbers.applyRemote(numberChanges);
     if (changes.some((c) => c.kind === 'keys')) await deps.keyring.reload();
     if (changes.some((c) => c.kind === 'operators')) await deps.operators.reload();
+    if (changes.some((c) => c.kind === 'senders')) await deps.senders.refresh();
   });
 
   // A change committed with a lower version than one already seen (two writers racing) shows up
@@ -108,7 +113,11 @@ export function startNodeSync(deps: {
 
   async function resync(everything: boolean): Promise<void> {
     await catchUpLists();
-    await Promise.all([deps.keyring.reload(), deps.operators.reload(), ...(everything ? [numbers.reload()] : [])]);
+    await Promise.all([
+      deps.keyring.reload(),
+      deps.operators.reload(),
+      ...(everything ? [numbers.reload(), deps.senders.refresh()] : []),
+    ]);
   }
 
   let running: Promise<void> | null = null;

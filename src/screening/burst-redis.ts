@@ -6,34 +6,44 @@
  * this node's calls since — exact on one node, at most `syncMs` behind for calls spread over
  * several. A burst is hundreds of calls a minute, so that lag changes nothing that matters, and
  * Redis being away costs no call any time: counting goes on per node until it is back.
+ * Redis slow is not Redis away: a sync whose answer times out may have been added all the same,
+ * so what was sent is sent again unchanged under the same mark, which Redis adds only once.
  * The window is the same two-fixed-windows approximation of a sliding one as the memory counter.
  */
+import { randomBytes } from 'node:crypto';
 import { NumberTable } from '../detection/number-table.ts';
 import type { RedisConnection } from '../platform/redis.ts';
 import { redisScript } from '../platform/redis.ts';
 import type { BurstCounter } from './burst.ts';
 
 /**
- * One call per sync, whatever the number of numbers: KEYS are the windows to add to (ARGV[2] of
+ * One call per chunk of a sync: KEYS are the chunk's mark, the windows to add to (ARGV[2] of
  * them), then the previous windows whose totals are asked for; ARGV the key lifetime, that count,
  * then each window's count to add. Returns the windows' totals, then the previous windows' totals.
  * A window's key gets its lifetime when the INCRBY creates it (its total is then what was added):
  * counted from then, it outlives the window and the next one, where it is the previous window.
  * The previous windows are read by one MGET: a command called from Lua costs Redis about as much
  * again as the command itself, so one for all of them instead of a GET each.
+ * The mark makes a chunk count once: a chunk whose answer was lost (a timeout while Redis was
+ * slow, a connection cut after the script ran) is sent again as it was, and then only read.
  */
 const syncScript = redisScript(
   `local lifetime = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
+local fresh = redis.call('SET', KEYS[1], '1', 'NX', 'PX', lifetime)
 local out = {}
 for i = 1, n do
-  local added = tonumber(ARGV[i + 2])
-  local total = redis.call('INCRBY', KEYS[i], added)
-  if total == added then redis.call('PEXPIRE', KEYS[i], lifetime) end
-  out[i] = total
+  if fresh then
+    local added = tonumber(ARGV[i + 2])
+    local total = redis.call('INCRBY', KEYS[i + 1], added)
+    if total == added then redis.call('PEXPIRE', KEYS[i + 1], lifetime) end
+    out[i] = total
+  else
+    out[i] = tonumber(redis.call('GET', KEYS[i + 1]) or '0')
+  end
 end
-if #KEYS > n then
-  local previous = redis.call('MGET', unpack(KEYS, n + 1))
+if #KEYS > n + 1 then
+  local previous = redis.call('MGET', unpack(KEYS, n + 2))
   for j = 1, #previous do out[n + j] = tonumber(previous[j] or '0') end
 end
 return out`,
@@ -65,6 +75,8 @@ interface Slot {
   known: number;
   /** Calls of this window counted here and not yet added in Redis. */
   unsent: number;
+  /** Calls of this window sent to Redis in chunks not yet answered (sent again as they were). */
+  sending: number;
   /** The platform's count of the previous window. */
   previous: number;
   /** Whether it is in the list of slots to sync. */
@@ -84,6 +96,12 @@ interface Sent {
   previousKey: string | null;
 }
 
+/** Counts sent in one script call, under a mark of their own. */
+interface Chunk {
+  mark: string;
+  items: Sent[];
+}
+
 export function createRedisBurstCounter(
   redis: RedisConnection,
   windowMs: number,
@@ -97,29 +115,18 @@ export function createRedisBurstCounter(
   let dirty: Slot[] = [];
   /** Counts of windows that ended before they were sent: [number, window, count]. */
   let leftovers: [number, number, number][] = [];
+  /** Chunks of a sync not yet answered: sent again, unchanged, before anything new. */
+  let pending: Chunk[] = [];
   /** The latest time a call was counted at: how old the windows are. */
   let latest = 0;
   const key = (e164: number, window: number) => `${prefix}burst:${e164}:${window}`;
   // Alive through the next window, where it is the previous one.
   const lifetime = 2 * windowMs + 1000;
+  const markPrefix = `${prefix}burst-sync:${randomBytes(8).toString('hex')}:`;
+  let chunks = 0;
 
-  /** Puts a slot's calls back when they could not be sent (sent again next time). */
-  function unsend(item: Sent): void {
-    const slot = item.slot;
-    if (slot === null) leftovers.push([item.e164, item.window, item.count]);
-    else {
-      if (slot.window === item.window) slot.unsent += item.count;
-      else if (item.count > 0) leftovers.push([item.e164, item.window, item.count]);
-      if (!slot.dirty) {
-        slot.dirty = true;
-        dirty.push(slot);
-      }
-    }
-  }
-
-  async function sync(): Promise<void> {
-    if (dirty.length === 0 && leftovers.length === 0) return;
-    // Every count to add: the numbers counted since the last sync, then windows that ended unsent.
+  /** The counts to add since the last sync, in chunks: the numbers counted, then windows that ended unsent. */
+  function takeCounts(): Chunk[] {
     const items: Sent[] = [];
     for (const slot of dirty) {
       slot.dirty = false;
@@ -132,28 +139,40 @@ export function createRedisBurstCounter(
         key: slot.key,
         previousKey: ask ? slot.previousKey : null,
       });
+      slot.sending += slot.unsent;
       slot.unsent = 0;
     }
     for (const [e164, window, count] of leftovers)
       items.push({ slot: null, e164, window, count, key: key(e164, window), previousKey: null });
     dirty = [];
     leftovers = [];
-    for (let from = 0; from < items.length; from += SYNC_CHUNK) {
-      const to = Math.min(items.length, from + SYNC_CHUNK);
+    const taken: Chunk[] = [];
+    for (let from = 0; from < items.length; from += SYNC_CHUNK)
+      taken.push({ mark: `${markPrefix}${++chunks}`, items: items.slice(from, from + SYNC_CHUNK) });
+    return taken;
+  }
+
+  /**
+   * Sends the pending chunks one after the other; false when one failed (it and those after it stay
+   * pending, sent again as they are: an answer lost after Redis added a chunk must not add it twice).
+   */
+  async function sendPending(): Promise<boolean> {
+    while (pending.length > 0) {
+      const { mark, items } = pending[0];
       const keys: string[] = [];
       const counts: number[] = [];
       const previousKeys: string[] = [];
-      for (let i = from; i < to; i++) {
-        keys.push(items[i].key);
-        counts.push(items[i].count);
-        const previousKey = items[i].previousKey;
-        if (previousKey !== null) previousKeys.push(previousKey);
+      for (const item of items) {
+        keys.push(item.key);
+        counts.push(item.count);
+        if (item.previousKey !== null) previousKeys.push(item.previousKey);
       }
-      let replies: number[] | null;
+      let replies: number[];
       try {
         // The keys go as KEYS of a script with a variable count: its key count is the first argument.
         replies = (await syncScript(redis.relaxed, [
-          keys.length + previousKeys.length,
+          1 + keys.length + previousKeys.length,
+          mark,
           ...keys,
           ...previousKeys,
           lifetime,
@@ -161,26 +180,32 @@ export function createRedisBurstCounter(
           ...counts,
         ])) as number[];
       } catch {
-        replies = null;
-      }
-      if (!replies) {
-        // Not added, this part and the rest: counted again next time (the platform's totals stay as last seen).
-        for (let i = from; i < items.length; i++) unsend(items[i]);
         redis.failed();
-        return;
+        return false;
       }
-      let asked = to - from;
-      for (let i = from; i < to; i++) {
-        const item = items[i];
+      pending.shift();
+      let asked = items.length;
+      for (const [i, item] of items.entries()) {
         const previous = item.previousKey === null ? -1 : Number(replies[asked++]);
         const slot = item.slot;
         if (slot === null || slot.window !== item.window) continue;
-        slot.known = Number(replies[i - from]);
+        slot.sending -= item.count;
+        slot.known = Number(replies[i]);
         if (previous < 0) continue;
         slot.previousRead = true;
         if (previous > slot.previous) slot.previous = previous;
       }
     }
+    return true;
+  }
+
+  async function sync(): Promise<void> {
+    // What Redis has not answered first; while that fails, new counts wait in their slots (memory
+    // follows the numbers, not the syncs of an outage).
+    if (!(await sendPending())) return;
+    if (dirty.length === 0 && leftovers.length === 0) return;
+    pending = takeCounts();
+    await sendPending();
   }
 
   let syncing: Promise<void> | null = null;
@@ -193,7 +218,7 @@ export function createRedisBurstCounter(
   // Numbers idle for two windows are forgotten, so memory follows the active numbers.
   const sweeper = setInterval(() => {
     const window = Math.floor(Date.now() / windowMs);
-    const kept = all.filter((slot) => slot.window >= window - 1 || slot.unsent > 0 || slot.dirty);
+    const kept = all.filter((slot) => slot.window >= window - 1 || slot.unsent > 0 || slot.sending > 0 || slot.dirty);
     if (kept.length === all.length) return;
     all = kept;
     slots = new NumberTable<Slot>(all.length);
@@ -214,6 +239,7 @@ export function createRedisBurstCounter(
           previousKey: key(e164, window - 1),
           known: 0,
           unsent: 0,
+          sending: 0,
           previous: 0,
           dirty: false,
           previousRead: false,
@@ -222,9 +248,11 @@ export function createRedisBurstCounter(
         all.push(slot);
       } else if (slot.window !== window) {
         if (slot.unsent > 0) leftovers.push([e164, slot.window, slot.unsent]);
-        slot.previous = slot.window === window - 1 ? slot.known + slot.unsent : 0;
+        slot.previous = slot.window === window - 1 ? slot.known + slot.sending + slot.unsent : 0;
         slot.known = 0;
         slot.unsent = 0;
+        // Calls of the ended window still being sent reach its key with their chunk.
+        slot.sending = 0;
         slot.window = window;
         slot.key = key(e164, window);
         slot.previousKey = key(e164, window - 1);
@@ -236,7 +264,7 @@ export function createRedisBurstCounter(
         dirty.push(slot);
       }
       const overlap = 1 - (now - window * windowMs) / windowMs;
-      return slot.known + slot.unsent + Math.floor(slot.previous * overlap);
+      return slot.known + slot.sending + slot.unsent + Math.floor(slot.previous * overlap);
     },
     /** Sends what was counted and reads the platform's totals now (tests; the timer does it otherwise). */
     async sync() {

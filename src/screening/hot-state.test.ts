@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { eventually, startRedis } from '../distributed/harness.ts';
+import { eventually, startRedis, tcpProxy } from '../distributed/harness.ts';
 import { redisTestPrefix, redisTestUrl } from '../distributed/test-support.ts';
 import { openRedis, type RedisConnection } from '../platform/redis.ts';
 import { type BurstCounter, createMemoryBurstCounter } from './burst.ts';
@@ -322,6 +322,40 @@ describe('burst counts with Redis away', () => {
       bursts.close();
       await redis.close();
       await server.remove();
+    }
+  });
+});
+
+describe('burst counts with Redis slow', () => {
+  it('count each call once when a sync’s answer comes too late and the counts are sent again', async () => {
+    // The shared Redis behind a proxy of the test's own, which holds Redis's answers back.
+    const { prefix, cleanup } = redisTestPrefix();
+    const proxy = await tcpProxy(Number(new URL(redisTestUrl()).port || 6379));
+    const redis = await openRedis(`redis://127.0.0.1:${proxy.port}`, { commandTimeoutMs: 200 });
+    const counter = createRedisBurstCounter(redis, WINDOW, prefix);
+    try {
+      while (redis.relaxed.status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 10));
+      const now = Date.now();
+      for (let i = 0; i < 5; i++) await counter.hit(A, now);
+      await counter.sync();
+
+      // Redis adds these five calls, but its answer arrives after the sync gave up on it.
+      proxy.hold();
+      for (let i = 0; i < 5; i++) await counter.hit(A, now);
+      await counter.sync();
+      proxy.release();
+      assert.ok(await eventually(async () => redis.up && redis.relaxed.status === 'ready', 10_000));
+      await counter.sync();
+
+      const [key] = await redis.client.keys(`${prefix}burst:${A}:*`);
+      assert.equal(await redis.client.get(key), '10', 'the platform counts ten calls, not fifteen');
+      // The eleventh call is the eleventh: a number is not taken for a burst for calls it never made.
+      assert.equal(await counter.hit(A, now), 11);
+    } finally {
+      counter.close();
+      await redis.close();
+      await proxy.close();
+      await cleanup();
     }
   });
 });

@@ -44,13 +44,15 @@ export interface SmsModuleDeps {
   batchMaxItems: number;
   /** Distributed mode: how often the registry is re-read for other nodes' changes (0: never). */
   syncIntervalMs: number;
+  /** Distributed mode: tells the other nodes the registry changed (they re-read it at once). */
+  announce?: () => void;
   onDecision: (decision: Decision, decidedAtMs: number) => void;
   log?: () => { warn(o: object, msg: string): void };
 }
 
 export async function createSms(deps: SmsModuleDeps) {
   const brands = JSON.parse(readFileSync(brandsFile, 'utf8')) as BrandCatalogue;
-  const registry = createSenderRegistry(deps.sql, brands);
+  const registry = createSenderRegistry(deps.sql, brands, deps.announce);
   await registry.refresh();
   const windowMs = deps.burstWindowSeconds * 1000;
   const bursts: BurstCounter = deps.redis

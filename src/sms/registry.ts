@@ -73,7 +73,11 @@ export type SenderStanding =
 const UNREGISTERED: SenderStanding = { kind: 'unregistered' };
 const STANDING_CACHE_MAX = 100_000;
 
-export function createSenderRegistry(sql: Sql, brands: BrandCatalogue) {
+/**
+ * `onChange` runs after each registration or removal is committed (distributed mode: the other
+ * nodes are told to re-read the registry).
+ */
+export function createSenderRegistry(sql: Sql, brands: BrandCatalogue, onChange: () => void = () => {}) {
   const byKey = new Map<string, RegisteredSender>();
   const brandNames = brandTargets(brands);
   let targets: ImitationTarget[] = brandNames;
@@ -160,6 +164,7 @@ export function createSenderRegistry(sql: Sql, brands: BrandCatalogue) {
       applyRow(key, sender.sender);
       version = Math.max(version, sender.sender.version);
       rebuild();
+      onChange();
       return sender;
     },
 
@@ -178,6 +183,7 @@ export function createSenderRegistry(sql: Sql, brands: BrandCatalogue) {
       applyRow(key, null);
       version = Math.max(version, removed);
       rebuild();
+      onChange();
       return true;
     },
 
