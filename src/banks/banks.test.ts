@@ -222,6 +222,13 @@ describe('incidents, trails, warnings and escalation', () => {
       ['amount not a number', incident({ incidentId: 'b3', amount: 'lots' }), 'VALIDATION_FAILED'],
       ['future', incident({ incidentId: 'b4', at: '2099-01-01T00:00:00Z' }), 'INVALID_TIME'],
       ['bad suspect', incident({ incidentId: 'b5', suspectNumbers: ['x'] }), 'INVALID_NUMBER'],
+      // Date.parse reads these as some day of 2001, and year 1 came back from the store as 2001.
+      ['a bare number for a time', incident({ incidentId: 'b6', at: '1' }), 'INVALID_TIME'],
+      ['a date written in words', incident({ incidentId: 'b7', at: 'Dec 6 2026' }), 'INVALID_TIME'],
+      ['a date without a time', incident({ incidentId: 'b8', at: '2026-12-06' }), 'INVALID_TIME'],
+      ['year 1', incident({ incidentId: 'b9', at: '0001-01-01T00:00:00Z' }), 'INVALID_TIME'],
+      // Beyond what the store holds: this one was a 500.
+      ['before the store’s calendar', incident({ incidentId: 'b10', at: '-271821-04-20T00:00:00Z' }), 'INVALID_TIME'],
     ] as const) {
       const r = await t.request('POST', '/v1/bank/incidents', { token: keys.KASPIBANK, body });
       assert.equal(r.statusCode, 400, label);
@@ -229,6 +236,22 @@ describe('incidents, trails, warnings and escalation', () => {
     }
     const byOperator = await t.request('POST', '/v1/bank/incidents', { token: keys.BEELINE, body: incident() });
     assert.equal(byOperator.statusCode, 403);
+    const listed = await t.request('GET', '/v1/bank/incidents', { token: keys.KASPIBANK });
+    assert.deepEqual(
+      (listed.json() as { items: { incidentId: string }[] }).items.map((i) => i.incidentId),
+      ['kb-1'],
+      'none of the refused incidents was stored',
+    );
+  });
+
+  it('a page of incidents after a cursor that is not a time is refused with a code', async () => {
+    for (const before of ['garbage', '-271821-04-20T00:00:00Z']) {
+      const r = await t.request('GET', `/v1/bank/incidents?before=${encodeURIComponent(before)}`, {
+        token: keys.KASPIBANK,
+      });
+      assert.equal(r.statusCode, 400, before);
+      assert.equal((r.json() as { error: { code: string } }).error.code, 'INVALID_TIME', before);
+    }
   });
 
   it('a call from the suspect to a customer warns its bank and operator, signed; a 500 is retried with the same id', async () => {

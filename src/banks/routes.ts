@@ -7,6 +7,7 @@ import { describePrincipal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
 import { errorSchema, principalOf, requireAdmin, requireRole } from '../platform/http.ts';
 import type { ReputationIndex, Risk } from '../screening/reputation.ts';
+import { parseTime } from '../screening/service.ts';
 import type { ContactIndex, TrailContact } from './contacts.ts';
 import type { BankService } from './service.ts';
 import { type BankStore, type Incident, incidentKinds } from './store.ts';
@@ -14,6 +15,8 @@ import { type BankStore, type Incident, incidentKinds } from './store.ts';
 const analysts = ['admin', 'supervisor', 'analyst'] as const;
 /** An incident's time may run ahead of ours by this much (clock skew), not more. */
 const FUTURE_SLACK_MS = 5 * 60_000;
+/** A loss is reported within this long: an older `at` is a typo (0026 for 2026), not an incident. */
+const OLDEST_INCIDENT_MS = 10 * 365 * 86_400_000;
 const MAX_SUSPECTS = 50;
 const MAX_CUSTOMERS_PER_CALL = 100_000;
 /**
@@ -194,9 +197,12 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
       if (typeof incidentId !== 'string' || !/^[A-Za-z0-9._:/-]{1,100}$/.test(incidentId))
         throw new AppError('VALIDATION_FAILED', '"incidentId" must be 1–100 letters, digits or ._:/-');
       const victim = numberOf(body.victim, 'victim');
-      const at = typeof body.at === 'string' ? Date.parse(body.at) : Number.NaN;
-      if (Number.isNaN(at)) throw new AppError('INVALID_TIME', '"at" must be an ISO 8601 date-time');
+      // ISO 8601 with a time, read as screening reads a call's `at` (no bare dates, no "Dec 6 2026").
+      const parsedAt = parseTime(body.at, 'at');
+      if (!parsedAt.ok) throw new AppError(parsedAt.code, parsedAt.message);
+      const at = parsedAt.value;
       if (at > deps.clock() + FUTURE_SLACK_MS) throw new AppError('INVALID_TIME', '"at" is in the future');
+      if (at < deps.clock() - OLDEST_INCIDENT_MS) throw new AppError('INVALID_TIME', '"at" is more than 10 years ago');
       if (typeof body.kind !== 'string' || !(incidentKinds as readonly string[]).includes(body.kind))
         throw new AppError('VALIDATION_FAILED', `"kind" must be one of ${incidentKinds.join(', ')}`);
       if (
@@ -384,7 +390,13 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
       if (p.kind !== 'bank') requireRole(request, ...analysts);
       const bank = p.kind === 'bank' ? p.bankId : q.bank;
       const number = q.number ? numberOf(q.number, 'number') : undefined;
-      const items = await store.list({ bank, number, limit: q.limit, before: q.before });
+      let before: string | undefined;
+      if (q.before !== undefined) {
+        const t = parseTime(q.before, 'before');
+        if (!t.ok) throw new AppError(t.code, t.message);
+        before = new Date(t.value).toISOString();
+      }
+      const items = await store.list({ bank, number, limit: q.limit, before });
       if (p.kind !== 'bank') await audit(request, 'bank.incidents.list', number ?? bank ?? '*', {});
       return { items, next: items.length === q.limit ? items[items.length - 1].receivedAt : null };
     },
