@@ -161,6 +161,28 @@ describe('webhooks', () => {
     }
   });
 
+  it('refuses a secret with a lone surrogate, which has no bytes a receiver could key its HMAC with', async () => {
+    const r = await t.request('POST', '/v1/webhooks', {
+      token: keys.HALYK,
+      body: { url: receiver.url('/surrogate'), events: ['potential_victim'], secret: `${'x'.repeat(20)}\ud800` },
+    });
+    assert.equal(r.statusCode, 400, r.body);
+    assert.equal((r.json() as { error: { code: string } }).error.code, 'VALIDATION_FAILED');
+    const listed = await t.request('GET', '/v1/webhooks', { token: keys.HALYK });
+    assert.deepEqual(
+      (listed.json() as { items: { id: string }[] }).items.map((w) => w.id),
+      [hooks.HALYK],
+    );
+  });
+
+  it('a delivery log cursor past any delivery id is refused with a code, not a 500', async () => {
+    const r = await t.request('GET', `/v1/webhooks/${hooks.HALYK}/deliveries?before=99999999999999999999`, {
+      token: keys.HALYK,
+    });
+    assert.equal(r.statusCode, 400, r.body);
+    assert.equal((r.json() as { error: { code: string } }).error.code, 'VALIDATION_FAILED');
+  });
+
   it('each participant lists, reads and deletes only its own webhooks', async () => {
     const own = await t.request('GET', '/v1/webhooks', { token: keys.KCELL });
     assert.deepEqual(

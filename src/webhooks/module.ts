@@ -219,7 +219,8 @@ export async function createWebhooks(deps: {
               400: {
                 ...errorSchema,
                 description:
-                  'VALIDATION_FAILED: a field breaks the schema, `url` is not a URL or carries a user name or password; ' +
+                  'VALIDATION_FAILED: a field breaks the schema, `url` is not a URL or carries a user name or password, ' +
+                  '`secret` holds a lone surrogate; ' +
                   'URL_NOT_ALLOWED: `url` resolves to a loopback, private or link-local address; INVALID_JSON',
               },
               403: notOwner,
@@ -230,6 +231,9 @@ export async function createWebhooks(deps: {
         async (request, reply) => {
           const owner = ownerOf(request);
           const body = request.body as { url: string; events: string[]; secret: string };
+          // A lone surrogate has no UTF-8 bytes: the receiver could not key its HMAC as we do.
+          if (!body.secret.isWellFormed())
+            throw new AppError('VALIDATION_FAILED', '"secret" is not valid Unicode (a lone surrogate)');
           let url: URL;
           try {
             url = new URL(body.url);
@@ -326,7 +330,8 @@ export async function createWebhooks(deps: {
               type: 'object',
               properties: {
                 limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
-                before: { type: 'integer', minimum: 1 },
+                // Delivery ids are bigints: a larger cursor is no delivery's (and no statement's).
+                before: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
               },
             },
             response: {
