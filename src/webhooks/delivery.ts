@@ -75,7 +75,7 @@ export function createDeliveryWorker(deps: {
         {
           method: 'POST',
           agent: https ? agents.https : agents.http,
-          lookup: deps.guard.lookup as never,
+          lookup: deps.guard.lookupFor(url) as never,
           timeout: settings.timeoutMs,
           headers: {
             'content-type': 'application/json',
