@@ -266,6 +266,30 @@ describe('incidents, trails, warnings and escalation', () => {
     );
   });
 
+  it("the OpenAPI document names an incident's fields, and a body that is not an object gets a code", async () => {
+    const doc = (await t.request('GET', '/openapi.json')).json() as {
+      paths: Record<
+        string,
+        { post?: { requestBody?: { content: Record<string, { schema: { properties?: object } }> } } }
+      >;
+    };
+    const schema = doc.paths['/v1/bank/incidents'].post?.requestBody?.content['application/json'].schema;
+    assert.deepEqual(Object.keys(schema?.properties ?? {}).sort(), [
+      'amount',
+      'at',
+      'currency',
+      'incidentId',
+      'kind',
+      'suspectNumbers',
+      'victim',
+    ]);
+    for (const raw of ['null', '[]', '"kb-1"']) {
+      const r = await t.request('POST', '/v1/bank/incidents', { token: keys.KASPIBANK, raw });
+      assert.equal(r.statusCode, 400, raw);
+      assert.equal((r.json() as { error: { code: string } }).error.code, 'VALIDATION_FAILED', raw);
+    }
+  });
+
   it('a page of incidents after a cursor that is not a time is refused with a code', async () => {
     for (const before of ['garbage', '-271821-04-20T00:00:00Z']) {
       const r = await t.request('GET', `/v1/bank/incidents?before=${encodeURIComponent(before)}`, {

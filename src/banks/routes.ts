@@ -72,6 +72,37 @@ export function rankContacts(contacts: RankedContact[]): RankedContact[] {
   return [...contacts].sort((x, y) => score(y) - score(x) || Date.parse(y.at) - Date.parse(x.at));
 }
 
+/**
+ * The body of `POST /v1/bank/incidents`, for the OpenAPI document only: the handler checks each
+ * field itself, so that a wrong one gets its own code (INVALID_NUMBER, INVALID_TIME) and a number
+ * in a string is never coerced.
+ */
+const incidentBody = {
+  type: 'object',
+  required: ['incidentId', 'victim', 'at', 'kind'],
+  properties: {
+    incidentId: { type: 'string', pattern: '^[A-Za-z0-9._:/-]{1,100}$', description: "the bank's own id" },
+    victim: { type: 'string', description: 'the number of the customer who lost money' },
+    at: {
+      type: 'string',
+      format: 'date-time',
+      description: 'when the money was lost; not in the future, not more than 10 years ago',
+    },
+    kind: { type: 'string', enum: [...incidentKinds] },
+    amount: { type: 'number', minimum: 0 },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217, e.g. KZT' },
+    suspectNumbers: {
+      type: 'array',
+      maxItems: MAX_SUSPECTS,
+      items: { type: 'string' },
+      description: 'numbers the bank suspects; they count as seen in the incident',
+    },
+  },
+} as const;
+
+/** The schema documents the body; the handler validates it (see incidentBody). */
+const documentedOnly = { validatorCompiler: () => () => true };
+
 export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
   const { store, service } = deps;
 
@@ -182,16 +213,33 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
   app.post(
     '/v1/bank/incidents',
     {
+      ...documentedOnly,
       schema: {
         summary: 'A bank reports a loss: victim, time, kind, amount and the numbers it suspects',
+        description:
+          'Idempotent on (bank, incidentId): the same id again answers 202 and changes nothing. ' +
+          'Numbers as E.164 with or without `+`, or in the national format.',
         tags: ['banks'],
         security: [{ bearer: [] }],
-        body: { type: 'object' },
-        response: { 202: { type: 'object', properties: { incidentId: { type: 'string' } } }, '4xx': errorSchema },
+        body: incidentBody,
+        response: {
+          202: { type: 'object', properties: { incidentId: { type: 'string' } } },
+          400: {
+            ...errorSchema,
+            description:
+              'VALIDATION_FAILED (incidentId, kind, amount, currency, suspectNumbers), INVALID_NUMBER (victim or ' +
+              'a suspect), INVALID_TIME (`at` not an ISO 8601 date-time, in the future, or more than 10 years ago), ' +
+              'INVALID_JSON',
+          },
+          403: { ...errorSchema, description: 'FORBIDDEN: incidents are filed with a bank API key' },
+          '4xx': errorSchema,
+        },
       },
     },
     async (request, reply) => {
       const bank = requireBank(request);
+      if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body))
+        throw new AppError('VALIDATION_FAILED', 'the body must be a JSON object');
       const body = request.body as Record<string, unknown>;
       const incidentId = body.incidentId;
       if (typeof incidentId !== 'string' || !/^[A-Za-z0-9._:/-]{1,100}$/.test(incidentId))
