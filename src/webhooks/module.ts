@@ -12,7 +12,7 @@ import { errorSchema, principalOf } from '../platform/http.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import type { OutboundGuard } from '../platform/outbound.ts';
 import type { Sql } from '../platform/sql.ts';
-import { createDeliveryWorker, deliverySettings } from './delivery.ts';
+import { createDeliveryWorker, deliverySettings, refusalForOwner } from './delivery.ts';
 import type { SecretKeys } from './secret-key.ts';
 import { createWebhookStore, type StoredWebhook, type WebhookOwner } from './store.ts';
 
@@ -248,7 +248,7 @@ export async function createWebhooks(deps: {
               '"url" must not carry a user name or password: check the signature',
             );
           const checked = await deps.guard.check(url);
-          if (!checked.ok) throw new AppError('URL_NOT_ALLOWED', checked.message);
+          if (!checked.ok) throw new AppError('URL_NOT_ALLOWED', refusalForOwner(url, checked.message));
           const hook = await store.create({
             owner,
             url: url.toString(),
