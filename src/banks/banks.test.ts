@@ -161,6 +161,28 @@ describe('webhooks', () => {
     }
   });
 
+  it('refuses a secret with a lone surrogate, which has no bytes a receiver could key its HMAC with', async () => {
+    const r = await t.request('POST', '/v1/webhooks', {
+      token: keys.HALYK,
+      body: { url: receiver.url('/surrogate'), events: ['potential_victim'], secret: `${'x'.repeat(20)}\ud800` },
+    });
+    assert.equal(r.statusCode, 400, r.body);
+    assert.equal((r.json() as { error: { code: string } }).error.code, 'VALIDATION_FAILED');
+    const listed = await t.request('GET', '/v1/webhooks', { token: keys.HALYK });
+    assert.deepEqual(
+      (listed.json() as { items: { id: string }[] }).items.map((w) => w.id),
+      [hooks.HALYK],
+    );
+  });
+
+  it('a delivery log cursor past any delivery id is refused with a code, not a 500', async () => {
+    const r = await t.request('GET', `/v1/webhooks/${hooks.HALYK}/deliveries?before=99999999999999999999`, {
+      token: keys.HALYK,
+    });
+    assert.equal(r.statusCode, 400, r.body);
+    assert.equal((r.json() as { error: { code: string } }).error.code, 'VALIDATION_FAILED');
+  });
+
   it('each participant lists, reads and deletes only its own webhooks', async () => {
     const own = await t.request('GET', '/v1/webhooks', { token: keys.KCELL });
     assert.deepEqual(
@@ -222,6 +244,13 @@ describe('incidents, trails, warnings and escalation', () => {
       ['amount not a number', incident({ incidentId: 'b3', amount: 'lots' }), 'VALIDATION_FAILED'],
       ['future', incident({ incidentId: 'b4', at: '2099-01-01T00:00:00Z' }), 'INVALID_TIME'],
       ['bad suspect', incident({ incidentId: 'b5', suspectNumbers: ['x'] }), 'INVALID_NUMBER'],
+      // Date.parse reads these as some day of 2001, and year 1 came back from the store as 2001.
+      ['a bare number for a time', incident({ incidentId: 'b6', at: '1' }), 'INVALID_TIME'],
+      ['a date written in words', incident({ incidentId: 'b7', at: 'Dec 6 2026' }), 'INVALID_TIME'],
+      ['a date without a time', incident({ incidentId: 'b8', at: '2026-12-06' }), 'INVALID_TIME'],
+      ['year 1', incident({ incidentId: 'b9', at: '0001-01-01T00:00:00Z' }), 'INVALID_TIME'],
+      // Beyond what the store holds: this one was a 500.
+      ['before the store’s calendar', incident({ incidentId: 'b10', at: '-271821-04-20T00:00:00Z' }), 'INVALID_TIME'],
     ] as const) {
       const r = await t.request('POST', '/v1/bank/incidents', { token: keys.KASPIBANK, body });
       assert.equal(r.statusCode, 400, label);
@@ -229,6 +258,46 @@ describe('incidents, trails, warnings and escalation', () => {
     }
     const byOperator = await t.request('POST', '/v1/bank/incidents', { token: keys.BEELINE, body: incident() });
     assert.equal(byOperator.statusCode, 403);
+    const listed = await t.request('GET', '/v1/bank/incidents', { token: keys.KASPIBANK });
+    assert.deepEqual(
+      (listed.json() as { items: { incidentId: string }[] }).items.map((i) => i.incidentId),
+      ['kb-1'],
+      'none of the refused incidents was stored',
+    );
+  });
+
+  it("the OpenAPI document names an incident's fields, and a body that is not an object gets a code", async () => {
+    const doc = (await t.request('GET', '/openapi.json')).json() as {
+      paths: Record<
+        string,
+        { post?: { requestBody?: { content: Record<string, { schema: { properties?: object } }> } } }
+      >;
+    };
+    const schema = doc.paths['/v1/bank/incidents'].post?.requestBody?.content['application/json'].schema;
+    assert.deepEqual(Object.keys(schema?.properties ?? {}).sort(), [
+      'amount',
+      'at',
+      'currency',
+      'incidentId',
+      'kind',
+      'suspectNumbers',
+      'victim',
+    ]);
+    for (const raw of ['null', '[]', '"kb-1"']) {
+      const r = await t.request('POST', '/v1/bank/incidents', { token: keys.KASPIBANK, raw });
+      assert.equal(r.statusCode, 400, raw);
+      assert.equal((r.json() as { error: { code: string } }).error.code, 'VALIDATION_FAILED', raw);
+    }
+  });
+
+  it('a page of incidents after a cursor that is not a time is refused with a code', async () => {
+    for (const before of ['garbage', '-271821-04-20T00:00:00Z']) {
+      const r = await t.request('GET', `/v1/bank/incidents?before=${encodeURIComponent(before)}`, {
+        token: keys.KASPIBANK,
+      });
+      assert.equal(r.statusCode, 400, before);
+      assert.equal((r.json() as { error: { code: string } }).error.code, 'INVALID_TIME', before);
+    }
   });
 
   it('a call from the suspect to a customer warns its bank and operator, signed; a 500 is retried with the same id', async () => {

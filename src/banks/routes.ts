@@ -7,6 +7,7 @@ import { describePrincipal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
 import { errorSchema, principalOf, requireAdmin, requireRole } from '../platform/http.ts';
 import type { ReputationIndex, Risk } from '../screening/reputation.ts';
+import { parseTime } from '../screening/service.ts';
 import type { ContactIndex, TrailContact } from './contacts.ts';
 import type { BankService } from './service.ts';
 import { type BankStore, type Incident, incidentKinds } from './store.ts';
@@ -14,6 +15,8 @@ import { type BankStore, type Incident, incidentKinds } from './store.ts';
 const analysts = ['admin', 'supervisor', 'analyst'] as const;
 /** An incident's time may run ahead of ours by this much (clock skew), not more. */
 const FUTURE_SLACK_MS = 5 * 60_000;
+/** A loss is reported within this long: an older `at` is a typo (0026 for 2026), not an incident. */
+const OLDEST_INCIDENT_MS = 10 * 365 * 86_400_000;
 const MAX_SUSPECTS = 50;
 const MAX_CUSTOMERS_PER_CALL = 100_000;
 /**
@@ -68,6 +71,37 @@ export function rankContacts(contacts: RankedContact[]): RankedContact[] {
     (c.reasons?.length ?? 0) * 2;
   return [...contacts].sort((x, y) => score(y) - score(x) || Date.parse(y.at) - Date.parse(x.at));
 }
+
+/**
+ * The body of `POST /v1/bank/incidents`, for the OpenAPI document only: the handler checks each
+ * field itself, so that a wrong one gets its own code (INVALID_NUMBER, INVALID_TIME) and a number
+ * in a string is never coerced.
+ */
+const incidentBody = {
+  type: 'object',
+  required: ['incidentId', 'victim', 'at', 'kind'],
+  properties: {
+    incidentId: { type: 'string', pattern: '^[A-Za-z0-9._:/-]{1,100}$', description: "the bank's own id" },
+    victim: { type: 'string', description: 'the number of the customer who lost money' },
+    at: {
+      type: 'string',
+      format: 'date-time',
+      description: 'when the money was lost; not in the future, not more than 10 years ago',
+    },
+    kind: { type: 'string', enum: [...incidentKinds] },
+    amount: { type: 'number', minimum: 0 },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217, e.g. KZT' },
+    suspectNumbers: {
+      type: 'array',
+      maxItems: MAX_SUSPECTS,
+      items: { type: 'string' },
+      description: 'numbers the bank suspects; they count as seen in the incident',
+    },
+  },
+} as const;
+
+/** The schema documents the body; the handler validates it (see incidentBody). */
+const documentedOnly = { validatorCompiler: () => () => true };
 
 export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
   const { store, service } = deps;
@@ -179,24 +213,44 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
   app.post(
     '/v1/bank/incidents',
     {
+      ...documentedOnly,
       schema: {
         summary: 'A bank reports a loss: victim, time, kind, amount and the numbers it suspects',
+        description:
+          'Idempotent on (bank, incidentId): the same id again answers 202 and changes nothing. ' +
+          'Numbers as E.164 with or without `+`, or in the national format.',
         tags: ['banks'],
         security: [{ bearer: [] }],
-        body: { type: 'object' },
-        response: { 202: { type: 'object', properties: { incidentId: { type: 'string' } } }, '4xx': errorSchema },
+        body: incidentBody,
+        response: {
+          202: { type: 'object', properties: { incidentId: { type: 'string' } } },
+          400: {
+            ...errorSchema,
+            description:
+              'VALIDATION_FAILED (incidentId, kind, amount, currency, suspectNumbers), INVALID_NUMBER (victim or ' +
+              'a suspect), INVALID_TIME (`at` not an ISO 8601 date-time, in the future, or more than 10 years ago), ' +
+              'INVALID_JSON',
+          },
+          403: { ...errorSchema, description: 'FORBIDDEN: incidents are filed with a bank API key' },
+          '4xx': errorSchema,
+        },
       },
     },
     async (request, reply) => {
       const bank = requireBank(request);
+      if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body))
+        throw new AppError('VALIDATION_FAILED', 'the body must be a JSON object');
       const body = request.body as Record<string, unknown>;
       const incidentId = body.incidentId;
       if (typeof incidentId !== 'string' || !/^[A-Za-z0-9._:/-]{1,100}$/.test(incidentId))
         throw new AppError('VALIDATION_FAILED', '"incidentId" must be 1–100 letters, digits or ._:/-');
       const victim = numberOf(body.victim, 'victim');
-      const at = typeof body.at === 'string' ? Date.parse(body.at) : Number.NaN;
-      if (Number.isNaN(at)) throw new AppError('INVALID_TIME', '"at" must be an ISO 8601 date-time');
+      // ISO 8601 with a time, read as screening reads a call's `at` (no bare dates, no "Dec 6 2026").
+      const parsedAt = parseTime(body.at, 'at');
+      if (!parsedAt.ok) throw new AppError(parsedAt.code, parsedAt.message);
+      const at = parsedAt.value;
       if (at > deps.clock() + FUTURE_SLACK_MS) throw new AppError('INVALID_TIME', '"at" is in the future');
+      if (at < deps.clock() - OLDEST_INCIDENT_MS) throw new AppError('INVALID_TIME', '"at" is more than 10 years ago');
       if (typeof body.kind !== 'string' || !(incidentKinds as readonly string[]).includes(body.kind))
         throw new AppError('VALIDATION_FAILED', `"kind" must be one of ${incidentKinds.join(', ')}`);
       if (
@@ -384,7 +438,13 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
       if (p.kind !== 'bank') requireRole(request, ...analysts);
       const bank = p.kind === 'bank' ? p.bankId : q.bank;
       const number = q.number ? numberOf(q.number, 'number') : undefined;
-      const items = await store.list({ bank, number, limit: q.limit, before: q.before });
+      let before: string | undefined;
+      if (q.before !== undefined) {
+        const t = parseTime(q.before, 'before');
+        if (!t.ok) throw new AppError(t.code, t.message);
+        before = new Date(t.value).toISOString();
+      }
+      const items = await store.list({ bank, number, limit: q.limit, before });
       if (p.kind !== 'bank') await audit(request, 'bank.incidents.list', number ?? bank ?? '*', {});
       return { items, next: items.length === q.limit ? items[items.length - 1].receivedAt : null };
     },

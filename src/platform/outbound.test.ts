@@ -27,7 +27,7 @@ async function guardedGet(
   const checked = await guard.check(parsed);
   if (!checked.ok) return { ok: false, code: checked.code };
   return new Promise((resolve) => {
-    const req = request(parsed, { lookup: guard.lookup, agent: false }, (res) => {
+    const req = request(parsed, { lookup: guard.lookupFor(parsed), agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => {
@@ -126,6 +126,32 @@ describe('outbound guard', () => {
     });
     assert.equal((await byAddress.check(new URL('https://any.example:8443/'))).ok, true);
     assert.equal((await byAddress.check(new URL('https://any.example:6379/'))).ok, false);
+  });
+
+  test('a name that resolves only at connect time does not reach other ports of a listed host:port', async () => {
+    // Unresolvable when subscribed (check lets it pass: the request fails at its own lookup), then
+    // loopback at delivery: the entry 127.0.0.1:<another port> must not open the counting server.
+    let lookups = 0;
+    const guard = createOutboundGuard({
+      allowHosts: [`127.0.0.1:${port + 1}`],
+      resolve: async () => {
+        if (lookups++ === 0) throw Object.assign(new Error('no such name'), { code: 'ENOTFOUND' });
+        return [{ address: '127.0.0.1', family: 4 }];
+      },
+    });
+    const before = connections;
+    const result = await guardedGet(guard, `http://rebind.example:${port}/`);
+    assert.deepEqual(result, { ok: false, code: 'URL_NOT_ALLOWED' });
+    assert.equal(connections, before, 'no connection was made');
+    // The port the entry names still works through the same name.
+    const listed = createOutboundGuard({
+      allowHosts: [`127.0.0.1:${port}`],
+      resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
+    assert.deepEqual(await guardedGet(listed, `http://rebind.example:${port}/`), {
+      ok: true,
+      body: `hello rebind.example:${port}`,
+    });
   });
 
   test('[::1] listed by its bracketed host:port', async () => {

@@ -7,7 +7,7 @@
  * resolves, checks every address, and hands the socket exactly the address it checked.
  *
  * Use both: `await guard.check(url)` before the request (it also covers IP-literal hosts, which
- * never reach `lookup`), and `{ lookup: guard.lookup }` in the request options (node:http(s),
+ * never reach `lookup`), and `{ lookup: guard.lookupFor(url) }` in the request options (node:http(s),
  * undici's `connect.lookup`).
  */
 import { lookup as dnsLookup, promises as dnsPromises, type LookupAddress, type LookupOptions } from 'node:dns';
@@ -25,8 +25,14 @@ export type OutboundLookup = (
 export interface OutboundGuard {
   /** Whether the URL may be fetched: scheme, IP-literal hosts, and what a host name resolves to now. */
   check(url: URL): Promise<OutboundCheck>;
-  /** A `dns.lookup` replacement that refuses forbidden addresses and returns the one it checked. */
+  /**
+   * A `dns.lookup` replacement that refuses forbidden addresses and returns the one it checked. It
+   * never sees the port, so an allow-list entry bound to a port (`127.0.0.1:8443`) does not open
+   * the address to it: use `lookupFor`.
+   */
   lookup: OutboundLookup;
+  /** `lookup` for connections to this URL's port, where allow-list entries bound to that port hold. */
+  lookupFor(url: URL): OutboundLookup;
 }
 
 export interface OutboundGuardOptions {
@@ -134,10 +140,9 @@ export function createOutboundGuard(options: OutboundGuardOptions): OutboundGuar
     if (left && right) return left.kind() === right.kind() && left.toNormalizedString() === right.toNormalizedString();
     return a === b;
   };
+  // An entry bound to a port holds only where the port is known to be that one.
   const hostListed = (host: string, port?: string) =>
-    hosts.some(
-      (entry) => sameHost(entry.host, host) && (entry.port === undefined || port === undefined || entry.port === port),
-    );
+    hosts.some((entry) => sameHost(entry.host, host) && (entry.port === undefined || entry.port === port));
   const inAllowedRange = (address: Address) =>
     ranges.some(([network, bits]) => address.kind() === network.kind() && address.match(network, bits));
 
@@ -168,48 +173,61 @@ export function createOutboundGuard(options: OutboundGuardOptions): OutboundGuar
     }
     for (const { address } of addresses) {
       const parsed = parseAddress(address);
-      // The port counts here: `repo.internal:8443` allowed does not open repo.internal:6379. (The
-      // connect-time lookup never sees the port, so this check is where a listed port holds.)
+      // The port counts: `repo.internal:8443` allowed does not open repo.internal:6379 (and
+      // `lookupFor` holds the same at connect time).
       const why = parsed ? judge(hostname, parsed, port) : `${hostname} resolves to ${address}, not an address`;
       if (why) return refusal(why);
     }
     return { ok: true };
   }
 
-  const lookup: OutboundLookup = (hostname, lookupOptions, callback) => {
-    const settings: LookupOptions =
-      typeof lookupOptions === 'number' ? { family: lookupOptions } : (lookupOptions ?? {});
-    const name = stripBrackets(hostname.toLowerCase());
-    const literal = parseAddress(name);
-    const answer = literal
-      ? Promise.resolve([{ address: literal.toString(), family: literal.kind() === 'ipv6' ? 6 : 4 }])
-      : options.resolve
-        ? options.resolve(name)
-        : new Promise<LookupAddress[]>((done, fail) =>
-            dnsLookup(name, { ...settings, all: true }, (error, addresses) => (error ? fail(error) : done(addresses))),
-          );
-    answer.then(
-      (addresses) => {
-        const family = settings.family === 4 || settings.family === 6 ? settings.family : undefined;
-        const usable = family ? addresses.filter((a) => a.family === family) : addresses;
-        if (usable.length === 0) {
-          const error: NodeJS.ErrnoException = new Error(`${hostname} has no address`);
-          error.code = 'ENOTFOUND';
-          return callback(error, settings.all ? [] : '', undefined);
-        }
-        // Every address must pass: a name that answers one public and one private address is refused.
-        for (const { address } of usable) {
-          const parsed = parseAddress(address);
-          const why = parsed ? judge(name, parsed) : `${hostname} resolves to ${address}, not an address`;
-          if (why) return callback(refusalError(why), settings.all ? [] : '', undefined);
-        }
-        // The socket connects to exactly the addresses checked here; nothing resolves again.
-        if (settings.all) callback(null, usable);
-        else callback(null, usable[0].address, usable[0].family);
-      },
-      (error: NodeJS.ErrnoException) => callback(error, settings.all ? [] : '', undefined),
-    );
-  };
+  /**
+   * The connect-time lookup, judging with the port the connection goes to (undefined: unknown, and
+   * then no entry bound to a port holds). check() lets a name that does not resolve pass, so this is
+   * where a name that resolves only at connect time (rebinding) meets the port of its entry.
+   */
+  const lookupAt =
+    (port: string | undefined): OutboundLookup =>
+    (hostname, lookupOptions, callback) => {
+      const settings: LookupOptions =
+        typeof lookupOptions === 'number' ? { family: lookupOptions } : (lookupOptions ?? {});
+      const name = stripBrackets(hostname.toLowerCase());
+      const literal = parseAddress(name);
+      const answer = literal
+        ? Promise.resolve([{ address: literal.toString(), family: literal.kind() === 'ipv6' ? 6 : 4 }])
+        : options.resolve
+          ? options.resolve(name)
+          : new Promise<LookupAddress[]>((done, fail) =>
+              dnsLookup(name, { ...settings, all: true }, (error, addresses) =>
+                error ? fail(error) : done(addresses),
+              ),
+            );
+      answer.then(
+        (addresses) => {
+          const family = settings.family === 4 || settings.family === 6 ? settings.family : undefined;
+          const usable = family ? addresses.filter((a) => a.family === family) : addresses;
+          if (usable.length === 0) {
+            const error: NodeJS.ErrnoException = new Error(`${hostname} has no address`);
+            error.code = 'ENOTFOUND';
+            return callback(error, settings.all ? [] : '', undefined);
+          }
+          // Every address must pass: a name that answers one public and one private address is refused.
+          for (const { address } of usable) {
+            const parsed = parseAddress(address);
+            const why = parsed ? judge(name, parsed, port) : `${hostname} resolves to ${address}, not an address`;
+            if (why) return callback(refusalError(why), settings.all ? [] : '', undefined);
+          }
+          // The socket connects to exactly the addresses checked here; nothing resolves again.
+          if (settings.all) callback(null, usable);
+          else callback(null, usable[0].address, usable[0].family);
+        },
+        (error: NodeJS.ErrnoException) => callback(error, settings.all ? [] : '', undefined),
+      );
+    };
 
-  return { check, lookup };
+  return {
+    check,
+    lookup: lookupAt(undefined),
+    lookupFor: (url) => lookupAt(url.port || defaultPort(url.protocol)),
+  };
 }

@@ -88,7 +88,7 @@ export function createCertificateFetcher(options: FetcherOptions): CertificateFe
           headers: { accept: 'application/x-pem-file, application/pkix-cert' },
           // One certificate fetch is one short exchange: no pooled sockets to keep alive.
           agent: false,
-          lookup: options.guard.lookup,
+          lookup: options.guard.lookupFor(url),
         },
         (response) => {
           const status = response.statusCode ?? 0;

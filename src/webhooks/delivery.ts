@@ -28,6 +28,17 @@ export function retryDelayMs(failures: number, settings = deliverySettings): num
   return Math.min(settings.firstRetryMs * 2 ** Math.max(0, failures - 1), settings.maxRetryMs);
 }
 
+/**
+ * A refusal of the outbound guard as a webhook's owner is told it. The guard names the address a
+ * host name resolved to (for the server's logs); told to a bank or an operator, that would make the
+ * platform an oracle of its own network's names. An address the owner wrote itself is told as is.
+ */
+export function refusalForOwner(url: URL, guardMessage: string): string {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) || (url.protocol !== 'http:' && url.protocol !== 'https:')) return guardMessage;
+  return `${host} resolves to a loopback, private, link-local or other internal address, which is not allowed`;
+}
+
 /** `sha256=<hex HMAC-SHA256 of the raw body with the secret>`. */
 export function signatureOf(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -75,7 +86,7 @@ export function createDeliveryWorker(deps: {
         {
           method: 'POST',
           agent: https ? agents.https : agents.http,
-          lookup: deps.guard.lookup as never,
+          lookup: deps.guard.lookupFor(url) as never,
           timeout: settings.timeoutMs,
           headers: {
             'content-type': 'application/json',
@@ -112,7 +123,7 @@ export function createDeliveryWorker(deps: {
         resolveAttempt({
           ok: false,
           status: null,
-          error: error.code === 'URL_NOT_ALLOWED' ? error.message : error.message.slice(0, 200),
+          error: error.code === 'URL_NOT_ALLOWED' ? refusalForOwner(url, error.message) : error.message.slice(0, 200),
         }),
       );
       request.end(delivery.body);

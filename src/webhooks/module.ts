@@ -12,7 +12,7 @@ import { errorSchema, principalOf } from '../platform/http.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import type { OutboundGuard } from '../platform/outbound.ts';
 import type { Sql } from '../platform/sql.ts';
-import { createDeliveryWorker, deliverySettings } from './delivery.ts';
+import { createDeliveryWorker, deliverySettings, refusalForOwner } from './delivery.ts';
 import type { SecretKeys } from './secret-key.ts';
 import { createWebhookStore, type StoredWebhook, type WebhookOwner } from './store.ts';
 
@@ -219,7 +219,8 @@ export async function createWebhooks(deps: {
               400: {
                 ...errorSchema,
                 description:
-                  'VALIDATION_FAILED: a field breaks the schema, `url` is not a URL or carries a user name or password; ' +
+                  'VALIDATION_FAILED: a field breaks the schema, `url` is not a URL or carries a user name or password, ' +
+                  '`secret` holds a lone surrogate; ' +
                   'URL_NOT_ALLOWED: `url` resolves to a loopback, private or link-local address; INVALID_JSON',
               },
               403: notOwner,
@@ -230,6 +231,9 @@ export async function createWebhooks(deps: {
         async (request, reply) => {
           const owner = ownerOf(request);
           const body = request.body as { url: string; events: string[]; secret: string };
+          // A lone surrogate has no UTF-8 bytes: the receiver could not key its HMAC as we do.
+          if (!body.secret.isWellFormed())
+            throw new AppError('VALIDATION_FAILED', '"secret" is not valid Unicode (a lone surrogate)');
           let url: URL;
           try {
             url = new URL(body.url);
@@ -244,7 +248,7 @@ export async function createWebhooks(deps: {
               '"url" must not carry a user name or password: check the signature',
             );
           const checked = await deps.guard.check(url);
-          if (!checked.ok) throw new AppError('URL_NOT_ALLOWED', checked.message);
+          if (!checked.ok) throw new AppError('URL_NOT_ALLOWED', refusalForOwner(url, checked.message));
           const hook = await store.create({
             owner,
             url: url.toString(),
@@ -326,7 +330,8 @@ export async function createWebhooks(deps: {
               type: 'object',
               properties: {
                 limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
-                before: { type: 'integer', minimum: 1 },
+                // Delivery ids are bigints: a larger cursor is no delivery's (and no statement's).
+                before: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
               },
             },
             response: {

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { type AddressInfo, createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { createOutboundGuard } from '../platform/outbound.ts';
+import { startTestApp } from '../platform/test-app.ts';
 import { createDeliveryWorker, deliverySettings, retryDelayMs, signatureOf } from './delivery.ts';
 import { secretKeysFrom } from './secret-key.ts';
 import type { WebhookStore } from './store.ts';
@@ -69,6 +70,55 @@ describe('webhook delivery', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+});
+
+describe('refusals told to the owner', () => {
+  it('a name resolving to an internal address is refused at delivery without telling the address', async () => {
+    const settled: Parameters<WebhookStore['settle']>[0] = [];
+    const store = {
+      claim: async () => [],
+      settle: async (outcomes: Parameters<WebhookStore['settle']>[0]) => {
+        settled.push(...outcomes);
+      },
+    } as unknown as WebhookStore;
+    const worker = createDeliveryWorker({
+      store,
+      guard: createOutboundGuard({ allowHosts: [], resolve: async () => [{ address: '10.20.30.40', family: 4 }] }),
+      target: async () => ({ url: 'http://db.internal.example:5432/hook', secret: 'a-secret-of-16-chars' }),
+      clock: () => 0,
+      onError: () => {},
+    });
+    worker.deliver([
+      { id: 'd1', webhookId: 'w1', eventId: 'evt_1', event: 'potential_victim', body: '{}', attempts: 0, createdAt: 0 },
+    ]);
+    await worker.close();
+    assert.equal(settled.length, 1);
+    assert.equal(settled[0].status, 'pending');
+    assert.match(settled[0].error ?? '', /db\.internal\.example .*not allowed/);
+    assert.ok(!settled[0].error?.includes('10.20.30.40'), settled[0].error ?? '');
+  });
+
+  it('a subscription to a name resolving to loopback is refused without telling the address', async () => {
+    const t = await startTestApp();
+    try {
+      const r = await t.request('POST', '/v1/webhooks', {
+        token: await t.keyFor('BEELINE'),
+        body: { url: 'http://localhost:9/hook', events: ['potential_victim'], secret: 'x'.repeat(24) },
+      });
+      assert.equal(r.statusCode, 400, r.body);
+      const { error } = r.json() as { error: { code: string; message: string } };
+      assert.equal(error.code, 'URL_NOT_ALLOWED');
+      assert.ok(!error.message.includes('127.0.0.1'), error.message);
+      // An address the owner wrote itself is named as written.
+      const literal = await t.request('POST', '/v1/webhooks', {
+        token: await t.keyFor('BEELINE'),
+        body: { url: 'http://10.1.2.3/hook', events: ['potential_victim'], secret: 'x'.repeat(24) },
+      });
+      assert.match((literal.json() as { error: { message: string } }).error.message, /10\.1\.2\.3 .*private/);
+    } finally {
+      await t.close();
     }
   });
 });
