@@ -27,7 +27,8 @@ const DEFAULT_PERIOD_DAYS = 30;
  */
 const EARLIEST_DATE = '2000-01-01';
 const LATEST_DATE = '9999-12-31';
-const OVERDUE_LIST_LIMIT = 200;
+/** Overdue requests listed per operator (its `suspensions.overdue` counts them all). */
+export const OVERDUE_LIST_LIMIT = 200;
 
 export interface Period {
   from: string;

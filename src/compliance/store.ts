@@ -167,7 +167,10 @@ export function createComplianceStore(sql: Sql) {
       }));
     },
 
-    /** Requests of the period still unacknowledged past their deadline, most overdue first. */
+    /**
+     * Requests of the period still unacknowledged past their deadline, most overdue first: at most
+     * `limit` of each operator (one operator's backlog must not crowd another's out of its list).
+     */
     async overdue(
       start: Date,
       end: Date,
@@ -183,10 +186,14 @@ export function createComplianceStore(sql: Sql) {
         created_at: Date | string;
         deadline_at: Date | string;
       }>(
-        `select id, operator_id, msisdn, alert_id, created_at, deadline_at from sim_suspensions
-         where status = 'requested' and acked_at is null and deadline_at < $3
-           and created_at >= $1 and created_at < $2 and ($4::text is null or operator_id = $4)
-         order by deadline_at limit $5`,
+        `select id, operator_id, msisdn, alert_id, created_at, deadline_at from (
+           select id, operator_id, msisdn, alert_id, created_at, deadline_at,
+             row_number() over (partition by operator_id order by deadline_at, id) as rank
+           from sim_suspensions
+           where status = 'requested' and acked_at is null and deadline_at < $3
+             and created_at >= $1 and created_at < $2 and ($4::text is null or operator_id = $4)
+         ) listed
+         where rank <= $5 order by deadline_at, id`,
         [start, end, now, operator ?? null, limit],
       );
       return rows.map((r) => ({
