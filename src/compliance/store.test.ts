@@ -69,3 +69,30 @@ describe('overdue requests listed per operator', () => {
     });
   }
 });
+
+describe('deadlines of requests made before deadlines were kept', () => {
+  it('gives every one its deadline at the start, however many, so each can be overdue', async () => {
+    const { sql, done } = await recordsAdapters[0][1]();
+    try {
+      await migrate(sql);
+      const n = 10_050;
+      const made = new Date(now - 100 * HOUR);
+      await sql.query(
+        `insert into alerts (id, kind, msisdn, score, evidence, status)
+         select 'alr_' || i, 'simbox', '+7701' || lpad(i::text, 7, '0'), 1, '{}', 'confirmed' from generate_series(1, $1) i`,
+        [n],
+      );
+      await sql.query(
+        `insert into sim_suspensions (id, version, operator_id, msisdn, reason, alert_id, created_at)
+         select 'sus_' || i, nextval('sim_suspension_versions'), 'KCELL', '+7701' || lpad(i::text, 7, '0'), 'SIM-box',
+           'alr_' || i, $2 from generate_series(1, $1) i`,
+        [n, made],
+      );
+      const store = createComplianceStore(sql);
+      assert.equal(await store.backfillDeadlines((at) => at + HOUR), n);
+      assert.deepEqual(await store.overdueCounts(new Date(now)), { KCELL: n });
+    } finally {
+      await done();
+    }
+  });
+});

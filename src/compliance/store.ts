@@ -46,6 +46,9 @@ export interface DayFigures {
   screened: number;
 }
 
+/** Requests given their deadline per statement when older requests get theirs. */
+const BACKFILL_CHUNK = 10_000;
+
 const isoOf = (v: Date | string) => new Date(v).toISOString();
 const num = (v: unknown) => Number(v ?? 0);
 
@@ -223,17 +226,23 @@ export function createComplianceStore(sql: Sql) {
      * setting gives them, counted from when they were made. Returns how many.
      */
     async backfillDeadlines(deadlineOf: (requestedAt: number) => number): Promise<number> {
-      const { rows } = await sql.query<{ id: string; created_at: Date | string }>(
-        'select id, created_at from sim_suspensions where deadline_at is null limit 10000',
-      );
-      if (rows.length === 0) return 0;
-      await sql.query(
-        `update sim_suspensions s set deadline_at = d.deadline
-         from unnest($1::text[], $2::timestamptz[]) as d(id, deadline)
-         where s.id = d.id and s.deadline_at is null`,
-        [rows.map((r) => r.id), rows.map((r) => new Date(deadlineOf(new Date(r.created_at).getTime())))],
-      );
-      return rows.length;
+      // In chunks, until none is left: a request without a deadline is never overdue.
+      let done = 0;
+      for (;;) {
+        const { rows } = await sql.query<{ id: string; created_at: Date | string }>(
+          'select id, created_at from sim_suspensions where deadline_at is null order by id limit $1',
+          [BACKFILL_CHUNK],
+        );
+        if (rows.length === 0) return done;
+        await sql.query(
+          `update sim_suspensions s set deadline_at = d.deadline
+           from unnest($1::text[], $2::timestamptz[]) as d(id, deadline)
+           where s.id = d.id and s.deadline_at is null`,
+          [rows.map((r) => r.id), rows.map((r) => new Date(deadlineOf(new Date(r.created_at).getTime())))],
+        );
+        done += rows.length;
+        if (rows.length < BACKFILL_CHUNK) return done;
+      }
     },
 
     async saveSnapshot(payload: Uint8Array, at: Date): Promise<void> {
