@@ -40,6 +40,7 @@ const words: Record<ReportLanguage, Record<string, string>> = {
     created: 'Запрошено',
     due: 'Срок',
     hours: 'Просрочка, ч',
+    listed: 'Показаны первые {shown} из {total}',
     none: 'нет',
     page: 'Стр.',
   },
@@ -71,6 +72,7 @@ const words: Record<ReportLanguage, Record<string, string>> = {
     created: 'Сұралды',
     due: 'Мерзім',
     hours: 'Кешігу, сағ',
+    listed: '{total} ішінен алғашқы {shown} көрсетілген',
     none: 'жоқ',
     page: 'Бет',
   },
@@ -102,6 +104,7 @@ const words: Record<ReportLanguage, Record<string, string>> = {
     created: 'Requested',
     due: 'Deadline',
     hours: 'Overdue, h',
+    listed: 'The first {shown} of {total} shown',
     none: 'none',
     page: 'Page',
   },
@@ -313,6 +316,20 @@ export async function reportPdf(report: ComplianceReport, language: ReportLangua
           ],
           false,
         );
+      // The list holds the most overdue of them (OVERDUE_LIST_LIMIT): say so rather than let it pass for all.
+      if (row.suspensions.overdue > row.overdueRequests.length)
+        doc
+          .font(regular)
+          .fontSize(8.5)
+          .fillColor('#5a6b82')
+          .text(
+            w.listed
+              .replace('{shown}', String(row.overdueRequests.length))
+              .replace('{total}', String(row.suspensions.overdue)),
+            left,
+            doc.y + 2,
+            { width },
+          );
     }
   });
 

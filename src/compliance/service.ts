@@ -9,7 +9,7 @@ import { decodeBatch } from '../ingest/codec.ts';
 import { e164Value } from '../numbering/numbers.ts';
 import { OffsetTimeReader } from '../platform/iso-time.ts';
 import type { Decision } from '../screening/types.ts';
-import { dateOf, dayNumber, type WorkCalendar } from './calendar.ts';
+import { DAY_MS, dateOf, dayNumber, type WorkCalendar } from './calendar.ts';
 import {
   ROUTE_DOMESTIC as COV_DOMESTIC,
   ROUTE_INTERNATIONAL as COV_INTERNATIONAL,
@@ -21,7 +21,14 @@ import type { ComplianceStore, OverdueRequest, RecordsDelta, UploadSeen } from '
 /** The longest period one request may ask for. */
 export const MAX_PERIOD_DAYS = 400;
 const DEFAULT_PERIOD_DAYS = 30;
-const OVERDUE_LIST_LIMIT = 200;
+/**
+ * The dates a period may name: no record predates 2000 (CDRs before it are refused), and the
+ * database's timestamps have no year 0, which a day before 0001-01-02 in Almaty time reaches.
+ */
+const EARLIEST_DATE = '2000-01-01';
+const LATEST_DATE = '9999-12-31';
+/** Overdue requests listed per operator (its `suspensions.overdue` counts them all). */
+export const OVERDUE_LIST_LIMIT = 200;
 
 export interface Period {
   from: string;
@@ -212,6 +219,8 @@ export function createComplianceService(deps: {
     ] as const)
       if (value !== undefined && !valid(value))
         throw new AppError('INVALID_TIME', `"${name}" must be a date like 2026-11-30 (got "${value.slice(0, 40)}")`);
+      else if (value !== undefined && (value < EARLIEST_DATE || value > LATEST_DATE))
+        throw new AppError('INVALID_TIME', `"${name}" must be a date from ${EARLIEST_DATE} to ${LATEST_DATE}`);
     const toDay = to ? dayNumber(to) : calendar.dayOf(clock());
     const fromDay = from ? dayNumber(from) : toDay - (DEFAULT_PERIOD_DAYS - 1);
     if (fromDay > toDay) throw new AppError('INVALID_TIME', '"from" must not be after "to"');
@@ -324,10 +333,11 @@ export function createComplianceService(deps: {
       const m = /^(\d{4})-(\d{2})$/.exec(month);
       if (!m || Number(m[2]) < 1 || Number(m[2]) > 12)
         throw new AppError('INVALID_TIME', `"month" must be a month like 2026-11 (got "${month.slice(0, 20)}")`);
+      if (`${month}-01` < EARLIEST_DATE)
+        throw new AppError('INVALID_TIME', `"month" must be ${EARLIEST_DATE.slice(0, 7)} or later`);
       const fromDay = dayNumber(`${month}-01`);
-      const next =
-        Number(m[2]) === 12 ? `${Number(m[1]) + 1}-01-01` : `${m[1]}-${String(Number(m[2]) + 1).padStart(2, '0')}-01`;
-      const toDay = dayNumber(next) - 1;
+      // The first day of the next month (Date.UTC carries December into the next year, 9999 too).
+      const toDay = Math.floor(Date.UTC(Number(m[1]), Number(m[2]), 1) / DAY_MS) - 1;
       return { from: dateOf(fromDay), to: dateOf(toDay), fromDay, toDay };
     },
     /** Requests overdue now, per operator: what the console's navigation shows. */

@@ -46,6 +46,9 @@ export interface DayFigures {
   screened: number;
 }
 
+/** Requests given their deadline per statement when older requests get theirs. */
+const BACKFILL_CHUNK = 10_000;
+
 const isoOf = (v: Date | string) => new Date(v).toISOString();
 const num = (v: unknown) => Number(v ?? 0);
 
@@ -167,7 +170,10 @@ export function createComplianceStore(sql: Sql) {
       }));
     },
 
-    /** Requests of the period still unacknowledged past their deadline, most overdue first. */
+    /**
+     * Requests of the period still unacknowledged past their deadline, most overdue first: at most
+     * `limit` of each operator (one operator's backlog must not crowd another's out of its list).
+     */
     async overdue(
       start: Date,
       end: Date,
@@ -183,10 +189,14 @@ export function createComplianceStore(sql: Sql) {
         created_at: Date | string;
         deadline_at: Date | string;
       }>(
-        `select id, operator_id, msisdn, alert_id, created_at, deadline_at from sim_suspensions
-         where status = 'requested' and acked_at is null and deadline_at < $3
-           and created_at >= $1 and created_at < $2 and ($4::text is null or operator_id = $4)
-         order by deadline_at limit $5`,
+        `select id, operator_id, msisdn, alert_id, created_at, deadline_at from (
+           select id, operator_id, msisdn, alert_id, created_at, deadline_at,
+             row_number() over (partition by operator_id order by deadline_at, id) as rank
+           from sim_suspensions
+           where status = 'requested' and acked_at is null and deadline_at < $3
+             and created_at >= $1 and created_at < $2 and ($4::text is null or operator_id = $4)
+         ) listed
+         where rank <= $5 order by deadline_at, id`,
         [start, end, now, operator ?? null, limit],
       );
       return rows.map((r) => ({
@@ -216,17 +226,23 @@ export function createComplianceStore(sql: Sql) {
      * setting gives them, counted from when they were made. Returns how many.
      */
     async backfillDeadlines(deadlineOf: (requestedAt: number) => number): Promise<number> {
-      const { rows } = await sql.query<{ id: string; created_at: Date | string }>(
-        'select id, created_at from sim_suspensions where deadline_at is null limit 10000',
-      );
-      if (rows.length === 0) return 0;
-      await sql.query(
-        `update sim_suspensions s set deadline_at = d.deadline
-         from unnest($1::text[], $2::timestamptz[]) as d(id, deadline)
-         where s.id = d.id and s.deadline_at is null`,
-        [rows.map((r) => r.id), rows.map((r) => new Date(deadlineOf(new Date(r.created_at).getTime())))],
-      );
-      return rows.length;
+      // In chunks, until none is left: a request without a deadline is never overdue.
+      let done = 0;
+      for (;;) {
+        const { rows } = await sql.query<{ id: string; created_at: Date | string }>(
+          'select id, created_at from sim_suspensions where deadline_at is null order by id limit $1',
+          [BACKFILL_CHUNK],
+        );
+        if (rows.length === 0) return done;
+        await sql.query(
+          `update sim_suspensions s set deadline_at = d.deadline
+           from unnest($1::text[], $2::timestamptz[]) as d(id, deadline)
+           where s.id = d.id and s.deadline_at is null`,
+          [rows.map((r) => r.id), rows.map((r) => new Date(deadlineOf(new Date(r.created_at).getTime())))],
+        );
+        done += rows.length;
+        if (rows.length < BACKFILL_CHUNK) return done;
+      }
     },
 
     async saveSnapshot(payload: Uint8Array, at: Date): Promise<void> {
