@@ -41,10 +41,10 @@ export function guardOriginRegistry(
     throw new AppError('DEPENDENCY_UNAVAILABLE', 'origin registrations are unavailable for a moment; send it again');
   };
   return {
-    register(a, b, operator) {
+    register(a, b, operator, callId) {
       if (!health.up) refuse();
       try {
-        const done = inner.register(a, b, operator);
+        const done = inner.register(a, b, operator, callId);
         return done instanceof Promise
           ? done.catch(() => {
               health.failed();

@@ -5,7 +5,7 @@ import { redisTestPrefix, redisTestUrl } from '../distributed/test-support.ts';
 import { openRedis, type RedisConnection } from '../platform/redis.ts';
 import { type BurstCounter, createMemoryBurstCounter } from './burst.ts';
 import { createRedisBurstCounter } from './burst-redis.ts';
-import { guardBurstCounter } from './hot-state-guard.ts';
+import { guardBurstCounter, guardOriginRegistry } from './hot-state-guard.ts';
 import { createMemoryOriginRegistry, type OriginRegistry, type OriginRegistryOptions } from './origins.ts';
 import { createRedisOriginRegistry } from './origins-redis.ts';
 
@@ -13,6 +13,9 @@ const A = 77_011_234_567;
 const B = 77_771_234_567;
 const TTL = 30_000;
 const WINDOW = 60_000;
+let calls = 0;
+/** A callId of its own: each originate of these tests is another call unless it says otherwise. */
+const call = () => `call-${++calls}`;
 
 /** One "platform" of the hot state: nodes opened on it share it (for Redis, across processes). */
 interface HotState {
@@ -35,12 +38,13 @@ function clockAt(start: number) {
 }
 
 // The third element says whether nodes share the state: cross-node tests exist only where they do.
-const adapters: [string, () => Promise<HotState>, boolean][] = [
+// `maxConfirmations` is what each registration confirms (3 unless a test says otherwise).
+const adapters: [string, (maxConfirmations: number) => Promise<HotState>, boolean][] = [
   [
     'memory',
-    async () => {
+    async (maxConfirmations) => {
       const { clock, advance } = clockAt(Date.now());
-      const options: OriginRegistryOptions = { ttlMs: TTL, maxConfirmations: 3, clock };
+      const options: OriginRegistryOptions = { ttlMs: TTL, maxConfirmations, clock };
       const origins = createMemoryOriginRegistry(options);
       const bursts = createMemoryBurstCounter(WINDOW);
       return {
@@ -57,7 +61,7 @@ const adapters: [string, () => Promise<HotState>, boolean][] = [
   ],
   [
     'redis',
-    async () => {
+    async (maxConfirmations) => {
       const { clock, advance } = clockAt(Date.now());
       const { prefix, cleanup } = redisTestPrefix();
       const connections: RedisConnection[] = [];
@@ -67,7 +71,7 @@ const adapters: [string, () => Promise<HotState>, boolean][] = [
         async node() {
           const redis = await openRedis(redisTestUrl(), { commandTimeoutMs: 1000 });
           connections.push(redis);
-          const origins = await createRedisOriginRegistry(redis, { ttlMs: TTL, maxConfirmations: 3, clock, prefix });
+          const origins = await createRedisOriginRegistry(redis, { ttlMs: TTL, maxConfirmations, clock, prefix });
           nodes.push(origins);
           return { origins, bursts: createRedisBurstCounter(redis, WINDOW, prefix) };
         },
@@ -86,8 +90,8 @@ const adapters: [string, () => Promise<HotState>, boolean][] = [
 for (const [name, open, sharedAcrossNodes] of adapters) {
   describe(`hot state on ${name}`, () => {
     const opened: HotState[] = [];
-    const start = async () => {
-      const state = await open();
+    const start = async (maxConfirmations = 3) => {
+      const state = await open(maxConfirmations);
       opened.push(state);
       return state;
     };
@@ -98,7 +102,7 @@ for (const [name, open, sharedAcrossNodes] of adapters) {
     it('confirms a registration for its operator only', async () => {
       const state = await start();
       const { origins } = await state.node();
-      await origins.register(A, B, 'KCELL');
+      await origins.register(A, B, 'KCELL', call());
       assert.equal(await origins.consume(A, B, 'BEELINE'), false);
       assert.equal(await origins.consume(B, A, 'KCELL'), false);
       assert.equal(await origins.consume(A, B, 'KCELL'), true);
@@ -107,7 +111,7 @@ for (const [name, open, sharedAcrossNodes] of adapters) {
     it('confirms a bounded number of verifications, so a registration cannot be replayed', async () => {
       const state = await start();
       const { origins } = await state.node();
-      await origins.register(A, B, 'KCELL');
+      await origins.register(A, B, 'KCELL', call());
       const taken = [];
       for (let i = 0; i < 4; i++) taken.push(await origins.consume(A, B, 'KCELL'));
       assert.deepEqual(taken, [true, true, true, false]);
@@ -116,10 +120,10 @@ for (const [name, open, sharedAcrossNodes] of adapters) {
     it('lets a registration expire', async () => {
       const state = await start();
       const { origins } = await state.node();
-      await origins.register(A, B, 'KCELL');
+      await origins.register(A, B, 'KCELL', call());
       state.advance(TTL + 1);
       assert.equal(await origins.consume(A, B, 'KCELL'), false);
-      await origins.register(A, B, 'KCELL');
+      await origins.register(A, B, 'KCELL', call());
       state.advance(TTL - 1000);
       assert.equal(await origins.consume(A, B, 'KCELL'), true);
     });
@@ -129,7 +133,7 @@ for (const [name, open, sharedAcrossNodes] of adapters) {
       const { origins } = await state.node();
       const waiting = origins.waitFor(A, B, 'KCELL', 2000);
       await new Promise((resolve) => setTimeout(resolve, 30));
-      await origins.register(A, B, 'KCELL');
+      await origins.register(A, B, 'KCELL', call());
       assert.equal(await waiting, true);
       // The waiter took one of the registration's confirmations.
       assert.equal(await origins.consume(A, B, 'KCELL'), true);
@@ -142,10 +146,10 @@ for (const [name, open, sharedAcrossNodes] of adapters) {
       const state = await start();
       const { origins } = await state.node();
       // Even callers registered beforehand; caller 3 registers while waiting; the rest never do.
-      for (let i = 0; i < 40; i += 2) await origins.register(A + i, B, 'KCELL');
+      for (let i = 0; i < 40; i += 2) await origins.register(A + i, B, 'KCELL', call());
       const asked = Array.from({ length: 40 }, (_, i) => origins.waitFor(A + i, B, 'KCELL', i === 3 ? 2000 : 100));
       await new Promise((resolve) => setTimeout(resolve, 30));
-      await origins.register(A + 3, B, 'KCELL');
+      await origins.register(A + 3, B, 'KCELL', call());
       const answers = await Promise.all(asked);
       assert.deepEqual(
         answers.map((confirmed, i) => (confirmed ? i : -1)).filter((i) => i >= 0),
@@ -154,6 +158,56 @@ for (const [name, open, sharedAcrossNodes] of adapters) {
       // Each confirmed verify took one confirmation of its own registration only.
       assert.equal(await origins.consume(A, B, 'KCELL'), true);
       assert.equal(await origins.consume(A + 1, B, 'KCELL'), false);
+    });
+
+    it('counts an originate sent again with the same callId once, so no confirmation is left for a spoofed call', async () => {
+      const state = await start(1);
+      const { origins } = await state.node();
+      await origins.register(A, B, 'KCELL', 'k-1');
+      // The switch sends it again: its first answer was lost.
+      await origins.register(A, B, 'KCELL', 'k-1');
+      assert.equal(await origins.consume(A, B, 'KCELL'), true, 'the call is confirmed');
+      assert.equal(await origins.consume(A, B, 'KCELL'), false, 'a second call of a→b is not');
+    });
+
+    it('confirms two calls of the same a→b with their own callIds, and a retry of either adds none', async () => {
+      const state = await start(1);
+      const { origins } = await state.node();
+      await origins.register(A, B, 'KCELL', 'k-1');
+      await origins.register(A, B, 'KCELL', 'k-2');
+      await origins.register(A, B, 'KCELL', 'k-1');
+      // callIds are each operator's own: the same id from another operator is another call.
+      await origins.register(A, B, 'TELE2', 'k-1');
+      const taken = [];
+      for (let i = 0; i < 3; i++) taken.push(await origins.consume(A, B, 'KCELL'));
+      assert.deepEqual(taken, [true, true, false]);
+      assert.equal(await origins.consume(A, B, 'TELE2'), true);
+    });
+
+    it('counts a retry once also when a waiting verify took the registration at once', async () => {
+      const state = await start(1);
+      const { origins } = await state.node();
+      const waiting = origins.waitFor(A, B, 'KCELL', 2000);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await origins.register(A, B, 'KCELL', 'k-1');
+      assert.equal(await waiting, true);
+      await origins.register(A, B, 'KCELL', 'k-1');
+      assert.equal(await origins.consume(A, B, 'KCELL'), false);
+    });
+
+    it('remembers a callId as long as its registration lives, and no longer', async () => {
+      const state = await start(1);
+      const { origins } = await state.node();
+      await origins.register(A, B, 'KCELL', 'k-1');
+      state.advance(TTL - 1000);
+      // A late retry of a live registration neither adds a confirmation nor makes it live longer.
+      await origins.register(A, B, 'KCELL', 'k-1');
+      state.advance(2000);
+      assert.equal(await origins.consume(A, B, 'KCELL'), false);
+      // Once expired, the same callId registers again (the registration it repeated is gone).
+      await origins.register(A, B, 'KCELL', 'k-1');
+      assert.equal(await origins.consume(A, B, 'KCELL'), true);
+      assert.equal(await origins.consume(A, B, 'KCELL'), false);
     });
 
     // A single process has nothing to share: these tests exist for the shared adapters only.
@@ -165,13 +219,23 @@ for (const [name, open, sharedAcrossNodes] of adapters) {
       const state = await start();
       const nodeA = await state.node();
       const nodeB = await state.node();
-      await nodeA.origins.register(A, B, 'KCELL');
+      await nodeA.origins.register(A, B, 'KCELL', call());
       assert.equal(await nodeB.origins.consume(A, B, 'KCELL'), true);
       // A verify waiting on node B is woken by an originate through node A.
       const waiting = nodeB.origins.waitFor(A, B + 7, 'TELE2', 3000);
       await new Promise((resolve) => setTimeout(resolve, 30));
-      await nodeA.origins.register(A, B + 7, 'TELE2');
+      await nodeA.origins.register(A, B + 7, 'TELE2', call());
       assert.equal(await waiting, true);
+    });
+
+    acrossNodes('counts once an originate sent again through another node', async () => {
+      const state = await start(1);
+      const nodeA = await state.node();
+      const nodeB = await state.node();
+      await nodeA.origins.register(A, B, 'KCELL', 'k-1');
+      await nodeB.origins.register(A, B, 'KCELL', 'k-1');
+      assert.equal(await nodeB.origins.consume(A, B, 'KCELL'), true);
+      assert.equal(await nodeA.origins.consume(A, B, 'KCELL'), false);
     });
 
     it('counts bursts of one number over a sliding window', async () => {
@@ -353,6 +417,43 @@ describe('burst counts with Redis slow', () => {
       assert.equal(await counter.hit(A, now), 11);
     } finally {
       counter.close();
+      await redis.close();
+      await proxy.close();
+      await cleanup();
+    }
+  });
+});
+
+describe('origin registrations with Redis slow', () => {
+  it('count an originate once when its answer came too late and the switch sends it again', async () => {
+    // The shared Redis behind a proxy of the test's own, which holds Redis's answers back.
+    const { prefix, cleanup } = redisTestPrefix();
+    const proxy = await tcpProxy(Number(new URL(redisTestUrl()).port || 6379));
+    const redis = await openRedis(`redis://127.0.0.1:${proxy.port}`, { commandTimeoutMs: 200 });
+    const raw = await createRedisOriginRegistry(redis, { ttlMs: TTL, maxConfirmations: 1, clock: Date.now, prefix });
+    const fallbacks: string[] = [];
+    const origins = guardOriginRegistry(raw, redis, (operation) => fallbacks.push(operation));
+    try {
+      while (redis.relaxed.status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 10));
+      // Another call first, so that Redis knows the script before its answers are held.
+      await origins.register(A + 1, B, 'KCELL', 'k-0');
+
+      // Redis stores the registration, but its answer arrives after the originate gave up on it:
+      // the operator is told 503 DEPENDENCY_UNAVAILABLE, and its switch sends the call again.
+      proxy.hold();
+      await assert.rejects(
+        async () => origins.register(A, B, 'KCELL', 'k-1'),
+        (error: { code?: string }) => error.code === 'DEPENDENCY_UNAVAILABLE',
+      );
+      proxy.release();
+      assert.ok(await eventually(async () => redis.up && redis.relaxed.status === 'ready', 10_000));
+      await origins.register(A, B, 'KCELL', 'k-1');
+      assert.deepEqual(fallbacks, ['origin_register']);
+
+      assert.equal(await origins.consume(A, B, 'KCELL'), true, 'the call is confirmed');
+      assert.equal(await origins.consume(A, B, 'KCELL'), false, 'no confirmation is left over for a spoofed a→b');
+    } finally {
+      await raw.close();
       await redis.close();
       await proxy.close();
       await cleanup();

@@ -8,6 +8,9 @@
  * slip in between the check and the mark); the originate's script publishes to the waiting nodes'
  * channels, and the woken node consumes. The wait ends with one more check, so a lost
  * notification only makes the answer later, never wrong.
+ *
+ * An originate sent again with the same callId (its first answer lost or late, after Redis had
+ * stored it) is counted once: the register script marks each (operator, callId) in the same step.
  */
 import { randomBytes } from 'node:crypto';
 import type { RedisConnection } from '../platform/redis.ts';
@@ -60,15 +63,24 @@ return out`,
 /** Verifies sent in one script call at most (a call's Lua time stays short). */
 const MAX_BATCH = 256;
 
-/** KEYS: registrations, waiters; ARGV: expiry, confirmations, ttl ms, notification. */
+/**
+ * KEYS: registrations, waiters, the call; ARGV: expiry, confirmations, ttl ms, notification, now.
+ * The call's key holds the expiry of its registration: the same call again before then (a retry
+ * whose first answer came too late) adds nothing, and the answer is 0. The expiry is the nodes'
+ * clock, as the registrations' fields are, so a retry counts again only once the registration it
+ * repeats can no longer confirm anything.
+ */
 const registerScript = redisScript(
-  `redis.call('HINCRBY', KEYS[1], ARGV[1], tonumber(ARGV[2]))
+  `local seen = redis.call('GET', KEYS[3])
+if seen and tonumber(seen) > tonumber(ARGV[5]) then return 0 end
+redis.call('SET', KEYS[3], ARGV[1], 'PX', tonumber(ARGV[3]) + 1000)
+redis.call('HINCRBY', KEYS[1], ARGV[1], tonumber(ARGV[2]))
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) + 1000)
 for _, channel in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   redis.call('PUBLISH', channel, ARGV[4])
 end
 return 1`,
-  2,
+  3,
 );
 
 interface Waiter {
@@ -86,6 +98,8 @@ export async function createRedisOriginRegistry(
   const id = (a: number, b: number, operator: string) => `${a}:${b}:${operator}`;
   const registrationsKey = (k: string) => `${options.prefix}origin:${k}`;
   const waitersKey = (k: string) => `${options.prefix}origin-waiters:${k}`;
+  // Operator ids have no ':', so (operator, callId) pairs cannot run into each other.
+  const callKey = (operator: string, callId: string) => `${options.prefix}origin-call:${operator}:${callId}`;
   const channel = `${options.prefix}origin-ready:${randomBytes(8).toString('hex')}`;
   const waiters = new Map<string, Waiter[]>();
   // Registrations made through this node, per second of the TTL: the gauge of live registrations.
@@ -209,18 +223,20 @@ export async function createRedisOriginRegistry(
   }
 
   return {
-    async register(a, b, operator) {
+    async register(a, b, operator, callId) {
       const k = id(a, b, operator);
-      const expiry = options.clock() + options.ttlMs;
-      await registerScript(redis.relaxed, [
+      const now = options.clock();
+      const added = await registerScript(redis.relaxed, [
         registrationsKey(k),
         waitersKey(k),
-        String(expiry),
+        callKey(operator, callId),
+        String(now + options.ttlMs),
         options.maxConfirmations,
         options.ttlMs,
         k,
+        now,
       ]);
-      countRegistration();
+      if (added === 1) countRegistration();
     },
     consume,
     waitFor: consumeOrWait,

@@ -3,6 +3,10 @@
  * terminating operator's verify for (a, b) consumes one confirmation. A registration expires and
  * confirms at most a bounded number of verifications, so a seen registration cannot be replayed.
  * verify and originate race (they come from two networks), so verify may wait a short while for it.
+ *
+ * An originate is counted once per (operator, callId) within the TTL: a switch sends it again when
+ * the first answer was lost or late (a 503 or a timeout after the store had taken it), and a
+ * registration counted twice would leave a confirmation over for a spoofed call of the same a→b.
  */
 
 export interface OriginRegistryOptions {
@@ -23,7 +27,11 @@ export type OriginCheck = boolean | 'unavailable';
  * turns that into 'unavailable' for the failure policy.
  */
 export interface OriginRegistry {
-  register(a: number, b: number, operator: string): void | Promise<void>;
+  /**
+   * Registers the call `callId` of `operator`'s subscriber a to b. The same (operator, callId)
+   * again within the TTL (a retry) adds nothing; another callId for the same a→b is another call.
+   */
+  register(a: number, b: number, operator: string, callId: string): void | Promise<void>;
   /** Takes one confirmation of a live registration of (a, b) by `operator`; false when there is none. */
   consume(a: number, b: number, operator: string): OriginCheck | Promise<OriginCheck>;
   /** Resolves true when a registration arrives (and is consumed) within timeoutMs, else false. */
@@ -50,11 +58,15 @@ interface Waiter {
 }
 
 const key = (a: number, b: number) => `${a}:${b}`;
+/** Operator ids have no ':' (^[A-Z0-9_]+$), so two (operator, callId) pairs never share a key. */
+const callKey = (operator: string, callId: string) => `${operator}:${callId}`;
 
 /** In-memory registry of one process. */
 export function createMemoryOriginRegistry(options: OriginRegistryOptions): OriginRegistry {
   const registrations = new Map<string, Registration[]>();
   const waiters = new Map<string, Waiter[]>();
+  /** Expiry of each call registered, by (operator, callId): a retry within it counts nothing. */
+  const calls = new Map<string, number>();
   let count = 0;
 
   function take(k: string, operator: string): boolean {
@@ -86,13 +98,26 @@ export function createMemoryOriginRegistry(options: OriginRegistryOptions): Orig
         if (live.length === 0) registrations.delete(k);
         else if (live.length !== list.length) registrations.set(k, live);
       }
+      // Calls are kept in the order they were registered, which is the order they expire in (a
+      // clock set back only keeps a few a sweep longer): the sweep stops at the first live one.
+      for (const [k, expiresAt] of calls) {
+        if (expiresAt > now) break;
+        calls.delete(k);
+      }
     },
     Math.min(options.ttlMs, 5000),
   );
   sweeper.unref();
 
   return {
-    register(a, b, operator) {
+    register(a, b, operator, callId) {
+      const now = options.clock();
+      const call = callKey(operator, callId);
+      const seen = calls.get(call);
+      if (seen !== undefined && seen > now) return;
+      // Deleted first, so that a call registered again after its expiry moves to the end.
+      if (seen !== undefined) calls.delete(call);
+      calls.set(call, now + options.ttlMs);
       const k = key(a, b);
       let remaining = options.maxConfirmations;
       // A verify already waiting for this registration takes its first confirmation.
@@ -110,7 +135,7 @@ export function createMemoryOriginRegistry(options: OriginRegistryOptions): Orig
         if (pending.length === 0) waiters.delete(k);
       }
       if (remaining === 0) return;
-      const registration = { operator, expiresAt: options.clock() + options.ttlMs, remaining };
+      const registration = { operator, expiresAt: now + options.ttlMs, remaining };
       const list = registrations.get(k);
       if (list) list.push(registration);
       else registrations.set(k, [registration]);
@@ -149,6 +174,7 @@ export function createMemoryOriginRegistry(options: OriginRegistryOptions): Orig
           w.resolve(false);
         }
       waiters.clear();
+      calls.clear();
     },
   };
 }

@@ -52,6 +52,20 @@ describe('originate and verify over HTTP', () => {
     assert.deepEqual(verdicts, ['allow', 'allow', 'block']);
   });
 
+  it('counts an originate sent again with the same callId once, and answers it as the first', async () => {
+    const body = { callId: 'k-retried', a: '+77011110008', b: '+77771110008', at: now() };
+    for (let i = 0; i < 2; i++) {
+      const r = await t.request('POST', '/v1/calls/originate', { token: kcell, body });
+      assert.equal(r.statusCode, 202);
+      assert.deepEqual(r.json(), { accepted: true });
+    }
+    const verdicts = [];
+    for (let i = 0; i < 3; i++)
+      verdicts.push((await verify('+77011110008', '+77771110008', 'domestic')).json().verdict);
+    // One call, two confirmations (the bound): the retry left none over for a spoofed third.
+    assert.deepEqual(verdicts, ['allow', 'allow', 'block']);
+  });
+
   it('lets a registration expire', async () => {
     await originate('+77011110005', '+77771110005');
     t.advance(31_000);
@@ -249,6 +263,23 @@ describe('batch forms', () => {
     assert.deepEqual(r.json().results[0], { accepted: true });
     assert.equal(r.json().results[1].error.code, 'NOT_NUMBER_OWNER');
     assert.equal((await verify('+77011110031', '+77771110031', 'domestic')).json().verdict, 'allow');
+  });
+
+  it('counts each callId of a batch sent again once, and two calls of one a→b twice', async () => {
+    const calls = [
+      { callId: 'k-batch-1', a: '+77011110032', b: '+77771110032', at: now() },
+      { callId: 'k-batch-2', a: '+77011110032', b: '+77771110032', at: now() },
+      { callId: 'k-batch-1', a: '+77011110032', b: '+77771110032', at: now() },
+    ];
+    for (let i = 0; i < 2; i++) {
+      const r = await t.request('POST', '/v1/calls/originate/batch', { token: kcell, body: { calls } });
+      assert.deepEqual(r.json().results, [{ accepted: true }, { accepted: true }, { accepted: true }]);
+    }
+    const verdicts = [];
+    for (let i = 0; i < 5; i++)
+      verdicts.push((await verify('+77011110032', '+77771110032', 'domestic')).json().verdict);
+    // Two calls, two confirmations each.
+    assert.deepEqual(verdicts, ['allow', 'allow', 'allow', 'allow', 'block']);
   });
 
   it('confirms the unconfirmed calls of a batch that arrive while it waits', async () => {

@@ -93,7 +93,9 @@ export function registerScreeningRoutes(
       schema: {
         summary: 'Register a call started by one of your subscribers',
         description:
-          'Sent by the originating operator on every call its subscriber starts. 403 NOT_NUMBER_OWNER when `a` is not yours (numbering plan + MNP).',
+          'Sent by the originating operator on every call its subscriber starts. 403 NOT_NUMBER_OWNER when `a` is not yours (numbering plan + MNP). ' +
+          'Idempotent on (operator, `callId`) while the registration lives (CALLSHIELD_ORIGIN_TTL_SECONDS): the same call sent again ' +
+          '(after a lost answer, a timeout or a 503) gets 202 again and adds no confirmation; give every call its own `callId`.',
         tags: ['screening'],
         security: [{ bearer: [] }],
         body: originateBody,
@@ -181,7 +183,8 @@ export function registerScreeningRoutes(
         summary: 'Register many originations',
         description:
           'Results in request order; an item that fails gets {"error":{…}} in its place (e.g. NOT_NUMBER_OWNER) and ' +
-          'does not fail the rest. 413 BATCH_TOO_LARGE past CALLSHIELD_BATCH_MAX_ITEMS.',
+          'does not fail the rest. 413 BATCH_TOO_LARGE past CALLSHIELD_BATCH_MAX_ITEMS. ' +
+          'Each item is idempotent on (operator, `callId`) as a single originate is.',
         tags: ['screening'],
         security: [{ bearer: [] }],
         body: batchOf({}),

@@ -344,7 +344,10 @@ export function createScreeningService(deps: ScreeningDeps) {
       return results as (VerifyAnswer | ItemError)[];
     },
 
-    /** Registers an origination by the number's owner; the caller must own `a` (numbering plan + MNP). */
+    /**
+     * Registers an origination by the number's owner; the caller must own `a` (numbering plan + MNP).
+     * Idempotent by (operator, callId) within the registration's TTL.
+     */
     originate(body: unknown, operator: string): Result<{ accepted: true } | Promise<{ accepted: true }>> {
       if (!isRecord(body)) return fail('VALIDATION_FAILED', 'a call must be a JSON object');
       const callIdProblem = textProblem(body.callId, 'callId', true);
@@ -359,7 +362,8 @@ export function createScreeningService(deps: ScreeningDeps) {
       if (state.ownerOf(a) !== operator) {
         return fail('NOT_NUMBER_OWNER', `${formatNumber(a)} does not belong to operator ${operator}`);
       }
-      const done = origins.register(a, b, operator);
+      // A retry of the same callId is answered as the first was, and counted once (origins.ts).
+      const done = origins.register(a, b, operator, body.callId as string);
       return ok(done instanceof Promise ? done.then(() => ({ accepted: true as const })) : { accepted: true as const });
     },
 
