@@ -107,7 +107,7 @@ export function createRedisBurstCounter(
   windowMs: number,
   prefix: string,
   syncMs = 100,
-): BurstCounter & { sync(): Promise<void> } {
+): BurstCounter & { sync(): Promise<boolean> } {
   // Slots by number in a table that looks a number up without boxing it, as the memory counter's.
   let slots = new NumberTable<Slot>();
   let all: Slot[] = [];
@@ -266,10 +266,14 @@ export function createRedisBurstCounter(
       const overlap = 1 - (now - window * windowMs) / windowMs;
       return slot.known + slot.sending + slot.unsent + Math.floor(slot.previous * overlap);
     },
-    /** Sends what was counted and reads the platform's totals now (tests; the timer does it otherwise). */
-    async sync() {
+    /**
+     * Sends what was counted and reads the platform's totals now (tests; the timer does it
+     * otherwise): true when all of it reached Redis, false when some waits for the next sync.
+     */
+    async sync(): Promise<boolean> {
       await syncing;
       await sync();
+      return pending.length === 0 && dirty.length === 0 && leftovers.length === 0;
     },
     close() {
       clearInterval(timer);
