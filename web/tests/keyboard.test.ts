@@ -1,0 +1,76 @@
+/**
+ * An analyst's day with the keyboard alone, at the console's narrowest width (768 px) and in a
+ * browser set to New York's time: the Lists page's CSV import is reached by Tab and opened by
+ * Enter, and its entries say where they came from in words.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { simBoxCdrs } from '../../src/datapath/test-support.ts';
+import { ru } from '../src/messages.ts';
+import { launchBrowser, logIn, type Server, shot, simulateTraffic, startServer, uploadCdrs } from './support.ts';
+
+const password = 'Keyboard-passphrase-for-tests-5';
+
+describe('the console by keyboard at 768 px', () => {
+  let server: Server;
+  let browser: Browser;
+  let page: Page;
+  let traffic: Awaited<ReturnType<typeof simulateTraffic>>;
+
+  before(async () => {
+    // Alerts wait for an analyst here (no auto-confirmation).
+    server = await startServer({ alertPolicy: { autoConfirmAbove: null } });
+    traffic = await simulateTraffic(server, 120);
+    await uploadCdrs(server, traffic.keys.KCELL, simBoxCdrs('KCELL').text());
+    assert.equal((await server.api('POST', '/v1/detection/run')).status, 200);
+    browser = await launchBrowser();
+    const context = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      timezoneId: 'America/New_York',
+    });
+    await context.addInitScript(() => localStorage.setItem('callshield.language', 'ru'));
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const first = server.app.firstAdmin;
+    assert.ok(first);
+    await logIn(page, server.url, first.username, first.password, password);
+    // The menu names the user at full width only.
+    await page.setViewportSize({ width: 768, height: 900 });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('imports a CSV into a list with the keyboard alone, and names where each entry came from', async () => {
+    // An alert confirmed by an analyst blocks its number: the entry comes from detection.
+    const [alert] = (await server.api('GET', '/v1/alerts?status=open&sort=score')).json.items;
+    const confirmed = await server.api('POST', `/v1/alerts/${alert.id}/confirm`, { reason: 'field team' });
+    assert.equal(confirmed.status, 200, JSON.stringify(confirmed.json));
+    await page.goto(`${server.url}/lists`);
+    await page.waitForSelector(`tr[data-entry="${alert.msisdn}"]`);
+    // Listening for the file chooser before the keys are pressed (Playwright starts catching it then).
+    const chooser = page.waitForEvent('filechooser');
+    await page.focus('[data-form=add-entry] input[name=number]');
+    // Shift+Tab from the add form's number goes back to the import button: Tab reaches it.
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), ru['lists.import']);
+    await page.keyboard.press('Enter');
+    await (await chooser).setFiles({
+      name: 'blocklist.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('number,reason\n+77019990001,call-centre complaint 7781\n'),
+    });
+    await page.waitForSelector('tr[data-entry="+77019990001"]');
+    assert.equal(await page.textContent('.notice.ok'), `${ru['lists.imported']}: 1`);
+    const source = (number: string) => page.textContent(`tr[data-entry="${number}"] [data-source]`);
+    assert.equal(await source('+77019990001'), ru['lists.source.import']);
+    assert.equal(await source(alert.msisdn), ru['lists.source.detection']);
+    assert.equal(await source(traffic.fraudster), ru['lists.source.api']);
+    // The detection's score reads as on the Alerts page, with the decimal comma.
+    const reason = (await page.textContent(`tr[data-entry="${alert.msisdn}"] td:nth-child(2)`)) ?? '';
+    assert.match(reason, /\(оценка \d,\d\d\)$/, reason);
+    await shot(page, 'keyboard-lists-768');
+  });
+});
