@@ -1,7 +1,8 @@
 /**
  * An analyst's day with the keyboard alone, at the console's narrowest width (768 px) and in a
  * browser set to New York's time: the Lists page's CSV import is reached by Tab and opened by
- * Enter, and its entries say where they came from in words.
+ * Enter, and its entries say where they came from in words; deciding an alert leaves the keyboard
+ * on the list.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +12,14 @@ import { ru } from '../src/messages.ts';
 import { launchBrowser, logIn, type Server, shot, simulateTraffic, startServer, uploadCdrs } from './support.ts';
 
 const password = 'Keyboard-passphrase-for-tests-5';
+
+/** What has the keyboard's focus: a row's data attribute, or the element's tag. */
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return 'body';
+    return el.getAttribute('data-alert') ?? el.getAttribute('data-decision') ?? el.tagName.toLowerCase();
+  });
 
 describe('the console by keyboard at 768 px', () => {
   let server: Server;
@@ -72,5 +81,26 @@ describe('the console by keyboard at 768 px', () => {
     const reason = (await page.textContent(`tr[data-entry="${alert.msisdn}"] td:nth-child(2)`)) ?? '';
     assert.match(reason, /\(оценка \d,\d\d\)$/, reason);
     await shot(page, 'keyboard-lists-768');
+  });
+
+  it('keeps the keyboard on the alerts list after an alert is decided and leaves it', async () => {
+    await page.goto(`${server.url}/alerts`);
+    await page.waitForSelector('tr[data-alert]');
+    const rows = await page.$$eval('tr[data-alert]', (trs) => trs.map((tr) => tr.getAttribute('data-alert')));
+    assert.ok(rows.length > 2, `${rows.length} open alerts`);
+    await page.focus(`tr[data-alert="${rows[1]}"]`);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.drawer');
+    await page.focus('.drawer textarea[name=reason]');
+    await page.keyboard.type('a subscriber with many contacts, not a SIM-box');
+    // Reason, then Confirm, then Dismiss.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), ru['alerts.dismiss']);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`tr[data-alert="${rows[1]}"]`, { state: 'detached' });
+    // The row that took the dismissed one's place has the focus, not the page as a whole.
+    await page.waitForFunction((id) => document.activeElement?.getAttribute('data-alert') === id, rows[2]);
+    assert.equal(await focused(page), rows[2]);
   });
 });
