@@ -1,8 +1,8 @@
 /**
  * An analyst's day with the keyboard alone, at the console's narrowest width (768 px) and in a
  * browser set to New York's time: the Lists page's CSV import is reached by Tab and opened by
- * Enter, and its entries say where they came from in words; deciding an alert leaves the keyboard
- * on the list.
+ * Enter, and its entries say where they came from in words; deciding an alert or reading a call
+ * from the live feed leaves the keyboard on the list.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -102,5 +102,37 @@ describe('the console by keyboard at 768 px', () => {
     // The row that took the dismissed one's place has the focus, not the page as a whole.
     await page.waitForFunction((id) => document.activeElement?.getAttribute('data-alert') === id, rows[2]);
     assert.equal(await focused(page), rows[2]);
+  });
+
+  it('holds the live feed still while a call is open, and gives the keyboard back to its row', async () => {
+    await page.clock.install();
+    await page.goto(`${server.url}/decisions`);
+    await page.waitForSelector('tr[data-decision]');
+    const id = await page.getAttribute('tr[data-decision]', 'data-decision');
+    assert.ok(id);
+    await page.focus(`tr[data-decision="${id}"]`);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.drawer');
+    // A busy minute: more calls than the feed shows arrive while the analyst reads this one.
+    await simulateTraffic(server, 260);
+    let polled: Promise<unknown> | undefined;
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/v1/decisions') polled ??= request.response();
+    });
+    await page.clock.runFor(10_000);
+    // Requests the page started during those seconds have been reported by now.
+    await page.evaluate(() => document.title);
+    if (polled) {
+      // The feed refreshed under the panel: the call leaves it (the list shows the latest 200).
+      await polled;
+      await page.waitForSelector(`tr[data-decision="${id}"]`, { state: 'detached' });
+    }
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('.drawer', { state: 'detached' });
+    assert.equal(await focused(page), id);
+    // Once the keyboard leaves the feed, it goes live again and shows the new calls.
+    await page.focus('input[name=number]');
+    await page.clock.runFor(4_000);
+    await page.waitForSelector(`tr[data-decision="${id}"]`, { state: 'detached' });
   });
 });
