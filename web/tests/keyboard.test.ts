@@ -2,7 +2,8 @@
  * An analyst's day with the keyboard alone, at the console's narrowest width (768 px) and in a
  * browser set to New York's time: the Lists page's CSV import is reached by Tab and opened by
  * Enter, and its entries say where they came from in words; deciding an alert or reading a call
- * from the live feed leaves the keyboard on the list.
+ * from the live feed leaves the keyboard on the list; the Overview names its days as the language
+ * writes dates.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -134,5 +135,22 @@ describe('the console by keyboard at 768 px', () => {
     await page.focus('input[name=number]');
     await page.clock.runFor(4_000);
     await page.waitForSelector(`tr[data-decision="${id}"]`, { state: 'detached' });
+  });
+
+  it('names the days of the warnings to banks as the language writes dates, whatever the browser’s zone', async () => {
+    await page.route('**/v1/bank/warnings/daily**', (route) =>
+      route.fulfill({
+        json: {
+          items: [
+            { day: '2026-03-09', events: 4, deliveries: 6 },
+            { day: '2026-03-10', events: 7, deliveries: 9 },
+          ],
+        },
+      }),
+    );
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('[data-bar="2026-03-10"]');
+    const days = await page.$$eval('[data-bar^="2026-03-"] .name', (els) => els.map((el) => el.textContent));
+    assert.deepEqual(days, ['09.03.2026', '10.03.2026']);
   });
 });
