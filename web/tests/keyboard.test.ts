@@ -18,7 +18,7 @@ const password = 'Keyboard-passphrase-for-tests-5';
 const focused = (page: Page) =>
   page.evaluate(() => {
     const el = document.activeElement;
-    if (!el || el === document.body) return 'body';
+    if (!el || el.tagName === 'BODY') return 'body';
     return el.getAttribute('data-alert') ?? el.getAttribute('data-decision') ?? el.tagName.toLowerCase();
   });
 
@@ -122,7 +122,7 @@ describe('the console by keyboard at 768 px', () => {
     });
     await page.clock.runFor(10_000);
     // Requests the page started during those seconds have been reported by now.
-    await page.evaluate(() => document.title);
+    await page.evaluate(() => document.documentElement.id);
     if (polled) {
       // The feed refreshed under the panel: the call leaves it (the list shows the latest 200).
       await polled;
