@@ -88,6 +88,11 @@ export interface Formatters {
   dateTime(iso: string): string;
   /** A date alone: "04.12.2026". */
   date(iso: string): string;
+  /**
+   * A calendar day the server names as "2026-12-04" (a day of the platform's calendar, not an
+   * instant): "04.12.2026", the same day in every browser's time zone.
+   */
+  calendarDay(ymd: string): string;
   /** A time of day: "14:51:03". */
   time(iso: string): string;
   /** A time of day to the minute: "14:51". */
@@ -140,6 +145,12 @@ export function formatters(language: Language): Formatters {
     second: '2-digit',
   });
   const dateFormat = new Intl.DateTimeFormat(locale, { day: '2-digit', month: '2-digit', year: 'numeric' });
+  const dayFormat = new Intl.DateTimeFormat(locale, {
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
   const timeFormat = new Intl.DateTimeFormat(locale, { timeStyle: 'medium' });
   const hourMinuteFormat = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' });
   const platformHourMinuteFormat = new Intl.DateTimeFormat(locale, {
@@ -194,6 +205,8 @@ export function formatters(language: Language): Formatters {
     },
     dateTime: (iso) => valid(iso, (d) => dateTimeFormat.format(d)),
     date: (iso) => valid(iso, (d) => dateFormat.format(d)),
+    calendarDay: (ymd) =>
+      /^\d{4}-\d{2}-\d{2}$/.test(ymd) ? valid(`${ymd}T00:00:00Z`, (d) => dayFormat.format(d)) : ymd,
     time: (iso) => valid(iso, (d) => timeFormat.format(d)),
     hourMinute: (iso) => valid(iso, (d) => hourMinuteFormat.format(d)),
     platformHourMinute: (iso) => valid(iso, (d) => platformHourMinuteFormat.format(d)),

@@ -53,7 +53,7 @@ export function actorName(actor: string | null | undefined): string {
 const alertIdPattern = /\balr_[\w-]+/g;
 
 export function useSpeak() {
-  const { language } = useI18n();
+  const { language, score } = useI18n();
   const dictionary = speakMessages[language];
   const s = (key: SpeakKey) => dictionary[key];
   const has = (key: string): key is SpeakKey => key in dictionary;
@@ -88,14 +88,16 @@ export function useSpeak() {
 
   /**
    * A list entry's reason: the sentences the platform itself writes (detection, confirmed citizen
-   * reports) in words with the alert as a link; a person's own reason stays as they wrote it.
+   * reports) in words with the alert as a link and the score as the Alerts page writes it; a
+   * person's own reason stays as they wrote it.
    */
   const listReason = (reason: string): ReactNode => {
     const detection = /^detection alert (alr_[\w-]+): (.+) \(score ([\d.]+)\)$/.exec(reason);
     if (detection)
       return (
         <>
-          {s('detectionAlert')} <AlertLink id={detection[1]} />: {kindName(detection[2])} ({s('score')} {detection[3]})
+          {s('detectionAlert')} <AlertLink id={detection[1]} />: {kindName(detection[2])} ({s('score')}{' '}
+          {score(Number(detection[3]))})
         </>
       );
     const citizens = /^citizen reports confirmed: (.*)$/.exec(reason);

@@ -64,6 +64,14 @@ describe('console formatters', () => {
     assert.equal(ru.hourMinute(at), '14:51');
     assert.equal(ru.dateTime('not a date'), 'not a date');
   });
+
+  it('writes a calendar day the server names as yyyy-mm-dd as that same day, in any time zone', () => {
+    // The browser's zone plays no part: 9 March is 9 March, in New York as in Almaty.
+    assert.equal(ru.calendarDay('2026-03-09'), '09.03.2026');
+    assert.equal(kk.calendarDay('2026-12-31'), '31.12.2026');
+    assert.equal(en.calendarDay('2026-03-09'), '09/03/2026');
+    assert.equal(ru.calendarDay('soon'), 'soon');
+  });
 });
 
 describe('the platform’s day', () => {

@@ -217,12 +217,29 @@ export function AlertsPage() {
     if (linked) api.alert(linked).then(setSelected, setFailure);
   }, [linked]);
 
+  // Where the keyboard goes once a decided alert leaves the list: the row that takes its place.
+  const refocusAt = useRef<number | null>(null);
+  useEffect(() => {
+    const at = refocusAt.current;
+    if (at === null || data === undefined) return;
+    refocusAt.current = null;
+    // Only a lost focus is put back (the panel returned it to the row, which has since gone).
+    if (document.activeElement && document.activeElement !== document.body) return;
+    const rows = document.querySelectorAll<HTMLElement>('tr[data-alert]');
+    (rows[Math.min(at, rows.length - 1)] ?? document.querySelector<HTMLElement>('.table-box'))?.focus();
+  }, [data]);
+
   async function decide(action: 'confirm' | 'dismiss') {
     if (!selected) return;
+    const decided = selected.id;
     try {
       if (action === 'confirm') await api.confirmAlert(selected.id, reason);
       else await api.dismissAlert(selected.id, reason);
       // The refresh reloads every page shown: the alert shows its new status, or leaves the list.
+      refocusAt.current = Math.max(
+        0,
+        alerts.findIndex((a) => a.id === decided),
+      );
       setSelected(undefined);
       setReason('');
       await refresh();

@@ -154,6 +154,10 @@ export function DecisionsPage() {
     () => api.decisions({ verdict, reason, operator, number: applied, channel, limit: 200 }),
     [verdict, reason, operator, applied, channel, live],
     live ? 3000 : undefined,
+    // The live feed holds still while a decision is open or the keyboard is on one of its rows:
+    // a busy country's calls would push that row off the list within seconds, and the keyboard's
+    // place (or the row the panel returns to) with it.
+    () => selected !== undefined || document.activeElement?.closest('tr[data-decision]') != null,
   );
   async function open(d: Decision) {
     // The full view is fetched so that opening a decision is recorded in the audit log.

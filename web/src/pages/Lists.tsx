@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { api } from '../api/client.ts';
 import { DataTable, Field } from '../components/DataTable.tsx';
 import { DateField } from '../components/DateField.tsx';
@@ -12,6 +12,17 @@ import { actorName, useSpeak } from '../speak.tsx';
 const lists = ['blocklist', 'allowlist', 'dno', 'protected'] as const;
 const pageSize = 50;
 
+/**
+ * Where an entry came from, in words: the platform keeps it as a code (`api`, `import`,
+ * `detection`, `reports`) or as `bank:<id>` for a bank's own DNO numbers; an unknown one shows as is.
+ */
+export function listSourceName(t: (key: MessageKey) => string, source: string): string {
+  if (source.startsWith('bank:')) return `${t('lists.source.bank')} ${source.slice(5)}`;
+  const key = `lists.source.${source}` as MessageKey;
+  const name = t(key);
+  return name === key ? source : name;
+}
+
 export function ListsPage() {
   const { t, dateTime, number: formatCount } = useI18n();
   const { listReason } = useSpeak();
@@ -23,6 +34,7 @@ export function ListsPage() {
   const [offset, setOffset] = useState(0);
   const [form, setForm] = useState({ number: '', reason: '', expiresAt: '' });
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const fileInput = useRef<HTMLInputElement>(null);
   const { data, error, refresh } = usePoll(
     () => api.listEntries(list, { prefix: applied || undefined, limit: pageSize, offset }),
     [list, applied, offset],
@@ -93,11 +105,18 @@ export function ListsPage() {
               </span>
             </form>
             {editable && (
-              <label className="btn ghost">
-                {t('lists.import')}
+              <>
+                {/* A button, so that Tab reaches it and Enter or Space opens the file chooser. */}
+                <button type="button" className="btn ghost" data-import onClick={() => fileInput.current?.click()}>
+                  {t('lists.import')}
+                </button>
                 <input
+                  ref={fileInput}
                   type="file"
+                  name="import"
                   accept=".csv,text/csv"
+                  tabIndex={-1}
+                  aria-hidden="true"
                   style={{ display: 'none' }}
                   onChange={(e) => {
                     const file = e.target.files?.[0];
@@ -105,7 +124,7 @@ export function ListsPage() {
                     e.target.value = '';
                   }}
                 />
-              </label>
+              </>
             )}
           </div>
           {editable && (
@@ -171,7 +190,9 @@ export function ListsPage() {
               <td className="muted">{actorName(e.createdBy)}</td>
               <td className="muted">{dateTime(e.createdAt)}</td>
               <td className="muted">{e.expiresAt ? dateTime(e.expiresAt) : ''}</td>
-              <td className="muted">{e.source}</td>
+              <td className="muted" data-source={e.source}>
+                {listSourceName(t, e.source)}
+              </td>
               {editable && (
                 <td className="num">
                   <button

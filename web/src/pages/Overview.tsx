@@ -72,7 +72,7 @@ function Period({
 }
 
 export function OverviewPage() {
-  const { t, dateTime, time, language } = useI18n();
+  const { t, dateTime, time, language, calendarDay } = useI18n();
   const today = startOfToday();
   const year = startOfYear();
   const { data, error, updatedAt } = usePoll(
@@ -155,7 +155,7 @@ export function OverviewPage() {
         </Panel>
       </div>
       <Panel title={t('overview.warnings')}>
-        <Bars items={(warnings?.items ?? []).map((d) => ({ id: d.day, name: d.day, value: d.events }))} />
+        <Bars items={(warnings?.items ?? []).map((d) => ({ id: d.day, name: calendarDay(d.day), value: d.events }))} />
       </Panel>
     </>
   );
