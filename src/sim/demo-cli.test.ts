@@ -74,6 +74,10 @@ describe('callshield demo', () => {
         assert.equal(response.status, 200, path);
         return (await response.json()) as { items: Array<Record<string, unknown>> };
       };
+      // Ported numbers are loaded before the CDRs, so no row of a subscriber ported in is refused.
+      const quarantine = (await get('/v1/cdr/quarantine?limit=1000')).items;
+      const refused = quarantine.filter((q) => String(q.reason).startsWith('NOT_OPERATOR_SUBSCRIBER'));
+      assert.equal(refused.length, 0, JSON.stringify(refused.slice(0, 3)));
       const analyst = (await get('/v1/console/users')).items.find((u) => u.username === DEMO_ANALYST);
       assert.ok(analyst, 'the demo made its analyst');
       // The platform confirms only wangiri by itself; the SIM boxes and fraud callers confirmed are

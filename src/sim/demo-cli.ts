@@ -185,6 +185,18 @@ async function demo(argv: string[]): Promise<number> {
       );
     }
 
+    // Ported numbers before the CDRs: an operator's CDRs of a subscriber ported in are its own
+    // (without the MNP entries they would be quarantined as NOT_OPERATOR_SUBSCRIBER).
+    const mnpFile = join(dir, 'mnp.csv');
+    if (existsSync(mnpFile)) {
+      const mnp = await api('POST', '/v1/admin/mnp/import', adminToken, readFileSync(mnpFile, 'utf8'), 'text/csv');
+      say(
+        mnp.status === 200
+          ? `ported numbers loaded: ${mnp.json?.imported}`
+          : `ported numbers not loaded (HTTP ${mnp.status})`,
+      );
+    }
+
     for (const file of readdirSync(dir)
       .filter((f) => /^cdr-[A-Z0-9_]+\.csv$/.test(f))
       .sort()) {
