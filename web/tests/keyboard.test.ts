@@ -81,6 +81,9 @@ describe('the console by keyboard at 768 px', () => {
     // The detection's score reads as on the Alerts page, with the decimal comma.
     const reason = (await page.textContent(`tr[data-entry="${alert.msisdn}"] td:nth-child(2)`)) ?? '';
     assert.match(reason, /\(оценка \d,\d\d\)$/, reason);
+    // Each entry's remove button says which number it removes (a screen reader's list of buttons).
+    const remove = page.getByRole('button', { name: `${ru['lists.remove']} +77019990001`, exact: true });
+    assert.equal(await remove.count(), 1);
     await shot(page, 'keyboard-lists-768');
   });
 

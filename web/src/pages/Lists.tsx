@@ -198,6 +198,7 @@ export function ListsPage() {
                   <button
                     type="button"
                     className="btn danger small"
+                    aria-label={`${t('lists.remove')} ${e.number}`}
                     onClick={() => {
                       if (confirm(`${t('lists.confirmRemove')} ${e.number}`)) {
                         void act(async () => {
