@@ -410,6 +410,35 @@ describe('verification failures', () => {
     );
   });
 
+  it('a replayed token whose signature is written otherwise', async () => {
+    const identity = await sign(kcell, '77011110022', '77771110022');
+    assert.equal((await verstatOf('77011110022', '77771110022', identity)).verstat, 'TN-Validation-Passed');
+    const semicolon = identity.indexOf(';');
+    const [header, payload, signature] = identity.slice(0, semicolon).split('.');
+    const rest = identity.slice(semicolon);
+    // 64 bytes in 86 characters: the last one carries 4 spare bits that decoders ignore.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const spare = alphabet[alphabet.indexOf(signature.at(-1)!) ^ 1];
+    const respelled = `${header}.${payload}.${signature.slice(0, -1)}${spare}${rest}`;
+    // The same ECDSA signature with s replaced by n - s (P-256's order n) verifies too.
+    const order = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    const bytes = Buffer.from(signature, 'base64url');
+    const s = BigInt(`0x${bytes.subarray(32).toString('hex')}`);
+    const flipped = Buffer.concat([
+      bytes.subarray(0, 32),
+      Buffer.from((order - s).toString(16).padStart(64, '0'), 'hex'),
+    ]);
+    const mirrored = `${header}.${payload}.${flipped.toString('base64url')}${rest}`;
+    for (const replay of [respelled, mirrored]) {
+      assert.notEqual(replay, identity);
+      assert.deepEqual(await verstatOf('77011110022', '77771110022', replay), {
+        reasoncode: 438,
+        reasontext: 'Invalid Identity Header',
+        verstat: 'TN-Validation-Failed',
+      });
+    }
+  });
+
   it('an x5u that is not HTTPS, redirects, is too large or too slow', async () => {
     const { key } = await certificateFromIntermediate([{ spc: 'KCELL' }]);
     const followed = () => x5u.requests.filter((path) => path === '/one-number.pem').length;
