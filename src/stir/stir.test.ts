@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, type KeyObject, randomUUID, X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import * as pkijs from 'pkijs';
 import { createOutboundGuard } from '../platform/outbound.ts';
 import { testAdminToken as admin, startTestApp, type TestApp } from '../platform/test-app.ts';
 import type { Authority } from './authority.ts';
@@ -16,6 +17,7 @@ import {
   importPrivateKeyPem,
   issueCertificate,
   serialsOfCrl,
+  toPem,
 } from './certificates.ts';
 import { createCertificateFetcher } from './fetcher.ts';
 import { decodePassport, identityHeader, signPassport } from './passport.ts';
@@ -437,6 +439,41 @@ describe('verification failures', () => {
         verstat: 'TN-Validation-Failed',
       });
     }
+  });
+
+  it('an x5u certificate whose public key cannot be read: a failed verification, not an error', async () => {
+    const { chain, key } = await certificateFromIntermediate([{ spc: 'KCELL' }]);
+    const [leafPem, intermediatePem] = chain.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+    const leaf = pkijs.Certificate.fromBER(new X509Certificate(leafPem).raw);
+    leaf.subjectPublicKeyInfo.algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: '1.2.3.4.5' });
+    x5u.serve('/unreadable-key.pem', toPem('CERTIFICATE', leaf.toSchema(true).toBER(false)) + intermediatePem);
+    const url = `${x5u.url}/unreadable-key.pem`;
+    const call = async (n: number) => ({
+      callId: randomUUID(),
+      a: `+7701111004${n}`,
+      b: `+7777111004${n}`,
+      at: new Date().toISOString(),
+      ingress: 'domestic',
+      identity: await tokenWith(key, url, `7701111004${n}`, `7777111004${n}`),
+    });
+    const single = await t.request('POST', '/v1/calls/verify', { token: beeline, body: await call(0) });
+    assert.equal(single.statusCode, 200, single.body);
+    assert.equal(single.json().verstat, 'TN-Validation-Failed');
+    assert.ok(single.json().reasons.includes('IDENTITY_INVALID'));
+    const batch = await t.request('POST', '/v1/calls/verify/batch', {
+      token: beeline,
+      body: {
+        calls: [await call(1), { ...(await call(2)), identity: await sign(kcell, '77011110042', '77771110042') }],
+      },
+    });
+    assert.equal(batch.statusCode, 200, batch.body);
+    assert.deepEqual(
+      batch.json().results.map((r: { verstat: string }) => r.verstat),
+      ['TN-Validation-Failed', 'TN-Validation-Passed'],
+    );
+    const rest = await verification(beeline, '77011110043', '77771110043', (await call(3)).identity);
+    assert.equal(rest.statusCode, 200, rest.body);
+    assert.equal(rest.json().verificationResponse.reasoncode, 437);
   });
 
   it('an x5u that is not HTTPS, redirects, is too large or too slow', async () => {

@@ -135,14 +135,20 @@ function certificatesOf(body: Buffer): X509Certificate[] {
 
 const MAX_CHAIN = 4;
 
-/** Builds the path from the leaf to a trust anchor by signatures; pure apart from the crypto. */
+/**
+ * Builds the path from the leaf to a trust anchor by signatures; pure apart from the crypto. The
+ * certificates come from whoever the x5u names: one OpenSSL cannot use (a public key of an unknown
+ * algorithm throws on `publicKey` and `verify`) is malformed, not an error of the verifier.
+ */
 function analyse(body: Buffer, anchors: X509Certificate[]): ChainAnalysis {
-  let certificates: X509Certificate[];
   try {
-    certificates = certificatesOf(body);
+    return analyseChain(certificatesOf(body), anchors);
   } catch {
-    return { ok: false, failure: 'CERTIFICATE_MALFORMED', detail: 'x5u is not a certificate' };
+    return { ok: false, failure: 'CERTIFICATE_MALFORMED', detail: 'x5u holds a certificate that cannot be read' };
   }
+}
+
+function analyseChain(certificates: X509Certificate[], anchors: X509Certificate[]): ChainAnalysis {
   const leaf = certificates[0];
   if (!leaf) return { ok: false, failure: 'CERTIFICATE_MALFORMED', detail: 'x5u holds no certificate' };
   if (leaf.ca) return { ok: false, failure: 'CERTIFICATE_MALFORMED', detail: 'the signing certificate is a CA' };
