@@ -517,6 +517,29 @@ describe('x5u hosts', () => {
     const otherPort = fetcher.fetch('https://127.0.0.1:9443/cert.pem');
     assert.ok(!(otherPort instanceof Promise) && !otherPort.ok && otherPort.failure === 'X5U_NOT_ALLOWED');
   });
+
+  it('takes an allowed host written with the default port 443', async () => {
+    const fetcher = createCertificateFetcher({
+      timeoutMs: 400,
+      maxBytes: 1024,
+      cacheMs: 1000,
+      failureCacheMs: 1000,
+      maxEntries: 10,
+      allowedHosts: ['cr.callshield.example:443'],
+      guard: createOutboundGuard({
+        allowHosts: ['cr.callshield.example:443'],
+        // The name does not resolve here: a fetch that is let through fails as unavailable.
+        resolve: () => Promise.reject(Object.assign(new Error('not found'), { code: 'ENOTFOUND' })),
+      }),
+      clock: Date.now,
+    });
+    for (const url of ['https://cr.callshield.example/cert.pem', 'https://cr.callshield.example:443/cert.pem']) {
+      const result = await fetcher.fetch(url);
+      assert.ok(!result.ok && result.failure === 'X5U_UNAVAILABLE', `${url}: ${JSON.stringify(result)}`);
+    }
+    const otherPort = fetcher.fetch('https://cr.callshield.example:8443/cert.pem');
+    assert.ok(!(otherPort instanceof Promise) && !otherPort.ok && otherPort.failure === 'X5U_NOT_ALLOWED');
+  });
 });
 
 describe('x5u SSRF', () => {
