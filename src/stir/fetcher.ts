@@ -162,7 +162,8 @@ export function createCertificateFetcher(options: FetcherOptions): CertificateFe
         return { ok: false, failure: 'X5U_NOT_HTTPS', detail: 'x5u is not a URL' };
       }
       if (parsed.protocol !== 'https:') return { ok: false, failure: 'X5U_NOT_HTTPS', detail: 'x5u must be https' };
-      if (allowed && !allowed.has(parsed.hostname) && !allowed.has(parsed.host)) {
+      // URL drops the default port from `host`: an entry written `host:443` must still match.
+      if (allowed && !allowed.has(parsed.hostname) && !allowed.has(`${parsed.hostname}:${parsed.port || '443'}`)) {
         return {
           ok: false,
           failure: 'X5U_NOT_ALLOWED',

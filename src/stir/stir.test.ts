@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, type KeyObject, randomUUID, X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import * as pkijs from 'pkijs';
 import { createOutboundGuard } from '../platform/outbound.ts';
 import { testAdminToken as admin, startTestApp, type TestApp } from '../platform/test-app.ts';
 import type { Authority } from './authority.ts';
@@ -16,6 +17,7 @@ import {
   importPrivateKeyPem,
   issueCertificate,
   serialsOfCrl,
+  toPem,
 } from './certificates.ts';
 import { createCertificateFetcher } from './fetcher.ts';
 import { decodePassport, identityHeader, signPassport } from './passport.ts';
@@ -410,6 +412,70 @@ describe('verification failures', () => {
     );
   });
 
+  it('a replayed token whose signature is written otherwise', async () => {
+    const identity = await sign(kcell, '77011110022', '77771110022');
+    assert.equal((await verstatOf('77011110022', '77771110022', identity)).verstat, 'TN-Validation-Passed');
+    const semicolon = identity.indexOf(';');
+    const [header, payload, signature] = identity.slice(0, semicolon).split('.');
+    const rest = identity.slice(semicolon);
+    // 64 bytes in 86 characters: the last one carries 4 spare bits that decoders ignore.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const spare = alphabet[alphabet.indexOf(signature.at(-1)!) ^ 1];
+    const respelled = `${header}.${payload}.${signature.slice(0, -1)}${spare}${rest}`;
+    // The same ECDSA signature with s replaced by n - s (P-256's order n) verifies too.
+    const order = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    const bytes = Buffer.from(signature, 'base64url');
+    const s = BigInt(`0x${bytes.subarray(32).toString('hex')}`);
+    const flipped = Buffer.concat([
+      bytes.subarray(0, 32),
+      Buffer.from((order - s).toString(16).padStart(64, '0'), 'hex'),
+    ]);
+    const mirrored = `${header}.${payload}.${flipped.toString('base64url')}${rest}`;
+    for (const replay of [respelled, mirrored]) {
+      assert.notEqual(replay, identity);
+      assert.deepEqual(await verstatOf('77011110022', '77771110022', replay), {
+        reasoncode: 438,
+        reasontext: 'Invalid Identity Header',
+        verstat: 'TN-Validation-Failed',
+      });
+    }
+  });
+
+  it('an x5u certificate whose public key cannot be read: a failed verification, not an error', async () => {
+    const { chain, key } = await certificateFromIntermediate([{ spc: 'KCELL' }]);
+    const [leafPem, intermediatePem] = chain.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+    const leaf = pkijs.Certificate.fromBER(new X509Certificate(leafPem).raw);
+    leaf.subjectPublicKeyInfo.algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: '1.2.3.4.5' });
+    x5u.serve('/unreadable-key.pem', toPem('CERTIFICATE', leaf.toSchema(true).toBER(false)) + intermediatePem);
+    const url = `${x5u.url}/unreadable-key.pem`;
+    const call = async (n: number) => ({
+      callId: randomUUID(),
+      a: `+7701111004${n}`,
+      b: `+7777111004${n}`,
+      at: new Date().toISOString(),
+      ingress: 'domestic',
+      identity: await tokenWith(key, url, `7701111004${n}`, `7777111004${n}`),
+    });
+    const single = await t.request('POST', '/v1/calls/verify', { token: beeline, body: await call(0) });
+    assert.equal(single.statusCode, 200, single.body);
+    assert.equal(single.json().verstat, 'TN-Validation-Failed');
+    assert.ok(single.json().reasons.includes('IDENTITY_INVALID'));
+    const batch = await t.request('POST', '/v1/calls/verify/batch', {
+      token: beeline,
+      body: {
+        calls: [await call(1), { ...(await call(2)), identity: await sign(kcell, '77011110042', '77771110042') }],
+      },
+    });
+    assert.equal(batch.statusCode, 200, batch.body);
+    assert.deepEqual(
+      batch.json().results.map((r: { verstat: string }) => r.verstat),
+      ['TN-Validation-Failed', 'TN-Validation-Passed'],
+    );
+    const rest = await verification(beeline, '77011110043', '77771110043', (await call(3)).identity);
+    assert.equal(rest.statusCode, 200, rest.body);
+    assert.equal(rest.json().verificationResponse.reasoncode, 437);
+  });
+
   it('an x5u that is not HTTPS, redirects, is too large or too slow', async () => {
     const { key } = await certificateFromIntermediate([{ spc: 'KCELL' }]);
     const followed = () => x5u.requests.filter((path) => path === '/one-number.pem').length;
@@ -449,6 +515,29 @@ describe('x5u hosts', () => {
     const refused = fetcher.fetch('https://elsewhere.example/cert.pem');
     assert.ok(!(refused instanceof Promise) && !refused.ok && refused.failure === 'X5U_NOT_ALLOWED');
     const otherPort = fetcher.fetch('https://127.0.0.1:9443/cert.pem');
+    assert.ok(!(otherPort instanceof Promise) && !otherPort.ok && otherPort.failure === 'X5U_NOT_ALLOWED');
+  });
+
+  it('takes an allowed host written with the default port 443', async () => {
+    const fetcher = createCertificateFetcher({
+      timeoutMs: 400,
+      maxBytes: 1024,
+      cacheMs: 1000,
+      failureCacheMs: 1000,
+      maxEntries: 10,
+      allowedHosts: ['cr.callshield.example:443'],
+      guard: createOutboundGuard({
+        allowHosts: ['cr.callshield.example:443'],
+        // The name does not resolve here: a fetch that is let through fails as unavailable.
+        resolve: () => Promise.reject(Object.assign(new Error('not found'), { code: 'ENOTFOUND' })),
+      }),
+      clock: Date.now,
+    });
+    for (const url of ['https://cr.callshield.example/cert.pem', 'https://cr.callshield.example:443/cert.pem']) {
+      const result = await fetcher.fetch(url);
+      assert.ok(!result.ok && result.failure === 'X5U_UNAVAILABLE', `${url}: ${JSON.stringify(result)}`);
+    }
+    const otherPort = fetcher.fetch('https://cr.callshield.example:8443/cert.pem');
     assert.ok(!(otherPort instanceof Promise) && !otherPort.ok && otherPort.failure === 'X5U_NOT_ALLOWED');
   });
 });

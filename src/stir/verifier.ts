@@ -4,7 +4,7 @@
  * x5u is analysed once per fetch (signatures up to a trust anchor, TNAuthList); validity dates and
  * revocation are checked on every call, since both change while a certificate sits in the cache.
  */
-import { type KeyObject, X509Certificate } from 'node:crypto';
+import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
 import { compactVerify } from 'jose';
 import { tnAuthListOf } from './certificates.ts';
 import type { CertificateFetcher, FetchFailure } from './fetcher.ts';
@@ -135,14 +135,20 @@ function certificatesOf(body: Buffer): X509Certificate[] {
 
 const MAX_CHAIN = 4;
 
-/** Builds the path from the leaf to a trust anchor by signatures; pure apart from the crypto. */
+/**
+ * Builds the path from the leaf to a trust anchor by signatures; pure apart from the crypto. The
+ * certificates come from whoever the x5u names: one OpenSSL cannot use (a public key of an unknown
+ * algorithm throws on `publicKey` and `verify`) is malformed, not an error of the verifier.
+ */
 function analyse(body: Buffer, anchors: X509Certificate[]): ChainAnalysis {
-  let certificates: X509Certificate[];
   try {
-    certificates = certificatesOf(body);
+    return analyseChain(certificatesOf(body), anchors);
   } catch {
-    return { ok: false, failure: 'CERTIFICATE_MALFORMED', detail: 'x5u is not a certificate' };
+    return { ok: false, failure: 'CERTIFICATE_MALFORMED', detail: 'x5u holds a certificate that cannot be read' };
   }
+}
+
+function analyseChain(certificates: X509Certificate[], anchors: X509Certificate[]): ChainAnalysis {
   const leaf = certificates[0];
   if (!leaf) return { ok: false, failure: 'CERTIFICATE_MALFORMED', detail: 'x5u holds no certificate' };
   if (leaf.ca) return { ok: false, failure: 'CERTIFICATE_MALFORMED', detail: 'the signing certificate is a CA' };
@@ -246,8 +252,13 @@ export function createVerifier(options: VerifierOptions) {
       return failed('BAD_SIGNATURE', 'the signature does not verify with the x5u certificate', partial);
     }
     // Replays are judged after the signature, so forged tokens cannot fill the memory of seen ones.
-    const signature = token.slice(token.lastIndexOf('.') + 1);
-    const key = `${input.asker} ${signature}`;
+    // A token is known by what was signed, not by its signature's text: the same signature can be
+    // written otherwise (the spare low bits of its last base64url character, or ECDSA's s as n - s)
+    // and still verify, and a replay must not pass as new by being rewritten.
+    const signed = createHash('sha256')
+      .update(token.slice(0, token.lastIndexOf('.')))
+      .digest('base64url');
+    const key = `${input.asker} ${signed}`;
     if (seen.has(key)) return failed('REPLAY', 'this PASSporT was already presented', partial);
     seen.set(key, (claims.iat + options.maxAgeSeconds) * 1000 + 1000);
     return { ...partial, verstat: 'TN-Validation-Passed' };
