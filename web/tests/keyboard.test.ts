@@ -108,6 +108,34 @@ describe('the console by keyboard at 768 px', () => {
     assert.equal(await focused(page), rows[2]);
   });
 
+  it('opens an alert without the refusal of the one before (a decision the server refused)', async () => {
+    await page.goto(`${server.url}/alerts`);
+    await page.waitForSelector('tr[data-alert]');
+    const rows = await page.$$eval('tr[data-alert]', (trs) => trs.map((tr) => tr.getAttribute('data-alert')));
+    assert.ok(rows.length > 1, `${rows.length} open alerts`);
+    // The server refuses this one decision (as when Redis or the database is away).
+    await page.route('**/v1/alerts/*/confirm', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'the records store is away' } }),
+      }),
+    );
+    await page.focus(`tr[data-alert="${rows[0]}"]`);
+    await page.keyboard.press('Enter');
+    await page.fill('.drawer textarea[name=reason]', 'two victims named this number');
+    await page.click(`.drawer button:has-text("${ru['alerts.confirm']}")`);
+    await page.waitForSelector('.drawer .notice.error[data-error-code=DEPENDENCY_UNAVAILABLE]');
+    await page.unroute('**/v1/alerts/*/confirm');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('.drawer', { state: 'detached' });
+    await page.focus(`tr[data-alert="${rows[1]}"]`);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.drawer textarea[name=reason]');
+    assert.equal(await page.locator('.drawer .notice.error').count(), 0);
+    await page.keyboard.press('Escape');
+  });
+
   it('holds the live feed still while a call is open, and gives the keyboard back to its row', async () => {
     await page.clock.install();
     await page.goto(`${server.url}/decisions`);

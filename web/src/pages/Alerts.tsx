@@ -171,6 +171,11 @@ export function AlertsPage() {
   const [selected, setSelected] = useState<Alert>();
   const [reason, setReason] = useState('');
   const [failure, setFailure] = useState<Error>();
+  // A refusal belongs to the alert it was about: another alert opens without it.
+  const selectedId = selected?.id;
+  useEffect(() => {
+    if (selectedId !== undefined) setFailure(undefined);
+  }, [selectedId]);
   const filterKey = JSON.stringify([kind, status, msisdn, pageSize]);
   // How many pages the analyst has loaded for these filters. Each refresh (every 10 s, and after a
   // decision) reloads that many from the top with the server's cursor, so the list and its "load
@@ -232,6 +237,7 @@ export function AlertsPage() {
   async function decide(action: 'confirm' | 'dismiss') {
     if (!selected) return;
     const decided = selected.id;
+    setFailure(undefined);
     try {
       if (action === 'confirm') await api.confirmAlert(selected.id, reason);
       else await api.dismissAlert(selected.id, reason);
