@@ -12,7 +12,7 @@ import {
   sessionCookieOf,
   type UserRole,
 } from '../platform/http.ts';
-import type { Session, UserService } from './service.ts';
+import { clientNetworkOf, type Session, type UserService } from './service.ts';
 import { userRoles } from './types.ts';
 
 const userSchema = {
@@ -89,8 +89,10 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
     idleMinutes: Math.round(deps.idleMs / 60_000),
   });
 
-  // Log-in attempts are throttled per client address (a password spray across many users), on
+  // Log-in attempts are throttled per client network (a password spray across many users), on
   // top of the lock of a user after wrong passwords; a throttled client is audited once per window.
+  // The network is the one the lock uses (IPv4 address, IPv6 /64): one line holds a whole /64, so
+  // counting single IPv6 addresses would let one client try without limit.
   app.register(async (scope) => {
     await scope.register(rateLimit, {
       ...perClientRateLimit(
@@ -98,11 +100,13 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
         LOGIN_WINDOW_MS,
         (retryMs) => `too many log-in attempts from this address; try again in ${Math.ceil(retryMs / 60_000)} min`,
       ),
+      keyGenerator: (request) => clientNetworkOf(request.ip),
       onExceeded: (request) => {
         const now = Date.now();
-        if ((throttledAt.get(request.ip) ?? 0) > now - LOGIN_WINDOW_MS) return;
-        throttledAt.set(request.ip, now);
-        for (const [ip, at] of throttledAt) if (at <= now - LOGIN_WINDOW_MS) throttledAt.delete(ip);
+        const network = clientNetworkOf(request.ip);
+        if ((throttledAt.get(network) ?? 0) > now - LOGIN_WINDOW_MS) return;
+        throttledAt.set(network, now);
+        for (const [key, at] of throttledAt) if (at <= now - LOGIN_WINDOW_MS) throttledAt.delete(key);
         audit
           .append({
             actor: `ip:${request.ip}`,

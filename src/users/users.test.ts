@@ -136,6 +136,24 @@ describe('log-in throttle per client address', () => {
     assert.equal(entries.length, 1);
     assert.equal(entries[0].clientIp, '127.0.0.1');
   });
+
+  it('counts a whole IPv6 /64 as one client: rotating addresses inside it does not shed the limit', async () => {
+    const from = (ip: string, username: string) =>
+      t.app.http.inject({
+        method: 'POST',
+        url: '/v1/console/login',
+        remoteAddress: ip,
+        payload: { username, password: 'guessing-a-password' },
+      });
+    for (const [i, name] of ['alice', 'bob', 'carol'].entries()) {
+      assert.equal((await from(`2001:db8:77::${i + 1}`, name)).statusCode, 401);
+    }
+    const rotated = await from('2001:db8:77::ff:4', 'dave');
+    assert.equal(rotated.statusCode, 429);
+    assert.equal(rotated.json().error.code, 'RATE_LIMITED');
+    // Another line (another /64) is not affected.
+    assert.equal((await from('2001:db8:78::1', 'dave')).statusCode, 401);
+  });
 });
 
 describe('client addresses behind a reverse proxy', () => {
