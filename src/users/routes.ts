@@ -217,8 +217,21 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
     async (request) => {
       const { session } = await sessionOrFail(request);
       const body = request.body as { currentPassword: string; newPassword: string };
-      const result = await users.changePassword(session, body.currentPassword, body.newPassword);
-      if (!result.ok) throw new AppError(result.code, result.message);
+      const result = await users.changePassword(session, body.currentPassword, body.newPassword, request.ip);
+      if (!result.ok) {
+        // A wrong current password is a guess at it; a weak new one is only a typing matter.
+        if (result.code !== 'WEAK_PASSWORD') {
+          await audit.append({
+            actor: `user:${session.user.id}`,
+            role: session.user.role,
+            action: 'user.password.change.failed',
+            target: `user:${session.user.id}`,
+            clientIp: request.ip,
+            details: { code: result.code },
+          });
+        }
+        throw new AppError(result.code, result.message);
+      }
       await audit.append({
         actor: `user:${session.user.id}`,
         role: session.user.role,

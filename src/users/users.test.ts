@@ -232,6 +232,35 @@ describe('lock-out after wrong passwords', () => {
     assert.equal((await loginFrom('2001:db8:66::ff', 'operator1', testPasswordOf('operator1'))).statusCode, 429);
   });
 
+  it('counts wrong current passwords at a password change towards the same lock, and audits them', async () => {
+    const login = await loginFrom('10.70.0.1', 'operator1', testPasswordOf('operator1'));
+    assert.equal(login.statusCode, 200, login.body);
+    const cookie = cookieOf(login);
+    const change = (currentPassword: string) =>
+      t.app.http.inject({
+        method: 'POST',
+        url: '/v1/console/password',
+        remoteAddress: '10.70.0.1',
+        headers: { cookie },
+        payload: { currentPassword, newPassword: 'a-brand-new-passphrase' },
+      });
+    for (let i = 0; i < 10; i++) {
+      const wrong = await change(`guess-number-${i}-of-many`);
+      assert.equal(wrong.json().error.code, 'INVALID_CREDENTIALS', `guess ${i + 1}`);
+    }
+    // Past the lock even the right current password is refused, and the password stays as it was.
+    const locked = await change(testPasswordOf('operator1'));
+    assert.equal(locked.statusCode, 429);
+    assert.equal(locked.json().error.code, 'RATE_LIMITED');
+    assert.equal((await loginFrom('10.70.0.1', 'operator1', testPasswordOf('operator1'))).statusCode, 429);
+    assert.equal((await loginFrom('10.80.0.1', 'operator1', testPasswordOf('operator1'))).statusCode, 200);
+    const audit = await t.admin('GET', '/v1/audit?action=user.password.change.failed');
+    const entries = audit.json().items as { actor: string; target: string; details: { code: string } }[];
+    assert.equal(entries.length, 11);
+    assert.ok(entries.every((e) => e.actor === 'user:operator1' && e.target === 'user:operator1'));
+    assert.doesNotMatch(JSON.stringify(entries), /guess-number|Secret-pass|brand-new/);
+  });
+
   it('lifts the lock after its time', async () => {
     for (let i = 0; i < 12; i++) await loginFrom('10.50.0.1', 'operator1', 'guessing-a-password');
     assert.equal((await loginFrom('10.50.0.1', 'operator1', testPasswordOf('operator1'))).statusCode, 429);
