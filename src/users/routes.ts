@@ -140,8 +140,10 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
         const result = await users.login(body.username, body.password, request.ip, request.headers['user-agent'] ?? '');
         const username = String(body.username).trim().toLowerCase().slice(0, 100);
         if (!result.ok) {
+          // Nobody is known to act yet: the entry names the client as actor and the user name typed
+          // as target, so that a user's own trail (by actor) holds no guess someone else made.
           await audit.append({
-            actor: `user:${username}`,
+            actor: `ip:${request.ip}`,
             role: 'none',
             action: 'user.login.failed',
             target: `user:${username}`,

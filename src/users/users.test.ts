@@ -60,7 +60,23 @@ describe('console users and sessions', () => {
     const unknown = await t.login('nobody', 'not-the-password');
     assert.equal(unknown.json().error.code, 'INVALID_CREDENTIALS');
     const audit = await t.admin('GET', '/v1/audit?action=user.login.failed');
-    assert.equal(audit.json().items.length, 2);
+    const entries = audit.json().items as { actor: string; target: string; details: object }[];
+    assert.equal(entries.length, 2);
+    // Whoever typed the name is not known to be its user: the client acts, the name is the target.
+    assert.deepEqual(
+      entries.map((e) => [e.actor, e.target]),
+      [
+        ['ip:127.0.0.1', 'user:nobody'],
+        ['ip:127.0.0.1', 'user:admin'],
+      ],
+    );
+    assert.doesNotMatch(JSON.stringify(entries), /not-the-password/);
+    const adminsOwn = await t.admin('GET', '/v1/audit?actor=user:admin&action=user.login');
+    assert.deepEqual(
+      (adminsOwn.json().items as { action: string }[]).map((e) => e.action),
+      ['user.login'],
+      "someone else's wrong guess is not in the admin's own trail",
+    );
   });
 
   it('ends a session after the idle time and after the absolute lifetime, and at logout', async () => {
