@@ -12,7 +12,7 @@ import {
   sessionCookieOf,
   type UserRole,
 } from '../platform/http.ts';
-import type { Session, UserService } from './service.ts';
+import { clientNetworkOf, type Session, type UserService } from './service.ts';
 import { userRoles } from './types.ts';
 
 const userSchema = {
@@ -89,8 +89,10 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
     idleMinutes: Math.round(deps.idleMs / 60_000),
   });
 
-  // Log-in attempts are throttled per client address (a password spray across many users), on
+  // Log-in attempts are throttled per client network (a password spray across many users), on
   // top of the lock of a user after wrong passwords; a throttled client is audited once per window.
+  // The network is the one the lock uses (IPv4 address, IPv6 /64): one line holds a whole /64, so
+  // counting single IPv6 addresses would let one client try without limit.
   app.register(async (scope) => {
     await scope.register(rateLimit, {
       ...perClientRateLimit(
@@ -98,11 +100,13 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
         LOGIN_WINDOW_MS,
         (retryMs) => `too many log-in attempts from this address; try again in ${Math.ceil(retryMs / 60_000)} min`,
       ),
+      keyGenerator: (request) => clientNetworkOf(request.ip),
       onExceeded: (request) => {
         const now = Date.now();
-        if ((throttledAt.get(request.ip) ?? 0) > now - LOGIN_WINDOW_MS) return;
-        throttledAt.set(request.ip, now);
-        for (const [ip, at] of throttledAt) if (at <= now - LOGIN_WINDOW_MS) throttledAt.delete(ip);
+        const network = clientNetworkOf(request.ip);
+        if ((throttledAt.get(network) ?? 0) > now - LOGIN_WINDOW_MS) return;
+        throttledAt.set(network, now);
+        for (const [key, at] of throttledAt) if (at <= now - LOGIN_WINDOW_MS) throttledAt.delete(key);
         audit
           .append({
             actor: `ip:${request.ip}`,
@@ -136,8 +140,10 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
         const result = await users.login(body.username, body.password, request.ip, request.headers['user-agent'] ?? '');
         const username = String(body.username).trim().toLowerCase().slice(0, 100);
         if (!result.ok) {
+          // Nobody is known to act yet: the entry names the client as actor and the user name typed
+          // as target, so that a user's own trail (by actor) holds no guess someone else made.
           await audit.append({
-            actor: `user:${username}`,
+            actor: `ip:${request.ip}`,
             role: 'none',
             action: 'user.login.failed',
             target: `user:${username}`,
@@ -213,8 +219,21 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
     async (request) => {
       const { session } = await sessionOrFail(request);
       const body = request.body as { currentPassword: string; newPassword: string };
-      const result = await users.changePassword(session, body.currentPassword, body.newPassword);
-      if (!result.ok) throw new AppError(result.code, result.message);
+      const result = await users.changePassword(session, body.currentPassword, body.newPassword, request.ip);
+      if (!result.ok) {
+        // A wrong current password is a guess at it; a weak new one is only a typing matter.
+        if (result.code !== 'WEAK_PASSWORD') {
+          await audit.append({
+            actor: `user:${session.user.id}`,
+            role: session.user.role,
+            action: 'user.password.change.failed',
+            target: `user:${session.user.id}`,
+            clientIp: request.ip,
+            details: { code: result.code },
+          });
+        }
+        throw new AppError(result.code, result.message);
+      }
       await audit.append({
         actor: `user:${session.user.id}`,
         role: session.user.role,

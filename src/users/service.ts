@@ -35,6 +35,7 @@ export function clientNetworkOf(ip: string): string {
 /** After this many wrong passwords in a row from one network, a user name is locked there for `lockMinutes`. */
 const lockAfterFailures = 10;
 const lockMinutes = 15;
+const lockedMessage = 'too many wrong passwords from this address; try again later';
 /** How long a node trusts its cached view of a session before reading the store again. */
 const cacheMs = 15_000;
 /** How often the last-seen time of an active session is written (idle expiry is this precise). */
@@ -156,6 +157,20 @@ export function createUserService(options: UserServiceOptions) {
     return { token, session };
   }
 
+  const isLocked = (lock: { lockedUntil: number | null } | null, now: number) =>
+    Boolean(lock?.lockedUntil && lock.lockedUntil > now);
+
+  /** Counts a wrong password for a user name from a client network (locks it after `lockAfterFailures`). */
+  const countWrongPassword = (username: string, client: string, now: number) =>
+    store.loginFailedFrom(
+      username,
+      client,
+      new Date(now),
+      new Date(now - lockMinutes * 60_000),
+      lockAfterFailures,
+      new Date(now + lockMinutes * 60_000),
+    );
+
   return {
     store,
     sessionOf,
@@ -214,18 +229,9 @@ export function createUserService(options: UserServiceOptions) {
       const [row, lock] = await Promise.all([store.byUsername(name), store.loginLock(name, client)]);
       const passwordOk = await verifyPassword(password, row?.password_hash ?? (await dummyDigest));
       const now = clock();
-      if (lock?.lockedUntil && lock.lockedUntil > now) {
-        return fail('RATE_LIMITED', 'too many wrong passwords from this address; try again later');
-      }
+      if (isLocked(lock, now)) return fail('RATE_LIMITED', lockedMessage);
       if (!row || !passwordOk || row.disabled) {
-        await store.loginFailedFrom(
-          name,
-          client,
-          new Date(now),
-          new Date(now - lockMinutes * 60_000),
-          lockAfterFailures,
-          new Date(now + lockMinutes * 60_000),
-        );
+        await countWrongPassword(name, client, now);
         return fail('INVALID_CREDENTIALS', 'wrong user name or password');
       }
       if (lock) await store.loginClearedFrom(name, client);
@@ -239,12 +245,24 @@ export function createUserService(options: UserServiceOptions) {
       await store.deleteSession(tokenHash);
     },
 
-    /** Changes the session user's password; other sessions of the user end. */
-    async changePassword(session: Session, current: string, next: string): Promise<Result<User>> {
+    /**
+     * Changes the session user's password; other sessions of the user end. A wrong current password
+     * counts towards the same lock as a wrong password at log-in (user name and client network):
+     * a session left open on a desk is not an unlimited oracle for its user's password.
+     */
+    async changePassword(session: Session, current: string, next: string, clientIp: string): Promise<Result<User>> {
       const row = await store.byId(session.user.id);
-      if (!row || !(await verifyPassword(current, row.password_hash))) {
+      if (!row) return fail('INVALID_CREDENTIALS', 'the current password is wrong');
+      const client = clientNetworkOf(clientIp);
+      const lock = await store.loginLock(row.username, client);
+      const passwordOk = await verifyPassword(current, row.password_hash);
+      const now = clock();
+      if (isLocked(lock, now)) return fail('RATE_LIMITED', lockedMessage);
+      if (!passwordOk) {
+        await countWrongPassword(row.username, client, now);
         return fail('INVALID_CREDENTIALS', 'the current password is wrong');
       }
+      if (lock) await store.loginClearedFrom(row.username, client);
       const problem = passwordProblem(next, row.username);
       if (problem) return fail('WEAK_PASSWORD', problem);
       if (next === current) return fail('WEAK_PASSWORD', 'the new password must differ from the current one');

@@ -60,7 +60,23 @@ describe('console users and sessions', () => {
     const unknown = await t.login('nobody', 'not-the-password');
     assert.equal(unknown.json().error.code, 'INVALID_CREDENTIALS');
     const audit = await t.admin('GET', '/v1/audit?action=user.login.failed');
-    assert.equal(audit.json().items.length, 2);
+    const entries = audit.json().items as { actor: string; target: string; details: object }[];
+    assert.equal(entries.length, 2);
+    // Whoever typed the name is not known to be its user: the client acts, the name is the target.
+    assert.deepEqual(
+      entries.map((e) => [e.actor, e.target]),
+      [
+        ['ip:127.0.0.1', 'user:nobody'],
+        ['ip:127.0.0.1', 'user:admin'],
+      ],
+    );
+    assert.doesNotMatch(JSON.stringify(entries), /not-the-password/);
+    const adminsOwn = await t.admin('GET', '/v1/audit?actor=user:admin&action=user.login');
+    assert.deepEqual(
+      (adminsOwn.json().items as { action: string }[]).map((e) => e.action),
+      ['user.login'],
+      "someone else's wrong guess is not in the admin's own trail",
+    );
   });
 
   it('ends a session after the idle time and after the absolute lifetime, and at logout', async () => {
@@ -135,6 +151,24 @@ describe('log-in throttle per client address', () => {
     );
     assert.equal(entries.length, 1);
     assert.equal(entries[0].clientIp, '127.0.0.1');
+  });
+
+  it('counts a whole IPv6 /64 as one client: rotating addresses inside it does not shed the limit', async () => {
+    const from = (ip: string, username: string) =>
+      t.app.http.inject({
+        method: 'POST',
+        url: '/v1/console/login',
+        remoteAddress: ip,
+        payload: { username, password: 'guessing-a-password' },
+      });
+    for (const [i, name] of ['alice', 'bob', 'carol'].entries()) {
+      assert.equal((await from(`2001:db8:77::${i + 1}`, name)).statusCode, 401);
+    }
+    const rotated = await from('2001:db8:77::ff:4', 'dave');
+    assert.equal(rotated.statusCode, 429);
+    assert.equal(rotated.json().error.code, 'RATE_LIMITED');
+    // Another line (another /64) is not affected.
+    assert.equal((await from('2001:db8:78::1', 'dave')).statusCode, 401);
   });
 });
 
@@ -212,6 +246,35 @@ describe('lock-out after wrong passwords', () => {
     // Rotating addresses inside one IPv6 /64 does not shed the lock.
     for (let i = 0; i < 12; i++) await loginFrom(`2001:db8:66::${i + 1}`, 'operator1', 'guessing-a-password');
     assert.equal((await loginFrom('2001:db8:66::ff', 'operator1', testPasswordOf('operator1'))).statusCode, 429);
+  });
+
+  it('counts wrong current passwords at a password change towards the same lock, and audits them', async () => {
+    const login = await loginFrom('10.70.0.1', 'operator1', testPasswordOf('operator1'));
+    assert.equal(login.statusCode, 200, login.body);
+    const cookie = cookieOf(login);
+    const change = (currentPassword: string) =>
+      t.app.http.inject({
+        method: 'POST',
+        url: '/v1/console/password',
+        remoteAddress: '10.70.0.1',
+        headers: { cookie },
+        payload: { currentPassword, newPassword: 'a-brand-new-passphrase' },
+      });
+    for (let i = 0; i < 10; i++) {
+      const wrong = await change(`guess-number-${i}-of-many`);
+      assert.equal(wrong.json().error.code, 'INVALID_CREDENTIALS', `guess ${i + 1}`);
+    }
+    // Past the lock even the right current password is refused, and the password stays as it was.
+    const locked = await change(testPasswordOf('operator1'));
+    assert.equal(locked.statusCode, 429);
+    assert.equal(locked.json().error.code, 'RATE_LIMITED');
+    assert.equal((await loginFrom('10.70.0.1', 'operator1', testPasswordOf('operator1'))).statusCode, 429);
+    assert.equal((await loginFrom('10.80.0.1', 'operator1', testPasswordOf('operator1'))).statusCode, 200);
+    const audit = await t.admin('GET', '/v1/audit?action=user.password.change.failed');
+    const entries = audit.json().items as { actor: string; target: string; details: { code: string } }[];
+    assert.equal(entries.length, 11);
+    assert.ok(entries.every((e) => e.actor === 'user:operator1' && e.target === 'user:operator1'));
+    assert.doesNotMatch(JSON.stringify(entries), /guess-number|Secret-pass|brand-new/);
   });
 
   it('lifts the lock after its time', async () => {
