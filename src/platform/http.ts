@@ -11,6 +11,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, type ErrorCode, errorBody } from '../errors.ts';
+import { clientNetworkOf } from './client-network.ts';
 import { Phase, phaseAdd, phaseTiming } from './phases.ts';
 import { createWirePath, type WirePath } from './wire-path.ts';
 
@@ -389,7 +390,8 @@ export function appendRouteHook(
 }
 
 /**
- * Options of @fastify/rate-limit counting per client address, whose refusal is the usual error
+ * Options of @fastify/rate-limit counting per client (`clientNetworkOf`: an IPv4 address, an IPv6
+ * /64), whose refusal is the usual error
  * answer (429 RATE_LIMITED, thrown so that the one error handler writes it); `message` gets the
  * milliseconds until the client may try again.
  */
@@ -397,7 +399,7 @@ export function perClientRateLimit(max: number, timeWindow: number, message: (re
   return {
     max,
     timeWindow,
-    keyGenerator: (request: FastifyRequest) => request.ip,
+    keyGenerator: (request: FastifyRequest) => clientNetworkOf(request.ip),
     errorResponseBuilder: (_request: FastifyRequest, context: { ttl: number }) =>
       new AppError('RATE_LIMITED', message(context.ttl)) as never,
   };

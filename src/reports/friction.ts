@@ -9,7 +9,7 @@
  * lived and single-use; the difficulty grows with the burst.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
+import { addressOf, subnetOf } from '../platform/client-network.ts';
 
 export interface FrictionOptions {
   secret: string;
@@ -24,30 +24,6 @@ export type ProofCheck = { ok: true } | { ok: false; message: string };
 
 const HOUR = 3_600_000;
 const CHALLENGE_LIFETIME_MS = 5 * 60_000;
-
-/** The network a reporter sits in: /24 of an IPv4 address (mapped ones too), /64 of an IPv6 one. */
-export function subnetOf(ip: string): string {
-  if (!ipaddr.isValid(ip)) return ip;
-  let address = ipaddr.parse(ip);
-  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
-    address = (address as ipaddr.IPv6).toIPv4Address();
-  }
-  const bytes = address.toByteArray();
-  if (address.kind() === 'ipv4') return `${bytes.slice(0, 3).join('.')}.0/24`;
-  const groups: string[] = [];
-  for (let i = 0; i < 8; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
-  return `${groups.join(':')}::/64`;
-}
-
-/** The address itself, normalised (an IPv4-mapped IPv6 address is its IPv4 address). */
-export function addressOf(ip: string): string {
-  if (!ipaddr.isValid(ip)) return ip;
-  const address = ipaddr.parse(ip);
-  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
-    return (address as ipaddr.IPv6).toIPv4Address().toString();
-  }
-  return address.toNormalizedString();
-}
 
 /** Leading zero bits of a digest. */
 function leadingZeroBits(digest: Buffer): number {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createContext, runInContext } from 'node:vm';
+import { subnetOf } from '../platform/client-network.ts';
 import { testAdminToken as admin, startTestApp, type TestApp } from '../platform/test-app.ts';
-import { createReportFriction, solveProof, subnetOf } from './friction.ts';
+import { createReportFriction, solveProof } from './friction.ts';
 import { isEvidenceAgainstCaller } from './reputation.ts';
 import type { ReportService } from './service.ts';
 
@@ -566,6 +567,16 @@ describe('rate limits on every public endpoint', () => {
           );
         assert.deepEqual(statuses, [200, 200, 200, 429], url);
       }
+      // An IPv6 client is its /64 (one subscriber line): a new address of it is not a new client.
+      const url = '/public/v1/numbers/+79161110013';
+      const statuses = [];
+      for (let i = 1; i <= 4; i++)
+        statuses.push(
+          (await small.app.http.inject({ method: 'GET', url, remoteAddress: `2001:db8:9:9::${i}` })).statusCode,
+        );
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+      const neighbour = await small.app.http.inject({ method: 'GET', url, remoteAddress: '2001:db8:9:a::1' });
+      assert.equal(neighbour.statusCode, 200);
     } finally {
       await small.close();
     }

@@ -4,6 +4,7 @@ import { auditActorOf } from '../audit/context.ts';
 import type { AuditLog } from '../audit/log.ts';
 import { AppError } from '../errors.ts';
 import type { OperatorRegistry } from '../operators/store.ts';
+import { clientNetworkOf } from '../platform/client-network.ts';
 import {
   errorSchema,
   perClientRateLimit,
@@ -12,7 +13,7 @@ import {
   sessionCookieOf,
   type UserRole,
 } from '../platform/http.ts';
-import { clientNetworkOf, type Session, type UserService } from './service.ts';
+import type { Session, UserService } from './service.ts';
 import { userRoles } from './types.ts';
 
 const userSchema = {

@@ -6,9 +6,9 @@
  * on other nodes within the cache time.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
 import type { Principal } from '../auth/principal.ts';
 import { fail, ok, type Result } from '../errors.ts';
+import { clientNetworkOf } from '../platform/client-network.ts';
 import type { UserRole } from '../platform/http.ts';
 import type { Sql } from '../platform/sql.ts';
 import { defaultScryptCost, hashPassword, oneTimePassword, passwordProblem, verifyPassword } from './passwords.ts';
@@ -16,21 +16,6 @@ import { createUserStore, toUser } from './store.ts';
 import type { User } from './types.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-/**
- * The network a log-in lock applies to: the IPv4 address, or the /64 of an IPv6 address (one
- * subscriber line holds a whole /64, so locking single IPv6 addresses would lock nothing).
- */
-export function clientNetworkOf(ip: string): string {
-  if (!ipaddr.isValid(ip)) return ip;
-  let address = ipaddr.parse(ip);
-  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
-    address = (address as ipaddr.IPv6).toIPv4Address();
-  }
-  if (address.kind() === 'ipv4') return address.toString();
-  const parts = (address as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16));
-  return `${parts.join(':')}::/64`;
-}
 
 /** After this many wrong passwords in a row from one network, a user name is locked there for `lockMinutes`. */
 const lockAfterFailures = 10;
