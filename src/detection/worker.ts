@@ -14,7 +14,9 @@ export interface DetectionWorkerOptions {
   /**
    * Where new batches come from after the start-up replay: the 'cdr' stream (ingestion in this
    * process, or a stream that crosses processes), or the journal, polled (ingestion runs in
-   * another process and the stream does not reach here).
+   * another process and the stream does not reach here). A stream-fed worker still reads the
+   * journal before each run and every minute while idle, for the batches committed but never
+   * published (each batch is folded once, whichever way it comes first).
    */
   source: 'stream' | 'journal';
   /**
@@ -50,7 +52,17 @@ const JOURNAL_PAGE = 8;
 const MAX_RESTARTS = 3;
 const RESTART_PERIOD_MS = 600_000;
 const TAIL_POLL_MS = 2000;
-/** How far below the highest folded batch id a tailing worker looks again for late commits. */
+/**
+ * A stream-fed worker reads the journal before each run and at least this often while idle, for
+ * the batches the stream never brought (their ingest killed between commit and publish, or their
+ * event dropped from a full NATS publish buffer).
+ */
+const STREAM_CATCH_UP_MS = 60_000;
+/**
+ * How far below the last read's mark (`checked`) a journal read starts again, for late commits:
+ * batch ids are taken at the start of concurrent transactions, not at their commits, so a batch
+ * may appear in the journal after a read that already passed higher ids.
+ */
 const LATE_COMMITS = 64;
 /** Stream parts remembered to recognise a redelivery (a message whose acknowledgement was lost). */
 const REMEMBERED_PARTS = 100_000;
@@ -69,26 +81,40 @@ function partKey(event: CdrBatchEvent & { partition?: number }): string {
 /**
  * The detection worker of `serve` (roles ingest/detect): replays the CDR journal of the window
  * into a detection thread at start (so a restart loses nothing), then folds every accepted batch
- * as it is committed, runs the detectors periodically, after enough new CDRs, and on demand, and
- * hands the alerts to the alerts service.
+ * as it is committed (from the stream, and from the journal what the stream did not bring), runs
+ * the detectors periodically, after enough new CDRs, and on demand, and hands the alerts to the
+ * alerts service.
  */
 export function createDetectionWorker(options: DetectionWorkerOptions) {
   const { store, stream } = options;
   let thread: Worker | null = null;
   let nextId = 1;
   const waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  /** Highest journal batch id folded. */
+  /** Highest journal batch id folded, from either source. */
   let cursor = 0;
   /**
-   * Batches folded from the journal: the stream may bring them again (sent before the replay
-   * read them), and a batch committed late may sit below the cursor (ids are taken at the start
-   * of concurrent transactions, not at their commits).
+   * Where the journal reads stand: every batch with a lower or equal id that was committed when
+   * the last complete read began has been folded (from the journal or the stream). Only a read
+   * moves it. In journal mode it equals the cursor; in stream mode the stream moves the cursor
+   * ahead of it, and a read starts from here, not from the cursor, so a batch the stream never
+   * brought is found however many later batches the stream brought since.
    */
-  const fromJournal = new Set<number>();
+  let checked = 0;
+  /**
+   * Ids folded, from either source, above `checked - LATE_COMMITS`: the ids a read skips (and a
+   * batch of a page found here was brought by the stream while the page was read). Pruned after
+   * each read: it holds what came since the last read, and LATE_COMMITS ids.
+   */
+  const recent = new Set<number>();
+  /**
+   * Stream mode: batches folded from the journal, with when (the clock's ms): their stream event
+   * may still come (a replayed batch redelivered, a publish held while NATS was away), and is
+   * then skipped. Kept for the window: a batch older than the window is not replayed either.
+   */
+  const fromJournal = new Map<number, number>();
   const seenParts = new Set<string>();
   let replayed: Promise<void> = Promise.resolve();
   let replaying = false;
-  const pending: CdrBatchEvent[] = [];
   let cdrsSent = 0;
   let cdrsSinceRun = 0;
   let running: Promise<RunSummary> | null = null;
@@ -155,6 +181,8 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
   }
 
   function fold(batch: JournalBatch): void {
+    // The stream brought this batch (or a part of it) while the page was read.
+    if (recent.has(batch.id) || fromJournal.has(batch.id)) return;
     if (options.replayFilter) {
       const decoded = decodeBatch(batch.payload);
       const keep: number[] = [];
@@ -164,45 +192,57 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
       // A journal payload is ours alone: hand its memory over instead of copying it.
       send(batch.payload, batch.rows, batch.payload.byteOffset === 0);
     }
-    fromJournal.add(batch.id);
+    recent.add(batch.id);
+    if (options.source === 'stream') fromJournal.set(batch.id, options.clock());
     cursor = Math.max(cursor, batch.id);
   }
 
   /**
-   * Folds every journal batch not folded yet: the whole window at start, then (tailing) those
-   * after the cursor and the few just below it that committed late.
+   * Folds every journal batch not folded yet: the whole window at start, then those after the
+   * last read's mark and the few just below it that committed late, but the ones the stream or
+   * an earlier read brought. A batch of which the stream brought any part counts as brought: on
+   * a partitioned stream a batch whose parts for this worker were only partly delivered keeps
+   * the missing parts out until the worker restarts (the journal does not say which partitions a
+   * batch spans, and reading every streamed batch back would double the journal's reads).
    */
   async function catchUp(): Promise<void> {
     const since = new Date(options.clock() - options.windowMs);
-    let after = Math.max(0, cursor - LATE_COMMITS);
-    const recent = [...fromJournal].filter((id) => id > after);
+    // Every batch folded so far was committed before this read began.
+    const reached = cursor;
+    let after = Math.max(0, checked - LATE_COMMITS);
+    const skip = [...recent].filter((id) => id > after);
     for (;;) {
-      const page = await store.journal(after, since, JOURNAL_PAGE, recent);
+      const page = await store.journal(after, since, JOURNAL_PAGE, skip);
       for (const batch of page) {
         after = batch.id;
         fold(batch);
       }
-      if (page.length < JOURNAL_PAGE || closed) break;
+      if (closed) return;
+      if (page.length < JOURNAL_PAGE) break;
       // Read on once the thread has folded this page: memory holds one page, however long the journal.
       if (thread) await ask({ type: 'status', id: nextId++ });
     }
-    // Ids far below the cursor cannot come back: forget them (the set stays the size of the window).
-    if (options.source === 'journal')
-      for (const id of fromJournal) if (id <= cursor - LATE_COMMITS) fromJournal.delete(id);
+    checked = Math.max(checked, reached, after);
+    // Ids far below the mark cannot come back from a read: forget them (the set stays the size of
+    // what came since the last read).
+    for (const id of recent) if (id <= checked - LATE_COMMITS) recent.delete(id);
+    // Oldest first (insertion order, the clock's order): those past the window go.
+    const oldest = options.clock() - options.windowMs;
+    for (const [id, at] of fromJournal) {
+      if (at > oldest) break;
+      fromJournal.delete(id);
+    }
   }
 
   function onEvents(events: CdrBatchEvent[]): void {
     for (const event of events) {
-      if (replaying) {
-        pending.push(event);
-        continue;
-      }
       if (fromJournal.has(event.batchId)) continue;
       const key = partKey(event);
       if (seenParts.has(key)) continue;
       seenParts.add(key);
       if (seenParts.size > REMEMBERED_PARTS) seenParts.delete(seenParts.values().next().value as string);
       send(event.payload, event.rows, false);
+      recent.add(event.batchId);
       cursor = Math.max(cursor, event.batchId);
     }
   }
@@ -222,8 +262,9 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
   async function runOnce(): Promise<RunSummary> {
     if (options.source === 'stream') await stream.drain();
     await replayed;
-    // A read already under way may have started before the newest commits.
-    if (options.source === 'journal') await tail();
+    // A read already under way may have started before the newest commits. In stream mode the
+    // read brings the batches committed but never published.
+    await tail();
     if (!thread) throw new Error('the detection thread is not running');
     cdrsSinceRun = 0;
     const run = await ask<LiveRun>({ type: 'run', id: nextId++ });
@@ -265,18 +306,19 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
   /** A new thread with empty windows, filled from the journal of the window. */
   function boot(): void {
     cursor = 0;
+    checked = 0;
+    recent.clear();
     fromJournal.clear();
     seenParts.clear();
     cdrsSent = 0;
     cdrsSinceRun = 0;
     thread = spawn();
     replaying = true;
+    // Stream events go on being folded meanwhile: the replay skips the batches they bring.
     replayed = catchUp()
       .catch((error) => options.onError(error, 'journal replay'))
       .finally(() => {
         replaying = false;
-        const events = pending.splice(0);
-        onEvents(events);
       });
   }
 
@@ -284,13 +326,15 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
     /** Starts the thread and the journal replay (in the background: `run` waits for it). */
     start(): void {
       boot();
-      if (options.source === 'journal') {
-        const poll = setInterval(() => {
+      const poll = setInterval(
+        () => {
           if (!closed) void tail();
-        }, TAIL_POLL_MS);
-        poll.unref();
-        timers.push(poll);
-      } else {
+        },
+        options.source === 'journal' ? TAIL_POLL_MS : STREAM_CATCH_UP_MS,
+      );
+      poll.unref();
+      timers.push(poll);
+      if (options.source === 'stream') {
         // A consumer group: across processes each part of the CDR stream goes to one detect worker
         // (the one owning its partition), acknowledged once folded, redelivered if it dies first.
         unsubscribe = stream.subscribe<CdrBatchEvent>('cdr', onEvents, { group: 'detect' });
