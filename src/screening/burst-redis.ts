@@ -209,11 +209,17 @@ export function createRedisBurstCounter(
   }
 
   let syncing: Promise<void> | null = null;
-  const timer = setInterval(() => {
+  /**
+   * One sync at a time, the timer's and a caller's alike: two at once would both send the first
+   * pending chunk, and the second to be answered would drop the chunk after it unsent.
+   */
+  function syncOnce(): Promise<void> {
     syncing ??= sync().finally(() => {
       syncing = null;
     });
-  }, syncMs);
+    return syncing;
+  }
+  const timer = setInterval(() => void syncOnce(), syncMs);
   timer.unref();
   // Numbers idle for two windows are forgotten, so memory follows the active numbers.
   const sweeper = setInterval(() => {
@@ -271,8 +277,9 @@ export function createRedisBurstCounter(
      * otherwise): true when all of it reached Redis, false when some waits for the next sync.
      */
     async sync(): Promise<boolean> {
+      // A sync under way may have taken its counts before the latest calls: then one more.
       await syncing;
-      await sync();
+      await syncOnce();
       return pending.length === 0 && dirty.length === 0 && leftovers.length === 0;
     },
     close() {
