@@ -69,7 +69,8 @@ describe('reports and the analyst’s language in Chromium', () => {
     const row = page.locator('tr[data-entry]', { hasText: '+77029876543' });
     assert.match(
       (await row.textContent()) ?? '',
-      /Оповещение обнаружения alr_test1: Мошеннический абонент \(оценка 1\)/,
+      // The score as the Alerts page writes it: two decimals, the decimal comma.
+      /Оповещение обнаружения alr_test1: Мошеннический абонент \(оценка 1,00\)/,
     );
     assert.equal(await row.locator('a').getAttribute('href'), '/alerts?id=alr_test1');
     await page.goto(`${server.url}/audit`);
