@@ -115,6 +115,14 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
   const seenParts = new Set<string>();
   let replayed: Promise<void> = Promise.resolve();
   let replaying = false;
+  /**
+   * While the start-up replay runs, stream events wait here. The windows died with the last
+   * thread, so the replay must fold every batch of the window whole: a batch part of which the
+   * stream redelivers (unacknowledged when the last worker stopped) had its other parts folded by
+   * that worker only. Once the replay is done, the events of the batches it folded are skipped.
+   */
+  let booting = false;
+  const pending: CdrBatchEvent[] = [];
   let cdrsSent = 0;
   let cdrsSinceRun = 0;
   let running: Promise<RunSummary> | null = null;
@@ -236,6 +244,10 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
 
   function onEvents(events: CdrBatchEvent[]): void {
     for (const event of events) {
+      if (booting) {
+        pending.push(event);
+        continue;
+      }
       if (fromJournal.has(event.batchId)) continue;
       const key = partKey(event);
       if (seenParts.has(key)) continue;
@@ -314,11 +326,13 @@ export function createDetectionWorker(options: DetectionWorkerOptions) {
     cdrsSinceRun = 0;
     thread = spawn();
     replaying = true;
-    // Stream events go on being folded meanwhile: the replay skips the batches they bring.
+    booting = true;
     replayed = catchUp()
       .catch((error) => options.onError(error, 'journal replay'))
       .finally(() => {
         replaying = false;
+        booting = false;
+        onEvents(pending.splice(0));
       });
   }
 
