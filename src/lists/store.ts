@@ -1,4 +1,4 @@
-import type { Sql } from '../platform/sql.ts';
+import { lockChangeLog, type Sql } from '../platform/sql.ts';
 import type { ListChange, ListEntry, ListName, ListSync } from './types.ts';
 
 interface EntryRow {
@@ -44,6 +44,7 @@ export function createListStore(sql: Sql) {
     /** Adds or replaces entries; returns the changes written, in version order. */
     async add(list: ListName, entries: NewEntry[]): Promise<ListChange[]> {
       return sql.transaction(async (tx) => {
+        await lockChangeLog(tx, 'lists');
         const changes: ListChange[] = [];
         for (const e of entries) {
           const { rows } = await tx.query<{ version: number }>(
@@ -69,6 +70,7 @@ export function createListStore(sql: Sql) {
     /** Removes an entry; null when the number was not on the list. */
     async remove(list: ListName, number: string, actor: string, reason: string): Promise<ListChange | null> {
       return sql.transaction(async (tx) => {
+        await lockChangeLog(tx, 'lists');
         const gone = await tx.query('delete from list_entries where list = $1 and number = $2', [list, number]);
         if (gone.affectedRows === 0) return null;
         const { rows } = await tx.query<{ version: number }>(

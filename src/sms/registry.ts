@@ -4,7 +4,7 @@
  */
 import { AppError } from '../errors.ts';
 import type { BrandCatalogue } from '../links/check.ts';
-import type { Sql } from '../platform/sql.ts';
+import { lockChangeLog, type Sql } from '../platform/sql.ts';
 import { type Ingress, ingressTypes } from '../screening/types.ts';
 import {
   brandTargets,
@@ -145,6 +145,7 @@ export function createSenderRegistry(sql: Sql, brands: BrandCatalogue, onChange:
       const { owner, routes } = parseRegistration(senderId, body);
       const key = senderKey(senderId);
       const sender = await sql.transaction(async (tx) => {
+        await lockChangeLog(tx, 'smsSenders');
         const change = await tx.query<{ version: number | string }>(
           `insert into sms_sender_changes (sender_key, sender_id, op, actor) values ($1, $2, 'add', $3) returning version`,
           [key, senderId, actor],
@@ -171,6 +172,7 @@ export function createSenderRegistry(sql: Sql, brands: BrandCatalogue, onChange:
     async remove(senderId: string, actor: string): Promise<boolean> {
       const key = senderKey(senderId);
       const removed = await sql.transaction(async (tx) => {
+        await lockChangeLog(tx, 'smsSenders');
         const r = await tx.query('delete from sms_senders where sender_key = $1', [key]);
         if (r.affectedRows === 0) return null;
         const change = await tx.query<{ version: number | string }>(
