@@ -6,6 +6,9 @@ import type { ListCache } from './cache.ts';
 import type { ListStore, NewEntry } from './store.ts';
 import type { ListChange, ListName } from './types.ts';
 
+/** The first instant that cannot be an expiry: the year 10000. */
+const LATEST_EXPIRY = Date.UTC(10000, 0, 1);
+
 export interface AddEntryInput {
   number: string;
   reason: string;
@@ -42,7 +45,11 @@ export function createListService(deps: {
     let expiresAt: string | undefined;
     if (input.expiresAt !== undefined && input.expiresAt !== null && input.expiresAt !== '') {
       const t = Date.parse(input.expiresAt);
-      if (Number.isNaN(t)) throw new AppError('INVALID_TIME', '"expiresAt" must be an ISO 8601 date-time');
+      // Date.parse reads years up to 275760, but past 9999 toISOString writes the extended form
+      // (+010000-…), which the records store cannot read: it would fail as an internal error.
+      if (Number.isNaN(t) || t >= LATEST_EXPIRY) {
+        throw new AppError('INVALID_TIME', '"expiresAt" must be an ISO 8601 date-time before the year 10000');
+      }
       if (t <= deps.clock()) throw new AppError('VALIDATION_FAILED', '"expiresAt" is in the past');
       expiresAt = new Date(t).toISOString();
     }
