@@ -56,6 +56,11 @@ export function createListService(deps: {
     if (input.displayName !== undefined && (typeof input.displayName !== 'string' || input.displayName.length > 80)) {
       throw new AppError('VALIDATION_FAILED', '"displayName" must be a string of at most 80 characters');
     }
+    // Refused here rather than by the records store, so that one such row of an import is
+    // rejected alone instead of failing the whole transaction.
+    if (input.reason.includes('\u0000') || input.displayName?.includes('\u0000')) {
+      throw new AppError('VALIDATION_FAILED', 'a text holds a NUL character (U+0000), which cannot be stored');
+    }
     return {
       number: formatNumber(n),
       reason: input.reason.trim(),
