@@ -161,7 +161,9 @@ export function registerListRoutes(app: FastifyInstance, deps: { lists: ListServ
       schema: {
         summary: 'Incremental list sync',
         description:
-          'Changes after `since` (0 or absent: the whole list, paged by `limit`; ask again with the returned version).',
+          'Changes after `since` (0 or absent: the whole list, paged by `limit`). Apply `added` and `removed`, then ask ' +
+          'again with the returned `version` until it equals the `since` you sent. An entry whose `expiresAt` passes ' +
+          'comes as removed.',
         tags: ['lists'],
         params: listParam,
         querystring: syncQuerystring,
