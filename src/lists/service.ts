@@ -90,12 +90,9 @@ export function createListService(deps: {
     entry: (list: ListName, number: string) => store.get(list, number),
     /** Removes entries whose expiry has passed; runs periodically. */
     async sweepExpired(): Promise<number> {
-      const due = await store.expired(new Date(deps.clock()));
-      for (const d of due) {
-        const change = await store.remove(d.list, d.number, 'system', 'expired');
-        if (change) publish([change]);
-      }
-      return due.length;
+      const changes = await store.removeExpired(new Date(deps.clock()));
+      publish(changes);
+      return changes.length;
     },
     /** Applies changes written by other nodes. */
     applyRemote(changes: ListChange[]) {

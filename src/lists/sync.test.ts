@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createDeviceBlocklist, createSuspensionStore } from '../alerts/actions-store.ts';
 import type { BrandCatalogue } from '../links/check.ts';
+import { loadPlan } from '../numbering/plan.ts';
 import { migrate, type Sql } from '../platform/sql.ts';
+import { createMemoryStream } from '../platform/stream.ts';
+import { openTestPglite } from '../platform/test-app.ts';
 import { pauseFirstTransaction, postgresTestUrl, withTempSchema } from '../platform/test-support.ts';
 import { createSenderRegistry } from '../sms/registry.ts';
+import { ListCache } from './cache.ts';
+import { createListService } from './service.ts';
 import { createListStore } from './store.ts';
 
 const brands = JSON.parse(
@@ -109,4 +115,62 @@ describe('versioned feeds on PostgreSQL with concurrent writers', () => {
       }
     });
   }
+});
+
+describe('list expiry sweep', () => {
+  it('keeps an entry added again with a later expiry while the sweep removes the expired one', async () => {
+    const sql = await openTestPglite();
+    try {
+      const store = createListStore(sql);
+      const number = '+77071110201';
+      const entry = { number, reason: 'temporary', source: 'api', createdBy: 'test' };
+      await store.add('blocklist', [{ ...entry, expiresAt: '2020-01-01T00:00:00.000Z' }]);
+      const start = await store.changesSince('blocklist', 0, 100);
+      // An analyst adds the number again, for a year, at the moment the sweep has found it expired.
+      let addedAgain: Promise<unknown> = Promise.resolve();
+      const onFound = (text: string) => {
+        if (/expires_at <=/.test(text))
+          addedAgain = store.add('blocklist', [{ ...entry, expiresAt: '2099-01-01T00:00:00.000Z' }]);
+      };
+      const watched: Sql = {
+        kind: sql.kind,
+        close: () => sql.close(),
+        async query(text, params) {
+          const result = await sql.query(text, params);
+          onFound(text);
+          return result as never;
+        },
+        transaction: (work) =>
+          sql.transaction((tx) =>
+            work({
+              async query(text, params) {
+                const result = await tx.query(text, params);
+                onFound(text);
+                return result as never;
+              },
+            }),
+          ),
+      };
+      const plan = loadPlan(join(import.meta.dirname, '..', '..', 'data', 'numbering', 'kz.json'));
+      const lists = createListService({
+        plan,
+        store: createListStore(watched),
+        cache: new ListCache(plan.parse),
+        stream: createMemoryStream(() => {}),
+        clock: () => Date.parse('2026-01-01T00:00:00Z'),
+      });
+      assert.equal(await lists.sweepExpired(), 1);
+      await addedAgain;
+
+      assert.equal((await store.get('blocklist', number))?.expiresAt, '2099-01-01T00:00:00.000Z');
+      const sync = await store.changesSince('blocklist', start.version, 100);
+      assert.deepEqual(
+        sync.added.map((e) => [e.number, e.expiresAt]),
+        [[number, '2099-01-01T00:00:00.000Z']],
+      );
+      assert.deepEqual(sync.removed, []);
+    } finally {
+      await sql.close();
+    }
+  });
 });
