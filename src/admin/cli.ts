@@ -80,8 +80,11 @@ async function admin(argv: string[]): Promise<number> {
         readInputFile(args[1]),
         'text/csv',
       );
-      process.stdout.write(`imported ${r.imported} into ${args[0]} (version ${r.version})\n`);
-      return 0;
+      process.stdout.write(
+        `imported ${r.imported} into ${args[0]}, rejected ${r.rejected.length} (version ${r.version})\n`,
+      );
+      for (const x of r.rejected.slice(0, 20)) process.stdout.write(`  line ${x.line}: ${x.reason}\n`);
+      return r.rejected.length ? 1 : 0;
     }
     case 'import-sms-senders': {
       need(1, 'a FILE.csv');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Sql } from '../platform/sql.ts';
+import { lockChangeLog, type Sql } from '../platform/sql.ts';
 import type { DeviceEntry, SimSuspension, SuspensionOutcome, SuspensionStatus } from './types.ts';
 
 const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString());
@@ -59,37 +59,43 @@ export function createSuspensionStore(
       alertId: string;
     }): Promise<SimSuspension> {
       const id = `sus_${randomBytes(9).toString('base64url')}`;
-      const inserted = await sql.query<SuspensionRow>(
-        `insert into sim_suspensions (id, version, operator_id, msisdn, imsi, reason, alert_id, deadline_at, created_at)
-         values ($1, nextval('sim_suspension_versions'), $2, $3, $4, $5, $6, $7, $8)
-         on conflict (alert_id) do nothing returning *`,
-        [id, input.operator, input.msisdn, input.imsi, input.reason, input.alertId, deadlineNow(), now()],
-      );
-      if (inserted.rows[0]) return toSuspension(inserted.rows[0]);
-      const { rows } = await sql.query<SuspensionRow>('select * from sim_suspensions where alert_id = $1', [
-        input.alertId,
-      ]);
-      // A cancelled request of a re-confirmed alert is asked for again.
-      if (rows[0].status === 'cancelled') {
-        const again = await sql.query<SuspensionRow>(
-          `update sim_suspensions set status = 'requested', version = nextval('sim_suspension_versions'),
-             note = null, acked_at = null, acked_by = null, created_at = $3, deadline_at = $2
-           where id = $1 returning *`,
-          [rows[0].id, deadlineNow(), now()],
+      return sql.transaction(async (tx) => {
+        await lockChangeLog(tx, 'simSuspensions');
+        const inserted = await tx.query<SuspensionRow>(
+          `insert into sim_suspensions (id, version, operator_id, msisdn, imsi, reason, alert_id, deadline_at, created_at)
+           values ($1, nextval('sim_suspension_versions'), $2, $3, $4, $5, $6, $7, $8)
+           on conflict (alert_id) do nothing returning *`,
+          [id, input.operator, input.msisdn, input.imsi, input.reason, input.alertId, deadlineNow(), now()],
         );
-        return toSuspension(again.rows[0]);
-      }
-      return toSuspension(rows[0]);
+        if (inserted.rows[0]) return toSuspension(inserted.rows[0]);
+        const { rows } = await tx.query<SuspensionRow>('select * from sim_suspensions where alert_id = $1', [
+          input.alertId,
+        ]);
+        // A cancelled request of a re-confirmed alert is asked for again.
+        if (rows[0].status === 'cancelled') {
+          const again = await tx.query<SuspensionRow>(
+            `update sim_suspensions set status = 'requested', version = nextval('sim_suspension_versions'),
+               note = null, acked_at = null, acked_by = null, created_at = $3, deadline_at = $2
+             where id = $1 returning *`,
+            [rows[0].id, deadlineNow(), now()],
+          );
+          return toSuspension(again.rows[0]);
+        }
+        return toSuspension(rows[0]);
+      });
     },
 
     /** Withdraws a request not yet acted on (its alert was dismissed); the operator sees it as cancelled. */
     async cancel(alertId: string): Promise<SimSuspension | null> {
-      const { rows } = await sql.query<SuspensionRow>(
-        `update sim_suspensions set status = 'cancelled', version = nextval('sim_suspension_versions')
-         where alert_id = $1 and status = 'requested' returning *`,
-        [alertId],
-      );
-      return rows[0] ? toSuspension(rows[0]) : null;
+      return sql.transaction(async (tx) => {
+        await lockChangeLog(tx, 'simSuspensions');
+        const { rows } = await tx.query<SuspensionRow>(
+          `update sim_suspensions set status = 'cancelled', version = nextval('sim_suspension_versions')
+           where alert_id = $1 and status = 'requested' returning *`,
+          [alertId],
+        );
+        return rows[0] ? toSuspension(rows[0]) : null;
+      });
     },
 
     /** Requests after `since`, for one operator (or all when undefined), oldest first. */
@@ -165,6 +171,7 @@ export function createDeviceBlocklist(sql: Sql) {
   return {
     async add(imei: string, reason: string, alertId: string | null, actor: string): Promise<DeviceEntry> {
       return sql.transaction(async (tx) => {
+        await lockChangeLog(tx, 'devices');
         const existing = await tx.query<DeviceRow>('select * from device_blocklist where imei = $1', [imei]);
         if (existing.rows[0]) return toDevice(existing.rows[0]);
         const { rows } = await tx.query<{ version: number }>(
@@ -183,6 +190,7 @@ export function createDeviceBlocklist(sql: Sql) {
     /** Removes an entry (only the one a given alert put there, when `alertId` is set). */
     async remove(imei: string, actor: string, alertId?: string): Promise<boolean> {
       return sql.transaction(async (tx) => {
+        await lockChangeLog(tx, 'devices');
         const gone = await tx.query(
           'delete from device_blocklist where imei = $1 and ($2::text is null or alert_id = $2)',
           [imei, alertId ?? null],

@@ -231,7 +231,8 @@ export function registerAlertRoutes(
       schema: {
         summary: 'SIM suspension requests for your operator, after a version',
         description:
-          'Pull with the returned `version` as `since`. A request whose alert was dismissed comes again with status `cancelled`.',
+          "Oldest first, at most `limit`. Pull with the returned `version` (the last item's) as `since` until `items` " +
+          'is empty. A request whose alert was dismissed comes again with status `cancelled`.',
         tags: ['alerts'],
         querystring: {
           type: 'object',
@@ -296,7 +297,9 @@ export function registerAlertRoutes(
     {
       schema: {
         summary: 'IMEI device blocklist (SIM-box hardware): incremental sync',
-        description: 'Same shape as `GET /v1/lists/{list}`: changes after `since` (0: the whole list, paged).',
+        description:
+          'Same shape and loop as `GET /v1/lists/{list}`: changes after `since` (0: the whole list, paged by `limit`); ' +
+          'ask again with the returned `version` until it equals the `since` you sent.',
         tags: ['alerts'],
         querystring: syncQuerystring,
         response: {

@@ -3,7 +3,7 @@ import { describePrincipal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
 import { parseCsv } from '../platform/csv.ts';
 import { errorSchema, principalOf, requireRole, syncQuerystring, syncResponse } from '../platform/http.ts';
-import type { ListService } from './service.ts';
+import type { AddEntryInput, ListService } from './service.ts';
 import type { ListStore } from './store.ts';
 import { isListName, type ListName, listNames } from './types.ts';
 
@@ -81,11 +81,27 @@ export function registerListRoutes(app: FastifyInstance, deps: { lists: ListServ
       preValidation: unknownList,
       schema: {
         summary: 'Import entries from CSV (number,reason[,expiresAt][,displayName])',
+        description:
+          'Every valid row is imported; a bad row is answered in `rejected` with its line (1 is the header), ' +
+          'its error code and why, and does not stop the others.',
         tags: ['lists'],
         params: listParam,
         consumes: ['text/csv'],
         response: {
-          200: { type: 'object', properties: { imported: { type: 'integer' }, version: { type: 'integer' } } },
+          200: {
+            type: 'object',
+            properties: {
+              imported: { type: 'integer' },
+              version: { type: 'integer' },
+              rejected: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { line: { type: 'integer' }, code: { type: 'string' }, reason: { type: 'string' } },
+                },
+              },
+            },
+          },
           '4xx': errorSchema,
         },
       },
@@ -94,18 +110,27 @@ export function registerListRoutes(app: FastifyInstance, deps: { lists: ListServ
       requireListEditor(request);
       const rows = parseCsv(String(request.body ?? ''), ['number', 'reason']);
       if (!rows.ok) throw new AppError('VALIDATION_FAILED', rows.message);
-      const changes = await lists.add(
-        listOf(request.params),
-        rows.value.map((r) => ({
+      const actor = describePrincipal(principalOf(request));
+      const valid: AddEntryInput[] = [];
+      const rejected: { line: number; code: string; reason: string }[] = [];
+      rows.value.forEach((r, i) => {
+        const input = {
           number: r.number,
           reason: r.reason,
           expiresAt: r.expiresAt || undefined,
           displayName: r.displayName || undefined,
-        })),
-        describePrincipal(principalOf(request)),
-        'import',
-      );
-      return { imported: changes.length, version: changes.at(-1)?.version ?? 0 };
+        };
+        try {
+          lists.normalise(input, actor, 'import');
+          valid.push(input);
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          // Line 1 is the header.
+          rejected.push({ line: i + 2, code: error.code, reason: error.message });
+        }
+      });
+      const changes = valid.length ? await lists.add(listOf(request.params), valid, actor, 'import') : [];
+      return { imported: changes.length, version: changes.at(-1)?.version ?? 0, rejected: rejected.slice(0, 1000) };
     },
   );
 
@@ -136,7 +161,9 @@ export function registerListRoutes(app: FastifyInstance, deps: { lists: ListServ
       schema: {
         summary: 'Incremental list sync',
         description:
-          'Changes after `since` (0 or absent: the whole list, paged by `limit`; ask again with the returned version).',
+          'Changes after `since` (0 or absent: the whole list, paged by `limit`). Apply `added` and `removed`, then ask ' +
+          'again with the returned `version` until it equals the `since` you sent. An entry whose `expiresAt` passes ' +
+          'comes as removed.',
         tags: ['lists'],
         params: listParam,
         querystring: syncQuerystring,

@@ -6,6 +6,9 @@ import type { ListCache } from './cache.ts';
 import type { ListStore, NewEntry } from './store.ts';
 import type { ListChange, ListName } from './types.ts';
 
+/** The first instant that cannot be an expiry: the year 10000. */
+const LATEST_EXPIRY = Date.UTC(10000, 0, 1);
+
 export interface AddEntryInput {
   number: string;
   reason: string;
@@ -42,12 +45,21 @@ export function createListService(deps: {
     let expiresAt: string | undefined;
     if (input.expiresAt !== undefined && input.expiresAt !== null && input.expiresAt !== '') {
       const t = Date.parse(input.expiresAt);
-      if (Number.isNaN(t)) throw new AppError('INVALID_TIME', '"expiresAt" must be an ISO 8601 date-time');
+      // Date.parse reads years up to 275760, but past 9999 toISOString writes the extended form
+      // (+010000-…), which the records store cannot read: it would fail as an internal error.
+      if (Number.isNaN(t) || t >= LATEST_EXPIRY) {
+        throw new AppError('INVALID_TIME', '"expiresAt" must be an ISO 8601 date-time before the year 10000');
+      }
       if (t <= deps.clock()) throw new AppError('VALIDATION_FAILED', '"expiresAt" is in the past');
       expiresAt = new Date(t).toISOString();
     }
     if (input.displayName !== undefined && (typeof input.displayName !== 'string' || input.displayName.length > 80)) {
       throw new AppError('VALIDATION_FAILED', '"displayName" must be a string of at most 80 characters');
+    }
+    // Refused here rather than by the records store, so that one such row of an import is
+    // rejected alone instead of failing the whole transaction.
+    if (input.reason.includes('\u0000') || input.displayName?.includes('\u0000')) {
+      throw new AppError('VALIDATION_FAILED', 'a text holds a NUL character (U+0000), which cannot be stored');
     }
     return {
       number: formatNumber(n),
@@ -78,12 +90,9 @@ export function createListService(deps: {
     entry: (list: ListName, number: string) => store.get(list, number),
     /** Removes entries whose expiry has passed; runs periodically. */
     async sweepExpired(): Promise<number> {
-      const due = await store.expired(new Date(deps.clock()));
-      for (const d of due) {
-        const change = await store.remove(d.list, d.number, 'system', 'expired');
-        if (change) publish([change]);
-      }
-      return due.length;
+      const changes = await store.removeExpired(new Date(deps.clock()));
+      publish(changes);
+      return changes.length;
     },
     /** Applies changes written by other nodes. */
     applyRemote(changes: ListChange[]) {

@@ -1,4 +1,4 @@
-import type { Sql } from '../platform/sql.ts';
+import { lockChangeLog, type Sql } from '../platform/sql.ts';
 import type { ListChange, ListEntry, ListName, ListSync } from './types.ts';
 
 interface EntryRow {
@@ -44,6 +44,7 @@ export function createListStore(sql: Sql) {
     /** Adds or replaces entries; returns the changes written, in version order. */
     async add(list: ListName, entries: NewEntry[]): Promise<ListChange[]> {
       return sql.transaction(async (tx) => {
+        await lockChangeLog(tx, 'lists');
         const changes: ListChange[] = [];
         for (const e of entries) {
           const { rows } = await tx.query<{ version: number }>(
@@ -69,6 +70,7 @@ export function createListStore(sql: Sql) {
     /** Removes an entry; null when the number was not on the list. */
     async remove(list: ListName, number: string, actor: string, reason: string): Promise<ListChange | null> {
       return sql.transaction(async (tx) => {
+        await lockChangeLog(tx, 'lists');
         const gone = await tx.query('delete from list_entries where list = $1 and number = $2', [list, number]);
         if (gone.affectedRows === 0) return null;
         const { rows } = await tx.query<{ version: number }>(
@@ -79,13 +81,27 @@ export function createListStore(sql: Sql) {
       });
     },
 
-    /** Entries past their expiry, to be removed with a change each. */
-    async expired(now: Date): Promise<{ list: ListName; number: string }[]> {
-      const { rows } = await sql.query<{ list: ListName; number: string }>(
-        'select list, number from list_entries where expires_at is not null and expires_at <= $1 limit 10000',
-        [now],
-      );
-      return rows;
+    /**
+     * Removes entries past their expiry (up to 10000 at a time), each with a change, in one
+     * statement: an entry added again with a later expiry between finding and removing it stays.
+     */
+    async removeExpired(now: Date): Promise<ListChange[]> {
+      return sql.transaction(async (tx) => {
+        await lockChangeLog(tx, 'lists');
+        const { rows } = await tx.query<{ list: ListName; number: string; version: number | string }>(
+          `with gone as (
+             delete from list_entries where (list, number) in (
+               select list, number from list_entries where expires_at is not null and expires_at <= $1 limit 10000)
+             returning list, number)
+           insert into list_changes (list, number, op, reason, actor)
+           select list, number, 'remove', 'expired', 'system' from gone order by list, number
+           returning version, list, number`,
+          [now],
+        );
+        return rows
+          .map((r) => ({ list: r.list, version: Number(r.version), op: 'remove' as const, number: r.number }))
+          .sort((a, b) => a.version - b.version);
+      });
     },
 
     /** Everything, to fill a node's cache at start. */

@@ -138,6 +138,21 @@ function unstorable(error: unknown): unknown {
     : error;
 }
 
+/** The versioned change logs that clients pull with `?since={version}`, each with its own lock. */
+const changeLogLocks = { lists: 1, devices: 2, smsSenders: 3, simSuspensions: 4 } as const;
+
+/**
+ * Takes, until the transaction ends, the lock of a change log pulled with `?since={version}`;
+ * call it before the transaction takes a version. A sequence hands out versions in the order
+ * transactions ask, not the order they commit: on PostgreSQL a reader could see version 6
+ * committed while 5 was still open, answer `version: 6`, and the client asking `since=6` next
+ * would never get 5. Holding the lock from the version's allocation to the commit makes the
+ * versions commit in order (PGlite runs one transaction at a time anyway).
+ */
+export async function lockChangeLog(tx: SqlQueryable, log: keyof typeof changeLogLocks): Promise<void> {
+  await tx.query('select pg_advisory_xact_lock(7262, $1)', [changeLogLocks[log]]);
+}
+
 const migrationsDir = new URL('../../migrations/', import.meta.url).pathname;
 
 /**

@@ -43,3 +43,41 @@ export const recordsAdapters: [string, () => Promise<{ sql: Sql; done: () => Pro
   ],
   ['postgres', () => withTempSchema(postgresTestUrl())],
 ];
+
+/**
+ * The records store with a writer slow to commit: the first transaction stops after its first
+ * statement matching `at` until `release()`, while every other query and transaction goes on.
+ */
+export function pauseFirstTransaction(sql: Sql, at: RegExp): { sql: Sql; reached: Promise<void>; release(): void } {
+  let taken = false;
+  let reach = () => {};
+  let release = () => {};
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const paused: Sql = {
+    kind: sql.kind,
+    query: (text, params) => sql.query(text, params),
+    close: () => sql.close(),
+    transaction(work) {
+      if (taken) return sql.transaction(work);
+      taken = true;
+      return sql.transaction((tx) =>
+        work({
+          async query<T>(text: string, params?: unknown[]) {
+            const result = await tx.query<T>(text, params);
+            if (at.test(text)) {
+              reach();
+              await gate;
+            }
+            return result;
+          },
+        }),
+      );
+    },
+  };
+  return { sql: paused, reached, release };
+}

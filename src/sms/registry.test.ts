@@ -37,3 +37,19 @@ describe('sender-ID registry on two nodes sharing a records store', () => {
     assert.equal(b.version, a.version);
   });
 });
+
+describe('sender-ID sync', () => {
+  it('names a removed sender ID as it was registered, whatever case the removal used', async () => {
+    const registry = createSenderRegistry(sql, brands);
+    await registry.refresh();
+    await registry.put('Halyk24', { owner: 'Halyk', routes: ['domestic'] }, 'test');
+    const before = await registry.changesSince(registry.version - 1, 100);
+    assert.deepEqual(
+      before.added.map((s) => s.senderId),
+      ['Halyk24'],
+    );
+    assert.equal(await registry.remove('HALYK24', 'test'), true);
+    const after = await registry.changesSince(before.version, 100);
+    assert.deepEqual(after.removed, ['Halyk24']);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { AppError } from '../errors.ts';
 import type { BrandCatalogue } from '../links/check.ts';
-import type { Sql } from '../platform/sql.ts';
+import { lockChangeLog, type Sql } from '../platform/sql.ts';
 import { type Ingress, ingressTypes } from '../screening/types.ts';
 import {
   brandTargets,
@@ -145,6 +145,7 @@ export function createSenderRegistry(sql: Sql, brands: BrandCatalogue, onChange:
       const { owner, routes } = parseRegistration(senderId, body);
       const key = senderKey(senderId);
       const sender = await sql.transaction(async (tx) => {
+        await lockChangeLog(tx, 'smsSenders');
         const change = await tx.query<{ version: number | string }>(
           `insert into sms_sender_changes (sender_key, sender_id, op, actor) values ($1, $2, 'add', $3) returning version`,
           [key, senderId, actor],
@@ -171,11 +172,16 @@ export function createSenderRegistry(sql: Sql, brands: BrandCatalogue, onChange:
     async remove(senderId: string, actor: string): Promise<boolean> {
       const key = senderKey(senderId);
       const removed = await sql.transaction(async (tx) => {
-        const r = await tx.query('delete from sms_senders where sender_key = $1', [key]);
-        if (r.affectedRows === 0) return null;
+        await lockChangeLog(tx, 'smsSenders');
+        const r = await tx.query<{ sender_id: string }>(
+          'delete from sms_senders where sender_key = $1 returning sender_id',
+          [key],
+        );
+        if (r.rows.length === 0) return null;
+        // The removal names the ID as clients received it in `added`, whatever case the DELETE used.
         const change = await tx.query<{ version: number | string }>(
           `insert into sms_sender_changes (sender_key, sender_id, op, actor) values ($1, $2, 'remove', $3) returning version`,
-          [key, senderId, actor],
+          [key, r.rows[0].sender_id, actor],
         );
         return Number(change.rows[0].version);
       });

@@ -271,7 +271,8 @@ export function registerSmsRoutes(
       schema: {
         summary: 'Incremental sync of the SMS sender-ID registry',
         description:
-          'Changes after `since` (0 or absent: the whole registry, paged by `limit`; ask again with the returned version).',
+          'Changes after `since` (0 or absent: the whole registry, paged by `limit`). Ask again with the returned ' +
+          '`version` until it equals the `since` you sent. Sender IDs compare case-insensitively.',
         tags: ['sms'],
         querystring: syncQuerystring,
         response: { 200: syncResponse(senderSchema), '4xx': errorSchema },

@@ -128,7 +128,11 @@ export const api = {
   removeEntry: (list: string, number: string) =>
     request<void>('DELETE', apiPaths.listEntry, { params: { list, number } }),
   importList: (list: string, csv: string) =>
-    request<{ imported: number; version: number }>('POST', apiPaths.listImport, { params: { list }, csv }),
+    request<{ imported: number; version: number; rejected: { line: number; code: string; reason: string }[] }>(
+      'POST',
+      apiPaths.listImport,
+      { params: { list }, csv },
+    ),
 
   audit: (query: { actor?: string; action?: string; target?: string; cursor?: number; limit?: number }) =>
     request<{ items: AuditEntry[]; next: number | null }>('GET', apiPaths.audit, { query }),

@@ -62,7 +62,14 @@ export function ListsPage() {
   }
   async function importFile(file: File) {
     const text = await file.text();
-    await act(async () => `${t('lists.imported')}: ${(await api.importList(list, text)).imported}`);
+    await act(async () => {
+      const r = await api.importList(list, text);
+      // A bad row does not stop the others: say which lines were left out and why.
+      const rejected = r.rejected.slice(0, 5).map((x) => `${x.line}: ${x.reason}`);
+      return r.rejected.length
+        ? `${t('lists.imported')}: ${r.imported}; ${t('lists.rejected')}: ${r.rejected.length} (${rejected.join('; ')})`
+        : `${t('lists.imported')}: ${r.imported}`;
+    });
   }
 
   return (
