@@ -58,6 +58,41 @@ function lazyLog(log: () => Log): () => Log {
   };
 }
 
+/** How often, at most, a subject's dropped events are logged (the counter has every one). */
+const DROPPED_LOG_MS = 60_000;
+
+/**
+ * What the node says about its NATS connection: connection changes in the log, and events dropped
+ * from the buffer while NATS was away both in `callshield_stream_dropped_events_total` and as a
+ * warning in the log, once a minute per subject at most with the number dropped since the last
+ * line (an on-call engineer reading the log learns that data was lost, not only the dashboard).
+ */
+export function natsEventReporter(
+  log: () => Log,
+  dropped: { inc(labels: { subject: string }, value: number): void },
+  clock: () => number = Date.now,
+) {
+  const unlogged = new Map<string, { events: number; loggedAt: number }>();
+  return (event: { type: 'connected' | 'disconnected' } | { type: 'dropped'; subject: Subject; count: number }) => {
+    if (event.type === 'dropped') {
+      dropped.inc({ subject: event.subject }, event.count);
+      const now = clock();
+      const seen = unlogged.get(event.subject) ?? { events: 0, loggedAt: Number.NEGATIVE_INFINITY };
+      seen.events += event.count;
+      if (now - seen.loggedAt >= DROPPED_LOG_MS) {
+        log().warn(
+          { dependency: 'nats', subject: event.subject, events: seen.events },
+          'events dropped: NATS was away longer than the buffer lasts',
+        );
+        seen.events = 0;
+        seen.loggedAt = now;
+      }
+      unlogged.set(event.subject, seen);
+    } else if (event.type === 'disconnected') log().warn({ dependency: 'nats' }, 'NATS connection lost');
+    else log().info({ dependency: 'nats' }, 'NATS connected');
+  };
+}
+
 /** The event stream of the config: NATS JetStream when NATS_URL is set, else in process. */
 export async function openEventStream(config: Config, streamDeps: StreamDeps): Promise<EventStream> {
   const deps = { ...streamDeps, log: lazyLog(streamDeps.log) };
@@ -77,11 +112,7 @@ export async function openEventStream(config: Config, streamDeps: StreamDeps): P
     partitions: { cdr: cdrPartitioning(config.cdrPartitions) },
     ownPartitions: config.detectPartitions,
     onHandlerError,
-    onEvent(event) {
-      if (event.type === 'dropped') dropped.inc({ subject: event.subject }, event.count);
-      else if (event.type === 'disconnected') deps.log().warn({ dependency: 'nats' }, 'NATS connection lost');
-      else deps.log().info({ dependency: 'nats' }, 'NATS connected');
-    },
+    onEvent: natsEventReporter(deps.log, dropped),
   });
   return stream;
 }
