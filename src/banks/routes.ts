@@ -10,7 +10,7 @@ import type { ReputationIndex, Risk } from '../screening/reputation.ts';
 import { parseTime } from '../screening/service.ts';
 import type { ContactIndex, TrailContact } from './contacts.ts';
 import type { BankService } from './service.ts';
-import { type BankStore, type Incident, incidentKinds } from './store.ts';
+import { type BankStore, type Incident, type IncidentCursor, incidentKinds, parseIncidentCursor } from './store.ts';
 
 const analysts = ['admin', 'supervisor', 'analyst'] as const;
 /** An incident's time may run ahead of ours by this much (clock skew), not more. */
@@ -438,15 +438,20 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
       if (p.kind !== 'bank') requireRole(request, ...analysts);
       const bank = p.kind === 'bank' ? p.bankId : q.bank;
       const number = q.number ? numberOf(q.number, 'number') : undefined;
-      let before: string | undefined;
-      if (q.before !== undefined) {
+      let before: IncidentCursor | undefined;
+      if (q.before?.startsWith('c1_')) {
+        const at = parseIncidentCursor(q.before);
+        if (!at) throw new AppError('VALIDATION_FAILED', '"before" is not a cursor this list gave');
+        before = at;
+      } else if (q.before !== undefined) {
+        // A cursor from before compound cursors: a receipt time, read as it was.
         const t = parseTime(q.before, 'before');
         if (!t.ok) throw new AppError(t.code, t.message);
-        before = new Date(t.value).toISOString();
+        before = { receivedBefore: new Date(t.value).toISOString() };
       }
-      const items = await store.list({ bank, number, limit: q.limit, before });
+      const page = await store.list({ bank, number, limit: q.limit, before });
       if (p.kind !== 'bank') await audit(request, 'bank.incidents.list', number ?? bank ?? '*', {});
-      return { items, next: items.length === q.limit ? items[items.length - 1].receivedAt : null };
+      return page;
     },
   );
 

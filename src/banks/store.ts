@@ -60,6 +60,42 @@ const toIncident = (r: IncidentRow): Incident => ({
   receivedAt: new Date(r.received_at).toISOString(),
 });
 
+/**
+ * Where a page of incidents ends: the last one's receipt (microseconds since the epoch, as the
+ * database keeps it) and key; or, from a cursor of before compound cursors, a receipt time alone.
+ */
+export type IncidentCursor = { receivedUs: string; bank: string; incidentId: string } | { receivedBefore: string };
+
+const CURSOR_PREFIX = 'c1_';
+
+/** The opaque `next` of a page of incidents. */
+export function incidentCursor(c: { receivedUs: string; bank: string; incidentId: string }): string {
+  return CURSOR_PREFIX + Buffer.from(JSON.stringify([c.receivedUs, c.bank, c.incidentId])).toString('base64url');
+}
+
+/**
+ * The place a compound cursor names; null when `cursor` is not one (an older cursor is a time,
+ * read by the caller; anything else is refused).
+ */
+export function parseIncidentCursor(cursor: string): { receivedUs: string; bank: string; incidentId: string } | null {
+  if (!cursor.startsWith(CURSOR_PREFIX)) return null;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString('utf8'));
+    if (
+      Array.isArray(v) &&
+      v.length === 3 &&
+      typeof v[0] === 'string' &&
+      /^-?[0-9]{1,18}$/.test(v[0]) &&
+      typeof v[1] === 'string' &&
+      typeof v[2] === 'string'
+    )
+      return { receivedUs: v[0], bank: v[1], incidentId: v[2] };
+  } catch {
+    // Not JSON: not a cursor this list gave.
+  }
+  return null;
+}
+
 const CUSTOMER_SLICE = 2000;
 
 export function createBankStore(sql: Sql) {
@@ -133,16 +169,41 @@ export function createBankStore(sql: Sql) {
       return rows.map(toIncident);
     },
 
-    async list(q: { bank?: string; number?: string; limit: number; before?: string }): Promise<Incident[]> {
-      const { rows } = await sql.query<IncidentRow>(
-        `select * from bank_incidents
+    async list(q: {
+      bank?: string;
+      number?: string;
+      limit: number;
+      before?: IncidentCursor;
+    }): Promise<{ items: Incident[]; next: string | null }> {
+      const after = q.before && 'receivedUs' in q.before ? q.before : null;
+      const legacy = q.before && 'receivedBefore' in q.before ? q.before.receivedBefore : null;
+      // Newest first, then by (bank, incident id), the key: incidents received in the same
+      // microsecond are all shown, each once, on one page or the next.
+      const { rows } = await sql.query<IncidentRow & { received_us: string }>(
+        `select *, (extract(epoch from received_at) * 1000000)::bigint::text as received_us from bank_incidents
          where ($1::text is null or bank_id = $1)
            and ($2::text is null or victim = $2 or $2 = any(suspect_numbers) or $2 = any(marked_suspects))
            and ($3::timestamptz is null or received_at < $3)
-         order by received_at desc limit $4`,
-        [q.bank ?? null, q.number ?? null, q.before ? new Date(q.before) : null, q.limit],
+           and ($5::bigint is null or (received_at, bank_id, incident_id)
+             < (timestamptz 'epoch' + $5::bigint * interval '1 microsecond', $6::text, $7::text))
+         order by received_at desc, bank_id desc, incident_id desc limit $4`,
+        [
+          q.bank ?? null,
+          q.number ?? null,
+          legacy ? new Date(legacy) : null,
+          q.limit + 1,
+          after?.receivedUs ?? null,
+          after?.bank ?? null,
+          after?.incidentId ?? null,
+        ],
       );
-      return rows.map(toIncident);
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      const next =
+        rows.length > q.limit
+          ? incidentCursor({ receivedUs: last.received_us, bank: last.bank_id, incidentId: last.incident_id })
+          : null;
+      return { items: page.map(toIncident), next };
     },
 
     /**
