@@ -126,7 +126,7 @@ export function createReportStore(sql: Sql) {
                 array_agg(distinct category) as categories, array_agg(distinct channel) as channels,
                 array_remove(array_agg(distinct url), null) as urls
          from reports where status = 'new' group by number
-         order by count(distinct reporter_key) desc, max(at) desc limit $1 offset $2`,
+         order by count(distinct reporter_key) desc, max(at) desc, number limit $1 offset $2`,
         [limit, offset],
       );
       return rows;
@@ -246,7 +246,7 @@ export async function createPhishingList(sql: Sql) {
         reason: string;
         added_by: string;
         added_at: Date;
-      }>('select * from phishing_domains order by added_at desc limit $1 offset $2', [limit, offset]);
+      }>('select * from phishing_domains order by added_at desc, domain limit $1 offset $2', [limit, offset]);
       return rows.map((r) => ({
         domain: r.domain,
         source: r.source,
