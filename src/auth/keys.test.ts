@@ -50,3 +50,65 @@ describe('API keys', () => {
     assert.equal(keyring.authenticate(apiKey), null);
   });
 });
+
+/** A keyring whose reads of the valid keys can be held, as a slow query to the records store is. */
+async function keyringWithHeldReads() {
+  let hold: Promise<void> | null = null;
+  const held: Sql = {
+    ...sql,
+    kind: sql.kind,
+    query: async (text, params) => {
+      const answer = await sql.query(text, params);
+      if (hold && text.startsWith('select id, operator_id, bank_id, key_hash')) await hold;
+      return answer as never;
+    },
+  };
+  const slow = await createKeyring(held, 'keys-test-admin-token-0123456789');
+  /** Holds the reads that end from now on; the function returned lets them go (and later ones pass). */
+  const holdReads = () => {
+    let release = () => {};
+    hold = new Promise((resolve) => {
+      release = resolve;
+    });
+    return () => {
+      hold = null;
+      release();
+    };
+  };
+  return { slow, holdReads };
+}
+
+describe('API keys read again (another node changed them) while this node changes one', () => {
+  it('refuses the revoked key though a reload read the keys before the revoke', async () => {
+    const { slow, holdReads } = await keyringWithHeldReads();
+    try {
+      const { apiKey, info } = await slow.issue('KCELL', 'admin');
+      const release = holdReads();
+      // Another node announced a change: the reload reads the keys, the key still valid then.
+      const reloading = slow.reload();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(await slow.revoke('KCELL', info.id), true);
+      assert.equal(slow.authenticate(apiKey), null);
+      release();
+      await reloading;
+      assert.equal(slow.authenticate(apiKey), null, 'the revoked key stays refused after the reload');
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('accepts a key issued while a reload was reading the keys', async () => {
+    const { slow, holdReads } = await keyringWithHeldReads();
+    try {
+      const release = holdReads();
+      const reloading = slow.reload();
+      await new Promise((resolve) => setImmediate(resolve));
+      const { apiKey } = await slow.issue('KCELL', 'admin');
+      release();
+      await reloading;
+      assert.equal(slow.authenticate(apiKey)?.kind, 'operator', 'the new key works after the reload');
+    } finally {
+      await slow.close();
+    }
+  });
+});

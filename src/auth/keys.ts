@@ -36,13 +36,29 @@ export async function createKeyring(sql: Sql, adminToken: string) {
     second = Date.now();
   }, 1000);
   ticker.unref();
+  // Keys issued or revoked on this node, counted once written: a read of the keys that overlapped
+  // one may hold the keys as they were before it (a revoked key still valid, a new one missing), so
+  // it is read again.
+  let localChanges = 0;
+  // Reads of the keys, numbered: one that ends after a later one is not applied over it.
+  let readsStarted = 0;
+  let readApplied = 0;
   async function load(): Promise<void> {
-    const { rows } = await sql.query<{
-      id: string;
-      operator_id: string | null;
-      bank_id: string | null;
-      key_hash: string;
-    }>('select id, operator_id, bank_id, key_hash from api_keys where revoked_at is null');
+    let changesSeen: number;
+    let read: number;
+    let rows: { id: string; operator_id: string | null; bank_id: string | null; key_hash: string }[];
+    do {
+      changesSeen = localChanges;
+      read = ++readsStarted;
+      ({ rows } = await sql.query<{
+        id: string;
+        operator_id: string | null;
+        bank_id: string | null;
+        key_hash: string;
+      }>('select id, operator_id, bank_id, key_hash from api_keys where revoked_at is null'));
+    } while (changesSeen !== localChanges);
+    if (read < readApplied) return;
+    readApplied = read;
     byHash.clear();
     for (const r of rows)
       byHash.set(r.key_hash, {
@@ -124,6 +140,7 @@ export async function createKeyring(sql: Sql, adminToken: string) {
         [id, operatorId, hash, prefix, createdBy],
       );
       byHash.set(hash, { id, operatorId, bank: owner === 'bank' });
+      localChanges++;
       return {
         apiKey,
         info: {
@@ -150,6 +167,7 @@ export async function createKeyring(sql: Sql, adminToken: string) {
         [keyId, operatorId],
       );
       for (const r of rows) byHash.delete(r.key_hash);
+      localChanges++;
       forgetRecent();
       return rows.length > 0;
     },

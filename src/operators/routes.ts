@@ -73,7 +73,7 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: { operators: 
         tags: ['admin'],
         body: {
           type: 'object',
-          properties: { name: { type: 'string', minLength: 1 }, participating: { type: 'boolean' } },
+          properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, participating: { type: 'boolean' } },
         },
         response: { 200: operatorSchema, '4xx': errorSchema },
       },
