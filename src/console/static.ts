@@ -7,6 +7,7 @@ import { join, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
+import { noRouteMessage } from '../platform/http.ts';
 
 /** Paths that belong to the API: an unknown one is a JSON 404, never the console page. */
 const apiPrefixes = ['/v1/', '/v1?', '/public/', '/healthz', '/metrics', '/openapi.json', '/documentation'];
@@ -41,7 +42,7 @@ export async function registerConsoleStatic(app: FastifyInstance, distDir: strin
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
     const path = request.url.split('?')[0];
     if (apiPrefixes.some((prefix) => path.startsWith(prefix) || path === prefix.replace(/[/?]$/, ''))) {
-      throw new AppError('NOT_FOUND', `no route ${request.method} ${path}`);
+      throw new AppError('NOT_FOUND', noRouteMessage(request.method, path));
     }
     reply.headers(securityHeaders);
     if (!built) {

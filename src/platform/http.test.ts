@@ -84,6 +84,18 @@ describe("Fastify's and Node's own refusals", () => {
     }
   });
 
+  it('names an unknown path in its 404, but not a long one whole', async () => {
+    const short = await t.request('GET', '/v1/nothing-here', { token: kcell });
+    assert.equal(short.statusCode, 404);
+    assert.deepEqual(short.json(), { error: { code: 'NOT_FOUND', message: 'no route GET /v1/nothing-here' } });
+    const long = await t.request('GET', `/v1/${'x'.repeat(10_000)}`, { token: kcell });
+    assert.equal(long.statusCode, 404);
+    const { error } = long.json() as { error: { code: string; message: string } };
+    assert.equal(error.code, 'NOT_FOUND');
+    assert.ok(error.message.length < 200, `${error.message.length} characters`);
+    assert.match(error.message, /^no route GET \/v1\/x+…$/);
+  });
+
   it('answers requests Node cannot parse in our error shape, then closes the connection', async () => {
     const malformed = [
       // Raw (not percent-encoded) non-ASCII bytes in the path.

@@ -15,6 +15,18 @@ import { clientNetworkOf } from './client-network.ts';
 import { Phase, phaseAdd, phaseTiming } from './phases.ts';
 import { createWirePath, type WirePath } from './wire-path.ts';
 
+/** Characters of an unknown path a 404 names at most. */
+const MAX_NAMED_PATH = 120;
+
+/**
+ * The 404 message for a request no route serves: the path named, but not a long one whole (the
+ * answer is not a mirror for what a client sends), and never its query.
+ */
+export function noRouteMessage(method: string, url: string): string {
+  const path = url.split('?')[0];
+  return `no route ${method} ${path.length > MAX_NAMED_PATH ? `${path.slice(0, MAX_NAMED_PATH)}…` : path}`;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
@@ -205,7 +217,7 @@ export function createHttpServer(options: HttpOptions): FastifyInstance {
   const unmatched = options.requestDuration?.child({ route: 'unmatched', method: 'any', status: '404' });
   app.setNotFoundHandler((request, reply) => {
     unmatched?.observe(reply.elapsedTime / 1000);
-    return reply.status(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+    return reply.status(404).send(errorBody('NOT_FOUND', noRouteMessage(request.method, request.url)));
   });
 
   // Routes declared on the root before the swagger plugin loads (the platform's /healthz, /metrics)
