@@ -79,12 +79,13 @@ function carriesPersonalData(body: string): string | undefined {
 describe('personal-data looks are audited', () => {
   let t: ConsoleTestApp;
   let analyst: string;
+  let kcell: string;
   const ids: Record<string, string> = {};
 
   before(async () => {
     t = await startConsoleTestApp();
     analyst = await t.user('walker', 'analyst');
-    const kcell = (await t.admin('POST', '/v1/admin/operators/KCELL/keys', {})).json().apiKey as string;
+    kcell = (await t.admin('POST', '/v1/admin/operators/KCELL/keys', {})).json().apiKey as string;
     const withKey = (key: string, url: string, body: unknown) =>
       t.app.http.inject({
         method: 'POST',
@@ -124,6 +125,14 @@ describe('personal-data looks are audited', () => {
       ingress: 'domestic',
     });
     ids.decisionId = decision.json().decisionId;
+    // The subscriber is abroad: the home operator registers where.
+    const roaming = await t.app.http.inject({
+      method: 'PUT',
+      url: '/v1/roaming/%2B77011000001',
+      headers: { authorization: `Bearer ${kcell}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ visitedCountry: 'TR', since: new Date(Date.now() - 3_600_000).toISOString() }),
+    });
+    assert.equal(roaming.statusCode, 200, roaming.body);
     // A SIM-box the detectors find: alerts, suspension requests, blocked devices, a case.
     const simBox = await t.app.http.inject({
       method: 'POST',
@@ -184,6 +193,7 @@ describe('personal-data looks are audited', () => {
       '/v1/alerts',
       '/v1/alerts/:id',
       '/v1/cases/:id/graph',
+      '/v1/roaming/:msisdn',
     ]) {
       assert.ok(seen.includes(path), `${path} answered no subscriber data in the walk (seen: ${seen.join(' ')})`);
     }
@@ -200,6 +210,39 @@ describe('personal-data looks are audited', () => {
       [
         ['user:walker', 'cdr.quarantine.read', ids.uploadId],
         ['user:walker', 'reports.read', '+77011000001'],
+      ],
+    );
+  });
+
+  it("records who read a subscriber's roaming registration", async () => {
+    const read = await t.admin('GET', '/v1/roaming/%2B77011000001');
+    assert.equal(read.statusCode, 200, read.body);
+    assert.equal(read.json().visitedCountry, 'TR');
+    const { rows } = await t.app.sql.query<{ actor: string; action: string; target: string }>(
+      'select actor, action, target from audit_log order by seq desc limit 1',
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.actor, r.action, r.target]),
+      [['admin', 'roaming.read', '+77011000001']],
+    );
+  });
+
+  it("records an operator's API key reading alerts, as that key", async () => {
+    const withKey = (url: string) =>
+      t.app.http.inject({ method: 'GET', url, headers: { authorization: `Bearer ${kcell}` } });
+    const list = await withKey('/v1/alerts');
+    assert.equal(list.statusCode, 200, list.body);
+    assert.ok(carriesPersonalData(list.body), 'the operator sees its subscribers in the alerts');
+    const one = await withKey(`/v1/alerts/${ids.alertId}`);
+    assert.equal(one.statusCode, 200, one.body);
+    const { rows } = await t.app.sql.query<{ actor: string; action: string; target: string }>(
+      "select actor, action, target from audit_log where actor like 'operator:KCELL:%' order by seq desc limit 2",
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.action, r.target]),
+      [
+        ['alert.view', ids.alertId],
+        ['alerts.list', '*'],
       ],
     );
   });

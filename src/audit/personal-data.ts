@@ -34,6 +34,8 @@ export const personalDataRoutes: Record<string, PersonalDataRoute> = {
   '/v1/campaigns': { action: 'campaigns.browse', target: () => '*' },
   // Which operator serves a subscriber now.
   '/v1/admin/mnp/:msisdn': { action: 'mnp.read', target: (p) => p.msisdn },
+  // Where a subscriber is abroad (country, since, until): read with the admin token or an operator's key.
+  '/v1/roaming/:msisdn': { action: 'roaming.read', target: (p) => p.msisdn },
   // The national lists name subscribers' numbers (blocked, protected): each sync or browse is a look.
   '/v1/lists/:list': { action: 'lists.read', target: (p, q) => `${p.list}@${text(q.since) ?? '0'}` },
   '/v1/lists/:list/entries': { action: 'lists.browse', target: (p) => p.list },
