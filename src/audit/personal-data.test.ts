@@ -246,4 +246,19 @@ describe('personal-data looks are audited', () => {
       ],
     );
   });
+
+  it('names the operator a key is held to when it reads quarantined rows, not the operator its query asked for', async () => {
+    const read = await t.app.http.inject({
+      method: 'GET',
+      url: '/v1/cdr/quarantine?operator=TELE2',
+      headers: { authorization: `Bearer ${kcell}` },
+    });
+    assert.equal(read.statusCode, 200, read.body);
+    assert.ok(read.json().items.length > 0, "the key was answered its own operator's rows");
+    const { rows } = await t.app.sql.query<{ actor: string; action: string; target: string }>(
+      'select actor, action, target from audit_log order by seq desc limit 1',
+    );
+    assert.match(rows[0].actor, /^operator:KCELL:/);
+    assert.deepEqual([rows[0].action, rows[0].target], ['cdr.quarantine.read', 'KCELL']);
+  });
 });
