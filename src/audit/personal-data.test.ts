@@ -26,7 +26,6 @@ const noPersonalData: Record<string, string> = {
   '/v1/admin/report-channels': 'channel names',
   '/v1/admin/operators/:id/keys': 'API key prefixes',
   '/v1/admin/stir/certificates': 'operator certificates',
-  '/v1/links': 'link checks',
   '/v1/links/phishing': 'domains',
 };
 
@@ -155,6 +154,8 @@ describe('personal-data looks are audited', () => {
     Number((await t.app.sql.query<{ n: number }>('select count(*)::int as n from audit_log')).rows[0].n);
 
   function concrete(path: string): string {
+    // The link graph needs where to start from.
+    if (path === '/v1/links') return '/v1/links?type=number&value=%2B77011000001';
     return path
       .replace(':number', '%2B77011000001')
       .replace(':msisdn', '%2B77011000001')
@@ -194,6 +195,7 @@ describe('personal-data looks are audited', () => {
       '/v1/alerts/:id',
       '/v1/cases/:id/graph',
       '/v1/roaming/:msisdn',
+      '/v1/links',
     ]) {
       assert.ok(seen.includes(path), `${path} answered no subscriber data in the walk (seen: ${seen.join(' ')})`);
     }
@@ -260,5 +262,23 @@ describe('personal-data looks are audited', () => {
     );
     assert.match(rows[0].actor, /^operator:KCELL:/);
     assert.deepEqual([rows[0].action, rows[0].target], ['cdr.quarantine.read', 'KCELL']);
+  });
+
+  it('names the time filter of a link-graph look', async () => {
+    const from = new Date(Date.now() - 7 * 86_400_000).toISOString();
+    const to = new Date(Date.now() + 86_400_000).toISOString();
+    const read = await t.as(
+      analyst,
+      'GET',
+      `/v1/links?type=imei&value=35693803564380&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+    );
+    assert.equal(read.statusCode, 200, read.body);
+    const { rows } = await t.app.sql.query<{ actor: string; action: string; target: string; details: unknown }>(
+      'select actor, action, target, details from audit_log order by seq desc limit 1',
+    );
+    const { actor, action, target, details } = rows[0];
+    assert.deepEqual([actor, action, target], ['user:walker', 'links.graph', 'imei:35693803564380']);
+    assert.equal((details as { from?: string }).from, from);
+    assert.equal((details as { to?: string }).to, to);
   });
 });
