@@ -445,7 +445,14 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
         before = new Date(t.value).toISOString();
       }
       const items = await store.list({ bank, number, limit: q.limit, before });
-      if (p.kind !== 'bank') await audit(request, 'bank.incidents.list', number ?? bank ?? '*', {});
+      // The whole filter: a number asked of one bank, and the page, are part of what was looked at.
+      if (p.kind !== 'bank')
+        await audit(request, 'bank.incidents.list', number ?? bank ?? '*', {
+          ...(bank ? { bank } : {}),
+          ...(before ? { before } : {}),
+          limit: q.limit,
+          items: items.length,
+        });
       return { items, next: items.length === q.limit ? items[items.length - 1].receivedAt : null };
     },
   );
