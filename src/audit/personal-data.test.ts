@@ -26,7 +26,6 @@ const noPersonalData: Record<string, string> = {
   '/v1/admin/report-channels': 'channel names',
   '/v1/admin/operators/:id/keys': 'API key prefixes',
   '/v1/admin/stir/certificates': 'operator certificates',
-  '/v1/links': 'link checks',
   '/v1/links/phishing': 'domains',
 };
 
@@ -79,12 +78,13 @@ function carriesPersonalData(body: string): string | undefined {
 describe('personal-data looks are audited', () => {
   let t: ConsoleTestApp;
   let analyst: string;
+  let kcell: string;
   const ids: Record<string, string> = {};
 
   before(async () => {
     t = await startConsoleTestApp();
     analyst = await t.user('walker', 'analyst');
-    const kcell = (await t.admin('POST', '/v1/admin/operators/KCELL/keys', {})).json().apiKey as string;
+    kcell = (await t.admin('POST', '/v1/admin/operators/KCELL/keys', {})).json().apiKey as string;
     const withKey = (key: string, url: string, body: unknown) =>
       t.app.http.inject({
         method: 'POST',
@@ -124,6 +124,14 @@ describe('personal-data looks are audited', () => {
       ingress: 'domestic',
     });
     ids.decisionId = decision.json().decisionId;
+    // The subscriber is abroad: the home operator registers where.
+    const roaming = await t.app.http.inject({
+      method: 'PUT',
+      url: '/v1/roaming/%2B77011000001',
+      headers: { authorization: `Bearer ${kcell}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ visitedCountry: 'TR', since: new Date(Date.now() - 3_600_000).toISOString() }),
+    });
+    assert.equal(roaming.statusCode, 200, roaming.body);
     // A SIM-box the detectors find: alerts, suspension requests, blocked devices, a case.
     const simBox = await t.app.http.inject({
       method: 'POST',
@@ -146,6 +154,8 @@ describe('personal-data looks are audited', () => {
     Number((await t.app.sql.query<{ n: number }>('select count(*)::int as n from audit_log')).rows[0].n);
 
   function concrete(path: string): string {
+    // The link graph needs where to start from.
+    if (path === '/v1/links') return '/v1/links?type=number&value=%2B77011000001';
     return path
       .replace(':number', '%2B77011000001')
       .replace(':msisdn', '%2B77011000001')
@@ -184,6 +194,8 @@ describe('personal-data looks are audited', () => {
       '/v1/alerts',
       '/v1/alerts/:id',
       '/v1/cases/:id/graph',
+      '/v1/roaming/:msisdn',
+      '/v1/links',
     ]) {
       assert.ok(seen.includes(path), `${path} answered no subscriber data in the walk (seen: ${seen.join(' ')})`);
     }
@@ -202,5 +214,71 @@ describe('personal-data looks are audited', () => {
         ['user:walker', 'reports.read', '+77011000001'],
       ],
     );
+  });
+
+  it("records who read a subscriber's roaming registration", async () => {
+    const read = await t.admin('GET', '/v1/roaming/%2B77011000001');
+    assert.equal(read.statusCode, 200, read.body);
+    assert.equal(read.json().visitedCountry, 'TR');
+    const { rows } = await t.app.sql.query<{ actor: string; action: string; target: string }>(
+      'select actor, action, target from audit_log order by seq desc limit 1',
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.actor, r.action, r.target]),
+      [['admin', 'roaming.read', '+77011000001']],
+    );
+  });
+
+  it("records an operator's API key reading alerts, as that key", async () => {
+    const withKey = (url: string) =>
+      t.app.http.inject({ method: 'GET', url, headers: { authorization: `Bearer ${kcell}` } });
+    const list = await withKey('/v1/alerts');
+    assert.equal(list.statusCode, 200, list.body);
+    assert.ok(carriesPersonalData(list.body), 'the operator sees its subscribers in the alerts');
+    const one = await withKey(`/v1/alerts/${ids.alertId}`);
+    assert.equal(one.statusCode, 200, one.body);
+    const { rows } = await t.app.sql.query<{ actor: string; action: string; target: string }>(
+      "select actor, action, target from audit_log where actor like 'operator:KCELL:%' order by seq desc limit 2",
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.action, r.target]),
+      [
+        ['alert.view', ids.alertId],
+        ['alerts.list', '*'],
+      ],
+    );
+  });
+
+  it('names the operator a key is held to when it reads quarantined rows, not the operator its query asked for', async () => {
+    const read = await t.app.http.inject({
+      method: 'GET',
+      url: '/v1/cdr/quarantine?operator=TELE2',
+      headers: { authorization: `Bearer ${kcell}` },
+    });
+    assert.equal(read.statusCode, 200, read.body);
+    assert.ok(read.json().items.length > 0, "the key was answered its own operator's rows");
+    const { rows } = await t.app.sql.query<{ actor: string; action: string; target: string }>(
+      'select actor, action, target from audit_log order by seq desc limit 1',
+    );
+    assert.match(rows[0].actor, /^operator:KCELL:/);
+    assert.deepEqual([rows[0].action, rows[0].target], ['cdr.quarantine.read', 'KCELL']);
+  });
+
+  it('names the time filter of a link-graph look', async () => {
+    const from = new Date(Date.now() - 7 * 86_400_000).toISOString();
+    const to = new Date(Date.now() + 86_400_000).toISOString();
+    const read = await t.as(
+      analyst,
+      'GET',
+      `/v1/links?type=imei&value=35693803564380&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+    );
+    assert.equal(read.statusCode, 200, read.body);
+    const { rows } = await t.app.sql.query<{ actor: string; action: string; target: string; details: unknown }>(
+      'select actor, action, target, details from audit_log order by seq desc limit 1',
+    );
+    const { actor, action, target, details } = rows[0];
+    assert.deepEqual([actor, action, target], ['user:walker', 'links.graph', 'imei:35693803564380']);
+    assert.equal((details as { from?: string }).from, from);
+    assert.equal((details as { to?: string }).to, to);
   });
 });

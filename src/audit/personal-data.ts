@@ -13,8 +13,11 @@ import type { AuditLog } from './log.ts';
 
 interface PersonalDataRoute {
   action: string;
-  /** What was looked at: a number, an upload, or '*' for a list. */
-  target(params: Record<string, string>, query: Record<string, unknown>): string;
+  /**
+   * What was looked at: a number, an upload, or '*' for a list. `operator` is the operator the caller
+   * is held to (an operator's key or an operator analyst), whatever the query asked for.
+   */
+  target(params: Record<string, string>, query: Record<string, unknown>, operator: string | undefined): string;
 }
 
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -28,12 +31,14 @@ export const personalDataRoutes: Record<string, PersonalDataRoute> = {
   // Raw quarantined CDR rows: msisdn, IMSI, IMEI as the operator sent them.
   '/v1/cdr/quarantine': {
     action: 'cdr.quarantine.read',
-    target: (_p, q) => text(q.uploadId) ?? text(q.operator) ?? '*',
+    target: (_p, q, operator) => text(q.uploadId) ?? operator ?? text(q.operator) ?? '*',
   },
   // Campaigns list the numbers that took part.
   '/v1/campaigns': { action: 'campaigns.browse', target: () => '*' },
   // Which operator serves a subscriber now.
   '/v1/admin/mnp/:msisdn': { action: 'mnp.read', target: (p) => p.msisdn },
+  // Where a subscriber is abroad (country, since, until): read with the admin token or an operator's key.
+  '/v1/roaming/:msisdn': { action: 'roaming.read', target: (p) => p.msisdn },
   // The national lists name subscribers' numbers (blocked, protected): each sync or browse is a look.
   '/v1/lists/:list': { action: 'lists.read', target: (p, q) => `${p.list}@${text(q.since) ?? '0'}` },
   '/v1/lists/:list/entries': { action: 'lists.browse', target: (p) => p.list },
@@ -41,6 +46,14 @@ export const personalDataRoutes: Record<string, PersonalDataRoute> = {
   '/v1/sim-suspensions': { action: 'sim_suspensions.read', target: (_p, q) => `since ${text(q.since) ?? '0'}` },
   '/v1/devices/blocklist': { action: 'devices.blocklist.read', target: (_p, q) => `since ${text(q.since) ?? '0'}` },
 };
+
+/** The operator a caller's reads are held to, if any: the route answers that operator's rows only. */
+function scopedOperator(request: FastifyRequest): string | undefined {
+  const p = request.principal;
+  if (p?.kind === 'operator') return p.operatorId;
+  if (p?.kind === 'user' && p.role === 'operator_analyst') return p.operatorId;
+  return undefined;
+}
 
 export function installPersonalDataAudit(app: FastifyInstance, audit: AuditLog): void {
   app.addHook('onRoute', (route) => {
@@ -57,7 +70,7 @@ export function installPersonalDataAudit(app: FastifyInstance, audit: AuditLog):
         await audit.append({
           ...auditActorOf(request),
           action: spec.action,
-          target: spec.target(params, query),
+          target: spec.target(params, query, scopedOperator(request)),
           details: { path: route.url, params, query },
         });
       } catch (error) {

@@ -237,6 +237,20 @@ describe('incidents, trails, warnings and escalation', () => {
     assert.equal((analysts.json() as { bank: string }).bank, 'KASPIBANK');
   });
 
+  it("an analysts' list of incidents is audited with its whole filter: the number, the bank and the page", async () => {
+    const before = new Date(Date.now() + 60_000).toISOString();
+    const url = `/v1/bank/incidents?bank=KASPIBANK&number=${encodeURIComponent(V1)}&before=${encodeURIComponent(before)}`;
+    const list = await t.request('GET', url, { token: admin });
+    assert.equal(list.statusCode, 200, list.body);
+    const audit = await t.request('GET', '/v1/audit?action=bank.incidents.list&limit=1', { token: admin });
+    const [entry] = (audit.json() as { items: { actor: string; target: string; details: Record<string, unknown> }[] })
+      .items;
+    assert.equal(entry.actor, 'admin');
+    assert.equal(entry.target, V1);
+    assert.equal(entry.details.bank, 'KASPIBANK');
+    assert.equal(entry.details.before, before);
+  });
+
   it('bad incidents are refused with a code, and operators cannot file them', async () => {
     for (const [label, body, code] of [
       ['malformed victim', incident({ incidentId: 'b1', victim: 'abc' }), 'INVALID_NUMBER'],

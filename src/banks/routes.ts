@@ -450,7 +450,14 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
         before = { receivedBefore: new Date(t.value).toISOString() };
       }
       const page = await store.list({ bank, number, limit: q.limit, before });
-      if (p.kind !== 'bank') await audit(request, 'bank.incidents.list', number ?? bank ?? '*', {});
+      // The whole filter: a number asked of one bank, and the page, are part of what was looked at.
+      if (p.kind !== 'bank')
+        await audit(request, 'bank.incidents.list', number ?? bank ?? '*', {
+          ...(bank ? { bank } : {}),
+          ...(q.before !== undefined ? { before: q.before } : {}),
+          limit: q.limit,
+          items: page.items.length,
+        });
       return page;
     },
   );

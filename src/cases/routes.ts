@@ -586,7 +586,15 @@ export function registerCaseRoutes(
         { ...timeFilter(request.query), operator: scope.operator },
         { depth, maxNodes },
       );
-      await audited(request, 'links.graph', `${type}:${value}`, { nodes: graph.nodes.length, depth });
+      // The time filter is part of what was looked at (the same number over another week is another look).
+      const { from, to } = request.query;
+      await audited(request, 'links.graph', `${type}:${value}`, {
+        nodes: graph.nodes.length,
+        depth,
+        maxNodes,
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
+      });
       return withLocations(graph);
     },
   );

@@ -338,7 +338,16 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
       }
       const result = await users.update(id, body);
       if (!result.ok) throw new AppError(result.code, result.message);
-      await audit.append({ ...auditActorOf(request), action: 'user.update', target: `user:${id}`, details: body });
+      // The fields that were changed, never the rest of the body (a password sent by mistake stays out of the log).
+      const { displayName, role, operatorId, disabled } = body;
+      await audit.append({
+        ...auditActorOf(request),
+        action: 'user.update',
+        target: `user:${id}`,
+        details: Object.fromEntries(
+          Object.entries({ displayName, role, operatorId, disabled }).filter(([, value]) => value !== undefined),
+        ),
+      });
       return result.value;
     },
   );

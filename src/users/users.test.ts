@@ -114,6 +114,19 @@ describe('console users and sessions', () => {
     assert.equal(again.statusCode, 401);
   });
 
+  it('records a user change with the changed fields only, not whatever else the body carried', async () => {
+    await t.user('renamed', 'analyst');
+    const changed = await t.admin('PATCH', '/v1/console/users/renamed', {
+      displayName: 'Renamed Analyst',
+      password: 'a password sent to the wrong place',
+    });
+    assert.equal(changed.statusCode, 200, changed.body);
+    const { rows } = await t.app.sql.query<{ details: unknown }>(
+      "select details from audit_log where action = 'user.update' and target = 'user:renamed' order by seq desc limit 1",
+    );
+    assert.deepEqual(rows[0].details, { displayName: 'Renamed Analyst' });
+  });
+
   it('requires an operator for an operator analyst and a known operator id', async () => {
     const missing = await t.admin('POST', '/v1/console/users', { username: 'oa', role: 'operator_analyst' });
     assert.equal(missing.json().error.code, 'VALIDATION_FAILED');
