@@ -126,6 +126,23 @@ interface AlertRow {
   suspension_note: string | null;
 }
 
+/** The alert's suspension request as `reader` may see it (`seesOwnersAnswer`), or null when there is none. */
+function suspensionOf(r: AlertRow, reader: string | undefined): AlertSuspension | null {
+  if (!(r.suspension_id && r.suspension_operator && r.suspension_status && r.suspension_created_at)) return null;
+  const ownersAnswer = seesOwnersAnswer(reader, r.suspension_operator);
+  return {
+    id: r.suspension_id,
+    operator: r.suspension_operator,
+    status: r.suspension_status,
+    requestedAt: new Date(r.suspension_created_at).toISOString(),
+    requestedBy: r.suspension_requested_by,
+    deadline: isoOrNull(r.suspension_deadline),
+    ackedAt: isoOrNull(r.suspension_acked_at),
+    ackedBy: ownersAnswer ? r.suspension_acked_by : null,
+    note: ownersAnswer ? r.suspension_note : null,
+  };
+}
+
 const toAlert = (r: AlertRow, reader: string | undefined): AlertRecord => ({
   id: r.id,
   kind: r.kind,
@@ -143,20 +160,7 @@ const toAlert = (r: AlertRow, reader: string | undefined): AlertRecord => ({
   decidedBy: r.decided_by,
   decidedAt: isoOrNull(r.decided_at),
   decisionReason: r.decision_reason,
-  suspension:
-    r.suspension_id && r.suspension_operator && r.suspension_status && r.suspension_created_at
-      ? {
-          id: r.suspension_id,
-          operator: r.suspension_operator,
-          status: r.suspension_status,
-          requestedAt: new Date(r.suspension_created_at).toISOString(),
-          requestedBy: r.suspension_requested_by,
-          deadline: isoOrNull(r.suspension_deadline),
-          ackedAt: isoOrNull(r.suspension_acked_at),
-          ackedBy: seesOwnersAnswer(reader, r.suspension_operator) ? r.suspension_acked_by : null,
-          note: seesOwnersAnswer(reader, r.suspension_operator) ? r.suspension_note : null,
-        }
-      : null,
+  suspension: suspensionOf(r, reader),
 });
 
 /**
