@@ -92,8 +92,9 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
 
   // Log-in attempts are throttled per client network (a password spray across many users), on
   // top of the lock of a user after wrong passwords; a throttled client is audited once per window.
-  // The network is the one the lock uses (IPv4 address, IPv6 /64): one line holds a whole /64, so
-  // counting single IPv6 addresses would let one client try without limit.
+  // The network is the one the lock uses (perClientRateLimit counts by clientNetworkOf: IPv4
+  // address, IPv6 /64): one line holds a whole /64, so counting single IPv6 addresses would let one
+  // client try without limit.
   app.register(async (scope) => {
     await scope.register(rateLimit, {
       ...perClientRateLimit(
@@ -101,7 +102,6 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps) {
         LOGIN_WINDOW_MS,
         (retryMs) => `too many log-in attempts from this address; try again in ${Math.ceil(retryMs / 60_000)} min`,
       ),
-      keyGenerator: (request) => clientNetworkOf(request.ip),
       onExceeded: (request) => {
         const now = Date.now();
         const network = clientNetworkOf(request.ip);
