@@ -50,6 +50,8 @@ export class CdrBatch {
   recordIds: string[] | null = null;
   /** Rows of this batch's stretch of input that failed validation. */
   quarantine: QuarantineItem[] = [];
+  /** Times it was emptied to be filled again (`reset`): what was learnt of its dictionary holds for one fill. */
+  fill = 0;
 
   constructor(capacity = 65536, keepRecordIds = false) {
     this.capacity = capacity;
@@ -72,6 +74,20 @@ export class CdrBatch {
     this.cell = new Int32Array(capacity);
     this.operator = new Int32Array(capacity);
     if (keepRecordIds) this.recordIds = [];
+  }
+
+  /**
+   * Empties the batch to be filled again (for `file`), its columns kept: a reader that hands many
+   * batches over one after another fills the same memory instead of new memory for each.
+   */
+  reset(file: string): void {
+    this.fill++;
+    this.size = 0;
+    this.file = file;
+    this.strings.length = 0;
+    this.stringIndex.clear();
+    if (this.recordIds !== null) this.recordIds = [];
+    this.quarantine = [];
   }
 
   get full(): boolean {

@@ -205,6 +205,7 @@ export class RowParser {
   private readonly scratch = new RowScratch();
   private lastOperatorText = '';
   private lastOperatorBatch: CdrBatch | null = null;
+  private lastOperatorFill = 0;
   private lastOperatorIndex = -1;
 
   private readonly plan: NumberingPlan;
@@ -323,12 +324,17 @@ export class RowParser {
     batch.imei[i] = imei;
     batch.imeiDigits[i] = imeiDigits;
     // Operator: nearly always the same as the previous row, so compare before slicing.
-    if (this.lastOperatorBatch === batch && equalsAt(s, operatorStart, operatorEnd, this.lastOperatorText)) {
+    if (
+      this.lastOperatorBatch === batch &&
+      this.lastOperatorFill === batch.fill &&
+      equalsAt(s, operatorStart, operatorEnd, this.lastOperatorText)
+    ) {
       batch.operator[i] = this.lastOperatorIndex;
     } else {
       const text = s.slice(operatorStart, operatorEnd);
       this.lastOperatorText = text;
       this.lastOperatorBatch = batch;
+      this.lastOperatorFill = batch.fill;
       this.lastOperatorIndex = batch.intern(text);
       batch.operator[i] = this.lastOperatorIndex;
     }

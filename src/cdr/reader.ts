@@ -32,6 +32,11 @@ export interface CdrParserOptions {
   recordIds?: boolean;
   /** Bad rows a batch holds before it is handed over (default and most QUARANTINE_PER_BATCH). */
   quarantinePerBatch?: number;
+  /**
+   * A batch handed over earlier that its receiver no longer uses, to be filled again instead of a
+   * new one (undefined when there is none). It must hold `batchSize` rows and keep record ids as asked.
+   */
+  spareBatch?: () => CdrBatch | undefined;
 }
 
 /**
@@ -44,6 +49,7 @@ export class CdrTextParser {
   private readonly rowParser: RowParser;
   private readonly batchSize: number;
   private readonly keepRecordIds: boolean;
+  private readonly spareBatch: (() => CdrBatch | undefined) | undefined;
   private readonly quarantinePerBatch: number;
   private batch: CdrBatch;
   private carry = '';
@@ -62,6 +68,7 @@ export class CdrTextParser {
     this.rowParser = new RowParser(plan);
     this.batchSize = options.batchSize ?? 65536;
     this.keepRecordIds = options.recordIds ?? false;
+    this.spareBatch = options.spareBatch;
     this.quarantinePerBatch = Math.max(
       1,
       Math.min(QUARANTINE_PER_BATCH, options.quarantinePerBatch ?? QUARANTINE_PER_BATCH),
@@ -70,8 +77,8 @@ export class CdrTextParser {
   }
 
   private newBatch(): CdrBatch {
-    const batch = new CdrBatch(this.batchSize, this.keepRecordIds);
-    batch.file = this.file;
+    const batch = this.spareBatch?.() ?? new CdrBatch(this.batchSize, this.keepRecordIds);
+    batch.reset(this.file);
     return batch;
   }
 

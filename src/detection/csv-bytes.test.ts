@@ -21,12 +21,14 @@ interface Read {
   summary: unknown;
 }
 
+/** Reads a file; with `refill`, each batch is given back to the reader to be filled again once read. */
 async function readWith(
   reader: typeof readCdrFile,
   path: string,
-  options: { batchSize?: number; chunkSize?: number },
+  options: { batchSize?: number; chunkSize?: number; refill?: boolean },
 ): Promise<Read> {
   const batches: Read['batches'] = [];
+  let spare: CdrBatch | undefined;
   const summary = await reader(
     path,
     plan,
@@ -36,8 +38,16 @@ async function readWith(
         strings: [...batch.strings],
         quarantine: batch.quarantine,
       });
+      if (options.refill) spare = batch;
     },
-    options,
+    {
+      ...options,
+      spareBatch: () => {
+        const batch = spare;
+        spare = undefined;
+        return batch;
+      },
+    },
   );
   return { batches, summary };
 }
@@ -49,6 +59,10 @@ async function assertSame(path: string, batchSize = 7): Promise<void> {
     const actual = await readWith(readCdrFileBytes, path, { batchSize, chunkSize });
     assert.deepEqual(actual, expected, `${path} in chunks of ${chunkSize}`);
   }
+  // Batches filled again once read (as analyze's reading thread does) hold what new ones hold:
+  // read in small chunks, so that a batch is read before the next is filled.
+  const refill = { batchSize, chunkSize: 64, refill: true };
+  assert.deepEqual(await readWith(readCdrFileBytes, path, refill), expected, `${path} refilled`);
 }
 
 const GOOD = 'KCELL,voice,out,+77011230001,+77051234567,401020000000001,352906116834153,ALA-1';
@@ -179,6 +193,21 @@ test('the byte reader gives the batches, quarantine and summary of the text read
 test('files the byte reader does not parse itself are read by the text reader whole', async () => {
   const cases: Record<string, string | Buffer> = {
     'jsonl.jsonl': `${JSON.stringify({ record_id: 'j1', operator: 'KCELL', event: 'voice', direction: 'out', msisdn: '+77011230001', other_party: '+77051234567', started_at: TIME, duration_s: 3, answered: 1 })}\nnot json\n`,
+    // Many rows for the text reader, the operator and cell changing from row to row.
+    'jsonl-operators.jsonl': Array.from({ length: 40 }, (_, k) =>
+      JSON.stringify({
+        record_id: `o${k}`,
+        operator: ['KCELL', 'TELE2', 'BEELINE'][k % 3],
+        event: 'voice',
+        direction: 'out',
+        msisdn: '+77011230001',
+        other_party: '+77051234567',
+        cell_id: `ALA-${k % 4}`,
+        started_at: TIME,
+        duration_s: k,
+        answered: 1,
+      }),
+    ).join('\n'),
     'bad-header.csv': `record_id,operator,event\nr1,KCELL,voice\n`,
     'twice.csv': `${CDR_HEADER},msisdn\n${rows[0]},x\n`,
     'header-only.csv': CDR_HEADER,
@@ -201,6 +230,8 @@ test('the byte reader matches the text reader on every file of a mixed-habits in
     const expected = await readWith(readCdrFile, file, { batchSize: 4096 });
     const actual = await readWith(readCdrFileBytes, file, { batchSize: 4096, chunkSize: 4099 });
     assert.deepEqual(actual, expected, file);
+    const refilled = await readWith(readCdrFileBytes, file, { batchSize: 1000, chunkSize: 4099, refill: true });
+    assert.deepEqual(refilled, await readWith(readCdrFile, file, { batchSize: 1000 }), `${file} refilled`);
   }
 });
 

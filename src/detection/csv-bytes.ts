@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { CdrBatch } from '../cdr/batch.ts';
@@ -132,7 +133,9 @@ const W_ON_NET = ascii('on-net');
 interface Name {
   bytes: Uint8Array;
   text: string;
+  /** The batch, and its fill (`CdrBatch.fill`), whose dictionary holds the name at `index`. */
   batch: CdrBatch | null;
+  fill: number;
   index: number;
 }
 
@@ -158,8 +161,9 @@ class NameTable {
       const name = this.slots[i];
       if (name === undefined) break;
       if (this.hashes[i] === h && bytesEqual(b, start, end, name.bytes)) {
-        if (name.batch !== batch) {
+        if (name.batch !== batch || name.fill !== batch.fill) {
           name.batch = batch;
+          name.fill = batch.fill;
           name.index = batch.intern(name.text);
         }
         return name.index;
@@ -168,7 +172,7 @@ class NameTable {
     }
     const bytes = new Uint8Array(b.subarray(start, end));
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-    const name: Name = { bytes, text, batch, index: batch.intern(text) };
+    const name: Name = { bytes, text, batch, fill: batch.fill, index: batch.intern(text) };
     this.slots[i] = name;
     this.hashes[i] = h;
     if (++this.count * 2 > this.slots.length) this.grow();
@@ -209,6 +213,7 @@ export class CdrByteParser {
   private readonly plan: NumberingPlan;
   private readonly rowParser: RowParser;
   private readonly batchSize: number;
+  private readonly spareBatch: (() => CdrBatch | undefined) | undefined;
   private readonly quarantinePerBatch: number;
   private readonly positions: Int32Array;
   private readonly starts = new Int32Array(COLUMN_COUNT);
@@ -250,6 +255,7 @@ export class CdrByteParser {
     this.ends.fill(-1);
     this.lineNumber = linesBefore;
     this.batchSize = options.batchSize ?? 65536;
+    this.spareBatch = options.spareBatch;
     this.quarantinePerBatch = Math.max(
       1,
       Math.min(QUARANTINE_PER_BATCH, options.quarantinePerBatch ?? QUARANTINE_PER_BATCH),
@@ -258,8 +264,8 @@ export class CdrByteParser {
   }
 
   private newBatch(): CdrBatch {
-    const batch = new CdrBatch(this.batchSize);
-    batch.file = this.file;
+    const batch = this.spareBatch?.() ?? new CdrBatch(this.batchSize);
+    batch.reset(this.file);
     return batch;
   }
 
@@ -723,6 +729,31 @@ function csvPositions(header: string): Int32Array | null {
 }
 
 /**
+ * The bytes of a file in chunks of up to `chunkSize`, unzipped when `gzip`. A plain file is read
+ * into one buffer over and over (fresh memory for every chunk costs the system more than the
+ * copy out of the page cache): a chunk is only valid until the next one is asked for.
+ */
+async function* chunksOf(path: string, gzip: boolean, chunkSize: number): AsyncGenerator<Buffer> {
+  if (gzip) {
+    yield* createReadStream(path, { highWaterMark: chunkSize }).pipe(
+      createGunzip({ chunkSize: Math.max(64, chunkSize) }),
+    ) as AsyncIterable<Buffer>;
+    return;
+  }
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(chunkSize);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, chunkSize, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/**
  * Reads a CDR file as `readCdrFile` (src/cdr/reader.ts) does — the same batches, quarantined
  * rows and summary — parsing canonical CSV from bytes.
  */
@@ -734,8 +765,6 @@ export async function readCdrFileBytes(
 ): Promise<ReadSummary> {
   const chunkSize = options.chunkSize ?? 1 << 20;
   const gzip = await isGzip(path);
-  const raw = createReadStream(path, { highWaterMark: chunkSize });
-  const stream = gzip ? raw.pipe(createGunzip({ chunkSize: Math.max(64, chunkSize) })) : raw;
   let bytes = 0;
   // Until the header is found: the bytes read, and the lines before it.
   let head: Buffer | null = Buffer.alloc(0);
@@ -799,10 +828,11 @@ export async function readCdrFileBytes(
     out.length = 0;
   };
 
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of chunksOf(path, gzip, chunkSize)) {
     bytes += chunk.length;
     if (head !== null) {
-      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      // A copy: the chunk's memory is read into again.
+      head = Buffer.concat([head, chunk]);
       findHeader(false);
     } else if (parser !== null) feed(chunk);
     else out.push(...text!.push(decoder!.write(chunk)));

@@ -6,14 +6,17 @@ import { after, before, test } from 'node:test';
 import type { CdrBatch } from '../cdr/batch.ts';
 import { parseCdrText, readCdrFile } from '../cdr/reader.ts';
 import { CDR_HEADER } from '../cdr/test-support.ts';
-import { decodeBatch } from '../ingest/codec.ts';
+import { decodeBatch, encodeBatch } from '../ingest/codec.ts';
 import { loadPlan } from '../numbering/plan.ts';
 import { findCdrFiles, simulate, simulatorAvailable } from './dataset.ts';
 import { simRecords } from './detectors.ts';
-import { FeatureStore, inSimOrder } from './features.ts';
+import { FeatureStore } from './features.ts';
 import { NumberTable } from './number-table.ts';
+import { analyzeFilesThreaded } from './parallel.ts';
+import { loadModels } from './pipeline.ts';
 
-const plan = loadPlan(join(import.meta.dirname, '..', '..', 'data', 'numbering', 'kz.json'));
+const planPath = join(import.meta.dirname, '..', '..', 'data', 'numbering', 'kz.json');
+const plan = loadPlan(planPath);
 let dir = '';
 before(() => {
   if (simulatorAvailable()) dir = simulate('evasive', 3000, 2, 31);
@@ -47,19 +50,18 @@ function snapshot(store: FeatureStore): string {
 
 /**
  * The simulator run folded in batches of `batchSize` rows, `group` batches at a time; with
- * `numbered`, each row's SIM numbered in order of first appearance; with `presorted`, also each
- * batch put in SIM order before it is folded (as analyze's parsing thread does).
+ * `numbered`, each row's SIM numbered in order of first appearance; with `handedOver`, each
+ * batch also encoded and decoded and folded with its numbers, as analyze's parsing thread hands it over.
  */
-async function fold(batchSize: number, group = 1, numbered = false, presorted = false): Promise<FeatureStore> {
+async function fold(batchSize: number, group = 1, numbered = false, handedOver = false): Promise<FeatureStore> {
   const store = new FeatureStore(plan);
   const numbers = new NumberTable<number>();
   let pending: CdrBatch[] = [];
   let pendingIds: Int32Array[] = [];
   const flush = () => {
-    if (presorted)
+    if (handedOver)
       pending.forEach((batch, b) => {
-        const sorted = inSimOrder(batch, pendingIds[b]);
-        store.addBatchInSimOrder(decodeBatch(sorted.payload), sorted.slots, sorted.rowOf);
+        store.addBatchWithSimIds(decodeBatch(encodeBatch(batch)), pendingIds[b]);
       });
     else if (group === 1 && !numbered) store.addBatch(pending[0]);
     else store.addBatches(pending, numbered ? pendingIds : null);
@@ -107,6 +109,20 @@ test('the fold gives the same features as the single-pass fold did, whatever the
   assert.equal(snapshot(await fold(5000, 3, true)), whole);
   assert.equal(snapshot(await fold(65536, 1, true, true)), whole);
   assert.equal(snapshot(await fold(777, 1, true, true)), whole);
+});
+
+test('analyze on two threads folds what one thread folds, over many batches and blocks of SIMs handed over', {
+  skip: !simulatorAvailable(),
+}, async () => {
+  const whole = snapshot(await fold(65536));
+  // 3 000 subscribers: several blocks of SIMs made on the reading thread; small batches, so that
+  // batch memory goes back and forth many times and parsed batches are filled again.
+  const threaded = await analyzeFilesThreaded(findCdrFiles(dir), planPath, plan, loadModels(), {
+    threads: 2,
+    batchRows: 5000,
+  });
+  assert.ok(threaded.store.sims.size > 2048, `${threaded.store.sims.size} SIMs`);
+  assert.equal(snapshot(threaded.store), whole);
 });
 
 /**

@@ -8,10 +8,26 @@ import {
   OTHER_E164,
   ROUTE_INTERNATIONAL,
 } from '../cdr/types.ts';
-import { decodeBatch, encodeBatch } from '../ingest/codec.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import { NumberTable } from './number-table.ts';
-import { DistinctCounter, RecentNumbers, TopCounter } from './sketch.ts';
+import {
+  BoundedSet,
+  boundedAdd,
+  bytesOf,
+  DistinctCounter,
+  distinctAdd,
+  distinctCount,
+  numbersHave,
+  RecentNumbers,
+  recentTouch,
+  TopCounter,
+  topAdd,
+  topHas,
+  wordsOfBoundedSet,
+  wordsOfDistinctCounter,
+  wordsOfRecentNumbers,
+  wordsOfTopCounter,
+} from './sketch.ts';
 import { defaultTacTable, type TacTable } from './tac.ts';
 
 /**
@@ -47,10 +63,11 @@ const OFFICE_TO_HOUR = 19;
 const CONVERSATION_S = 30;
 
 /**
- * A SIM's numbers, in one array of doubles per SIM (indexes below): counters, times, the last
- * callee, IMEI and cell, the out-calls of the last days, the hour and duration histograms and the
- * ring of active hours. One object the fold touches instead of a field per number (each double
- * field a heap number of its own) and three typed arrays.
+ * A SIM's windows, in one run of S_WORDS doubles (indexes below) in a block that holds many SIMs
+ * (`SimBlocks`): counters, times, the last callee, IMEI and cell, the out-calls of the last days,
+ * the hour and duration histograms, the ring of active hours, then its summaries (distinct
+ * callees and callers, top contacts, recent callers, peers, cells). The fold writes numbers there
+ * and allocates nothing: the garbage collector never copies a SIM's windows, however they grow.
  */
 const S_IMSI = 0;
 const S_IMSI_DIGITS = 1;
@@ -90,25 +107,93 @@ const S_DAY_COUNT = S_DAY + OUT_DAYS + 1;
 const S_HOURS = S_DAY_COUNT + OUT_DAYS + 1;
 const S_DURATIONS = S_HOURS + 24;
 const S_ACTIVE_HOURS = S_DURATIONS + DURATION_EDGES.length;
+/** End of the numbers; the summaries follow. */
 const S_SIZE = S_ACTIVE_HOURS + HOUR_RING / 32;
+const CALLEES_EXACT = 32;
+const CALLERS_EXACT = 16;
+const CONTACTS = 16;
+const TOP_CELLS = 8;
+const S_CALLEES = S_SIZE;
+const S_CALLERS = S_CALLEES + wordsOfDistinctCounter(CALLEES_EXACT);
+const S_CONTACTS = S_CALLERS + wordsOfDistinctCounter(CALLERS_EXACT);
+const S_RECENT_CALLERS = S_CONTACTS + wordsOfTopCounter(CONTACTS);
+const S_CALLER_COUNTS = S_RECENT_CALLERS + wordsOfRecentNumbers(RECENT_CALLERS);
+const S_SMS_SENDER_COUNTS = S_CALLER_COUNTS + wordsOfTopCounter(PEER_COUNTERS);
+const S_CELL_COUNTS = S_SMS_SENDER_COUNTS + wordsOfTopCounter(PEER_COUNTERS);
+const S_CELLS = S_CELL_COUNTS + wordsOfTopCounter(TOP_CELLS);
+const S_WORDS = S_CELLS + wordsOfBoundedSet(MAX_CELLS_PER_SIM);
 
-/** A new SIM's numbers; copies of it are arrays of unboxed doubles from the start. */
-const SIM_NUMBERS: number[] = Array.from({ length: S_SIZE }, () => 0.5).fill(0);
-SIM_NUMBERS[S_IMSI] = -1;
-SIM_NUMBERS[S_FIRST_SEEN] = Number.POSITIVE_INFINITY;
-SIM_NUMBERS[S_LAST_SEEN] = Number.NEGATIVE_INFINITY;
-SIM_NUMBERS[S_LAST_CALLEE] = -1;
-SIM_NUMBERS[S_LAST_OUT_AT] = Number.NaN;
-SIM_NUMBERS[S_FIRST_DAY] = Number.NaN;
-SIM_NUMBERS[S_LAST_IMEI] = -1;
-SIM_NUMBERS[S_LAST_DEVICE_GENERATION] = -1;
-SIM_NUMBERS[S_LAST_CELL] = -1;
+/** A new SIM's words (the summaries start empty, at zero). */
+const SIM_WORDS = new Float64Array(S_WORDS);
+SIM_WORDS[S_IMSI] = -1;
+SIM_WORDS[S_FIRST_SEEN] = Number.POSITIVE_INFINITY;
+SIM_WORDS[S_LAST_SEEN] = Number.NEGATIVE_INFINITY;
+SIM_WORDS[S_LAST_CALLEE] = -1;
+SIM_WORDS[S_LAST_OUT_AT] = Number.NaN;
+SIM_WORDS[S_FIRST_DAY] = Number.NaN;
+SIM_WORDS[S_LAST_IMEI] = -1;
+SIM_WORDS[S_LAST_DEVICE_GENERATION] = -1;
+SIM_WORDS[S_LAST_CELL] = -1;
+
+/** SIMs per block of `SimBlocks` (about 3.3 MB a block). */
+export const SIMS_PER_BLOCK = 1024;
+
+/**
+ * A block for SIMS_PER_BLOCK new SIMs, each SIM's words set as a new SIM's. Writing it is most of
+ * the cost of a new SIM (the system's first touch of each page of fresh memory): the threaded
+ * `analyze` has its reading thread make the blocks and hand them over (`FeatureStore.addSimBlocks`).
+ */
+export function newSimBlock(): Float64Array {
+  const block = new Float64Array(SIMS_PER_BLOCK * S_WORDS);
+  block.set(SIM_WORDS);
+  for (let set = S_WORDS; set < block.length; set *= 2) block.copyWithin(set, 0, Math.min(set, block.length - set));
+  return block;
+}
+
+/**
+ * The windows of a store's SIMs, S_WORDS doubles each, in blocks of SIMS_PER_BLOCK SIMs outside
+ * the garbage-collected heap. A SIM keeps its place for life; an evicted SIM's place is given to
+ * the next new SIM.
+ */
+class SimBlocks {
+  private readonly blocks: Float64Array[] = [];
+  /** Blocks made ahead (`newSimBlock`), for the SIMs to come. */
+  private readonly ahead: Float64Array[] = [];
+  private readonly free: number[] = [];
+  private next = 0;
+
+  /** A place for a new SIM, and its words, set as a new SIM's. */
+  take(): { place: number; words: Float64Array } {
+    let place = this.free.pop();
+    const reused = place !== undefined;
+    if (place === undefined) {
+      place = this.next++;
+      if (place % SIMS_PER_BLOCK === 0) this.blocks.push(this.ahead.shift() ?? newSimBlock());
+    }
+    const start = (place % SIMS_PER_BLOCK) * S_WORDS;
+    const words = this.blocks[Math.floor(place / SIMS_PER_BLOCK)].subarray(start, start + S_WORDS);
+    if (reused) words.set(SIM_WORDS);
+    return { place, words };
+  }
+
+  /** Blocks made by `newSimBlock` elsewhere, for the SIMs to come. */
+  add(blocks: Float64Array[]): void {
+    for (const block of blocks) {
+      if (block.length !== SIMS_PER_BLOCK * S_WORDS) throw new Error('not a block of SIMs');
+      this.ahead.push(block);
+    }
+  }
+
+  release(place: number): void {
+    this.free.push(place);
+  }
+}
 
 /** Running state of one SIM (keyed by MSISDN). */
 export class SimState {
   readonly msisdn: number;
-  /** The numbers (S_… indexes); read them through the named properties below. */
-  readonly n: number[] = SIM_NUMBERS.slice();
+  /** The words (S_… indexes); read the numbers through the named properties below. */
+  readonly n: Float64Array;
   declare readonly imsi: number;
   declare readonly imsiDigits: number;
   declare readonly firstSeen: number;
@@ -139,21 +224,8 @@ export class SimState {
   /** Active days as a bit set (day index from the first event, up to 31 days). */
   declare readonly activeDayBits: number;
   declare readonly firstDay: number;
-  readonly callees = new DistinctCounter(32);
-  readonly callers = new DistinctCounter(16);
-  readonly contacts = new TopCounter(16);
-  /** Last callers, most recent last: to see call-backs. */
-  readonly recentCallers = new RecentNumbers(RECENT_CALLERS);
-  /**
-   * Heaviest callers and SMS senders with their counts: calls and SMS from SIMs of this SIM's own
-   * farm (a box faking incoming traffic among its SIMs) are told apart from the outside world's
-   * once the population is known (detectors.ts), in both directions — the other SIM's counter holds
-   * the calls this one made to it.
-   */
-  readonly callerCounts = new TopCounter(PEER_COUNTERS);
-  readonly smsSenderCounts = new TopCounter(PEER_COUNTERS);
-  readonly cellCounts = new TopCounter(8);
-  readonly cells = new Set<number>();
+  /** The same memory as `n`, as bytes (a HyperLogLog's registers). */
+  readonly b: Uint8Array;
   readonly imeis: number[] = [];
   imeiDigits: number[] = [];
   /** The device of this SIM's last CDR with an IMEI, while it holds this SIM (skips the lookups). */
@@ -163,10 +235,51 @@ export class SimState {
 
   /** Order of creation in its store among the SIMs it holds (the SIM-by-SIM fold's order). */
   slot: number;
+  /** Its place in its store's `SimBlocks`. */
+  readonly place: number;
 
-  constructor(msisdn: number, slot = 0) {
+  /** A SIM's state over its words (by default, words of its own). */
+  constructor(msisdn: number, slot = 0, words: Float64Array = SIM_WORDS.slice(), place = -1) {
     this.msisdn = msisdn;
     this.slot = slot;
+    this.n = words;
+    this.b = bytesOf(words);
+    this.place = place;
+  }
+
+  // The summaries, as objects over the SIM's words made when asked for (the fold updates the
+  // words through the summaries' functions and makes no object).
+  get callees(): DistinctCounter {
+    return new DistinctCounter(CALLEES_EXACT, this.n, S_CALLEES, this.b);
+  }
+  get callers(): DistinctCounter {
+    return new DistinctCounter(CALLERS_EXACT, this.n, S_CALLERS, this.b);
+  }
+  /** The heaviest callees. */
+  get contacts(): TopCounter {
+    return new TopCounter(CONTACTS, this.n, S_CONTACTS);
+  }
+  /** Last callers, most recent last: to see call-backs. */
+  get recentCallers(): RecentNumbers {
+    return new RecentNumbers(RECENT_CALLERS, this.n, S_RECENT_CALLERS);
+  }
+  /**
+   * Heaviest callers and SMS senders with their counts: calls and SMS from SIMs of this SIM's own
+   * farm (a box faking incoming traffic among its SIMs) are told apart from the outside world's
+   * once the population is known (detectors.ts), in both directions — the other SIM's counter holds
+   * the calls this one made to it.
+   */
+  get callerCounts(): TopCounter {
+    return new TopCounter(PEER_COUNTERS, this.n, S_CALLER_COUNTS);
+  }
+  get smsSenderCounts(): TopCounter {
+    return new TopCounter(PEER_COUNTERS, this.n, S_SMS_SENDER_COUNTS);
+  }
+  get cellCounts(): TopCounter {
+    return new TopCounter(TOP_CELLS, this.n, S_CELL_COUNTS);
+  }
+  get cells(): BoundedSet {
+    return new BoundedSet(MAX_CELLS_PER_SIM, this.n, S_CELLS);
   }
 }
 
@@ -350,17 +463,18 @@ export class FeatureStore {
   /** SIMs made so far: each SIM's slot, the order of the SIM-by-SIM fold; the SIMs by slot. */
   private slots = 0;
   private readonly simsBySlot: SimState[] = [];
+  private readonly simBlocks = new SimBlocks();
   /** Cell states by global cell id (cells are never evicted). */
   private readonly cellStates: CellState[] = [];
   /**
-   * Per row of the batch being folded (in SIM order): its global cell id, its device; its
-   * position from its position read (the inverse of `rowOf`); the device pass's order and sort keys.
+   * Per row of the batch being folded, by its place in the batch: its global cell id, its device,
+   * its device's slot; the SIM pass's and the device pass's orders of the rows.
    */
   private rowCells = new Int32Array(0);
   private rowDevices: (ImeiState | null)[] = [];
-  private rowAt = new Int32Array(0);
-  private rowOrder = new Int32Array(0);
-  private rowSlots = new Int32Array(0);
+  private rowDeviceSlots = new Int32Array(0);
+  private simOrder = new Int32Array(0);
+  private deviceOrder = new Int32Array(0);
   /** Devices made so far (each device's slot); those made by the batch being folded. */
   private deviceSlots = 0;
   private readonly newDevices: ImeiState[] = [];
@@ -401,15 +515,11 @@ export class FeatureStore {
    * given, numbers each row's SIM (one Int32Array per batch) 0, 1, 2… in the order the SIMs first
    * appear in all the rows this store is ever given — what a reader that sees every row can work
    * out on its own thread — and spares a lookup per row; they are ignored once SIMs were evicted.
-   * Each batch is put in SIM order (`inSimOrder`) and folded as `addBatchInSimOrder` folds.
    */
   addBatches(batches: CdrBatch[], simIds: Int32Array[] | null = null): void {
     const ids = simIds !== null && this.generation === 0 ? simIds : null;
-    for (let b = 0; b < batches.length; b++) {
-      const batch = batches[b];
-      const sorted = inSimOrder(batch, ids === null ? this.slotsOf(batch) : ids[b]);
-      this.foldInSimOrder(decodeBatch(sorted.payload, { share: true }), sorted.slots, sorted.rowOf);
-    }
+    for (let b = 0; b < batches.length; b++)
+      this.foldBatch(batches[b], ids === null ? this.slotsOf(batches[b]) : ids[b]);
   }
 
   /** Each row's SIM slot, the SIMs new to the store made in the order of their first rows. */
@@ -425,43 +535,50 @@ export class FeatureStore {
   }
 
   private makeSim(msisdn: number): SimState {
-    const sim = new SimState(msisdn, this.slots++);
+    const { place, words } = this.simBlocks.take();
+    const sim = new SimState(msisdn, this.slots++, words, place);
     this.sims.set(msisdn, sim);
     this.simTable.add(msisdn, sim);
     this.simsBySlot.push(sim);
     return sim;
   }
 
-  /**
-   * Folds a batch put in SIM order by its reader: `slots[k]` numbers row k's SIM as `simIds` of
-   * `addBatches` do, the rows are sorted by it with each SIM's rows in their order (`inSimOrder`),
-   * and `rowOf[k]` is row k's position in the order read. Only for a store that never evicted.
-   */
-  addBatchInSimOrder(batch: CdrBatch, slots: Int32Array, rowOf: Int32Array): void {
-    if (this.generation > 0) throw new Error('SIM numbers of a reader cannot follow a store that evicted SIMs');
-    this.foldInSimOrder(batch, slots, rowOf);
+  /** Memory for the SIMs to come, made ahead by `newSimBlock` (on another thread). */
+  addSimBlocks(blocks: Float64Array[]): void {
+    this.simBlocks.add(blocks);
   }
 
   /**
-   * The fold of a batch in SIM order. First, in the order read: cells named and made (the cells
-   * are listed in the order of their first rows), calls in from abroad (`foldSource`). Then SIM
-   * by SIM, each SIM's rows in their order: its own windows (`foldSim`), cells (`foldCell`) and
-   * IMEIs (`deviceOf`). Then device by device, each device's rows in the order read (`foldDevice`:
-   * its SIMs and hand-overs). A SIM's state depends only on its own rows and a device's on its
-   * own, so the result is that of a fold row by row in the order read; but a SIM's state is fetched
-   * from memory once per batch, not once per row (the rows of a file are in time order, every SIM
-   * in turn), and the rows are read one after the other.
+   * Folds a batch whose rows' SIMs its reader numbered, as `simIds` of `addBatches` (one number a
+   * row). Only for a store that never evicted.
    */
-  private foldInSimOrder(batch: CdrBatch, slots: Int32Array, rowOf: Int32Array): void {
+  addBatchWithSimIds(batch: CdrBatch, simIds: Int32Array): void {
+    if (this.generation > 0) throw new Error('SIM numbers of a reader cannot follow a store that evicted SIMs');
+    this.foldBatch(batch, simIds);
+  }
+
+  /**
+   * The fold of a batch whose rows' SIMs are numbered by `slotOf` (their slots, or the reader's
+   * numbers of SIMs to be made in that order). First, in the order read: cells named and made
+   * (the cells are listed in the order of their first rows), calls in from abroad (`foldSource`).
+   * Then SIM by SIM, each SIM's rows in their order: its own windows (`foldSim`), cells
+   * (`foldCell`) and IMEIs (`deviceOf`). Then device by device, each device's rows in their order
+   * (`foldDevice`: its SIMs and hand-overs). A SIM's state depends only on its own rows and a
+   * device's on its own, so the result is that of a fold row by row in the order read; but a
+   * SIM's state is fetched from memory once per batch, not once per row (the rows of a file are in
+   * time order, every SIM in turn): its few kilobytes are read once, and the batch's columns,
+   * a few dozen bytes a row, are read out of order instead.
+   */
+  private foldBatch(batch: CdrBatch, slotOf: Int32Array): void {
     const size = batch.size;
     if (this.rowCells.length < size) {
       this.rowCells = new Int32Array(size);
-      this.rowAt = new Int32Array(size);
-      this.rowOrder = new Int32Array(size);
-      this.rowSlots = new Int32Array(size);
+      this.rowDeviceSlots = new Int32Array(size);
+      this.simOrder = new Int32Array(size);
+      this.deviceOrder = new Int32Array(size);
       this.rowDevices = new Array(size).fill(null);
     }
-    const { rowCells, rowAt, rowOrder, rowSlots, rowDevices } = this;
+    const { rowCells, rowDeviceSlots, simOrder, deviceOrder, rowDevices } = this;
     const msisdns = batch.msisdn;
     const cells = batch.cell;
     const startedAt = batch.startedAt;
@@ -470,12 +587,10 @@ export class FeatureStore {
     const routes = batch.route;
     const otherKinds = batch.otherKind;
     const imeis = batch.imei;
-    for (let k = 0; k < size; k++) rowAt[rowOf[k]] = k;
     // Batch-local string ids → global cell ids, once per distinct string of the batch.
     const local = new Int32Array(batch.strings.length).fill(-2);
-    for (let j = 0; j < size; j++) {
-      const k = rowAt[j];
-      const localCell = cells[k];
+    for (let i = 0; i < size; i++) {
+      const localCell = cells[i];
       let cell = -1;
       if (localCell >= 0) {
         cell = local[localCell];
@@ -490,53 +605,59 @@ export class FeatureStore {
           this.cells.set(cell, state);
         }
       }
-      rowCells[k] = cell;
+      rowCells[i] = cell;
       if (
-        routes[k] === ROUTE_INTERNATIONAL &&
-        events[k] === EVENT_VOICE &&
-        directions[k] !== DIRECTION_OUT &&
-        otherKinds[k] === OTHER_E164 &&
-        batch.otherParty[k] >= 0
+        routes[i] === ROUTE_INTERNATIONAL &&
+        events[i] === EVENT_VOICE &&
+        directions[i] !== DIRECTION_OUT &&
+        otherKinds[i] === OTHER_E164 &&
+        batch.otherParty[i] >= 0
       )
-        this.foldSource(batch, k, msisdns[k]);
+        this.foldSource(batch, i, msisdns[i]);
     }
-    // SIM by SIM.
+    // SIM by SIM, the SIMs new to the store made in the order of their numbers.
+    let slots = this.slots;
+    for (let i = 0; i < size; i++) {
+      simOrder[i] = i;
+      if (slotOf[i] >= slots) slots = slotOf[i] + 1;
+    }
+    sortRows(simOrder, size, slotOf, slots);
     const bySlot = this.simsBySlot;
     for (let k = 0; k < size; k++) {
-      const slot = slots[k];
+      const i = simOrder[k];
+      const slot = slotOf[i];
       let sim = bySlot[slot];
       if (sim === undefined) {
         if (slot !== this.slots) throw new Error('SIM numbers out of order');
-        sim = this.makeSim(msisdns[k]);
+        sim = this.makeSim(msisdns[i]);
       }
-      const at = startedAt[k];
+      const at = startedAt[i];
       if (at > this.latest) this.latest = at;
       if (at < this.earliest) this.earliest = at;
-      this.foldSim(sim, batch, k);
-      const cell = rowCells[k];
-      if (cell >= 0) this.foldCell(sim, cell, events[k], directions[k]);
-      if (imeis[k] >= 0) rowDevices[k] = this.deviceOf(sim, batch, k);
+      this.foldSim(sim, batch, i);
+      const cell = rowCells[i];
+      if (cell >= 0) this.foldCell(sim, cell, events[i], directions[i]);
+      if (imeis[i] >= 0) rowDevices[i] = this.deviceOf(sim, batch, i);
     }
     // Then device by device, each device's rows in the order read: its SIMs, hand-overs and cells.
     let withDevice = 0;
-    for (let j = 0; j < size; j++) {
-      const k = rowAt[j];
-      const device = rowDevices[k];
+    for (let i = 0; i < size; i++) {
+      const device = rowDevices[i];
       if (device !== null) {
-        rowOrder[withDevice++] = k;
-        rowSlots[k] = device.slot;
+        deviceOrder[withDevice++] = i;
+        rowDeviceSlots[i] = device.slot;
       }
     }
-    sortRows(rowOrder, withDevice, rowSlots, this.deviceSlots);
+    sortRows(deviceOrder, withDevice, rowDeviceSlots, this.deviceSlots);
     for (let w = 0; w < withDevice; w++) {
-      const k = rowOrder[w];
-      const device = rowDevices[k]!;
+      const i = deviceOrder[w];
+      const device = rowDevices[i]!;
       if (device.firstRow === NEW_DEVICE) {
         // A device new in this batch is as its first row (in the order read) made it.
-        device.firstRow = rowOf[k];
-        device.digits = batch.imeiDigits[k];
+        device.firstRow = i;
+        device.digits = batch.imeiDigits[i];
       }
-      this.foldDevice(device, msisdns[k], rowCells[k], startedAt[k]);
+      this.foldDevice(device, msisdns[i], rowCells[i], startedAt[i]);
     }
     // Devices made by this batch, listed in the order of their first rows (as a row-by-row fold would).
     if (this.newDevices.length > 0) {
@@ -583,7 +704,8 @@ export class FeatureStore {
       else {
         n[S_SMS_IN]++;
         // Only E.164 senders with a known number count (not short codes or empty senders).
-        if (batch.otherKind[i] === OTHER_E164 && batch.otherParty[i] >= 0) sim.smsSenderCounts.add(batch.otherParty[i]);
+        if (batch.otherKind[i] === OTHER_E164 && batch.otherParty[i] >= 0)
+          topAdd(n, S_SMS_SENDER_COUNTS, PEER_COUNTERS, batch.otherParty[i]);
       }
     } else if (event === EVENT_DATA) {
       n[S_DATA_EVENTS]++;
@@ -650,13 +772,14 @@ export class FeatureStore {
 
   /** The cell of a row with one: the SIM's cells and the cell's SIMs and voice counts. */
   private foldCell(sim: SimState, cell: number, event: number, direction: number): void {
-    sim.cellCounts.add(cell);
+    const n = sim.n;
+    topAdd(n, S_CELL_COUNTS, TOP_CELLS, cell);
     let cellState: CellState;
     if (cell === sim.n[S_LAST_CELL]) {
       // Same cell as this SIM's last CDR: already in its set and counted in the cell (cells are never evicted).
       cellState = sim.lastCellState!;
     } else {
-      if (sim.cells.size < MAX_CELLS_PER_SIM) sim.cells.add(cell);
+      boundedAdd(n, S_CELLS, MAX_CELLS_PER_SIM, cell);
       cellState = this.cellStates[cell];
       cellState.sims.add(sim.msisdn);
       sim.n[S_LAST_CELL] = cell;
@@ -730,10 +853,10 @@ export class FeatureStore {
       if (lastCallee >= 0 && step !== 0 && step <= SEQUENTIAL_DISTANCE && step >= -SEQUENTIAL_DISTANCE)
         n[S_SEQUENTIAL_CALLEES]++;
       n[S_LAST_CALLEE] = other;
-      sim.callees.add(other);
-      sim.contacts.add(other);
+      distinctAdd(n, sim.b, S_CALLEES, CALLEES_EXACT, other);
+      topAdd(n, S_CONTACTS, CONTACTS, other);
       if (this.isDomestic(other)) n[S_OUT_TO_DOMESTIC]++;
-      if (sim.recentCallers.has(other)) n[S_OUT_TO_KNOWN_CALLER]++;
+      if (numbersHave(n, S_RECENT_CALLERS, other)) n[S_OUT_TO_KNOWN_CALLER]++;
     }
     const lastOutAt = n[S_LAST_OUT_AT];
     if (!Number.isNaN(lastOutAt) && at >= lastOutAt) {
@@ -753,10 +876,10 @@ export class FeatureStore {
     if (answered) n[S_IN_ANSWERED]++;
     if (route === ROUTE_INTERNATIONAL) n[S_IN_INTERNATIONAL]++;
     if (other >= 0) {
-      sim.callers.add(other);
-      sim.callerCounts.add(other);
-      if (sim.contacts.has(other)) n[S_IN_FROM_CONTACT]++;
-      sim.recentCallers.touch(other);
+      distinctAdd(n, sim.b, S_CALLERS, CALLERS_EXACT, other);
+      topAdd(n, S_CALLER_COUNTS, PEER_COUNTERS, other);
+      if (topHas(n, S_CONTACTS, other)) n[S_IN_FROM_CONTACT]++;
+      recentTouch(n, S_RECENT_CALLERS, RECENT_CALLERS, other);
     }
   }
 
@@ -820,21 +943,23 @@ export class FeatureStore {
     // The numbers read straight from the SIM's array (S_… indexes), not through its properties.
     const n = sim.n;
     const voice = n[S_VOICE_OUT] + n[S_VOICE_IN];
-    const distinctCallees = sim.callees.count;
+    const distinctCallees = distinctCount(n, sim.b, S_CALLEES);
+    const contacts = sim.contacts;
+    const cellCounts = sim.cellCounts;
     let activeDays = 0;
     for (let bits = n[S_ACTIVE_DAY_BITS]; bits !== 0; bits &= bits - 1) activeDays++;
     let maxOutPerDay = 0;
     for (let k = 0; k < n[S_DAYS_HELD]; k++) if (n[S_DAY_COUNT + k] > maxOutPerDay) maxOutPerDay = n[S_DAY_COUNT + k];
     // Reciprocity: of the heaviest contacts, how many also called this SIM.
     let reciprocal = 0;
-    const contactCount = sim.contacts.size;
+    const contactCount = contacts.size;
     for (let k = 0; k < contactCount; k++) {
-      const contact = sim.contacts.keyAt(k);
-      if (sim.callers.has(contact) || sim.recentCallers.has(contact)) reciprocal++;
+      const contact = contacts.keyAt(k);
+      if (numbersHave(n, S_CALLERS, contact) || numbersHave(n, S_RECENT_CALLERS, contact)) reciprocal++;
     }
     const gapMean = n[S_GAP_COUNT] > 0 ? n[S_GAP_LOG_SUM] / n[S_GAP_COUNT] : 0;
     const gapVariance = n[S_GAP_COUNT] > 1 ? Math.max(0, n[S_GAP_LOG_SQUARES] / n[S_GAP_COUNT] - gapMean * gapMean) : 0;
-    const topCell = sim.cellCounts.top();
+    const topCell = cellCounts.top();
     const device = this.deviceTraits(sim);
     let office = 0;
     for (let h = OFFICE_FROM_HOUR; h < OFFICE_TO_HOUR; h++) office += n[S_HOURS + h];
@@ -849,7 +974,7 @@ export class FeatureStore {
       maxOutPerDay,
       distinctCallees,
       calleesPerOutCall: n[S_VOICE_OUT] > 0 ? Math.min(1, distinctCallees / n[S_VOICE_OUT]) : 0,
-      top5ContactShare: sim.contacts.topShare(5),
+      top5ContactShare: contacts.topShare(5),
       reciprocity: contactCount > 0 ? reciprocal / contactCount : 0,
       callbackShare: n[S_VOICE_OUT] > 0 ? n[S_OUT_TO_KNOWN_CALLER] / n[S_VOICE_OUT] : 0,
       answeredShare: n[S_VOICE_OUT] > 0 ? n[S_OUT_ANSWERED] / n[S_VOICE_OUT] : 0,
@@ -863,8 +988,8 @@ export class FeatureStore {
       gapMedianS: n[S_GAP_COUNT] > 0 ? Math.expm1(gapMean) : 0,
       gapLogSpread: Math.sqrt(gapVariance),
       burstShare: n[S_GAP_COUNT] > 0 ? n[S_GAPS_UNDER_60] / n[S_GAP_COUNT] : 0,
-      distinctCells: sim.cells.size,
-      topCellShare: topCell >= 0 ? sim.cellCounts.get(topCell) / sim.cellCounts.total : 0,
+      distinctCells: n[S_CELLS],
+      topCellShare: topCell >= 0 ? cellCounts.get(topCell) / cellCounts.total : 0,
       imeisPerSim: sim.imeis.length,
       simsPerImei: this.simsPerImei(sim),
       smsCount: n[S_SMS_OUT] + n[S_SMS_IN],
@@ -872,7 +997,7 @@ export class FeatureStore {
       dataBytes: n[S_DATA_BYTES],
       internationalInShare: n[S_VOICE_IN] > 0 ? n[S_IN_INTERNATIONAL] / n[S_VOICE_IN] : 0,
       domesticCalleeShare: n[S_VOICE_OUT] > 0 ? n[S_OUT_TO_DOMESTIC] / n[S_VOICE_OUT] : 0,
-      distinctCallers: sim.callers.count,
+      distinctCallers: distinctCount(n, sim.b, S_CALLERS),
       activeDays,
       simAgeDays: Number.isFinite(this.latest) ? (this.latest - n[S_FIRST_SEEN]) / DAY_MS : 0,
       officeHourShare: n[S_VOICE_OUT] > 0 ? office / n[S_VOICE_OUT] : 0,
@@ -908,6 +1033,7 @@ export class FeatureStore {
     for (const [key, sim] of this.sims)
       if (sim.lastSeen < beforeMs) {
         this.sims.delete(key);
+        this.simBlocks.release(sim.place);
         dropped++;
       }
     for (const [key, device] of this.imeis) if (device.lastSeen < beforeMs) this.imeis.delete(key);
@@ -982,26 +1108,6 @@ function histogramQuantile(values: ArrayLike<number>, from: number, q: number): 
     if (sum >= target) return Math.min(3600, DURATION_EDGES[i]);
   }
   return 3600;
-}
-
-/**
- * A batch put in SIM order, as `FeatureStore.addBatchInSimOrder` takes it: its rows sorted by
- * their SIM's slot (`slots`, one per row), each SIM's rows in their order, encoded (`encodeBatch`);
- * the slots in that order; and each row's position in the batch as given (`rowOf`).
- */
-export function inSimOrder(
-  batch: CdrBatch,
-  slots: Int32Array,
-): { payload: Uint8Array; slots: Int32Array; rowOf: Int32Array } {
-  const size = batch.size;
-  let count = 0;
-  for (let i = 0; i < size; i++) if (slots[i] >= count) count = slots[i] + 1;
-  const rowOf = new Int32Array(size);
-  for (let i = 0; i < size; i++) rowOf[i] = i;
-  sortRows(rowOf, size, slots, count);
-  const sorted = new Int32Array(size);
-  for (let k = 0; k < size; k++) sorted[k] = slots[rowOf[k]];
-  return { payload: encodeBatch(batch, rowOf), slots: sorted, rowOf };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { QuarantineItem } from '../cdr/types.ts';
 import { decodeBatch } from '../ingest/codec.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import { FeatureStore } from './features.ts';
-import type { ParseThreadData, ParseThreadMessage } from './parse-thread.ts';
+import type { FoldThreadMessage, ParseThreadData, ParseThreadMessage } from './parse-thread.ts';
 import { type AnalyzeProgress, type AnalyzeResult, analyzeFiles, type DetectionModels, detect } from './pipeline.ts';
 
 /**
@@ -23,9 +23,9 @@ const WINDOW = 3;
 /**
  * `analyze` on two threads: a parsing thread reads the files (text → columnar batches) while this
  * thread folds each batch into the feature windows, so the two halves of the work run side by
- * side on two cores. The parser also puts each batch in SIM order (`FeatureStore.addBatchInSimOrder`);
- * batches are folded in file order, so the result is the same as `analyzeFiles` on one thread
- * (which it falls back to on a single core).
+ * side on two cores. The parser also numbers each row's SIM (`FeatureStore.addBatchWithSimIds`) and
+ * makes the memory of the SIMs to come (`newSimBlock`); batches are folded in file order, so the
+ * result is the same as `analyzeFiles` on one thread (which it falls back to on a single core).
  */
 export async function analyzeFilesThreaded(
   paths: string[],
@@ -36,6 +36,8 @@ export async function analyzeFilesThreaded(
     onProgress?: (p: AnalyzeProgress) => void;
     keepQuarantine?: number;
     threads?: number;
+    /** Rows per batch handed over (default BATCH_ROWS). */
+    batchRows?: number;
     anomalies?: boolean;
   } = {},
 ): Promise<AnalyzeResult> {
@@ -47,7 +49,7 @@ export async function analyzeFilesThreaded(
   let rows = 0;
   let bad = 0;
   let file = paths[0] ?? '';
-  const data: ParseThreadData = { planPath, paths, batchSize: BATCH_ROWS, window: WINDOW };
+  const data: ParseThreadData = { planPath, paths, batchSize: options.batchRows ?? BATCH_ROWS, window: WINDOW };
   const worker = new Worker(new URL('./parse-thread.ts', import.meta.url), { workerData: data });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -58,7 +60,11 @@ export async function analyzeFilesThreaded(
           if (message.type === 'batch') {
             // The parser may run ahead again (the batch is no longer its).
             worker.postMessage(1);
-            store.addBatchInSimOrder(decodeBatch(message.payload, { share: true }), message.simIds, message.rowOf);
+            store.addSimBlocks(message.simBlocks);
+            store.addBatchWithSimIds(decodeBatch(message.payload, { share: true }), message.simIds);
+            // Its memory back, to encode another batch into.
+            const memory = message.payload.buffer as ArrayBuffer;
+            worker.postMessage(memory satisfies FoldThreadMessage, [memory]);
             rows += message.rows;
             bad += message.quarantine.length;
             for (const item of message.quarantine) if (quarantine.length < keep) quarantine.push(item);

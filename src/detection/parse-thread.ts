@@ -1,12 +1,16 @@
 /**
  * The parsing half of the threaded `analyze`: reads CDR files in order and hands each batch over
- * to the folding thread as transferred buffers, its rows in SIM order, never more than `window`
- * batches ahead of it.
+ * to the folding thread as transferred buffers, with its rows' SIMs numbered, never more than
+ * `window` batches ahead of it. The folding thread gives each batch's memory back once folded, and the
+ * parsed batches are filled again once encoded: after the first few batches, the two threads pass
+ * the same memory to and fro instead of asking the system for more (each fresh page a fault).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { CdrBatch } from '../cdr/batch.ts';
+import { encodeBatch } from '../ingest/codec.ts';
 import { loadPlan } from '../numbering/plan.ts';
 import { readCdrFileBytes } from './csv-bytes.ts';
-import { inSimOrder } from './features.ts';
+import { newSimBlock, SIMS_PER_BLOCK } from './features.ts';
 import { NumberTable } from './number-table.ts';
 
 export interface ParseThreadData {
@@ -17,15 +21,18 @@ export interface ParseThreadData {
   window: number;
 }
 
+/** What the folding thread sends: a credit for one more batch, or a folded batch's memory back. */
+export type FoldThreadMessage = number | ArrayBuffer;
+
 export type ParseThreadMessage =
   | {
       type: 'batch';
-      /** The batch's rows in SIM order (`inSimOrder`). */
+      /** The batch (`encodeBatch`). */
       payload: Uint8Array;
-      /** Each row's SIM numbered in order of first appearance in all the files (`FeatureStore.addBatches`). */
+      /** Each row's SIM numbered in order of first appearance in all the files (`FeatureStore.addBatchWithSimIds`). */
       simIds: Int32Array;
-      /** Each row's position in the order read (`FeatureStore.addBatchInSimOrder`). */
-      rowOf: Int32Array;
+      /** Memory for the SIMs new in this batch (`FeatureStore.addSimBlocks`). */
+      simBlocks: Float64Array[];
       rows: number;
       quarantine: { file: string; line: number; reason: string; raw: string }[];
     }
@@ -40,9 +47,18 @@ let credits = data.window;
 // SIM numbers by MSISDN, given in order of first appearance: the folding thread's SIMs, in order.
 const simIds = new NumberTable<number>(1 << 16);
 let nextSimId = 0;
+/** SIM blocks made so far (`newSimBlock`): made here, where the reading leaves time to spare. */
+let simBlocksMade = 0;
 let wake: (() => void) | null = null;
-port.on('message', () => {
-  credits++;
+/** Encoded batches' memory given back by the folding thread, and parsed batches encoded already. */
+const spareMemory: ArrayBuffer[] = [];
+const spareBatches: CdrBatch[] = [];
+port.on('message', (message: FoldThreadMessage) => {
+  if (typeof message !== 'number') {
+    spareMemory.push(message);
+    return;
+  }
+  credits += message;
   wake?.();
   wake = null;
 });
@@ -65,23 +81,25 @@ async function main(): Promise<void> {
           }
           ids[i] = id;
         }
-        // Sorted here, for the fold to read SIM by SIM (on the fold's thread it measured no faster).
-        const { payload, slots, rowOf } = inSimOrder(batch, ids);
+        const payload = encodeBatch(batch, null, spareMemory.pop() ?? null);
+        const simBlocks: Float64Array[] = [];
+        for (; simBlocksMade * SIMS_PER_BLOCK < nextSimId; simBlocksMade++) simBlocks.push(newSimBlock());
         const message: ParseThreadMessage = {
           type: 'batch',
           payload,
-          simIds: slots,
-          rowOf,
+          simIds: ids,
+          simBlocks,
           rows: batch.size,
           quarantine: batch.quarantine,
         };
         port.postMessage(message, [
           payload.buffer as ArrayBuffer,
-          slots.buffer as ArrayBuffer,
-          rowOf.buffer as ArrayBuffer,
+          ids.buffer as ArrayBuffer,
+          ...simBlocks.map((block) => block.buffer as ArrayBuffer),
         ]);
+        if (batch.capacity === data.batchSize) spareBatches.push(batch);
       },
-      { batchSize: data.batchSize },
+      { batchSize: data.batchSize, spareBatch: () => spareBatches.pop() },
     );
     port.postMessage({ type: 'file', ...summary } satisfies ParseThreadMessage);
   }

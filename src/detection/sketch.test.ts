@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HashedTopCounter, TopCounter } from './sketch.ts';
+import {
+  BoundedSet,
+  bytesOf,
+  DistinctCounter,
+  HashedTopCounter,
+  RecentNumbers,
+  TopCounter,
+  wordsOfBoundedSet,
+  wordsOfDistinctCounter,
+  wordsOfRecentNumbers,
+  wordsOfTopCounter,
+} from './sketch.ts';
 
 /** A small deterministic generator, so that a failure can be replayed. */
 function random(seed: number): () => number {
@@ -64,4 +75,58 @@ test('topShare sums the k heaviest counts as a sorted copy would, with keyAt and
       );
     }
   }
+});
+
+test('summaries side by side in one block keep to their own words', () => {
+  // A distinct counter past its exact limit (a HyperLogLog), a recency list, a bounded set and a
+  // top counter in one block, with a guard word between each: filling each leaves the others whole.
+  const words = new Float64Array(400).fill(-7);
+  const at = { distinct: 1, recent: 60, set: 120, top: 200 };
+  words.fill(0, at.distinct, at.distinct + wordsOfDistinctCounter(32));
+  words.fill(0, at.recent, at.recent + wordsOfRecentNumbers(8));
+  words.fill(0, at.set, at.set + wordsOfBoundedSet(4));
+  words.fill(0, at.top, at.top + wordsOfTopCounter(5));
+  const distinct = new DistinctCounter(32, words, at.distinct, bytesOf(words));
+  const recent = new RecentNumbers(8, words, at.recent);
+  const set = new BoundedSet(4, words, at.set);
+  const top = new TopCounter(5, words, at.top);
+  const own = new DistinctCounter(32);
+  for (let i = 0; i < 2000; i++) {
+    const number = 77_010_000_000 + ((i * 7919) % 1000);
+    distinct.add(number);
+    own.add(number);
+    recent.touch(number % 20);
+    set.add(number % 10);
+    top.add(number % 3);
+  }
+  assert.equal(distinct.count, own.count, 'as a counter with words of its own');
+  assert.ok(Math.abs(distinct.count - 1000) < 300, `about 1000 distinct: ${distinct.count}`);
+  assert.equal(distinct.has(77_010_000_000), false, 'no exact values once a HyperLogLog');
+  assert.deepEqual(set.values(), [0, 9, 8, 7], 'the first four, no more');
+  assert.equal(recent.size, 8);
+  assert.equal(top.total, 2000);
+  assert.deepEqual(top.keyList().sort(), [0, 1, 2]);
+  const guards = [0, at.distinct + wordsOfDistinctCounter(32), at.recent - 1, at.recent + wordsOfRecentNumbers(8)];
+  for (const g of [...guards, at.set - 1, at.set + wordsOfBoundedSet(4), at.top - 1, at.top + wordsOfTopCounter(5)])
+    assert.equal(words[g], -7, `guard word ${g}`);
+});
+
+test('the recency list moves a number seen again to the end and drops the oldest when full', () => {
+  const recent = new RecentNumbers(3);
+  for (const n of [1, 2, 3]) recent.touch(n);
+  recent.touch(1);
+  assert.deepEqual(recent.values(), [2, 3, 1]);
+  recent.touch(4);
+  assert.deepEqual(recent.values(), [3, 1, 4]);
+  assert.equal(recent.has(2), false);
+  assert.equal(recent.has(4), true);
+});
+
+test('the distinct counter is exact up to its limit', () => {
+  const counter = new DistinctCounter(16);
+  for (let i = 0; i < 50; i++) counter.add(77_000_000_000 + (i % 16));
+  assert.equal(counter.count, 16);
+  assert.equal(counter.has(77_000_000_015), true);
+  counter.add(1);
+  assert.ok(counter.count > 10 && counter.count < 25, `an estimate near 17: ${counter.count}`);
 });

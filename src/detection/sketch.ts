@@ -2,6 +2,11 @@
  * Small fixed-size summaries used by the feature windows, so that an entity's memory does not
  * grow with its traffic: a HyperLogLog for distinct counts and a Space-Saving top-k for the
  * heaviest contacts / cells.
+ *
+ * Each summary keeps its numbers in a run of words of a Float64Array: an array of its own, or,
+ * given `(words, at)`, a place in a larger block that holds many (a SIM's windows keep all their
+ * summaries in one block, outside the garbage-collected heap: see features.ts). Its size in words
+ * is fixed at construction (`wordsOf…`), so it never reallocates as it fills.
  */
 
 /** 32-bit mix of a non-negative integer up to 2^53 (phone numbers, IMEIs). */
@@ -15,204 +20,329 @@ export function hashNumber(value: number): number {
 const HLL_BITS = 7;
 const HLL_REGISTERS = 1 << HLL_BITS;
 const HLL_ALPHA = 0.7213 / (1 + 1.079 / HLL_REGISTERS);
+/** Words the registers take (a byte each). */
+const HLL_WORDS = HLL_REGISTERS / 8;
+
+/** Words a {@link DistinctCounter} of this exact limit takes: its count, then its values or registers. */
+export function wordsOfDistinctCounter(exactLimit: number): number {
+  return 1 + Math.max(exactLimit, HLL_WORDS);
+}
+
+/** Bytes over the same memory as `words`, from the same start (where a HyperLogLog's registers are read). */
+export function bytesOf(words: Float64Array): Uint8Array {
+  return new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+}
+
+// The summaries as functions of their words, for a fold that keeps many in one block and makes no
+// object to update one (the classes below wrap the same functions). `at` is a summary's first word.
+
+/** Whether one of the `words[at]` numbers after `at` is `value` (a distinct counter's exact values, a set, a recency list). */
+export function numbersHave(words: Float64Array, at: number, value: number): boolean {
+  const end = at + words[at];
+  for (let i = at + 1; i <= end; i++) if (words[i] === value) return true;
+  return false;
+}
+
+/** Adds a value to the distinct counter at `at` (`bytes`: `bytesOf(words)`). */
+export function distinctAdd(
+  words: Float64Array,
+  bytes: Uint8Array,
+  at: number,
+  exactLimit: number,
+  value: number,
+): void {
+  const n = words[at];
+  if (n >= 0) {
+    for (let i = at + 1; i <= at + n; i++) if (words[i] === value) return;
+    if (n < exactLimit) {
+      words[at + 1 + n] = value;
+      words[at] = n + 1;
+      return;
+    }
+    // Full: the exact values go into the registers, which take their place.
+    const held = words.slice(at + 1, at + 1 + n);
+    words.fill(0, at + 1, at + 1 + HLL_WORDS);
+    words[at] = -1;
+    for (let i = 0; i < n; i++) addToRegisters(bytes, at, held[i]);
+  }
+  addToRegisters(bytes, at, value);
+}
+
+function addToRegisters(bytes: Uint8Array, at: number, value: number): void {
+  const h = hashNumber(value);
+  const index = (at + 1) * 8 + (h >>> (32 - HLL_BITS));
+  const rest = (h << HLL_BITS) | (1 << (HLL_BITS - 1));
+  const rank = Math.clz32(rest) + 1;
+  if (rank > bytes[index]) bytes[index] = rank;
+}
+
+/** The distinct count of the counter at `at`: exact, or the HyperLogLog's estimate. */
+export function distinctCount(words: Float64Array, bytes: Uint8Array, at: number): number {
+  const n = words[at];
+  if (n >= 0) return n;
+  const from = (at + 1) * 8;
+  let sum = 0;
+  let zeros = 0;
+  for (let i = from; i < from + HLL_REGISTERS; i++) {
+    sum += 2 ** -bytes[i];
+    if (bytes[i] === 0) zeros++;
+  }
+  const estimate = (HLL_ALPHA * HLL_REGISTERS * HLL_REGISTERS) / sum;
+  if (estimate <= 2.5 * HLL_REGISTERS && zeros > 0) return HLL_REGISTERS * Math.log(HLL_REGISTERS / zeros);
+  return estimate;
+}
+
+/** Adds a number to the bounded set at `at` when it is not held and there is room. */
+export function boundedAdd(words: Float64Array, at: number, capacity: number, value: number): void {
+  const n = words[at];
+  if (n < capacity && !numbersHave(words, at, value)) {
+    words[at + 1 + n] = value;
+    words[at] = n + 1;
+  }
+}
+
+/** Moves a number to the recent end of the recency list at `at` (adding it, the oldest dropped when full). */
+export function recentTouch(words: Float64Array, at: number, capacity: number, value: number): void {
+  const first = at + 1;
+  const n = words[at];
+  const end = first + n;
+  let i = first;
+  while (i < end && words[i] !== value) i++;
+  if (i === end && n < capacity) {
+    words[end] = value;
+    words[at] = n + 1;
+    return;
+  }
+  // Seen again (from its place), or new while full (from the oldest's): the rest moves up one.
+  if (i === end) i = first;
+  words.copyWithin(i, i + 1, end);
+  words[end - 1] = value;
+}
+
+/** Counts a key in the Space-Saving counter at `at`. */
+export function topAdd(words: Float64Array, at: number, capacity: number, key: number): void {
+  words[at]++;
+  if (capacity === 0) return;
+  const keys = at + 2;
+  const values = keys + capacity;
+  const n = words[at + 1];
+  for (let i = 0; i < n; i++) {
+    if (words[keys + i] === key) {
+      words[values + i]++;
+      return;
+    }
+  }
+  if (n < capacity) {
+    words[keys + n] = key;
+    words[values + n] = 1;
+    words[at + 1] = n + 1;
+    return;
+  }
+  let smallest = 0;
+  for (let i = 1; i < n; i++) if (words[values + i] < words[values + smallest]) smallest = i;
+  const count = words[values + smallest];
+  words.copyWithin(keys + smallest, keys + smallest + 1, keys + n);
+  words.copyWithin(values + smallest, values + smallest + 1, values + n);
+  words[keys + n - 1] = key;
+  words[values + n - 1] = count + 1;
+}
+
+/** Whether the Space-Saving counter at `at` holds a key. */
+export function topHas(words: Float64Array, at: number, key: number): boolean {
+  const n = words[at + 1];
+  for (let i = at + 2; i < at + 2 + n; i++) if (words[i] === key) return true;
+  return false;
+}
 
 /**
  * Distinct counter: exact up to `exactLimit` values, then a 128-register HyperLogLog
  * (≈ 9 % standard error), 128 bytes whatever the number of values. The exact values sit in a
- * small array of doubles scanned linearly: for a few dozen numbers that beats a Set, which would
- * box every number above 2^31 on each call.
+ * small run of doubles scanned linearly: for a few dozen numbers that beats a Set, which would
+ * box every number above 2^31 on each call. Words: [count of exact values, or -1 once a
+ * HyperLogLog][the values; then the registers, a byte each, in their place].
  */
 export class DistinctCounter {
-  private exact: number[] | null = [];
-  private exactCount = 0;
-  private registers: Uint8Array | null = null;
+  private readonly words: Float64Array;
+  private readonly bytes: Uint8Array;
+  private readonly at: number;
   private readonly exactLimit: number;
 
-  constructor(exactLimit = 32) {
+  /** Over words of its own, or at `at` of `words` (`bytes`: `bytesOf(words)`, when at hand). */
+  constructor(exactLimit = 32, words?: Float64Array, at = 0, bytes?: Uint8Array) {
     this.exactLimit = exactLimit;
+    this.words = words ?? new Float64Array(wordsOfDistinctCounter(exactLimit));
+    this.bytes = bytes ?? bytesOf(this.words);
+    this.at = at;
   }
 
   add(value: number): void {
-    const exact = this.exact;
-    if (exact !== null) {
-      const n = this.exactCount;
-      for (let i = 0; i < n; i++) if (exact[i] === value) return;
-      if (n < this.exactLimit) {
-        exact.push(value);
-        this.exactCount = n + 1;
-        return;
-      }
-      this.registers = new Uint8Array(HLL_REGISTERS);
-      for (let i = 0; i < n; i++) this.addToRegisters(exact[i]);
-      this.addToRegisters(value);
-      this.exact = null;
-      return;
-    }
-    this.addToRegisters(value);
+    distinctAdd(this.words, this.bytes, this.at, this.exactLimit, value);
   }
 
-  private addToRegisters(value: number): void {
-    const h = hashNumber(value);
-    const index = h >>> (32 - HLL_BITS);
-    const rest = (h << HLL_BITS) | (1 << (HLL_BITS - 1));
-    const rank = Math.clz32(rest) + 1;
-    const registers = this.registers!;
-    if (rank > registers[index]) registers[index] = rank;
-  }
-
+  /** Whether a value is among the exact values (false once a HyperLogLog). */
   has(value: number): boolean {
-    const exact = this.exact;
-    if (exact === null) return false;
-    for (let i = 0; i < this.exactCount; i++) if (exact[i] === value) return true;
-    return false;
+    return numbersHave(this.words, this.at, value);
   }
 
   get count(): number {
-    if (this.exact !== null) return this.exactCount;
-    const registers = this.registers!;
-    let sum = 0;
-    let zeros = 0;
-    for (let i = 0; i < HLL_REGISTERS; i++) {
-      sum += 2 ** -registers[i];
-      if (registers[i] === 0) zeros++;
-    }
-    const estimate = (HLL_ALPHA * HLL_REGISTERS * HLL_REGISTERS) / sum;
-    if (estimate <= 2.5 * HLL_REGISTERS && zeros > 0) return HLL_REGISTERS * Math.log(HLL_REGISTERS / zeros);
-    return estimate;
+    return distinctCount(this.words, this.bytes, this.at);
   }
+}
+
+/** Words a {@link BoundedSet} of this capacity takes. */
+export function wordsOfBoundedSet(capacity: number): number {
+  return 1 + capacity;
+}
+
+/**
+ * Up to `capacity` distinct numbers, in the order added; more are not taken. Words: [size][the numbers].
+ */
+export class BoundedSet {
+  private readonly words: Float64Array;
+  private readonly at: number;
+  private readonly capacity: number;
+
+  constructor(capacity: number, words?: Float64Array, at = 0) {
+    this.capacity = capacity;
+    this.words = words ?? new Float64Array(wordsOfBoundedSet(capacity));
+    this.at = at;
+  }
+
+  get size(): number {
+    return this.words[this.at];
+  }
+
+  has(value: number): boolean {
+    return numbersHave(this.words, this.at, value);
+  }
+
+  /** Adds a number not held yet while there is room. */
+  add(value: number): void {
+    boundedAdd(this.words, this.at, this.capacity, value);
+  }
+
+  /** The numbers held, in the order added. */
+  values(): number[] {
+    return Array.from(this.words.subarray(this.at + 1, this.at + 1 + this.words[this.at]));
+  }
+
+  [Symbol.iterator](): Iterator<number> {
+    return this.values()[Symbol.iterator]();
+  }
+}
+
+/** Words a {@link RecentNumbers} of this capacity takes. */
+export function wordsOfRecentNumbers(capacity: number): number {
+  return 1 + capacity;
 }
 
 /**
  * The last `capacity` distinct numbers seen, most recent last: seeing a number again moves it to
  * the end, and the oldest drops out when full (the recency order of a Map, without boxing).
+ * Words: [size][the numbers, oldest first].
  */
 export class RecentNumbers {
-  private readonly items: number[] = [];
+  private readonly words: Float64Array;
+  private readonly at: number;
   private readonly capacity: number;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, words?: Float64Array, at = 0) {
     this.capacity = capacity;
+    this.words = words ?? new Float64Array(wordsOfRecentNumbers(capacity));
+    this.at = at;
   }
 
   get size(): number {
-    return this.items.length;
+    return this.words[this.at];
   }
 
   has(value: number): boolean {
-    const items = this.items;
-    for (let i = 0; i < items.length; i++) if (items[i] === value) return true;
-    return false;
+    return numbersHave(this.words, this.at, value);
   }
 
   /** The numbers held, oldest first. */
-  values(): readonly number[] {
-    return this.items;
+  values(): number[] {
+    return Array.from(this.words.subarray(this.at + 1, this.at + 1 + this.words[this.at]));
   }
 
   touch(value: number): void {
-    const items = this.items;
-    const n = items.length;
-    let at = -1;
-    for (let i = 0; i < n; i++) {
-      if (items[i] === value) {
-        at = i;
-        break;
-      }
-    }
-    if (at >= 0) {
-      for (let i = at; i < n - 1; i++) items[i] = items[i + 1];
-      items[n - 1] = value;
-      return;
-    }
-    if (n < this.capacity) {
-      items.push(value);
-      return;
-    }
-    for (let i = 0; i < n - 1; i++) items[i] = items[i + 1];
-    items[n - 1] = value;
+    recentTouch(this.words, this.at, this.capacity, value);
   }
+}
+
+/** Words a {@link TopCounter} of this capacity takes. */
+export function wordsOfTopCounter(capacity: number): number {
+  return 2 + 2 * capacity;
 }
 
 /**
  * Space-Saving heavy hitters (Metwally et al.): at most `capacity` counters; a new key takes the
  * smallest counter's place. Counts of true heavy hitters are exact or slightly over. Keys and
- * counts sit in small arrays of doubles in insertion order (a replaced key moves to the end), scanned
+ * counts sit in runs of doubles in insertion order (a replaced key moves to the end), scanned
  * linearly: for a handful of keys that beats a Map, which boxes every large number it is given.
+ * Words: [total][size][keys][counts].
  */
 export class TopCounter {
-  total = 0;
-  private readonly keys: number[] = [];
-  private readonly values: number[] = [];
-  private length = 0;
+  private readonly words: Float64Array;
+  private readonly at: number;
   private readonly capacity: number;
+  /** Where the keys and the counts start. */
+  private readonly keys: number;
+  private readonly counts0: number;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, words?: Float64Array, at = 0) {
     this.capacity = capacity;
+    this.words = words ?? new Float64Array(wordsOfTopCounter(capacity));
+    this.at = at;
+    this.keys = at + 2;
+    this.counts0 = at + 2 + capacity;
+  }
+
+  /** Additions so far. */
+  get total(): number {
+    return this.words[this.at];
   }
 
   get size(): number {
-    return this.length;
+    return this.words[this.at + 1];
   }
 
   add(key: number): void {
-    this.total++;
-    const keys = this.keys;
-    const values = this.values;
-    const n = this.length;
-    for (let i = 0; i < n; i++) {
-      if (keys[i] === key) {
-        values[i]++;
-        return;
-      }
-    }
-    if (n < this.capacity) {
-      keys.push(key);
-      values.push(1);
-      this.length = n + 1;
-      return;
-    }
-    let smallest = 0;
-    for (let i = 1; i < n; i++) if (values[i] < values[smallest]) smallest = i;
-    const count = values[smallest];
-    for (let i = smallest; i < n - 1; i++) {
-      keys[i] = keys[i + 1];
-      values[i] = values[i + 1];
-    }
-    keys[n - 1] = key;
-    values[n - 1] = count + 1;
+    topAdd(this.words, this.at, this.capacity, key);
   }
 
   has(key: number): boolean {
-    for (let i = 0; i < this.length; i++) if (this.keys[i] === key) return true;
-    return false;
+    return topHas(this.words, this.at, key);
   }
 
   /** The count of a key, 0 when it is not held. */
   get(key: number): number {
-    for (let i = 0; i < this.length; i++) if (this.keys[i] === key) return this.values[i];
+    const words = this.words;
+    const n = words[this.at + 1];
+    for (let i = 0; i < n; i++) if (words[this.keys + i] === key) return words[this.counts0 + i];
     return 0;
   }
 
   /** The keys held, in insertion order. */
   keyList(): number[] {
-    return this.keys.slice(0, this.length);
+    return Array.from(this.words.subarray(this.keys, this.keys + this.size));
   }
 
   /** Key → count, in insertion order. */
   get counts(): Map<number, number> {
     const out = new Map<number, number>();
-    for (let i = 0; i < this.length; i++) out.set(this.keys[i], this.values[i]);
+    for (let i = 0; i < this.size; i++) out.set(this.keyAt(i), this.countAt(i));
     return out;
   }
 
   /** The i-th key held, in insertion order (i < size). */
   keyAt(i: number): number {
-    return this.keys[i];
+    return this.words[this.keys + i];
   }
 
   /** The i-th key's count, in insertion order (i < size). */
   countAt(i: number): number {
-    return this.values[i];
+    return this.words[this.counts0 + i];
   }
 
   /**
@@ -220,38 +350,43 @@ export class TopCounter {
    * their sum is exact in any order: the k largest are picked in place, without a sorted copy.
    */
   topShare(k: number): number {
-    if (this.total === 0) return 0;
-    const values = this.values;
-    const n = this.length;
+    const total = this.total;
+    if (total === 0) return 0;
+    const words = this.words;
+    const values = this.counts0;
+    const n = this.size;
     let sum = 0;
-    if (k >= n) for (let i = 0; i < n; i++) sum += values[i];
+    if (k >= n) for (let i = 0; i < n; i++) sum += words[values + i];
     else {
       // k rounds of "largest not taken yet" over at most a few dozen counts; taken ones are marked
-      // in a bit set (capacities above 32 fall back to a scratch copy).
+      // in a bit set (capacities above 32 fall back to a sorted copy).
       if (n <= 32) {
         let taken = 0;
         for (let round = 0; round < k; round++) {
           let best = -1;
-          for (let i = 0; i < n; i++) if ((taken & (1 << i)) === 0 && (best < 0 || values[i] > values[best])) best = i;
+          for (let i = 0; i < n; i++)
+            if ((taken & (1 << i)) === 0 && (best < 0 || words[values + i] > words[values + best])) best = i;
           taken |= 1 << best;
-          sum += values[best];
+          sum += words[values + best];
         }
       } else {
-        const sorted = values.slice(0, n).sort((a, b) => b - a);
-        for (let i = 0; i < k; i++) sum += sorted[i];
+        const sorted = words.slice(values, values + n).sort();
+        for (let i = 0; i < k; i++) sum += sorted[n - 1 - i];
       }
     }
-    return Math.min(1, sum / this.total);
+    return Math.min(1, sum / total);
   }
 
   /** The heaviest key (the first of equals), or -1 when empty. */
   top(): number {
+    const words = this.words;
     let best = -1;
     let bestCount = -1;
-    for (let i = 0; i < this.length; i++) {
-      if (this.values[i] > bestCount) {
-        bestCount = this.values[i];
-        best = this.keys[i];
+    for (let i = 0; i < this.size; i++) {
+      const count = words[this.counts0 + i];
+      if (count > bestCount) {
+        bestCount = count;
+        best = words[this.keys + i];
       }
     }
     return best;

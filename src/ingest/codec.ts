@@ -54,15 +54,20 @@ const align8 = (n: number) => (n + 7) & ~7;
 type TypedColumn = Float64Array | Int32Array | Uint32Array | Uint8Array;
 
 /**
- * Encodes the rows of `batch` (all of them, or only those listed in `keep`, in that order).
+ * Encodes the rows of `batch` (all of them, or only those listed in `keep`, in that order), into
+ * the start of `into` when it is large enough (else into new memory).
  */
-export function encodeBatch(batch: CdrBatch, keep: Int32Array | null = null): Uint8Array {
+export function encodeBatch(
+  batch: CdrBatch,
+  keep: Int32Array | null = null,
+  into: ArrayBuffer | null = null,
+): Uint8Array {
   const size = keep ? keep.length : batch.size;
   const header = Buffer.from(JSON.stringify({ size, file: batch.file, strings: batch.strings }), 'utf8');
   const headerEnd = align8(8 + header.length);
   let total = headerEnd;
   for (const c of COLUMNS) total += align8(size * c.bytes);
-  const out = new Uint8Array(total);
+  const out = into !== null && into.byteLength >= total ? new Uint8Array(into, 0, total) : new Uint8Array(total);
   const view = new DataView(out.buffer);
   view.setUint32(0, MAGIC, true);
   view.setUint32(4, header.length, true);
