@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { parseCdrText } from '../cdr/reader.ts';
 import { CdrLines, victim } from '../cdr/test-support.ts';
 import { loadPlan } from '../numbering/plan.ts';
+import { simRecords } from './detectors.ts';
 import { FeatureStore } from './features.ts';
 import { detect, loadModels } from './pipeline.ts';
 
@@ -104,4 +105,28 @@ test('device grouping follows a SIM rotated into a box module after only two cal
   assert.equal(rotated.kind, 'simbox');
   assert.equal(new Set(alerts.map((a) => a.device)).size, 1);
   assert.match(rotated.evidence.rules[0], /rotated into the IMEI/);
+});
+
+test('a quiet SIM of a box, called by its siblings, has its farm traffic set apart like any other', () => {
+  // Three SIMs of one gateway call out a lot, and call the fourth, which itself calls out only
+  // five times: too few calls to be judged, but its incoming calls are the farm's own.
+  const cdrs = new CdrLines('KCELL');
+  const imei = { imei: '861111111111110' };
+  for (let sim = 0; sim < 3; sim++)
+    for (let k = 0; k < 40; k++) {
+      cdrs.voice(`+7701900000${sim}`, 'out', victim(sim * 100 + k), k * 12 + sim, 90, 'ALA-7', imei);
+      if (k % 4 === 0) cdrs.voice(`+7701900000${sim}`, 'out', '+77019000003', k * 12 + sim + 1, 60, 'ALA-7', imei);
+    }
+  for (let k = 0; k < 5; k++) cdrs.voice('+77019000003', 'out', victim(900 + k), k * 30, 90, 'ALA-7', imei);
+  for (let sim = 0; sim < 3; sim++)
+    for (let k = 0; k < 40; k += 4)
+      cdrs.voice('+77019000003', 'in', `+7701900000${sim}`, k * 12 + sim + 1, 60, 'ALA-7', imei);
+  const store = new FeatureStore(plan);
+  for (const batch of parseCdrText(cdrs.text(), 'test.csv', plan).batches) store.addBatch(batch);
+  const quiet = detect(store, models).simScores.find((s) => s.msisdn === 77019000003);
+  assert.ok(quiet);
+  assert.equal(quiet.eligible, false);
+  assert.equal(quiet.features.farmCallsIn, 30, 'the calls from its siblings');
+  assert.equal(quiet.features.voiceIn, 0, 'no call in from the outside world');
+  assert.deepEqual(quiet.features, simRecords(store).get(77019000003));
 });

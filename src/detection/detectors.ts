@@ -98,16 +98,44 @@ export function isBulkCaller(f: SimFeatures): boolean {
 
 /** Features of every SIM, with the count of other bulk-calling SIMs sharing its main cell. */
 export function simRecords(store: FeatureStore): Map<number, SimRecord> {
+  return recordsOf(simPopulation(store));
+}
+
+/** Every record of a population (the quiet SIMs' made now), by MSISDN. */
+export function recordsOf(population: SimPopulation): Map<number, SimRecord> {
+  const out = new Map<number, SimRecord>();
+  for (let i = 0; i < population.sims.length; i++) out.set(population.sims[i].msisdn, population.record(i));
+  return out;
+}
+
+/**
+ * The records of a store's SIMs, in the store's order. A quiet SIM — fewer than MIN_OUT_CALLS
+ * outgoing calls, most of a population — passes no gate and is no bulk caller, whatever its other
+ * features: its record is made only when asked for (`record`), which spares making and keeping
+ * tens of thousands of feature objects that the detectors never read.
+ */
+export interface SimPopulation {
+  sims: SimState[];
+  /** Whether SIM i is quiet (its record not made yet). */
+  quiet(i: number): boolean;
+  /** The record of SIM i, made when first asked for. */
+  record(i: number): SimRecord;
+}
+
+export function simPopulation(store: FeatureStore): SimPopulation {
   // Per SIM in the store's order (arrays, not maps keyed by large numbers).
   const sims = [...store.sims.values()];
-  const raw = sims.map((sim) => store.simFeatures(sim));
+  const raw: (SimFeatures | null)[] = sims.map((sim) => (sim.voiceOut < MIN_OUT_CALLS ? null : store.simFeatures(sim)));
   const topCells = Int32Array.from(sims, (sim) => sim.cellCounts.top());
   const farms = farmsOf(store);
   // Calls and SMS between SIMs of one farm are not traffic with the outside world: a box fakes
   // incoming calls among its own SIMs to look like people. The voice figures that judge a SIM
   // are those with the outside world; the farm's own traffic is kept apart (farmCalls…).
-  const internal = farmTraffic(sims, raw, topCells, farms);
-  const base = raw.map((f, i) => outsideWorld(f, internal[i]));
+  const internal = farmTraffic(store, sims, raw, topCells, farms);
+  // A quiet SIM with traffic in its farm has its figures set apart now, as any other.
+  for (let i = 0; i < sims.length; i++)
+    if (raw[i] === null && hasFarmTraffic(internal[i])) raw[i] = store.simFeatures(sims[i]);
+  const base = raw.map((f, i) => (f === null ? null : outsideWorld(f, internal[i])));
   const bulkByCell = new Map<number, number>();
   // Bulk callers' devices by main cell: TAC and serial of each IMEI.
   const devicesByCell = new Map<number, { msisdn: number; tac: number; serial: number }[]>();
@@ -115,7 +143,8 @@ export function simRecords(store: FeatureStore): Map<number, SimRecord> {
     const sim = sims[i];
     const f = base[i];
     const cell = topCells[i];
-    if (cell >= 0 && isBulkCaller(f)) {
+    // A quiet SIM is no bulk caller (its outside-world calls are fewer still).
+    if (f !== null && cell >= 0 && isBulkCaller(f)) {
       bulkByCell.set(cell, (bulkByCell.get(cell) ?? 0) + 1);
       // Ports of a gateway have no life of their own (no SMS, no data): only such SIMs are compared.
       if (f.lifePerCall >= 0.3) continue;
@@ -130,14 +159,12 @@ export function simRecords(store: FeatureStore): Map<number, SimRecord> {
     }
   }
   const siblings = siblingModules(devicesByCell);
-  const out = new Map<number, SimRecord>();
-  for (let i = 0; i < sims.length; i++) {
+  const finish = (i: number, f: SimFeatures & Partial<FarmTraffic>): SimRecord => {
     const msisdn = sims[i].msisdn;
-    const f = base[i];
     const cell = topCells[i];
     const here = cell >= 0 ? (bulkByCell.get(cell) ?? 0) : 0;
-    // The SIM's own features object (made for it just above) becomes its record: the population
-    // figures are added to it, in the order a copy would have them, instead of copying 44 fields.
+    // The SIM's own features object becomes its record: the population figures are added to it,
+    // in the order a copy would have them, instead of copying 44 fields.
     const record = f as SimRecord;
     record.farmCallsIn = f.farmCallsIn ?? 0;
     record.farmCallsOut = f.farmCallsOut ?? 0;
@@ -145,9 +172,22 @@ export function simRecords(store: FeatureStore): Map<number, SimRecord> {
     record.colocatedBulkSims = Math.max(0, here - (isBulkCaller(f) ? 1 : 0));
     record.farmSims = farms.get(msisdn)?.size ?? 1;
     record.siblingModules = siblings.get(msisdn) ?? 0;
-    out.set(msisdn, record);
-  }
-  return out;
+    return record;
+  };
+  const records = base.map((f, i) => (f === null ? null : finish(i, f)));
+  return {
+    sims,
+    quiet: (i) => records[i] === null,
+    // A quiet SIM has no farm traffic (else it was made above): its features are its outside-world ones.
+    record: (i) => {
+      records[i] ??= finish(i, store.simFeatures(sims[i]));
+      return records[i];
+    },
+  };
+}
+
+function hasFarmTraffic(farm: FarmTraffic | null): boolean {
+  return farm !== null && farm.farmCallsIn + farm.farmCallsOut + farm.farmSms > 0;
 }
 
 /** A SIM's calls and SMS with other SIMs of its own farm (counted apart from its outside traffic). */
@@ -175,8 +215,9 @@ interface FarmPeers extends FarmTraffic {
  * modules of one batch (same TAC, close serials). People calling their neighbours are neither.
  */
 function farmTraffic(
+  store: FeatureStore,
   sims: SimState[],
-  raw: SimFeatures[],
+  raw: (SimFeatures | null)[],
   topCells: Int32Array,
   farms: Map<number, { root: number; size: number }>,
 ): (FarmPeers | null)[] {
@@ -184,7 +225,7 @@ function farmTraffic(
   const peers: FarmPeer[] = [];
   const byNumber = new NumberTable<FarmPeer>(sims.length);
   for (let i = 0; i < sims.length; i++) {
-    const f = raw[i];
+    const f = raw[i] ?? store.portFeatures(sims[i]);
     const peer: FarmPeer = {
       sim: sims[i],
       farm: farms.get(sims[i].msisdn)?.root ?? -1,
@@ -278,7 +319,7 @@ function outsideWorld(
   f: SimFeatures,
   farm: (FarmTraffic & Partial<FarmPeers>) | null,
 ): SimFeatures & Partial<FarmTraffic> {
-  if (!farm || farm.farmCallsIn + farm.farmCallsOut + farm.farmSms === 0) return f;
+  if (!farm || !hasFarmTraffic(farm)) return f;
   // Counts of a Space-Saving counter can run over: never more than the SIM's own traffic.
   const callsIn = Math.min(farm.farmCallsIn, f.voiceIn);
   const callsOut = Math.min(farm.farmCallsOut, f.voiceOut);
@@ -408,12 +449,44 @@ export function simGates(f: SimRecord): { eligible: boolean; gates: string[] } {
   return { eligible: true, gates };
 }
 
+/**
+ * The score of a quiet SIM (`SimPopulation`): it passes no gate, and its record is made when
+ * its `features` are first read.
+ */
+class QuietScore implements SimScore {
+  readonly eligible = false;
+  readonly gates: string[] = [];
+  readonly traits = NO_TRAITS;
+  readonly inputs = {};
+  readonly msisdn: number;
+  readonly probabilities: Float64Array;
+  private readonly population: SimPopulation;
+  private readonly index: number;
+
+  constructor(population: SimPopulation, index: number, probabilities: Float64Array) {
+    this.population = population;
+    this.index = index;
+    this.msisdn = population.sims[index].msisdn;
+    this.probabilities = probabilities;
+  }
+
+  get features(): SimRecord {
+    return this.population.record(this.index);
+  }
+}
+
 /** Scores every SIM with the model (no threshold applied): the base of alerts and of evaluation. */
-export function scoreSims(records: Map<number, SimRecord>, model: LinearModel): SimScore[] {
+export function scoreSims(population: SimPopulation, model: LinearModel): SimScore[] {
   const out: SimScore[] = [];
   const none = new Float64Array(model.classes.length);
   none[0] = 1;
-  for (const [msisdn, features] of records) {
+  for (let i = 0; i < population.sims.length; i++) {
+    if (population.quiet(i)) {
+      out.push(new QuietScore(population, i, none));
+      continue;
+    }
+    const msisdn = population.sims[i].msisdn;
+    const features = population.record(i);
     const { eligible, gates } = simGates(features);
     if (!eligible) {
       // Never alerted on its own: no traits or model needed (most SIMs of a population).

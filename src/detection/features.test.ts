@@ -123,6 +123,13 @@ test('analyze on two threads folds what one thread folds, over many batches and 
   });
   assert.ok(threaded.store.sims.size > 2048, `${threaded.store.sims.size} SIMs`);
   assert.equal(snapshot(threaded.store), whole);
+  // The detectors made the quiet SIMs' records only when read: the same records, in the same order.
+  const quiet = threaded.simScores.filter((s) => s.features.voiceOut < 10).length;
+  assert.ok(quiet > 100, `${quiet} quiet SIMs`);
+  assert.deepEqual(
+    threaded.simScores.map((s) => [s.msisdn, s.features]),
+    [...simRecords(threaded.store)],
+  );
 });
 
 /**

@@ -938,6 +938,23 @@ export class FeatureStore {
     return { handovers, concurrent, lifeShare, gateway, module };
   }
 
+  /**
+   * The few features of a SIM that tell whether it could be a gateway's port (what the farm
+   * relation of detectors.ts reads of every SIM), without making all of them.
+   */
+  portFeatures(
+    sim: SimState,
+  ): Pick<SimFeatures, 'gatewayTac' | 'concurrentSimsOnImei' | 'simsPerImei' | 'imeisPerSim' | 'lifePerCall'> {
+    const device = this.deviceTraits(sim);
+    return {
+      gatewayTac: device.gateway,
+      concurrentSimsOnImei: device.concurrent,
+      simsPerImei: this.simsPerImei(sim),
+      imeisPerSim: sim.imeis.length,
+      lifePerCall: lifePerCall(sim.n),
+    };
+  }
+
   /** The features of one SIM at the window's current state. */
   simFeatures(sim: SimState): SimFeatures {
     // The numbers read straight from the SIM's array (S_… indexes), not through its properties.
@@ -1008,7 +1025,7 @@ export class FeatureStore {
       imeiLifeShare: device.lifeShare,
       gatewayTac: device.gateway,
       moduleTac: device.module,
-      lifePerCall: (n[S_SMS_OUT] + n[S_SMS_IN] + n[S_DATA_EVENTS]) / Math.max(1, n[S_VOICE_OUT]),
+      lifePerCall: lifePerCall(n),
       inFromContactShare: n[S_VOICE_IN] > 0 ? n[S_IN_FROM_CONTACT] / n[S_VOICE_IN] : 0,
     };
   }
@@ -1052,6 +1069,11 @@ export class FeatureStore {
     this.generation++;
     return dropped;
   }
+}
+
+/** SMS and data events per outgoing call. */
+function lifePerCall(n: Float64Array): number {
+  return (n[S_SMS_OUT] + n[S_SMS_IN] + n[S_DATA_EVENTS]) / Math.max(1, n[S_VOICE_OUT]);
 }
 
 function popcount(x: number): number {

@@ -7,12 +7,13 @@ import { anomalies } from './anomaly.ts';
 import { readCdrFileBytes } from './csv-bytes.ts';
 import {
   type Alert,
+  recordsOf,
   type SimScore,
   type SourceScore,
   scoreSims,
   scoreSources,
   simAlerts,
-  simRecords,
+  simPopulation,
   sourceAlerts,
 } from './detectors.ts';
 import { groupDevices } from './devices.ts';
@@ -48,13 +49,13 @@ export interface Detection {
  * ingest service calls periodically on its live FeatureStore.
  */
 export function detect(store: FeatureStore, models: DetectionModels, options: { anomalies?: boolean } = {}): Detection {
-  const records = simRecords(store);
-  const simScores = scoreSims(records, models.sim);
+  const population = simPopulation(store);
+  const simScores = scoreSims(population, models.sim);
   const sourceScores = scoreSources(store, models.source);
   const alerts = [...simAlerts(store, simScores, models.sim), ...sourceAlerts(store, sourceScores, models.source)];
   alerts.push(...groupDevices(store, alerts));
   alerts.sort((a, b) => (a.kind === b.kind ? b.score - a.score : a.kind < b.kind ? -1 : 1));
-  const found = options.anomalies ? anomalies(store, records, new Set(alerts.map((a) => a.msisdn))) : [];
+  const found = options.anomalies ? anomalies(store, recordsOf(population), new Set(alerts.map((a) => a.msisdn))) : [];
   return { alerts, anomalies: found, simScores, sourceScores };
 }
 
