@@ -123,6 +123,16 @@ test('analyze on two threads folds what one thread folds, over many batches and 
   });
   assert.ok(threaded.store.sims.size > 2048, `${threaded.store.sims.size} SIMs`);
   assert.equal(snapshot(threaded.store), whole);
+  // The blocks of SIMs all made by the reading thread, or the first by the folding thread and the
+  // rest by the reading thread: each block holds the SIMs of its number, whoever made it.
+  for (const blocksAhead of [0, 1]) {
+    const again = await analyzeFilesThreaded(findCdrFiles(dir), planPath, plan, loadModels(), {
+      threads: 2,
+      batchRows: 5000,
+      blocksAhead,
+    });
+    assert.equal(snapshot(again.store), whole, `${blocksAhead} made ahead`);
+  }
   // The detectors made the quiet SIMs' records only when read: the same records, in the same order.
   const quiet = threaded.simScores.filter((s) => s.features.voiceOut < 10).length;
   assert.ok(quiet > 100, `${quiet} quiet SIMs`);

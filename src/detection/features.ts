@@ -139,9 +139,22 @@ SIM_WORDS[S_LAST_CELL] = -1;
 export const SIMS_PER_BLOCK = 1024;
 
 /**
+ * The count of SIM blocks claimed, shared by the threads of `analyze` (an Int32Array of one over a
+ * SharedArrayBuffer): each block is claimed by number (`Atomics.add`) and made by the thread that
+ * claimed it — the reading thread for the SIMs it numbered, the folding thread while it waits —
+ * and block b holds the SIMs numbered b × SIMS_PER_BLOCK on.
+ */
+export type SimBlockClaims = Int32Array;
+
+/** Claims for the blocks of SIMs, to be shared with another thread. */
+export function sharedSimBlockClaims(): SimBlockClaims {
+  return new Int32Array(new SharedArrayBuffer(4));
+}
+
+/**
  * A block for SIMS_PER_BLOCK new SIMs, each SIM's words set as a new SIM's. Writing it is most of
  * the cost of a new SIM (the system's first touch of each page of fresh memory): the threaded
- * `analyze` has its reading thread make the blocks and hand them over (`FeatureStore.addSimBlocks`).
+ * `analyze` has its threads make the blocks where they have time to spare (`SimBlockClaims`).
  */
 export function newSimBlock(): Float64Array {
   const block = new Float64Array(SIMS_PER_BLOCK * S_WORDS);
@@ -156,31 +169,54 @@ export function newSimBlock(): Float64Array {
  * the next new SIM.
  */
 class SimBlocks {
+  /** The blocks by number (block b holds places b × SIMS_PER_BLOCK on). */
   private readonly blocks: Float64Array[] = [];
-  /** Blocks made ahead (`newSimBlock`), for the SIMs to come. */
-  private readonly ahead: Float64Array[] = [];
   private readonly free: number[] = [];
   private next = 0;
+  /** The blocks claimed so far, by this thread or one that makes blocks for it (`SimBlockClaims`). */
+  private claims: SimBlockClaims = new Int32Array(1);
 
   /** A place for a new SIM, and its words, set as a new SIM's. */
   take(): { place: number; words: Float64Array } {
     let place = this.free.pop();
     const reused = place !== undefined;
-    if (place === undefined) {
-      place = this.next++;
-      if (place % SIMS_PER_BLOCK === 0) this.blocks.push(this.ahead.shift() ?? newSimBlock());
+    if (place === undefined) place = this.next++;
+    const number = Math.floor(place / SIMS_PER_BLOCK);
+    // A block nobody made: claimed and made here (each claim is the next block's number). One
+    // claimed by another thread comes with the batch that needs it.
+    while (this.blocks[number] === undefined) {
+      if (this.claimed > number) throw new Error(`block ${number} of SIMs was made elsewhere and has not arrived`);
+      this.makeNext();
     }
     const start = (place % SIMS_PER_BLOCK) * S_WORDS;
-    const words = this.blocks[Math.floor(place / SIMS_PER_BLOCK)].subarray(start, start + S_WORDS);
+    const words = this.blocks[number].subarray(start, start + S_WORDS);
     if (reused) words.set(SIM_WORDS);
     return { place, words };
   }
 
-  /** Blocks made by `newSimBlock` elsewhere, for the SIMs to come. */
-  add(blocks: Float64Array[]): void {
-    for (const block of blocks) {
+  /** Claims the next block and makes it here; its number. */
+  makeNext(): number {
+    const number = Atomics.add(this.claims, 0, 1);
+    this.blocks[number] = newSimBlock();
+    return number;
+  }
+
+  /** Blocks claimed so far, here and elsewhere. */
+  get claimed(): number {
+    return Atomics.load(this.claims, 0);
+  }
+
+  /** Counts claims in `claims`, shared with a thread that makes blocks too (before any block is made). */
+  share(claims: SimBlockClaims): void {
+    if (this.claimed > 0) throw new Error('blocks of SIMs were made before their claims were shared');
+    this.claims = claims;
+  }
+
+  /** Blocks made by `newSimBlock` on another thread, each with its number claimed there. */
+  add(blocks: { number: number; block: Float64Array }[]): void {
+    for (const { number, block } of blocks) {
       if (block.length !== SIMS_PER_BLOCK * S_WORDS) throw new Error('not a block of SIMs');
-      this.ahead.push(block);
+      this.blocks[number] = block;
     }
   }
 
@@ -543,9 +579,24 @@ export class FeatureStore {
     return sim;
   }
 
-  /** Memory for the SIMs to come, made ahead by `newSimBlock` (on another thread). */
-  addSimBlocks(blocks: Float64Array[]): void {
+  /** Blocks for the SIMs to come, made and claimed by number on another thread (`SimBlockClaims`). */
+  addSimBlocks(blocks: { number: number; block: Float64Array }[]): void {
     this.simBlocks.add(blocks);
+  }
+
+  /** Counts the SIM blocks claimed in `claims`, shared with a thread that makes blocks for this store. */
+  shareSimBlockClaims(claims: SimBlockClaims): void {
+    this.simBlocks.share(claims);
+  }
+
+  /** Claims and makes the next block of SIMs ahead of need (work for a thread that would wait). */
+  makeSimBlockAhead(): void {
+    this.simBlocks.makeNext();
+  }
+
+  /** SIM blocks claimed so far, by this store's thread or another. */
+  simBlocksClaimed(): number {
+    return this.simBlocks.claimed;
   }
 
   /**

@@ -1,9 +1,10 @@
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { QuarantineItem } from '../cdr/types.ts';
 import { decodeBatch } from '../ingest/codec.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
-import { FeatureStore } from './features.ts';
+import { FeatureStore, SIMS_PER_BLOCK, sharedSimBlockClaims } from './features.ts';
 import type { FoldThreadMessage, ParseThreadData, ParseThreadMessage } from './parse-thread.ts';
 import { type AnalyzeProgress, type AnalyzeResult, analyzeFiles, type DetectionModels, detect } from './pipeline.ts';
 
@@ -39,6 +40,8 @@ export async function analyzeFilesThreaded(
     threads?: number;
     /** Rows per batch handed over (default BATCH_ROWS). */
     batchRows?: number;
+    /** Blocks of SIMs this thread makes while it waits for the first batch, at most (default: what the files could need). */
+    blocksAhead?: number;
     anomalies?: boolean;
   } = {},
 ): Promise<AnalyzeResult> {
@@ -50,15 +53,25 @@ export async function analyzeFilesThreaded(
   let rows = 0;
   let bad = 0;
   let file = paths[0] ?? '';
-  const data: ParseThreadData = { planPath, paths, batchSize: options.batchRows ?? BATCH_ROWS, window: WINDOW };
+  const simBlockClaims = sharedSimBlockClaims();
+  store.shareSimBlockClaims(simBlockClaims);
+  const data: ParseThreadData = {
+    planPath,
+    paths,
+    batchSize: options.batchRows ?? BATCH_ROWS,
+    window: WINDOW,
+    simBlockClaims,
+  };
   const worker = new Worker(new URL('./parse-thread.ts', import.meta.url), { workerData: data });
+  let waiting = true;
   try {
-    await new Promise<void>((resolve, reject) => {
+    const done = new Promise<void>((resolve, reject) => {
       worker.on('error', reject);
       worker.on('exit', (code) => reject(new Error(`the parsing thread stopped (exit ${code})`)));
       worker.on('message', (message: ParseThreadMessage) => {
         try {
           if (message.type === 'batch') {
+            waiting = false;
             // The parser may run ahead again (the batch is no longer its).
             worker.postMessage(1);
             store.addSimBlocks(message.simBlocks);
@@ -80,8 +93,34 @@ export async function analyzeFilesThreaded(
         }
       });
     });
+    // Seen to before it is awaited: it may fail while this thread makes blocks below.
+    done.catch(() => {});
+    // While the reading thread starts and reads its first batch, this thread makes the first blocks
+    // of SIMs, one at a time between turns of the event loop: memory the fold needs at once, and
+    // that the reading thread would otherwise make before handing the first batch over. No more
+    // than the files could need, at about a hundred bytes a row and 32 rows a SIM (the reading
+    // thread makes the blocks of more SIMs than that).
+    const most = options.blocksAhead ?? Math.floor(inputBytes(paths) / (100 * 32 * SIMS_PER_BLOCK));
+    while (waiting && store.simBlocksClaimed() < most) {
+      store.makeSimBlockAhead();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await done;
   } finally {
     await worker.terminate();
   }
   return { ...detect(store, models, { anomalies: options.anomalies }), store, rows, bad, quarantine };
+}
+
+/** The files' size on disk, in bytes (0 for a file that cannot be read: the reader says why). */
+function inputBytes(paths: string[]): number {
+  let bytes = 0;
+  for (const path of paths) {
+    try {
+      bytes += statSync(path).size;
+    } catch {
+      // The reading thread reports it.
+    }
+  }
+  return bytes;
 }

@@ -10,7 +10,7 @@ import type { CdrBatch } from '../cdr/batch.ts';
 import { encodeBatch } from '../ingest/codec.ts';
 import { loadPlan } from '../numbering/plan.ts';
 import { readCdrFileBytes } from './csv-bytes.ts';
-import { newSimBlock, SIMS_PER_BLOCK } from './features.ts';
+import { newSimBlock, SIMS_PER_BLOCK, type SimBlockClaims } from './features.ts';
 import { NumberTable } from './number-table.ts';
 
 export interface ParseThreadData {
@@ -19,6 +19,8 @@ export interface ParseThreadData {
   batchSize: number;
   /** Batches sent and not yet folded, at most. */
   window: number;
+  /** The SIM blocks claimed, by either thread (`SimBlockClaims`). */
+  simBlockClaims: SimBlockClaims;
 }
 
 /** What the folding thread sends: a credit for one more batch, or a folded batch's memory back. */
@@ -31,8 +33,8 @@ export type ParseThreadMessage =
       payload: Uint8Array;
       /** Each row's SIM numbered in order of first appearance in all the files (`FeatureStore.addBatchWithSimIds`). */
       simIds: Int32Array;
-      /** Memory for the SIMs new in this batch (`FeatureStore.addSimBlocks`). */
-      simBlocks: Float64Array[];
+      /** Blocks for the SIMs new in this batch, claimed and made here (`FeatureStore.addSimBlocks`). */
+      simBlocks: { number: number; block: Float64Array }[];
       rows: number;
       quarantine: { file: string; line: number; reason: string; raw: string }[];
     }
@@ -47,8 +49,6 @@ let credits = data.window;
 // SIM numbers by MSISDN, given in order of first appearance: the folding thread's SIMs, in order.
 const simIds = new NumberTable<number>(1 << 16);
 let nextSimId = 0;
-/** SIM blocks made so far (`newSimBlock`): made here, where the reading leaves time to spare. */
-let simBlocksMade = 0;
 let wake: (() => void) | null = null;
 /** Encoded batches' memory given back by the folding thread, and parsed batches encoded already. */
 const spareMemory: ArrayBuffer[] = [];
@@ -82,8 +82,11 @@ async function main(): Promise<void> {
           ids[i] = id;
         }
         const payload = encodeBatch(batch, null, spareMemory.pop() ?? null);
-        const simBlocks: Float64Array[] = [];
-        for (; simBlocksMade * SIMS_PER_BLOCK < nextSimId; simBlocksMade++) simBlocks.push(newSimBlock());
+        // The blocks of the SIMs numbered so far that the folding thread did not make while it waited.
+        const simBlocks: { number: number; block: Float64Array }[] = [];
+        const claims = data.simBlockClaims;
+        while (Atomics.load(claims, 0) * SIMS_PER_BLOCK < nextSimId)
+          simBlocks.push({ number: Atomics.add(claims, 0, 1), block: newSimBlock() });
         const message: ParseThreadMessage = {
           type: 'batch',
           payload,
@@ -95,7 +98,7 @@ async function main(): Promise<void> {
         port.postMessage(message, [
           payload.buffer as ArrayBuffer,
           ids.buffer as ArrayBuffer,
-          ...simBlocks.map((block) => block.buffer as ArrayBuffer),
+          ...simBlocks.map(({ block }) => block.buffer as ArrayBuffer),
         ]);
         if (batch.capacity === data.batchSize) spareBatches.push(batch);
       },
