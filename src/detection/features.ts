@@ -13,7 +13,6 @@ import { NumberTable } from './number-table.ts';
 import {
   BoundedSet,
   boundedAdd,
-  bytesOf,
   DistinctCounter,
   distinctAdd,
   distinctCount,
@@ -225,6 +224,9 @@ class SimBlocks {
   }
 }
 
+/** The IMEIs of a SIM seen with none (shared, never written: a SIM's first IMEI replaces it). */
+const NO_IMEIS = Object.freeze([]) as unknown as number[];
+
 /** Running state of one SIM (keyed by MSISDN). */
 export class SimState {
   readonly msisdn: number;
@@ -260,10 +262,9 @@ export class SimState {
   /** Active days as a bit set (day index from the first event, up to 31 days). */
   declare readonly activeDayBits: number;
   declare readonly firstDay: number;
-  /** The same memory as `n`, as bytes (a HyperLogLog's registers). */
-  readonly b: Uint8Array;
-  readonly imeis: number[] = [];
-  imeiDigits: number[] = [];
+  /** Its IMEIs (up to MAX_IMEIS_PER_SIM) and their digit counts: arrays of one until a second comes. */
+  imeis: number[] = NO_IMEIS;
+  imeiDigits: number[] = NO_IMEIS;
   /** The device of this SIM's last CDR with an IMEI, while it holds this SIM (skips the lookups). */
   lastDevice: ImeiState | null = null;
   /** The state of the cell of this SIM's last CDR: the SIM is already counted in it. */
@@ -279,17 +280,16 @@ export class SimState {
     this.msisdn = msisdn;
     this.slot = slot;
     this.n = words;
-    this.b = bytesOf(words);
     this.place = place;
   }
 
   // The summaries, as objects over the SIM's words made when asked for (the fold updates the
   // words through the summaries' functions and makes no object).
   get callees(): DistinctCounter {
-    return new DistinctCounter(CALLEES_EXACT, this.n, S_CALLEES, this.b);
+    return new DistinctCounter(CALLEES_EXACT, this.n, S_CALLEES);
   }
   get callers(): DistinctCounter {
-    return new DistinctCounter(CALLERS_EXACT, this.n, S_CALLERS, this.b);
+    return new DistinctCounter(CALLERS_EXACT, this.n, S_CALLERS);
   }
   /** The heaviest callees. */
   get contacts(): TopCounter {
@@ -779,8 +779,13 @@ export class FeatureStore {
     } else {
       const imeiDigits = batch.imeiDigits[i];
       if (sim.imeis.length < MAX_IMEIS_PER_SIM && !sim.imeis.includes(imei)) {
-        sim.imeis.push(imei);
-        sim.imeiDigits.push(imeiDigits);
+        if (sim.imeis.length === 0) {
+          sim.imeis = [imei];
+          sim.imeiDigits = [imeiDigits];
+        } else {
+          sim.imeis.push(imei);
+          sim.imeiDigits.push(imeiDigits);
+        }
       }
       let found = this.imeiTable.get(imei);
       if (found === undefined) {
@@ -904,7 +909,7 @@ export class FeatureStore {
       if (lastCallee >= 0 && step !== 0 && step <= SEQUENTIAL_DISTANCE && step >= -SEQUENTIAL_DISTANCE)
         n[S_SEQUENTIAL_CALLEES]++;
       n[S_LAST_CALLEE] = other;
-      distinctAdd(n, sim.b, S_CALLEES, CALLEES_EXACT, other);
+      distinctAdd(n, null, S_CALLEES, CALLEES_EXACT, other);
       topAdd(n, S_CONTACTS, CONTACTS, other);
       if (this.isDomestic(other)) n[S_OUT_TO_DOMESTIC]++;
       if (numbersHave(n, S_RECENT_CALLERS, other)) n[S_OUT_TO_KNOWN_CALLER]++;
@@ -927,7 +932,7 @@ export class FeatureStore {
     if (answered) n[S_IN_ANSWERED]++;
     if (route === ROUTE_INTERNATIONAL) n[S_IN_INTERNATIONAL]++;
     if (other >= 0) {
-      distinctAdd(n, sim.b, S_CALLERS, CALLERS_EXACT, other);
+      distinctAdd(n, null, S_CALLERS, CALLERS_EXACT, other);
       topAdd(n, S_CALLER_COUNTS, PEER_COUNTERS, other);
       if (topHas(n, S_CONTACTS, other)) n[S_IN_FROM_CONTACT]++;
       recentTouch(n, S_RECENT_CALLERS, RECENT_CALLERS, other);
@@ -1011,7 +1016,7 @@ export class FeatureStore {
     // The numbers read straight from the SIM's array (S_… indexes), not through its properties.
     const n = sim.n;
     const voice = n[S_VOICE_OUT] + n[S_VOICE_IN];
-    const distinctCallees = distinctCount(n, sim.b, S_CALLEES);
+    const distinctCallees = distinctCount(n, null, S_CALLEES);
     const contacts = sim.contacts;
     const cellCounts = sim.cellCounts;
     let activeDays = 0;
@@ -1065,7 +1070,7 @@ export class FeatureStore {
       dataBytes: n[S_DATA_BYTES],
       internationalInShare: n[S_VOICE_IN] > 0 ? n[S_IN_INTERNATIONAL] / n[S_VOICE_IN] : 0,
       domesticCalleeShare: n[S_VOICE_OUT] > 0 ? n[S_OUT_TO_DOMESTIC] / n[S_VOICE_OUT] : 0,
-      distinctCallers: distinctCount(n, sim.b, S_CALLERS),
+      distinctCallers: distinctCount(n, null, S_CALLERS),
       activeDays,
       simAgeDays: Number.isFinite(this.latest) ? (this.latest - n[S_FIRST_SEEN]) / DAY_MS : 0,
       officeHourShare: n[S_VOICE_OUT] > 0 ? office / n[S_VOICE_OUT] : 0,

@@ -43,10 +43,13 @@ export function numbersHave(words: Float64Array, at: number, value: number): boo
   return false;
 }
 
-/** Adds a value to the distinct counter at `at` (`bytes`: `bytesOf(words)`). */
+/**
+ * Adds a value to the distinct counter at `at` (`bytes`: `bytesOf(words)`, or null to have it
+ * made when the registers are read: a fold that keeps no bytes view of each summary's words).
+ */
 export function distinctAdd(
   words: Float64Array,
-  bytes: Uint8Array,
+  bytes: Uint8Array | null,
   at: number,
   exactLimit: number,
   value: number,
@@ -63,9 +66,10 @@ export function distinctAdd(
     const held = words.slice(at + 1, at + 1 + n);
     words.fill(0, at + 1, at + 1 + HLL_WORDS);
     words[at] = -1;
+    bytes ??= bytesOf(words);
     for (let i = 0; i < n; i++) addToRegisters(bytes, at, held[i]);
   }
-  addToRegisters(bytes, at, value);
+  addToRegisters(bytes ?? bytesOf(words), at, value);
 }
 
 function addToRegisters(bytes: Uint8Array, at: number, value: number): void {
@@ -76,10 +80,11 @@ function addToRegisters(bytes: Uint8Array, at: number, value: number): void {
   if (rank > bytes[index]) bytes[index] = rank;
 }
 
-/** The distinct count of the counter at `at`: exact, or the HyperLogLog's estimate. */
-export function distinctCount(words: Float64Array, bytes: Uint8Array, at: number): number {
+/** The distinct count of the counter at `at`: exact, or the HyperLogLog's estimate (`bytes` as for `distinctAdd`). */
+export function distinctCount(words: Float64Array, bytes: Uint8Array | null, at: number): number {
   const n = words[at];
   if (n >= 0) return n;
+  bytes ??= bytesOf(words);
   const from = (at + 1) * 8;
   let sum = 0;
   let zeros = 0;
