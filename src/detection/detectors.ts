@@ -87,13 +87,15 @@ const SIBLING_SERIAL_DISTANCE = 1000;
 
 /** Least outgoing calls before a SIM is judged at all: a handful of calls says nothing. */
 export const MIN_OUT_CALLS = 10;
+/** Least share of voice calls that are outgoing for a SIM to be judged, or counted as a bulk caller. */
+const MOSTLY_OUTGOING = 0.6;
 
 /**
  * A "bulk caller": the common trait of SIM-boxes and fraud call-centre SIMs — mostly outgoing
  * voice, spread over many different numbers. Used for co-location counts and as the gate.
  */
 export function isBulkCaller(f: SimFeatures): boolean {
-  return f.voiceOut >= MIN_OUT_CALLS && f.outShare >= 0.6 && f.calleesPerOutCall >= 0.5;
+  return f.voiceOut >= MIN_OUT_CALLS && f.outShare >= MOSTLY_OUTGOING && f.calleesPerOutCall >= 0.5;
 }
 
 /** Features of every SIM, with the count of other bulk-calling SIMs sharing its main cell. */
@@ -101,7 +103,7 @@ export function simRecords(store: FeatureStore): Map<number, SimRecord> {
   return recordsOf(simPopulation(store));
 }
 
-/** Every record of a population (the quiet SIMs' made now), by MSISDN. */
+/** Every record of a population (the passive SIMs' made now), by MSISDN. */
 export function recordsOf(population: SimPopulation): Map<number, SimRecord> {
   const out = new Map<number, SimRecord>();
   for (let i = 0; i < population.sims.length; i++) out.set(population.sims[i].msisdn, population.record(i));
@@ -109,15 +111,16 @@ export function recordsOf(population: SimPopulation): Map<number, SimRecord> {
 }
 
 /**
- * The records of a store's SIMs, in the store's order. A quiet SIM — fewer than MIN_OUT_CALLS
- * outgoing calls, most of a population — passes no gate and is no bulk caller, whatever its other
- * features: its record is made only when asked for (`record`), which spares making and keeping
- * tens of thousands of feature objects that the detectors never read.
+ * The records of a store's SIMs, in the store's order. A passive SIM — fewer than MIN_OUT_CALLS
+ * outgoing calls, or mostly incoming voice, with no traffic in a farm: most of a population —
+ * passes no gate and is no bulk caller, whatever its other features: its record is made only when
+ * asked for (`record`), which spares making and keeping tens of thousands of feature objects that
+ * the detectors never read.
  */
 export interface SimPopulation {
   sims: SimState[];
-  /** Whether SIM i is quiet (its record not made yet). */
-  quiet(i: number): boolean;
+  /** Whether SIM i is passive (its record not made yet). */
+  passive(i: number): boolean;
   /** The record of SIM i, made when first asked for. */
   record(i: number): SimRecord;
 }
@@ -125,14 +128,19 @@ export interface SimPopulation {
 export function simPopulation(store: FeatureStore): SimPopulation {
   // Per SIM in the store's order (arrays, not maps keyed by large numbers).
   const sims = [...store.sims.values()];
-  const raw: (SimFeatures | null)[] = sims.map((sim) => (sim.voiceOut < MIN_OUT_CALLS ? null : store.simFeatures(sim)));
+  // Made now for the SIMs that could pass the gates or be bulk callers on their own figures.
+  const raw: (SimFeatures | null)[] = sims.map((sim) => {
+    const f = store.gateFeatures(sim);
+    return f.voiceOut < MIN_OUT_CALLS || f.outShare < MOSTLY_OUTGOING ? null : store.simFeatures(sim);
+  });
   const topCells = Int32Array.from(sims, (sim) => sim.cellCounts.top());
   const farms = farmsOf(store);
   // Calls and SMS between SIMs of one farm are not traffic with the outside world: a box fakes
   // incoming calls among its own SIMs to look like people. The voice figures that judge a SIM
   // are those with the outside world; the farm's own traffic is kept apart (farmCalls…).
   const internal = farmTraffic(store, sims, raw, topCells, farms);
-  // A quiet SIM with traffic in its farm has its figures set apart now, as any other.
+  // A SIM with traffic in its farm has its figures set apart now, as any other: without the
+  // farm's own calls in, a box's SIM may well be mostly outgoing.
   for (let i = 0; i < sims.length; i++)
     if (raw[i] === null && hasFarmTraffic(internal[i])) raw[i] = store.simFeatures(sims[i]);
   const base = raw.map((f, i) => (f === null ? null : outsideWorld(f, internal[i])));
@@ -143,7 +151,7 @@ export function simPopulation(store: FeatureStore): SimPopulation {
     const sim = sims[i];
     const f = base[i];
     const cell = topCells[i];
-    // A quiet SIM is no bulk caller (its outside-world calls are fewer still).
+    // A passive SIM is no bulk caller (without farm traffic, its figures are its outside-world ones).
     if (f !== null && cell >= 0 && isBulkCaller(f)) {
       bulkByCell.set(cell, (bulkByCell.get(cell) ?? 0) + 1);
       // Ports of a gateway have no life of their own (no SMS, no data): only such SIMs are compared.
@@ -177,8 +185,8 @@ export function simPopulation(store: FeatureStore): SimPopulation {
   const records = base.map((f, i) => (f === null ? null : finish(i, f)));
   return {
     sims,
-    quiet: (i) => records[i] === null,
-    // A quiet SIM has no farm traffic (else it was made above): its features are its outside-world ones.
+    passive: (i) => records[i] === null,
+    // A passive SIM has no farm traffic (else it was made above): its features are its outside-world ones.
     record: (i) => {
       records[i] ??= finish(i, store.simFeatures(sims[i]));
       return records[i];
@@ -438,11 +446,14 @@ const NO_TRAITS: TraitVerdict = {
 };
 
 /** Which gates a SIM passes: the traits without which no SIM-box or fraud-caller alert is raised. */
-export function simGates(f: SimRecord): { eligible: boolean; gates: string[] } {
+export function simGates(f: Pick<SimFeatures, 'voiceOut' | 'outShare' | 'calleesPerOutCall'>): {
+  eligible: boolean;
+  gates: string[];
+} {
   const gates: string[] = [];
   if (f.voiceOut >= MIN_OUT_CALLS) gates.push(`at least ${MIN_OUT_CALLS} outgoing calls`);
   else return { eligible: false, gates };
-  if (f.outShare >= 0.6) gates.push('mostly outgoing voice');
+  if (f.outShare >= MOSTLY_OUTGOING) gates.push('mostly outgoing voice');
   else return { eligible: false, gates };
   if (f.calleesPerOutCall >= 0.3) gates.push('calls spread over many numbers');
   else return { eligible: false, gates };
@@ -450,12 +461,12 @@ export function simGates(f: SimRecord): { eligible: boolean; gates: string[] } {
 }
 
 /**
- * The score of a quiet SIM (`SimPopulation`): it passes no gate, and its record is made when
+ * The score of a passive SIM (`SimPopulation`): it passes no gate, and its record is made when
  * its `features` are first read.
  */
-class QuietScore implements SimScore {
+class PassiveScore implements SimScore {
   readonly eligible = false;
-  readonly gates: string[] = [];
+  readonly gates: string[];
   readonly traits = NO_TRAITS;
   readonly inputs = {};
   readonly msisdn: number;
@@ -463,10 +474,11 @@ class QuietScore implements SimScore {
   private readonly population: SimPopulation;
   private readonly index: number;
 
-  constructor(population: SimPopulation, index: number, probabilities: Float64Array) {
+  constructor(population: SimPopulation, index: number, gates: string[], probabilities: Float64Array) {
     this.population = population;
     this.index = index;
     this.msisdn = population.sims[index].msisdn;
+    this.gates = gates;
     this.probabilities = probabilities;
   }
 
@@ -476,13 +488,14 @@ class QuietScore implements SimScore {
 }
 
 /** Scores every SIM with the model (no threshold applied): the base of alerts and of evaluation. */
-export function scoreSims(population: SimPopulation, model: LinearModel): SimScore[] {
+export function scoreSims(store: FeatureStore, population: SimPopulation, model: LinearModel): SimScore[] {
   const out: SimScore[] = [];
   const none = new Float64Array(model.classes.length);
   none[0] = 1;
   for (let i = 0; i < population.sims.length; i++) {
-    if (population.quiet(i)) {
-      out.push(new QuietScore(population, i, none));
+    if (population.passive(i)) {
+      const { gates } = simGates(store.gateFeatures(population.sims[i]));
+      out.push(new PassiveScore(population, i, gates, none));
       continue;
     }
     const msisdn = population.sims[i].msisdn;

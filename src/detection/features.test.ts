@@ -9,7 +9,7 @@ import { CDR_HEADER } from '../cdr/test-support.ts';
 import { decodeBatch, encodeBatch } from '../ingest/codec.ts';
 import { loadPlan } from '../numbering/plan.ts';
 import { findCdrFiles, simulate, simulatorAvailable } from './dataset.ts';
-import { simRecords } from './detectors.ts';
+import { simGates, simRecords } from './detectors.ts';
 import { FeatureStore } from './features.ts';
 import { NumberTable } from './number-table.ts';
 import { analyzeFilesThreaded } from './parallel.ts';
@@ -133,12 +133,18 @@ test('analyze on two threads folds what one thread folds, over many batches and 
     });
     assert.equal(snapshot(again.store), whole, `${blocksAhead} made ahead`);
   }
-  // The detectors made the quiet SIMs' records only when read: the same records, in the same order.
-  const quiet = threaded.simScores.filter((s) => s.features.voiceOut < 10).length;
-  assert.ok(quiet > 100, `${quiet} quiet SIMs`);
+  // The detectors made the passive SIMs' records only when read: the same records, in the same
+  // order, and the gates each passes.
+  const passive = threaded.simScores.filter((s) => s.features.voiceOut < 10 || s.features.outShare < 0.6).length;
+  assert.ok(passive > 100, `${passive} passive SIMs`);
+  const records = simRecords(threaded.store);
   assert.deepEqual(
     threaded.simScores.map((s) => [s.msisdn, s.features]),
-    [...simRecords(threaded.store)],
+    [...records],
+  );
+  assert.deepEqual(
+    threaded.simScores.map((s) => [s.msisdn, s.gates, s.eligible]),
+    [...records].map(([msisdn, record]) => [msisdn, simGates(record).gates, simGates(record).eligible]),
   );
 });
 

@@ -994,6 +994,16 @@ export class FeatureStore {
     return { handovers, concurrent, lifeShare, gateway, module };
   }
 
+  /** The features of a SIM the detectors' gates read (`simGates`), without making all of them. */
+  gateFeatures(sim: SimState): Pick<SimFeatures, 'voiceOut' | 'outShare' | 'calleesPerOutCall'> {
+    const n = sim.n;
+    return {
+      voiceOut: n[S_VOICE_OUT],
+      outShare: outShareOf(n),
+      calleesPerOutCall: calleesPerOutCallOf(n, distinctCount(n, null, S_CALLEES)),
+    };
+  }
+
   /**
    * The few features of a SIM that tell whether it could be a gateway's port (what the farm
    * relation of detectors.ts reads of every SIM), without making all of them.
@@ -1015,7 +1025,6 @@ export class FeatureStore {
   simFeatures(sim: SimState): SimFeatures {
     // The numbers read straight from the SIM's array (S_… indexes), not through its properties.
     const n = sim.n;
-    const voice = n[S_VOICE_OUT] + n[S_VOICE_IN];
     const distinctCallees = distinctCount(n, null, S_CALLEES);
     const contacts = sim.contacts;
     const cellCounts = sim.cellCounts;
@@ -1042,11 +1051,11 @@ export class FeatureStore {
     return {
       voiceOut: n[S_VOICE_OUT],
       voiceIn: n[S_VOICE_IN],
-      outShare: voice > 0 ? n[S_VOICE_OUT] / voice : 0,
+      outShare: outShareOf(n),
       outPerActiveDay: activeDays > 0 ? n[S_VOICE_OUT] / activeDays : 0,
       maxOutPerDay,
       distinctCallees,
-      calleesPerOutCall: n[S_VOICE_OUT] > 0 ? Math.min(1, distinctCallees / n[S_VOICE_OUT]) : 0,
+      calleesPerOutCall: calleesPerOutCallOf(n, distinctCallees),
       top5ContactShare: contacts.topShare(5),
       reciprocity: contactCount > 0 ? reciprocal / contactCount : 0,
       callbackShare: n[S_VOICE_OUT] > 0 ? n[S_OUT_TO_KNOWN_CALLER] / n[S_VOICE_OUT] : 0,
@@ -1125,6 +1134,17 @@ export class FeatureStore {
     this.generation++;
     return dropped;
   }
+}
+
+/** Share of voice calls that are outgoing. */
+function outShareOf(n: Float64Array): number {
+  const voice = n[S_VOICE_OUT] + n[S_VOICE_IN];
+  return voice > 0 ? n[S_VOICE_OUT] / voice : 0;
+}
+
+/** Distinct callees per outgoing call, at most 1. */
+function calleesPerOutCallOf(n: Float64Array, distinctCallees: number): number {
+  return n[S_VOICE_OUT] > 0 ? Math.min(1, distinctCallees / n[S_VOICE_OUT]) : 0;
 }
 
 /** SMS and data events per outgoing call. */
