@@ -61,6 +61,8 @@ export const errorCodes = {
   INTERNAL: 500,
   /** A webhook URL that resolves to a loopback, private or link-local address (src/webhooks). */
   URL_NOT_ALLOWED: 400,
+  /** An owner (operator or bank) already has the most live webhooks (MAX_WEBHOOKS_PER_OWNER): delete one first. */
+  WEBHOOK_LIMIT: 409,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -78,6 +78,13 @@ const unknownWebhook = {
   description: 'NOT_FOUND: no such webhook, or one of another operator or bank (answered alike)',
 } as const;
 
+/**
+ * Live webhooks an owner (an operator, a bank) may hold: each event goes to every one of them, so
+ * a key that subscribed without end would multiply every delivery (and the work of the delivery
+ * worker) by as many.
+ */
+export const MAX_WEBHOOKS_PER_OWNER = 20;
+
 export async function createWebhooks(deps: {
   sql: Sql;
   keys: SecretKeys;
@@ -224,6 +231,10 @@ export async function createWebhooks(deps: {
                   'URL_NOT_ALLOWED: `url` resolves to a loopback, private or link-local address; INVALID_JSON',
               },
               403: notOwner,
+              409: {
+                ...errorSchema,
+                description: `WEBHOOK_LIMIT: the owner already has ${MAX_WEBHOOKS_PER_OWNER} live webhooks`,
+              },
               '4xx': errorSchema,
             },
           },
@@ -249,13 +260,21 @@ export async function createWebhooks(deps: {
             );
           const checked = await deps.guard.check(url);
           if (!checked.ok) throw new AppError('URL_NOT_ALLOWED', refusalForOwner(url, checked.message));
-          const hook = await store.create({
-            owner,
-            url: url.toString(),
-            events: [...new Set(body.events)],
-            secretEnc: deps.keys.encrypt(body.secret),
-            createdBy: describePrincipal(principalOf(request)),
-          });
+          const hook = await store.create(
+            {
+              owner,
+              url: url.toString(),
+              events: [...new Set(body.events)],
+              secretEnc: deps.keys.encrypt(body.secret),
+              createdBy: describePrincipal(principalOf(request)),
+            },
+            MAX_WEBHOOKS_PER_OWNER,
+          );
+          if (!hook)
+            throw new AppError(
+              'WEBHOOK_LIMIT',
+              `at most ${MAX_WEBHOOKS_PER_OWNER} live webhooks an owner: delete one (DELETE /v1/webhooks/{id}) first`,
+            );
           secrets.set(hook.id, body.secret);
           await reload();
           await deps.audit?.append({

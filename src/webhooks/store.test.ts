@@ -25,13 +25,17 @@ describe('webhook deliveries per day', () => {
 
   it('cuts the days at Almaty midnight', async () => {
     const store = createWebhookStore(sql);
-    const webhook = await store.create({
-      owner: { kind: 'bank', id: 'HALYK' },
-      url: 'https://bank.example/hook',
-      events: ['potential_victim'],
-      secretEnc: 'sealed',
-      createdBy: 'test',
-    });
+    const webhook = await store.create(
+      {
+        owner: { kind: 'bank', id: 'HALYK' },
+        url: 'https://bank.example/hook',
+        events: ['potential_victim'],
+        secretEnc: 'sealed',
+        createdBy: 'test',
+      },
+      20,
+    );
+    assert.ok(webhook);
     const item = (eventId: string) => ({ webhookId: webhook.id, eventId, event: 'potential_victim', body: '{}' });
     await store.enqueue([item('evt_late')], Date.parse('2025-03-10T23:59:59+05:00'));
     await store.enqueue([item('evt_midnight'), item('evt_after')], Date.parse('2025-03-11T00:00:00+05:00'));

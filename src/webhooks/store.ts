@@ -121,14 +121,30 @@ export function createWebhookStore(sql: Sql, options: { utcOffsetMinutes?: numbe
   }
 
   return {
-    async create(w: { owner: WebhookOwner; url: string; events: string[]; secretEnc: string; createdBy: string }) {
+    /**
+     * Adds a subscription, or null when its owner already has `most` live ones. The count and the
+     * insert hold the owner's lock together, so that owners' requests racing each other (on several
+     * nodes) cannot pass the limit.
+     */
+    async create(
+      w: { owner: WebhookOwner; url: string; events: string[]; secretEnc: string; createdBy: string },
+      most: number,
+    ): Promise<StoredWebhook | null> {
       const id = `whk_${randomBytes(9).toString('base64url')}`;
-      const { rows } = await sql.query<WebhookRow>(
-        `insert into webhooks (id, owner_kind, owner_id, url, events, secret_enc, created_by)
-         values ($1, $2, $3, $4, $5, $6, $7) returning *`,
-        [id, w.owner.kind, w.owner.id, w.url, w.events, w.secretEnc, w.createdBy],
-      );
-      return toWebhook(rows[0]);
+      return sql.transaction(async (tx) => {
+        await tx.query('select pg_advisory_xact_lock(7264, hashtext($1))', [`${w.owner.kind}:${w.owner.id}`]);
+        const { rows: counted } = await tx.query<{ live: number }>(
+          'select count(*)::int as live from webhooks where owner_kind = $1 and owner_id = $2 and deleted_at is null',
+          [w.owner.kind, w.owner.id],
+        );
+        if (counted[0].live >= most) return null;
+        const { rows } = await tx.query<WebhookRow>(
+          `insert into webhooks (id, owner_kind, owner_id, url, events, secret_enc, created_by)
+           values ($1, $2, $3, $4, $5, $6, $7) returning *`,
+          [id, w.owner.kind, w.owner.id, w.url, w.events, w.secretEnc, w.createdBy],
+        );
+        return toWebhook(rows[0]);
+      });
     },
 
     /** Every live subscription (the publisher keeps them in memory). */

@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { type AddressInfo, createServer } from 'node:net';
 import { describe, it } from 'node:test';
+import { tempDatabase } from '../distributed/harness.ts';
 import { createOutboundGuard } from '../platform/outbound.ts';
+import { openPostgres } from '../platform/sql.ts';
 import { startTestApp } from '../platform/test-app.ts';
 import { createDeliveryWorker, deliverySettings, retryDelayMs, signatureOf } from './delivery.ts';
+import { MAX_WEBHOOKS_PER_OWNER } from './module.ts';
 import { secretKeysFrom } from './secret-key.ts';
 import type { WebhookStore } from './store.ts';
 
@@ -121,6 +124,51 @@ describe('refusals told to the owner', () => {
       await t.close();
     }
   });
+});
+
+describe('webhooks an owner may hold', () => {
+  for (const store of ['pglite', 'postgres'] as const)
+    it(`refuses an owner's webhook past ${MAX_WEBHOOKS_PER_OWNER} live ones, also when they are asked for at once (${store})`, async () => {
+      // On PostgreSQL the requests' transactions run side by side, each on its own connection.
+      const database = store === 'postgres' ? await tempDatabase() : null;
+      const t = await startTestApp({}, database ? await openPostgres(database.url) : undefined);
+      try {
+        const beeline = await t.keyFor('BEELINE');
+        const subscribe = (token: string, k: number) =>
+          t.request('POST', '/v1/webhooks', {
+            token,
+            body: { url: `http://8.8.8.8/hook-${k}`, events: ['potential_victim'], secret: 'x'.repeat(24) },
+          });
+        // All the owner's webhooks asked for at once, a few more than it may hold.
+        const answers = await Promise.all(
+          Array.from({ length: MAX_WEBHOOKS_PER_OWNER + 5 }, (_, k) => subscribe(beeline, k)),
+        );
+        assert.equal(answers.filter((r) => r.statusCode === 201).length, MAX_WEBHOOKS_PER_OWNER);
+        const refused = answers.filter((r) => r.statusCode !== 201);
+        assert.deepEqual(
+          refused.map((r) => [r.statusCode, (r.json() as { error: { code: string } }).error.code]),
+          Array(5).fill([409, 'WEBHOOK_LIMIT']),
+        );
+        const listed = (await t.request('GET', '/v1/webhooks', { token: beeline })).json() as {
+          items: { id: string }[];
+        };
+        assert.equal(listed.items.length, MAX_WEBHOOKS_PER_OWNER);
+        // Another owner is not counted with it; a deleted webhook makes room again.
+        assert.equal((await subscribe(await t.keyFor('KCELL'), 0)).statusCode, 201);
+        assert.equal(
+          (await t.request('DELETE', `/v1/webhooks/${listed.items[0].id}`, { token: beeline })).statusCode,
+          204,
+        );
+        assert.equal((await subscribe(beeline, 99)).statusCode, 201);
+        assert.equal((await subscribe(beeline, 100)).statusCode, 409);
+      } finally {
+        await t.close();
+        if (database) {
+          await t.app.sql.close();
+          await database.drop();
+        }
+      }
+    });
 });
 
 describe('secret keys', () => {
