@@ -22,9 +22,8 @@ import {
   TopCounter,
   topAdd,
   topHas,
-  wordsOfBoundedSet,
   wordsOfDistinctCounter,
-  wordsOfRecentNumbers,
+  wordsOfNumbers,
   wordsOfTopCounter,
 } from './sketch.ts';
 import { defaultTacTable, type TacTable } from './tac.ts';
@@ -116,11 +115,11 @@ const S_CALLEES = S_SIZE;
 const S_CALLERS = S_CALLEES + wordsOfDistinctCounter(CALLEES_EXACT);
 const S_CONTACTS = S_CALLERS + wordsOfDistinctCounter(CALLERS_EXACT);
 const S_RECENT_CALLERS = S_CONTACTS + wordsOfTopCounter(CONTACTS);
-const S_CALLER_COUNTS = S_RECENT_CALLERS + wordsOfRecentNumbers(RECENT_CALLERS);
+const S_CALLER_COUNTS = S_RECENT_CALLERS + wordsOfNumbers(RECENT_CALLERS);
 const S_SMS_SENDER_COUNTS = S_CALLER_COUNTS + wordsOfTopCounter(PEER_COUNTERS);
 const S_CELL_COUNTS = S_SMS_SENDER_COUNTS + wordsOfTopCounter(PEER_COUNTERS);
 const S_CELLS = S_CELL_COUNTS + wordsOfTopCounter(TOP_CELLS);
-const S_WORDS = S_CELLS + wordsOfBoundedSet(MAX_CELLS_PER_SIM);
+const S_WORDS = S_CELLS + wordsOfNumbers(MAX_CELLS_PER_SIM);
 
 /** A new SIM's words (the summaries start empty, at zero). */
 const SIM_WORDS = new Float64Array(S_WORDS);

@@ -7,9 +7,8 @@ import {
   HashedTopCounter,
   RecentNumbers,
   TopCounter,
-  wordsOfBoundedSet,
   wordsOfDistinctCounter,
-  wordsOfRecentNumbers,
+  wordsOfNumbers,
   wordsOfTopCounter,
 } from './sketch.ts';
 
@@ -83,8 +82,8 @@ test('summaries side by side in one block keep to their own words', () => {
   const words = new Float64Array(400).fill(-7);
   const at = { distinct: 1, recent: 60, set: 120, top: 200 };
   words.fill(0, at.distinct, at.distinct + wordsOfDistinctCounter(32));
-  words.fill(0, at.recent, at.recent + wordsOfRecentNumbers(8));
-  words.fill(0, at.set, at.set + wordsOfBoundedSet(4));
+  words.fill(0, at.recent, at.recent + wordsOfNumbers(8));
+  words.fill(0, at.set, at.set + wordsOfNumbers(4));
   words.fill(0, at.top, at.top + wordsOfTopCounter(5));
   const distinct = new DistinctCounter(32, words, at.distinct, bytesOf(words));
   const recent = new RecentNumbers(8, words, at.recent);
@@ -106,8 +105,8 @@ test('summaries side by side in one block keep to their own words', () => {
   assert.equal(recent.size, 8);
   assert.equal(top.total, 2000);
   assert.deepEqual(top.keyList().sort(), [0, 1, 2]);
-  const guards = [0, at.distinct + wordsOfDistinctCounter(32), at.recent - 1, at.recent + wordsOfRecentNumbers(8)];
-  for (const g of [...guards, at.set - 1, at.set + wordsOfBoundedSet(4), at.top - 1, at.top + wordsOfTopCounter(5)])
+  const guards = [0, at.distinct + wordsOfDistinctCounter(32), at.recent - 1, at.recent + wordsOfNumbers(8)];
+  for (const g of [...guards, at.set - 1, at.set + wordsOfNumbers(4), at.top - 1, at.top + wordsOfTopCounter(5)])
     assert.equal(words[g], -7, `guard word ${g}`);
 });
 

@@ -194,22 +194,20 @@ export class DistinctCounter {
   }
 }
 
-/** Words a {@link BoundedSet} of this capacity takes. */
-export function wordsOfBoundedSet(capacity: number): number {
+/** Words a {@link BoundedSet} or a {@link RecentNumbers} of this capacity takes. */
+export function wordsOfNumbers(capacity: number): number {
   return 1 + capacity;
 }
 
-/**
- * Up to `capacity` distinct numbers, in the order added; more are not taken. Words: [size][the numbers].
- */
-export class BoundedSet {
-  private readonly words: Float64Array;
-  private readonly at: number;
-  private readonly capacity: number;
+/** Up to `capacity` numbers in a run of words: [size][the numbers]. */
+class Numbers {
+  protected readonly words: Float64Array;
+  protected readonly at: number;
+  protected readonly capacity: number;
 
   constructor(capacity: number, words?: Float64Array, at = 0) {
     this.capacity = capacity;
-    this.words = words ?? new Float64Array(wordsOfBoundedSet(capacity));
+    this.words = words ?? new Float64Array(wordsOfNumbers(capacity));
     this.at = at;
   }
 
@@ -221,14 +219,17 @@ export class BoundedSet {
     return numbersHave(this.words, this.at, value);
   }
 
+  /** The numbers held, in their order. */
+  values(): number[] {
+    return Array.from(this.words.subarray(this.at + 1, this.at + 1 + this.words[this.at]));
+  }
+}
+
+/** Up to `capacity` distinct numbers, in the order added; more are not taken. */
+export class BoundedSet extends Numbers {
   /** Adds a number not held yet while there is room. */
   add(value: number): void {
     boundedAdd(this.words, this.at, this.capacity, value);
-  }
-
-  /** The numbers held, in the order added. */
-  values(): number[] {
-    return Array.from(this.words.subarray(this.at + 1, this.at + 1 + this.words[this.at]));
   }
 
   [Symbol.iterator](): Iterator<number> {
@@ -236,40 +237,12 @@ export class BoundedSet {
   }
 }
 
-/** Words a {@link RecentNumbers} of this capacity takes. */
-export function wordsOfRecentNumbers(capacity: number): number {
-  return 1 + capacity;
-}
-
 /**
- * The last `capacity` distinct numbers seen, most recent last: seeing a number again moves it to
- * the end, and the oldest drops out when full (the recency order of a Map, without boxing).
- * Words: [size][the numbers, oldest first].
+ * The last `capacity` distinct numbers seen, most recent last (its values oldest first): seeing a
+ * number again moves it to the end, and the oldest drops out when full (the recency order of a
+ * Map, without boxing).
  */
-export class RecentNumbers {
-  private readonly words: Float64Array;
-  private readonly at: number;
-  private readonly capacity: number;
-
-  constructor(capacity: number, words?: Float64Array, at = 0) {
-    this.capacity = capacity;
-    this.words = words ?? new Float64Array(wordsOfRecentNumbers(capacity));
-    this.at = at;
-  }
-
-  get size(): number {
-    return this.words[this.at];
-  }
-
-  has(value: number): boolean {
-    return numbersHave(this.words, this.at, value);
-  }
-
-  /** The numbers held, oldest first. */
-  values(): number[] {
-    return Array.from(this.words.subarray(this.at + 1, this.at + 1 + this.words[this.at]));
-  }
-
+export class RecentNumbers extends Numbers {
   touch(value: number): void {
     recentTouch(this.words, this.at, this.capacity, value);
   }
