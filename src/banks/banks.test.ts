@@ -251,6 +251,20 @@ describe('incidents, trails, warnings and escalation', () => {
     assert.equal(entry.details.before, before);
   });
 
+  it("a bank's key reading its own incidents is audited too, as that key", async () => {
+    const list = await t.request('GET', `/v1/bank/incidents?number=${encodeURIComponent(V1)}`, {
+      token: keys.KASPIBANK,
+    });
+    assert.equal(list.statusCode, 200, list.body);
+    const audit = await t.request('GET', '/v1/audit?action=bank.incidents.list&limit=1', { token: admin });
+    const [entry] = (audit.json() as { items: { actor: string; target: string; details: Record<string, unknown> }[] })
+      .items;
+    assert.match(entry.actor, /^bank:KASPIBANK:/);
+    assert.equal(entry.target, V1);
+    assert.equal(entry.details.bank, 'KASPIBANK');
+    assert.equal(entry.details.items, (list.json() as { items: unknown[] }).items.length);
+  });
+
   it('bad incidents are refused with a code, and operators cannot file them', async () => {
     for (const [label, body, code] of [
       ['malformed victim', incident({ incidentId: 'b1', victim: 'abc' }), 'INVALID_NUMBER'],

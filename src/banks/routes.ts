@@ -451,13 +451,13 @@ export function registerBankRoutes(app: FastifyInstance, deps: BankRoutesDeps) {
       }
       const page = await store.list({ bank, number, limit: q.limit, before });
       // The whole filter: a number asked of one bank, and the page, are part of what was looked at.
-      if (p.kind !== 'bank')
-        await audit(request, 'bank.incidents.list', number ?? bank ?? '*', {
-          ...(bank ? { bank } : {}),
-          ...(q.before !== undefined ? { before: q.before } : {}),
-          limit: q.limit,
-          items: page.items.length,
-        });
+      // A bank's key reading its own incidents is a look at its customers' numbers too.
+      await audit(request, 'bank.incidents.list', number ?? bank ?? '*', {
+        ...(bank ? { bank } : {}),
+        ...(q.before !== undefined ? { before: q.before } : {}),
+        limit: q.limit,
+        items: page.items.length,
+      });
       return page;
     },
   );
