@@ -119,8 +119,8 @@ export function recordsOf(population: SimPopulation): Map<number, SimRecord> {
  */
 export interface SimPopulation {
   sims: SimState[];
-  /** Whether SIM i is passive (its record not made yet). */
-  passive(i: number): boolean;
+  /** The gates SIM i passes when it is passive (its record not made up front); null for a SIM judged in full. */
+  passiveGates(i: number): string[] | null;
   /** The record of SIM i, made when first asked for. */
   record(i: number): SimRecord;
 }
@@ -128,11 +128,13 @@ export interface SimPopulation {
 export function simPopulation(store: FeatureStore): SimPopulation {
   // Per SIM in the store's order (arrays, not maps keyed by large numbers).
   const sims = [...store.sims.values()];
-  // Made now for the SIMs that could pass the gates or be bulk callers on their own figures.
-  const raw: (SimFeatures | null)[] = sims.map((sim) => {
+  // Made now for the SIMs that could pass the gates or be bulk callers on their own figures; the
+  // others keep the gates they pass.
+  const passiveGates: (string[] | null)[] = sims.map((sim) => {
     const f = store.gateFeatures(sim);
-    return f.voiceOut < MIN_OUT_CALLS || f.outShare < MOSTLY_OUTGOING ? null : store.simFeatures(sim);
+    return f.voiceOut < MIN_OUT_CALLS || f.outShare < MOSTLY_OUTGOING ? simGates(f).gates : null;
   });
+  const raw = sims.map((sim, i) => (passiveGates[i] === null ? store.simFeatures(sim) : null));
   const topCells = Int32Array.from(sims, (sim) => sim.cellCounts.top());
   const farms = farmsOf(store);
   // Calls and SMS between SIMs of one farm are not traffic with the outside world: a box fakes
@@ -142,7 +144,10 @@ export function simPopulation(store: FeatureStore): SimPopulation {
   // A SIM with traffic in its farm has its figures set apart now, as any other: without the
   // farm's own calls in, a box's SIM may well be mostly outgoing.
   for (let i = 0; i < sims.length; i++)
-    if (raw[i] === null && hasFarmTraffic(internal[i])) raw[i] = store.simFeatures(sims[i]);
+    if (raw[i] === null && hasFarmTraffic(internal[i])) {
+      raw[i] = store.simFeatures(sims[i]);
+      passiveGates[i] = null;
+    }
   const base = raw.map((f, i) => (f === null ? null : outsideWorld(f, internal[i])));
   const bulkByCell = new Map<number, number>();
   // Bulk callers' devices by main cell: TAC and serial of each IMEI.
@@ -185,7 +190,7 @@ export function simPopulation(store: FeatureStore): SimPopulation {
   const records = base.map((f, i) => (f === null ? null : finish(i, f)));
   return {
     sims,
-    passive: (i) => records[i] === null,
+    passiveGates: (i) => passiveGates[i],
     // A passive SIM has no farm traffic (else it was made above): its features are its outside-world ones.
     record: (i) => {
       records[i] ??= finish(i, store.simFeatures(sims[i]));
@@ -488,14 +493,14 @@ class PassiveScore implements SimScore {
 }
 
 /** Scores every SIM with the model (no threshold applied): the base of alerts and of evaluation. */
-export function scoreSims(store: FeatureStore, population: SimPopulation, model: LinearModel): SimScore[] {
+export function scoreSims(population: SimPopulation, model: LinearModel): SimScore[] {
   const out: SimScore[] = [];
   const none = new Float64Array(model.classes.length);
   none[0] = 1;
   for (let i = 0; i < population.sims.length; i++) {
-    if (population.passive(i)) {
-      const { gates } = simGates(store.gateFeatures(population.sims[i]));
-      out.push(new PassiveScore(population, i, gates, none));
+    const passed = population.passiveGates(i);
+    if (passed !== null) {
+      out.push(new PassiveScore(population, i, passed, none));
       continue;
     }
     const msisdn = population.sims[i].msisdn;

@@ -50,7 +50,7 @@ export interface Detection {
  */
 export function detect(store: FeatureStore, models: DetectionModels, options: { anomalies?: boolean } = {}): Detection {
   const population = simPopulation(store);
-  const simScores = scoreSims(store, population, models.sim);
+  const simScores = scoreSims(population, models.sim);
   const sourceScores = scoreSources(store, models.source);
   const alerts = [...simAlerts(store, simScores, models.sim), ...sourceAlerts(store, sourceScores, models.source)];
   alerts.push(...groupDevices(store, alerts));
