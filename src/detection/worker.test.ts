@@ -124,12 +124,17 @@ function workerOptions(store: ReturnType<typeof createIngestStore>, errors: unkn
   };
 }
 
+/** Kcell's rows committed to the journal, their event published to no worker. */
+function ingestUnpublished(store: ReturnType<typeof createIngestStore>, rows: string, file: string) {
+  return createIngestService({ plan, store, stream: createMemoryStream(() => {}) }).ingest(once(rows), {
+    operator: 'KCELL',
+    file,
+  });
+}
+
 test('a stream-fed worker folds at its next run a batch committed but never published, however far the stream has moved on', async (t) => {
   const { sql, store } = await openStore();
-  await createIngestService({ plan, store, stream: createMemoryStream(() => {}) }).ingest(once(calls(1, 100)), {
-    operator: 'KCELL',
-    file: 'a.csv',
-  });
+  await ingestUnpublished(store, calls(1, 100), 'a.csv');
   const errors: unknown[] = [];
   const allStream = createMemoryStream(() => {});
   const evenStream = createMemoryStream(() => {});
@@ -153,10 +158,7 @@ test('a stream-fed worker folds at its next run a batch committed but never publ
   assert.equal((await even.run()).cdrs, 50);
 
   // Committed to the journal, its event lost (the ingest process killed before publishing it).
-  await createIngestService({ plan, store, stream: createMemoryStream(() => {}) }).ingest(once(calls(1001, 100)), {
-    operator: 'KCELL',
-    file: 'lost.csv',
-  });
+  await ingestUnpublished(store, calls(1001, 100), 'lost.csv');
   // Then another upload, one batch a row, reaches the workers on the stream: their highest folded
   // batch id moves 80 past the lost batch's, further than a read looks back for late commits.
   const relay = relayTo({ stream: allStream }, { stream: evenStream, owns: isEven });
@@ -174,10 +176,7 @@ test('a stream-fed worker folds at its next run a batch committed but never publ
 
 test('a batch that reaches a stream-fed worker both from the stream and from the journal is counted once', async (t) => {
   const { sql, store } = await openStore();
-  await createIngestService({ plan, store, stream: createMemoryStream(() => {}) }).ingest(once(calls(1, 100)), {
-    operator: 'KCELL',
-    file: 'a.csv',
-  });
+  await ingestUnpublished(store, calls(1, 100), 'a.csv');
   const errors: unknown[] = [];
   const stream = createMemoryStream(() => {});
   const worker = createDetectionWorker({ ...workerOptions(store, errors), stream, source: 'stream' });
