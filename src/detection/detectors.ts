@@ -132,7 +132,7 @@ export function simPopulation(store: FeatureStore): SimPopulation {
   // others keep the gates they pass.
   const passiveGates: (string[] | null)[] = sims.map((sim) => {
     const f = store.gateFeatures(sim);
-    return f.voiceOut < MIN_OUT_CALLS || f.outShare < MOSTLY_OUTGOING ? simGates(f).gates : null;
+    return f.voiceOut < MIN_OUT_CALLS ? NO_GATES : f.outShare < MOSTLY_OUTGOING ? ENOUGH_CALLS_ONLY : null;
   });
   const raw = sims.map((sim, i) => (passiveGates[i] === null ? store.simFeatures(sim) : null));
   const topCells = Int32Array.from(sims, (sim) => sim.cellCounts.top());
@@ -238,14 +238,17 @@ function farmTraffic(
   const peers: FarmPeer[] = [];
   const byNumber = new NumberTable<FarmPeer>(sims.length);
   for (let i = 0; i < sims.length; i++) {
-    const f = raw[i] ?? store.portFeatures(sims[i]);
+    const f = raw[i];
     const peer: FarmPeer = {
       sim: sims[i],
       farm: farms.get(sims[i].msisdn)?.root ?? -1,
       cell: topCells[i],
-      gatewayLike: f.gatewayTac > 0 || f.concurrentSimsOnImei >= 1 || f.simsPerImei >= 2 || f.imeisPerSim >= 3,
+      gatewayLike:
+        f === null
+          ? store.gatewayLike(sims[i])
+          : f.gatewayTac > 0 || f.concurrentSimsOnImei >= 1 || f.simsPerImei >= 2 || f.imeisPerSim >= 3,
       // Ports of a gateway have little life of their own, even a box faking some.
-      port: f.lifePerCall < 0.3,
+      port: (f === null ? store.lifePerCall(sims[i]) : f.lifePerCall) < 0.3,
       bodies: null,
       traffic: null,
     };
@@ -264,10 +267,10 @@ function farmTraffic(
     return p.traffic;
   };
   for (const receiver of peers) {
+    if (receiver.farm < 0 && !receiver.gatewayLike && !receiver.port) continue;
     const calls = receiver.sim.callerCounts;
     const sms = receiver.sim.smsSenderCounts;
-    if ((calls.size === 0 && sms.size === 0) || (receiver.farm < 0 && !receiver.gatewayLike && !receiver.port))
-      continue;
+    if (calls.size === 0 && sms.size === 0) continue;
     for (let k = 0; k < calls.size; k++) {
       const key = calls.keyAt(k);
       const sender = byNumber.get(key);
@@ -450,6 +453,14 @@ const NO_TRAITS: TraitVerdict = {
   handsetCentre: false,
 };
 
+/** The gates passed by a passive SIM (`SimPopulation`): none, or the count of calls alone (shared, never written). */
+const NO_GATES: string[] = Object.freeze(
+  simGates({ voiceOut: 0, outShare: 0, calleesPerOutCall: 0 }).gates,
+) as string[];
+const ENOUGH_CALLS_ONLY: string[] = Object.freeze(
+  simGates({ voiceOut: MIN_OUT_CALLS, outShare: 0, calleesPerOutCall: 0 }).gates,
+) as string[];
+
 /** Which gates a SIM passes: the traits without which no SIM-box or fraud-caller alert is raised. */
 export function simGates(f: Pick<SimFeatures, 'voiceOut' | 'outShare' | 'calleesPerOutCall'>): {
   eligible: boolean;
@@ -497,6 +508,7 @@ export function scoreSims(population: SimPopulation, model: LinearModel): SimSco
   const out: SimScore[] = [];
   const none = new Float64Array(model.classes.length);
   none[0] = 1;
+  const onTraits = readsTraitsOnly(model);
   for (let i = 0; i < population.sims.length; i++) {
     const passed = population.passiveGates(i);
     if (passed !== null) {
@@ -512,11 +524,44 @@ export function scoreSims(population: SimPopulation, model: LinearModel): SimSco
       continue;
     }
     const traits = simTraits(features);
-    const inputs = modelInputs(features, traits);
-    const x = standardise(model, inputs);
-    out.push({ msisdn, features, probabilities: probabilities(model, x), eligible, gates, traits, inputs });
+    // A model of trait strengths alone (the shipped one) reads them without the record's fields.
+    const x = standardise(model, onTraits ? traitInputs(traits) : modelInputs(features, traits));
+    out.push(new JudgedScore(msisdn, features, probabilities(model, x), gates, traits));
   }
   return out;
+}
+
+/** Whether a model reads trait strengths only (`traitInputs`), none of a record's own fields. */
+function readsTraitsOnly(model: LinearModel): boolean {
+  return model.features.every((name) => (TRAIT_IDS as readonly string[]).includes(name));
+}
+
+/**
+ * The score of a SIM that passes the gates: judged on its traits by the model. Its `inputs` (the
+ * record and the trait strengths in one object) are made when read: an alert's evidence and a
+ * training set need them, the other SIMs' scores do not.
+ */
+class JudgedScore implements SimScore {
+  readonly eligible = true;
+  readonly msisdn: number;
+  readonly features: SimRecord;
+  readonly probabilities: Float64Array;
+  readonly gates: string[];
+  readonly traits: TraitVerdict;
+  private read: Record<string, number> | null = null;
+
+  constructor(msisdn: number, features: SimRecord, probabilities: Float64Array, gates: string[], traits: TraitVerdict) {
+    this.msisdn = msisdn;
+    this.features = features;
+    this.probabilities = probabilities;
+    this.gates = gates;
+    this.traits = traits;
+  }
+
+  get inputs(): Record<string, number> {
+    this.read ??= modelInputs(this.features, this.traits);
+    return this.read;
+  }
 }
 
 function iso(ms: number): string {

@@ -993,31 +993,27 @@ export class FeatureStore {
     return { handovers, concurrent, lifeShare, gateway, module };
   }
 
-  /** The features of a SIM the detectors' gates read (`simGates`), without making all of them. */
-  gateFeatures(sim: SimState): Pick<SimFeatures, 'voiceOut' | 'outShare' | 'calleesPerOutCall'> {
-    const n = sim.n;
-    return {
-      voiceOut: n[S_VOICE_OUT],
-      outShare: outShareOf(n),
-      calleesPerOutCall: calleesPerOutCallOf(n, distinctCount(n, null, S_CALLEES)),
-    };
+  /** The features of a passive SIM's gates (`simGates` stops at these two for it), without making the others. */
+  gateFeatures(sim: SimState): Pick<SimFeatures, 'voiceOut' | 'outShare'> {
+    return { voiceOut: sim.n[S_VOICE_OUT], outShare: outShareOf(sim.n) };
   }
 
   /**
-   * The few features of a SIM that tell whether it could be a gateway's port (what the farm
-   * relation of detectors.ts reads of every SIM), without making all of them.
+   * Whether a SIM sits in a gateway-like device, as the farm relation of detectors.ts reads every
+   * SIM: a gateway TAC, another SIM on one of its IMEIs (at the same hours or not), or three IMEIs
+   * or more — `gatewayTac > 0 || concurrentSimsOnImei ≥ 1 || simsPerImei ≥ 2 || imeisPerSim ≥ 3`
+   * of its features, read the short way (a SIM alone on its IMEIs has none at the same hours).
    */
-  portFeatures(
-    sim: SimState,
-  ): Pick<SimFeatures, 'gatewayTac' | 'concurrentSimsOnImei' | 'simsPerImei' | 'imeisPerSim' | 'lifePerCall'> {
-    const device = this.deviceTraits(sim);
-    return {
-      gatewayTac: device.gateway,
-      concurrentSimsOnImei: device.concurrent,
-      simsPerImei: this.simsPerImei(sim),
-      imeisPerSim: sim.imeis.length,
-      lifePerCall: lifePerCall(sim.n),
-    };
+  gatewayLike(sim: SimState): boolean {
+    if (sim.imeis.length >= 3 || this.simsPerImei(sim) >= 2) return true;
+    for (let k = 0; k < sim.imeis.length; k++)
+      if (this.tacs.familyOf(sim.imeis[k], sim.imeiDigits[k]) === 'gateway') return true;
+    return false;
+  }
+
+  /** SMS and data events per outgoing call (the feature `lifePerCall`), without making the others. */
+  lifePerCall(sim: SimState): number {
+    return lifePerCall(sim.n);
   }
 
   /** The features of one SIM at the window's current state. */

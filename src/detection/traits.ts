@@ -50,157 +50,201 @@ export function ramp(x: number, lo: number, hi: number): number {
   return (x - lo) / (hi - lo);
 }
 
-function trait(id: string, name: string, strength: number, values: Record<string, number>): Trait {
-  return { id, name, strength: Math.round(strength * 1000) / 1000, values };
-}
+/** The traits, in the order of their strengths in a `SimTraits`: id, name, the record's fields each rests on. */
+const TRAITS: { id: string; name: string; keys: readonly (keyof SimRecord)[] }[] = [
+  { id: 'volume', name: 'bulk volume', keys: ['outPerActiveDay'] },
+  { id: 'outgoing', name: 'outgoing only', keys: ['outShare', 'voiceIn', 'farmCallsIn', 'farmCallsOut'] },
+  {
+    id: 'noLife',
+    name: 'no human life (SMS, data, contacts calling in)',
+    keys: ['smsCount', 'dataEvents', 'lifePerCall', 'farmSms'],
+  },
+  {
+    id: 'strangers',
+    name: 'calls numbers with no prior relationship',
+    keys: ['calleesPerOutCall', 'distinctCallees', 'callbackShare'],
+  },
+  { id: 'onePlace', name: 'one place (no mobility)', keys: ['distinctCells', 'topCellShare'] },
+  {
+    id: 'device',
+    name: 'gateway device (gateway TAC, SIMs sharing an IMEI, IMEI changes, sibling modules)',
+    keys: [
+      'gatewayTac',
+      'simsPerImei',
+      'concurrentSimsOnImei',
+      'imeiHandovers',
+      'imeisPerSim',
+      'imeiLifeShare',
+      'siblingModules',
+    ],
+  },
+  {
+    id: 'conversations',
+    name: 'bypassed calls of conversation length',
+    keys: ['answeredShare', 'conversationShare', 'durationMedian'],
+  },
+  { id: 'colocated', name: 'co-located bulk SIMs / farm', keys: ['colocatedBulkSims', 'farmSims'] },
+  {
+    id: 'failed',
+    name: 'short and mostly unanswered calls',
+    keys: ['unansweredShare', 'shortShare', 'conversationShare', 'durationMedian'],
+  },
+  { id: 'dialledList', name: 'dialled list (consecutive numbers)', keys: ['sequentialShare'] },
+  { id: 'office', name: 'office hours', keys: ['officeHourShare', 'nightShare'] },
+];
+const VOLUME = 0;
+const OUTGOING = 1;
+const NO_LIFE = 2;
+const STRANGERS = 3;
+const ONE_PLACE = 4;
+const DEVICE = 5;
+const CONVERSATIONS = 6;
+const COLOCATED = 7;
+const FAILED = 8;
+const DIALLED_LIST = 9;
+const OFFICE = 10;
+/** A SIM-box's traits (the evidence's order), and their weights in its trait score. */
+const SIMBOX_TRAITS = [VOLUME, OUTGOING, NO_LIFE, STRANGERS, ONE_PLACE, DEVICE, CONVERSATIONS, COLOCATED];
+const SIMBOX_WEIGHTS = [1, 1.5, 1.5, 1, 1, 2, 1.5, 0.5];
+/** A fraud call-centre SIM's traits (the evidence's order). */
+const FRAUD_TRAITS = [VOLUME, OUTGOING, STRANGERS, FAILED, NO_LIFE, COLOCATED, DEVICE, DIALLED_LIST, OFFICE];
+/** The traits of a call-centre's trait score and their weights (the list and the hours are added apart). */
+const FRAUD_SCORED = [VOLUME, OUTGOING, STRANGERS, FAILED, NO_LIFE, COLOCATED, DEVICE];
+// Bulk SIMs swapped through the centre's handsets weigh in too (the device, 0.5).
+const FRAUD_WEIGHTS = [1, 1, 1.5, 2, 1, 0.5, 0.5];
 
-function weightedMean(parts: [Trait, number][]): number {
-  let sum = 0;
-  let weights = 0;
-  for (const [t, w] of parts) {
-    sum += t.strength * w;
-    weights += w;
+/** A trait of one SIM; its `values` are read from the SIM's record when first asked for. */
+class RecordTrait implements Trait {
+  readonly id: string;
+  readonly name: string;
+  readonly strength: number;
+  private readonly record: SimRecord;
+  private readonly keys: readonly (keyof SimRecord)[];
+  private read: Record<string, number> | null = null;
+
+  constructor(index: number, strength: number, record: SimRecord) {
+    this.id = TRAITS[index].id;
+    this.name = TRAITS[index].name;
+    this.strength = strength;
+    this.record = record;
+    this.keys = TRAITS[index].keys;
   }
-  return weights > 0 ? sum / weights : 0;
+
+  get values(): Record<string, number> {
+    if (this.read === null) {
+      const values: Record<string, number> = {};
+      for (const key of this.keys) values[key] = this.record[key];
+      this.read = values;
+    }
+    return this.read;
+  }
 }
 
-/** Both kinds' traits of one SIM. */
-export function simTraits(f: SimRecord): TraitVerdict {
-  const volume = trait('volume', 'bulk volume', ramp(f.outPerActiveDay, 8, 35), { outPerActiveDay: f.outPerActiveDay });
-  const outgoing = trait('outgoing', 'outgoing only', ramp(f.outShare, 0.6, 0.95), {
-    outShare: f.outShare,
-    voiceIn: f.voiceIn,
-    farmCallsIn: f.farmCallsIn,
-    farmCallsOut: f.farmCallsOut,
-  });
-  const noLife = trait('noLife', 'no human life (SMS, data, contacts calling in)', 1 - ramp(f.lifePerCall, 0.05, 0.6), {
-    smsCount: f.smsCount,
-    dataEvents: f.dataEvents,
-    lifePerCall: f.lifePerCall,
-    farmSms: f.farmSms,
-  });
-  const strangers = trait(
-    'strangers',
-    'calls numbers with no prior relationship',
-    ramp(f.calleesPerOutCall, 0.3, 0.8) * (1 - 0.5 * ramp(f.callbackShare, 0.05, 0.3)),
-    { calleesPerOutCall: f.calleesPerOutCall, distinctCallees: f.distinctCallees, callbackShare: f.callbackShare },
-  );
-  const onePlace = trait(
-    'onePlace',
-    'one place (no mobility)',
-    Math.max(1 - ramp(f.distinctCells, 2, 6), ramp(f.topCellShare, 0.6, 0.95)),
-    { distinctCells: f.distinctCells, topCellShare: f.topCellShare },
-  );
-  // A gateway: a module TAC, or SIMs active in one device over the same hours (its slots). A handset taking SIMs one after another, or a SIM going through several IMEIs, is
-  // weaker: call-centre phones get a fresh SIM each day too.
-  // (Two SIMs alternating may also be a dual-SIM phone: the other traits tell a person from a box.)
-  const gateway = Math.max(f.gatewayTac, ramp(f.concurrentSimsOnImei, 0, 1));
-  const device = trait(
-    'device',
-    'gateway device (gateway TAC, SIMs sharing an IMEI, IMEI changes, sibling modules)',
-    Math.max(
+/** The weighted mean of some of the strengths. */
+function weightedMean(strengths: Float64Array, traits: number[], weights: number[]): number {
+  let sum = 0;
+  let total = 0;
+  for (let k = 0; k < traits.length; k++) {
+    sum += strengths[traits[k]] * weights[k];
+    total += weights[k];
+  }
+  return total > 0 ? sum / total : 0;
+}
+
+/**
+ * Both kinds' traits of one SIM. Its strengths are numbers, each rounded to three decimals; the
+ * `Trait` objects of each kind (with the values they rest on, for an alert's evidence) are made
+ * when first read: of the thousands of SIMs judged, a few become alerts.
+ */
+class SimTraits implements TraitVerdict {
+  readonly simbox: number;
+  readonly fraudCaller: number;
+  readonly simboxCore: boolean;
+  readonly fraudCore: boolean;
+  readonly gateway: number;
+  readonly handsetCentre: boolean;
+  /** By index of TRAITS. */
+  readonly strengths: Float64Array;
+  private readonly record: SimRecord;
+  private made: Trait[] | null = null;
+
+  constructor(f: SimRecord) {
+    this.record = f;
+    const t = new Float64Array(TRAITS.length);
+    this.strengths = t;
+    t[VOLUME] = ramp(f.outPerActiveDay, 8, 35);
+    t[OUTGOING] = ramp(f.outShare, 0.6, 0.95);
+    t[NO_LIFE] = 1 - ramp(f.lifePerCall, 0.05, 0.6);
+    t[STRANGERS] = ramp(f.calleesPerOutCall, 0.3, 0.8) * (1 - 0.5 * ramp(f.callbackShare, 0.05, 0.3));
+    t[ONE_PLACE] = Math.max(1 - ramp(f.distinctCells, 2, 6), ramp(f.topCellShare, 0.6, 0.95));
+    // A gateway: a module TAC, or SIMs active in one device over the same hours (its slots). A
+    // handset taking SIMs one after another, or a SIM going through several IMEIs, is weaker:
+    // call-centre phones get a fresh SIM each day too.
+    // (Two SIMs alternating may also be a dual-SIM phone: the other traits tell a person from a box.)
+    const gateway = Math.max(f.gatewayTac, ramp(f.concurrentSimsOnImei, 0, 1));
+    this.gateway = gateway;
+    t[DEVICE] = Math.max(
       gateway,
       0.6 * ramp(f.simsPerImei, 1, 2),
       0.6 * ramp(f.imeisPerSim, 1, 3),
       // Co-located bulk SIMs in modules of one batch (same TAC, near serials): a multi-port gateway.
       0.6 * ramp(f.siblingModules, 1, 3),
-    ),
-    {
-      gatewayTac: f.gatewayTac,
-      simsPerImei: f.simsPerImei,
-      concurrentSimsOnImei: f.concurrentSimsOnImei,
-      imeiHandovers: f.imeiHandovers,
-      imeisPerSim: f.imeisPerSim,
-      imeiLifeShare: f.imeiLifeShare,
-      siblingModules: f.siblingModules,
-    },
-  );
-  const conversations = trait(
-    'conversations',
-    'bypassed calls of conversation length',
-    ramp(f.answeredShare, 0.2, 0.4) * ramp(f.conversationShare, 0.45, 0.7),
-    { answeredShare: f.answeredShare, conversationShare: f.conversationShare, durationMedian: f.durationMedian },
-  );
-  const colocated = trait(
-    'colocated',
-    'co-located bulk SIMs / farm',
-    Math.max(ramp(f.colocatedBulkSims, 0, 3), ramp(f.farmSims, 1, 4)),
-    { colocatedBulkSims: f.colocatedBulkSims, farmSims: f.farmSims },
-  );
-  const failed = trait(
-    'failed',
-    'short and mostly unanswered calls',
-    ramp(f.unansweredShare + 0.5 * f.answeredShare * (1 - f.conversationShare), 0.45, 0.75),
-    {
-      unansweredShare: f.unansweredShare,
-      shortShare: f.shortShare,
-      conversationShare: f.conversationShare,
-      durationMedian: f.durationMedian,
-    },
-  );
-  const dialledList = trait('dialledList', 'dialled list (consecutive numbers)', ramp(f.sequentialShare, 0.05, 0.3), {
-    sequentialShare: f.sequentialShare,
-  });
-  const office = trait(
-    'office',
-    'office hours',
-    ramp(f.officeHourShare, 0.6, 0.9) * (1 - ramp(f.nightShare, 0.02, 0.1)),
-    {
-      officeHourShare: f.officeHourShare,
-      nightShare: f.nightShare,
-    },
-  );
-  const simboxTraits = [volume, outgoing, noLife, strangers, onePlace, device, conversations, colocated];
-  const simbox = weightedMean([
-    [volume, 1],
-    [outgoing, 1.5],
-    [noLife, 1.5],
-    [strangers, 1],
-    [onePlace, 1],
-    [device, 2],
-    [conversations, 1.5],
-    [colocated, 0.5],
-  ]);
-  const fraudTraits = [volume, outgoing, strangers, failed, noLife, colocated, device, dialledList, office];
-  // The list and the hours add to the score but are not required: not every centre dials ranges.
-  const fraudCaller = Math.min(
-    1,
-    weightedMean([
-      [volume, 1],
-      [outgoing, 1],
-      [strangers, 1.5],
-      [failed, 2],
-      [noLife, 1],
-      [colocated, 0.5],
-      // Bulk SIMs swapped through the centre's handsets.
-      [device, 0.5],
-    ]) +
-      0.08 * dialledList.strength +
-      0.04 * office.strength,
-  );
-  return {
-    simbox,
-    fraudCaller,
+    );
+    t[CONVERSATIONS] = ramp(f.answeredShare, 0.2, 0.4) * ramp(f.conversationShare, 0.45, 0.7);
+    t[COLOCATED] = Math.max(ramp(f.colocatedBulkSims, 0, 3), ramp(f.farmSims, 1, 4));
+    t[FAILED] = ramp(f.unansweredShare + 0.5 * f.answeredShare * (1 - f.conversationShare), 0.45, 0.75);
+    t[DIALLED_LIST] = ramp(f.sequentialShare, 0.05, 0.3);
+    t[OFFICE] = ramp(f.officeHourShare, 0.6, 0.9) * (1 - ramp(f.nightShare, 0.02, 0.1));
+    for (let i = 0; i < t.length; i++) t[i] = Math.round(t[i] * 1000) / 1000;
+    this.simbox = weightedMean(t, SIMBOX_TRAITS, SIMBOX_WEIGHTS);
+    // The list and the hours add to the score but are not required: not every centre dials ranges.
+    this.fraudCaller = Math.min(
+      1,
+      weightedMean(t, FRAUD_SCORED, FRAUD_WEIGHTS) + 0.08 * t[DIALLED_LIST] + 0.04 * t[OFFICE],
+    );
+    const device = t[DEVICE];
+    const outgoing = t[OUTGOING];
+    const conversations = t[CONVERSATIONS];
+    const failed = t[FAILED];
+    const office = t[OFFICE];
+    // Handsets taking bulk SIMs in turn, in office hours: a call-centre.
+    this.handsetCentre = device >= 0.5 && gateway < 0.5 && office >= 0.5 && f.imeiLifeShare <= 0.6;
     // What the answered calls are decides between the two kinds: conversations (a box carries
     // real calls, however many go unanswered) or hang-ups and one-line openers (a call-centre).
     // Where calls look like conversations on handsets that take SIMs in turn, in office hours, it is
     // a call-centre (whose SIMs get answered too), not a gateway.
-    simboxCore:
-      device.strength >= 0.5 &&
-      outgoing.strength >= 0.5 &&
-      conversations.strength >= 0.4 &&
-      (f.conversationShare >= 0.6 || conversations.strength >= failed.strength) &&
-      !(gateway < 0.5 && office.strength >= 0.5),
-    fraudCore:
-      strangers.strength >= 0.5 &&
-      outgoing.strength >= 0.5 &&
-      ((failed.strength >= 0.5 && f.conversationShare < 0.6 && failed.strength > conversations.strength) ||
-        (device.strength >= 0.5 && gateway < 0.5 && office.strength >= 0.5 && f.imeiLifeShare <= 0.6)),
-    simboxTraits,
-    fraudTraits,
-    gateway,
-    handsetCentre: device.strength >= 0.5 && gateway < 0.5 && office.strength >= 0.5 && f.imeiLifeShare <= 0.6,
-  };
+    this.simboxCore =
+      device >= 0.5 &&
+      outgoing >= 0.5 &&
+      conversations >= 0.4 &&
+      (f.conversationShare >= 0.6 || conversations >= failed) &&
+      !(gateway < 0.5 && office >= 0.5);
+    this.fraudCore =
+      t[STRANGERS] >= 0.5 &&
+      outgoing >= 0.5 &&
+      ((failed >= 0.5 && f.conversationShare < 0.6 && failed > conversations) || this.handsetCentre);
+  }
+
+  /** Each trait, made once. */
+  private traits(): Trait[] {
+    this.made ??= TRAITS.map((_, i) => new RecordTrait(i, this.strengths[i], this.record));
+    return this.made;
+  }
+
+  get simboxTraits(): Trait[] {
+    const traits = this.traits();
+    return SIMBOX_TRAITS.map((i) => traits[i]);
+  }
+
+  get fraudTraits(): Trait[] {
+    const traits = this.traits();
+    return FRAUD_TRAITS.map((i) => traits[i]);
+  }
+}
+
+/** Both kinds' traits of one SIM. */
+export function simTraits(f: SimRecord): TraitVerdict {
+  return new SimTraits(f);
 }
 
 /** Trait ids, the inputs of the trained model (each in [0, 1]). */
@@ -222,6 +266,12 @@ export const TRAIT_IDS = [
 /** Every trait's strength by id: what the model reads and what an alert's evidence keeps for retraining. */
 export function traitInputs(v: TraitVerdict): Record<string, number> {
   const out: Record<string, number> = { gateway: Math.round(v.gateway * 1000) / 1000 };
+  if (v instanceof SimTraits) {
+    // The same keys in the same order, from the strengths.
+    for (const i of SIMBOX_TRAITS) out[TRAITS[i].id] = v.strengths[i];
+    for (const i of FRAUD_TRAITS) out[TRAITS[i].id] = v.strengths[i];
+    return out;
+  }
   for (const t of v.simboxTraits) out[t.id] = t.strength;
   for (const t of v.fraudTraits) out[t.id] = t.strength;
   return out;
