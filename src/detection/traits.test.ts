@@ -175,6 +175,37 @@ test('an outbound sales floor whose desk phones are shared by a morning and an e
   assert.deepEqual(detectIn(cdrs), []);
 });
 
+test('a box SIM whose module takes an IMEI of its own each day, in office hours → simbox, not a call-centre handset', () => {
+  // No other SIM was ever seen in those IMEIs: no handset taking SIMs in turn, whatever the hours.
+  const cdrs = new CdrLines('KCELL');
+  const random = sequence(53);
+  for (let day = 0; day < 3; day++) {
+    const module = imei(HANDSET_TAC, 710_000 + day * 37_003);
+    for (let k = 0; k < 120; k++) {
+      const answered = random() < 0.6;
+      const hour = 9 + random() * 8;
+      cdrs.voice(
+        '+77019990001',
+        'out',
+        victim(500_000 + Math.floor(random() * 400_000)),
+        day * 1440 + Math.floor((hour - 8) * 60),
+        answered ? 60 + Math.floor(random() * 300) : 0,
+        'KZ-ALA-0600',
+        { imei: module },
+      );
+    }
+  }
+  const alerts = detectIn(cdrs, new TacTable());
+  assert.deepEqual(
+    alerts.map((a) => a.kind),
+    ['simbox'],
+  );
+  const device = (alerts[0].evidence.traits as { trait: string; values: Record<string, number> }[]).find((t) =>
+    t.trait.startsWith('gateway device'),
+  );
+  assert.deepEqual([device?.values.imeisPerSim, device?.values.simsPerImei], [3, 1]);
+});
+
 test('a box of two SIMs in one module at the same hours (no known TAC) → simbox, the module named as a gateway', () => {
   const cdrs = new CdrLines('KCELL');
   const random = sequence(31);

@@ -211,14 +211,17 @@ class SimTraits implements TraitVerdict {
     this.handsetCentre = device >= 0.5 && gateway < 0.5 && office >= 0.5 && f.imeiLifeShare <= 0.6;
     // What the answered calls are decides between the two kinds: conversations (a box carries
     // real calls, however many go unanswered) or hang-ups and one-line openers (a call-centre).
-    // Where calls look like conversations on handsets that take SIMs in turn, in office hours, it is
-    // a call-centre (whose SIMs get answered too), not a gateway.
+    // Where calls look like conversations in office hours on devices that are not gateways proper,
+    // it is a call-centre (whose SIMs get answered too), not a gateway: handsets taking SIMs in
+    // turn, or a business's phones bought in one batch. One SIM through three IMEIs or more that no
+    // other SIM used is neither: a handset does not change its IMEI, a module made to evade does.
+    const imeisOfItsOwn = f.imeisPerSim >= 3 && f.simsPerImei < 2;
     this.simboxCore =
       device >= 0.5 &&
       outgoing >= 0.5 &&
       conversations >= 0.4 &&
       (f.conversationShare >= 0.6 || conversations >= failed) &&
-      !(gateway < 0.5 && office >= 0.5);
+      !(gateway < 0.5 && office >= 0.5 && !imeisOfItsOwn);
     this.fraudCore =
       t[STRANGERS] >= 0.5 &&
       outgoing >= 0.5 &&
