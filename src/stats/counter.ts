@@ -2,7 +2,13 @@
  * Counts every decision by hour, operator and metric in memory and flushes the counts to the
  * records store in one transaction (hourly rollups plus since-launch totals). Counting a
  * decision is a handful of array increments; the store sees one upsert per touched cell per flush.
+ *
+ * Each flush is applied once. A write that failed may still have committed (the connection
+ * dropped after COMMIT, before its answer): its counts are kept apart under the flush's id and
+ * sent again under that id, which the store records with them (`stats_flushes`), so a second
+ * arrival adds nothing. New counts wait meanwhile; they go in the next flush of their own.
  */
+import { randomUUID } from 'node:crypto';
 import type { Sql } from '../platform/sql.ts';
 import { type Decision, ingressTypes, reasonCodes } from '../screening/types.ts';
 
@@ -24,11 +30,19 @@ const reasonOffset = metricIndex.get(`reason:${reasonCodes[0]}`)!;
 const ingressOffset = metricIndex.get(`ingress:${ingressTypes[0]}`)!;
 const verdictIndex = { allow: 1, label: 2, block: 3 } as const;
 const HOUR = 3_600_000;
+/** How long the ids of applied flushes are kept: a flush in doubt is sent again within seconds. */
+const FLUSH_IDS_KEPT = '1 day';
+
+type Counts = Map<number, Map<string, Float64Array>>;
 
 export function createDecisionCounter(sql: Sql) {
   /** pending[hour][operator] = counts by metric index */
-  let pending = new Map<number, Map<string, Float64Array>>();
+  let pending: Counts = new Map();
+  /** A flush whose write failed: it may have been applied; sent again under its id before any other. */
+  let inDoubt: { id: string; counts: Counts } | null = null;
   let flushing: Promise<void> = Promise.resolve();
+  /** When applied flush ids were last deleted (ms, this process's clock). */
+  let prunedAt = 0;
 
   function cell(hour: number, operator: string): Float64Array {
     let byOperator = pending.get(hour);
@@ -44,9 +58,14 @@ export function createDecisionCounter(sql: Sql) {
     return counts;
   }
 
-  async function writeOut(batch: Map<number, Map<string, Float64Array>>): Promise<void> {
+  /** Writes a flush's counts, once for its id (a second write of the same id adds nothing). */
+  async function writeOut(id: string, batch: Counts): Promise<void> {
     if (batch.size === 0) return;
+    const prune = Date.now() - prunedAt > HOUR;
     await sql.transaction(async (tx) => {
+      const first = await tx.query('insert into stats_flushes (id) values ($1) on conflict (id) do nothing', [id]);
+      if (first.affectedRows === 0) return;
+      if (prune) await tx.query(`delete from stats_flushes where applied_at < now() - interval '${FLUSH_IDS_KEPT}'`);
       const totals = new Map<string, Float64Array>();
       for (const [hour, byOperator] of batch) {
         for (const [operator, counts] of byOperator) {
@@ -90,6 +109,7 @@ export function createDecisionCounter(sql: Sql) {
         );
       }
     });
+    if (prune) prunedAt = Date.now();
   }
 
   return {
@@ -103,25 +123,25 @@ export function createDecisionCounter(sql: Sql) {
       counts[base + ingressOffset + ingressTypes.indexOf(decision.ingress)]++;
     },
 
-    /** Writes what was counted; a failed write keeps the counts for the next flush. */
+    /**
+     * Writes what was counted. A failed write keeps its counts, under its id, for the next flush,
+     * which sends them again before anything counted since.
+     */
     flush(): Promise<void> {
       // Each flush runs after the previous one settles: one failed write must not stop the next.
       flushing = flushing
         .catch(() => {})
         .then(async () => {
-          const batch = pending;
+          if (inDoubt) {
+            await writeOut(inDoubt.id, inDoubt.counts);
+            inDoubt = null;
+          }
+          const batch = { id: randomUUID(), counts: pending };
           pending = new Map();
           try {
-            await writeOut(batch);
+            await writeOut(batch.id, batch.counts);
           } catch (error) {
-            for (const [hour, byOperator] of batch) {
-              for (const [operator, counts] of byOperator) {
-                const into = cell(hour, operator);
-                counts.forEach((v, i) => {
-                  into[i] += v;
-                });
-              }
-            }
+            inDoubt = batch;
             throw error;
           }
         });
