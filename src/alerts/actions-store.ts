@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { lockChangeLog, type Sql } from '../platform/sql.ts';
+import { changesSince, type SyncPage } from '../platform/sync.ts';
 import type { DeviceEntry, SimSuspension, SuspensionOutcome, SuspensionStatus } from './types.ts';
 
 const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString());
@@ -98,19 +99,34 @@ export function createSuspensionStore(
       });
     },
 
-    /** Requests after `since`, for one operator (or all when undefined), oldest first. */
+    /**
+     * Requests after `since`, for one operator (or all when undefined), oldest first. A `since`
+     * past every version given (the records restored from a backup behind what the operator took)
+     * gets the requests from the start, marked `reset`, as the list syncs do (src/platform/sync.ts).
+     */
     async since(
       operator: string | undefined,
       since: number,
       limit: number,
-    ): Promise<{ version: number; items: SimSuspension[] }> {
+    ): Promise<{ version: number; items: SimSuspension[]; reset?: true }> {
+      let after = since;
+      let reset = false;
+      if (since > 0) {
+        // Versions are one sequence for all operators: its head is every operator's.
+        const head = await sql.query<{ v: number | string | null }>('select max(version) as v from sim_suspensions');
+        if (since > Number(head.rows[0]?.v ?? 0)) {
+          after = 0;
+          reset = true;
+        }
+      }
       const { rows } = await sql.query<SuspensionRow>(
         `select * from sim_suspensions where ($1::text is null or operator_id = $1) and version > $2
          order by version limit $3`,
-        [operator ?? null, since, limit],
+        [operator ?? null, after, limit],
       );
       const items = rows.map(toSuspension);
-      return { version: items.length > 0 ? items[items.length - 1].version : since, items };
+      const version = items.length > 0 ? items[items.length - 1].version : after;
+      return reset ? { version, items, reset: true } : { version, items };
     },
 
     async get(id: string): Promise<SimSuspension | null> {
@@ -210,36 +226,42 @@ export function createDeviceBlocklist(sql: Sql) {
     },
 
     /** Net changes after `since` (0: the whole list, paged), the shape of `GET /v1/lists/{list}`. */
-    async changesSince(
-      since: number,
-      limit: number,
-    ): Promise<{ version: number; added: DeviceEntry[]; removed: string[] }> {
-      const head = await sql.query<{ v: number | string | null }>(
-        'select max(version) as v from device_blocklist_changes',
+    changesSince(since: number, limit: number): Promise<SyncPage<DeviceEntry>> {
+      return changesSince<DeviceEntry>(
+        {
+          async head() {
+            const { rows } = await sql.query<{ v: number | string | null }>(
+              'select max(version) as v from device_blocklist_changes',
+            );
+            return Number(rows[0]?.v ?? 0);
+          },
+          async entries(limit) {
+            const { rows } = await sql.query<DeviceRow>('select * from device_blocklist order by version limit $1', [
+              limit,
+            ]);
+            return rows.map(toDevice);
+          },
+          async changesAfter(since) {
+            const { rows } = await sql.query<{ imei: string; op: 'add' | 'remove' }>(
+              `select distinct on (imei) imei, op from device_blocklist_changes where version > $1
+               order by imei, version desc`,
+              [since],
+            );
+            const addedImeis = rows.filter((r) => r.op === 'add').map((r) => r.imei);
+            const removed = rows.filter((r) => r.op === 'remove').map((r) => r.imei);
+            const added = addedImeis.length
+              ? (
+                  await sql.query<DeviceRow>('select * from device_blocklist where imei = any($1) order by version', [
+                    addedImeis,
+                  ])
+                ).rows.map(toDevice)
+              : [];
+            return { added, removed };
+          },
+        },
+        since,
+        limit,
       );
-      const headVersion = Number(head.rows[0]?.v ?? 0);
-      if (since <= 0) {
-        const { rows } = await sql.query<DeviceRow>('select * from device_blocklist order by version limit $1', [
-          limit,
-        ]);
-        const added = rows.map(toDevice);
-        return { version: rows.length === limit ? added[added.length - 1].version : headVersion, added, removed: [] };
-      }
-      const { rows } = await sql.query<{ imei: string; op: 'add' | 'remove' }>(
-        `select distinct on (imei) imei, op from device_blocklist_changes where version > $1
-         order by imei, version desc`,
-        [since],
-      );
-      const addedImeis = rows.filter((r) => r.op === 'add').map((r) => r.imei);
-      const removed = rows.filter((r) => r.op === 'remove').map((r) => r.imei);
-      const added = addedImeis.length
-        ? (
-            await sql.query<DeviceRow>('select * from device_blocklist where imei = any($1) order by version', [
-              addedImeis,
-            ])
-          ).rows.map(toDevice)
-        : [];
-      return { version: Math.max(headVersion, since), added, removed };
     },
 
     async count(): Promise<number> {

@@ -234,7 +234,8 @@ export function registerAlertRoutes(
         summary: 'SIM suspension requests for your operator, after a version',
         description:
           "Oldest first, at most `limit`. Pull with the returned `version` (the last item's) as `since` until `items` " +
-          'is empty. A request whose alert was dismissed comes again with status `cancelled`.',
+          'is empty. A request whose alert was dismissed comes again with status `cancelled`. A `since` past every ' +
+          'version given gets the requests from the first again, with `reset: true`.',
         tags: ['alerts'],
         querystring: {
           type: 'object',
@@ -247,7 +248,16 @@ export function registerAlertRoutes(
         response: {
           200: {
             type: 'object',
-            properties: { version: { type: 'integer' }, items: { type: 'array', items: suspensionSchema } },
+            properties: {
+              version: { type: 'integer' },
+              items: { type: 'array', items: suspensionSchema },
+              reset: {
+                type: 'boolean',
+                description:
+                  'Present (true) when `since` is past every version the server gave (its records restored from a ' +
+                  'backup behind it): `items` then start from the first request again.',
+              },
+            },
           },
           '4xx': errorSchema,
         },

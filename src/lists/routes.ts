@@ -163,7 +163,8 @@ export function registerListRoutes(app: FastifyInstance, deps: { lists: ListServ
         description:
           'Changes after `since` (0 or absent: the whole list, paged by `limit`). Apply `added` and `removed`, then ask ' +
           'again with the returned `version` until it equals the `since` you sent. An entry whose `expiresAt` passes ' +
-          'comes as removed.',
+          'comes as removed. A `since` the server never reached (its records restored from a backup) gets the whole ' +
+          'list again with `reset: true`: replace the local copy with it.',
         tags: ['lists'],
         params: listParam,
         querystring: syncQuerystring,

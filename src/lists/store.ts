@@ -1,4 +1,5 @@
 import { lockChangeLog, type Sql } from '../platform/sql.ts';
+import { changesSince } from '../platform/sync.ts';
 import type { ListChange, ListEntry, ListName, ListSync } from './types.ts';
 
 interface EntryRow {
@@ -117,36 +118,43 @@ export function createListStore(sql: Sql) {
     },
 
     /** Net changes of one list after `since`: what a client must add and remove to catch up. */
-    async changesSince(list: ListName, since: number, limit: number): Promise<ListSync> {
-      // The change log is shared by all lists, so its head is a valid version for each of them.
-      const head = await sql.query<{ v: number | null }>('select max(version) as v from list_changes');
-      const headVersion = Number(head.rows[0]?.v ?? 0);
-      if (since <= 0) {
-        const { rows } = await sql.query<EntryRow>(
-          'select * from list_entries where list = $1 order by version limit $2',
-          [list, limit],
-        );
-        const added = rows.map(toEntry);
-        const version = rows.length === limit ? added[added.length - 1].version : headVersion;
-        return { version, added, removed: [] };
-      }
-      const { rows } = await sql.query<{ number: string; op: 'add' | 'remove'; version: number }>(
-        `select distinct on (number) number, op, version from list_changes
-         where list = $1 and version > $2 order by number, version desc`,
-        [list, since],
+    changesSince(list: ListName, since: number, limit: number): Promise<ListSync> {
+      return changesSince<ListEntry>(
+        {
+          // The change log is shared by all lists, so its head is a valid version for each of them.
+          async head() {
+            const { rows } = await sql.query<{ v: number | null }>('select max(version) as v from list_changes');
+            return Number(rows[0]?.v ?? 0);
+          },
+          async entries(limit) {
+            const { rows } = await sql.query<EntryRow>(
+              'select * from list_entries where list = $1 order by version limit $2',
+              [list, limit],
+            );
+            return rows.map(toEntry);
+          },
+          async changesAfter(since) {
+            const { rows } = await sql.query<{ number: string; op: 'add' | 'remove'; version: number }>(
+              `select distinct on (number) number, op, version from list_changes
+               where list = $1 and version > $2 order by number, version desc`,
+              [list, since],
+            );
+            const addedNumbers = rows.filter((r) => r.op === 'add').map((r) => r.number);
+            const removed = rows.filter((r) => r.op === 'remove').map((r) => r.number);
+            const added = addedNumbers.length
+              ? (
+                  await sql.query<EntryRow>(
+                    'select * from list_entries where list = $1 and number = any($2) order by version',
+                    [list, addedNumbers],
+                  )
+                ).rows.map(toEntry)
+              : [];
+            return { added, removed };
+          },
+        },
+        since,
+        limit,
       );
-      const addedNumbers = rows.filter((r) => r.op === 'add').map((r) => r.number);
-      const removed = rows.filter((r) => r.op === 'remove').map((r) => r.number);
-      const added = addedNumbers.length
-        ? (
-            await sql.query<EntryRow>(
-              'select * from list_entries where list = $1 and number = any($2) order by version',
-              [list, addedNumbers],
-            )
-          ).rows.map(toEntry)
-        : [];
-      // An entry added then removed again before the client asks shows up as removed.
-      return { version: Math.max(headVersion, since), added, removed };
     },
 
     async get(list: ListName, number: string): Promise<ListEntry | null> {

@@ -25,7 +25,7 @@ interface Feed {
   /** The statement after which a writer's version is taken. */
   versionTaken: RegExp;
   write(sql: Sql, i: number): Promise<unknown>;
-  pull(sql: Sql, since: number): Promise<{ version: number; keys: string[] }>;
+  pull(sql: Sql, since: number): Promise<{ version: number; keys: string[]; reset?: boolean }>;
 }
 
 const feeds: Feed[] = [
@@ -38,7 +38,7 @@ const feeds: Feed[] = [
       ]),
     async pull(sql, since) {
       const sync = await createListStore(sql).changesSince('blocklist', since, 1000);
-      return { version: sync.version, keys: sync.added.map((e) => e.number) };
+      return { version: sync.version, keys: sync.added.map((e) => e.number), reset: sync.reset };
     },
   },
   {
@@ -47,7 +47,7 @@ const feeds: Feed[] = [
     write: (sql, i) => createDeviceBlocklist(sql).add(`86111111111111${i}`, 'box', null, 'test'),
     async pull(sql, since) {
       const sync = await createDeviceBlocklist(sql).changesSince(since, 1000);
-      return { version: sync.version, keys: sync.added.map((e) => e.imei) };
+      return { version: sync.version, keys: sync.added.map((e) => e.imei), reset: sync.reset };
     },
   },
   {
@@ -57,7 +57,7 @@ const feeds: Feed[] = [
       createSenderRegistry(sql, brands).put(`SHOP${i}`, { owner: 'Shop', routes: ['domestic'] }, 'test'),
     async pull(sql, since) {
       const sync = await createSenderRegistry(sql, brands).changesSince(since, 1000);
-      return { version: sync.version, keys: sync.added.map((e) => e.senderId) };
+      return { version: sync.version, keys: sync.added.map((e) => e.senderId), reset: sync.reset };
     },
   },
   {
@@ -78,7 +78,7 @@ const feeds: Feed[] = [
     },
     async pull(sql, since) {
       const sync = await createSuspensionStore(sql).since('KCELL', since, 1000);
-      return { version: sync.version, keys: sync.items.map((s) => s.msisdn.slice(-1)) };
+      return { version: sync.version, keys: sync.items.map((s) => s.msisdn.slice(-1)), reset: sync.reset };
     },
   },
 ];
@@ -112,6 +112,34 @@ describe('versioned feeds on PostgreSQL with concurrent writers', () => {
         }
       } finally {
         await done();
+      }
+    });
+  }
+});
+
+// Records restored from a backup are behind the versions operators already took: a pull from such
+// a version must not stay silent until the log catches up (and miss what changes meanwhile).
+describe('versioned feeds pulled from a version the server never reached', () => {
+  for (const feed of feeds) {
+    it(`${feed.name}: answered with the whole feed from its start, marked reset`, async () => {
+      const sql = await openTestPglite();
+      try {
+        for (const i of [0, 1, 2]) await feed.write(sql, i);
+        const copy = await feed.pull(sql, 0);
+        assert.equal(copy.reset, undefined);
+        assert.equal(copy.keys.length, 3);
+        // As the operator's version stands after a restore to a backup taken before its last pulls.
+        const ahead = await feed.pull(sql, copy.version + 50);
+        assert.equal(ahead.reset, true);
+        assert.deepEqual(ahead.keys, copy.keys);
+        assert.equal(ahead.version, copy.version, "the version to go on from is the server's own");
+        // From there on, changes as usual.
+        await feed.write(sql, 3);
+        const next = await feed.pull(sql, ahead.version);
+        assert.equal(next.reset, undefined);
+        assert.equal(next.keys.length, 1);
+      } finally {
+        await sql.close();
       }
     });
   }

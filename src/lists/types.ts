@@ -1,3 +1,4 @@
+import type { SyncPage } from '../platform/sync.ts';
 export const listNames = ['blocklist', 'allowlist', 'dno', 'protected'] as const;
 export type ListName = (typeof listNames)[number];
 
@@ -27,8 +28,5 @@ export interface ListChange {
   entry?: ListEntry;
 }
 
-export interface ListSync {
-  version: number;
-  added: ListEntry[];
-  removed: string[];
-}
+/** An answer of `GET /v1/lists/{list}?since=` (src/platform/sync.ts). */
+export type ListSync = SyncPage<ListEntry>;

@@ -513,6 +513,13 @@ export function syncResponse(entry: object) {
       version: { type: 'integer' },
       added: { type: 'array', items: entry },
       removed: { type: 'array', items: { type: 'string' } },
+      reset: {
+        type: 'boolean',
+        description:
+          'Present (true) when `since` is a version the server never reached (its records restored from a backup ' +
+          'behind it): `added` is then the whole list from its start, paged as for `since=0`; drop the local copy and ' +
+          'apply the pages.',
+      },
     },
   } as const;
 }

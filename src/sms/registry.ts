@@ -2,9 +2,11 @@
  * The sender-ID registry: kept in the records store with a change log (versioned like the number
  * lists), and held in memory on every screening node, where messages are judged against it.
  */
+
 import { AppError } from '../errors.ts';
 import type { BrandCatalogue } from '../links/check.ts';
 import { lockChangeLog, type Sql } from '../platform/sql.ts';
+import { changesSince, type SyncPage } from '../platform/sync.ts';
 import { type Ingress, ingressTypes } from '../screening/types.ts';
 import {
   brandTargets,
@@ -23,11 +25,8 @@ export interface RegisteredSender {
   updatedAt?: string;
 }
 
-export interface SenderSync {
-  version: number;
-  added: RegisteredSender[];
-  removed: string[];
-}
+/** An answer of the sender-ID sync (src/platform/sync.ts). */
+export type SenderSync = SyncPage<RegisteredSender>;
 
 interface SenderRow {
   sender_key: string;
@@ -194,32 +193,39 @@ export function createSenderRegistry(sql: Sql, brands: BrandCatalogue, onChange:
     },
 
     /** Changes after `since` (0: the whole registry, paged by `limit`), like the number lists. */
-    async changesSince(since: number, limit: number): Promise<SenderSync> {
-      const head = await sql.query<{ v: number | string | null }>('select max(version) as v from sms_sender_changes');
-      const headVersion = Number(head.rows[0]?.v ?? 0);
-      if (since <= 0) {
-        const { rows } = await sql.query<SenderRow>('select * from sms_senders order by version limit $1', [limit]);
-        const added = rows.map(toSender);
-        return { version: rows.length === limit ? added[added.length - 1].version : headVersion, added, removed: [] };
-      }
-      const { rows } = await sql.query<{ sender_key: string; sender_id: string; op: 'add' | 'remove' }>(
-        `select distinct on (sender_key) sender_key, sender_id, op from sms_sender_changes
-         where version > $1 order by sender_key, version desc`,
-        [since],
+    changesSince(since: number, limit: number): Promise<SenderSync> {
+      return changesSince<RegisteredSender>(
+        {
+          async head() {
+            const { rows } = await sql.query<{ v: number | string | null }>(
+              'select max(version) as v from sms_sender_changes',
+            );
+            return Number(rows[0]?.v ?? 0);
+          },
+          async entries(limit) {
+            const { rows } = await sql.query<SenderRow>('select * from sms_senders order by version limit $1', [limit]);
+            return rows.map(toSender);
+          },
+          async changesAfter(since) {
+            const { rows } = await sql.query<{ sender_key: string; sender_id: string; op: 'add' | 'remove' }>(
+              `select distinct on (sender_key) sender_key, sender_id, op from sms_sender_changes
+               where version > $1 order by sender_key, version desc`,
+              [since],
+            );
+            const addedKeys = rows.filter((r) => r.op === 'add').map((r) => r.sender_key);
+            const added = addedKeys.length
+              ? (
+                  await sql.query<SenderRow>('select * from sms_senders where sender_key = any($1) order by version', [
+                    addedKeys,
+                  ])
+                ).rows.map(toSender)
+              : [];
+            return { added, removed: rows.filter((r) => r.op === 'remove').map((r) => r.sender_id) };
+          },
+        },
+        since,
+        limit,
       );
-      const addedKeys = rows.filter((r) => r.op === 'add').map((r) => r.sender_key);
-      const added = addedKeys.length
-        ? (
-            await sql.query<SenderRow>('select * from sms_senders where sender_key = any($1) order by version', [
-              addedKeys,
-            ])
-          ).rows.map(toSender)
-        : [];
-      return {
-        version: Math.max(headVersion, since),
-        added,
-        removed: rows.filter((r) => r.op === 'remove').map((r) => r.sender_id),
-      };
     },
   };
 }
