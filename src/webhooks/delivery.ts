@@ -70,6 +70,8 @@ export function createDeliveryWorker(deps: {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let kicked = false;
+  /** Wakes the drain waiting for its attempts to end (a kick). */
+  let wake: (() => void) | null = null;
 
   function send(target: DeliveryTarget, delivery: ClaimedDelivery): Promise<Attempt> {
     return new Promise((resolveAttempt) => {
@@ -155,36 +157,78 @@ export function createDeliveryWorker(deps: {
     };
   }
 
-  /** One attempt of each claimed delivery, then their outcomes recorded in one statement. */
-  async function attemptAll(due: ClaimedDelivery[]): Promise<void> {
-    const outcomes = await Promise.all(
-      due.map((d) =>
-        attempt(d).catch((error): Outcome => {
-          deps.onError(error, `webhook delivery ${d.id}`);
-          return {
-            id: d.id,
-            status: 'pending',
-            httpStatus: null,
-            error: 'internal error',
-            nextAt: deps.clock() + settings.firstRetryMs,
-          };
-        }),
-      ),
-    );
-    await deps.store.settle(outcomes, deps.clock());
-    const delivered = outcomes.filter((o) => o.status === 'delivered').length;
-    if (delivered > 0) deps.onDelivered?.(delivered);
+  /**
+   * Outcomes are recorded as attempts end, not when a whole batch has: a receiver that takes its
+   * full timeout holds its own deliveries, not the record of the others (nor the next ones). The
+   * outcomes that end while a statement runs go in the next one together.
+   */
+  const finished: Outcome[] = [];
+  let recording: Promise<void> | null = null;
+
+  function recordFinished(): Promise<void> {
+    recording ??= (async () => {
+      while (finished.length > 0) {
+        const outcomes = finished.splice(0);
+        await deps.store.settle(outcomes, deps.clock());
+        const delivered = outcomes.filter((o) => o.status === 'delivered').length;
+        if (delivered > 0) deps.onDelivered?.(delivered);
+      }
+    })()
+      // Unrecorded, a delivery stays claimed until its lease runs out, then is sent again.
+      .catch((error) => deps.onError(error, 'webhook delivery outcomes'))
+      .finally(() => {
+        recording = null;
+        if (finished.length > 0) void recordFinished();
+      });
+    return recording;
   }
 
-  /** Sends every due delivery, a batch at a time; resolves when none is due. */
+  /** One attempt of a claimed delivery, its outcome recorded (with the others ending meanwhile). */
+  function attemptAndRecord(delivery: ClaimedDelivery): Promise<void> {
+    return attempt(delivery)
+      .catch((error): Outcome => {
+        deps.onError(error, `webhook delivery ${delivery.id}`);
+        return {
+          id: delivery.id,
+          status: 'pending',
+          httpStatus: null,
+          error: 'internal error',
+          nextAt: deps.clock() + settings.firstRetryMs,
+        };
+      })
+      .then((outcome) => {
+        finished.push(outcome);
+        return recordFinished();
+      });
+  }
+
+  /**
+   * Sends every due delivery, at most `batch` under way at once; resolves when none is due and
+   * none is under way. More are claimed as half the room frees up, so deliveries to a slow
+   * receiver hold a few places and the others flow past them.
+   */
   async function drainDue(): Promise<void> {
+    const underWay = new Set<Promise<void>>();
+    let moreDue = true;
     for (;;) {
-      kicked = false;
-      const due = await deps.store.claim(deps.clock(), settings.batch, settings.leaseMs);
-      if (due.length === 0) return;
-      await attemptAll(due);
-      // A short claim took every due delivery: the next look is the poll (or a kick).
-      if (stopped || due.length < settings.batch) return;
+      if (kicked) {
+        kicked = false;
+        moreDue = true;
+      }
+      const room = settings.batch - underWay.size;
+      if (moreDue && !stopped && (underWay.size === 0 || room >= settings.batch / 2)) {
+        const due = await deps.store.claim(deps.clock(), room, settings.leaseMs);
+        // A short claim took every due delivery: the next look is after a kick (or the poll).
+        if (due.length < room) moreDue = false;
+        for (const delivery of due) {
+          const sending: Promise<void> = attemptAndRecord(delivery).finally(() => underWay.delete(sending));
+          underWay.add(sending);
+        }
+      }
+      if (underWay.size === 0) return;
+      // Until an attempt ends, or new deliveries are queued (a kick).
+      await Promise.race([...underWay, new Promise<void>((resolve) => (wake = resolve))]);
+      wake = null;
     }
   }
 
@@ -217,14 +261,15 @@ export function createDeliveryWorker(deps: {
     deliver(claimed: ClaimedDelivery[]) {
       if (claimed.length === 0) return;
       if (stopped) return; // Their lease runs out and the next start (or another node) sends them.
-      const sending: Promise<void> = attemptAll(claimed)
-        .catch((error) => deps.onError(error, 'webhook deliveries'))
-        .finally(() => firstAttempts.delete(sending));
-      firstAttempts.add(sending);
+      for (const delivery of claimed) {
+        const sending: Promise<void> = attemptAndRecord(delivery).finally(() => firstAttempts.delete(sending));
+        firstAttempts.add(sending);
+      }
     },
     /** New deliveries were queued: look now rather than at the next poll. */
     kick() {
       kicked = true;
+      wake?.();
       if (!running) schedule(0);
     },
     async close() {
@@ -232,6 +277,7 @@ export function createDeliveryWorker(deps: {
       if (timer) clearTimeout(timer);
       await running;
       await Promise.all(firstAttempts);
+      await recording;
       agents.http.destroy();
       agents.https.destroy();
     },

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { tempDatabase } from '../distributed/harness.ts';
 import { createOutboundGuard } from '../platform/outbound.ts';
 import { openPostgres } from '../platform/sql.ts';
@@ -9,7 +11,7 @@ import { startTestApp } from '../platform/test-app.ts';
 import { createDeliveryWorker, deliverySettings, retryDelayMs, signatureOf } from './delivery.ts';
 import { MAX_WEBHOOKS_PER_OWNER } from './module.ts';
 import { secretKeysFrom } from './secret-key.ts';
-import type { WebhookStore } from './store.ts';
+import type { ClaimedDelivery, WebhookStore } from './store.ts';
 
 describe('webhook delivery', () => {
   it('retries first within 5 s, doubling up to 10 minutes', () => {
@@ -72,6 +74,64 @@ describe('webhook delivery', () => {
       assert.equal(settled[0].error, 'timed out');
     } finally {
       for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+});
+
+describe('webhook delivery past a slow receiver', () => {
+  it("records the other receivers' deliveries, and sends new ones, while one receiver takes its whole timeout", async () => {
+    const held = new Set<import('node:http').ServerResponse>();
+    const receiver = createHttpServer((request, response) => {
+      request.resume();
+      if (request.url === '/slow') held.add(response);
+      else response.end();
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as AddressInfo).port;
+    const queue: ClaimedDelivery[] = [];
+    const settled: string[] = [];
+    const store = {
+      claim: async (_now: number, limit: number) => queue.splice(0, limit),
+      settle: async (outcomes: Parameters<WebhookStore['settle']>[0]) => {
+        for (const o of outcomes) settled.push(`${o.id} ${o.status}`);
+      },
+    } as unknown as WebhookStore;
+    const worker = createDeliveryWorker({
+      store,
+      guard: createOutboundGuard({ allowHosts: [`127.0.0.1:${port}`] }),
+      target: async (webhookId) => ({ url: `http://127.0.0.1:${port}/${webhookId}`, secret: 'a-secret-of-16-chars' }),
+      clock: () => 0,
+      onError: () => {},
+      settings: { ...deliverySettings, timeoutMs: 3_000, idlePollMs: 60_000 },
+    });
+    const delivery = (id: string, webhookId: string): ClaimedDelivery => ({
+      id,
+      webhookId,
+      eventId: `evt_${id}`,
+      event: 'potential_victim',
+      body: '{}',
+      attempts: 0,
+      createdAt: 0,
+    });
+    const until = async (what: () => boolean) => {
+      while (!what()) await delay(10);
+    };
+    try {
+      queue.push(delivery('s1', 'slow'), delivery('f1', 'fast'), delivery('f2', 'fast'));
+      worker.start();
+      await until(() => settled.length >= 2);
+      assert.deepEqual(settled.sort(), ['f1 delivered', 'f2 delivered']);
+      // Queued while the slow receiver still holds its delivery: sent and recorded at once.
+      queue.push(delivery('f3', 'fast'));
+      worker.kick();
+      await until(() => settled.length >= 3);
+      assert.equal(settled[2], 'f3 delivered');
+      assert.equal(held.size, 1, 'the slow receiver still has its delivery');
+      await worker.close();
+      assert.deepEqual(settled.slice(3), ['s1 pending'], 'the slow one retried later');
+    } finally {
+      for (const response of held) response.destroy();
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
     }
   });
