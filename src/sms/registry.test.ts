@@ -38,6 +38,40 @@ describe('sender-ID registry on two nodes sharing a records store', () => {
   });
 });
 
+describe('sender-ID registry: a refresh answered late', () => {
+  it("keeps the node's own later registration, not the older row a slow refresh read", async () => {
+    // The refresh's read of the registered IDs is held until the node has registered the ID anew.
+    let hold: Promise<void> | null = null;
+    let heldRead: (() => void) | null = null;
+    const slow: Sql = {
+      ...sql,
+      kind: sql.kind,
+      transaction: (work) => sql.transaction(work),
+      async query(text, params) {
+        const answer = await sql.query(text, params);
+        if (hold && /from sms_senders where version >/.test(text)) {
+          heldRead?.();
+          await hold;
+        }
+        return answer as never;
+      },
+    };
+    const a = createSenderRegistry(sql, brands);
+    await a.put('SLOWSHOP', { owner: 'First owner', routes: ['domestic'] }, 'test');
+    const b = createSenderRegistry(slow, brands);
+    let release = () => {};
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const read = new Promise<void>((resolve) => (heldRead = resolve));
+    const refreshing = b.refresh();
+    await read;
+    hold = null;
+    await b.put('SLOWSHOP', { owner: 'Second owner', routes: ['domestic'] }, 'test');
+    release();
+    await refreshing;
+    assert.deepEqual(b.standing('SLOWSHOP'), { kind: 'registered', owner: 'Second owner', routes: ['domestic'] });
+  });
+});
+
 describe('sender-ID sync', () => {
   it('names a removed sender ID as it was registered, whatever case the removal used', async () => {
     const registry = createSenderRegistry(sql, brands);

@@ -90,7 +90,16 @@ export function createSenderRegistry(sql: Sql, brands: BrandCatalogue, onChange:
     standings = new Map();
   }
 
-  function applyRow(key: string, sender: RegisteredSender | null) {
+  /**
+   * The version of the last change applied to each ID (a removal's too). Changes reach this node's
+   * copy by its own writes and by `refresh`, whose answer may have been read before a write of this
+   * node that lands first: a change older than the one applied is dropped.
+   */
+  const appliedAt = new Map<string, number>();
+
+  function applyRow(key: string, sender: RegisteredSender | null, changeVersion: number) {
+    if ((appliedAt.get(key) ?? 0) >= changeVersion) return;
+    appliedAt.set(key, changeVersion);
     if (sender) byKey.set(key, sender);
     else byKey.delete(key);
   }
@@ -112,13 +121,13 @@ export function createSenderRegistry(sql: Sql, brands: BrandCatalogue, onChange:
       let changed = false;
       for (const r of removed.rows as { sender_key: string; op?: string; version: number | string }[]) {
         if (r.op === 'remove') {
-          applyRow(r.sender_key, null);
+          applyRow(r.sender_key, null, Number(r.version));
           changed = true;
         }
         version = Math.max(version, Number(r.version));
       }
       for (const r of rows) {
-        applyRow(r.sender_key, toSender(r));
+        applyRow(r.sender_key, toSender(r), Number(r.version));
         version = Math.max(version, Number(r.version));
         changed = true;
       }
@@ -161,7 +170,7 @@ export function createSenderRegistry(sql: Sql, brands: BrandCatalogue, onChange:
         );
         return { created: existing.rows.length === 0, sender: toSender(rows[0]) };
       });
-      applyRow(key, sender.sender);
+      applyRow(key, sender.sender, sender.sender.version);
       version = Math.max(version, sender.sender.version);
       rebuild();
       onChange();
@@ -185,7 +194,7 @@ export function createSenderRegistry(sql: Sql, brands: BrandCatalogue, onChange:
         return Number(change.rows[0].version);
       });
       if (removed === null) return false;
-      applyRow(key, null);
+      applyRow(key, null, removed);
       version = Math.max(version, removed);
       rebuild();
       onChange();
