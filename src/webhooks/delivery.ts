@@ -226,9 +226,19 @@ export function createDeliveryWorker(deps: {
         }
       }
       if (underWay.size === 0) return;
-      // Until an attempt ends, or new deliveries are queued (a kick).
-      await Promise.race([...underWay, new Promise<void>((resolve) => (wake = resolve))]);
+      // Until an attempt ends, new deliveries are queued (a kick), or the poll's time comes round
+      // (retries fall due while slow attempts are still under way).
+      let poll: NodeJS.Timeout | undefined;
+      const polled = await Promise.race([
+        ...underWay,
+        new Promise<void>((resolve) => (wake = resolve)),
+        new Promise<'poll'>((resolve) => {
+          poll = setTimeout(() => resolve('poll'), settings.idlePollMs);
+        }),
+      ]);
+      clearTimeout(poll);
       wake = null;
+      if (polled === 'poll') moreDue = true;
     }
   }
 

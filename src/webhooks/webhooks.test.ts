@@ -103,7 +103,7 @@ describe('webhook delivery past a slow receiver', () => {
       target: async (webhookId) => ({ url: `http://127.0.0.1:${port}/${webhookId}`, secret: 'a-secret-of-16-chars' }),
       clock: () => 0,
       onError: () => {},
-      settings: { ...deliverySettings, timeoutMs: 3_000, idlePollMs: 60_000 },
+      settings: { ...deliverySettings, timeoutMs: 3_000, idlePollMs: 100 },
     });
     const delivery = (id: string, webhookId: string): ClaimedDelivery => ({
       id,
@@ -127,9 +127,13 @@ describe('webhook delivery past a slow receiver', () => {
       worker.kick();
       await until(() => settled.length >= 3);
       assert.equal(settled[2], 'f3 delivered');
+      // Falling due with no kick (a retry): taken at the next poll, the slow one still held.
+      queue.push(delivery('f4', 'fast'));
+      await until(() => settled.length >= 4);
+      assert.equal(settled[3], 'f4 delivered');
       assert.equal(held.size, 1, 'the slow receiver still has its delivery');
       await worker.close();
-      assert.deepEqual(settled.slice(3), ['s1 pending'], 'the slow one retried later');
+      assert.deepEqual(settled.slice(4), ['s1 pending'], 'the slow one retried later');
     } finally {
       for (const response of held) response.destroy();
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
