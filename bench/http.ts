@@ -314,10 +314,19 @@ export async function benchHttp(seconds = 8): Promise<Record<string, number | st
       JSON.stringify({ calls: bodies.slice(k * batchSize, (k + 1) * batchSize).map((b) => JSON.parse(b)) }),
     );
     await load(server.url, '/v1/calls/verify/batch', token, batches, 8, 2);
-    const batch = await load(server.url, '/v1/calls/verify/batch', token, batches, 8, seconds);
-    figures['batch decisions/s (500 per request, 8 conn)'] = Math.round(batch.rps * batchSize);
-    figures['batch p99 ms'] = batch.p99;
-    figures['batch errors'] = batch.errors;
+    // Four rounds, each figure printed: the machine's speed moves by a third from one stretch of
+    // seconds to the next, and the rounds show how far (as the sms part's batch rounds do).
+    const batchRuns: Awaited<ReturnType<typeof load>>[] = [];
+    for (let r = 0; r < 4; r++)
+      batchRuns.push(await load(server.url, '/v1/calls/verify/batch', token, batches, 8, seconds / 2));
+    figures['batch decisions/s (500 per request, 8 conn), 4 rounds'] = Math.round(
+      mean(batchRuns.map((b) => b.rps * batchSize)),
+    );
+    figures['batch decisions/s per round (k/s)'] = batchRuns
+      .map((b) => Math.round((b.rps * batchSize) / 1000))
+      .join(', ');
+    figures['batch p99 ms (worst round)'] = Math.max(...batchRuns.map((b) => b.p99));
+    figures['batch errors'] = batchRuns.reduce((sum, b) => sum + b.errors, 0);
   } finally {
     bare.stop();
     server.stop();
