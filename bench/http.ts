@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Phase, phaseNames } from '../src/platform/phases.ts';
-import { median } from './stats.ts';
+import { mean, median, thousandsPerRound } from './stats.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 export const adminToken = 'bench-admin-token-0123456789abcdef';
@@ -210,7 +210,6 @@ async function round(
   return { ...result, cpuUsPerRequest: (cpuMs * 1000) / Math.max(1, result.rps * seconds) };
 }
 
-const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
 const us = (ms: number, requests: number) => ((ms * 1000) / Math.max(1, requests)).toFixed(2);
 
 /**
@@ -322,9 +321,7 @@ export async function benchHttp(seconds = 8): Promise<Record<string, number | st
     figures['batch decisions/s (500 per request, 8 conn), 4 rounds'] = Math.round(
       mean(batchRuns.map((b) => b.rps * batchSize)),
     );
-    figures['batch decisions/s per round (k/s)'] = batchRuns
-      .map((b) => Math.round((b.rps * batchSize) / 1000))
-      .join(', ');
+    figures['batch decisions/s per round (k/s)'] = thousandsPerRound(batchRuns, batchSize);
     figures['batch p99 ms (worst round)'] = Math.max(...batchRuns.map((b) => b.p99));
     figures['batch errors'] = batchRuns.reduce((sum, b) => sum + b.errors, 0);
   } finally {

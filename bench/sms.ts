@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import smpp, { type Session } from 'smpp';
 import { adminToken, cpuMsOf, key, load, startCallshield } from './http.ts';
-import { median } from './stats.ts';
+import { mean, median, thousandsPerRound } from './stats.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -157,7 +157,7 @@ export async function benchSms(seconds = 8): Promise<Record<string, number | str
       callRuns.push(await measured(server.url, server.pid, '/v1/calls/verify', token, callBodies));
       smsRuns.push(await measured(server.url, server.pid, '/v1/sms/verify', token, bodies));
     }
-    const mean = (runs: { rps: number }[]) => runs.reduce((sum, r) => sum + r.rps, 0) / runs.length;
+    const meanRps = (runs: { rps: number }[]) => mean(runs.map((r) => r.rps));
     const medianCpu = (runs: Run[]) => median(runs.map((r) => r.cpuUs));
     const latency = await load(server.url, '/v1/sms/verify', token, bodies, 10, seconds / 2);
     const batchSize = 500;
@@ -177,7 +177,6 @@ export async function benchSms(seconds = 8): Promise<Record<string, number | str
       batchRuns.push(await load(server.url, '/v1/sms/verify/batch', token, batches, 8, seconds / 2));
       callBatchRuns.push(await load(server.url, '/v1/calls/verify/batch', token, callBatches, 8, seconds / 2));
     }
-    const perRound = (runs: { rps: number }[]) => runs.map((r) => Math.round((r.rps * batchSize) / 1000)).join(', ');
     const batchRatios = batchRuns.map((r, i) => r.rps / callBatchRuns[i].rps).sort((x, y) => x - y);
 
     // SMPP: the same client and window straight to the SMSC, then through the firewall.
@@ -189,21 +188,21 @@ export async function benchSms(seconds = 8): Promise<Record<string, number | str
     // Each round's SMS verify against the bare handler measured just before it: a slow stretch of
     // the machine lands on both of a pair more often than on both sides of the means.
     const smsRatios = smsRuns.map((r, i) => r.rps / bareRuns[i].rps).sort((x, y) => x - y);
-    const bareRps = mean(bareRuns);
-    const smsRps = mean(smsRuns);
+    const bareRps = meanRps(bareRuns);
+    const smsRps = meanRps(smsRuns);
     return {
       'bare fastify req/s (50 conn)': Math.round(bareRps),
-      'call verify req/s (50 conn, same rounds)': Math.round(mean(callRuns)),
-      'call verify / bare ratio': (mean(callRuns) / bareRps).toFixed(2),
+      'call verify req/s (50 conn, same rounds)': Math.round(meanRps(callRuns)),
+      'call verify / bare ratio': (meanRps(callRuns) / bareRps).toFixed(2),
       'sms verify req/s (50 conn)': Math.round(smsRps),
       'sms verify / bare ratio': (smsRps / bareRps).toFixed(2),
       [`sms verify / bare per round, ${rounds} rounds`]: `median ${median(smsRatios).toFixed(2)}, ${smsRatios[0].toFixed(2)}–${smsRatios[rounds - 1].toFixed(2)}`,
       'server CPU µs/request bare | call verify | sms verify (50 conn, median round)': `${medianCpu(bareRuns).toFixed(1)} | ${medianCpu(callRuns).toFixed(1)} | ${medianCpu(smsRuns).toFixed(1)}`,
       'sms verify p50/p99 ms (10 conn)': `${latency.p50}/${latency.p99}`,
       'sms verify errors': latency.errors + smsRuns.reduce((sum, r) => sum + r.errors, 0),
-      'call batch decisions/s (500 per request, 8 conn)': Math.round(mean(callBatchRuns) * batchSize),
-      'sms batch messages/s (500 per request, 8 conn)': Math.round(mean(batchRuns) * batchSize),
-      [`sms | call batch per round, ${rounds} alternating rounds (k/s)`]: `${perRound(batchRuns)} | ${perRound(callBatchRuns)}`,
+      'call batch decisions/s (500 per request, 8 conn)': Math.round(meanRps(callBatchRuns) * batchSize),
+      'sms batch messages/s (500 per request, 8 conn)': Math.round(meanRps(batchRuns) * batchSize),
+      [`sms | call batch per round, ${rounds} alternating rounds (k/s)`]: `${thousandsPerRound(batchRuns, batchSize)} | ${thousandsPerRound(callBatchRuns, batchSize)}`,
       'sms / call batch per round': `median ${median(batchRatios).toFixed(2)}, ${batchRatios[0].toFixed(2)}–${batchRatios[rounds - 1].toFixed(2)}`,
       'sms batch p99 ms (worst round)': Math.max(...batchRuns.map((r) => r.p99)),
       'sms batch errors': batchRuns.reduce((sum, r) => sum + r.errors, 0),

@@ -3,3 +3,13 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
   return (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
 }
+
+/** The mean of some figures. */
+export function mean(values: number[]): number {
+  return values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
+/** Each round's rate in thousands a second, `perRequest` items a request (a batch's size): "375, 371, …". */
+export function thousandsPerRound(runs: { rps: number }[], perRequest: number): string {
+  return runs.map((r) => Math.round((r.rps * perRequest) / 1000)).join(', ');
+}
