@@ -38,7 +38,7 @@ function snapshot(store: FeatureStore): string {
   }
   for (const [imei, d] of store.imeis)
     lines.push(
-      `imei ${imei} ${d.digits} sims ${[...d.sims].join(' ')} +${d.simsOverflow} cells ${[...d.cells].join(' ')} ${d.handovers} ${d.firstSeen} ${d.lastSeen}`,
+      `imei ${imei} ${d.digits} sims ${[...d.sims].join(' ')} +${d.simsOverflow} ${d.handovers} ${d.firstSeen} ${d.lastSeen}`,
     );
   for (const [id, c] of store.cells)
     lines.push(`cell ${id} ${store.cellNames[id]} ${c.sims.count} ${c.voiceOut} ${c.voiceIn}`);
@@ -93,9 +93,10 @@ async function fold(batchSize: number, group = 1, numbered = false, handedOver =
 /**
  * The digest of `snapshot` for this simulator run as the single-pass fold (before it was split
  * into per-entity folds and the SIM state was made compact) computed it: the fold's outputs must
- * not move when its code is reorganised.
+ * not move when its code is reorganised. (Taken again, from the fold that still matched the
+ * first digest, when the devices' cells, which nothing read, left the fold and the snapshot.)
  */
-const BEFORE = 'f0b45d7bac16fd3860be4d0c99dc3a74a6c6acfecb8ebeef3527e73136a22bb8';
+const BEFORE = 'c8fb7b8c0a991c9d8ef1762b436bd50bded6f149eddd4ca210ca89bb781d7e64';
 
 test('the fold gives the same features as the single-pass fold did, whatever the batch size, grouping, SIM numbering and row order', {
   skip: !simulatorAvailable(),
@@ -176,7 +177,7 @@ function crowdedDevice(): string {
 }
 
 /** `crowdedDevice` as the single-pass fold folded it (batches of 2 000 rows, idle SIMs evicted after the third). */
-const CROWDED_BEFORE = 'fed3fd7247f7f51c5733cc42860d65bfa5f06f0b458425d6efa58cf26ca92ddd';
+const CROWDED_BEFORE = '54c6861f5ec001a655f85be534951aa5ceb238d155d4f8043208c8b2e0af0bcd';
 
 test('a device past its SIM limit, IMEI spellings and an eviction fold as the single-pass fold did', () => {
   const store = new FeatureStore(plan);

@@ -362,9 +362,6 @@ export class ImeiState {
   digits = 15;
   readonly sims = new Set<number>();
   simsOverflow = 0;
-  readonly cells = new Set<number>();
-  /** The last cell added: the same cell again changes nothing. */
-  lastCell = -1;
   /** The SIM of the device's last CDR, and how often the SIM in the device changed (hand-overs). */
   lastSim = -1;
   handovers = 0;
@@ -689,7 +686,7 @@ export class FeatureStore {
       if (cell >= 0) this.foldCell(sim, cell, events[i], directions[i]);
       if (imeis[i] >= 0) rowDevices[i] = this.deviceOf(sim, batch, i);
     }
-    // Then device by device, each device's rows in the order read: its SIMs, hand-overs and cells.
+    // Then device by device, each device's rows in the order read: its SIMs, hand-overs and life span.
     let withDevice = 0;
     for (let i = 0; i < size; i++) {
       const device = rowDevices[i];
@@ -707,7 +704,7 @@ export class FeatureStore {
         device.firstRow = i;
         device.digits = batch.imeiDigits[i];
       }
-      this.foldDevice(device, msisdns[i], rowCells[i], startedAt[i]);
+      this.foldDevice(device, msisdns[i], startedAt[i]);
     }
     // Devices made by this batch, listed in the order of their first rows (as a row-by-row fold would).
     if (this.newDevices.length > 0) {
@@ -763,7 +760,6 @@ export class FeatureStore {
     }
   }
 
-  /** The device (IMEI) of a row with one: its SIMs, hand-overs, cells and life span. */
   /**
    * The device of a SIM's row with an IMEI, made when new (listed in `imeis` once the batch is
    * folded); the SIM's list of IMEIs.
@@ -802,8 +798,11 @@ export class FeatureStore {
     return device;
   }
 
-  /** A device's row: its SIMs (up to a limit, then counted over), hand-overs, cells and life span. */
-  private foldDevice(device: ImeiState, msisdn: number, cell: number, at: number): void {
+  /**
+   * A device's row: its SIMs (up to a limit, then counted over), hand-overs and life span. Its
+   * cells are not kept: every reader takes a SIM's cells, never a device's.
+   */
+  private foldDevice(device: ImeiState, msisdn: number, at: number): void {
     if (device.lastSim !== msisdn) {
       // A SIM not in the device yet joins it, or is counted over the limit on each of its rows.
       if (device.sims.has(msisdn)) device.lastSimHeld = true;
@@ -817,10 +816,6 @@ export class FeatureStore {
       if (device.lastSim >= 0) device.handovers++;
       device.lastSim = msisdn;
     } else if (!device.lastSimHeld) device.simsOverflow++;
-    if (cell >= 0 && cell !== device.lastCell) {
-      if (device.cells.size < MAX_CELLS_PER_SIM) device.cells.add(cell);
-      device.lastCell = cell;
-    }
     if (at < device.firstSeen) device.firstSeen = at;
     if (at > device.lastSeen) device.lastSeen = at;
   }
