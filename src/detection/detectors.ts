@@ -404,9 +404,9 @@ function farmsOf(store: FeatureStore): Map<number, { root: number; size: number 
     return root;
   };
   for (const device of store.imeis.values()) {
-    if (device.sims.size < 2) continue;
+    if (device.simCount() < 2) continue;
     let first = -1;
-    for (const sim of device.sims) {
+    for (const sim of device.simList()) {
       if (!parent.has(sim)) parent.set(sim, sim);
       if (first < 0) first = find(sim);
       else {

@@ -54,8 +54,8 @@ export function groupDevices(store: FeatureStore, alerts: Alert[]): Alert[] {
     boxSims.add(msisdn);
     for (const imei of store.sims.get(msisdn)?.imeis ?? []) {
       const device = store.imeis.get(imei);
-      if (device && device.sims.size + device.simsOverflow >= ROTATED_MIN_SIMS_ON_IMEI)
-        for (const other of device.sims) boxSims.add(other);
+      if (device && device.simCount() + device.simsOverflow >= ROTATED_MIN_SIMS_ON_IMEI)
+        for (const other of device.simList()) boxSims.add(other);
     }
   }
   for (const [msisdn, alert] of [...byMsisdn]) {
@@ -64,8 +64,8 @@ export function groupDevices(store: FeatureStore, alerts: Alert[]): Alert[] {
     if (!sim) continue;
     for (const imei of sim.imeis) {
       const device = store.imeis.get(imei);
-      if (!device || device.sims.size + device.simsOverflow < ROTATED_MIN_SIMS_ON_IMEI) continue;
-      for (const other of device.sims) {
+      if (!device || device.simCount() + device.simsOverflow < ROTATED_MIN_SIMS_ON_IMEI) continue;
+      for (const other of device.simList()) {
         if (byMsisdn.has(other)) continue;
         const otherSim = store.sims.get(other);
         if (!otherSim) continue;

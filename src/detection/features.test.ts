@@ -38,7 +38,7 @@ function snapshot(store: FeatureStore): string {
   }
   for (const [imei, d] of store.imeis)
     lines.push(
-      `imei ${imei} ${d.digits} sims ${[...d.sims].join(' ')} +${d.simsOverflow} ${d.handovers} ${d.firstSeen} ${d.lastSeen}`,
+      `imei ${imei} ${d.digits} sims ${[...d.simList()].join(' ')} +${d.simsOverflow} ${d.handovers} ${d.firstSeen} ${d.lastSeen}`,
     );
   for (const [id, c] of store.cells)
     lines.push(`cell ${id} ${store.cellNames[id]} ${c.sims.count} ${c.voiceOut} ${c.voiceIn}`);

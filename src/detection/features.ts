@@ -360,7 +360,14 @@ const NEW_DEVICE = 2 ** 31;
 export class ImeiState {
   readonly imei: number;
   digits = 15;
-  readonly sims = new Set<number>();
+  /**
+   * Its SIMs, in the order they joined: the first one alone (`firstSim`), the set made only once a
+   * second one joins. Most devices hold one SIM all their life, and a set each is memory the fold
+   * would otherwise make, and collect, tens of thousands of times. Read with `simCount`,
+   * `hasSim` and `simList`.
+   */
+  private firstSim = -1;
+  private moreSims: Set<number> | null = null;
   simsOverflow = 0;
   /** The SIM of the device's last CDR, and how often the SIM in the device changed (hand-overs). */
   lastSim = -1;
@@ -376,6 +383,26 @@ export class ImeiState {
   constructor(imei: number, slot = 0) {
     this.imei = imei;
     this.slot = slot;
+  }
+
+  /** SIMs held (not those counted over the limit). */
+  simCount(): number {
+    return this.moreSims !== null ? this.moreSims.size : this.firstSim >= 0 ? 1 : 0;
+  }
+
+  hasSim(msisdn: number): boolean {
+    return this.moreSims !== null ? this.moreSims.has(msisdn) : this.firstSim === msisdn;
+  }
+
+  addSim(msisdn: number): void {
+    if (this.moreSims !== null) this.moreSims.add(msisdn);
+    else if (this.firstSim < 0) this.firstSim = msisdn;
+    else if (this.firstSim !== msisdn) this.moreSims = new Set([this.firstSim, msisdn]);
+  }
+
+  /** The SIMs held, in the order they joined. */
+  simList(): Iterable<number> {
+    return this.moreSims ?? (this.firstSim >= 0 ? [this.firstSim] : []);
   }
 }
 
@@ -805,9 +832,9 @@ export class FeatureStore {
   private foldDevice(device: ImeiState, msisdn: number, at: number): void {
     if (device.lastSim !== msisdn) {
       // A SIM not in the device yet joins it, or is counted over the limit on each of its rows.
-      if (device.sims.has(msisdn)) device.lastSimHeld = true;
-      else if (device.sims.size < MAX_SIMS_PER_KEY) {
-        device.sims.add(msisdn);
+      if (device.hasSim(msisdn)) device.lastSimHeld = true;
+      else if (device.simCount() < MAX_SIMS_PER_KEY) {
+        device.addSim(msisdn);
         device.lastSimHeld = true;
       } else {
         device.simsOverflow++;
@@ -938,7 +965,7 @@ export class FeatureStore {
     let most = sim.imeis.length > 0 ? 1 : 0;
     for (const imei of sim.imeis) {
       const device = this.imeiTable.get(imei);
-      if (device) most = Math.max(most, device.sims.size + device.simsOverflow);
+      if (device) most = Math.max(most, device.simCount() + device.simsOverflow);
     }
     return most;
   }
@@ -959,13 +986,13 @@ export class FeatureStore {
     for (let k = 0; k < sim.imeis.length; k++) {
       const device = this.imeiTable.get(sim.imeis[k]);
       if (device && device.handovers > handovers) handovers = device.handovers;
-      if (device && device.sims.size > 1) {
+      if (device && device.simCount() > 1) {
         // Other SIMs in this device at the same hours (a gateway's slots), whatever the order of
         // the CDR files: a phone taking SIMs one after another has none.
         let overlapping = 0;
         const n = sim.n;
         const mine = countBits(n, S_ACTIVE_HOURS, HOUR_RING / 32);
-        for (const other of device.sims) {
+        for (const other of device.simList()) {
           if (other === sim.msisdn) continue;
           const o = this.simTable.get(other);
           if (!o) continue;
