@@ -6,7 +6,7 @@
  * Loaded into the bare Fastify server too, so both servers' request times are taken alike.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { phaseTiming, takePhaseTotals } from '../src/platform/phases.ts';
+import { phaseTiming, takePhaseTotals, wireTurns } from '../src/platform/phases.ts';
 
 phaseTiming.on = true;
 const startedAt = Symbol('startedAt');
@@ -26,8 +26,16 @@ let cpu = process.cpuUsage();
 process.on('SIGUSR2', () => {
   const used = process.cpuUsage(cpu);
   cpu = process.cpuUsage();
-  const figures = { requests, serverMs, cpuMs: (used.user + used.system) / 1000, phases: takePhaseTotals() };
+  const figures = {
+    requests,
+    serverMs,
+    cpuMs: (used.user + used.system) / 1000,
+    phases: takePhaseTotals(),
+    turns: { ...wireTurns },
+  };
   requests = 0;
   serverMs = 0;
+  wireTurns.turns = 0;
+  wireTurns.answers = 0;
   process.stdout.write(`PHASES ${JSON.stringify(figures)}\n`);
 });

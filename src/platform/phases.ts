@@ -26,7 +26,8 @@ export const phaseNames = [
   'metrics (decision counters)',
   'serialisation',
   "answer wait (wire path: the turn's answers are written together)",
-  'write (onSend → response finished)',
+  'write: the first answer of a turn (wire path; it usually wakes the client)',
+  'write (onSend → response finished; wire path: the later answers of a turn)',
   'request metrics (histogram)',
   'after the reply: stream delivery',
 ] as const;
@@ -46,13 +47,20 @@ export const Phase = {
   metrics: 11,
   serialisation: 12,
   answerWait: 13,
-  write: 14,
-  requestMetrics: 15,
-  delivery: 16,
+  writeFirst: 14,
+  write: 15,
+  requestMetrics: 16,
+  delivery: 17,
 } as const;
 
 /** `on` is read on the call path; the probe sets it before the app is built. */
 export const phaseTiming = { on: false };
+
+/**
+ * The wire path's turns since the last reset: how many times it wrote the answers of a turn, and
+ * how many answers it wrote (the first write of a turn and the later ones are their own phases).
+ */
+export const wireTurns = { turns: 0, answers: 0 };
 
 const totals = new Float64Array(phaseNames.length);
 let last = 0;

@@ -22,7 +22,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import secureJson from 'secure-json-parse';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, errorBody } from '../errors.ts';
-import { Phase, phaseAdd, phaseStart, phaseTiming } from './phases.ts';
+import { Phase, phaseAdd, phaseStart, phaseTiming, wireTurns } from './phases.ts';
 
 /** One route of the wire path. */
 export interface WireRoute {
@@ -240,15 +240,19 @@ export function createWirePath(options: WirePathOptions): WirePath {
   const writeAnswers = () => {
     flushScheduled = false;
     const answers = pending.splice(0);
-    for (const a of answers) {
+    if (phaseTiming.on) {
+      wireTurns.turns++;
+      wireTurns.answers += answers.length;
+    }
+    for (let i = 0; i < answers.length; i++) {
       try {
-        write(a);
+        write(answers[i], i === 0);
       } catch (error) {
         logError(error);
       }
     }
   };
-  const write = ({ route, response, status, payload, started, queued }: Answer) => {
+  const write = ({ route, response, status, payload, started, queued }: Answer, firstOfTurn: boolean) => {
     const t = phaseTiming.on ? performance.now() : 0;
     if (phaseTiming.on) phaseAdd(Phase.answerWait, t - queued);
     response.writeHead(status, {
@@ -256,7 +260,7 @@ export function createWirePath(options: WirePathOptions): WirePath {
       'content-length': typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length,
     });
     response.end(payload);
-    if (phaseTiming.on) phaseAdd(Phase.write, performance.now() - t);
+    if (phaseTiming.on) phaseAdd(firstOfTurn ? Phase.writeFirst : Phase.write, performance.now() - t);
     observe(route, status, started);
   };
   const send = (route: Served, response: ServerResponse, status: number, payload: string | Buffer, started: number) => {
