@@ -49,6 +49,32 @@ test('the hashed top counter keeps exactly the keys, counts, order and ties of t
   }
 });
 
+test('the hashed top counter stays exact when every addition replaces a key', () => {
+  // A spoofing campaign cycling through more numbers than the counter holds: each new number takes
+  // the place of the smallest counter, so the table removes and enters a key at every step.
+  const next = random(11);
+  const capacity = 1000;
+  const linear = new TopCounter(capacity);
+  const hashed = new HashedTopCounter(capacity);
+  for (let i = 0; i < 30_000; i++) {
+    const key = next() < 0.05 ? 77_012_345_678 : 77_010_000_000 + Math.floor(next() * 8000) * 7919;
+    linear.add(key);
+    hashed.add(key);
+    if (i % 2999 === 0 || i === 29_999) {
+      const where = `after ${i + 1}`;
+      assert.deepEqual([...hashed.counts], [...linear.counts], where);
+      assert.equal(hashed.top(), linear.top(), where);
+      for (let probe = 0; probe < 50; probe++) {
+        const other = 77_010_000_000 + Math.floor(next() * 8000) * 7919;
+        assert.equal(hashed.get(other), linear.get(other), `${where}, key ${other}`);
+        assert.equal(hashed.has(other), linear.has(other), `${where}, key ${other}`);
+      }
+    }
+  }
+  assert.equal(hashed.get(77_012_345_678), linear.get(77_012_345_678));
+  assert.ok(hashed.get(77_012_345_678) > 1000, 'the heavy number is held and counted');
+});
+
 test('an empty hashed top counter answers like an empty linear one', () => {
   const hashed = new HashedTopCounter(10);
   assert.equal(hashed.top(), -1);

@@ -513,17 +513,38 @@ export class HashedTopCounter {
     }
   }
 
+  /**
+   * Moves the slot at heap position i down to its place: the smaller child moves up into the hole
+   * until none is smaller, and the slot is written once, at the end.
+   */
   private siftDown(i: number): void {
+    const { heap, place, values, takenIn } = this;
     const n = this.length;
+    const slot = heap[i];
+    const value = values[slot];
+    const taken = takenIn[slot];
     for (;;) {
       const left = 2 * i + 1;
-      if (left >= n) return;
-      const right = left + 1;
+      if (left >= n) break;
       let child = left;
-      if (right < n && this.less(this.heap[right], this.heap[left])) child = right;
-      if (!this.less(this.heap[child], this.heap[i])) return;
-      this.swap(i, child);
+      let childSlot = heap[left];
+      let childValue = values[childSlot];
+      const right = left + 1;
+      if (right < n) {
+        const rightSlot = heap[right];
+        const rightValue = values[rightSlot];
+        if (rightValue < childValue || (rightValue === childValue && takenIn[rightSlot] < takenIn[childSlot])) {
+          child = right;
+          childSlot = rightSlot;
+          childValue = rightValue;
+        }
+      }
+      if (!(childValue < value || (childValue === value && takenIn[childSlot] < taken))) break;
+      heap[i] = childSlot;
+      place[childSlot] = i;
       i = child;
     }
+    heap[i] = slot;
+    place[slot] = i;
   }
 }
