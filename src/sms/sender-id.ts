@@ -19,8 +19,45 @@ const lengthOf = (text: string) => {
 const ASCII_SENDER_ID = /^[A-Za-z0-9 ._&-]{1,11}$/;
 const ASCII_LETTER_OR_DIGIT = /[A-Za-z0-9]/;
 
+/**
+ * What the checks below find for a text: an SMS hub sends thousands of messages under each of a
+ * few sender IDs (a bank's, a state body's), so the answer for a text is kept and found again by
+ * one lookup. Texts longer than an ID can be are not kept; the memo starts again past MEMO_MAX.
+ */
+interface SenderFacts {
+  problem: string | null;
+  /** Made when first asked for: a text that is no sender ID is seldom looked up in the registry. */
+  key: string | undefined;
+}
+const MEMO_MAX = 10_000;
+const MEMO_MAX_LENGTH = 64;
+let memo = new Map<string, SenderFacts>();
+
+function factsOf(text: string): SenderFacts {
+  let facts = memo.get(text);
+  if (facts === undefined) {
+    facts = { problem: problemOf(text), key: undefined };
+    if (text.length <= MEMO_MAX_LENGTH) {
+      if (memo.size >= MEMO_MAX) memo = new Map();
+      memo.set(text, facts);
+    }
+  }
+  return facts;
+}
+
 /** Why a text cannot be a sender ID, or null when it can. */
 export function senderIdProblem(text: string): string | null {
+  return factsOf(text).problem;
+}
+
+/** The registry's key of a sender ID: sender IDs compare case-insensitively (and by Unicode compatibility). */
+export function senderKey(senderId: string): string {
+  const facts = factsOf(senderId);
+  facts.key ??= keyOf(senderId);
+  return facts.key;
+}
+
+function problemOf(text: string): string | null {
   if (text.length === 0) return '"sender" is empty';
   if (ASCII_SENDER_ID.test(text) && ASCII_LETTER_OR_DIGIT.test(text)) return null;
   const length = lengthOf(text);
@@ -33,8 +70,7 @@ export function senderIdProblem(text: string): string | null {
   return null;
 }
 
-/** The registry's key of a sender ID: sender IDs compare case-insensitively (and by Unicode compatibility). */
-export function senderKey(senderId: string): string {
+function keyOf(senderId: string): string {
   // ASCII needs no normalisation (NFKC leaves it as it is).
   return ASCII_SENDER_ID.test(senderId) ? senderId.toLowerCase() : senderId.normalize('NFKC').toLowerCase();
 }
