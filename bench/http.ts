@@ -255,7 +255,7 @@ async function alternate(
  * Where a verify's time goes: both servers again, with the phase probe preloaded (its hooks cost
  * a little, so these runs are apart from the throughput rounds), at each connection count.
  */
-export async function breakdown(bodies: string[], seconds: number): Promise<Record<string, string>> {
+async function breakdown(bodies: string[], seconds: number): Promise<Record<string, string>> {
   const bare = await startBare(true);
   const server = await startCallshield({}, true);
   try {

@@ -5,6 +5,7 @@
  * verstat and attest codes are plain ASCII by construction; only labels (owners' names, texts in
  * the label language) need escaping, and they repeat, so each is escaped once.
  */
+import { boundedMemo } from '../platform/memo.ts';
 
 /** The fields of an answer this writes (DESIGN.md §3, §3.1); others are not part of the answer. */
 export interface AnswerFields {
@@ -42,22 +43,8 @@ function tailOf(a: AnswerFields): string {
 /** The label field of an answer, with its leading comma. */
 const labelField = (label: string): string => `,"label":${JSON.stringify(label)}`;
 
-/** `make(label)` of each label met, kept for the next answers (at most MAX_QUOTED, then started again). */
-function labelCache<T>(make: (label: string) => T): (label: string) => T {
-  let made = new Map<string, T>();
-  return (label) => {
-    let value = made.get(label);
-    if (value === undefined) {
-      value = make(label);
-      if (made.size >= MAX_QUOTED) made = new Map();
-      made.set(label, value);
-    }
-    return value;
-  };
-}
-
 export function answerSerializer(): (a: AnswerFields) => string {
-  const labelJson = labelCache(labelField);
+  const labelJson = boundedMemo(labelField, MAX_QUOTED);
   return (a) => headOf(a) + (a.label !== undefined ? labelJson(a.label) : '') + tailOf(a);
 }
 
@@ -73,7 +60,7 @@ export function answerSerializer(): (a: AnswerFields) => string {
  * answers). Error answers (4xx) have no results and keep their usual form.
  */
 export function resultsSerializer(): (data: unknown) => string {
-  const labelBytes = labelCache((label) => Buffer.from(labelField(label), 'utf8'));
+  const labelBytes = boundedMemo((label) => Buffer.from(labelField(label), 'utf8'), MAX_QUOTED);
   return (data) => {
     const results = (data as { results?: unknown[] }).results;
     if (!Array.isArray(results)) return JSON.stringify(data);

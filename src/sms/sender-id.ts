@@ -4,6 +4,7 @@
  */
 import type { BrandCatalogue } from '../links/check.ts';
 import { digitsForLetters, editDistance, homoglyphs, joinedLetters, mapped } from '../links/lookalike.ts';
+import { boundedMemo } from '../platform/memo.ts';
 
 /** 1–11 characters: letters of any script (with their marks), digits, space and `-._&`. */
 const SENDER_ID = /^[\p{L}\p{M}\p{Nd} ._&-]{1,11}$/u;
@@ -31,18 +32,11 @@ interface SenderFacts {
 }
 const MEMO_MAX = 10_000;
 const MEMO_MAX_LENGTH = 64;
-let memo = new Map<string, SenderFacts>();
+const newFacts = (text: string): SenderFacts => ({ problem: problemOf(text), key: undefined });
+const memoFacts = boundedMemo(newFacts, MEMO_MAX);
 
 function factsOf(text: string): SenderFacts {
-  let facts = memo.get(text);
-  if (facts === undefined) {
-    facts = { problem: problemOf(text), key: undefined };
-    if (text.length <= MEMO_MAX_LENGTH) {
-      if (memo.size >= MEMO_MAX) memo = new Map();
-      memo.set(text, facts);
-    }
-  }
-  return facts;
+  return text.length <= MEMO_MAX_LENGTH ? memoFacts(text) : newFacts(text);
 }
 
 /** Why a text cannot be a sender ID, or null when it can. */
