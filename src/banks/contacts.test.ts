@@ -64,7 +64,7 @@ it('contacts folded from decisions come back, sealed in stored blocks, for their
     }) as Decision;
   const victim = '+77771234501';
   index.add([
-    decision(1, '+905321234567', victim, { verdict: 'label', reasons: ['REPORTED_CLI', 'UNCONFIRMED_ORIGIN'] }),
+    decision(1, '+905321234567', victim, { verdict: 'label', reasons: ['UNCONFIRMED_ORIGIN', 'REPORTED_CLI'] }),
     decision(2, 'KASPI-BANK', victim, { messageId: 'm1' }),
     decision(3, '+905321234567', '+77771234502'),
     ...Array.from({ length: 2000 }, (_, i) => decision(10 + i, '+79161234567', `+7777${2000000 + i}`)),
@@ -76,7 +76,8 @@ it('contacts folded from decisions come back, sealed in stored blocks, for their
   assert.deepEqual(
     contacts.map((c) => [c.number, c.channel, c.verdict, c.reasons]),
     [
-      ['+905321234567', 'call', 'label', ['REPORTED_CLI', 'UNCONFIRMED_ORIGIN']],
+      // The reasons in the order of the reason codes, as screening writes them.
+      ['+905321234567', 'call', 'label', ['UNCONFIRMED_ORIGIN', 'REPORTED_CLI']],
       ['KASPI-BANK', 'sms', 'allow', []],
     ],
   );

@@ -14,7 +14,8 @@ import { DIRECTION_NAMES, EVENT_NAMES, OTHER_E164, OTHER_SHORT_CODE } from '../c
 import { decodeBatch } from '../ingest/codec.ts';
 import type { JournalBatch } from '../ingest/store.ts';
 import { e164Value, formatNumber } from '../numbering/numbers.ts';
-import type { Decision } from '../screening/types.ts';
+import { callerOf, decisionColumns } from '../screening/decision-columns.ts';
+import { type Decision, reasonCodes } from '../screening/types.ts';
 import { bucketOf, type ContactRows, type PackedBlock, packBlocks } from './contact-blocks.ts';
 import type { PackAnswer, PackRequest } from './contact-blocks-thread.ts';
 import type { BankStore, ContactBlock } from './store.ts';
@@ -40,17 +41,6 @@ const SAME_CONTACT_MS = 120_000;
 /** Journal batches read for one trail, at most. */
 const MAX_JOURNAL_BATCHES = 2_000;
 
-/** What a decision of an SMS carries (SMS screening adds it to its decisions). */
-type MaybeSmsDecision = Decision & { channel?: string; messageId?: string; sender?: string };
-
-export function channelOf(d: Decision): 'call' | 'sms' {
-  const m = d as MaybeSmsDecision;
-  return m.channel === 'sms' || m.messageId !== undefined ? 'sms' : 'call';
-}
-
-/** A caller of a decision: its number as +E.164, or an SMS sender ID as given. */
-export const callerOf = (d: Decision): string => (d as MaybeSmsDecision).sender ?? d.a;
-
 export interface TrailContact {
   number: string;
   at: string;
@@ -63,8 +53,8 @@ export interface TrailContact {
 }
 
 const VERDICTS = ['allow', 'label', 'block'];
-/** Reasons beyond this many distinct codes are not kept in the trail (there are about 20). */
-const MAX_REASON_CODES = 32;
+/** A contact's reasons are a bit set over the reason codes (bit k: `reasonCodes[k]`), as the decision columns hold them. */
+const reasonNames: string[] = [...reasonCodes];
 
 /**
  * Contacts held column-wise, so that folding a decision writes a few numbers and allocates
@@ -260,22 +250,6 @@ export function createContactIndex(deps: {
   let flushing: Promise<void> | null = null;
   /** The contacts a flush under way is writing (a trail still reads them from here). */
   let inFlight: ContactColumns | null = null;
-  const reasonBits = new Map<string, number>();
-  const reasonNames: string[] = [];
-  let lastAtText = '';
-  let lastAt = 0;
-
-  const bitOf = (reason: string): number => {
-    let bit = reasonBits.get(reason);
-    if (bit === undefined) {
-      if (reasonNames.length >= MAX_REASON_CODES) return 0;
-      bit = reasonNames.length;
-      reasonNames.push(reason);
-      reasonBits.set(reason, bit);
-    }
-    return 1 << bit;
-  };
-
   async function flush(): Promise<void> {
     if (flushing) return flushing;
     flushing = (async () => {
@@ -335,27 +309,20 @@ export function createContactIndex(deps: {
         dropped += decisions.length;
         return;
       }
-      for (const d of decisions) {
-        const callee = e164Value(d.b);
+      const columns = decisionColumns(decisions);
+      const { size, a, b, at, reasons, verdict, sms } = columns;
+      for (let i = 0; i < size; i++) {
+        const callee = b[i];
         if (Number.isNaN(callee)) continue;
-        const callerText = callerOf(d);
-        const caller = e164Value(callerText);
-        if (d.at !== lastAtText) {
-          lastAtText = d.at;
-          const parsed = Date.parse(d.at);
-          lastAt = Number.isNaN(parsed) ? deps.clock() : parsed;
-        }
-        let reasons = 0;
-        const codes = d.reasons;
-        for (let k = 0; k < codes.length; k++) reasons |= bitOf(codes[k]);
-        const verdict = d.verdict === 'block' ? 2 : d.verdict === 'label' ? 1 : 0;
+        const caller = a[i];
+        // A time that is not one (never from screening) is the time the contact was folded.
         buffer.push(
           callee,
           caller,
-          Number.isNaN(caller) ? callerText : null,
-          lastAt,
-          (verdict << 1) | (channelOf(d) === 'sms' ? 1 : 0),
-          reasons,
+          Number.isNaN(caller) ? callerOf(columns.decisions[i]) : null,
+          Number.isNaN(at[i]) ? deps.clock() : at[i],
+          (verdict[i] << 1) | sms[i],
+          reasons[i],
         );
       }
       if (buffer.size >= FLUSH_ROWS && !flushing) void flush();

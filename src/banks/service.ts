@@ -8,11 +8,11 @@ import type { AuditLog } from '../audit/log.ts';
 import type { LiveRun } from '../detection/live.ts';
 import { formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
+import { callerOf } from '../screening/decision-columns.ts';
 import type { ReputationIndex } from '../screening/reputation.ts';
 import type { Decision } from '../screening/types.ts';
 import type { EventBody, Webhooks } from '../webhooks/module.ts';
 import type { WebhookOwner } from '../webhooks/store.ts';
-import { callerOf } from './contacts.ts';
 import type { BankStore, Incident } from './store.ts';
 
 const DAY = 86_400_000;

@@ -1,11 +1,11 @@
 import { DistinctCounter, HashedTopCounter } from '../detection/sketch.ts';
 import { formatNumber } from '../numbering/numbers.ts';
-import { OffsetTimeReader } from '../platform/iso-time.ts';
+import { bitOfReason, decisionColumns, VERDICT_BLOCK } from '../screening/decision-columns.ts';
 import type { Decision, ReasonCode } from '../screening/types.ts';
 
 /** The reasons that mark a call as spoofed: a domestic number arriving from abroad, or an origin its owner never started. */
 export const spoofingReasons: readonly ReasonCode[] = ['SPOOFED_DOMESTIC_FROM_ABROAD', 'UNCONFIRMED_ORIGIN'];
-const isSpoofingReason = (r: ReasonCode) => spoofingReasons.includes(r);
+const spoofingBits = spoofingReasons.reduce((bits, r) => bits | bitOfReason(r), 0);
 
 export const HOUR_MS = 3_600_000;
 /** Carrier name for calls whose delivering carrier the terminating operator did not give. */
@@ -96,7 +96,6 @@ export class SpoofingCampaigns {
   private readonly buckets = new Map<number, HourBucket>();
   private readonly keepHours: number;
   private readonly topNumbers: number;
-  private readonly decidedAt = new OffsetTimeReader();
 
   constructor(options: { keepHours?: number; topNumbersPerHour?: number } = {}) {
     this.keepHours = options.keepHours ?? 7 * 24;
@@ -105,15 +104,15 @@ export class SpoofingCampaigns {
 
   /** Folds decisions in; those that are not blocked spoofing calls are ignored. */
   add(decisions: readonly Decision[]): void {
-    for (const d of decisions) {
-      const enforced = d.verdict === 'block';
-      if (!enforced && d.shadowVerdict !== 'block') continue;
+    const { size, verdict, shadowVerdict, sms, reasons, decidedAt, a } = decisionColumns(decisions);
+    for (let i = 0; i < size; i++) {
+      const enforced = verdict[i] === VERDICT_BLOCK;
+      if (!enforced && shadowVerdict[i] !== VERDICT_BLOCK) continue;
       // Campaigns count spoofed calls; screened messages (SMS) have their own figures in the stats.
-      if (d.channel === 'sms') continue;
-      // Every decision of the platform passes here: no allocation for the ones that are skipped.
-      if (!d.reasons.some(isSpoofingReason)) continue;
-      if (!this.decidedAt.read(d.decidedAt)) continue;
-      const bucket = this.bucketOf(Math.floor(this.decidedAt.parsed.timeMs / HOUR_MS));
+      // Every decision of the platform passes here: the ones skipped are read from the columns alone.
+      if (sms[i] === 1 || !(reasons[i] & spoofingBits) || Number.isNaN(decidedAt[i])) continue;
+      const d = decisions[i];
+      const bucket = this.bucketOf(Math.floor(decidedAt[i] / HOUR_MS));
       bucket.changed = true;
       bucket.calls++;
       if (!enforced) bucket.shadow++;
@@ -125,13 +124,13 @@ export class SpoofingCampaigns {
       }
       tally.calls++;
       tally.victims.set(d.operator, (tally.victims.get(d.operator) ?? 0) + 1);
-      for (const r of d.reasons) {
-        if (!isSpoofingReason(r)) continue;
+      for (const r of spoofingReasons) {
+        if (!(reasons[i] & bitOfReason(r))) continue;
         bucket.byReason.set(r, (bucket.byReason.get(r) ?? 0) + 1);
         tally.byReason.set(r, (tally.byReason.get(r) ?? 0) + 1);
       }
-      // "+E.164" as screening writes it; a malformed caller ID is not a number to rank.
-      const number = d.a.charCodeAt(0) === 43 ? Number(d.a) : Number.NaN;
+      // A malformed caller ID is not a number to rank.
+      const number = a[i];
       if (Number.isSafeInteger(number) && number > 0) {
         bucket.numbers.add(number);
         tally.numbers.add(number);

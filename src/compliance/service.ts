@@ -6,8 +6,7 @@ import type { CdrBatch } from '../cdr/batch.ts';
 import { DIRECTION_IN, EVENT_VOICE, OTHER_E164, ROUTE_DOMESTIC, ROUTE_INTERNATIONAL } from '../cdr/types.ts';
 import { AppError } from '../errors.ts';
 import { decodeBatch } from '../ingest/codec.ts';
-import { e164Value } from '../numbering/numbers.ts';
-import { OffsetTimeReader } from '../platform/iso-time.ts';
+import { decisionColumns } from '../screening/decision-columns.ts';
 import type { Decision } from '../screening/types.ts';
 import { DAY_MS, dateOf, dayNumber, type WorkCalendar } from './calendar.ts';
 import {
@@ -103,7 +102,6 @@ export function createComplianceService(deps: {
   const records = new Map<string, RecordsDelta>();
   const uploads = new Map<string, UploadSeen>();
   const lastUploadIds = new Map<string, string>();
-  const verifiedAt = new OffsetTimeReader();
   let lastExpiry = 0;
 
   function expireNow(): void {
@@ -118,15 +116,11 @@ export function createComplianceService(deps: {
    * left out: coverage is of incoming voice CDRs, which an SMS verify never answers.
    */
   function addDecisions(decisions: Decision[]): void {
-    for (const d of decisions) {
-      if (d.channel === 'sms') continue;
-      const a = e164Value(d.a);
-      const b = e164Value(d.b);
-      if (Number.isNaN(a) || Number.isNaN(b)) continue;
-      // Screening takes an `at` without an offset too (read by Date.parse): the verify still counts.
-      const time = verifiedAt.read(d.at) ? verifiedAt.parsed.timeMs : Date.parse(d.at);
-      if (Number.isNaN(time)) continue;
-      join.verify(d.operator, a, b, time);
+    // Screening takes an `at` without an offset too (read by Date.parse): the verify still counts.
+    const { size, sms, a, b, at, operator } = decisionColumns(decisions);
+    for (let i = 0; i < size; i++) {
+      if (sms[i] === 1 || Number.isNaN(a[i]) || Number.isNaN(b[i]) || Number.isNaN(at[i])) continue;
+      join.verify(operator[i], a[i], b[i], at[i]);
     }
     expireNow();
   }

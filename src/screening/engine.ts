@@ -228,8 +228,23 @@ function shadowMask(policy: Policy): number {
   return mask;
 }
 
-function reasonList(reasons: number): ReasonCode[] {
-  const out: ReasonCode[] = [];
-  for (let i = 0; reasons >>> i !== 0; i++) if ((reasons >>> i) & 1) out.push(reasonCodes[i]);
-  return out;
+/** Reason lists made so far, by their bit set; past this many the memo starts again. */
+const MAX_REASON_LISTS = 4096;
+let reasonLists = new Map<number, ReasonCode[]>();
+
+/**
+ * The reasons of a bit set in `reasonCodes` order. Each list is made once and shared by every
+ * decision with the same reasons (frozen: nothing may change a decision's reasons), so a decision
+ * allocates none, and the folds that read a batch of decisions find the few lists in the cache.
+ */
+export function reasonList(reasons: number): ReasonCode[] {
+  let list = reasonLists.get(reasons);
+  if (list === undefined) {
+    const out: ReasonCode[] = [];
+    for (let i = 0; reasons >>> i !== 0; i++) if ((reasons >>> i) & 1) out.push(reasonCodes[i]);
+    list = Object.freeze(out) as ReasonCode[];
+    if (reasonLists.size >= MAX_REASON_LISTS) reasonLists = new Map();
+    reasonLists.set(reasons, list);
+  }
+  return list;
 }

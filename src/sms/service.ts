@@ -10,7 +10,7 @@ import { digitCount, formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
 import { newDecisionId } from '../platform/ids.ts';
 import type { BurstCounter } from '../screening/burst.ts';
-import { assessCall, type ScreeningState } from '../screening/engine.ts';
+import { assessCall, reasonList, type ScreeningState } from '../screening/engine.ts';
 import { type Language, labelText } from '../screening/labels.ts';
 import { type Policy, SEVERITY_ALLOW, SEVERITY_BLOCK, SEVERITY_LABEL } from '../screening/policy.ts';
 import { parseTime } from '../screening/service.ts';
@@ -255,10 +255,8 @@ export function createSmsService(deps: SmsDeps) {
     let any = SEVERITY_ALLOW;
     let shadow = false;
     let labelReasons = 0;
-    const list: ReasonCode[] = [];
     for (let i = 0; reasons >>> i !== 0; i++) {
       if (!((reasons >>> i) & 1)) continue;
-      list.push(reasonCodes[i]);
       const severity = severityOf(i, imitation, phishing);
       if (severity > any) any = severity;
       if (policy.shadowed[i]) shadow = true;
@@ -291,7 +289,7 @@ export function createSmsService(deps: SmsDeps) {
       at: message.atText,
       decidedAt: isoTime(now),
       verdict,
-      reasons: list,
+      reasons: reasonList(reasons),
       shadow,
       latencyUs: Math.round((lastDecided - started) * 1000),
     };
