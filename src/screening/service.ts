@@ -184,6 +184,8 @@ export function createScreeningService(deps: ScreeningDeps) {
     const conclusion = concludeCall(assessment, confirmed, policy);
     if (phaseTiming.on) phaseMark(Phase.engine);
     const decisionId = newDecisionId();
+    const decidedAt = performance.now();
+    lastDecided = decidedAt;
     const label = conclusion.labelCode
       ? labelText(conclusion.labelCode, deps.labelLanguage, conclusion.displayName)
       : undefined;
@@ -199,7 +201,7 @@ export function createScreeningService(deps: ScreeningDeps) {
       verdict: conclusion.verdict,
       reasons: conclusion.reasons,
       shadow: conclusion.shadow,
-      latencyUs: Math.round((performance.now() - started) * 1000),
+      latencyUs: Math.round((decidedAt - started) * 1000),
     };
     if (call.fromOperator) decision.fromOperator = call.fromOperator;
     if (conclusion.labelCode) {
@@ -250,11 +252,20 @@ export function createScreeningService(deps: ScreeningDeps) {
     return result instanceof Promise ? result.then(outcome) : outcome(result);
   }
 
-  /** Decides one validated call; resolves at once unless it must wait for an originate. */
-  function decide(call: CallToVerify, raw: RawNumbers): VerifyAnswer | Promise<VerifyAnswer> {
-    // A double, not a BigInt: no allocation per call.
-    const started = performance.now();
-    const now = clock();
+  /** When the last decision was made (performance.now()): a batch's next call starts there. */
+  let lastDecided = 0;
+
+  /**
+   * Decides one validated call at `now` (a batch's calls share the time it was taken up at); its
+   * latency runs from `started` (a double, not a BigInt: no allocation per call). Resolves at once
+   * unless it must wait for an originate.
+   */
+  function decide(
+    call: CallToVerify,
+    raw: RawNumbers,
+    started = performance.now(),
+    now = clock(),
+  ): VerifyAnswer | Promise<VerifyAnswer> {
     let burstCount = 0;
     if (call.a >= 0) {
       const hit = bursts.hit(call.a, now);
@@ -320,12 +331,18 @@ export function createScreeningService(deps: ScreeningDeps) {
       return ok(decide(call.value, body as RawNumbers));
     },
 
-    /** Answers every item in order; a bad item gets its error and does not fail the rest. */
+    /**
+     * Answers every item in order; a bad item gets its error and does not fail the rest. The calls
+     * are decided at the time the batch is taken up, and each one's latency runs from the end of
+     * the decision before (its validation included): one clock read a call instead of three.
+     */
     async verifyBatch(items: unknown[], operator: string): Promise<(VerifyAnswer | ItemError)[]> {
+      lastDecided = performance.now();
+      const now = clock();
       const results: (VerifyAnswer | ItemError | Promise<VerifyAnswer>)[] = items.map((item) => {
         const call = parseVerify(item, operator);
         if (!call.ok) return { error: { code: call.code, message: call.message } };
-        return decide(call.value, item as RawNumbers);
+        return decide(call.value, item as RawNumbers, lastDecided, now);
       });
       // Most answers are ready at once: wait only for those that wait for an originate,
       // all together, instead of wrapping every answer in a promise.
