@@ -8,7 +8,7 @@ import type { AuditLog } from '../audit/log.ts';
 import type { LiveRun } from '../detection/live.ts';
 import { formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
-import { callerOf } from '../screening/decision-columns.ts';
+import { bitOfReason, callerOf, decisionColumns, VERDICT_BLOCK } from '../screening/decision-columns.ts';
 import type { ReputationIndex } from '../screening/reputation.ts';
 import type { Decision } from '../screening/types.ts';
 import type { EventBody, Webhooks } from '../webhooks/module.ts';
@@ -25,6 +25,8 @@ const WARNING_MEMORY = 100_000;
 const WARNING_FLUSH_MS = 200;
 /** Incidents name suspects for this long in the warning hook. */
 const SUSPECT_DAYS = 90;
+/** Reasons that name the caller as a known fraud one: a decision with either may warn (`warningReasons`). */
+const LISTED = bitOfReason('BLOCKLISTED_CLI') | bitOfReason('REPORTED_CLI');
 
 export type WarningReason = 'CONFIRMED_FRAUD' | 'HIGH_RISK' | 'INCIDENT_CONTACT';
 
@@ -221,8 +223,13 @@ export function createBankService(deps: {
   function onDecisions(decisions: Decision[]): Promise<void> | undefined {
     const now = clock();
     let any = false;
-    for (const d of decisions) {
-      if (d.verdict === 'block') continue;
+    // Most decisions are neither of a listed caller nor of a watched one: those are passed over on
+    // the batch's columns, without reading the decision.
+    const { size, verdict, reasons: reasonBits } = decisionColumns(decisions);
+    const watching = confirmedAlerts.size > 0 || suspects.size > 0;
+    for (let i = 0; i < size; i++) {
+      if (verdict[i] === VERDICT_BLOCK || (!watching && !(reasonBits[i] & LISTED))) continue;
+      const d = decisions[i];
       const reasons = warningReasons(d);
       if (!reasons) continue;
       const a = plan.parse(callerOf(d));
