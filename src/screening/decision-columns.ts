@@ -4,8 +4,7 @@
  * the batch's objects on its own and read the same texts into the same numbers; by the time a
  * batch is delivered its objects have left the processor's caches, and three walks cost three
  * rounds of misses (in the call batch bench the folds took about a quarter of the server's CPU).
- * Now the first fold to ask reads the batch once and the others get the same columns, kept
- * against the batch (the array the stream hands to every handler) for as long as it lives.
+ * Now the first fold to ask reads the batch once into columns and the others get the same ones.
  */
 import { e164Value } from '../numbering/numbers.ts';
 import { OffsetTimeReader } from '../platform/iso-time.ts';
@@ -42,6 +41,10 @@ export function channelOf(d: Decision): 'call' | 'sms' {
 /** A caller of a decision: its number as +E.164, or an SMS sender ID as given. */
 export const callerOf = (d: Decision): string => (d as MaybeSmsDecision).sender ?? d.a;
 
+/**
+ * The columns of the batch last read. They are valid until the next batch is read: a fold uses
+ * them in one synchronous pass and keeps nothing of them.
+ */
 export interface DecisionColumns {
   readonly size: number;
   /** The decisions themselves, for the rare field no column holds. */
@@ -65,7 +68,38 @@ export interface DecisionColumns {
   readonly sms: Uint8Array;
 }
 
-const read = new WeakMap<readonly Decision[], DecisionColumns>();
+/**
+ * One set of columns, read again for each new batch and grown when a batch is larger than any
+ * before: a delivery of a few decisions (a turn of single verifies) allocates nothing.
+ */
+class Columns implements DecisionColumns {
+  size = 0;
+  decisions: readonly Decision[] = [];
+  operator: string[] = [];
+  a = new Float64Array(0);
+  b = new Float64Array(0);
+  at = new Float64Array(0);
+  decidedAt = new Float64Array(0);
+  reasons = new Uint32Array(0);
+  verdict = new Uint8Array(0);
+  shadowVerdict = new Uint8Array(0);
+  sms = new Uint8Array(0);
+
+  room(size: number): void {
+    if (size <= this.a.length) return;
+    const capacity = Math.max(64, 2 ** Math.ceil(Math.log2(size)));
+    this.a = new Float64Array(capacity);
+    this.b = new Float64Array(capacity);
+    this.at = new Float64Array(capacity);
+    this.decidedAt = new Float64Array(capacity);
+    this.reasons = new Uint32Array(capacity);
+    this.verdict = new Uint8Array(capacity);
+    this.shadowVerdict = new Uint8Array(capacity);
+    this.sms = new Uint8Array(capacity);
+  }
+}
+
+const columns = new Columns();
 const atReader = new OffsetTimeReader();
 const decidedAtReader = new OffsetTimeReader();
 
@@ -74,34 +108,27 @@ function timeOf(reader: OffsetTimeReader, text: string): number {
   return reader.read(text) ? reader.parsed.timeMs : Date.parse(text);
 }
 
-/** The columns of a batch, read on the first call and kept with the batch for the next ones. */
+/**
+ * The columns of a batch. The stream hands the same batch (array) to each of its handlers in
+ * turn: the first reads it, the others find it read.
+ */
 export function decisionColumns(decisions: readonly Decision[]): DecisionColumns {
-  const known = read.get(decisions);
-  if (known) return known;
+  if (decisions === columns.decisions && decisions.length === columns.size) return columns;
   const size = decisions.length;
-  const columns: DecisionColumns = {
-    size,
-    decisions,
-    operator: new Array<string>(size),
-    a: new Float64Array(size),
-    b: new Float64Array(size),
-    at: new Float64Array(size),
-    decidedAt: new Float64Array(size),
-    reasons: new Uint32Array(size),
-    verdict: new Uint8Array(size),
-    shadowVerdict: new Uint8Array(size),
-    sms: new Uint8Array(size),
-  };
-  const operator = columns.operator as string[];
+  columns.room(size);
+  columns.decisions = decisions;
+  columns.size = size;
+  const { operator, a, b, at, decidedAt, reasons, verdict, shadowVerdict, sms } = columns;
+  operator.length = size;
   let lastCodes: unknown = null;
   let lastBits = 0;
   for (let i = 0; i < size; i++) {
     const d = decisions[i];
     operator[i] = d.operator;
-    columns.a[i] = e164Value(callerOf(d));
-    columns.b[i] = e164Value(d.b);
-    columns.at[i] = typeof d.at === 'string' ? timeOf(atReader, d.at) : Number.NaN;
-    columns.decidedAt[i] = typeof d.decidedAt === 'string' ? timeOf(decidedAtReader, d.decidedAt) : Number.NaN;
+    a[i] = e164Value(callerOf(d));
+    b[i] = e164Value(d.b);
+    at[i] = typeof d.at === 'string' ? timeOf(atReader, d.at) : Number.NaN;
+    decidedAt[i] = typeof d.decidedAt === 'string' ? timeOf(decidedAtReader, d.decidedAt) : Number.NaN;
     // Screening shares one list among the decisions with the same reasons (`reasonList`).
     const codes = d.reasons;
     if (codes !== lastCodes) {
@@ -109,12 +136,11 @@ export function decisionColumns(decisions: readonly Decision[]): DecisionColumns
       lastBits = 0;
       if (Array.isArray(codes)) for (let k = 0; k < codes.length; k++) lastBits |= reasonBit.get(codes[k]) ?? 0;
     }
-    columns.reasons[i] = lastBits;
-    const verdict = verdictIndex(d.verdict);
-    columns.verdict[i] = verdict === NO_VERDICT ? VERDICT_ALLOW : verdict;
-    columns.shadowVerdict[i] = verdictIndex(d.shadowVerdict);
-    columns.sms[i] = channelOf(d) === 'sms' ? 1 : 0;
+    reasons[i] = lastBits;
+    const v = verdictIndex(d.verdict);
+    verdict[i] = v === NO_VERDICT ? VERDICT_ALLOW : v;
+    shadowVerdict[i] = verdictIndex(d.shadowVerdict);
+    sms[i] = channelOf(d) === 'sms' ? 1 : 0;
   }
-  read.set(decisions, columns);
   return columns;
 }

@@ -119,7 +119,9 @@ export function createDecisionCounter(sql: Sql) {
       counts[base]++;
       counts[base + verdictIndex[decision.verdict]]++;
       if (decision.shadow) counts[base + 4]++;
-      for (const r of decision.reasons) counts[base + reasonOffset + reasonCodes.indexOf(r)]++;
+      // An index loop: screening's reason lists are shared and frozen, which for…of reads slowly.
+      const reasons = decision.reasons;
+      for (let k = 0; k < reasons.length; k++) counts[base + reasonOffset + reasonCodes.indexOf(reasons[k])]++;
       counts[base + ingressOffset + ingressTypes.indexOf(decision.ingress)]++;
     },
 
