@@ -56,6 +56,14 @@ const originateBody = {
   properties: { callId: { type: 'string' }, a: number, b: number, at },
 } as const;
 
+/** The items of a batch body `{"<field>": […]}`, at most `max` of them; anything else is refused. */
+export function batchItems(body: unknown, field: 'calls' | 'messages', max: number): unknown[] {
+  const items = (body as Record<string, unknown> | null)?.[field];
+  if (!Array.isArray(items)) throw new AppError('VALIDATION_FAILED', `"${field}" must be an array`);
+  if (items.length > max) throw new AppError('BATCH_TOO_LARGE', `at most ${max} ${field} per batch`);
+  return items;
+}
+
 const batchOf = (item: object) =>
   ({ type: 'object', required: ['calls'], properties: { calls: { type: 'array', items: item } } }) as const;
 
@@ -79,12 +87,7 @@ export function registerScreeningRoutes(
   // One batch serializer (and its cache of labels) for the Fastify route and the wire path.
   const batchJson = resultsSerializer();
   const verifyBatchSerializer = { serializerCompiler: () => batchJson };
-  const checkBatch = (body: unknown): unknown[] => {
-    const calls = (body as { calls?: unknown } | null)?.calls;
-    if (!Array.isArray(calls)) throw new AppError('VALIDATION_FAILED', '"calls" must be an array');
-    if (calls.length > batchMaxItems) throw new AppError('BATCH_TOO_LARGE', `at most ${batchMaxItems} calls per batch`);
-    return calls;
-  };
+  const checkBatch = (body: unknown): unknown[] => batchItems(body, 'calls', batchMaxItems);
 
   app.post(
     '/v1/calls/originate',

@@ -15,7 +15,7 @@ import {
 } from '../platform/http.ts';
 import { parseUtf8JsonBody } from '../platform/wire-path.ts';
 import { type AnswerFields, answerSerializer, resultsSerializer } from '../screening/answer-json.ts';
-import { decisionAnswerProperties } from '../screening/routes.ts';
+import { batchItems, decisionAnswerProperties } from '../screening/routes.ts';
 import { ingressTypes } from '../screening/types.ts';
 import type { SenderRegistry } from './registry.ts';
 import type { SmsService } from './service.ts';
@@ -83,6 +83,8 @@ export function registerSmsRoutes(
   // Screening routes validate in the service (the batch answers a bad item in its place).
   const documentedOnly = { validatorCompiler: () => () => true };
   const answerJson = answerSerializer();
+  // One batch serializer (and its cache of labels) for the Fastify route and the wire path.
+  const batchJson = resultsSerializer();
 
   // Messages' texts must be valid UTF-8 (the body parser would turn bad bytes into U+FFFD silently).
   // Bodies are read as bytes and checked here, in this scope only.
@@ -160,18 +162,21 @@ export function registerSmsRoutes(
         },
         // Each answer written by hand (answer-json.ts): a schema with anyOf would make the compiled
         // serializer try every item against each branch.
-        serializerCompiler: () => resultsSerializer(),
+        serializerCompiler: () => batchJson,
       },
       (request, reply) => {
         const operator = requireOperator(request);
-        const messages = (request.body as { messages?: unknown } | null)?.messages;
-        if (!Array.isArray(messages)) throw new AppError('VALIDATION_FAILED', '"messages" must be an array');
-        if (messages.length > batchMaxItems)
-          throw new AppError('BATCH_TOO_LARGE', `at most ${batchMaxItems} messages per batch`);
-        reply.send({ results: sms.verifyBatch(messages, operator) });
+        reply.send({ results: sms.verifyBatch(batchItems(request.body, 'messages', batchMaxItems), operator) });
         return reply;
       },
     );
+
+    // The batch form too, for hubs' ordinary requests, in front of Fastify as the single form is.
+    scope.wirePath.serve('/v1/sms/verify/batch', {
+      parse: parseMessageBody,
+      answer: (body, operator) =>
+        batchJson({ results: sms.verifyBatch(batchItems(body, 'messages', batchMaxItems), operator) }),
+    });
   });
 
   app.put(
