@@ -245,6 +245,42 @@ describe('the wire path', () => {
     await same(sms(invalidUtf8), 400, 'INVALID_TEXT');
     await same(sms('{"sender":'), 400, 'INVALID_JSON');
     await same(sms(JSON.stringify(message({ sender: '' }))), 400);
+
+    // The batch form: answers in order, a bad message answered in its place.
+    const before = taken;
+    const batch = (body: string | Uint8Array) => () => ({ path: '/v1/sms/verify/batch', token: beeline, body });
+    const mixed = await same(
+      () =>
+        batch(
+          JSON.stringify({
+            messages: [
+              message(),
+              message({ sender: '' }),
+              message({ sender: 'KASPI-BANK', text: 'Карта заблокирована: http://kaspi-bank.top/x' }),
+            ],
+          }),
+        )(),
+      200,
+    );
+    const results = (mixed.body as { results: { verdict?: string; error?: { code: string } }[] }).results;
+    assert.deepEqual(
+      results.map((r) => r.verdict ?? r.error?.code),
+      ['allow', 'INVALID_SENDER', (phishing.body as { verdict: string }).verdict],
+    );
+    await same(batch(JSON.stringify({ messages: 'not a list' })), 400, 'VALIDATION_FAILED');
+    await same(
+      batch(Buffer.concat([Buffer.from('{"messages":[{"text":"'), Buffer.from([0xff]), Buffer.from('"}]}')])),
+      400,
+      'INVALID_TEXT',
+    );
+    await same(batch('{"messages":['), 400, 'INVALID_JSON');
+    await same(
+      () => ({ path: '/v1/sms/verify/batch', token: admin, body: JSON.stringify({ messages: [message()] }) }),
+      403,
+      'FORBIDDEN',
+    );
+    // The HTTP half of each batch case but the administrator's was the wire path's.
+    assert.equal(taken - before, 4);
   });
 
   it('counts its requests in the request-duration metric under the route', async () => {
