@@ -15,6 +15,7 @@ import { decodeBatch } from '../ingest/codec.ts';
 import type { JournalBatch } from '../ingest/store.ts';
 import { e164Value, formatNumber } from '../numbering/numbers.ts';
 import { callerOf, decisionColumns } from '../screening/decision-columns.ts';
+import { reasonList } from '../screening/engine.ts';
 import { type Decision, reasonCodes } from '../screening/types.ts';
 import { bucketOf, type ContactRows, type PackedBlock, packBlocks } from './contact-blocks.ts';
 import type { PackAnswer, PackRequest } from './contact-blocks-thread.ts';
@@ -259,14 +260,13 @@ export function createContactIndex(deps: {
       // The next ten seconds are likely as busy as the last: room for as many, without growing.
       buffer = new ContactColumns(Math.min(MAX_BUFFER, Math.max(1024, taken.size)));
       // Bucketed, encoded and gzipped on the packing thread; sealed here, where the key is.
-      const names = [...reasonNames];
       let packed: PackedBlock[];
       try {
-        packed = await packer.pack(taken, names, deps.bucketSeed);
+        packed = await packer.pack(taken, reasonNames, deps.bucketSeed);
       } catch (error) {
         // The contacts are still here: packed on this thread rather than lost.
         deps.onError(error, 'packing recent contacts on their thread (packed on the main thread instead)');
-        packed = packBlocks(taken, names, deps.bucketSeed);
+        packed = packBlocks(taken, reasonNames, deps.bucketSeed);
       }
       const blocks = packed.map(
         (b): ContactBlock => ({
@@ -347,15 +347,12 @@ export function createContactIndex(deps: {
         for (const pending of inFlight ? [buffer, inFlight] : [buffer])
           for (let i = 0; i < pending.size; i++) {
             if (pending.callee[i] !== victimNumber || pending.at[i] < from || pending.at[i] > to) continue;
-            const names: string[] = [];
-            for (let bit = 0; bit < reasonNames.length; bit++)
-              if (pending.reasons[i] & (1 << bit)) names.push(reasonNames[bit]);
             found.push({
               at: pending.at[i],
               caller: pending.callerAt(i),
               sms: (pending.flags[i] & 1) === 1,
               verdict: VERDICTS[pending.flags[i] >> 1] ?? 'allow',
-              reasons: names,
+              reasons: reasonList(pending.reasons[i]),
             });
           }
         for (const block of await deps.store.contactBlocks(bucketOf(victimNumber, deps.bucketSeed), from, to))

@@ -8,9 +8,9 @@ import type { AuditLog } from '../audit/log.ts';
 import type { LiveRun } from '../detection/live.ts';
 import { formatNumber } from '../numbering/numbers.ts';
 import type { NumberingPlan } from '../numbering/plan.ts';
-import { bitOfReason, callerOf, decisionColumns, VERDICT_BLOCK } from '../screening/decision-columns.ts';
+import { callerOf, decisionColumns, VERDICT_BLOCK } from '../screening/decision-columns.ts';
 import type { ReputationIndex } from '../screening/reputation.ts';
-import type { Decision } from '../screening/types.ts';
+import { type Decision, reasonBit } from '../screening/types.ts';
 import type { EventBody, Webhooks } from '../webhooks/module.ts';
 import type { WebhookOwner } from '../webhooks/store.ts';
 import type { BankStore, Incident } from './store.ts';
@@ -26,7 +26,7 @@ const WARNING_FLUSH_MS = 200;
 /** Incidents name suspects for this long in the warning hook. */
 const SUSPECT_DAYS = 90;
 /** Reasons that name the caller as a known fraud one: a decision with either may warn (`warningReasons`). */
-const LISTED = bitOfReason('BLOCKLISTED_CLI') | bitOfReason('REPORTED_CLI');
+const LISTED = reasonBit('BLOCKLISTED_CLI') | reasonBit('REPORTED_CLI');
 
 export type WarningReason = 'CONFIRMED_FRAUD' | 'HIGH_RISK' | 'INCIDENT_CONTACT';
 

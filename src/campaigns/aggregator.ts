@@ -1,11 +1,11 @@
 import { DistinctCounter, HashedTopCounter } from '../detection/sketch.ts';
 import { formatNumber } from '../numbering/numbers.ts';
-import { bitOfReason, decisionColumns, VERDICT_BLOCK } from '../screening/decision-columns.ts';
-import type { Decision, ReasonCode } from '../screening/types.ts';
+import { decisionColumns, VERDICT_BLOCK } from '../screening/decision-columns.ts';
+import { type Decision, type ReasonCode, reasonBit } from '../screening/types.ts';
 
 /** The reasons that mark a call as spoofed: a domestic number arriving from abroad, or an origin its owner never started. */
 export const spoofingReasons: readonly ReasonCode[] = ['SPOOFED_DOMESTIC_FROM_ABROAD', 'UNCONFIRMED_ORIGIN'];
-const spoofingBits = spoofingReasons.reduce((bits, r) => bits | bitOfReason(r), 0);
+const spoofingBits = spoofingReasons.reduce((bits, r) => bits | reasonBit(r), 0);
 
 export const HOUR_MS = 3_600_000;
 /** Carrier name for calls whose delivering carrier the terminating operator did not give. */
@@ -125,7 +125,7 @@ export class SpoofingCampaigns {
       tally.calls++;
       tally.victims.set(d.operator, (tally.victims.get(d.operator) ?? 0) + 1);
       for (const r of spoofingReasons) {
-        if (!(reasons[i] & bitOfReason(r))) continue;
+        if (!(reasons[i] & reasonBit(r))) continue;
         bucket.byReason.set(r, (bucket.byReason.get(r) ?? 0) + 1);
         tally.byReason.set(r, (tally.byReason.get(r) ?? 0) + 1);
       }

@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import {
-  decisionColumns,
-  NO_VERDICT,
-  reasonsOfBits,
-  VERDICT_ALLOW,
-  VERDICT_BLOCK,
-  VERDICT_LABEL,
-} from './decision-columns.ts';
+import { decisionColumns, NO_VERDICT, VERDICT_ALLOW, VERDICT_BLOCK, VERDICT_LABEL } from './decision-columns.ts';
 import { reasonList } from './engine.ts';
 import type { Decision } from './types.ts';
 
@@ -52,8 +45,8 @@ it('a batch of decisions is read into columns: numbers, times, reasons, verdicts
   assert.deepEqual([...c.verdict.subarray(0, c.size)], [VERDICT_BLOCK, VERDICT_LABEL, VERDICT_ALLOW, VERDICT_ALLOW]);
   assert.deepEqual([...c.shadowVerdict.subarray(0, c.size)], [NO_VERDICT, NO_VERDICT, NO_VERDICT, VERDICT_BLOCK]);
   assert.deepEqual([...c.sms.subarray(0, c.size)], [0, 1, 1, 0]);
-  assert.deepEqual(reasonsOfBits(c.reasons[0]), ['SPOOFED_DOMESTIC_FROM_ABROAD']);
-  assert.deepEqual(reasonsOfBits(c.reasons[3]), ['UNCONFIRMED_ORIGIN', 'REPORTED_CLI']);
+  assert.deepEqual(reasonList(c.reasons[0]), ['SPOOFED_DOMESTIC_FROM_ABROAD']);
+  assert.deepEqual(reasonList(c.reasons[3]), ['UNCONFIRMED_ORIGIN', 'REPORTED_CLI']);
   assert.equal(c.reasons[2], 0);
   assert.deepEqual(c.operator, ['BEELINE', 'BEELINE', 'BEELINE', 'BEELINE']);
 });

@@ -8,7 +8,7 @@
  */
 import { e164Value } from '../numbering/numbers.ts';
 import { OffsetTimeReader } from '../platform/iso-time.ts';
-import { type Decision, type ReasonCode, reasonCodes, type Verdict } from './types.ts';
+import { type Decision, reasonBit, reasonCodes, type Verdict } from './types.ts';
 
 export const VERDICT_ALLOW = 0;
 export const VERDICT_LABEL = 1;
@@ -18,17 +18,8 @@ export const NO_VERDICT = 3;
 
 const verdictIndex = (v: Verdict | undefined): number =>
   v === 'block' ? VERDICT_BLOCK : v === 'label' ? VERDICT_LABEL : v === 'allow' ? VERDICT_ALLOW : NO_VERDICT;
-const reasonBit = new Map<string, number>(reasonCodes.map((code, i) => [code, 2 ** i]));
-
-/** The bit of a reason in `DecisionColumns.reasons`. */
-export const bitOfReason = (reason: ReasonCode): number => reasonBit.get(reason) ?? 0;
-
-/** The reasons of a bit set, in `reasonCodes` order. */
-export function reasonsOfBits(bits: number): ReasonCode[] {
-  const out: ReasonCode[] = [];
-  for (let i = 0; i < reasonCodes.length; i++) if (bits & (2 ** i)) out.push(reasonCodes[i]);
-  return out;
-}
+/** A reason's bit by its text, for the reasons of a decision off the stream (unknown texts have none). */
+const bitByCode = new Map<string, number>(reasonCodes.map((code) => [code, reasonBit(code)]));
 
 /** What an SMS decision of another shape may carry (older nodes wrote `messageId` and `sender`). */
 type MaybeSmsDecision = Decision & { messageId?: string; sender?: string };
@@ -134,7 +125,7 @@ export function decisionColumns(decisions: readonly Decision[]): DecisionColumns
     if (codes !== lastCodes) {
       lastCodes = codes;
       lastBits = 0;
-      if (Array.isArray(codes)) for (let k = 0; k < codes.length; k++) lastBits |= reasonBit.get(codes[k]) ?? 0;
+      if (Array.isArray(codes)) for (let k = 0; k < codes.length; k++) lastBits |= bitByCode.get(codes[k]) ?? 0;
     }
     reasons[i] = lastBits;
     const v = verdictIndex(d.verdict);

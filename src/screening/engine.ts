@@ -11,27 +11,27 @@ import {
   type CallToVerify,
   type LabelCode,
   type ReasonCode,
+  reasonBit,
   reasonCodes,
   type Verdict,
   type Verstat,
 } from './types.ts';
 
-const bit = (reason: ReasonCode): number => 1 << reasonCodes.indexOf(reason);
-const MALFORMED_CLI = bit('MALFORMED_CLI');
-const UNALLOCATED_CLI = bit('UNALLOCATED_CLI');
-const ALLOWLISTED_CLI = bit('ALLOWLISTED_CLI');
-const DNO_CLI = bit('DNO_CLI');
-const BLOCKLISTED_CLI = bit('BLOCKLISTED_CLI');
-const SPOOFED_DOMESTIC_FROM_ABROAD = bit('SPOOFED_DOMESTIC_FROM_ABROAD');
-const ROAMING_CONFIRMED = bit('ROAMING_CONFIRMED');
-const UNCONFIRMED_ORIGIN = bit('UNCONFIRMED_ORIGIN');
-const ORIGIN_NOT_PARTICIPATING = bit('ORIGIN_NOT_PARTICIPATING');
-const REPORTED_CLI = bit('REPORTED_CLI');
-const CALL_BURST = bit('CALL_BURST');
-const PROTECTED_B = bit('PROTECTED_B');
-const INTERNATIONAL_CALL = bit('INTERNATIONAL_CALL');
-const IDENTITY_INVALID = bit('IDENTITY_INVALID');
-const ORIGIN_CHECK_UNAVAILABLE = bit('ORIGIN_CHECK_UNAVAILABLE');
+const MALFORMED_CLI = reasonBit('MALFORMED_CLI');
+const UNALLOCATED_CLI = reasonBit('UNALLOCATED_CLI');
+const ALLOWLISTED_CLI = reasonBit('ALLOWLISTED_CLI');
+const DNO_CLI = reasonBit('DNO_CLI');
+const BLOCKLISTED_CLI = reasonBit('BLOCKLISTED_CLI');
+const SPOOFED_DOMESTIC_FROM_ABROAD = reasonBit('SPOOFED_DOMESTIC_FROM_ABROAD');
+const ROAMING_CONFIRMED = reasonBit('ROAMING_CONFIRMED');
+const UNCONFIRMED_ORIGIN = reasonBit('UNCONFIRMED_ORIGIN');
+const ORIGIN_NOT_PARTICIPATING = reasonBit('ORIGIN_NOT_PARTICIPATING');
+const REPORTED_CLI = reasonBit('REPORTED_CLI');
+const CALL_BURST = reasonBit('CALL_BURST');
+const PROTECTED_B = reasonBit('PROTECTED_B');
+const INTERNATIONAL_CALL = reasonBit('INTERNATIONAL_CALL');
+const IDENTITY_INVALID = reasonBit('IDENTITY_INVALID');
+const ORIGIN_CHECK_UNAVAILABLE = reasonBit('ORIGIN_CHECK_UNAVAILABLE');
 
 /** Reasons that mean "this call may be fraud", as opposed to informative ones. */
 const SUSPICION = UNCONFIRMED_ORIGIN | REPORTED_CLI | CALL_BURST | DNO_CLI | BLOCKLISTED_CLI | IDENTITY_INVALID;

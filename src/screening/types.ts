@@ -27,6 +27,9 @@ export const reasonCodes = [
 ] as const;
 export type ReasonCode = (typeof reasonCodes)[number];
 
+/** The bit of a reason in a bit set of reasons (bit k: `reasonCodes[k]`), as screening and the decision columns hold them. */
+export const reasonBit = (reason: ReasonCode): number => 1 << reasonCodes.indexOf(reason);
+
 export const ingressTypes = ['international', 'domestic', 'on-net'] as const;
 export type Ingress = (typeof ingressTypes)[number];
 

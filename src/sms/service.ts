@@ -21,6 +21,7 @@ import {
   ingressTypes,
   type LabelCode,
   type ReasonCode,
+  reasonBit,
   reasonCodes,
   type Verdict,
 } from '../screening/types.ts';
@@ -28,14 +29,13 @@ import type { LinkJudge } from './links.ts';
 import type { SenderRegistry } from './registry.ts';
 import { senderIdProblem, senderKey } from './sender-id.ts';
 
-const bit = (reason: ReasonCode): number => 1 << reasonCodes.indexOf(reason);
-const ALLOWLISTED_CLI = bit('ALLOWLISTED_CLI');
-const SENDER_ID_UNREGISTERED = bit('SENDER_ID_UNREGISTERED');
-const SENDER_ID_WRONG_ROUTE = bit('SENDER_ID_WRONG_ROUTE');
-const PHISHING_LINK = bit('PHISHING_LINK');
-const SMS_BURST = bit('SMS_BURST');
+const ALLOWLISTED_CLI = reasonBit('ALLOWLISTED_CLI');
+const SENDER_ID_UNREGISTERED = reasonBit('SENDER_ID_UNREGISTERED');
+const SENDER_ID_WRONG_ROUTE = reasonBit('SENDER_ID_WRONG_ROUTE');
+const PHISHING_LINK = reasonBit('PHISHING_LINK');
+const SMS_BURST = reasonBit('SMS_BURST');
 /** Call reasons that say nothing of a message: its origin is not confirmed by originations. */
-const CALL_ONLY = bit('ORIGIN_NOT_PARTICIPATING') | bit('INTERNATIONAL_CALL') | bit('CALL_BURST');
+const CALL_ONLY = reasonBit('ORIGIN_NOT_PARTICIPATING') | reasonBit('INTERNATIONAL_CALL') | reasonBit('CALL_BURST');
 const UNREGISTERED_INDEX = reasonCodes.indexOf('SENDER_ID_UNREGISTERED');
 const PHISHING_INDEX = reasonCodes.indexOf('PHISHING_LINK');
 
