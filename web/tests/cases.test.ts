@@ -242,7 +242,14 @@ describe('investigations in Chromium', () => {
     // The number as a citizen types it, in the national and the international form.
     for (const typed of ['8 701 111 0001', '+7 701 111-00-01']) {
       await page.fill('input[name=msisdn]', typed);
+      // The second number gives the same two rows as the first: wait for the list asked with this
+      // one, or the rows seen may be the first number's, about to be replaced.
+      const asked = page.waitForResponse((r) => {
+        const url = new URL(r.url());
+        return url.pathname === '/v1/alerts' && url.searchParams.get('msisdn') === typed;
+      });
       await page.press('input[name=msisdn]', 'Enter');
+      await asked;
       await page.waitForFunction(() => document.querySelectorAll('tr[data-alert]').length === 2);
       assert.deepEqual(await rowsOf(), ['+77011110001', '+77011110001']);
       assert.deepEqual(
