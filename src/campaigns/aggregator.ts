@@ -5,7 +5,8 @@ import { type Decision, type ReasonCode, reasonBit } from '../screening/types.ts
 
 /** The reasons that mark a call as spoofed: a domestic number arriving from abroad, or an origin its owner never started. */
 export const spoofingReasons: readonly ReasonCode[] = ['SPOOFED_DOMESTIC_FROM_ABROAD', 'UNCONFIRMED_ORIGIN'];
-const spoofingBits = spoofingReasons.reduce((bits, r) => bits | reasonBit(r), 0);
+const spoofingReasonBits = spoofingReasons.map(reasonBit);
+const spoofingBits = spoofingReasonBits.reduce((bits, bit) => bits | bit, 0);
 
 export const HOUR_MS = 3_600_000;
 /** Carrier name for calls whose delivering carrier the terminating operator did not give. */
@@ -104,28 +105,29 @@ export class SpoofingCampaigns {
 
   /** Folds decisions in; those that are not blocked spoofing calls are ignored. */
   add(decisions: readonly Decision[]): void {
-    const { size, verdict, shadowVerdict, sms, reasons, decidedAt, a } = decisionColumns(decisions);
+    const { size, verdict, shadowVerdict, sms, reasons, decidedAt, a, operator, fromOperator } =
+      decisionColumns(decisions);
     for (let i = 0; i < size; i++) {
       const enforced = verdict[i] === VERDICT_BLOCK;
       if (!enforced && shadowVerdict[i] !== VERDICT_BLOCK) continue;
       // Campaigns count spoofed calls; screened messages (SMS) have their own figures in the stats.
       // Every decision of the platform passes here: the ones skipped are read from the columns alone.
       if (sms[i] === 1 || !(reasons[i] & spoofingBits) || Number.isNaN(decidedAt[i])) continue;
-      const d = decisions[i];
       const bucket = this.bucketOf(Math.floor(decidedAt[i] / HOUR_MS));
       bucket.changed = true;
       bucket.calls++;
       if (!enforced) bucket.shadow++;
-      const carrier = d.fromOperator || UNKNOWN_CARRIER;
+      const carrier = fromOperator[i] || UNKNOWN_CARRIER;
       let tally = bucket.carriers.get(carrier);
       if (!tally) {
         tally = newTally();
         bucket.carriers.set(carrier, tally);
       }
       tally.calls++;
-      tally.victims.set(d.operator, (tally.victims.get(d.operator) ?? 0) + 1);
-      for (const r of spoofingReasons) {
-        if (!(reasons[i] & reasonBit(r))) continue;
+      tally.victims.set(operator[i], (tally.victims.get(operator[i]) ?? 0) + 1);
+      for (let k = 0; k < spoofingReasons.length; k++) {
+        if (!(reasons[i] & spoofingReasonBits[k])) continue;
+        const r = spoofingReasons[k];
         bucket.byReason.set(r, (bucket.byReason.get(r) ?? 0) + 1);
         tally.byReason.set(r, (tally.byReason.get(r) ?? 0) + 1);
       }

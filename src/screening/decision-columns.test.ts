@@ -49,6 +49,7 @@ it('a batch of decisions is read into columns: numbers, times, reasons, verdicts
   assert.deepEqual(reasonList(c.reasons[3]), ['UNCONFIRMED_ORIGIN', 'REPORTED_CLI']);
   assert.equal(c.reasons[2], 0);
   assert.deepEqual(c.operator, ['BEELINE', 'BEELINE', 'BEELINE', 'BEELINE']);
+  assert.deepEqual(c.fromOperator, ['TRANSIT', undefined, undefined, undefined]);
 });
 
 it('the columns follow the batch asked for, whichever was read before', () => {

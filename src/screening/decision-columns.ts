@@ -41,6 +41,8 @@ export interface DecisionColumns {
   /** The decisions themselves, for the rare field no column holds. */
   readonly decisions: readonly Decision[];
   readonly operator: readonly string[];
+  /** The carrier that delivered the call (`fromOperator`), or undefined when not given. */
+  readonly fromOperator: readonly (string | undefined)[];
   /** The caller (`callerOf`) as an E.164 integer; NaN for a sender ID or a malformed number. */
   readonly a: Float64Array;
   /** The callee as an E.164 integer, or NaN. */
@@ -67,6 +69,7 @@ class Columns implements DecisionColumns {
   size = 0;
   decisions: readonly Decision[] = [];
   operator: string[] = [];
+  fromOperator: (string | undefined)[] = [];
   a = new Float64Array(0);
   b = new Float64Array(0);
   at = new Float64Array(0);
@@ -109,13 +112,15 @@ export function decisionColumns(decisions: readonly Decision[]): DecisionColumns
   columns.room(size);
   columns.decisions = decisions;
   columns.size = size;
-  const { operator, a, b, at, decidedAt, reasons, verdict, shadowVerdict, sms } = columns;
+  const { operator, fromOperator, a, b, at, decidedAt, reasons, verdict, shadowVerdict, sms } = columns;
   operator.length = size;
+  fromOperator.length = size;
   let lastCodes: unknown = null;
   let lastBits = 0;
   for (let i = 0; i < size; i++) {
     const d = decisions[i];
     operator[i] = d.operator;
+    fromOperator[i] = d.fromOperator;
     a[i] = e164Value(callerOf(d));
     b[i] = e164Value(d.b);
     at[i] = typeof d.at === 'string' ? timeOf(atReader, d.at) : Number.NaN;
