@@ -342,7 +342,8 @@ export async function benchHttp(seconds = 8): Promise<Record<string, number | st
     );
     figures['batch decisions/s per round (k/s)'] = thousandsPerRound(batchRuns, batchSize);
     figures['bare batch handler items/s per round (k/s)'] = thousandsPerRound(bareBatchRuns, batchSize);
-    figures['batch / bare batch per round'] = `median ${median(batchRatios).toFixed(2)}, ${batchRatios[0].toFixed(2)}–${batchRatios[3].toFixed(2)}`;
+    figures['batch / bare batch per round'] =
+      `median ${median(batchRatios).toFixed(2)}, ${batchRatios[0].toFixed(2)}–${batchRatios[3].toFixed(2)}`;
     figures['batch p99 ms (worst round)'] = Math.max(...batchRuns.map((b) => b.p99));
     figures['batch errors'] = batchRuns.reduce((sum, b) => sum + b.errors, 0);
   } finally {
