@@ -9,6 +9,17 @@ const help = `usage: callshield serve [--port 8080] [--host 0.0.0.0] [--data-dir
 Every setting also has an environment variable (see README, "Configuration").
 `;
 
+/** Why the server could not listen on host:port, in words. */
+function listenFailure(error: unknown, host: string, port: number): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const where = `${host}:${port}`;
+  if (code === 'EADDRINUSE')
+    return `cannot listen on ${where}: the port is in use (by another callshield, or another program)`;
+  if (code === 'EACCES') return `cannot listen on ${where}: not allowed (a port under 1024 needs privileges)`;
+  if (code === 'EADDRNOTAVAIL') return `cannot listen on ${where}: this machine has no such address`;
+  return `cannot listen on ${where}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 export async function run(argv: string[]): Promise<number> {
   let flags: RawSettings;
   try {
@@ -56,7 +67,16 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const app = await createApp(config);
-  const address = await app.http.listen({ port: config.port, host: config.host });
+  let address: string;
+  try {
+    address = await app.http.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // What was opened (the database, its workers and timers) would keep the process running
+    // without a server: it is closed, and the command ends with the reason.
+    await app.close().catch(() => {});
+    process.stderr.write(`callshield serve: ${listenFailure(error, config.host, config.port)}\n`);
+    return 1;
+  }
   const log = app.http.log;
   process.stdout.write(
     `callshield listening on ${address} (storage ${app.sql.kind}, roles ${config.roles.join(',')})\n`,

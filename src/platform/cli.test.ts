@@ -161,6 +161,24 @@ describe('callshield CLI errors', () => {
     assert.doesNotMatch(r.stderr, /NaN/);
   });
 
+  it('serve on a port already in use says so and exits, leaving nothing running', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const { port } = taken.address() as { port: number };
+    const dataDir = mkdtempSync(join(tmpdir(), 'callshield-serve-port-'));
+    try {
+      const r = await callshield(['serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir]);
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr.trim().split('\n').at(-1),
+        `callshield serve: cannot listen on 127.0.0.1:${port}: the port is in use (by another callshield, or another program)`,
+      );
+    } finally {
+      await new Promise<void>((r) => taken.close(() => r()));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('an unreachable server is named with the reason, not "fetch failed"', async () => {
     const port = await closedPort();
     const server = `http://127.0.0.1:${port}`;
