@@ -9,10 +9,16 @@ const help = `usage: callshield serve [--port 8080] [--host 0.0.0.0] [--data-dir
 Every setting also has an environment variable (see README, "Configuration").
 `;
 
-/** Why the server could not listen on host:port, in words. */
+/** A failed `listen` (of the HTTP server, or of the SMPP firewall's port). */
+function isListenError(error: unknown): boolean {
+  return (error as { syscall?: unknown } | null)?.syscall === 'listen';
+}
+
+/** Why a server could not listen, in words, on the address the error names (else host:port). */
 function listenFailure(error: unknown, host: string, port: number): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  const where = `${host}:${port}`;
+  const { code, address, port: errorPort } = (error ?? {}) as { code?: unknown; address?: unknown; port?: unknown };
+  const where =
+    typeof address === 'string' && typeof errorPort === 'number' ? `${address}:${errorPort}` : `${host}:${port}`;
   if (code === 'EADDRINUSE')
     return `cannot listen on ${where}: the port is in use (by another callshield, or another program)`;
   if (code === 'EACCES') return `cannot listen on ${where}: not allowed (a port under 1024 needs privileges)`;
@@ -66,7 +72,15 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   }
 
-  const app = await createApp(config);
+  let app: Awaited<ReturnType<typeof createApp>>;
+  try {
+    app = await createApp(config);
+  } catch (error) {
+    // The SMPP firewall (role smpp) listens on its own port while the app is made.
+    if (!isListenError(error)) throw error;
+    process.stderr.write(`callshield serve: ${listenFailure(error, config.host, config.port)}\n`);
+    return 1;
+  }
   let address: string;
   try {
     address = await app.http.listen({ port: config.port, host: config.host });

@@ -22,9 +22,12 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function callshield(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function callshield(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b) => {
@@ -172,6 +175,26 @@ describe('callshield CLI errors', () => {
       assert.equal(
         r.stderr.trim().split('\n').at(-1),
         `callshield serve: cannot listen on 127.0.0.1:${port}: the port is in use (by another callshield, or another program)`,
+      );
+      // The SMPP firewall's port, taken: the same line, naming that port.
+      const free = await closedPort();
+      const smpp = await callshield(
+        ['serve', '--port', String(free), '--host', '127.0.0.1', '--data-dir', dataDir, '--roles', 'screening,smpp'],
+        {
+          CALLSHIELD_SMPP_PORT: String(port),
+          CALLSHIELD_SMPP_UPSTREAM: `127.0.0.1:${await closedPort()}`,
+          CALLSHIELD_SMPP_SYSTEM_ID: 'callshield',
+          CALLSHIELD_SMPP_PASSWORD: 'pw',
+          CALLSHIELD_SMPP_ACCOUNTS: 'esme:secret',
+          CALLSHIELD_SMPP_OPERATOR: 'BEELINE',
+        },
+      );
+      assert.equal(smpp.code, 1);
+      assert.match(
+        smpp.stderr.trim().split('\n').at(-1) ?? '',
+        new RegExp(
+          `^callshield serve: cannot listen on [^ ]*:${port}: the port is in use \\(by another callshield, or another program\\)$`,
+        ),
       );
     } finally {
       await new Promise<void>((r) => taken.close(() => r()));
