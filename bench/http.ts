@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Phase, phaseNames } from '../src/platform/phases.ts';
-import { mean, median, thousandsPerRound } from './stats.ts';
+import { mean, median, medianAndRange, roundRatios, thousandsPerRound } from './stats.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 export const adminToken = 'bench-admin-token-0123456789abcdef';
@@ -233,7 +233,6 @@ async function alternate(
     bareRuns.push(await round(bare, undefined, bodies, connections, seconds));
     verifyRuns.push(await round(server, token, bodies, connections, seconds));
   }
-  const ratios = verifyRuns.map((v, i) => v.rps / bareRuns[i].rps).sort((x, y) => x - y);
   const bareRps = mean(bareRuns.map((r) => r.rps));
   const verifyRps = mean(verifyRuns.map((r) => r.rps));
   const bareCpu = median(bareRuns.map((r) => r.cpuUsPerRequest));
@@ -243,7 +242,7 @@ async function alternate(
     [`bare fastify req/s ${c}`]: Math.round(bareRps),
     [`verify req/s ${c}`]: Math.round(verifyRps),
     [`verify / bare ratio ${c}, all rounds`]: (verifyRps / bareRps).toFixed(2),
-    [`verify / bare per round ${c}, ${rounds} rounds`]: `median ${median(ratios).toFixed(2)}, ${ratios[0].toFixed(2)}–${ratios[ratios.length - 1].toFixed(2)}`,
+    [`verify / bare per round ${c}, ${rounds} rounds`]: medianAndRange(roundRatios(verifyRuns, bareRuns)),
     [`p50/p99 ms bare | verify ${c}, median round`]: `${median(bareRuns.map((r) => r.p50))}/${median(bareRuns.map((r) => r.p99))} | ${median(verifyRuns.map((r) => r.p50))}/${median(verifyRuns.map((r) => r.p99))}`,
     [`verify p99 ms ${c}, worst round`]: Math.max(...verifyRuns.map((r) => r.p99)),
     [`server CPU µs/request bare | verify ${c}`]: `${bareCpu.toFixed(1)} | ${verifyCpu.toFixed(1)} (bare/verify ${(bareCpu / verifyCpu).toFixed(2)})`,
@@ -336,14 +335,12 @@ export async function benchHttp(seconds = 8): Promise<Record<string, number | st
       bareBatchRuns.push(await load(bare.url, '/v1/calls/verify/batch', undefined, batches, 8, seconds / 2));
       batchRuns.push(await load(server.url, '/v1/calls/verify/batch', token, batches, 8, seconds / 2));
     }
-    const batchRatios = batchRuns.map((b, r) => b.rps / bareBatchRuns[r].rps).sort((x, y) => x - y);
     figures['batch decisions/s (500 per request, 8 conn), 4 rounds'] = Math.round(
       mean(batchRuns.map((b) => b.rps * batchSize)),
     );
     figures['batch decisions/s per round (k/s)'] = thousandsPerRound(batchRuns, batchSize);
     figures['bare batch handler items/s per round (k/s)'] = thousandsPerRound(bareBatchRuns, batchSize);
-    figures['batch / bare batch per round'] =
-      `median ${median(batchRatios).toFixed(2)}, ${batchRatios[0].toFixed(2)}–${batchRatios[3].toFixed(2)}`;
+    figures['batch / bare batch per round'] = medianAndRange(roundRatios(batchRuns, bareBatchRuns));
     figures['batch p99 ms (worst round)'] = Math.max(...batchRuns.map((b) => b.p99));
     figures['batch errors'] = batchRuns.reduce((sum, b) => sum + b.errors, 0);
   } finally {

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import smpp, { type Session } from 'smpp';
 import { adminToken, cpuMsOf, key, load, startCallshield } from './http.ts';
-import { mean, median, thousandsPerRound } from './stats.ts';
+import { mean, median, medianAndRange, roundRatios, thousandsPerRound } from './stats.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -181,8 +181,6 @@ export async function benchSms(seconds = 8): Promise<Record<string, number | str
       batchRuns.push(await load(server.url, '/v1/sms/verify/batch', token, batches, 8, seconds / 2));
       callBatchRuns.push(await load(server.url, '/v1/calls/verify/batch', token, callBatches, 8, seconds / 2));
     }
-    const batchRatios = batchRuns.map((r, i) => r.rps / callBatchRuns[i].rps).sort((x, y) => x - y);
-    const bareBatchRatios = batchRuns.map((r, i) => r.rps / bareBatchRuns[i].rps).sort((x, y) => x - y);
 
     // SMPP: the same client and window straight to the SMSC, then through the firewall.
     const smscPort = Number(smsc.match.split(':')[1]);
@@ -190,9 +188,6 @@ export async function benchSms(seconds = 8): Promise<Record<string, number | str
     const direct = await submitRate(smscPort, seconds / 2);
     await submitRate(smppPort, 2);
     const through = await submitRate(smppPort, seconds / 2);
-    // Each round's SMS verify against the bare handler measured just before it: a slow stretch of
-    // the machine lands on both of a pair more often than on both sides of the means.
-    const smsRatios = smsRuns.map((r, i) => r.rps / bareRuns[i].rps).sort((x, y) => x - y);
     const bareRps = meanRps(bareRuns);
     const smsRps = meanRps(smsRuns);
     return {
@@ -201,16 +196,18 @@ export async function benchSms(seconds = 8): Promise<Record<string, number | str
       'call verify / bare ratio': (meanRps(callRuns) / bareRps).toFixed(2),
       'sms verify req/s (50 conn)': Math.round(smsRps),
       'sms verify / bare ratio': (smsRps / bareRps).toFixed(2),
-      [`sms verify / bare per round, ${rounds} rounds`]: `median ${median(smsRatios).toFixed(2)}, ${smsRatios[0].toFixed(2)}–${smsRatios[rounds - 1].toFixed(2)}`,
+      // Each round's SMS verify against the bare handler measured just before it: a slow stretch of
+      // the machine lands on both of a pair more often than on both sides of the means.
+      [`sms verify / bare per round, ${rounds} rounds`]: medianAndRange(roundRatios(smsRuns, bareRuns)),
       'server CPU µs/request bare | call verify | sms verify (50 conn, median round)': `${medianCpu(bareRuns).toFixed(1)} | ${medianCpu(callRuns).toFixed(1)} | ${medianCpu(smsRuns).toFixed(1)}`,
       'sms verify p50/p99 ms (10 conn)': `${latency.p50}/${latency.p99}`,
       'sms verify errors': latency.errors + smsRuns.reduce((sum, r) => sum + r.errors, 0),
       'call batch decisions/s (500 per request, 8 conn)': Math.round(meanRps(callBatchRuns) * batchSize),
       'sms batch messages/s (500 per request, 8 conn)': Math.round(meanRps(batchRuns) * batchSize),
       [`sms | call batch per round, ${rounds} alternating rounds (k/s)`]: `${thousandsPerRound(batchRuns, batchSize)} | ${thousandsPerRound(callBatchRuns, batchSize)}`,
-      'sms / call batch per round': `median ${median(batchRatios).toFixed(2)}, ${batchRatios[0].toFixed(2)}–${batchRatios[rounds - 1].toFixed(2)}`,
+      'sms / call batch per round': medianAndRange(roundRatios(batchRuns, callBatchRuns)),
       'bare batch handler messages/s per round (k/s)': thousandsPerRound(bareBatchRuns, batchSize),
-      'sms batch / bare batch per round': `median ${median(bareBatchRatios).toFixed(2)}, ${bareBatchRatios[0].toFixed(2)}–${bareBatchRatios[rounds - 1].toFixed(2)}`,
+      'sms batch / bare batch per round': medianAndRange(roundRatios(batchRuns, bareBatchRuns)),
       'sms batch p99 ms (worst round)': Math.max(...batchRuns.map((r) => r.p99)),
       'sms batch errors': batchRuns.reduce((sum, r) => sum + r.errors, 0),
       'smpp submit_sm/s straight to the SMSC (window 200)': Math.round(direct.rate),

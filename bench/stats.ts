@@ -13,3 +13,14 @@ export function mean(values: number[]): number {
 export function thousandsPerRound(runs: { rps: number }[], perRequest: number): string {
   return runs.map((r) => Math.round((r.rps * perRequest) / 1000)).join(', ');
 }
+
+/** Each round's rate over the reference's rate measured in the round beside it. */
+export function roundRatios(runs: { rps: number }[], references: { rps: number }[]): number[] {
+  return runs.map((r, i) => r.rps / references[i].rps);
+}
+
+/** Ratios of alternating rounds as printed: "median 0.91, 0.82–1.03". */
+export function medianAndRange(ratios: number[]): string {
+  const sorted = [...ratios].sort((x, y) => x - y);
+  return `median ${median(sorted).toFixed(2)}, ${sorted[0].toFixed(2)}–${sorted[sorted.length - 1].toFixed(2)}`;
+}

@@ -8,7 +8,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminToken, cpuMsOf, key, load, startCallshield } from './http.ts';
-import { mean, median } from './stats.ts';
+import { mean, medianAndRange } from './stats.ts';
 
 const SUSPECTS = 50;
 const suspect = (i: number) => `+90532${String(4_100_000 + (i % SUSPECTS)).padStart(7, '0')}`;
@@ -113,7 +113,7 @@ export async function benchWarnings(seconds = 2, share = 100): Promise<Record<st
       await measured(take(0), quiet, cpu.quiet);
       await measured(take(share), flowing, cpu.flowing);
     }
-    const ratios = flowing.map((f, i) => f / quiet[i]).sort((x, y) => x - y);
+    const ratios = flowing.map((f, i) => f / quiet[i]);
 
     // Delivery rate: a burst of warnings (every call warns), then the time until all are delivered.
     const settle = async () => {
@@ -140,7 +140,7 @@ export async function benchWarnings(seconds = 2, share = 100): Promise<Record<st
     return {
       [`verify req/s without warnings (50 conn, ${rounds} rounds)`]: Math.round(mean(quiet)),
       [`verify req/s with warnings (1 call in ${share})`]: Math.round(mean(flowing)),
-      'with / without per round': `median ${median(ratios).toFixed(2)}, ${ratios[0].toFixed(2)}–${ratios[rounds - 1].toFixed(2)}`,
+      'with / without per round': medianAndRange(ratios),
       'server CPU µs per request without | with warnings': `${((cpu.quiet[0] * 1000) / cpu.quiet[1]).toFixed(1)} | ${((cpu.flowing[0] * 1000) / cpu.flowing[1]).toFixed(1)}`,
       'deliveries during the rounds': (await deliveredTotal(server.url)) - deliveredBefore,
       'warnings delivered/s (burst, 2 deliveries a warning)': Math.round(delivered / elapsed),

@@ -72,22 +72,18 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   }
 
-  let app: Awaited<ReturnType<typeof createApp>>;
-  try {
-    app = await createApp(config);
-  } catch (error) {
-    // The SMPP firewall (role smpp) listens on its own port while the app is made.
-    if (!isListenError(error)) throw error;
-    process.stderr.write(`callshield serve: ${listenFailure(error, config.host, config.port)}\n`);
-    return 1;
-  }
+  let app: Awaited<ReturnType<typeof createApp>> | undefined;
   let address: string;
   try {
+    app = await createApp(config);
     address = await app.http.listen({ port: config.port, host: config.host });
   } catch (error) {
+    // While the app is made, only the SMPP firewall (role smpp) listens, on its own port; any
+    // other failure there is not a listen failure to word.
+    if (!app && !isListenError(error)) throw error;
     // What was opened (the database, its workers and timers) would keep the process running
     // without a server: it is closed, and the command ends with the reason.
-    await app.close().catch(() => {});
+    await app?.close().catch(() => {});
     process.stderr.write(`callshield serve: ${listenFailure(error, config.host, config.port)}\n`);
     return 1;
   }
