@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import fastJson from 'fast-json-stringify';
 import { smsAnswer } from '../sms/routes.ts';
 import { type AnswerFields, answerSerializer, resultsSerializer } from './answer-json.ts';
+import { reasonList } from './engine.ts';
 import { verifyAnswer } from './routes.ts';
+import { reasonBit } from './types.ts';
 
 const answers: AnswerFields[] = [
   { decisionId: '0b6f1f9e-4a49-4c1e-9a57-3f7c0c1d2e3f', verdict: 'allow', reasons: [], shadow: false },
@@ -63,4 +65,29 @@ test('a batch answer holds every answer and every item error in order, as one UT
   // An error answer of the whole request keeps its usual form.
   const refused = { code: 'BATCH_TOO_LARGE', message: 'at most 1000 calls per batch' };
   assert.equal(write(refused), JSON.stringify(refused));
+});
+
+test('a batch answer keeps each answer apart when the same reasons come with other verdicts, shadows, labels and tails', () => {
+  const write = resultsSerializer();
+  const json = answerSerializer();
+  // Screening's shared, frozen reasons lists: their bytes are kept between answers and batches.
+  const spoofed = reasonList(reasonBit('SPOOFED_DOMESTIC_FROM_ABROAD') | reasonBit('BLOCKLISTED_CLI'));
+  const none = reasonList(0);
+  const id = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  const results: AnswerFields[] = [];
+  for (let i = 0; i < 600; i++) {
+    const reasons = i % 2 ? spoofed : none;
+    const verdict = (['allow', 'label', 'block'] as const)[i % 3];
+    const answer: AnswerFields = { decisionId: id(i), verdict, reasons, shadow: i % 5 === 0 };
+    if (i % 7 === 0) answer.labelCode = i % 14 ? 'SUSPECTED_FRAUD' : 'VERIFIED_BUSINESS';
+    // Labels long enough to outgrow the buffer the batch starts with.
+    if (i % 7 === 0) answer.label = `${'Возможное мошенничество '.repeat(i % 28 ? 1 : 20)}${i % 3}`;
+    if (i % 11 === 0) answer.shadowVerdict = 'block';
+    if (i % 13 === 0) answer.verstat = 'TN-Validation-Passed';
+    results.push(answer);
+  }
+  for (let k = 0; k < 2; k++) {
+    const out = (write({ results }) as unknown as Buffer).toString('utf8');
+    assert.equal(out, `{"results":[${results.map((r) => json(r)).join(',')}]}`);
+  }
 });
