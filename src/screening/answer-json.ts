@@ -82,8 +82,8 @@ function copyAscii(out: Buffer, at: number, text: string): number {
  * costs neither. An answer is its decision ID between fixed bytes, the bytes from its verdict to its
  * shadow flag (kept by reasons list, verdict and shadow: screening shares one frozen list among the
  * decisions with the same reasons), its label's UTF-8 (kept by label, encoded once) and its tail
- * (kept by label code when it has no other optional field): the ID is copied a byte a character and
- * the rest are copies of bytes made once. Error answers (4xx) have no results and keep their usual
+ * (kept by label code when it has no other optional field): the ID is written as Latin-1 and the rest
+ * are copies of bytes made once. Error answers (4xx) have no results and keep their usual
  * form.
  */
 export function resultsSerializer(): (data: unknown) => string {
@@ -153,7 +153,9 @@ export function resultsSerializer(): (data: unknown) => string {
       const tail = tailBytes(r);
       room(at, ANSWER_ROOM + r.decisionId.length + middle.length + (label?.length ?? 0) + tail.length);
       if (i > 0) out[at++] = 0x2c;
-      at = copyAscii(out, copyBytes(out, at, idOpen), r.decisionId);
+      at = copyBytes(out, at, idOpen);
+      // One copy of the ID's characters (a decision ID is a joined string: read a character at a time, it would be flattened first).
+      at += out.write(r.decisionId, at, 'latin1');
       at = copyBytes(out, at, middle);
       if (label !== undefined) at = copyBytes(out, at, label);
       at = typeof tail === 'string' ? copyAscii(out, at, tail) : copyBytes(out, at, tail);
