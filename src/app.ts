@@ -24,7 +24,7 @@ import { registerPlatformRoutes } from './platform/endpoints.ts';
 import { createHttpServer } from './platform/http.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { closeModules, type Module, registerModules } from './platform/module.ts';
-import { migrate, openPglite, openPostgres, type Sql } from './platform/sql.ts';
+import { migrate, openPgliteThread, openPostgres, type Sql } from './platform/sql.ts';
 import type { EventStream } from './platform/stream.ts';
 import { createReports } from './reports/index.ts';
 import { createScreening } from './screening/module.ts';
@@ -62,7 +62,8 @@ export interface App {
 
 async function openRecords(config: Config): Promise<Sql> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl);
-  return openPglite(join(resolve(config.dataDir), 'pglite'));
+  // On a thread of its own: a long statement does not hold the calls being screened.
+  return openPgliteThread(join(resolve(config.dataDir), 'pglite'));
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {

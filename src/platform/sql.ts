@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.ts';
 
 export interface SqlRows<T> {
@@ -51,6 +52,102 @@ export function pgliteSql(db: import('@electric-sql/pglite').PGlite): Sql {
     ...wrap(db),
     transaction: (work) => db.transaction((tx) => work(wrap(tx as unknown as { query: typeof db.query }))),
     close: () => db.close(),
+  };
+}
+
+/** A request to the records store's thread (sql-thread.ts); each is answered with its id. */
+export type ThreadRequest =
+  | { id: number; op: 'query'; text: string; params?: unknown[]; tx?: number }
+  | { id: number; op: 'begin' }
+  | { id: number; op: 'end'; tx: number; commit: boolean }
+  | { id: number; op: 'close' };
+
+/** The thread's answer: rows, a transaction begun, or an error's fields (id 0: the store is open). */
+export type ThreadReply =
+  | { id: number; rows: unknown[]; affectedRows: number }
+  | { id: number; transaction: number }
+  | { id: number; error: Record<string, unknown> };
+
+type Ask = ThreadRequest extends infer R ? (R extends ThreadRequest ? Omit<R, 'id'> : never) : never;
+
+/** An error of the thread as an Error with the same fields (a constraint's `code` stays readable). */
+function threadError(fields: Record<string, unknown>): Error {
+  return Object.assign(new Error(String(fields.message)), fields);
+}
+
+/**
+ * Opens PGlite on a thread of its own (sql-thread.ts): the server's embedded store. PGlite runs each
+ * statement synchronously on the thread it lives on; on the server's thread a long statement (an
+ * upload's rows, a console's report) held every call waiting for its answer. Queries and
+ * transactions behave as `pgliteSql`'s: each transaction's queries go to its own PGlite transaction,
+ * and other queries wait for it as on one connection. The thread holds the process open only while
+ * a query waits for it.
+ */
+export async function openPgliteThread(dir: string): Promise<Sql> {
+  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
+  const worker = new Worker(new URL('./sql-thread.ts', import.meta.url), { workerData: { dir } });
+  const waiting = new Map<number, { resolve: (reply: ThreadReply) => void; reject: (error: unknown) => void }>();
+  let nextId = 1;
+  let stopped: Error | null = null;
+  const opened = new Promise<ThreadReply>((resolve, reject) => waiting.set(0, { resolve, reject }));
+  worker.on('message', (reply: ThreadReply) => {
+    const w = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    if (waiting.size === 0) worker.unref();
+    w?.resolve(reply);
+  });
+  // A thread that failed or stopped fails what waits for it, and every later query.
+  const stop = (error: Error) => {
+    stopped ??= error;
+    for (const w of waiting.values()) w.reject(stopped);
+    waiting.clear();
+  };
+  worker.on('error', stop);
+  worker.on('exit', (code) => stop(new Error(`the records store's thread stopped (exit ${code})`)));
+  const ask = (request: Ask) =>
+    new Promise<ThreadReply>((resolve, reject) => {
+      if (stopped) return reject(stopped);
+      const id = nextId++;
+      waiting.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ ...request, id });
+    });
+  const rowsOf = <T>(reply: ThreadReply): SqlRows<T> => {
+    if ('error' in reply) throw unstorable(threadError(reply.error));
+    const { rows, affectedRows } = reply as { rows: T[]; affectedRows: number };
+    return { rows, affectedRows };
+  };
+  const query = async <T>(text: string, params?: unknown[], tx?: number) =>
+    rowsOf<T>(await ask({ op: 'query', text, params, tx }));
+
+  const first = await opened;
+  if ('error' in first) {
+    await worker.terminate();
+    throw threadError(first.error);
+  }
+  return {
+    kind: 'pglite',
+    query: (text, params) => query(text, params),
+    async transaction(work) {
+      const begun = await ask({ op: 'begin' });
+      if ('error' in begun) throw unstorable(threadError(begun.error));
+      const tx = (begun as { transaction: number }).transaction;
+      let result: Awaited<ReturnType<typeof work>>;
+      try {
+        result = await work({ query: (text, params) => query(text, params, tx) });
+      } catch (error) {
+        await ask({ op: 'end', tx, commit: false }).catch(() => {});
+        throw error;
+      }
+      rowsOf(await ask({ op: 'end', tx, commit: true }));
+      return result;
+    },
+    async close() {
+      if (stopped) return;
+      const reply = await ask({ op: 'close' });
+      await worker.terminate();
+      if ('error' in reply) throw threadError(reply.error);
+    },
   };
 }
 

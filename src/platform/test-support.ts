@@ -3,7 +3,7 @@
  * Each test gets its own PostgreSQL schema, so tests never see each other's rows.
  */
 import { randomBytes } from 'node:crypto';
-import { openPglite, openPostgres, type Sql } from './sql.ts';
+import { openPglite, openPgliteThread, openPostgres, type Sql } from './sql.ts';
 
 /** Where the test PostgreSQL runs; CI starts it (.ci/run). */
 export function postgresTestUrl(): string {
@@ -30,14 +30,22 @@ export async function withTempSchema(url: string): Promise<{ sql: Sql; done: () 
 }
 
 /**
- * Both adapters of the records store, for port tests that run the same checks on each, so the
- * embedded one cannot drift: a fresh in-memory PGlite, and a private schema on PostgreSQL.
+ * The adapters of the records store, for port tests that run the same checks on each, so the
+ * embedded one cannot drift: a fresh in-memory PGlite (on the caller's thread, as tests and the CLI
+ * open it, and on a thread of its own, as the server does), and a private schema on PostgreSQL.
  */
 export const recordsAdapters: [string, () => Promise<{ sql: Sql; done: () => Promise<void> }>][] = [
   [
     'pglite',
     async () => {
       const sql = await openPglite('memory://');
+      return { sql, done: () => sql.close() };
+    },
+  ],
+  [
+    'pglite on its own thread',
+    async () => {
+      const sql = await openPgliteThread('memory://');
       return { sql, done: () => sql.close() };
     },
   ],
