@@ -12,17 +12,27 @@
  * CPU at 10 connections, against under 1 % in a bare Fastify process, whose collections are rare.
  *
  * One tick object held from the start keeps the whole chain alive (each map holds the one before),
- * so the definitions stay monomorphic. It is taken from inside a tick with `executionAsyncResource`,
- * which enables no async hook. `bench/http.ts` measures the effect (verify against a bare handler).
+ * so the definitions stay monomorphic. It is taken by an async hook enabled for one `nextTick` call
+ * and disabled at once: hooks left enabled, or `executionAsyncResource` called once, would cost
+ * every later callback from Node into JavaScript. `bench/http.ts` measures the effect (verify
+ * against a bare handler); `tick-shape.test.ts` checks the definitions stay monomorphic.
  */
-import { executionAsyncResource } from 'node:async_hooks';
+import { createHook } from 'node:async_hooks';
 
 let held: object | null = null;
 
 /** Takes and holds one tick object; call it once, early, before the first full collection. */
 export function holdTickShape(): void {
   if (held !== null) return;
-  process.nextTick(() => {
-    held = executionAsyncResource();
+  const hook = createHook({
+    init(_id, type, _trigger, resource) {
+      if (type === 'TickObject') held ??= resource;
+    },
   });
+  hook.enable();
+  try {
+    process.nextTick(() => {});
+  } finally {
+    hook.disable();
+  }
 }
