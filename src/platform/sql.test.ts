@@ -66,7 +66,7 @@ for (const [name, open] of adapters) {
 }
 
 describe("the server's embedded store", () => {
-  it('runs a long statement off the caller\'s thread: the event loop keeps turning until it ends', async () => {
+  it("runs a long statement off the caller's thread: the event loop keeps turning until it ends", async () => {
     const sql = await openPgliteThread('memory://');
     try {
       let turns = 0;
