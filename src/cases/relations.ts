@@ -43,8 +43,9 @@ export function foldBatch(batch: CdrBatch): RelationRow[] {
 
 const DAY_MS = 86_400_000;
 /**
- * Rows per upsert statement. The embedded store runs a statement on the event loop, so there it
- * is kept short (a few milliseconds) to leave the calls between statements their turn.
+ * Rows per upsert statement. The embedded store's are short (a few milliseconds): sized when PGlite
+ * ran its statements on the server's event loop, to leave the calls between them their turn. The
+ * server's store now runs them on a thread of its own (`openPgliteThread`); the size was kept.
  */
 const CHUNK = { pglite: 250, postgres: 5000 } as const;
 

@@ -50,8 +50,9 @@ export async function createDataPath(deps: {
 }) {
   const { config, sql, plan, stream, metrics, clock, log } = deps;
   const ingestStore = createIngestStore(sql);
-  // The embedded store shares the event loop with the call path: smaller batches keep each
-  // synchronous step of an upload (de-duplication, journal encoding) to a few milliseconds.
+  // An upload's own synchronous steps (de-duplication, journal encoding) run on the call path's
+  // event loop (the embedded store's statements on its thread): smaller batches keep each to a few
+  // milliseconds.
   const batchRows = sql.kind === 'pglite' ? EMBEDDED_BATCH_ROWS : undefined;
   const ingest = createIngestService({
     plan,
