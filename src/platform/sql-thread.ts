@@ -6,9 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Transaction } from '@electric-sql/pglite';
-import type { ThreadReply, ThreadRequest } from './sql.ts';
+import { createPglite, type ThreadReply, type ThreadRequest } from './sql.ts';
 
-const { PGlite } = await import('@electric-sql/pglite');
 const dir = (workerData as { dir: string }).dir;
 const port = parentPort!;
 
@@ -34,7 +33,7 @@ let nextTransaction = 1;
 const rollback = Symbol('rollback');
 
 try {
-  const db = await PGlite.create(dir.startsWith('memory://') ? undefined : dir);
+  const db = await createPglite(dir);
   port.on('message', (request: ThreadRequest) => {
     const { id } = request;
     switch (request.op) {

@@ -24,12 +24,17 @@ export interface Sql {
 
 export type SqlQueryable = Pick<Sql, 'query'>;
 
-/** Opens PGlite on a data directory, or in memory when dir is "memory://". */
-export async function openPglite(dir: string): Promise<Sql> {
+/** A PGlite instance on a data directory (made if missing), or in memory when dir is "memory://". */
+export async function createPglite(dir: string): Promise<import('@electric-sql/pglite').PGlite> {
   const { PGlite } = await import('@electric-sql/pglite');
-  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create(dir.startsWith('memory://') ? undefined : dir);
-  return pgliteSql(db);
+  if (dir.startsWith('memory://')) return PGlite.create();
+  mkdirSync(dir, { recursive: true });
+  return PGlite.create(dir);
+}
+
+/** Opens PGlite on a data directory, or in memory when dir is "memory://", on this thread. */
+export async function openPglite(dir: string): Promise<Sql> {
+  return pgliteSql(await createPglite(dir));
 }
 
 /** Wraps an open PGlite instance (tests open one from a dump). */
@@ -84,7 +89,6 @@ function threadError(fields: Record<string, unknown>): Error {
  * a query waits for it.
  */
 export async function openPgliteThread(dir: string): Promise<Sql> {
-  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
   const worker = new Worker(new URL('./sql-thread.ts', import.meta.url), { workerData: { dir } });
   const waiting = new Map<number, { resolve: (reply: ThreadReply) => void; reject: (error: unknown) => void }>();
   let nextId = 1;

@@ -89,7 +89,11 @@ function copyAscii(out: Buffer, at: number, text: string): number {
 export function resultsSerializer(): (data: unknown) => string {
   const labelBytes = boundedMemo((label) => Buffer.from(labelField(label), 'utf8'), MAX_QUOTED);
   let middles = new Map<readonly string[], (Buffer | undefined)[]>();
-  const tailsByCode = new Map<string, Buffer>();
+  // An answer whose tail is its label code alone (the usual labelled answer).
+  const tailOfCode = boundedMemo(
+    (labelCode) => Buffer.from(tailOf({ labelCode } as AnswerFields), 'latin1'),
+    MAX_QUOTED,
+  );
 
   /**
    * `","verdict":"…","reasons":[…],"shadow":…` of an answer, kept for the frozen reasons lists of
@@ -116,14 +120,7 @@ export function resultsSerializer(): (data: unknown) => string {
   /** The answer's fields after its label, and its closing brace. */
   function tailBytes(a: AnswerFields): Buffer | string {
     if (a.shadowVerdict !== undefined || a.verstat !== undefined || a.attest !== undefined) return tailOf(a);
-    if (a.labelCode === undefined) return closeBrace;
-    let bytes = tailsByCode.get(a.labelCode);
-    if (bytes === undefined) {
-      bytes = Buffer.from(tailOf(a), 'latin1');
-      if (tailsByCode.size >= MAX_QUOTED) tailsByCode.clear();
-      tailsByCode.set(a.labelCode, bytes);
-    }
-    return bytes;
+    return a.labelCode === undefined ? closeBrace : tailOfCode(a.labelCode);
   }
 
   return (data) => {
